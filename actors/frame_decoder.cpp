@@ -1,0 +1,2 @@
+// frame_decoder: placeholder until the SAX decoder lands.
+#include "actors/frame_decoder.hpp"

@@ -1,0 +1,35 @@
+// log: one event per line, `<time> <level> <component> <symbol> <event> key=value ...`.
+#pragma once
+
+#include <string_view>
+
+namespace sv {
+
+/// Severity of a log line; lines above the configured level are dropped.
+enum class log_level : int { error = 0, warn = 1, info = 2, debug = 3 };
+
+/// Any thread. Sets the process-wide level (default info).
+void set_log_level(log_level level) noexcept;
+
+/// Any thread. True if a line of `level` would be written.
+bool log_enabled(log_level level) noexcept;
+
+/// Any thread. Writes one line to stderr with a single write, so lines from the
+/// transport thread and CAF workers never interleave. `symbol` is "-" when the event
+/// concerns no symbol. `fmt` formats the key=value tail (printf syntax, may be "").
+void log_line(log_level level, const char* component, std::string_view symbol,
+              const char* event, const char* fmt, ...)
+  __attribute__((format(printf, 5, 6)));
+
+} // namespace sv
+
+/// Logs only if enabled, so the arguments are not evaluated otherwise.
+#define SV_LOG(level, component, symbol, event, ...)                           \
+  do {                                                                         \
+    if (::sv::log_enabled(level))                                              \
+      ::sv::log_line(level, component, symbol, event, __VA_ARGS__);            \
+  } while (false)
+#define SV_ERROR(...) SV_LOG(::sv::log_level::error, __VA_ARGS__)
+#define SV_WARN(...) SV_LOG(::sv::log_level::warn, __VA_ARGS__)
+#define SV_INFO(...) SV_LOG(::sv::log_level::info, __VA_ARGS__)
+#define SV_DEBUG(...) SV_LOG(::sv::log_level::debug, __VA_ARGS__)

@@ -1,0 +1,45 @@
+// ws_client: the seam between connection actors and the WebSocket transport.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/actor.hpp>
+
+namespace sv {
+
+/// Where one WebSocket connection goes: `ws[s]://host:port/path`.
+struct ws_target {
+  bool tls = true;        ///< wss:// (TLS, certificate and host name verified) or ws://
+  std::string host;       ///< DNS name or IP literal; also the SNI and verified host name
+  std::uint16_t port = 0; ///< TCP port
+  std::string path;       ///< request path incl. query, e.g. "/ws/btcusdt@aggTrade"
+};
+
+/// Opens and closes WebSocket client connections on behalf of actors.
+///
+/// Contract (the fake in tests/support/ and the libwebsockets implementation in
+/// app/transport/ both keep it):
+/// - Every call is thread-safe and never blocks on the network.
+/// - After open(id, ...), the listener receives, through caf::anon_send and in this
+///   order: at most one `ws_opened{id}`, zero or more `ws_frames{id, ...}` (only after
+///   ws_opened), and exactly one `ws_closed{id, ...}`, whatever the cause.
+/// - The transport never retries and never keeps the listener alive (it holds a weak
+///   reference); events for a listener that is gone are dropped.
+/// - A second open() with an id that is still live is refused: ws_closed follows at
+///   once with reason "duplicate connection id" and the live connection is untouched.
+class ws_client {
+public:
+  virtual ~ws_client() = default;
+
+  /// Starts connecting to `target`; events for `id` go to `listener`.
+  virtual void open(std::uint64_t id, const ws_target& target,
+                    const caf::actor& listener)
+    = 0;
+
+  /// Sends a close frame (code 1000) if `id` is open, aborts it if it is still
+  /// connecting; `ws_closed` follows either way. Unknown or finished id: no-op.
+  virtual void close(std::uint64_t id) = 0;
+};
+
+} // namespace sv

@@ -1,0 +1,27 @@
+// errc: streamvisor's operating errors, carried as caf::error values.
+#pragma once
+
+#include <cstdint>
+
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
+#include <caf/message.hpp>
+
+namespace sv {
+
+/// Operating errors (never programmer errors; those are asserts).
+enum class errc : std::uint8_t {
+  none = 0,          ///< no error (CAF reserves code 0)
+  already_started,   ///< start() of a (symbol, stream) that has a live child
+  connect_timeout,   ///< the upgrade did not complete before the connect deadline
+  connection_closed, ///< the socket closed (peer close, refused, TLS failure, ...)
+  unknown_symbol,    ///< a query named a symbol that is not configured
+  shutting_down,     ///< the supervisor no longer starts children
+};
+
+/// Text for an errc ("connect_timeout"); "unknown" for values outside the enum.
+const char* to_string(errc x);
+
+} // namespace sv
+
+CAF_ERROR_CODE_ENUM(sv::errc, "sv")

@@ -1,0 +1,25 @@
+// http_request: one API request handed from the HTTP server thread to the api actor.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/meta/type_name.hpp>
+
+namespace sv {
+
+/// A parsed HTTP request; the answer goes back through http_responder::respond(req_id, ...).
+struct http_request {
+  std::uint64_t req_id = 0; ///< the server's handle for this request
+  std::string method;       ///< "GET", "POST", ...
+  std::string path;         ///< decoded path without query, e.g. "/symbols/BTCUSDT/trades"
+  std::string query;        ///< raw query string without '?', e.g. "limit=10" (may be empty)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, http_request& x) {
+  return f(caf::meta::type_name("http_request"), x.req_id, x.method, x.path,
+           x.query);
+}
+
+} // namespace sv
