@@ -1,0 +1,176 @@
+// api_actor: answers HTTP API requests by asking the supervisor and the aggregators.
+#include "actors/api_actor.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <string_view>
+
+#include "actors/api_json.hpp"
+#include "actors/log.hpp"
+
+namespace sv {
+
+namespace {
+
+/// How long a request waits for an actor before answering 503.
+constexpr auto actor_answer_timeout = std::chrono::seconds(2);
+constexpr std::uint32_t trades_limit_default = 100;
+
+using api_self = api_if::stateful_pointer<api_state>;
+
+std::vector<std::string_view> split_path(std::string_view path) {
+  std::vector<std::string_view> parts;
+  while (!path.empty()) {
+    auto slash = path.find('/');
+    auto part = path.substr(0, slash);
+    if (!part.empty())
+      parts.push_back(part);
+    if (slash == std::string_view::npos)
+      break;
+    path.remove_prefix(slash + 1);
+  }
+  return parts;
+}
+
+std::string upper(std::string_view x) {
+  std::string result{x};
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return result;
+}
+
+/// Parses "limit=N" (the only parameter /trades takes). Returns false with `why`.
+bool parse_trades_query(std::string_view query, std::uint32_t limit_max,
+                        std::uint32_t& limit, std::string& why) {
+  limit = trades_limit_default;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto pair = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{}
+                                          : query.substr(amp + 1);
+    if (pair.empty())
+      continue;
+    auto eq = pair.find('=');
+    auto key = pair.substr(0, eq);
+    auto value = eq == std::string_view::npos ? std::string_view{}
+                                              : pair.substr(eq + 1);
+    if (key != "limit") {
+      why = "unknown parameter '" + std::string{key} + "' (allowed: limit)";
+      return false;
+    }
+    std::uint64_t n = 0;
+    bool ok = !value.empty() && value.size() <= 10;
+    for (char c : value) {
+      if (c < '0' || c > '9') {
+        ok = false;
+        break;
+      }
+      n = n * 10 + static_cast<std::uint64_t>(c - '0');
+    }
+    if (!ok || n < 1 || n > limit_max) {
+      why = "limit must be an integer in 1.." + std::to_string(limit_max)
+            + ", got '" + std::string{value} + "'";
+      return false;
+    }
+    limit = static_cast<std::uint32_t>(n);
+  }
+  return true;
+}
+
+void respond(api_self self, std::uint64_t req_id, int status, std::string body) {
+  self->state.cfg.responder->respond(req_id, status, std::move(body));
+}
+
+void respond_unavailable(api_self self, std::uint64_t req_id,
+                         const caf::error& err) {
+  respond(self, req_id, 503, error_json("unavailable", caf::to_string(err)));
+}
+
+void handle(api_self self, http_request& req) {
+  auto& cfg = self->state.cfg;
+  auto id = req.req_id;
+  if (req.method != "GET") {
+    respond(self, id, 405, error_json("method not allowed", req.method));
+    return;
+  }
+  auto parts = split_path(req.path);
+  if (parts.size() == 1 && (parts[0] == "health" || parts[0] == "status")) {
+    bool health = parts[0] == "health";
+    self->request(cfg.supervisor, actor_answer_timeout, status_atom::value)
+      .then(
+        [=](std::vector<child_status>& children) {
+          if (health) {
+            bool healthy = false;
+            auto body = health_json(children, healthy);
+            respond(self, id, healthy ? 200 : 503, std::move(body));
+            return;
+          }
+          auto uptime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             self->clock().now().time_since_epoch())
+                             .count()
+                           - self->state.started_ns;
+          respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, children));
+        },
+        [=](caf::error& err) { respond_unavailable(self, id, err); });
+    return;
+  }
+  if (parts.size() == 1 && parts[0] == "symbols") {
+    respond(self, id, 200, symbols_json(cfg.symbols));
+    return;
+  }
+  if (parts.size() == 3 && parts[0] == "symbols"
+      && (parts[2] == "trades" || parts[2] == "metrics")) {
+    auto symbol = upper(parts[1]);
+    auto i = cfg.aggregators.find(symbol);
+    if (i == cfg.aggregators.end()) {
+      respond(self, id, 404, unknown_symbol_json(std::string{parts[1]}, cfg.symbols));
+      return;
+    }
+    if (parts[2] == "metrics") {
+      if (!req.query.empty()) {
+        respond(self, id, 400,
+                error_json("bad query", "metrics takes no parameters"));
+        return;
+      }
+      self->request(i->second, actor_answer_timeout, metrics_atom::value)
+        .then([=](metrics_snapshot& x) { respond(self, id, 200, metrics_json(x)); },
+              [=](caf::error& err) { respond_unavailable(self, id, err); });
+      return;
+    }
+    std::uint32_t limit = 0;
+    std::string why;
+    if (!parse_trades_query(req.query, cfg.trades_limit_max, limit, why)) {
+      respond(self, id, 400, error_json("bad query", why));
+      return;
+    }
+    self->request(i->second, actor_answer_timeout, trades_atom::value, limit)
+      .then(
+        [=](std::vector<trade>& trades) {
+          respond(self, id, 200, trades_json(symbol, trades));
+        },
+        [=](caf::error& err) { respond_unavailable(self, id, err); });
+    return;
+  }
+  respond(self, id, 404, error_json("not found", req.path));
+}
+
+} // namespace
+
+api_if::behavior_type api_actor(api_if::stateful_pointer<api_state> self,
+                                api_config cfg) {
+  self->state.cfg = std::move(cfg);
+  self->state.started_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             self->clock().now().time_since_epoch())
+                             .count();
+  return {
+    [=](http_request& req) {
+      SV_DEBUG("api", "-", "request", "id=%llu method=%s path=%s query=%s",
+               static_cast<unsigned long long>(req.req_id), req.method.c_str(),
+               req.path.c_str(), req.query.c_str());
+      handle(self, req);
+    },
+  };
+}
+
+} // namespace sv

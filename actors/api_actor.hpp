@@ -1,0 +1,53 @@
+// api_actor: answers HTTP API requests by asking the supervisor and the aggregators.
+//
+// One state: every http_request is routed, answered asynchronously through the
+// http_responder, and never blocks the actor (each answer is a request/then).
+//
+//   GET /health                      -> supervisor status -> 200 ok | 503 degraded
+//   GET /status                      -> supervisor status -> 200
+//   GET /symbols                     -> 200 (configured symbols)
+//   GET /symbols/{S}/trades?limit=N  -> aggregator (trades_atom, N) -> 200
+//   GET /symbols/{S}/metrics         -> aggregator metrics_atom -> 200
+//   unknown symbol -> 404 with the symbols that exist; unknown path -> 404;
+//   bad query -> 400; other methods -> 405; an actor that does not answer -> 503.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/http_responder.hpp"
+#include "actors/supervisor_actor.hpp"
+#include "messages/http.hpp"
+
+namespace sv {
+
+/// The api actor's protocol.
+using api_if = caf::typed_actor<caf::reacts_to<http_request>>;
+
+/// What the api actor answers from.
+struct api_config {
+  std::vector<std::string> symbols;              ///< configured, upper case, config order
+  supervisor_if supervisor;                      ///< for /health and /status
+  std::map<std::string, aggregator_if> aggregators; ///< by symbol
+  http_responder* responder = nullptr;           ///< outlives the actor
+  std::uint32_t trades_limit_max = 100000;       ///< largest accepted ?limit=
+};
+
+/// State of the api actor (plain data; behavior in api_actor.cpp).
+struct api_state {
+  static inline const char* name = "api";
+  api_config cfg;             ///< routing targets
+  std::int64_t started_ns = 0; ///< actor clock at spawn, for uptime_s
+};
+
+/// Spawns with `sys.spawn(api_actor, cfg)`.
+api_if::behavior_type api_actor(api_if::stateful_pointer<api_state> self,
+                                api_config cfg);
+
+} // namespace sv

@@ -1,0 +1,38 @@
+// api_json: the JSON bodies of the HTTP API (pure functions over message snapshots).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "messages/metrics.hpp"
+#include "messages/status.hpp"
+#include "messages/trade.hpp"
+
+namespace sv {
+
+/// `{"status":"ok"}`, or `{"status":"degraded","not_streaming":["ETHUSDT@aggTrade",...]}`.
+/// Sets `healthy` to whether every child streams (and there is at least one).
+std::string health_json(const std::vector<child_status>& children, bool& healthy);
+
+/// `{"uptime_s":..,"children":[{...}, ...]}` as documented in docs/operations.md.
+std::string status_json(std::int64_t uptime_s,
+                        const std::vector<child_status>& children);
+
+/// `{"symbols":["BTCUSDT", ...]}`.
+std::string symbols_json(const std::vector<std::string>& symbols);
+
+/// `{"symbol":..,"trades":[{"id":..,"price":"..","qty":"..","side":"buy","time":T},...]}`.
+std::string trades_json(const std::string& symbol, const std::vector<trade>& trades);
+
+/// Totals with exact 8-decimal strings; quote sums and VWAP rounded half-to-even.
+std::string metrics_json(const metrics_snapshot& x);
+
+/// `{"error":"<error>","detail":"<detail>"}` (detail omitted when empty).
+std::string error_json(const std::string& error, const std::string& detail = {});
+
+/// `{"error":"unknown symbol","symbol":..,"symbols":[...]}`.
+std::string unknown_symbol_json(const std::string& symbol,
+                                const std::vector<std::string>& symbols);
+
+} // namespace sv

@@ -1,0 +1,89 @@
+// connection_actor: one WebSocket session to one (symbol, stream), decoding frames into trades.
+//
+// States (see docs/architecture.md "connection actor"):
+//
+//                 ws_frames (first)               stop_atom
+//   [connecting] -----------------> [streaming] -----------> [closing]
+//        |  ws_opened: logged,           |                       |
+//        |  stays connecting             | ws_closed             | ws_closed
+//        | stop_atom ------------------------------------------> |
+//        | ws_closed                     v                       v
+//        +---------------------------> [closed] --(quit)--> down_msg to the supervisor
+//
+// An actor lives for exactly one connect attempt (one conn_id). It never retries:
+// it quits with errc::connection_closed (or normally after stop_atom) and the
+// supervisor decides whether and when a new one starts. On termination for any
+// reason (also when the supervisor kills it at the connect deadline) it tells the
+// transport to close its socket.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/frame_decoder.hpp"
+#include "actors/ws_client.hpp"
+#include "messages/atoms.hpp"
+#include "messages/status.hpp"
+#include "messages/ws_events.hpp"
+
+namespace sv {
+
+/// A connection actor's protocol.
+using connection_if
+  = caf::typed_actor<caf::reacts_to<ws_opened>, caf::reacts_to<ws_frames>,
+                     caf::reacts_to<ws_closed>, caf::reacts_to<stop_atom>,
+                     caf::replies_to<status_atom>::with<connection_status>>;
+
+/// Where a connection actor reports its transitions (the supervisor).
+using child_report_sink_if = caf::typed_actor<caf::reacts_to<child_report>>;
+
+/// What one connection attempt is about.
+struct connection_args {
+  std::string symbol;         ///< upper case, "BTCUSDT"
+  std::string stream;         ///< "aggTrade"
+  ws_target target;           ///< where to connect
+  std::uint64_t conn_id = 0;  ///< unique per attempt in this process
+  std::uint64_t attempt = 0;  ///< 1 for the first attempt of this (symbol, stream)
+};
+
+/// One recorded transition (bounded history, newest last).
+struct connection_transition {
+  connection_phase from = connection_phase::connecting; ///< phase left
+  connection_phase to = connection_phase::connecting;   ///< phase entered
+  std::string why;                                      ///< the event that caused it
+};
+
+/// State of a connection actor (plain data; the behavior is in connection_actor.cpp).
+struct connection_state {
+  static inline const char* name = "connection";
+  /// Transitions kept for diagnostics: the whole life of one attempt fits easily.
+  static constexpr std::size_t transitions_max = 16;
+  connection_args args;                   ///< this attempt
+  std::string key;                        ///< "BTCUSDT@aggTrade"
+  ws_client* ws = nullptr;                ///< transport; outlives every actor
+  child_report_sink_if supervisor;        ///< receives a child_report per transition
+  trade_sink_if aggregator;               ///< receives decoded trades
+  connection_phase phase = connection_phase::connecting; ///< current phase
+  std::unique_ptr<frame_decoder> decoder; ///< one per actor (reuses its buffers)
+  connection_counters counters;           ///< this attempt's counters
+  std::deque<connection_transition> transitions; ///< bounded by transitions_max
+};
+
+using connection_self = connection_if::stateful_pointer<connection_state>;
+
+/// Opens `args.target` through `ws` and streams decoded trades to `aggregator`.
+/// `ws` must outlive the actor. Reports every transition to `supervisor`.
+connection_if::behavior_type connection_actor(connection_self self,
+                                              connection_args args,
+                                              ws_client* ws,
+                                              child_report_sink_if supervisor,
+                                              trade_sink_if aggregator);
+
+} // namespace sv

@@ -1,0 +1,401 @@
+// supervisor_actor: the only spawner of connection actors; restarts them and reports on them.
+#include "actors/supervisor_actor.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <memory>
+
+#include <caf/message.hpp>
+
+#include "actors/log.hpp"
+#include "messages/errc.hpp"
+
+namespace sv {
+
+namespace {
+
+/// How long a status query waits for each live child before reporting last-known counters.
+constexpr auto child_status_timeout = std::chrono::seconds(1);
+
+enum class supervisor_phase { running, stopping };
+
+std::string upper(std::string x) {
+  std::transform(x.begin(), x.end(), x.begin(), [](unsigned char c) {
+    return static_cast<char>(std::toupper(c));
+  });
+  return x;
+}
+
+std::string lower(std::string x) {
+  std::transform(x.begin(), x.end(), x.begin(), [](unsigned char c) {
+    return static_cast<char>(std::tolower(c));
+  });
+  return x;
+}
+
+std::int64_t now_ns(supervisor_self self) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           self->clock().now().time_since_epoch())
+    .count();
+}
+
+/// "connect_timeout: no first frame within 1500 ms" for our errors, CAF's text otherwise.
+std::string describe(const caf::error& err) {
+  if (err.category() != caf::atom("sv"))
+    return caf::to_string(err);
+  std::string result = to_string(static_cast<errc>(err.code()));
+  const auto& ctx = err.context();
+  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+    result += ": " + ctx.get_as<std::string>(0);
+  return result;
+}
+
+void add(connection_counters& total, const connection_counters& x) {
+  total.frames += x.frames;
+  total.trades += x.trades;
+  total.decode_errors += x.decode_errors;
+  total.last_frame_ns = std::max(total.last_frame_ns, x.last_frame_ns);
+}
+
+child_record* find_by_address(supervisor_self self, const caf::actor_addr& a) {
+  for (auto& [key, rec] : self->state.children)
+    if (rec.handle && rec.handle.address() == a)
+      return &rec;
+  return nullptr;
+}
+
+// -- attempts and restarts -------------------------------------------------------
+
+/// Spawns the next connection attempt of `rec` and arms its connect deadline.
+void start_attempt(supervisor_self self, const std::string& key,
+                   child_record& rec) {
+  auto& st = self->state;
+  connection_args args;
+  args.symbol = rec.symbol;
+  args.stream = rec.stream;
+  args.target = make_target(st.cfg, rec.symbol, rec.stream);
+  args.conn_id = ++st.next_conn_id;
+  args.attempt = ++rec.attempts;
+  rec.live = connection_counters{};
+  rec.state = child_state::connecting;
+  rec.attempt_started_ns = now_ns(self);
+  rec.handle = self->spawn<caf::monitored + caf::linked>(
+    connection_actor, std::move(args), st.ws,
+    caf::actor_cast<child_report_sink_if>(self), st.aggregators.at(rec.symbol));
+  self->delayed_send(self, std::chrono::milliseconds(st.cfg.connect_timeout_ms),
+                     connect_deadline_atom::value, key, rec.attempts);
+}
+
+/// The one place that decides what happens after a child died.
+void schedule_restart(supervisor_self self, const std::string& key,
+                      child_record& rec) {
+  auto delay_ms = self->state.cfg.restart_delay_ms;
+  rec.state = child_state::backoff;
+  ++rec.restarts;
+  SV_WARN("supervisor", rec.symbol, "child_down",
+          "stream=%s attempt=%llu restarts=%llu restart_in_ms=%u error=\"%s\"",
+          rec.stream.c_str(), static_cast<unsigned long long>(rec.attempts),
+          static_cast<unsigned long long>(rec.restarts), delay_ms,
+          rec.last_error.c_str());
+  self->delayed_send(self, std::chrono::milliseconds(delay_ms),
+                     restart_atom::value, key, rec.attempts);
+}
+
+// -- status --------------------------------------------------------------------
+
+std::vector<child_status> build_status(supervisor_self self) {
+  std::vector<child_status> result;
+  auto now = now_ns(self);
+  for (auto& [key, rec] : self->state.children) {
+    child_status x;
+    x.symbol = rec.symbol;
+    x.stream = rec.stream;
+    x.state = rec.state;
+    x.connect_attempts = rec.attempts;
+    x.restarts = rec.restarts;
+    x.last_error = rec.last_error;
+    x.connect_latency_ms = rec.connect_latency_ms;
+    connection_counters total = rec.finished;
+    add(total, rec.live);
+    x.frames = total.frames;
+    x.trades = total.trades;
+    x.decode_errors = total.decode_errors;
+    if (total.last_frame_ns >= 0)
+      x.last_message_age_ms = (now - total.last_frame_ns) / 1'000'000;
+    result.push_back(std::move(x));
+  }
+  return result;
+}
+
+// -- shutdown ------------------------------------------------------------------
+
+bool all_children_down(supervisor_self self) {
+  for (auto& [key, rec] : self->state.children)
+    if (rec.handle)
+      return false;
+  return true;
+}
+
+void quit_if_all_down(supervisor_self self) {
+  if (!all_children_down(self))
+    return;
+  SV_INFO("supervisor", "-", "stopped", "children=%zu outcome=clean",
+          self->state.children.size());
+  self->quit();
+}
+
+// -- handlers shared by both states ---------------------------------------------
+
+auto report_handler(supervisor_self self) {
+  return [=](child_report& r) {
+    auto i = self->state.children.find(r.key);
+    if (i == self->state.children.end())
+      return;
+    auto& rec = i->second;
+    switch (r.phase) {
+      case connection_phase::streaming:
+        if (r.attempt == rec.attempts && rec.handle) {
+          rec.state = child_state::streaming;
+          rec.live = r.counters;
+          rec.connect_latency_ms = (now_ns(self) - rec.attempt_started_ns)
+                                   / 1'000'000;
+          SV_INFO("supervisor", rec.symbol, "child_streaming",
+                  "stream=%s attempt=%llu connect_latency_ms=%lld",
+                  rec.stream.c_str(),
+                  static_cast<unsigned long long>(r.attempt),
+                  static_cast<long long>(rec.connect_latency_ms));
+        }
+        break;
+      case connection_phase::closed:
+        if (r.attempt > rec.finished_attempt) {
+          add(rec.finished, r.counters);
+          rec.finished_attempt = r.attempt;
+          if (r.attempt == rec.attempts)
+            rec.live = connection_counters{};
+          if (!self->state.stopping)
+            rec.last_error = r.detail;
+        }
+        break;
+      case connection_phase::connecting:
+      case connection_phase::closing:
+        break;
+    }
+  };
+}
+
+auto status_handler(supervisor_self self) {
+  return [=](status_atom) {
+    auto rp = std::make_shared<
+      caf::typed_response_promise<std::vector<child_status>>>(
+      self->make_response_promise<std::vector<child_status>>());
+    auto pending = std::make_shared<std::size_t>(0);
+    for (auto& [key, rec] : self->state.children)
+      if (rec.handle)
+        ++*pending;
+    if (*pending == 0) {
+      rp->deliver(build_status(self));
+      return *rp;
+    }
+    auto done = [=] {
+      if (--*pending == 0)
+        rp->deliver(build_status(self));
+    };
+    for (auto& [key, rec] : self->state.children) {
+      if (!rec.handle)
+        continue;
+      auto k = key;
+      self->request(rec.handle, child_status_timeout, status_atom::value)
+        .then(
+          [=](connection_status& cs) {
+            auto i = self->state.children.find(k);
+            if (i != self->state.children.end()
+                && cs.attempt == i->second.attempts
+                && cs.attempt > i->second.finished_attempt)
+              i->second.live = cs.counters;
+            done();
+          },
+          [=](caf::error&) { done(); });
+    }
+    return *rp;
+  };
+}
+
+supervisor_if::behavior_type enter(supervisor_self self, supervisor_phase next,
+                                   const char* why);
+
+void transition(supervisor_self self, supervisor_phase next, const char* why) {
+  self->become(enter(self, next, why));
+}
+
+// -- states --------------------------------------------------------------------
+
+supervisor_if::behavior_type running(supervisor_self self) {
+  return {
+    report_handler(self),
+    [=](start_atom, std::string& symbol,
+        std::string& stream) -> caf::result<bool> {
+      symbol = upper(std::move(symbol));
+      auto key = symbol + "@" + stream;
+      auto& st = self->state;
+      if (auto i = st.children.find(key);
+          i != st.children.end() && i->second.state != child_state::stopped)
+        return caf::make_error(errc::already_started, key);
+      if (st.aggregators.count(symbol) == 0)
+        return caf::make_error(errc::unknown_symbol, symbol);
+      auto& rec = st.children[key];
+      rec.symbol = symbol;
+      rec.stream = stream;
+      SV_INFO("supervisor", symbol, "start", "stream=%s", stream.c_str());
+      start_attempt(self, key, rec);
+      return true;
+    },
+    status_handler(self),
+    [=](connect_deadline_atom, std::string& key, std::uint64_t attempt) {
+      auto i = self->state.children.find(key);
+      if (i == self->state.children.end())
+        return;
+      auto& rec = i->second;
+      // A deadline from an earlier attempt, or for a child that streams, is stale.
+      if (rec.attempts != attempt || rec.state != child_state::connecting
+          || !rec.handle)
+        return;
+      auto ms = self->state.cfg.connect_timeout_ms;
+      SV_WARN("supervisor", rec.symbol, "connect_deadline",
+              "stream=%s attempt=%llu timeout_ms=%u hint=\"no upgrade and first "
+              "frame in time; check the endpoint, network and TLS settings\"",
+              rec.stream.c_str(), static_cast<unsigned long long>(attempt), ms);
+      self->send_exit(rec.handle,
+                      caf::make_error(errc::connect_timeout,
+                                      "no first frame within "
+                                        + std::to_string(ms) + " ms"));
+    },
+    [=](restart_atom, std::string& key, std::uint64_t attempt) {
+      auto i = self->state.children.find(key);
+      if (i == self->state.children.end())
+        return;
+      auto& rec = i->second;
+      if (rec.state == child_state::backoff && rec.attempts == attempt)
+        start_attempt(self, key, rec);
+    },
+    [=](stop_atom) { transition(self, supervisor_phase::stopping, "stop"); },
+    [=](shutdown_deadline_atom) {},
+  };
+}
+
+supervisor_if::behavior_type stopping(supervisor_self self) {
+  return {
+    report_handler(self),
+    [=](start_atom, std::string&, std::string&) -> caf::result<bool> {
+      return caf::make_error(errc::shutting_down);
+    },
+    status_handler(self),
+    [=](connect_deadline_atom, std::string&, std::uint64_t) {},
+    [=](restart_atom, std::string&, std::uint64_t) {},
+    [=](stop_atom) {},
+    [=](shutdown_deadline_atom) {
+      std::size_t killed = 0;
+      for (auto& [key, rec] : self->state.children) {
+        if (!rec.handle)
+          continue;
+        ++killed;
+        self->send_exit(rec.handle, caf::exit_reason::kill);
+      }
+      SV_WARN("supervisor", "-", "stopped",
+              "children=%zu outcome=deadline killed=%zu timeout_ms=%u",
+              self->state.children.size(), killed,
+              self->state.cfg.shutdown_timeout_ms);
+      self->quit();
+    },
+  };
+}
+
+supervisor_if::behavior_type enter(supervisor_self self, supervisor_phase next,
+                                   const char* why) {
+  switch (next) {
+    case supervisor_phase::running:
+      return running(self);
+    case supervisor_phase::stopping: {
+      auto& st = self->state;
+      st.stopping = true;
+      std::size_t live = 0;
+      for (auto& [key, rec] : st.children) {
+        if (rec.handle) {
+          ++live;
+          self->send(rec.handle, stop_atom::value);
+        } else {
+          rec.state = child_state::stopped;
+        }
+      }
+      SV_INFO("supervisor", "-", "transition",
+              "from=running to=stopping why=%s live_children=%zu", why, live);
+      self->delayed_send(self,
+                         std::chrono::milliseconds(st.cfg.shutdown_timeout_ms),
+                         shutdown_deadline_atom::value);
+      quit_if_all_down(self);
+      return stopping(self);
+    }
+  }
+  return stopping(self);
+}
+
+} // namespace
+
+ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
+                      const std::string& stream) {
+  ws_target result;
+  result.tls = cfg.tls;
+  result.host = cfg.host;
+  result.port = cfg.port;
+  auto name = lower(symbol) + "@" + stream;
+  result.path = cfg.base_path
+                + (cfg.combined ? "/stream?streams=" + name : "/ws/" + name);
+  return result;
+}
+
+supervisor_if::behavior_type
+supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
+                 std::map<std::string, trade_sink_if> aggregators,
+                 std::vector<std::pair<std::string, std::string>> children) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.ws = ws;
+  st.aggregators = std::move(aggregators);
+  // Children are linked, so their non-normal exits reach us as exit_msg; restart
+  // decisions are made in the down handler. Only an exit addressed to us from
+  // outside (anon_send_exit: source == self) stops the supervisor.
+  self->set_exit_handler([=](caf::exit_msg& em) {
+    if (em.source == self->address())
+      self->quit(em.reason);
+  });
+  self->set_down_handler([=](caf::down_msg& dm) {
+    auto* rec = find_by_address(self, dm.source);
+    if (rec == nullptr)
+      return;
+    rec->handle = nullptr;
+    if (self->state.stopping) {
+      rec->state = child_state::stopped;
+      quit_if_all_down(self);
+      return;
+    }
+    if (dm.reason)
+      rec->last_error = describe(dm.reason);
+    schedule_restart(self, rec->symbol + "@" + rec->stream, *rec);
+  });
+  for (auto& [symbol, stream] : children) {
+    auto key = upper(symbol) + "@" + stream;
+    if (st.children.count(key) != 0) {
+      SV_WARN("supervisor", upper(symbol), "duplicate_symbol",
+              "stream=%s hint=\"listed twice in the configuration; started once\"",
+              stream.c_str());
+      continue;
+    }
+    auto& rec = st.children[key];
+    rec.symbol = upper(symbol);
+    rec.stream = stream;
+    start_attempt(self, key, rec);
+  }
+  return running(self);
+}
+
+} // namespace sv

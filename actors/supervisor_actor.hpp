@@ -1,0 +1,96 @@
+// supervisor_actor: the only spawner of connection actors; restarts them and reports on them.
+//
+// States (see docs/architecture.md "supervisor"):
+//
+//   [running] --stop_atom--> [stopping] --all children down / shut_dl--> (quit)
+//
+// Per child (keyed "SYMBOL@stream"), as /status shows it:
+//
+//   connecting --child_report(streaming)--> streaming
+//   connecting --conn_dl (deadline passed)--> kill child --down_msg--> backoff
+//   connecting|streaming --down_msg--> backoff --restart (after restart_delay)--> connecting
+//   any --stop_atom / shutdown--> stopped
+//
+// Restart decisions live in one function (schedule_restart in the .cpp).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/connection_actor.hpp"
+#include "actors/ws_client.hpp"
+#include "messages/atoms.hpp"
+#include "messages/status.hpp"
+
+namespace sv {
+
+/// The supervisor's protocol.
+using supervisor_if = caf::typed_actor<
+  caf::reacts_to<child_report>,
+  caf::replies_to<start_atom, std::string, std::string>::with<bool>,
+  caf::replies_to<status_atom>::with<std::vector<child_status>>,
+  caf::reacts_to<connect_deadline_atom, std::string, std::uint64_t>,
+  caf::reacts_to<restart_atom, std::string, std::uint64_t>,
+  caf::reacts_to<stop_atom>, caf::reacts_to<shutdown_deadline_atom>>;
+
+/// Where and how children connect, and the timing policy.
+struct supervisor_config {
+  bool tls = true;                   ///< wss:// or ws://
+  std::string host;                  ///< stream host
+  std::uint16_t port = 9443;         ///< stream port
+  std::string base_path;             ///< prefix before /ws or /stream, usually ""
+  bool combined = false;             ///< /stream?streams= instead of /ws/
+  std::uint32_t connect_timeout_ms = 10000; ///< upgrade + first frame deadline
+  std::uint32_t restart_delay_ms = 1000;    ///< delay before restarting a dead child
+  std::uint32_t shutdown_timeout_ms = 5000; ///< grace period for closing sockets
+};
+
+/// The WebSocket target for (symbol, stream): `/ws/btcusdt@aggTrade`, or
+/// `/stream?streams=btcusdt@aggTrade` when `combined`.
+ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
+                      const std::string& stream);
+
+/// What the supervisor knows about one (symbol, stream).
+struct child_record {
+  std::string symbol;                 ///< upper case
+  std::string stream;                 ///< "aggTrade"
+  child_state state = child_state::stopped; ///< as /status shows it
+  connection_if handle;               ///< live connection actor, null in backoff/stopped
+  std::uint64_t attempts = 0;         ///< connect attempts started (= current attempt number)
+  std::uint64_t restarts = 0;         ///< restarts scheduled after failures
+  std::string last_error;             ///< cause of the last failure
+  std::int64_t attempt_started_ns = 0; ///< actor clock, start of the current attempt
+  std::int64_t connect_latency_ms = -1; ///< attempt start to first frame, last success
+  connection_counters finished;       ///< totals of attempts that ended
+  connection_counters live;           ///< the current attempt's counters (last known)
+  std::uint64_t finished_attempt = 0; ///< last attempt whose counters are in `finished`
+};
+
+/// State of the supervisor (plain data; behavior in supervisor_actor.cpp).
+struct supervisor_state {
+  static inline const char* name = "supervisor";
+  supervisor_config cfg;                        ///< policy and endpoint
+  ws_client* ws = nullptr;                      ///< transport; outlives the actor
+  std::map<std::string, trade_sink_if> aggregators; ///< by symbol
+  std::map<std::string, child_record> children; ///< by "SYMBOL@stream"
+  std::uint64_t next_conn_id = 0;               ///< last conn_id handed out
+  bool stopping = false;                        ///< no more starts or restarts
+};
+
+using supervisor_self = supervisor_if::stateful_pointer<supervisor_state>;
+
+/// Starts one child per entry of `children` ((symbol, stream) pairs; duplicates,
+/// compared case-insensitively, are started once). Each symbol must have an
+/// aggregator in `aggregators`. `ws` must outlive the actor.
+supervisor_if::behavior_type
+supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
+                 std::map<std::string, trade_sink_if> aggregators,
+                 std::vector<std::pair<std::string, std::string>> children);
+
+} // namespace sv

@@ -1,0 +1,31 @@
+// atoms: the message tags of streamvisor's actor protocols (text <= 10 chars, CAF 0.17 limit).
+#pragma once
+
+#include <caf/atom.hpp>
+
+namespace sv {
+
+/// Ask for a status snapshot (supervisor, connection actor).
+using status_atom = caf::atom_constant<caf::atom("status")>;
+/// Ask an aggregator for its last N trades.
+using trades_atom = caf::atom_constant<caf::atom("trades")>;
+/// Ask an aggregator for its order-flow totals.
+using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
+/// Ask an aggregator for its frame-to-update latency histogram.
+using latency_atom = caf::atom_constant<caf::atom("latency")>;
+/// Supervisor command: start a (symbol, stream) child.
+using start_atom = caf::atom_constant<caf::atom("start")>;
+/// Graceful stop: close sockets with a close frame, then quit.
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+/// Supervisor timer: a child's connect deadline (tagged with the attempt).
+using connect_deadline_atom = caf::atom_constant<caf::atom("conn_dl")>;
+/// Supervisor timer: restart a child in backoff (tagged with the attempt it replaces).
+using restart_atom = caf::atom_constant<caf::atom("restart")>;
+/// Supervisor timer: the graceful-shutdown grace period is over.
+using shutdown_deadline_atom = caf::atom_constant<caf::atom("shut_dl")>;
+/// Supervisor → main: every child has stopped.
+using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
+/// Supervisor → api: the list of configured symbols.
+using symbols_atom = caf::atom_constant<caf::atom("symbols")>;
+
+} // namespace sv

@@ -1,0 +1,54 @@
+// metrics_snapshot, latency_snapshot: what an aggregator answers about its symbol.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "messages/wide.hpp"
+
+namespace sv {
+
+/// Order-flow totals since start. Volumes in units of 1e-8 of the base asset, quote
+/// sums in units of 1e-16 of the quote asset (exact sums of price_e8 * qty_e8).
+struct metrics_snapshot {
+  std::string symbol;             ///< upper case
+  std::uint64_t trades = 0;       ///< trades applied
+  std::uint64_t duplicates = 0;   ///< trades dropped because their id was not new
+  std::uint64_t first_trade_id = 0; ///< `a` of the first trade applied, 0 if none
+  std::uint64_t last_trade_id = 0;  ///< `a` of the last trade applied, 0 if none
+  std::int64_t last_price_e8 = 0; ///< price of the last trade applied
+  std::int64_t last_trade_time_ms = 0; ///< `T` of the last trade applied
+  wide buy_volume_e8;             ///< sum of qty where the taker bought
+  wide sell_volume_e8;            ///< sum of qty where the taker sold
+  wide buy_quote_e16;             ///< sum of price*qty where the taker bought
+  wide sell_quote_e16;            ///< sum of price*qty where the taker sold
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, metrics_snapshot& x) {
+  return f(caf::meta::type_name("metrics_snapshot"), x.symbol, x.trades,
+           x.duplicates, x.first_trade_id, x.last_trade_id, x.last_price_e8,
+           x.last_trade_time_ms, x.buy_volume_e8, x.sell_volume_e8,
+           x.buy_quote_e16, x.sell_quote_e16);
+}
+
+/// Frame-arrival-to-aggregator-update latency, one sample per trade.
+struct latency_snapshot {
+  std::uint64_t samples = 0; ///< trades measured
+  std::int64_t p50_us = 0;   ///< median, microseconds
+  std::int64_t p90_us = 0;   ///< 90th percentile
+  std::int64_t p99_us = 0;   ///< 99th percentile
+  std::int64_t p999_us = 0;  ///< 99.9th percentile
+  std::int64_t max_us = 0;   ///< largest sample (capped at the histogram's range)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, latency_snapshot& x) {
+  return f(caf::meta::type_name("latency_snapshot"), x.samples, x.p50_us,
+           x.p90_us, x.p99_us, x.p999_us, x.max_us);
+}
+
+} // namespace sv

@@ -1,0 +1,34 @@
+// status: text of connection phases and child states.
+#include "messages/status.hpp"
+
+namespace sv {
+
+const char* to_string(connection_phase x) {
+  switch (x) {
+    case connection_phase::connecting:
+      return "connecting";
+    case connection_phase::streaming:
+      return "streaming";
+    case connection_phase::closing:
+      return "closing";
+    case connection_phase::closed:
+      return "closed";
+  }
+  return "unknown";
+}
+
+const char* to_string(child_state x) {
+  switch (x) {
+    case child_state::connecting:
+      return "connecting";
+    case child_state::streaming:
+      return "streaming";
+    case child_state::backoff:
+      return "backoff";
+    case child_state::stopped:
+      return "stopped";
+  }
+  return "unknown";
+}
+
+} // namespace sv

@@ -1,0 +1,96 @@
+// connection_phase, child_report, child_status: what the supervisor knows about each child.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/meta/type_name.hpp>
+
+namespace sv {
+
+/// A connection actor's phase (its state machine; see docs/architecture.md).
+enum class connection_phase : std::uint8_t {
+  connecting, ///< socket, TLS and upgrade in progress, or upgraded with no frame yet
+  streaming,  ///< at least one frame arrived on this connection
+  closing,    ///< a close frame was sent; waiting for the transport's ws_closed
+  closed,     ///< the socket is gone; the actor quits right after reporting this
+};
+
+/// A child's state as the supervisor reports it in /status and /health.
+enum class child_state : std::uint8_t {
+  connecting, ///< a connection actor exists and has not streamed yet
+  streaming,  ///< the connection actor has received frames
+  backoff,    ///< the child died; a restart is scheduled
+  stopped,    ///< shut down (or never to be restarted)
+};
+
+/// Text for a connection_phase ("streaming").
+const char* to_string(connection_phase x);
+/// Text for a child_state ("backoff").
+const char* to_string(child_state x);
+
+/// Counters one connection actor keeps for its single attempt.
+struct connection_counters {
+  std::uint64_t frames = 0;        ///< text frames received
+  std::uint64_t trades = 0;        ///< frames decoded into trades
+  std::uint64_t decode_errors = 0; ///< frames that did not decode (counted, logged, dropped)
+  std::int64_t last_frame_ns = -1; ///< actor-clock time of the last frame, -1 if none
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connection_counters& x) {
+  return f(caf::meta::type_name("connection_counters"), x.frames, x.trades,
+           x.decode_errors, x.last_frame_ns);
+}
+
+/// Connection actor → supervisor: a phase change (sent on every transition).
+struct child_report {
+  std::string key;                 ///< "BTCUSDT@aggTrade"
+  std::uint64_t attempt = 0;       ///< which connect attempt this actor is
+  connection_phase phase = connection_phase::connecting; ///< the phase just entered
+  std::string detail;              ///< why (e.g. the close reason), may be empty
+  connection_counters counters;    ///< this attempt's counters at the transition
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, child_report& x) {
+  return f(caf::meta::type_name("child_report"), x.key, x.attempt, x.phase,
+           x.detail, x.counters);
+}
+
+/// Connection actor's answer to status_atom.
+struct connection_status {
+  std::uint64_t attempt = 0;    ///< which connect attempt this actor is
+  connection_phase phase = connection_phase::connecting; ///< current phase
+  connection_counters counters; ///< this attempt's counters now
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, connection_status& x) {
+  return f(caf::meta::type_name("connection_status"), x.attempt, x.phase,
+           x.counters);
+}
+
+/// One child as /status shows it. Counters are totals over all attempts.
+struct child_status {
+  std::string symbol;                  ///< "BTCUSDT"
+  std::string stream;                  ///< "aggTrade"
+  child_state state = child_state::stopped; ///< see child_state
+  std::uint64_t connect_attempts = 0;  ///< attempts started since process start
+  std::uint64_t restarts = 0;          ///< restarts scheduled after a failure
+  std::string last_error;              ///< cause of the last failure, "" if none
+  std::int64_t connect_latency_ms = -1; ///< start of the current/last attempt to first frame, -1 if never
+  std::int64_t last_message_age_ms = -1; ///< time since the last frame, -1 if none ever
+  std::uint64_t frames = 0;            ///< text frames received
+  std::uint64_t trades = 0;            ///< frames decoded into trades
+  std::uint64_t decode_errors = 0;     ///< frames that failed to decode
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, child_status& x) {
+  return f(caf::meta::type_name("child_status"), x.symbol, x.stream, x.state,
+           x.connect_attempts, x.restarts, x.last_error, x.connect_latency_ms,
+           x.last_message_age_ms, x.frames, x.trades, x.decode_errors);
+}
+
+} // namespace sv

@@ -1,0 +1,125 @@
+// Tests of aggregator_actor: exact totals, duplicates, bounded history.
+#include <catch2/catch.hpp>
+
+#include <random>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/decimal.hpp"
+#include "tests/support/actor_fixture.hpp"
+
+using namespace sv;
+
+namespace {
+
+trade make_trade(std::uint64_t id, std::int64_t price_e8, std::int64_t qty_e8,
+                 bool buyer_is_maker, std::int64_t time_ms) {
+  trade x;
+  x.symbol = "BTCUSDT";
+  x.agg_id = id;
+  x.first_id = id;
+  x.last_id = id;
+  x.price_e8 = price_e8;
+  x.qty_e8 = qty_e8;
+  x.trade_time_ms = time_ms;
+  x.event_time_ms = time_ms;
+  x.buyer_is_maker = buyer_is_maker;
+  return x;
+}
+
+struct aggregator_fixture : test::actor_fixture {
+  aggregator_if spawn(aggregator_limits limits) {
+    return keep_for_teardown(
+      sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, limits));
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(aggregator_fixture,
+                 "totals equal an exact recomputation over random 8-decimal trades",
+                 "[aggregator]") {
+  auto agg = spawn(aggregator_limits{});
+  std::mt19937_64 rng{42};
+  int128 buy = 0, sell = 0, buy_q = 0, sell_q = 0;
+  std::uint64_t id = 1000;
+  for (int b = 0; b < 50; ++b) {
+    trade_batch batch;
+    batch.symbol = "BTCUSDT";
+    for (int i = 0; i < 100; ++i) {
+      auto price = static_cast<std::int64_t>(rng() % 10'000'000'000'000ULL) + 1;
+      auto qty = static_cast<std::int64_t>(rng() % 100'000'000'000ULL) + 1;
+      bool maker = (rng() & 1) != 0;
+      batch.trades.push_back(make_trade(++id, price, qty, maker, 1000 + b));
+      (maker ? sell : buy) += qty;
+      (maker ? sell_q : buy_q) += static_cast<int128>(price) * qty;
+    }
+    caf::anon_send(agg, std::move(batch));
+  }
+  run();
+  auto m = ask<metrics_snapshot>(agg, metrics_atom::value);
+  CHECK(m.trades == 5000);
+  CHECK(m.first_trade_id == 1001);
+  CHECK(m.last_trade_id == 6000);
+  CHECK(from_wide(m.buy_volume_e8) == buy);
+  CHECK(from_wide(m.sell_volume_e8) == sell);
+  CHECK(from_wide(m.buy_quote_e16) == buy_q);
+  CHECK(from_wide(m.sell_quote_e16) == sell_q);
+  CHECK(vwap_e8(m) == div_round_half_even(buy_q + sell_q, buy + sell));
+}
+
+TEST_CASE_METHOD(aggregator_fixture,
+                 "a trade whose id is not new is counted as a duplicate and "
+                 "changes no total",
+                 "[aggregator]") {
+  auto agg = spawn(aggregator_limits{});
+  trade_batch batch;
+  batch.trades = {make_trade(5, 100, 1, false, 1), make_trade(6, 100, 1, false, 1),
+                  make_trade(6, 100, 1, false, 1), make_trade(4, 100, 1, true, 1),
+                  make_trade(7, 100, 1, true, 1)};
+  caf::anon_send(agg, std::move(batch));
+  run();
+  auto m = ask<metrics_snapshot>(agg, metrics_atom::value);
+  CHECK(m.trades == 3);
+  CHECK(m.duplicates == 2);
+  CHECK(from_wide(m.buy_volume_e8) == 2);
+  CHECK(from_wide(m.sell_volume_e8) == 1);
+}
+
+TEST_CASE_METHOD(aggregator_fixture,
+                 "history keeps at most trades_max trades and answers the last N "
+                 "oldest first",
+                 "[aggregator]") {
+  auto agg = spawn(aggregator_limits{10, 3600});
+  trade_batch batch;
+  for (std::uint64_t id = 1; id <= 25; ++id)
+    batch.trades.push_back(make_trade(id, 100, 1, false, 1000));
+  caf::anon_send(agg, std::move(batch));
+  run();
+  auto all = ask<std::vector<trade>>(agg, trades_atom::value, std::uint32_t{100});
+  REQUIRE(all.size() == 10);
+  CHECK(all.front().agg_id == 16);
+  CHECK(all.back().agg_id == 25);
+  auto three = ask<std::vector<trade>>(agg, trades_atom::value, std::uint32_t{3});
+  REQUIRE(three.size() == 3);
+  CHECK(three[0].agg_id == 23);
+  CHECK(three[2].agg_id == 25);
+  // Totals are not bounded by the history.
+  CHECK(ask<metrics_snapshot>(agg, metrics_atom::value).trades == 25);
+}
+
+TEST_CASE_METHOD(aggregator_fixture,
+                 "history drops trades older than age_s before the newest trade time",
+                 "[aggregator]") {
+  auto agg = spawn(aggregator_limits{1000, 60});
+  trade_batch batch;
+  batch.trades = {make_trade(1, 100, 1, false, 0),
+                  make_trade(2, 100, 1, false, 30'000),
+                  make_trade(3, 100, 1, false, 60'000),
+                  make_trade(4, 100, 1, false, 90'001)};
+  caf::anon_send(agg, std::move(batch));
+  run();
+  auto all = ask<std::vector<trade>>(agg, trades_atom::value, std::uint32_t{100});
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].agg_id == 3);
+  CHECK(all[1].agg_id == 4);
+}

@@ -1,0 +1,171 @@
+// Tests of api_actor: routing, status codes and bodies, on the deterministic scheduler.
+#include <catch2/catch.hpp>
+
+#include <rapidjson/document.h>
+
+#include "actors/api_actor.hpp"
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/fake_http_responder.hpp"
+#include "tests/support/frames.hpp"
+
+using namespace sv;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct api_fixture : test::actor_fixture {
+  test::fake_http_responder responder;
+  std::map<std::string, aggregator_if> aggregators;
+  supervisor_if sup;
+  api_if api;
+  std::uint64_t next_id = 0;
+
+  api_fixture() {
+    std::map<std::string, trade_sink_if> sinks;
+    std::vector<std::pair<std::string, std::string>> children;
+    for (std::string symbol : {"BTCUSDT", "ETHUSDT"}) {
+      aggregators[symbol] = keep_for_teardown(
+        sys.spawn(aggregator_actor, symbol, aggregator_limits{}));
+      sinks[symbol] = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
+      children.emplace_back(symbol, "aggTrade");
+    }
+    supervisor_config c;
+    c.host = "127.0.0.1";
+    sup = keep_for_teardown(sys.spawn(supervisor_actor, c,
+                                      static_cast<ws_client*>(&ws), sinks,
+                                      children));
+    api_config ac;
+    ac.symbols = {"BTCUSDT", "ETHUSDT"};
+    ac.supervisor = sup;
+    ac.aggregators = aggregators;
+    ac.responder = &responder;
+    api = keep_for_teardown(sys.spawn(api_actor, ac));
+    run();
+  }
+
+  test::fake_http_responder::answer get(const std::string& path,
+                                        const std::string& query = "",
+                                        const std::string& method = "GET") {
+    auto id = ++next_id;
+    caf::anon_send(api, http_request{id, method, path, query});
+    run();
+    auto i = responder.answers.find(id);
+    if (i == responder.answers.end())
+      throw std::runtime_error("no answer for " + path);
+    return i->second;
+  }
+
+  rapidjson::Document json(const std::string& body) {
+    rapidjson::Document doc;
+    doc.Parse(body.c_str());
+    REQUIRE_FALSE(doc.HasParseError());
+    return doc;
+  }
+
+  void stream(std::uint64_t conn, std::vector<std::string> frames) {
+    ws.inject_opened(conn);
+    ws.inject_frames(conn, frames);
+    run();
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(api_fixture,
+                 "health is 503 and names the children that do not stream, then "
+                 "200 once all stream",
+                 "[api]") {
+  auto a = get("/health");
+  CHECK(a.status == 503);
+  CHECK(a.body
+        == R"({"status":"degraded","not_streaming":["BTCUSDT@aggTrade","ETHUSDT@aggTrade"]})");
+  stream(1, {test::agg_trade_frame("BTCUSDT", 1, "1.00000000", "1.00000000", true)});
+  CHECK(get("/health").body
+        == R"({"status":"degraded","not_streaming":["ETHUSDT@aggTrade"]})");
+  stream(2, {test::agg_trade_frame("ETHUSDT", 1, "1.00000000", "1.00000000", true)});
+  a = get("/health");
+  CHECK(a.status == 200);
+  CHECK(a.body == R"({"status":"ok"})");
+}
+
+TEST_CASE_METHOD(api_fixture, "status lists every child with its counters",
+                 "[api]") {
+  stream(1, {test::agg_trade_frame("BTCUSDT", 1, "1.00000000", "1.00000000", true),
+          "garbage"});
+  auto a = get("/status");
+  REQUIRE(a.status == 200);
+  auto doc = json(a.body);
+  REQUIRE(doc["children"].Size() == 2);
+  auto& btc = doc["children"][0];
+  CHECK(std::string{btc["symbol"].GetString()} == "BTCUSDT");
+  CHECK(std::string{btc["stream"].GetString()} == "aggTrade");
+  CHECK(std::string{btc["state"].GetString()} == "streaming");
+  CHECK(btc["connect_attempts"].GetUint64() == 1);
+  CHECK(btc["trades"].GetUint64() == 1);
+  CHECK(btc["decode_errors"].GetUint64() == 1);
+  CHECK(btc["last_message_age_ms"].GetInt64() == 0);
+  CHECK(std::string{doc["children"][1]["state"].GetString()} == "connecting");
+  CHECK(doc["children"][1]["last_message_age_ms"].GetInt64() == -1);
+}
+
+TEST_CASE_METHOD(api_fixture,
+                 "trades come back oldest first with the exchange's exact decimals",
+                 "[api]") {
+  stream(1, {test::agg_trade_frame("BTCUSDT", 7, "91436.75000000", "0.00024000", true, 111),
+          test::agg_trade_frame("BTCUSDT", 8, "91436.76000000", "1.00000000", false, 222),
+          test::agg_trade_frame("BTCUSDT", 9, "91436.77000000", "2.00000000", false, 333)});
+  auto a = get("/symbols/btcusdt/trades", "limit=2");
+  REQUIRE(a.status == 200);
+  CHECK(a.body
+        == R"({"symbol":"BTCUSDT","trades":[)"
+           R"({"id":8,"price":"91436.76000000","qty":"1.00000000","side":"buy","time":222},)"
+           R"({"id":9,"price":"91436.77000000","qty":"2.00000000","side":"buy","time":333}]})");
+  auto all = json(get("/symbols/BTCUSDT/trades").body);
+  CHECK(all["trades"].Size() == 3);
+  CHECK(std::string{all["trades"][0]["side"].GetString()} == "sell");
+}
+
+TEST_CASE_METHOD(api_fixture, "metrics are exact and rounded half to even",
+                 "[api]") {
+  stream(1, {test::agg_trade_frame("BTCUSDT", 1, "0.00000001", "0.00000001", false),
+          test::agg_trade_frame("BTCUSDT", 2, "0.00000002", "0.00000001", true),
+          test::agg_trade_frame("BTCUSDT", 3, "100.00000000", "0.50000000", false)});
+  auto a = get("/symbols/BTCUSDT/metrics");
+  REQUIRE(a.status == 200);
+  CHECK(a.body
+        == R"({"symbol":"BTCUSDT","trades":3,"duplicates":0,"first_trade_id":1,)"
+           R"("last_trade_id":3,"last_price":"100.00000000","last_trade_time":1700000000000,)"
+           R"("buy_volume":"0.50000001","sell_volume":"0.00000001","delta":"0.50000000",)"
+           R"("buy_quote":"50.00000000","sell_quote":"0.00000000","vwap":"99.99999600"})");
+  // vwap = (5e17 + 3) / 50000002 = 9999999600.000015 e8 units (Python fractions).
+}
+
+TEST_CASE_METHOD(api_fixture,
+                 "an unknown symbol answers 404 with the symbols that exist",
+                 "[api]") {
+  auto a = get("/symbols/DOGEUSDT/metrics");
+  CHECK(a.status == 404);
+  CHECK(a.body
+        == R"({"error":"unknown symbol","symbol":"DOGEUSDT","symbols":["BTCUSDT","ETHUSDT"]})");
+}
+
+TEST_CASE_METHOD(api_fixture, "bad queries answer 400 and say why", "[api]") {
+  for (auto q : {"limit=0", "limit=abc", "limit=", "limit=100001", "foo=1",
+                 "limit=99999999999"}) {
+    auto a = get("/symbols/BTCUSDT/trades", q);
+    CHECK(a.status == 400);
+    CHECK_THAT(a.body, Catch::StartsWith(R"({"error":"bad query")"));
+  }
+  CHECK(get("/symbols/BTCUSDT/metrics", "x=1").status == 400);
+}
+
+TEST_CASE_METHOD(api_fixture, "unknown paths are 404 and other methods 405",
+                 "[api]") {
+  CHECK(get("/nope").status == 404);
+  CHECK(get("/symbols/BTCUSDT").status == 404);
+  CHECK(get("/symbols/BTCUSDT/trades/x").status == 404);
+  CHECK(get("/health", "", "POST").status == 405);
+  auto s = get("/symbols");
+  CHECK(s.status == 200);
+  CHECK(s.body == R"({"symbols":["BTCUSDT","ETHUSDT"]})");
+}

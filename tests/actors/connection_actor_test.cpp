@@ -1,0 +1,164 @@
+// Tests of connection_actor alone: a recorder stands in for the supervisor.
+#include <catch2/catch.hpp>
+
+#include "actors/connection_actor.hpp"
+#include "messages/errc.hpp"
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/frames.hpp"
+
+using namespace sv;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct recorder_state {
+  std::vector<child_report> reports;
+};
+
+using recorder_if = child_report_sink_if;
+
+recorder_if::behavior_type
+report_recorder(recorder_if::stateful_pointer<recorder_state> self) {
+  return {[=](child_report& r) { self->state.reports.push_back(std::move(r)); }};
+}
+
+struct connection_fixture : test::actor_fixture {
+  recorder_if recorder = keep_for_teardown(sys.spawn(report_recorder));
+  aggregator_if aggregator = keep_for_teardown(
+    sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, aggregator_limits{}));
+  connection_if conn;
+  caf::scoped_actor watcher{sys};
+
+  void spawn_connection() {
+    connection_args args;
+    args.symbol = "BTCUSDT";
+    args.stream = "aggTrade";
+    args.target = ws_target{true, "stream.example", 9443, "/ws/btcusdt@aggTrade"};
+    args.conn_id = 7;
+    args.attempt = 3;
+    conn = keep_for_teardown(sys.spawn(connection_actor, args,
+                                       static_cast<ws_client*>(&ws), recorder,
+                                       caf::actor_cast<trade_sink_if>(aggregator)));
+    watcher->monitor(conn);
+    run();
+  }
+
+  std::vector<connection_phase> phases() {
+    std::vector<connection_phase> result;
+    for (auto& r : state_of<recorder_state>(recorder).reports)
+      result.push_back(r.phase);
+    return result;
+  }
+
+  caf::error down_reason() {
+    caf::error reason;
+    bool down = false;
+    watcher->receive([&](caf::down_msg& dm) { down = true; reason = dm.reason; },
+                     caf::after(std::chrono::seconds(0)) >> [] {});
+    if (!down)
+      throw std::runtime_error("actor is still alive");
+    return reason;
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(connection_fixture,
+                 "a connection opens its target once and streams decoded trades "
+                 "to its aggregator",
+                 "[connection]") {
+  spawn_connection();
+  REQUIRE(ws.opened.size() == 1);
+  CHECK(ws.opened[0].id == 7);
+  CHECK(ws.opened[0].target.path == "/ws/btcusdt@aggTrade");
+  ws.inject_opened(7);
+  run();
+  CHECK(phases().empty()); // upgraded is not streaming: no frame yet
+  ws.inject_frames(7, {test::agg_trade_frame("BTCUSDT", 10, "91436.75000000",
+                                             "0.00024000", true),
+                       test::agg_trade_frame("BTCUSDT", 11, "91436.76000000",
+                                             "1.50000000", false)});
+  run();
+  CHECK(phases() == std::vector<connection_phase>{connection_phase::streaming});
+  auto m = ask<metrics_snapshot>(aggregator, metrics_atom::value);
+  CHECK(m.trades == 2);
+  CHECK(m.last_trade_id == 11);
+  CHECK(from_wide(m.sell_volume_e8) == 24000);
+  CHECK(from_wide(m.buy_volume_e8) == 150000000);
+  auto st = ask<connection_status>(conn, status_atom::value);
+  CHECK(st.attempt == 3);
+  CHECK(st.counters.frames == 2);
+  CHECK(st.counters.trades == 2);
+}
+
+TEST_CASE_METHOD(connection_fixture,
+                 "a closed socket ends the actor with connection_closed after "
+                 "reporting why",
+                 "[connection]") {
+  spawn_connection();
+  ws.inject_closed(7, "connection refused", 0, false);
+  run();
+  CHECK(phases() == std::vector<connection_phase>{connection_phase::closed});
+  CHECK(state_of<recorder_state>(recorder).reports.back().detail
+        == "connection refused");
+  CHECK(down_reason() == errc::connection_closed);
+}
+
+TEST_CASE_METHOD(connection_fixture,
+                 "stop sends a close and the actor exits normally once the "
+                 "transport confirms, keeping frames that arrive meanwhile",
+                 "[connection]") {
+  spawn_connection();
+  ws.inject_opened(7);
+  ws.inject_frames(7, {test::agg_trade_frame("BTCUSDT", 1, "1.00000000",
+                                             "1.00000000", true)});
+  run();
+  caf::anon_send(conn, stop_atom::value);
+  run();
+  CHECK(ws.closed == std::vector<std::uint64_t>{7});
+  ws.inject_frames(7, {test::agg_trade_frame("BTCUSDT", 2, "1.00000000",
+                                             "1.00000000", true)});
+  ws.inject_closed(7, "closed by client", 1000);
+  run();
+  CHECK(phases()
+        == std::vector<connection_phase>{connection_phase::streaming,
+                                         connection_phase::closing,
+                                         connection_phase::closed});
+  CHECK(!down_reason());
+  CHECK(ask<metrics_snapshot>(aggregator, metrics_atom::value).trades == 2);
+}
+
+TEST_CASE_METHOD(connection_fixture,
+                 "a connection killed from outside still closes its socket",
+                 "[connection]") {
+  spawn_connection();
+  caf::anon_send_exit(conn, caf::exit_reason::kill);
+  run();
+  CHECK(ws.closed == std::vector<std::uint64_t>{7});
+}
+
+TEST_CASE_METHOD(connection_fixture,
+                 "events for another connection id are ignored",
+                 "[connection]") {
+  spawn_connection();
+  ws.listeners[8] = ws.listeners.at(7);
+  ws.inject_closed(8, "not mine");
+  run();
+  CHECK(phases().empty());
+  CHECK(ask<connection_status>(conn, status_atom::value).phase
+        == connection_phase::connecting);
+}
+
+TEST_CASE_METHOD(connection_fixture,
+                 "frames of another symbol are decode errors, not trades",
+                 "[connection]") {
+  spawn_connection();
+  ws.inject_opened(7);
+  ws.inject_frames(7, {test::agg_trade_frame("ETHUSDT", 1, "1.00000000",
+                                             "1.00000000", true)});
+  run();
+  auto st = ask<connection_status>(conn, status_atom::value);
+  CHECK(st.counters.decode_errors == 1);
+  CHECK(st.counters.trades == 0);
+  CHECK(ask<metrics_snapshot>(aggregator, metrics_atom::value).trades == 0);
+}
