@@ -1,0 +1,129 @@
+// rest_handler: the simulator's HTTP API (GET /api/v3/aggTrades, /api/v3/ping, /sim/stats) as a pure function.
+#include "app/sim/rest_handler.hpp"
+
+#include <optional>
+
+#include "app/sim/trade_json.hpp"
+
+namespace sv {
+
+namespace {
+
+constexpr std::size_t limit_default = 500;
+constexpr std::size_t limit_max = 1000;
+
+http_reply binance_error(int code, const std::string& msg) {
+  return {400, "{\"code\":" + std::to_string(code) + ",\"msg\":\"" + msg + "\"}"};
+}
+
+const std::string* find_arg(const query_args& args, std::string_view name) {
+  const std::string* found = nullptr;
+  for (const auto& [k, v] : args)
+    if (k == name)
+      found = &v; // the last occurrence wins
+  return found;
+}
+
+/// Parses ^[0-9]{1,20}$ into a non-negative int64; nullopt if malformed or too big.
+std::optional<std::int64_t> parse_uint(std::string_view text) {
+  constexpr std::size_t digits_max = 20;
+  if (text.empty() || text.size() > digits_max)
+    return std::nullopt;
+  std::uint64_t acc = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    auto d = static_cast<std::uint64_t>(c - '0');
+    if (acc > (static_cast<std::uint64_t>(INT64_MAX) - d) / 10)
+      return std::nullopt;
+    acc = acc * 10 + d;
+  }
+  return static_cast<std::int64_t>(acc);
+}
+
+http_reply illegal_chars(std::string_view name) {
+  return binance_error(-1100, "Illegal characters found in parameter '"
+                                + std::string(name)
+                                + "'; legal range is '^[0-9]{1,20}$'.");
+}
+
+http_reply agg_trades(const sim_exchange& ex, const query_args& args) {
+  const auto* symbol = find_arg(args, "symbol");
+  if (!symbol || symbol->empty())
+    return binance_error(-1102, "Mandatory parameter 'symbol' was not sent, was "
+                                "empty/null, or malformed.");
+  if (!valid_symbol(*symbol))
+    return binance_error(-1100, "Illegal characters found in parameter 'symbol'; "
+                                "legal range is '^[A-Z0-9-_.]{1,20}$'.");
+  trade_query q;
+  q.limit = limit_default;
+  if (const auto* text = find_arg(args, "limit")) {
+    auto v = parse_uint(*text);
+    if (!v)
+      return illegal_chars("limit");
+    if (*v < 1 || *v > static_cast<std::int64_t>(limit_max))
+      return binance_error(-1100, "Illegal characters found in parameter 'limit'; "
+                                  "legal range is '1..1000'.");
+    q.limit = static_cast<std::size_t>(*v);
+  }
+  struct bound {
+    const char* name;
+    std::optional<std::int64_t>* field;
+  };
+  for (auto b : {bound{"fromId", &q.from_id}, bound{"startTime", &q.start_ms},
+                 bound{"endTime", &q.end_ms}}) {
+    if (const auto* text = find_arg(args, b.name)) {
+      auto v = parse_uint(*text);
+      if (!v)
+        return illegal_chars(b.name);
+      *b.field = v;
+    }
+  }
+  // Checked after the parameters, as Binance validates syntax before existence.
+  const auto* market = ex.find(*symbol);
+  if (!market)
+    return binance_error(-1121, "Invalid symbol.");
+  std::string body = "[";
+  bool first = true;
+  for (const auto& t : market->select(q)) {
+    if (!first)
+      body.push_back(',');
+    first = false;
+    append_rest_row(body, t);
+  }
+  body.push_back(']');
+  return {200, std::move(body)};
+}
+
+} // namespace
+
+query_args parse_query(std::string_view query) {
+  query_args out;
+  while (!query.empty()) {
+    auto amp = query.find('&');
+    auto part = query.substr(0, amp);
+    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    if (part.empty())
+      continue;
+    auto eq = part.find('=');
+    if (eq == std::string_view::npos)
+      out.emplace_back(std::string(part), std::string());
+    else
+      out.emplace_back(std::string(part.substr(0, eq)),
+                       std::string(part.substr(eq + 1)));
+  }
+  return out;
+}
+
+http_reply handle_rest(const sim_exchange& ex, std::string_view path,
+                       const query_args& args) {
+  if (path == "/api/v3/aggTrades")
+    return agg_trades(ex, args);
+  if (path == "/api/v3/ping")
+    return {200, "{}"};
+  if (path == "/sim/stats")
+    return {200, ex.stats_json()};
+  return {404, "{\"code\":-1,\"msg\":\"Unknown path.\"}"};
+}
+
+} // namespace sv

@@ -1,0 +1,52 @@
+// sim_exchange: the set of simulated symbols, created on first use, and their stats document.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "app/sim/symbol_market.hpp"
+
+namespace sv {
+
+/// True if `symbol` matches Binance's symbol syntax ^[A-Z0-9-_.]{1,20}$ (upper case only).
+bool valid_symbol(std::string_view symbol) noexcept;
+
+/// Owns every simulated market. Markets are created on first subscription (or from
+/// --symbols) and live until the exchange is destroyed, so `symbol_market*` stays
+/// valid. Not thread-safe: lws service thread only.
+class sim_exchange {
+public:
+  using market_map = std::map<std::string, std::unique_ptr<symbol_market>, std::less<>>;
+
+  explicit sim_exchange(const market_limits& limits) : limits_(limits) {}
+
+  /// The market of `symbol` (upper case) or nullptr if nobody created it yet.
+  symbol_market* find(std::string_view symbol) const;
+
+  /// The market of `symbol` (upper case, valid_symbol()), created if missing.
+  symbol_market& get_or_create(std::string_view symbol);
+
+  const market_map& markets() const noexcept {
+    return markets_;
+  }
+
+  const market_limits& limits() const noexcept {
+    return limits_;
+  }
+
+  /// The /sim/stats document: {"symbols":{"BTCUSDT":{"emitted":N,"first_id":..,
+  /// "last_id":..,"buy_volume":"..","sell_volume":"..","buy_quote":"..",
+  /// "sell_quote":"..","connections":N,"connections_total":N}}}; ids are null before
+  /// the first trade, volumes are exact 8-decimal sums, quotes are exact 1e-16 sums
+  /// rounded half-to-even to 8 decimals.
+  std::string stats_json() const;
+
+private:
+  market_limits limits_;
+  market_map markets_;
+};
+
+} // namespace sv

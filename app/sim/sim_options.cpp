@@ -1,0 +1,156 @@
+// sim_options: streamvisor-sim's command line (parsing, validation, --help text).
+#include "app/sim/sim_options.hpp"
+
+#include <charconv>
+#include <limits>
+
+#include "app/sim/sim_exchange.hpp"
+#include "app/sim/trade_generator.hpp"
+
+namespace sv {
+
+namespace {
+
+template <class Int>
+bool parse_int(const std::string& text, Int& out, Int lo, Int hi) {
+  Int v{};
+  auto res = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (res.ec != std::errc{} || res.ptr != text.data() + text.size() || v < lo || v > hi)
+    return false;
+  out = v;
+  return true;
+}
+
+bool is_loopback(const std::string& host) {
+  return host == "::1" || host == "localhost" || host.rfind("127.", 0) == 0;
+}
+
+} // namespace
+
+std::string sim_usage() {
+  return "usage: streamvisor-sim [options]\n"
+         "A local Binance-like exchange: aggTrade WebSocket streams and REST aggTrades.\n"
+         "  --host ADDR            listen address, loopback only: 127.0.0.1 (default), ::1, localhost\n"
+         "  --port N               listen port (default 0 = the kernel picks)\n"
+         "  --port-file PATH       also write the port to PATH (written to PATH.tmp, then renamed)\n"
+         "  --cert FILE            PEM certificate; TLS (wss/https) when given with --key\n"
+         "  --key FILE             PEM private key\n"
+         "  --seed N               generator seed (default 1); same seed + symbol = same trades\n"
+         "  --first-id N           first aggregate trade id of every symbol (default 1000000)\n"
+         "  --rate N               trades per second per symbol (default 10; 0 = as fast as read)\n"
+         "  --count N              trades per symbol the exchange ever produces (default unlimited)\n"
+         "  --close-after-count    close streams with 1000 once all --count trades were sent\n"
+         "  --replay FILE.jsonl    send each line of FILE as one text frame to every stream, at --rate\n"
+         "  --rest-history N       trades kept per symbol for REST and slow streams (default 1000000)\n"
+         "  --symbols A,B          create these markets at start (REST knows them before any stream)\n"
+         "  --log-level LEVEL      error|warn|info|debug (default info)\n"
+         "  --help                 print this text and exit\n"
+         "Streams: /ws/<sym>@aggTrade, /stream?streams=<s1>@aggTrade/<s2>@aggTrade.\n"
+         "REST: GET /api/v3/aggTrades?symbol=&fromId=&startTime=&endTime=&limit=, /api/v3/ping, /sim/stats.\n"
+         "Prints 'listening port=<N> tls=<0|1>' as the first stdout line.\n";
+}
+
+sim_options_result parse_sim_options(const std::vector<std::string>& args) {
+  sim_options o;
+  auto fail = [](std::string msg) { return sim_options_result{std::nullopt, std::move(msg)}; };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string name = args[i];
+    std::optional<std::string> inline_value;
+    if (auto eq = name.find('='); name.rfind("--", 0) == 0 && eq != std::string::npos) {
+      inline_value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    auto flag = [&](bool& field) {
+      if (inline_value)
+        return false;
+      field = true;
+      return true;
+    };
+    std::string value;
+    auto take = [&]() {
+      if (inline_value) {
+        value = *inline_value;
+        return true;
+      }
+      if (i + 1 >= args.size())
+        return false;
+      value = args[++i];
+      return true;
+    };
+    auto bad = [&](const char* why) { return fail("option " + name + ": " + why); };
+    if (name == "--help" || name == "-h") {
+      if (!flag(o.help))
+        return bad("takes no value");
+    } else if (name == "--close-after-count") {
+      if (!flag(o.close_after_count))
+        return bad("takes no value");
+    } else if (name == "--host") {
+      if (!take())
+        return bad("needs a value");
+      if (!is_loopback(value))
+        return bad("must be a loopback address (127.0.0.1, ::1, localhost)");
+      o.host = value == "localhost" ? "127.0.0.1" : value;
+    } else if (name == "--port") {
+      if (!take() || !parse_int(value, o.port, 0, 65535))
+        return bad("needs a port number 0..65535");
+    } else if (name == "--port-file") {
+      if (!take() || value.empty())
+        return bad("needs a path");
+      o.port_file = value;
+    } else if (name == "--cert") {
+      if (!take() || value.empty())
+        return bad("needs a file");
+      o.cert_file = value;
+    } else if (name == "--key") {
+      if (!take() || value.empty())
+        return bad("needs a file");
+      o.key_file = value;
+    } else if (name == "--seed") {
+      if (!take()
+          || !parse_int(value, o.seed, std::uint64_t{0},
+                        std::numeric_limits<std::uint64_t>::max()))
+        return bad("needs a non-negative integer");
+    } else if (name == "--first-id") {
+      if (!take() || !parse_int(value, o.first_id, std::int64_t{0}, std::int64_t{1} << 60))
+        return bad("needs a non-negative integer below 2^60");
+    } else if (name == "--rate") {
+      if (!take() || !parse_int(value, o.rate, std::int64_t{0}, std::int64_t{100'000'000}))
+        return bad("needs trades per second 0..100000000");
+    } else if (name == "--count") {
+      if (!take() || !parse_int(value, o.count, std::int64_t{0}, std::int64_t{1} << 60))
+        return bad("needs a non-negative integer");
+    } else if (name == "--replay") {
+      if (!take() || value.empty())
+        return bad("needs a file");
+      o.replay_file = value;
+    } else if (name == "--rest-history") {
+      if (!take()
+          || !parse_int(value, o.rest_history, std::size_t{1}, std::size_t{100'000'000}))
+        return bad("needs an integer 1..100000000");
+    } else if (name == "--symbols") {
+      if (!take())
+        return bad("needs a comma-separated list");
+      std::string_view list = value;
+      while (!list.empty()) {
+        auto comma = list.find(',');
+        auto sym = to_upper_symbol(list.substr(0, comma));
+        list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+        if (!valid_symbol(sym))
+          return bad("has an invalid symbol");
+        o.symbols.push_back(std::move(sym));
+      }
+    } else if (name == "--log-level") {
+      if (!take()
+          || (value != "error" && value != "warn" && value != "info" && value != "debug"))
+        return bad("needs error|warn|info|debug");
+      o.log_level = value;
+    } else {
+      return fail("unknown option " + name);
+    }
+  }
+  if (o.cert_file.empty() != o.key_file.empty())
+    return fail("option --cert and --key must be given together");
+  return {std::move(o), {}};
+}
+
+} // namespace sv

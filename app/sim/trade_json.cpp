@@ -1,0 +1,78 @@
+// trade_json: Binance's exact text for an aggregate trade (stream event, combined wrapper, REST row).
+#include "app/sim/trade_json.hpp"
+
+#include <charconv>
+
+#include "actors/decimal.hpp"
+
+namespace sv {
+
+namespace {
+
+void append_int(std::string& out, std::int64_t v) {
+  char buf[24]; // 20 digits + sign fit any int64
+  auto res = std::to_chars(buf, buf + sizeof(buf), v);
+  out.append(buf, res.ptr);
+}
+
+void append_quoted_e8(std::string& out, std::int64_t v) {
+  out.push_back('"');
+  append_e8(out, v);
+  out.push_back('"');
+}
+
+/// The fields shared by the stream event and the REST row, from "a" to "M".
+void append_trade_fields(std::string& out, const sim_trade& t) {
+  out += "\"a\":";
+  append_int(out, t.a);
+  out += ",\"p\":";
+  append_quoted_e8(out, t.price_e8);
+  out += ",\"q\":";
+  append_quoted_e8(out, t.qty_e8);
+  out += ",\"f\":";
+  append_int(out, t.f);
+  out += ",\"l\":";
+  append_int(out, t.l);
+  out += ",\"T\":";
+  append_int(out, t.trade_ms);
+  out += t.m ? ",\"m\":true" : ",\"m\":false";
+  // Binance always sends M=true ("was the trade the best price match").
+  out += ",\"M\":true}";
+}
+
+} // namespace
+
+void append_agg_trade_event(std::string& out, std::string_view symbol,
+                            const sim_trade& t) {
+  out += "{\"e\":\"aggTrade\",\"E\":";
+  append_int(out, t.event_ms);
+  out += ",\"s\":\"";
+  out += symbol;
+  out += "\",";
+  append_trade_fields(out, t);
+}
+
+void append_combined_agg_trade(std::string& out, std::string_view stream,
+                               std::string_view symbol, const sim_trade& t) {
+  out += "{\"stream\":\"";
+  out += stream;
+  out += "\",\"data\":";
+  append_agg_trade_event(out, symbol, t);
+  out.push_back('}');
+}
+
+void append_rest_row(std::string& out, const sim_trade& t) {
+  out.push_back('{');
+  append_trade_fields(out, t);
+}
+
+std::string agg_trade_stream_name(std::string_view symbol) {
+  std::string out;
+  out.reserve(symbol.size() + 9);
+  for (char c : symbol)
+    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  out += "@aggTrade";
+  return out;
+}
+
+} // namespace sv

@@ -1,0 +1,100 @@
+// sim_test_client: a blocking loopback HTTP/WebSocket client and child-process guard for the simulator tests.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <sys/types.h>
+
+typedef struct ssl_st SSL;
+typedef struct ssl_ctx_st SSL_CTX;
+
+namespace sv::test {
+
+using test_clock = std::chrono::steady_clock;
+
+/// One TCP connection to 127.0.0.1 (plain or TLS without verification: the test
+/// owns the certificate). Every read is bounded by a deadline.
+class loopback_conn {
+public:
+  loopback_conn() = default;
+  ~loopback_conn();
+  loopback_conn(const loopback_conn&) = delete;
+  loopback_conn& operator=(const loopback_conn&) = delete;
+
+  /// Connects (and handshakes TLS); false on failure.
+  bool open(int port, bool tls);
+  bool write_all(const std::string& data);
+  /// Reads at least one byte into `out` before `deadline`; 0 = timeout, -1 = closed/error.
+  int read_some(std::string& out, test_clock::time_point deadline);
+  void close();
+
+private:
+  int fd_ = -1;
+  SSL_CTX* ssl_ctx_ = nullptr;
+  SSL* ssl_ = nullptr;
+};
+
+/// A received WebSocket message.
+struct ws_message {
+  int opcode = 0;      ///< 1 text, 2 binary, 8 close
+  std::string payload; ///< reassembled payload
+};
+
+/// Minimal RFC 6455 client: upgrade, read frames, answer nothing but close.
+class ws_test_client {
+public:
+  /// Sends the upgrade for `path`; returns the HTTP status (101 on success), 0 on
+  /// a transport failure or timeout.
+  int open(int port, const std::string& path, bool tls, std::chrono::milliseconds timeout);
+  /// The next text/binary/close message, or nullopt on timeout or connection loss.
+  std::optional<ws_message> next(std::chrono::milliseconds timeout);
+  /// Sends a masked close frame with `code`.
+  bool send_close(int code);
+  void close() {
+    conn_.close();
+  }
+
+private:
+  loopback_conn conn_;
+  std::string rx_;         ///< received bytes; those before rx_pos_ are consumed
+  std::size_t rx_pos_ = 0; ///< first unconsumed byte of rx_
+};
+
+/// An HTTP answer.
+struct http_result {
+  int status = 0;   ///< 0 if the request failed
+  std::string body; ///< body as sent (Content-Length)
+};
+
+/// GET `target` with Connection: close, bounded by `timeout`.
+http_result http_get(int port, const std::string& target, bool tls,
+                     std::chrono::milliseconds timeout);
+
+/// A child process started with argv, stdout on a pipe; the destructor kills it
+/// (SIGKILL) if it is still running, so a failing test never leaks it.
+class child_process {
+public:
+  child_process(const std::string& binary, const std::vector<std::string>& args);
+  ~child_process();
+  child_process(const child_process&) = delete;
+  child_process& operator=(const child_process&) = delete;
+
+  bool running() const {
+    return pid_ > 0;
+  }
+  /// The first stdout line (without "\n") or nullopt on timeout / EOF.
+  std::optional<std::string> read_line(std::chrono::milliseconds timeout);
+  /// Sends `sig` and waits up to `timeout`; returns the exit status (WEXITSTATUS),
+  /// or -1 on a signal death or timeout (then the child is killed).
+  int stop(int sig, std::chrono::milliseconds timeout);
+
+private:
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  std::string out_;
+};
+
+} // namespace sv::test
