@@ -72,15 +72,19 @@ std::string format_e8(int128 v) {
 
 int128 div_round_half_even(int128 num, int128 den) {
   assert(den != 0);
-  if (den < 0) {
-    num = -num;
-    den = -den;
-  }
-  int128 q = num / den;
+  // INT128_MIN / -1 is the one quotient that does not fit.
+  [[maybe_unused]] constexpr int128 int128_min = -static_cast<int128>(~uint128{0} >> 1) - 1;
+  assert(!(den == -1 && num == int128_min));
+  // Magnitudes as uint128, so neither |INT128_MIN| nor 2*|r| can overflow.
+  auto magnitude = [](int128 x) {
+    return x < 0 ? static_cast<uint128>(-(x + 1)) + 1 : static_cast<uint128>(x);
+  };
+  int128 q = num / den; // truncates toward zero
   int128 r = num % den; // same sign as num
-  int128 twice = (r < 0 ? -r : r) * 2;
-  if (twice > den || (twice == den && (q % 2 != 0)))
-    q += (num < 0 ? -1 : 1);
+  uint128 rest = magnitude(r);
+  uint128 gap = magnitude(den) - rest; // distance to the next multiple away from zero
+  if (rest > gap || (rest == gap && q % 2 != 0))
+    q += ((num < 0) != (den < 0)) ? -1 : 1;
   return q;
 }
 
