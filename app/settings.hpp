@@ -43,6 +43,8 @@ struct settings {
   std::uint32_t history_age_s = 3600;
   /// Grace period for children to close their sockets on SIGINT/SIGTERM.
   std::uint32_t shutdown_timeout_ms = 5000;
+  /// Print a per-symbol table to stdout every second (--table; used by the demo).
+  bool table = false;
   /// Log level: "error", "warn", "info" (default) or "debug".
   std::string log_level = "info";
 };

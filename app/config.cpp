@@ -1,0 +1,794 @@
+// config: settings from defaults, the TOML config file (toml++) and the command
+// line.
+#include "app/config.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdint>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+// toml++ stays in this file: it is slow to compile and must not leak into our
+// headers.
+#include <toml++/toml.h>
+
+#ifndef SV_VERSION
+#  define SV_VERSION "unknown"
+#endif
+
+namespace sv {
+namespace {
+
+// -- limits
+// ------------------------------------------------------------------------------------
+
+/// Binance accepts at most 1024 streams on one connection; more symbols than
+/// that is a typo.
+constexpr std::size_t symbols_max = 1024;
+/// Binance symbols are short (longest today ~15 characters); 20 leaves room.
+constexpr std::size_t symbol_length_max = 20;
+/// A config file is a few dozen lines; 1 MiB = 1024 * 1024 bytes refuses
+/// anything else.
+constexpr std::size_t config_file_bytes_max = std::size_t{1024} * 1024;
+
+// -- small text helpers
+// ------------------------------------------------------------------------
+
+/// Why a value was refused, without the "config error: <where>: " prefix;
+/// nullopt = accepted.
+using problem = std::optional<std::string>;
+
+char lower(char c) {
+  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+}
+
+char upper(char c) {
+  return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+}
+
+std::string to_lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), lower);
+  return out;
+}
+
+bool is_alnum(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0;
+}
+
+/// `s` in double quotes, with quotes, backslashes and control characters
+/// escaped, so that an error message stays on one line whatever the operator
+/// typed.
+std::string quoted(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      constexpr std::string_view hex = "0123456789abcdef";
+      out += "\\x";
+      out += hex[u >> 4];
+      out += hex[u & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+  return out;
+}
+
+/// The text for the current errno ("No such file or directory"); thread-safe,
+/// unlike strerror.
+std::string errno_text() {
+  return std::generic_category().message(errno);
+}
+
+std::string trim(std::string_view s) {
+  auto first = s.find_first_not_of(" \t");
+  if (first == std::string_view::npos)
+    return {};
+  auto last = s.find_last_not_of(" \t");
+  return std::string(s.substr(first, last - first + 1));
+}
+
+/// Parses all of `text` as a decimal integer; nullopt if it is not one (or
+/// overflows).
+std::optional<std::int64_t> to_integer(std::string_view text) {
+  std::int64_t value = 0;
+  const char* first = text.data();
+  const char* last = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(first, last, value);
+  if (text.empty() || ec != std::errc{} || ptr != last)
+    return std::nullopt;
+  return value;
+}
+
+std::string range_text(std::int64_t lo, std::int64_t hi) {
+  return "an integer in " + std::to_string(lo) + ".." + std::to_string(hi);
+}
+
+// -- value parsers shared by the file and the command line
+// ------------------------------------
+
+/// Splits `authority` ("host", "host:port", "[v6]", "[v6]:port") into host
+/// (brackets removed) and the port text (nullopt when there is no ':' after the
+/// host).
+problem split_host_port(std::string_view authority, std::string& host,
+                        std::optional<std::string_view>& port_text) {
+  port_text.reset();
+  std::string_view rest;
+  if (!authority.empty() && authority.front() == '[') {
+    auto close = authority.find(']');
+    if (close == std::string_view::npos)
+      return "unterminated IPv6 literal in " + quoted(authority);
+    host = std::string(authority.substr(1, close - 1));
+    if (host.empty() || host.find(':') == std::string::npos
+        || !std::all_of(host.begin(), host.end(), [](char c) {
+             return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+           }))
+      return "invalid IPv6 literal " + quoted(authority.substr(0, close + 1));
+    rest = authority.substr(close + 1);
+    if (!rest.empty() && rest.front() != ':')
+      return "unexpected " + quoted(rest) + " after the IPv6 literal";
+  } else {
+    auto colon = authority.find(':');
+    host = std::string(authority.substr(0, colon));
+    if (colon != std::string_view::npos)
+      rest = authority.substr(colon);
+    if (rest.find(':', 1) != std::string_view::npos)
+      return "an IPv6 literal needs brackets, e.g. [::1]:9443; got " + quoted(authority);
+    if (host.empty())
+      return "missing host in " + quoted(authority);
+    if (!std::all_of(host.begin(), host.end(),
+                     [](char c) { return is_alnum(c) || c == '.' || c == '-' || c == '_'; }))
+      return "invalid host " + quoted(host);
+  }
+  if (!rest.empty())
+    port_text = rest.substr(1);
+  return std::nullopt;
+}
+
+/// Parses `text` as a port in lo..65535.
+problem parse_port(std::string_view text, std::int64_t lo, std::uint16_t& out) {
+  auto value = to_integer(text);
+  if (!value || *value < lo || *value > 65535)
+    return "port must be " + range_text(lo, 65535) + ", got " + quoted(text);
+  out = static_cast<std::uint16_t>(*value);
+  return std::nullopt;
+}
+
+problem parse_endpoint_into(std::string_view url, endpoint& out) {
+  auto sep = url.find("://");
+  if (sep == std::string_view::npos)
+    return "expected scheme://host[:port][/path], got " + quoted(url);
+  auto scheme = to_lower(url.substr(0, sep));
+  endpoint result;
+  if (scheme == "wss" || scheme == "https") {
+    result.tls = true;
+    result.port = 443;
+  } else if (scheme == "ws" || scheme == "http") {
+    result.tls = false;
+    result.port = 80;
+  } else {
+    return "unsupported scheme " + quoted(url.substr(0, sep))
+           + " (expected ws, wss, http or https)";
+  }
+  auto rest = url.substr(sep + 3);
+  for (char c : rest) {
+    auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u == 0x7f)
+      return "whitespace or control character in " + quoted(url);
+    if (c == '?' || c == '#')
+      return "query and fragment are not supported, got " + quoted(url);
+    if (c == '@')
+      return "user info is not supported, got " + quoted(url);
+  }
+  auto slash = rest.find('/');
+  auto authority = rest.substr(0, slash);
+  if (authority.empty())
+    return "missing host in " + quoted(url);
+  std::optional<std::string_view> port_text;
+  if (auto err = split_host_port(authority, result.host, port_text))
+    return err;
+  if (port_text)
+    if (auto err = parse_port(*port_text, 1, result.port))
+      return err;
+  if (slash != std::string_view::npos) {
+    auto path = rest.substr(slash);
+    while (!path.empty() && path.back() == '/')
+      path.remove_suffix(1);
+    result.base_path = std::string(path);
+  }
+  out = std::move(result);
+  return std::nullopt;
+}
+
+/// `scheme://host:port/path` for an endpoint (usage() shows the defaults this
+/// way); the scheme is ws/wss for a stream endpoint (`web_socket`), http/https
+/// for a REST one.
+std::string show_endpoint(const endpoint& e, bool web_socket) {
+  std::string out = web_socket ? (e.tls ? "wss://" : "ws://") : (e.tls ? "https://" : "http://");
+  out += e.host.find(':') == std::string::npos ? e.host : "[" + e.host + "]";
+  return out + ":" + std::to_string(e.port) + e.base_path;
+}
+
+std::string show_http(const settings& s) {
+  auto host = s.http_host.find(':') == std::string::npos ? s.http_host : "[" + s.http_host + "]";
+  return host + ":" + std::to_string(s.http_port);
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items)
+    out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+// -- setters: each validates one setting and stores it
+// ------------------------------------------
+
+problem set_endpoint(settings& s, std::string_view v) {
+  return parse_endpoint_into(v, s.stream_endpoint);
+}
+
+problem set_rest_endpoint(settings& s, std::string_view v) {
+  return parse_endpoint_into(v, s.rest_endpoint);
+}
+
+problem set_ca_file(settings& s, std::string_view v) {
+  // Fail at startup rather than at the first TLS handshake; empty means "system
+  // store only".
+  if (!v.empty()) {
+    std::ifstream probe{std::string(v)};
+    if (!probe)
+      return "cannot open " + quoted(v) + ": " + errno_text();
+  }
+  s.ca_file = std::string(v);
+  return std::nullopt;
+}
+
+problem set_http(settings& s, std::string_view v) {
+  std::string host;
+  std::optional<std::string_view> port_text;
+  if (auto err = split_host_port(v, host, port_text))
+    return err;
+  if (!port_text)
+    return "expected HOST:PORT (e.g. 127.0.0.1:8089 or [::1]:8089), got " + quoted(v);
+  std::uint16_t port = 0;
+  // Port 0 asks the kernel for a free port (the listener logs the one it got).
+  if (auto err = parse_port(*port_text, 0, port))
+    return err;
+  s.http_host = std::move(host);
+  s.http_port = port;
+  return std::nullopt;
+}
+
+problem set_log_level(settings& s, std::string_view v) {
+  auto level = to_lower(v);
+  if (level != "error" && level != "warn" && level != "info" && level != "debug")
+    return "expected error, warn, info or debug, got " + quoted(v);
+  s.log_level = std::move(level);
+  return std::nullopt;
+}
+
+problem set_symbols(settings& s, const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    if (item.empty() || item.size() > symbol_length_max
+        || !std::all_of(item.begin(), item.end(), is_alnum))
+      return "invalid symbol " + quoted(item) + " (expected 1 to "
+             + std::to_string(symbol_length_max) + " letters or digits)";
+    std::string sym = item;
+    std::transform(sym.begin(), sym.end(), sym.begin(), upper);
+    // Case-insensitive de-duplication: upper-casing first makes it an exact
+    // compare.
+    if (std::find(out.begin(), out.end(), sym) == out.end())
+      out.push_back(std::move(sym));
+  }
+  if (out.empty())
+    return std::string{"expected at least one symbol"};
+  if (out.size() > symbols_max)
+    return "at most " + std::to_string(symbols_max) + " symbols, got " + std::to_string(out.size());
+  s.symbols = std::move(out);
+  return std::nullopt;
+}
+
+problem set_streams(settings& s, const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    if (item == "depth")
+      return std::string{R"(stream "depth" is not supported yet (only "aggTrade"))"};
+    if (item != "aggTrade")
+      return "unknown stream " + quoted(item) + " (expected \"aggTrade\")";
+    if (std::find(out.begin(), out.end(), item) == out.end())
+      out.push_back(item);
+  }
+  if (out.empty())
+    return std::string{"expected at least one stream"};
+  s.streams = std::move(out);
+  return std::nullopt;
+}
+
+// -- the option table: one row per setting
+// -------------------------------------------------------
+
+/// An inclusive range of integers, e.g. {100, 600000}.
+struct int_range {
+  std::int64_t lo = 0; ///< smallest accepted value
+  std::int64_t hi = 0; ///< largest accepted value
+};
+
+enum class kind : std::uint8_t {
+  number, ///< an unsigned integer field with a range
+  flag,   ///< a bool field; on the command line a flag without value
+  text,   ///< a string validated by `text`
+  list,   ///< a list of strings validated by `list` (TOML array, comma-separated
+          ///< on the CLI)
+};
+
+using text_setter = problem (*)(settings&, std::string_view);
+using list_setter = problem (*)(settings&, const std::vector<std::string>&);
+using shower = std::string (*)(const settings&);
+
+struct option_spec {
+  std::string_view cli;                      ///< "--connect-timeout-ms"; empty: file only
+  std::string_view key;                      ///< TOML key "connect_timeout_ms"
+  kind type = kind::text;                    ///< how values are read
+  std::uint32_t settings::*number = nullptr; ///< kind::number
+  int_range range;                           ///< kind::number: accepted values
+  bool settings::*flag = nullptr;            ///< kind::flag
+  text_setter text = nullptr;                ///< kind::text
+  list_setter list = nullptr;                ///< kind::list
+  shower show = nullptr;                     ///< kind::text/list: the default for usage()
+  std::string_view arg;                      ///< usage(): the value's name ("N")
+  std::string_view help;                     ///< usage(): one line
+};
+
+constexpr option_spec number_opt(std::string_view cli, std::string_view key,
+                                 std::uint32_t settings::*field, int_range range,
+                                 std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::number;
+  o.number = field;
+  o.range = range;
+  o.arg = "N";
+  o.help = help;
+  return o;
+}
+
+constexpr option_spec flag_opt(std::string_view cli, std::string_view key, bool settings::*field,
+                               std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::flag;
+  o.flag = field;
+  o.help = help;
+  return o;
+}
+
+constexpr option_spec text_opt(std::string_view cli, std::string_view key, text_setter set,
+                               shower show, std::string_view arg, std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::text;
+  o.text = set;
+  o.show = show;
+  o.arg = arg;
+  o.help = help;
+  return o;
+}
+
+constexpr option_spec list_opt(std::string_view cli, std::string_view key, list_setter set,
+                               shower show, std::string_view arg, std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::list;
+  o.list = set;
+  o.show = show;
+  o.arg = arg;
+  o.help = help;
+  return o;
+}
+
+// Bounds: a connect deadline under 100 ms fails on any real network and over 10
+// min hides a dead peer; 10 000 000 trades of ~64 bytes is ~640 MB per symbol;
+// 604800 s = 7 days.
+const std::array option_table = {
+  list_opt(
+    "--symbols", "symbols", set_symbols, [](const settings& s) { return join(s.symbols); }, "LIST",
+    "comma-separated symbols to stream, e.g. BTCUSDT,ETHUSDT"),
+  list_opt(
+    "", "streams", set_streams, [](const settings& s) { return join(s.streams); }, "",
+    "streams per symbol; only aggTrade so far"),
+  text_opt(
+    "--endpoint", "endpoint", set_endpoint,
+    [](const settings& s) { return show_endpoint(s.stream_endpoint, true); }, "URL",
+    "stream base URL, ws:// or wss://host[:port][/path]"),
+  text_opt(
+    "--rest-endpoint", "rest_endpoint", set_rest_endpoint,
+    [](const settings& s) { return show_endpoint(s.rest_endpoint, false); }, "URL",
+    "REST base URL, http:// or https://host[:port][/path]"),
+  flag_opt("--combined", "combined", &settings::combined,
+           "use the combined-stream wrapper /stream?streams=..."),
+  text_opt(
+    "--ca-file", "ca_file", set_ca_file,
+    [](const settings& s) { return s.ca_file.empty() ? std::string{"none"} : s.ca_file; }, "PATH",
+    "extra PEM CA bundle trusted besides the system store"),
+  flag_opt("--table", "table", &settings::table, "print a per-symbol table to stdout every second"),
+  flag_opt("--insecure", "insecure", &settings::insecure,
+           "disable certificate and host-name checks (testing only)"),
+  text_opt("--http", "http", set_http, show_http, "HOST:PORT",
+           "HTTP API listen address; port 0 picks a free port"),
+  number_opt("--connect-timeout-ms", "connect_timeout_ms", &settings::connect_timeout_ms,
+             {100, 600000}, "deadline for the upgrade and the first frame"),
+  number_opt("--restart-delay-ms", "restart_delay_ms", &settings::restart_delay_ms, {10, 600000},
+             "delay before a failed connection is restarted"),
+  number_opt("--history-trades", "history_trades_max", &settings::history_trades_max, {1, 10000000},
+             "trades kept per symbol"),
+  number_opt("--history-age-s", "history_age_s", &settings::history_age_s, {1, 604800},
+             "age (trade time) after which trades leave the history"),
+  number_opt("--shutdown-timeout-ms", "shutdown_timeout_ms", &settings::shutdown_timeout_ms,
+             {0, 600000}, "grace period for connections to close on SIGINT/SIGTERM"),
+  text_opt(
+    "--log-level", "log_level", set_log_level, [](const settings& s) { return s.log_level; },
+    "LEVEL", "error, warn, info or debug"),
+};
+
+const option_spec* find_cli(std::string_view name) {
+  for (const auto& o : option_table)
+    if (!o.cli.empty() && o.cli == name)
+      return &o;
+  return nullptr;
+}
+
+const option_spec* find_key(std::string_view key) {
+  for (const auto& o : option_table)
+    if (o.key == key)
+      return &o;
+  return nullptr;
+}
+
+// -- command line
+// ------------------------------------------------------------------------------
+
+config_error cli_error(std::string_view option, const std::string& detail) {
+  return config_error{"config error: " + std::string(option) + ": " + detail};
+}
+
+problem apply_number(const option_spec& o, settings& s, std::int64_t value,
+                     const std::string& shown) {
+  if (value < o.range.lo || value > o.range.hi)
+    return "expected " + range_text(o.range.lo, o.range.hi) + ", got " + shown;
+  s.*o.number = static_cast<std::uint32_t>(value);
+  return std::nullopt;
+}
+
+/// Applies one command-line value (`has_value` false only for a bare flag).
+problem apply_cli(const option_spec& o, settings& s, std::string_view value, bool has_value) {
+  switch (o.type) {
+    case kind::number: {
+      auto n = to_integer(value);
+      if (!n)
+        return "expected " + range_text(o.range.lo, o.range.hi) + ", got " + quoted(value);
+      return apply_number(o, s, *n, std::to_string(*n));
+    }
+    case kind::flag:
+      if (!has_value || value == "true") {
+        s.*o.flag = true;
+      } else if (value == "false") {
+        s.*o.flag = false;
+      } else {
+        return "expected no value, true or false, got " + quoted(value);
+      }
+      return std::nullopt;
+    case kind::text:
+      return o.text(s, value);
+    case kind::list: {
+      std::vector<std::string> items;
+      std::string_view rest = value;
+      for (;;) {
+        auto comma = rest.find(',');
+        items.push_back(trim(rest.substr(0, comma)));
+        if (comma == std::string_view::npos)
+          break;
+        rest.remove_prefix(comma + 1);
+      }
+      // "--symbols ''" is an empty list, not one empty symbol.
+      if (items.size() == 1 && items.front().empty())
+        items.clear();
+      return o.list(s, items);
+    }
+  }
+  return std::string{"unhandled option kind"};
+}
+
+/// One option from the command line, applied after the config file.
+struct cli_value {
+  const option_spec* spec = nullptr; ///< the option (never null once parsed)
+  std::string value;                 ///< its value; empty for a bare flag
+  bool has_value = false;            ///< false for a bare flag
+};
+
+/// Splits the command line into `--config`'s value and the other options, which
+/// are applied after the config file; reports unknown options and missing
+/// values.
+std::optional<config_error> parse_cli(const std::vector<std::string_view>& args,
+                                      std::string& config_path, std::vector<cli_value>& values) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    auto arg = args[i];
+    if (arg.size() < 3 || arg.substr(0, 2) != "--")
+      return config_error{"config error: unexpected argument " + quoted(arg)
+                          + " (options start with --; see --help)"};
+    auto eq = arg.find('=');
+    auto name = arg.substr(0, eq);
+    bool inline_value = eq != std::string_view::npos;
+    std::string_view value = inline_value ? arg.substr(eq + 1) : std::string_view{};
+    const auto* spec = find_cli(name);
+    bool is_config = name == "--config";
+    if (spec == nullptr && !is_config)
+      return config_error{"config error: unknown option " + quoted(name) + " (see --help)"};
+    bool takes_value = is_config || spec->type != kind::flag;
+    if (takes_value && !inline_value) {
+      // A following option is never taken as a value: "--symbols --insecure"
+      // lacks one.
+      if (i + 1 >= args.size() || args[i + 1].substr(0, 2) == "--")
+        return cli_error(name, "missing value");
+      value = args[++i];
+    }
+    if (is_config) {
+      if (value.empty())
+        return cli_error(name, "missing value");
+      config_path = std::string(value);
+    } else {
+      values.push_back({spec, std::string(value), takes_value || inline_value});
+    }
+  }
+  return std::nullopt;
+}
+
+// -- config file
+// -------------------------------------------------------------------------------
+
+/// A TOML value as the operator wrote it, for "got ..." in error messages.
+std::string describe(const toml::node& n) {
+  if (const auto* v = n.as_string())
+    return quoted(v->get());
+  if (const auto* v = n.as_integer())
+    return std::to_string(v->get());
+  if (const auto* v = n.as_floating_point()) {
+    std::ostringstream out;
+    out << v->get();
+    return out.str();
+  }
+  if (const auto* v = n.as_boolean())
+    return v->get() ? "true" : "false";
+  if (n.is_array())
+    return "an array";
+  if (n.is_table())
+    return "a table";
+  return "a date or time";
+}
+
+/// Applies one top-level TOML value. `line` holds the key's line; for a bad array element it
+/// is moved to that element's line.
+problem apply_toml(const option_spec& o, settings& s, const toml::node& n,
+                   toml::source_index& line) {
+  switch (o.type) {
+    case kind::number:
+      if (const auto* v = n.as_integer())
+        return apply_number(o, s, v->get(), std::to_string(v->get()));
+      return "expected " + range_text(o.range.lo, o.range.hi) + ", got " + describe(n);
+    case kind::flag:
+      if (const auto* v = n.as_boolean()) {
+        s.*o.flag = v->get();
+        return std::nullopt;
+      }
+      return "expected true or false, got " + describe(n);
+    case kind::text:
+      if (const auto* v = n.as_string())
+        return o.text(s, v->get());
+      return "expected a string, got " + describe(n);
+    case kind::list: {
+      const auto* arr = n.as_array();
+      if (arr == nullptr)
+        return "expected an array of strings, got " + describe(n);
+      std::vector<std::string> items;
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        const auto& elem = *arr->get(i);
+        const auto* v = elem.as_string();
+        if (v == nullptr) {
+          if (elem.source().begin.line != 0)
+            line = elem.source().begin.line;
+          return "element " + std::to_string(i) + ": expected a string, got " + describe(elem);
+        }
+        items.push_back(v->get());
+      }
+      return o.list(s, items);
+    }
+  }
+  return std::string{"unhandled option kind"};
+}
+
+/// Reads `path` and applies its keys to `s`, in file order so the first error
+/// is the first one the operator sees in the file.
+std::optional<config_error> apply_file(const std::string& path, settings& s) {
+  auto prefix = "config error: " + path;
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    return config_error{"config error: cannot open config file " + quoted(path) + ": "
+                        + errno_text()};
+  std::string text;
+  std::vector<char> chunk(4096);
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+    if (text.size() > config_file_bytes_max)
+      return config_error{prefix + ": larger than " + std::to_string(config_file_bytes_max)
+                          + " bytes; is this the right file?"};
+  }
+  if (in.bad())
+    return config_error{"config error: cannot read config file " + quoted(path)};
+  toml::table table;
+  try {
+    table = toml::parse(text, std::string_view{path});
+  } catch (const toml::parse_error& e) {
+    const auto& at = e.source().begin;
+    return config_error{prefix + ":" + std::to_string(at.line) + ":" + std::to_string(at.column)
+                        + ": " + std::string(e.description())};
+  }
+  struct entry {
+    toml::source_index line;
+    std::string key;
+    const toml::node* node;
+  };
+  std::vector<entry> entries;
+  for (auto&& [key, node] : table)
+    entries.push_back({key.source().begin.line, std::string(key.str()), &node});
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const entry& a, const entry& b) { return a.line < b.line; });
+  for (const auto& e : entries) {
+    auto where = [&](toml::source_index line) {
+      return prefix + ":" + std::to_string(line) + ": " + e.key + ": ";
+    };
+    const auto* spec = find_key(e.key);
+    if (spec == nullptr)
+      return config_error{where(e.line)
+                          + "unknown key (valid keys are listed in "
+                            "config/streamvisor.toml)"};
+    auto line = e.line;
+    if (auto err = apply_toml(*spec, s, *e.node, line))
+      return config_error{where(line) + *err};
+  }
+  return std::nullopt;
+}
+
+} // namespace
+
+// The documented API: a URL and the name of the setting it came from.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
+std::variant<endpoint, config_error> parse_endpoint(std::string_view url,
+                                                    std::string_view setting) {
+  endpoint result;
+  if (auto err = parse_endpoint_into(url, result))
+    return cli_error(setting, *err);
+  return result;
+}
+
+std::variant<load_result, config_error> load_settings(int argc, const char* const* argv) {
+  load_result result;
+  std::vector<std::string_view> args;
+  for (int i = 1; i < argc; ++i)
+    // argv is the C array main() received.
+    args.emplace_back(argv[i]); // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+  // --help and --version win over everything else, even a broken command line.
+  for (auto arg : args) {
+    if (arg == "--help") {
+      result.show_help = true;
+      return result;
+    }
+  }
+  for (auto arg : args) {
+    if (arg == "--version") {
+      result.show_version = true;
+      return result;
+    }
+  }
+  std::vector<cli_value> values;
+  if (auto err = parse_cli(args, result.config_path, values))
+    return *err;
+  if (!result.config_path.empty())
+    if (auto err = apply_file(result.config_path, result.values))
+      return *err;
+  for (const auto& v : values)
+    if (auto err = apply_cli(*v.spec, result.values, v.value, v.has_value))
+      return cli_error(v.spec->cli, *err);
+  return result;
+}
+
+std::string usage() {
+  const settings defaults;
+  std::ostringstream out;
+  out << "Usage: streamvisor [--config FILE] [OPTIONS]\n"
+         "\n"
+         "Streams Binance trades for the configured symbols, keeps a bounded "
+         "history\n"
+         "per symbol and serves it over HTTP. Settings come from the built-in "
+         "defaults,\n"
+         "then the TOML file named by --config, then the options below, which "
+         "win over\n"
+         "the file. Write an option as `--opt VALUE` or `--opt=VALUE`; flags "
+         "also take\n"
+         "=true or =false. Each option has a config-file key of the same name "
+         "in\n"
+         "snake_case (--history-trades is history_trades_max); see\n"
+         "config/streamvisor.toml for all keys.\n"
+         "\n"
+         "Options:\n";
+  // "  --option ARG" padded to 30 columns, the help, and the default in
+  // parentheses, which moves to its own line when the whole would pass 80
+  // columns.
+  static constexpr std::size_t indent = 30;
+  static constexpr std::size_t width = 80;
+  // NOLINTNEXTLINE(bugprone-easily-swappable-parameters): local, three distinct roles.
+  auto line = [&out](std::string_view left, std::string_view help, const std::string& dflt) {
+    std::string text = "  " + std::string(left);
+    text.resize(std::max(text.size() + 1, indent), ' ');
+    text += help;
+    if (!dflt.empty()) {
+      if (text.size() + 2 + dflt.size() + 1 <= width)
+        text += " (" + dflt + ")";
+      else
+        text += "\n" + std::string(indent, ' ') + "(" + dflt + ")";
+    }
+    out << text << '\n';
+  };
+  line("--config FILE", "TOML config file", "default: none");
+  for (const auto& o : option_table) {
+    if (o.cli.empty())
+      continue;
+    std::string left(o.cli);
+    if (!o.arg.empty())
+      left += " " + std::string(o.arg);
+    std::string dflt;
+    switch (o.type) {
+      case kind::number:
+        dflt = std::to_string(o.range.lo) + ".." + std::to_string(o.range.hi) + "; default "
+               + std::to_string(defaults.*o.number);
+        break;
+      case kind::flag:
+        dflt = std::string("default ") + (defaults.*o.flag ? "on" : "off");
+        break;
+      case kind::text:
+      case kind::list:
+        dflt = "default " + o.show(defaults);
+        break;
+    }
+    line(left, o.help, dflt);
+  }
+  line("--help", "print this help and exit", "");
+  line("--version", "print the version and exit", "");
+  out << "\n"
+         "Exit status: 0 after --help or --version; 2 when a setting is "
+         "invalid (the\n"
+         "message names the option, or the config file, line and key).\n";
+  return out.str();
+}
+
+std::string version_text() {
+  return std::string("streamvisor ") + SV_VERSION;
+}
+
+} // namespace sv

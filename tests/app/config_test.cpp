@@ -1,0 +1,468 @@
+// config_test: settings from defaults, the TOML config file and the command
+// line.
+#include "app/config.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+/// A TOML file in the temp directory, removed when the test ends.
+struct temp_file {
+  std::string path;
+  /// Writes `text` to a fresh file whose name ends in `suffix`.
+  explicit temp_file(const std::string& text, std::string_view suffix = ".toml") {
+    static std::atomic<int> counter{0};
+    auto name = "sv_config_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+    name += suffix;
+    path = (std::filesystem::temp_directory_path() / name).string();
+    std::ofstream out(path, std::ios::binary);
+    out << text;
+  }
+  ~temp_file() {
+    std::remove(path.c_str());
+  }
+  temp_file(const temp_file&) = delete;
+  temp_file& operator=(const temp_file&) = delete;
+  temp_file(temp_file&&) = delete;
+  temp_file& operator=(temp_file&&) = delete;
+};
+
+std::variant<sv::load_result, sv::config_error> load(std::vector<std::string> args) {
+  args.insert(args.begin(), "streamvisor");
+  std::vector<const char*> argv;
+  argv.reserve(args.size() + 1);
+  for (const auto& a : args)
+    argv.push_back(a.c_str());
+  argv.push_back(nullptr);
+  return sv::load_settings(static_cast<int>(args.size()), argv.data());
+}
+
+/// The result of a load that must succeed.
+sv::load_result ok(const std::vector<std::string>& args) {
+  auto r = load(args);
+  if (const auto* e = std::get_if<sv::config_error>(&r))
+    FAIL("unexpected error: " << e->message);
+  return std::get<sv::load_result>(r);
+}
+
+/// The message of a load that must fail.
+std::string err(const std::vector<std::string>& args) {
+  auto r = load(args);
+  if (std::holds_alternative<sv::load_result>(r))
+    FAIL("expected an error for the arguments");
+  return std::get<sv::config_error>(r).message;
+}
+
+sv::endpoint endpoint_ok(std::string_view url) {
+  auto r = sv::parse_endpoint(url, "endpoint");
+  if (const auto* e = std::get_if<sv::config_error>(&r))
+    FAIL("unexpected error: " << e->message);
+  return std::get<sv::endpoint>(r);
+}
+
+std::string endpoint_err(std::string_view url) {
+  auto r = sv::parse_endpoint(url, "--endpoint");
+  if (std::holds_alternative<sv::endpoint>(r))
+    FAIL("expected an error for " << url);
+  return std::get<sv::config_error>(r).message;
+}
+
+void check_defaults(const sv::settings& s) {
+  const sv::settings d;
+  CHECK(s.symbols == std::vector<std::string>{"BTCUSDT"});
+  CHECK(s.streams == std::vector<std::string>{"aggTrade"});
+  CHECK(s.stream_endpoint.tls);
+  CHECK(s.stream_endpoint.host == "stream.binance.com");
+  CHECK(s.stream_endpoint.port == 9443);
+  CHECK(s.stream_endpoint.base_path.empty());
+  CHECK(s.rest_endpoint.tls);
+  CHECK(s.rest_endpoint.host == "api.binance.com");
+  CHECK(s.rest_endpoint.port == 443);
+  CHECK(s.rest_endpoint.base_path.empty());
+  CHECK(s.combined == d.combined);
+  CHECK(s.ca_file.empty());
+  CHECK_FALSE(s.insecure);
+  CHECK_FALSE(s.table);
+  CHECK(s.http_host == "127.0.0.1");
+  CHECK(s.http_port == 8089);
+  CHECK(s.connect_timeout_ms == d.connect_timeout_ms);
+  CHECK(s.restart_delay_ms == d.restart_delay_ms);
+  CHECK(s.history_trades_max == d.history_trades_max);
+  CHECK(s.history_age_s == d.history_age_s);
+  CHECK(s.shutdown_timeout_ms == d.shutdown_timeout_ms);
+  CHECK(s.log_level == "info");
+}
+
+/// "--name value" or "--name=value", as the section asks.
+void add(std::vector<std::string>& args, bool joined, const std::string& name,
+         const std::string& value) {
+  if (joined) {
+    args.push_back(name + "=" + value);
+  } else {
+    args.push_back(name);
+    args.push_back(value);
+  }
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+} // namespace
+
+TEST_CASE("config: without arguments every setting has its documented default", "[config]") {
+  auto r = ok({});
+  CHECK_FALSE(r.show_help);
+  CHECK_FALSE(r.show_version);
+  CHECK(r.config_path.empty());
+  check_defaults(r.values);
+}
+
+TEST_CASE("config: every command-line option overrides its default in both "
+          "--opt value and --opt=value "
+          "form",
+          "[config]") {
+  temp_file ca("-----BEGIN CERTIFICATE-----\n", ".pem");
+  for (bool joined : {false, true}) {
+    INFO("joined form: " << joined);
+    std::vector<std::string> args;
+    add(args, joined, "--symbols", "ethusdt,SOLUSDT");
+    add(args, joined, "--endpoint", "ws://127.0.0.1:9001/feed/");
+    add(args, joined, "--rest-endpoint", "http://localhost:9002");
+    add(args, joined, "--ca-file", ca.path);
+    add(args, joined, "--http", "0.0.0.0:9100");
+    add(args, joined, "--connect-timeout-ms", "2500");
+    add(args, joined, "--restart-delay-ms", "250");
+    add(args, joined, "--history-trades", "42");
+    add(args, joined, "--history-age-s", "60");
+    add(args, joined, "--shutdown-timeout-ms", "1500");
+    add(args, joined, "--log-level", "debug");
+    args.emplace_back("--combined");
+    args.emplace_back("--insecure");
+    args.emplace_back("--table");
+    auto s = ok(args).values;
+    CHECK(s.symbols == std::vector<std::string>{"ETHUSDT", "SOLUSDT"});
+    CHECK_FALSE(s.stream_endpoint.tls);
+    CHECK(s.stream_endpoint.host == "127.0.0.1");
+    CHECK(s.stream_endpoint.port == 9001);
+    CHECK(s.stream_endpoint.base_path == "/feed");
+    CHECK_FALSE(s.rest_endpoint.tls);
+    CHECK(s.rest_endpoint.host == "localhost");
+    CHECK(s.rest_endpoint.port == 9002);
+    CHECK(s.ca_file == ca.path);
+    CHECK(s.http_host == "0.0.0.0");
+    CHECK(s.http_port == 9100);
+    CHECK(s.connect_timeout_ms == 2500);
+    CHECK(s.restart_delay_ms == 250);
+    CHECK(s.history_trades_max == 42);
+    CHECK(s.history_age_s == 60);
+    CHECK(s.shutdown_timeout_ms == 1500);
+    CHECK(s.log_level == "debug");
+    CHECK(s.combined);
+    CHECK(s.insecure);
+    CHECK(s.table);
+  }
+}
+
+TEST_CASE("config: flags take no value but accept =true and =false, and the "
+          "last occurrence wins",
+          "[config]") {
+  CHECK(ok({"--insecure"}).values.insecure);
+  CHECK(ok({"--insecure=true"}).values.insecure);
+  CHECK_FALSE(ok({"--insecure", "--insecure=false"}).values.insecure);
+  CHECK_FALSE(ok({"--combined=false"}).values.combined);
+  CHECK(ok({"--connect-timeout-ms", "200", "--connect-timeout-ms=300"}).values.connect_timeout_ms
+        == 300);
+  CHECK(contains(err({"--combined=yes"}), "--combined: expected no value, true or false"));
+}
+
+TEST_CASE("config: the command line wins over the config file, which wins over "
+          "the defaults",
+          "[config]") {
+  temp_file f("symbols = [\"ethusdt\", \"SOLUSDT\"]\n"
+              "connect_timeout_ms = 3000\n"
+              "history_age_s = 120\n"
+              "insecure = true\n"
+              "http = \"[::1]:9000\"\n");
+  auto r = ok({"--connect-timeout-ms", "4000", "--config", f.path, "--symbols=xrpusdt"});
+  CHECK(r.config_path == f.path);
+  CHECK(r.values.symbols == std::vector<std::string>{"XRPUSDT"});
+  CHECK(r.values.connect_timeout_ms == 4000);
+  CHECK(r.values.history_age_s == 120);
+  CHECK(r.values.insecure);
+  CHECK(r.values.http_host == "::1");
+  CHECK(r.values.http_port == 9000);
+  CHECK(r.values.restart_delay_ms == sv::settings{}.restart_delay_ms);
+  auto from_file = ok({"--config=" + f.path});
+  CHECK(from_file.values.symbols == std::vector<std::string>{"ETHUSDT", "SOLUSDT"});
+  CHECK(from_file.values.connect_timeout_ms == 3000);
+}
+
+TEST_CASE("config: symbols are upper-cased and de-duplicated "
+          "case-insensitively in first-seen order",
+          "[config]") {
+  CHECK(ok({"--symbols", "btcusdt,BTCUSDT,EthUsdt"}).values.symbols
+        == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
+  CHECK(ok({"--symbols", " solusdt , btcusdt,SOLUSDT"}).values.symbols
+        == std::vector<std::string>{"SOLUSDT", "BTCUSDT"});
+  temp_file f("symbols = [\"ethusdt\", \"BTCUSDT\", \"EthUsdt\"]\n");
+  CHECK(ok({"--config", f.path}).values.symbols == std::vector<std::string>{"ETHUSDT", "BTCUSDT"});
+}
+
+TEST_CASE("config: an empty or malformed symbol list is refused naming the option", "[config]") {
+  CHECK(contains(err({"--symbols", ""}), "--symbols: expected at least one symbol"));
+  CHECK(contains(err({"--symbols", "BTCUSDT,,ETHUSDT"}), "--symbols: invalid symbol \"\""));
+  CHECK(contains(err({"--symbols", "BTC-USDT"}), "--symbols: invalid symbol \"BTC-USDT\""));
+  CHECK(contains(err({"--symbols", std::string(21, 'A')}), "--symbols: invalid symbol"));
+  CHECK(ok({"--symbols", std::string(20, 'A')}).values.symbols.size() == 1);
+}
+
+TEST_CASE("config: each invalid value in the config file is reported with "
+          "file, line, key and the "
+          "expected type",
+          "[config]") {
+  struct bad_case {
+    std::string line;     // the offending TOML line, written as line 3
+    std::string expected; // what the message must contain after "<file>:3: "
+  };
+  const std::vector<bad_case> cases = {
+    {"connect_timeout_ms = \"abc\"",
+     "connect_timeout_ms: expected an integer in 100..600000, got \"abc\""},
+    {"connect_timeout_ms = 99", "connect_timeout_ms: expected an integer in 100..600000, got 99"},
+    {"connect_timeout_ms = 1.5", "connect_timeout_ms: expected an integer in 100..600000, got 1.5"},
+    {"restart_delay_ms = -1", "restart_delay_ms: expected an integer in 10..600000, got -1"},
+    {"history_trades_max = 0", "history_trades_max: expected an integer in 1..10000000, got 0"},
+    {"history_trades_max = 10000001", "history_trades_max: expected an integer in 1..10000000"},
+    {"history_age_s = true", "history_age_s: expected an integer in 1..604800, got true"},
+    {"shutdown_timeout_ms = 600001", "shutdown_timeout_ms: expected an integer in 0..600000"},
+    {"combined = \"yes\"", "combined: expected true or false, got \"yes\""},
+    {"insecure = 1", "insecure: expected true or false, got 1"},
+    {"table = \"on\"", "table: expected true or false, got \"on\""},
+    {"endpoint = 42", "endpoint: expected a string, got 42"},
+    {"endpoint = \"ftp://x\"", "endpoint: unsupported scheme \"ftp\""},
+    {"rest_endpoint = \"https://api.binance.com:0\"", "rest_endpoint: port must be an integer in"},
+    {"ca_file = \"/nonexistent/ca.pem\"", "ca_file: cannot open \"/nonexistent/ca.pem\""},
+    {"http = \"localhost\"", "http: expected HOST:PORT"},
+    {"http = \"127.0.0.1:65536\"", "http: port must be an integer in 0..65535, got \"65536\""},
+    {"log_level = \"loud\"", "log_level: expected error, warn, info or debug, got \"loud\""},
+    {"symbols = \"BTCUSDT\"", "symbols: expected an array of strings, got \"BTCUSDT\""},
+    {"symbols = []", "symbols: expected at least one symbol"},
+    {"symbols = [\"BTC USDT\"]", "symbols: invalid symbol \"BTC USDT\""},
+    {"symbols = [\"BTCUSDT\", 7]", "symbols: element 1: expected a string, got 7"},
+    {"streams = [\"depth\"]", "streams: stream \"depth\" is not supported yet"},
+    {"streams = [\"bookTicker\"]", "streams: unknown stream \"bookTicker\""},
+    {"streams = []", "streams: expected at least one stream"},
+    {"bogus_key = 1", "bogus_key: unknown key"},
+    {"[server]", "server: unknown key"},
+  };
+  for (const auto& c : cases) {
+    INFO("TOML line: " << c.line);
+    // A comment and a valid key first, and a valid key after: the error must
+    // point at line 3. The valid keys differ from the bad one, since TOML
+    // refuses a repeated key.
+    bool timeout_case = c.line.rfind("connect_timeout_ms", 0) == 0;
+    bool level_case = c.line.rfind("log_level", 0) == 0;
+    std::string before = timeout_case ? "history_age_s = 100" : "connect_timeout_ms = 1000";
+    std::string after = level_case ? "combined = true" : "log_level = \"warn\"";
+    std::ostringstream text;
+    text << "# a comment\n" << before << '\n' << c.line << "\n\n" << after << '\n';
+    temp_file f(text.str());
+    auto message = err({"--config", f.path});
+    CHECK(message.rfind("config error: " + f.path + ":3: ", 0) == 0);
+    CHECK(contains(message, c.expected));
+    CHECK(message.find('\n') == std::string::npos);
+  }
+}
+
+TEST_CASE("config: the error reported is the first one in file order, not in key order",
+          "[config]") {
+  temp_file f("zzz = 1\naaa = 2\n");
+  CHECK(contains(err({"--config", f.path}), f.path + ":1: zzz: unknown key"));
+}
+
+TEST_CASE("config: a multi-line array element of the wrong type is reported at "
+          "its own line",
+          "[config]") {
+  temp_file f("symbols = [\n  \"BTCUSDT\",\n  false,\n]\n");
+  CHECK(contains(err({"--config", f.path}), f.path + ":3: symbols: element 1: expected a string"));
+}
+
+TEST_CASE("config: a TOML syntax error is reported with file, line, column and "
+          "toml++'s description",
+          "[config]") {
+  temp_file f("symbols = [\"BTCUSDT\"]\nconnect_timeout_ms = = 5\n");
+  auto message = err({"--config", f.path});
+  INFO(message);
+  CHECK(message.rfind("config error: " + f.path + ":2:", 0) == 0);
+  // file:line:column: description
+  auto rest = message.substr(("config error: " + f.path + ":2:").size());
+  CHECK(std::isdigit(static_cast<unsigned char>(rest.front())) != 0);
+  CHECK(contains(rest, ": "));
+  CHECK(rest.size() > 5);
+}
+
+TEST_CASE("config: a missing config file is an error naming the file", "[config]") {
+  auto message = err({"--config", "/nonexistent/streamvisor.toml"});
+  CHECK(contains(message, "\"/nonexistent/streamvisor.toml\""));
+  CHECK(contains(message, "No such file or directory"));
+}
+
+TEST_CASE("config: unknown options, stray arguments and missing values are "
+          "errors naming the option",
+          "[config]") {
+  CHECK(contains(err({"--bogus"}), "unknown option \"--bogus\""));
+  CHECK(contains(err({"--bogus=1"}), "unknown option \"--bogus\""));
+  CHECK(contains(err({"BTCUSDT"}), "unexpected argument \"BTCUSDT\""));
+  CHECK(err({"--endpoint"}) == "config error: --endpoint: missing value");
+  CHECK(err({"--symbols", "--insecure"}) == "config error: --symbols: missing value");
+  CHECK(err({"--config"}) == "config error: --config: missing value");
+  CHECK(err({"--config="}) == "config error: --config: missing value");
+  CHECK(contains(err({"--connect-timeout-ms", "abc"}),
+                 "--connect-timeout-ms: expected an integer in 100..600000, got \"abc\""));
+  CHECK(contains(err({"--history-trades=0"}),
+                 "--history-trades: expected an integer in 1..10000000, got 0"));
+  CHECK(
+    contains(err({"--log-level", "verbose"}), "--log-level: expected error, warn, info or debug"));
+  CHECK(contains(err({"--ca-file", "/nonexistent/ca.pem"}), "--ca-file: cannot open"));
+}
+
+TEST_CASE("config: the log level is case-insensitive and stored in lower case", "[config]") {
+  CHECK(ok({"--log-level=WARN"}).values.log_level == "warn");
+  CHECK(ok({"--log-level", "error"}).values.log_level == "error");
+}
+
+TEST_CASE("config: an endpoint without port gets its scheme's default: 443 for "
+          "wss and https, 80 for "
+          "ws and http",
+          "[config][endpoint]") {
+  auto wss = endpoint_ok("wss://stream.binance.com");
+  CHECK(wss.tls);
+  CHECK(wss.host == "stream.binance.com");
+  CHECK(wss.port == 443);
+  CHECK(wss.base_path.empty());
+  auto https = endpoint_ok("https://api.binance.com/");
+  CHECK(https.tls);
+  CHECK(https.port == 443);
+  CHECK(https.base_path.empty());
+  auto ws = endpoint_ok("ws://localhost");
+  CHECK_FALSE(ws.tls);
+  CHECK(ws.port == 80);
+  auto http = endpoint_ok("HTTP://localhost");
+  CHECK_FALSE(http.tls);
+  CHECK(http.port == 80);
+}
+
+TEST_CASE("config: an endpoint keeps its explicit port, IPv6 literal and path "
+          "without trailing slash",
+          "[config][endpoint]") {
+  auto e = endpoint_ok("wss://127.0.0.1:9443");
+  CHECK(e.host == "127.0.0.1");
+  CHECK(e.port == 9443);
+  auto v6 = endpoint_ok("wss://[::1]:9443");
+  CHECK(v6.host == "::1");
+  CHECK(v6.port == 9443);
+  auto v6_default = endpoint_ok("ws://[2001:db8::1]/x");
+  CHECK(v6_default.host == "2001:db8::1");
+  CHECK(v6_default.port == 80);
+  CHECK(v6_default.base_path == "/x");
+  auto path = endpoint_ok("wss://example.com:8443/api/v3//");
+  CHECK(path.port == 8443);
+  CHECK(path.base_path == "/api/v3");
+}
+
+TEST_CASE("config: a bad scheme, port or URL is refused naming the setting", "[config][endpoint]") {
+  CHECK(endpoint_err("ftp://example.com")
+        == "config error: --endpoint: unsupported scheme \"ftp\" (expected ws, "
+           "wss, http or "
+           "https)");
+  CHECK(contains(endpoint_err("wss://example.com:70000"),
+                 "--endpoint: port must be an integer in 1..65535, got \"70000\""));
+  CHECK(contains(endpoint_err("wss://example.com:0"), "port must be an integer in 1..65535"));
+  CHECK(contains(endpoint_err("wss://example.com:"), "port must be"));
+  CHECK(contains(endpoint_err("wss://example.com:abc"), "got \"abc\""));
+  CHECK(contains(endpoint_err("example.com:443"), "expected scheme://host[:port][/path]"));
+  CHECK(contains(endpoint_err("wss://"), "missing host"));
+  CHECK(contains(endpoint_err("wss://:443"), "missing host"));
+  CHECK(contains(endpoint_err("wss://::1:443"), "IPv6 literal needs brackets"));
+  CHECK(contains(endpoint_err("wss://[::1:443"), "unterminated IPv6 literal"));
+  CHECK(contains(endpoint_err("wss://[::1]x"), "after the IPv6 literal"));
+  CHECK(contains(endpoint_err("wss://example.com/ws?x=1"), "query and fragment"));
+  CHECK(contains(endpoint_err("wss://user@example.com"), "user info"));
+  CHECK(contains(endpoint_err("wss://exa mple.com"), "whitespace"));
+  CHECK(contains(err({"--endpoint", "wss://example.com:70000"}),
+                 "config error: --endpoint: port must be"));
+  CHECK(contains(err({"--rest-endpoint=gopher://x"}), "--rest-endpoint: unsupported scheme"));
+}
+
+TEST_CASE("config: --http takes HOST:PORT, an IPv6 literal in brackets, and "
+          "port 0 for any free port",
+          "[config]") {
+  auto v4 = ok({"--http", "127.0.0.1:8089"}).values;
+  CHECK(v4.http_host == "127.0.0.1");
+  CHECK(v4.http_port == 8089);
+  auto v6 = ok({"--http=[::1]:8089"}).values;
+  CHECK(v6.http_host == "::1");
+  CHECK(v6.http_port == 8089);
+  auto name = ok({"--http", "localhost:0"}).values;
+  CHECK(name.http_host == "localhost");
+  CHECK(name.http_port == 0);
+  CHECK(contains(err({"--http", "127.0.0.1"}), "--http: expected HOST:PORT"));
+  CHECK(contains(err({"--http", "[::1]"}), "--http: expected HOST:PORT"));
+  CHECK(
+    contains(err({"--http", "127.0.0.1:70000"}), "--http: port must be an integer in 0..65535"));
+  CHECK(contains(err({"--http", ":8089"}), "--http: missing host"));
+  CHECK(contains(err({"--http", "::1:8089"}), "--http: an IPv6 literal needs brackets"));
+}
+
+TEST_CASE("config: --help and --version are reported to the caller even beside "
+          "invalid options",
+          "[config]") {
+  auto help = ok({"--bogus", "--help"});
+  CHECK(help.show_help);
+  CHECK_FALSE(help.show_version);
+  check_defaults(help.values);
+  auto version = ok({"--version", "--connect-timeout-ms=1"});
+  CHECK(version.show_version);
+  CHECK_FALSE(version.show_help);
+  CHECK(sv::version_text().rfind("streamvisor ", 0) == 0);
+}
+
+TEST_CASE("config: usage names every command-line option", "[config]") {
+  auto text = sv::usage();
+  for (const char* option :
+       {"--config FILE", "--symbols", "--endpoint", "--rest-endpoint", "--ca-file", "--http",
+        "--connect-timeout-ms", "--insecure", "--combined", "--restart-delay-ms",
+        "--history-trades", "--history-age-s", "--shutdown-timeout-ms", "--log-level", "--table",
+        "--help", "--version"}) {
+    INFO(option);
+    CHECK(contains(text, option));
+  }
+  CHECK(contains(text, "wss://stream.binance.com:9443"));
+}
+
+TEST_CASE("config: the shipped config/streamvisor.toml parses and holds "
+          "exactly the defaults",
+          "[config]") {
+  auto r = ok({"--config", SV_SOURCE_DIR "/config/streamvisor.toml"});
+  check_defaults(r.values);
+}
+
+TEST_CASE("config: the shipped config/demo.toml parses with the three demo "
+          "symbols and a small history",
+          "[config]") {
+  auto r
+    = ok({"--config", SV_SOURCE_DIR "/config/demo.toml", "--endpoint", "wss://127.0.0.1:9443"});
+  CHECK(r.values.symbols == std::vector<std::string>{"BTCUSDT", "ETHUSDT", "SOLUSDT"});
+  CHECK(r.values.history_trades_max < sv::settings{}.history_trades_max);
+  CHECK(r.values.stream_endpoint.host == "127.0.0.1");
+  CHECK(r.values.stream_endpoint.port == 9443);
+}
