@@ -1,0 +1,245 @@
+// main: streamvisor's process: settings, wiring of transport and actors, signals, shutdown.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <variant>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/api_actor.hpp"
+#include "actors/log.hpp"
+#include "actors/supervisor_actor.hpp"
+#include "app/config.hpp"
+#include "app/table_view.hpp"
+#include "app/transport/lws_http_server.hpp"
+#include "app/transport/lws_logging.hpp"
+#include "app/transport/lws_ws_client.hpp"
+
+namespace {
+
+/// Exit codes (docs/operations.md).
+constexpr int exit_ok = 0;
+constexpr int exit_runtime_error = 1;
+constexpr int exit_bad_settings = 2;
+constexpr int exit_second_signal = 130;
+
+/// The first SIGINT/SIGTERM, seen by the signal thread, wakes main.
+struct shutdown_signal {
+  std::mutex mtx;
+  std::condition_variable cv;
+  int signo = 0;
+
+  void wait() {
+    std::unique_lock<std::mutex> guard{mtx};
+    cv.wait(guard, [this] { return signo != 0; });
+  }
+};
+
+/// Blocks SIGINT/SIGTERM in every thread (call before any thread starts) and runs a
+/// thread that turns the first into a graceful shutdown and the second into exit 130.
+std::thread start_signal_thread(shutdown_signal& sig) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return std::thread{[&sig, set] {
+    for (int count = 0;; ++count) {
+      int signo = 0;
+      if (sigwait(&set, &signo) != 0)
+        continue;
+      if (count == 0) {
+        SV_INFO("streamvisor", "-", "signal",
+                "signal=%s action=graceful_shutdown hint=\"send it again to exit "
+                "at once\"",
+                signo == SIGINT ? "SIGINT" : "SIGTERM");
+        {
+          std::lock_guard<std::mutex> guard{sig.mtx};
+          sig.signo = signo;
+        }
+        sig.cv.notify_all();
+        continue;
+      }
+      SV_WARN("streamvisor", "-", "signal",
+              "signal=%s action=exit_now exit_code=%d",
+              signo == SIGINT ? "SIGINT" : "SIGTERM", exit_second_signal);
+      std::_Exit(exit_second_signal);
+    }
+  }};
+}
+
+sv::log_level parse_level(const std::string& x) {
+  if (x == "error")
+    return sv::log_level::error;
+  if (x == "warn")
+    return sv::log_level::warn;
+  if (x == "debug")
+    return sv::log_level::debug;
+  return sv::log_level::info;
+}
+
+std::string join(const std::vector<std::string>& xs) {
+  std::string result;
+  for (auto& x : xs)
+    result += (result.empty() ? "" : ",") + x;
+  return result;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace sv;
+  auto loaded = load_settings(argc, argv);
+  if (auto* err = std::get_if<config_error>(&loaded)) {
+    std::fprintf(stderr, "%s\n", err->message.c_str());
+    return exit_bad_settings;
+  }
+  auto& result = std::get<load_result>(loaded);
+  if (result.show_help) {
+    std::fputs(usage().c_str(), stdout);
+    return exit_ok;
+  }
+  if (result.show_version) {
+    std::printf("%s\n", version_text().c_str());
+    return exit_ok;
+  }
+  const settings& cfg = result.values;
+  set_log_level(parse_level(cfg.log_level));
+  route_lws_logs(cfg.log_level == "debug");
+
+  shutdown_signal sig;
+  auto signal_thread = start_signal_thread(sig);
+  signal_thread.detach(); // lives until exit; blocked in sigwait
+  auto started = std::chrono::steady_clock::now();
+
+  // Declared before the transports: they send into the system until they are stopped.
+  caf::actor_system_config sys_cfg;
+  caf::actor_system sys{sys_cfg};
+
+  lws_ws_client_options ws_opts;
+  ws_opts.ca_file = cfg.ca_file;
+  ws_opts.insecure = cfg.insecure;
+  // lws's own handshake timeout is a second line behind the supervisor's deadline.
+  ws_opts.handshake_timeout_s = cfg.connect_timeout_ms / 1000 + 2;
+  std::unique_ptr<lws_ws_client> ws;
+  try {
+    ws = std::make_unique<lws_ws_client>(ws_opts);
+  } catch (const std::exception& e) {
+    SV_ERROR("streamvisor", "-", "transport_failed",
+             "error=\"%s\" hint=\"check --ca-file\"", e.what());
+    return exit_runtime_error;
+  }
+
+  std::map<std::string, aggregator_if> aggregators;
+  std::map<std::string, trade_sink_if> sinks;
+  aggregator_limits limits{cfg.history_trades_max, cfg.history_age_s};
+  for (auto& symbol : cfg.symbols) {
+    aggregators[symbol] = sys.spawn(aggregator_actor, symbol, limits);
+    sinks[symbol] = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
+  }
+  std::vector<std::pair<std::string, std::string>> children;
+  for (auto& symbol : cfg.symbols)
+    for (auto& stream : cfg.streams)
+      children.emplace_back(symbol, stream);
+
+  supervisor_config sup_cfg;
+  sup_cfg.tls = cfg.stream_endpoint.tls;
+  sup_cfg.host = cfg.stream_endpoint.host;
+  sup_cfg.port = cfg.stream_endpoint.port;
+  sup_cfg.base_path = cfg.stream_endpoint.base_path;
+  sup_cfg.combined = cfg.combined;
+  sup_cfg.connect_timeout_ms = cfg.connect_timeout_ms;
+  sup_cfg.restart_delay_ms = cfg.restart_delay_ms;
+  sup_cfg.shutdown_timeout_ms = cfg.shutdown_timeout_ms;
+  SV_INFO("streamvisor", "-", "starting",
+          "symbols=%s streams=%s endpoint=%s://%s:%u%s combined=%d "
+          "connect_timeout_ms=%u config=%s",
+          join(cfg.symbols).c_str(), join(cfg.streams).c_str(),
+          sup_cfg.tls ? "wss" : "ws", sup_cfg.host.c_str(),
+          static_cast<unsigned>(sup_cfg.port), sup_cfg.base_path.c_str(),
+          cfg.combined ? 1 : 0, cfg.connect_timeout_ms,
+          result.config_path.empty() ? "-" : result.config_path.c_str());
+  auto supervisor = sys.spawn(supervisor_actor, sup_cfg,
+                              static_cast<ws_client*>(ws.get()), sinks, children);
+
+  lws_http_server_options http_opts;
+  http_opts.host = cfg.http_host;
+  http_opts.port = cfg.http_port;
+  lws_http_server http{http_opts};
+  api_config api_cfg;
+  api_cfg.symbols = cfg.symbols;
+  api_cfg.supervisor = supervisor;
+  api_cfg.aggregators = aggregators;
+  api_cfg.responder = &http;
+  api_cfg.trades_limit_max = cfg.history_trades_max;
+  auto api = sys.spawn(api_actor, api_cfg);
+  int exit_code = exit_ok;
+  if (!http.start(caf::actor_cast<caf::actor>(api))) {
+    SV_ERROR("streamvisor", "-", "api_failed",
+             "listen=%s:%u hint=\"is another process using the port? set --http\"",
+             cfg.http_host.c_str(), static_cast<unsigned>(cfg.http_port));
+    exit_code = exit_runtime_error;
+  } else {
+    SV_INFO("streamvisor", "-", "api_listening", "listen=%s:%u",
+            cfg.http_host.c_str(), static_cast<unsigned>(http.port()));
+  }
+  caf::actor table;
+  if (cfg.table)
+    table = spawn_table_view(sys, supervisor, aggregators);
+
+  if (exit_code == exit_ok)
+    sig.wait();
+
+  // Graceful shutdown: children close their sockets (bounded by the supervisor's
+  // shutdown deadline), then the API, the aggregators, and the transports.
+  auto stop_started = std::chrono::steady_clock::now();
+  {
+    caf::scoped_actor self{sys};
+    self->monitor(supervisor);
+    self->send(supervisor, stop_atom::value);
+    bool down = false;
+    self->receive([&](caf::down_msg&) { down = true; },
+                  caf::after(std::chrono::milliseconds(cfg.shutdown_timeout_ms
+                                                       + 2000))
+                    >> [] {});
+    if (!down) {
+      SV_ERROR("streamvisor", "-", "supervisor_stuck", "action=kill");
+      caf::anon_send_exit(supervisor, caf::exit_reason::kill);
+    }
+  }
+  http.stop();
+  if (table)
+    caf::anon_send_exit(table, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(api, caf::exit_reason::user_shutdown);
+  for (auto& [symbol, agg] : aggregators)
+    caf::anon_send_exit(agg, caf::exit_reason::user_shutdown);
+  table = nullptr;
+  api = nullptr;
+  supervisor = nullptr;
+  aggregators.clear();
+  sinks.clear();
+  api_cfg = api_config{};
+  sys.await_all_actors_done();
+  ws->stop();
+  auto now = std::chrono::steady_clock::now();
+  using std::chrono::duration_cast;
+  using std::chrono::milliseconds;
+  SV_INFO("streamvisor", "-", "stopped",
+          "exit_code=%d shutdown_ms=%lld uptime_s=%lld", exit_code,
+          static_cast<long long>(
+            duration_cast<milliseconds>(now - stop_started).count()),
+          static_cast<long long>(
+            duration_cast<std::chrono::seconds>(now - started).count()));
+  return exit_code;
+}

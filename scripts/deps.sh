@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# deps.sh: installs the Debian 12 packages streamvisor builds, tests and demos with. Idempotent.
+set -euo pipefail
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# libcaf-dev is CAF 0.17.6, libwebsockets-dev 4.1.6; libtomlplusplus-dev parses the config;
+# openssl (CLI) makes test certificates; curl is for the demo's final API calls.
+$sudo apt-get install -y -qq --no-install-recommends \
+  g++ cmake ninja-build ccache make \
+  libcaf-dev libwebsockets-dev libssl-dev rapidjson-dev catch2 libtomlplusplus-dev \
+  openssl ca-certificates curl >/dev/null
+echo "deps: installed"
