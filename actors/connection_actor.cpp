@@ -1,6 +1,7 @@
 // connection_actor: one WebSocket session to one (symbol, stream), decoding frames into trades.
 #include "actors/connection_actor.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,9 @@ constexpr std::uint64_t decode_errors_logged_in_full = 10;
 constexpr std::uint64_t decode_error_log_every = 1000;
 // How much of a malformed frame a log line quotes.
 constexpr std::size_t frame_excerpt_max = 160;
+// The watchdog looks this often: a tenth of the timeout, at least every 100 ms, so a
+// silence is detected within 110 % of the timeout.
+constexpr std::int64_t silence_check_ms_min = 100;
 
 std::int64_t now_ns(connection_self self) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -89,7 +93,39 @@ void finish(connection_self self, const ws_closed& msg) {
   if (requested)
     self->quit();
   else
-    self->quit(caf::make_error(errc::connection_closed, why));
+    self->quit(caf::make_error(errc::connection_closed, why, msg.retry_after_s,
+                               msg.http_status));
+}
+
+std::chrono::milliseconds silence_check_interval(connection_self self) {
+  return std::chrono::milliseconds(std::max<std::int64_t>(
+    silence_check_ms_min, self->state.args.silence_timeout_ms / 10));
+}
+
+/// One watchdog tick: quits if the feed has been silent too long, else re-arms.
+void check_silence(connection_self self) {
+  auto& st = self->state;
+  auto since_ns = st.counters.last_frame_ns >= 0 ? st.counters.last_frame_ns
+                                                 : st.upgraded_ns;
+  auto silent_ms = (now_ns(self) - since_ns) / 1'000'000;
+  if (silent_ms < st.args.silence_timeout_ms) {
+    self->delayed_send(self, silence_check_interval(self),
+                       silence_check_atom::value);
+    return;
+  }
+  std::string why = st.counters.last_frame_ns >= 0
+                      ? "no frame for " + std::to_string(silent_ms) + " ms"
+                      : "no first frame " + std::to_string(silent_ms)
+                          + " ms after the upgrade";
+  SV_WARN("connection", st.args.symbol, "silence_timeout",
+          "stream=%s attempt=%llu silent_ms=%lld timeout_ms=%u hint=\"the feed "
+          "stopped sending; for an illiquid market raise "
+          "silence_timeout_s_by_symbol\"",
+          st.args.stream.c_str(), static_cast<unsigned long long>(st.args.attempt),
+          static_cast<long long>(silent_ms), st.args.silence_timeout_ms);
+  // Quitting closes the socket: see the functor attached in connection_actor().
+  transition(self, connection_phase::closed, why);
+  self->quit(caf::make_error(errc::silence_timeout, why));
 }
 
 bool is_mine(connection_self self, std::uint64_t conn_id) {
@@ -111,11 +147,15 @@ void request_close(connection_self self, const char* why) {
 connection_if::behavior_type connecting(connection_self self) {
   return {
     [=](ws_opened& msg) {
-      if (is_mine(self, msg.conn_id))
-        SV_INFO("connection", self->state.args.symbol, "upgraded",
-                "attempt=%llu conn_id=%llu",
-                static_cast<unsigned long long>(self->state.args.attempt),
-                static_cast<unsigned long long>(msg.conn_id));
+      if (!is_mine(self, msg.conn_id) || self->state.upgraded_ns >= 0)
+        return;
+      SV_INFO("connection", self->state.args.symbol, "upgraded",
+              "attempt=%llu conn_id=%llu",
+              static_cast<unsigned long long>(self->state.args.attempt),
+              static_cast<unsigned long long>(msg.conn_id));
+      self->state.upgraded_ns = now_ns(self);
+      self->delayed_send(self, silence_check_interval(self),
+                         silence_check_atom::value);
     },
     [=](ws_frames& msg) {
       if (!is_mine(self, msg.conn_id))
@@ -128,6 +168,7 @@ connection_if::behavior_type connecting(connection_self self) {
         finish(self, msg);
     },
     [=](stop_atom) { request_close(self, "stop"); },
+    [=](silence_check_atom) { check_silence(self); },
     status_handler(self),
   };
 }
@@ -146,6 +187,7 @@ connection_if::behavior_type streaming(connection_self self) {
         finish(self, msg);
     },
     [=](stop_atom) { request_close(self, "stop"); },
+    [=](silence_check_atom) { check_silence(self); },
     status_handler(self),
   };
 }
@@ -163,6 +205,9 @@ connection_if::behavior_type closing(connection_self self) {
         finish(self, msg);
     },
     [=](stop_atom) {},
+    [=](silence_check_atom) {
+      // Closing is bounded by the supervisor's shutdown deadline, not by silence.
+    },
     status_handler(self),
   };
 }
@@ -174,6 +219,7 @@ connection_if::behavior_type closed(connection_self self) {
     [=](ws_frames&) {},
     [=](ws_closed&) {},
     [=](stop_atom) {},
+    [=](silence_check_atom) {},
     status_handler(self),
   };
 }

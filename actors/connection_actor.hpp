@@ -1,6 +1,6 @@
 // connection_actor: one WebSocket session to one (symbol, stream), decoding frames into trades.
 //
-// States (see docs/architecture.md "connection actor"):
+// States (see docs/architecture.md "connection actor" and docs/supervision.md):
 //
 //                 ws_frames (first)               stop_atom
 //   [connecting] -----------------> [streaming] -----------> [closing]
@@ -9,6 +9,11 @@
 //        | stop_atom ------------------------------------------> |
 //        | ws_closed                     v                       v
 //        +---------------------------> [closed] --(quit)--> down_msg to the supervisor
+//
+// Silence watchdog: from ws_opened on, a sil_chk tick compares the actor clock with
+// the time of the last frame (or of the upgrade, before the first frame). Only frames
+// move that time, never status queries. Silent for silence_timeout_ms: the actor
+// closes its socket and quits with errc::silence_timeout.
 //
 // An actor lives for exactly one connect attempt (one conn_id). It never retries:
 // it quits with errc::connection_closed (or normally after stop_atom) and the
@@ -39,6 +44,7 @@ namespace sv {
 using connection_if
   = caf::typed_actor<caf::reacts_to<ws_opened>, caf::reacts_to<ws_frames>,
                      caf::reacts_to<ws_closed>, caf::reacts_to<stop_atom>,
+                     caf::reacts_to<silence_check_atom>,
                      caf::replies_to<status_atom>::with<connection_status>>;
 
 /// Where a connection actor reports its transitions (the supervisor).
@@ -51,6 +57,7 @@ struct connection_args {
   ws_target target;           ///< where to connect
   std::uint64_t conn_id = 0;  ///< unique per attempt in this process
   std::uint64_t attempt = 0;  ///< 1 for the first attempt of this (symbol, stream)
+  std::uint32_t silence_timeout_ms = 30000; ///< no frame for this long ends the attempt
 };
 
 /// One recorded transition (bounded history, newest last).
@@ -73,13 +80,17 @@ struct connection_state {
   connection_phase phase = connection_phase::connecting; ///< current phase
   std::unique_ptr<frame_decoder> decoder; ///< one per actor (reuses its buffers)
   connection_counters counters;           ///< this attempt's counters
+  std::int64_t upgraded_ns = -1;          ///< actor clock at ws_opened, -1 before
   std::deque<connection_transition> transitions; ///< bounded by transitions_max
 };
 
 using connection_self = connection_if::stateful_pointer<connection_state>;
 
 /// Opens `args.target` through `ws` and streams decoded trades to `aggregator`.
-/// `ws` must outlive the actor. Reports every transition to `supervisor`.
+/// `ws` must outlive the actor. Reports every transition to `supervisor`. Quits with
+/// errc::connection_closed (context: reason text, Retry-After seconds or -1, HTTP
+/// status or 0) when the socket closes unasked, errc::silence_timeout when the
+/// watchdog fires, normally after stop_atom.
 connection_if::behavior_type connection_actor(connection_self self,
                                               connection_args args,
                                               ws_client* ws,

@@ -46,9 +46,21 @@ std::string describe(const caf::error& err) {
     return caf::to_string(err);
   std::string result = to_string(static_cast<errc>(err.code()));
   const auto& ctx = err.context();
-  if (ctx.size() == 1 && ctx.match_element<std::string>(0))
+  if (ctx.size() >= 1 && ctx.match_element<std::string>(0))
     result += ": " + ctx.get_as<std::string>(0);
   return result;
+}
+
+/// The Retry-After (ms) a connection actor put in its exit reason, -1 if none.
+std::int64_t retry_after_ms(const caf::error& err) {
+  if (err.category() != caf::atom("sv")
+      || static_cast<errc>(err.code()) != errc::connection_closed)
+    return -1;
+  const auto& ctx = err.context();
+  if (ctx.size() < 2 || !ctx.match_element<std::int32_t>(1))
+    return -1;
+  auto seconds = ctx.get_as<std::int32_t>(1);
+  return seconds < 0 ? -1 : std::int64_t{seconds} * 1000;
 }
 
 void add(connection_counters& total, const connection_counters& x) {
@@ -77,7 +89,12 @@ void start_attempt(supervisor_self self, const std::string& key,
   args.target = make_target(st.cfg, rec.symbol, rec.stream);
   args.conn_id = ++st.next_conn_id;
   args.attempt = ++rec.attempts;
+  auto silence = st.cfg.silence_timeout_ms_by_symbol.find(rec.symbol);
+  args.silence_timeout_ms = silence != st.cfg.silence_timeout_ms_by_symbol.end()
+                              ? silence->second
+                              : st.cfg.silence_timeout_ms;
   rec.live = connection_counters{};
+  rec.streaming_since_ns = -1;
   rec.state = child_state::connecting;
   rec.attempt_started_ns = now_ns(self);
   rec.handle = self->spawn<caf::monitored + caf::linked>(
@@ -87,19 +104,91 @@ void start_attempt(supervisor_self self, const std::string& key,
                      connect_deadline_atom::value, key, rec.attempts);
 }
 
+void arm_budget_tick(supervisor_self self) {
+  auto& st = self->state;
+  if (st.budget_tick_pending || st.waiting.empty())
+    return;
+  auto now = now_ns(self);
+  auto wait_ns = std::max<std::int64_t>(st.budget.next_available_ns(now) - now, 0);
+  st.budget_tick_pending = true;
+  self->delayed_send(self, std::chrono::nanoseconds(wait_ns),
+                     budget_tick_atom::value);
+}
+
+/// Every attempt passes here: it starts now if the connection budget has room and
+/// nobody waits before it, else the child waits (FIFO) for a budget tick.
+void request_attempt(supervisor_self self, const std::string& key,
+                     child_record& rec) {
+  auto& st = self->state;
+  auto now = now_ns(self);
+  if (st.waiting.empty() && st.budget.try_acquire(now)) {
+    st.budget_exhausted_logged = false;
+    start_attempt(self, key, rec);
+    return;
+  }
+  rec.state = child_state::waiting;
+  st.waiting.push_back(key);
+  if (!st.budget_exhausted_logged) {
+    st.budget_exhausted_logged = true;
+    SV_WARN("supervisor", rec.symbol, "budget_exhausted",
+            "used=%zu budget=%u window_s=%u burst=%u waiting=%zu hint=\"attempts "
+            "are paced to stay under the exchange's connection limit\"",
+            st.budget.used(now), st.cfg.connect_budget,
+            st.cfg.connect_budget_window_s, st.cfg.connect_burst,
+            st.waiting.size());
+  }
+  arm_budget_tick(self);
+}
+
+/// Quits the supervisor if too many children are parked at once.
+void escalate_if_needed(supervisor_self self) {
+  auto& st = self->state;
+  std::size_t parked = 0;
+  for (auto& [key, rec] : st.children)
+    parked += rec.state == child_state::parked ? 1 : 0;
+  auto share = static_cast<double>(parked)
+               / static_cast<double>(st.children.size());
+  if (share <= st.cfg.escalate_fraction)
+    return;
+  SV_ERROR("supervisor", "-", "escalate",
+           "parked=%zu children=%zu escalate_fraction=%.2f hint=\"most streams "
+           "keep failing: check the network, the endpoint and TLS settings; "
+           "exiting with code 3 so the service manager restarts the process\"",
+           parked, st.children.size(), st.cfg.escalate_fraction);
+  self->quit(caf::make_error(errc::escalated));
+}
+
 /// The one place that decides what happens after a child died.
 void schedule_restart(supervisor_self self, const std::string& key,
-                      child_record& rec) {
-  auto delay_ms = self->state.cfg.restart_delay_ms;
-  rec.state = child_state::backoff;
+                      child_record& rec, std::int64_t streamed_ms,
+                      std::int64_t retry_after) {
+  auto& st = self->state;
+  auto decision = decide_restart(st.cfg.policy, rec.history, now_ns(self),
+                                 streamed_ms, retry_after, st.rng);
   ++rec.restarts;
-  SV_WARN("supervisor", rec.symbol, "child_down",
-          "stream=%s attempt=%llu restarts=%llu restart_in_ms=%u error=\"%s\"",
-          rec.stream.c_str(), static_cast<unsigned long long>(rec.attempts),
-          static_cast<unsigned long long>(rec.restarts), delay_ms,
-          rec.last_error.c_str());
-  self->delayed_send(self, std::chrono::milliseconds(delay_ms),
+  rec.state = decision.park ? child_state::parked : child_state::backoff;
+  if (decision.park)
+    SV_WARN("supervisor", rec.symbol, "child_parked",
+            "stream=%s attempt=%llu park_ms=%lld max_restarts=%u "
+            "restart_window_ms=%lld error=\"%s\" hint=\"this stream keeps "
+            "failing; check the symbol and the endpoint\"",
+            rec.stream.c_str(), static_cast<unsigned long long>(rec.attempts),
+            static_cast<long long>(decision.delay_ms), st.cfg.policy.max_restarts,
+            static_cast<long long>(st.cfg.policy.restart_window_ms),
+            rec.last_error.c_str());
+  else
+    SV_WARN("supervisor", rec.symbol, "child_down",
+            "stream=%s attempt=%llu restarts=%llu restart_in_ms=%lld "
+            "streamed_ms=%lld retry_after_ms=%lld error=\"%s\"",
+            rec.stream.c_str(), static_cast<unsigned long long>(rec.attempts),
+            static_cast<unsigned long long>(rec.restarts),
+            static_cast<long long>(decision.delay_ms),
+            static_cast<long long>(streamed_ms),
+            static_cast<long long>(retry_after), rec.last_error.c_str());
+  self->delayed_send(self, std::chrono::milliseconds(decision.delay_ms),
                      restart_atom::value, key, rec.attempts);
+  if (decision.park)
+    escalate_if_needed(self);
 }
 
 // -- status --------------------------------------------------------------------
@@ -157,6 +246,7 @@ auto report_handler(supervisor_self self) {
       case connection_phase::streaming:
         if (r.attempt == rec.attempts && rec.handle) {
           rec.state = child_state::streaming;
+          rec.streaming_since_ns = now_ns(self);
           rec.live = r.counters;
           rec.connect_latency_ms = (now_ns(self) - rec.attempt_started_ns)
                                    / 1'000'000;
@@ -247,7 +337,7 @@ supervisor_if::behavior_type running(supervisor_self self) {
       rec.symbol = symbol;
       rec.stream = stream;
       SV_INFO("supervisor", symbol, "start", "stream=%s", stream.c_str());
-      start_attempt(self, key, rec);
+      request_attempt(self, key, rec);
       return true;
     },
     status_handler(self),
@@ -275,8 +365,24 @@ supervisor_if::behavior_type running(supervisor_self self) {
       if (i == self->state.children.end())
         return;
       auto& rec = i->second;
-      if (rec.state == child_state::backoff && rec.attempts == attempt)
-        start_attempt(self, key, rec);
+      if ((rec.state == child_state::backoff || rec.state == child_state::parked)
+          && rec.attempts == attempt)
+        request_attempt(self, key, rec);
+    },
+    [=](budget_tick_atom) {
+      auto& st = self->state;
+      st.budget_tick_pending = false;
+      auto now = now_ns(self);
+      while (!st.waiting.empty() && st.budget.try_acquire(now)) {
+        auto key = st.waiting.front();
+        st.waiting.pop_front();
+        auto i = st.children.find(key);
+        if (i != st.children.end() && i->second.state == child_state::waiting)
+          start_attempt(self, key, i->second);
+      }
+      if (st.waiting.empty())
+        st.budget_exhausted_logged = false;
+      arm_budget_tick(self);
     },
     [=](stop_atom) { transition(self, supervisor_phase::stopping, "stop"); },
     [=](shutdown_deadline_atom) {},
@@ -292,6 +398,7 @@ supervisor_if::behavior_type stopping(supervisor_self self) {
     status_handler(self),
     [=](connect_deadline_atom, std::string&, std::uint64_t) {},
     [=](restart_atom, std::string&, std::uint64_t) {},
+    [=](budget_tick_atom) {},
     [=](stop_atom) {},
     [=](shutdown_deadline_atom) {
       std::size_t killed = 0;
@@ -327,6 +434,7 @@ supervisor_if::behavior_type enter(supervisor_self self, supervisor_phase next,
           rec.state = child_state::stopped;
         }
       }
+      st.waiting.clear();
       SV_INFO("supervisor", "-", "transition",
               "from=running to=stopping why=%s live_children=%zu", why, live);
       self->delayed_send(self,
@@ -360,6 +468,11 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.ws = ws;
+  st.budget = connect_budget{st.cfg.connect_budget,
+                             std::int64_t{st.cfg.connect_budget_window_s}
+                               * 1'000'000'000,
+                             st.cfg.connect_burst};
+  st.rng.seed(st.cfg.rng_seed != 0 ? st.cfg.rng_seed : std::random_device{}());
   st.aggregators = std::move(aggregators);
   // Children are linked, so their non-normal exits reach us as exit_msg; restart
   // decisions are made in the down handler. Only an exit addressed to us from
@@ -380,7 +493,12 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
     }
     if (dm.reason)
       rec->last_error = describe(dm.reason);
-    schedule_restart(self, rec->symbol + "@" + rec->stream, *rec);
+    auto streamed_ms = rec->streaming_since_ns >= 0
+                         ? (now_ns(self) - rec->streaming_since_ns) / 1'000'000
+                         : std::int64_t{-1};
+    rec->streaming_since_ns = -1;
+    schedule_restart(self, rec->symbol + "@" + rec->stream, *rec, streamed_ms,
+                     retry_after_ms(dm.reason));
   });
   for (auto& [symbol, stream] : children) {
     auto key = upper(symbol) + "@" + stream;
@@ -393,7 +511,7 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
     auto& rec = st.children[key];
     rec.symbol = upper(symbol);
     rec.stream = stream;
-    start_attempt(self, key, rec);
+    request_attempt(self, key, rec);
   }
   return running(self);
 }

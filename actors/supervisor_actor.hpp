@@ -4,18 +4,26 @@
 //
 //   [running] --stop_atom--> [stopping] --all children down / shut_dl--> (quit)
 //
-// Per child (keyed "SYMBOL@stream"), as /status shows it:
+// Per child (keyed "SYMBOL@stream"), as /status shows it (docs/supervision.md):
 //
+//   (start) --budget has room--> connecting     (start) --budget exhausted--> waiting
+//   waiting --budget tick, room--> connecting
 //   connecting --child_report(streaming)--> streaming
 //   connecting --conn_dl (deadline passed)--> kill child --down_msg--> backoff
-//   connecting|streaming --down_msg--> backoff --restart (after restart_delay)--> connecting
+//   connecting|streaming --down_msg--> backoff --restart (jittered delay)--> connecting|waiting
+//   connecting|streaming --down_msg, > max_restarts in window--> parked
+//   parked --restart (after park)--> connecting|waiting
+//   more than escalate_fraction of children parked --> supervisor quits (errc::escalated)
 //   any --stop_atom / shutdown--> stopped
 //
-// Restart decisions live in one function (schedule_restart in the .cpp).
+// Restart decisions live in one function (schedule_restart in the .cpp), which
+// applies actors/restart_policy.hpp; every attempt passes actors/connect_budget.hpp.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -23,7 +31,9 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/aggregator_actor.hpp"
+#include "actors/connect_budget.hpp"
 #include "actors/connection_actor.hpp"
+#include "actors/restart_policy.hpp"
 #include "actors/ws_client.hpp"
 #include "messages/atoms.hpp"
 #include "messages/status.hpp"
@@ -37,7 +47,8 @@ using supervisor_if = caf::typed_actor<
   caf::replies_to<status_atom>::with<std::vector<child_status>>,
   caf::reacts_to<connect_deadline_atom, std::string, std::uint64_t>,
   caf::reacts_to<restart_atom, std::string, std::uint64_t>,
-  caf::reacts_to<stop_atom>, caf::reacts_to<shutdown_deadline_atom>>;
+  caf::reacts_to<budget_tick_atom>, caf::reacts_to<stop_atom>,
+  caf::reacts_to<shutdown_deadline_atom>>;
 
 /// Where and how children connect, and the timing policy.
 struct supervisor_config {
@@ -47,8 +58,15 @@ struct supervisor_config {
   std::string base_path;             ///< prefix before /ws or /stream, usually ""
   bool combined = false;             ///< /stream?streams= instead of /ws/
   std::uint32_t connect_timeout_ms = 10000; ///< upgrade + first frame deadline
-  std::uint32_t restart_delay_ms = 1000;    ///< delay before restarting a dead child
+  restart_policy_config policy;             ///< backoff, intensity, parking
+  double escalate_fraction = 0.5;           ///< parked share that makes the supervisor quit
+  std::uint32_t connect_budget = 300;       ///< attempts per connect_budget_window_s
+  std::uint32_t connect_budget_window_s = 300; ///< the budget's sliding window
+  std::uint32_t connect_burst = 10;         ///< attempts per second at most
+  std::uint32_t silence_timeout_ms = 30000; ///< default silence watchdog
+  std::map<std::string, std::uint32_t> silence_timeout_ms_by_symbol; ///< overrides
   std::uint32_t shutdown_timeout_ms = 5000; ///< grace period for closing sockets
+  std::uint64_t rng_seed = 0;               ///< backoff jitter seed; 0: random
 };
 
 /// The WebSocket target for (symbol, stream): `/ws/btcusdt@aggTrade`, or
@@ -70,6 +88,8 @@ struct child_record {
   connection_counters finished;       ///< totals of attempts that ended
   connection_counters live;           ///< the current attempt's counters (last known)
   std::uint64_t finished_attempt = 0; ///< last attempt whose counters are in `finished`
+  std::int64_t streaming_since_ns = -1; ///< actor clock when the current attempt streamed
+  restart_history history;            ///< recent restarts, for backoff and intensity
 };
 
 /// State of the supervisor (plain data; behavior in supervisor_actor.cpp).
@@ -81,6 +101,11 @@ struct supervisor_state {
   std::map<std::string, child_record> children; ///< by "SYMBOL@stream"
   std::uint64_t next_conn_id = 0;               ///< last conn_id handed out
   bool stopping = false;                        ///< no more starts or restarts
+  connect_budget budget{300, 300'000'000'000, 10}; ///< replaced from cfg at spawn
+  std::deque<std::string> waiting;              ///< keys waiting for the budget, FIFO
+  bool budget_tick_pending = false;             ///< a budget_tick is scheduled
+  bool budget_exhausted_logged = false;         ///< one warning per exhaustion
+  std::mt19937_64 rng;                          ///< backoff jitter
 };
 
 using supervisor_self = supervisor_if::stateful_pointer<supervisor_state>;

@@ -7,13 +7,19 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <sstream>
 #include <system_error>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 // toml++ stays in this file: it is slow to compile and must not leak into our
 // headers.
@@ -65,8 +71,9 @@ bool is_alnum(char c) {
 
 /// `s` in double quotes, with quotes, backslashes and control characters
 /// escaped, so that an error message stays on one line whatever the operator
-/// typed.
-std::string quoted(std::string_view s) {
+/// typed. (Not named quoted(): for a std::string argument ADL would pick
+/// std::quoted from <iomanip>, which <filesystem> pulls in.)
+std::string in_quotes(std::string_view s) {
   std::string out = "\"";
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
@@ -129,28 +136,28 @@ problem split_host_port(std::string_view authority, std::string& host,
   if (!authority.empty() && authority.front() == '[') {
     auto close = authority.find(']');
     if (close == std::string_view::npos)
-      return "unterminated IPv6 literal in " + quoted(authority);
+      return "unterminated IPv6 literal in " + in_quotes(authority);
     host = std::string(authority.substr(1, close - 1));
     if (host.empty() || host.find(':') == std::string::npos
         || !std::all_of(host.begin(), host.end(), [](char c) {
              return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
            }))
-      return "invalid IPv6 literal " + quoted(authority.substr(0, close + 1));
+      return "invalid IPv6 literal " + in_quotes(authority.substr(0, close + 1));
     rest = authority.substr(close + 1);
     if (!rest.empty() && rest.front() != ':')
-      return "unexpected " + quoted(rest) + " after the IPv6 literal";
+      return "unexpected " + in_quotes(rest) + " after the IPv6 literal";
   } else {
     auto colon = authority.find(':');
     host = std::string(authority.substr(0, colon));
     if (colon != std::string_view::npos)
       rest = authority.substr(colon);
     if (rest.find(':', 1) != std::string_view::npos)
-      return "an IPv6 literal needs brackets, e.g. [::1]:9443; got " + quoted(authority);
+      return "an IPv6 literal needs brackets, e.g. [::1]:9443; got " + in_quotes(authority);
     if (host.empty())
-      return "missing host in " + quoted(authority);
+      return "missing host in " + in_quotes(authority);
     if (!std::all_of(host.begin(), host.end(),
                      [](char c) { return is_alnum(c) || c == '.' || c == '-' || c == '_'; }))
-      return "invalid host " + quoted(host);
+      return "invalid host " + in_quotes(host);
   }
   if (!rest.empty())
     port_text = rest.substr(1);
@@ -161,7 +168,7 @@ problem split_host_port(std::string_view authority, std::string& host,
 problem parse_port(std::string_view text, std::int64_t lo, std::uint16_t& out) {
   auto value = to_integer(text);
   if (!value || *value < lo || *value > 65535)
-    return "port must be " + range_text(lo, 65535) + ", got " + quoted(text);
+    return "port must be " + range_text(lo, 65535) + ", got " + in_quotes(text);
   out = static_cast<std::uint16_t>(*value);
   return std::nullopt;
 }
@@ -169,7 +176,7 @@ problem parse_port(std::string_view text, std::int64_t lo, std::uint16_t& out) {
 problem parse_endpoint_into(std::string_view url, endpoint& out) {
   auto sep = url.find("://");
   if (sep == std::string_view::npos)
-    return "expected scheme://host[:port][/path], got " + quoted(url);
+    return "expected scheme://host[:port][/path], got " + in_quotes(url);
   auto scheme = to_lower(url.substr(0, sep));
   endpoint result;
   if (scheme == "wss" || scheme == "https") {
@@ -179,23 +186,23 @@ problem parse_endpoint_into(std::string_view url, endpoint& out) {
     result.tls = false;
     result.port = 80;
   } else {
-    return "unsupported scheme " + quoted(url.substr(0, sep))
+    return "unsupported scheme " + in_quotes(url.substr(0, sep))
            + " (expected ws, wss, http or https)";
   }
   auto rest = url.substr(sep + 3);
   for (char c : rest) {
     auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u == 0x7f)
-      return "whitespace or control character in " + quoted(url);
+      return "whitespace or control character in " + in_quotes(url);
     if (c == '?' || c == '#')
-      return "query and fragment are not supported, got " + quoted(url);
+      return "query and fragment are not supported, got " + in_quotes(url);
     if (c == '@')
-      return "user info is not supported, got " + quoted(url);
+      return "user info is not supported, got " + in_quotes(url);
   }
   auto slash = rest.find('/');
   auto authority = rest.substr(0, slash);
   if (authority.empty())
-    return "missing host in " + quoted(url);
+    return "missing host in " + in_quotes(url);
   std::optional<std::string_view> port_text;
   if (auto err = split_host_port(authority, result.host, port_text))
     return err;
@@ -250,7 +257,7 @@ problem set_ca_file(settings& s, std::string_view v) {
   if (!v.empty()) {
     std::ifstream probe{std::string(v)};
     if (!probe)
-      return "cannot open " + quoted(v) + ": " + errno_text();
+      return "cannot open " + in_quotes(v) + ": " + errno_text();
   }
   s.ca_file = std::string(v);
   return std::nullopt;
@@ -262,7 +269,7 @@ problem set_http(settings& s, std::string_view v) {
   if (auto err = split_host_port(v, host, port_text))
     return err;
   if (!port_text)
-    return "expected HOST:PORT (e.g. 127.0.0.1:8089 or [::1]:8089), got " + quoted(v);
+    return "expected HOST:PORT (e.g. 127.0.0.1:8089 or [::1]:8089), got " + in_quotes(v);
   std::uint16_t port = 0;
   // Port 0 asks the kernel for a free port (the listener logs the one it got).
   if (auto err = parse_port(*port_text, 0, port))
@@ -275,20 +282,51 @@ problem set_http(settings& s, std::string_view v) {
 problem set_log_level(settings& s, std::string_view v) {
   auto level = to_lower(v);
   if (level != "error" && level != "warn" && level != "info" && level != "debug")
-    return "expected error, warn, info or debug, got " + quoted(v);
+    return "expected error, warn, info or debug, got " + in_quotes(v);
   s.log_level = std::move(level);
+  return std::nullopt;
+}
+
+problem set_lock_file(settings& s, std::string_view v) {
+  // open() would silently cut the path at a NUL, which TOML can spell as \u0000.
+  if (v.find('\0') != std::string_view::npos)
+    return "NUL character in " + in_quotes(v);
+  // Empty selects the default location after loading (see default_lock_file()).
+  s.lock_file = std::string(v);
+  return std::nullopt;
+}
+
+std::string show_lock_file(const settings& s) {
+  if (!s.lock_file.empty())
+    return s.lock_file;
+  // usage() explains the fallback below the options; the full text would pass 80 columns.
+  return "$XDG_RUNTIME_DIR/streamvisor.lock";
+}
+
+/// Formats a fraction as the operator would write it ("0.5", "1").
+std::string show_fraction(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+/// Validates one symbol as written and stores it upper-cased in `out`.
+problem parse_symbol(std::string_view item, std::string& out) {
+  if (item.empty() || item.size() > symbol_length_max
+      || !std::all_of(item.begin(), item.end(), is_alnum))
+    return "invalid symbol " + in_quotes(item) + " (expected 1 to "
+           + std::to_string(symbol_length_max) + " letters or digits)";
+  out = std::string(item);
+  std::transform(out.begin(), out.end(), out.begin(), upper);
   return std::nullopt;
 }
 
 problem set_symbols(settings& s, const std::vector<std::string>& items) {
   std::vector<std::string> out;
   for (const auto& item : items) {
-    if (item.empty() || item.size() > symbol_length_max
-        || !std::all_of(item.begin(), item.end(), is_alnum))
-      return "invalid symbol " + quoted(item) + " (expected 1 to "
-             + std::to_string(symbol_length_max) + " letters or digits)";
-    std::string sym = item;
-    std::transform(sym.begin(), sym.end(), sym.begin(), upper);
+    std::string sym;
+    if (auto err = parse_symbol(item, sym))
+      return err;
     // Case-insensitive de-duplication: upper-casing first makes it an exact
     // compare.
     if (std::find(out.begin(), out.end(), sym) == out.end())
@@ -308,7 +346,7 @@ problem set_streams(settings& s, const std::vector<std::string>& items) {
     if (item == "depth")
       return std::string{R"(stream "depth" is not supported yet (only "aggTrade"))"};
     if (item != "aggTrade")
-      return "unknown stream " + quoted(item) + " (expected \"aggTrade\")";
+      return "unknown stream " + in_quotes(item) + " (expected \"aggTrade\")";
     if (std::find(out.begin(), out.end(), item) == out.end())
       out.push_back(item);
   }
@@ -328,12 +366,17 @@ struct int_range {
 };
 
 enum class kind : std::uint8_t {
-  number, ///< an unsigned integer field with a range
-  flag,   ///< a bool field; on the command line a flag without value
-  text,   ///< a string validated by `text`
-  list,   ///< a list of strings validated by `list` (TOML array, comma-separated
-          ///< on the CLI)
+  number,     ///< an unsigned integer field with a range
+  fraction,   ///< a double field in 0..1 (TOML float, or integer 0 or 1)
+  flag,       ///< a bool field; on the command line a flag without value
+  text,       ///< a string validated by `text`
+  list,       ///< a list of strings validated by `list` (TOML array, comma-separated
+              ///< on the CLI)
+  symbol_map, ///< TOML only: a table symbol -> unsigned integer in `range`
 };
+
+/// A per-symbol table of unsigned integers, e.g. silence_timeout_s_by_symbol.
+using symbol_numbers = std::map<std::string, std::uint32_t>;
 
 using text_setter = problem (*)(settings&, std::string_view);
 using list_setter = problem (*)(settings&, const std::vector<std::string>&);
@@ -344,13 +387,16 @@ struct option_spec {
   std::string_view key;                      ///< TOML key "connect_timeout_ms"
   kind type = kind::text;                    ///< how values are read
   std::uint32_t settings::*number = nullptr; ///< kind::number
-  int_range range;                           ///< kind::number: accepted values
+  int_range range;                           ///< kind::number/symbol_map: accepted values
+  double settings::*real = nullptr;          ///< kind::fraction
+  symbol_numbers settings::*map = nullptr;   ///< kind::symbol_map
   bool settings::*flag = nullptr;            ///< kind::flag
   text_setter text = nullptr;                ///< kind::text
   list_setter list = nullptr;                ///< kind::list
   shower show = nullptr;                     ///< kind::text/list: the default for usage()
   std::string_view arg;                      ///< usage(): the value's name ("N")
   std::string_view help;                     ///< usage(): one line
+  std::string_view heading;                  ///< usage(): a group title printed before it
 };
 
 constexpr option_spec number_opt(std::string_view cli, std::string_view key,
@@ -364,6 +410,34 @@ constexpr option_spec number_opt(std::string_view cli, std::string_view key,
   o.range = range;
   o.arg = "N";
   o.help = help;
+  return o;
+}
+
+constexpr option_spec fraction_opt(std::string_view cli, std::string_view key,
+                                   double settings::*field, std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::fraction;
+  o.real = field;
+  o.arg = "F";
+  o.help = help;
+  return o;
+}
+
+constexpr option_spec symbol_map_opt(std::string_view key, symbol_numbers settings::*field,
+                                     int_range range) {
+  option_spec o;
+  o.key = key;
+  o.type = kind::symbol_map;
+  o.map = field;
+  o.range = range;
+  return o;
+}
+
+/// `o` with a usage() group title printed before it.
+constexpr option_spec titled(std::string_view heading, option_spec o) {
+  o.heading = heading;
   return o;
 }
 
@@ -406,7 +480,8 @@ constexpr option_spec list_opt(std::string_view cli, std::string_view key, list_
 
 // Bounds: a connect deadline under 100 ms fails on any real network and over 10
 // min hides a dead peer; 10 000 000 trades of ~64 bytes is ~640 MB per symbol;
-// 604800 s = 7 days.
+// 604800 s = 7 days, 86400 s = 1 day, 3600000 ms = 1 hour. A connection age
+// under 60 s would rotate connections faster than they stream.
 const std::array option_table = {
   list_opt(
     "--symbols", "symbols", set_symbols, [](const settings& s) { return join(s.symbols); }, "LIST",
@@ -435,8 +510,6 @@ const std::array option_table = {
            "HTTP API listen address; port 0 picks a free port"),
   number_opt("--connect-timeout-ms", "connect_timeout_ms", &settings::connect_timeout_ms,
              {100, 600000}, "deadline for the upgrade and the first frame"),
-  number_opt("--restart-delay-ms", "restart_delay_ms", &settings::restart_delay_ms, {10, 600000},
-             "delay before a failed connection is restarted"),
   number_opt("--history-trades", "history_trades_max", &settings::history_trades_max, {1, 10000000},
              "trades kept per symbol"),
   number_opt("--history-age-s", "history_age_s", &settings::history_age_s, {1, 604800},
@@ -446,6 +519,39 @@ const std::array option_table = {
   text_opt(
     "--log-level", "log_level", set_log_level, [](const settings& s) { return s.log_level; },
     "LEVEL", "error, warn, info or debug"),
+  text_opt("--lock-file", "lock_file", set_lock_file, show_lock_file, "PATH",
+           "single-instance lock file (see below)"),
+  titled("Supervision (restarts, connect rate limits, liveness; see docs/supervision.md):",
+         number_opt("--backoff-initial-ms", "backoff_initial_ms", &settings::backoff_initial_ms,
+                    {10, 600000}, "bound of the first restart delay (full jitter)")),
+  number_opt("--backoff-max-ms", "backoff_max_ms", &settings::backoff_max_ms, {10, 3600000},
+             "cap of the bound, doubling per restart; >= initial"),
+  number_opt("--stable-after-s", "stable_after_s", &settings::stable_after_s, {1, 86400},
+             "streaming this long resets the backoff bound"),
+  number_opt("--max-restarts", "max_restarts", &settings::max_restarts, {1, 100000},
+             "more restarts per restart window park the symbol"),
+  number_opt("--restart-window-s", "restart_window_s", &settings::restart_window_s, {1, 86400},
+             "window in which --max-restarts counts"),
+  number_opt("--park-s", "park_s", &settings::park_s, {1, 86400},
+             "how long a symbol over the restart limit is parked"),
+  fraction_opt("--escalate-fraction", "escalate_fraction", &settings::escalate_fraction,
+               "exit 3 if more than this share is parked"),
+  number_opt("--connect-budget", "connect_budget", &settings::connect_budget, {1, 100000},
+             "connect attempts of all symbols per window"),
+  number_opt("--connect-budget-window-s", "connect_budget_window_s",
+             &settings::connect_budget_window_s, {1, 86400}, "window of --connect-budget"),
+  number_opt("--connect-burst", "connect_burst", &settings::connect_burst, {1, 10000},
+             "connect attempts of all symbols per second"),
+  number_opt("--ping-interval-s", "ping_interval_s", &settings::ping_interval_s, {1, 3600},
+             "interval of the client's pings"),
+  number_opt("--pong-timeout-s", "pong_timeout_s", &settings::pong_timeout_s, {1, 3600},
+             "no pong within this long drops the connection"),
+  number_opt("--silence-timeout-s", "silence_timeout_s", &settings::silence_timeout_s, {1, 86400},
+             "no frame for this long restarts the connection"),
+  symbol_map_opt("silence_timeout_s_by_symbol", &settings::silence_timeout_s_by_symbol,
+                 {1, 86400}),
+  number_opt("--max-connection-age-s", "max_connection_age_s", &settings::max_connection_age_s,
+             {60, 604800}, "connections are rotated before this age"),
 };
 
 const option_spec* find_cli(std::string_view name) {
@@ -477,22 +583,43 @@ problem apply_number(const option_spec& o, settings& s, std::int64_t value,
   return std::nullopt;
 }
 
+constexpr std::string_view fraction_expected = "expected a number in 0..1 (e.g. 0.5), got ";
+
+problem apply_fraction(const option_spec& o, settings& s, double value, const std::string& shown) {
+  // Written so that NaN fails too.
+  if (!(value >= 0.0 && value <= 1.0))
+    return std::string(fraction_expected) + shown;
+  s.*o.real = value;
+  return std::nullopt;
+}
+
 /// Applies one command-line value (`has_value` false only for a bare flag).
 problem apply_cli(const option_spec& o, settings& s, std::string_view value, bool has_value) {
   switch (o.type) {
     case kind::number: {
       auto n = to_integer(value);
       if (!n)
-        return "expected " + range_text(o.range.lo, o.range.hi) + ", got " + quoted(value);
+        return "expected " + range_text(o.range.lo, o.range.hi) + ", got " + in_quotes(value);
       return apply_number(o, s, *n, std::to_string(*n));
     }
+    case kind::fraction: {
+      double n = 0;
+      // from_chars ignores the locale, so "0.5" means the same everywhere.
+      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+      if (value.empty() || ec != std::errc{} || ptr != value.data() + value.size())
+        return std::string(fraction_expected) + in_quotes(value);
+      return apply_fraction(o, s, n, std::string(value));
+    }
+    case kind::symbol_map:
+      // File only: find_cli() never returns such an option.
+      return std::string{"only valid in the config file"};
     case kind::flag:
       if (!has_value || value == "true") {
         s.*o.flag = true;
       } else if (value == "false") {
         s.*o.flag = false;
       } else {
-        return "expected no value, true or false, got " + quoted(value);
+        return "expected no value, true or false, got " + in_quotes(value);
       }
       return std::nullopt;
     case kind::text:
@@ -531,7 +658,7 @@ std::optional<config_error> parse_cli(const std::vector<std::string_view>& args,
   for (std::size_t i = 0; i < args.size(); ++i) {
     auto arg = args[i];
     if (arg.size() < 3 || arg.substr(0, 2) != "--")
-      return config_error{"config error: unexpected argument " + quoted(arg)
+      return config_error{"config error: unexpected argument " + in_quotes(arg)
                           + " (options start with --; see --help)"};
     auto eq = arg.find('=');
     auto name = arg.substr(0, eq);
@@ -540,7 +667,7 @@ std::optional<config_error> parse_cli(const std::vector<std::string_view>& args,
     const auto* spec = find_cli(name);
     bool is_config = name == "--config";
     if (spec == nullptr && !is_config)
-      return config_error{"config error: unknown option " + quoted(name) + " (see --help)"};
+      return config_error{"config error: unknown option " + in_quotes(name) + " (see --help)"};
     bool takes_value = is_config || spec->type != kind::flag;
     if (takes_value && !inline_value) {
       // A following option is never taken as a value: "--symbols --insecure"
@@ -566,7 +693,7 @@ std::optional<config_error> parse_cli(const std::vector<std::string_view>& args,
 /// A TOML value as the operator wrote it, for "got ..." in error messages.
 std::string describe(const toml::node& n) {
   if (const auto* v = n.as_string())
-    return quoted(v->get());
+    return in_quotes(v->get());
   if (const auto* v = n.as_integer())
     return std::to_string(v->get());
   if (const auto* v = n.as_floating_point()) {
@@ -583,15 +710,82 @@ std::string describe(const toml::node& n) {
   return "a date or time";
 }
 
-/// Applies one top-level TOML value. `line` holds the key's line; for a bad array element it
-/// is moved to that element's line.
+/// A TOML key as an error message shows it: bare when TOML allows it bare, else in quotes
+/// (which also keeps the message on one line).
+std::string show_key(std::string_view key) {
+  bool bare = !key.empty() && std::all_of(key.begin(), key.end(), [](char c) {
+    return is_alnum(c) || c == '_' || c == '-';
+  });
+  return bare ? std::string(key) : in_quotes(key);
+}
+
+/// One key of a TOML table with its line, for processing in file order.
+struct toml_entry {
+  toml::source_index line = 0;      ///< the key's line
+  toml::source_index column = 0;    ///< the key's column (several keys share an inline table's line)
+  std::string key;                  ///< the key as written
+  const toml::node* node = nullptr; ///< its value; owned by the table
+};
+
+/// The entries of `table` in file order, so the first error reported is the first one in the
+/// file (toml++ iterates in key order).
+std::vector<toml_entry> in_file_order(const toml::table& table) {
+  std::vector<toml_entry> entries;
+  for (auto&& [key, node] : table) {
+    const auto& at = key.source().begin;
+    entries.push_back({at.line, at.column, std::string(key.str()), &node});
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const toml_entry& a, const toml_entry& b) {
+    return a.line != b.line ? a.line < b.line : a.column < b.column;
+  });
+  return entries;
+}
+
+/// Applies a table symbol -> integer (kind::symbol_map); it replaces the whole map. On error
+/// `line` and `name` point at the offending entry (`silence_timeout_s_by_symbol.nknusdt`).
+problem apply_symbol_map(const option_spec& o, settings& s, const toml::node& n,
+                         toml::source_index& line, std::string& name) {
+  const auto* table = n.as_table();
+  if (table == nullptr)
+    return "expected a table of SYMBOL = " + range_text(o.range.lo, o.range.hi) + ", got "
+           + describe(n);
+  symbol_numbers out;
+  for (const auto& e : in_file_order(*table)) {
+    if (e.line != 0)
+      line = e.line;
+    name = std::string(o.key) + "." + show_key(e.key);
+    std::string sym;
+    if (auto err = parse_symbol(e.key, sym))
+      return err;
+    const auto* v = e.node->as_integer();
+    if (v == nullptr || v->get() < o.range.lo || v->get() > o.range.hi)
+      return "expected " + range_text(o.range.lo, o.range.hi) + ", got " + describe(*e.node);
+    // Keys are symbols, so "nknusdt" and "NKNUSDT" are the same one.
+    if (!out.emplace(sym, static_cast<std::uint32_t>(v->get())).second)
+      return "symbol " + sym + " appears twice (symbols are case-insensitive)";
+  }
+  s.*o.map = std::move(out);
+  return std::nullopt;
+}
+
+/// Applies one top-level TOML value. `line` holds the key's line and `name` the key; for a bad
+/// array element or table entry they are moved to that element or entry.
 problem apply_toml(const option_spec& o, settings& s, const toml::node& n,
-                   toml::source_index& line) {
+                   toml::source_index& line, std::string& name) {
   switch (o.type) {
     case kind::number:
       if (const auto* v = n.as_integer())
         return apply_number(o, s, v->get(), std::to_string(v->get()));
       return "expected " + range_text(o.range.lo, o.range.hi) + ", got " + describe(n);
+    case kind::fraction:
+      if (const auto* v = n.as_floating_point())
+        return apply_fraction(o, s, v->get(), describe(n));
+      // An integer is fine as long as it is 0 or 1; apply_fraction() refuses the rest.
+      if (const auto* v = n.as_integer())
+        return apply_fraction(o, s, static_cast<double>(v->get()), describe(n));
+      return std::string(fraction_expected) + describe(n);
+    case kind::symbol_map:
+      return apply_symbol_map(o, s, n, line, name);
     case kind::flag:
       if (const auto* v = n.as_boolean()) {
         s.*o.flag = v->get();
@@ -623,13 +817,17 @@ problem apply_toml(const option_spec& o, settings& s, const toml::node& n,
   return std::string{"unhandled option kind"};
 }
 
+/// Where each setting's value came from, by TOML key: "--opt" or "file:line"; absent: the
+/// default. Errors that involve two settings name both origins.
+using origins = std::map<std::string_view, std::string>;
+
 /// Reads `path` and applies its keys to `s`, in file order so the first error
-/// is the first one the operator sees in the file.
-std::optional<config_error> apply_file(const std::string& path, settings& s) {
+/// is the first one the operator sees in the file; records each key's line in `origin`.
+std::optional<config_error> apply_file(const std::string& path, settings& s, origins& origin) {
   auto prefix = "config error: " + path;
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    return config_error{"config error: cannot open config file " + quoted(path) + ": "
+    return config_error{"config error: cannot open config file " + in_quotes(path) + ": "
                         + errno_text()};
   std::string text;
   std::vector<char> chunk(4096);
@@ -640,7 +838,7 @@ std::optional<config_error> apply_file(const std::string& path, settings& s) {
                           + " bytes; is this the right file?"};
   }
   if (in.bad())
-    return config_error{"config error: cannot read config file " + quoted(path)};
+    return config_error{"config error: cannot read config file " + in_quotes(path)};
   toml::table table;
   try {
     table = toml::parse(text, std::string_view{path});
@@ -649,29 +847,39 @@ std::optional<config_error> apply_file(const std::string& path, settings& s) {
     return config_error{prefix + ":" + std::to_string(at.line) + ":" + std::to_string(at.column)
                         + ": " + std::string(e.description())};
   }
-  struct entry {
-    toml::source_index line;
-    std::string key;
-    const toml::node* node;
-  };
-  std::vector<entry> entries;
-  for (auto&& [key, node] : table)
-    entries.push_back({key.source().begin.line, std::string(key.str()), &node});
-  std::stable_sort(entries.begin(), entries.end(),
-                   [](const entry& a, const entry& b) { return a.line < b.line; });
-  for (const auto& e : entries) {
-    auto where = [&](toml::source_index line) {
-      return prefix + ":" + std::to_string(line) + ": " + e.key + ": ";
+  for (const auto& e : in_file_order(table)) {
+    auto where = [&](toml::source_index line, const std::string& name) {
+      auto out = prefix;
+      out.append(":").append(std::to_string(line)).append(": ").append(name).append(": ");
+      return out;
     };
     const auto* spec = find_key(e.key);
     if (spec == nullptr)
-      return config_error{where(e.line)
+      return config_error{where(e.line, show_key(e.key))
                           + "unknown key (valid keys are listed in "
                             "config/streamvisor.toml)"};
     auto line = e.line;
-    if (auto err = apply_toml(*spec, s, *e.node, line))
-      return config_error{where(line) + *err};
+    auto name = e.key;
+    if (auto err = apply_toml(*spec, s, *e.node, line, name))
+      return config_error{where(line, name) + *err};
+    origin[spec->key] = path + ":" + std::to_string(e.line);
   }
+  return std::nullopt;
+}
+
+/// Checks the rules that involve more than one setting, after the file and the command line.
+/// The message names both settings and where each value came from.
+std::optional<config_error> check_together(const settings& s, const origins& origin) {
+  auto from = [&origin](std::string_view key) {
+    auto i = origin.find(key);
+    return i == origin.end() ? std::string{"default"} : i->second;
+  };
+  if (s.backoff_max_ms < s.backoff_initial_ms)
+    return config_error{"config error: backoff_max_ms " + std::to_string(s.backoff_max_ms) + " ("
+                        + from("backoff_max_ms") + ") is less than backoff_initial_ms "
+                        + std::to_string(s.backoff_initial_ms) + " ("
+                        + from("backoff_initial_ms")
+                        + "); backoff_max_ms must be >= backoff_initial_ms"};
   return std::nullopt;
 }
 
@@ -709,13 +917,37 @@ std::variant<load_result, config_error> load_settings(int argc, const char* cons
   std::vector<cli_value> values;
   if (auto err = parse_cli(args, result.config_path, values))
     return *err;
+  origins origin;
   if (!result.config_path.empty())
-    if (auto err = apply_file(result.config_path, result.values))
+    if (auto err = apply_file(result.config_path, result.values, origin))
       return *err;
-  for (const auto& v : values)
+  for (const auto& v : values) {
     if (auto err = apply_cli(*v.spec, result.values, v.value, v.has_value))
       return cli_error(v.spec->cli, *err);
+    origin[v.spec->key] = std::string(v.spec->cli);
+  }
+  if (auto err = check_together(result.values, origin))
+    return *err;
+  if (result.values.lock_file.empty())
+    result.values.lock_file = default_lock_file();
   return result;
+}
+
+std::string default_lock_file() {
+  // The XDG base directory spec: ignore the variable unless it is an absolute path. It is also
+  // ignored when it names no directory (a stale value after logout), since the lock would
+  // then fail to open.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): main thread, before any other thread starts.
+  const char* env = std::getenv("XDG_RUNTIME_DIR");
+  std::string_view runtime_dir = env != nullptr ? env : "";
+  if (!runtime_dir.empty() && runtime_dir.front() == '/') {
+    std::error_code ec;
+    std::filesystem::path dir(runtime_dir);
+    if (std::filesystem::is_directory(dir, ec))
+      return (dir / "streamvisor.lock").string();
+  }
+  // Per user, so that two users on one host do not lock each other out.
+  return "/tmp/streamvisor-" + std::to_string(getuid()) + ".lock";
 }
 
 std::string usage() {
@@ -734,7 +966,8 @@ std::string usage() {
          "=true or =false. Each option has a config-file key of the same name "
          "in\n"
          "snake_case (--history-trades is history_trades_max); see\n"
-         "config/streamvisor.toml for all keys.\n"
+         "config/streamvisor.toml for all keys. Per-symbol silence timeouts exist\n"
+         "only in the file (table silence_timeout_s_by_symbol).\n"
          "\n"
          "Options:\n";
   // "  --option ARG" padded to 30 columns, the help, and the default in
@@ -756,9 +989,13 @@ std::string usage() {
     out << text << '\n';
   };
   line("--config FILE", "TOML config file", "default: none");
+  line("--help", "print this help and exit", "");
+  line("--version", "print the version and exit", "");
   for (const auto& o : option_table) {
     if (o.cli.empty())
       continue;
+    if (!o.heading.empty())
+      out << '\n' << o.heading << '\n';
     std::string left(o.cli);
     if (!o.arg.empty())
       left += " " + std::string(o.arg);
@@ -767,6 +1004,11 @@ std::string usage() {
       case kind::number:
         dflt = std::to_string(o.range.lo) + ".." + std::to_string(o.range.hi) + "; default "
                + std::to_string(defaults.*o.number);
+        break;
+      case kind::fraction:
+        dflt = "0..1; default " + show_fraction(defaults.*o.real);
+        break;
+      case kind::symbol_map:
         break;
       case kind::flag:
         dflt = std::string("default ") + (defaults.*o.flag ? "on" : "off");
@@ -778,12 +1020,17 @@ std::string usage() {
     }
     line(left, o.help, dflt);
   }
-  line("--help", "print this help and exit", "");
-  line("--version", "print the version and exit", "");
   out << "\n"
-         "Exit status: 0 after --help or --version; 2 when a setting is "
-         "invalid (the\n"
-         "message names the option, or the config file, line and key).\n";
+         "Lock file: a second streamvisor with the same lock file refuses to start.\n"
+         "Without --lock-file it is $XDG_RUNTIME_DIR/streamvisor.lock when\n"
+         "XDG_RUNTIME_DIR names a directory, else /tmp/streamvisor-<uid>.lock.\n\n"
+         "Signals: SIGINT or SIGTERM shut down gracefully (sockets closed with a\n"
+         "close frame); a second one exits at once.\n\n"
+         "Exit status: 0 after a graceful shutdown, --help or --version; 1 when the\n"
+         "API address cannot be bound or the transport cannot start; 2 when a setting\n"
+         "is invalid (the message names the option, or the config file, line and\n"
+         "key); 3 when more than --escalate-fraction of the symbols are parked at\n"
+         "once; 130 when a second signal arrives during shutdown.\n";
   return out.str();
 }
 

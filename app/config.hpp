@@ -29,8 +29,8 @@ struct config_error {
 std::variant<endpoint, config_error> parse_endpoint(std::string_view url, std::string_view setting);
 
 /// What load_settings() produced. When `show_help` or `show_version` is set,
-/// `values` holds the defaults and the caller prints usage() or version_text()
-/// and exits 0.
+/// `values` holds the defaults of `settings` (with an empty `lock_file`) and the
+/// caller prints usage() or version_text() and exits 0.
 struct load_result {
   settings values;           ///< the effective settings
   bool show_help = false;    ///< --help was given
@@ -44,9 +44,17 @@ struct load_result {
 /// and `--opt=value`; when an option repeats, the last one wins. Returns a
 /// config_error for an unknown option, a missing or invalid value, an
 /// unreadable file, a TOML syntax error, an unknown key or a value of the wrong
-/// type or range; the caller prints it and exits 2. Reads only the config file;
-/// main thread.
+/// type or range, or settings that contradict each other (backoff_max_ms below
+/// backoff_initial_ms; the message names both and where each came from); the
+/// caller prints it and exits 2. An empty `lock_file` is replaced by
+/// default_lock_file(). Reads the config file and XDG_RUNTIME_DIR; main thread.
 std::variant<load_result, config_error> load_settings(int argc, const char* const* argv);
+
+/// The lock file used when none is configured: `$XDG_RUNTIME_DIR/streamvisor.lock`
+/// when XDG_RUNTIME_DIR is an absolute path naming a directory, else
+/// `/tmp/streamvisor-<uid>.lock`. Reads the environment (getenv), so main thread
+/// only, before other threads start.
+std::string default_lock_file();
 
 /// The full `--help` text: synopsis, every option with its default, and the
 /// exit codes.

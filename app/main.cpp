@@ -14,13 +14,16 @@
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
 #include <caf/scoped_actor.hpp>
 
 #include "actors/aggregator_actor.hpp"
 #include "actors/api_actor.hpp"
 #include "actors/log.hpp"
 #include "actors/supervisor_actor.hpp"
+#include "messages/errc.hpp"
 #include "app/config.hpp"
+#include "app/lock_file.hpp"
 #include "app/table_view.hpp"
 #include "app/transport/lws_http_server.hpp"
 #include "app/transport/lws_logging.hpp"
@@ -32,19 +35,43 @@ namespace {
 constexpr int exit_ok = 0;
 constexpr int exit_runtime_error = 1;
 constexpr int exit_bad_settings = 2;
+constexpr int exit_escalated = 3;
 constexpr int exit_second_signal = 130;
 
-/// The first SIGINT/SIGTERM, seen by the signal thread, wakes main.
+/// Wakes main: the first SIGINT/SIGTERM (from the signal thread), or the supervisor
+/// quitting on its own (from the watcher actor), whichever comes first.
 struct shutdown_signal {
   std::mutex mtx;
   std::condition_variable cv;
   int signo = 0;
+  bool supervisor_down = false;
+  bool escalated = false;
 
   void wait() {
     std::unique_lock<std::mutex> guard{mtx};
-    cv.wait(guard, [this] { return signo != 0; });
+    cv.wait(guard, [this] { return signo != 0 || supervisor_down; });
+  }
+
+  void notify_supervisor_down(bool by_escalation) {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      supervisor_down = true;
+      escalated = by_escalation;
+    }
+    cv.notify_all();
   }
 };
+
+/// Watches the supervisor: it only quits on its own when it escalates.
+caf::behavior supervisor_watcher(caf::event_based_actor* self,
+                                 caf::actor supervisor, shutdown_signal* sig) {
+  self->monitor(supervisor);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    sig->notify_supervisor_down(dm.reason == sv::errc::escalated);
+    self->quit();
+  });
+  return {[](sv::stop_atom) {}};
+}
 
 /// Blocks SIGINT/SIGTERM in every thread (call before any thread starts) and runs a
 /// thread that turns the first into a graceful shutdown and the second into exit 130.
@@ -115,6 +142,12 @@ int main(int argc, char** argv) {
     return exit_ok;
   }
   const settings& cfg = result.values;
+  // One process per lock file: two would share the IP's connection budget unknowingly.
+  auto lock = lock_file::acquire(cfg.lock_file);
+  if (auto* err = std::get_if<std::string>(&lock)) {
+    std::fprintf(stderr, "%s\n", err->c_str());
+    return exit_bad_settings;
+  }
   set_log_level(parse_level(cfg.log_level));
   route_lws_logs(cfg.log_level == "debug");
 
@@ -132,6 +165,11 @@ int main(int argc, char** argv) {
   ws_opts.insecure = cfg.insecure;
   // lws's own handshake timeout is a second line behind the supervisor's deadline.
   ws_opts.handshake_timeout_s = cfg.connect_timeout_ms / 1000 + 2;
+  // lws pings after ping_interval_s without a valid pong and drops the connection
+  // when none came pong_timeout_s later.
+  ws_opts.ping_after_s = static_cast<std::uint16_t>(cfg.ping_interval_s);
+  ws_opts.hangup_after_s
+    = static_cast<std::uint16_t>(cfg.ping_interval_s + cfg.pong_timeout_s);
   std::unique_ptr<lws_ws_client> ws;
   try {
     ws = std::make_unique<lws_ws_client>(ws_opts);
@@ -160,7 +198,19 @@ int main(int argc, char** argv) {
   sup_cfg.base_path = cfg.stream_endpoint.base_path;
   sup_cfg.combined = cfg.combined;
   sup_cfg.connect_timeout_ms = cfg.connect_timeout_ms;
-  sup_cfg.restart_delay_ms = cfg.restart_delay_ms;
+  sup_cfg.policy.backoff_initial_ms = cfg.backoff_initial_ms;
+  sup_cfg.policy.backoff_max_ms = cfg.backoff_max_ms;
+  sup_cfg.policy.stable_after_ms = std::int64_t{cfg.stable_after_s} * 1000;
+  sup_cfg.policy.max_restarts = cfg.max_restarts;
+  sup_cfg.policy.restart_window_ms = std::int64_t{cfg.restart_window_s} * 1000;
+  sup_cfg.policy.park_ms = std::int64_t{cfg.park_s} * 1000;
+  sup_cfg.escalate_fraction = cfg.escalate_fraction;
+  sup_cfg.connect_budget = cfg.connect_budget;
+  sup_cfg.connect_budget_window_s = cfg.connect_budget_window_s;
+  sup_cfg.connect_burst = cfg.connect_burst;
+  sup_cfg.silence_timeout_ms = cfg.silence_timeout_s * 1000;
+  for (auto& [symbol, seconds] : cfg.silence_timeout_s_by_symbol)
+    sup_cfg.silence_timeout_ms_by_symbol[symbol] = seconds * 1000;
   sup_cfg.shutdown_timeout_ms = cfg.shutdown_timeout_ms;
   SV_INFO("streamvisor", "-", "starting",
           "symbols=%s streams=%s endpoint=%s://%s:%u%s combined=%d "
@@ -197,9 +247,18 @@ int main(int argc, char** argv) {
   caf::actor table;
   if (cfg.table)
     table = spawn_table_view(sys, supervisor, aggregators);
+  auto watcher = sys.spawn(supervisor_watcher,
+                           caf::actor_cast<caf::actor>(supervisor), &sig);
 
   if (exit_code == exit_ok)
     sig.wait();
+  {
+    std::lock_guard<std::mutex> guard{sig.mtx};
+    if (sig.supervisor_down)
+      exit_code = sig.escalated ? exit_escalated : exit_runtime_error;
+  }
+  caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+  watcher = nullptr;
 
   // Graceful shutdown: children close their sockets (bounded by the supervisor's
   // shutdown deadline), then the API, the aggregators, and the transports.

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,35 @@ struct settings {
   std::uint16_t http_port = 8089;
   /// Connect deadline: upgrade + first frame (--connect-timeout-ms).
   std::uint32_t connect_timeout_ms = 10000;
-  /// Delay before a failed child is restarted.
-  std::uint32_t restart_delay_ms = 1000;
+  // -- supervision policy (docs/supervision.md explains each default) ---------------
+  /// Backoff bound of the first restart; the delay is uniform in [0, bound] (full jitter).
+  std::uint32_t backoff_initial_ms = 500;
+  /// Cap of the exponentially growing bound (factor 2 per restart).
+  std::uint32_t backoff_max_ms = 30000;
+  /// A child that streamed this long starts again from backoff_initial_ms.
+  std::uint32_t stable_after_s = 60;
+  /// More restarts than this within restart_window_s park the child for park_s.
+  std::uint32_t max_restarts = 10;
+  std::uint32_t restart_window_s = 300;
+  std::uint32_t park_s = 300;
+  /// If more than this share of all children is parked at once, exit with code 3.
+  double escalate_fraction = 0.5;
+  /// Connect attempts of all children together per connect_budget_window_s (Binance: 300 / 5 min / IP).
+  std::uint32_t connect_budget = 300;
+  std::uint32_t connect_budget_window_s = 300;
+  /// Connect attempts of all children together per second at most.
+  std::uint32_t connect_burst = 10;
+  /// Client ping every ping_interval_s; no pong within pong_timeout_s drops the connection.
+  std::uint32_t ping_interval_s = 20;
+  std::uint32_t pong_timeout_s = 10;
+  /// No frame for this long on a streaming child (or none after the upgrade) restarts it.
+  std::uint32_t silence_timeout_s = 30;
+  /// Per-symbol silence timeouts for illiquid markets (TOML table silence_timeout_s_by_symbol).
+  std::map<std::string, std::uint32_t> silence_timeout_s_by_symbol;
+  /// Connections are rotated before this age (jittered down by up to 5 % per child).
+  std::uint32_t max_connection_age_s = 84600;
+  /// Single-instance lock; empty: $XDG_RUNTIME_DIR/streamvisor.lock, else /tmp/streamvisor-<uid>.lock.
+  std::string lock_file;
   /// Trade history bounds per symbol: by count and by age (trade time).
   std::uint32_t history_trades_max = 100000;
   std::uint32_t history_age_s = 3600;

@@ -23,6 +23,10 @@ using connect_deadline_atom = caf::atom_constant<caf::atom("conn_dl")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 /// Supervisor timer: the graceful-shutdown grace period is over.
 using shutdown_deadline_atom = caf::atom_constant<caf::atom("shut_dl")>;
+/// Connection timer: compare the clock with the last frame (silence watchdog).
+using silence_check_atom = caf::atom_constant<caf::atom("sil_chk")>;
+/// Supervisor timer: the connection budget may have room again.
+using budget_tick_atom = caf::atom_constant<caf::atom("budget")>;
 /// Supervisor → main: every child has stopped.
 using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
 /// Supervisor → api: the list of configured symbols.

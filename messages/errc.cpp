@@ -17,6 +17,10 @@ const char* to_string(errc x) {
       return "unknown_symbol";
     case errc::shutting_down:
       return "shutting_down";
+    case errc::silence_timeout:
+      return "silence_timeout";
+    case errc::escalated:
+      return "escalated";
   }
   return "unknown";
 }

@@ -17,6 +17,8 @@ enum class errc : std::uint8_t {
   connection_closed, ///< the socket closed (peer close, refused, TLS failure, ...)
   unknown_symbol,    ///< a query named a symbol that is not configured
   shutting_down,     ///< the supervisor no longer starts children
+  silence_timeout,   ///< no frame within the silence timeout (half-open or idle feed)
+  escalated,         ///< too many children parked: the process should be restarted
 };
 
 /// Text for an errc ("connect_timeout"); "unknown" for values outside the enum.

@@ -23,8 +23,12 @@ const char* to_string(child_state x) {
       return "connecting";
     case child_state::streaming:
       return "streaming";
+    case child_state::waiting:
+      return "waiting";
     case child_state::backoff:
       return "backoff";
+    case child_state::parked:
+      return "parked";
     case child_state::stopped:
       return "stopped";
   }

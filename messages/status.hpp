@@ -20,7 +20,9 @@ enum class connection_phase : std::uint8_t {
 enum class child_state : std::uint8_t {
   connecting, ///< a connection actor exists and has not streamed yet
   streaming,  ///< the connection actor has received frames
+  waiting,    ///< ready to connect, waiting for the connection budget
   backoff,    ///< the child died; a restart is scheduled
+  parked,     ///< restarted too often; waits park_s before trying again
   stopped,    ///< shut down (or never to be restarted)
 };
 

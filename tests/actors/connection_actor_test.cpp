@@ -17,13 +17,15 @@ struct recorder_state {
 
 using recorder_if = child_report_sink_if;
 
+// The unused argument sidesteps a CAF 0.17.6 quirk: spawning a function actor with
+// no arguments binds a reference to a null shared_ptr, which UBSan rejects.
 recorder_if::behavior_type
-report_recorder(recorder_if::stateful_pointer<recorder_state> self) {
+report_recorder(recorder_if::stateful_pointer<recorder_state> self, int) {
   return {[=](child_report& r) { self->state.reports.push_back(std::move(r)); }};
 }
 
 struct connection_fixture : test::actor_fixture {
-  recorder_if recorder = keep_for_teardown(sys.spawn(report_recorder));
+  recorder_if recorder = keep_for_teardown(sys.spawn(report_recorder, 0));
   aggregator_if aggregator = keep_for_teardown(
     sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, aggregator_limits{}));
   connection_if conn;
@@ -161,4 +163,47 @@ TEST_CASE_METHOD(connection_fixture,
   CHECK(st.counters.decode_errors == 1);
   CHECK(st.counters.trades == 0);
   CHECK(ask<metrics_snapshot>(aggregator, metrics_atom::value).trades == 0);
+}
+
+// -- silence watchdog ---------------------------------------------------------------
+
+TEST_CASE_METHOD(connection_fixture,
+                 "the watchdog ends a stream that never sends its first frame "
+                 "after the upgrade, and status queries do not reset it",
+                 "[connection][watchdog]") {
+  spawn_connection(); // silence_timeout_ms 30000 by default
+  ws.inject_opened(7);
+  run();
+  for (int i = 0; i < 29; ++i) {
+    advance(1000ms);
+    CHECK(ask<connection_status>(conn, status_atom::value).phase
+          == connection_phase::connecting);
+  }
+  CHECK(ws.closed.empty());
+  advance(1000ms); // 30 s silent
+  advance(3000ms); // the watchdog looks every 3 s (a tenth of the timeout)
+  CHECK(ws.closed == std::vector<std::uint64_t>{7});
+  CHECK(down_reason() == errc::silence_timeout);
+  CHECK_THAT(state_of<recorder_state>(recorder).reports.back().detail,
+             Catch::Contains("no first frame"));
+}
+
+TEST_CASE_METHOD(connection_fixture,
+                 "the watchdog ends a streaming connection that goes silent, and "
+                 "not while frames keep coming",
+                 "[connection][watchdog]") {
+  spawn_connection();
+  ws.inject_opened(7);
+  run();
+  for (std::uint64_t i = 1; i <= 100; ++i) {
+    ws.inject_frames(7, {test::agg_trade_frame("BTCUSDT", i, "1.00000000",
+                                               "1.00000000", true)});
+    advance(1000ms); // one frame a second for 100 s: never silent for 30 s
+  }
+  CHECK(ws.closed.empty());
+  advance(29000ms);
+  CHECK(ws.closed.empty());
+  advance(4000ms);
+  CHECK(ws.closed == std::vector<std::uint64_t>{7});
+  CHECK(down_reason() == errc::silence_timeout);
 }

@@ -23,8 +23,12 @@ struct supervisor_fixture : test::actor_fixture {
     c.host = "127.0.0.1";
     c.port = 9443;
     c.connect_timeout_ms = 1500;
-    c.restart_delay_ms = 1000;
+    // Exact delays unless a test asks for jitter: 1000, 2000, 4000, ... capped at 8000.
+    c.policy.jitter = false;
+    c.policy.backoff_initial_ms = 1000;
+    c.policy.backoff_max_ms = 8000;
     c.shutdown_timeout_ms = 5000;
+    c.rng_seed = 42;
     return c;
   }
 
@@ -128,7 +132,7 @@ TEST_CASE_METHOD(supervisor_fixture,
                  "[supervisor]") {
   auto c = config();
   c.connect_timeout_ms = 1500;
-  c.restart_delay_ms = 100;
+  c.policy.backoff_initial_ms = 100;
   start({{"BTCUSDT", "aggTrade"}}, c);
   // Attempt 1 fails fast; its deadline (t=1500) stays pending.
   ws.inject_closed(1, "connection refused", 0, false);
@@ -277,4 +281,197 @@ TEST_CASE_METHOD(supervisor_fixture,
   start({{"SOLUSDT", "aggTrade"}}, c);
   REQUIRE(ws.opened.size() == 1);
   CHECK(ws.opened[0].target.path == "/prefix/stream?streams=solusdt@aggTrade");
+}
+
+// -- restart policy, budget, intensity (docs/supervision.md) -----------------------
+
+TEST_CASE_METHOD(supervisor_fixture,
+                 "the backoff doubles up to its cap and resets after a stable period",
+                 "[supervisor][backoff]") {
+  start({{"BTCUSDT", "aggTrade"}}); // exact delays: 1000, 2000, 4000, 8000, 8000
+  std::vector<std::int64_t> delays;
+  for (int i = 0; i < 5; ++i) {
+    auto id = ws.last_id();
+    ws.inject_closed(id, "connection refused", 0, false);
+    run();
+    std::int64_t waited = 0;
+    while (ws.last_id() == id) {
+      advance(100ms);
+      waited += 100;
+      REQUIRE(waited <= 10000);
+    }
+    delays.push_back(waited);
+  }
+  CHECK(delays == std::vector<std::int64_t>{1000, 2000, 4000, 8000, 8000});
+  // Streams for stable_after (60 s), then drops: the next delay is the initial one.
+  stream_one(ws.last_id(), "BTCUSDT", 1);
+  for (int i = 0; i < 60; ++i) {
+    ws.inject_frames(ws.last_id(), {test::agg_trade_frame("BTCUSDT", 2 + i, "1.00000000",
+                                                          "1.00000000", true)});
+    advance(1000ms);
+  }
+  auto id = ws.last_id();
+  ws.inject_closed(id, "bye", 1001);
+  run();
+  advance(999ms);
+  CHECK(ws.last_id() == id);
+  advance(1ms);
+  CHECK(ws.last_id() == id + 1);
+}
+
+TEST_CASE_METHOD(supervisor_fixture,
+                 "with full jitter the first reconnect after a long-streaming "
+                 "child drops happens within 500 ms",
+                 "[supervisor][backoff]") {
+  auto c = config();
+  c.policy = restart_policy_config{}; // production defaults: 500 ms, jitter on
+  c.connect_timeout_ms = 10000;
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    c.rng_seed = seed;
+    supervisor_fixture f;
+    f.start({{"BTCUSDT", "aggTrade"}}, c);
+    f.stream_one(1, "BTCUSDT", 1);
+    for (int i = 0; i < 61; ++i) {
+      f.ws.inject_frames(1, {test::agg_trade_frame("BTCUSDT", 2 + i, "1.00000000",
+                                                   "1.00000000", true)});
+      f.advance(1000ms);
+    }
+    f.ws.inject_closed(1, "bye", 1000);
+    f.run();
+    f.advance(500ms);
+    CHECK(f.ws.opened.size() == 2);
+  }
+}
+
+TEST_CASE_METHOD(supervisor_fixture,
+                 "a rejected upgrade's Retry-After is honoured",
+                 "[supervisor][backoff]") {
+  start({{"BTCUSDT", "aggTrade"}});
+  ws.inject_rejected(1, 429, 7);
+  run();
+  auto x = status_of("BTCUSDT");
+  CHECK(x.state == child_state::backoff);
+  CHECK_THAT(x.last_error, Catch::Contains("429"));
+  advance(6999ms);
+  CHECK(ws.opened.size() == 1);
+  advance(1ms);
+  CHECK(ws.opened.size() == 2);
+}
+
+TEST_CASE_METHOD(supervisor_fixture,
+                 "too many restarts within the window park a child, which is "
+                 "tried again after the park",
+                 "[supervisor][intensity]") {
+  auto c = config();
+  c.policy.backoff_initial_ms = 100;
+  c.policy.backoff_max_ms = 100;
+  c.policy.max_restarts = 3;
+  c.policy.restart_window_ms = 60000;
+  c.policy.park_ms = 30000;
+  c.escalate_fraction = 1.0; // never escalate here
+  start({{"BTCUSDT", "aggTrade"}, {"ETHUSDT", "aggTrade"}}, c);
+  std::uint64_t btc = 1;
+  for (int i = 0; i < 4; ++i) {
+    ws.inject_closed(btc, "refused", 0, false);
+    run();
+    if (i < 3) {
+      advance(100ms);
+      btc = ws.last_id();
+    }
+  }
+  auto x = status_of("BTCUSDT");
+  CHECK(x.state == child_state::parked);
+  CHECK(x.restarts == 4);
+  auto opened_before = ws.opened.size();
+  advance(29999ms);
+  CHECK(ws.opened.size() == opened_before);
+  CHECK(status_of("BTCUSDT").state == child_state::parked);
+  advance(1ms);
+  CHECK(ws.opened.size() == opened_before + 1);
+  CHECK(status_of("BTCUSDT").state == child_state::connecting);
+}
+
+TEST_CASE_METHOD(supervisor_fixture,
+                 "when more than escalate_fraction of the children are parked the "
+                 "supervisor quits with escalated",
+                 "[supervisor][intensity]") {
+  auto c = config();
+  c.policy.backoff_initial_ms = 10;
+  c.policy.backoff_max_ms = 10;
+  c.policy.max_restarts = 1;
+  c.escalate_fraction = 0.5;
+  start({{"A", "aggTrade"}, {"B", "aggTrade"}, {"C", "aggTrade"}}, c);
+  caf::scoped_actor watcher{sys};
+  watcher->monitor(sup);
+  auto fail_twice = [&](const std::string& symbol) {
+    for (int i = 0; i < 2; ++i) {
+      std::uint64_t id = 0;
+      for (auto& o : ws.opened)
+        if (o.target.path == "/ws/" + symbol + "@aggTrade" && ws.live[o.id])
+          id = o.id;
+      REQUIRE(id != 0);
+      ws.inject_closed(id, "refused", 0, false);
+      run();
+      advance(10ms);
+    }
+  };
+  fail_twice("a");
+  CHECK(status_of("A").state == child_state::parked); // 1 of 3: not yet
+  fail_twice("b");                                     // 2 of 3 > 0.5
+  caf::error reason;
+  bool down = false;
+  watcher->receive([&](caf::down_msg& dm) { down = true; reason = dm.reason; },
+                   caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK(down);
+  CHECK(reason == errc::escalated);
+}
+
+TEST_CASE_METHOD(supervisor_fixture,
+                 "the connection budget paces 1,000 starts: never more than 300 "
+                 "per 300 s nor 10 per second, and all start eventually",
+                 "[supervisor][budget]") {
+  auto c = config();
+  c.connect_timeout_ms = 3'600'000; // nobody times out during the test
+  c.silence_timeout_ms = 3'600'000;
+  std::vector<std::pair<std::string, std::string>> children;
+  for (int i = 0; i < 1000; ++i)
+    children.emplace_back("S" + std::to_string(i), "aggTrade");
+  start(children, c);
+  std::vector<std::size_t> opened_at; // opened_at[t] = opens so far at second t
+  opened_at.push_back(ws.opened.size());
+  auto waiting = [&] {
+    std::size_t n = 0;
+    for (auto& x : status())
+      n += x.state == child_state::waiting ? 1 : 0;
+    return n;
+  };
+  CHECK(opened_at[0] == 10);
+  CHECK(waiting() == 990);
+  for (int t = 1; t <= 1000 && ws.opened.size() < 1000; ++t) {
+    advance(1000ms);
+    opened_at.push_back(ws.opened.size());
+  }
+  REQUIRE(ws.opened.size() == 1000);
+  for (std::size_t t = 1; t < opened_at.size(); ++t) {
+    INFO("second " << t);
+    REQUIRE(opened_at[t] - opened_at[t - 1] <= 10);
+    if (t >= 300)
+      REQUIRE(opened_at[t] - opened_at[t - 300] <= 300);
+  }
+  CHECK(waiting() == 0);
+  CHECK(opened_at.size() - 1 < 1000); // under 1000 s: paced, not starved
+}
+
+TEST_CASE_METHOD(supervisor_fixture,
+                 "a burst of concurrent starts of one key yields one child and one "
+                 "socket",
+                 "[supervisor]") {
+  start({{"BTCUSDT", "aggTrade"}});
+  caf::scoped_actor client{sys};
+  for (int i = 0; i < 50; ++i)
+    client->send(sup, start_atom::value, std::string{i % 2 ? "btcusdt" : "BTCUSDT"},
+                 std::string{"aggTrade"});
+  run();
+  CHECK(ws.opened.size() == 1);
+  CHECK(status().size() == 1);
 }

@@ -6,7 +6,10 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -76,7 +79,9 @@ std::string endpoint_err(std::string_view url) {
   return std::get<sv::config_error>(r).message;
 }
 
-void check_defaults(const sv::settings& s) {
+/// Checks every setting against its default; `lock_file` against `lock` (load_settings() fills
+/// in default_lock_file(); --help and --version leave it empty).
+void check_defaults(const sv::settings& s, const std::string& lock = sv::default_lock_file()) {
   const sv::settings d;
   CHECK(s.symbols == std::vector<std::string>{"BTCUSDT"});
   CHECK(s.streams == std::vector<std::string>{"aggTrade"});
@@ -95,7 +100,22 @@ void check_defaults(const sv::settings& s) {
   CHECK(s.http_host == "127.0.0.1");
   CHECK(s.http_port == 8089);
   CHECK(s.connect_timeout_ms == d.connect_timeout_ms);
-  CHECK(s.restart_delay_ms == d.restart_delay_ms);
+  CHECK(s.backoff_initial_ms == 500);
+  CHECK(s.backoff_max_ms == 30000);
+  CHECK(s.stable_after_s == 60);
+  CHECK(s.max_restarts == 10);
+  CHECK(s.restart_window_s == 300);
+  CHECK(s.park_s == 300);
+  CHECK(s.escalate_fraction == 0.5);
+  CHECK(s.connect_budget == 300);
+  CHECK(s.connect_budget_window_s == 300);
+  CHECK(s.connect_burst == 10);
+  CHECK(s.ping_interval_s == 20);
+  CHECK(s.pong_timeout_s == 10);
+  CHECK(s.silence_timeout_s == 30);
+  CHECK(s.silence_timeout_s_by_symbol.empty());
+  CHECK(s.max_connection_age_s == 84600);
+  CHECK(s.lock_file == lock);
   CHECK(s.history_trades_max == d.history_trades_max);
   CHECK(s.history_age_s == d.history_age_s);
   CHECK(s.shutdown_timeout_ms == d.shutdown_timeout_ms);
@@ -115,6 +135,60 @@ void add(std::vector<std::string>& args, bool joined, const std::string& name,
 
 bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
+}
+
+/// Sets (or, with nullopt, unsets) an environment variable for one scope and restores the old
+/// value afterwards.
+struct scoped_env {
+  std::string name;
+  std::optional<std::string> old;
+  scoped_env(std::string var, const std::optional<std::string>& value) : name(std::move(var)) {
+    if (const char* prev = std::getenv(name.c_str()))
+      old = prev;
+    set(value);
+  }
+  ~scoped_env() {
+    set(old);
+  }
+  void set(const std::optional<std::string>& value) const {
+    if (value)
+      setenv(name.c_str(), value->c_str(), 1);
+    else
+      unsetenv(name.c_str());
+  }
+  scoped_env(const scoped_env&) = delete;
+  scoped_env& operator=(const scoped_env&) = delete;
+  scoped_env(scoped_env&&) = delete;
+  scoped_env& operator=(scoped_env&&) = delete;
+};
+
+/// A fresh empty directory in the temp directory, removed with its content when the test ends.
+struct temp_dir {
+  std::filesystem::path path;
+  temp_dir() {
+    static std::atomic<int> counter{0};
+    path = std::filesystem::temp_directory_path()
+           / ("sv_config_test_dir_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
+    std::filesystem::create_directories(path);
+  }
+  ~temp_dir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  temp_dir(temp_dir&&) = delete;
+  temp_dir& operator=(temp_dir&&) = delete;
+};
+
+/// The config error for a file holding `text`, with the temp file's path replaced by "FILE".
+std::string file_err(const std::string& text) {
+  temp_file f(text);
+  auto message = err({"--config", f.path});
+  auto at = message.find(f.path);
+  if (at != std::string::npos)
+    message.replace(at, f.path.size(), "FILE");
+  return message;
 }
 
 } // namespace
@@ -141,7 +215,21 @@ TEST_CASE("config: every command-line option overrides its default in both "
     add(args, joined, "--ca-file", ca.path);
     add(args, joined, "--http", "0.0.0.0:9100");
     add(args, joined, "--connect-timeout-ms", "2500");
-    add(args, joined, "--restart-delay-ms", "250");
+    add(args, joined, "--backoff-initial-ms", "250");
+    add(args, joined, "--backoff-max-ms", "4000");
+    add(args, joined, "--stable-after-s", "90");
+    add(args, joined, "--max-restarts", "7");
+    add(args, joined, "--restart-window-s", "120");
+    add(args, joined, "--park-s", "600");
+    add(args, joined, "--escalate-fraction", "0.25");
+    add(args, joined, "--connect-budget", "100");
+    add(args, joined, "--connect-budget-window-s", "60");
+    add(args, joined, "--connect-burst", "3");
+    add(args, joined, "--ping-interval-s", "15");
+    add(args, joined, "--pong-timeout-s", "5");
+    add(args, joined, "--silence-timeout-s", "45");
+    add(args, joined, "--max-connection-age-s", "3600");
+    add(args, joined, "--lock-file", "/run/sv/test.lock");
     add(args, joined, "--history-trades", "42");
     add(args, joined, "--history-age-s", "60");
     add(args, joined, "--shutdown-timeout-ms", "1500");
@@ -162,7 +250,21 @@ TEST_CASE("config: every command-line option overrides its default in both "
     CHECK(s.http_host == "0.0.0.0");
     CHECK(s.http_port == 9100);
     CHECK(s.connect_timeout_ms == 2500);
-    CHECK(s.restart_delay_ms == 250);
+    CHECK(s.backoff_initial_ms == 250);
+    CHECK(s.backoff_max_ms == 4000);
+    CHECK(s.stable_after_s == 90);
+    CHECK(s.max_restarts == 7);
+    CHECK(s.restart_window_s == 120);
+    CHECK(s.park_s == 600);
+    CHECK(s.escalate_fraction == 0.25);
+    CHECK(s.connect_budget == 100);
+    CHECK(s.connect_budget_window_s == 60);
+    CHECK(s.connect_burst == 3);
+    CHECK(s.ping_interval_s == 15);
+    CHECK(s.pong_timeout_s == 5);
+    CHECK(s.silence_timeout_s == 45);
+    CHECK(s.max_connection_age_s == 3600);
+    CHECK(s.lock_file == "/run/sv/test.lock");
     CHECK(s.history_trades_max == 42);
     CHECK(s.history_age_s == 60);
     CHECK(s.shutdown_timeout_ms == 1500);
@@ -201,7 +303,7 @@ TEST_CASE("config: the command line wins over the config file, which wins over "
   CHECK(r.values.insecure);
   CHECK(r.values.http_host == "::1");
   CHECK(r.values.http_port == 9000);
-  CHECK(r.values.restart_delay_ms == sv::settings{}.restart_delay_ms);
+  CHECK(r.values.backoff_initial_ms == sv::settings{}.backoff_initial_ms);
   auto from_file = ok({"--config=" + f.path});
   CHECK(from_file.values.symbols == std::vector<std::string>{"ETHUSDT", "SOLUSDT"});
   CHECK(from_file.values.connect_timeout_ms == 3000);
@@ -239,7 +341,35 @@ TEST_CASE("config: each invalid value in the config file is reported with "
      "connect_timeout_ms: expected an integer in 100..600000, got \"abc\""},
     {"connect_timeout_ms = 99", "connect_timeout_ms: expected an integer in 100..600000, got 99"},
     {"connect_timeout_ms = 1.5", "connect_timeout_ms: expected an integer in 100..600000, got 1.5"},
-    {"restart_delay_ms = -1", "restart_delay_ms: expected an integer in 10..600000, got -1"},
+    {"backoff_initial_ms = 9", "backoff_initial_ms: expected an integer in 10..600000, got 9"},
+    {"backoff_max_ms = 3600001", "backoff_max_ms: expected an integer in 10..3600000"},
+    {"stable_after_s = 0", "stable_after_s: expected an integer in 1..86400, got 0"},
+    {"max_restarts = 100001", "max_restarts: expected an integer in 1..100000"},
+    {"restart_window_s = -1", "restart_window_s: expected an integer in 1..86400, got -1"},
+    {"park_s = 86401", "park_s: expected an integer in 1..86400"},
+    {"escalate_fraction = 1.5", "escalate_fraction: expected a number in 0..1 (e.g. 0.5), got 1.5"},
+    {"escalate_fraction = -0.1", "escalate_fraction: expected a number in 0..1"},
+    {"escalate_fraction = 2", "escalate_fraction: expected a number in 0..1 (e.g. 0.5), got 2"},
+    {"escalate_fraction = nan", "escalate_fraction: expected a number in 0..1"},
+    {"escalate_fraction = inf", "escalate_fraction: expected a number in 0..1"},
+    {"escalate_fraction = \"0.5\"", "escalate_fraction: expected a number in 0..1 (e.g. 0.5), got \"0.5\""},
+    {"escalate_fraction = true", "escalate_fraction: expected a number in 0..1 (e.g. 0.5), got true"},
+    {"connect_budget = 0", "connect_budget: expected an integer in 1..100000, got 0"},
+    {"connect_budget_window_s = 86401", "connect_budget_window_s: expected an integer in 1..86400"},
+    {"connect_burst = 10001", "connect_burst: expected an integer in 1..10000"},
+    {"ping_interval_s = 3601", "ping_interval_s: expected an integer in 1..3600"},
+    {"pong_timeout_s = 0", "pong_timeout_s: expected an integer in 1..3600, got 0"},
+    {"silence_timeout_s = 2.5", "silence_timeout_s: expected an integer in 1..86400, got 2.5"},
+    {"max_connection_age_s = 59", "max_connection_age_s: expected an integer in 60..604800, got 59"},
+    {"lock_file = 5", "lock_file: expected a string, got 5"},
+    {"lock_file = \"a\\u0000b\"", "lock_file: NUL character in \"a\\x00b\""},
+    {"silence_timeout_s_by_symbol = 30", "silence_timeout_s_by_symbol: expected a table of SYMBOL = an integer in 1..86400, got 30"},
+    {"silence_timeout_s_by_symbol = { nknusdt = 0 }", "silence_timeout_s_by_symbol.nknusdt: expected an integer in 1..86400, got 0"},
+    {"silence_timeout_s_by_symbol = { nknusdt = \"60\" }", "silence_timeout_s_by_symbol.nknusdt: expected an integer in 1..86400, got \"60\""},
+    {"silence_timeout_s_by_symbol = { \"nkn-usdt\" = 60 }", "silence_timeout_s_by_symbol.nkn-usdt: invalid symbol \"nkn-usdt\""},
+    {"silence_timeout_s_by_symbol = { \"a b\" = 60 }", "silence_timeout_s_by_symbol.\"a b\": invalid symbol \"a b\""},
+    {"silence_timeout_s_by_symbol = { nknusdt = 60, NKNUSDT = 90 }", "silence_timeout_s_by_symbol.NKNUSDT: symbol NKNUSDT appears twice"},
+    {"silence_timeout_s_by_symbol = { x = { y = 1 } }", "silence_timeout_s_by_symbol.x: expected an integer in 1..86400, got a table"},
     {"history_trades_max = 0", "history_trades_max: expected an integer in 1..10000000, got 0"},
     {"history_trades_max = 10000001", "history_trades_max: expected an integer in 1..10000000"},
     {"history_age_s = true", "history_age_s: expected an integer in 1..604800, got true"},
@@ -429,7 +559,7 @@ TEST_CASE("config: --help and --version are reported to the caller even beside "
   auto help = ok({"--bogus", "--help"});
   CHECK(help.show_help);
   CHECK_FALSE(help.show_version);
-  check_defaults(help.values);
+  check_defaults(help.values, "");
   auto version = ok({"--version", "--connect-timeout-ms=1"});
   CHECK(version.show_version);
   CHECK_FALSE(version.show_help);
@@ -440,13 +570,21 @@ TEST_CASE("config: usage names every command-line option", "[config]") {
   auto text = sv::usage();
   for (const char* option :
        {"--config FILE", "--symbols", "--endpoint", "--rest-endpoint", "--ca-file", "--http",
-        "--connect-timeout-ms", "--insecure", "--combined", "--restart-delay-ms",
-        "--history-trades", "--history-age-s", "--shutdown-timeout-ms", "--log-level", "--table",
-        "--help", "--version"}) {
+        "--connect-timeout-ms", "--insecure", "--combined", "--history-trades",
+        "--history-age-s", "--shutdown-timeout-ms", "--log-level", "--table", "--lock-file PATH",
+        "--backoff-initial-ms N", "--backoff-max-ms N", "--stable-after-s N", "--max-restarts N",
+        "--restart-window-s N", "--park-s N", "--escalate-fraction F", "--connect-budget N",
+        "--connect-budget-window-s N", "--connect-burst N", "--ping-interval-s N",
+        "--pong-timeout-s N", "--silence-timeout-s N", "--max-connection-age-s N",
+        "silence_timeout_s_by_symbol", "--help", "--version"}) {
     INFO(option);
     CHECK(contains(text, option));
   }
+  CHECK_FALSE(contains(text, "restart-delay"));
   CHECK(contains(text, "wss://stream.binance.com:9443"));
+  CHECK(contains(text, "0..1; default 0.5"));
+  CHECK(contains(text, "$XDG_RUNTIME_DIR/streamvisor.lock"));
+  CHECK(contains(text, "/tmp/streamvisor-<uid>.lock"));
 }
 
 TEST_CASE("config: the shipped config/streamvisor.toml parses and holds "
@@ -463,6 +601,179 @@ TEST_CASE("config: the shipped config/demo.toml parses with the three demo "
     = ok({"--config", SV_SOURCE_DIR "/config/demo.toml", "--endpoint", "wss://127.0.0.1:9443"});
   CHECK(r.values.symbols == std::vector<std::string>{"BTCUSDT", "ETHUSDT", "SOLUSDT"});
   CHECK(r.values.history_trades_max < sv::settings{}.history_trades_max);
+  CHECK(r.values.backoff_initial_ms == 200);
+  CHECK(r.values.backoff_max_ms == 2000);
   CHECK(r.values.stream_endpoint.host == "127.0.0.1");
   CHECK(r.values.stream_endpoint.port == 9443);
+}
+
+TEST_CASE("config: supervision settings are read from the config file", "[config]") {
+  temp_file f("backoff_initial_ms = 100\n"
+              "backoff_max_ms = 100\n"
+              "stable_after_s = 5\n"
+              "max_restarts = 1\n"
+              "restart_window_s = 86400\n"
+              "park_s = 1\n"
+              "escalate_fraction = 0.75\n"
+              "connect_budget = 100000\n"
+              "connect_budget_window_s = 1\n"
+              "connect_burst = 10000\n"
+              "ping_interval_s = 3600\n"
+              "pong_timeout_s = 1\n"
+              "silence_timeout_s = 86400\n"
+              "max_connection_age_s = 60\n"
+              "lock_file = \"/var/run/sv.lock\"\n");
+  auto s = ok({"--config", f.path}).values;
+  CHECK(s.backoff_initial_ms == 100);
+  CHECK(s.backoff_max_ms == 100);
+  CHECK(s.stable_after_s == 5);
+  CHECK(s.max_restarts == 1);
+  CHECK(s.restart_window_s == 86400);
+  CHECK(s.park_s == 1);
+  CHECK(s.escalate_fraction == 0.75);
+  CHECK(s.connect_budget == 100000);
+  CHECK(s.connect_budget_window_s == 1);
+  CHECK(s.connect_burst == 10000);
+  CHECK(s.ping_interval_s == 3600);
+  CHECK(s.pong_timeout_s == 1);
+  CHECK(s.silence_timeout_s == 86400);
+  CHECK(s.max_connection_age_s == 60);
+  CHECK(s.lock_file == "/var/run/sv.lock");
+}
+
+TEST_CASE("config: restart_delay_ms is gone and refused in both forms", "[config]") {
+  CHECK(contains(err({"--restart-delay-ms", "500"}), "unknown option \"--restart-delay-ms\""));
+  CHECK(contains(file_err("restart_delay_ms = 500\n"), "FILE:1: restart_delay_ms: unknown key"));
+}
+
+TEST_CASE("config: backoff_max_ms below backoff_initial_ms is refused naming both and their origins",
+          "[config]") {
+  CHECK(err({"--backoff-initial-ms", "2000", "--backoff-max-ms=1000"})
+        == "config error: backoff_max_ms 1000 (--backoff-max-ms) is less than backoff_initial_ms "
+           "2000 (--backoff-initial-ms); backoff_max_ms must be >= backoff_initial_ms");
+  CHECK(err({"--backoff-initial-ms", "40000"})
+        == "config error: backoff_max_ms 30000 (default) is less than backoff_initial_ms 40000 "
+           "(--backoff-initial-ms); backoff_max_ms must be >= backoff_initial_ms");
+  CHECK(file_err("# backoff\nbackoff_max_ms = 300\n")
+        == "config error: backoff_max_ms 300 (FILE:2) is less than backoff_initial_ms 500 "
+           "(default); backoff_max_ms must be >= backoff_initial_ms");
+  // Equal is fine, and the command line can repair a file value.
+  CHECK(ok({"--backoff-initial-ms", "700", "--backoff-max-ms", "700"}).values.backoff_max_ms == 700);
+  temp_file f("backoff_max_ms = 300\n");
+  CHECK(ok({"--config", f.path, "--backoff-initial-ms", "300"}).values.backoff_initial_ms == 300);
+}
+
+TEST_CASE("config: --escalate-fraction takes a number in 0..1 and refuses anything else",
+          "[config]") {
+  CHECK(ok({"--escalate-fraction", "0"}).values.escalate_fraction == 0.0);
+  CHECK(ok({"--escalate-fraction=1"}).values.escalate_fraction == 1.0);
+  CHECK(ok({"--escalate-fraction", "0.125"}).values.escalate_fraction == 0.125);
+  CHECK(ok({"--escalate-fraction", ".5"}).values.escalate_fraction == 0.5);
+  for (const char* bad : {"1.01", "-0.5", "abc", "0.5x", "nan", "inf", "50%", "1e3", " 0.5"}) {
+    INFO(bad);
+    CHECK(err({"--escalate-fraction", bad}).rfind(
+            "config error: --escalate-fraction: expected a number in 0..1 (e.g. 0.5), got ", 0)
+          == 0);
+  }
+  CHECK(err({"--escalate-fraction=2"})
+        == "config error: --escalate-fraction: expected a number in 0..1 (e.g. 0.5), got 2");
+  CHECK(err({"--escalate-fraction="}) == "config error: --escalate-fraction: expected a number "
+                                         "in 0..1 (e.g. 0.5), got \"\"");
+}
+
+TEST_CASE("config: escalate_fraction in the file is a float or the integer 0 or 1", "[config]") {
+  temp_file f_float("escalate_fraction = 0.3\n");
+  CHECK(ok({"--config", f_float.path}).values.escalate_fraction == 0.3);
+  temp_file f_zero("escalate_fraction = 0\n");
+  CHECK(ok({"--config", f_zero.path}).values.escalate_fraction == 0.0);
+  temp_file f_one("escalate_fraction = 1\n");
+  CHECK(ok({"--config", f_one.path}).values.escalate_fraction == 1.0);
+}
+
+TEST_CASE("config: silence_timeout_s_by_symbol maps upper-cased symbols to timeouts, inline or "
+          "as a section",
+          "[config]") {
+  temp_file inline_table("silence_timeout_s_by_symbol = { nknusdt = 300, \"1000SATSUSDT\" = 1 }\n");
+  auto s = ok({"--config", inline_table.path}).values;
+  CHECK(s.silence_timeout_s_by_symbol
+        == std::map<std::string, std::uint32_t>{{"1000SATSUSDT", 1}, {"NKNUSDT", 300}});
+  temp_file section("symbols = [\"BTCUSDT\"]\n"
+                    "[silence_timeout_s_by_symbol]\n"
+                    "EthUsdt = 86400\n"
+                    "btcusdt = 120\n");
+  // A symbol that is not streamed (ETHUSDT) is accepted; symbols may come from --symbols.
+  auto t = ok({"--config", section.path}).values;
+  CHECK(t.symbols == std::vector<std::string>{"BTCUSDT"});
+  CHECK(t.silence_timeout_s_by_symbol
+        == std::map<std::string, std::uint32_t>{{"BTCUSDT", 120}, {"ETHUSDT", 86400}});
+  temp_file empty("silence_timeout_s_by_symbol = {}\n");
+  CHECK(ok({"--config", empty.path}).values.silence_timeout_s_by_symbol.empty());
+}
+
+TEST_CASE("config: a bad silence_timeout_s_by_symbol entry is reported at its own line with the "
+          "key as written",
+          "[config]") {
+  CHECK(file_err("[silence_timeout_s_by_symbol]\nBTCUSDT = 60\nnknusdt = 1.5\n")
+        == "config error: FILE:3: silence_timeout_s_by_symbol.nknusdt: expected an integer in "
+           "1..86400, got 1.5");
+  CHECK(file_err("[silence_timeout_s_by_symbol]\nBTCUSDT = 60\nnknusdt = \"x\"\n")
+        == "config error: FILE:3: silence_timeout_s_by_symbol.nknusdt: expected an integer in "
+           "1..86400, got \"x\"");
+  CHECK(file_err("[silence_timeout_s_by_symbol]\n\n\"nkn_usdt\" = 60\n")
+        == "config error: FILE:3: silence_timeout_s_by_symbol.nkn_usdt: invalid symbol "
+           "\"nkn_usdt\" (expected 1 to 20 letters or digits)");
+  CHECK(file_err("[silence_timeout_s_by_symbol]\nnknusdt = 86401\n")
+        == "config error: FILE:2: silence_timeout_s_by_symbol.nknusdt: expected an integer in "
+           "1..86400, got 86401");
+  // Only this one table is allowed; any other stays an unknown key.
+  CHECK(file_err("[silence_timeouts]\nBTCUSDT = 60\n")
+        == "config error: FILE:1: silence_timeouts: unknown key (valid keys are listed in "
+           "config/streamvisor.toml)");
+  CHECK(contains(err({"--silence-timeout-s-by-symbol", "x"}), "unknown option"));
+}
+
+TEST_CASE("config: the default lock file is in XDG_RUNTIME_DIR when that is a directory, else "
+          "per uid in /tmp",
+          "[config]") {
+  const std::string fallback = "/tmp/streamvisor-" + std::to_string(getuid()) + ".lock";
+  temp_dir runtime;
+  {
+    scoped_env env("XDG_RUNTIME_DIR", runtime.path.string());
+    CHECK(sv::default_lock_file() == (runtime.path / "streamvisor.lock").string());
+    CHECK(ok({}).values.lock_file == (runtime.path / "streamvisor.lock").string());
+    // An explicit setting wins, and so does the file's.
+    CHECK(ok({"--lock-file", "/x/y.lock"}).values.lock_file == "/x/y.lock");
+    temp_file f("lock_file = \"/a/b.lock\"\n");
+    CHECK(ok({"--config", f.path}).values.lock_file == "/a/b.lock");
+    // An empty setting asks for the default.
+    CHECK(ok({"--config", f.path, "--lock-file="}).values.lock_file
+          == (runtime.path / "streamvisor.lock").string());
+  }
+  {
+    scoped_env env("XDG_RUNTIME_DIR", runtime.path.string() + "/");
+    CHECK(sv::default_lock_file() == (runtime.path / "streamvisor.lock").string());
+  }
+  {
+    scoped_env env("XDG_RUNTIME_DIR", std::nullopt);
+    CHECK(sv::default_lock_file() == fallback);
+    CHECK(ok({}).values.lock_file == fallback);
+  }
+  {
+    scoped_env env("XDG_RUNTIME_DIR", "");
+    CHECK(sv::default_lock_file() == fallback);
+  }
+  {
+    scoped_env env("XDG_RUNTIME_DIR", (runtime.path / "missing").string());
+    CHECK(sv::default_lock_file() == fallback);
+  }
+  {
+    temp_file not_a_dir("", ".txt");
+    scoped_env env("XDG_RUNTIME_DIR", not_a_dir.path);
+    CHECK(sv::default_lock_file() == fallback);
+  }
+  {
+    // The XDG spec says to ignore a relative path.
+    scoped_env env("XDG_RUNTIME_DIR", ".");
+    CHECK(sv::default_lock_file() == fallback);
+  }
 }

@@ -3,6 +3,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -81,7 +82,8 @@ struct streamvisor_process {
     args.insert(args.end(),
                 {"--endpoint", "wss://localhost:" + std::to_string(sim_port),
                  "--ca-file", dir + "/cert.pem", "--http",
-                 "127.0.0.1:" + std::to_string(api_port), "--log-level", "warn"});
+                 "127.0.0.1:" + std::to_string(api_port), "--lock-file",
+                 dir + "/streamvisor.lock", "--log-level", "warn"});
     child = std::make_unique<child_process>(SV_STREAMVISOR_BINARY, args);
   }
 
@@ -252,7 +254,8 @@ TEST_CASE("a server that drops the connection is reconnected and history keeps "
   // The sim closes each stream with 1000 once its 500 trades are out; the next
   // connection continues the exchange's sequence where it stands.
   sim_process sim{dir, {"--rate", "0", "--count", "500", "--close-after-count"}};
-  streamvisor_process sv{dir, sim.port, {"--symbols", "BTCUSDT", "--restart-delay-ms", "200"}};
+  streamvisor_process sv{dir, sim.port, {"--symbols", "BTCUSDT", "--backoff-initial-ms", "200",
+                                            "--backoff-max-ms", "200"}};
   REQUIRE(eventually(
     [&] {
       auto r = sv.get("/status");
@@ -275,4 +278,28 @@ TEST_CASE("a bad setting exits with code 2 and one line naming it",
   CHECK(bad.stop(0, 10s) == 2);
   child_process unknown{SV_STREAMVISOR_BINARY, {"--no-such-option"}};
   CHECK(unknown.stop(0, 10s) == 2);
+}
+
+TEST_CASE("a second streamvisor with the same lock file exits with code 2 naming "
+          "the holder's pid",
+          "[integration]") {
+  auto dir = scratch_dir("lock");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "10"}};
+  streamvisor_process first{dir, sim.port, {"--symbols", "BTCUSDT"}};
+  REQUIRE(eventually([&] { return first.get("/health").status == 200; }, 20s));
+  std::string out = dir + "/second.err";
+  auto cmd = std::string{"'"} + SV_STREAMVISOR_BINARY + "' --symbols BTCUSDT --http "
+             + "127.0.0.1:0 --lock-file '" + dir + "/streamvisor.lock' 2>'" + out + "'";
+  auto status = std::system(cmd.c_str());
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 2);
+  std::ifstream err{out};
+  std::string line;
+  std::getline(err, line);
+  CHECK_THAT(line, Catch::Contains("another streamvisor (pid "));
+  CHECK_THAT(line, Catch::Contains("streamvisor.lock"));
+  // The first one is untouched.
+  CHECK(first.get("/health").status == 200);
+  CHECK(first.child->stop(SIGTERM, 7s) == 0);
 }

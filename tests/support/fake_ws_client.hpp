@@ -85,6 +85,18 @@ public:
     caf::anon_send(listeners.at(id), std::move(msg));
   }
 
+  /// The network side: the upgrade of `id` was rejected with an HTTP status.
+  void inject_rejected(std::uint64_t id, std::int32_t http_status,
+                       std::int32_t retry_after_s = -1) {
+    live[id] = false;
+    ws_closed msg;
+    msg.conn_id = id;
+    msg.http_status = http_status;
+    msg.retry_after_s = retry_after_s;
+    msg.reason = "upgrade rejected";
+    caf::anon_send(listeners.at(id), std::move(msg));
+  }
+
   /// Drops every listener handle (call before the actor system goes away).
   void release() {
     listeners.clear();
