@@ -47,13 +47,16 @@ auto status_handler(connection_self self) {
   };
 }
 
-/// Decodes every frame of a batch; forwards the trades in one message.
-void handle_frames(connection_self self, ws_frames& batch) {
+/// Held new-lane trades beyond this switch over at once (the old lane is too slow).
+constexpr std::size_t held_trades_max = 100'000;
+
+/// Decodes every frame of a batch into `out`; counts and logs the frames that do
+/// not decode. Returns true if the batch carried a serverShutdown event.
+bool decode_frames(connection_self self, const ws_frames& batch,
+                   std::vector<trade>& out) {
   auto& st = self->state;
-  trade_batch out;
-  out.symbol = st.args.symbol;
-  out.recv_ns = batch.recv_ns;
-  out.trades.reserve(batch.ends.size());
+  bool server_shutdown = false;
+  out.reserve(out.size() + batch.ends.size());
   std::uint32_t begin = 0;
   trade decoded;
   for (auto end : batch.ends) {
@@ -62,7 +65,13 @@ void handle_frames(connection_self self, ws_frames& batch) {
     ++st.counters.frames;
     auto status = st.decoder->decode(frame, decoded);
     if (status == decode_status::ok) {
-      out.trades.push_back(decoded);
+      out.push_back(decoded);
+      continue;
+    }
+    // Binance announces a disconnect with an event, not a trade: rotate, don't count it.
+    if (status == decode_status::unknown_event
+        && frame.find(R"("serverShutdown")") != std::string_view::npos) {
+      server_shutdown = true;
       continue;
     }
     auto n = ++st.counters.decode_errors;
@@ -75,10 +84,38 @@ void handle_frames(connection_self self, ws_frames& batch) {
               static_cast<int>(excerpt.size()), excerpt.data());
     }
   }
-  st.counters.trades += out.trades.size();
   st.counters.last_frame_ns = now_ns(self);
+  return server_shutdown;
+}
+
+/// Sends the trades above the last forwarded id to the aggregator in one message.
+void forward(connection_self self, std::vector<trade>& trades,
+             std::int64_t recv_ns) {
+  auto& st = self->state;
+  trade_batch out;
+  out.symbol = st.args.symbol;
+  out.recv_ns = recv_ns;
+  out.trades.reserve(trades.size());
+  for (auto& x : trades) {
+    if (st.last_forwarded_id != 0 && x.agg_id <= st.last_forwarded_id)
+      continue; // an overlap of two lanes: the aggregator has it already
+    st.last_forwarded_id = x.agg_id;
+    out.trades.push_back(std::move(x));
+  }
+  st.counters.trades += out.trades.size();
   if (!out.trades.empty())
     self->send(st.aggregator, std::move(out));
+}
+
+void start_rotation(connection_self self, const char* why);
+
+/// Frames of the active lane: decode and forward.
+void handle_frames(connection_self self, ws_frames& batch) {
+  std::vector<trade> trades;
+  auto server_shutdown = decode_frames(self, batch, trades);
+  forward(self, trades, batch.recv_ns);
+  if (server_shutdown && self->state.phase == connection_phase::streaming)
+    start_rotation(self, "serverShutdown");
 }
 
 /// The socket is gone: report, then quit. A close we asked for is a normal exit.
@@ -128,18 +165,102 @@ void check_silence(connection_self self) {
   self->quit(caf::make_error(errc::silence_timeout, why));
 }
 
+/// True for events of the active lane; events of closed lanes are stale.
 bool is_mine(connection_self self, std::uint64_t conn_id) {
-  if (conn_id == self->state.args.conn_id)
+  if (conn_id == self->state.active_id)
     return true;
   SV_DEBUG("connection", self->state.args.symbol, "stale_event",
-           "conn_id=%llu mine=%llu", static_cast<unsigned long long>(conn_id),
-           static_cast<unsigned long long>(self->state.args.conn_id));
+           "conn_id=%llu active=%llu", static_cast<unsigned long long>(conn_id),
+           static_cast<unsigned long long>(self->state.active_id));
   return false;
 }
 
 void request_close(connection_self self, const char* why) {
-  self->state.ws->close(self->state.args.conn_id);
+  auto& st = self->state;
+  st.ws->close(st.active_id);
+  if (st.pending_id != 0) {
+    st.ws->close(st.pending_id);
+    st.pending_id = 0;
+    st.held.clear();
+  }
   transition(self, connection_phase::closing, why);
+}
+
+// -- rotation ------------------------------------------------------------------
+
+void arm_rotation(connection_self self) {
+  auto& st = self->state;
+  if (st.args.max_connection_age_ms <= 0)
+    return;
+  self->delayed_send(self, std::chrono::milliseconds(st.args.max_connection_age_ms),
+                     rotate_atom::value, st.rotations + 1);
+}
+
+/// Opens the next lane; the active one keeps streaming until the switch.
+void start_rotation(connection_self self, const char* why) {
+  auto& st = self->state;
+  ++st.rotations;
+  st.pending_id = st.args.conn_id
+                  + (std::uint64_t{st.rotations} << rotation_id_shift);
+  st.held.clear();
+  st.opened_ids->push_back(st.pending_id);
+  st.ws->open(st.pending_id, st.args.target, caf::actor_cast<caf::actor>(self));
+  self->delayed_send(self, std::chrono::milliseconds(st.args.rotation_timeout_ms),
+                     rotate_deadline_atom::value, st.rotations);
+  transition(self, connection_phase::rotating, why);
+}
+
+/// The new lane takes over: held trades above the last forwarded id go out, the
+/// old lane is closed.
+void switch_lanes(connection_self self, const char* why) {
+  auto& st = self->state;
+  auto old_id = st.active_id;
+  auto first_held = st.held.empty() ? 0 : st.held.front().agg_id;
+  if (first_held > st.last_forwarded_id + 1)
+    SV_WARN("connection", st.args.symbol, "rotation_gap",
+            "last_forwarded=%llu first_new=%llu hint=\"trades in between were "
+            "not received on either connection\"",
+            static_cast<unsigned long long>(st.last_forwarded_id),
+            static_cast<unsigned long long>(first_held));
+  forward(self, st.held, 0);
+  st.held.clear();
+  st.active_id = st.pending_id;
+  st.pending_id = 0;
+  st.ws->close(old_id);
+  SV_INFO("connection", st.args.symbol, "rotated",
+          "stream=%s rotation=%u old_conn_id=%llu new_conn_id=%llu why=%s",
+          st.args.stream.c_str(), st.rotations,
+          static_cast<unsigned long long>(old_id),
+          static_cast<unsigned long long>(st.active_id), why);
+  arm_rotation(self);
+  transition(self, connection_phase::streaming, why);
+}
+
+/// Switches once the new lane's held trades join the forwarded sequence.
+void try_switch(connection_self self) {
+  auto& st = self->state;
+  if (st.held.empty())
+    return;
+  if (st.held.front().agg_id <= st.last_forwarded_id + 1)
+    switch_lanes(self, "rotated");
+  else if (st.held.size() > held_trades_max)
+    switch_lanes(self, "rotated: old connection too slow");
+}
+
+/// The rotation failed: stay on the old lane and try again later.
+void give_up_rotation(connection_self self, const std::string& why,
+                      bool pending_open) {
+  auto& st = self->state;
+  SV_WARN("connection", st.args.symbol, "rotation_failed",
+          "stream=%s rotation=%u why=\"%s\" hint=\"staying on the current "
+          "connection\"",
+          st.args.stream.c_str(), st.rotations, why.c_str());
+  if (pending_open)
+    st.ws->close(st.pending_id);
+  st.pending_id = 0;
+  st.held.clear();
+  arm_rotation(self);
+  transition(self, connection_phase::streaming, "rotation failed");
 }
 
 // -- states ------------------------------------------------------------------
@@ -160,6 +281,7 @@ connection_if::behavior_type connecting(connection_self self) {
     [=](ws_frames& msg) {
       if (!is_mine(self, msg.conn_id))
         return;
+      arm_rotation(self);
       transition(self, connection_phase::streaming, "first frame");
       handle_frames(self, msg);
     },
@@ -169,6 +291,8 @@ connection_if::behavior_type connecting(connection_self self) {
     },
     [=](stop_atom) { request_close(self, "stop"); },
     [=](silence_check_atom) { check_silence(self); },
+    [=](rotate_atom, std::uint32_t) {},
+    [=](rotate_deadline_atom, std::uint32_t) {},
     status_handler(self),
   };
 }
@@ -188,6 +312,57 @@ connection_if::behavior_type streaming(connection_self self) {
     },
     [=](stop_atom) { request_close(self, "stop"); },
     [=](silence_check_atom) { check_silence(self); },
+    [=](rotate_atom, std::uint32_t rotation) {
+      if (rotation == self->state.rotations + 1)
+        start_rotation(self, "max connection age");
+    },
+    [=](rotate_deadline_atom, std::uint32_t) {},
+    status_handler(self),
+  };
+}
+
+connection_if::behavior_type rotating(connection_self self) {
+  return {
+    [=](ws_opened& msg) {
+      if (msg.conn_id == self->state.pending_id)
+        SV_INFO("connection", self->state.args.symbol, "rotation_upgraded",
+                "conn_id=%llu", static_cast<unsigned long long>(msg.conn_id));
+    },
+    [=](ws_frames& msg) {
+      auto& st = self->state;
+      if (msg.conn_id == st.pending_id) {
+        decode_frames(self, msg, st.held);
+        try_switch(self);
+      } else if (is_mine(self, msg.conn_id)) {
+        handle_frames(self, msg);
+        try_switch(self);
+      }
+    },
+    [=](ws_closed& msg) {
+      auto& st = self->state;
+      if (msg.conn_id == st.pending_id) {
+        give_up_rotation(self, "new connection closed: " + msg.reason, false);
+      } else if (is_mine(self, msg.conn_id)) {
+        // The old lane ended first (e.g. after serverShutdown): the new one takes
+        // over if it has delivered, else this attempt is over.
+        if (!st.held.empty())
+          switch_lanes(self, "old connection closed");
+        else
+          finish(self, msg);
+      }
+    },
+    [=](stop_atom) { request_close(self, "stop"); },
+    [=](silence_check_atom) { check_silence(self); },
+    [=](rotate_atom, std::uint32_t) {},
+    [=](rotate_deadline_atom, std::uint32_t rotation) {
+      auto& st = self->state;
+      if (rotation != st.rotations)
+        return;
+      if (!st.held.empty())
+        switch_lanes(self, "rotation deadline");
+      else
+        give_up_rotation(self, "no frame on the new connection in time", true);
+    },
     status_handler(self),
   };
 }
@@ -208,6 +383,8 @@ connection_if::behavior_type closing(connection_self self) {
     [=](silence_check_atom) {
       // Closing is bounded by the supervisor's shutdown deadline, not by silence.
     },
+    [=](rotate_atom, std::uint32_t) {},
+    [=](rotate_deadline_atom, std::uint32_t) {},
     status_handler(self),
   };
 }
@@ -220,6 +397,8 @@ connection_if::behavior_type closed(connection_self self) {
     [=](ws_closed&) {},
     [=](stop_atom) {},
     [=](silence_check_atom) {},
+    [=](rotate_atom, std::uint32_t) {},
+    [=](rotate_deadline_atom, std::uint32_t) {},
     status_handler(self),
   };
 }
@@ -243,6 +422,8 @@ connection_if::behavior_type enter(connection_self self, connection_phase next,
       return connecting(self);
     case connection_phase::streaming:
       return streaming(self);
+    case connection_phase::rotating:
+      return rotating(self);
     case connection_phase::closing:
       return closing(self);
     case connection_phase::closed:
@@ -266,9 +447,15 @@ connection_if::behavior_type connection_actor(connection_self self,
   st.supervisor = std::move(supervisor);
   st.aggregator = std::move(aggregator);
   // Whatever ends this actor (ws_closed, stop, a kill at the connect deadline),
-  // its socket must not outlive it. close() of a finished id is a no-op.
+  // none of its sockets may outlive it. close() of a finished id is a no-op.
   auto conn_id = st.args.conn_id;
-  self->attach_functor([ws, conn_id](const caf::error&) { ws->close(conn_id); });
+  st.active_id = conn_id;
+  st.opened_ids = std::make_shared<std::vector<std::uint64_t>>(1, conn_id);
+  auto ids = st.opened_ids;
+  self->attach_functor([ws, ids](const caf::error&) {
+    for (auto id : *ids)
+      ws->close(id);
+  });
   SV_INFO("connection", st.args.symbol, "connect",
           "stream=%s attempt=%llu conn_id=%llu target=%s://%s:%u%s",
           st.args.stream.c_str(),

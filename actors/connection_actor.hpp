@@ -4,11 +4,22 @@
 //
 //                 ws_frames (first)               stop_atom
 //   [connecting] -----------------> [streaming] -----------> [closing]
-//        |  ws_opened: logged,           |                       |
-//        |  stays connecting             | ws_closed             | ws_closed
-//        | stop_atom ------------------------------------------> |
-//        | ws_closed                     v                       v
-//        +---------------------------> [closed] --(quit)--> down_msg to the supervisor
+//        |  ws_opened: logged,        |    ^  |                  |
+//        |  stays connecting          |    |  | ws_closed        | ws_closed
+//        | stop_atom ---------------- | -- | --------------------> |
+//        | ws_closed                  |    |  v                    v
+//        +--------------------------- | -- | -> [closed] --(quit)--> down_msg
+//                 rotate (age) or     |    |
+//                 serverShutdown      v    | switched (new lane caught up) or
+//                                [rotating]  given up (new lane failed / rot_dl)
+//                                     | ws_closed (old lane) / stop_atom: as streaming
+//
+// Rotation: before max_connection_age_ms, or when the old connection announces
+// serverShutdown, a second connection (lane) opens. The old lane keeps forwarding
+// trades; the new lane's trades are held back until they join the old lane's
+// sequence (first held id <= last forwarded id + 1). Then the held trades above the
+// last forwarded id are forwarded, the old lane is closed and the new one takes
+// over: no trade lost, none repeated.
 //
 // Silence watchdog: from ws_opened on, a sil_chk tick compares the actor clock with
 // the time of the last frame (or of the upgrade, before the first frame). Only frames
@@ -45,6 +56,8 @@ using connection_if
   = caf::typed_actor<caf::reacts_to<ws_opened>, caf::reacts_to<ws_frames>,
                      caf::reacts_to<ws_closed>, caf::reacts_to<stop_atom>,
                      caf::reacts_to<silence_check_atom>,
+                     caf::reacts_to<rotate_atom, std::uint32_t>,
+                     caf::reacts_to<rotate_deadline_atom, std::uint32_t>,
                      caf::replies_to<status_atom>::with<connection_status>>;
 
 /// Where a connection actor reports its transitions (the supervisor).
@@ -58,7 +71,13 @@ struct connection_args {
   std::uint64_t conn_id = 0;  ///< unique per attempt in this process
   std::uint64_t attempt = 0;  ///< 1 for the first attempt of this (symbol, stream)
   std::uint32_t silence_timeout_ms = 30000; ///< no frame for this long ends the attempt
+  std::int64_t max_connection_age_ms = 0;   ///< rotate before this age; 0: never
+  std::uint32_t rotation_timeout_ms = 30000; ///< a rotation not switched by then is given up
 };
+
+/// Connection ids of rotations: the k-th rotation of attempt `conn_id` uses
+/// `conn_id + (k << rotation_id_shift)`; the supervisor's ids stay far below.
+constexpr unsigned rotation_id_shift = 48;
 
 /// One recorded transition (bounded history, newest last).
 struct connection_transition {
@@ -81,6 +100,13 @@ struct connection_state {
   std::unique_ptr<frame_decoder> decoder; ///< one per actor (reuses its buffers)
   connection_counters counters;           ///< this attempt's counters
   std::int64_t upgraded_ns = -1;          ///< actor clock at ws_opened, -1 before
+  std::uint64_t active_id = 0;            ///< the lane whose trades are forwarded
+  std::uint64_t pending_id = 0;           ///< the rotation's new lane, 0 if none
+  std::uint32_t rotations = 0;            ///< rotations started
+  std::vector<trade> held;                ///< new-lane trades not yet forwarded
+  std::uint64_t last_forwarded_id = 0;    ///< highest trade id sent to the aggregator
+  /// Every connection id this actor opened; closed when the actor ends.
+  std::shared_ptr<std::vector<std::uint64_t>> opened_ids;
   std::deque<connection_transition> transitions; ///< bounded by transitions_max
 };
 

@@ -93,6 +93,12 @@ void start_attempt(supervisor_self self, const std::string& key,
   args.silence_timeout_ms = silence != st.cfg.silence_timeout_ms_by_symbol.end()
                               ? silence->second
                               : st.cfg.silence_timeout_ms;
+  // Rotation ages are jittered down by up to 5 % so children do not all rotate at once.
+  if (st.cfg.max_connection_age_ms > 0) {
+    auto age = st.cfg.max_connection_age_ms;
+    args.max_connection_age_ms
+      = age - std::uniform_int_distribution<std::int64_t>{0, age / 20}(st.rng);
+  }
   rec.live = connection_counters{};
   rec.streaming_since_ns = -1;
   rec.state = child_state::connecting;
@@ -244,7 +250,9 @@ auto report_handler(supervisor_self self) {
     auto& rec = i->second;
     switch (r.phase) {
       case connection_phase::streaming:
-        if (r.attempt == rec.attempts && rec.handle) {
+        // After a rotation the child reports streaming again: not a new connect.
+        if (r.attempt == rec.attempts && rec.handle
+            && rec.state != child_state::streaming) {
           rec.state = child_state::streaming;
           rec.streaming_since_ns = now_ns(self);
           rec.live = r.counters;
@@ -268,6 +276,7 @@ auto report_handler(supervisor_self self) {
         }
         break;
       case connection_phase::connecting:
+      case connection_phase::rotating:
       case connection_phase::closing:
         break;
     }

@@ -65,6 +65,7 @@ struct supervisor_config {
   std::uint32_t connect_burst = 10;         ///< attempts per second at most
   std::uint32_t silence_timeout_ms = 30000; ///< default silence watchdog
   std::map<std::string, std::uint32_t> silence_timeout_ms_by_symbol; ///< overrides
+  std::int64_t max_connection_age_ms = 0;   ///< rotation age before jitter; 0: never
   std::uint32_t shutdown_timeout_ms = 5000; ///< grace period for closing sockets
   std::uint64_t rng_seed = 0;               ///< backoff jitter seed; 0: random
 };

@@ -209,6 +209,7 @@ int main(int argc, char** argv) {
   sup_cfg.connect_budget_window_s = cfg.connect_budget_window_s;
   sup_cfg.connect_burst = cfg.connect_burst;
   sup_cfg.silence_timeout_ms = cfg.silence_timeout_s * 1000;
+  sup_cfg.max_connection_age_ms = std::int64_t{cfg.max_connection_age_s} * 1000;
   for (auto& [symbol, seconds] : cfg.silence_timeout_s_by_symbol)
     sup_cfg.silence_timeout_ms_by_symbol[symbol] = seconds * 1000;
   sup_cfg.shutdown_timeout_ms = cfg.shutdown_timeout_ms;

@@ -25,6 +25,10 @@ using restart_atom = caf::atom_constant<caf::atom("restart")>;
 using shutdown_deadline_atom = caf::atom_constant<caf::atom("shut_dl")>;
 /// Connection timer: compare the clock with the last frame (silence watchdog).
 using silence_check_atom = caf::atom_constant<caf::atom("sil_chk")>;
+/// Connection timer: time to rotate (tagged with the rotation number it starts).
+using rotate_atom = caf::atom_constant<caf::atom("rotate")>;
+/// Connection timer: a rotation that has not switched over by now is given up.
+using rotate_deadline_atom = caf::atom_constant<caf::atom("rot_dl")>;
 /// Supervisor timer: the connection budget may have room again.
 using budget_tick_atom = caf::atom_constant<caf::atom("budget")>;
 /// Supervisor → main: every child has stopped.

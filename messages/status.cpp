@@ -9,6 +9,8 @@ const char* to_string(connection_phase x) {
       return "connecting";
     case connection_phase::streaming:
       return "streaming";
+    case connection_phase::rotating:
+      return "rotating";
     case connection_phase::closing:
       return "closing";
     case connection_phase::closed:

@@ -12,6 +12,7 @@ namespace sv {
 enum class connection_phase : std::uint8_t {
   connecting, ///< socket, TLS and upgrade in progress, or upgraded with no frame yet
   streaming,  ///< at least one frame arrived on this connection
+  rotating,   ///< streaming, with a second connection opening to replace the first
   closing,    ///< a close frame was sent; waiting for the transport's ws_closed
   closed,     ///< the socket is gone; the actor quits right after reporting this
 };

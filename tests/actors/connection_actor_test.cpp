@@ -31,8 +31,10 @@ struct connection_fixture : test::actor_fixture {
   connection_if conn;
   caf::scoped_actor watcher{sys};
 
-  void spawn_connection() {
+  void spawn_connection(std::int64_t max_age_ms = 0) {
     connection_args args;
+    args.max_connection_age_ms = max_age_ms;
+    args.rotation_timeout_ms = 5000;
     args.symbol = "BTCUSDT";
     args.stream = "aggTrade";
     args.target = ws_target{true, "stream.example", 9443, "/ws/btcusdt@aggTrade"};
@@ -206,4 +208,131 @@ TEST_CASE_METHOD(connection_fixture,
   advance(4000ms);
   CHECK(ws.closed == std::vector<std::uint64_t>{7});
   CHECK(down_reason() == errc::silence_timeout);
+}
+
+// -- rotation -------------------------------------------------------------------------
+
+namespace {
+
+std::vector<std::string> frames(std::uint64_t first, std::uint64_t last) {
+  std::vector<std::string> result;
+  for (auto id = first; id <= last; ++id)
+    result.push_back(test::agg_trade_frame("BTCUSDT", id, "1.00000000", "1.00000000",
+                                           id % 2 == 0));
+  return result;
+}
+
+constexpr std::uint64_t rotated_id = 7 + (std::uint64_t{1} << rotation_id_shift);
+
+} // namespace
+
+TEST_CASE_METHOD(connection_fixture,
+                 "before its maximum age a connection opens a second one and "
+                 "switches over losing and repeating nothing",
+                 "[connection][rotation]") {
+  spawn_connection(10'000);
+  ws.inject_opened(7);
+  ws.inject_frames(7, frames(1, 5));
+  run();
+  advance(9999ms);
+  CHECK(ws.opened.size() == 1);
+  advance(1ms);
+  REQUIRE(ws.opened.size() == 2);
+  CHECK(ws.opened[1].id == rotated_id);
+  CHECK(ws.opened[1].target.path == ws.opened[0].target.path);
+  // The old lane keeps streaming while the new one comes up behind it.
+  ws.inject_frames(7, frames(6, 8));
+  ws.inject_opened(rotated_id);
+  ws.inject_frames(rotated_id, frames(7, 10)); // overlaps 7..8
+  run();
+  CHECK(ws.closed == std::vector<std::uint64_t>{7});
+  // Late frames of the old lane are stale now.
+  ws.inject_frames(7, frames(9, 9));
+  ws.inject_frames(rotated_id, frames(11, 12));
+  run();
+  auto trades = ask<std::vector<trade>>(aggregator, trades_atom::value,
+                                        std::uint32_t{100});
+  REQUIRE(trades.size() == 12);
+  for (std::size_t i = 0; i < trades.size(); ++i)
+    CHECK(trades[i].agg_id == i + 1);
+  CHECK(ask<metrics_snapshot>(aggregator, metrics_atom::value).duplicates == 0);
+  CHECK(phases()
+        == std::vector<connection_phase>{connection_phase::streaming,
+                                         connection_phase::rotating,
+                                         connection_phase::streaming});
+  // The next rotation is armed again from the switch.
+  advance(10'000ms);
+  CHECK(ws.opened.size() == 3);
+}
+
+TEST_CASE_METHOD(connection_fixture,
+                 "when the new connection starts ahead the switch waits until the "
+                 "old one has filled the gap",
+                 "[connection][rotation]") {
+  spawn_connection(10'000);
+  ws.inject_opened(7);
+  ws.inject_frames(7, frames(1, 5));
+  run();
+  advance(10'000ms);
+  ws.inject_opened(rotated_id);
+  ws.inject_frames(rotated_id, frames(8, 9));
+  run();
+  CHECK(ws.closed.empty()); // 6 and 7 are still missing
+  ws.inject_frames(7, frames(6, 7));
+  run();
+  CHECK(ws.closed == std::vector<std::uint64_t>{7});
+  auto trades = ask<std::vector<trade>>(aggregator, trades_atom::value,
+                                        std::uint32_t{100});
+  REQUIRE(trades.size() == 9);
+  CHECK(trades.back().agg_id == 9);
+}
+
+TEST_CASE_METHOD(connection_fixture,
+                 "a serverShutdown event starts a rotation at once and is not a "
+                 "decode error",
+                 "[connection][rotation]") {
+  spawn_connection(); // no age-based rotation
+  ws.inject_opened(7);
+  ws.inject_frames(7, frames(1, 3));
+  ws.inject_frames(7, {R"({"e":"serverShutdown","E":1700000000000})"});
+  run();
+  REQUIRE(ws.opened.size() == 2);
+  CHECK(ws.opened[1].id == rotated_id);
+  CHECK(ask<connection_status>(conn, status_atom::value).counters.decode_errors == 0);
+  // The old lane is cut by the server before the new one delivers: the new one
+  // takes over once it streams; the attempt survives.
+  ws.inject_frames(rotated_id, frames(3, 4));
+  ws.inject_closed(7, "server shutdown", 1001);
+  run();
+  CHECK(ask<metrics_snapshot>(aggregator, metrics_atom::value).last_trade_id == 4);
+  CHECK(ask<connection_status>(conn, status_atom::value).phase
+        == connection_phase::streaming);
+}
+
+TEST_CASE_METHOD(connection_fixture,
+                 "a rotation whose new connection fails keeps streaming on the "
+                 "old one",
+                 "[connection][rotation]") {
+  spawn_connection(10'000);
+  ws.inject_opened(7);
+  ws.inject_frames(7, frames(1, 2));
+  run();
+  advance(10'000ms);
+  ws.inject_closed(rotated_id, "connection refused", 0, false);
+  ws.inject_frames(7, frames(3, 4));
+  run();
+  CHECK(ws.closed.empty());
+  CHECK(ask<connection_status>(conn, status_atom::value).phase
+        == connection_phase::streaming);
+  CHECK(ask<metrics_snapshot>(aggregator, metrics_atom::value).last_trade_id == 4);
+  // A new lane that never delivers is given up at the rotation deadline.
+  advance(10'000ms);
+  REQUIRE(ws.opened.size() == 3);
+  ws.inject_frames(7, frames(5, 5));
+  run();
+  advance(5'000ms);
+  CHECK(ws.closed.size() == 1);
+  CHECK(ws.closed[0] == ws.opened[2].id);
+  CHECK(ask<connection_status>(conn, status_atom::value).phase
+        == connection_phase::streaming);
 }
