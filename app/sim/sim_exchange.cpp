@@ -62,9 +62,13 @@ std::string sim_exchange::stats_json() const {
     out += "\",\"sell_quote\":\"" + format_e16_as_e8(t.sell_quote_e16);
     out += "\",\"connections\":" + std::to_string(market->connections());
     out += ",\"connections_total\":" + std::to_string(market->connections_total());
+    out += ",\"faults_applied\":" + std::to_string(market->faults_applied());
     out += "}";
   }
-  out += "}}";
+  out += "}";
+  if (!faults_json_.empty())
+    out += ",\"faults\":" + faults_json_;
+  out += "}";
   return out;
 }
 

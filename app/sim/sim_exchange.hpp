@@ -41,12 +41,19 @@ public:
   /// "last_id":..,"buy_volume":"..","sell_volume":"..","buy_quote":"..",
   /// "sell_quote":"..","connections":N,"connections_total":N}}}; ids are null before
   /// the first trade, volumes are exact 8-decimal sums, quotes are exact 1e-16 sums
-  /// rounded half-to-even to 8 decimals.
+  /// rounded half-to-even to 8 decimals. Each symbol also has "faults_applied":N, and
+  /// with --fault the document ends with "faults":<set_faults_json>.
   std::string stats_json() const;
+
+  /// Sets the JSON array appended as "faults" to stats_json (empty = none).
+  void set_faults_json(std::string json) {
+    faults_json_ = std::move(json);
+  }
 
 private:
   market_limits limits_;
   market_map markets_;
+  std::string faults_json_;
 };
 
 } // namespace sv

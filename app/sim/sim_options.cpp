@@ -44,6 +44,20 @@ std::string sim_usage() {
          "  --rest-history N       trades kept per symbol for REST and slow streams (default 1000000)\n"
          "  --symbols A,B          create these markets at start (REST knows them before any stream)\n"
          "  --log-level LEVEL      error|warn|info|debug (default info)\n"
+         "  --fault MODE[:k=v,...] misbehave on stream connections (repeatable; the first matching\n"
+         "                         --fault wins). Every mode takes symbol=SYM (only that symbol)\n"
+         "                         and connections=N (only the first N connections of each symbol).\n"
+         "                         hang-upgrade              accept TCP (and TLS), never answer the upgrade\n"
+         "                         stall-tls                 accept TCP, never finish TLS (no symbol=)\n"
+         "                         reject:status=429,retry_after=7   refuse the upgrade\n"
+         "                         reset-after:frames=N      send N frames, then TCP RST\n"
+         "                         close-after:frames=N,code=1001,reason=TEXT   send N frames, then close\n"
+         "                         silent-after:frames=N     send N frames, then nothing (pings answered)\n"
+         "                         no-first-frame            upgrade, then never send (pings answered)\n"
+         "                         malformed-every:k=K       every K-th frame is truncated JSON (extra)\n"
+         "                         no-pong[:silent=1]        never read the socket: pings go unanswered\n"
+         "                         server-shutdown-after:frames=N,grace_ms=5000   serverShutdown event,\n"
+         "                                                   stream grace_ms more, close 1001\n"
          "  --help                 print this text and exit\n"
          "Streams: /ws/<sym>@aggTrade, /stream?streams=<s1>@aggTrade/<s2>@aggTrade.\n"
          "REST: GET /api/v3/aggTrades?symbol=&fromId=&startTime=&endTime=&limit=, /api/v3/ping, /sim/stats.\n"
@@ -139,6 +153,14 @@ sim_options_result parse_sim_options(const std::vector<std::string>& args) {
           return bad("has an invalid symbol");
         o.symbols.push_back(std::move(sym));
       }
+    } else if (name == "--fault") {
+      if (!take())
+        return bad("needs MODE[:key=value,...]");
+      std::string why;
+      auto spec = parse_fault_spec(value, why);
+      if (!spec)
+        return bad(why.c_str());
+      o.faults.push_back(std::move(*spec));
     } else if (name == "--log-level") {
       if (!take()
           || (value != "error" && value != "warn" && value != "info" && value != "debug"))
@@ -150,6 +172,10 @@ sim_options_result parse_sim_options(const std::vector<std::string>& args) {
   }
   if (o.cert_file.empty() != o.key_file.empty())
     return fail("option --cert and --key must be given together");
+  for (const auto& f : o.faults)
+    if (!o.cert_file.empty() && f.mode == fault_mode::hang_upgrade && !f.symbol.empty())
+      return fail("option --fault: hang-upgrade with symbol= needs plain ws (no --cert): "
+                  "over TLS the path is not known before the fault is chosen");
   return {std::move(o), {}};
 }
 

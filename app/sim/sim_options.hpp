@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "app/sim/fault_spec.hpp"
+
 namespace sv {
 
 /// Everything the command line sets. Defaults match --help.
@@ -24,6 +26,7 @@ struct sim_options {
   std::size_t rest_history = 1000000; ///< trades kept per symbol for REST and slow streams
   std::vector<std::string> symbols; ///< markets created at start (upper case), so REST knows them
   std::string log_level = "info";   ///< error|warn|info|debug
+  std::vector<fault_spec> faults;   ///< --fault, in command-line order (first match wins)
   bool help = false;                ///< --help given: print usage, exit 0
 };
 

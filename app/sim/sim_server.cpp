@@ -2,18 +2,26 @@
 #include "app/sim/sim_server.hpp"
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <unordered_map>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <libwebsockets.h>
 
 #include "actors/log.hpp"
+#include "app/sim/fault_spec.hpp"
 #include "app/sim/rest_handler.hpp"
 #include "app/sim/stream_path.hpp"
 #include "app/sim/trade_json.hpp"
@@ -38,6 +46,22 @@ constexpr std::size_t http_chunk = 16384;
 
 constexpr std::int64_t us_per_s = 1'000'000;
 
+/// Request bytes a hang-upgrade peek reads before deciding; lws takes at most this
+/// much back through lws_adopt_socket_vhost_readbuf (its ah rx buffer, lws-adopt.h).
+constexpr std::size_t peek_bytes_max = 2048;
+
+/// reset-after: how often and how long to wait for the peer to have received
+/// (ACKed) the last frame before the RST, so the reset never eats frames.
+constexpr lws_usec_t reset_poll_us = 1000;
+constexpr int reset_polls_max = 2000; // 2 s
+
+/// The modes decided at the upgrade, when the symbols are known.
+const std::vector<fault_mode> stream_fault_modes{
+  fault_mode::reject,          fault_mode::reset_after,     fault_mode::close_after,
+  fault_mode::silent_after,    fault_mode::no_first_frame,  fault_mode::malformed_every,
+  fault_mode::no_pong,         fault_mode::server_shutdown_after,
+};
+
 std::int64_t wall_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
@@ -54,6 +78,14 @@ struct subscription {
   std::int64_t next_id = 0;        ///< id of the next trade to send
 };
 
+/// A per-connection lws timer (reset-after polling, server-shutdown grace). `sul`
+/// stays first so the callback can recover `this` (lws_container_of).
+struct session_timer {
+  lws_sorted_usec_list_t sul;       ///< lws timer; first member
+  sim_server::impl* owner = nullptr;
+  lws* wsi = nullptr;               ///< the connection the timer belongs to
+};
+
 /// Per-connection data, keyed by wsi; created at the HTTP request or upgrade,
 /// dropped at CLOSED / WSI_DESTROY. lws service thread only.
 struct session {
@@ -67,6 +99,22 @@ struct session {
   std::string http_body;             ///< reply being written
   std::size_t http_sent = 0;         ///< bytes of http_body written
   bool http_pending = false;         ///< headers written, body not finished
+  const fault_spec* fault = nullptr; ///< --fault this connection got (owned by fault_plan)
+  std::int64_t frames_sent = 0;      ///< data frames written (trades, replay lines, extras)
+  bool silenced = false;             ///< silent-after / no-first-frame: send nothing more
+  bool shutdown_sent = false;        ///< serverShutdown event written
+  bool close_due = false;            ///< server-shutdown grace over: close 1001 next
+  bool reset_pending = false;        ///< reset-after reached: waiting for the peer's ACK
+  int reset_polls = 0;               ///< ACK polls done so far
+  session_timer timer;               ///< see session_timer
+};
+
+/// A TCP connection the sim took from lws's listener at accept (hang-upgrade,
+/// stall-tls): an lws raw socket, with TLS done by lws for hang-upgrade over wss.
+/// lws service thread only.
+struct jailed_conn {
+  bool hanging = false;   ///< the fault applies: read and discard forever
+  std::string request;    ///< plain hang-upgrade: request bytes read so far (peek)
 };
 
 /// Pacing state of one market: a sorted-usec-list timer and the connections to
@@ -84,6 +132,10 @@ void lws_log_emit(int level, const char* line) {
   std::string text(line);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
     text.pop_back();
+  // lws 4.1.6 logs this at error level on every lws_adopt_socket_vhost_readbuf
+  // (a plain hang-upgrade handing a connection back); it is not an error.
+  if (text.find("adopt_socket_readbuf: calling service") != std::string::npos)
+    return;
   if (level & LLL_ERR)
     SV_ERROR("sim", "-", "lws", "msg=\"%s\"", text.c_str());
   else
@@ -109,10 +161,20 @@ struct sim_server::impl {
   int port = 0;
   std::unordered_map<lws*, std::unique_ptr<session>> sessions;
   std::map<const symbol_market*, std::unique_ptr<market_clock>> clocks;
+  std::unordered_map<lws*, jailed_conn> jails; // raw sockets taken at accept
+  fault_plan faults;
+  lws_vhost* vhost = nullptr;
   std::string scratch; // frame under construction, LWS_PRE bytes of headroom first
 
   impl(const sim_options& o, sim_exchange& e, std::vector<std::string> r)
-    : options(o), ex(e), replay(std::move(r)) {}
+    : options(o), ex(e), replay(std::move(r)), faults(o.faults) {
+    if (!faults.empty())
+      ex.set_faults_json(faults.stats_json());
+  }
+
+  bool tls() const {
+    return !options.cert_file.empty() && !options.key_file.empty();
+  }
 
   bool replaying() const {
     return !replay.empty();
@@ -133,6 +195,9 @@ struct sim_server::impl {
     release(wsi);
     auto& s = sessions[wsi];
     s = std::make_unique<session>();
+    std::memset(&s->timer.sul, 0, sizeof(s->timer.sul));
+    s->timer.owner = this;
+    s->timer.wsi = wsi;
     return *s;
   }
 
@@ -219,7 +284,300 @@ struct sim_server::impl {
     s.combined = req->combined;
     for (const auto& sym : req->symbols)
       s.subs.push_back(subscription{&ex.get_or_create(sym), 0});
+    if (!faults.empty()) {
+      s.fault = faults.take(stream_fault_modes, req->symbols);
+      if (s.fault) {
+        note_fault(*s.fault, req->symbols);
+        if (s.fault->mode == fault_mode::reject)
+          return reject_with(wsi, *s.fault);
+      }
+    }
     return 0;
+  }
+
+  // -- faults -----------------------------------------------------------------
+
+  /// Counts an applied fault on each symbol and refreshes the stats fragment.
+  void note_fault(const fault_spec& f, const std::vector<std::string>& symbols) {
+    ex.set_faults_json(faults.stats_json());
+    if (symbols.empty())
+      SV_INFO("sim", "-", "fault_applied", "fault=\"%s\"", f.text.c_str());
+    for (const auto& sym : symbols) {
+      auto& m = ex.get_or_create(sym);
+      m.fault_applied();
+      SV_INFO("sim", m.symbol(), "fault_applied", "fault=\"%s\" faults=%d", f.text.c_str(),
+              m.faults_applied());
+    }
+  }
+
+  /// reject: the fault's status, Retry-After and a Binance-style error body; >0
+  /// tells lws we answered (it then closes: an upgrade request is not keep-alive).
+  int reject_with(lws* wsi, const fault_spec& f) {
+    std::string body = "{\"code\":-1003,\"msg\":\"sim fault: upgrade rejected with "
+                       + std::to_string(f.status) + "\"}";
+    std::string retry = std::to_string(f.retry_after_s);
+    std::string buf(LWS_PRE + 1024 + body.size(), '\0');
+    auto* start = reinterpret_cast<unsigned char*>(buf.data()) + LWS_PRE;
+    auto* p = start;
+    auto* end = reinterpret_cast<unsigned char*>(buf.data()) + buf.size() - 1;
+    static const char json_type[] = "application/json;charset=UTF-8";
+    if (lws_add_http_header_status(wsi, static_cast<unsigned>(f.status), &p, end)
+        || lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+                                        reinterpret_cast<const unsigned char*>(json_type),
+                                        static_cast<int>(sizeof(json_type) - 1), &p, end)
+        || (f.retry_after_s >= 0
+            && lws_add_http_header_by_token(
+              wsi, WSI_TOKEN_HTTP_RETRY_AFTER,
+              reinterpret_cast<const unsigned char*>(retry.data()),
+              static_cast<int>(retry.size()), &p, end))
+        || lws_add_http_header_content_length(wsi, body.size(), &p, end)
+        || lws_finalize_http_header(wsi, &p, end))
+      return -1;
+    std::memcpy(p, body.data(), body.size());
+    p += body.size();
+    auto n = static_cast<int>(p - start);
+    if (lws_write(wsi, start, static_cast<size_t>(n), LWS_WRITE_HTTP) != n)
+      return -1;
+    return 1;
+  }
+
+  /// At accept (LWS_CALLBACK_FILTER_NETWORK_CONNECTION): returns true if the sim
+  /// keeps `fd` itself (a copy is adopted as an lws raw socket; lws then closes
+  /// its own descriptor without touching the connection). Over TLS hang-upgrade is
+  /// decided here (unscoped only); over plain ws every connection is peeked while a
+  /// hang-upgrade may still apply, and handed back to lws when it does not.
+  bool filter_accept(int fd) {
+    if (faults.empty())
+      return false;
+    const fault_spec* f = nullptr;
+    bool peek = false;
+    if (tls()) {
+      f = faults.take({fault_mode::stall_tls, fault_mode::hang_upgrade}, {});
+    } else {
+      f = faults.take({fault_mode::stall_tls}, {});
+      peek = !f && faults.may_apply({fault_mode::hang_upgrade});
+    }
+    if (!f && !peek)
+      return false;
+    // lws's TLS for hang-upgrade over wss; none for stall-tls (the ClientHello is
+    // read and ignored) and none for a plain peek.
+    bool with_tls = f && f->mode == fault_mode::hang_upgrade;
+    auto* raw = adopt_copy(fd, LWS_ADOPT_SOCKET | (with_tls ? LWS_ADOPT_ALLOW_SSL : 0),
+                           "sim");
+    if (!raw)
+      return true; // lws's descriptor is closed by the listener; the copy by adopt
+    auto& j = jails[raw];
+    j.hanging = f != nullptr;
+    if (f)
+      note_fault(*f, {});
+    return true;
+  }
+
+  /// Adopts dup(fd) into the vhost; nullptr (logged) on failure.
+  lws* adopt_copy(int fd, int type, const char* protocol, const std::string* readbuf = nullptr) {
+    int copy = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (copy < 0) {
+      SV_WARN("sim", "-", "fault_adopt_failed", "reason=dup errno=%d", errno);
+      return nullptr;
+    }
+    lws_sock_file_fd_type desc;
+    desc.sockfd = copy;
+    lws* wsi = nullptr;
+    if (readbuf)
+      wsi = lws_adopt_socket_vhost_readbuf(vhost, copy, readbuf->data(), readbuf->size());
+    else
+      wsi = lws_adopt_descriptor_vhost(vhost, static_cast<lws_adoption_type>(type), desc,
+                                       protocol, nullptr);
+    if (!wsi)
+      SV_WARN("sim", "-", "fault_adopt_failed", "reason=adopt");
+    return wsi;
+  }
+
+  /// LWS_CALLBACK_RAW_RX of a jailed connection: a hanging one discards; a peeking
+  /// one collects the request head, then hangs or hands the socket back to lws.
+  int jailed_rx(lws* wsi, const char* in, size_t len) {
+    auto i = jails.find(wsi);
+    if (i == jails.end())
+      return 0;
+    auto& j = i->second;
+    // After a TLS accept lws arms PENDING_TIMEOUT_ESTABLISH_WITH_SERVER (timeout_secs,
+    // 5 s; tls-server.c), which only HTTP parsing clears; a hang must outlive it.
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    if (j.hanging)
+      return 0;
+    auto room = peek_bytes_max - std::min(peek_bytes_max, j.request.size());
+    j.request.append(in, std::min(len, room));
+    bool head_done = j.request.find("\r\n\r\n") != std::string::npos;
+    if (!head_done && j.request.size() < peek_bytes_max && len > 0)
+      return 0;
+    if (auto symbols = upgrade_symbols(j.request)) {
+      if (auto* f = faults.take({fault_mode::hang_upgrade}, *symbols)) {
+        j.hanging = true;
+        j.request.clear();
+        note_fault(*f, *symbols);
+        return 0;
+      }
+    }
+    // Hand back: lws adopts a copy with the bytes read; closing this raw socket
+    // then only closes our descriptor (lws shuts down no raw socket, close.c).
+    adopt_copy(lws_get_socket_fd(wsi), 0, nullptr, &j.request);
+    jails.erase(i);
+    return -1;
+  }
+
+  /// The symbols of a WebSocket upgrade request head, or nullopt if it is not one
+  /// (REST, bad path: lws answers those).
+  static std::optional<std::vector<std::string>> upgrade_symbols(const std::string& head) {
+    if (head.compare(0, 4, "GET ") != 0)
+      return std::nullopt;
+    auto sp = head.find(' ', 4);
+    if (sp == std::string::npos)
+      return std::nullopt;
+    std::string lower = head;
+    for (auto& c : lower)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower.find("\r\nupgrade: websocket") == std::string::npos
+        && lower.find("\r\nupgrade:websocket") == std::string::npos)
+      return std::nullopt;
+    auto target = std::string_view(head).substr(4, sp - 4);
+    auto q = target.find('?');
+    auto path = std::string(target.substr(0, q));
+    auto query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+    auto req = parse_stream_path(path, query);
+    if (!req)
+      return std::nullopt;
+    return req->symbols;
+  }
+
+  static void on_session_timer(lws_sorted_usec_list_t* sul) {
+    auto* t = lws_container_of(sul, session_timer, sul);
+    t->owner->session_timer_fired(t->wsi);
+  }
+
+  void session_timer_fired(lws* wsi) {
+    auto* s = find_session(wsi);
+    if (!s)
+      return;
+    if (s->reset_pending) {
+      poll_reset(wsi, *s);
+      return;
+    }
+    s->close_due = true; // server-shutdown grace is over
+    lws_callback_on_writable(wsi);
+  }
+
+  /// reset-after: waits until the peer ACKed every byte (nothing buffered in lws,
+  /// empty kernel send queue), then aborts the connection: connect(AF_UNSPEC) on
+  /// a connected TCP socket makes Linux send RST and drop the connection
+  /// (tcp_disconnect), whatever lws does with its descriptor afterwards.
+  void poll_reset(lws* wsi, session& s) {
+    int fd = lws_get_socket_fd(wsi);
+    int queued = 0;
+    bool drained = !lws_partial_buffered(wsi) && ::ioctl(fd, TIOCOUTQ, &queued) == 0
+                   && queued == 0;
+    if (!drained && ++s.reset_polls < reset_polls_max) {
+      lws_sul_schedule(ctx, 0, &s.timer.sul, on_session_timer, reset_poll_us);
+      return;
+    }
+    linger lin{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lin, sizeof(lin));
+    sockaddr unspec{};
+    unspec.sa_family = AF_UNSPEC;
+    ::connect(fd, &unspec, sizeof(unspec));
+    SV_INFO("sim", "-", "fault_reset", "frames=%lld drained=%d",
+            static_cast<long long>(s.frames_sent), drained ? 1 : 0);
+    lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+  }
+
+  /// Acts on the connection's fault before the next data frame (and right after
+  /// each one). Returns 0 = go on sending, 1 = send nothing now, -1 = close now.
+  int fault_gate(lws* wsi, session& s) {
+    if (!s.fault)
+      return 0;
+    if (s.silenced || s.reset_pending)
+      return 1;
+    const auto& f = *s.fault;
+    switch (f.mode) {
+      case fault_mode::reset_after:
+        if (s.frames_sent < f.frames)
+          return 0;
+        s.reset_pending = true;
+        lws_sul_schedule(ctx, 0, &s.timer.sul, on_session_timer, 0);
+        return 1;
+      case fault_mode::close_after:
+        if (s.frames_sent < f.frames)
+          return 0;
+        return close_with(wsi, f.code, f.reason);
+      case fault_mode::silent_after:
+      case fault_mode::no_first_frame:
+        if (f.mode == fault_mode::silent_after && s.frames_sent < f.frames)
+          return 0;
+        s.silenced = true;
+        SV_INFO("sim", "-", "fault_silent", "frames=%lld", static_cast<long long>(s.frames_sent));
+        return 1;
+      case fault_mode::no_pong:
+        if (!f.silent)
+          return 0;
+        s.silenced = true;
+        return 1;
+      case fault_mode::server_shutdown_after:
+        if (s.close_due)
+          return close_with(wsi, LWS_CLOSE_STATUS_GOINGAWAY, "server shutdown");
+        if (s.shutdown_sent || s.frames_sent < f.frames)
+          return 0;
+        return send_server_shutdown(wsi, s);
+      case fault_mode::hang_upgrade:
+      case fault_mode::stall_tls:
+      case fault_mode::reject:
+      case fault_mode::malformed_every:
+        return 0;
+    }
+    return 0;
+  }
+
+  /// The documented serverShutdown event (raw, or wrapped as "!serverShutdown" on a
+  /// combined stream), then `grace_ms` more streaming before the 1001 close.
+  int send_server_shutdown(lws* wsi, session& s) {
+    auto ms = std::to_string(wall_ms());
+    scratch.assign(LWS_PRE, '\0');
+    if (s.combined)
+      scratch += "{\"stream\":\"!serverShutdown\",\"data\":{\"e\":\"serverShutdown\",\"E\":"
+                 + ms + "}}";
+    else
+      scratch += "{\"e\":\"serverShutdown\",\"E\":" + ms + "}";
+    if (!write_scratch(wsi, LWS_WRITE_TEXT))
+      return -1;
+    ++s.frames_sent;
+    s.shutdown_sent = true;
+    SV_INFO("sim", "-", "fault_server_shutdown", "frames=%lld grace_ms=%lld",
+            static_cast<long long>(s.frames_sent), static_cast<long long>(s.fault->grace_ms));
+    lws_sul_schedule(ctx, 0, &s.timer.sul, on_session_timer,
+                     static_cast<lws_usec_t>(s.fault->grace_ms) * 1000);
+    return 0;
+  }
+
+  /// malformed-every: whether the next frame is the extra truncated one.
+  static bool malformed_due(const session& s) {
+    return s.fault && s.fault->mode == fault_mode::malformed_every
+           && (s.frames_sent + 1) % s.fault->k == 0;
+  }
+
+  /// Writes scratch's frame cut to half its length (at least one byte short, so
+  /// never valid JSON) instead of whole; the trade is sent whole afterwards.
+  bool write_truncated(lws* wsi, session& s) {
+    auto len = scratch.size() - LWS_PRE;
+    scratch.resize(LWS_PRE + std::max<std::size_t>(1, len / 2));
+    if (!write_scratch(wsi, LWS_WRITE_TEXT))
+      return false;
+    ++s.frames_sent;
+    return true;
+  }
+
+  int close_with(lws* wsi, int code, const std::string& why) {
+    lws_close_reason(wsi, static_cast<lws_close_status>(code),
+                     reinterpret_cast<unsigned char*>(const_cast<char*>(why.data())), why.size());
+    SV_INFO("sim", "-", "fault_close", "code=%d reason=\"%s\"", code, why.c_str());
+    return -1;
   }
 
   int reject_upgrade(lws* wsi, const char* path) {
@@ -235,6 +593,10 @@ struct sim_server::impl {
     if (!s)
       return;
     s->registered = true;
+    if (s->fault && s->fault->mode == fault_mode::no_pong)
+      // Never reading the socket is the only way to keep lws from answering pings
+      // (ops-ws.c queues the PONG as soon as it parses a PING); trades still go out.
+      lws_rx_flow_control(wsi, 0);
     // Frames are small and written one per lws_write: with Nagle on, each burst
     // waits for the reader's delayed ACK and throughput collapses to ~40k frames/s.
     int one = 1;
@@ -259,10 +621,12 @@ struct sim_server::impl {
   }
 
   void release(lws* wsi) {
+    jails.erase(wsi);
     auto i = sessions.find(wsi);
     if (i == sessions.end())
       return;
     auto& s = *i->second;
+    lws_sul_cancel(&s.timer.sul);
     if (s.registered) {
       for (auto& sub : s.subs) {
         auto& m = *sub.market;
@@ -295,6 +659,8 @@ struct sim_server::impl {
     auto* s = find_session(wsi);
     if (!s || !s->registered)
       return 0; // lws's own ping/pong writes wake us too (shared notes 4.5)
+    if (int g = fault_gate(wsi, *s))
+      return g < 0 ? -1 : 0;
     if (replaying())
       return replay_writeable(wsi, *s);
     int frames = 0;
@@ -326,11 +692,20 @@ struct sim_server::impl {
           append_combined_agg_trade(scratch, m.stream_name(), m.symbol(), t);
         else
           append_agg_trade_event(scratch, m.symbol(), t);
+        if (malformed_due(*s)) {
+          auto whole = scratch;
+          if (!write_truncated(wsi, *s))
+            return -1;
+          scratch = std::move(whole);
+        }
         if (!write_scratch(wsi, LWS_WRITE_TEXT))
           return -1;
         ++sub.next_id;
         ++frames;
+        ++s->frames_sent;
         progressed = true;
+        if (int g = fault_gate(wsi, *s))
+          return g < 0 ? -1 : 0;
       }
       s->round_robin = (s->round_robin + 1) % n;
     }
@@ -365,10 +740,19 @@ struct sim_server::impl {
       const auto& line = replay[s.replay_next];
       scratch.assign(LWS_PRE, '\0');
       scratch += line;
+      if (malformed_due(s)) {
+        if (!write_truncated(wsi, s))
+          return -1;
+        scratch.assign(LWS_PRE, '\0');
+        scratch += line;
+      }
       if (!write_scratch(wsi, LWS_WRITE_TEXT))
         return -1;
       ++s.replay_next;
       ++frames;
+      ++s.frames_sent;
+      if (int g = fault_gate(wsi, s))
+        return g < 0 ? -1 : 0;
     }
     if (s.replay_next >= replay.size())
       return options.close_after_count ? close_normal(wsi, "replay finished") : 0;
@@ -449,6 +833,17 @@ struct sim_server::impl {
 
   int dispatch(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
     switch (reason) {
+      case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
+        // `in` carries the accepted descriptor (roles/listen/ops-listen.c).
+        return filter_accept(static_cast<int>(reinterpret_cast<std::intptr_t>(in))) ? 1 : 0;
+      case LWS_CALLBACK_RAW_RX:
+        return jailed_rx(wsi, static_cast<const char*>(in), len);
+      case LWS_CALLBACK_RAW_ADOPT:
+      case LWS_CALLBACK_RAW_WRITEABLE:
+        return 0;
+      case LWS_CALLBACK_RAW_CLOSE:
+        release(wsi);
+        return 0;
       case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
         return confirm_upgrade(wsi);
       case LWS_CALLBACK_ESTABLISHED:
@@ -526,7 +921,8 @@ bool sim_server::start() {
              o.host.c_str(), o.port, tls() ? 1 : 0);
     return false;
   }
-  impl_->port = lws_get_vhost_listen_port(lws_get_vhost_by_name(impl_->ctx, "default"));
+  impl_->vhost = lws_get_vhost_by_name(impl_->ctx, "default");
+  impl_->port = lws_get_vhost_listen_port(impl_->vhost);
   SV_INFO("sim", "-", "listening", "host=%s port=%d tls=%d rate=%lld count=%lld replay=%zu",
           o.host.c_str(), impl_->port, tls() ? 1 : 0, static_cast<long long>(o.rate),
           static_cast<long long>(o.count), impl_->replay.size());
@@ -538,7 +934,7 @@ int sim_server::port() const noexcept {
 }
 
 bool sim_server::tls() const noexcept {
-  return !impl_->options.cert_file.empty() && !impl_->options.key_file.empty();
+  return impl_->tls();
 }
 
 void sim_server::run(const std::atomic<bool>& stop) {

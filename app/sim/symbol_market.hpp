@@ -113,6 +113,16 @@ public:
     return connections_total_;
   }
 
+  /// Counts a --fault applied to a connection subscribed to this symbol.
+  void fault_applied() noexcept {
+    ++faults_applied_;
+  }
+
+  /// Connections of this symbol that got a --fault (hung, rejected, reset, ...).
+  int faults_applied() const noexcept {
+    return faults_applied_;
+  }
+
   /// Whether generation began (it begins with the first subscriber, or at launch
   /// for paced markets the server starts itself).
   bool started = false;
@@ -126,6 +136,7 @@ private:
   trade_totals totals_;
   int connections_ = 0;
   int connections_total_ = 0;
+  int faults_applied_ = 0;
 };
 
 } // namespace sv

@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,8 +34,9 @@ loopback_conn::~loopback_conn() {
   close();
 }
 
-bool loopback_conn::open(int port, bool tls) {
+bool loopback_conn::open(int port, bool tls, std::chrono::milliseconds handshake_timeout) {
   close();
+  peer_reset_ = false;
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0)
     return false;
@@ -52,10 +54,23 @@ bool loopback_conn::open(int port, bool tls) {
   if (!ssl_ctx_)
     return false;
   SSL_CTX_set_verify(ssl_ctx_, SSL_VERIFY_NONE, nullptr);
+  // Without this a blocking SSL_read that consumed a non-application record (a TLS
+  // 1.3 session ticket) goes on reading and blocks past the caller's deadline.
+  SSL_CTX_clear_mode(ssl_ctx_, SSL_MODE_AUTO_RETRY);
   ssl_ = SSL_new(ssl_ctx_);
   if (!ssl_ || SSL_set_fd(ssl_, fd_) != 1)
     return false;
-  return SSL_connect(ssl_) == 1;
+  // A blocking SSL_connect against a server that never answers would never return.
+  auto set_timeout = [&](std::chrono::milliseconds t) {
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(t.count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>((t.count() % 1000) * 1000);
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  };
+  set_timeout(handshake_timeout);
+  bool ok = SSL_connect(ssl_) == 1;
+  set_timeout(std::chrono::milliseconds(0));
+  return ok;
 }
 
 bool loopback_conn::write_all(const std::string& data) {
@@ -92,6 +107,7 @@ int loopback_conn::read_some(std::string& out, test_clock::time_point deadline) 
     }
     ssize_t n;
     if (ssl_) {
+      errno = 0;
       int r = SSL_read(ssl_, buf, sizeof(buf));
       if (r <= 0) {
         int e = SSL_get_error(ssl_, r);
@@ -100,13 +116,16 @@ int loopback_conn::read_some(std::string& out, test_clock::time_point deadline) 
             return 0;
           continue; // a TLS record without application data (e.g. a session ticket)
         }
+        peer_reset_ = errno == ECONNRESET;
         return -1;
       }
       n = r;
     } else {
       n = ::recv(fd_, buf, sizeof(buf), 0);
-      if (n <= 0)
+      if (n <= 0) {
+        peer_reset_ = n < 0 && errno == ECONNRESET;
         return -1;
+      }
     }
     out.append(buf, static_cast<std::size_t>(n));
     return static_cast<int>(n);
@@ -133,8 +152,13 @@ int ws_test_client::open(int port, const std::string& path, bool tls,
   auto deadline = test_clock::now() + timeout;
   rx_.clear();
   rx_pos_ = 0;
-  if (!conn_.open(port, tls))
+  connected_ = false;
+  lost_ = false;
+  pongs_ = 0;
+  head_.clear();
+  if (!conn_.open(port, tls, timeout))
     return 0;
+  connected_ = true;
   // The RFC 6455 example key; its accept value is s3pPLMBiTxaQ9kYGzzhZRbK+xOo=.
   std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port)
                     + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -144,9 +168,10 @@ int ws_test_client::open(int port, const std::string& path, bool tls,
     return 0;
   std::size_t end;
   while ((end = rx_.find("\r\n\r\n")) == std::string::npos)
-    if (conn_.read_some(rx_, deadline) <= 0)
+    if (read_some(rx_, deadline) <= 0)
       return 0;
   auto head = rx_.substr(0, end);
+  head_ = head;
   rx_.erase(0, end + 4);
   // lws answers a refused upgrade as HTTP/1.0.
   if (head.compare(0, 7, "HTTP/1.") != 0 || head.size() < 12)
@@ -172,7 +197,7 @@ std::optional<ws_message> ws_test_client::next(std::chrono::milliseconds timeout
     // Header: 2 bytes, then 0/2/8 length bytes; server frames are never masked.
     auto need = [&](std::size_t n) {
       while (avail() < n)
-        if (conn_.read_some(rx_, deadline) <= 0)
+        if (read_some(rx_, deadline) <= 0)
           return false;
       return true;
     };
@@ -201,8 +226,10 @@ std::optional<ws_message> ws_test_client::next(std::chrono::milliseconds timeout
     int opcode = b0 & 0x0f;
     auto payload_at = rx_pos_ + header;
     rx_pos_ += header + len;
+    if (opcode == 10)
+      ++pongs_;
     if (opcode == 9 || opcode == 10)
-      continue; // ping/pong: not under test
+      continue; // ping/pong: counted, not returned
     if (opcode != 0 || !have_start) {
       msg.opcode = opcode;
       have_start = true;
@@ -211,6 +238,27 @@ std::optional<ws_message> ws_test_client::next(std::chrono::milliseconds timeout
     if (b0 & 0x80U)
       return msg;
   }
+}
+
+int ws_test_client::read_some(std::string& out, test_clock::time_point deadline) {
+  int n = conn_.read_some(out, deadline);
+  if (n < 0)
+    lost_ = true;
+  return n;
+}
+
+bool ws_test_client::send_ping(const std::string& payload) {
+  if (payload.size() > 125)
+    return false;
+  std::string frame;
+  frame.push_back(static_cast<char>(0x89));
+  frame.push_back(static_cast<char>(0x80 | payload.size()));
+  const unsigned char mask[4] = {5, 6, 7, 8};
+  for (auto m : mask)
+    frame.push_back(static_cast<char>(m));
+  for (std::size_t i = 0; i < payload.size(); ++i)
+    frame.push_back(static_cast<char>(static_cast<unsigned char>(payload[i]) ^ mask[i % 4]));
+  return conn_.write_all(frame);
 }
 
 bool ws_test_client::send_close(int code) {

@@ -24,8 +24,13 @@ public:
   loopback_conn(const loopback_conn&) = delete;
   loopback_conn& operator=(const loopback_conn&) = delete;
 
-  /// Connects (and handshakes TLS); false on failure.
-  bool open(int port, bool tls);
+  /// Connects (and handshakes TLS within `handshake_timeout`); false on failure.
+  bool open(int port, bool tls,
+            std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10));
+  /// True if the last read failed with ECONNRESET (the peer sent RST).
+  bool peer_reset() const {
+    return peer_reset_;
+  }
   bool write_all(const std::string& data);
   /// Reads at least one byte into `out` before `deadline`; 0 = timeout, -1 = closed/error.
   int read_some(std::string& out, test_clock::time_point deadline);
@@ -35,6 +40,7 @@ private:
   int fd_ = -1;
   SSL_CTX* ssl_ctx_ = nullptr;
   SSL* ssl_ = nullptr;
+  bool peer_reset_ = false;
 };
 
 /// A received WebSocket message.
@@ -53,12 +59,41 @@ public:
   std::optional<ws_message> next(std::chrono::milliseconds timeout);
   /// Sends a masked close frame with `code`.
   bool send_close(int code);
+  /// Sends a masked ping with `payload` (<= 125 bytes).
+  bool send_ping(const std::string& payload);
   void close() {
     conn_.close();
   }
+  /// True once TCP (and TLS) were established by `open`.
+  bool connected() const {
+    return connected_;
+  }
+  /// The HTTP response head `open` received (status line and headers).
+  const std::string& head() const {
+    return head_;
+  }
+  /// Pongs received so far (next() skips them but counts them here).
+  int pongs() const {
+    return pongs_;
+  }
+  /// True once a read saw the connection end (EOF, reset or error), not a timeout.
+  bool lost() const {
+    return lost_;
+  }
+  /// True if the connection ended with a TCP reset.
+  bool peer_reset() const {
+    return conn_.peer_reset();
+  }
 
 private:
+  /// read_some, remembering a lost connection.
+  int read_some(std::string& out, test_clock::time_point deadline);
+
   loopback_conn conn_;
+  bool connected_ = false;
+  bool lost_ = false;
+  int pongs_ = 0;
+  std::string head_;
   std::string rx_;         ///< received bytes; those before rx_pos_ are consumed
   std::size_t rx_pos_ = 0; ///< first unconsumed byte of rx_
 };

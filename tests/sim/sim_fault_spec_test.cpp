@@ -1,0 +1,104 @@
+// Tests of app/sim/fault_spec: --fault parsing, validation and which connections get a fault.
+#include <catch2/catch.hpp>
+
+#include "app/sim/fault_spec.hpp"
+#include "app/sim/sim_options.hpp"
+
+using namespace sv;
+
+namespace {
+
+fault_spec parse_ok(const char* text) {
+  std::string error;
+  auto f = parse_fault_spec(text, error);
+  INFO(text << ": " << error);
+  REQUIRE(f);
+  return *f;
+}
+
+std::string parse_error(const char* text) {
+  std::string error;
+  auto f = parse_fault_spec(text, error);
+  CHECK(!f);
+  return error;
+}
+
+} // namespace
+
+TEST_CASE("A sim --fault spec parses its mode, scope and parameters") {
+  auto r = parse_ok("reject:status=418,retry_after=7,symbol=btcusdt,connections=2");
+  CHECK(r.mode == fault_mode::reject);
+  CHECK(r.status == 418);
+  CHECK(r.retry_after_s == 7);
+  CHECK(r.symbol == "BTCUSDT");
+  CHECK(r.connections_max == 2);
+  auto c = parse_ok("close-after:frames=5,code=1011,reason=try later");
+  CHECK(c.mode == fault_mode::close_after);
+  CHECK(c.frames == 5);
+  CHECK(c.code == 1011);
+  CHECK(c.reason == "try later");
+  auto h = parse_ok("hang-upgrade");
+  CHECK(h.mode == fault_mode::hang_upgrade);
+  CHECK(h.symbol.empty());
+  CHECK(h.connections_max == -1);
+  CHECK(parse_ok("server-shutdown-after:frames=0,grace_ms=250").grace_ms == 250);
+  CHECK(parse_ok("no-pong:silent=1").silent);
+  CHECK(parse_ok("malformed-every:k=4").k == 4);
+  CHECK(fault_mode_name(parse_ok("stall-tls").mode) == std::string("stall-tls"));
+}
+
+TEST_CASE("A bad sim --fault spec is refused with a reason") {
+  CHECK(parse_error("explode").find("unknown fault mode") != std::string::npos);
+  CHECK(parse_error("reset-after").find("frames=N") != std::string::npos);
+  CHECK(parse_error("malformed-every").find("k=K") != std::string::npos);
+  CHECK(parse_error("malformed-every:k=1").find(">= 2") != std::string::npos);
+  CHECK(parse_error("reject:status=200").find("400..599") != std::string::npos);
+  CHECK(parse_error("close-after:frames=1,code=1006").find("close code") != std::string::npos);
+  CHECK(parse_error("silent-after:frames=1,code=1000").find("not a parameter") != std::string::npos);
+  CHECK(parse_error("hang-upgrade:connections=0").find(">= 1") != std::string::npos);
+  CHECK(parse_error("stall-tls:symbol=BTCUSDT").find("cannot be scoped") != std::string::npos);
+  CHECK(parse_error("reject:status").find("key=value") != std::string::npos);
+}
+
+TEST_CASE("The sim options take repeated --fault and refuse hang-upgrade by symbol over TLS") {
+  auto ok = parse_sim_options({"--fault", "reject:status=429", "--fault=no-first-frame"});
+  REQUIRE(ok.options);
+  REQUIRE(ok.options->faults.size() == 2);
+  CHECK(ok.options->faults[1].mode == fault_mode::no_first_frame);
+  auto bad = parse_sim_options({"--fault", "nope"});
+  CHECK(!bad.options);
+  CHECK(bad.error.find("--fault") != std::string::npos);
+  auto tls = parse_sim_options(
+    {"--cert", "c.pem", "--key", "k.pem", "--fault", "hang-upgrade:symbol=BTCUSDT"});
+  CHECK(!tls.options);
+  CHECK(parse_sim_options({"--cert", "c.pem", "--key", "k.pem", "--fault", "hang-upgrade"}).options);
+}
+
+TEST_CASE("A sim fault with connections=N applies to the first N connections of each symbol, then never") {
+  fault_plan plan({parse_ok("reset-after:frames=1,connections=2"),
+                   parse_ok("reject:symbol=ETHUSDT,connections=1")});
+  const std::vector<fault_mode> modes{fault_mode::reset_after, fault_mode::reject};
+  const std::vector<std::string> btc{"BTCUSDT"}, eth{"ETHUSDT"};
+  CHECK(plan.take(modes, btc)->mode == fault_mode::reset_after);
+  CHECK(plan.take(modes, btc)->mode == fault_mode::reset_after);
+  CHECK(plan.take(modes, btc) == nullptr);
+  // The first matching spec in command-line order wins; ETH has its own budget.
+  CHECK(plan.take(modes, eth)->mode == fault_mode::reset_after);
+  CHECK(plan.take(modes, eth)->mode == fault_mode::reset_after);
+  CHECK(plan.take(modes, eth)->mode == fault_mode::reject);
+  CHECK(plan.take(modes, eth) == nullptr);
+  CHECK(plan.stats_json()
+        == "[{\"fault\":\"reset-after:frames=1,connections=2\",\"applied\":4},"
+           "{\"fault\":\"reject:symbol=ETHUSDT,connections=1\",\"applied\":1}]");
+}
+
+TEST_CASE("A sim fault scoped to a symbol is decided only once the symbol is known") {
+  fault_plan plan({parse_ok("hang-upgrade:symbol=BTCUSDT,connections=1")});
+  const std::vector<fault_mode> hang{fault_mode::hang_upgrade};
+  CHECK(plan.may_apply(hang));
+  CHECK(plan.take(hang, {}) == nullptr); // accept time: no symbol yet
+  CHECK(plan.take(hang, {"ETHUSDT"}) == nullptr);
+  CHECK(plan.take(hang, {"ETHUSDT", "BTCUSDT"}) != nullptr);
+  CHECK(!plan.may_apply(hang));
+  CHECK(plan.take(hang, {"BTCUSDT"}) == nullptr);
+}
