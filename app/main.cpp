@@ -24,6 +24,7 @@
 #include "messages/errc.hpp"
 #include "app/config.hpp"
 #include "app/lock_file.hpp"
+#include "app/scheduler_tuning.hpp"
 #include "app/table_view.hpp"
 #include "app/transport/lws_http_server.hpp"
 #include "app/transport/lws_logging.hpp"
@@ -158,6 +159,7 @@ int main(int argc, char** argv) {
 
   // Declared before the transports: they send into the system until they are stopped.
   caf::actor_system_config sys_cfg;
+  apply_scheduler_defaults(sys_cfg);
   caf::actor_system sys{sys_cfg};
 
   lws_ws_client_options ws_opts;

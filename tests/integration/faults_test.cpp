@@ -1,0 +1,266 @@
+// Every simulator fault over real sockets: streamvisor detects it, recovers, and keeps answering its API.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <cstdio>
+
+#include "integration/harness.hpp"
+
+using namespace sv::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+using test_clock = std::chrono::steady_clock;
+
+/// Short policy settings so each fault resolves within seconds.
+const std::vector<std::string> fast_policy = {
+  "--symbols",           "BTCUSDT", "--connect-timeout-ms", "1000",
+  "--silence-timeout-s", "1",       "--backoff-initial-ms", "100",
+  "--backoff-max-ms",    "200",     "--ping-interval-s",    "1",
+  "--pong-timeout-s",    "1"};
+
+/// What /status said about BTCUSDT at one poll.
+struct child_view {
+  std::string state;
+  std::uint64_t attempts = 0;
+  std::uint64_t restarts = 0;
+  std::uint64_t frames = 0;
+  std::uint64_t decode_errors = 0;
+  std::string last_error;
+};
+
+child_view view(streamvisor_process& sv) {
+  auto r = sv.get("/status");
+  REQUIRE(r.status == 200); // the API answers throughout every fault
+  auto doc = parse(r.body);
+  auto& c = doc["children"][0];
+  return {str(c["state"]), c["connect_attempts"].GetUint64(),
+          c["restarts"].GetUint64(), c["frames"].GetUint64(),
+          c["decode_errors"].GetUint64(), str(c["last_error"])};
+}
+
+/// Times of one fault's life as seen through /status, polled every 10 ms.
+struct fault_timeline {
+  test_clock::time_point started;        ///< streamvisor spawned
+  test_clock::time_point first_streaming; ///< first attempt streaming (if ever)
+  test_clock::time_point detected;       ///< restarts >= 1 first seen
+  test_clock::time_point recovered;      ///< streaming again on attempt >= 2
+  child_view last;                       ///< the view at recovery
+};
+
+/// Runs streamvisor against `sim` until the child has restarted and streams again.
+fault_timeline watch_recovery(const std::string& dir, sim_process& sim,
+                              std::vector<std::string> extra = {}) {
+  auto args = fast_policy;
+  args.insert(args.end(), extra.begin(), extra.end());
+  fault_timeline t;
+  t.started = test_clock::now();
+  streamvisor_process sv{dir, sim.port, args};
+  REQUIRE(eventually([&] { return sv.get("/status").status == 200; }, 10s, 5ms));
+  bool seen_streaming = false, seen_restart = false;
+  REQUIRE(eventually(
+    [&] {
+      auto v = view(sv);
+      auto now = test_clock::now();
+      if (!seen_streaming && v.state == "streaming" && v.attempts == 1) {
+        seen_streaming = true;
+        t.first_streaming = now;
+      }
+      if (!seen_restart && v.restarts >= 1) {
+        seen_restart = true;
+        t.detected = now;
+      }
+      if (seen_restart && v.state == "streaming" && v.attempts >= 2) {
+        t.recovered = now;
+        t.last = v;
+        return true;
+      }
+      return false;
+    },
+    30s, 10ms));
+  CHECK(sv.child->stop(SIGTERM, 7s) == 0);
+  return t;
+}
+
+long ms(test_clock::duration d) {
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+}
+
+/// One line per fault for docs/supervision.md.
+void report(const char* fault, long detect_ms, long recover_ms) {
+  std::printf("fault=%s detect_ms=%ld recover_ms=%ld\n", fault, detect_ms, recover_ms);
+}
+
+} // namespace
+
+TEST_CASE("fault hang-upgrade: the connect deadline cuts the attempt and the next "
+          "connection streams",
+          "[integration][faults]") {
+  auto dir = scratch_dir("f-hang");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "200", "--fault", "hang-upgrade:connections=1"}};
+  auto t = watch_recovery(dir, sim);
+  CHECK_THAT(t.last.last_error, Catch::Contains("connect_timeout"));
+  auto detect = ms(t.detected - t.started);
+  CHECK(detect >= 1000);
+  report("hang-upgrade", detect, ms(t.recovered - t.started));
+}
+
+TEST_CASE("fault stall-tls: a TLS handshake that never completes is cut at the "
+          "connect deadline",
+          "[integration][faults]") {
+  auto dir = scratch_dir("f-stall");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "200", "--fault", "stall-tls:connections=1"}};
+  auto t = watch_recovery(dir, sim);
+  CHECK_THAT(t.last.last_error, Catch::Contains("connect_timeout"));
+  auto detect = ms(t.detected - t.started);
+  CHECK(detect >= 1000);
+  report("stall-tls", detect, ms(t.recovered - t.started));
+}
+
+TEST_CASE("fault reject 429 with Retry-After: the next attempt waits at least "
+          "Retry-After",
+          "[integration][faults]") {
+  auto dir = scratch_dir("f-reject");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "200", "--fault",
+                        "reject:status=429,retry_after=2,connections=1"}};
+  auto t = watch_recovery(dir, sim);
+  CHECK_THAT(t.last.last_error, Catch::Contains("429"));
+  CHECK(ms(t.recovered - t.detected) >= 1800); // >= 2 s after the reject, minus polling
+  report("reject-429-retry-after-2s", ms(t.detected - t.started),
+         ms(t.recovered - t.started));
+}
+
+TEST_CASE("fault reset after N frames: the reset is seen at once and the child "
+          "reconnects after backoff",
+          "[integration][faults]") {
+  auto dir = scratch_dir("f-reset");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "200", "--fault", "reset-after:frames=50,connections=1"}};
+  auto t = watch_recovery(dir, sim);
+  // 50 frames at 200/s: the fault strikes about 250 ms after the first frame.
+  auto fault_at = t.first_streaming + 250ms;
+  report("reset-after", ms(t.detected - fault_at), ms(t.recovered - fault_at));
+  CHECK(t.last.frames >= 50);
+}
+
+TEST_CASE("fault close after N frames with code 1011: the code is reported and the "
+          "child reconnects",
+          "[integration][faults]") {
+  auto dir = scratch_dir("f-close");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "200", "--fault",
+                        "close-after:frames=50,code=1011,connections=1"}};
+  auto t = watch_recovery(dir, sim);
+  CHECK_THAT(t.last.last_error, Catch::Contains("1011"));
+  auto fault_at = t.first_streaming + 250ms;
+  report("close-after-1011", ms(t.detected - fault_at), ms(t.recovered - fault_at));
+}
+
+TEST_CASE("fault silent after N frames (half-open): the silence watchdog restarts "
+          "the child",
+          "[integration][faults]") {
+  auto dir = scratch_dir("f-silent");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "200", "--fault", "silent-after:frames=50,connections=1"}};
+  auto t = watch_recovery(dir, sim);
+  CHECK_THAT(t.last.last_error, Catch::Contains("silence_timeout"));
+  auto fault_at = t.first_streaming + 250ms;
+  auto detect = ms(t.detected - fault_at);
+  CHECK(detect >= 800);  // 1 s of silence, minus the 250 ms estimate's error
+  CHECK(detect <= 2500); // detected within 1.1 s (+ polling and load)
+  report("silent-after", detect, ms(t.recovered - fault_at));
+}
+
+TEST_CASE("fault no first frame: the attempt is ended and the next connection "
+          "streams",
+          "[integration][faults]") {
+  auto dir = scratch_dir("f-nofirst");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "200", "--fault", "no-first-frame:connections=1"}};
+  auto t = watch_recovery(dir, sim);
+  // Whichever fires first: the connect deadline (1 s) or the watchdog (1 s).
+  auto err = t.last.last_error;
+  CHECK((err.find("connect_timeout") != std::string::npos
+         || err.find("silence_timeout") != std::string::npos));
+  report("no-first-frame", ms(t.detected - t.started), ms(t.recovered - t.started));
+}
+
+TEST_CASE("fault no pong: the dead peer is dropped and the child reconnects",
+          "[integration][faults]") {
+  auto dir = scratch_dir("f-nopong");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "200", "--fault", "no-pong:silent=1,connections=1"}};
+  auto t = watch_recovery(dir, sim);
+  report("no-pong-silent", ms(t.detected - t.started), ms(t.recovered - t.started));
+}
+
+TEST_CASE("fault malformed frames: counted, never a restart, no trade lost",
+          "[integration][faults]") {
+  auto dir = scratch_dir("f-malformed");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "0", "--count", "3000", "--fault", "malformed-every:k=10"}};
+  auto args = fast_policy;
+  args[5] = "3"; // --silence-timeout-s 3: the sim goes quiet after its 3000 trades
+  streamvisor_process sv{dir, sim.port, args};
+  REQUIRE(eventually(
+    [&] {
+      auto r = sv.get("/symbols/BTCUSDT/metrics");
+      return r.status == 200 && parse(r.body)["trades"].GetUint64() == 3000;
+    },
+    30s));
+  auto v = view(sv);
+  CHECK(v.restarts == 0);
+  CHECK(v.attempts == 1);
+  CHECK(v.decode_errors == 333); // every 10th of 3333 frames
+  auto m = parse(sv.get("/symbols/BTCUSDT/metrics").body);
+  CHECK(m["last_trade_id"].GetUint64() - m["first_trade_id"].GetUint64() + 1 == 3000);
+  CHECK(sv.child->stop(SIGTERM, 7s) == 0);
+}
+
+TEST_CASE("fault serverShutdown: the connection rotates without a restart, a gap "
+          "or a duplicate",
+          "[integration][faults]") {
+  auto dir = scratch_dir("f-shutdown");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "200", "--fault",
+                        "server-shutdown-after:frames=100,grace_ms=1000,connections=1"}};
+  streamvisor_process sv{dir, sim.port, fast_policy};
+  REQUIRE(eventually([&] { return sv.get("/status").status == 200; }, 10s, 5ms));
+  // The old connection closes 1 s after the event (about 1.5 s in); wait past it.
+  REQUIRE(eventually(
+    [&] {
+      auto s = parse(http_get(sim.port, "/sim/stats", true, 5s).body);
+      return s["symbols"]["BTCUSDT"]["connections_total"].GetUint64() == 2
+             && s["symbols"]["BTCUSDT"]["connections"].GetUint64() == 1;
+    },
+    20s));
+  std::this_thread::sleep_for(500ms);
+  auto v = view(sv);
+  CHECK(v.state == "streaming");
+  CHECK(v.attempts == 1);
+  CHECK(v.restarts == 0);
+  CHECK(v.decode_errors == 0);
+  auto m = parse(sv.get("/symbols/BTCUSDT/metrics").body);
+  CHECK(m["duplicates"].GetUint64() == 0);
+  CHECK(m["last_trade_id"].GetUint64() - m["first_trade_id"].GetUint64() + 1
+        == m["trades"].GetUint64());
+  CHECK(sv.child->stop(SIGTERM, 7s) == 0);
+}
+
+TEST_CASE("fault no pong while trades flow: the ping timeout drops the connection "
+          "and the child reconnects",
+          "[integration][faults]") {
+  auto dir = scratch_dir("f-nopong-flow");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "200", "--fault", "no-pong:connections=1"}};
+  // Silence never fires here (trades flow); only the ping/pong check can.
+  auto t = watch_recovery(dir, sim, {"--silence-timeout-s", "30"});
+  CHECK_THAT(t.last.last_error, Catch::Contains("closed"));
+  auto detect = ms(t.detected - t.first_streaming);
+  CHECK(detect >= 1500); // ping after 1 s, no pong for 1 s more
+  report("no-pong-with-trades", detect, ms(t.recovered - t.first_streaming));
+}

@@ -1,0 +1,89 @@
+// harness: the real binaries over loopback for integration tests.
+#include "integration/harness.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include <catch2/catch.hpp>
+
+using namespace std::chrono_literals;
+
+namespace sv::test {
+
+/// A directory under the build tree, unique to this test process.
+std::string scratch_dir(const std::string& name) {
+  auto dir = std::string{SV_BINARY_DIR} + "/it-" + name + "-"
+             + std::to_string(::getpid());
+  std::string cmd = "rm -rf '" + dir + "' && mkdir -p '" + dir + "'";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+  return dir;
+}
+
+/// A self-signed certificate for localhost and 127.0.0.1, made with the openssl CLI.
+void make_certificate(const std::string& dir) {
+  std::string cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout '" + dir
+                    + "/key.pem' -out '" + dir
+                    + "/cert.pem' -days 2 -subj /CN=localhost -addext "
+                      "subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+}
+
+/// A loopback port that was free a moment ago (bind to 0, read it, release it).
+int free_port() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  socklen_t len = sizeof(addr);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+sim_process::sim_process(const std::string& dir, std::vector<std::string> args) {
+    args.insert(args.end(), {"--cert", dir + "/cert.pem", "--key", dir + "/key.pem",
+                             "--port", "0", "--log-level", "warn"});
+    child = std::make_unique<child_process>(SV_SIM_BINARY, args);
+    auto line = child->read_line(10s);
+    REQUIRE(line);
+    int tls = 0;
+    REQUIRE(std::sscanf(line->c_str(), "listening port=%d tls=%d", &port, &tls) == 2);
+    REQUIRE(tls == 1);
+}
+
+streamvisor_process::streamvisor_process(const std::string& dir, int sim_port,
+                                         std::vector<std::string> args) {
+    api_port = free_port();
+    args.insert(args.end(),
+                {"--endpoint", "wss://localhost:" + std::to_string(sim_port),
+                 "--ca-file", dir + "/cert.pem", "--http",
+                 "127.0.0.1:" + std::to_string(api_port), "--lock-file",
+                 dir + "/streamvisor.lock", "--log-level", "warn"});
+    child = std::make_unique<child_process>(SV_STREAMVISOR_BINARY, args);
+}
+
+http_result streamvisor_process::get(const std::string& target) {
+  return http_get(api_port, target, false, 5s);
+}
+
+rapidjson::Document parse(const std::string& body) {
+  rapidjson::Document doc;
+  doc.Parse(body.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  return doc;
+}
+
+std::string str(const rapidjson::Value& v) {
+  return std::string{v.GetString(), v.GetStringLength()};
+}
+
+
+
+} // namespace sv::test
