@@ -120,7 +120,8 @@ void handle(api_self self, http_request& req) {
     return;
   }
   if (parts.size() == 3 && parts[0] == "symbols"
-      && (parts[2] == "trades" || parts[2] == "metrics")) {
+      && (parts[2] == "trades" || parts[2] == "metrics"
+          || parts[2] == "large_trades")) {
     auto symbol = upper(parts[1]);
     auto i = cfg.aggregators.find(symbol);
     if (i == cfg.aggregators.end()) {
@@ -144,12 +145,16 @@ void handle(api_self self, http_request& req) {
       respond(self, id, 400, error_json("bad query", why));
       return;
     }
-    self->request(i->second, actor_answer_timeout, trades_atom::value, limit)
-      .then(
-        [=](std::vector<trade>& trades) {
-          respond(self, id, 200, trades_json(symbol, trades));
-        },
-        [=](caf::error& err) { respond_unavailable(self, id, err); });
+    auto reply = [=](std::vector<trade>& trades) {
+      respond(self, id, 200, trades_json(symbol, trades));
+    };
+    auto fail = [=](caf::error& err) { respond_unavailable(self, id, err); };
+    if (parts[2] == "trades")
+      self->request(i->second, actor_answer_timeout, trades_atom::value, limit)
+        .then(reply, fail);
+    else
+      self->request(i->second, actor_answer_timeout, large_trades_atom::value, limit)
+        .then(reply, fail);
     return;
   }
   respond(self, id, 404, error_json("not found", req.path));

@@ -8,6 +8,7 @@
 //   GET /symbols                     -> 200 (configured symbols)
 //   GET /symbols/{S}/trades?limit=N  -> aggregator (trades_atom, N) -> 200
 //   GET /symbols/{S}/metrics         -> aggregator metrics_atom -> 200
+//   GET /symbols/{S}/large_trades?limit=N -> aggregator (large_trades_atom, N) -> 200
 //   unknown symbol -> 404 with the symbols that exist; unknown path -> 404;
 //   bad query -> 400; other methods -> 405; an actor that does not answer -> 503.
 #pragma once

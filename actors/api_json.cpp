@@ -6,6 +6,7 @@
 
 #include "actors/decimal.hpp"
 #include "actors/order_flow.hpp"
+#include "actors/rolling_windows.hpp"
 
 namespace sv {
 
@@ -19,6 +20,82 @@ void write_string(json_writer& w, const std::string& x) {
 
 void write_decimal(json_writer& w, int128 e8) {
   write_string(w, format_e8(e8));
+}
+
+void write_quote(json_writer& w, int128 e16) {
+  write_string(w, format_e16_as_e8(e16));
+}
+
+/// "1m", "15m", "1h", "90s": the largest unit that divides the length.
+std::string window_name(std::int64_t length_ms) {
+  auto s = length_ms / 1000;
+  if (s % 3600 == 0)
+    return std::to_string(s / 3600) + "h";
+  if (s % 60 == 0)
+    return std::to_string(s / 60) + "m";
+  return std::to_string(s) + "s";
+}
+
+void write_window(json_writer& w, const window_snapshot& x) {
+  w.StartObject();
+  w.Key("start");
+  w.Int64(x.window_start_ms);
+  w.Key("end");
+  w.Int64(x.window_end_ms);
+  w.Key("complete");
+  w.Bool(x.complete);
+  w.Key("trades");
+  w.Uint64(x.trades);
+  w.Key("buy_volume");
+  write_decimal(w, from_wide(x.buy_volume_e8));
+  w.Key("sell_volume");
+  write_decimal(w, from_wide(x.sell_volume_e8));
+  w.Key("delta");
+  write_decimal(w, delta_e8(x));
+  w.Key("buy_quote");
+  write_quote(w, from_wide(x.buy_quote_e16));
+  w.Key("sell_quote");
+  write_quote(w, from_wide(x.sell_quote_e16));
+  w.Key("delta_quote");
+  write_quote(w, delta_quote_e16(x));
+  w.Key("vwap");
+  write_decimal(w, vwap_e8(x));
+  w.Key("open");
+  write_decimal(w, x.open_e8);
+  w.Key("high");
+  write_decimal(w, x.high_e8);
+  w.Key("low");
+  write_decimal(w, x.low_e8);
+  w.Key("close");
+  write_decimal(w, x.close_e8);
+  w.Key("largest_trade");
+  if (x.trades == 0) {
+    w.Null();
+  } else {
+    w.StartObject();
+    w.Key("id");
+    w.Uint64(x.largest_id);
+    w.Key("price");
+    write_decimal(w, x.largest_price_e8);
+    w.Key("qty");
+    write_decimal(w, x.largest_qty_e8);
+    w.Key("side");
+    w.String(x.largest_side == side::buy ? "buy" : "sell");
+    w.EndObject();
+  }
+  w.Key("large_trades");
+  w.Uint64(x.large_trades);
+  w.Key("large_volume");
+  write_decimal(w, from_wide(x.large_volume_e8));
+  w.Key("large_quote");
+  write_quote(w, from_wide(x.large_quote_e16));
+  w.Key("trades_per_second");
+  write_decimal(w, trades_per_second_e8(x));
+  w.Key("avg_trade_size");
+  write_decimal(w, average_trade_size_e8(x));
+  w.Key("buy_ratio");
+  write_decimal(w, buy_ratio_e8(x));
+  w.EndObject();
 }
 
 std::string finish(const rapidjson::StringBuffer& sb) {
@@ -163,6 +240,16 @@ std::string metrics_json(const metrics_snapshot& x) {
   write_string(w, format_e16_as_e8(from_wide(x.sell_quote_e16)));
   w.Key("vwap");
   write_decimal(w, vwap_e8(x));
+  w.Key("cvd");
+  write_decimal(w, from_wide(x.cvd_e8));
+  w.Key("windows");
+  w.StartObject();
+  for (auto& win : x.windows) {
+    auto name = window_name(win.length_ms);
+    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    write_window(w, win);
+  }
+  w.EndObject();
   w.EndObject();
   return finish(sb);
 }

@@ -25,7 +25,8 @@ std::string symbols_json(const std::vector<std::string>& symbols);
 /// `{"symbol":..,"trades":[{"id":..,"price":"..","qty":"..","side":"buy","time":T},...]}`.
 std::string trades_json(const std::string& symbol, const std::vector<trade>& trades);
 
-/// Totals with exact 8-decimal strings; quote sums and VWAP rounded half-to-even.
+/// Totals with exact 8-decimal strings; quote sums and VWAP rounded half-to-even;
+/// CVD; and one object per rolling window under "windows" ("1m", "5m", ...).
 std::string metrics_json(const metrics_snapshot& x);
 
 /// `{"error":"<error>","detail":"<detail>"}` (detail omitted when empty).

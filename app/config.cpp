@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -24,6 +25,8 @@
 // toml++ stays in this file: it is slow to compile and must not leak into our
 // headers.
 #include <toml++/toml.h>
+
+#include "actors/decimal.hpp"
 
 #ifndef SV_VERSION
 #  define SV_VERSION "unknown"
@@ -43,6 +46,12 @@ constexpr std::size_t symbol_length_max = 20;
 /// A config file is a few dozen lines; 1 MiB = 1024 * 1024 bytes refuses
 /// anything else.
 constexpr std::size_t config_file_bytes_max = std::size_t{1024} * 1024;
+/// Rolling windows per symbol: each one keeps its own buckets, and the API lists them all.
+constexpr std::size_t windows_max = 8;
+/// The longest rolling window: 1 day = 24 * 3600 s.
+constexpr std::uint32_t window_s_max = 24 * 3600;
+/// Quote amounts are fixed-point with 8 fractional digits (sv::parse_e8).
+constexpr std::int64_t e8_scale = 100000000;
 
 // -- small text helpers
 // ------------------------------------------------------------------------
@@ -356,6 +365,130 @@ problem set_streams(settings& s, const std::vector<std::string>& items) {
   return std::nullopt;
 }
 
+// -- order-flow values: window durations and quote amounts
+// ---------------------------------------------
+
+constexpr std::string_view duration_expected
+  = R"(expected a duration string like "5m" (<N>s, <N>m or <N>h, N a positive integer))";
+
+/// Parses one window as written ("90s", "5m", "1h") into seconds in 1..window_s_max.
+problem parse_window(std::string_view text, std::uint32_t& out) {
+  std::uint32_t unit = 0;
+  if (!text.empty()) {
+    switch (text.back()) {
+      case 's':
+        unit = 1;
+        break;
+      case 'm':
+        unit = 60;
+        break;
+      case 'h':
+        unit = 3600;
+        break;
+      default:
+        break;
+    }
+  }
+  auto digits = text.substr(0, text.empty() ? 0 : text.size() - 1);
+  if (unit == 0 || digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) {
+        return c >= '0' && c <= '9';
+      })) {
+    auto out_text = std::string(duration_expected) + ", got " + in_quotes(text);
+    if (!text.empty() && text.back() == 'd')
+      out_text += "; days are not supported, the longest window is 24h";
+    return out_text;
+  }
+  // Compared before multiplying, so that N * unit cannot overflow; to_integer() refuses
+  // numbers beyond int64.
+  auto n = to_integer(digits);
+  if (!n || *n < 1 || *n > window_s_max / unit)
+    return "window " + in_quotes(text) + " is out of range: expected 1s to 24h ("
+           + std::to_string(window_s_max) + " s)";
+  out = static_cast<std::uint32_t>(*n) * unit;
+  return std::nullopt;
+}
+
+/// Validates the windows as written into seconds, in the order written (the API lists them in
+/// that order). On failure `bad` is the index of the offending item, or items.size() when the
+/// count is wrong.
+problem parse_windows(const std::vector<std::string>& items, std::vector<std::uint32_t>& out,
+                      std::size_t& bad) {
+  bad = items.size();
+  if (items.empty() || items.size() > windows_max)
+    return "expected 1 to " + std::to_string(windows_max) + " windows, got "
+           + std::to_string(items.size());
+  std::vector<std::uint32_t> result;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    bad = i;
+    std::uint32_t seconds = 0;
+    if (auto err = parse_window(items[i], seconds))
+      return err;
+    auto same = std::find(result.begin(), result.end(), seconds);
+    if (same != result.end())
+      return "duplicate window " + in_quotes(items[i]) + ": " + std::to_string(seconds)
+             + " s, the same as "
+             + in_quotes(items[static_cast<std::size_t>(same - result.begin())]);
+    result.push_back(seconds);
+  }
+  bad = items.size();
+  out = std::move(result);
+  return std::nullopt;
+}
+
+/// A window in the largest unit that divides it: 3600 -> "1h", 300 -> "5m", 90 -> "90s".
+std::string show_window(std::uint32_t seconds) {
+  if (seconds % 3600 == 0)
+    return std::to_string(seconds / 3600) + "h";
+  if (seconds % 60 == 0)
+    return std::to_string(seconds / 60) + "m";
+  return std::to_string(seconds) + "s";
+}
+
+std::string show_windows(const std::vector<std::uint32_t>& windows) {
+  std::vector<std::string> items;
+  items.reserve(windows.size());
+  for (auto w : windows)
+    items.push_back(show_window(w));
+  return join(items);
+}
+
+constexpr std::string_view quote_expected
+  = R"(expected a non-negative decimal with at most 8 fractional digits, e.g. "250000.5")";
+
+/// The largest quote amount: INT64_MAX units of 1e-8.
+constexpr std::string_view quote_max_text = "92233720368.54775807";
+
+/// Parses a quote amount written as a decimal string ("250000.5") into units of 1e-8, exactly.
+problem parse_quote(std::string_view text, std::int64_t& out) {
+  if (parse_e8(text, out))
+    return std::nullopt;
+  // parse_e8() only says no; find out why, for the message.
+  auto dot = text.find('.');
+  auto digits_only = [](std::string_view part) {
+    return std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  auto int_part = text.substr(0, dot);
+  auto frac_part = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  bool well_formed = digits_only(int_part) && digits_only(frac_part)
+                     && (!int_part.empty() || !frac_part.empty());
+  if (well_formed && frac_part.size() > 8)
+    return "more than 8 fractional digits in " + in_quotes(text)
+           + " (the resolution is 0.00000001)";
+  if (well_formed)
+    return in_quotes(text) + " is too large (at most " + std::string(quote_max_text) + ")";
+  return std::string(quote_expected) + ", got " + in_quotes(text);
+}
+
+/// A quote amount as the operator would write it: 10000000000000 -> "100000", 50 -> "0.0000005".
+std::string show_quote(std::int64_t e8) {
+  auto text = format_e8(e8);
+  while (text.back() == '0')
+    text.pop_back();
+  if (text.back() == '.')
+    text.pop_back();
+  return text;
+}
+
 // -- the option table: one row per setting
 // -------------------------------------------------------
 
@@ -373,10 +506,16 @@ enum class kind : std::uint8_t {
   list,       ///< a list of strings validated by `list` (TOML array, comma-separated
               ///< on the CLI)
   symbol_map, ///< TOML only: a table symbol -> unsigned integer in `range`
+  windows,    ///< durations "5m" in seconds, order kept, no duplicates (TOML array of
+              ///< strings, comma-separated on the CLI)
+  quote,      ///< a quote amount in units of 1e-8 (decimal string or TOML integer)
+  quote_map,  ///< TOML only: a table symbol -> quote amount
 };
 
 /// A per-symbol table of unsigned integers, e.g. silence_timeout_s_by_symbol.
 using symbol_numbers = std::map<std::string, std::uint32_t>;
+/// A per-symbol table of quote amounts in units of 1e-8, e.g. large_trade_quote_by_symbol.
+using symbol_quotes = std::map<std::string, std::int64_t>;
 
 using text_setter = problem (*)(settings&, std::string_view);
 using list_setter = problem (*)(settings&, const std::vector<std::string>&);
@@ -390,6 +529,9 @@ struct option_spec {
   int_range range;                           ///< kind::number/symbol_map: accepted values
   double settings::*real = nullptr;          ///< kind::fraction
   symbol_numbers settings::*map = nullptr;   ///< kind::symbol_map
+  std::vector<std::uint32_t> settings::*durations = nullptr; ///< kind::windows
+  std::int64_t settings::*e8 = nullptr;                     ///< kind::quote
+  symbol_quotes settings::*quotes = nullptr;                ///< kind::quote_map
   bool settings::*flag = nullptr;            ///< kind::flag
   text_setter text = nullptr;                ///< kind::text
   list_setter list = nullptr;                ///< kind::list
@@ -432,6 +574,39 @@ constexpr option_spec symbol_map_opt(std::string_view key, symbol_numbers settin
   o.type = kind::symbol_map;
   o.map = field;
   o.range = range;
+  return o;
+}
+
+constexpr option_spec windows_opt(std::string_view cli, std::string_view key,
+                                  std::vector<std::uint32_t> settings::*field,
+                                  std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::windows;
+  o.durations = field;
+  o.arg = "LIST";
+  o.help = help;
+  return o;
+}
+
+constexpr option_spec quote_opt(std::string_view cli, std::string_view key,
+                                std::int64_t settings::*field, std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::quote;
+  o.e8 = field;
+  o.arg = "AMOUNT";
+  o.help = help;
+  return o;
+}
+
+constexpr option_spec quote_map_opt(std::string_view key, symbol_quotes settings::*field) {
+  option_spec o;
+  o.key = key;
+  o.type = kind::quote_map;
+  o.quotes = field;
   return o;
 }
 
@@ -552,6 +727,14 @@ const std::array option_table = {
                  {1, 86400}),
   number_opt("--max-connection-age-s", "max_connection_age_s", &settings::max_connection_age_s,
              {60, 604800}, "connections are rotated before this age"),
+  titled("Order flow:",
+         windows_opt("--windows", "windows", &settings::windows_s,
+                     "rolling windows by trade time, e.g. 1m,5m,15m,1h")),
+  quote_opt("--large-trade-quote", "large_trade_quote", &settings::large_trade_quote_e8,
+            "notional (price x qty) of a large trade; 0: none"),
+  quote_map_opt("large_trade_quote_by_symbol", &settings::large_trade_quote_e8_by_symbol),
+  number_opt("--large-trades", "large_trades_max", &settings::large_trades_max, {1, 100000},
+             "most recent large trades kept per symbol"),
 };
 
 const option_spec* find_cli(std::string_view name) {
@@ -593,6 +776,23 @@ problem apply_fraction(const option_spec& o, settings& s, double value, const st
   return std::nullopt;
 }
 
+/// Splits a comma-separated command-line list and trims each item.
+std::vector<std::string> split_list(std::string_view value) {
+  std::vector<std::string> items;
+  std::string_view rest = value;
+  for (;;) {
+    auto comma = rest.find(',');
+    items.push_back(trim(rest.substr(0, comma)));
+    if (comma == std::string_view::npos)
+      break;
+    rest.remove_prefix(comma + 1);
+  }
+  // "--symbols ''" is an empty list, not one empty symbol.
+  if (items.size() == 1 && items.front().empty())
+    items.clear();
+  return items;
+}
+
 /// Applies one command-line value (`has_value` false only for a bare flag).
 problem apply_cli(const option_spec& o, settings& s, std::string_view value, bool has_value) {
   switch (o.type) {
@@ -611,6 +811,7 @@ problem apply_cli(const option_spec& o, settings& s, std::string_view value, boo
       return apply_fraction(o, s, n, std::string(value));
     }
     case kind::symbol_map:
+    case kind::quote_map:
       // File only: find_cli() never returns such an option.
       return std::string{"only valid in the config file"};
     case kind::flag:
@@ -624,21 +825,14 @@ problem apply_cli(const option_spec& o, settings& s, std::string_view value, boo
       return std::nullopt;
     case kind::text:
       return o.text(s, value);
-    case kind::list: {
-      std::vector<std::string> items;
-      std::string_view rest = value;
-      for (;;) {
-        auto comma = rest.find(',');
-        items.push_back(trim(rest.substr(0, comma)));
-        if (comma == std::string_view::npos)
-          break;
-        rest.remove_prefix(comma + 1);
-      }
-      // "--symbols ''" is an empty list, not one empty symbol.
-      if (items.size() == 1 && items.front().empty())
-        items.clear();
-      return o.list(s, items);
+    case kind::list:
+      return o.list(s, split_list(value));
+    case kind::windows: {
+      std::size_t bad = 0;
+      return parse_windows(split_list(value), s.*o.durations, bad);
     }
+    case kind::quote:
+      return parse_quote(value, s.*o.e8);
   }
   return std::string{"unhandled option kind"};
 }
@@ -697,9 +891,11 @@ std::string describe(const toml::node& n) {
   if (const auto* v = n.as_integer())
     return std::to_string(v->get());
   if (const auto* v = n.as_floating_point()) {
-    std::ostringstream out;
-    out << v->get();
-    return out.str();
+    // The shortest text that reads back as the same double, so 250000.5 is not shown as
+    // 250000 (ostream's default precision is 6 digits).
+    std::array<char, 64> buf{};
+    auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v->get());
+    return ec == std::errc{} ? std::string(buf.data(), end) : std::string{"a float"};
   }
   if (const auto* v = n.as_boolean())
     return v->get() ? "true" : "false";
@@ -741,31 +937,99 @@ std::vector<toml_entry> in_file_order(const toml::table& table) {
   return entries;
 }
 
-/// Applies a table symbol -> integer (kind::symbol_map); it replaces the whole map. On error
-/// `line` and `name` point at the offending entry (`silence_timeout_s_by_symbol.nknusdt`).
-problem apply_symbol_map(const option_spec& o, settings& s, const toml::node& n,
-                         toml::source_index& line, std::string& name) {
+/// Reads a table SYMBOL = value into `out`, which it replaces only on success; `parse` reads one
+/// value (`problem parse(const toml::node&, Value&)`). On error `line` and `name` point at the
+/// offending entry (`silence_timeout_s_by_symbol.nknusdt`). `expected` describes the whole
+/// table for a value that is not one.
+template <class Value, class Parse>
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters): the key and the text describing it.
+problem apply_symbol_table(std::string_view key, std::string_view expected, const toml::node& n,
+                           toml::source_index& line, std::string& name,
+                           std::map<std::string, Value>& out, Parse parse) {
   const auto* table = n.as_table();
   if (table == nullptr)
-    return "expected a table of SYMBOL = " + range_text(o.range.lo, o.range.hi) + ", got "
-           + describe(n);
-  symbol_numbers out;
+    return "expected a table of " + std::string(expected) + ", got " + describe(n);
+  std::map<std::string, Value> result;
   for (const auto& e : in_file_order(*table)) {
     if (e.line != 0)
       line = e.line;
-    name = std::string(o.key) + "." + show_key(e.key);
+    name = std::string(key) + "." + show_key(e.key);
     std::string sym;
     if (auto err = parse_symbol(e.key, sym))
       return err;
-    const auto* v = e.node->as_integer();
-    if (v == nullptr || v->get() < o.range.lo || v->get() > o.range.hi)
-      return "expected " + range_text(o.range.lo, o.range.hi) + ", got " + describe(*e.node);
+    Value value{};
+    if (auto err = parse(*e.node, value))
+      return err;
     // Keys are symbols, so "nknusdt" and "NKNUSDT" are the same one.
-    if (!out.emplace(sym, static_cast<std::uint32_t>(v->get())).second)
+    if (!result.emplace(sym, value).second)
       return "symbol " + sym + " appears twice (symbols are case-insensitive)";
   }
-  s.*o.map = std::move(out);
+  out = std::move(result);
   return std::nullopt;
+}
+
+/// Applies a table symbol -> integer (kind::symbol_map); it replaces the whole map.
+problem apply_symbol_map(const option_spec& o, settings& s, const toml::node& n,
+                         toml::source_index& line, std::string& name) {
+  auto range = o.range;
+  return apply_symbol_table(o.key, "SYMBOL = " + range_text(range.lo, range.hi), n, line, name,
+                            s.*o.map, [range](const toml::node& v, std::uint32_t& out) -> problem {
+                              const auto* i = v.as_integer();
+                              if (i == nullptr || i->get() < range.lo || i->get() > range.hi)
+                                return "expected " + range_text(range.lo, range.hi) + ", got "
+                                       + describe(v);
+                              out = static_cast<std::uint32_t>(i->get());
+                              return std::nullopt;
+                            });
+}
+
+/// Reads a quote amount from TOML: a decimal string (exact) or a non-negative integer. A float
+/// is refused: 0.1 has no exact binary value, and the threshold must be exact.
+problem toml_quote(const toml::node& n, std::int64_t& out) {
+  if (const auto* v = n.as_string())
+    return parse_quote(v->get(), out);
+  if (const auto* v = n.as_integer()) {
+    if (v->get() < 0)
+      return std::string(quote_expected) + ", got " + describe(n);
+    if (v->get() > std::numeric_limits<std::int64_t>::max() / e8_scale)
+      return describe(n) + " is too large (at most " + std::string(quote_max_text) + ")";
+    out = v->get() * e8_scale;
+    return std::nullopt;
+  }
+  constexpr std::string_view expected
+    = R"(expected a decimal string like "250000.5" or an integer, got )";
+  if (n.is_floating_point())
+    return std::string(expected) + "the float " + describe(n) + "; quote it (\"" + describe(n)
+           + "\") so that it is read exactly";
+  return std::string(expected) + describe(n);
+}
+
+/// Applies an array of window durations (kind::windows). On error `line` points at the
+/// offending element.
+problem apply_windows(const option_spec& o, settings& s, const toml::node& n,
+                      toml::source_index& line) {
+  const auto* arr = n.as_array();
+  if (arr == nullptr)
+    return R"(expected an array of duration strings like ["1m", "5m"], got )" + describe(n);
+  std::vector<std::string> items;
+  std::vector<toml::source_index> lines;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const auto& elem = *arr->get(i);
+    lines.push_back(elem.source().begin.line);
+    const auto* v = elem.as_string();
+    if (v == nullptr) {
+      if (lines.back() != 0)
+        line = lines.back();
+      return "element " + std::to_string(i) + ": " + std::string(duration_expected) + ", got "
+             + describe(elem);
+    }
+    items.push_back(v->get());
+  }
+  std::size_t bad = 0;
+  auto err = parse_windows(items, s.*o.durations, bad);
+  if (err && bad < lines.size() && lines[bad] != 0)
+    line = lines[bad];
+  return err;
 }
 
 /// Applies one top-level TOML value. `line` holds the key's line and `name` the key; for a bad
@@ -786,6 +1050,13 @@ problem apply_toml(const option_spec& o, settings& s, const toml::node& n,
       return std::string(fraction_expected) + describe(n);
     case kind::symbol_map:
       return apply_symbol_map(o, s, n, line, name);
+    case kind::quote_map:
+      return apply_symbol_table(o.key, R"(SYMBOL = "<decimal>", e.g. { BTCUSDT = "1000000" })", n,
+                                line, name, s.*o.quotes, toml_quote);
+    case kind::windows:
+      return apply_windows(o, s, n, line);
+    case kind::quote:
+      return toml_quote(n, s.*o.e8);
     case kind::flag:
       if (const auto* v = n.as_boolean()) {
         s.*o.flag = v->get();
@@ -966,8 +1237,9 @@ std::string usage() {
          "=true or =false. Each option has a config-file key of the same name "
          "in\n"
          "snake_case (--history-trades is history_trades_max); see\n"
-         "config/streamvisor.toml for all keys. Per-symbol silence timeouts exist\n"
-         "only in the file (table silence_timeout_s_by_symbol).\n"
+         "config/streamvisor.toml for all keys. Per-symbol silence timeouts and\n"
+         "large-trade thresholds exist only in the file (tables\n"
+         "silence_timeout_s_by_symbol and large_trade_quote_by_symbol).\n"
          "\n"
          "Options:\n";
   // "  --option ARG" padded to 30 columns, the help, and the default in
@@ -1009,6 +1281,13 @@ std::string usage() {
         dflt = "0..1; default " + show_fraction(defaults.*o.real);
         break;
       case kind::symbol_map:
+      case kind::quote_map:
+        break;
+      case kind::windows:
+        dflt = "default " + show_windows(defaults.*o.durations);
+        break;
+      case kind::quote:
+        dflt = "default " + show_quote(defaults.*o.e8);
         break;
       case kind::flag:
         dflt = std::string("default ") + (defaults.*o.flag ? "on" : "off");

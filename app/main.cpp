@@ -183,8 +183,18 @@ int main(int argc, char** argv) {
 
   std::map<std::string, aggregator_if> aggregators;
   std::map<std::string, trade_sink_if> sinks;
-  aggregator_limits limits{cfg.history_trades_max, cfg.history_age_s};
+  aggregator_limits limits;
+  limits.trades_max = cfg.history_trades_max;
+  limits.age_s = cfg.history_age_s;
+  limits.windows_ms.clear();
+  for (auto seconds : cfg.windows_s)
+    limits.windows_ms.push_back(std::int64_t{seconds} * 1000);
+  limits.large_trades_max = cfg.large_trades_max;
   for (auto& symbol : cfg.symbols) {
+    auto threshold = cfg.large_trade_quote_e8_by_symbol.find(symbol);
+    limits.large_trade_quote_e8 = threshold != cfg.large_trade_quote_e8_by_symbol.end()
+                                    ? threshold->second
+                                    : cfg.large_trade_quote_e8;
     aggregators[symbol] = sys.spawn(aggregator_actor, symbol, limits);
     sinks[symbol] = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
   }

@@ -69,6 +69,16 @@ struct settings {
   /// Trade history bounds per symbol: by count and by age (trade time).
   std::uint32_t history_trades_max = 100000;
   std::uint32_t history_age_s = 3600;
+  // -- order-flow windows (docs/data-integrity.md) ----------------------------------
+  /// Rolling windows by trade time, seconds (TOML: windows = ["1m", "5m", "15m", "1h"]).
+  std::vector<std::uint32_t> windows_s = {60, 300, 900, 3600};
+  /// A trade whose notional (price x qty) is at least this many quote units, in units
+  /// of 1e-8, is a large trade (TOML: large_trade_quote = "100000"; 0 = none).
+  std::int64_t large_trade_quote_e8 = 100000LL * 100000000LL;
+  /// Per-symbol large-trade thresholds (TOML table large_trade_quote_by_symbol).
+  std::map<std::string, std::int64_t> large_trade_quote_e8_by_symbol;
+  /// Most recent large trades kept per symbol for /symbols/{S}/large_trades.
+  std::uint32_t large_trades_max = 1000;
   /// Grace period for children to close their sockets on SIGINT/SIGTERM.
   std::uint32_t shutdown_timeout_ms = 5000;
   /// Print a per-symbol table to stdout every second (--table; used by the demo).

@@ -11,6 +11,8 @@ using status_atom = caf::atom_constant<caf::atom("status")>;
 using trades_atom = caf::atom_constant<caf::atom("trades")>;
 /// Ask an aggregator for its order-flow totals.
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
+/// Ask an aggregator for its most recent large trades.
+using large_trades_atom = caf::atom_constant<caf::atom("large")>;
 /// Ask an aggregator for its frame-to-update latency histogram.
 using latency_atom = caf::atom_constant<caf::atom("latency")>;
 /// Supervisor command: start a (symbol, stream) child.

@@ -8,6 +8,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "messages/wide.hpp"
+#include "messages/window_snapshot.hpp"
 
 namespace sv {
 
@@ -25,6 +26,8 @@ struct metrics_snapshot {
   wide sell_volume_e8;            ///< sum of qty where the taker sold
   wide buy_quote_e16;             ///< sum of price*qty where the taker bought
   wide sell_quote_e16;            ///< sum of price*qty where the taker sold
+  wide cvd_e8;                    ///< cumulative volume delta since start (buy - sell)
+  std::vector<window_snapshot> windows; ///< rolling windows, in configured order
 };
 
 template <class Inspector>
@@ -32,7 +35,7 @@ typename Inspector::result_type inspect(Inspector& f, metrics_snapshot& x) {
   return f(caf::meta::type_name("metrics_snapshot"), x.symbol, x.trades,
            x.duplicates, x.first_trade_id, x.last_trade_id, x.last_price_e8,
            x.last_trade_time_ms, x.buy_volume_e8, x.sell_volume_e8,
-           x.buy_quote_e16, x.sell_quote_e16);
+           x.buy_quote_e16, x.sell_quote_e16, x.cvd_e8, x.windows);
 }
 
 /// Frame-arrival-to-aggregator-update latency, one sample per trade.

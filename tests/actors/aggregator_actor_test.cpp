@@ -123,3 +123,28 @@ TEST_CASE_METHOD(aggregator_fixture,
   CHECK(all[0].agg_id == 3);
   CHECK(all[1].agg_id == 4);
 }
+
+TEST_CASE_METHOD(aggregator_fixture,
+                 "large trades are kept up to large_trades_max, most recent last",
+                 "[aggregator]") {
+  aggregator_limits limits;
+  limits.large_trade_quote_e8 = 1000 * e8_scale;
+  limits.large_trades_max = 3;
+  limits.windows_follow_wall_clock = false;
+  auto agg = spawn(limits);
+  trade_batch batch;
+  for (std::uint64_t id = 1; id <= 10; ++id) // notional: id * 200, large from id 5
+    batch.trades.push_back(make_trade(id, 200 * e8_scale, std::int64_t(id) * e8_scale,
+                                      false, 1000));
+  caf::anon_send(agg, std::move(batch));
+  run();
+  auto large = ask<std::vector<trade>>(agg, large_trades_atom::value, std::uint32_t{10});
+  REQUIRE(large.size() == 3);
+  CHECK(large[0].agg_id == 8);
+  CHECK(large[2].agg_id == 10);
+  auto m = ask<metrics_snapshot>(agg, metrics_atom::value);
+  REQUIRE(m.windows.size() == 4);
+  CHECK(m.windows[0].length_ms == 60000);
+  CHECK(m.windows[0].trades == 10);
+  CHECK(m.windows[0].large_trades == 6);
+}

@@ -24,8 +24,11 @@ struct api_fixture : test::actor_fixture {
     std::map<std::string, trade_sink_if> sinks;
     std::vector<std::pair<std::string, std::string>> children;
     for (std::string symbol : {"BTCUSDT", "ETHUSDT"}) {
+      aggregator_limits limits;
+      limits.windows_follow_wall_clock = false; // windows end at the last trade
+      limits.large_trade_quote_e8 = 50 * e8_scale;
       aggregators[symbol] = keep_for_teardown(
-        sys.spawn(aggregator_actor, symbol, aggregator_limits{}));
+        sys.spawn(aggregator_actor, symbol, limits));
       sinks[symbol] = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
       children.emplace_back(symbol, "aggTrade");
     }
@@ -132,11 +135,13 @@ TEST_CASE_METHOD(api_fixture, "metrics are exact and rounded half to even",
           test::agg_trade_frame("BTCUSDT", 3, "100.00000000", "0.50000000", false)});
   auto a = get("/symbols/BTCUSDT/metrics");
   REQUIRE(a.status == 200);
-  CHECK(a.body
-        == R"({"symbol":"BTCUSDT","trades":3,"duplicates":0,"first_trade_id":1,)"
-           R"("last_trade_id":3,"last_price":"100.00000000","last_trade_time":1700000000000,)"
-           R"("buy_volume":"0.50000001","sell_volume":"0.00000001","delta":"0.50000000",)"
-           R"("buy_quote":"50.00000000","sell_quote":"0.00000000","vwap":"99.99999600"})");
+  CHECK_THAT(a.body,
+             Catch::StartsWith(
+               R"({"symbol":"BTCUSDT","trades":3,"duplicates":0,"first_trade_id":1,)"
+               R"("last_trade_id":3,"last_price":"100.00000000","last_trade_time":1700000000000,)"
+               R"("buy_volume":"0.50000001","sell_volume":"0.00000001","delta":"0.50000000",)"
+               R"("buy_quote":"50.00000000","sell_quote":"0.00000000","vwap":"99.99999600",)"
+               R"("cvd":"0.50000000","windows":{"1m":{)"));
   // vwap = (5e17 + 3) / 50000002 = 9999999600.000015 e8 units (Python fractions).
 }
 
@@ -168,4 +173,37 @@ TEST_CASE_METHOD(api_fixture, "unknown paths are 404 and other methods 405",
   auto s = get("/symbols");
   CHECK(s.status == 200);
   CHECK(s.body == R"({"symbols":["BTCUSDT","ETHUSDT"]})");
+}
+
+TEST_CASE_METHOD(api_fixture,
+                 "metrics carry every rolling window with exact values, and large "
+                 "trades are listed oldest first",
+                 "[api]") {
+  stream(1, {test::agg_trade_frame("BTCUSDT", 1, "100.00000000", "0.10000000", false, 1'700'000'000'000),
+             test::agg_trade_frame("BTCUSDT", 2, "101.00000000", "1.00000000", true, 1'700'000'030'000),
+             test::agg_trade_frame("BTCUSDT", 3, "99.00000000", "0.60000000", false, 1'700'000'200'000)});
+  auto doc = json(get("/symbols/BTCUSDT/metrics").body);
+  auto& windows = doc["windows"];
+  REQUIRE(windows.HasMember("1m"));
+  REQUIRE(windows.HasMember("1h"));
+  // At T = ...200000 the 1m window holds only trade 3; the 5m window all three.
+  CHECK(windows["1m"]["trades"].GetUint64() == 1);
+  CHECK(std::string{windows["1m"]["open"].GetString()} == "99.00000000");
+  auto& w5 = windows["5m"];
+  CHECK(w5["trades"].GetUint64() == 3);
+  CHECK(std::string{w5["buy_volume"].GetString()} == "0.70000000");
+  CHECK(std::string{w5["sell_volume"].GetString()} == "1.00000000");
+  CHECK(std::string{w5["delta"].GetString()} == "-0.30000000");
+  CHECK(std::string{w5["high"].GetString()} == "101.00000000");
+  CHECK(std::string{w5["low"].GetString()} == "99.00000000");
+  CHECK(std::string{w5["close"].GetString()} == "99.00000000");
+  CHECK(w5["largest_trade"]["id"].GetUint64() == 2);
+  CHECK(w5["large_trades"].GetUint64() == 2); // notional 101 and 59.4 >= 50
+  CHECK(w5["complete"].GetBool());
+  CHECK(std::string{doc["cvd"].GetString()} == "-0.30000000");
+  auto large = json(get("/symbols/BTCUSDT/large_trades", "limit=10").body);
+  REQUIRE(large["trades"].Size() == 2);
+  CHECK(large["trades"][0]["id"].GetUint64() == 2);
+  CHECK(large["trades"][1]["id"].GetUint64() == 3);
+  CHECK(get("/symbols/BTCUSDT/large_trades", "limit=0").status == 400);
 }

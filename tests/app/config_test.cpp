@@ -11,6 +11,7 @@
 #include <map>
 #include <optional>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -79,6 +80,9 @@ std::string endpoint_err(std::string_view url) {
   return std::get<sv::config_error>(r).message;
 }
 
+/// One quote unit in units of 1e-8.
+constexpr std::int64_t e8 = 100000000;
+
 /// Checks every setting against its default; `lock_file` against `lock` (load_settings() fills
 /// in default_lock_file(); --help and --version leave it empty).
 void check_defaults(const sv::settings& s, const std::string& lock = sv::default_lock_file()) {
@@ -120,6 +124,10 @@ void check_defaults(const sv::settings& s, const std::string& lock = sv::default
   CHECK(s.history_age_s == d.history_age_s);
   CHECK(s.shutdown_timeout_ms == d.shutdown_timeout_ms);
   CHECK(s.log_level == "info");
+  CHECK(s.windows_s == std::vector<std::uint32_t>{60, 300, 900, 3600});
+  CHECK(s.large_trade_quote_e8 == 100000LL * e8);
+  CHECK(s.large_trade_quote_e8_by_symbol.empty());
+  CHECK(s.large_trades_max == 1000);
 }
 
 /// "--name value" or "--name=value", as the section asks.
@@ -234,6 +242,9 @@ TEST_CASE("config: every command-line option overrides its default in both "
     add(args, joined, "--history-age-s", "60");
     add(args, joined, "--shutdown-timeout-ms", "1500");
     add(args, joined, "--log-level", "debug");
+    add(args, joined, "--windows", "30s, 2h,5m");
+    add(args, joined, "--large-trade-quote", "250000.5");
+    add(args, joined, "--large-trades", "50");
     args.emplace_back("--combined");
     args.emplace_back("--insecure");
     args.emplace_back("--table");
@@ -269,6 +280,9 @@ TEST_CASE("config: every command-line option overrides its default in both "
     CHECK(s.history_age_s == 60);
     CHECK(s.shutdown_timeout_ms == 1500);
     CHECK(s.log_level == "debug");
+    CHECK(s.windows_s == std::vector<std::uint32_t>{30, 7200, 300});
+    CHECK(s.large_trade_quote_e8 == 25000050000000);
+    CHECK(s.large_trades_max == 50);
     CHECK(s.combined);
     CHECK(s.insecure);
     CHECK(s.table);
@@ -391,6 +405,45 @@ TEST_CASE("config: each invalid value in the config file is reported with "
     {"streams = [\"depth\"]", "streams: stream \"depth\" is not supported yet"},
     {"streams = [\"bookTicker\"]", "streams: unknown stream \"bookTicker\""},
     {"streams = []", "streams: expected at least one stream"},
+    {"windows = \"1m\"", "windows: expected an array of duration strings like [\"1m\", \"5m\"], got \"1m\""},
+    {"windows = [\"1m\", \"5x\"]", "windows: expected a duration string like \"5m\" (<N>s, <N>m or <N>h, N a positive integer), got \"5x\""},
+    {"windows = [\"0m\"]", "windows: window \"0m\" is out of range: expected 1s to 24h (86400 s)"},
+    {"windows = [\"25h\"]", "windows: window \"25h\" is out of range: expected 1s to 24h (86400 s)"},
+    {"windows = [\"86401s\"]", "windows: window \"86401s\" is out of range"},
+    {"windows = [\"99999999999999999999h\"]", "windows: window \"99999999999999999999h\" is out of range"},
+    {"windows = [\"2d\"]", "windows: expected a duration string like \"5m\" (<N>s, <N>m or <N>h, N a positive integer), got \"2d\"; days are not supported, the longest window is 24h"},
+    {"windows = [\"m\"]", "windows: expected a duration string like \"5m\""},
+    {"windows = [\"-1m\"]", "windows: expected a duration string like \"5m\""},
+    {"windows = [\"1.5m\"]", "windows: expected a duration string like \"5m\""},
+    {"windows = [\"1M\"]", "windows: expected a duration string like \"5m\""},
+    {"windows = [\" 1m\"]", "windows: expected a duration string like \"5m\""},
+    {"windows = [\"1m\", \"5m\", \"60s\"]", "windows: duplicate window \"60s\": 60 s, the same as \"1m\""},
+    {"windows = [\"1h\", \"1h\"]", "windows: duplicate window \"1h\": 3600 s, the same as \"1h\""},
+    {"windows = [\"1m\", 300]", "windows: element 1: expected a duration string like \"5m\" (<N>s, <N>m or <N>h, N a positive integer), got 300"},
+    {"windows = []", "windows: expected 1 to 8 windows, got 0"},
+    {"windows = [\"1s\",\"2s\",\"3s\",\"4s\",\"5s\",\"6s\",\"7s\",\"8s\",\"9s\"]", "windows: expected 1 to 8 windows, got 9"},
+    {"large_trade_quote = 2.5", "large_trade_quote: expected a decimal string like \"250000.5\" or an integer, got the float 2.5; quote it (\"2.5\") so that it is read exactly"},
+    {"large_trade_quote = 250000.5", "got the float 250000.5; quote it (\"250000.5\")"},
+    {"large_trade_quote = \"1.123456789\"", "large_trade_quote: more than 8 fractional digits in \"1.123456789\" (the resolution is 0.00000001)"},
+    {"large_trade_quote = \"abc\"", "large_trade_quote: expected a non-negative decimal with at most 8 fractional digits, e.g. \"250000.5\", got \"abc\""},
+    {"large_trade_quote = \"-5\"", "large_trade_quote: expected a non-negative decimal with at most 8 fractional digits, e.g. \"250000.5\", got \"-5\""},
+    {"large_trade_quote = \"1,000\"", "large_trade_quote: expected a non-negative decimal"},
+    {"large_trade_quote = \"1e5\"", "large_trade_quote: expected a non-negative decimal"},
+    {"large_trade_quote = \"\"", "large_trade_quote: expected a non-negative decimal"},
+    {"large_trade_quote = \".\"", "large_trade_quote: expected a non-negative decimal"},
+    {"large_trade_quote = \"1.2.3\"", "large_trade_quote: expected a non-negative decimal"},
+    {"large_trade_quote = \"92233720368.54775808\"", "large_trade_quote: \"92233720368.54775808\" is too large (at most 92233720368.54775807)"},
+    {"large_trade_quote = -1", "large_trade_quote: expected a non-negative decimal with at most 8 fractional digits, e.g. \"250000.5\", got -1"},
+    {"large_trade_quote = 92233720369", "large_trade_quote: 92233720369 is too large (at most 92233720368.54775807)"},
+    {"large_trade_quote = true", "large_trade_quote: expected a decimal string like \"250000.5\" or an integer, got true"},
+    {"large_trade_quote_by_symbol = \"100\"", "large_trade_quote_by_symbol: expected a table of SYMBOL = \"<decimal>\", e.g. { BTCUSDT = \"1000000\" }, got \"100\""},
+    {"large_trade_quote_by_symbol = { btcusdt = 1.5 }", "large_trade_quote_by_symbol.btcusdt: expected a decimal string like \"250000.5\" or an integer, got the float 1.5"},
+    {"large_trade_quote_by_symbol = { btcusdt = \"x\" }", "large_trade_quote_by_symbol.btcusdt: expected a non-negative decimal"},
+    {"large_trade_quote_by_symbol = { \"btc/usdt\" = \"1\" }", "large_trade_quote_by_symbol.\"btc/usdt\": invalid symbol \"btc/usdt\""},
+    {"large_trade_quote_by_symbol = { btcusdt = \"1\", BTCUSDT = \"2\" }", "large_trade_quote_by_symbol.BTCUSDT: symbol BTCUSDT appears twice"},
+    {"large_trades_max = 0", "large_trades_max: expected an integer in 1..100000, got 0"},
+    {"large_trades_max = 100001", "large_trades_max: expected an integer in 1..100000, got 100001"},
+    {"large_trades_max = \"10\"", "large_trades_max: expected an integer in 1..100000, got \"10\""},
     {"bogus_key = 1", "bogus_key: unknown key"},
     {"[server]", "server: unknown key"},
   };
@@ -576,7 +629,8 @@ TEST_CASE("config: usage names every command-line option", "[config]") {
         "--restart-window-s N", "--park-s N", "--escalate-fraction F", "--connect-budget N",
         "--connect-budget-window-s N", "--connect-burst N", "--ping-interval-s N",
         "--pong-timeout-s N", "--silence-timeout-s N", "--max-connection-age-s N",
-        "silence_timeout_s_by_symbol", "--help", "--version"}) {
+        "silence_timeout_s_by_symbol", "--help", "--version", "--windows LIST",
+        "--large-trade-quote AMOUNT", "--large-trades N", "large_trade_quote_by_symbol"}) {
     INFO(option);
     CHECK(contains(text, option));
   }
@@ -585,6 +639,16 @@ TEST_CASE("config: usage names every command-line option", "[config]") {
   CHECK(contains(text, "0..1; default 0.5"));
   CHECK(contains(text, "$XDG_RUNTIME_DIR/streamvisor.lock"));
   CHECK(contains(text, "/tmp/streamvisor-<uid>.lock"));
+  CHECK(contains(text, "\nOrder flow:\n  --windows LIST"));
+  CHECK(contains(text, "default 1m,5m,15m,1h"));
+  CHECK(contains(text, "default 100000)"));
+  CHECK(contains(text, "1..100000; default 1000"));
+  // The order-flow lines fit in 80 columns.
+  std::istringstream lines(text.substr(text.find("\nOrder flow:\n")));
+  for (std::string line; std::getline(lines, line) && !line.empty();) {
+    INFO(line);
+    CHECK(line.size() <= 80);
+  }
 }
 
 TEST_CASE("config: the shipped config/streamvisor.toml parses and holds "
@@ -605,6 +669,7 @@ TEST_CASE("config: the shipped config/demo.toml parses with the three demo "
   CHECK(r.values.backoff_max_ms == 2000);
   CHECK(r.values.stream_endpoint.host == "127.0.0.1");
   CHECK(r.values.stream_endpoint.port == 9443);
+  CHECK(r.values.large_trade_quote_e8 == 5000 * e8);
 }
 
 TEST_CASE("config: supervision settings are read from the config file", "[config]") {
@@ -776,4 +841,158 @@ TEST_CASE("config: the default lock file is in XDG_RUNTIME_DIR when that is a di
     scoped_env env("XDG_RUNTIME_DIR", ".");
     CHECK(sv::default_lock_file() == fallback);
   }
+}
+
+TEST_CASE("config: windows keep the order written, take s, m and h from 1s to 24h, and come from "
+          "the file or --windows",
+          "[config][order_flow]") {
+  temp_file f("windows = [\"1h\", \"90s\", \"5m\", \"24h\", \"1s\"]\n");
+  CHECK(ok({"--config", f.path}).values.windows_s
+        == std::vector<std::uint32_t>{3600, 90, 300, 86400, 1});
+  temp_file eight("windows = [\"1s\",\"2s\",\"3s\",\"4s\",\"5s\",\"6s\",\"7s\",\"8s\"]\n");
+  CHECK(ok({"--config", eight.path}).values.windows_s.size() == 8);
+  temp_file upper_bounds("windows = [\"86400s\"]\n");
+  CHECK(ok({"--config", upper_bounds.path}).values.windows_s == std::vector<std::uint32_t>{86400});
+  CHECK(ok({"--windows", "1440m"}).values.windows_s == std::vector<std::uint32_t>{86400});
+  CHECK(ok({"--windows=05m"}).values.windows_s == std::vector<std::uint32_t>{300});
+  // The command line replaces the file's list as a whole.
+  CHECK(ok({"--config", f.path, "--windows", "15m,1m"}).values.windows_s
+        == std::vector<std::uint32_t>{900, 60});
+}
+
+TEST_CASE("config: a bad --windows value is refused naming the option and the duration",
+          "[config][order_flow]") {
+  CHECK(err({"--windows", "1m,5x"})
+        == "config error: --windows: expected a duration string like \"5m\" (<N>s, <N>m or <N>h, "
+           "N a positive integer), got \"5x\"");
+  CHECK(err({"--windows=0m"})
+        == "config error: --windows: window \"0m\" is out of range: expected 1s to 24h (86400 s)");
+  CHECK(err({"--windows", "25h"})
+        == "config error: --windows: window \"25h\" is out of range: expected 1s to 24h (86400 s)");
+  CHECK(contains(err({"--windows", "2d"}), "--windows: expected a duration string"));
+  CHECK(err({"--windows", "1m,60s"})
+        == "config error: --windows: duplicate window \"60s\": 60 s, the same as \"1m\"");
+  CHECK(err({"--windows", ""}) == "config error: --windows: expected 1 to 8 windows, got 0");
+  CHECK(err({"--windows", "1s,2s,3s,4s,5s,6s,7s,8s,9s"})
+        == "config error: --windows: expected 1 to 8 windows, got 9");
+  CHECK(contains(err({"--windows", "1m,,5m"}), "--windows: expected a duration string"));
+  CHECK(contains(err({"--windows"}), "--windows: missing value"));
+}
+
+TEST_CASE("config: a bad window in a multi-line array is reported at the element's own line",
+          "[config][order_flow]") {
+  CHECK(file_err("windows = [\n  \"1m\",\n  \"5m\",\n  \"60s\",\n]\n")
+        == "config error: FILE:4: windows: duplicate window \"60s\": 60 s, the same as \"1m\"");
+  CHECK(file_err("windows = [\n  \"1m\",\n  \"5x\",\n]\n")
+          .rfind("config error: FILE:3: windows: ", 0)
+        == 0);
+  CHECK(file_err("windows = [\n  \"1m\",\n  60,\n]\n")
+        == "config error: FILE:3: windows: element 1: expected a duration string like \"5m\" "
+           "(<N>s, <N>m or <N>h, N a positive integer), got 60");
+  // A count error points at the key.
+  CHECK(file_err("# windows\nwindows = [\n]\n")
+        == "config error: FILE:2: windows: expected 1 to 8 windows, got 0");
+}
+
+TEST_CASE("config: large_trade_quote is an exact decimal string or an integer, and a float is "
+          "refused",
+          "[config][order_flow]") {
+  auto quote = [](const std::string& toml_value) {
+    temp_file f("large_trade_quote = " + toml_value + "\n");
+    return ok({"--config", f.path}).values.large_trade_quote_e8;
+  };
+  CHECK(quote("\"100000\"") == 100000 * e8);
+  CHECK(quote("\"250000.5\"") == 25000050000000);
+  CHECK(quote("\"0.00000001\"") == 1);
+  CHECK(quote("\"0.1\"") == 10000000);
+  CHECK(quote("\"0\"") == 0);
+  CHECK(quote("\"92233720368.54775807\"") == std::numeric_limits<std::int64_t>::max());
+  CHECK(quote("250000") == 250000 * e8);
+  CHECK(quote("0") == 0);
+  CHECK(quote("92233720368") == 92233720368 * e8);
+  CHECK(file_err("large_trade_quote = 0.1\n")
+        == "config error: FILE:1: large_trade_quote: expected a decimal string like \"250000.5\" "
+           "or an integer, got the float 0.1; quote it (\"0.1\") so that it is read exactly");
+  CHECK(file_err("large_trade_quote = \"0.123456789\"\n")
+        == "config error: FILE:1: large_trade_quote: more than 8 fractional digits in "
+           "\"0.123456789\" (the resolution is 0.00000001)");
+  CHECK(file_err("large_trade_quote = \"12a\"\n")
+        == "config error: FILE:1: large_trade_quote: expected a non-negative decimal with at "
+           "most 8 fractional digits, e.g. \"250000.5\", got \"12a\"");
+}
+
+TEST_CASE("config: --large-trade-quote takes an exact decimal and --large-trades a count, in both "
+          "forms",
+          "[config][order_flow]") {
+  for (bool joined : {false, true}) {
+    INFO("joined form: " << joined);
+    std::vector<std::string> args;
+    add(args, joined, "--large-trade-quote", "0.00000001");
+    add(args, joined, "--large-trades", "100000");
+    auto s = ok(args).values;
+    CHECK(s.large_trade_quote_e8 == 1);
+    CHECK(s.large_trades_max == 100000);
+  }
+  CHECK(ok({"--large-trade-quote", "0"}).values.large_trade_quote_e8 == 0);
+  CHECK(ok({"--large-trade-quote=5000"}).values.large_trade_quote_e8 == 5000 * e8);
+  CHECK(ok({"--large-trades=1"}).values.large_trades_max == 1);
+  CHECK(err({"--large-trade-quote", "1.000000001"})
+        == "config error: --large-trade-quote: more than 8 fractional digits in \"1.000000001\" "
+           "(the resolution is 0.00000001)");
+  CHECK(err({"--large-trade-quote", "-1"})
+        == "config error: --large-trade-quote: expected a non-negative decimal with at most 8 "
+           "fractional digits, e.g. \"250000.5\", got \"-1\"");
+  CHECK(contains(err({"--large-trade-quote="}), "--large-trade-quote: expected a non-negative"));
+  CHECK(
+    contains(err({"--large-trade-quote", "1e6"}), "--large-trade-quote: expected a non-negative"));
+  CHECK(contains(err({"--large-trade-quote", "100000000000"}),
+                 "--large-trade-quote: \"100000000000\" is too large"));
+  CHECK(err({"--large-trades", "0"})
+        == "config error: --large-trades: expected an integer in 1..100000, got 0");
+  CHECK(
+    contains(err({"--large-trades=100001"}), "--large-trades: expected an integer in 1..100000"));
+  CHECK(contains(err({"--large-trades", "ten"}), "got \"ten\""));
+  temp_file f("large_trades_max = 7\nlarge_trade_quote = \"1\"\n");
+  auto s = ok({"--config", f.path}).values;
+  CHECK(s.large_trades_max == 7);
+  CHECK(s.large_trade_quote_e8 == e8);
+  CHECK(ok({"--config", f.path, "--large-trade-quote", "2"}).values.large_trade_quote_e8 == 2 * e8);
+}
+
+TEST_CASE("config: large_trade_quote_by_symbol maps upper-cased symbols to exact thresholds, "
+          "inline or as a section",
+          "[config][order_flow]") {
+  temp_file inline_table(
+    "large_trade_quote_by_symbol = { BTCUSDT = \"1000000\", ethusdt = \"250000.25\", "
+    "SOLUSDT = 5000 }\n");
+  CHECK(ok({"--config", inline_table.path}).values.large_trade_quote_e8_by_symbol
+        == std::map<std::string, std::int64_t>{
+          {"BTCUSDT", 1000000 * e8}, {"ETHUSDT", 25000025000000}, {"SOLUSDT", 5000 * e8}});
+  temp_file section("[large_trade_quote_by_symbol]\nbtcusdt = \"0\"\n\"1000SATSUSDT\" = 10\n");
+  CHECK(ok({"--config", section.path}).values.large_trade_quote_e8_by_symbol
+        == std::map<std::string, std::int64_t>{{"1000SATSUSDT", 10 * e8}, {"BTCUSDT", 0}});
+  temp_file empty("large_trade_quote_by_symbol = {}\n");
+  CHECK(ok({"--config", empty.path}).values.large_trade_quote_e8_by_symbol.empty());
+  CHECK(contains(err({"--large-trade-quote-by-symbol", "x"}), "unknown option"));
+}
+
+TEST_CASE("config: a bad large_trade_quote_by_symbol entry is reported at its own line with the "
+          "key as written",
+          "[config][order_flow]") {
+  CHECK(file_err("[large_trade_quote_by_symbol]\nBTCUSDT = \"1\"\nethusdt = 2.5\n")
+        == "config error: FILE:3: large_trade_quote_by_symbol.ethusdt: expected a decimal string "
+           "like \"250000.5\" or an integer, got the float 2.5; quote it (\"2.5\") so that it is "
+           "read exactly");
+  CHECK(file_err("[large_trade_quote_by_symbol]\n\nethusdt = \"1.000000001\"\n")
+        == "config error: FILE:3: large_trade_quote_by_symbol.ethusdt: more than 8 fractional "
+           "digits in \"1.000000001\" (the resolution is 0.00000001)");
+  CHECK(file_err("[large_trade_quote_by_symbol]\n\"eth-usdt\" = \"1\"\n")
+        == "config error: FILE:2: large_trade_quote_by_symbol.eth-usdt: invalid symbol "
+           "\"eth-usdt\" (expected 1 to 20 letters or digits)");
+  CHECK(file_err("[large_trade_quote_by_symbol]\nEthUsdt = \"1\"\nETHUSDT = \"2\"\n")
+        == "config error: FILE:3: large_trade_quote_by_symbol.ETHUSDT: symbol ETHUSDT appears "
+           "twice (symbols are case-insensitive)");
+  CHECK(file_err("[large_trade_quote_by_symbol]\nethusdt = -3\n")
+        == "config error: FILE:2: large_trade_quote_by_symbol.ethusdt: expected a non-negative "
+           "decimal with at most 8 fractional digits, e.g. \"250000.5\", got -3");
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <algorithm>
 #include <cstdio>
 
 #include "integration/harness.hpp"
@@ -263,4 +264,37 @@ TEST_CASE("fault no pong while trades flow: the ping timeout drops the connectio
   auto detect = ms(t.detected - t.first_streaming);
   CHECK(detect >= 1500); // ping after 1 s, no pong for 1 s more
   report("no-pong-with-trades", detect, ms(t.recovered - t.first_streaming));
+}
+
+TEST_CASE("against a server that accepts TCP and never answers, streamvisor "
+          "retries about every deadline plus backoff, keeps answering /status and "
+          "exits 0 on SIGTERM within the shutdown deadline",
+          "[integration][faults]") {
+  auto dir = scratch_dir("f-hang-forever");
+  make_certificate(dir);
+  sim_process sim{dir, {"--fault", "hang-upgrade"}}; // every connection hangs
+  streamvisor_process sv{dir, sim.port,
+                         {"--symbols", "BTCUSDT", "--connect-timeout-ms", "1500",
+                          "--backoff-initial-ms", "100", "--backoff-max-ms", "500",
+                          "--shutdown-timeout-ms", "3000"}};
+  REQUIRE(eventually([&] { return sv.get("/status").status == 200; }, 10s, 5ms));
+  auto t0 = test_clock::now();
+  // 7 s of polling, every 20 ms: the API never fails and attempts keep coming.
+  std::uint64_t attempts = 0;
+  long worst_ms = 0;
+  while (test_clock::now() - t0 < 7s) {
+    auto q0 = test_clock::now();
+    attempts = view(sv).attempts;
+    worst_ms = std::max(worst_ms, ms(test_clock::now() - q0));
+    std::this_thread::sleep_for(20ms);
+  }
+  // Each attempt costs 1.5 s plus 0..0.5 s of backoff: 4 or 5 attempts in 7 s.
+  CHECK(attempts >= 4);
+  CHECK(attempts <= 6);
+  CHECK(worst_ms < 1000);
+  std::printf("fault=hang-forever attempts_in_7s=%llu worst_status_ms=%ld\n",
+              static_cast<unsigned long long>(attempts), worst_ms);
+  auto s0 = test_clock::now();
+  CHECK(sv.child->stop(SIGTERM, 5s) == 0);
+  CHECK(ms(test_clock::now() - s0) < 3000);
 }
