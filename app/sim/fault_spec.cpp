@@ -27,11 +27,14 @@ constexpr mode_name mode_names[] = {
   {fault_mode::malformed_every, "malformed-every"},
   {fault_mode::no_pong, "no-pong"},
   {fault_mode::server_shutdown_after, "server-shutdown-after"},
+  {fault_mode::skip_on_reconnect, "skip-on-reconnect"},
+  {fault_mode::rest_429, "rest-429"},
+  {fault_mode::rest_down, "rest-down"},
 };
 
-/// Parameters every mode accepts.
-bool is_common_key(std::string_view key) {
-  return key == "symbol" || key == "connections";
+/// Parameters every mode accepts (REST modes count requests, not connections).
+bool is_common_key(fault_mode m, std::string_view key) {
+  return key == "symbol" || (key == "connections" && !fault_is_rest(m));
 }
 
 /// Parameters specific to `m`.
@@ -50,6 +53,12 @@ bool key_allowed(fault_mode m, std::string_view key) {
       return key == "silent";
     case fault_mode::server_shutdown_after:
       return key == "frames" || key == "grace_ms";
+    case fault_mode::skip_on_reconnect:
+      return key == "trades";
+    case fault_mode::rest_429:
+      return key == "count" || key == "retry_after";
+    case fault_mode::rest_down:
+      return key == "count";
     case fault_mode::hang_upgrade:
     case fault_mode::stall_tls:
     case fault_mode::no_first_frame:
@@ -70,6 +79,9 @@ bool parse_int(std::string_view text, Int& out, Int lo, Int hi) {
 
 constexpr std::int64_t frames_max = std::int64_t{1} << 40;
 constexpr std::int64_t grace_ms_max = 3'600'000; // one hour
+/// skip-on-reconnect emits its trades in one go on the service thread; a million
+/// takes well under a second.
+constexpr std::int64_t skip_trades_max = 1'000'000;
 
 } // namespace
 
@@ -82,6 +94,10 @@ const char* fault_mode_name(fault_mode m) noexcept {
 
 bool fault_is_connection_level(fault_mode m) noexcept {
   return m == fault_mode::hang_upgrade || m == fault_mode::stall_tls;
+}
+
+bool fault_is_rest(fault_mode m) noexcept {
+  return m == fault_mode::rest_429 || m == fault_mode::rest_down;
 }
 
 std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& error) {
@@ -101,6 +117,7 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& e
   std::string_view rest = colon == std::string_view::npos ? std::string_view{}
                                                           : text.substr(colon + 1);
   bool have_frames = false;
+  bool have_retry_after = false;
   while (!rest.empty()) {
     auto comma = rest.find(',');
     auto kv = rest.substr(0, comma);
@@ -116,8 +133,9 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& e
       error = "fault " + std::string(name) + ": " + std::string(key) + " " + why;
       return std::nullopt;
     };
-    if (!is_common_key(key) && !key_allowed(f.mode, key))
-      return bad("is not a parameter of this mode");
+    if (!is_common_key(f.mode, key) && !key_allowed(f.mode, key))
+      return bad(key == "connections" ? "is not a parameter of this mode (use count=N)"
+                                      : "is not a parameter of this mode");
     if (key == "symbol") {
       f.symbol = to_upper_symbol(value);
       if (!valid_symbol(f.symbol))
@@ -135,6 +153,7 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& e
     } else if (key == "retry_after") {
       if (!parse_int(value, f.retry_after_s, std::int64_t{0}, std::int64_t{86400}))
         return bad("needs seconds 0..86400");
+      have_retry_after = true;
     } else if (key == "code") {
       if (!parse_int(value, f.code, 1000, 4999) || f.code == 1005 || f.code == 1006
           || f.code == 1015)
@@ -158,8 +177,20 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& e
       if (value != "0" && value != "1")
         return bad("needs 0 or 1");
       f.silent = value == "1";
+    } else if (key == "trades") {
+      if (!parse_int(value, f.trades, std::int64_t{1}, skip_trades_max))
+        return bad("needs an integer 1..1000000");
+    } else if (key == "count") {
+      if (!parse_int(value, f.count, std::int64_t{1}, frames_max))
+        return bad("needs an integer >= 1");
     }
   }
+  if (f.mode == fault_mode::skip_on_reconnect && f.trades < 1) {
+    error = "fault skip-on-reconnect needs trades=G";
+    return std::nullopt;
+  }
+  if (f.mode == fault_mode::rest_429 && !have_retry_after)
+    f.retry_after_s = 1;
   bool needs_frames = f.mode == fault_mode::reset_after || f.mode == fault_mode::close_after
                       || f.mode == fault_mode::silent_after
                       || f.mode == fault_mode::server_shutdown_after;
@@ -184,7 +215,8 @@ const fault_spec* fault_plan::take(const std::vector<fault_mode>& modes,
   const auto& keys = symbols.empty() ? unknown : symbols;
   for (std::size_t i = 0; i < specs_.size(); ++i) {
     const auto& f = specs_[i];
-    if (std::find(modes.begin(), modes.end(), f.mode) == modes.end())
+    if (fault_is_rest(f.mode) // counted per request by take_rest, never per connection
+        || std::find(modes.begin(), modes.end(), f.mode) == modes.end())
       continue;
     if (!f.symbol.empty()
         && std::find(symbols.begin(), symbols.end(), f.symbol) == symbols.end())
@@ -209,10 +241,26 @@ const fault_spec* fault_plan::take(const std::vector<fault_mode>& modes,
   return nullptr;
 }
 
+const fault_spec* fault_plan::take_rest(std::string_view symbol) {
+  for (std::size_t i = 0; i < specs_.size(); ++i) {
+    const auto& f = specs_[i];
+    if (!fault_is_rest(f.mode))
+      continue;
+    if (!f.symbol.empty() && f.symbol != symbol)
+      continue;
+    if (f.count >= 0 && applied_[i] >= f.count)
+      continue;
+    ++applied_[i];
+    return &f;
+  }
+  return nullptr;
+}
+
 bool fault_plan::may_apply(const std::vector<fault_mode>& modes) const {
   for (std::size_t i = 0; i < specs_.size(); ++i) {
     const auto& f = specs_[i];
-    if (std::find(modes.begin(), modes.end(), f.mode) == modes.end())
+    if (fault_is_rest(f.mode) // counted per request by take_rest, never per connection
+        || std::find(modes.begin(), modes.end(), f.mode) == modes.end())
       continue;
     if (f.connections_max < 0 || f.symbol.empty())
       return true; // an unseen symbol still has its whole budget

@@ -22,6 +22,9 @@ enum class fault_mode {
   malformed_every,       ///< every `k`-th frame is truncated JSON, sent in addition to the trades
   no_pong,               ///< stop reading the socket: pings are never answered (trades still sent)
   server_shutdown_after, ///< after `frames` frames send serverShutdown, stream `grace_ms` more, close 1001
+  skip_on_reconnect,     ///< a symbol's non-first connection: `trades` trades emitted first, not sent on it
+  rest_429,              ///< the first `count` /api/v3/* requests: 429 + Retry-After, Binance -1003
+  rest_down,             ///< the first `count` /api/v3/* requests: 503 with a JSON body
 };
 
 /// One --fault option. Fields a mode does not use keep their defaults.
@@ -37,6 +40,8 @@ struct fault_spec {
   std::int64_t k = 10;                        ///< malformed_every: period, >= 2
   std::int64_t grace_ms = 5000;               ///< server_shutdown_after: streaming after the event
   bool silent = false;                        ///< no_pong: also send no frames (a mute peer)
+  std::int64_t trades = 0;                    ///< skip_on_reconnect: trades skipped, >= 1
+  std::int64_t count = -1;                    ///< rest_*: requests it applies to; -1 = all
   std::string text;                           ///< the option as given, for logs and /sim/stats
 };
 
@@ -47,9 +52,14 @@ const char* fault_mode_name(fault_mode m) noexcept;
 /// is known): hang_upgrade and stall_tls.
 bool fault_is_connection_level(fault_mode m) noexcept;
 
+/// True for the modes that act on REST requests (/api/v3/*), not on streams:
+/// rest_429 and rest_down.
+bool fault_is_rest(fault_mode m) noexcept;
+
 /// Parses "MODE[:k=v,...]" (keys: symbol, connections, frames, status, retry_after,
-/// code, reason, k, grace_ms, silent). Returns nullopt and sets `error` to one line
-/// on an unknown mode, unknown key, or a value out of range. Pure.
+/// code, reason, k, grace_ms, silent, trades, count). REST modes take count= instead
+/// of connections=; rest_429's retry_after defaults to 1. Returns nullopt and sets
+/// `error` to one line on an unknown mode, unknown key, or a value out of range. Pure.
 std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& error);
 
 /// The configured faults and how often each was applied, per symbol. Decides which
@@ -72,9 +82,15 @@ public:
   /// it is unscoped or its symbol is in `symbols`, and the connection is among the
   /// first `connections_max` of that symbol (unscoped: of any of `symbols`).
   /// An empty `symbols` means "not known yet" (accept time): then only unscoped
-  /// specs match and their count is kept under the key "".
+  /// specs match and their count is kept under the key "". REST specs never match.
   const fault_spec* take(const std::vector<fault_mode>& modes,
                          const std::vector<std::string>& symbols);
+
+  /// The first REST spec (rest_429, rest_down) that still applies to a request for
+  /// `symbol` (upper case; empty = the request names none), counted as applied;
+  /// nullptr if none. A spec applies if it is unscoped or scoped to `symbol`, and
+  /// fewer than `count` requests got it so far (-1 = no limit).
+  const fault_spec* take_rest(std::string_view symbol);
 
   /// Whether `take(modes, symbols)` could still return a spec for some non-empty
   /// `symbols` not known yet; does not count.

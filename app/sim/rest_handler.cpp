@@ -115,6 +115,45 @@ query_args parse_query(std::string_view query) {
   return out;
 }
 
+bool is_rest_api_path(std::string_view path) noexcept {
+  return path.substr(0, 8) == "/api/v3/";
+}
+
+int rest_request_weight(std::string_view path) noexcept {
+  if (path == "/api/v3/aggTrades")
+    return 4;
+  return is_rest_api_path(path) ? 1 : 0;
+}
+
+http_reply rest_fault_reply(const fault_spec& f) {
+  if (f.mode == fault_mode::rest_429)
+    return {429,
+            "{\"code\":-1003,\"msg\":\"Too much request weight used; current limit is 6000 "
+            "request weight per 1 MINUTE. Please use WebSocket Streams for live updates to "
+            "avoid polling the API.\"}",
+            f.retry_after_s};
+  return {503,
+          "{\"code\":-1001,\"msg\":\"Internal error; unable to process your request. "
+          "Please try again.\"}",
+          -1};
+}
+
+std::int64_t weight_window::add(std::int64_t now_ms, int weight) {
+  if (weight > 0) {
+    entries_.push_back({now_ms, weight});
+    sum_ += weight;
+  }
+  return used(now_ms);
+}
+
+std::int64_t weight_window::used(std::int64_t now_ms) {
+  while (!entries_.empty() && entries_.front().ms <= now_ms - window_ms) {
+    sum_ -= entries_.front().weight;
+    entries_.pop_front();
+  }
+  return sum_;
+}
+
 http_reply handle_rest(const sim_exchange& ex, std::string_view path,
                        const query_args& args) {
   if (path == "/api/v3/aggTrades")

@@ -1,11 +1,14 @@
 // rest_handler: the simulator's HTTP API (GET /api/v3/aggTrades, /api/v3/ping, /sim/stats) as a pure function.
 #pragma once
 
+#include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "app/sim/fault_spec.hpp"
 #include "app/sim/sim_exchange.hpp"
 
 namespace sv {
@@ -15,8 +18,9 @@ using query_args = std::vector<std::pair<std::string, std::string>>;
 
 /// An HTTP answer; the body is always JSON.
 struct http_reply {
-  unsigned status = 200; ///< HTTP status code
-  std::string body;      ///< JSON document
+  unsigned status = 200;          ///< HTTP status code
+  std::string body;               ///< JSON document
+  std::int64_t retry_after_s = -1; ///< Retry-After header in seconds; -1 = none
 };
 
 /// Splits "a=1&b=2" (already percent-decoded or plain) into arguments.
@@ -29,5 +33,39 @@ query_args parse_query(std::string_view query);
 /// `ex` only; lws service thread.
 http_reply handle_rest(const sim_exchange& ex, std::string_view path,
                        const query_args& args);
+
+/// True for the paths the REST faults, counters and request weight cover: /api/v3/*.
+bool is_rest_api_path(std::string_view path) noexcept;
+
+/// Binance's request weight of `path`: /api/v3/aggTrades 4, any other /api/v3/* path
+/// (ping, unknown) 1, anything else (/sim/stats) 0.
+int rest_request_weight(std::string_view path) noexcept;
+
+/// The answer a REST fault gives instead of serving the request: rest_429 is HTTP
+/// 429 with Retry-After and Binance's -1003 body; rest_down is HTTP 503 with
+/// {"code":-1001,"msg":"Internal error; unable to process your request. Please try again."}.
+http_reply rest_fault_reply(const fault_spec& f);
+
+/// Request weight used in the last minute, sim-wide (what Binance reports per IP
+/// in X-MBX-USED-WEIGHT-1M). Not thread-safe.
+class weight_window {
+public:
+  /// Adds `weight` at `now_ms` (a monotonic clock) and returns the weight used in
+  /// (now_ms - 60000, now_ms], this request included.
+  std::int64_t add(std::int64_t now_ms, int weight);
+
+  /// The weight used in (now_ms - 60000, now_ms].
+  std::int64_t used(std::int64_t now_ms);
+
+  static constexpr std::int64_t window_ms = 60'000;
+
+private:
+  struct entry {
+    std::int64_t ms;
+    int weight;
+  };
+  std::deque<entry> entries_;
+  std::int64_t sum_ = 0;
+};
 
 } // namespace sv

@@ -63,9 +63,12 @@ std::string sim_exchange::stats_json() const {
     out += "\",\"connections\":" + std::to_string(market->connections());
     out += ",\"connections_total\":" + std::to_string(market->connections_total());
     out += ",\"faults_applied\":" + std::to_string(market->faults_applied());
+    out += ",\"skipped_on_reconnect\":" + std::to_string(market->skipped_on_reconnect());
     out += "}";
   }
   out += "}";
+  out += ",\"rest_requests\":" + std::to_string(rest_requests_);
+  out += ",\"rest_rejected\":" + std::to_string(rest_rejected_);
   if (!faults_json_.empty())
     out += ",\"faults\":" + faults_json_;
   out += "}";

@@ -41,9 +41,26 @@ public:
   /// "last_id":..,"buy_volume":"..","sell_volume":"..","buy_quote":"..",
   /// "sell_quote":"..","connections":N,"connections_total":N}}}; ids are null before
   /// the first trade, volumes are exact 8-decimal sums, quotes are exact 1e-16 sums
-  /// rounded half-to-even to 8 decimals. Each symbol also has "faults_applied":N, and
+  /// rounded half-to-even to 8 decimals. Each symbol also has "faults_applied":N and
+  /// "skipped_on_reconnect":N; after "symbols" come "rest_requests":N (/api/v3/*
+  /// requests received) and "rest_rejected":N (answered by rest-429 / rest-down), and
   /// with --fault the document ends with "faults":<set_faults_json>.
   std::string stats_json() const;
+
+  /// Counts one /api/v3/* request; `rejected` = answered by a REST fault.
+  void count_rest_request(bool rejected) noexcept {
+    ++rest_requests_;
+    if (rejected)
+      ++rest_rejected_;
+  }
+
+  std::int64_t rest_requests() const noexcept {
+    return rest_requests_;
+  }
+
+  std::int64_t rest_rejected() const noexcept {
+    return rest_rejected_;
+  }
 
   /// Sets the JSON array appended as "faults" to stats_json (empty = none).
   void set_faults_json(std::string json) {
@@ -54,6 +71,8 @@ private:
   market_limits limits_;
   market_map markets_;
   std::string faults_json_;
+  std::int64_t rest_requests_ = 0;
+  std::int64_t rest_rejected_ = 0;
 };
 
 } // namespace sv

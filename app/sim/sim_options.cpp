@@ -44,9 +44,11 @@ std::string sim_usage() {
          "  --rest-history N       trades kept per symbol for REST and slow streams (default 1000000)\n"
          "  --symbols A,B          create these markets at start (REST knows them before any stream)\n"
          "  --log-level LEVEL      error|warn|info|debug (default info)\n"
-         "  --fault MODE[:k=v,...] misbehave on stream connections (repeatable; the first matching\n"
-         "                         --fault wins). Every mode takes symbol=SYM (only that symbol)\n"
-         "                         and connections=N (only the first N connections of each symbol).\n"
+         "  --fault MODE[:k=v,...] misbehave on stream connections or REST (repeatable). A connection\n"
+         "                         gets the first matching stream --fault; skip-on-reconnect and REST\n"
+         "                         faults are chosen apart and combine with it. Every mode takes\n"
+         "                         symbol=SYM (only that symbol) and, except REST ones, connections=N\n"
+         "                         (only the first N connections of each symbol).\n"
          "                         hang-upgrade              accept TCP (and TLS), never answer the upgrade\n"
          "                         stall-tls                 accept TCP, never finish TLS (no symbol=)\n"
          "                         reject:status=429,retry_after=7   refuse the upgrade\n"
@@ -58,9 +60,22 @@ std::string sim_usage() {
          "                         no-pong[:silent=1]        never read the socket: pings go unanswered\n"
          "                         server-shutdown-after:frames=N,grace_ms=5000   serverShutdown event,\n"
          "                                                   stream grace_ms more, close 1001\n"
+         "                         skip-on-reconnect:trades=G   on a symbol's 2nd, 3rd.. connection the\n"
+         "                                                   sequence first advances by G trades that\n"
+         "                                                   connection never gets (REST and /sim/stats\n"
+         "                                                   have them): an id gap to backfill.\n"
+         "                                                   connections=N: only the first N reconnects\n"
+         "                         REST faults hit /api/v3/* requests and take count=N (the first N\n"
+         "                         requests, default all) instead of connections=; symbol= matches\n"
+         "                         the request's symbol parameter:\n"
+         "                         rest-429[:count=N,retry_after=S]   HTTP 429, Retry-After: S (default 1),\n"
+         "                                                   {\"code\":-1003,\"msg\":\"Too much request weight..\"}\n"
+         "                         rest-down[:count=N]       HTTP 503, {\"code\":-1001,\"msg\":\"Internal error;..\"}\n"
          "  --help                 print this text and exit\n"
          "Streams: /ws/<sym>@aggTrade, /stream?streams=<s1>@aggTrade/<s2>@aggTrade.\n"
          "REST: GET /api/v3/aggTrades?symbol=&fromId=&startTime=&endTime=&limit=, /api/v3/ping, /sim/stats.\n"
+         "Every HTTP answer has X-MBX-USED-WEIGHT-1M: the sim-wide /api/v3/* request weight of the\n"
+         "last 60 s (aggTrades 4, other /api/v3/* 1), this request included.\n"
          "Prints 'listening port=<N> tls=<0|1>' as the first stdout line.\n";
 }
 
@@ -176,6 +191,9 @@ sim_options_result parse_sim_options(const std::vector<std::string>& args) {
     if (!o.cert_file.empty() && f.mode == fault_mode::hang_upgrade && !f.symbol.empty())
       return fail("option --fault: hang-upgrade with symbol= needs plain ws (no --cert): "
                   "over TLS the path is not known before the fault is chosen");
+  for (const auto& f : o.faults)
+    if (!o.replay_file.empty() && f.mode == fault_mode::skip_on_reconnect)
+      return fail("option --fault: skip-on-reconnect needs generated trades (not --replay)");
   return {std::move(o), {}};
 }
 

@@ -163,6 +163,7 @@ struct sim_server::impl {
   std::map<const symbol_market*, std::unique_ptr<market_clock>> clocks;
   std::unordered_map<lws*, jailed_conn> jails; // raw sockets taken at accept
   fault_plan faults;
+  weight_window weights; // REST request weight of the last minute
   lws_vhost* vhost = nullptr;
   std::string scratch; // frame under construction, LWS_PRE bytes of headroom first
 
@@ -256,6 +257,34 @@ struct sim_server::impl {
                    + static_cast<std::int64_t>(
                      (static_cast<int128>(c.generated) * us_per_s + rate - 1) / rate);
     lws_sul_schedule(ctx, 0, &c.sul, on_tick, std::max<std::int64_t>(0, next_us - now));
+  }
+
+  /// skip-on-reconnect, on a symbol's non-first established connection: the
+  /// exchange's sequence advances by `trades` trades (stamped now) before the
+  /// connection's cursor is set, so the connection never gets them while REST, the
+  /// stats totals and the other open connections do. At --rate N the trades already
+  /// due are generated first, so the skipped ids follow the last id due by now; the
+  /// skipped trades are extra, outside the pacing schedule (they delay nothing).
+  void skip_on_reconnect(symbol_market& m) {
+    if (faults.empty() || replaying())
+      return;
+    const auto* f = faults.take({fault_mode::skip_on_reconnect}, {m.symbol()});
+    if (!f)
+      return;
+    note_fault(*f, {m.symbol()});
+    auto& c = clock_of(m);
+    if (options.rate > 0 && !m.exhausted()) {
+      lws_sul_cancel(&c.sul);
+      tick(c); // catches up and re-arms the timer
+    }
+    auto first = m.next_id();
+    auto n = m.emit_skipped(f->trades, wall_ms());
+    if (options.rate == 0)
+      c.generated = m.totals().emitted;
+    SV_INFO("sim", m.symbol(), "fault_skip", "first_id=%lld last_id=%lld skipped=%lld",
+            static_cast<long long>(first), static_cast<long long>(first + n - 1),
+            static_cast<long long>(n));
+    wake(c);
   }
 
   /// --rate 0: the fastest reader pulls the sequence forward in batches.
@@ -530,6 +559,9 @@ struct sim_server::impl {
       case fault_mode::stall_tls:
       case fault_mode::reject:
       case fault_mode::malformed_every:
+      case fault_mode::skip_on_reconnect:
+      case fault_mode::rest_429:
+      case fault_mode::rest_down:
         return 0;
     }
     return 0;
@@ -603,11 +635,14 @@ struct sim_server::impl {
     ::setsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     for (auto& sub : s->subs) {
       auto& m = *sub.market;
+      bool reconnect = m.connections_total() > 0;
       m.connection_opened();
       SV_INFO("sim", m.symbol(), "connected", "conns=%d total=%d combined=%d",
               m.connections(), m.connections_total(), s->combined ? 1 : 0);
       if (!m.started)
         start_market(m);
+      if (reconnect)
+        skip_on_reconnect(m);
       sub.next_id = m.next_id();
       clock_of(m).conns.push_back(wsi);
     }
@@ -784,22 +819,60 @@ struct sim_server::impl {
     return query;
   }
 
+  /// A REST fault for an /api/v3/* request with `args`, or nullptr; counted.
+  const fault_spec* take_rest_fault(const query_args& args) {
+    if (faults.empty())
+      return nullptr;
+    std::string symbol;
+    for (const auto& [k, v] : args)
+      if (k == "symbol")
+        symbol = to_upper_symbol(v); // the last occurrence wins, as in handle_rest
+    const auto* f = faults.take_rest(symbol);
+    if (f) {
+      ex.set_faults_json(faults.stats_json());
+      SV_INFO("sim", symbol.empty() ? "-" : symbol.c_str(), "fault_applied",
+              "fault=\"%s\" rest_rejected=%lld", f->text.c_str(),
+              static_cast<long long>(ex.rest_rejected() + 1));
+    }
+    return f;
+  }
+
   int http_request(lws* wsi, const char* in, size_t len) {
     auto& s = fresh_session(wsi);
     http_reply reply;
     std::string path(in ? in : "", in ? len : 0);
-    if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
-      reply = {405, "{\"code\":-1,\"msg\":\"Only GET is supported.\"}"};
+    auto args = parse_query(query_string(wsi));
+    bool api = is_rest_api_path(path);
+    auto now_ms = steady_us() / 1000;
+    // Every /api/v3/* request costs its weight and is counted, the rejected too.
+    auto used = api ? weights.add(now_ms, rest_request_weight(path)) : weights.used(now_ms);
+    const fault_spec* f = api ? take_rest_fault(args) : nullptr;
+    if (api)
+      ex.count_rest_request(f != nullptr);
+    if (f)
+      reply = rest_fault_reply(*f);
+    else if (lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI) <= 0)
+      reply = {405, "{\"code\":-1,\"msg\":\"Only GET is supported.\"}", -1};
     else
-      reply = handle_rest(ex, path, parse_query(query_string(wsi)));
-    SV_DEBUG("sim", "-", "http", "path=\"%s\" status=%u bytes=%zu", path.c_str(),
-             reply.status, reply.body.size());
+      reply = handle_rest(ex, path, args);
+    SV_DEBUG("sim", "-", "http", "path=\"%s\" status=%u bytes=%zu weight=%lld", path.c_str(),
+             reply.status, reply.body.size(), static_cast<long long>(used));
     unsigned char headers[LWS_PRE + 512];
     unsigned char* start = headers + LWS_PRE;
     unsigned char* p = start;
     unsigned char* end = headers + sizeof(headers) - 1;
+    auto weight = std::to_string(used);
+    auto retry = std::to_string(reply.retry_after_s);
     if (lws_add_http_common_headers(wsi, reply.status, "application/json;charset=UTF-8",
                                     reply.body.size(), &p, end)
+        || lws_add_http_header_by_name(
+          wsi, reinterpret_cast<const unsigned char*>("X-MBX-USED-WEIGHT-1M:"),
+          reinterpret_cast<const unsigned char*>(weight.data()), static_cast<int>(weight.size()),
+          &p, end)
+        || (reply.retry_after_s >= 0
+            && lws_add_http_header_by_token(
+              wsi, WSI_TOKEN_HTTP_RETRY_AFTER, reinterpret_cast<const unsigned char*>(retry.data()),
+              static_cast<int>(retry.size()), &p, end))
         || lws_finalize_write_http_header(wsi, start, &p, end))
       return 1;
     s.http_body = std::move(reply.body);

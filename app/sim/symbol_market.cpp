@@ -42,6 +42,14 @@ const sim_trade& symbol_market::emit(std::int64_t now_ms) {
   return history_.back();
 }
 
+std::int64_t symbol_market::emit_skipped(std::int64_t n, std::int64_t now_ms) {
+  std::int64_t done = 0;
+  for (; done < n && !exhausted(); ++done)
+    emit(now_ms);
+  skipped_on_reconnect_ += done;
+  return done;
+}
+
 std::vector<sim_trade> symbol_market::select(const trade_query& q) const {
   std::vector<sim_trade> out;
   if (history_.empty() || q.limit == 0)

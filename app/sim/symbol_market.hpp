@@ -80,6 +80,16 @@ public:
   /// !exhausted(). Drops the oldest kept trade beyond `history_max`.
   const sim_trade& emit(std::int64_t now_ms);
 
+  /// skip-on-reconnect: emits up to `n` trades stamped `now_ms` (fewer once
+  /// exhausted) that the connection being opened will not get, and counts them in
+  /// skipped_on_reconnect(). Returns how many were emitted.
+  std::int64_t emit_skipped(std::int64_t n, std::int64_t now_ms);
+
+  /// Trades emitted by skip-on-reconnect (they are also in totals() and history).
+  std::int64_t skipped_on_reconnect() const noexcept {
+    return skipped_on_reconnect_;
+  }
+
   /// Kept trades matching `q`, ascending by id. With neither `from_id` nor a time
   /// bound, the most recent `limit` trades (Binance's behaviour).
   std::vector<sim_trade> select(const trade_query& q) const;
@@ -137,6 +147,7 @@ private:
   int connections_ = 0;
   int connections_total_ = 0;
   int faults_applied_ = 0;
+  std::int64_t skipped_on_reconnect_ = 0;
 };
 
 } // namespace sv

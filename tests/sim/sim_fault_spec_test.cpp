@@ -102,3 +102,47 @@ TEST_CASE("A sim fault scoped to a symbol is decided only once the symbol is kno
   CHECK(!plan.may_apply(hang));
   CHECK(plan.take(hang, {"BTCUSDT"}) == nullptr);
 }
+
+TEST_CASE("The sim's skip-on-reconnect and REST fault specs parse with their defaults and refuse what does not apply") {
+  auto skip = parse_ok("skip-on-reconnect:trades=25,symbol=ethusdt,connections=2");
+  CHECK(skip.mode == fault_mode::skip_on_reconnect);
+  CHECK(skip.trades == 25);
+  CHECK(skip.symbol == "ETHUSDT");
+  CHECK(skip.connections_max == 2);
+  auto r429 = parse_ok("rest-429:count=3,retry_after=9");
+  CHECK(r429.mode == fault_mode::rest_429);
+  CHECK(r429.count == 3);
+  CHECK(r429.retry_after_s == 9);
+  CHECK(parse_ok("rest-429:count=1").retry_after_s == 1);
+  CHECK(parse_ok("rest-429").count == -1);
+  auto down = parse_ok("rest-down");
+  CHECK(down.mode == fault_mode::rest_down);
+  CHECK(down.count == -1);
+  CHECK(parse_ok("rest-down:count=4,symbol=BTCUSDT").count == 4);
+  CHECK(fault_is_rest(fault_mode::rest_down));
+  CHECK(!fault_is_rest(fault_mode::skip_on_reconnect));
+  CHECK(parse_error("skip-on-reconnect").find("trades=G") != std::string::npos);
+  CHECK(parse_error("skip-on-reconnect:trades=0").find("1..1000000") != std::string::npos);
+  CHECK(parse_error("skip-on-reconnect:trades=1000001").find("1..1000000") != std::string::npos);
+  CHECK(parse_error("rest-429:connections=2").find("count=N") != std::string::npos);
+  CHECK(parse_error("rest-down:count=0").find(">= 1") != std::string::npos);
+  CHECK(parse_error("rest-down:retry_after=1").find("not a parameter") != std::string::npos);
+  CHECK(parse_error("reset-after:frames=1,trades=3").find("not a parameter") != std::string::npos);
+  CHECK(!parse_sim_options({"--replay", "x.jsonl", "--fault", "skip-on-reconnect:trades=1"}).options);
+}
+
+TEST_CASE("A sim REST fault applies to the first count requests it matches, in command-line order, and never to streams") {
+  fault_plan plan({parse_ok("rest-429:symbol=ETHUSDT,count=1"), parse_ok("rest-down:count=2"),
+                   parse_ok("skip-on-reconnect:trades=3")});
+  CHECK(plan.take_rest("BTCUSDT")->mode == fault_mode::rest_down);
+  CHECK(plan.take_rest("ETHUSDT")->mode == fault_mode::rest_429);
+  CHECK(plan.take_rest("")->mode == fault_mode::rest_down); // a ping: unscoped only
+  CHECK(plan.take_rest("ETHUSDT") == nullptr);
+  CHECK(plan.take({fault_mode::reject, fault_mode::rest_down}, {"BTCUSDT"}) == nullptr);
+  // skip-on-reconnect is taken on its own, per symbol reconnect.
+  CHECK(plan.take({fault_mode::skip_on_reconnect}, {"BTCUSDT"})->trades == 3);
+  CHECK(plan.stats_json()
+        == "[{\"fault\":\"rest-429:symbol=ETHUSDT,count=1\",\"applied\":1},"
+           "{\"fault\":\"rest-down:count=2\",\"applied\":2},"
+           "{\"fault\":\"skip-on-reconnect:trades=3\",\"applied\":1}]");
+}

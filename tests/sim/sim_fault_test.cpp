@@ -4,12 +4,17 @@
 
 #include <rapidjson/document.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 #include <unistd.h>
 
+#include "actors/decimal.hpp"
+#include "app/sim/trade_generator.hpp"
+#include "app/sim/trade_json.hpp"
 #include "sim/sim_test_client.hpp"
 
 using namespace sv::test;
@@ -128,6 +133,56 @@ void expect_silent_but_alive(ws_test_client& ws) {
   CHECK(!ws.next(300ms));
   CHECK(ws.pongs() == 1);
   CHECK(!ws.lost());
+}
+
+/// Polls /sim/stats until `symbol` has no open connection (the server saw the
+/// clients go); at --rate 0 nothing is generated after that.
+rapidjson::Document stats_when_idle(int port, const std::string& symbol) {
+  auto deadline = test_clock::now() + 5s;
+  for (;;) {
+    auto d = stats(port, false);
+    if (d["symbols"][symbol.c_str()]["connections"].GetInt() == 0)
+      return d;
+    REQUIRE(test_clock::now() < deadline);
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+std::int64_t wall_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+/// A raw aggTrade frame parsed.
+rapidjson::Document parse_frame(const ws_message& msg) {
+  REQUIRE(msg.opcode == 1);
+  rapidjson::Document d;
+  d.Parse(msg.payload.c_str());
+  REQUIRE(!d.HasParseError());
+  return d;
+}
+
+/// REST aggTrades rows parsed; REQUIREs HTTP 200.
+rapidjson::Document rest_rows(int port, const std::string& query) {
+  auto r = http_get(port, "/api/v3/aggTrades?" + query, false, 5s);
+  REQUIRE(r.status == 200);
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  REQUIRE(d.IsArray());
+  return d;
+}
+
+std::int64_t e8(const rapidjson::Value& text) {
+  std::int64_t v = 0;
+  REQUIRE(sv::parse_e8(text.GetString(), v));
+  return v;
+}
+
+/// The used-weight header of an answer as a number; REQUIREs it present.
+long used_weight(const http_result& r) {
+  auto h = r.header("X-MBX-USED-WEIGHT-1M");
+  REQUIRE(h);
+  return std::stol(*h);
 }
 
 } // namespace
@@ -401,5 +456,244 @@ TEST_CASE("On a combined sim stream the serverShutdown event is wrapped as the !
       break;
     }
   }
+  CHECK(sim.child->stop(SIGTERM, 5s) == 0);
+}
+
+TEST_CASE("The sim's skip-on-reconnect serves the first connection from the first id, then a reconnect starts G ids after the last emitted, and REST has exactly the skipped trades") {
+  sim_fixture sim({"--rate", "0", "--fault", "skip-on-reconnect:trades=7"});
+  {
+    ws_test_client first;
+    REQUIRE(first.open(sim.port, btc_path, false, 2s) == 101);
+    CHECK(receive_trades(first, 5).front() == 1000000);
+  }
+  auto before = stats_when_idle(sim.port, "BTCUSDT");
+  const auto& b = before["symbols"]["BTCUSDT"];
+  CHECK(b["skipped_on_reconnect"].GetInt64() == 0);
+  CHECK(b["faults_applied"].GetInt() == 0);
+  auto last = b["last_id"].GetInt64(); // at --rate 0 the sequence rests while nobody reads
+  auto t0 = wall_ms();
+  ws_test_client second;
+  REQUIRE(second.open(sim.port, btc_path, false, 2s) == 101);
+  auto ids = receive_trades(second, 5);
+  auto t1 = wall_ms();
+  CHECK(ids.front() == last + 7 + 1);
+  // REST: the last trade before the gap, the 7 skipped, the second's first trade.
+  auto r = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT&fromId=" + std::to_string(last)
+                                + "&limit=9", false, 5s);
+  REQUIRE(r.status == 200);
+  rapidjson::Document rows;
+  rows.Parse(r.body.c_str());
+  REQUIRE(rows.IsArray());
+  REQUIRE(rows.Size() == 9);
+  // Byte for byte the deterministic sequence's next trades (--seed 1), stamped now.
+  sv::trade_generator gen("BTCUSDT", 1, 1000000);
+  while (gen.next_id() < last)
+    gen.next(0);
+  std::string expected = "[";
+  for (rapidjson::SizeType i = 0; i < rows.Size(); ++i) {
+    auto t = gen.next(0);
+    REQUIRE(rows[i]["a"].GetInt64() == last + static_cast<std::int64_t>(i));
+    t.trade_ms = rows[i]["T"].GetInt64();
+    if (i >= 1 && i <= 7) {
+      CHECK(t.trade_ms >= t0);
+      CHECK(t.trade_ms <= t1);
+    }
+    if (i > 0)
+      expected.push_back(',');
+    sv::append_rest_row(expected, t);
+  }
+  expected.push_back(']');
+  CHECK(r.body == expected);
+  second.close();
+  // The skipped trades count as emitted, with their volumes in the totals.
+  auto after = stats_when_idle(sim.port, "BTCUSDT");
+  const auto& a = after["symbols"]["BTCUSDT"];
+  CHECK(a["skipped_on_reconnect"].GetInt64() == 7);
+  CHECK(a["faults_applied"].GetInt() == 1);
+  CHECK(a["connections_total"].GetInt() == 2);
+  CHECK(after["faults"][0]["applied"].GetInt() == 1);
+  auto emitted = a["emitted"].GetInt64();
+  auto end_id = a["last_id"].GetInt64();
+  CHECK(end_id - 1000000 + 1 == emitted);
+  std::int64_t buy = 0, sell = 0, seen = 0;
+  for (std::int64_t from = 1000000; from <= end_id;) {
+    auto page = rest_rows(sim.port, "symbol=BTCUSDT&limit=1000&fromId=" + std::to_string(from));
+    REQUIRE(page.Size() > 0);
+    for (const auto& row : page.GetArray()) {
+      REQUIRE(row["a"].GetInt64() == from);
+      (row["m"].GetBool() ? sell : buy) += e8(row["q"]);
+      ++from;
+      ++seen;
+    }
+  }
+  CHECK(seen == emitted);
+  CHECK(sv::format_e8(buy) == a["buy_volume"].GetString());
+  CHECK(sv::format_e8(sell) == a["sell_volume"].GetString());
+  CHECK(sim.child->stop(SIGTERM, 5s) == 0);
+}
+
+TEST_CASE("At --rate N the sim's skip-on-reconnect puts G consecutive trades in the shared sequence that open connections and REST see, only for the scoped symbol and the first N reconnects") {
+  sim_fixture sim({"--rate", "200", "--fault",
+                   "skip-on-reconnect:trades=5,symbol=BTCUSDT,connections=1"});
+  ws_test_client observer; // BTCUSDT's first connection: no skip
+  REQUIRE(observer.open(sim.port, btc_path, false, 2s) == 101);
+  auto seen_before = receive_trades(observer, 3);
+  CHECK(seen_before.front() == 1000000);
+  ws_test_client second;
+  REQUIRE(second.open(sim.port, btc_path, false, 2s) == 101);
+  auto first_msg = second.next(2s);
+  REQUIRE(first_msg);
+  auto first_id = trade_id(*first_msg);
+  CHECK(first_id >= seen_before.back() + 5 + 1);
+  // The observer gets every id, the skipped ones included; keep their frames.
+  std::vector<rapidjson::Document> skipped;
+  for (auto id = seen_before.back() + 1; id < first_id; ++id) {
+    auto msg = observer.next(2s);
+    REQUIRE(msg);
+    auto d = parse_frame(*msg);
+    REQUIRE(d["a"].GetInt64() == id);
+    if (id >= first_id - 5)
+      skipped.push_back(std::move(d));
+  }
+  REQUIRE(skipped.size() == 5);
+  auto rows = rest_rows(sim.port, "symbol=BTCUSDT&limit=5&fromId=" + std::to_string(first_id - 5));
+  REQUIRE(rows.Size() == 5);
+  for (rapidjson::SizeType i = 0; i < 5; ++i) {
+    const auto& row = rows[i];
+    const auto& frame = skipped[i];
+    CHECK(row["a"].GetInt64() == frame["a"].GetInt64());
+    CHECK(std::string(row["p"].GetString()) == frame["p"].GetString());
+    CHECK(std::string(row["q"].GetString()) == frame["q"].GetString());
+    CHECK(row["f"].GetInt64() == frame["f"].GetInt64());
+    CHECK(row["l"].GetInt64() == frame["l"].GetInt64());
+    CHECK(row["T"].GetInt64() == frame["T"].GetInt64());
+    CHECK(row["m"].GetBool() == frame["m"].GetBool());
+    CHECK(row["T"].GetInt64() == rows[0]["T"].GetInt64()); // emitted at once
+  }
+  // connections=1: the next reconnect is not skipped; ETHUSDT is out of scope.
+  for (const auto& path : {btc_path, std::string("/ws/ethusdt@aggTrade"),
+                           std::string("/ws/ethusdt@aggTrade")}) {
+    ws_test_client ws;
+    REQUIRE(ws.open(sim.port, path, false, 2s) == 101);
+    receive_trades(ws, 2);
+  }
+  auto d = stats(sim.port, false);
+  CHECK(d["symbols"]["BTCUSDT"]["skipped_on_reconnect"].GetInt64() == 5);
+  CHECK(d["symbols"]["BTCUSDT"]["faults_applied"].GetInt() == 1);
+  CHECK(d["symbols"]["BTCUSDT"]["connections_total"].GetInt() == 3);
+  CHECK(d["symbols"]["ETHUSDT"]["skipped_on_reconnect"].GetInt64() == 0);
+  CHECK(d["symbols"]["ETHUSDT"]["faults_applied"].GetInt() == 0);
+  CHECK(d["faults"][0]["applied"].GetInt() == 1);
+  CHECK(sim.child->stop(SIGTERM, 5s) == 0);
+}
+
+TEST_CASE("The sim's skip-on-reconnect combines with a stream fault: after a reset the reconnect's first id leaves a gap REST fills") {
+  sim_fixture sim({"--rate", "0", "--fault", "reset-after:frames=3,connections=1", "--fault",
+                   "skip-on-reconnect:trades=4"});
+  ws_test_client first;
+  REQUIRE(first.open(sim.port, btc_path, false, 2s) == 101);
+  auto got = receive_trades(first, 3);
+  CHECK(!first.next(1s));
+  CHECK(first.peer_reset());
+  auto last = stats_when_idle(sim.port, "BTCUSDT")["symbols"]["BTCUSDT"]["last_id"].GetInt64();
+  ws_test_client second;
+  REQUIRE(second.open(sim.port, btc_path, false, 2s) == 101);
+  auto ids = receive_trades(second, 3);
+  CHECK(ids.front() == last + 4 + 1);
+  // Everything between the last frame seen and the reconnect's first is in REST.
+  auto rows = rest_rows(sim.port, "symbol=BTCUSDT&limit=1000&fromId=" + std::to_string(got.back() + 1));
+  REQUIRE(rows.Size() >= static_cast<rapidjson::SizeType>(ids.front() - got.back() - 1));
+  for (rapidjson::SizeType i = 0; i < rows.Size(); ++i)
+    REQUIRE(rows[i]["a"].GetInt64() == got.back() + 1 + static_cast<std::int64_t>(i));
+  auto d = stats(sim.port, false);
+  CHECK(d["symbols"]["BTCUSDT"]["skipped_on_reconnect"].GetInt64() == 4);
+  CHECK(d["symbols"]["BTCUSDT"]["faults_applied"].GetInt() == 2); // the reset and the skip
+  CHECK(d["faults"][0]["applied"].GetInt() == 1);
+  CHECK(d["faults"][1]["applied"].GetInt() == 1);
+  CHECK(sim.child->stop(SIGTERM, 5s) == 0);
+}
+
+TEST_CASE("The sim's rest-429 answers the first K REST requests 429 with Retry-After and Binance's -1003 body, then serves them") {
+  sim_fixture sim({"--symbols", "BTCUSDT", "--fault", "rest-429:count=2,retry_after=3"});
+  auto s0 = stats(sim.port, false); // /sim/stats is not REST API: never rejected, not counted
+  CHECK(s0["rest_requests"].GetInt64() == 0);
+  for (const char* target : {"/api/v3/aggTrades?symbol=BTCUSDT", "/api/v3/ping"}) {
+    auto r = http_get(sim.port, target, false, 2s);
+    CHECK(r.status == 429);
+    CHECK(r.header("Retry-After") == std::optional<std::string>("3"));
+    rapidjson::Document d;
+    d.Parse(r.body.c_str());
+    REQUIRE(d.IsObject());
+    CHECK(d["code"].GetInt() == -1003);
+    CHECK(std::string(d["msg"].GetString()).rfind("Too much request weight used;", 0) == 0);
+  }
+  auto ok = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s);
+  CHECK(ok.status == 200);
+  CHECK(ok.body == "[]");
+  CHECK(!ok.header("Retry-After"));
+  CHECK(http_get(sim.port, "/api/v3/ping", false, 2s).status == 200);
+  auto d = stats(sim.port, false);
+  CHECK(d["rest_requests"].GetInt64() == 4);
+  CHECK(d["rest_rejected"].GetInt64() == 2);
+  CHECK(d["faults"][0]["applied"].GetInt() == 2);
+  CHECK(sim.child->stop(SIGTERM, 5s) == 0);
+}
+
+TEST_CASE("The sim's rest-429 defaults to Retry-After 1 and with symbol= rejects only that symbol's requests") {
+  sim_fixture sim({"--symbols", "BTCUSDT,ETHUSDT", "--fault", "rest-429:symbol=ETHUSDT,count=1"});
+  CHECK(http_get(sim.port, "/api/v3/ping", false, 2s).status == 200);
+  CHECK(http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s).status == 200);
+  auto r = http_get(sim.port, "/api/v3/aggTrades?symbol=ETHUSDT", false, 2s);
+  CHECK(r.status == 429);
+  CHECK(r.header("Retry-After") == std::optional<std::string>("1"));
+  CHECK(http_get(sim.port, "/api/v3/aggTrades?symbol=ETHUSDT", false, 2s).status == 200);
+  auto d = stats(sim.port, false);
+  CHECK(d["rest_requests"].GetInt64() == 4);
+  CHECK(d["rest_rejected"].GetInt64() == 1);
+  CHECK(sim.child->stop(SIGTERM, 5s) == 0);
+}
+
+TEST_CASE("The sim's rest-down answers REST with 503 and a JSON body: the first K requests, or all without count") {
+  {
+    sim_fixture sim({"--symbols", "BTCUSDT", "--fault", "rest-down:count=2"});
+    for (int i = 0; i < 2; ++i) {
+      auto r = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s);
+      CHECK(r.status == 503);
+      CHECK(!r.header("Retry-After"));
+      rapidjson::Document d;
+      d.Parse(r.body.c_str());
+      REQUIRE(d.IsObject());
+      CHECK(d["code"].GetInt() == -1001);
+    }
+    CHECK(http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s).status == 200);
+    CHECK(sim.child->stop(SIGTERM, 5s) == 0);
+  }
+  sim_fixture sim({"--symbols", "BTCUSDT", "--fault", "rest-down"});
+  for (int i = 0; i < 5; ++i)
+    CHECK(http_get(sim.port, i % 2 ? "/api/v3/ping" : "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s)
+            .status
+          == 503);
+  expect_healthy(sim.port, false); // streams are not affected
+  auto d = stats(sim.port, false);
+  CHECK(d["rest_requests"].GetInt64() == 5);
+  CHECK(d["rest_rejected"].GetInt64() == 5);
+  CHECK(d["faults"][0]["applied"].GetInt() == 5);
+  CHECK(sim.child->stop(SIGTERM, 5s) == 0);
+}
+
+TEST_CASE("Every sim HTTP answer carries X-MBX-USED-WEIGHT-1M, the last minute's REST weight with aggTrades 4 and ping 1") {
+  sim_fixture sim({"--symbols", "BTCUSDT", "--fault", "rest-429:count=1"});
+  auto first = http_get(sim.port, "/api/v3/ping", false, 2s);
+  CHECK(first.status == 429); // rejected requests cost their weight too
+  CHECK(used_weight(first) == 1);
+  CHECK(used_weight(http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s)) == 5);
+  CHECK(used_weight(http_get(sim.port, "/api/v3/ping", false, 2s)) == 6);
+  auto bad = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT&limit=0", false, 2s);
+  CHECK(bad.status == 400);
+  CHECK(used_weight(bad) == 10);
+  CHECK(used_weight(http_get(sim.port, "/sim/stats", false, 2s)) == 10); // weight 0
+  auto unknown = http_get(sim.port, "/nope", false, 2s);
+  CHECK(unknown.status == 404);
+  CHECK(used_weight(unknown) == 10);
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }

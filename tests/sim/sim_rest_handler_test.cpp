@@ -163,3 +163,62 @@ TEST_CASE("The sim's options parse both spellings, keep loopback only, and name 
   CHECK(!parse_sim_options({"--cert", "c.pem"}).options);
   CHECK(sim_usage().find("--rest-history") != std::string::npos);
 }
+
+TEST_CASE("The sim's skipped trades are emitted into the sequence, history and totals, and counted in /sim/stats") {
+  auto ex = make_exchange();
+  auto& m = *ex.find("BTCUSDT");
+  auto totals_before = m.totals().emitted;
+  CHECK(m.emit_skipped(3, 50000) == 3);
+  CHECK(m.next_id() == 2003);
+  CHECK(m.totals().emitted == totals_before + 3);
+  CHECK(m.at(2002).trade_ms == 50000);
+  CHECK(m.skipped_on_reconnect() == 3);
+  ex.count_rest_request(false);
+  ex.count_rest_request(true);
+  rapidjson::Document d;
+  d.Parse(handle_rest(ex, "/sim/stats", {}).body.c_str());
+  REQUIRE(!d.HasParseError());
+  CHECK(d["symbols"]["BTCUSDT"]["skipped_on_reconnect"].GetInt64() == 3);
+  CHECK(d["symbols"]["BTCUSDT"]["last_id"].GetInt64() == 2002);
+  CHECK(d["rest_requests"].GetInt64() == 2);
+  CHECK(d["rest_rejected"].GetInt64() == 1);
+  // --count caps the skip like any emission.
+  market_limits limits;
+  limits.count_max = 2;
+  symbol_market capped("ETHUSDT", limits);
+  CHECK(capped.emit_skipped(5, 1) == 2);
+  CHECK(capped.skipped_on_reconnect() == 2);
+  CHECK(capped.exhausted());
+}
+
+TEST_CASE("The sim's REST weights are Binance's and the used weight covers exactly the last 60 s") {
+  CHECK(rest_request_weight("/api/v3/aggTrades") == 4);
+  CHECK(rest_request_weight("/api/v3/ping") == 1);
+  CHECK(rest_request_weight("/api/v3/nope") == 1);
+  CHECK(rest_request_weight("/sim/stats") == 0);
+  CHECK(is_rest_api_path("/api/v3/ping"));
+  CHECK(!is_rest_api_path("/api/v3"));
+  weight_window w;
+  CHECK(w.add(1000, 4) == 4);
+  CHECK(w.add(1500, 1) == 5);
+  CHECK(w.add(2000, 0) == 5);
+  CHECK(w.used(60999) == 5);
+  CHECK(w.used(61000) == 1); // the request at 1000 left the window
+  CHECK(w.add(61500, 4) == 4);
+}
+
+TEST_CASE("The sim's REST fault answers are 429 with Retry-After and -1003, or 503 with -1001") {
+  std::string error;
+  auto r429 = parse_fault_spec("rest-429:retry_after=5", error);
+  REQUIRE(r429);
+  auto a = rest_fault_reply(*r429);
+  CHECK(a.status == 429);
+  CHECK(a.retry_after_s == 5);
+  CHECK(error_code(a) == -1003);
+  auto down = parse_fault_spec("rest-down", error);
+  REQUIRE(down);
+  auto b = rest_fault_reply(*down);
+  CHECK(b.status == 503);
+  CHECK(b.retry_after_s == -1);
+  CHECK(error_code(b) == -1001);
+}

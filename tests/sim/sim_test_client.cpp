@@ -1,6 +1,7 @@
 // sim_test_client: a blocking loopback HTTP/WebSocket client and child-process guard for the simulator tests.
 #include "sim/sim_test_client.hpp"
 
+#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -301,7 +302,29 @@ http_result http_get(int port, const std::string& target, bool tls,
       return res;
   res.status = std::stoi(head.substr(9, 3));
   res.body = rx.substr(end + 4, len);
+  res.head = head;
   return res;
+}
+
+std::optional<std::string> http_result::header(const std::string& name) const {
+  auto lower = [](std::string text) {
+    for (auto& c : text)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return text;
+  };
+  auto h = lower(head);
+  auto key = "\r\n" + lower(name) + ":";
+  auto at = h.find(key);
+  if (at == std::string::npos)
+    return std::nullopt;
+  auto begin = at + key.size();
+  auto eol = head.find("\r\n", begin);
+  auto value = head.substr(begin, eol == std::string::npos ? std::string::npos : eol - begin);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+    value.erase(0, 1);
+  while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+    value.pop_back();
+  return value;
 }
 
 child_process::child_process(const std::string& binary, const std::vector<std::string>& args) {

@@ -102,6 +102,10 @@ private:
 struct http_result {
   int status = 0;   ///< 0 if the request failed
   std::string body; ///< body as sent (Content-Length)
+  std::string head; ///< status line and headers, without the final blank line
+
+  /// The value of header `name` (case-insensitive), trimmed; nullopt if absent.
+  std::optional<std::string> header(const std::string& name) const;
 };
 
 /// GET `target` with Connection: close, bounded by `timeout`.
