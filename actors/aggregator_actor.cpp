@@ -6,9 +6,77 @@
 
 namespace sv {
 
+namespace {
+
+using aggregator_self = aggregator_if::stateful_pointer<aggregator_state>;
+
+/// Open gaps kept; past this the oldest is forgotten (its windows stay marked).
+constexpr std::size_t gaps_max = 256;
+
+bool is_large(const aggregator_state& st, const trade& x) {
+  return st.large_trade_quote_e8 > 0
+         && int128{x.price_e8} * x.qty_e8
+              >= int128{st.large_trade_quote_e8} * e8_scale;
+}
+
+void keep_large(aggregator_state& st, const trade& x) {
+  auto pos = std::upper_bound(st.large_trades.begin(), st.large_trades.end(),
+                              x.agg_id, [](std::uint64_t id, const trade& held) {
+                                return id < held.agg_id;
+                              });
+  st.large_trades.insert(pos, x);
+  if (st.large_trades.size() > st.large_trades_max)
+    st.large_trades.pop_front();
+}
+
+/// A jump from the last applied id to `x`: record the gap and ask for it.
+void open_gap_before(aggregator_self self, const trade& x) {
+  auto& st = self->state;
+  open_gap gap;
+  gap.from_id = st.flow.last_trade_id() + 1;
+  gap.to_id = x.agg_id - 1;
+  gap.next_id = gap.from_id;
+  gap.before_ms = st.flow.last_trade_time_ms();
+  gap.after_ms = x.trade_time_ms;
+  ++st.gaps_detected;
+  if (!st.backfill) {
+    gap.failed = true;
+    st.windows->mark_gap(gap.before_ms, gap.after_ms);
+  } else {
+    self->send(st.backfill, backfill_request{st.symbol, gap.from_id, gap.to_id});
+  }
+  st.gaps.push_back(gap);
+  if (st.gaps.size() > gaps_max)
+    st.gaps.pop_front();
+}
+
+open_gap* find_gap(aggregator_state& st, std::uint64_t from_id, std::uint64_t to_id) {
+  for (auto& gap : st.gaps)
+    if (gap.from_id == from_id && gap.to_id == to_id)
+      return &gap;
+  return nullptr;
+}
+
+/// Applies a backfilled trade at its place: totals, history, windows (if its second
+/// is still inside them), large trades.
+void apply_backfilled(aggregator_state& st, const trade& x) {
+  st.flow.add_backfilled(x);
+  st.history.insert(x);
+  if (x.trade_time_ms
+      > st.windows->now_ms()
+          - static_cast<std::int64_t>(st.windows->ring_buckets()) * 1000)
+    st.windows->add(x);
+  if (is_large(st, x))
+    keep_large(st, x);
+  ++st.backfilled;
+}
+
+} // namespace
+
 aggregator_if::behavior_type
 aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
-                 std::string symbol, aggregator_limits limits) {
+                 std::string symbol, aggregator_limits limits,
+                 backfill_sink_if backfill) {
   self->state.symbol = std::move(symbol);
   auto& st0 = self->state;
   st0.history = trade_history{limits.trades_max, std::int64_t{limits.age_s} * 1000};
@@ -18,25 +86,24 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
   st0.large_trade_quote_e8 = limits.large_trade_quote_e8;
   st0.large_trades_max = limits.large_trades_max;
   st0.windows_follow_wall_clock = limits.windows_follow_wall_clock;
+  st0.backfill = std::move(backfill);
   return {
     [=](trade_batch& batch) {
       auto& st = self->state;
       std::uint64_t applied = 0;
       for (auto& x : batch.trades) {
-        if (st.flow.last_trade_id() != 0 && x.agg_id <= st.flow.last_trade_id()) {
+        auto last = st.flow.last_trade_id();
+        if (last != 0 && x.agg_id <= last) {
           st.flow.add_duplicate();
           continue;
         }
+        if (last != 0 && x.agg_id > last + 1)
+          open_gap_before(self, x);
         st.flow.add(x);
         st.history.push(x);
         st.windows->add(x);
-        if (st.large_trade_quote_e8 > 0
-            && int128{x.price_e8} * x.qty_e8
-                 >= int128{st.large_trade_quote_e8} * e8_scale) {
-          st.large_trades.push_back(x);
-          if (st.large_trades.size() > st.large_trades_max)
-            st.large_trades.pop_front();
-        }
+        if (is_large(st, x))
+          keep_large(st, x);
         ++applied;
       }
       // Latency is real time on purpose (steady clock, as the transport stamped it),
@@ -46,6 +113,41 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
                       .count();
       if (applied > 0 && batch.recv_ns > 0)
         st.latency.add((now_ns - batch.recv_ns) / 1000, applied);
+    },
+    [=](backfill_batch& batch) {
+      auto& st = self->state;
+      auto* gap = find_gap(st, batch.from_id, batch.to_id);
+      if (gap == nullptr)
+        return;
+      for (auto& x : batch.trades) {
+        if (x.agg_id < gap->next_id || x.agg_id > gap->to_id)
+          continue;
+        apply_backfilled(st, x);
+        gap->next_id = x.agg_id + 1;
+      }
+      if (gap->next_id > gap->to_id) {
+        ++st.gaps_filled;
+        auto from = gap->from_id;
+        st.gaps.erase(std::remove_if(st.gaps.begin(), st.gaps.end(),
+                                     [from](const open_gap& g) {
+                                       return g.from_id == from;
+                                     }),
+                      st.gaps.end());
+      }
+    },
+    [=](backfill_failed& failed) {
+      auto& st = self->state;
+      auto* gap = find_gap(st, failed.from_id <= failed.to_id ? failed.from_id : 0,
+                           failed.to_id);
+      // The failure names the part still missing; find the gap that contains it.
+      if (gap == nullptr)
+        for (auto& g : st.gaps)
+          if (g.from_id <= failed.from_id && failed.to_id == g.to_id)
+            gap = &g;
+      if (gap == nullptr)
+        return;
+      gap->failed = true;
+      st.windows->mark_gap(gap->before_ms, gap->after_ms);
     },
     [=](trades_atom, std::uint32_t n) {
       return self->state.history.last(n);
@@ -60,6 +162,15 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
       auto result = st.flow.snapshot(st.symbol);
       result.cvd_e8 = to_wide(st.windows->cvd_e8());
       result.windows = st.windows->snapshot();
+      result.gaps_detected = st.gaps_detected;
+      result.gaps_filled = st.gaps_filled;
+      result.gaps_open = st.gaps.size();
+      result.backfilled = st.backfilled;
+      for (auto& gap : st.gaps) {
+        result.open_gaps.push_back(gap.next_id);
+        result.open_gaps.push_back(gap.to_id);
+        result.open_gaps.push_back(gap.failed ? 1 : 0);
+      }
       return result;
     },
     [=](large_trades_atom, std::uint32_t n) {

@@ -15,17 +15,26 @@
 #include "actors/rolling_windows.hpp"
 #include "actors/trade_history.hpp"
 #include "messages/atoms.hpp"
+#include "messages/backfill.hpp"
 #include "messages/metrics.hpp"
 #include "messages/trade.hpp"
 
 namespace sv {
+
+/// Where an aggregator asks for its gaps to be filled (a backfill_actor).
+using backfill_sink_if = caf::typed_actor<caf::reacts_to<backfill_request>>;
 
 /// What a connection actor may send an aggregator.
 using trade_sink_if = caf::typed_actor<caf::reacts_to<trade_batch>>;
 
 /// An aggregator's full protocol.
 ///
-///   trade_batch --------------------> apply each trade whose id is new (dedupe by `a`)
+///   trade_batch --------------------> apply each trade whose id is new (dedupe by `a`);
+///                                      an id jump opens a gap and asks the backfill
+///                                      actor for the missing ids
+///   backfill_batch -----------------> apply the missing trades in their id places
+///   backfill_failed ----------------> the gap stays open: windows over it are
+///                                      marked incomplete
 ///   (trades_atom, n) ---------------> last n trades, oldest first
 ///   metrics_atom -------------------> order-flow totals since start and rolling windows
 ///   (large_trades_atom, n) ---------> last n large trades, oldest first
@@ -33,7 +42,8 @@ using trade_sink_if = caf::typed_actor<caf::reacts_to<trade_batch>>;
 ///
 /// One state only: an aggregator never changes behavior.
 using aggregator_if = caf::typed_actor<
-  caf::reacts_to<trade_batch>,
+  caf::reacts_to<trade_batch>, caf::reacts_to<backfill_batch>,
+  caf::reacts_to<backfill_failed>,
   caf::replies_to<trades_atom, std::uint32_t>::with<std::vector<trade>>,
   caf::replies_to<metrics_atom>::with<metrics_snapshot>,
   caf::replies_to<large_trades_atom, std::uint32_t>::with<std::vector<trade>>,
@@ -53,6 +63,16 @@ struct aggregator_limits {
   bool windows_follow_wall_clock = true;
 };
 
+/// A range of aggregate ids missing from the live stream.
+struct open_gap {
+  std::uint64_t from_id = 0;     ///< first missing id
+  std::uint64_t to_id = 0;       ///< last missing id
+  std::uint64_t next_id = 0;     ///< first id not yet backfilled
+  std::int64_t before_ms = 0;    ///< trade time just before the gap
+  std::int64_t after_ms = 0;     ///< trade time just after the gap
+  bool failed = false;           ///< backfill gave up: the ids stay missing
+};
+
 /// State of one aggregator (plain data; see aggregator_actor.cpp).
 struct aggregator_state {
   static inline const char* name = "aggregator";
@@ -65,13 +85,21 @@ struct aggregator_state {
   std::uint32_t large_trades_max = 1000;   ///< bound of large_trades
   std::deque<trade> large_trades;          ///< most recent large trades, oldest first
   bool windows_follow_wall_clock = true;   ///< see aggregator_limits
+  backfill_sink_if backfill;               ///< fills gaps; null: gaps stay open
+  std::deque<open_gap> gaps;               ///< open gaps, oldest first (bounded)
+  std::uint64_t gaps_detected = 0;         ///< id jumps seen
+  std::uint64_t gaps_filled = 0;           ///< gaps completely backfilled
+  std::uint64_t backfilled = 0;            ///< trades applied from backfill
 };
 
-/// Spawns with `sys.spawn(aggregator_actor, "BTCUSDT", limits)`. Trades whose id is not
-/// above the last applied id are counted as duplicates and dropped, so a restart's
-/// overlap never double-counts.
+/// Spawns with `sys.spawn(aggregator_actor, "BTCUSDT", limits, backfill)`; a null
+/// `backfill_sink_if{}` leaves gaps open. Trades whose
+/// id is not above the last applied id are counted as duplicates and dropped, so a
+/// restart's overlap never double-counts; an id jump opens a gap that `backfill`
+/// (a backfill_actor; may be null) is asked to fill.
 aggregator_if::behavior_type
 aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
-                 std::string symbol, aggregator_limits limits);
+                 std::string symbol, aggregator_limits limits,
+                 backfill_sink_if backfill);
 
 } // namespace sv

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <memory>
 #include <string_view>
 
 #include "actors/api_json.hpp"
@@ -110,7 +111,34 @@ void handle(api_self self, http_request& req) {
                              self->clock().now().time_since_epoch())
                              .count()
                            - self->state.started_ns;
-          respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, children));
+          // Gap counters live in the aggregators: ask each once, then answer.
+          auto shared = std::make_shared<std::vector<child_status>>(std::move(children));
+          auto pending = std::make_shared<std::size_t>(shared->size());
+          auto done = [=] {
+            if (--*pending == 0)
+              respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, *shared));
+          };
+          if (shared->empty()) {
+            respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, *shared));
+            return;
+          }
+          for (std::size_t i = 0; i < shared->size(); ++i) {
+            auto agg = self->state.cfg.aggregators.find((*shared)[i].symbol);
+            if (agg == self->state.cfg.aggregators.end()) {
+              done();
+              continue;
+            }
+            self->request(agg->second, actor_answer_timeout, metrics_atom::value)
+              .then(
+                [=](metrics_snapshot& m) {
+                  auto& c = (*shared)[i];
+                  c.gaps_detected = m.gaps_detected;
+                  c.gaps_filled = m.gaps_filled;
+                  c.gaps_open = m.gaps_open;
+                  done();
+                },
+                [=](caf::error&) { done(); });
+          }
         },
         [=](caf::error& err) { respond_unavailable(self, id, err); });
     return;

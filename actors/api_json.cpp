@@ -160,6 +160,12 @@ std::string status_json(std::int64_t uptime_s,
     w.Uint64(x.trades);
     w.Key("decode_errors");
     w.Uint64(x.decode_errors);
+    w.Key("gaps_detected");
+    w.Uint64(x.gaps_detected);
+    w.Key("gaps_filled");
+    w.Uint64(x.gaps_filled);
+    w.Key("gaps_open");
+    w.Uint64(x.gaps_open);
     w.EndObject();
   }
   w.EndArray();
@@ -242,6 +248,27 @@ std::string metrics_json(const metrics_snapshot& x) {
   write_decimal(w, vwap_e8(x));
   w.Key("cvd");
   write_decimal(w, from_wide(x.cvd_e8));
+  w.Key("gaps_detected");
+  w.Uint64(x.gaps_detected);
+  w.Key("gaps_filled");
+  w.Uint64(x.gaps_filled);
+  w.Key("gaps_open");
+  w.Uint64(x.gaps_open);
+  w.Key("backfilled");
+  w.Uint64(x.backfilled);
+  w.Key("open_gaps");
+  w.StartArray();
+  for (std::size_t i = 0; i + 2 < x.open_gaps.size(); i += 3) {
+    w.StartObject();
+    w.Key("from");
+    w.Uint64(x.open_gaps[i]);
+    w.Key("to");
+    w.Uint64(x.open_gaps[i + 1]);
+    w.Key("state");
+    w.String(x.open_gaps[i + 2] != 0 ? "unfilled" : "filling");
+    w.EndObject();
+  }
+  w.EndArray();
   w.Key("windows");
   w.StartObject();
   for (auto& win : x.windows) {

@@ -22,6 +22,18 @@ void order_flow::add(const trade& x) noexcept {
   }
 }
 
+void order_flow::add_backfilled(const trade& x) noexcept {
+  ++trades_;
+  auto quote = static_cast<int128>(x.price_e8) * x.qty_e8;
+  if (aggressor(x) == side::buy) {
+    buy_volume_e8_ += x.qty_e8;
+    buy_quote_e16_ += quote;
+  } else {
+    sell_volume_e8_ += x.qty_e8;
+    sell_quote_e16_ += quote;
+  }
+}
+
 metrics_snapshot order_flow::snapshot(const std::string& symbol) const {
   metrics_snapshot result;
   result.symbol = symbol;

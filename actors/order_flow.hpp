@@ -19,9 +19,18 @@ public:
   /// Adds one trade. O(1).
   void add(const trade& x) noexcept;
 
+  /// Adds a trade older than the last one (a filled gap): totals only; the last
+  /// trade id, price and time stay those of the newest trade. O(1).
+  void add_backfilled(const trade& x) noexcept;
+
   /// Counts one trade that was dropped as a duplicate.
   void add_duplicate() noexcept {
     ++duplicates_;
+  }
+
+  /// Trade time of the last trade added, 0 if none.
+  std::int64_t last_trade_time_ms() const noexcept {
+    return last_trade_time_ms_;
   }
 
   /// Id of the last trade added, 0 if none.

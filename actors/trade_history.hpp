@@ -22,6 +22,10 @@ public:
   /// than every id held (the aggregator drops the others before calling).
   void push(const trade& x);
 
+  /// Inserts a backfilled trade at its place in id order (ids already held are
+  /// ignored), then evicts what exceeds either bound. O(size) worst case.
+  void insert(const trade& x);
+
   /// The last `n` trades (fewer if fewer are held), oldest first.
   std::vector<trade> last(std::size_t n) const;
 

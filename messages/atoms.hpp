@@ -33,6 +33,8 @@ using rotate_atom = caf::atom_constant<caf::atom("rotate")>;
 using rotate_deadline_atom = caf::atom_constant<caf::atom("rot_dl")>;
 /// Supervisor timer: the connection budget may have room again.
 using budget_tick_atom = caf::atom_constant<caf::atom("budget")>;
+/// Backfill timer: a pause (Retry-After, weight budget, retry delay) is over.
+using backfill_wake_atom = caf::atom_constant<caf::atom("bf_wake")>;
 /// Supervisor → main: every child has stopped.
 using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
 /// Supervisor → api: the list of configured symbols.

@@ -27,6 +27,11 @@ struct metrics_snapshot {
   wide buy_quote_e16;             ///< sum of price*qty where the taker bought
   wide sell_quote_e16;            ///< sum of price*qty where the taker sold
   wide cvd_e8;                    ///< cumulative volume delta since start (buy - sell)
+  std::uint64_t gaps_detected = 0; ///< id jumps seen on the live stream
+  std::uint64_t gaps_filled = 0;   ///< of those, completely backfilled
+  std::uint64_t gaps_open = 0;     ///< being filled or given up
+  std::uint64_t backfilled = 0;    ///< trades applied from REST
+  std::vector<std::uint64_t> open_gaps; ///< [from, to, failed(0/1)] triples of open gaps
   std::vector<window_snapshot> windows; ///< rolling windows, in configured order
 };
 
@@ -35,7 +40,8 @@ typename Inspector::result_type inspect(Inspector& f, metrics_snapshot& x) {
   return f(caf::meta::type_name("metrics_snapshot"), x.symbol, x.trades,
            x.duplicates, x.first_trade_id, x.last_trade_id, x.last_price_e8,
            x.last_trade_time_ms, x.buy_volume_e8, x.sell_volume_e8,
-           x.buy_quote_e16, x.sell_quote_e16, x.cvd_e8, x.windows);
+           x.buy_quote_e16, x.sell_quote_e16, x.cvd_e8, x.gaps_detected, x.gaps_filled,
+           x.gaps_open, x.backfilled, x.open_gaps, x.windows);
 }
 
 /// Frame-arrival-to-aggregator-update latency, one sample per trade.

@@ -87,13 +87,17 @@ struct child_status {
   std::uint64_t frames = 0;            ///< text frames received
   std::uint64_t trades = 0;            ///< frames decoded into trades
   std::uint64_t decode_errors = 0;     ///< frames that failed to decode
+  std::uint64_t gaps_detected = 0;     ///< id jumps (filled in by the api from the aggregator)
+  std::uint64_t gaps_filled = 0;       ///< of those, backfilled completely
+  std::uint64_t gaps_open = 0;         ///< being filled or given up
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, child_status& x) {
   return f(caf::meta::type_name("child_status"), x.symbol, x.stream, x.state,
            x.connect_attempts, x.restarts, x.last_error, x.connect_latency_ms,
-           x.last_message_age_ms, x.frames, x.trades, x.decode_errors);
+           x.last_message_age_ms, x.frames, x.trades, x.decode_errors,
+           x.gaps_detected, x.gaps_filled, x.gaps_open);
 }
 
 } // namespace sv

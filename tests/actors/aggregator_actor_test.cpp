@@ -29,7 +29,7 @@ trade make_trade(std::uint64_t id, std::int64_t price_e8, std::int64_t qty_e8,
 struct aggregator_fixture : test::actor_fixture {
   aggregator_if spawn(aggregator_limits limits) {
     return keep_for_teardown(
-      sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, limits));
+      sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, limits, backfill_sink_if{}));
   }
 };
 

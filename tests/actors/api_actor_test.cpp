@@ -28,7 +28,7 @@ struct api_fixture : test::actor_fixture {
       limits.windows_follow_wall_clock = false; // windows end at the last trade
       limits.large_trade_quote_e8 = 50 * e8_scale;
       aggregators[symbol] = keep_for_teardown(
-        sys.spawn(aggregator_actor, symbol, limits));
+        sys.spawn(aggregator_actor, symbol, limits, backfill_sink_if{}));
       sinks[symbol] = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
       children.emplace_back(symbol, "aggTrade");
     }
@@ -141,7 +141,8 @@ TEST_CASE_METHOD(api_fixture, "metrics are exact and rounded half to even",
                R"("last_trade_id":3,"last_price":"100.00000000","last_trade_time":1700000000000,)"
                R"("buy_volume":"0.50000001","sell_volume":"0.00000001","delta":"0.50000000",)"
                R"("buy_quote":"50.00000000","sell_quote":"0.00000000","vwap":"99.99999600",)"
-               R"("cvd":"0.50000000","windows":{"1m":{)"));
+               R"("cvd":"0.50000000","gaps_detected":0,"gaps_filled":0,"gaps_open":0,)"
+               R"("backfilled":0,"open_gaps":[],"windows":{"1m":{)"));
   // vwap = (5e17 + 3) / 50000002 = 9999999600.000015 e8 units (Python fractions).
 }
 

@@ -27,7 +27,7 @@ report_recorder(recorder_if::stateful_pointer<recorder_state> self, int) {
 struct connection_fixture : test::actor_fixture {
   recorder_if recorder = keep_for_teardown(sys.spawn(report_recorder, 0));
   aggregator_if aggregator = keep_for_teardown(
-    sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, aggregator_limits{}));
+    sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, aggregator_limits{}, backfill_sink_if{}));
   connection_if conn;
   caf::scoped_actor watcher{sys};
 

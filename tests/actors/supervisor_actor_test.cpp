@@ -41,7 +41,7 @@ struct supervisor_fixture : test::actor_fixture {
         up.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
       if (aggregators.count(up) == 0)
         aggregators[up] = keep_for_teardown(
-          sys.spawn(aggregator_actor, up, aggregator_limits{}));
+          sys.spawn(aggregator_actor, up, aggregator_limits{}, backfill_sink_if{}));
       sinks[up] = caf::actor_cast<trade_sink_if>(aggregators[up]);
     }
     sup = keep_for_teardown(

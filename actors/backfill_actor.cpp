@@ -1,0 +1,200 @@
+// backfill_actor: fills gaps in aggregate trade ids from the exchange's REST API.
+#include "actors/backfill_actor.hpp"
+
+#include <algorithm>
+#include <chrono>
+
+#include "actors/log.hpp"
+#include "actors/rest_decoder.hpp"
+
+namespace sv {
+
+namespace {
+
+constexpr std::int64_t second_ns = 1'000'000'000;
+/// Above this share of the weight budget (as the exchange reports it), pause.
+constexpr std::uint32_t used_weight_pause_percent = 80;
+constexpr std::int64_t used_weight_pause_ns = 10 * second_ns;
+/// Retry delays of a failing job: 1, 2, 4, 8, 16 s.
+constexpr std::int64_t retry_delay_ns_initial = second_ns;
+
+std::int64_t now_ns(backfill_self self) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           self->clock().now().time_since_epoch())
+    .count();
+}
+
+void arm_wake(backfill_self self, std::int64_t at_ns) {
+  auto& st = self->state;
+  if (st.wake_armed)
+    return;
+  st.wake_armed = true;
+  self->delayed_send(self,
+                     std::chrono::nanoseconds(std::max<std::int64_t>(
+                       at_ns - now_ns(self), 0)),
+                     backfill_wake_atom::value);
+}
+
+void pause(backfill_self self, std::int64_t for_ns) {
+  auto& st = self->state;
+  st.paused_until_ns = std::max(st.paused_until_ns, now_ns(self) + for_ns);
+}
+
+/// Sends the next request if nothing is in flight and the limits allow it.
+void pump(backfill_self self) {
+  auto& st = self->state;
+  if (st.in_flight_id != 0 || st.jobs.empty())
+    return;
+  auto now = now_ns(self);
+  if (now < st.paused_until_ns) {
+    arm_wake(self, st.paused_until_ns);
+    return;
+  }
+  if (!st.budget.try_acquire(now)) {
+    arm_wake(self, st.budget.next_available_ns(now));
+    return;
+  }
+  auto& job = st.jobs.front();
+  auto limit = std::min<std::uint64_t>(st.cfg.rows_per_request,
+                                       job.to_id - job.next_id + 1);
+  rest_target target;
+  target.tls = st.cfg.tls;
+  target.host = st.cfg.host;
+  target.port = st.cfg.port;
+  target.target = st.cfg.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
+                  + "&fromId=" + std::to_string(job.next_id)
+                  + "&limit=" + std::to_string(limit);
+  st.in_flight_id = ++st.next_request_id;
+  ++st.requests;
+  st.rest->get(st.in_flight_id, target, caf::actor_cast<caf::actor>(self));
+}
+
+void finish_job(backfill_self self) {
+  self->state.jobs.pop_front();
+}
+
+void fail_job(backfill_self self, const std::string& why) {
+  auto& job = self->state.jobs.front();
+  SV_WARN("backfill", job.symbol, "gap_unfilled",
+          "from=%llu to=%llu reason=\"%s\" hint=\"the gap stays visible in "
+          "/metrics; check --rest-endpoint\"",
+          static_cast<unsigned long long>(job.next_id),
+          static_cast<unsigned long long>(job.to_id), why.c_str());
+  self->send(job.requester,
+             backfill_failed{job.symbol, job.next_id, job.to_id, why});
+  finish_job(self);
+}
+
+/// A request failed for this job: retry later, or give up after attempts_max.
+void request_failed(backfill_self self, const std::string& why) {
+  auto& st = self->state;
+  auto& job = st.jobs.front();
+  if (++job.failures >= st.cfg.attempts_max) {
+    fail_job(self, why);
+    return;
+  }
+  auto delay = retry_delay_ns_initial << (job.failures - 1);
+  SV_WARN("backfill", job.symbol, "request_failed",
+          "from=%llu attempt=%u retry_in_ms=%lld reason=\"%s\"",
+          static_cast<unsigned long long>(job.next_id), job.failures,
+          static_cast<long long>(delay / 1'000'000), why.c_str());
+  pause(self, delay);
+}
+
+void handle_response(backfill_self self, rest_response& r) {
+  auto& st = self->state;
+  if (r.req_id != st.in_flight_id || st.jobs.empty())
+    return; // an answer we no longer wait for
+  st.in_flight_id = 0;
+  if (r.used_weight_1m >= 0
+      && static_cast<std::uint64_t>(r.used_weight_1m) * 100
+           > std::uint64_t{st.cfg.weight_budget_1m} * used_weight_pause_percent) {
+    SV_WARN("backfill", "-", "weight_high",
+            "used_weight_1m=%d budget=%u pause_ms=%lld", r.used_weight_1m,
+            st.cfg.weight_budget_1m,
+            static_cast<long long>(used_weight_pause_ns / 1'000'000));
+    pause(self, used_weight_pause_ns);
+  }
+  auto& job = st.jobs.front();
+  if (r.status == 429 || r.status == 418) {
+    auto seconds = std::max<std::int32_t>(r.retry_after_s, 1);
+    SV_WARN("backfill", job.symbol, "rate_limited",
+            "status=%d retry_after_s=%d detail=\"%s\"", r.status, seconds,
+            describe_rest_error(r.body).c_str());
+    pause(self, std::int64_t{seconds} * second_ns);
+    return;
+  }
+  if (r.status != 200) {
+    request_failed(self, r.status == 0
+                           ? r.error
+                           : "http " + std::to_string(r.status) + ": "
+                               + describe_rest_error(r.body));
+    return;
+  }
+  std::vector<trade> rows;
+  std::string error;
+  if (!decode_agg_trades(r.body, job.symbol, rows, error)) {
+    request_failed(self, "malformed aggTrades body: " + error);
+    return;
+  }
+  backfill_batch batch{job.symbol, job.from_id, job.to_id, {}};
+  for (auto& x : rows)
+    if (x.agg_id >= job.next_id && x.agg_id <= job.to_id)
+      batch.trades.push_back(std::move(x));
+  if (batch.trades.empty()) {
+    fail_job(self, "the exchange returned no trades from id "
+                     + std::to_string(job.next_id));
+    return;
+  }
+  job.failures = 0;
+  job.next_id = batch.trades.back().agg_id + 1;
+  st.trades_delivered += batch.trades.size();
+  auto done = job.next_id > job.to_id;
+  self->send(job.requester, std::move(batch));
+  if (done) {
+    SV_INFO("backfill", job.symbol, "gap_filled", "from=%llu to=%llu",
+            static_cast<unsigned long long>(job.from_id),
+            static_cast<unsigned long long>(job.to_id));
+    finish_job(self);
+  }
+}
+
+} // namespace
+
+backfill_if::behavior_type backfill_actor(backfill_self self, backfill_config cfg,
+                                          rest_client* rest) {
+  auto& st = self->state;
+  st.cfg = std::move(cfg);
+  st.rest = rest;
+  st.budget = connect_budget{std::max<std::uint32_t>(
+                               1, st.cfg.weight_budget_1m / st.cfg.weight_per_request),
+                             60 * second_ns, 10};
+  return {
+    [=](backfill_request& req) {
+      if (req.to_id < req.from_id)
+        return;
+      SV_INFO("backfill", req.symbol, "gap_detected", "from=%llu to=%llu missing=%llu",
+              static_cast<unsigned long long>(req.from_id),
+              static_cast<unsigned long long>(req.to_id),
+              static_cast<unsigned long long>(req.to_id - req.from_id + 1));
+      backfill_job job;
+      job.symbol = req.symbol;
+      job.from_id = req.from_id;
+      job.to_id = req.to_id;
+      job.next_id = req.from_id;
+      job.requester = caf::actor_cast<backfill_requester_if>(self->current_sender());
+      self->state.jobs.push_back(std::move(job));
+      pump(self);
+    },
+    [=](rest_response& r) {
+      handle_response(self, r);
+      pump(self);
+    },
+    [=](backfill_wake_atom) {
+      self->state.wake_armed = false;
+      pump(self);
+    },
+  };
+}
+
+} // namespace sv

@@ -1,0 +1,86 @@
+// backfill_actor: fills gaps in aggregate trade ids from the exchange's REST API.
+//
+// One state. Jobs (one per gap) are served FIFO, one request in flight at a time:
+//
+//   backfill_request --> queue job --> pump
+//   pump: paused (Retry-After, weight, retry delay) or budget empty --> bf_wake later
+//         else GET /api/v3/aggTrades?symbol=S&fromId=next&limit<=1000
+//   rest_response 200 --> backfill_batch to the requester; next = last id + 1;
+//                         job done when next > to_id, or failed when a page is empty
+//   rest_response 429/418 --> pause all requests for Retry-After (at least 1 s)
+//   rest_response other / no response --> retry after 1, 2, 4, 8, 16 s; then
+//                         backfill_failed to the requester
+//
+// Request weight is budgeted for the whole process (Binance counts it per IP):
+// at most weight_budget_1m / weight_per_request requests in any 60 s, and a pause
+// whenever the exchange's X-MBX-USED-WEIGHT-1M header passes 80 % of the budget.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/connect_budget.hpp"
+#include "actors/rest_client.hpp"
+#include "messages/atoms.hpp"
+#include "messages/backfill.hpp"
+#include "messages/rest.hpp"
+
+namespace sv {
+
+/// Who asks for a backfill and gets the answers (an aggregator).
+using backfill_requester_if
+  = caf::typed_actor<caf::reacts_to<backfill_batch>, caf::reacts_to<backfill_failed>>;
+
+/// The backfill actor's protocol.
+using backfill_if
+  = caf::typed_actor<caf::reacts_to<backfill_request>, caf::reacts_to<rest_response>,
+                     caf::reacts_to<backfill_wake_atom>>;
+
+/// Where the REST API is and how much of it we may use.
+struct backfill_config {
+  bool tls = true;                     ///< https or http
+  std::string host;                    ///< REST host
+  std::uint16_t port = 443;            ///< REST port
+  std::string base_path;               ///< prefix before /api, usually ""
+  std::uint32_t weight_budget_1m = 6000; ///< Binance REQUEST_WEIGHT per minute per IP
+  std::uint32_t weight_per_request = 4;  ///< aggTrades with limit 1000
+  std::uint32_t rows_per_request = 1000; ///< Binance's maximum limit
+  std::uint32_t attempts_max = 5;        ///< failed requests per job before giving up
+};
+
+/// One gap being filled.
+struct backfill_job {
+  std::string symbol;         ///< upper case
+  std::uint64_t from_id = 0;  ///< the gap as requested
+  std::uint64_t to_id = 0;    ///< likewise
+  std::uint64_t next_id = 0;  ///< first id not yet delivered
+  std::uint32_t failures = 0; ///< consecutive failed requests
+  backfill_requester_if requester; ///< gets the batches or the failure
+};
+
+/// State of the backfill actor (plain data; behavior in backfill_actor.cpp).
+struct backfill_state {
+  static inline const char* name = "backfill";
+  backfill_config cfg;                ///< endpoint and limits
+  rest_client* rest = nullptr;        ///< transport; outlives the actor
+  std::deque<backfill_job> jobs;      ///< FIFO; the front one is being served
+  std::uint64_t in_flight_id = 0;     ///< request id awaited, 0 if none
+  std::uint64_t next_request_id = 0;  ///< last request id handed out
+  std::int64_t paused_until_ns = 0;   ///< no request before this (actor clock)
+  bool wake_armed = false;            ///< a bf_wake is pending
+  connect_budget budget{1500, 60'000'000'000, 10}; ///< replaced from cfg at spawn
+  std::uint64_t requests = 0;         ///< requests sent
+  std::uint64_t trades_delivered = 0; ///< trades sent to requesters
+};
+
+using backfill_self = backfill_if::stateful_pointer<backfill_state>;
+
+/// Spawns with `sys.spawn(backfill_actor, cfg, &rest)`. `rest` must outlive the actor.
+backfill_if::behavior_type backfill_actor(backfill_self self, backfill_config cfg,
+                                          rest_client* rest);
+
+} // namespace sv

@@ -1,0 +1,249 @@
+// Tests of backfill_actor and of gap handling in aggregator_actor, with a fake REST client.
+#include <catch2/catch.hpp>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/backfill_actor.hpp"
+#include "actors/rest_decoder.hpp"
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/fake_rest_client.hpp"
+
+using namespace sv;
+using namespace std::chrono_literals;
+
+namespace {
+
+trade make_trade(std::uint64_t id, std::int64_t time_ms = 1700000000000) {
+  trade x;
+  x.symbol = "BTCUSDT";
+  x.agg_id = id;
+  x.first_id = id;
+  x.last_id = id;
+  x.price_e8 = 100 * e8_scale;
+  x.qty_e8 = e8_scale;
+  x.trade_time_ms = time_ms;
+  x.event_time_ms = time_ms;
+  x.buyer_is_maker = id % 2 == 0;
+  return x;
+}
+
+struct backfill_fixture : test::actor_fixture {
+  test::fake_rest_client rest;
+  backfill_if backfill;
+  aggregator_if agg;
+
+  explicit backfill_fixture(backfill_config bf_cfg = config()) {
+    backfill = keep_for_teardown(
+      sys.spawn(backfill_actor, bf_cfg, static_cast<rest_client*>(&rest)));
+    aggregator_limits limits;
+    limits.windows_follow_wall_clock = false;
+    agg = keep_for_teardown(sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, limits,
+                                      caf::actor_cast<backfill_sink_if>(backfill)));
+    run();
+  }
+
+  ~backfill_fixture() {
+    rest.release();
+  }
+
+  static backfill_config config() {
+    backfill_config c;
+    c.tls = true;
+    c.host = "api.example";
+    c.port = 443;
+    return c;
+  }
+
+  void live(std::vector<std::uint64_t> ids) {
+    trade_batch b;
+    b.symbol = "BTCUSDT";
+    for (auto id : ids)
+      b.trades.push_back(make_trade(id));
+    caf::anon_send(agg, std::move(b));
+    run();
+  }
+
+  metrics_snapshot metrics() {
+    return ask<metrics_snapshot>(agg, metrics_atom::value);
+  }
+
+  std::vector<std::uint64_t> history_ids() {
+    std::vector<std::uint64_t> ids;
+    for (auto& x : ask<std::vector<trade>>(agg, trades_atom::value, std::uint32_t{100000}))
+      ids.push_back(x.agg_id);
+    return ids;
+  }
+};
+
+std::vector<std::uint64_t> range(std::uint64_t from, std::uint64_t to) {
+  std::vector<std::uint64_t> ids;
+  for (auto id = from; id <= to; ++id)
+    ids.push_back(id);
+  return ids;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(backfill_fixture,
+                 "an id jump is filled from REST and the history becomes contiguous "
+                 "with exact totals",
+                 "[backfill]") {
+  live({1, 2, 3});
+  live({8, 9}); // 4..7 missing
+  REQUIRE(rest.calls.size() == 1);
+  CHECK(rest.calls[0].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=4&limit=4");
+  CHECK(rest.calls[0].target.host == "api.example");
+  auto m = metrics();
+  CHECK(m.gaps_detected == 1);
+  CHECK(m.gaps_open == 1);
+  rest.answer_last(200, test::agg_trades_body(4, 7));
+  run();
+  CHECK(history_ids() == range(1, 9));
+  m = metrics();
+  CHECK(m.trades == 9);
+  CHECK(m.gaps_filled == 1);
+  CHECK(m.gaps_open == 0);
+  CHECK(m.backfilled == 4);
+  CHECK(m.last_trade_id == 9); // the live edge stays the newest trade
+  // Sides alternate: odd ids are buys (m=false), even ids sells.
+  CHECK(from_wide(m.buy_volume_e8) == 5 * e8_scale);
+  CHECK(from_wide(m.sell_volume_e8) == 4 * e8_scale);
+}
+
+TEST_CASE_METHOD(backfill_fixture,
+                 "a gap wider than one page is fetched page by page",
+                 "[backfill]") {
+  live({1});
+  live({2501}); // 2..2500 missing: three pages of at most 1000
+  REQUIRE(rest.calls.size() == 1);
+  CHECK(rest.calls[0].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=2&limit=1000");
+  rest.answer_last(200, test::agg_trades_body(2, 1001));
+  run();
+  REQUIRE(rest.calls.size() == 2);
+  CHECK(rest.calls[1].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=1002&limit=1000");
+  rest.answer_last(200, test::agg_trades_body(1002, 2001));
+  run();
+  REQUIRE(rest.calls.size() == 3);
+  CHECK(rest.calls[2].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=2002&limit=499");
+  rest.answer_last(200, test::agg_trades_body(2002, 2500));
+  run();
+  CHECK(history_ids() == range(1, 2501));
+  CHECK(metrics().gaps_filled == 1);
+}
+
+TEST_CASE_METHOD(backfill_fixture,
+                 "429 with Retry-After pauses every request for that long",
+                 "[backfill]") {
+  live({1});
+  live({5});
+  rest.answer_last(429, R"({"code":-1003,"msg":"Too much request weight used"})", 3);
+  run();
+  CHECK(rest.calls.size() == 1);
+  advance(2999ms);
+  CHECK(rest.calls.size() == 1);
+  advance(1ms);
+  REQUIRE(rest.calls.size() == 2);
+  CHECK(rest.calls[1].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=2&limit=3");
+  rest.answer_last(200, test::agg_trades_body(2, 4));
+  run();
+  CHECK(history_ids() == range(1, 5));
+}
+
+TEST_CASE_METHOD(backfill_fixture,
+                 "a gap the exchange cannot serve stays open after retries and "
+                 "marks the windows over it incomplete",
+                 "[backfill]") {
+  live({1});
+  live({5});
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(rest.calls.size() == static_cast<std::size_t>(i + 1));
+    rest.answer_last(503, R"({"code":-1001,"msg":"down"})");
+    run();
+    advance(16000ms);
+  }
+  CHECK(rest.calls.size() == 5); // attempts_max
+  auto m = metrics();
+  CHECK(m.gaps_open == 1);
+  CHECK(m.gaps_filled == 0);
+  REQUIRE(m.open_gaps.size() == 3);
+  CHECK(m.open_gaps[0] == 2);
+  CHECK(m.open_gaps[1] == 4);
+  CHECK(m.open_gaps[2] == 1); // failed
+  REQUIRE(!m.windows.empty());
+  CHECK_FALSE(m.windows[0].complete);
+}
+
+TEST_CASE_METHOD(backfill_fixture,
+                 "overlapping rows and rows outside the gap are not applied twice",
+                 "[backfill]") {
+  live({1, 2});
+  live({6, 7});
+  rest.answer_last(200, test::agg_trades_body(1, 7)); // the exchange returns more
+  run();
+  CHECK(history_ids() == range(1, 7));
+  auto m = metrics();
+  CHECK(m.trades == 7);
+  CHECK(m.duplicates == 0);
+  // The aggregator guards itself too: a page with rows outside the gap, or sent
+  // twice, changes nothing.
+  live({10});
+  backfill_batch page{"BTCUSDT", 8, 9, {}};
+  for (std::uint64_t id = 6; id <= 10; ++id)
+    page.trades.push_back(make_trade(id));
+  caf::anon_send(agg, page);
+  caf::anon_send(agg, page);
+  run();
+  CHECK(history_ids() == range(1, 10));
+  CHECK(metrics().trades == 10);
+}
+
+TEST_CASE("the weight budget paces requests across all gaps", "[backfill]") {
+  auto cfg = backfill_fixture::config();
+  cfg.weight_budget_1m = 40; // 10 requests per minute at weight 4
+  backfill_fixture f{cfg};
+  f.live({1});
+  std::uint64_t id = 1;
+  for (int gap = 0; gap < 15; ++gap) { // 15 one-trade gaps
+    id += 2;
+    f.live({id});
+  }
+  // One request at a time: answer each as it comes; only 10 fit in the first minute.
+  for (int i = 0; i < 15; ++i) {
+    if (f.rest.calls.size() <= static_cast<std::size_t>(i))
+      break;
+    auto& target = f.rest.calls[static_cast<std::size_t>(i)].target.target;
+    auto pos = target.find("fromId=") + 7;
+    auto gap_id = std::stoull(target.substr(pos, target.find('&', pos) - pos));
+    f.rest.answer_last(200, test::agg_trades_body(gap_id, gap_id));
+    f.run();
+  }
+  CHECK(f.rest.calls.size() == 10);
+  f.advance(1000ms); // the per-second burst has room again, the minute has not
+  CHECK(f.rest.calls.size() == 10);
+  f.advance(59000ms);
+  CHECK(f.rest.calls.size() == 11);
+}
+
+TEST_CASE("the REST decoder reads Binance's aggTrades rows exactly", "[backfill]") {
+  std::vector<trade> rows;
+  std::string error;
+  REQUIRE(decode_agg_trades(
+    R"([{"a":26129,"p":"0.01633102","q":"4.70443515","f":27781,"l":27781,"T":1498793709153,"m":true,"M":true}])",
+    "BTCUSDT", rows, error));
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0].agg_id == 26129);
+  CHECK(rows[0].price_e8 == 1633102);
+  CHECK(rows[0].qty_e8 == 470443515);
+  CHECK(rows[0].trade_time_ms == 1498793709153);
+  CHECK(aggressor(rows[0]) == side::sell);
+  CHECK_FALSE(decode_agg_trades(R"([{"a":1,"p":1}])", "X", rows, error));
+  CHECK_THAT(error, Catch::Contains("field p"));
+  CHECK_FALSE(decode_agg_trades(R"({"code":-1121,"msg":"Invalid symbol."})", "X", rows,
+                                error));
+  CHECK(describe_rest_error(R"({"code":-1121,"msg":"Invalid symbol."})")
+        == "code -1121: Invalid symbol.");
+}
