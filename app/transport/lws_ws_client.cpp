@@ -1,4 +1,4 @@
-// lws_ws_client: the libwebsockets implementation of ws_client (one context, one service thread).
+// lws_ws_client: the libwebsockets implementation of ws_client and rest_client (one context, one service thread).
 #include "app/transport/lws_ws_client.hpp"
 
 #include <algorithm>
@@ -21,6 +21,7 @@
 #include <libwebsockets.h>
 
 #include "actors/log.hpp"
+#include "messages/rest.hpp"
 #include "messages/ws_events.hpp"
 
 namespace sv {
@@ -47,13 +48,43 @@ unsigned long long ull(std::uint64_t x) {
   return static_cast<unsigned long long>(x);
 }
 
+// HTTP header names as lws stores unknown ones: lower case, with the colon.
+constexpr const char used_weight_header[] = "x-mbx-used-weight-1m:";
+// sizeof counts the NUL: 20 letters + ':' = 21.
+constexpr int used_weight_header_len = sizeof(used_weight_header) - 1;
+
+/// What a queued command asks the service thread to do.
+enum class command_kind {
+  open,  ///< ws_client::open
+  close, ///< ws_client::close
+  get,   ///< rest_client::get
+};
+
 /// One queued request from a caller thread to the service thread.
 struct command {
-  bool is_open = false;         ///< open (true) or close (false)
-  std::uint64_t id = 0;         ///< connection id given by the caller
+  command_kind kind = command_kind::close; ///< what to do
+  std::uint64_t id = 0;         ///< connection id (open/close) or request id (get)
   ws_target target;             ///< where to connect (open only)
-  caf::weak_actor_ptr listener; ///< who gets the events (open only)
+  rest_target rest;             ///< where to send the GET (get only)
+  caf::weak_actor_ptr listener; ///< who gets the events (open and get)
 };
+
+/// Every wsi we create carries a pointer to one of these as opaque user data;
+/// the flag says which derived type it is.
+struct wsi_owner {
+  bool is_rest = false; ///< a rest request (true) or a ws connection (false)
+};
+
+/// Parses a non-negative decimal header value; -1 if absent or malformed.
+std::int32_t parse_count(const char* value, int copied) {
+  if (copied <= 0)
+    return -1;
+  char* end = nullptr;
+  auto n = std::strtol(value, &end, 10);
+  if (end == value || n < 0 || n > 0x7fffffff)
+    return -1;
+  return static_cast<std::int32_t>(n);
+}
 
 /// Sends `msg` to `listener` if it still exists; returns false if it is gone.
 template <class T>
@@ -73,7 +104,7 @@ struct lws_ws_client::impl {
   /// Routing entry of one open() on the service thread; lives from the open
   /// command until WSI_DESTROY (or a synchronous connect failure). The wsi's
   /// opaque user data points here. lws service thread only.
-  struct connection {
+  struct connection : wsi_owner {
     std::uint64_t id = 0;          ///< caller's connection id
     caf::weak_actor_ptr listener;  ///< event destination, never kept alive
     lws* wsi = nullptr;            ///< set from connect's return and every callback
@@ -94,6 +125,39 @@ struct lws_ws_client::impl {
     std::string peer_reason;       ///< reason text of the peer's close frame
     std::string partial;           ///< fragments of the text message being read
     ws_frames batch;               ///< complete frames not yet sent
+  };
+
+  /// The timer of one REST request. Standard layout with the sul first, so the
+  /// sul pointer lws hands back converts to it. lws service thread only.
+  struct rest_timer {
+    lws_sorted_usec_list_t sul; ///< scheduled in the context's timer list
+    impl* owner;                ///< the client
+    std::uint64_t id;           ///< the request it guards
+  };
+
+  /// Routing entry of one get() on the service thread; lives from the get command
+  /// until WSI_DESTROY (or a synchronous connect failure, or the context's
+  /// destruction). The wsi's opaque user data points here. The response goes out
+  /// exactly once, through answer(), which sets `answered`. lws service thread
+  /// only.
+  struct request : wsi_owner {
+    std::uint64_t id = 0;            ///< caller's request id
+    caf::weak_actor_ptr listener;    ///< response destination, never kept alive
+    lws* wsi = nullptr;              ///< set from connect's return and every callback
+    rest_timer timer{};              ///< fires after rest_timeout_ms
+    std::string host;                ///< kept alive for lws (address, host)
+    std::string path;                ///< kept alive for lws
+    std::uint16_t port = 0;          ///< for logs
+    bool tls = false;                ///< for logs
+    std::chrono::steady_clock::time_point started; ///< for elapsed ms
+    bool answered = false;           ///< the rest_response has been sent
+    bool tls_verify_failed = false;  ///< OpenSSL rejected the peer certificate
+    bool headers_seen = false;       ///< ESTABLISHED_CLIENT_HTTP seen
+    std::int32_t status = 0;         ///< HTTP status of the response
+    std::int32_t retry_after_s = -1; ///< Retry-After (delta-seconds)
+    std::int32_t used_weight_1m = -1; ///< X-MBX-USED-WEIGHT-1M
+    std::string error;               ///< CLIENT_CONNECTION_ERROR text or our own cause
+    std::string body;                ///< the body read so far
   };
 
   explicit impl(lws_ws_client_options opts) : options(std::move(opts)) {}
@@ -117,14 +181,23 @@ struct lws_ws_client::impl {
   std::atomic<std::uint64_t> frames_delivered{0};
   std::atomic<std::uint64_t> batches_sent{0};
   std::atomic<std::uint64_t> binary_frames{0};
+  std::atomic<std::uint64_t> rest_responses{0};
 
   // lws service thread only
   std::unordered_map<std::uint64_t, std::unique_ptr<connection>> connections;
+  std::unordered_map<std::uint64_t, std::unique_ptr<request>> requests;
   bool shutting_down = false; // set just before lws_context_destroy
+  bool context_destroyed = false; // lws_context_destroy has returned
   std::vector<command> drained; // reused swap buffer for the queue
+  std::vector<char> read_buf; // lws_http_client_read buffer (LWS_PRE + chunk)
 
   static int callback(lws* wsi, lws_callback_reasons reason, void* user,
                       void* in, size_t len);
+  /// lws service thread only: callback() for a wsi whose owner is a request.
+  int rest_callback(request& r, lws* wsi, lws_callback_reasons reason, void* in,
+                    size_t len);
+  /// lws service thread only: the rest_timeout_ms timer.
+  static void on_rest_timeout(lws_sorted_usec_list_t* sul);
 
   /// Any thread. Queues `cmd` and wakes the service thread; false if stopped or
   /// full (the command was not queued).
@@ -142,6 +215,17 @@ struct lws_ws_client::impl {
   void flush_all();
   /// Sends ws_closed for `c`, logs it, and forgets `c` (invalidates it).
   void finish(connection& c);
+
+  /// lws service thread only: the REST side.
+  void start_get(command& cmd);
+  /// Sends `msg` as the one response of `r` unless it was answered already;
+  /// cancels the timer. Does not touch the wsi.
+  void answer(request& r, rest_response&& msg);
+  /// Answers `r` with status 0 and `why` (if not answered yet).
+  void answer_error(request& r, std::string why);
+  /// Answers `r` from what is known (if not answered yet) and forgets it
+  /// (invalidates it).
+  void finish_request(request& r);
 };
 
 bool lws_ws_client::impl::post(command&& cmd, const char** why) {
@@ -174,21 +258,34 @@ void lws_ws_client::impl::run() {
     drained.swap(queue);
   }
   for (auto& cmd : drained) {
-    if (!cmd.is_open)
-      continue;
-    ws_closed msg;
-    msg.conn_id = cmd.id;
-    msg.reason = "transport stopped";
-    deliver(cmd.listener, std::move(msg));
+    if (cmd.kind == command_kind::open) {
+      ws_closed msg;
+      msg.conn_id = cmd.id;
+      msg.reason = "transport stopped";
+      deliver(cmd.listener, std::move(msg));
+    } else if (cmd.kind == command_kind::get) {
+      rest_response msg;
+      msg.req_id = cmd.id;
+      msg.error = "transport stopped";
+      if (deliver(cmd.listener, std::move(msg)))
+        rest_responses.fetch_add(1, std::memory_order_relaxed);
+    }
   }
   drained.clear();
   shutting_down = true;
+  // Unanswered requests get their one response now, before the context (and
+  // with it the timer list) goes away; their WSI_DESTROY then only forgets them.
+  for (auto& entry : requests)
+    answer_error(*entry.second, "transport stopped");
   // Runs CLIENT_CLOSED / CLOSED_CLIENT_HTTP and WSI_DESTROY for every live wsi on
   // this thread, so each listener gets its ws_closed through finish().
   lws_context_destroy(context);
+  context_destroyed = true;
   // Defensive: a connection lws never destroyed must still be reported.
   while (!connections.empty())
     finish(*connections.begin()->second);
+  while (!requests.empty())
+    finish_request(*requests.begin()->second);
 }
 
 void lws_ws_client::impl::drain_commands() {
@@ -197,12 +294,19 @@ void lws_ws_client::impl::drain_commands() {
     drained.swap(queue);
   }
   for (auto& cmd : drained) {
-    if (cmd.is_open) {
-      start_connect(cmd);
-    } else {
-      auto it = connections.find(cmd.id);
-      if (it != connections.end())
-        begin_close(*it->second, "closed locally");
+    switch (cmd.kind) {
+      case command_kind::open:
+        start_connect(cmd);
+        break;
+      case command_kind::close: {
+        auto it = connections.find(cmd.id);
+        if (it != connections.end())
+          begin_close(*it->second, "closed locally");
+        break;
+      }
+      case command_kind::get:
+        start_get(cmd);
+        break;
     }
   }
   drained.clear();
@@ -263,6 +367,7 @@ void lws_ws_client::impl::start_connect(command& cmd) {
     // here) only through the NULL return: no error callback, no WSI_DESTROY.
     if (c->error.empty())
       c->error = "connect failed (DNS lookup or socket error)";
+    c->wsi = nullptr; // freed by lws; a callback may have stored it
     finish(*c);
     return;
   }
@@ -415,6 +520,228 @@ void lws_ws_client::impl::finish(connection& c) {
   connections.erase(c.id); // destroys c
 }
 
+// -- REST ---------------------------------------------------------------------
+
+void lws_ws_client::impl::start_get(command& cmd) {
+  if (requests.count(cmd.id) != 0) {
+    SV_WARN("transport", "-", "duplicate_id",
+            "req=%llu hint=\"use a fresh request id per get\"", ull(cmd.id));
+    rest_response msg;
+    msg.req_id = cmd.id;
+    msg.error = "duplicate request id";
+    if (deliver(cmd.listener, std::move(msg)))
+      rest_responses.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  auto owned = std::make_unique<request>();
+  auto* r = owned.get();
+  r->is_rest = true;
+  r->id = cmd.id;
+  r->listener = std::move(cmd.listener);
+  r->host = std::move(cmd.rest.host);
+  r->path = cmd.rest.target.empty() ? std::string{"/"}
+                                    : std::move(cmd.rest.target);
+  r->port = cmd.rest.port;
+  r->tls = cmd.rest.tls;
+  r->started = std::chrono::steady_clock::now();
+  r->timer.owner = this;
+  r->timer.id = cmd.id;
+  requests.emplace(cmd.id, std::move(owned));
+  // Armed before connecting: the budget includes DNS and the TCP connect.
+  lws_sul_schedule(context, 0, &r->timer.sul, &impl::on_rest_timeout,
+                   static_cast<lws_usec_t>(options.rest_timeout_ms) * 1000);
+
+  lws_client_connect_info info;
+  std::memset(&info, 0, sizeof(info));
+  info.context = context;
+  info.address = r->host.c_str();
+  info.port = r->port;
+  info.path = r->path.c_str();
+  // Host header, SNI and the certificate host-name check use `host`.
+  info.host = r->host.c_str();
+  info.method = "GET";
+  // h1 only: lws keeps unknown headers (X-MBX-USED-WEIGHT-1M) for h1, not for
+  // h2 streams, and one request per connection gains nothing from h2.
+  info.alpn = "http/1.1";
+  // A 3xx is a response for the caller, never followed.
+  info.ssl_connection = LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
+  if (r->tls) {
+    info.ssl_connection |= LCCSCF_USE_SSL;
+    if (options.insecure)
+      info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED
+                             | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK
+                             | LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+  }
+  info.local_protocol_name = protocol_name;
+  info.opaque_user_data = r;
+  SV_DEBUG("transport", "-", "rest_get", "req=%llu url=%s://%s:%u%s",
+           ull(r->id), r->tls ? "https" : "http", r->host.c_str(),
+           static_cast<unsigned>(r->port), r->path.c_str());
+  auto* wsi = lws_client_connect_via_info(&info);
+  // Callbacks may already have run (even WSI_DESTROY), so look `r` up again.
+  auto it = requests.find(cmd.id);
+  if (it == requests.end() || it->second.get() != r)
+    return;
+  if (wsi == nullptr) {
+    // Synchronous failure (DNS, socket): no error callback, no WSI_DESTROY, and
+    // the wsi a callback may have shown us is gone.
+    r->wsi = nullptr;
+    if (r->error.empty())
+      r->error = "connect failed (DNS lookup or socket error)";
+    finish_request(*r);
+    return;
+  }
+  r->wsi = wsi;
+}
+
+void lws_ws_client::impl::answer(request& r, rest_response&& msg) {
+  if (r.answered)
+    return;
+  r.answered = true;
+  if (!context_destroyed)
+    lws_sul_cancel(&r.timer.sul);
+  msg.req_id = r.id;
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::steady_clock::now() - r.started)
+              .count();
+  if (msg.status == 0)
+    SV_WARN("transport", "-", "rest_failed",
+            "req=%llu url=%s://%s:%u%s after_ms=%lld error=\"%s\" hint=\"%s\"",
+            ull(r.id), r.tls ? "https" : "http", r.host.c_str(),
+            static_cast<unsigned>(r.port), r.path.c_str(),
+            static_cast<long long>(ms), msg.error.c_str(),
+            msg.error == "timeout"
+              ? "the server accepted but did not answer in time; raise "
+                "rest_timeout_ms if it is just slow"
+              : "check the host, the port, the tls setting and --ca-file");
+  else
+    SV_DEBUG("transport", "-", "rest_response",
+             "req=%llu status=%d bytes=%zu after_ms=%lld retry_after_s=%d "
+             "used_weight_1m=%d",
+             ull(r.id), msg.status, msg.body.size(), static_cast<long long>(ms),
+             msg.retry_after_s, msg.used_weight_1m);
+  if (deliver(r.listener, std::move(msg)))
+    rest_responses.fetch_add(1, std::memory_order_relaxed);
+}
+
+void lws_ws_client::impl::answer_error(request& r, std::string why) {
+  rest_response msg;
+  msg.error = std::move(why);
+  answer(r, std::move(msg));
+}
+
+void lws_ws_client::impl::finish_request(request& r) {
+  if (!r.answered) {
+    // No COMPLETED_CLIENT_HTTP: the response is incomplete or never came.
+    if (shutting_down)
+      answer_error(r, "transport stopped");
+    else if (r.tls_verify_failed)
+      answer_error(r, "TLS certificate verification failed");
+    else if (!r.error.empty())
+      answer_error(r, r.error);
+    else if (r.headers_seen)
+      answer_error(r, "connection closed before the response body was "
+                      "complete (status "
+                        + std::to_string(r.status) + ")");
+    else
+      answer_error(r, "connection closed before a response arrived");
+  }
+  if (!context_destroyed)
+    lws_sul_cancel(&r.timer.sul);
+  if (r.wsi != nullptr && !context_destroyed)
+    lws_set_opaque_user_data(r.wsi, nullptr);
+  requests.erase(r.id); // destroys r
+}
+
+void lws_ws_client::impl::on_rest_timeout(lws_sorted_usec_list_t* sul) {
+  // `sul` is the first member of a standard-layout rest_timer.
+  auto* t = reinterpret_cast<rest_timer*>(sul);
+  auto* self = t->owner;
+  auto it = self->requests.find(t->id);
+  if (it == self->requests.end())
+    return;
+  auto& r = *it->second;
+  if (r.answered)
+    return;
+  self->answer_error(r, "timeout");
+  // The entry stays until WSI_DESTROY, which now only forgets it.
+  if (r.wsi != nullptr)
+    lws_set_timeout(r.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+int lws_ws_client::impl::rest_callback(request& r, lws* wsi,
+                                       lws_callback_reasons reason, void* in,
+                                       size_t len) {
+  r.wsi = wsi;
+  switch (reason) {
+    case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+      // `len` is OpenSSL's preverify_ok after lws applied the insecure flags.
+      if (len == 0)
+        r.tls_verify_failed = true;
+      return 0;
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+      if (r.error.empty())
+        r.error = in != nullptr && len > 0
+                    ? std::string(static_cast<const char*>(in), len)
+                    : std::string{"connection error"};
+      return 0;
+    case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP: {
+      // Status line and headers are parsed; lws calls this for every status.
+      r.headers_seen = true;
+      r.status = static_cast<std::int32_t>(lws_http_client_http_response(wsi));
+      char value[32];
+      auto n = lws_hdr_copy(wsi, value, sizeof(value),
+                            WSI_TOKEN_HTTP_RETRY_AFTER);
+      // Only delta-seconds; an HTTP-date is left as -1 (absent).
+      r.retry_after_s = parse_count(value, n);
+      if (r.retry_after_s > 86400)
+        r.retry_after_s = -1;
+      n = lws_hdr_custom_copy(wsi, value, sizeof(value), used_weight_header,
+                              used_weight_header_len);
+      r.used_weight_1m = parse_count(value, n);
+      return 0;
+    }
+    case LWS_CALLBACK_RECEIVE_CLIENT_HTTP: {
+      // Body bytes are waiting: lws_http_client_read strips chunked framing and
+      // calls back RECEIVE_CLIENT_HTTP_READ with payload, then COMPLETED.
+      if (read_buf.size() < LWS_PRE + rx_chunk_bytes)
+        read_buf.resize(LWS_PRE + rx_chunk_bytes);
+      char* p = read_buf.data() + LWS_PRE;
+      int n = static_cast<int>(rx_chunk_bytes);
+      if (lws_http_client_read(wsi, &p, &n) < 0)
+        return -1;
+      return 0;
+    }
+    case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
+      if (r.answered)
+        return -1; // timed out meanwhile: stop reading
+      if (r.body.size() + len > options.rest_body_bytes_max) {
+        r.error = "response body too large (over "
+                  + std::to_string(options.rest_body_bytes_max) + " bytes)";
+        return -1;
+      }
+      r.body.append(static_cast<const char*>(in), len);
+      return 0;
+    case LWS_CALLBACK_COMPLETED_CLIENT_HTTP: {
+      rest_response msg;
+      msg.status = r.status;
+      msg.retry_after_s = r.retry_after_s;
+      msg.used_weight_1m = r.used_weight_1m;
+      msg.body = std::move(r.body);
+      answer(r, std::move(msg));
+      // One request per connection: close it now (WSI_DESTROY forgets `r`).
+      return -1;
+    }
+    case LWS_CALLBACK_WSI_DESTROY:
+      // The one terminal event of every wsi we created.
+      r.wsi = nullptr; // lws frees it after this callback
+      finish_request(r);
+      return 0;
+    default:
+      return 0;
+  }
+}
+
 int lws_ws_client::impl::callback(lws* wsi, lws_callback_reasons reason,
                                   void* /*user*/, void* in, size_t len) {
   auto* self = static_cast<impl*>(lws_context_user(lws_get_context(wsi)));
@@ -424,9 +751,13 @@ int lws_ws_client::impl::callback(lws* wsi, lws_callback_reasons reason,
     self->drain_commands();
     return 0;
   }
-  auto* c = static_cast<connection*>(lws_get_opaque_user_data(wsi));
-  if (c == nullptr)
+  auto* owner = static_cast<wsi_owner*>(lws_get_opaque_user_data(wsi));
+  if (owner == nullptr)
     return 0;
+  if (owner->is_rest)
+    return self->rest_callback(*static_cast<request*>(owner), wsi, reason, in,
+                               len);
+  auto* c = static_cast<connection*>(owner);
   c->wsi = wsi;
   switch (reason) {
     case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
@@ -564,7 +895,7 @@ lws_ws_client::~lws_ws_client() {
 void lws_ws_client::open(std::uint64_t id, const ws_target& target,
                          const caf::actor& listener) {
   command cmd;
-  cmd.is_open = true;
+  cmd.kind = command_kind::open;
   cmd.id = id;
   cmd.target = target;
   cmd.listener = caf::actor_cast<caf::weak_actor_ptr>(listener);
@@ -582,11 +913,32 @@ void lws_ws_client::open(std::uint64_t id, const ws_target& target,
 
 void lws_ws_client::close(std::uint64_t id) {
   command cmd;
+  cmd.kind = command_kind::close;
   cmd.id = id;
   const char* why = nullptr;
   if (!impl_->post(std::move(cmd), &why) && std::strcmp(why, "transport stopped") != 0)
     SV_ERROR("transport", "-", "close_dropped",
              "conn=%llu reason=\"%s\" hint=\"raise commands_max\"", ull(id), why);
+}
+
+void lws_ws_client::get(std::uint64_t id, const rest_target& target,
+                        const caf::actor& listener) {
+  command cmd;
+  cmd.kind = command_kind::get;
+  cmd.id = id;
+  cmd.rest = target;
+  cmd.listener = caf::actor_cast<caf::weak_actor_ptr>(listener);
+  auto weak = cmd.listener;
+  const char* why = nullptr;
+  if (impl_->post(std::move(cmd), &why))
+    return;
+  SV_WARN("transport", "-", "get_refused", "req=%llu reason=\"%s\"", ull(id),
+          why);
+  rest_response msg;
+  msg.req_id = id;
+  msg.error = why;
+  if (deliver(weak, std::move(msg)))
+    impl_->rest_responses.fetch_add(1, std::memory_order_relaxed);
 }
 
 void lws_ws_client::stop() {
@@ -609,6 +961,7 @@ lws_ws_client_stats lws_ws_client::stats() const {
   s.frames = impl_->frames_delivered.load(std::memory_order_relaxed);
   s.batches = impl_->batches_sent.load(std::memory_order_relaxed);
   s.binary_frames = impl_->binary_frames.load(std::memory_order_relaxed);
+  s.rest_responses = impl_->rest_responses.load(std::memory_order_relaxed);
   return s;
 }
 

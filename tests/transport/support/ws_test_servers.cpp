@@ -13,8 +13,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <libwebsockets.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 
 namespace sv::test {
 
@@ -332,6 +335,168 @@ void raw_test_server::serve(int fd) {
   ::close(fd);
 }
 
+// -- http_test_server ---------------------------------------------------------
+
+http_test_server::http_test_server(std::map<std::string, http_canned> routes,
+                                   const std::string& cert,
+                                   const std::string& key)
+  : routes_(std::move(routes)) {
+  // A client that gives up mid-body must not kill the test with SIGPIPE
+  // (SSL_write has no MSG_NOSIGNAL).
+  std::signal(SIGPIPE, SIG_IGN);
+  if (!cert.empty()) {
+    auto* ctx = SSL_CTX_new(TLS_server_method());
+    if (ctx == nullptr
+        || SSL_CTX_use_certificate_file(ctx, cert.c_str(), SSL_FILETYPE_PEM) != 1
+        || SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+      SSL_CTX_free(ctx);
+      return;
+    }
+    ssl_ctx_ = ctx;
+  }
+  listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  int one = 1;
+  setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0
+      || listen(listen_fd_, 16) != 0)
+    return;
+  socklen_t len = sizeof(addr);
+  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+  thread_ = std::thread([this] { run(); });
+}
+
+http_test_server::~http_test_server() {
+  stop_.store(true);
+  if (thread_.joinable())
+    thread_.join();
+  for (auto* ssl : held_ssl_)
+    SSL_free(static_cast<SSL*>(ssl));
+  for (int fd : held_)
+    ::close(fd);
+  if (listen_fd_ >= 0)
+    ::close(listen_fd_);
+  SSL_CTX_free(static_cast<SSL_CTX*>(ssl_ctx_));
+}
+
+std::vector<std::string> http_test_server::targets() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return targets_;
+}
+
+std::vector<std::string> http_test_server::heads() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return heads_;
+}
+
+void http_test_server::run() {
+  while (!stop_.load()) {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (poll(&p, 1, 20) <= 0)
+      continue;
+    int fd = accept(listen_fd_, nullptr, nullptr);
+    if (fd < 0)
+      continue;
+    serve(fd);
+  }
+}
+
+void http_test_server::serve(int fd) {
+  // Blocking I/O bounded by socket timeouts, so a silent client cannot wedge us.
+  timeval tv{};
+  tv.tv_sec = 5;
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+  SSL* ssl = nullptr;
+  if (ssl_ctx_ != nullptr) {
+    ssl = SSL_new(static_cast<SSL_CTX*>(ssl_ctx_));
+    SSL_set_fd(ssl, fd);
+    if (SSL_accept(ssl) != 1) {
+      SSL_free(ssl);
+      ::close(fd);
+      return;
+    }
+  }
+  auto read_some = [&](char* buf, int n) -> int {
+    if (ssl != nullptr)
+      return SSL_read(ssl, buf, n);
+    return static_cast<int>(recv(fd, buf, static_cast<std::size_t>(n), 0));
+  };
+  auto write_all = [&](const std::string& data) {
+    std::size_t off = 0;
+    while (off < data.size()) {
+      auto chunk = static_cast<int>(std::min<std::size_t>(data.size() - off, 1 << 16));
+      int n = ssl != nullptr
+                ? SSL_write(ssl, data.data() + off, chunk)
+                : static_cast<int>(send(fd, data.data() + off,
+                                        static_cast<std::size_t>(chunk),
+                                        MSG_NOSIGNAL));
+      if (n <= 0)
+        return false;
+      off += static_cast<std::size_t>(n);
+    }
+    return true;
+  };
+  std::string head;
+  char buf[4096];
+  while (head.find("\r\n\r\n") == std::string::npos) {
+    int n = read_some(buf, sizeof(buf));
+    if (n <= 0)
+      break;
+    head.append(buf, static_cast<std::size_t>(n));
+  }
+  // "GET <target> HTTP/1.1"
+  std::string target;
+  auto sp1 = head.find(' ');
+  auto sp2 = sp1 == std::string::npos ? sp1 : head.find(' ', sp1 + 1);
+  if (sp2 != std::string::npos)
+    target = head.substr(sp1 + 1, sp2 - sp1 - 1);
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    targets_.push_back(target);
+    heads_.push_back(head);
+  }
+  http_canned not_found;
+  not_found.status = 404;
+  not_found.reason = "Not Found";
+  not_found.body = "no route";
+  auto it = routes_.find(target);
+  const auto& r = it != routes_.end() ? it->second : not_found;
+  if (r.hang) {
+    held_.push_back(fd);
+    held_ssl_.push_back(ssl);
+    return;
+  }
+  std::string out = "HTTP/1.1 " + std::to_string(r.status) + " " + r.reason
+                    + "\r\nContent-Type: application/json;charset=UTF-8\r\n";
+  for (const auto& h : r.headers)
+    out += h.first + ": " + h.second + "\r\n";
+  if (r.chunk_bytes > 0) {
+    out += "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+    char size_line[32];
+    for (std::size_t off = 0; off < r.body.size(); off += r.chunk_bytes) {
+      auto n = std::min(r.chunk_bytes, r.body.size() - off);
+      std::snprintf(size_line, sizeof(size_line), "%zx\r\n", n);
+      out += size_line;
+      out.append(r.body, off, n);
+      out += "\r\n";
+    }
+    out += "0\r\n\r\n";
+  } else {
+    out += "Content-Length: " + std::to_string(r.body.size())
+           + "\r\nConnection: close\r\n\r\n" + r.body;
+  }
+  write_all(out);
+  if (ssl != nullptr) {
+    SSL_shutdown(ssl);
+    SSL_free(ssl);
+  }
+  ::close(fd);
+}
+
 std::uint16_t unused_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -373,6 +538,7 @@ void ws_recorder::receive_one(std::chrono::milliseconds timeout) {
         l.event_after_close = true;
       l.closed.push_back(std::move(m));
     },
+    [&](sv::rest_response& m) { rest[m.req_id].push_back(std::move(m)); },
     caf::after(timeout) >> [] {});
 }
 
@@ -381,6 +547,10 @@ bool ws_recorder::quiet_for(std::chrono::milliseconds quiet) {
   self_->receive([&](sv::ws_opened&) { got = true; },
                  [&](sv::ws_frames&) { got = true; },
                  [&](sv::ws_closed&) { got = true; },
+                 [&](sv::rest_response& m) {
+                   rest[m.req_id].push_back(std::move(m));
+                   got = true;
+                 },
                  caf::after(quiet) >> [] {});
   return !got;
 }

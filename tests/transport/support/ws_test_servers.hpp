@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,6 +16,7 @@
 #include <caf/all.hpp>
 
 #include "messages/http.hpp"
+#include "messages/rest.hpp"
 #include "messages/ws_events.hpp"
 
 namespace sv::test {
@@ -113,6 +115,57 @@ private:
   std::thread thread_;
 };
 
+/// One scripted answer of an http_test_server.
+struct http_canned {
+  int status = 200;                ///< status code
+  std::string reason = "OK";       ///< reason phrase
+  std::vector<std::pair<std::string, std::string>> headers; ///< extra headers, in order
+  std::string body;                ///< the body
+  std::size_t chunk_bytes = 0;     ///< > 0: Transfer-Encoding: chunked, chunks of this size
+  bool hang = false;               ///< read the request, then never answer (socket held open)
+};
+
+/// A POSIX-socket HTTP/1.1 server on 127.0.0.1 (kernel-picked port), plain or TLS
+/// (OpenSSL), one thread, one connection at a time. Answers each request by its
+/// exact request target (path and query) from `routes`, else 404 "no route";
+/// then closes the connection. Test thread: constructor, port(), targets(),
+/// destructor.
+class http_test_server {
+public:
+  explicit http_test_server(std::map<std::string, http_canned> routes,
+                            const std::string& cert = "",
+                            const std::string& key = "");
+  ~http_test_server();
+  http_test_server(const http_test_server&) = delete;
+  http_test_server& operator=(const http_test_server&) = delete;
+
+  std::uint16_t port() const {
+    return port_;
+  }
+
+  /// Request targets read so far, in order (any thread).
+  std::vector<std::string> targets() const;
+
+  /// Raw request heads read so far, in order (any thread).
+  std::vector<std::string> heads() const;
+
+private:
+  void run();
+  void serve(int fd);
+
+  std::map<std::string, http_canned> routes_;
+  void* ssl_ctx_ = nullptr; // SSL_CTX*, null for plain HTTP
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;
+  std::vector<std::string> targets_; // guarded by mutex_
+  std::vector<std::string> heads_;   // guarded by mutex_
+  std::vector<int> held_;            // hang: sockets kept open until destruction
+  std::vector<void*> held_ssl_;      // hang: SSL* kept until destruction
+  std::thread thread_;
+};
+
 /// A loopback TCP port nobody listens on (bound once, then closed).
 std::uint16_t unused_port();
 
@@ -126,8 +179,8 @@ struct ws_log {
   std::vector<sv::ws_closed> closed;  ///< every ws_closed
 };
 
-/// A scoped_actor standing in for the connection actor: records ws_* events.
-/// Test thread only.
+/// A scoped_actor standing in for the connection actor: records ws_* events and
+/// rest_response messages. Test thread only.
 class ws_recorder {
 public:
   explicit ws_recorder(caf::actor_system& sys) : self_(sys) {}
@@ -159,10 +212,16 @@ public:
     return wait_until([&] { return !log[id].closed.empty(); }, timeout);
   }
 
+  /// Waits until request `id` has a rest_response.
+  bool wait_rest(std::uint64_t id, std::chrono::milliseconds timeout) {
+    return wait_until([&] { return !rest[id].empty(); }, timeout);
+  }
+
   /// Receives for `quiet`; true if nothing arrived (used to prove "exactly one").
   bool quiet_for(std::chrono::milliseconds quiet);
 
   std::map<std::uint64_t, ws_log> log; ///< by connection id
+  std::map<std::uint64_t, std::vector<sv::rest_response>> rest; ///< by request id
 
 private:
   void receive_one(std::chrono::milliseconds timeout);

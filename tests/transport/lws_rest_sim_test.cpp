@@ -1,0 +1,76 @@
+// lws_rest_sim_test: the libwebsockets REST client against the real streamvisor-sim over TLS.
+#include "app/transport/lws_ws_client.hpp"
+
+#include <csignal>
+#include <cstdio>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "app/transport/lws_logging.hpp"
+#include "sim/sim_test_client.hpp"
+#include "transport/support/ws_test_servers.hpp"
+
+using namespace std::chrono_literals;
+
+namespace {
+
+struct system_fixture {
+  system_fixture() : sys(init(cfg)) {
+    sv::route_lws_logs(false);
+  }
+  static caf::actor_system_config& init(caf::actor_system_config& c) {
+    c.set("scheduler.max-threads", 2);
+    return c;
+  }
+  caf::actor_system_config cfg;
+  caf::actor_system sys;
+};
+
+} // namespace
+
+TEST_CASE_METHOD(system_fixture,
+                 "the simulator's TLS aggTrades answers a 429 with Retry-After, "
+                 "then a 200 JSON body, both with the used weight",
+                 "[transport][rest]") {
+  sv::test::temp_cert cert;
+  REQUIRE(cert.ok);
+  sv::test::child_process sim(
+    SV_SIM_BINARY, {"--symbols", "BTCUSDT", "--fault",
+                    "rest-429:count=1,retry_after=3", "--cert", cert.cert,
+                    "--key", cert.key, "--port", "0", "--log-level", "warn"});
+  auto line = sim.read_line(10s);
+  REQUIRE(line);
+  int port = 0;
+  int tls = 0;
+  REQUIRE(std::sscanf(line->c_str(), "listening port=%d tls=%d", &port, &tls)
+          == 2);
+  REQUIRE(tls == 1);
+  sv::test::ws_recorder rec{sys};
+  sv::lws_ws_client_options opts;
+  opts.ca_file = cert.cert;
+  sv::lws_ws_client client{opts};
+  sv::rest_target target{true, "127.0.0.1", static_cast<std::uint16_t>(port),
+                         "/api/v3/aggTrades?symbol=BTCUSDT&limit=10"};
+  client.get(1, target, rec.handle());
+  REQUIRE(rec.wait_rest(1, 10s));
+  client.get(2, target, rec.handle());
+  REQUIRE(rec.wait_rest(2, 10s));
+  CHECK(rec.quiet_for(200ms));
+  REQUIRE(rec.rest[1].size() == 1);
+  REQUIRE(rec.rest[2].size() == 1);
+  const auto& rejected = rec.rest[1][0];
+  CHECK(rejected.status == 429);
+  CHECK(rejected.retry_after_s == 3);
+  CHECK(rejected.used_weight_1m >= 1);
+  CHECK(rejected.body.find("-1003") != std::string::npos);
+  const auto& served = rec.rest[2][0];
+  CHECK(served.status == 200);
+  CHECK(served.error.empty());
+  CHECK(served.retry_after_s == -1);
+  CHECK(served.used_weight_1m >= 2);
+  REQUIRE_FALSE(served.body.empty());
+  CHECK(served.body.front() == '[');
+  CHECK(served.body.back() == ']');
+  CHECK(sim.stop(SIGTERM, 5s) == 0);
+}
