@@ -19,6 +19,7 @@
 
 #include "actors/aggregator_actor.hpp"
 #include "actors/api_actor.hpp"
+#include "actors/backfill_actor.hpp"
 #include "actors/log.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "messages/errc.hpp"
@@ -181,6 +182,14 @@ int main(int argc, char** argv) {
     return exit_runtime_error;
   }
 
+  // One backfill actor for the process: Binance budgets REST weight per IP.
+  backfill_config bf_cfg;
+  bf_cfg.tls = cfg.rest_endpoint.tls;
+  bf_cfg.host = cfg.rest_endpoint.host;
+  bf_cfg.port = cfg.rest_endpoint.port;
+  bf_cfg.base_path = cfg.rest_endpoint.base_path;
+  auto backfill = sys.spawn(backfill_actor, bf_cfg, static_cast<rest_client*>(ws.get()));
+
   std::map<std::string, aggregator_if> aggregators;
   std::map<std::string, trade_sink_if> sinks;
   aggregator_limits limits;
@@ -195,7 +204,8 @@ int main(int argc, char** argv) {
     limits.large_trade_quote_e8 = threshold != cfg.large_trade_quote_e8_by_symbol.end()
                                     ? threshold->second
                                     : cfg.large_trade_quote_e8;
-    aggregators[symbol] = sys.spawn(aggregator_actor, symbol, limits);
+    aggregators[symbol] = sys.spawn(aggregator_actor, symbol, limits,
+                                    caf::actor_cast<backfill_sink_if>(backfill));
     sinks[symbol] = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
   }
   std::vector<std::pair<std::string, std::string>> children;
@@ -296,6 +306,8 @@ int main(int argc, char** argv) {
   caf::anon_send_exit(api, caf::exit_reason::user_shutdown);
   for (auto& [symbol, agg] : aggregators)
     caf::anon_send_exit(agg, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(backfill, caf::exit_reason::user_shutdown);
+  backfill = nullptr;
   table = nullptr;
   api = nullptr;
   supervisor = nullptr;
