@@ -8,18 +8,10 @@ namespace sv {
 void order_flow::add(const trade& x) noexcept {
   if (trades_ == 0)
     first_trade_id_ = x.agg_id;
-  ++trades_;
   last_trade_id_ = x.agg_id;
   last_price_e8_ = x.price_e8;
   last_trade_time_ms_ = x.trade_time_ms;
-  auto quote = static_cast<int128>(x.price_e8) * x.qty_e8;
-  if (aggressor(x) == side::buy) {
-    buy_volume_e8_ += x.qty_e8;
-    buy_quote_e16_ += quote;
-  } else {
-    sell_volume_e8_ += x.qty_e8;
-    sell_quote_e16_ += quote;
-  }
+  add_backfilled(x);
 }
 
 void order_flow::add_backfilled(const trade& x) noexcept {
