@@ -130,7 +130,9 @@ TEST_CASE("fault reject 429 with Retry-After: the next attempt waits at least "
                         "reject:status=429,retry_after=2,connections=1"}};
   auto t = watch_recovery(dir, sim);
   CHECK_THAT(t.last.last_error, Catch::Contains("429"));
-  CHECK(ms(t.recovered - t.detected) >= 1800); // >= 2 s after the reject, minus polling
+  // Recovery waits for Retry-After (2 s) after the reject; allow for the polling
+  // and load that can delay seeing the reject.
+  CHECK(ms(t.recovered - t.detected) >= 1500);
   report("reject-429-retry-after-2s", ms(t.detected - t.started),
          ms(t.recovered - t.started));
 }
@@ -262,7 +264,7 @@ TEST_CASE("fault no pong while trades flow: the ping timeout drops the connectio
   auto t = watch_recovery(dir, sim, {"--silence-timeout-s", "30"});
   CHECK_THAT(t.last.last_error, Catch::Contains("closed"));
   auto detect = ms(t.detected - t.first_streaming);
-  CHECK(detect >= 1500); // ping after 1 s, no pong for 1 s more
+  CHECK(detect >= 1200); // ping after 1 s, no pong for 1 s more (minus observation lag)
   report("no-pong-with-trades", detect, ms(t.recovered - t.first_streaming));
 }
 
