@@ -101,6 +101,15 @@ bool deliver(const caf::weak_actor_ptr& listener, T&& msg) {
 /// Everything behind lws_ws_client; the lws callback reaches it through the
 /// context user pointer.
 struct lws_ws_client::impl {
+  /// The abort timer of one connection that is closed while still handshaking.
+  /// Standard layout with the sul first, so the sul pointer lws hands back
+  /// converts to it. lws service thread only.
+  struct abort_timer {
+    lws_sorted_usec_list_t sul; ///< scheduled in the context's timer list
+    impl* owner;                ///< the client
+    std::uint64_t id;           ///< the connection it aborts
+  };
+
   /// Routing entry of one open() on the service thread; lives from the open
   /// command until WSI_DESTROY (or a synchronous connect failure). The wsi's
   /// opaque user data points here. lws service thread only.
@@ -125,6 +134,7 @@ struct lws_ws_client::impl {
     std::string peer_reason;       ///< reason text of the peer's close frame
     std::string partial;           ///< fragments of the text message being read
     ws_frames batch;               ///< complete frames not yet sent
+    abort_timer abort{};           ///< close() while handshaking (begin_close)
   };
 
   /// The timer of one REST request. Standard layout with the sul first, so the
@@ -198,6 +208,8 @@ struct lws_ws_client::impl {
                     size_t len);
   /// lws service thread only: the rest_timeout_ms timer.
   static void on_rest_timeout(lws_sorted_usec_list_t* sul);
+  /// lws service thread only: kills a connection that close() found handshaking.
+  static void on_abort(lws_sorted_usec_list_t* sul);
 
   /// Any thread. Queues `cmd` and wakes the service thread; false if stopped or
   /// full (the command was not queued).
@@ -333,6 +345,8 @@ void lws_ws_client::impl::start_connect(command& cmd) {
   c->started = std::chrono::steady_clock::now();
   c->batch.conn_id = cmd.id;
   c->batch.data.reserve(batch_reserve_min);
+  c->abort.owner = this;
+  c->abort.id = cmd.id;
   connections.emplace(cmd.id, std::move(owned));
 
   lws_client_connect_info info;
@@ -385,9 +399,39 @@ void lws_ws_client::impl::begin_close(connection& c, const char* why) {
     lws_callback_on_writable(c.wsi);
     lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, 5);
   } else {
-    // Still handshaking: nothing to say to the peer, abort at the next pass.
-    lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+    // Still handshaking: nothing to say to the peer, abort at the start of the
+    // next service pass. Not with lws_set_timeout(..., LWS_TO_KILL_ASYNC): a wsi
+    // has one timeout slot and lws rewrites it itself when the handshake moves
+    // on (the TCP connect completing and the upgrade request going out set
+    // PENDING_TIMEOUT_AWAITING_SERVER_RESPONSE for handshake_timeout_s), which
+    // silently replaced the abort whenever the connect completed in the same
+    // service pass as this close (seen under load). Our own timer is ours alone.
+    lws_sul_schedule(context, 0, &c.abort.sul, &impl::on_abort, 0);
   }
+}
+
+void lws_ws_client::impl::on_abort(lws_sorted_usec_list_t* sul) {
+  // `sul` is the first member of a standard-layout abort_timer. lws unlinked it
+  // before calling us and does not touch it afterwards.
+  auto* t = reinterpret_cast<abort_timer*>(sul);
+  auto* self = t->owner;
+  auto it = self->connections.find(t->id);
+  if (it == self->connections.end() || &it->second->abort != t)
+    return;
+  auto& c = *it->second;
+  if (c.wsi == nullptr)
+    return;
+  if (c.established) {
+    // The handshake completed before the timer ran: CLIENT_ESTABLISHED has
+    // already asked for WRITEABLE, which sends the close frame; bound it.
+    lws_callback_on_writable(c.wsi);
+    lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, 5);
+    return;
+  }
+  // Outside any wsi callback (lws kills timed-out wsis from here too): closes
+  // now, running CLOSED_CLIENT_HTTP or CLIENT_CONNECTION_ERROR and WSI_DESTROY,
+  // whose finish() destroys `c`.
+  lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
 }
 
 void lws_ws_client::impl::append_frame(connection& c, const char* data,
@@ -515,8 +559,11 @@ void lws_ws_client::impl::finish(connection& c) {
           ull(c.id), msg.was_open ? 1 : 0, static_cast<unsigned>(msg.close_code),
           msg.http_status, msg.retry_after_s, msg.reason.c_str());
   deliver(c.listener, std::move(msg));
-  if (c.wsi != nullptr)
-    lws_set_opaque_user_data(c.wsi, nullptr);
+  if (!context_destroyed) {
+    lws_sul_cancel(&c.abort.sul); // no-op unless a close() is still pending
+    if (c.wsi != nullptr)
+      lws_set_opaque_user_data(c.wsi, nullptr);
+  }
   connections.erase(c.id); // destroys c
 }
 
@@ -782,7 +829,10 @@ int lws_ws_client::impl::callback(lws* wsi, lws_callback_reasons reason,
       return 0;
     }
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
-      if (c->error.empty())
+      // lws also raises this when WE close a wsi that is still connecting
+      // (close(), stop()): "closed before established". That is not a cause of
+      // its own; finish() reports ours ("closed locally" / "transport stopped").
+      if (c->error.empty() && !c->close_requested && !self->shutting_down)
         c->error = in != nullptr && len > 0
                      ? std::string(static_cast<const char*>(in), len)
                      : std::string{"connection error"};

@@ -65,6 +65,8 @@ namespace {
 struct session {
   std::size_t message;
   std::size_t offset;
+  bool tick_armed; // the tick timer is scheduled
+  bool tick_due;   // the tick timer fired; send a tick at the next WRITEABLE
 };
 
 int test_server_callback(lws* wsi, lws_callback_reasons reason, void* user,
@@ -76,11 +78,18 @@ int test_server_callback(lws* wsi, lws_callback_reasons reason, void* user,
     case LWS_CALLBACK_ESTABLISHED:
       s->message = 0;
       s->offset = 0;
+      s->tick_armed = false;
+      s->tick_due = false;
       ++st->established;
       lws_callback_on_writable(wsi);
       return 0;
     case LWS_CALLBACK_CLOSED:
       ++st->closed;
+      return 0;
+    case LWS_CALLBACK_TIMER:
+      s->tick_armed = false;
+      s->tick_due = true;
+      lws_callback_on_writable(wsi);
       return 0;
     case LWS_CALLBACK_SERVER_WRITEABLE: {
       const auto& sc = st->script;
@@ -117,6 +126,24 @@ int test_server_callback(lws* wsi, lws_callback_reasons reason, void* user,
             const_cast<char*>(sc.close_reason.data())),
           sc.close_reason.size());
         return -1;
+      }
+      if (sc.tick_every_ms != 0) {
+        // lws raises WRITEABLE for its own PING/PONG too: only the timer sends.
+        if (s->tick_due) {
+          s->tick_due = false;
+          static const char tick[] = "tick";
+          constexpr std::size_t n = sizeof(tick) - 1;
+          if (st->buf.size() < LWS_PRE + n)
+            st->buf.resize(LWS_PRE + n);
+          std::memcpy(st->buf.data() + LWS_PRE, tick, n);
+          if (lws_write(wsi, st->buf.data() + LWS_PRE, n, LWS_WRITE_TEXT) < 0)
+            return -1;
+        }
+        if (!s->tick_armed) {
+          s->tick_armed = true;
+          lws_set_timer_usecs(wsi, static_cast<lws_usec_t>(sc.tick_every_ms)
+                                     * 1000);
+        }
       }
       return 0;
     }

@@ -41,6 +41,7 @@ struct ws_script {
   std::size_t fragment_bytes = 0;    ///< messages longer than this go out in fragments of this size (0: never)
   std::uint16_t close_code = 0;      ///< after the messages: close with this code (0: stay open)
   std::string close_reason;          ///< reason text of that close
+  std::uint32_t tick_every_ms = 0;   ///< after the messages, if not closing: a "tick" text message this often until the connection ends (0: never)
 };
 
 /// A libwebsockets WebSocket server on 127.0.0.1 (kernel-picked port), plain or TLS,
