@@ -10,9 +10,11 @@
 #include <catch2/catch.hpp>
 
 #include "app/transport/lws_logging.hpp"
+#include "transport/support/system_fixture.hpp"
 #include "transport/support/ws_test_servers.hpp"
 
 using namespace std::chrono_literals;
+using sv::test::system_fixture;
 using sv::test::http_canned;
 using sv::test::http_test_server;
 using sv::test::lws_test_server;
@@ -23,20 +25,6 @@ using sv::test::ws_recorder;
 using sv::test::ws_script;
 
 namespace {
-
-/// A real-scheduler actor system; declare it before the recorder and the client so
-/// they go first (the client's stop() still sends to the recorder).
-struct system_fixture {
-  system_fixture() : sys(init(cfg)) {
-    sv::route_lws_logs(false);
-  }
-  static caf::actor_system_config& init(caf::actor_system_config& c) {
-    c.set("scheduler.max-threads", 2);
-    return c;
-  }
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-};
 
 constexpr const char* agg_path
   = "/api/v3/aggTrades?symbol=BTCUSDT&fromId=5&limit=1000";

@@ -9,25 +9,11 @@
 
 #include "app/transport/lws_logging.hpp"
 #include "sim/sim_test_client.hpp"
+#include "transport/support/system_fixture.hpp"
 #include "transport/support/ws_test_servers.hpp"
 
 using namespace std::chrono_literals;
-
-namespace {
-
-struct system_fixture {
-  system_fixture() : sys(init(cfg)) {
-    sv::route_lws_logs(false);
-  }
-  static caf::actor_system_config& init(caf::actor_system_config& c) {
-    c.set("scheduler.max-threads", 2);
-    return c;
-  }
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-};
-
-} // namespace
+using sv::test::system_fixture;
 
 TEST_CASE_METHOD(system_fixture,
                  "the simulator's TLS aggTrades answers a 429 with Retry-After, "

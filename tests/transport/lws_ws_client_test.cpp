@@ -9,9 +9,11 @@
 #include <catch2/catch.hpp>
 
 #include "app/transport/lws_logging.hpp"
+#include "transport/support/system_fixture.hpp"
 #include "transport/support/ws_test_servers.hpp"
 
 using namespace std::chrono_literals;
+using sv::test::system_fixture;
 using sv::test::lws_test_server;
 using sv::test::raw_mode;
 using sv::test::raw_test_server;
@@ -20,20 +22,6 @@ using sv::test::ws_recorder;
 using sv::test::ws_script;
 
 namespace {
-
-/// A real-scheduler actor system; declare it before the recorder and the client so
-/// they go first (the client's stop() still sends ws_closed to the recorder).
-struct system_fixture {
-  system_fixture() : sys(init(cfg)) {
-    sv::route_lws_logs(false);
-  }
-  static caf::actor_system_config& init(caf::actor_system_config& c) {
-    c.set("scheduler.max-threads", 2);
-    return c;
-  }
-  caf::actor_system_config cfg;
-  caf::actor_system sys;
-};
 
 sv::ws_target plain(std::uint16_t port) {
   return sv::ws_target{false, "127.0.0.1", port, "/ws"};
