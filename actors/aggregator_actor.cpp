@@ -29,6 +29,24 @@ void keep_large(aggregator_state& st, const trade& x) {
     st.large_trades.pop_front();
 }
 
+/// The first live trade `x`: ask for the warmup_s seconds of trades before it.
+void start_warmup(aggregator_self self, const trade& x) {
+  auto& st = self->state;
+  if (st.warmup_s == 0 || !st.backfill || x.agg_id == 0)
+    return;
+  open_gap gap;
+  gap.from_id = 0;
+  gap.to_id = x.agg_id - 1;
+  gap.next_id = 0;
+  gap.before_ms = x.trade_time_ms - std::int64_t{st.warmup_s} * 1000;
+  gap.after_ms = x.trade_time_ms;
+  gap.warmup = true;
+  st.gaps.push_back(gap);
+  st.warmup = "loading";
+  self->send(st.backfill,
+             backfill_request{st.symbol, 0, gap.to_id, gap.before_ms});
+}
+
 /// A jump from the last applied id to `x`: record the gap and ask for it.
 void open_gap_before(aggregator_self self, const trade& x) {
   auto& st = self->state;
@@ -87,6 +105,7 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
   st0.large_trades_max = limits.large_trades_max;
   st0.windows_follow_wall_clock = limits.windows_follow_wall_clock;
   st0.backfill = std::move(backfill);
+  st0.warmup_s = limits.warmup_s;
   return {
     [=](trade_batch& batch) {
       auto& st = self->state;
@@ -99,6 +118,8 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
         }
         if (last != 0 && x.agg_id > last + 1)
           open_gap_before(self, x);
+        if (last == 0)
+          start_warmup(self, x);
         st.flow.add(x);
         st.history.push(x);
         st.windows->add(x);
@@ -125,8 +146,12 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
         apply_backfilled(st, x);
         gap->next_id = x.agg_id + 1;
       }
-      if (gap->next_id > gap->to_id) {
-        ++st.gaps_filled;
+      // An empty page ends a warm start that found no trade in its period.
+      if (gap->next_id > gap->to_id || (gap->warmup && batch.trades.empty())) {
+        if (gap->warmup)
+          st.warmup = "done";
+        else
+          ++st.gaps_filled;
         auto from = gap->from_id;
         st.gaps.erase(std::remove_if(st.gaps.begin(), st.gaps.end(),
                                      [from](const open_gap& g) {
@@ -147,6 +172,8 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
       if (gap == nullptr)
         return;
       gap->failed = true;
+      if (gap->warmup)
+        st.warmup = "failed";
       st.windows->mark_gap(gap->before_ms, gap->after_ms);
     },
     [=](trades_atom, std::uint32_t n) {
@@ -164,9 +191,14 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
       result.windows = st.windows->snapshot();
       result.gaps_detected = st.gaps_detected;
       result.gaps_filled = st.gaps_filled;
-      result.gaps_open = st.gaps.size();
+      result.gaps_open = static_cast<std::uint64_t>(
+        std::count_if(st.gaps.begin(), st.gaps.end(),
+                      [](const open_gap& g) { return !g.warmup; }));
       result.backfilled = st.backfilled;
+      result.warmup = st.warmup;
       for (auto& gap : st.gaps) {
+        if (gap.warmup)
+          continue;
         result.open_gaps.push_back(gap.next_id);
         result.open_gaps.push_back(gap.to_id);
         result.open_gaps.push_back(gap.failed ? 1 : 0);

@@ -61,6 +61,8 @@ struct aggregator_limits {
   /// Slide the windows to the wall clock when asked, so a quiet market's windows
   /// empty out. Off in tests and replays: the windows end at the last trade time.
   bool windows_follow_wall_clock = true;
+  /// Warm start: at the first live trade, load this many seconds before it (0: off).
+  std::uint32_t warmup_s = 0;
 };
 
 /// A range of aggregate ids missing from the live stream.
@@ -71,6 +73,7 @@ struct open_gap {
   std::int64_t before_ms = 0;    ///< trade time just before the gap
   std::int64_t after_ms = 0;     ///< trade time just after the gap
   bool failed = false;           ///< backfill gave up: the ids stay missing
+  bool warmup = false;           ///< the warm start, not a gap in the live stream
 };
 
 /// State of one aggregator (plain data; see aggregator_actor.cpp).
@@ -90,6 +93,8 @@ struct aggregator_state {
   std::uint64_t gaps_detected = 0;         ///< id jumps seen
   std::uint64_t gaps_filled = 0;           ///< gaps completely backfilled
   std::uint64_t backfilled = 0;            ///< trades applied from backfill
+  std::uint32_t warmup_s = 0;              ///< see aggregator_limits
+  std::string warmup = "off";              ///< "off", "loading", "done", "failed"
 };
 
 /// Spawns with `sys.spawn(aggregator_actor, "BTCUSDT", limits, backfill)`; a null

@@ -256,6 +256,8 @@ std::string metrics_json(const metrics_snapshot& x) {
   w.Uint64(x.gaps_open);
   w.Key("backfilled");
   w.Uint64(x.backfilled);
+  w.Key("warmup");
+  write_string(w, x.warmup);
   w.Key("open_gaps");
   w.StartArray();
   for (std::size_t i = 0; i + 2 < x.open_gaps.size(); i += 3) {

@@ -12,6 +12,7 @@ namespace sv {
 namespace {
 
 constexpr std::int64_t second_ns = 1'000'000'000;
+constexpr std::int64_t hour_ms = 3'600'000;
 /// Above this share of the weight budget (as the exchange reports it), pause.
 constexpr std::uint32_t used_weight_pause_percent = 80;
 constexpr std::int64_t used_weight_pause_ns = 10 * second_ns;
@@ -55,15 +56,23 @@ void pump(backfill_self self) {
     return;
   }
   auto& job = st.jobs.front();
-  auto limit = std::min<std::uint64_t>(st.cfg.rows_per_request,
-                                       job.to_id - job.next_id + 1);
   rest_target target;
   target.tls = st.cfg.tls;
   target.host = st.cfg.host;
   target.port = st.cfg.port;
-  target.target = st.cfg.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
-                  + "&fromId=" + std::to_string(job.next_id)
-                  + "&limit=" + std::to_string(limit);
+  if (job.start_time_ms >= 0) {
+    // Binance wants startTime and endTime less than an hour apart.
+    target.target = st.cfg.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
+                    + "&startTime=" + std::to_string(job.start_time_ms)
+                    + "&endTime=" + std::to_string(job.start_time_ms + hour_ms - 1)
+                    + "&limit=1";
+  } else {
+    auto limit = std::min<std::uint64_t>(st.cfg.rows_per_request,
+                                         job.to_id - job.next_id + 1);
+    target.target = st.cfg.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
+                    + "&fromId=" + std::to_string(job.next_id)
+                    + "&limit=" + std::to_string(limit);
+  }
   st.in_flight_id = ++st.next_request_id;
   ++st.requests;
   st.rest->get(st.in_flight_id, target, caf::actor_cast<caf::actor>(self));
@@ -137,6 +146,20 @@ void handle_response(backfill_self self, rest_response& r) {
     request_failed(self, "malformed aggTrades body: " + error);
     return;
   }
+  if (job.start_time_ms >= 0) {
+    // Warm start: the first trade at or after the start time tells where to begin.
+    job.start_time_ms = -1;
+    job.failures = 0;
+    if (rows.empty() || rows.front().agg_id > job.to_id) {
+      SV_INFO("backfill", job.symbol, "warmup_empty", "before_id=%llu",
+              static_cast<unsigned long long>(job.to_id + 1));
+      self->send(job.requester, backfill_batch{job.symbol, job.from_id, job.to_id, {}});
+      finish_job(self);
+    } else {
+      job.next_id = rows.front().agg_id;
+    }
+    return;
+  }
   backfill_batch batch{job.symbol, job.from_id, job.to_id, {}};
   for (auto& x : rows)
     if (x.agg_id >= job.next_id && x.agg_id <= job.to_id)
@@ -173,15 +196,21 @@ backfill_if::behavior_type backfill_actor(backfill_self self, backfill_config cf
     [=](backfill_request& req) {
       if (req.to_id < req.from_id)
         return;
-      SV_INFO("backfill", req.symbol, "gap_detected", "from=%llu to=%llu missing=%llu",
-              static_cast<unsigned long long>(req.from_id),
-              static_cast<unsigned long long>(req.to_id),
-              static_cast<unsigned long long>(req.to_id - req.from_id + 1));
+      if (req.start_time_ms >= 0)
+        SV_INFO("backfill", req.symbol, "warmup", "start_time_ms=%lld before_id=%llu",
+                static_cast<long long>(req.start_time_ms),
+                static_cast<unsigned long long>(req.to_id + 1));
+      else
+        SV_INFO("backfill", req.symbol, "gap_detected", "from=%llu to=%llu missing=%llu",
+                static_cast<unsigned long long>(req.from_id),
+                static_cast<unsigned long long>(req.to_id),
+                static_cast<unsigned long long>(req.to_id - req.from_id + 1));
       backfill_job job;
       job.symbol = req.symbol;
       job.from_id = req.from_id;
       job.to_id = req.to_id;
       job.next_id = req.from_id;
+      job.start_time_ms = req.start_time_ms;
       job.requester = caf::actor_cast<backfill_requester_if>(self->current_sender());
       self->state.jobs.push_back(std::move(job));
       pump(self);

@@ -2,7 +2,8 @@
 //
 // One state. Jobs (one per gap) are served FIFO, one request in flight at a time:
 //
-//   backfill_request --> queue job --> pump
+//   backfill_request --> queue job --> pump (a warm-start job first asks
+//         aggTrades?startTime=T&endTime=T+1h-1ms&limit=1 for the first id at T)
 //   pump: paused (Retry-After, weight, retry delay) or budget empty --> bf_wake later
 //         else GET /api/v3/aggTrades?symbol=S&fromId=next&limit<=1000
 //   rest_response 200 --> backfill_batch to the requester; next = last id + 1;
@@ -59,6 +60,7 @@ struct backfill_job {
   std::uint64_t to_id = 0;    ///< likewise
   std::uint64_t next_id = 0;  ///< first id not yet delivered
   std::uint32_t failures = 0; ///< consecutive failed requests
+  std::int64_t start_time_ms = -1; ///< warm start: first find the id at this time
   backfill_requester_if requester; ///< gets the batches or the failure
 };
 

@@ -15,6 +15,9 @@ void order_flow::add(const trade& x) noexcept {
 }
 
 void order_flow::add_backfilled(const trade& x) noexcept {
+  // A warm start fills in trades before the first live one.
+  if (trades_ != 0 && x.agg_id < first_trade_id_)
+    first_trade_id_ = x.agg_id;
   ++trades_;
   auto quote = static_cast<int128>(x.price_e8) * x.qty_e8;
   if (aggressor(x) == side::buy) {

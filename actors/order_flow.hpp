@@ -19,8 +19,9 @@ public:
   /// Adds one trade. O(1).
   void add(const trade& x) noexcept;
 
-  /// Adds a trade older than the last one (a filled gap): totals only; the last
-  /// trade id, price and time stay those of the newest trade. O(1).
+  /// Adds a trade older than the last one (a filled gap or a warm start): totals
+  /// and the first id only; the last trade id, price and time stay those of the
+  /// newest trade. O(1).
   void add_backfilled(const trade& x) noexcept;
 
   /// Counts one trade that was dropped as a duplicate.

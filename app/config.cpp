@@ -735,6 +735,8 @@ const std::array option_table = {
   quote_map_opt("large_trade_quote_by_symbol", &settings::large_trade_quote_e8_by_symbol),
   number_opt("--large-trades", "large_trades_max", &settings::large_trades_max, {1, 100000},
              "most recent large trades kept per symbol"),
+  number_opt("--warmup-s", "warmup_s", &settings::warmup_s, {0, 3600},
+             "seconds of trades loaded from REST at start; 0: off"),
 };
 
 const option_spec* find_cli(std::string_view name) {

@@ -199,6 +199,7 @@ int main(int argc, char** argv) {
   for (auto seconds : cfg.windows_s)
     limits.windows_ms.push_back(std::int64_t{seconds} * 1000);
   limits.large_trades_max = cfg.large_trades_max;
+  limits.warmup_s = cfg.warmup_s;
   for (auto& symbol : cfg.symbols) {
     auto threshold = cfg.large_trade_quote_e8_by_symbol.find(symbol);
     limits.large_trade_quote_e8 = threshold != cfg.large_trade_quote_e8_by_symbol.end()

@@ -79,6 +79,9 @@ struct settings {
   std::map<std::string, std::int64_t> large_trade_quote_e8_by_symbol;
   /// Most recent large trades kept per symbol for /symbols/{S}/large_trades.
   std::uint32_t large_trades_max = 1000;
+  /// Warm start: at the first live trade, load this many seconds of trades before it
+  /// from REST, so the windows are full at once (0 = off).
+  std::uint32_t warmup_s = 900;
   /// Grace period for children to close their sockets on SIGINT/SIGTERM.
   std::uint32_t shutdown_timeout_ms = 5000;
   /// Print a per-symbol table to stdout every second (--table; used by the demo).

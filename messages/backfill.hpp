@@ -18,11 +18,15 @@ struct backfill_request {
   std::string symbol;        ///< upper case
   std::uint64_t from_id = 0; ///< first missing aggregate id
   std::uint64_t to_id = 0;   ///< last missing aggregate id (inclusive)
+  /// Warm start: >= 0 means "from the first trade at or after this time" (from_id is
+  /// then 0 and found by a startTime query first).
+  std::int64_t start_time_ms = -1;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, backfill_request& x) {
-  return f(caf::meta::type_name("backfill_request"), x.symbol, x.from_id, x.to_id);
+  return f(caf::meta::type_name("backfill_request"), x.symbol, x.from_id, x.to_id,
+           x.start_time_ms);
 }
 
 /// Backfill actor → aggregator: one page of the missing trades, ids ascending,

@@ -31,11 +31,13 @@ struct backfill_fixture : test::actor_fixture {
   backfill_if backfill;
   aggregator_if agg;
 
-  explicit backfill_fixture(backfill_config bf_cfg = config()) {
+  explicit backfill_fixture(backfill_config bf_cfg = config(),
+                            std::uint32_t warmup_s = 0) {
     backfill = keep_for_teardown(
       sys.spawn(backfill_actor, bf_cfg, static_cast<rest_client*>(&rest)));
     aggregator_limits limits;
     limits.windows_follow_wall_clock = false;
+    limits.warmup_s = warmup_s;
     agg = keep_for_teardown(sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, limits,
                                       caf::actor_cast<backfill_sink_if>(backfill)));
     run();
@@ -246,4 +248,60 @@ TEST_CASE("the REST decoder reads Binance's aggTrades rows exactly", "[backfill]
                                 error));
   CHECK(describe_rest_error(R"({"code":-1121,"msg":"Invalid symbol."})")
         == "code -1121: Invalid symbol.");
+}
+
+TEST_CASE("a warm start loads the trades of the warm-up period before the first live "
+          "trade, with no gap and no duplicate",
+          "[backfill][warmup]") {
+  backfill_fixture f{backfill_fixture::config(), 900};
+  trade_batch b;
+  b.symbol = "BTCUSDT";
+  b.trades = {make_trade(5000, 1'700'000'900'000)};
+  caf::anon_send(f.agg, std::move(b));
+  f.run();
+  REQUIRE(f.rest.calls.size() == 1);
+  // First: which id trades at first live trade time minus 900 s?
+  CHECK(f.rest.calls[0].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&startTime=1700000000000"
+           "&endTime=1700003599999&limit=1");
+  CHECK(f.metrics().warmup == "loading");
+  f.rest.answer_last(200, test::agg_trades_body(3001, 3001, 1'700'000'000'000));
+  f.run();
+  REQUIRE(f.rest.calls.size() == 2);
+  CHECK(f.rest.calls[1].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=3001&limit=1000");
+  f.rest.answer_last(200, test::agg_trades_body(3001, 4000, 1'700'000'500'000));
+  f.run();
+  REQUIRE(f.rest.calls.size() == 3);
+  CHECK(f.rest.calls[2].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=4001&limit=999");
+  f.rest.answer_last(200, test::agg_trades_body(4001, 4999, 1'700'000'800'000));
+  f.run();
+  CHECK(f.rest.calls.size() == 3);
+  auto m = f.metrics();
+  CHECK(m.warmup == "done");
+  CHECK(m.trades == 2000);
+  CHECK(m.first_trade_id == 3001);
+  CHECK(m.last_trade_id == 5000);
+  CHECK(m.gaps_detected == 0);
+  CHECK(m.gaps_open == 0);
+  CHECK(f.history_ids() == range(3001, 5000));
+  // The 15m and 1h windows hold the warm-up trades (1m only the live edge's second).
+  CHECK(m.windows[2].trades == 2000);
+}
+
+TEST_CASE("a warm start over a quiet period ends with nothing to load",
+          "[backfill][warmup]") {
+  backfill_fixture f{backfill_fixture::config(), 900};
+  trade_batch b;
+  b.symbol = "BTCUSDT";
+  b.trades = {make_trade(5000, 1'700'000'900'000)};
+  caf::anon_send(f.agg, std::move(b));
+  f.run();
+  f.rest.answer_last(200, "[]");
+  f.run();
+  CHECK(f.rest.calls.size() == 1);
+  auto m = f.metrics();
+  CHECK(m.warmup == "done");
+  CHECK(m.trades == 1);
 }

@@ -128,6 +128,7 @@ void check_defaults(const sv::settings& s, const std::string& lock = sv::default
   CHECK(s.large_trade_quote_e8 == 100000LL * e8);
   CHECK(s.large_trade_quote_e8_by_symbol.empty());
   CHECK(s.large_trades_max == 1000);
+  CHECK(s.warmup_s == 900);
 }
 
 /// "--name value" or "--name=value", as the section asks.

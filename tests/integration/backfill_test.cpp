@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <thread>
 
 #include "actors/decimal.hpp"
 #include "integration/harness.hpp"
@@ -122,5 +123,62 @@ TEST_CASE("a gap REST cannot fill stays open, is reported, and the windows over 
   CHECK_FALSE(m["windows"]["1h"]["complete"].GetBool());
   auto status = parse(sv.get("/status").body);
   CHECK(status["children"][0]["gaps_open"].GetUint64() == 1);
+  CHECK(sv.child->stop(SIGTERM, 7s) == 0);
+}
+
+TEST_CASE("a warm start loads the trades before the first live one: the history "
+          "starts at the exchange's first trade with no gap and exact totals",
+          "[integration][backfill][warmup]") {
+  auto dir = scratch_dir("warmup");
+  make_certificate(dir);
+  sim_process sim{dir, {"--rate", "200"}};
+  // Another client starts the market; the exchange trades for 3 s before
+  // streamvisor connects.
+  ws_test_client early;
+  REQUIRE(early.open(sim.port, "/ws/btcusdt@aggTrade", true, 5s) == 101);
+  std::this_thread::sleep_for(3s);
+  streamvisor_process sv{dir, sim.port,
+                         {"--symbols", "BTCUSDT", "--rest-endpoint",
+                          "https://localhost:" + std::to_string(sim.port),
+                          "--warmup-s", "60"}};
+  rapidjson::Document m;
+  REQUIRE(eventually(
+    [&] {
+      auto r = sv.get("/symbols/BTCUSDT/metrics");
+      if (r.status != 200)
+        return false;
+      m = parse(r.body);
+      return str(m["warmup"]) == "done";
+    },
+    30s, 50ms));
+  auto first = m["first_trade_id"].GetUint64();
+  auto last = m["last_trade_id"].GetUint64();
+  CHECK(first == 1000000); // the exchange's very first trade
+  CHECK(m["trades"].GetUint64() == last - first + 1);
+  CHECK(m["backfilled"].GetUint64() >= 500); // about 3 s at 200/s
+  CHECK(m["gaps_open"].GetUint64() == 0);
+  exact_totals sums;
+  for (auto from = first; from <= last; from += 1000) {
+    auto rest = http_get(sim.port,
+                         "/api/v3/aggTrades?symbol=BTCUSDT&fromId=" + std::to_string(from)
+                           + "&limit=1000",
+                         true, 5s);
+    REQUIRE(rest.status == 200);
+    auto rows = parse(rest.body);
+    for (auto& a : rows.GetArray()) {
+      if (a["a"].GetUint64() > last)
+        break;
+      std::int64_t p = 0, q = 0;
+      REQUIRE(sv::parse_e8(str(a["p"]), p));
+      REQUIRE(sv::parse_e8(str(a["q"]), q));
+      (a["m"].GetBool() ? sums.sell : sums.buy) += q;
+      (a["m"].GetBool() ? sums.sell_quote : sums.buy_quote) += sv::int128{p} * q;
+    }
+  }
+  CHECK(str(m["buy_volume"]) == sv::format_e8(sums.buy));
+  CHECK(str(m["sell_volume"]) == sv::format_e8(sums.sell));
+  CHECK(str(m["buy_quote"]) == sv::format_e16_as_e8(sums.buy_quote));
+  CHECK(str(m["sell_quote"]) == sv::format_e16_as_e8(sums.sell_quote));
+  CHECK(m["windows"]["1m"]["trades"].GetUint64() >= 500);
   CHECK(sv.child->stop(SIGTERM, 7s) == 0);
 }
