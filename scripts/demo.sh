@@ -34,6 +34,7 @@ port="$(cat "$work/port")"
 echo "simulator: wss://localhost:$port ($rate trades/s per symbol); logs in $work"
 
 "$bin/streamvisor" --config config/demo.toml --endpoint "wss://localhost:$port" \
+  --rest-endpoint "https://localhost:$port" \
   --ca-file "$work/cert.pem" --http "$api" --table 2>"$work/streamvisor.log" &
 sv_pid=$!
 

@@ -62,7 +62,10 @@ streamvisor_process::streamvisor_process(const std::string& dir, int sim_port,
                                          std::vector<std::string> args) {
     api_port = free_port();
     args.insert(args.end(),
+                // The simulator serves REST on the same port: gap backfill and warm
+                // start stay on loopback too (the default is the real exchange).
                 {"--endpoint", "wss://localhost:" + std::to_string(sim_port),
+                 "--rest-endpoint", "https://localhost:" + std::to_string(sim_port),
                  "--ca-file", dir + "/cert.pem", "--http",
                  "127.0.0.1:" + std::to_string(api_port), "--lock-file",
                  dir + "/streamvisor.lock", "--log-level", "warn"});
