@@ -96,7 +96,7 @@ const char* usage_text
     "  --combined          use /stream?streams=<s>@aggTrade\n"
     "  --timeout-s S       give up after S seconds (default 60), exit 1\n"
     "  --latency           also print the aggregator's latency percentiles\n"
-    "  --caf-threads N     scheduler.max-threads (default: the daemon's, one per core)\n"
+    "  --caf-threads N     scheduler.max-threads (default: the daemon's, cores - 1)\n"
     "  --caf-policy P      scheduler.policy: stealing (default) or sharing\n"
     "  --caf KEY=VALUE     any CAF setting, repeatable (e.g.\n"
     "                      work-stealing.moderate-sleep-duration=0us)\n"
