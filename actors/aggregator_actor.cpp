@@ -162,13 +162,12 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
     },
     [=](backfill_failed& failed) {
       auto& st = self->state;
-      auto* gap = find_gap(st, failed.from_id <= failed.to_id ? failed.from_id : 0,
-                           failed.to_id);
-      // The failure names the part still missing; find the gap that contains it.
-      if (gap == nullptr)
-        for (auto& g : st.gaps)
-          if (g.from_id <= failed.from_id && failed.to_id == g.to_id)
-            gap = &g;
+      // The failure names the part still missing: the gap that ends where it ends
+      // (gaps are disjoint) and starts at or before it.
+      open_gap* gap = nullptr;
+      for (auto& g : st.gaps)
+        if (g.to_id == failed.to_id && g.from_id <= failed.from_id)
+          gap = &g;
       if (gap == nullptr)
         return;
       gap->failed = true;
