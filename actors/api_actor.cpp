@@ -17,6 +17,8 @@ namespace {
 /// How long a request waits for an actor before answering 503.
 constexpr auto actor_answer_timeout = std::chrono::seconds(2);
 constexpr std::uint32_t trades_limit_default = 100;
+constexpr std::uint32_t book_depth_default = 20;
+constexpr std::uint32_t book_depth_max = 5000; // Binance's largest snapshot
 
 using api_self = api_if::stateful_pointer<api_state>;
 
@@ -41,10 +43,11 @@ std::string upper(std::string_view x) {
   return result;
 }
 
-/// Parses "limit=N" (the only parameter /trades takes). Returns false with `why`.
-bool parse_trades_query(std::string_view query, std::uint32_t limit_max,
-                        std::uint32_t& limit, std::string& why) {
-  limit = trades_limit_default;
+/// Parses "<name>=N" (the only parameter /trades, /large_trades and /book take:
+/// limit, limit, depth). Returns false with `why`.
+bool parse_count_query(std::string_view query, std::string_view name,
+                       std::uint32_t limit_max, std::uint32_t& limit,
+                       std::string& why) {
   while (!query.empty()) {
     auto amp = query.find('&');
     auto pair = query.substr(0, amp);
@@ -56,8 +59,9 @@ bool parse_trades_query(std::string_view query, std::uint32_t limit_max,
     auto key = pair.substr(0, eq);
     auto value = eq == std::string_view::npos ? std::string_view{}
                                               : pair.substr(eq + 1);
-    if (key != "limit") {
-      why = "unknown parameter '" + std::string{key} + "' (allowed: limit)";
+    if (key != name) {
+      why = "unknown parameter '" + std::string{key} + "' (allowed: "
+            + std::string{name} + ")";
       return false;
     }
     std::uint64_t n = 0;
@@ -70,7 +74,7 @@ bool parse_trades_query(std::string_view query, std::uint32_t limit_max,
       n = n * 10 + static_cast<std::uint64_t>(c - '0');
     }
     if (!ok || n < 1 || n > limit_max) {
-      why = "limit must be an integer in 1.." + std::to_string(limit_max)
+      why = std::string{name} + " must be an integer in 1.." + std::to_string(limit_max)
             + ", got '" + std::string{value} + "'";
       return false;
     }
@@ -123,6 +127,26 @@ void handle(api_self self, http_request& req) {
             return;
           }
           for (std::size_t i = 0; i < shared->size(); ++i) {
+            if ((*shared)[i].stream == "depth") {
+              auto book = self->state.cfg.books.find((*shared)[i].symbol);
+              if (book == self->state.cfg.books.end()) {
+                done();
+                continue;
+              }
+              self->request(book->second, actor_answer_timeout, book_atom::value,
+                            std::uint32_t{0})
+                .then(
+                  [=](book_view& v) {
+                    auto& c = (*shared)[i];
+                    c.book_state = v.state;
+                    c.book_syncs = v.counters.syncs;
+                    c.book_resyncs = v.counters.resyncs;
+                    c.book_last_update_id = v.last_update_id;
+                    done();
+                  },
+                  [=](caf::error&) { done(); });
+              continue;
+            }
             auto agg = self->state.cfg.aggregators.find((*shared)[i].symbol);
             if (agg == self->state.cfg.aggregators.end()) {
               done();
@@ -147,6 +171,32 @@ void handle(api_self self, http_request& req) {
     respond(self, id, 200, symbols_json(cfg.symbols));
     return;
   }
+  if (parts.size() == 3 && parts[0] == "symbols" && parts[2] == "book") {
+    auto symbol = upper(parts[1]);
+    if (cfg.aggregators.count(symbol) == 0) {
+      respond(self, id, 404, unknown_symbol_json(std::string{parts[1]}, cfg.symbols));
+      return;
+    }
+    auto book = cfg.books.find(symbol);
+    if (book == cfg.books.end()) {
+      std::vector<std::string> with_book;
+      for (auto& entry : cfg.books)
+        with_book.push_back(entry.first);
+      respond(self, id, 404,
+              no_book_json(symbol, with_book));
+      return;
+    }
+    std::uint32_t depth = book_depth_default;
+    std::string why;
+    if (!parse_count_query(req.query, "depth", book_depth_max, depth, why)) {
+      respond(self, id, 400, error_json("bad query", why));
+      return;
+    }
+    self->request(book->second, actor_answer_timeout, book_atom::value, depth)
+      .then([=](book_view& v) { respond(self, id, 200, book_json(v)); },
+            [=](caf::error& err) { respond_unavailable(self, id, err); });
+    return;
+  }
   if (parts.size() == 3 && parts[0] == "symbols"
       && (parts[2] == "trades" || parts[2] == "metrics"
           || parts[2] == "large_trades")) {
@@ -167,9 +217,9 @@ void handle(api_self self, http_request& req) {
               [=](caf::error& err) { respond_unavailable(self, id, err); });
       return;
     }
-    std::uint32_t limit = 0;
+    std::uint32_t limit = trades_limit_default;
     std::string why;
-    if (!parse_trades_query(req.query, cfg.trades_limit_max, limit, why)) {
+    if (!parse_count_query(req.query, "limit", cfg.trades_limit_max, limit, why)) {
       respond(self, id, 400, error_json("bad query", why));
       return;
     }

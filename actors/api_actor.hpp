@@ -9,6 +9,8 @@
 //   GET /symbols/{S}/trades?limit=N  -> aggregator (trades_atom, N) -> 200
 //   GET /symbols/{S}/metrics         -> aggregator metrics_atom -> 200
 //   GET /symbols/{S}/large_trades?limit=N -> aggregator (large_trades_atom, N) -> 200
+//   GET /symbols/{S}/book?depth=N    -> book actor (book_atom, N) -> 200; a symbol
+//                                       without a depth stream -> 404 naming those with one
 //   unknown symbol -> 404 with the symbols that exist; unknown path -> 404;
 //   bad query -> 400; other methods -> 405; an actor that does not answer -> 503.
 #pragma once
@@ -22,6 +24,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/aggregator_actor.hpp"
+#include "actors/book_actor.hpp"
 #include "actors/http_responder.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "messages/http.hpp"
@@ -36,6 +39,7 @@ struct api_config {
   std::vector<std::string> symbols;              ///< configured, upper case, config order
   supervisor_if supervisor;                      ///< for /health and /status
   std::map<std::string, aggregator_if> aggregators; ///< by symbol
+  std::map<std::string, book_if> books;          ///< by symbol, those with a depth stream
   http_responder* responder = nullptr;           ///< outlives the actor
   std::uint32_t trades_limit_max = 100000;       ///< largest accepted ?limit=
 };

@@ -156,16 +156,28 @@ std::string status_json(std::int64_t uptime_s,
     w.Int64(x.last_message_age_ms);
     w.Key("frames");
     w.Uint64(x.frames);
-    w.Key("trades");
+    auto depth = x.stream == "depth";
+    w.Key(depth ? "events" : "trades");
     w.Uint64(x.trades);
     w.Key("decode_errors");
     w.Uint64(x.decode_errors);
-    w.Key("gaps_detected");
-    w.Uint64(x.gaps_detected);
-    w.Key("gaps_filled");
-    w.Uint64(x.gaps_filled);
-    w.Key("gaps_open");
-    w.Uint64(x.gaps_open);
+    if (depth) {
+      w.Key("book");
+      w.String(x.book_state.empty() ? "unknown" : x.book_state.c_str());
+      w.Key("syncs");
+      w.Uint64(x.book_syncs);
+      w.Key("resyncs");
+      w.Uint64(x.book_resyncs);
+      w.Key("lastUpdateId");
+      w.Uint64(x.book_last_update_id);
+    } else {
+      w.Key("gaps_detected");
+      w.Uint64(x.gaps_detected);
+      w.Key("gaps_filled");
+      w.Uint64(x.gaps_filled);
+      w.Key("gaps_open");
+      w.Uint64(x.gaps_open);
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -311,6 +323,132 @@ std::string unknown_symbol_json(const std::string& symbol,
   for (auto& x : symbols)
     write_string(w, x);
   w.EndArray();
+  w.EndObject();
+  return finish(sb);
+}
+
+std::string no_book_json(const std::string& symbol,
+                         const std::vector<std::string>& book_symbols) {
+  rapidjson::StringBuffer sb;
+  json_writer w{sb};
+  w.StartObject();
+  w.Key("error");
+  w.String("no order book");
+  w.Key("symbol");
+  write_string(w, symbol);
+  w.Key("book_symbols");
+  w.StartArray();
+  for (auto& x : book_symbols)
+    write_string(w, x);
+  w.EndArray();
+  w.Key("detail");
+  w.String(R"(this symbol has no depth stream: add "depth" to streams (and the symbol to book_symbols if that is set))");
+  w.EndObject();
+  return finish(sb);
+}
+
+namespace {
+
+void write_levels(json_writer& w, const std::vector<price_level>& levels) {
+  w.StartArray();
+  for (auto& x : levels) {
+    w.StartArray();
+    write_decimal(w, x.price_e8);
+    write_decimal(w, x.qty_e8);
+    w.EndArray();
+  }
+  w.EndArray();
+}
+
+/// (bid - ask) / (bid + ask) in -1..1; 0 when both are 0. A derived figure for
+/// display, so a double is fine here (nothing stores it).
+double imbalance_ratio(int128 bid, int128 ask) {
+  auto sum = bid + ask;
+  return sum == 0 ? 0.0 : static_cast<double>(bid - ask) / static_cast<double>(sum);
+}
+
+void write_side_sums(json_writer& w, int128 bid, int128 ask) {
+  w.Key("bid_qty");
+  write_decimal(w, bid);
+  w.Key("ask_qty");
+  write_decimal(w, ask);
+  w.Key("ratio");
+  w.Double(imbalance_ratio(bid, ask));
+}
+
+} // namespace
+
+std::string book_json(const book_view& x) {
+  rapidjson::StringBuffer sb;
+  json_writer w{sb};
+  w.SetMaxDecimalPlaces(6);
+  auto synced = x.state == "synced";
+  w.StartObject();
+  w.Key("symbol");
+  write_string(w, x.symbol);
+  w.Key("state");
+  write_string(w, x.state);
+  w.Key("synced");
+  w.Bool(synced);
+  w.Key("lastUpdateId");
+  w.Uint64(x.last_update_id);
+  w.Key("bid_levels");
+  w.Uint(x.bid_levels);
+  w.Key("ask_levels");
+  w.Uint(x.ask_levels);
+  w.Key("bids");
+  write_levels(w, x.bids);
+  w.Key("asks");
+  write_levels(w, x.asks);
+  auto& m = x.metrics;
+  if (synced && m.best_bid_e8 > 0 && m.best_ask_e8 > 0) {
+    w.Key("best_bid");
+    write_decimal(w, m.best_bid_e8);
+    w.Key("best_ask");
+    write_decimal(w, m.best_ask_e8);
+    w.Key("spread");
+    write_decimal(w, m.spread_e8);
+    w.Key("mid");
+    write_decimal(w, div_round_half_even(m.mid_x2_e8, 2));
+    w.Key("spread_bps");
+    // spread / mid * 10^4 = 2 * spread * 10^4 / mid_x2.
+    w.Double(20000.0 * static_cast<double>(m.spread_e8)
+             / static_cast<double>(m.mid_x2_e8));
+    w.Key("imbalance");
+    w.StartObject();
+    w.Key("top_levels");
+    w.Uint(m.top_levels);
+    write_side_sums(w, from_wide(m.bid_qty_top_e8), from_wide(m.ask_qty_top_e8));
+    w.EndObject();
+    w.Key("band");
+    w.StartObject();
+    w.Key("bps");
+    w.Uint(m.band_bps);
+    write_side_sums(w, from_wide(m.bid_qty_band_e8), from_wide(m.ask_qty_band_e8));
+    w.EndObject();
+  }
+  auto& c = x.counters;
+  w.Key("counters");
+  w.StartObject();
+  w.Key("syncs");
+  w.Uint64(c.syncs);
+  w.Key("resyncs");
+  w.Uint64(c.resyncs);
+  w.Key("snapshots_requested");
+  w.Uint64(c.snapshots_requested);
+  w.Key("snapshot_refetches");
+  w.Uint64(c.snapshot_refetches);
+  w.Key("snapshot_failures");
+  w.Uint64(c.snapshot_failures);
+  w.Key("updates_applied");
+  w.Uint64(c.updates_applied);
+  w.Key("updates_dropped");
+  w.Uint64(c.updates_dropped);
+  w.Key("buffer_overflows");
+  w.Uint64(c.buffer_overflows);
+  w.Key("last_resync_reason");
+  write_string(w, c.last_resync_reason);
+  w.EndObject();
   w.EndObject();
   return finish(sb);
 }

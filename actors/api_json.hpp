@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "messages/book.hpp"
 #include "messages/metrics.hpp"
 #include "messages/status.hpp"
 #include "messages/trade.hpp"
@@ -29,8 +30,18 @@ std::string trades_json(const std::string& symbol, const std::vector<trade>& tra
 /// CVD; and one object per rolling window under "windows" ("1m", "5m", ...).
 std::string metrics_json(const metrics_snapshot& x);
 
+/// A book actor's view: state, lastUpdateId, top levels as ["price","qty"] pairs,
+/// best bid/ask, spread, mid (rounded half-to-even), spread_bps, the top-N and
+/// band imbalances, and the sync counters (docs/operations.md has an example).
+std::string book_json(const book_view& x);
+
 /// `{"error":"<error>","detail":"<detail>"}` (detail omitted when empty).
 std::string error_json(const std::string& error, const std::string& detail = {});
+
+/// `{"error":"no order book","symbol":..,"book_symbols":[...],"detail":..}`: the
+/// symbol streams no depth; book_symbols are those that do.
+std::string no_book_json(const std::string& symbol,
+                         const std::vector<std::string>& book_symbols);
 
 /// `{"error":"unknown symbol","symbol":..,"symbols":[...]}`.
 std::string unknown_symbol_json(const std::string& symbol,

@@ -1,9 +1,11 @@
-// backfill_actor: fills gaps in aggregate trade ids from the exchange's REST API.
+// backfill_actor: the process's one REST caller (gap backfill, warm start, depth snapshots).
 #include "actors/backfill_actor.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
 
+#include "actors/depth_decoder.hpp"
 #include "actors/log.hpp"
 #include "actors/rest_decoder.hpp"
 
@@ -41,6 +43,18 @@ void pause(backfill_self self, std::int64_t for_ns) {
   st.paused_until_ns = std::max(st.paused_until_ns, now_ns(self) + for_ns);
 }
 
+/// Binance's depth weights by limit, as data: {largest limit, weight}.
+struct depth_weight_step {
+  std::uint32_t limit_max;
+  std::uint32_t weight;
+};
+constexpr depth_weight_step depth_weights[] = {{100, 5}, {500, 25}, {1000, 50}, {5000, 250}};
+
+std::uint32_t job_weight(const backfill_state& st, const backfill_job& job) {
+  return job.depth_limit > 0 ? depth_request_weight(job.depth_limit)
+                             : st.cfg.weight_per_request;
+}
+
 /// Sends the next request if nothing is in flight and the limits allow it.
 void pump(backfill_self self) {
   auto& st = self->state;
@@ -51,16 +65,20 @@ void pump(backfill_self self) {
     arm_wake(self, st.paused_until_ns);
     return;
   }
-  if (!st.budget.try_acquire(now)) {
-    arm_wake(self, st.budget.next_available_ns(now));
+  auto& job = st.jobs.front();
+  auto weight = job_weight(st, job);
+  if (!st.budget.try_acquire(now, weight)) {
+    arm_wake(self, st.budget.next_available_ns(now, weight));
     return;
   }
-  auto& job = st.jobs.front();
   rest_target target;
   target.tls = st.cfg.tls;
   target.host = st.cfg.host;
   target.port = st.cfg.port;
-  if (job.start_time_ms >= 0) {
+  if (job.depth_limit > 0) {
+    target.target = st.cfg.base_path + "/api/v3/depth?symbol=" + job.symbol
+                    + "&limit=" + std::to_string(job.depth_limit);
+  } else if (job.start_time_ms >= 0) {
     // Binance wants startTime and endTime less than an hour apart.
     target.target = st.cfg.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
                     + "&startTime=" + std::to_string(job.start_time_ms)
@@ -84,6 +102,15 @@ void finish_job(backfill_self self) {
 
 void fail_job(backfill_self self, const std::string& why) {
   auto& job = self->state.jobs.front();
+  if (job.depth_limit > 0) {
+    SV_WARN("backfill", job.symbol, "snapshot_failed",
+            "limit=%u reason=\"%s\" hint=\"the book stays unsynced and asks "
+            "again; check --rest-endpoint\"",
+            job.depth_limit, why.c_str());
+    self->send(job.snapshot_requester, depth_snapshot_failed{job.symbol, why});
+    finish_job(self);
+    return;
+  }
   SV_WARN("backfill", job.symbol, "gap_unfilled",
           "from=%llu to=%llu reason=\"%s\" hint=\"the gap stays visible in "
           "/metrics; check --rest-endpoint\"",
@@ -140,6 +167,22 @@ void handle_response(backfill_self self, rest_response& r) {
                                + describe_rest_error(r.body));
     return;
   }
+  if (job.depth_limit > 0) {
+    depth_snapshot snapshot;
+    std::string error;
+    if (!decode_depth_snapshot(r.body, job.symbol, snapshot, error)) {
+      request_failed(self, "malformed depth body: " + error);
+      return;
+    }
+    SV_INFO("backfill", job.symbol, "snapshot", "limit=%u last_update_id=%llu "
+            "bids=%zu asks=%zu", job.depth_limit,
+            static_cast<unsigned long long>(snapshot.last_update_id),
+            snapshot.bids.size(), snapshot.asks.size());
+    ++st.snapshots_delivered;
+    self->send(job.snapshot_requester, std::move(snapshot));
+    finish_job(self);
+    return;
+  }
   std::vector<trade> rows;
   std::string error;
   if (!decode_agg_trades(r.body, job.symbol, rows, error)) {
@@ -184,14 +227,20 @@ void handle_response(backfill_self self, rest_response& r) {
 
 } // namespace
 
+std::uint32_t depth_request_weight(std::uint32_t limit) {
+  for (auto& step : depth_weights)
+    if (limit <= step.limit_max)
+      return step.weight;
+  return depth_weights[std::size(depth_weights) - 1].weight;
+}
+
 backfill_if::behavior_type backfill_actor(backfill_self self, backfill_config cfg,
                                           rest_client* rest) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.rest = rest;
-  st.budget = connect_budget{std::max<std::uint32_t>(
-                               1, st.cfg.weight_budget_1m / st.cfg.weight_per_request),
-                             60 * second_ns, 10};
+  st.budget = weight_budget{std::max<std::uint32_t>(1, st.cfg.weight_budget_1m),
+                            60 * second_ns, 10};
   return {
     [=](backfill_request& req) {
       if (req.to_id < req.from_id)
@@ -212,6 +261,15 @@ backfill_if::behavior_type backfill_actor(backfill_self self, backfill_config cf
       job.next_id = req.from_id;
       job.start_time_ms = req.start_time_ms;
       job.requester = caf::actor_cast<backfill_requester_if>(self->current_sender());
+      self->state.jobs.push_back(std::move(job));
+      pump(self);
+    },
+    [=](depth_snapshot_request& req) {
+      backfill_job job;
+      job.symbol = req.symbol;
+      job.depth_limit = std::max<std::uint32_t>(req.limit, 1);
+      job.snapshot_requester
+        = caf::actor_cast<snapshot_requester_if>(self->current_sender());
       self->state.jobs.push_back(std::move(job));
       pump(self);
     },

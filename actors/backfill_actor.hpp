@@ -1,6 +1,8 @@
-// backfill_actor: fills gaps in aggregate trade ids from the exchange's REST API.
+// backfill_actor: the process's one REST caller: fills gaps in aggregate trade ids, loads
+// the warm start and fetches order-book snapshots, all within one weight budget.
 //
-// One state. Jobs (one per gap) are served FIFO, one request in flight at a time:
+// One state. Jobs (one per gap, warm start or snapshot) are served FIFO, one
+// request in flight at a time:
 //
 //   backfill_request --> queue job --> pump (a warm-start job first asks
 //         aggTrades?startTime=T&endTime=T+1h-1ms&limit=1 for the first id at T)
@@ -11,10 +13,15 @@
 //   rest_response 429/418 --> pause all requests for Retry-After (at least 1 s)
 //   rest_response other / no response --> retry after 1, 2, 4, 8, 16 s; then
 //                         backfill_failed to the requester
+//   depth_snapshot_request --> queue job --> GET /api/v3/depth?symbol=S&limit=N
+//                         --> depth_snapshot, or depth_snapshot_failed after the
+//                         same retries
 //
 // Request weight is budgeted for the whole process (Binance counts it per IP):
-// at most weight_budget_1m / weight_per_request requests in any 60 s, and a pause
-// whenever the exchange's X-MBX-USED-WEIGHT-1M header passes 80 % of the budget.
+// the weights of the requests in any 60 s sum to at most weight_budget_1m
+// (aggTrades 4, depth 5..250 by limit), at most 10 requests start per second, and
+// all requests pause whenever the exchange's X-MBX-USED-WEIGHT-1M header passes
+// 80 % of the budget.
 #pragma once
 
 #include <cstdint>
@@ -24,10 +31,11 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/connect_budget.hpp"
 #include "actors/rest_client.hpp"
+#include "actors/weight_budget.hpp"
 #include "messages/atoms.hpp"
 #include "messages/backfill.hpp"
+#include "messages/depth.hpp"
 #include "messages/rest.hpp"
 
 namespace sv {
@@ -36,10 +44,21 @@ namespace sv {
 using backfill_requester_if
   = caf::typed_actor<caf::reacts_to<backfill_batch>, caf::reacts_to<backfill_failed>>;
 
+/// Who asks for a depth snapshot and gets the answer (a book actor).
+using snapshot_requester_if
+  = caf::typed_actor<caf::reacts_to<depth_snapshot>,
+                     caf::reacts_to<depth_snapshot_failed>>;
+
 /// The backfill actor's protocol.
 using backfill_if
-  = caf::typed_actor<caf::reacts_to<backfill_request>, caf::reacts_to<rest_response>,
+  = caf::typed_actor<caf::reacts_to<backfill_request>,
+                     caf::reacts_to<depth_snapshot_request>,
+                     caf::reacts_to<rest_response>,
                      caf::reacts_to<backfill_wake_atom>>;
+
+/// Binance's request weight of GET /api/v3/depth with `limit` levels:
+/// 1-100: 5, 101-500: 25, 501-1000: 50, 1001-5000: 250.
+std::uint32_t depth_request_weight(std::uint32_t limit);
 
 /// Where the REST API is and how much of it we may use.
 struct backfill_config {
@@ -53,7 +72,7 @@ struct backfill_config {
   std::uint32_t attempts_max = 5;        ///< failed requests per job before giving up
 };
 
-/// One gap being filled.
+/// One gap being filled, or one depth snapshot being fetched.
 struct backfill_job {
   std::string symbol;         ///< upper case
   std::uint64_t from_id = 0;  ///< the gap as requested
@@ -62,6 +81,8 @@ struct backfill_job {
   std::uint32_t failures = 0; ///< consecutive failed requests
   std::int64_t start_time_ms = -1; ///< warm start: first find the id at this time
   backfill_requester_if requester; ///< gets the batches or the failure
+  std::uint32_t depth_limit = 0;   ///< > 0: a depth snapshot job with this limit
+  snapshot_requester_if snapshot_requester; ///< gets the snapshot or the failure
 };
 
 /// State of the backfill actor (plain data; behavior in backfill_actor.cpp).
@@ -74,9 +95,10 @@ struct backfill_state {
   std::uint64_t next_request_id = 0;  ///< last request id handed out
   std::int64_t paused_until_ns = 0;   ///< no request before this (actor clock)
   bool wake_armed = false;            ///< a bf_wake is pending
-  connect_budget budget{1500, 60'000'000'000, 10}; ///< replaced from cfg at spawn
+  weight_budget budget{6000, 60'000'000'000, 10}; ///< replaced from cfg at spawn
   std::uint64_t requests = 0;         ///< requests sent
   std::uint64_t trades_delivered = 0; ///< trades sent to requesters
+  std::uint64_t snapshots_delivered = 0; ///< depth snapshots sent to requesters
 };
 
 using backfill_self = backfill_if::stateful_pointer<backfill_state>;

@@ -1,9 +1,10 @@
-// connection_actor: one WebSocket session to one (symbol, stream), decoding frames into trades.
+// connection_actor: one WebSocket session to one (symbol, stream), decoding frames into trades or depth events.
 #include "actors/connection_actor.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include "actors/log.hpp"
@@ -47,28 +48,71 @@ auto status_handler(connection_self self) {
   };
 }
 
-/// Held new-lane trades beyond this switch over at once (the old lane is too slow).
-constexpr std::size_t held_trades_max = 100'000;
+/// Held new-lane events beyond this switch over at once (the old lane is too slow).
+constexpr std::size_t held_events_max = 100'000;
+
+// Sequence ids: how lanes are joined and overlaps dropped (see the header).
+std::uint64_t first_seq(const trade& x) {
+  return x.agg_id;
+}
+std::uint64_t last_seq(const trade& x) {
+  return x.agg_id;
+}
+std::uint64_t first_seq(const depth_update& x) {
+  return x.first_update_id;
+}
+std::uint64_t last_seq(const depth_update& x) {
+  return x.final_update_id;
+}
+
+decode_status decode_one(connection_state& st, std::string_view frame, trade& out) {
+  return st.decoder->decode(frame, out);
+}
+decode_status decode_one(connection_state& st, std::string_view frame,
+                         depth_update& out) {
+  return st.depth_decoder_->decode(frame, out);
+}
+
+const std::string& decode_detail(const connection_state& st) {
+  return st.depth ? st.depth_decoder_->detail() : st.decoder->detail();
+}
+
+std::vector<trade>& held_events(connection_state& st, const trade*) {
+  return st.held;
+}
+std::vector<depth_update>& held_events(connection_state& st, const depth_update*) {
+  return st.held_depth;
+}
+
+/// Calls `f` with a null pointer of this stream's event type (trade or depth_update).
+template <class F>
+void with_event_type(connection_self self, F&& f) {
+  if (self->state.depth)
+    f(static_cast<const depth_update*>(nullptr));
+  else
+    f(static_cast<const trade*>(nullptr));
+}
 
 /// Decodes every frame of a batch into `out`; counts and logs the frames that do
 /// not decode. Returns true if the batch carried a serverShutdown event.
+template <class Event>
 bool decode_frames(connection_self self, const ws_frames& batch,
-                   std::vector<trade>& out) {
+                   std::vector<Event>& out) {
   auto& st = self->state;
   bool server_shutdown = false;
   out.reserve(out.size() + batch.ends.size());
   std::uint32_t begin = 0;
-  trade decoded;
+  Event decoded;
   for (auto end : batch.ends) {
     std::string_view frame{batch.data.data() + begin, end - begin};
     begin = end;
     ++st.counters.frames;
-    auto status = st.decoder->decode(frame, decoded);
+    auto status = decode_one(st, frame, decoded);
     if (status == decode_status::ok) {
       out.push_back(decoded);
       continue;
     }
-    // Binance announces a disconnect with an event, not a trade: rotate, don't count it.
+    // Binance announces a disconnect with an event, not data: rotate, don't count it.
     if (status == decode_status::unknown_event
         && frame.find(R"("serverShutdown")") != std::string_view::npos) {
       server_shutdown = true;
@@ -78,9 +122,9 @@ bool decode_frames(connection_self self, const ws_frames& batch,
     if (n <= decode_errors_logged_in_full || n % decode_error_log_every == 0) {
       auto excerpt = frame.substr(0, frame_excerpt_max);
       SV_WARN("connection", st.args.symbol, "decode_error",
-              "status=%s detail=\"%s\" count=%llu frame=%.*s",
-              to_string(status), st.decoder->detail().c_str(),
-              static_cast<unsigned long long>(n),
+              "stream=%s status=%s detail=\"%s\" count=%llu frame=%.*s",
+              st.args.stream.c_str(), to_string(status),
+              decode_detail(st).c_str(), static_cast<unsigned long long>(n),
               static_cast<int>(excerpt.size()), excerpt.data());
     }
   }
@@ -88,34 +132,60 @@ bool decode_frames(connection_self self, const ws_frames& batch,
   return server_shutdown;
 }
 
-/// Sends the trades above the last forwarded id to the aggregator in one message.
-void forward(connection_self self, std::vector<trade>& trades,
+void send_on(connection_self self, std::vector<trade>&& events,
              std::int64_t recv_ns) {
   auto& st = self->state;
-  trade_batch out;
-  out.symbol = st.args.symbol;
-  out.recv_ns = recv_ns;
-  out.trades.reserve(trades.size());
-  for (auto& x : trades) {
-    if (st.last_forwarded_id != 0 && x.agg_id <= st.last_forwarded_id)
-      continue; // an overlap of two lanes: the aggregator has it already
-    st.last_forwarded_id = x.agg_id;
-    out.trades.push_back(std::move(x));
+  self->send(st.sinks.trades, trade_batch{st.args.symbol, std::move(events), recv_ns});
+}
+
+void send_on(connection_self self, std::vector<depth_update>&& events,
+             std::int64_t recv_ns) {
+  auto& st = self->state;
+  self->send(st.sinks.depth, depth_batch{st.args.symbol, std::move(events), recv_ns});
+}
+
+/// Sends the events above the last forwarded id to the sink in one message.
+template <class Event>
+void forward(connection_self self, std::vector<Event>& events,
+             std::int64_t recv_ns) {
+  auto& st = self->state;
+  std::vector<Event> out;
+  out.reserve(events.size());
+  for (auto& x : events) {
+    if (st.last_forwarded_id != 0 && last_seq(x) <= st.last_forwarded_id)
+      continue; // an overlap of two lanes: the sink has it already
+    st.last_forwarded_id = last_seq(x);
+    out.push_back(std::move(x));
   }
-  st.counters.trades += out.trades.size();
-  if (!out.trades.empty())
-    self->send(st.aggregator, std::move(out));
+  st.counters.trades += out.size();
+  if (!out.empty())
+    send_on(self, std::move(out), recv_ns);
 }
 
 void start_rotation(connection_self self, const char* why);
 
 /// Frames of the active lane: decode and forward.
 void handle_frames(connection_self self, ws_frames& batch) {
-  std::vector<trade> trades;
-  auto server_shutdown = decode_frames(self, batch, trades);
-  forward(self, trades, batch.recv_ns);
+  bool server_shutdown = false;
+  with_event_type(self, [&](auto tag) {
+    std::vector<std::remove_cv_t<std::remove_pointer_t<decltype(tag)>>> events;
+    server_shutdown = decode_frames(self, batch, events);
+    forward(self, events, batch.recv_ns);
+  });
   if (server_shutdown && self->state.phase == connection_phase::streaming)
     start_rotation(self, "serverShutdown");
+}
+
+/// Frames of the rotation's new lane: decode and hold.
+void hold_frames(connection_self self, ws_frames& batch) {
+  with_event_type(self, [&](auto tag) {
+    decode_frames(self, batch, held_events(self->state, tag));
+  });
+}
+
+void clear_held(connection_state& st) {
+  st.held.clear();
+  st.held_depth.clear();
 }
 
 /// The socket is gone: report, then quit. A close we asked for is a normal exit.
@@ -181,7 +251,7 @@ void request_close(connection_self self, const char* why) {
   if (st.pending_id != 0) {
     st.ws->close(st.pending_id);
     st.pending_id = 0;
-    st.held.clear();
+    clear_held(st);
   }
   transition(self, connection_phase::closing, why);
 }
@@ -202,7 +272,7 @@ void start_rotation(connection_self self, const char* why) {
   ++st.rotations;
   st.pending_id = st.args.conn_id
                   + (std::uint64_t{st.rotations} << rotation_id_shift);
-  st.held.clear();
+  clear_held(st);
   st.opened_ids->push_back(st.pending_id);
   st.ws->open(st.pending_id, st.args.target, caf::actor_cast<caf::actor>(self));
   self->delayed_send(self, std::chrono::milliseconds(st.args.rotation_timeout_ms),
@@ -210,20 +280,35 @@ void start_rotation(connection_self self, const char* why) {
   transition(self, connection_phase::rotating, why);
 }
 
-/// The new lane takes over: held trades above the last forwarded id go out, the
+/// The new lane's held events: whether there are any, and the first one's id.
+bool has_held(connection_self self) {
+  return !self->state.held.empty() || !self->state.held_depth.empty();
+}
+
+std::uint64_t first_held_seq(connection_self self) {
+  std::uint64_t result = 0;
+  with_event_type(self, [&](auto tag) {
+    auto& held = held_events(self->state, tag);
+    result = held.empty() ? 0 : first_seq(held.front());
+  });
+  return result;
+}
+
+/// The new lane takes over: held events above the last forwarded id go out, the
 /// old lane is closed.
 void switch_lanes(connection_self self, const char* why) {
   auto& st = self->state;
   auto old_id = st.active_id;
-  auto first_held = st.held.empty() ? 0 : st.held.front().agg_id;
+  auto first_held = first_held_seq(self);
   if (first_held > st.last_forwarded_id + 1)
     SV_WARN("connection", st.args.symbol, "rotation_gap",
-            "last_forwarded=%llu first_new=%llu hint=\"trades in between were "
-            "not received on either connection\"",
+            "stream=%s last_forwarded=%llu first_new=%llu hint=\"events in "
+            "between were not received on either connection\"",
+            st.args.stream.c_str(),
             static_cast<unsigned long long>(st.last_forwarded_id),
             static_cast<unsigned long long>(first_held));
-  forward(self, st.held, 0);
-  st.held.clear();
+  with_event_type(self, [&](auto tag) { forward(self, held_events(st, tag), 0); });
+  clear_held(st);
   st.active_id = st.pending_id;
   st.pending_id = 0;
   st.ws->close(old_id);
@@ -236,14 +321,14 @@ void switch_lanes(connection_self self, const char* why) {
   transition(self, connection_phase::streaming, why);
 }
 
-/// Switches once the new lane's held trades join the forwarded sequence.
+/// Switches once the new lane's held events join the forwarded sequence.
 void try_switch(connection_self self) {
   auto& st = self->state;
-  if (st.held.empty())
+  if (!has_held(self))
     return;
-  if (st.held.front().agg_id <= st.last_forwarded_id + 1)
+  if (first_held_seq(self) <= st.last_forwarded_id + 1)
     switch_lanes(self, "rotated");
-  else if (st.held.size() > held_trades_max)
+  else if (st.held.size() + st.held_depth.size() > held_events_max)
     switch_lanes(self, "rotated: old connection too slow");
 }
 
@@ -258,7 +343,7 @@ void give_up_rotation(connection_self self, const std::string& why,
   if (pending_open)
     st.ws->close(st.pending_id);
   st.pending_id = 0;
-  st.held.clear();
+  clear_held(st);
   arm_rotation(self);
   transition(self, connection_phase::streaming, "rotation failed");
 }
@@ -331,7 +416,7 @@ connection_if::behavior_type rotating(connection_self self) {
     [=](ws_frames& msg) {
       auto& st = self->state;
       if (msg.conn_id == st.pending_id) {
-        decode_frames(self, msg, st.held);
+        hold_frames(self, msg);
         try_switch(self);
       } else if (is_mine(self, msg.conn_id)) {
         handle_frames(self, msg);
@@ -345,7 +430,7 @@ connection_if::behavior_type rotating(connection_self self) {
       } else if (is_mine(self, msg.conn_id)) {
         // The old lane ended first (e.g. after serverShutdown): the new one takes
         // over if it has delivered, else this attempt is over.
-        if (!st.held.empty())
+        if (has_held(self))
           switch_lanes(self, "old connection closed");
         else
           finish(self, msg);
@@ -358,7 +443,7 @@ connection_if::behavior_type rotating(connection_self self) {
       auto& st = self->state;
       if (rotation != st.rotations)
         return;
-      if (!st.held.empty())
+      if (has_held(self))
         switch_lanes(self, "rotation deadline");
       else
         give_up_rotation(self, "no frame on the new connection in time", true);
@@ -438,14 +523,18 @@ connection_if::behavior_type connection_actor(connection_self self,
                                               connection_args args,
                                               ws_client* ws,
                                               child_report_sink_if supervisor,
-                                              trade_sink_if aggregator) {
+                                              stream_sinks sinks) {
   auto& st = self->state;
   st.key = args.symbol + "@" + args.stream;
-  st.decoder = std::make_unique<frame_decoder>(args.symbol);
+  st.depth = is_depth_stream(args.stream);
+  if (st.depth)
+    st.depth_decoder_ = std::make_unique<depth_decoder>(args.symbol);
+  else
+    st.decoder = std::make_unique<frame_decoder>(args.symbol);
   st.args = std::move(args);
   st.ws = ws;
   st.supervisor = std::move(supervisor);
-  st.aggregator = std::move(aggregator);
+  st.sinks = std::move(sinks);
   // Whatever ends this actor (ws_closed, stop, a kill at the connect deadline),
   // none of its sockets may outlive it. close() of a finished id is a no-op.
   auto conn_id = st.args.conn_id;

@@ -1,4 +1,4 @@
-// connection_actor: one WebSocket session to one (symbol, stream), decoding frames into trades.
+// connection_actor: one WebSocket session to one (symbol, stream), decoding frames into trades or depth events.
 //
 // States (see docs/architecture.md "connection actor" and docs/supervision.md):
 //
@@ -14,12 +14,18 @@
 //                                [rotating]  given up (new lane failed / rot_dl)
 //                                     | ws_closed (old lane) / stop_atom: as streaming
 //
+// Streams: "aggTrade" frames become trades for the symbol's aggregator; "depth"
+// (Binance's <symbol>@depth@100ms) frames become depth events for its book actor.
+// Everything else (states, watchdog, rotation) is the same for both.
+//
 // Rotation: before max_connection_age_ms, or when the old connection announces
 // serverShutdown, a second connection (lane) opens. The old lane keeps forwarding
-// trades; the new lane's trades are held back until they join the old lane's
-// sequence (first held id <= last forwarded id + 1). Then the held trades above the
-// last forwarded id are forwarded, the old lane is closed and the new one takes
-// over: no trade lost, none repeated.
+// events; the new lane's events are held back until they join the old lane's
+// sequence (first held id <= last forwarded id + 1, where the id of a trade is its
+// aggregate id and a depth event spans U..u). Then the held events above the last
+// forwarded id are forwarded, the old lane is closed and the new one takes over:
+// no trade lost, none repeated; a depth event straddling the switch point reaches
+// the book, whose own sequence check resyncs if the lanes' event boundaries differ.
 //
 // Silence watchdog: from ws_opened on, a sil_chk tick compares the actor clock with
 // the time of the last frame (or of the upgrade, before the first frame). Only frames
@@ -43,6 +49,8 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/aggregator_actor.hpp"
+#include "actors/book_actor.hpp"
+#include "actors/depth_decoder.hpp"
 #include "actors/frame_decoder.hpp"
 #include "actors/ws_client.hpp"
 #include "messages/atoms.hpp"
@@ -63,10 +71,28 @@ using connection_if
 /// Where a connection actor reports its transitions (the supervisor).
 using child_report_sink_if = caf::typed_actor<caf::reacts_to<child_report>>;
 
+/// Where a symbol's decoded events go: trades to its aggregator, depth events to
+/// its book actor (null when the symbol has no depth stream).
+struct stream_sinks {
+  trade_sink_if trades; ///< the symbol's aggregator
+  depth_sink_if depth;  ///< the symbol's book actor, or null
+};
+
+/// True for the order-book diff stream ("depth").
+inline bool is_depth_stream(const std::string& stream) {
+  return stream == "depth";
+}
+
+/// The Binance stream name of a configured stream: "depth" subscribes to the
+/// 100 ms diff stream "depth@100ms"; other names are used as given.
+inline std::string binance_stream_name(const std::string& stream) {
+  return is_depth_stream(stream) ? std::string{"depth@100ms"} : stream;
+}
+
 /// What one connection attempt is about.
 struct connection_args {
   std::string symbol;         ///< upper case, "BTCUSDT"
-  std::string stream;         ///< "aggTrade"
+  std::string stream;         ///< "aggTrade" or "depth"
   ws_target target;           ///< where to connect
   std::uint64_t conn_id = 0;  ///< unique per attempt in this process
   std::uint64_t attempt = 0;  ///< 1 for the first attempt of this (symbol, stream)
@@ -95,16 +121,20 @@ struct connection_state {
   std::string key;                        ///< "BTCUSDT@aggTrade"
   ws_client* ws = nullptr;                ///< transport; outlives every actor
   child_report_sink_if supervisor;        ///< receives a child_report per transition
-  trade_sink_if aggregator;               ///< receives decoded trades
+  stream_sinks sinks;                     ///< receive decoded trades / depth events
+  bool depth = false;                     ///< a depth stream (else aggTrade)
   connection_phase phase = connection_phase::connecting; ///< current phase
-  std::unique_ptr<frame_decoder> decoder; ///< one per actor (reuses its buffers)
+  std::unique_ptr<frame_decoder> decoder; ///< aggTrade streams (reuses its buffers)
+  std::unique_ptr<depth_decoder> depth_decoder_; ///< depth streams
   connection_counters counters;           ///< this attempt's counters
   std::int64_t upgraded_ns = -1;          ///< actor clock at ws_opened, -1 before
   std::uint64_t active_id = 0;            ///< the lane whose trades are forwarded
   std::uint64_t pending_id = 0;           ///< the rotation's new lane, 0 if none
   std::uint32_t rotations = 0;            ///< rotations started
   std::vector<trade> held;                ///< new-lane trades not yet forwarded
-  std::uint64_t last_forwarded_id = 0;    ///< highest trade id sent to the aggregator
+  std::vector<depth_update> held_depth;   ///< new-lane depth events not yet forwarded
+  /// Highest id sent on: a trade's aggregate id, a depth event's final id u.
+  std::uint64_t last_forwarded_id = 0;
   /// Every connection id this actor opened; closed when the actor ends.
   std::shared_ptr<std::vector<std::uint64_t>> opened_ids;
   std::deque<connection_transition> transitions; ///< bounded by transitions_max
@@ -112,7 +142,8 @@ struct connection_state {
 
 using connection_self = connection_if::stateful_pointer<connection_state>;
 
-/// Opens `args.target` through `ws` and streams decoded trades to `aggregator`.
+/// Opens `args.target` through `ws` and streams decoded trades to `sinks.trades`
+/// (or, on a depth stream, depth events to `sinks.depth`, which must not be null).
 /// `ws` must outlive the actor. Reports every transition to `supervisor`. Quits with
 /// errc::connection_closed (context: reason text, Retry-After seconds or -1, HTTP
 /// status or 0) when the socket closes unasked, errc::silence_timeout when the
@@ -121,6 +152,6 @@ connection_if::behavior_type connection_actor(connection_self self,
                                               connection_args args,
                                               ws_client* ws,
                                               child_report_sink_if supervisor,
-                                              trade_sink_if aggregator);
+                                              stream_sinks sinks);
 
 } // namespace sv

@@ -105,7 +105,7 @@ void start_attempt(supervisor_self self, const std::string& key,
   rec.attempt_started_ns = now_ns(self);
   rec.handle = self->spawn<caf::monitored + caf::linked>(
     connection_actor, std::move(args), st.ws,
-    caf::actor_cast<child_report_sink_if>(self), st.aggregators.at(rec.symbol));
+    caf::actor_cast<child_report_sink_if>(self), st.sinks.at(rec.symbol));
   self->delayed_send(self, std::chrono::milliseconds(st.cfg.connect_timeout_ms),
                      connect_deadline_atom::value, key, rec.attempts);
 }
@@ -340,8 +340,10 @@ supervisor_if::behavior_type running(supervisor_self self) {
       if (auto i = st.children.find(key);
           i != st.children.end() && i->second.state != child_state::stopped)
         return caf::make_error(errc::already_started, key);
-      if (st.aggregators.count(symbol) == 0)
-        return caf::make_error(errc::unknown_symbol, symbol);
+      auto sinks = st.sinks.find(symbol);
+      if (sinks == st.sinks.end()
+          || (is_depth_stream(stream) && !sinks->second.depth))
+        return caf::make_error(errc::unknown_symbol, key);
       auto& rec = st.children[key];
       rec.symbol = symbol;
       rec.stream = stream;
@@ -464,7 +466,7 @@ ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
   result.tls = cfg.tls;
   result.host = cfg.host;
   result.port = cfg.port;
-  auto name = lower(symbol) + "@" + stream;
+  auto name = lower(symbol) + "@" + binance_stream_name(stream);
   result.path = cfg.base_path
                 + (cfg.combined ? "/stream?streams=" + name : "/ws/" + name);
   return result;
@@ -472,7 +474,7 @@ ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
 
 supervisor_if::behavior_type
 supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
-                 std::map<std::string, trade_sink_if> aggregators,
+                 std::map<std::string, stream_sinks> sinks,
                  std::vector<std::pair<std::string, std::string>> children) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
@@ -482,7 +484,7 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
                                * 1'000'000'000,
                              st.cfg.connect_burst};
   st.rng.seed(st.cfg.rng_seed != 0 ? st.cfg.rng_seed : std::random_device{}());
-  st.aggregators = std::move(aggregators);
+  st.sinks = std::move(sinks);
   // Children are linked, so their non-normal exits reach us as exit_msg; restart
   // decisions are made in the down handler. Only an exit addressed to us from
   // outside (anon_send_exit: source == self) stops the supervisor.

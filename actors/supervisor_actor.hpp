@@ -71,7 +71,8 @@ struct supervisor_config {
 };
 
 /// The WebSocket target for (symbol, stream): `/ws/btcusdt@aggTrade`, or
-/// `/stream?streams=btcusdt@aggTrade` when `combined`.
+/// `/stream?streams=btcusdt@aggTrade` when `combined`; stream "depth" becomes
+/// `btcusdt@depth@100ms`.
 ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
                       const std::string& stream);
 
@@ -98,7 +99,7 @@ struct supervisor_state {
   static inline const char* name = "supervisor";
   supervisor_config cfg;                        ///< policy and endpoint
   ws_client* ws = nullptr;                      ///< transport; outlives the actor
-  std::map<std::string, trade_sink_if> aggregators; ///< by symbol
+  std::map<std::string, stream_sinks> sinks;   ///< by symbol: aggregator, book
   std::map<std::string, child_record> children; ///< by "SYMBOL@stream"
   std::uint64_t next_conn_id = 0;               ///< last conn_id handed out
   bool stopping = false;                        ///< no more starts or restarts
@@ -113,10 +114,11 @@ using supervisor_self = supervisor_if::stateful_pointer<supervisor_state>;
 
 /// Starts one child per entry of `children` ((symbol, stream) pairs; duplicates,
 /// compared case-insensitively, are started once). Each symbol must have an
-/// aggregator in `aggregators`. `ws` must outlive the actor.
+/// entry in `sinks` (with a book actor for a "depth" child; a start without one
+/// fails with errc::unknown_symbol). `ws` must outlive the actor.
 supervisor_if::behavior_type
 supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
-                 std::map<std::string, trade_sink_if> aggregators,
+                 std::map<std::string, stream_sinks> sinks,
                  std::vector<std::pair<std::string, std::string>> children);
 
 } // namespace sv

@@ -349,13 +349,24 @@ problem set_symbols(settings& s, const std::vector<std::string>& items) {
   return std::nullopt;
 }
 
+problem set_book_symbols(settings& s, const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    std::string sym;
+    if (auto err = parse_symbol(item, sym))
+      return err;
+    if (std::find(out.begin(), out.end(), sym) == out.end())
+      out.push_back(std::move(sym));
+  }
+  s.book_symbols = std::move(out);
+  return std::nullopt;
+}
+
 problem set_streams(settings& s, const std::vector<std::string>& items) {
   std::vector<std::string> out;
   for (const auto& item : items) {
-    if (item == "depth")
-      return std::string{R"(stream "depth" is not supported yet (only "aggTrade"))"};
-    if (item != "aggTrade")
-      return "unknown stream " + in_quotes(item) + " (expected \"aggTrade\")";
+    if (item != "aggTrade" && item != "depth")
+      return "unknown stream " + in_quotes(item) + R"( (expected "aggTrade" or "depth"))";
     if (std::find(out.begin(), out.end(), item) == out.end())
       out.push_back(item);
   }
@@ -662,8 +673,8 @@ const std::array option_table = {
     "--symbols", "symbols", set_symbols, [](const settings& s) { return join(s.symbols); }, "LIST",
     "comma-separated symbols to stream, e.g. BTCUSDT,ETHUSDT"),
   list_opt(
-    "", "streams", set_streams, [](const settings& s) { return join(s.streams); }, "",
-    "streams per symbol; only aggTrade so far"),
+    "--streams", "streams", set_streams, [](const settings& s) { return join(s.streams); },
+    "LIST", "streams per symbol: aggTrade, depth (local order book)"),
   text_opt(
     "--endpoint", "endpoint", set_endpoint,
     [](const settings& s) { return show_endpoint(s.stream_endpoint, true); }, "URL",
@@ -737,6 +748,21 @@ const std::array option_table = {
              "most recent large trades kept per symbol"),
   number_opt("--warmup-s", "warmup_s", &settings::warmup_s, {0, 3600},
              "seconds of trades loaded from REST at start; 0: off"),
+  titled("Order book (streams = [\"aggTrade\", \"depth\"]; see docs/data-integrity.md):",
+         list_opt(
+           "--book-symbols", "book_symbols", set_book_symbols,
+           [](const settings& s) {
+             return s.book_symbols.empty() ? std::string{"all"} : join(s.book_symbols);
+           },
+           "LIST", "symbols with a depth stream and a local book; empty: all")),
+  number_opt("--book-snapshot-limit", "book_snapshot_limit", &settings::book_snapshot_limit,
+             {1, 5000}, "levels per side of each REST snapshot"),
+  number_opt("--book-buffer-events", "book_buffer_events", &settings::book_buffer_events,
+             {1, 100000}, "depth events buffered while a snapshot is fetched"),
+  number_opt("--book-top-levels", "book_top_levels", &settings::book_top_levels, {1, 5000},
+             "levels per side in the top-N imbalance"),
+  number_opt("--book-band-bps", "book_band_bps", &settings::book_band_bps, {1, 10000},
+             "basis points around the mid in the band imbalance"),
 };
 
 const option_spec* find_cli(std::string_view name) {
@@ -1153,6 +1179,16 @@ std::optional<config_error> check_together(const settings& s, const origins& ori
                         + std::to_string(s.backoff_initial_ms) + " ("
                         + from("backoff_initial_ms")
                         + "); backoff_max_ms must be >= backoff_initial_ms"};
+  for (const auto& sym : s.book_symbols)
+    if (std::find(s.symbols.begin(), s.symbols.end(), sym) == s.symbols.end())
+      return config_error{"config error: book_symbols (" + from("book_symbols") + ") has "
+                          + sym + ", which is not in symbols (" + from("symbols")
+                          + "); every book symbol must be streamed"};
+  if (!s.book_symbols.empty()
+      && std::find(s.streams.begin(), s.streams.end(), "depth") == s.streams.end())
+    return config_error{"config error: book_symbols (" + from("book_symbols")
+                        + ") is set but streams (" + from("streams")
+                        + R"() has no "depth"; add "depth" to streams)"};
   return std::nullopt;
 }
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -20,6 +21,7 @@
 #include "actors/aggregator_actor.hpp"
 #include "actors/api_actor.hpp"
 #include "actors/backfill_actor.hpp"
+#include "actors/book_actor.hpp"
 #include "actors/log.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "messages/errc.hpp"
@@ -191,7 +193,7 @@ int main(int argc, char** argv) {
   auto backfill = sys.spawn(backfill_actor, bf_cfg, static_cast<rest_client*>(ws.get()));
 
   std::map<std::string, aggregator_if> aggregators;
-  std::map<std::string, trade_sink_if> sinks;
+  std::map<std::string, stream_sinks> sinks;
   aggregator_limits limits;
   limits.trades_max = cfg.history_trades_max;
   limits.age_s = cfg.history_age_s;
@@ -207,12 +209,32 @@ int main(int argc, char** argv) {
                                     : cfg.large_trade_quote_e8;
     aggregators[symbol] = sys.spawn(aggregator_actor, symbol, limits,
                                     caf::actor_cast<backfill_sink_if>(backfill));
-    sinks[symbol] = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
+    sinks[symbol].trades = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
   }
+  // Order books: one book actor per symbol with a depth stream.
+  std::map<std::string, book_if> books;
+  book_config book_cfg;
+  book_cfg.snapshot_limit = cfg.book_snapshot_limit;
+  book_cfg.buffer_max = cfg.book_buffer_events;
+  book_cfg.top_levels = cfg.book_top_levels;
+  book_cfg.band_bps = cfg.book_band_bps;
+  auto wants_book = [&cfg](const std::string& symbol) {
+    return std::find(cfg.streams.begin(), cfg.streams.end(), "depth") != cfg.streams.end()
+           && (cfg.book_symbols.empty()
+               || std::find(cfg.book_symbols.begin(), cfg.book_symbols.end(), symbol)
+                    != cfg.book_symbols.end());
+  };
   std::vector<std::pair<std::string, std::string>> children;
-  for (auto& symbol : cfg.symbols)
+  for (auto& symbol : cfg.symbols) {
+    if (wants_book(symbol)) {
+      books[symbol] = sys.spawn(book_actor, symbol, book_cfg,
+                                caf::actor_cast<snapshot_source_if>(backfill));
+      sinks[symbol].depth = caf::actor_cast<depth_sink_if>(books[symbol]);
+    }
     for (auto& stream : cfg.streams)
-      children.emplace_back(symbol, stream);
+      if (!is_depth_stream(stream) || wants_book(symbol))
+        children.emplace_back(symbol, stream);
+  }
 
   supervisor_config sup_cfg;
   sup_cfg.tls = cfg.stream_endpoint.tls;
@@ -255,6 +277,7 @@ int main(int argc, char** argv) {
   api_cfg.symbols = cfg.symbols;
   api_cfg.supervisor = supervisor;
   api_cfg.aggregators = aggregators;
+  api_cfg.books = books;
   api_cfg.responder = &http;
   api_cfg.trades_limit_max = cfg.history_trades_max;
   auto api = sys.spawn(api_actor, api_cfg);
@@ -307,12 +330,15 @@ int main(int argc, char** argv) {
   caf::anon_send_exit(api, caf::exit_reason::user_shutdown);
   for (auto& [symbol, agg] : aggregators)
     caf::anon_send_exit(agg, caf::exit_reason::user_shutdown);
+  for (auto& [symbol, book] : books)
+    caf::anon_send_exit(book, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(backfill, caf::exit_reason::user_shutdown);
   backfill = nullptr;
   table = nullptr;
   api = nullptr;
   supervisor = nullptr;
   aggregators.clear();
+  books.clear();
   sinks.clear();
   api_cfg = api_config{};
   sys.await_all_actors_done();

@@ -82,6 +82,17 @@ struct settings {
   /// Warm start: at the first live trade, load this many seconds of trades before it
   /// from REST, so the windows are full at once (0 = off).
   std::uint32_t warmup_s = 900;
+  /// Symbols that get the depth stream and a local order book when `streams` has
+  /// "depth"; empty = every symbol. Each must be one of `symbols`.
+  std::vector<std::string> book_symbols;
+  /// Levels per side of each REST snapshot (/api/v3/depth limit; weight 5..250).
+  std::uint32_t book_snapshot_limit = 1000;
+  /// Depth events buffered per symbol while waiting for a snapshot (100 s at 100 ms).
+  std::uint32_t book_buffer_events = 1000;
+  /// N of the book's top-N imbalance figure.
+  std::uint32_t book_top_levels = 10;
+  /// X of the book's within-X-basis-points-of-mid imbalance figure.
+  std::uint32_t book_band_bps = 10;
   /// Grace period for children to close their sockets on SIGINT/SIGTERM.
   std::uint32_t shutdown_timeout_ms = 5000;
   /// Print a per-symbol table to stdout every second (--table; used by the demo).

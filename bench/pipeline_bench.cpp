@@ -368,8 +368,8 @@ int main(int argc, char** argv) {
   settings defaults;
   aggregator_limits limits{defaults.history_trades_max, defaults.history_age_s};
   auto aggregator = sys.spawn(aggregator_actor, opt.symbol, limits, sv::backfill_sink_if{});
-  std::map<std::string, trade_sink_if> sinks;
-  sinks[opt.symbol] = caf::actor_cast<trade_sink_if>(aggregator);
+  std::map<std::string, stream_sinks> sinks;
+  sinks[opt.symbol].trades = caf::actor_cast<trade_sink_if>(aggregator);
   supervisor_config sup_cfg;
   sup_cfg.tls = ep.tls;
   sup_cfg.host = ep.host;

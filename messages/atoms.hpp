@@ -40,4 +40,9 @@ using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
 /// Supervisor → api: the list of configured symbols.
 using symbols_atom = caf::atom_constant<caf::atom("symbols")>;
 
+/// Ask a book actor for its top N levels, figures and counters.
+using book_atom = caf::atom_constant<caf::atom("book")>;
+/// Book timer: ask for a depth snapshot again after a failed one (tagged).
+using snapshot_retry_atom = caf::atom_constant<caf::atom("snap_rt")>;
+
 } // namespace sv

@@ -85,11 +85,16 @@ struct child_status {
   std::int64_t connect_latency_ms = -1; ///< start of the current/last attempt to first frame, -1 if never
   std::int64_t last_message_age_ms = -1; ///< time since the last frame, -1 if none ever
   std::uint64_t frames = 0;            ///< text frames received
-  std::uint64_t trades = 0;            ///< frames decoded into trades
+  std::uint64_t trades = 0;            ///< frames decoded into trades (depth: into depth events)
   std::uint64_t decode_errors = 0;     ///< frames that failed to decode
   std::uint64_t gaps_detected = 0;     ///< id jumps (filled in by the api from the aggregator)
   std::uint64_t gaps_filled = 0;       ///< of those, backfilled completely
   std::uint64_t gaps_open = 0;         ///< being filled or given up
+  // A depth child's book, filled in by the api from the book actor:
+  std::string book_state;              ///< "waiting", "syncing", "synced"; "" if unknown
+  std::uint64_t book_syncs = 0;        ///< times the book became synced
+  std::uint64_t book_resyncs = 0;      ///< sequence breaks that discarded the book
+  std::uint64_t book_last_update_id = 0; ///< the book's update id, 0 unless synced
 };
 
 template <class Inspector>
@@ -97,7 +102,8 @@ typename Inspector::result_type inspect(Inspector& f, child_status& x) {
   return f(caf::meta::type_name("child_status"), x.symbol, x.stream, x.state,
            x.connect_attempts, x.restarts, x.last_error, x.connect_latency_ms,
            x.last_message_age_ms, x.frames, x.trades, x.decode_errors,
-           x.gaps_detected, x.gaps_filled, x.gaps_open);
+           x.gaps_detected, x.gaps_filled, x.gaps_open, x.book_state,
+           x.book_syncs, x.book_resyncs, x.book_last_update_id);
 }
 
 } // namespace sv

@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 
 #include "actors/api_actor.hpp"
+#include "actors/backfill_actor.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/fake_http_responder.hpp"
 #include "tests/support/frames.hpp"
@@ -13,6 +14,20 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// Plays the REST endpoint for book actors: every snapshot request gets the same
+/// book as of update id 100 (bids 100.00 x 2, 99.00 x 3; asks 100.02 x 1, 100.05 x 4).
+snapshot_source_if::behavior_type fixed_snapshots(snapshot_source_if::pointer self, int) {
+  return {[=](depth_snapshot_request& req) {
+    depth_snapshot s;
+    s.symbol = req.symbol;
+    s.last_update_id = 100;
+    s.bids = {{100 * e8_scale, 2 * e8_scale}, {99 * e8_scale, 3 * e8_scale}};
+    s.asks = {{10002000000, e8_scale}, {10005000000, 4 * e8_scale}};
+    self->send(caf::actor_cast<snapshot_requester_if>(self->current_sender()),
+               std::move(s));
+  }};
+}
+
 struct api_fixture : test::actor_fixture {
   test::fake_http_responder responder;
   std::map<std::string, aggregator_if> aggregators;
@@ -20,8 +35,10 @@ struct api_fixture : test::actor_fixture {
   api_if api;
   std::uint64_t next_id = 0;
 
-  api_fixture() {
-    std::map<std::string, trade_sink_if> sinks;
+  /// With `with_book`, BTCUSDT also has a depth child (connection 2) and a book.
+  explicit api_fixture(bool with_book = false) {
+    std::map<std::string, stream_sinks> sinks;
+    std::map<std::string, book_if> books;
     std::vector<std::pair<std::string, std::string>> children;
     for (std::string symbol : {"BTCUSDT", "ETHUSDT"}) {
       aggregator_limits limits;
@@ -29,8 +46,16 @@ struct api_fixture : test::actor_fixture {
       limits.large_trade_quote_e8 = 50 * e8_scale;
       aggregators[symbol] = keep_for_teardown(
         sys.spawn(aggregator_actor, symbol, limits, backfill_sink_if{}));
-      sinks[symbol] = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
+      sinks[symbol].trades = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
       children.emplace_back(symbol, "aggTrade");
+      if (with_book && symbol == "BTCUSDT") {
+        books[symbol] = keep_for_teardown(
+          sys.spawn(book_actor, symbol, book_config{},
+                    caf::actor_cast<snapshot_source_if>(
+                      keep_for_teardown(sys.spawn(fixed_snapshots, 0)))));
+        sinks[symbol].depth = books[symbol];
+        children.emplace_back(symbol, "depth");
+      }
     }
     supervisor_config c;
     c.host = "127.0.0.1";
@@ -41,6 +66,7 @@ struct api_fixture : test::actor_fixture {
     ac.symbols = {"BTCUSDT", "ETHUSDT"};
     ac.supervisor = sup;
     ac.aggregators = aggregators;
+    ac.books = books;
     ac.responder = &responder;
     api = keep_for_teardown(sys.spawn(api_actor, ac));
     run();
@@ -207,4 +233,58 @@ TEST_CASE_METHOD(api_fixture,
   CHECK(large["trades"][0]["id"].GetUint64() == 2);
   CHECK(large["trades"][1]["id"].GetUint64() == 3);
   CHECK(get("/symbols/BTCUSDT/large_trades", "limit=0").status == 400);
+}
+
+TEST_CASE("the book answers its top levels, figures and sync state", "[api][book]") {
+  api_fixture f{true};
+  auto a = f.get("/symbols/BTCUSDT/book");
+  REQUIRE(a.status == 200);
+  auto doc = f.json(a.body);
+  CHECK(std::string{doc["state"].GetString()} == "waiting");
+  CHECK_FALSE(doc["synced"].GetBool());
+  CHECK(doc["bids"].Size() == 0);
+  // 100..101 sets a bid at 100.01 and removes the ask at 100.02.
+  f.stream(2, {R"({"e":"depthUpdate","E":1700000000000,"s":"BTCUSDT","U":100,"u":101,)"
+               R"("b":[["100.01000000","1.00000000"]],"a":[["100.02000000","0.00000000"]]})"});
+  a = f.get("/symbols/btcusdt/book", "depth=2");
+  REQUIRE(a.status == 200);
+  CHECK(a.body
+        == R"({"symbol":"BTCUSDT","state":"synced","synced":true,"lastUpdateId":101,)"
+           R"("bid_levels":3,"ask_levels":1,)"
+           R"("bids":[["100.01000000","1.00000000"],["100.00000000","2.00000000"]],)"
+           R"("asks":[["100.05000000","4.00000000"]],)"
+           R"("best_bid":"100.01000000","best_ask":"100.05000000","spread":"0.04000000",)"
+           R"("mid":"100.03000000","spread_bps":3.9988,)"
+           R"("imbalance":{"top_levels":10,"bid_qty":"6.00000000","ask_qty":"4.00000000","ratio":0.2},)"
+           R"("band":{"bps":10,"bid_qty":"3.00000000","ask_qty":"4.00000000","ratio":-0.142857},)"
+           R"("counters":{"syncs":1,"resyncs":0,"snapshots_requested":1,"snapshot_refetches":0,)"
+           R"("snapshot_failures":0,"updates_applied":1,"updates_dropped":0,)"
+           R"("buffer_overflows":0,"last_resync_reason":""}})");
+  auto status = f.json(f.get("/status").body);
+  REQUIRE(status["children"].Size() == 3);
+  auto& depth = status["children"][1];
+  CHECK(std::string{depth["stream"].GetString()} == "depth");
+  CHECK(std::string{depth["book"].GetString()} == "synced");
+  CHECK(depth["syncs"].GetUint64() == 1);
+  CHECK(depth["resyncs"].GetUint64() == 0);
+  CHECK(depth["lastUpdateId"].GetUint64() == 101);
+  CHECK(depth["events"].GetUint64() == 1);
+}
+
+TEST_CASE("a book request names what exists when the symbol has no book", "[api][book]") {
+  api_fixture f{true};
+  auto a = f.get("/symbols/ETHUSDT/book");
+  CHECK(a.status == 404);
+  auto doc = f.json(a.body);
+  CHECK(std::string{doc["error"].GetString()} == "no order book");
+  REQUIRE(doc["book_symbols"].Size() == 1);
+  CHECK(std::string{doc["book_symbols"][0].GetString()} == "BTCUSDT");
+  a = f.get("/symbols/XRPUSDT/book");
+  CHECK(a.status == 404);
+  CHECK(std::string{f.json(a.body)["error"].GetString()} == "unknown symbol");
+  CHECK(f.get("/symbols/BTCUSDT/book", "depth=0").status == 400);
+  CHECK(f.get("/symbols/BTCUSDT/book", "depth=5001").status == 400);
+  a = f.get("/symbols/BTCUSDT/book", "limit=5");
+  CHECK(a.status == 400);
+  CHECK(a.body.find("allowed: depth") != std::string::npos);
 }

@@ -24,25 +24,42 @@ report_recorder(recorder_if::stateful_pointer<recorder_state> self, int) {
   return {[=](child_report& r) { self->state.reports.push_back(std::move(r)); }};
 }
 
+struct depth_recorder_state {
+  std::vector<depth_update> updates;
+};
+
+/// Stands in for a book actor: records every depth event it is sent.
+depth_sink_if::behavior_type
+depth_recorder(depth_sink_if::stateful_pointer<depth_recorder_state> self, int) {
+  return {[=](depth_batch& b) {
+    for (auto& u : b.updates)
+      self->state.updates.push_back(std::move(u));
+  }};
+}
+
 struct connection_fixture : test::actor_fixture {
   recorder_if recorder = keep_for_teardown(sys.spawn(report_recorder, 0));
+  depth_sink_if book = keep_for_teardown(sys.spawn(depth_recorder, 0));
   aggregator_if aggregator = keep_for_teardown(
     sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, aggregator_limits{}, backfill_sink_if{}));
   connection_if conn;
   caf::scoped_actor watcher{sys};
 
-  void spawn_connection(std::int64_t max_age_ms = 0) {
+  void spawn_connection(std::int64_t max_age_ms = 0,
+                        const std::string& stream = "aggTrade") {
     connection_args args;
     args.max_connection_age_ms = max_age_ms;
     args.rotation_timeout_ms = 5000;
     args.symbol = "BTCUSDT";
-    args.stream = "aggTrade";
-    args.target = ws_target{true, "stream.example", 9443, "/ws/btcusdt@aggTrade"};
+    args.stream = stream;
+    args.target = ws_target{true, "stream.example", 9443,
+                            "/ws/btcusdt@" + binance_stream_name(stream)};
     args.conn_id = 7;
     args.attempt = 3;
     conn = keep_for_teardown(sys.spawn(connection_actor, args,
                                        static_cast<ws_client*>(&ws), recorder,
-                                       caf::actor_cast<trade_sink_if>(aggregator)));
+                                       stream_sinks{caf::actor_cast<trade_sink_if>(aggregator),
+                                                    book}));
     watcher->monitor(conn);
     run();
   }
@@ -51,6 +68,13 @@ struct connection_fixture : test::actor_fixture {
     std::vector<connection_phase> result;
     for (auto& r : state_of<recorder_state>(recorder).reports)
       result.push_back(r.phase);
+    return result;
+  }
+
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> depth_ranges() {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> result;
+    for (auto& u : state_of<depth_recorder_state>(book).updates)
+      result.emplace_back(u.first_update_id, u.final_update_id);
     return result;
   }
 
@@ -335,4 +359,74 @@ TEST_CASE_METHOD(connection_fixture,
   CHECK(ws.closed[0] == ws.opened[2].id);
   CHECK(ask<connection_status>(conn, status_atom::value).phase
         == connection_phase::streaming);
+}
+
+// -- depth streams ----------------------------------------------------------------
+
+namespace {
+
+/// A raw `/ws/<s>@depth@100ms` frame for update ids U..u with one bid level.
+std::string depth_frame(std::uint64_t first, std::uint64_t last) {
+  return R"({"e":"depthUpdate","E":1700000000000,"s":"BTCUSDT","U":)"
+         + std::to_string(first) + R"(,"u":)" + std::to_string(last)
+         + R"(,"b":[["100.00000000",")" + std::to_string(last)
+         + R"(.00000000"]],"a":[["101.00000000","0.00000000"]]})";
+}
+
+using ranges = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+
+} // namespace
+
+TEST_CASE_METHOD(connection_fixture,
+                 "a depth connection sends its events to the book and none to the "
+                 "aggregator, counting frames that do not decode",
+                 "[connection][depth]") {
+  spawn_connection(0, "depth");
+  REQUIRE(ws.opened.size() == 1);
+  ws.inject_opened(7);
+  ws.inject_frames(7, {depth_frame(100, 102), depth_frame(103, 103),
+                       test::agg_trade_frame("BTCUSDT", 1, "1.00000000",
+                                             "1.00000000", true),
+                       R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":5)"});
+  run();
+  CHECK(depth_ranges() == ranges{{100, 102}, {103, 103}});
+  auto& first = state_of<depth_recorder_state>(book).updates.front();
+  REQUIRE(first.bids.size() == 1);
+  CHECK(first.bids[0] == price_level{100 * e8_scale, 102 * e8_scale});
+  REQUIRE(first.asks.size() == 1);
+  CHECK(first.asks[0].qty_e8 == 0);
+  CHECK(ask<metrics_snapshot>(aggregator, metrics_atom::value).trades == 0);
+  auto st = ask<connection_status>(conn, status_atom::value);
+  CHECK(st.counters.frames == 4);
+  CHECK(st.counters.trades == 2);
+  CHECK(st.counters.decode_errors == 2);
+  CHECK(phases() == std::vector<connection_phase>{connection_phase::streaming});
+}
+
+TEST_CASE_METHOD(connection_fixture,
+                 "a rotated depth connection joins the old lane's update ids "
+                 "without repeating an event",
+                 "[connection][depth][rotation]") {
+  spawn_connection(10'000, "depth");
+  ws.inject_opened(7);
+  ws.inject_frames(7, {depth_frame(100, 101), depth_frame(102, 103)});
+  run();
+  advance(10'000ms);
+  REQUIRE(ws.opened.size() == 2);
+  CHECK(ws.opened[1].target.path == "/ws/btcusdt@depth@100ms");
+  ws.inject_opened(rotated_id);
+  // The new lane starts ahead of the old one: it waits for the old lane.
+  ws.inject_frames(rotated_id, {depth_frame(106, 107)});
+  run();
+  CHECK(ws.closed.empty());
+  ws.inject_frames(7, {depth_frame(104, 105)});
+  ws.inject_frames(rotated_id, {depth_frame(108, 109)});
+  run();
+  CHECK(ws.closed == std::vector<std::uint64_t>{7});
+  // Another rotation-era duplicate from the old lane is stale.
+  ws.inject_frames(7, {depth_frame(106, 107)});
+  ws.inject_frames(rotated_id, {depth_frame(110, 111)});
+  run();
+  CHECK(depth_ranges()
+        == ranges{{100, 101}, {102, 103}, {104, 105}, {106, 107}, {108, 109}, {110, 111}});
 }

@@ -34,7 +34,7 @@ struct supervisor_fixture : test::actor_fixture {
 
   void start(std::vector<std::pair<std::string, std::string>> children,
              supervisor_config c) {
-    std::map<std::string, trade_sink_if> sinks;
+    std::map<std::string, stream_sinks> sinks;
     for (auto& [symbol, stream] : children) {
       std::string up;
       for (char ch : symbol)
@@ -42,7 +42,10 @@ struct supervisor_fixture : test::actor_fixture {
       if (aggregators.count(up) == 0)
         aggregators[up] = keep_for_teardown(
           sys.spawn(aggregator_actor, up, aggregator_limits{}, backfill_sink_if{}));
-      sinks[up] = caf::actor_cast<trade_sink_if>(aggregators[up]);
+      sinks[up].trades = caf::actor_cast<trade_sink_if>(aggregators[up]);
+      if (is_depth_stream(stream))
+        sinks[up].depth = keep_for_teardown(
+          sys.spawn(book_actor, up, book_config{}, snapshot_source_if{}));
     }
     sup = keep_for_teardown(
       sys.spawn(supervisor_actor, c, static_cast<ws_client*>(&ws), sinks, children));
@@ -89,6 +92,23 @@ TEST_CASE_METHOD(supervisor_fixture,
   REQUIRE(children.size() == 2);
   for (auto& x : children)
     CHECK(x.state == child_state::connecting);
+}
+
+TEST_CASE_METHOD(supervisor_fixture,
+                 "a depth child subscribes to the 100 ms diff stream, and only a "
+                 "symbol with a book may have one",
+                 "[supervisor][depth]") {
+  start({{"BTCUSDT", "aggTrade"}, {"BTCUSDT", "depth"}, {"ETHUSDT", "aggTrade"}});
+  REQUIRE(ws.opened.size() == 3);
+  CHECK(ws.opened[1].target.path == "/ws/btcusdt@depth@100ms");
+  auto err = ask_error<bool>(sup, start_atom::value, std::string{"ETHUSDT"},
+                             std::string{"depth"});
+  CHECK(err == errc::unknown_symbol);
+  CHECK(ws.opened.size() == 3);
+  auto combined = config();
+  combined.combined = true;
+  CHECK(make_target(combined, "BTCUSDT", "depth").path
+        == "/stream?streams=btcusdt@depth@100ms");
 }
 
 TEST_CASE_METHOD(supervisor_fixture,

@@ -128,6 +128,11 @@ void check_defaults(const sv::settings& s, const std::string& lock = sv::default
   CHECK(s.large_trade_quote_e8 == 100000LL * e8);
   CHECK(s.large_trade_quote_e8_by_symbol.empty());
   CHECK(s.large_trades_max == 1000);
+  CHECK(s.book_symbols.empty());
+  CHECK(s.book_snapshot_limit == 1000);
+  CHECK(s.book_buffer_events == 1000);
+  CHECK(s.book_top_levels == 10);
+  CHECK(s.book_band_bps == 10);
   CHECK(s.warmup_s == 900);
 }
 
@@ -246,6 +251,12 @@ TEST_CASE("config: every command-line option overrides its default in both "
     add(args, joined, "--windows", "30s, 2h,5m");
     add(args, joined, "--large-trade-quote", "250000.5");
     add(args, joined, "--large-trades", "50");
+    add(args, joined, "--streams", "aggTrade,depth");
+    add(args, joined, "--book-symbols", "solusdt");
+    add(args, joined, "--book-snapshot-limit", "500");
+    add(args, joined, "--book-buffer-events", "300");
+    add(args, joined, "--book-top-levels", "5");
+    add(args, joined, "--book-band-bps", "25");
     args.emplace_back("--combined");
     args.emplace_back("--insecure");
     args.emplace_back("--table");
@@ -284,6 +295,12 @@ TEST_CASE("config: every command-line option overrides its default in both "
     CHECK(s.windows_s == std::vector<std::uint32_t>{30, 7200, 300});
     CHECK(s.large_trade_quote_e8 == 25000050000000);
     CHECK(s.large_trades_max == 50);
+    CHECK(s.streams == std::vector<std::string>{"aggTrade", "depth"});
+    CHECK(s.book_symbols == std::vector<std::string>{"SOLUSDT"});
+    CHECK(s.book_snapshot_limit == 500);
+    CHECK(s.book_buffer_events == 300);
+    CHECK(s.book_top_levels == 5);
+    CHECK(s.book_band_bps == 25);
     CHECK(s.combined);
     CHECK(s.insecure);
     CHECK(s.table);
@@ -403,7 +420,13 @@ TEST_CASE("config: each invalid value in the config file is reported with "
     {"symbols = []", "symbols: expected at least one symbol"},
     {"symbols = [\"BTC USDT\"]", "symbols: invalid symbol \"BTC USDT\""},
     {"symbols = [\"BTCUSDT\", 7]", "symbols: element 1: expected a string, got 7"},
-    {"streams = [\"depth\"]", "streams: stream \"depth\" is not supported yet"},
+    {"streams = [\"trade\"]", "streams: unknown stream \"trade\" (expected \"aggTrade\" or \"depth\")"},
+    {"book_symbols = [\"BTC USDT\"]", "book_symbols: invalid symbol \"BTC USDT\""},
+    {"book_snapshot_limit = 0", "book_snapshot_limit: expected an integer in 1..5000, got 0"},
+    {"book_snapshot_limit = 5001", "book_snapshot_limit: expected an integer in 1..5000"},
+    {"book_buffer_events = 0", "book_buffer_events: expected an integer in 1..100000, got 0"},
+    {"book_top_levels = 0", "book_top_levels: expected an integer in 1..5000, got 0"},
+    {"book_band_bps = 10001", "book_band_bps: expected an integer in 1..10000"},
     {"streams = [\"bookTicker\"]", "streams: unknown stream \"bookTicker\""},
     {"streams = []", "streams: expected at least one stream"},
     {"windows = \"1m\"", "windows: expected an array of duration strings like [\"1m\", \"5m\"], got \"1m\""},
@@ -631,7 +654,9 @@ TEST_CASE("config: usage names every command-line option", "[config]") {
         "--connect-budget-window-s N", "--connect-burst N", "--ping-interval-s N",
         "--pong-timeout-s N", "--silence-timeout-s N", "--max-connection-age-s N",
         "silence_timeout_s_by_symbol", "--help", "--version", "--windows LIST",
-        "--large-trade-quote AMOUNT", "--large-trades N", "large_trade_quote_by_symbol"}) {
+        "--large-trade-quote AMOUNT", "--large-trades N", "large_trade_quote_by_symbol",
+        "--streams LIST", "--book-symbols LIST", "--book-snapshot-limit N",
+        "--book-buffer-events N", "--book-top-levels N", "--book-band-bps N"}) {
     INFO(option);
     CHECK(contains(text, option));
   }
@@ -705,6 +730,19 @@ TEST_CASE("config: supervision settings are read from the config file", "[config
   CHECK(s.silence_timeout_s == 86400);
   CHECK(s.max_connection_age_s == 60);
   CHECK(s.lock_file == "/var/run/sv.lock");
+}
+
+TEST_CASE("config: book_symbols must be streamed symbols and needs the depth stream",
+          "[config]") {
+  CHECK(err({"--symbols", "BTCUSDT", "--streams", "aggTrade,depth", "--book-symbols", "ETHUSDT"})
+        == "config error: book_symbols (--book-symbols) has ETHUSDT, which is not in symbols "
+           "(--symbols); every book symbol must be streamed");
+  CHECK(err({"--book-symbols", "BTCUSDT"})
+        == "config error: book_symbols (--book-symbols) is set but streams (default) has no "
+           "\"depth\"; add \"depth\" to streams");
+  auto s = ok({"--symbols", "BTCUSDT,ETHUSDT", "--streams", "depth,aggTrade,depth"}).values;
+  CHECK(s.streams == std::vector<std::string>{"depth", "aggTrade"});
+  CHECK(s.book_symbols.empty()); // every symbol gets a book
 }
 
 TEST_CASE("config: restart_delay_ms is gone and refused in both forms", "[config]") {

@@ -1,0 +1,69 @@
+// book_actor: one symbol's local order book, kept equal to the exchange's from depth diffs and snapshots.
+//
+// One behavior; the phases are book_sync's (actors/book_sync.hpp has the diagram):
+//
+//   depth_batch ---------------> each event into book_sync; when it says so, ask
+//                                 the backfill actor for a snapshot (one at a time)
+//   depth_snapshot -------------> book_sync.on_snapshot (sync, or ask again)
+//   depth_snapshot_failed ------> counted; ask again after snapshot_retry_ms
+//   (snapshot_retry_atom, gen) -> the retry (stale generations ignored)
+//   (book_atom, n) -------------> top n levels, figures, counters
+//
+// Every phase change is logged: `book ETHUSDT phase from=synced to=syncing why="..."`.
+// A resync touches this symbol only: other books never hear of it.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/book_sync.hpp"
+#include "messages/atoms.hpp"
+#include "messages/book.hpp"
+#include "messages/depth.hpp"
+
+namespace sv {
+
+/// What a connection actor on a depth stream may send a book actor.
+using depth_sink_if = caf::typed_actor<caf::reacts_to<depth_batch>>;
+
+/// Where a book actor asks for snapshots (the backfill actor).
+using snapshot_source_if = caf::typed_actor<caf::reacts_to<depth_snapshot_request>>;
+
+/// A book actor's protocol.
+using book_if = caf::typed_actor<
+  caf::reacts_to<depth_batch>, caf::reacts_to<depth_snapshot>,
+  caf::reacts_to<depth_snapshot_failed>,
+  caf::reacts_to<snapshot_retry_atom, std::uint64_t>,
+  caf::replies_to<book_atom, std::uint32_t>::with<book_view>>;
+
+/// Settings of one book.
+struct book_config {
+  std::uint32_t snapshot_limit = 1000;  ///< levels per side asked of /api/v3/depth
+  std::uint32_t buffer_max = 1000;      ///< events buffered while syncing (100 s at 100 ms)
+  std::uint32_t top_levels = 10;        ///< N of the top-N imbalance
+  std::uint32_t band_bps = 10;          ///< X of the within-X-bps imbalance
+  std::uint32_t snapshot_retry_ms = 5000; ///< wait after a failed snapshot
+};
+
+/// State of one book actor (plain data; behavior in book_actor.cpp).
+struct book_state {
+  static inline const char* name = "book";
+  std::string symbol;                 ///< upper case
+  book_config cfg;                    ///< limits
+  book_sync sync{1};                  ///< replaced at spawn with cfg.buffer_max
+  snapshot_source_if snapshots;       ///< fetches snapshots; null: never syncs
+  bool snapshot_in_flight = false;    ///< a request is out, its answer not yet in
+  std::uint64_t retry_generation = 0; ///< tags snapshot_retry_atom timers
+};
+
+using book_self = book_if::stateful_pointer<book_state>;
+
+/// Spawns with `sys.spawn(book_actor, "BTCUSDT", cfg, snapshots)`. `snapshots` may
+/// be null (the book then buffers and stays syncing).
+book_if::behavior_type book_actor(book_self self, std::string symbol,
+                                  book_config cfg, snapshot_source_if snapshots);
+
+} // namespace sv
