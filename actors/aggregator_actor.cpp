@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "actors/log.hpp"
+
 namespace sv {
 
 namespace {
@@ -47,9 +49,52 @@ void start_warmup(aggregator_self self, const trade& x) {
              backfill_request{st.symbol, 0, gap.to_id, gap.before_ms});
 }
 
+/// A jump across more time than the history window: the outage's early trades could
+/// not stay in the history anyway, so load the warmup_s seconds before `x` like at
+/// start-up and skip (count) the ids before them.
+void warm_start_after_outage(aggregator_self self, const trade& x) {
+  auto& st = self->state;
+  open_gap gap;
+  gap.from_id = 0;
+  gap.to_id = x.agg_id - 1;
+  gap.next_id = 0;
+  gap.before_ms = x.trade_time_ms - std::int64_t{st.warmup_s} * 1000;
+  gap.after_ms = x.trade_time_ms;
+  gap.warmup = true;
+  gap.outage = true;
+  gap.skip_from_id = st.flow.last_trade_id() + 1;
+  ++st.long_outages;
+  // The skipped part of the outage is missing from every window that overlaps it.
+  st.windows->mark_gap(st.flow.last_trade_time_ms(), gap.before_ms);
+  st.gaps.push_back(gap);
+  if (st.gaps.size() > gaps_max)
+    st.gaps.pop_front();
+  st.warmup = "loading";
+  SV_INFO("aggregator", st.symbol, "long_outage",
+          "last_id=%llu next_id=%llu outage_ms=%lld warmup_s=%u",
+          static_cast<unsigned long long>(st.flow.last_trade_id()),
+          static_cast<unsigned long long>(x.agg_id),
+          static_cast<long long>(x.trade_time_ms - st.flow.last_trade_time_ms()),
+          st.warmup_s);
+  self->send(st.backfill, backfill_request{st.symbol, 0, gap.to_id, gap.before_ms});
+}
+
+/// Counts the ids an outage skipped, once the first loaded id (or none) is known.
+void count_skipped(aggregator_state& st, open_gap& gap, std::uint64_t first_loaded_id) {
+  if (!gap.outage || gap.skip_counted)
+    return;
+  gap.skip_counted = true;
+  st.skipped_trades += first_loaded_id - gap.skip_from_id;
+}
+
 /// A jump from the last applied id to `x`: record the gap and ask for it.
 void open_gap_before(aggregator_self self, const trade& x) {
   auto& st = self->state;
+  if (st.warmup_s > 0 && st.backfill
+      && x.trade_time_ms - st.flow.last_trade_time_ms() > st.history_age_ms) {
+    warm_start_after_outage(self, x);
+    return;
+  }
   open_gap gap;
   gap.from_id = st.flow.last_trade_id() + 1;
   gap.to_id = x.agg_id - 1;
@@ -106,6 +151,7 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
   st0.windows_follow_wall_clock = limits.windows_follow_wall_clock;
   st0.backfill = std::move(backfill);
   st0.warmup_s = limits.warmup_s;
+  st0.history_age_ms = std::int64_t{limits.age_s} * 1000;
   return {
     [=](trade_batch& batch) {
       auto& st = self->state;
@@ -143,19 +189,22 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
       for (auto& x : batch.trades) {
         if (x.agg_id < gap->next_id || x.agg_id > gap->to_id)
           continue;
+        count_skipped(st, *gap, x.agg_id);
         apply_backfilled(st, x);
         gap->next_id = x.agg_id + 1;
       }
       // An empty page ends a warm start that found no trade in its period.
       if (gap->next_id > gap->to_id || (gap->warmup && batch.trades.empty())) {
+        count_skipped(st, *gap, gap->to_id + 1);
         if (gap->warmup)
           st.warmup = "done";
         else
           ++st.gaps_filled;
         auto from = gap->from_id;
+        auto to = gap->to_id;
         st.gaps.erase(std::remove_if(st.gaps.begin(), st.gaps.end(),
-                                     [from](const open_gap& g) {
-                                       return g.from_id == from;
+                                     [from, to](const open_gap& g) {
+                                       return g.from_id == from && g.to_id == to;
                                      }),
                       st.gaps.end());
       }
@@ -173,6 +222,7 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
       gap->failed = true;
       if (gap->warmup)
         st.warmup = "failed";
+      count_skipped(st, *gap, gap->to_id + 1); // no-op once a trade was loaded
       st.windows->mark_gap(gap->before_ms, gap->after_ms);
     },
     [=](trades_atom, std::uint32_t n) {
@@ -195,6 +245,8 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
                       [](const open_gap& g) { return !g.warmup; }));
       result.backfilled = st.backfilled;
       result.warmup = st.warmup;
+      result.long_outages = st.long_outages;
+      result.skipped_trades = st.skipped_trades;
       for (auto& gap : st.gaps) {
         if (gap.warmup)
           continue;

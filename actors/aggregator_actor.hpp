@@ -31,7 +31,10 @@ using trade_sink_if = caf::typed_actor<caf::reacts_to<trade_batch>>;
 ///
 ///   trade_batch --------------------> apply each trade whose id is new (dedupe by `a`);
 ///                                      an id jump opens a gap and asks the backfill
-///                                      actor for the missing ids
+///                                      actor for the missing ids; a jump across more
+///                                      time than the history window (a long outage)
+///                                      warm-starts instead: only the last warmup_s
+///                                      seconds before the new trade are loaded
 ///   backfill_batch -----------------> apply the missing trades in their id places
 ///   backfill_failed ----------------> the gap stays open: windows over it are
 ///                                      marked incomplete
@@ -74,6 +77,11 @@ struct open_gap {
   std::int64_t after_ms = 0;     ///< trade time just after the gap
   bool failed = false;           ///< backfill gave up: the ids stay missing
   bool warmup = false;           ///< the warm start, not a gap in the live stream
+  /// A warm start after an outage longer than the history window: ids from
+  /// `skip_from_id` up to the first one loaded are skipped, not backfilled.
+  bool outage = false;
+  std::uint64_t skip_from_id = 0; ///< outage: first id after the last one applied
+  bool skip_counted = false;      ///< outage: the skipped ids have been counted
 };
 
 /// State of one aggregator (plain data; see aggregator_actor.cpp).
@@ -95,6 +103,9 @@ struct aggregator_state {
   std::uint64_t backfilled = 0;            ///< trades applied from backfill
   std::uint32_t warmup_s = 0;              ///< see aggregator_limits
   std::string warmup = "off";              ///< "off", "loading", "done", "failed"
+  std::int64_t history_age_ms = 0;         ///< an outage longer than this warm-starts
+  std::uint64_t long_outages = 0;          ///< outages ended by a warm start
+  std::uint64_t skipped_trades = 0;        ///< their trades before the warm-up period
 };
 
 /// Spawns with `sys.spawn(aggregator_actor, "BTCUSDT", limits, backfill)`; a null

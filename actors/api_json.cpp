@@ -270,6 +270,10 @@ std::string metrics_json(const metrics_snapshot& x) {
   w.Uint64(x.backfilled);
   w.Key("warmup");
   write_string(w, x.warmup);
+  w.Key("long_outages");
+  w.Uint64(x.long_outages);
+  w.Key("skipped_trades");
+  w.Uint64(x.skipped_trades);
   w.Key("open_gaps");
   w.StartArray();
   for (std::size_t i = 0; i + 2 < x.open_gaps.size(); i += 3) {

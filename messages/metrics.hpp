@@ -33,6 +33,12 @@ struct metrics_snapshot {
   std::uint64_t backfilled = 0;    ///< trades applied from REST
   std::vector<std::uint64_t> open_gaps; ///< [from, to, failed(0/1)] triples of open gaps
   std::string warmup = "off";     ///< warm start: "off", "loading", "done" or "failed"
+  /// Outages longer than the history window, each ended by a warm start instead of
+  /// a backfill of the whole outage.
+  std::uint64_t long_outages = 0;
+  /// Trades of those outages before their warm-up period: never applied, so the
+  /// totals since start lack them (the windows over them say complete false).
+  std::uint64_t skipped_trades = 0;
   std::vector<window_snapshot> windows; ///< rolling windows, in configured order
 };
 
@@ -42,7 +48,8 @@ typename Inspector::result_type inspect(Inspector& f, metrics_snapshot& x) {
            x.duplicates, x.first_trade_id, x.last_trade_id, x.last_price_e8,
            x.last_trade_time_ms, x.buy_volume_e8, x.sell_volume_e8,
            x.buy_quote_e16, x.sell_quote_e16, x.cvd_e8, x.gaps_detected, x.gaps_filled,
-           x.gaps_open, x.backfilled, x.open_gaps, x.warmup, x.windows);
+           x.gaps_open, x.backfilled, x.open_gaps, x.warmup, x.long_outages,
+           x.skipped_trades, x.windows);
 }
 
 /// Frame-arrival-to-aggregator-update latency, one sample per trade.

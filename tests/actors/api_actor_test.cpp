@@ -168,7 +168,7 @@ TEST_CASE_METHOD(api_fixture, "metrics are exact and rounded half to even",
                R"("buy_volume":"0.50000001","sell_volume":"0.00000001","delta":"0.50000000",)"
                R"("buy_quote":"50.00000000","sell_quote":"0.00000000","vwap":"99.99999600",)"
                R"("cvd":"0.50000000","gaps_detected":0,"gaps_filled":0,"gaps_open":0,)"
-               R"("backfilled":0,"warmup":"off","open_gaps":[],"windows":{"1m":{)"));
+               R"("backfilled":0,"warmup":"off","long_outages":0,"skipped_trades":0,"open_gaps":[],"windows":{"1m":{)"));
   // vwap = (5e17 + 3) / 50000002 = 9999999600.000015 e8 units (Python fractions).
 }
 

@@ -290,6 +290,54 @@ TEST_CASE("a warm start loads the trades of the warm-up period before the first 
   CHECK(m.windows[2].trades == 2000);
 }
 
+TEST_CASE("after an outage longer than the history window only the warm-up period "
+          "before the next trade is loaded, and the skipped trades are counted",
+          "[backfill][warmup]") {
+  // History window 3600 s (aggregator_limits default), warm-up 900 s.
+  backfill_fixture f{backfill_fixture::config(), 900};
+  trade_batch b;
+  b.symbol = "BTCUSDT";
+  b.trades = {make_trade(1000, 1'700'000'000'000)};
+  caf::anon_send(f.agg, std::move(b));
+  f.run();
+  f.rest.answer_last(200, "[]"); // the start-up warm start finds nothing
+  f.run();
+  REQUIRE(f.metrics().warmup == "done");
+  REQUIRE(f.rest.calls.size() == 1);
+  // Two hours later trading resumes at id 9000: ids 1001..8999 are missing.
+  b = trade_batch{};
+  b.symbol = "BTCUSDT";
+  b.trades = {make_trade(9000, 1'700'007'200'000)};
+  caf::anon_send(f.agg, std::move(b));
+  f.run();
+  REQUIRE(f.rest.calls.size() == 2);
+  CHECK(f.rest.calls[1].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&startTime=1700006300000"
+           "&endTime=1700009899999&limit=1");
+  auto m = f.metrics();
+  CHECK(m.warmup == "loading");
+  CHECK(m.long_outages == 1);
+  CHECK(m.gaps_detected == 0);
+  f.rest.answer_last(200, test::agg_trades_body(8001, 8001, 1'700'006'300'000));
+  f.run();
+  REQUIRE(f.rest.calls.size() == 3);
+  CHECK(f.rest.calls[2].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=8001&limit=999");
+  f.rest.answer_last(200, test::agg_trades_body(8001, 8999, 1'700'006'400'000));
+  f.run();
+  CHECK(f.rest.calls.size() == 3); // 1001..8000 are never asked for
+  m = f.metrics();
+  CHECK(m.warmup == "done");
+  CHECK(m.skipped_trades == 7000);
+  CHECK(m.backfilled == 999);
+  CHECK(m.gaps_open == 0);
+  // Trade 1000 is older than the history window now; the rest is the exchange's.
+  CHECK(f.history_ids() == range(8001, 9000));
+  // The 1h window reaches back into the skipped part: it cannot be complete.
+  CHECK_FALSE(m.windows[3].complete);
+  CHECK(m.windows[2].complete);
+}
+
 TEST_CASE("a warm start over a quiet period ends with nothing to load",
           "[backfill][warmup]") {
   backfill_fixture f{backfill_fixture::config(), 900};
