@@ -30,11 +30,14 @@ constexpr mode_name mode_names[] = {
   {fault_mode::skip_on_reconnect, "skip-on-reconnect"},
   {fault_mode::rest_429, "rest-429"},
   {fault_mode::rest_down, "rest-down"},
+  {fault_mode::drop_depth, "drop-depth"},
 };
 
-/// Parameters every mode accepts (REST modes count requests, not connections).
+/// Parameters every mode accepts (REST modes count requests, drop-depth counts
+/// events: neither counts connections).
 bool is_common_key(fault_mode m, std::string_view key) {
-  return key == "symbol" || (key == "connections" && !fault_is_rest(m));
+  return key == "symbol"
+         || (key == "connections" && !fault_is_rest(m) && !fault_is_depth(m));
 }
 
 /// Parameters specific to `m`.
@@ -59,6 +62,8 @@ bool key_allowed(fault_mode m, std::string_view key) {
       return key == "count" || key == "retry_after";
     case fault_mode::rest_down:
       return key == "count";
+    case fault_mode::drop_depth:
+      return key == "after" || key == "every";
     case fault_mode::hang_upgrade:
     case fault_mode::stall_tls:
     case fault_mode::no_first_frame:
@@ -100,6 +105,19 @@ bool fault_is_rest(fault_mode m) noexcept {
   return m == fault_mode::rest_429 || m == fault_mode::rest_down;
 }
 
+bool fault_is_depth(fault_mode m) noexcept {
+  return m == fault_mode::drop_depth;
+}
+
+bool depth_drop_due(const fault_spec& f, std::int64_t number) noexcept {
+  if (f.mode != fault_mode::drop_depth || f.after < 0)
+    return false;
+  auto first = f.after + 1;
+  if (number == first)
+    return true;
+  return f.every > 0 && number > first && (number - first) % f.every == 0;
+}
+
 std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& error) {
   fault_spec f;
   f.text = std::string(text);
@@ -134,8 +152,9 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& e
       return std::nullopt;
     };
     if (!is_common_key(f.mode, key) && !key_allowed(f.mode, key))
-      return bad(key == "connections" ? "is not a parameter of this mode (use count=N)"
-                                      : "is not a parameter of this mode");
+      return bad(key == "connections" && fault_is_rest(f.mode)
+                   ? "is not a parameter of this mode (use count=N)"
+                   : "is not a parameter of this mode");
     if (key == "symbol") {
       f.symbol = to_upper_symbol(value);
       if (!valid_symbol(f.symbol))
@@ -183,10 +202,20 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& e
     } else if (key == "count") {
       if (!parse_int(value, f.count, std::int64_t{1}, frames_max))
         return bad("needs an integer >= 1");
+    } else if (key == "after") {
+      if (!parse_int(value, f.after, std::int64_t{0}, frames_max))
+        return bad("needs an integer >= 0");
+    } else if (key == "every") {
+      if (!parse_int(value, f.every, std::int64_t{0}, frames_max))
+        return bad("needs an integer >= 0");
     }
   }
   if (f.mode == fault_mode::skip_on_reconnect && f.trades < 1) {
     error = "fault skip-on-reconnect needs trades=G";
+    return std::nullopt;
+  }
+  if (f.mode == fault_mode::drop_depth && f.after < 0) {
+    error = "fault drop-depth needs after=N";
     return std::nullopt;
   }
   if (f.mode == fault_mode::rest_429 && !have_retry_after)
@@ -215,7 +244,8 @@ const fault_spec* fault_plan::take(const std::vector<fault_mode>& modes,
   const auto& keys = symbols.empty() ? unknown : symbols;
   for (std::size_t i = 0; i < specs_.size(); ++i) {
     const auto& f = specs_[i];
-    if (fault_is_rest(f.mode) // counted per request by take_rest, never per connection
+    // REST and depth faults are counted per request / event, never per connection.
+    if (fault_is_rest(f.mode) || fault_is_depth(f.mode)
         || std::find(modes.begin(), modes.end(), f.mode) == modes.end())
       continue;
     if (!f.symbol.empty()
@@ -256,10 +286,24 @@ const fault_spec* fault_plan::take_rest(std::string_view symbol) {
   return nullptr;
 }
 
+const fault_spec* fault_plan::take_depth_drop(std::string_view symbol, std::int64_t number) {
+  for (std::size_t i = 0; i < specs_.size(); ++i) {
+    const auto& f = specs_[i];
+    if (!fault_is_depth(f.mode) || (!f.symbol.empty() && f.symbol != symbol))
+      continue;
+    if (!depth_drop_due(f, number))
+      continue;
+    ++applied_[i];
+    return &f;
+  }
+  return nullptr;
+}
+
 bool fault_plan::may_apply(const std::vector<fault_mode>& modes) const {
   for (std::size_t i = 0; i < specs_.size(); ++i) {
     const auto& f = specs_[i];
-    if (fault_is_rest(f.mode) // counted per request by take_rest, never per connection
+    // REST and depth faults are counted per request / event, never per connection.
+    if (fault_is_rest(f.mode) || fault_is_depth(f.mode)
         || std::find(modes.begin(), modes.end(), f.mode) == modes.end())
       continue;
     if (f.connections_max < 0 || f.symbol.empty())

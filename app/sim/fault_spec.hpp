@@ -25,6 +25,8 @@ enum class fault_mode {
   skip_on_reconnect,     ///< a symbol's non-first connection: `trades` trades emitted first, not sent on it
   rest_429,              ///< the first `count` /api/v3/* requests: 429 + Retry-After, Binance -1003
   rest_down,             ///< the first `count` /api/v3/* requests: 503 with a JSON body
+  drop_depth,            ///< depth event `after`+1 of a symbol (and every `every`-th after it) is
+                         ///< sent to no connection; its changes stay in the book (a lost frame)
 };
 
 /// One --fault option. Fields a mode does not use keep their defaults.
@@ -42,6 +44,8 @@ struct fault_spec {
   bool silent = false;                        ///< no_pong: also send no frames (a mute peer)
   std::int64_t trades = 0;                    ///< skip_on_reconnect: trades skipped, >= 1
   std::int64_t count = -1;                    ///< rest_*: requests it applies to; -1 = all
+  std::int64_t after = -1;                    ///< drop_depth: events of the symbol sent before the first drop
+  std::int64_t every = 0;                     ///< drop_depth: then every `every`-th event too; 0 = only one
   std::string text;                           ///< the option as given, for logs and /sim/stats
 };
 
@@ -56,9 +60,18 @@ bool fault_is_connection_level(fault_mode m) noexcept;
 /// rest_429 and rest_down.
 bool fault_is_rest(fault_mode m) noexcept;
 
+/// True for drop_depth: decided per depth event of a symbol, not per connection.
+bool fault_is_depth(fault_mode m) noexcept;
+
+/// Whether drop_depth spec `f` drops a symbol's depth event number `number` (1-based,
+/// counted since the symbol's book clock started, dropped events included): number
+/// after+1, and with every=K > 0 also after+1+K, after+1+2K, ... Pure.
+bool depth_drop_due(const fault_spec& f, std::int64_t number) noexcept;
+
 /// Parses "MODE[:k=v,...]" (keys: symbol, connections, frames, status, retry_after,
-/// code, reason, k, grace_ms, silent, trades, count). REST modes take count= instead
-/// of connections=; rest_429's retry_after defaults to 1. Returns nullopt and sets
+/// code, reason, k, grace_ms, silent, trades, count, after, every). REST modes take
+/// count= instead of connections=; drop-depth takes neither and needs after=N;
+/// rest_429's retry_after defaults to 1. Returns nullopt and sets
 /// `error` to one line on an unknown mode, unknown key, or a value out of range. Pure.
 std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& error);
 
@@ -91,6 +104,11 @@ public:
   /// nullptr if none. A spec applies if it is unscoped or scoped to `symbol`, and
   /// fewer than `count` requests got it so far (-1 = no limit).
   const fault_spec* take_rest(std::string_view symbol);
+
+  /// The first drop_depth spec that drops depth event `number` of `symbol` (upper
+  /// case; see depth_drop_due), counted as applied; nullptr if none. A spec applies
+  /// if it is unscoped or scoped to `symbol`.
+  const fault_spec* take_depth_drop(std::string_view symbol, std::int64_t number);
 
   /// Whether `take(modes, symbols)` could still return a spec for some non-empty
   /// `symbols` not known yet; does not count.

@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   limits.first_id = opts.first_id;
   limits.count_max = opts.count;
   limits.history_max = opts.rest_history;
+  limits.depth_changes = opts.depth_changes;
   sv::sim_exchange ex(limits);
   for (const auto& sym : opts.symbols)
     ex.get_or_create(sym);

@@ -1,8 +1,9 @@
-// rest_handler: the simulator's HTTP API (GET /api/v3/aggTrades, /api/v3/ping, /sim/stats) as a pure function.
+// rest_handler: the simulator's HTTP API (GET /api/v3/aggTrades, /api/v3/depth, /api/v3/ping, /sim/stats, /sim/book) as a pure function.
 #include "app/sim/rest_handler.hpp"
 
 #include <optional>
 
+#include "app/sim/depth_json.hpp"
 #include "app/sim/trade_json.hpp"
 
 namespace sv {
@@ -11,6 +12,8 @@ namespace {
 
 constexpr std::size_t limit_default = 500;
 constexpr std::size_t limit_max = 1000;
+constexpr std::int64_t depth_limit_default = 100;
+constexpr std::int64_t depth_limit_max = 5000;
 
 http_reply binance_error(int code, const std::string& msg) {
   return {400, "{\"code\":" + std::to_string(code) + ",\"msg\":\"" + msg + "\"}"};
@@ -95,6 +98,78 @@ http_reply agg_trades(const sim_exchange& ex, const query_args& args) {
   return {200, std::move(body)};
 }
 
+/// The symbol parameter checked as aggTrades checks it: the error reply, or nullopt
+/// with `*market` set (nullptr: well-formed but unknown, which callers check last).
+std::optional<http_reply> symbol_arg(const sim_exchange& ex, const query_args& args,
+                                     const symbol_market** market) {
+  const auto* symbol = find_arg(args, "symbol");
+  if (!symbol || symbol->empty())
+    return binance_error(-1102, "Mandatory parameter 'symbol' was not sent, was "
+                                "empty/null, or malformed.");
+  if (!valid_symbol(*symbol))
+    return binance_error(-1100, "Illegal characters found in parameter 'symbol'; "
+                                "legal range is '^[A-Z0-9-_.]{1,20}$'.");
+  *market = ex.find(*symbol);
+  return std::nullopt;
+}
+
+/// The depth limit parameter (default 100, 1..5000): the error reply, or nullopt
+/// with `*limit` set.
+std::optional<http_reply> depth_limit_arg(const query_args& args, std::size_t* limit) {
+  *limit = static_cast<std::size_t>(depth_limit_default);
+  if (const auto* text = find_arg(args, "limit")) {
+    auto v = parse_uint(*text);
+    if (!v)
+      return illegal_chars("limit");
+    if (*v < 1 || *v > depth_limit_max)
+      return binance_error(-1100, "Illegal characters found in parameter 'limit'; "
+                                  "legal range is '1..5000'.");
+    *limit = static_cast<std::size_t>(*v);
+  }
+  return std::nullopt;
+}
+
+http_reply depth(const sim_exchange& ex, const query_args& args) {
+  const symbol_market* market = nullptr;
+  if (auto err = symbol_arg(ex, args, &market))
+    return *err;
+  std::size_t limit = 0;
+  if (auto err = depth_limit_arg(args, &limit))
+    return *err;
+  if (!market)
+    return binance_error(-1121, "Invalid symbol.");
+  std::string body;
+  append_depth_snapshot(body, market->depth().book().snapshot(limit));
+  return {200, std::move(body)};
+}
+
+http_reply sim_book(const sim_exchange& ex, const query_args& args) {
+  const symbol_market* market = nullptr;
+  if (auto err = symbol_arg(ex, args, &market))
+    return *err;
+  std::size_t limit = 0;
+  if (auto err = depth_limit_arg(args, &limit))
+    return *err;
+  std::optional<std::int64_t> update_id;
+  if (const auto* text = find_arg(args, "update_id")) {
+    update_id = parse_uint(*text);
+    if (!update_id)
+      return illegal_chars("update_id");
+  }
+  if (!market)
+    return binance_error(-1121, "Invalid symbol.");
+  const auto& book = market->depth().book();
+  auto id = update_id.value_or(book.last_update_id());
+  auto snapshot = book.snapshot_at(id, limit);
+  if (!snapshot)
+    return binance_error(-1, "update_id " + std::to_string(id) + " is outside "
+                               + std::to_string(book.initial_update_id()) + ".."
+                               + std::to_string(book.last_update_id()) + ".");
+  std::string body;
+  append_depth_snapshot(body, *snapshot);
+  return {200, std::move(body)};
+}
+
 } // namespace
 
 query_args parse_query(std::string_view query) {
@@ -119,9 +194,25 @@ bool is_rest_api_path(std::string_view path) noexcept {
   return path.substr(0, 8) == "/api/v3/";
 }
 
-int rest_request_weight(std::string_view path) noexcept {
+int depth_request_weight(std::int64_t limit) noexcept {
+  if (limit <= 100)
+    return 5;
+  if (limit <= 500)
+    return 25;
+  if (limit <= 1000)
+    return 50;
+  return 250;
+}
+
+int rest_request_weight(std::string_view path, const query_args& args) noexcept {
   if (path == "/api/v3/aggTrades")
     return 4;
+  if (path == "/api/v3/depth") {
+    auto limit = depth_limit_default;
+    if (const auto* text = find_arg(args, "limit"))
+      limit = parse_uint(*text).value_or(depth_limit_default);
+    return depth_request_weight(limit);
+  }
   return is_rest_api_path(path) ? 1 : 0;
 }
 
@@ -158,8 +249,12 @@ http_reply handle_rest(const sim_exchange& ex, std::string_view path,
                        const query_args& args) {
   if (path == "/api/v3/aggTrades")
     return agg_trades(ex, args);
+  if (path == "/api/v3/depth")
+    return depth(ex, args);
   if (path == "/api/v3/ping")
     return {200, "{}"};
+  if (path == "/sim/book")
+    return sim_book(ex, args);
   if (path == "/sim/stats")
     return {200, ex.stats_json()};
   return {404, "{\"code\":-1,\"msg\":\"Unknown path.\"}"};

@@ -1,4 +1,4 @@
-// rest_handler: the simulator's HTTP API (GET /api/v3/aggTrades, /api/v3/ping, /sim/stats) as a pure function.
+// rest_handler: the simulator's HTTP API (GET /api/v3/aggTrades, /api/v3/depth, /api/v3/ping, /sim/stats, /sim/book) as a pure function.
 #pragma once
 
 #include <cstdint>
@@ -29,17 +29,29 @@ query_args parse_query(std::string_view query);
 /// Answers GET `path` with `args`. /api/v3/aggTrades follows Binance: limit 1..1000
 /// (default 500), fromId/startTime/endTime ^[0-9]{1,20}$, errors as HTTP 400 with
 /// {"code":-1100|-1102|-1121,"msg":..}; a symbol no client subscribed to (and not
-/// listed in --symbols) is -1121 "Invalid symbol.". Unknown paths get 404. Reads
-/// `ex` only; lws service thread.
+/// listed in --symbols) is -1121 "Invalid symbol.". /api/v3/depth follows Binance
+/// too: limit 1..5000 (default 100), the best `limit` levels per side and the id of
+/// the last change applied, {"lastUpdateId":L,"bids":[["p","q"],..],"asks":[..]},
+/// with the same errors. /sim/book (symbol, limit as for depth, update_id
+/// ^[0-9]{1,20}$, default the current id) answers the same shape for the book as it
+/// was right after update_id, or HTTP 400 {"code":-1,"msg":..} when update_id is
+/// below the initial book's id or above the last change applied. Unknown paths get
+/// 404. Reads `ex` only; lws service thread.
 http_reply handle_rest(const sim_exchange& ex, std::string_view path,
                        const query_args& args);
 
 /// True for the paths the REST faults, counters and request weight cover: /api/v3/*.
 bool is_rest_api_path(std::string_view path) noexcept;
 
-/// Binance's request weight of `path`: /api/v3/aggTrades 4, any other /api/v3/* path
-/// (ping, unknown) 1, anything else (/sim/stats) 0.
-int rest_request_weight(std::string_view path) noexcept;
+/// Binance's request weight of `path` with `args`: /api/v3/aggTrades 4,
+/// /api/v3/depth depth_request_weight(limit) (a limit that is absent or not a
+/// number counts as the default 100), any other /api/v3/* path (ping, unknown) 1,
+/// anything else (/sim/stats, /sim/book) 0.
+int rest_request_weight(std::string_view path, const query_args& args = {}) noexcept;
+
+/// Binance's weight of GET /api/v3/depth by limit: 1..100 5, 101..500 25,
+/// 501..1000 50, above 1000 250.
+int depth_request_weight(std::int64_t limit) noexcept;
 
 /// The answer a REST fault gives instead of serving the request: rest_429 is HTTP
 /// 429 with Retry-After and Binance's -1003 body; rest_down is HTTP 503 with

@@ -64,6 +64,12 @@ std::string sim_exchange::stats_json() const {
     out += ",\"connections_total\":" + std::to_string(market->connections_total());
     out += ",\"faults_applied\":" + std::to_string(market->faults_applied());
     out += ",\"skipped_on_reconnect\":" + std::to_string(market->skipped_on_reconnect());
+    const auto& depth = market->depth();
+    out += ",\"depth_first_update_id\":" + std::to_string(depth.book().initial_update_id());
+    out += ",\"depth_update_id\":" + std::to_string(depth.book().last_update_id());
+    out += ",\"depth_events\":" + std::to_string(depth.emitted());
+    out += ",\"depth_dropped\":" + std::to_string(depth.dropped());
+    out += ",\"depth_connections\":" + std::to_string(depth.connections());
     out += "}";
   }
   out += "}";

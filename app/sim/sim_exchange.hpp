@@ -44,7 +44,11 @@ public:
   /// rounded half-to-even to 8 decimals. Each symbol also has "faults_applied":N and
   /// "skipped_on_reconnect":N; after "symbols" come "rest_requests":N (/api/v3/*
   /// requests received) and "rest_rejected":N (answered by rest-429 / rest-down), and
-  /// with --fault the document ends with "faults":<set_faults_json>.
+  /// with --fault the document ends with "faults":<set_faults_json>. Each symbol ends
+  /// with its order book: "depth_first_update_id":I (the initial book's id),
+  /// "depth_update_id":L (last change applied: GET /sim/book accepts I..L),
+  /// "depth_events":N (events emitted to the streams), "depth_dropped":N (events
+  /// dropped by drop-depth) and "depth_connections":N (open depth streams).
   std::string stats_json() const;
 
   /// Counts one /api/v3/* request; `rejected` = answered by a REST fault.

@@ -29,7 +29,8 @@ bool is_loopback(const std::string& host) {
 
 std::string sim_usage() {
   return "usage: streamvisor-sim [options]\n"
-         "A local Binance-like exchange: aggTrade WebSocket streams and REST aggTrades.\n"
+         "A local Binance-like exchange: aggTrade and diff-depth WebSocket streams, REST aggTrades\n"
+         "and depth snapshots.\n"
          "  --host ADDR            listen address, loopback only: 127.0.0.1 (default), ::1, localhost\n"
          "  --port N               listen port (default 0 = the kernel picks)\n"
          "  --port-file PATH       also write the port to PATH (written to PATH.tmp, then renamed)\n"
@@ -43,6 +44,12 @@ std::string sim_usage() {
          "  --replay FILE.jsonl    send each line of FILE as one text frame to every stream, at --rate\n"
          "  --rest-history N       trades kept per symbol for REST and slow streams (default 1000000)\n"
          "  --symbols A,B          create these markets at start (REST knows them before any stream)\n"
+         "  --depth-interval-ms N  one depthUpdate per symbol every N ms (default 100; 1..3600000);\n"
+         "                         the stream keeps the name <sym>@depth@100ms whatever N is\n"
+         "  --depth-changes N      mean order-book changes per depth event (default 5; 1..10000);\n"
+         "                         an event groups N-N/2..N+N/2 changes, applied spread over the\n"
+         "                         interval, so a REST snapshot's lastUpdateId can fall inside the\n"
+         "                         next event's U..u\n"
          "  --log-level LEVEL      error|warn|info|debug (default info)\n"
          "  --fault MODE[:k=v,...] misbehave on stream connections or REST (repeatable). A connection\n"
          "                         gets the first matching stream --fault; skip-on-reconnect and REST\n"
@@ -71,11 +78,23 @@ std::string sim_usage() {
          "                         rest-429[:count=N,retry_after=S]   HTTP 429, Retry-After: S (default 1),\n"
          "                                                   {\"code\":-1003,\"msg\":\"Too much request weight..\"}\n"
          "                         rest-down[:count=N]       HTTP 503, {\"code\":-1001,\"msg\":\"Internal error;..\"}\n"
+         "                         drop-depth:after=N[,every=K]   a symbol's depth events 1..N are sent,\n"
+         "                                                   event N+1 is sent to no connection (its\n"
+         "                                                   changes stay in the book: a U gap), then with\n"
+         "                                                   K > 0 every K-th event after it too (default\n"
+         "                                                   0: only one). Events count per symbol from\n"
+         "                                                   its creation (--symbols: launch; else its\n"
+         "                                                   first stream connection). symbol= scopes it;\n"
+         "                                                   no connections=\n"
          "  --help                 print this text and exit\n"
-         "Streams: /ws/<sym>@aggTrade, /stream?streams=<s1>@aggTrade/<s2>@aggTrade.\n"
-         "REST: GET /api/v3/aggTrades?symbol=&fromId=&startTime=&endTime=&limit=, /api/v3/ping, /sim/stats.\n"
+         "Streams: /ws/<sym>@aggTrade, /ws/<sym>@depth@100ms, /stream?streams=<s1>@aggTrade/<s2>@depth@100ms\n"
+         "(any mix; '/' separated).\n"
+         "REST: GET /api/v3/aggTrades?symbol=&fromId=&startTime=&endTime=&limit=,\n"
+         "/api/v3/depth?symbol=&limit= (1..5000, default 100), /api/v3/ping, /sim/stats,\n"
+         "/sim/book?symbol=&limit=&update_id=L (the book right after update id L; default: now).\n"
          "Every HTTP answer has X-MBX-USED-WEIGHT-1M: the sim-wide /api/v3/* request weight of the\n"
-         "last 60 s (aggTrades 4, other /api/v3/* 1), this request included.\n"
+         "last 60 s (aggTrades 4, depth 5/25/50/250 for limit <=100/<=500/<=1000/<=5000, other\n"
+         "/api/v3/* 1), this request included.\n"
          "Prints 'listening port=<N> tls=<0|1>' as the first stdout line.\n";
 }
 
@@ -168,6 +187,13 @@ sim_options_result parse_sim_options(const std::vector<std::string>& args) {
           return bad("has an invalid symbol");
         o.symbols.push_back(std::move(sym));
       }
+    } else if (name == "--depth-interval-ms") {
+      if (!take()
+          || !parse_int(value, o.depth_interval_ms, std::int64_t{1}, std::int64_t{3'600'000}))
+        return bad("needs milliseconds 1..3600000");
+    } else if (name == "--depth-changes") {
+      if (!take() || !parse_int(value, o.depth_changes, std::int64_t{1}, std::int64_t{10'000}))
+        return bad("needs an integer 1..10000");
     } else if (name == "--fault") {
       if (!take())
         return bad("needs MODE[:key=value,...]");

@@ -25,6 +25,8 @@ struct sim_options {
   std::string replay_file;          ///< if set, send this file's lines instead of generating
   std::size_t rest_history = 1000000; ///< trades kept per symbol for REST and slow streams
   std::vector<std::string> symbols; ///< markets created at start (upper case), so REST knows them
+  std::int64_t depth_interval_ms = 100; ///< one depthUpdate per symbol this often
+  std::int64_t depth_changes = 5;   ///< mean order-book changes per depth event (N-N/2..N+N/2)
   std::string log_level = "info";   ///< error|warn|info|debug
   std::vector<fault_spec> faults;   ///< --fault, in command-line order (first match wins)
   bool help = false;                ///< --help given: print usage, exit 0

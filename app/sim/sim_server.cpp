@@ -1,4 +1,4 @@
-// sim_server: the simulator's libwebsockets server (aggTrade streams, REST, pacing) on one service thread.
+// sim_server: the simulator's libwebsockets server (aggTrade and depth streams, REST, pacing) on one service thread.
 #include "app/sim/sim_server.hpp"
 
 #include <algorithm>
@@ -50,6 +50,13 @@ constexpr std::int64_t us_per_s = 1'000'000;
 /// much back through lws_adopt_socket_vhost_readbuf (its ah rx buffer, lws-adopt.h).
 constexpr std::size_t peek_bytes_max = 2048;
 
+/// A depth clock this late (beyond its interval) gives up catching up and restarts
+/// its schedule from now, so a stalled process does not replay minutes of events.
+constexpr std::int64_t depth_lag_us_max = 1'000'000;
+
+/// Depth steps (changes or event closes) one timer callback takes at most.
+constexpr int depth_steps_max = 4096;
+
 /// reset-after: how often and how long to wait for the peer to have received
 /// (ACKed) the last frame before the RST, so the reset never eats frames.
 constexpr lws_usec_t reset_poll_us = 1000;
@@ -78,6 +85,13 @@ struct subscription {
   std::int64_t next_id = 0;        ///< id of the next trade to send
 };
 
+/// One symbol's depth stream on a connection; `next_pos` is its cursor into the
+/// symbol's depth_feed (positions of kept events, so a dropped event leaves no hole).
+struct depth_subscription {
+  symbol_market* market = nullptr; ///< owned by sim_exchange
+  std::int64_t next_pos = 0;       ///< feed position of the next event to send
+};
+
 /// A per-connection lws timer (reset-after polling, server-shutdown grace). `sul`
 /// stays first so the callback can recover `this` (lws_container_of).
 struct session_timer {
@@ -92,7 +106,8 @@ struct session {
   bool is_stream = false;            ///< a WebSocket stream (else HTTP)
   bool combined = false;             ///< wrap frames as {"stream":..,"data":..}
   bool registered = false;           ///< counted in its markets' connections
-  std::vector<subscription> subs;    ///< streams of this connection
+  std::vector<subscription> subs;    ///< aggTrade streams of this connection
+  std::vector<depth_subscription> depth_subs; ///< depth streams of this connection
   std::size_t round_robin = 0;       ///< first subscription served next burst
   std::size_t replay_next = 0;       ///< next replay line to send
   std::int64_t replay_start_us = 0;  ///< steady time the replay began
@@ -128,6 +143,19 @@ struct market_clock {
   std::vector<lws*> conns;          ///< established streams subscribed to `market`
 };
 
+/// Pacing state of one symbol's order book: a timer that applies the open depth
+/// event's changes spread evenly over the interval (change j of n at j/n of it) and
+/// closes the event at its end, and the depth streams to wake then. So the book is
+/// always some changes ahead of the last event sent, as on Binance. `sul` stays
+/// first so the callback can recover `this`.
+struct depth_clock {
+  lws_sorted_usec_list_t sul;       ///< lws timer; first member (see lws_container_of)
+  sim_server::impl* owner = nullptr;
+  symbol_market* market = nullptr;  ///< owned by sim_exchange
+  std::int64_t interval_start_us = 0; ///< steady time the open event's interval began
+  std::vector<lws*> conns;          ///< established streams with a depth subscription to `market`
+};
+
 void lws_log_emit(int level, const char* line) {
   std::string text(line);
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
@@ -161,6 +189,7 @@ struct sim_server::impl {
   int port = 0;
   std::unordered_map<lws*, std::unique_ptr<session>> sessions;
   std::map<const symbol_market*, std::unique_ptr<market_clock>> clocks;
+  std::map<const symbol_market*, std::unique_ptr<depth_clock>> depth_clocks;
   std::unordered_map<lws*, jailed_conn> jails; // raw sockets taken at accept
   fault_plan faults;
   weight_window weights; // REST request weight of the last minute
@@ -298,6 +327,92 @@ struct sim_server::impl {
     wake(c);
   }
 
+  // -- order book -------------------------------------------------------------
+
+  /// Starts `m`'s book clock unless it runs: the book moves from the moment the
+  /// market exists (--symbols at start, else its first stream request), whether or
+  /// not anyone reads its depth stream, like an exchange's.
+  depth_clock& start_depth_clock(symbol_market& m) {
+    auto& c = depth_clocks[&m];
+    if (c)
+      return *c;
+    c = std::make_unique<depth_clock>();
+    std::memset(&c->sul, 0, sizeof(c->sul));
+    c->owner = this;
+    c->market = &m;
+    c->interval_start_us = steady_us();
+    SV_INFO("sim", m.symbol(), "book_started", "update_id=%lld interval_ms=%lld changes=%lld",
+            static_cast<long long>(m.depth().book().last_update_id()),
+            static_cast<long long>(options.depth_interval_ms),
+            static_cast<long long>(options.depth_changes));
+    lws_sul_schedule(ctx, 0, &c->sul, on_depth_tick, 0);
+    return *c;
+  }
+
+  static void on_depth_tick(lws_sorted_usec_list_t* sul) {
+    auto* c = lws_container_of(sul, depth_clock, sul);
+    c->owner->depth_tick(*c);
+  }
+
+  /// Takes every depth step due by now (the open event's next change, or closing
+  /// it), wakes the depth streams if an event was kept, and re-arms the timer.
+  void depth_tick(depth_clock& c) {
+    auto& feed = c.market->depth();
+    auto interval_us = options.depth_interval_ms * 1000;
+    auto now = steady_us();
+    if (now - c.interval_start_us > interval_us + depth_lag_us_max) {
+      SV_WARN("sim", c.market->symbol(), "depth_clock_late",
+              "late_ms=%lld hint=\"the service thread was stalled; the schedule restarts now\"",
+              static_cast<long long>((now - c.interval_start_us - interval_us) / 1000));
+      c.interval_start_us = now;
+    }
+    bool kept = false;
+    for (int step = 0; step < depth_steps_max; ++step) {
+      auto n = feed.open_size();
+      auto j = feed.open_applied();
+      auto due = c.interval_start_us + (j < n ? interval_us * j / n : interval_us);
+      if (due > now) {
+        if (kept)
+          wake(c.conns);
+        lws_sul_schedule(ctx, 0, &c.sul, on_depth_tick, due - now);
+        return;
+      }
+      if (j < n) {
+        feed.apply_change();
+        continue;
+      }
+      kept = close_depth_event(*c.market) || kept;
+      c.interval_start_us += interval_us;
+    }
+    if (kept)
+      wake(c.conns);
+    lws_sul_schedule(ctx, 0, &c.sul, on_depth_tick, 0); // more steps are due
+  }
+
+  /// Closes `m`'s open depth event, dropped if a drop-depth fault says so. Returns
+  /// true if the event was kept for the streams.
+  bool close_depth_event(symbol_market& m) {
+    auto& feed = m.depth();
+    auto number = feed.next_number();
+    const auto* f = faults.empty() ? nullptr : faults.take_depth_drop(m.symbol(), number);
+    auto first = feed.book().last_update_id() - feed.open_size() + 1;
+    feed.close_event(wall_ms(), f != nullptr);
+    if (!f)
+      return true;
+    ex.set_faults_json(faults.stats_json());
+    SV_INFO("sim", m.symbol(), "fault_depth_dropped",
+            "fault=\"%s\" event=%lld first_update_id=%lld last_update_id=%lld dropped=%lld",
+            f->text.c_str(), static_cast<long long>(number), static_cast<long long>(first),
+            static_cast<long long>(feed.book().last_update_id()),
+            static_cast<long long>(feed.dropped()));
+    return false;
+  }
+
+  static void wake(const std::vector<lws*>& conns) {
+    for (auto* conn : conns)
+      lws_callback_on_writable(conn);
+  }
+
   // -- stream connections -----------------------------------------------------
 
   int confirm_upgrade(lws* wsi) {
@@ -311,8 +426,14 @@ struct sim_server::impl {
     auto& s = fresh_session(wsi);
     s.is_stream = true;
     s.combined = req->combined;
-    for (const auto& sym : req->symbols)
-      s.subs.push_back(subscription{&ex.get_or_create(sym), 0});
+    for (const auto& ref : req->streams) {
+      auto& m = ex.get_or_create(ref.symbol);
+      start_depth_clock(m);
+      if (ref.kind == stream_kind::agg_trade)
+        s.subs.push_back(subscription{&m, 0});
+      else
+        s.depth_subs.push_back(depth_subscription{&m, 0});
+    }
     if (!faults.empty()) {
       s.fault = faults.take(stream_fault_modes, req->symbols);
       if (s.fault) {
@@ -562,6 +683,7 @@ struct sim_server::impl {
       case fault_mode::skip_on_reconnect:
       case fault_mode::rest_429:
       case fault_mode::rest_down:
+      case fault_mode::drop_depth:
         return 0;
     }
     return 0;
@@ -646,6 +768,16 @@ struct sim_server::impl {
       sub.next_id = m.next_id();
       clock_of(m).conns.push_back(wsi);
     }
+    for (auto& d : s->depth_subs) {
+      auto& feed = d.market->depth();
+      feed.connection_opened();
+      // Binance does not replay: the first event sent is the next one closed.
+      d.next_pos = feed.next_pos();
+      start_depth_clock(*d.market).conns.push_back(wsi);
+      SV_INFO("sim", d.market->symbol(), "depth_connected", "conns=%d update_id=%lld combined=%d",
+              feed.connections(), static_cast<long long>(feed.book().last_update_id()),
+              s->combined ? 1 : 0);
+    }
     if (replaying()) {
       s->replay_start_us = steady_us();
       lws_callback_on_writable(wsi);
@@ -671,6 +803,16 @@ struct sim_server::impl {
         SV_INFO("sim", m.symbol(), "disconnected", "conns=%d total=%d sent_to=%lld",
                 m.connections(), m.connections_total(),
                 static_cast<long long>(sub.next_id - 1));
+      }
+      for (auto& d : s.depth_subs) {
+        auto& feed = d.market->depth();
+        feed.connection_closed();
+        if (auto c = depth_clocks.find(d.market); c != depth_clocks.end()) {
+          auto& conns = c->second->conns;
+          conns.erase(std::remove(conns.begin(), conns.end(), wsi), conns.end());
+        }
+        SV_INFO("sim", d.market->symbol(), "depth_disconnected", "conns=%d events_sent=%lld",
+                feed.connections(), static_cast<long long>(d.next_pos));
       }
     }
     sessions.erase(i);
@@ -699,11 +841,13 @@ struct sim_server::impl {
     if (replaying())
       return replay_writeable(wsi, *s);
     int frames = 0;
-    bool progressed = true;
     bool choked = false;
+    if (int g = send_depth(wsi, *s, frames, choked))
+      return g < 0 ? -1 : 0;
+    bool progressed = true;
     auto n = s->subs.size();
     // lws_send_pipe_choked costs a poll(2); check it once per frame, not more.
-    while (progressed && !choked && frames < burst_frames_max) {
+    while (n > 0 && progressed && !choked && frames < burst_frames_max) {
       progressed = false;
       for (std::size_t k = 0; k < n; ++k) {
         auto& sub = s->subs[(s->round_robin + k) % n];
@@ -745,7 +889,8 @@ struct sim_server::impl {
       s->round_robin = (s->round_robin + 1) % n;
     }
     bool pending = false;
-    bool all_done = true;
+    // --close-after-count is about trades: a depth-only stream never ends.
+    bool all_done = !s->subs.empty();
     for (auto& sub : s->subs) {
       auto& m = *sub.market;
       if (sub.next_id < m.next_id() || (options.rate == 0 && !m.exhausted()))
@@ -753,10 +898,49 @@ struct sim_server::impl {
       if (!m.exhausted() || sub.next_id < m.next_id())
         all_done = false;
     }
+    for (const auto& d : s->depth_subs)
+      if (d.next_pos < d.market->depth().next_pos())
+        pending = true;
     if (pending)
       lws_callback_on_writable(wsi);
     else if (all_done && options.close_after_count)
       return close_normal(wsi, "count reached");
+    return 0;
+  }
+
+  /// Sends the depth events `s` has not had yet, oldest first, within the burst
+  /// budget `frames`; sets `choked` when the socket is full. Returns 0 = go on,
+  /// 1 = a fault says send nothing now, -1 = close now.
+  int send_depth(lws* wsi, session& s, int& frames, bool& choked) {
+    for (auto& d : s.depth_subs) {
+      auto& feed = d.market->depth();
+      if (d.next_pos < feed.oldest_pos()) {
+        SV_WARN("sim", d.market->symbol(), "depth_reader_lagged",
+                "skipped_events=%lld hint=\"read faster: only the last %zu events are kept\"",
+                static_cast<long long>(feed.oldest_pos() - d.next_pos), depth_feed::history_max);
+        d.next_pos = feed.oldest_pos();
+      }
+      while (d.next_pos < feed.next_pos() && frames < burst_frames_max) {
+        if ((choked = lws_send_pipe_choked(wsi)))
+          return 0;
+        const auto& e = feed.at(d.next_pos);
+        scratch.assign(LWS_PRE, '\0');
+        scratch += s.combined ? e.combined : e.raw;
+        if (malformed_due(s)) {
+          auto whole = scratch;
+          if (!write_truncated(wsi, s))
+            return -1;
+          scratch = std::move(whole);
+        }
+        if (!write_scratch(wsi, LWS_WRITE_TEXT))
+          return -1;
+        ++d.next_pos;
+        ++frames;
+        ++s.frames_sent;
+        if (int g = fault_gate(wsi, s))
+          return g;
+      }
+    }
     return 0;
   }
 
@@ -845,7 +1029,7 @@ struct sim_server::impl {
     bool api = is_rest_api_path(path);
     auto now_ms = steady_us() / 1000;
     // Every /api/v3/* request costs its weight and is counted, the rejected too.
-    auto used = api ? weights.add(now_ms, rest_request_weight(path)) : weights.used(now_ms);
+    auto used = api ? weights.add(now_ms, rest_request_weight(path, args)) : weights.used(now_ms);
     const fault_spec* f = api ? take_rest_fault(args) : nullptr;
     if (api)
       ex.count_rest_request(f != nullptr);
@@ -996,6 +1180,8 @@ bool sim_server::start() {
   }
   impl_->vhost = lws_get_vhost_by_name(impl_->ctx, "default");
   impl_->port = lws_get_vhost_listen_port(impl_->vhost);
+  for (auto& [name, market] : impl_->ex.markets())
+    impl_->start_depth_clock(*market);
   SV_INFO("sim", "-", "listening", "host=%s port=%d tls=%d rate=%lld count=%lld replay=%zu",
           o.host.c_str(), impl_->port, tls() ? 1 : 0, static_cast<long long>(o.rate),
           static_cast<long long>(o.count), impl_->replay.size());

@@ -1,4 +1,4 @@
-// sim_server: the simulator's libwebsockets server (aggTrade streams, REST, pacing) on one service thread.
+// sim_server: the simulator's libwebsockets server (aggTrade and depth streams, REST, pacing) on one service thread.
 #pragma once
 
 #include <atomic>
@@ -16,8 +16,11 @@ namespace sv {
 /// Serves the simulated exchange over plain ws/http or TLS (one lws context).
 /// Trades are generated once per symbol (sim_exchange) and fanned out to every
 /// subscribed stream from the market's history, so all connections see the same
-/// sequence. Everything runs on the thread that calls `start` and `run` (the lws
-/// service thread); only `context()` is meant for a signal handler.
+/// sequence. Likewise each symbol's order book moves on one clock per symbol
+/// (--depth-interval-ms, --depth-changes) and each depth event is built once and
+/// fanned out from the symbol's depth_feed. Everything runs on the thread that
+/// calls `start` and `run` (the lws service thread); only `context()` is meant for
+/// a signal handler.
 class sim_server {
 public:
   /// `ex` must outlive the server. `replay_lines` non-empty = replay mode.

@@ -1,4 +1,4 @@
-// stream_path: which aggTrade streams a WebSocket request path asks for (/ws/... or /stream?streams=...).
+// stream_path: which streams a WebSocket request path asks for (/ws/... or /stream?streams=...).
 #include "app/sim/stream_path.hpp"
 
 #include <algorithm>
@@ -11,23 +11,39 @@ namespace sv {
 
 namespace {
 
-/// Adds the symbols of "a@aggTrade/b@aggTrade" to `out`; false on any bad stream.
+bool ends_with(std::string_view text, std::string_view suffix) {
+  return text.size() > suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+}
+
+/// Adds the streams of "a@aggTrade/b@depth@100ms" to `out`; false on any bad stream.
 bool add_streams(std::string_view list, stream_request& out) {
-  constexpr std::string_view suffix = "@aggTrade";
+  constexpr std::string_view trade_suffix = "@aggTrade";
+  constexpr std::string_view depth_suffix = "@depth@100ms";
   while (!list.empty()) {
     auto slash = list.find('/');
     auto stream = list.substr(0, slash);
     list = slash == std::string_view::npos ? std::string_view{} : list.substr(slash + 1);
-    if (stream.size() <= suffix.size()
-        || stream.substr(stream.size() - suffix.size()) != suffix)
+    stream_ref ref;
+    std::size_t suffix_len = 0;
+    if (ends_with(stream, trade_suffix)) {
+      ref.kind = stream_kind::agg_trade;
+      suffix_len = trade_suffix.size();
+    } else if (ends_with(stream, depth_suffix)) {
+      ref.kind = stream_kind::depth;
+      suffix_len = depth_suffix.size();
+    } else {
       return false;
-    auto symbol = to_upper_symbol(stream.substr(0, stream.size() - suffix.size()));
-    if (!valid_symbol(symbol))
+    }
+    ref.symbol = to_upper_symbol(stream.substr(0, stream.size() - suffix_len));
+    if (!valid_symbol(ref.symbol))
       return false;
-    if (std::find(out.symbols.begin(), out.symbols.end(), symbol) == out.symbols.end())
-      out.symbols.push_back(std::move(symbol));
+    if (std::find(out.symbols.begin(), out.symbols.end(), ref.symbol) == out.symbols.end())
+      out.symbols.push_back(ref.symbol);
+    auto same = [&](const stream_ref& r) { return r.symbol == ref.symbol && r.kind == ref.kind; };
+    if (std::find_if(out.streams.begin(), out.streams.end(), same) == out.streams.end())
+      out.streams.push_back(std::move(ref));
   }
-  return !out.symbols.empty();
+  return !out.streams.empty();
 }
 
 } // namespace
@@ -46,7 +62,7 @@ std::optional<stream_request> parse_stream_path(std::string_view path,
     for (const auto& [name, value] : parse_query(query))
       if (name == "streams" && !add_streams(value, out))
         return std::nullopt;
-    if (out.symbols.empty())
+    if (out.streams.empty())
       return std::nullopt;
     return out;
   }

@@ -1,4 +1,4 @@
-// stream_path: which aggTrade streams a WebSocket request path asks for (/ws/... or /stream?streams=...).
+// stream_path: which streams a WebSocket request path asks for (/ws/... or /stream?streams=...).
 #pragma once
 
 #include <optional>
@@ -8,17 +8,31 @@
 
 namespace sv {
 
+/// The kinds of stream the sim serves.
+enum class stream_kind {
+  agg_trade, ///< <sym>@aggTrade: one frame per aggregate trade
+  depth,     ///< <sym>@depth@100ms: one depthUpdate per depth interval
+};
+
+/// One stream of a connection.
+struct stream_ref {
+  std::string symbol;                    ///< upper case
+  stream_kind kind = stream_kind::agg_trade; ///< what it carries
+};
+
 /// The streams one WebSocket connection subscribes to.
 struct stream_request {
   bool combined = false;            ///< /stream?streams=: frames wrapped as {"stream":..,"data":..}
-  std::vector<std::string> symbols; ///< upper case, no duplicates, request order
+  std::vector<std::string> symbols; ///< upper case, no duplicates, request order (every kind)
+  std::vector<stream_ref> streams;  ///< no duplicates, request order
 };
 
-/// Parses `/ws/<sym>@aggTrade[/<sym>@aggTrade...]` (raw frames) or
-/// `/stream` + `streams=<sym>@aggTrade/<sym>@aggTrade` (combined frames). Symbols
-/// may be any case; the stream type is the literal "aggTrade". Returns nullopt for
-/// any other path, another stream type, an invalid symbol, or no stream at all
-/// (the server then answers 404). `query` is the raw query string without '?'.
+/// Parses `/ws/<stream>[/<stream>...]` (raw frames) or `/stream` +
+/// `streams=<stream>/<stream>...` (combined frames), where a stream is
+/// `<sym>@aggTrade` or `<sym>@depth@100ms`. Symbols may be any case; the stream type
+/// is literal. Returns nullopt for any other path, another stream type (`@depth`
+/// without `@100ms` included), an invalid symbol, or no stream at all (the server
+/// then answers 404). `query` is the raw query string without '?'.
 std::optional<stream_request> parse_stream_path(std::string_view path,
                                                 std::string_view query);
 

@@ -24,7 +24,8 @@ symbol_market::symbol_market(std::string symbol, const market_limits& limits)
   : symbol_(std::move(symbol)),
     stream_name_(agg_trade_stream_name(symbol_)),
     limits_(limits),
-    generator_(symbol_, limits.seed, limits.first_id) {
+    generator_(symbol_, limits.seed, limits.first_id),
+    depth_(symbol_, limits.seed, limits.depth_changes) {
   assert(limits_.history_max > 0);
 }
 

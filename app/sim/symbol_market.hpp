@@ -1,4 +1,4 @@
-// symbol_market: one simulated symbol's exchange-wide state (sequence, bounded history, exact totals).
+// symbol_market: one simulated symbol's exchange-wide state (trade sequence, bounded history, exact totals, order book).
 #pragma once
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "app/sim/depth_feed.hpp"
 #include "app/sim/trade_generator.hpp"
 #include "messages/wide.hpp"
 
@@ -18,6 +19,7 @@ struct market_limits {
   std::int64_t first_id = 1000000;  ///< first aggregate id (--first-id)
   std::int64_t count_max = -1;      ///< trades ever produced per symbol; -1 = unlimited (--count)
   std::size_t history_max = 1000000; ///< trades kept for REST and lagging streams (--rest-history)
+  std::int64_t depth_changes = 5;   ///< mean order-book changes per depth event (--depth-changes)
 };
 
 /// Exact running sums over every trade a market emitted (not only the kept history).
@@ -42,8 +44,9 @@ struct trade_query {
 };
 
 /// State of one symbol: its single trade sequence (shared by every connection), the
-/// last `history_max` trades, totals and connection counters. Not thread-safe: the
-/// server touches it from the lws service thread only.
+/// last `history_max` trades, totals and connection counters, and its order book with
+/// the depth events built from it (depth()). Not thread-safe: the server touches it
+/// from the lws service thread only.
 class symbol_market {
 public:
   /// `symbol` is upper case.
@@ -133,6 +136,16 @@ public:
     return faults_applied_;
   }
 
+  /// The order book and its depth events. The book moves on its own clock (the
+  /// server's), independent of trades, --rate and --count.
+  depth_feed& depth() noexcept {
+    return depth_;
+  }
+
+  const depth_feed& depth() const noexcept {
+    return depth_;
+  }
+
   /// Whether generation began (it begins with the first subscriber, or at launch
   /// for paced markets the server starts itself).
   bool started = false;
@@ -148,6 +161,7 @@ private:
   int connections_total_ = 0;
   int faults_applied_ = 0;
   std::int64_t skipped_on_reconnect_ = 0;
+  depth_feed depth_;
 };
 
 } // namespace sv

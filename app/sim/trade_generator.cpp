@@ -7,17 +7,6 @@ namespace sv {
 
 namespace {
 
-/// FNV-1a 64: a stable, platform-independent hash of the symbol name (std::hash is not
-/// stable across standard libraries, and the sequence must be).
-std::uint64_t fnv1a(std::string_view text) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 /// Largest power of ten <= v (v >= 1), at least 1.
 std::int64_t floor_pow10(std::int64_t v) noexcept {
   std::int64_t p = 1;
@@ -27,6 +16,24 @@ std::int64_t floor_pow10(std::int64_t v) noexcept {
 }
 
 } // namespace
+
+std::uint64_t symbol_hash(std::string_view text) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : text) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+std::int64_t price_tick_e8(std::int64_t price_e8) noexcept {
+  return floor_pow10(std::max<std::int64_t>(1, price_e8 / 1'000'000));
+}
+
+std::int64_t quantity_lot_e8(std::int64_t price_e8) noexcept {
+  return floor_pow10(
+    std::max<std::int64_t>(1, 10'000'000'000'000'000 / std::max<std::int64_t>(1, price_e8)));
+}
 
 std::string to_upper_symbol(std::string_view symbol) {
   std::string out(symbol);
@@ -42,7 +49,7 @@ std::int64_t start_price_e8(std::string_view symbol) {
   if (symbol.substr(0, 3) == "ETH")
     return 3'000'00000000;
   // Mantissa 100..999 times 10^(4..9) units of 1e-8: 0.01 .. 9990.
-  auto h = fnv1a(symbol);
+  auto h = symbol_hash(symbol);
   auto mantissa = static_cast<std::int64_t>(100 + h % 900);
   auto exponent = 4 + static_cast<int>((h / 900) % 6);
   for (int i = 0; i < exponent; ++i)
@@ -52,14 +59,12 @@ std::int64_t start_price_e8(std::string_view symbol) {
 
 trade_generator::trade_generator(std::string_view symbol, std::uint64_t seed,
                                  std::int64_t first_id)
-  : state_(fnv1a(symbol) ^ (seed * 0x9e3779b97f4a7c15ULL)),
+  : state_(symbol_hash(symbol) ^ (seed * 0x9e3779b97f4a7c15ULL)),
     next_a_(first_id),
     next_trade_id_(first_id + first_trade_id_offset),
     price_e8_(start_price_e8(symbol)) {
-  // Tick ~ 1e-6 of the price (BTC at 60000 -> 0.01, as on Binance); lot such that
-  // one lot is worth roughly one quote unit (1e16 = 1e8 quote units * 1e8 scale).
-  tick_e8_ = floor_pow10(std::max<std::int64_t>(1, price_e8_ / 1'000'000));
-  lot_e8_ = floor_pow10(std::max<std::int64_t>(1, 10'000'000'000'000'000 / price_e8_));
+  tick_e8_ = price_tick_e8(price_e8_);
+  lot_e8_ = quantity_lot_e8(price_e8_);
 }
 
 std::uint64_t trade_generator::draw() noexcept {

@@ -23,6 +23,19 @@ struct sim_trade {
 /// Upper-cases ASCII letters; Binance symbols are upper case in payloads.
 std::string to_upper_symbol(std::string_view symbol);
 
+/// FNV-1a 64 of `text`: a stable, platform-independent hash (std::hash is neither),
+/// the root of every per-symbol random stream (trades, order book). Pure.
+std::uint64_t symbol_hash(std::string_view text) noexcept;
+
+/// Price tick of a symbol trading near `price_e8`: the largest power of ten <= 1e-6
+/// of the price (BTC at 60000 -> 0.01, as on Binance), at least 1e-8. Pure.
+std::int64_t price_tick_e8(std::int64_t price_e8) noexcept;
+
+/// Quantity lot of a symbol trading near `price_e8`: the largest power of ten such
+/// that one lot is worth at most about one quote unit (1e16 = 1e8 quote units * 1e8
+/// scale), at least 1e-8. Pure.
+std::int64_t quantity_lot_e8(std::int64_t price_e8) noexcept;
+
 /// Deterministic start price (units of 1e-8) for `symbol` (upper case): BTC* starts
 /// at 60000, ETH* at 3000, anything else at a value in 0.01..9990 derived from a hash
 /// of the name. Pure.

@@ -146,3 +146,45 @@ TEST_CASE("A sim REST fault applies to the first count requests it matches, in c
            "{\"fault\":\"rest-down:count=2\",\"applied\":2},"
            "{\"fault\":\"skip-on-reconnect:trades=3\",\"applied\":1}]");
 }
+
+TEST_CASE("A sim drop-depth spec needs after=N, takes every=K and symbol=, and refuses connections= and count=") {
+  auto d = parse_ok("drop-depth:symbol=ethusdt,after=20,every=0");
+  CHECK(d.mode == fault_mode::drop_depth);
+  CHECK(d.symbol == "ETHUSDT");
+  CHECK(d.after == 20);
+  CHECK(d.every == 0);
+  CHECK(fault_mode_name(d.mode) == std::string("drop-depth"));
+  CHECK(parse_ok("drop-depth:after=0,every=3").every == 3);
+  CHECK(parse_ok("drop-depth:after=7").every == 0);
+  CHECK(parse_error("drop-depth").find("after=N") != std::string::npos);
+  CHECK(parse_error("drop-depth:every=2").find("after=N") != std::string::npos);
+  CHECK(parse_error("drop-depth:after=-1").find(">= 0") != std::string::npos);
+  CHECK(parse_error("drop-depth:after=1,connections=1").find("not a parameter") != std::string::npos);
+  CHECK(parse_error("drop-depth:after=1,count=1").find("not a parameter") != std::string::npos);
+  CHECK(parse_error("reset-after:frames=1,after=3").find("not a parameter") != std::string::npos);
+}
+
+TEST_CASE("A sim drop-depth drops event after+1 of its symbol, then every K-th one after it with every=K, and never a connection") {
+  auto once = parse_ok("drop-depth:after=20");
+  for (std::int64_t n = 1; n < 100; ++n)
+    CHECK(depth_drop_due(once, n) == (n == 21));
+  auto periodic = parse_ok("drop-depth:after=2,every=5");
+  std::vector<std::int64_t> dropped;
+  for (std::int64_t n = 1; n <= 20; ++n)
+    if (depth_drop_due(periodic, n))
+      dropped.push_back(n);
+  CHECK(dropped == std::vector<std::int64_t>{3, 8, 13, 18});
+  CHECK(!depth_drop_due(parse_ok("reset-after:frames=2"), 3));
+
+  fault_plan plan({parse_ok("drop-depth:symbol=ETHUSDT,after=4"), parse_ok("drop-depth:after=1")});
+  CHECK(plan.take_depth_drop("ETHUSDT", 4) == nullptr);
+  CHECK(plan.take_depth_drop("ETHUSDT", 5)->symbol == "ETHUSDT");
+  CHECK(plan.take_depth_drop("BTCUSDT", 5) == nullptr);
+  CHECK(plan.take_depth_drop("BTCUSDT", 2)->symbol.empty()); // the unscoped one
+  CHECK(plan.take_depth_drop("ETHUSDT", 2)->symbol.empty());
+  CHECK(plan.take({fault_mode::drop_depth, fault_mode::reject}, {"ETHUSDT"}) == nullptr);
+  CHECK(!plan.may_apply({fault_mode::drop_depth}));
+  CHECK(plan.stats_json()
+        == "[{\"fault\":\"drop-depth:symbol=ETHUSDT,after=4\",\"applied\":1},"
+           "{\"fault\":\"drop-depth:after=1\",\"applied\":2}]");
+}

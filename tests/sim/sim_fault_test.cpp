@@ -9,10 +9,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <thread>
 #include <unistd.h>
 
 #include "actors/decimal.hpp"
+#include "app/sim/depth_feed.hpp"
 #include "app/sim/trade_generator.hpp"
 #include "app/sim/trade_json.hpp"
 #include "sim/sim_test_client.hpp"
@@ -695,5 +697,122 @@ TEST_CASE("Every sim HTTP answer carries X-MBX-USED-WEIGHT-1M, the last minute's
   auto unknown = http_get(sim.port, "/nope", false, 2s);
   CHECK(unknown.status == 404);
   CHECK(used_weight(unknown) == 10);
+  CHECK(sim.child->stop(SIGTERM, 5s) == 0);
+}
+
+namespace {
+
+/// (stream, U, u) of one combined depth frame; fails the test on anything else.
+struct depth_ids {
+  std::string stream;
+  std::int64_t first = 0; ///< U
+  std::int64_t last = 0;  ///< u
+};
+
+depth_ids depth_ids_of(const ws_message& msg) {
+  REQUIRE(msg.opcode == 1);
+  rapidjson::Document d;
+  d.Parse(msg.payload.c_str());
+  REQUIRE(!d.HasParseError());
+  REQUIRE(std::string(d["data"]["e"].GetString()) == "depthUpdate");
+  return {d["stream"].GetString(), d["data"]["U"].GetInt64(), d["data"]["u"].GetInt64()};
+}
+
+} // namespace
+
+TEST_CASE("The sim's drop-depth leaves exactly one gap, the size of the dropped event, in the scoped symbol's depth stream and none in another symbol's") {
+  sim_fixture sim({"--depth-interval-ms", "20", "--seed", "9", "--fault",
+                   "drop-depth:symbol=ETHUSDT,after=5"});
+  ws_test_client ws;
+  // Both books start with this request, so the connection gets every event from the first.
+  REQUIRE(ws.open(sim.port, "/stream?streams=ethusdt@depth@100ms/btcusdt@depth@100ms", false, 2s)
+          == 101);
+  std::map<std::string, std::vector<depth_ids>> by_stream;
+  auto& eth = by_stream["ethusdt@depth@100ms"];
+  auto& btc = by_stream["btcusdt@depth@100ms"];
+  while (eth.size() < 15 || btc.size() < 15) {
+    auto msg = ws.next(2s);
+    REQUIRE(msg);
+    auto ids = depth_ids_of(*msg);
+    REQUIRE(by_stream.count(ids.stream) == 1);
+    by_stream[ids.stream].push_back(ids);
+  }
+  constexpr std::int64_t initial = 1'000'000'000;
+  CHECK(btc.front().first == initial + 1);
+  for (std::size_t i = 1; i < btc.size(); ++i)
+    REQUIRE(btc[i].first == btc[i - 1].last + 1);
+  REQUIRE(eth.front().first == initial + 1); // event 1
+  std::vector<std::size_t> gaps;
+  for (std::size_t i = 1; i < eth.size(); ++i)
+    if (eth[i].first != eth[i - 1].last + 1)
+      gaps.push_back(i);
+  REQUIRE(gaps == std::vector<std::size_t>{5}); // events 1..5 sent, event 6 missing
+  const auto& before = eth[4];
+  const auto& after = eth[5];
+  auto missing = after.first - before.last - 1;
+  CHECK(missing == sv::depth_event_changes("ETHUSDT", 9, before.last + 1, 5));
+  CHECK(missing >= 3);
+  // The lost event's changes are in the book: its last id is a state the sim can show.
+  CHECK(http_get(sim.port, "/sim/book?symbol=ETHUSDT&limit=1&update_id=" + std::to_string(after.first - 1),
+                 false, 2s).status
+        == 200);
+  auto d = stats(sim.port, false);
+  CHECK(d["symbols"]["ETHUSDT"]["depth_dropped"].GetInt64() == 1);
+  CHECK(d["symbols"]["BTCUSDT"]["depth_dropped"].GetInt64() == 0);
+  CHECK(d["faults"][0]["applied"].GetInt() == 1);
+  CHECK(sim.child->stop(SIGTERM, 5s) == 0);
+}
+
+TEST_CASE("The sim's drop-depth with every=K drops every K-th depth event after the first drop, for every connection alike") {
+  sim_fixture sim({"--depth-interval-ms", "20", "--symbols", "BNBBTC", "--fault",
+                   "drop-depth:after=0,every=3"});
+  ws_test_client a, b;
+  REQUIRE(a.open(sim.port, "/stream?streams=bnbbtc@depth@100ms", false, 2s) == 101);
+  REQUIRE(b.open(sim.port, "/stream?streams=bnbbtc@depth@100ms", false, 2s) == 101);
+  std::vector<depth_ids> got[2];
+  for (int k = 0; k < 2; ++k) {
+    auto& ws = k == 0 ? a : b;
+    while (got[k].size() < 12) {
+      auto msg = ws.next(2s);
+      REQUIRE(msg);
+      got[k].push_back(depth_ids_of(*msg));
+    }
+  }
+  // Every third event is missing: between two received events at most one is lost,
+  // and losses are exactly two received events apart.
+  std::vector<std::size_t> gaps;
+  for (std::size_t i = 1; i < got[0].size(); ++i)
+    if (got[0][i].first != got[0][i - 1].last + 1)
+      gaps.push_back(i);
+  REQUIRE(gaps.size() >= 4);
+  for (std::size_t g = 1; g < gaps.size(); ++g)
+    CHECK(gaps[g] - gaps[g - 1] == 2);
+  // Both connections miss the same events: the drop happens once, at the exchange.
+  for (const auto& e : got[1]) {
+    bool seen = e.last < got[0].front().first || e.first > got[0].back().last;
+    for (const auto& f : got[0])
+      seen = seen || (f.first == e.first && f.last == e.last);
+    CHECK(seen);
+  }
+  CHECK(sim.child->stop(SIGTERM, 5s) == 0);
+}
+
+TEST_CASE("The sim's rest-429 and rest-down apply to /api/v3/depth as to every /api/v3 request") {
+  sim_fixture sim({"--symbols", "BTCUSDT,ETHUSDT", "--fault", "rest-429:count=1", "--fault",
+                   "rest-down:symbol=ETHUSDT,count=1"});
+  auto r = http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=5", false, 2s);
+  CHECK(r.status == 429);
+  CHECK(r.header("Retry-After") == std::optional<std::string>("1"));
+  CHECK(used_weight(r) == 5); // rejected requests cost their weight too
+  CHECK(http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=5", false, 2s).status == 200);
+  CHECK(http_get(sim.port, "/api/v3/depth?symbol=ETHUSDT", false, 2s).status == 503);
+  CHECK(http_get(sim.port, "/api/v3/depth?symbol=ETHUSDT", false, 2s).status == 200);
+  // /sim/book is the test's window on the truth: never faulted, never weighed.
+  auto book = http_get(sim.port, "/sim/book?symbol=BTCUSDT", false, 2s);
+  CHECK(book.status == 200);
+  CHECK(used_weight(book) == 20);
+  auto d = stats(sim.port, false);
+  CHECK(d["rest_requests"].GetInt64() == 4);
+  CHECK(d["rest_rejected"].GetInt64() == 2);
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }

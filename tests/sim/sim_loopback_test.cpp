@@ -1,4 +1,4 @@
-// Tests of the streamvisor-sim binary over loopback: streams, REST and stats agree; TLS; replay; exit codes.
+// Tests of the streamvisor-sim binary over loopback: trade and depth streams, REST and stats agree; TLS; replay; exit codes.
 #include <catch2/catch.hpp>
 
 #include <rapidjson/document.h>
@@ -306,4 +306,287 @@ TEST_CASE("A bad option makes the sim exit 2 without listening") {
   child_process child(SV_SIM_BINARY, {"--no-such-option"});
   CHECK(!child.read_line(5s));
   CHECK(child.stop(0, 5s) == 2);
+}
+
+namespace {
+
+/// One depthUpdate event as received.
+struct depth_frame {
+  std::string symbol;
+  std::int64_t first = 0; ///< U
+  std::int64_t last = 0;  ///< u
+  std::int64_t event_ms = 0;
+  std::vector<std::pair<std::int64_t, std::int64_t>> bids; ///< (price_e8, qty_e8) as sent
+  std::vector<std::pair<std::int64_t, std::int64_t>> asks;
+};
+
+/// True for Binance's decimal text with exactly 8 fractional digits.
+bool is_e8_text(const std::string& s) {
+  auto dot = s.find('.');
+  if (dot == std::string::npos || dot == 0 || s.size() - dot - 1 != 8)
+    return false;
+  for (std::size_t i = 0; i < s.size(); ++i)
+    if (i != dot && (s[i] < '0' || s[i] > '9'))
+      return false;
+  return true;
+}
+
+std::vector<std::pair<std::int64_t, std::int64_t>> levels_of(const rapidjson::Value& side) {
+  REQUIRE(side.IsArray());
+  std::vector<std::pair<std::int64_t, std::int64_t>> out;
+  for (const auto& row : side.GetArray()) {
+    REQUIRE(row.Size() == 2);
+    std::string price = row[0].GetString();
+    std::string qty = row[1].GetString();
+    REQUIRE(is_e8_text(price));
+    REQUIRE(is_e8_text(qty));
+    std::int64_t p = 0;
+    std::int64_t q = 0;
+    REQUIRE(parse_e8(price, p));
+    REQUIRE(parse_e8(qty, q));
+    out.emplace_back(p, q);
+  }
+  return out;
+}
+
+/// A depthUpdate payload, with its key order and level order checked.
+depth_frame depth_of(const rapidjson::Value& v) {
+  std::vector<std::string> keys;
+  for (auto it = v.MemberBegin(); it != v.MemberEnd(); ++it)
+    keys.emplace_back(it->name.GetString());
+  REQUIRE(keys == std::vector<std::string>{"e", "E", "s", "U", "u", "b", "a"});
+  REQUIRE(std::string(v["e"].GetString()) == "depthUpdate");
+  depth_frame out;
+  out.symbol = v["s"].GetString();
+  out.first = v["U"].GetInt64();
+  out.last = v["u"].GetInt64();
+  out.event_ms = v["E"].GetInt64();
+  REQUIRE(out.first <= out.last);
+  out.bids = levels_of(v["b"]);
+  out.asks = levels_of(v["a"]);
+  for (std::size_t i = 1; i < out.bids.size(); ++i)
+    REQUIRE(out.bids[i].first < out.bids[i - 1].first);
+  for (std::size_t i = 1; i < out.asks.size(); ++i)
+    REQUIRE(out.asks[i].first > out.asks[i - 1].first);
+  return out;
+}
+
+/// The next raw depth event on `ws`.
+depth_frame next_depth(ws_test_client& ws) {
+  auto msg = ws.next(10s);
+  REQUIRE(msg);
+  REQUIRE(msg->opcode == 1);
+  rapidjson::Document d;
+  d.Parse(msg->payload.c_str());
+  REQUIRE(!d.HasParseError());
+  return depth_of(d);
+}
+
+/// A local book kept by Binance's documented procedure, independent of the sim's code.
+struct reference_book {
+  std::map<std::int64_t, std::int64_t, std::greater<>> bids;
+  std::map<std::int64_t, std::int64_t> asks;
+  std::int64_t last_update_id = 0;
+
+  /// Loads a /api/v3/depth or /sim/book body.
+  void load(const std::string& body) {
+    rapidjson::Document d;
+    d.Parse(body.c_str());
+    REQUIRE(!d.HasParseError());
+    REQUIRE(d.IsObject());
+    bids.clear();
+    asks.clear();
+    last_update_id = d["lastUpdateId"].GetInt64();
+    for (const auto& [p, q] : levels_of(d["bids"]))
+      bids[p] = q;
+    for (const auto& [p, q] : levels_of(d["asks"]))
+      asks[p] = q;
+  }
+
+  /// Quantity 0 removes the level (absent is fine), anything else sets it.
+  void apply(const depth_frame& f) {
+    for (const auto& [p, q] : f.bids) {
+      if (q == 0)
+        bids.erase(p);
+      else
+        bids[p] = q;
+    }
+    for (const auto& [p, q] : f.asks) {
+      if (q == 0)
+        asks.erase(p);
+      else
+        asks[p] = q;
+    }
+    last_update_id = f.last;
+  }
+
+  bool operator==(const reference_book& o) const {
+    return bids == o.bids && asks == o.asks && last_update_id == o.last_update_id;
+  }
+};
+
+/// The sim's truth: its whole book right after `update_id`.
+reference_book sim_book(int port, const std::string& symbol, std::int64_t update_id) {
+  auto r = http_get(port,
+                    "/sim/book?symbol=" + symbol + "&limit=5000&update_id=" + std::to_string(update_id),
+                    false, 10s);
+  REQUIRE(r.status == 200);
+  reference_book b;
+  b.load(r.body);
+  REQUIRE(b.last_update_id == update_id);
+  return b;
+}
+
+rapidjson::Document sim_stats(int port) {
+  auto r = http_get(port, "/sim/stats", false, 10s);
+  REQUIRE(r.status == 200);
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  REQUIRE(!d.HasParseError());
+  return d;
+}
+
+} // namespace
+
+TEST_CASE("A raw sim depth stream delivers depthUpdate events with contiguous ids (U == previous u + 1) and 8-decimal levels, best first") {
+  sim_fixture sim({"--depth-interval-ms", "20", "--seed", "5"});
+  ws_test_client ws;
+  REQUIRE(ws.open(sim.port, "/ws/btcusdt@depth@100ms", false, 10s) == 101);
+  std::vector<depth_frame> events;
+  for (int i = 0; i < 30; ++i)
+    events.push_back(next_depth(ws));
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    CHECK(events[i].symbol == "BTCUSDT");
+    REQUIRE(!(events[i].bids.empty() && events[i].asks.empty())); // every event changes a level
+    if (i > 0) {
+      REQUIRE(events[i].first == events[i - 1].last + 1);
+      REQUIRE(events[i].event_ms >= events[i - 1].event_ms);
+    }
+    auto size = events[i].last - events[i].first + 1;
+    CHECK(size >= 3); // --depth-changes 5: 3..7 per event
+    CHECK(size <= 7);
+  }
+  CHECK(events.front().first > 1'000'000'000);
+  auto stats = sim_stats(sim.port);
+  const auto& btc = stats["symbols"]["BTCUSDT"];
+  CHECK(btc["depth_connections"].GetInt() == 1);
+  CHECK(btc["depth_events"].GetInt64() >= 30);
+  CHECK(btc["depth_dropped"].GetInt64() == 0);
+  CHECK(btc["depth_update_id"].GetInt64() >= events.back().last);
+  CHECK(btc["connections"].GetInt() == 0); // no aggTrade stream: trades untouched
+  CHECK(btc["emitted"].GetInt64() == 0);
+  CHECK(sim.child->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("A sim REST depth snapshot plus the following depth events, applied by Binance's rule, equal /sim/book at the last applied u") {
+  sim_fixture sim({"--depth-interval-ms", "20", "--depth-changes", "8", "--seed", "3"});
+  ws_test_client ws;
+  REQUIRE(ws.open(sim.port, "/ws/ethusdt@depth@100ms", false, 10s) == 101);
+  int inside = 0; // snapshots whose lastUpdateId fell strictly inside an event's U..u
+  for (int round = 0; round < 6; ++round) {
+    INFO("round " << round);
+    // Binance: buffer events, fetch a snapshot, drop events with u <= lastUpdateId,
+    // the first applied has U <= lastUpdateId + 1 <= u, each next U == previous u + 1.
+    std::vector<depth_frame> buffered{next_depth(ws)};
+    auto r = http_get(sim.port, "/api/v3/depth?symbol=ETHUSDT&limit=5000", false, 10s);
+    REQUIRE(r.status == 200);
+    reference_book book;
+    book.load(r.body);
+    auto snapshot_id = book.last_update_id;
+    CHECK(book == sim_book(sim.port, "ETHUSDT", snapshot_id)); // limit 5000 is the whole book
+    REQUIRE(buffered.front().first <= snapshot_id + 1); // the snapshot is not older than the buffer
+    std::size_t next = 0;
+    for (;; ++next) {
+      if (next == buffered.size())
+        buffered.push_back(next_depth(ws));
+      if (buffered[next].last > snapshot_id)
+        break;
+    }
+    const auto& first = buffered[next];
+    REQUIRE(first.first <= snapshot_id + 1);
+    REQUIRE(snapshot_id + 1 <= first.last);
+    if (snapshot_id < first.last && snapshot_id >= first.first)
+      ++inside;
+    book.apply(first);
+    auto previous = first.last;
+    for (int i = 0; i < 15; ++i) {
+      auto e = next_depth(ws);
+      REQUIRE(e.first == previous + 1);
+      book.apply(e);
+      previous = e.last;
+    }
+    CHECK(book == sim_book(sim.port, "ETHUSDT", previous));
+  }
+  // Changes are applied spread over each interval, so most snapshots land mid-event.
+  CHECK(inside > 0);
+  CHECK(sim.child->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("A sim combined stream carries aggTrade and depth@100ms of several symbols on one connection, each depth stream contiguous") {
+  sim_fixture sim({"--rate", "200", "--depth-interval-ms", "20"});
+  ws_test_client ws;
+  REQUIRE(ws.open(sim.port,
+                  "/stream?streams=btcusdt@aggTrade/btcusdt@depth@100ms/ETHUSDT@depth@100ms",
+                  false, 10s) == 101);
+  std::vector<frame_values> trades;
+  std::map<std::string, std::vector<depth_frame>> depth;
+  while (trades.size() < 20 || depth["btcusdt@depth@100ms"].size() < 15
+         || depth["ethusdt@depth@100ms"].size() < 15) {
+    auto msg = ws.next(10s);
+    REQUIRE(msg);
+    REQUIRE(msg->opcode == 1);
+    rapidjson::Document d;
+    d.Parse(msg->payload.c_str());
+    REQUIRE(d.IsObject());
+    std::vector<std::string> keys;
+    for (auto it = d.MemberBegin(); it != d.MemberEnd(); ++it)
+      keys.emplace_back(it->name.GetString());
+    REQUIRE(keys == std::vector<std::string>{"stream", "data"});
+    std::string stream = d["stream"].GetString();
+    if (stream == "btcusdt@aggTrade") {
+      trades.push_back(values_of(d["data"]));
+      continue;
+    }
+    REQUIRE((stream == "btcusdt@depth@100ms" || stream == "ethusdt@depth@100ms"));
+    auto e = depth_of(d["data"]);
+    CHECK(e.symbol == (stream[0] == 'b' ? "BTCUSDT" : "ETHUSDT"));
+    auto& seen = depth[stream];
+    if (!seen.empty())
+      REQUIRE(e.first == seen.back().last + 1);
+    seen.push_back(e);
+  }
+  check_consecutive(trades, 1000000);
+  auto stats = sim_stats(sim.port);
+  CHECK(stats["symbols"]["BTCUSDT"]["connections"].GetInt() == 1);
+  CHECK(stats["symbols"]["BTCUSDT"]["depth_connections"].GetInt() == 1);
+  CHECK(stats["symbols"]["ETHUSDT"]["connections"].GetInt() == 0);
+  CHECK(stats["symbols"]["ETHUSDT"]["depth_connections"].GetInt() == 1);
+  CHECK(sim.child->stop(SIGTERM, 10s) == 0);
+}
+
+TEST_CASE("The sim's /api/v3/depth over loopback refuses a limit outside 1..5000 and charges Binance's weight by limit") {
+  sim_fixture sim({"--symbols", "BTCUSDT"});
+  auto weight = [](const http_result& r) {
+    auto h = r.header("X-MBX-USED-WEIGHT-1M");
+    REQUIRE(h);
+    return std::stol(*h);
+  };
+  auto plain = http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT", false, 10s);
+  CHECK(plain.status == 200);
+  CHECK(weight(plain) == 5);
+  CHECK(weight(http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=500", false, 10s)) == 30);
+  CHECK(weight(http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=1000", false, 10s)) == 80);
+  auto big = http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=5000", false, 10s);
+  CHECK(big.status == 200);
+  CHECK(weight(big) == 330);
+  for (const char* limit : {"0", "5001", "ten"}) {
+    INFO(limit);
+    auto r = http_get(sim.port, std::string("/api/v3/depth?symbol=BTCUSDT&limit=") + limit, false, 10s);
+    CHECK(r.status == 400);
+    CHECK(r.body.find("\"code\":-1100") != std::string::npos);
+  }
+  auto unknown = http_get(sim.port, "/api/v3/depth?symbol=ETHUSDT", false, 10s);
+  CHECK(unknown.status == 400);
+  CHECK(unknown.body == "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}");
+  CHECK(sim.child->stop(SIGTERM, 10s) == 0);
 }

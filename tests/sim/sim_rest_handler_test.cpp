@@ -1,4 +1,4 @@
-// Tests of app/sim/rest_handler.cpp, stream_path.cpp and sim_options.cpp: request parsing and Binance error bodies.
+// Tests of app/sim/rest_handler.cpp, stream_path.cpp and sim_options.cpp: request parsing, depth snapshots and Binance error bodies.
 #include <catch2/catch.hpp>
 
 #include <rapidjson/document.h>
@@ -221,4 +221,198 @@ TEST_CASE("The sim's REST fault answers are 429 with Retry-After and -1003, or 5
   CHECK(b.status == 503);
   CHECK(b.retry_after_s == -1);
   CHECK(error_code(b) == -1001);
+}
+
+namespace {
+
+/// An exchange with BTCUSDT whose book is `events` depth events (and 2 changes of the
+/// next one) past its initial id.
+sim_exchange make_book_exchange(int events) {
+  sim_exchange ex(market_limits{});
+  auto& feed = ex.get_or_create("BTCUSDT").depth();
+  for (int i = 0; i < events; ++i) {
+    while (feed.open_applied() < feed.open_size())
+      feed.apply_change();
+    feed.close_event(1, i == 1); // the second event is dropped
+  }
+  feed.apply_change();
+  feed.apply_change();
+  return ex;
+}
+
+/// A depth body's sides as levels, after checking the shape and the order.
+book_snapshot parse_depth_body(const http_reply& r) {
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  REQUIRE(!d.HasParseError());
+  REQUIRE(d.IsObject());
+  std::vector<std::string> keys;
+  for (auto it = d.MemberBegin(); it != d.MemberEnd(); ++it)
+    keys.emplace_back(it->name.GetString());
+  REQUIRE(keys == std::vector<std::string>{"lastUpdateId", "bids", "asks"});
+  book_snapshot s;
+  s.last_update_id = d["lastUpdateId"].GetInt64();
+  for (const char* side : {"bids", "asks"}) {
+    for (const auto& row : d[side].GetArray()) {
+      REQUIRE(row.Size() == 2);
+      book_level l;
+      REQUIRE(parse_e8(row[0].GetString(), l.price_e8));
+      REQUIRE(parse_e8(row[1].GetString(), l.qty_e8));
+      (side[0] == 'b' ? s.bids : s.asks).push_back(l);
+    }
+  }
+  return s;
+}
+
+} // namespace
+
+TEST_CASE("The sim's /api/v3/depth answers the best `limit` levels per side, best first, stamped with the last change applied") {
+  auto ex = make_book_exchange(4);
+  const auto& book = ex.find("BTCUSDT")->depth().book();
+  auto r = handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT"));
+  CHECK(r.status == 200);
+  auto s = parse_depth_body(r);
+  CHECK(s.last_update_id == book.last_update_id());
+  CHECK(s.bids.size() == 100); // the default limit
+  CHECK(s.asks.size() == 100);
+  auto truth = book.snapshot(100);
+  CHECK(s.bids == truth.bids);
+  CHECK(s.asks == truth.asks);
+  for (std::size_t i = 1; i < s.bids.size(); ++i)
+    CHECK(s.bids[i].price_e8 < s.bids[i - 1].price_e8);
+  for (std::size_t i = 1; i < s.asks.size(); ++i)
+    CHECK(s.asks[i].price_e8 > s.asks[i - 1].price_e8);
+  CHECK(s.bids.front().price_e8 < s.asks.front().price_e8);
+  auto five = parse_depth_body(handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=5")));
+  CHECK(five.bids.size() == 5);
+  auto all = parse_depth_body(handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=5000")));
+  CHECK(all.bids.size() == book.levels().bids.size());
+  CHECK(all.asks.size() == book.levels().asks.size());
+}
+
+TEST_CASE("The sim's /api/v3/depth refuses a limit outside 1..5000 or malformed with -1100, no symbol with -1102 and an unopened one with -1121") {
+  auto ex = make_book_exchange(1);
+  for (auto q : {"symbol=BTCUSDT&limit=0", "symbol=BTCUSDT&limit=5001", "symbol=BTCUSDT&limit=x",
+                 "symbol=BTCUSDT&limit=", "symbol=BTCUSDT&limit=-5", "symbol=btcusdt"}) {
+    auto r = handle_rest(ex, "/api/v3/depth", parse_query(q));
+    INFO(q);
+    CHECK(r.status == 400);
+    CHECK(error_code(r) == -1100);
+  }
+  CHECK(handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=5001")).body
+        == "{\"code\":-1100,\"msg\":\"Illegal characters found in parameter 'limit'; legal range "
+           "is '1..5000'.\"}");
+  CHECK(error_code(handle_rest(ex, "/api/v3/depth", parse_query("limit=5"))) == -1102);
+  auto unknown = handle_rest(ex, "/api/v3/depth", parse_query("symbol=ETHUSDT"));
+  CHECK(unknown.status == 400);
+  CHECK(unknown.body == "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}");
+  CHECK(handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=1")).status == 200);
+  CHECK(handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=5000")).status == 200);
+}
+
+TEST_CASE("The sim's /api/v3/depth weighs 5, 25, 50 or 250 by limit like Binance; /sim/book weighs nothing") {
+  auto weight = [](const char* q) { return rest_request_weight("/api/v3/depth", parse_query(q)); };
+  CHECK(weight("symbol=BTCUSDT") == 5);
+  CHECK(weight("symbol=BTCUSDT&limit=1") == 5);
+  CHECK(weight("symbol=BTCUSDT&limit=100") == 5);
+  CHECK(weight("symbol=BTCUSDT&limit=101") == 25);
+  CHECK(weight("symbol=BTCUSDT&limit=500") == 25);
+  CHECK(weight("symbol=BTCUSDT&limit=501") == 50);
+  CHECK(weight("symbol=BTCUSDT&limit=1000") == 50);
+  CHECK(weight("symbol=BTCUSDT&limit=1001") == 250);
+  CHECK(weight("symbol=BTCUSDT&limit=5000") == 250);
+  CHECK(weight("symbol=BTCUSDT&limit=x") == 5);
+  CHECK(rest_request_weight("/sim/book", parse_query("symbol=BTCUSDT&limit=5000")) == 0);
+  CHECK(rest_request_weight("/api/v3/aggTrades", parse_query("limit=1000")) == 4);
+}
+
+TEST_CASE("/sim/book answers the book as it was right after update_id, and 400 outside the initial id..the last change applied") {
+  auto ex = make_book_exchange(6);
+  const auto& book = ex.find("BTCUSDT")->depth().book();
+  auto initial = book.initial_update_id();
+  auto last = book.last_update_id();
+  for (auto id : {initial, initial + 1, initial + 7, last - 1, last}) {
+    INFO(id);
+    auto r = handle_rest(ex, "/sim/book",
+                         parse_query("symbol=BTCUSDT&limit=5000&update_id=" + std::to_string(id)));
+    REQUIRE(r.status == 200);
+    auto s = parse_depth_body(r);
+    sim_order_book replay("BTCUSDT", market_limits{}.seed);
+    replay.apply_until(id);
+    auto truth = replay.snapshot(5000);
+    CHECK(s.last_update_id == id);
+    CHECK(s.bids == truth.bids);
+    CHECK(s.asks == truth.asks);
+  }
+  auto now = parse_depth_body(handle_rest(ex, "/sim/book", parse_query("symbol=BTCUSDT&limit=3")));
+  CHECK(now.last_update_id == last);
+  CHECK(now.bids.size() == 3);
+  for (auto id : {initial - 1, last + 1}) {
+    auto r = handle_rest(ex, "/sim/book",
+                         parse_query("symbol=BTCUSDT&update_id=" + std::to_string(id)));
+    CHECK(r.status == 400);
+    CHECK(error_code(r) == -1);
+    CHECK(r.body.find(std::to_string(initial) + ".." + std::to_string(last)) != std::string::npos);
+  }
+  CHECK(error_code(handle_rest(ex, "/sim/book", parse_query("symbol=BTCUSDT&update_id=x"))) == -1100);
+  CHECK(error_code(handle_rest(ex, "/sim/book", parse_query("symbol=BTCUSDT&limit=0"))) == -1100);
+  CHECK(error_code(handle_rest(ex, "/sim/book", parse_query("symbol=SOLUSDT"))) == -1121);
+}
+
+TEST_CASE("/sim/stats reports each symbol's book: first and current update id, depth events emitted and dropped, depth connections") {
+  auto ex = make_book_exchange(5);
+  auto& feed = ex.find("BTCUSDT")->depth();
+  feed.connection_opened();
+  rapidjson::Document d;
+  d.Parse(handle_rest(ex, "/sim/stats", {}).body.c_str());
+  REQUIRE(!d.HasParseError());
+  const auto& btc = d["symbols"]["BTCUSDT"];
+  CHECK(btc["depth_first_update_id"].GetInt64() == 1'000'000'000);
+  CHECK(btc["depth_update_id"].GetInt64() == feed.book().last_update_id());
+  CHECK(btc["depth_events"].GetInt64() == 4);
+  CHECK(btc["depth_dropped"].GetInt64() == 1);
+  CHECK(btc["depth_connections"].GetInt() == 1);
+  CHECK(btc["connections"].GetInt() == 0); // aggTrade streams only
+}
+
+TEST_CASE("The sim's stream paths take <sym>@depth@100ms alone or mixed with aggTrade, and refuse any other depth stream") {
+  auto raw = parse_stream_path("/ws/BNBBTC@depth@100ms", "");
+  REQUIRE(raw);
+  CHECK(!raw->combined);
+  CHECK(raw->symbols == std::vector<std::string>{"BNBBTC"});
+  REQUIRE(raw->streams.size() == 1);
+  CHECK(raw->streams[0].kind == stream_kind::depth);
+  auto mixed = parse_stream_path(
+    "/stream", "streams=btcusdt@aggTrade/btcusdt@depth@100ms/ethusdt@depth@100ms/btcusdt@depth@100ms");
+  REQUIRE(mixed);
+  CHECK(mixed->combined);
+  CHECK(mixed->symbols == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
+  REQUIRE(mixed->streams.size() == 3);
+  CHECK(mixed->streams[0].kind == stream_kind::agg_trade);
+  CHECK(mixed->streams[1].kind == stream_kind::depth);
+  CHECK(mixed->streams[1].symbol == "BTCUSDT");
+  CHECK(mixed->streams[2].symbol == "ETHUSDT");
+  auto raw_mixed = parse_stream_path("/ws/btcusdt@depth@100ms/btcusdt@aggTrade", "");
+  REQUIRE(raw_mixed);
+  CHECK(raw_mixed->streams.size() == 2);
+  CHECK(!parse_stream_path("/ws/btcusdt@depth", ""));
+  CHECK(!parse_stream_path("/ws/btcusdt@depth@1000ms", ""));
+  CHECK(!parse_stream_path("/ws/btcusdt@depth5@100ms", ""));
+  CHECK(!parse_stream_path("/ws/@depth@100ms", ""));
+}
+
+TEST_CASE("The sim's depth options default to one event per 100 ms of 5 changes and refuse 0") {
+  auto defaults = parse_sim_options({});
+  REQUIRE(defaults.options);
+  CHECK(defaults.options->depth_interval_ms == 100);
+  CHECK(defaults.options->depth_changes == 5);
+  auto set = parse_sim_options({"--depth-interval-ms", "20", "--depth-changes=9"});
+  REQUIRE(set.options);
+  CHECK(set.options->depth_interval_ms == 20);
+  CHECK(set.options->depth_changes == 9);
+  CHECK(!parse_sim_options({"--depth-interval-ms", "0"}).options);
+  CHECK(!parse_sim_options({"--depth-changes", "0"}).options);
+  CHECK(!parse_sim_options({"--depth-changes", "10001"}).options);
+  CHECK(sim_usage().find("--depth-interval-ms") != std::string::npos);
+  CHECK(sim_usage().find("drop-depth") != std::string::npos);
 }
