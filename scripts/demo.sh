@@ -47,6 +47,7 @@ else
   echo "--- GET /status";  curl -s "http://$api/status"; echo
   echo "--- GET /symbols/BTCUSDT/metrics"; curl -s "http://$api/symbols/BTCUSDT/metrics"; echo
   echo "--- GET /symbols/BTCUSDT/trades?limit=3"; curl -s "http://$api/symbols/BTCUSDT/trades?limit=3"; echo
+  echo "--- GET /symbols/BTCUSDT/book?depth=3"; curl -s "http://$api/symbols/BTCUSDT/book?depth=3"; echo
   kill -TERM "$sv_pid"
   status=0
   wait "$sv_pid" || status=$?

@@ -696,6 +696,8 @@ TEST_CASE("config: the shipped config/demo.toml parses with the three demo "
   CHECK(r.values.stream_endpoint.host == "127.0.0.1");
   CHECK(r.values.stream_endpoint.port == 9443);
   CHECK(r.values.large_trade_quote_e8 == 5000 * e8);
+  CHECK(r.values.streams == std::vector<std::string>{"aggTrade", "depth"});
+  CHECK(r.values.book_symbols == std::vector<std::string>{"BTCUSDT"});
 }
 
 TEST_CASE("config: supervision settings are read from the config file", "[config]") {
