@@ -39,6 +39,9 @@ void print_table(const table_state& st, const std::vector<child_status>& childre
                 "SELL VOLUME", "DELTA", "VWAP");
   out += line;
   for (auto& c : children) {
+    // One row per symbol's trade stream; a depth child's book is in /book and /status.
+    if (c.stream == "depth")
+      continue;
     auto i = metrics.find(c.symbol);
     metrics_snapshot m;
     if (i != metrics.end())
