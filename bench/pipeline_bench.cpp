@@ -75,6 +75,7 @@ struct bench_options {
   std::string endpoint = "ws://127.0.0.1:9443"; ///< --endpoint
   std::string symbol = "BTCUSDT";               ///< --symbol (upper-cased)
   std::string source = "feed";                  ///< --source: label printed as source=
+  std::string ca_file;                          ///< --ca-file: extra CA for a wss:// feed
   std::uint64_t count = 1000000;                ///< --count: trades to wait for
   bool combined = false;                        ///< --combined: /stream?streams=
   double timeout_s = 60;                        ///< --timeout-s: from start to count
@@ -102,6 +103,7 @@ const char* usage_text
     "                      work-stealing.moderate-sleep-duration=0us)\n"
     "  --batch-frames N    transport batch_frames_max (default 4096)\n"
     "  --source NAME       label printed as source=NAME (default feed)\n"
+    "  --ca-file PEM       trust this CA too (a wss:// simulator's certificate)\n"
     "  --poll-ms N         aggregator poll period (default 2)\n"
     "Prints one line: bench=pipeline source=.. msgs=.. seconds=.. msgs_per_s=.. ...\n"
     "Exit: 0 count reached, 1 not reached (message on stderr), 2 bad usage.\n";
@@ -150,6 +152,9 @@ std::string parse_options(int argc, char** argv, bench_options& out) {
     } else if (name == "--source") {
       if (!need(out.source))
         return "--source: missing value";
+    } else if (name == "--ca-file") {
+      if (!need(out.ca_file))
+        return "--ca-file: missing value";
     } else if (name == "--count") {
       if (!need_u64(out.count) || out.count == 0)
         return "--count: expected a positive integer";
@@ -353,6 +358,7 @@ int main(int argc, char** argv) {
   lws_ws_client_options ws_opts;
   if (opt.batch_frames_max > 0)
     ws_opts.batch_frames_max = opt.batch_frames_max;
+  ws_opts.ca_file = opt.ca_file;
   std::unique_ptr<lws_ws_client> ws;
   try {
     ws = std::make_unique<lws_ws_client>(ws_opts);

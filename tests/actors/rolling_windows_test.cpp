@@ -2,9 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdint>
-#include <iostream>
 #include <random>
 #include <string>
 #include <utility>
@@ -612,43 +610,4 @@ TEST_CASE("memory stays fixed over a million trades spanning two hours",
   auto w = rw.snapshot();
   CHECK(w.at(3).trades > 400'000);
   CHECK(w.at(3).trades < 560'000);
-}
-
-TEST_CASE("add() costs a few tens of nanoseconds per trade", "[.bench]") {
-  rolling_windows rw(rolling_windows::default_lengths_ms(),
-                     int128{100'000} * e8_scale * e8_scale);
-  constexpr int n = 5'000'000;
-  std::vector<trade> feed;
-  std::vector<std::int64_t> base_ms;
-  feed.reserve(1 << 16);
-  base_ms.reserve(1 << 16);
-  std::mt19937_64 rng(11);
-  std::int64_t t = 1'700'000'000'000;
-  for (int i = 0; i < (1 << 16); ++i) {
-    t += static_cast<std::int64_t>(rng() % 4); // ~670 trades per second
-    if (rng() % 50 == 0)
-      t -= 2; // occasionally a few ms late
-    feed.push_back(make_trade(
-      static_cast<std::uint64_t>(i) + 1, t,
-      9'000'000'000'000 + static_cast<std::int64_t>(rng() % 100'000'000),
-      static_cast<std::int64_t>(rng() % 100'000'000) + 1, (rng() & 1U) != 0));
-    base_ms.push_back(t);
-  }
-  auto span = t - feed.front().trade_time_ms + 4;
-  auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < n; ++i) {
-    auto k = static_cast<std::size_t>(i) & 0xffffU;
-    auto& x = feed[k];
-    // Shift each pass forward in time so T keeps increasing.
-    x.trade_time_ms = base_ms[k] + span * (i >> 16);
-    x.agg_id = static_cast<std::uint64_t>(i) + 1;
-    rw.add(x);
-  }
-  auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-              std::chrono::steady_clock::now() - start)
-              .count();
-  std::cout << "rolling_windows::add: " << n << " trades, "
-            << static_cast<double>(ns) / n << " ns/trade, "
-            << "memory " << rw.memory_bytes() << " bytes\n";
-  CHECK(rw.snapshot().at(0).trades > 0);
 }
