@@ -57,12 +57,13 @@ void warm_start_after_outage(aggregator_self self, const trade& x) {
   open_gap gap;
   gap.from_id = 0;
   gap.to_id = x.agg_id - 1;
-  gap.next_id = 0;
+  gap.skip_from_id = st.flow.last_trade_id() + 1;
+  // Nothing at or below the last applied id may be applied twice, whatever REST sends.
+  gap.next_id = gap.skip_from_id;
   gap.before_ms = x.trade_time_ms - std::int64_t{st.warmup_s} * 1000;
   gap.after_ms = x.trade_time_ms;
   gap.warmup = true;
   gap.outage = true;
-  gap.skip_from_id = st.flow.last_trade_id() + 1;
   ++st.long_outages;
   // The skipped part of the outage is missing from every window that overlaps it.
   st.windows->mark_gap(st.flow.last_trade_time_ms(), gap.before_ms);
@@ -87,11 +88,24 @@ void count_skipped(aggregator_state& st, open_gap& gap, std::uint64_t first_load
   st.skipped_trades += first_loaded_id - gap.skip_from_id;
 }
 
+/// Missing ids that one REST page fills: a gap this small is always backfilled,
+/// however long ago the last trade was (an illiquid market is not an outage).
+constexpr std::uint64_t one_page_ids = 1000;
+
+/// True if the jump to `x` is an outage to end with a warm start: it spans more
+/// trade time than both the history window and the warm-up period (so the warm-up
+/// starts after the last applied trade), and more ids than one REST page.
+bool is_long_outage(const aggregator_state& st, const trade& x) {
+  auto span_ms = x.trade_time_ms - st.flow.last_trade_time_ms();
+  return st.warmup_s > 0 && st.backfill
+         && span_ms > std::max(st.history_age_ms, std::int64_t{st.warmup_s} * 1000)
+         && x.agg_id - st.flow.last_trade_id() - 1 > one_page_ids;
+}
+
 /// A jump from the last applied id to `x`: record the gap and ask for it.
 void open_gap_before(aggregator_self self, const trade& x) {
   auto& st = self->state;
-  if (st.warmup_s > 0 && st.backfill
-      && x.trade_time_ms - st.flow.last_trade_time_ms() > st.history_age_ms) {
+  if (is_long_outage(st, x)) {
     warm_start_after_outage(self, x);
     return;
   }
@@ -222,7 +236,10 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
       gap->failed = true;
       if (gap->warmup)
         st.warmup = "failed";
-      count_skipped(st, *gap, gap->to_id + 1); // no-op once a trade was loaded
+      // The ids from the failure on are unfilled, those before the warm-up skipped
+      // (a no-op once a trade was loaded); a failed lookup leaves the start unknown.
+      count_skipped(st, *gap,
+                    failed.from_id >= gap->skip_from_id ? failed.from_id : gap->to_id + 1);
       st.windows->mark_gap(gap->before_ms, gap->after_ms);
     },
     [=](trades_atom, std::uint32_t n) {

@@ -32,12 +32,13 @@ struct backfill_fixture : test::actor_fixture {
   aggregator_if agg;
 
   explicit backfill_fixture(backfill_config bf_cfg = config(),
-                            std::uint32_t warmup_s = 0) {
+                            std::uint32_t warmup_s = 0, std::uint32_t history_age_s = 3600) {
     backfill = keep_for_teardown(
       sys.spawn(backfill_actor, bf_cfg, static_cast<rest_client*>(&rest)));
     aggregator_limits limits;
     limits.windows_follow_wall_clock = false;
     limits.warmup_s = warmup_s;
+    limits.age_s = history_age_s;
     agg = keep_for_teardown(sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, limits,
                                       caf::actor_cast<backfill_sink_if>(backfill)));
     run();
@@ -336,6 +337,88 @@ TEST_CASE("after an outage longer than the history window only the warm-up perio
   // The 1h window reaches back into the skipped part: it cannot be complete.
   CHECK_FALSE(m.windows[3].complete);
   CHECK(m.windows[2].complete);
+}
+
+namespace {
+
+/// A fixture whose start-up warm start has run (and found nothing) at trade 1000, time T0.
+constexpr std::int64_t t0_ms = 1'700'000'000'000;
+
+void first_trade_without_warmup(backfill_fixture& f) {
+  trade_batch b;
+  b.symbol = "BTCUSDT";
+  b.trades = {make_trade(1000, t0_ms)};
+  caf::anon_send(f.agg, std::move(b));
+  f.run();
+  f.rest.answer_last(200, "[]");
+  f.run();
+}
+
+void live_at(backfill_fixture& f, std::uint64_t id, std::int64_t time_ms) {
+  trade_batch b;
+  b.symbol = "BTCUSDT";
+  b.trades = {make_trade(id, time_ms)};
+  caf::anon_send(f.agg, std::move(b));
+  f.run();
+}
+
+} // namespace
+
+TEST_CASE("a warm-up longer than the history window never loads a trade twice",
+          "[backfill][warmup]") {
+  // History 600 s, warm-up 900 s: a 700 s outage is a gap to backfill, not a warm
+  // start reaching back before the last applied trade.
+  backfill_fixture f{backfill_fixture::config(), 900, 600};
+  first_trade_without_warmup(f);
+  live_at(f, 5000, t0_ms + 700'000);
+  REQUIRE(f.rest.calls.size() == 2);
+  CHECK(f.rest.calls[1].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=1001&limit=1000");
+  CHECK(f.metrics().long_outages == 0);
+  // 1000 s: a warm start from T - 900 s, after the last applied trade.
+  backfill_fixture g{backfill_fixture::config(), 900, 600};
+  first_trade_without_warmup(g);
+  live_at(g, 5000, t0_ms + 1'000'000);
+  REQUIRE(g.rest.calls.size() == 2);
+  CHECK(g.rest.calls[1].target.target.find("startTime=1700000100000") != std::string::npos);
+  // Even if REST answers with ids the aggregator already has, none is applied twice.
+  g.rest.answer_last(200, test::agg_trades_body(1000, 1000, t0_ms));
+  g.run();
+  g.rest.answer_last(200, test::agg_trades_body(1000, 4999, t0_ms + 200'000));
+  g.run();
+  auto m = g.metrics();
+  CHECK(m.trades == 4001); // 1000, then 1001..4999, then 5000: 1000 only once
+  CHECK(m.duplicates == 0);
+  CHECK(m.skipped_trades == 0);
+}
+
+TEST_CASE("a small id jump after a long quiet spell is backfilled, not skipped",
+          "[backfill][warmup]") {
+  // An illiquid market: two hours without a trade, then 5 trades missed on a reconnect.
+  backfill_fixture f{backfill_fixture::config(), 900};
+  first_trade_without_warmup(f);
+  live_at(f, 1006, t0_ms + 7'200'000);
+  REQUIRE(f.rest.calls.size() == 2);
+  CHECK(f.rest.calls[1].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=1001&limit=5");
+  CHECK(f.metrics().long_outages == 0);
+}
+
+TEST_CASE("a long outage's warm start that fails after finding its first id counts only "
+          "the ids before it as skipped",
+          "[backfill][warmup]") {
+  auto cfg = backfill_fixture::config();
+  cfg.attempts_max = 1;
+  backfill_fixture f{cfg, 900};
+  first_trade_without_warmup(f);
+  live_at(f, 9000, t0_ms + 7'200'000);
+  f.rest.answer_last(200, test::agg_trades_body(8001, 8001, t0_ms + 6'300'000));
+  f.run();
+  f.rest.answer_last(503, R"({"code":-1001,"msg":"down"})");
+  f.run();
+  auto m = f.metrics();
+  CHECK(m.warmup == "failed");
+  CHECK(m.skipped_trades == 7000); // 1001..8000; 8001..8999 are unfilled, not skipped
 }
 
 TEST_CASE("a warm start over a quiet period ends with nothing to load",
