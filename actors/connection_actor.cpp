@@ -321,12 +321,28 @@ void switch_lanes(connection_self self, const char* why) {
   transition(self, connection_phase::streaming, why);
 }
 
-/// Switches once the new lane's held events join the forwarded sequence.
+/// Switches once the new lane's held events join the forwarded sequence. Trades
+/// join when the first held id is at most one past the last forwarded one (the
+/// overlap is dropped on forwarding). Depth events must continue it exactly
+/// (U == last u + 1): an event straddling the join point would break the book's
+/// sequence and force a resync, so held events the old lane has passed are
+/// dropped and the switch waits for an aligned one (the rotation deadline still
+/// switches if the lanes never align).
 void try_switch(connection_self self) {
   auto& st = self->state;
+  if (st.depth) {
+    auto& held = st.held_depth;
+    auto passed = std::find_if(held.begin(), held.end(), [&](const depth_update& u) {
+      return u.final_update_id > st.last_forwarded_id;
+    });
+    held.erase(held.begin(), passed);
+  }
   if (!has_held(self))
     return;
-  if (first_held_seq(self) <= st.last_forwarded_id + 1)
+  auto first = first_held_seq(self);
+  auto joins = st.depth ? first == st.last_forwarded_id + 1
+                        : first <= st.last_forwarded_id + 1;
+  if (joins)
     switch_lanes(self, "rotated");
   else if (st.held.size() + st.held_depth.size() > held_events_max)
     switch_lanes(self, "rotated: old connection too slow");

@@ -24,8 +24,10 @@
 // sequence (first held id <= last forwarded id + 1, where the id of a trade is its
 // aggregate id and a depth event spans U..u). Then the held events above the last
 // forwarded id are forwarded, the old lane is closed and the new one takes over:
-// no trade lost, none repeated; a depth event straddling the switch point reaches
-// the book, whose own sequence check resyncs if the lanes' event boundaries differ.
+// no trade lost, none repeated. Depth events must continue exactly (U == last u + 1):
+// held events the old lane has passed are dropped and the switch waits for an
+// aligned one, so the book never sees a straddling event (only the rotation
+// deadline switches regardless, and the book then resyncs).
 //
 // Silence watchdog: from ws_opened on, a sil_chk tick compares the actor clock with
 // the time of the last frame (or of the upgrade, before the first frame). Only frames

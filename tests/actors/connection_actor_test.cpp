@@ -428,3 +428,29 @@ TEST_CASE_METHOD(connection_fixture,
   CHECK(depth_ranges()
         == ranges{{100, 101}, {102, 103}, {104, 105}, {106, 107}, {108, 109}});
 }
+
+TEST_CASE_METHOD(connection_fixture,
+                 "a rotated depth connection whose events are cut at other ids "
+                 "switches only where an event continues the sequence exactly",
+                 "[connection][depth][rotation]") {
+  spawn_connection(10'000, "depth");
+  ws.inject_opened(7);
+  ws.inject_frames(7, {depth_frame(100, 101), depth_frame(102, 103)});
+  run();
+  advance(10'000ms);
+  REQUIRE(ws.opened.size() == 2);
+  ws.inject_opened(rotated_id);
+  // 102..104 straddles the last forwarded id 103: switching here would hand the
+  // book U=102 after u=103.
+  ws.inject_frames(rotated_id, {depth_frame(102, 104)});
+  run();
+  CHECK(ws.closed.empty());
+  ws.inject_frames(7, {depth_frame(104, 107)});
+  ws.inject_frames(rotated_id, {depth_frame(105, 107)});
+  run();
+  CHECK(ws.closed.empty()); // 105..107 is already forwarded: still no join point
+  ws.inject_frames(rotated_id, {depth_frame(108, 109)});
+  run();
+  CHECK(ws.closed == std::vector<std::uint64_t>{7});
+  CHECK(depth_ranges() == ranges{{100, 101}, {102, 103}, {104, 107}, {108, 109}});
+}
