@@ -115,7 +115,8 @@ void handle(api_self self, http_request& req) {
                              self->clock().now().time_since_epoch())
                              .count()
                            - self->state.started_ns;
-          // Gap counters live in the aggregators: ask each once, then answer.
+          // Gap counters live in the aggregators and book counters in the book
+          // actors: ask each child's once, then answer.
           auto shared = std::make_shared<std::vector<child_status>>(std::move(children));
           auto pending = std::make_shared<std::size_t>(shared->size());
           auto done = [=] {

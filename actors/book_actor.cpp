@@ -17,7 +17,10 @@ void request_snapshot(book_self self) {
   if (st.snapshot_in_flight || !st.snapshots)
     return;
   st.snapshot_in_flight = true;
-  ++st.retry_generation; // a pending retry timer is now stale
+  ++st.snapshots_sent;
+  // The deadline of this request; any older timer is stale from here on.
+  self->delayed_send(self, std::chrono::milliseconds(st.cfg.snapshot_timeout_ms),
+                     snapshot_retry_atom::value, ++st.retry_generation);
   self->send(st.snapshots, depth_snapshot_request{st.symbol, st.cfg.snapshot_limit});
 }
 
@@ -62,6 +65,7 @@ book_view make_view(book_self self, std::uint32_t depth) {
     v.metrics = book.metrics(st.cfg.top_levels, st.cfg.band_bps);
   }
   v.counters = st.sync.counters();
+  v.counters.snapshots_requested = st.snapshots_sent;
   return v;
 }
 
@@ -81,6 +85,7 @@ book_if::behavior_type book_actor(book_self self, std::string symbol,
     },
     [=](depth_snapshot& snapshot) {
       self->state.snapshot_in_flight = false;
+      ++self->state.retry_generation; // the request's deadline is void
       step(self, "snapshot", [&](book_sync& s) { return s.on_snapshot(snapshot); });
     },
     [=](depth_snapshot_failed& failed) {
@@ -95,8 +100,18 @@ book_if::behavior_type book_actor(book_self self, std::string symbol,
     },
     [=](snapshot_retry_atom, std::uint64_t generation) {
       auto& st = self->state;
-      if (generation == st.retry_generation
-          && st.sync.phase() == book_phase::syncing)
+      if (generation != st.retry_generation)
+        return;
+      if (st.snapshot_in_flight) {
+        // No answer at all: the request was lost; a late answer is harmless (a
+        // snapshot outside syncing is ignored).
+        st.snapshot_in_flight = false;
+        st.sync.on_snapshot_failed();
+        SV_WARN("book", st.symbol, "snapshot_timeout",
+                "timeout_ms=%u hint=\"no answer from the REST side; asking again\"",
+                st.cfg.snapshot_timeout_ms);
+      }
+      if (st.sync.phase() == book_phase::syncing)
         request_snapshot(self);
     },
     [=](book_atom, std::uint32_t depth) { return make_view(self, depth); },

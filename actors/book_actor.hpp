@@ -6,7 +6,10 @@
 //                                 the backfill actor for a snapshot (one at a time)
 //   depth_snapshot -------------> book_sync.on_snapshot (sync, or ask again)
 //   depth_snapshot_failed ------> counted; ask again after snapshot_retry_ms
-//   (snapshot_retry_atom, gen) -> the retry (stale generations ignored)
+//   (snapshot_retry_atom, gen) -> the retry; or, if the request is still
+//                                 unanswered after snapshot_timeout_ms, a
+//                                 timeout: counted as a failure, asked again
+//                                 (stale generations ignored)
 //   (book_atom, n) -------------> top n levels, figures, counters
 //
 // Every phase change is logged: `book ETHUSDT phase from=synced to=syncing why="..."`.
@@ -46,6 +49,9 @@ struct book_config {
   std::uint32_t top_levels = 10;        ///< N of the top-N imbalance
   std::uint32_t band_bps = 10;          ///< X of the within-X-bps imbalance
   std::uint32_t snapshot_retry_ms = 5000; ///< wait after a failed snapshot
+  /// An unanswered request is given up after this long and asked again. Longer than
+  /// the backfill actor's own retries (1+2+4+8+16 s) plus a Retry-After pause.
+  std::uint32_t snapshot_timeout_ms = 120000;
 };
 
 /// State of one book actor (plain data; behavior in book_actor.cpp).
@@ -56,9 +62,13 @@ struct book_state {
   book_sync sync{1};                  ///< replaced at spawn with cfg.buffer_max
   snapshot_source_if snapshots;       ///< fetches snapshots; null: never syncs
   bool snapshot_in_flight = false;    ///< a request is out, its answer not yet in
-  std::uint64_t retry_generation = 0; ///< tags snapshot_retry_atom timers
+  /// Requests actually sent (book_sync counts only those it asked for, not the
+  /// retries and timeouts this actor adds); reported as snapshots_requested.
+  std::uint64_t snapshots_sent = 0;
+  std::uint64_t retry_generation = 0; ///< tags snapshot_retry_atom timers; only the newest counts
 };
 
+/// What a book actor's handlers see of themselves.
 using book_self = book_if::stateful_pointer<book_state>;
 
 /// Spawns with `sys.spawn(book_actor, "BTCUSDT", cfg, snapshots)`. `snapshots` may

@@ -71,6 +71,7 @@ public:
   /// owner decides when to ask again.
   void on_snapshot_failed();
 
+  /// Where the book stands (see the diagram above).
   book_phase phase() const noexcept { return phase_; }
 
   /// The id of the last update the book contains (the snapshot's L after a sync

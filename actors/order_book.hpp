@@ -28,6 +28,7 @@ public:
   /// Removes every level.
   void clear();
 
+  /// Levels held on each side (the whole book, not only the top).
   std::size_t bid_levels() const noexcept { return bids_.size(); }
   std::size_t ask_levels() const noexcept { return asks_.size(); }
 

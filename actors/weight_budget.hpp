@@ -14,6 +14,7 @@ namespace sv {
 /// Memory: one entry per request in the window. Not thread-safe: owned by one actor.
 class weight_budget {
 public:
+  /// `budget` weight per `window_ns`, `burst` requests per second; all > 0 (asserted).
   weight_budget(std::uint32_t budget, std::int64_t window_ns, std::uint32_t burst);
 
   /// Grants a request of `weight` at `now_ns` if both windows allow it, and records it.

@@ -166,6 +166,22 @@ TEST_CASE("a failed snapshot is asked for again after snapshot_retry_ms", "[book
   CHECK(f.view(f.btc).state == "synced");
 }
 
+TEST_CASE("a snapshot request that is never answered is given up and asked again",
+          "[book]") {
+  book_config cfg;
+  cfg.snapshot_timeout_ms = 60000;
+  book_fixture f{cfg};
+  f.events(f.btc, {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
+  REQUIRE(f.rest.calls.size() == 1); // the transport never answers it
+  f.advance(59999ms);
+  CHECK(f.view(f.btc).counters.snapshots_requested == 1);
+  f.advance(1ms);
+  auto v = f.view(f.btc);
+  CHECK(v.counters.snapshots_requested == 2);
+  CHECK(v.counters.snapshot_failures == 1);
+  CHECK(v.state == "syncing");
+}
+
 TEST_CASE("snapshots spend the shared REST weight budget by their limit", "[book]") {
   book_config cfg;
   cfg.snapshot_limit = 5000; // weight 250
