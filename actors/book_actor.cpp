@@ -30,6 +30,7 @@ void step(book_self self, const char* why, Step&& f) {
   auto& st = self->state;
   auto before = st.sync.phase();
   auto resyncs = st.sync.counters().resyncs;
+  auto refetches = st.sync.counters().snapshot_refetches;
   auto next = f(st.sync);
   auto after = st.sync.phase();
   if (after != before || st.sync.counters().resyncs != resyncs) {
@@ -46,8 +47,24 @@ void step(book_self self, const char* why, Step&& f) {
             static_cast<unsigned long long>(st.sync.last_update_id()),
             st.sync.book().bid_levels(), st.sync.book().ask_levels());
   }
-  if (next == sync_step::request_snapshot)
-    request_snapshot(self);
+  if (st.sync.phase() == book_phase::synced)
+    st.refetches_in_row = 0;
+  if (next != sync_step::request_snapshot)
+    return;
+  // Snapshots that keep coming back older than the buffered events (a lagging REST
+  // cache) would spend the process's whole weight budget: after a few in a row,
+  // wait snapshot_retry_ms before the next one.
+  if (st.sync.counters().snapshot_refetches != refetches
+      && ++st.refetches_in_row >= book_state::refetches_before_pause) {
+    SV_WARN("book", st.symbol, "snapshot_stale",
+            "refetches_in_row=%u retry_in_ms=%u hint=\"the REST snapshots lag the "
+            "stream\"",
+            st.refetches_in_row, st.cfg.snapshot_retry_ms);
+    self->delayed_send(self, std::chrono::milliseconds(st.cfg.snapshot_retry_ms),
+                       snapshot_retry_atom::value, ++st.retry_generation);
+    return;
+  }
+  request_snapshot(self);
 }
 
 book_view make_view(book_self self, std::uint32_t depth) {

@@ -4,7 +4,9 @@
 //
 //   depth_batch ---------------> each event into book_sync; when it says so, ask
 //                                 the backfill actor for a snapshot (one at a time)
-//   depth_snapshot -------------> book_sync.on_snapshot (sync, or ask again)
+//   depth_snapshot -------------> book_sync.on_snapshot (sync, or ask again; from
+//                                 the third too-old snapshot in a row on, only
+//                                 after snapshot_retry_ms)
 //   depth_snapshot_failed ------> counted; ask again after snapshot_retry_ms
 //   (snapshot_retry_atom, gen) -> the retry; or, if the request is still
 //                                 unanswered after snapshot_timeout_ms, a
@@ -66,6 +68,10 @@ struct book_state {
   /// retries and timeouts this actor adds); reported as snapshots_requested.
   std::uint64_t snapshots_sent = 0;
   std::uint64_t retry_generation = 0; ///< tags snapshot_retry_atom timers; only the newest counts
+  /// Snapshots refetched in a row (too old for the buffer) without a sync since.
+  std::uint32_t refetches_in_row = 0;
+  /// From this many refetches in a row on, the next one waits snapshot_retry_ms.
+  static constexpr std::uint32_t refetches_before_pause = 3;
 };
 
 /// What a book actor's handlers see of themselves.

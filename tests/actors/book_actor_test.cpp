@@ -144,6 +144,30 @@ TEST_CASE("a snapshot older than the first buffered event is fetched again", "[b
   CHECK(v.counters.updates_dropped == 1); // 11..12 is in the snapshot already
 }
 
+TEST_CASE("snapshots that keep lagging the stream are asked for less often", "[book]") {
+  book_config cfg;
+  cfg.snapshot_retry_ms = 2000;
+  book_fixture f{cfg};
+  f.events(f.btc, {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
+  for (std::size_t i = 1; i <= 2; ++i) { // two stale answers: asked again at once
+    f.rest.answer_last(200, snapshot_body(5));
+    f.run();
+    REQUIRE(f.rest.calls.size() == i + 1);
+  }
+  f.rest.answer_last(200, snapshot_body(5)); // the third in a row: pause
+  f.run();
+  CHECK(f.rest.calls.size() == 3);
+  f.advance(1999ms);
+  CHECK(f.rest.calls.size() == 3);
+  f.advance(1ms);
+  REQUIRE(f.rest.calls.size() == 4);
+  f.rest.answer_last(200, snapshot_body(12));
+  f.run();
+  auto v = f.view(f.btc);
+  CHECK(v.state == "synced");
+  CHECK(v.counters.snapshot_refetches == 3);
+}
+
 TEST_CASE("a failed snapshot is asked for again after snapshot_retry_ms", "[book]") {
   book_config cfg;
   cfg.snapshot_retry_ms = 3000;
