@@ -330,8 +330,10 @@ problem parse_symbol(std::string_view item, std::string& out) {
   return std::nullopt;
 }
 
-problem set_symbols(settings& s, const std::vector<std::string>& items) {
-  std::vector<std::string> out;
+/// Reads a list of symbols into `out`: each validated and upper-cased, duplicates
+/// (compared case-insensitively) kept once, in the order given.
+problem parse_symbol_list(const std::vector<std::string>& items,
+                          std::vector<std::string>& out) {
   for (const auto& item : items) {
     std::string sym;
     if (auto err = parse_symbol(item, sym))
@@ -341,6 +343,13 @@ problem set_symbols(settings& s, const std::vector<std::string>& items) {
     if (std::find(out.begin(), out.end(), sym) == out.end())
       out.push_back(std::move(sym));
   }
+  return std::nullopt;
+}
+
+problem set_symbols(settings& s, const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  if (auto err = parse_symbol_list(items, out))
+    return err;
   if (out.empty())
     return std::string{"expected at least one symbol"};
   if (out.size() > symbols_max)
@@ -351,13 +360,8 @@ problem set_symbols(settings& s, const std::vector<std::string>& items) {
 
 problem set_book_symbols(settings& s, const std::vector<std::string>& items) {
   std::vector<std::string> out;
-  for (const auto& item : items) {
-    std::string sym;
-    if (auto err = parse_symbol(item, sym))
-      return err;
-    if (std::find(out.begin(), out.end(), sym) == out.end())
-      out.push_back(std::move(sym));
-  }
+  if (auto err = parse_symbol_list(items, out))
+    return err;
   s.book_symbols = std::move(out);
   return std::nullopt;
 }

@@ -20,18 +20,6 @@ namespace {
 using sv::book_phase;
 using sv::sync_step;
 
-/// Runs the test body only if the fixture directory exists; otherwise WARNs and
-/// succeeds.
-#define SV_REQUIRE_FIXTURES(dir)                                               \
-  const auto dir##_found = sv::test::fixtures_dir();                           \
-  if (!dir##_found) {                                                          \
-    WARN(                                                                      \
-      "skipped: fixtures not found: " << sv::test::fixtures_dir_configured()); \
-    SUCCEED();                                                                 \
-    return;                                                                    \
-  }                                                                            \
-  const std::string& dir = *dir##_found
-
 constexpr std::size_t all_levels = std::numeric_limits<std::size_t>::max();
 
 /// Large enough for every capture: nothing overflows unless a test wants it.

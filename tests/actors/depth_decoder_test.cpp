@@ -22,18 +22,6 @@ namespace {
 
 using sv::decode_status;
 
-/// Runs the test body only if the fixture directory exists; otherwise WARNs and
-/// succeeds.
-#define SV_REQUIRE_FIXTURES(dir)                                               \
-  const auto dir##_found = sv::test::fixtures_dir();                           \
-  if (!dir##_found) {                                                          \
-    WARN(                                                                      \
-      "skipped: fixtures not found: " << sv::test::fixtures_dir_configured()); \
-    SUCCEED();                                                                 \
-    return;                                                                    \
-  }                                                                            \
-  const std::string& dir = *dir##_found
-
 /// Decodes a copy of `frame` in a heap block of exactly frame.size() bytes, so
 /// that AddressSanitizer reports any read past the end of the frame.
 decode_status decode_exact(sv::depth_decoder& dec, std::string_view frame,

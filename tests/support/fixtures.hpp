@@ -24,3 +24,16 @@ std::string read_file(const std::string& path);
 std::vector<std::string> read_lines(const std::string& path);
 
 } // namespace sv::test
+
+/// In a Catch2 test: runs the rest of the body only if the fixture directory
+/// exists, with `dir` naming it; otherwise WARNs "skipped: fixtures not found:
+/// <dir>" and succeeds.
+#define SV_REQUIRE_FIXTURES(dir)                                               \
+  const auto dir##_found = sv::test::fixtures_dir();                           \
+  if (!dir##_found) {                                                          \
+    WARN(                                                                      \
+      "skipped: fixtures not found: " << sv::test::fixtures_dir_configured()); \
+    SUCCEED();                                                                 \
+    return;                                                                    \
+  }                                                                            \
+  const std::string& dir = *dir##_found
