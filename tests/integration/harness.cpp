@@ -47,15 +47,20 @@ int free_port() {
   return ntohs(addr.sin_port);
 }
 
-sim_process::sim_process(const std::string& dir, std::vector<std::string> args) {
-    args.insert(args.end(), {"--cert", dir + "/cert.pem", "--key", dir + "/key.pem",
-                             "--port", "0", "--log-level", "warn"});
-    child = std::make_unique<child_process>(SV_SIM_BINARY, args);
-    auto line = child->read_line(10s);
-    REQUIRE(line);
-    int tls = 0;
-    REQUIRE(std::sscanf(line->c_str(), "listening port=%d tls=%d", &port, &tls) == 2);
-    REQUIRE(tls == 1);
+namespace {
+
+std::vector<std::string> with_certificate(const std::string& dir,
+                                          std::vector<std::string> args) {
+  args.insert(args.end(), {"--cert", dir + "/cert.pem", "--key", dir + "/key.pem",
+                           "--log-level", "warn"});
+  return args;
+}
+
+} // namespace
+
+sim_process::sim_process(const std::string& dir, std::vector<std::string> args)
+  : running_sim(SV_SIM_BINARY, with_certificate(dir, std::move(args))) {
+  REQUIRE(tls);
 }
 
 streamvisor_process::streamvisor_process(const std::string& dir, int sim_port,

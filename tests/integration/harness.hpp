@@ -23,11 +23,8 @@ void make_certificate(const std::string& dir);
 /// A loopback port that was free a moment ago (bind to 0, read it, release it).
 int free_port();
 
-/// The simulator over TLS with `args`; its port is read from its first stdout line.
-struct sim_process {
-  std::unique_ptr<child_process> child;
-  int port = 0;
-
+/// The simulator over TLS (the certificate in `dir`) with `args`; see running_sim.
+struct sim_process : running_sim {
   sim_process(const std::string& dir, std::vector<std::string> args);
 };
 

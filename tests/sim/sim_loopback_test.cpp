@@ -19,34 +19,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// A running simulator: started with `args` plus --port 0 --port-file, port known.
-struct sim_fixture {
-  std::string port_file;
-  std::unique_ptr<child_process> child;
-  int port = 0;
-  bool tls = false;
+/// The simulator with `args` (and --log-level warn), port known; see running_sim.
+struct sim_fixture : running_sim {
+  explicit sim_fixture(std::vector<std::string> args)
+    : running_sim(SV_SIM_BINARY, with_log_level(std::move(args))) {}
 
-  explicit sim_fixture(std::vector<std::string> args) {
-    static int counter = 0;
-    port_file = std::string(SV_BINARY_DIR) + "/sim-test-port-" + std::to_string(::getpid())
-                + "-" + std::to_string(++counter);
-    std::remove(port_file.c_str());
-    args.insert(args.end(), {"--port", "0", "--port-file", port_file, "--log-level", "warn"});
-    child = std::make_unique<child_process>(SV_SIM_BINARY, args);
-    auto line = child->read_line(10s);
-    REQUIRE(line);
-    int tls_flag = -1;
-    REQUIRE(std::sscanf(line->c_str(), "listening port=%d tls=%d", &port, &tls_flag) == 2);
-    REQUIRE(*line == "listening port=" + std::to_string(port) + " tls=" + std::to_string(tls_flag));
-    tls = tls_flag == 1;
-    std::ifstream pf(port_file);
-    int from_file = 0;
-    REQUIRE(pf >> from_file);
-    REQUIRE(from_file == port);
-  }
-
-  ~sim_fixture() {
-    std::remove(port_file.c_str());
+  static std::vector<std::string> with_log_level(std::vector<std::string> args) {
+    args.insert(args.end(), {"--log-level", "warn"});
+    return args;
   }
 };
 

@@ -1,7 +1,11 @@
 // sim_test_client: a blocking loopback HTTP/WebSocket client and child-process guard for the simulator tests.
 #include "sim/sim_test_client.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <cctype>
+#include <cstdio>
+#include <fstream>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -399,6 +403,29 @@ int child_process::stop(int sig, std::chrono::milliseconds timeout) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+}
+
+running_sim::running_sim(const std::string& binary, std::vector<std::string> args) {
+  static int counter = 0;
+  port_file = std::string(SV_BINARY_DIR) + "/sim-port-" + std::to_string(::getpid()) + "-"
+              + std::to_string(++counter);
+  std::remove(port_file.c_str());
+  args.insert(args.end(), {"--port", "0", "--port-file", port_file});
+  child = std::make_unique<child_process>(binary, args);
+  auto line = child->read_line(std::chrono::seconds(10));
+  REQUIRE(line);
+  int tls_flag = -1;
+  REQUIRE(std::sscanf(line->c_str(), "listening port=%d tls=%d", &port, &tls_flag) == 2);
+  REQUIRE(*line == "listening port=" + std::to_string(port) + " tls=" + std::to_string(tls_flag));
+  tls = tls_flag == 1;
+  std::ifstream pf(port_file);
+  int from_file = 0;
+  REQUIRE(pf >> from_file);
+  REQUIRE(from_file == port);
+}
+
+running_sim::~running_sim() {
+  std::remove(port_file.c_str());
 }
 
 } // namespace sv::test

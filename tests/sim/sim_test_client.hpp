@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -134,6 +135,22 @@ private:
   pid_t pid_ = -1;
   int out_fd_ = -1;
   std::string out_;
+};
+
+/// A running streamvisor-sim: `binary` started with `args` plus --port 0 and a
+/// --port-file under the build tree. The constructor REQUIREs the first stdout line
+/// ("listening port=P tls=T") and the port file to agree; the destructor removes the
+/// file and the child_process kills the simulator if it still runs.
+struct running_sim {
+  std::string port_file;               ///< written by the simulator
+  std::unique_ptr<child_process> child; ///< the simulator
+  int port = 0;                        ///< where it listens (127.0.0.1)
+  bool tls = false;                    ///< started with --cert/--key
+
+  running_sim(const std::string& binary, std::vector<std::string> args);
+  ~running_sim();
+  running_sim(const running_sim&) = delete;
+  running_sim& operator=(const running_sim&) = delete;
 };
 
 } // namespace sv::test
