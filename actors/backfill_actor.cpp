@@ -65,6 +65,10 @@ void pump(backfill_self self) {
     arm_wake(self, st.paused_until_ns);
     return;
   }
+  // A book is useless until its snapshot comes, a gap only incomplete: snapshots go
+  // ahead of gap pages (nothing is in flight here, so the order may change).
+  std::stable_partition(st.jobs.begin(), st.jobs.end(),
+                        [](const backfill_job& j) { return j.depth_limit > 0; });
   auto& job = st.jobs.front();
   auto weight = job_weight(st, job);
   if (!st.budget.try_acquire(now, weight)) {

@@ -13,7 +13,8 @@
 //   rest_response 429/418 --> pause all requests for Retry-After (at least 1 s)
 //   rest_response other / no response --> retry after 1, 2, 4, 8, 16 s; then
 //                         backfill_failed to the requester
-//   depth_snapshot_request --> queue job --> GET /api/v3/depth?symbol=S&limit=N
+//   depth_snapshot_request --> queue job; snapshots are served before gap pages
+//                         (after the request in flight) --> GET /api/v3/depth?symbol=S&limit=N
 //                         --> depth_snapshot, or depth_snapshot_failed after the
 //                         same retries
 //
