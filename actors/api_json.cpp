@@ -396,6 +396,8 @@ std::string book_json(const book_view& x) {
   w.Bool(synced);
   w.Key("lastUpdateId");
   w.Uint64(x.last_update_id);
+  w.Key("last_event_time");
+  w.Int64(x.last_event_time_ms);
   w.Key("bid_levels");
   w.Uint(x.bid_levels);
   w.Key("ask_levels");

@@ -73,6 +73,7 @@ book_view make_view(book_self self, std::uint32_t depth) {
   v.symbol = st.symbol;
   v.state = to_string(st.sync.phase());
   v.last_update_id = st.sync.last_update_id();
+  v.last_event_time_ms = st.sync.last_event_time_ms();
   auto& book = st.sync.book();
   v.bid_levels = static_cast<std::uint32_t>(book.bid_levels());
   v.ask_levels = static_cast<std::uint32_t>(book.ask_levels());

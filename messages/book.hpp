@@ -60,6 +60,9 @@ struct book_view {
   std::string symbol;               ///< upper case
   std::string state;                ///< "waiting" (no event yet), "syncing", "synced"
   std::uint64_t last_update_id = 0; ///< id of the last applied update, 0 before a sync
+  /// `E` of the last applied event (0 if none): how fresh the book is, also while
+  /// the depth connection is down and no event can reveal a gap.
+  std::int64_t last_event_time_ms = 0;
   std::uint32_t bid_levels = 0;     ///< levels on the bid side (whole book)
   std::uint32_t ask_levels = 0;     ///< levels on the ask side (whole book)
   std::vector<price_level> bids;    ///< top levels, best first
@@ -71,7 +74,7 @@ struct book_view {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, book_view& x) {
   return f(caf::meta::type_name("book_view"), x.symbol, x.state, x.last_update_id,
-           x.bid_levels, x.ask_levels, x.bids, x.asks, x.metrics, x.counters);
+           x.last_event_time_ms, x.bid_levels, x.ask_levels, x.bids, x.asks, x.metrics, x.counters);
 }
 
 } // namespace sv

@@ -250,7 +250,7 @@ TEST_CASE("the book answers its top levels, figures and sync state", "[api][book
   REQUIRE(a.status == 200);
   CHECK(a.body
         == R"({"symbol":"BTCUSDT","state":"synced","synced":true,"lastUpdateId":101,)"
-           R"("bid_levels":3,"ask_levels":1,)"
+           R"("last_event_time":1700000000000,"bid_levels":3,"ask_levels":1,)"
            R"("bids":[["100.01000000","1.00000000"],["100.00000000","2.00000000"]],)"
            R"("asks":[["100.05000000","4.00000000"]],)"
            R"("best_bid":"100.01000000","best_ask":"100.05000000","spread":"0.04000000",)"
