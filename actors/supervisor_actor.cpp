@@ -115,7 +115,7 @@ void arm_budget_tick(supervisor_self self) {
   if (st.budget_tick_pending || st.waiting.empty())
     return;
   auto now = now_ns(self);
-  auto wait_ns = std::max<std::int64_t>(st.budget.next_available_ns(now) - now, 0);
+  auto wait_ns = std::max<std::int64_t>(st.budget.next_available_ns(now, 1) - now, 0);
   st.budget_tick_pending = true;
   self->delayed_send(self, std::chrono::nanoseconds(wait_ns),
                      budget_tick_atom::value);
@@ -127,7 +127,7 @@ void request_attempt(supervisor_self self, const std::string& key,
                      child_record& rec) {
   auto& st = self->state;
   auto now = now_ns(self);
-  if (st.waiting.empty() && st.budget.try_acquire(now)) {
+  if (st.waiting.empty() && st.budget.try_acquire(now, 1)) {
     st.budget_exhausted_logged = false;
     start_attempt(self, key, rec);
     return;
@@ -139,7 +139,7 @@ void request_attempt(supervisor_self self, const std::string& key,
     SV_WARN("supervisor", rec.symbol, "budget_exhausted",
             "used=%zu budget=%u window_s=%u burst=%u waiting=%zu hint=\"attempts "
             "are paced to stay under the exchange's connection limit\"",
-            st.budget.used(now), st.cfg.connect_budget,
+            static_cast<std::size_t>(st.budget.used(now)), st.cfg.connect_budget,
             st.cfg.connect_budget_window_s, st.cfg.connect_burst,
             st.waiting.size());
   }
@@ -384,7 +384,7 @@ supervisor_if::behavior_type running(supervisor_self self) {
       auto& st = self->state;
       st.budget_tick_pending = false;
       auto now = now_ns(self);
-      while (!st.waiting.empty() && st.budget.try_acquire(now)) {
+      while (!st.waiting.empty() && st.budget.try_acquire(now, 1)) {
         auto key = st.waiting.front();
         st.waiting.pop_front();
         auto i = st.children.find(key);
@@ -479,7 +479,7 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.ws = ws;
-  st.budget = connect_budget{st.cfg.connect_budget,
+  st.budget = weight_budget{st.cfg.connect_budget,
                              std::int64_t{st.cfg.connect_budget_window_s}
                                * 1'000'000'000,
                              st.cfg.connect_burst};

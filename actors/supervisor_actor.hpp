@@ -17,7 +17,8 @@
 //   any --stop_atom / shutdown--> stopped
 //
 // Restart decisions live in one function (schedule_restart in the .cpp), which
-// applies actors/restart_policy.hpp; every attempt passes actors/connect_budget.hpp.
+// applies actors/restart_policy.hpp; every attempt passes the connection budget
+// (actors/weight_budget.hpp, one unit per attempt).
 #pragma once
 
 #include <cstdint>
@@ -31,9 +32,9 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/aggregator_actor.hpp"
-#include "actors/connect_budget.hpp"
 #include "actors/connection_actor.hpp"
 #include "actors/restart_policy.hpp"
+#include "actors/weight_budget.hpp"
 #include "actors/ws_client.hpp"
 #include "messages/atoms.hpp"
 #include "messages/status.hpp"
@@ -103,7 +104,8 @@ struct supervisor_state {
   std::map<std::string, child_record> children; ///< by "SYMBOL@stream"
   std::uint64_t next_conn_id = 0;               ///< last conn_id handed out
   bool stopping = false;                        ///< no more starts or restarts
-  connect_budget budget{300, 300'000'000'000, 10}; ///< replaced from cfg at spawn
+  /// Connect attempts, one unit each; replaced from cfg at spawn.
+  weight_budget budget{300, 300'000'000'000, 10};
   std::deque<std::string> waiting;              ///< keys waiting for the budget, FIFO
   bool budget_tick_pending = false;             ///< a budget_tick is scheduled
   bool budget_exhausted_logged = false;         ///< one warning per exhaustion

@@ -1,9 +1,8 @@
-// Tests of restart_policy and connect_budget (pure, no actors).
+// Tests of restart_policy (pure, no actors).
 #include <catch2/catch.hpp>
 
 #include <map>
 
-#include "actors/connect_budget.hpp"
 #include "actors/restart_policy.hpp"
 
 using namespace sv;
@@ -105,30 +104,4 @@ TEST_CASE("more than max_restarts within the window parks, and restarts outside 
   restart_history spread;
   for (int i = 0; i < 20; ++i)
     CHECK_FALSE(decide_restart(cfg, spread, i * 4 * s, -1, -1, rng).park);
-}
-
-TEST_CASE("the connection budget never grants more than budget per window nor "
-          "burst per second",
-          "[connect_budget]") {
-  connect_budget b{300, 300 * s, 10};
-  std::vector<std::int64_t> grants;
-  std::int64_t now = 0;
-  while (grants.size() < 1000) {
-    if (b.try_acquire(now)) {
-      grants.push_back(now);
-      continue;
-    }
-    auto next = b.next_available_ns(now);
-    REQUIRE(next > now);
-    now = next;
-  }
-  for (std::size_t i = 0; i < grants.size(); ++i) {
-    if (i >= 300)
-      REQUIRE(grants[i] - grants[i - 300] >= 300 * s);
-    if (i >= 10)
-      REQUIRE(grants[i] - grants[i - 10] >= 1 * s);
-  }
-  // Paced, not starved: the 1000th grant comes within four windows.
-  CHECK(grants.back() < 4 * 300 * s);
-  CHECK(grants[299] < 30 * s);
 }

@@ -1,6 +1,8 @@
 // Tests of weight_budget: the sliding-window REST weight limit.
 #include <catch2/catch.hpp>
 
+#include <vector>
+
 #include "actors/weight_budget.hpp"
 
 using namespace sv;
@@ -38,4 +40,30 @@ TEST_CASE("a request heavier than the budget waits for an empty window", "[weigh
   CHECK(b.next_available_ns(0, 250) == 60 * s);
   CHECK(b.try_acquire(60 * s, 250));
   CHECK(b.used(60 * s) == 100);
+}
+
+TEST_CASE("the connection budget never grants more than budget per window nor "
+          "burst per second",
+          "[weight_budget]") {
+  weight_budget b{300, 300 * s, 10}; // the supervisor's: one unit per attempt
+  std::vector<std::int64_t> grants;
+  std::int64_t now = 0;
+  while (grants.size() < 1000) {
+    if (b.try_acquire(now, 1)) {
+      grants.push_back(now);
+      continue;
+    }
+    auto next = b.next_available_ns(now, 1);
+    REQUIRE(next > now);
+    now = next;
+  }
+  for (std::size_t i = 0; i < grants.size(); ++i) {
+    if (i >= 300)
+      REQUIRE(grants[i] - grants[i - 300] >= 300 * s);
+    if (i >= 10)
+      REQUIRE(grants[i] - grants[i - 10] >= 1 * s);
+  }
+  // Paced, not starved: the 1000th grant comes within four windows.
+  CHECK(grants.back() < 4 * 300 * s);
+  CHECK(grants[299] < 30 * s);
 }
