@@ -4,6 +4,7 @@
 #include <cassert>
 
 #include "app/sim/depth_json.hpp"
+#include "app/sim/stream_json.hpp"
 #include "app/sim/trade_generator.hpp"
 
 namespace sv {
@@ -65,7 +66,8 @@ const depth_event* depth_feed::close_event(std::int64_t now_ms, bool drop) {
     for (const auto& [price, qty] : open_asks_)
       e.diff.asks.push_back({price, qty});
     append_depth_event(e.raw, symbol_, e.diff);
-    append_combined_depth_event(e.combined, stream_name_, symbol_, e.diff);
+    // The combined form wraps the raw text: each event is formatted once.
+    append_combined(e.combined, stream_name_, [&](std::string& o) { o += e.raw; });
     if (history_.size() >= history_max)
       history_.pop_front();
     history_.push_back(std::move(e));

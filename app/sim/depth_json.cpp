@@ -1,19 +1,12 @@
 // depth_json: Binance's exact text for order-book data (depthUpdate event, combined wrapper, REST depth snapshot).
 #include "app/sim/depth_json.hpp"
 
-#include <charconv>
-
 #include "actors/decimal.hpp"
+#include "app/sim/stream_json.hpp"
 
 namespace sv {
 
 namespace {
-
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24]; // 20 digits + sign fit any int64
-  auto res = std::to_chars(buf, buf + sizeof(buf), v);
-  out.append(buf, res.ptr);
-}
 
 /// [["p","q"],...]
 void append_levels(std::string& out, const std::vector<book_level>& levels) {
@@ -50,15 +43,6 @@ void append_depth_event(std::string& out, std::string_view symbol, const depth_d
   out.push_back('}');
 }
 
-void append_combined_depth_event(std::string& out, std::string_view stream,
-                                 std::string_view symbol, const depth_diff& d) {
-  out += "{\"stream\":\"";
-  out += stream;
-  out += "\",\"data\":";
-  append_depth_event(out, symbol, d);
-  out.push_back('}');
-}
-
 void append_depth_snapshot(std::string& out, const book_snapshot& s) {
   out += "{\"lastUpdateId\":";
   append_int(out, s.last_update_id);
@@ -70,12 +54,7 @@ void append_depth_snapshot(std::string& out, const book_snapshot& s) {
 }
 
 std::string depth_stream_name(std::string_view symbol) {
-  std::string out;
-  out.reserve(symbol.size() + 13);
-  for (char c : symbol)
-    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-  out += "@depth@100ms";
-  return out;
+  return stream_name(symbol, "@depth@100ms");
 }
 
 } // namespace sv

@@ -14,11 +14,6 @@ namespace sv {
 /// `symbol` must already be upper case.
 void append_depth_event(std::string& out, std::string_view symbol, const depth_diff& d);
 
-/// Appends the combined-stream form {"stream":"<stream>","data":<event>}; `stream`
-/// is the lower-case stream name ("bnbbtc@depth@100ms").
-void append_combined_depth_event(std::string& out, std::string_view stream,
-                                 std::string_view symbol, const depth_diff& d);
-
 /// Appends the GET /api/v3/depth body {"lastUpdateId":L,"bids":[["p","q"],...],"asks":[...]}.
 void append_depth_snapshot(std::string& out, const book_snapshot& s);
 

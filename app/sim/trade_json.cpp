@@ -1,19 +1,13 @@
 // trade_json: Binance's exact text for an aggregate trade (stream event, combined wrapper, REST row).
 #include "app/sim/trade_json.hpp"
 
-#include <charconv>
-
 #include "actors/decimal.hpp"
+#include "app/sim/stream_json.hpp"
 
 namespace sv {
 
 namespace {
 
-void append_int(std::string& out, std::int64_t v) {
-  char buf[24]; // 20 digits + sign fit any int64
-  auto res = std::to_chars(buf, buf + sizeof(buf), v);
-  out.append(buf, res.ptr);
-}
 
 void append_quoted_e8(std::string& out, std::int64_t v) {
   out.push_back('"');
@@ -54,11 +48,8 @@ void append_agg_trade_event(std::string& out, std::string_view symbol,
 
 void append_combined_agg_trade(std::string& out, std::string_view stream,
                                std::string_view symbol, const sim_trade& t) {
-  out += "{\"stream\":\"";
-  out += stream;
-  out += "\",\"data\":";
-  append_agg_trade_event(out, symbol, t);
-  out.push_back('}');
+  append_combined(out, stream,
+                  [&](std::string& o) { append_agg_trade_event(o, symbol, t); });
 }
 
 void append_rest_row(std::string& out, const sim_trade& t) {
@@ -67,12 +58,7 @@ void append_rest_row(std::string& out, const sim_trade& t) {
 }
 
 std::string agg_trade_stream_name(std::string_view symbol) {
-  std::string out;
-  out.reserve(symbol.size() + 9);
-  for (char c : symbol)
-    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
-  out += "@aggTrade";
-  return out;
+  return stream_name(symbol, "@aggTrade");
 }
 
 } // namespace sv

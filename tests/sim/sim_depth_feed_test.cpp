@@ -8,6 +8,7 @@
 
 #include "actors/decimal.hpp"
 #include "app/sim/depth_feed.hpp"
+#include "app/sim/stream_json.hpp"
 #include "app/sim/depth_json.hpp"
 
 using namespace sv;
@@ -159,7 +160,8 @@ TEST_CASE("The sim's depthUpdate has Binance's key order e,E,s,U,u,b,a with 8-de
            "\"b\":[[\"0.00240000\",\"10.00000000\"],[\"0.00230000\",\"0.00000005\"]],"
            "\"a\":[[\"0.00260000\",\"0.00000000\"]]}");
   std::string combined;
-  append_combined_depth_event(combined, depth_stream_name("BNBBTC"), "BNBBTC", d);
+  append_combined(combined, depth_stream_name("BNBBTC"),
+                  [&](std::string& o) { append_depth_event(o, "BNBBTC", d); });
   CHECK(combined == "{\"stream\":\"bnbbtc@depth@100ms\",\"data\":" + raw + "}");
   book_snapshot s;
   s.last_update_id = 1027024;
