@@ -31,22 +31,36 @@ void keep_large(aggregator_state& st, const trade& x) {
     st.large_trades.pop_front();
 }
 
+/// Keeps `gap`; past gaps_max the oldest is forgotten (its windows stay marked).
+void push_gap(aggregator_state& st, const open_gap& gap) {
+  st.gaps.push_back(gap);
+  if (st.gaps.size() > gaps_max)
+    st.gaps.pop_front();
+}
+
+/// A warm start: the warmup_s seconds of trades before `x`, ids below `x` from
+/// `next_id` on. Records the gap and asks the backfill actor for it.
+open_gap& request_warmup(aggregator_self self, const trade& x, std::uint64_t next_id) {
+  auto& st = self->state;
+  open_gap gap;
+  gap.from_id = 0;
+  gap.to_id = x.agg_id - 1;
+  gap.next_id = next_id;
+  gap.before_ms = x.trade_time_ms - std::int64_t{st.warmup_s} * 1000;
+  gap.after_ms = x.trade_time_ms;
+  gap.warmup = true;
+  push_gap(st, gap);
+  st.warmup = "loading";
+  self->send(st.backfill, backfill_request{st.symbol, 0, gap.to_id, gap.before_ms});
+  return st.gaps.back();
+}
+
 /// The first live trade `x`: ask for the warmup_s seconds of trades before it.
 void start_warmup(aggregator_self self, const trade& x) {
   auto& st = self->state;
   if (st.warmup_s == 0 || !st.backfill || x.agg_id == 0)
     return;
-  open_gap gap;
-  gap.from_id = 0;
-  gap.to_id = x.agg_id - 1;
-  gap.next_id = 0;
-  gap.before_ms = x.trade_time_ms - std::int64_t{st.warmup_s} * 1000;
-  gap.after_ms = x.trade_time_ms;
-  gap.warmup = true;
-  st.gaps.push_back(gap);
-  st.warmup = "loading";
-  self->send(st.backfill,
-             backfill_request{st.symbol, 0, gap.to_id, gap.before_ms});
+  request_warmup(self, x, 0);
 }
 
 /// A jump across more time than the history window: the outage's early trades could
@@ -54,30 +68,20 @@ void start_warmup(aggregator_self self, const trade& x) {
 /// start-up and skip (count) the ids before them.
 void warm_start_after_outage(aggregator_self self, const trade& x) {
   auto& st = self->state;
-  open_gap gap;
-  gap.from_id = 0;
-  gap.to_id = x.agg_id - 1;
-  gap.skip_from_id = st.flow.last_trade_id() + 1;
-  // Nothing at or below the last applied id may be applied twice, whatever REST sends.
-  gap.next_id = gap.skip_from_id;
-  gap.before_ms = x.trade_time_ms - std::int64_t{st.warmup_s} * 1000;
-  gap.after_ms = x.trade_time_ms;
-  gap.warmup = true;
-  gap.outage = true;
-  ++st.long_outages;
-  // The skipped part of the outage is missing from every window that overlaps it.
-  st.windows->mark_gap(st.flow.last_trade_time_ms(), gap.before_ms);
-  st.gaps.push_back(gap);
-  if (st.gaps.size() > gaps_max)
-    st.gaps.pop_front();
-  st.warmup = "loading";
+  auto last_id = st.flow.last_trade_id();
+  auto last_ms = st.flow.last_trade_time_ms();
   SV_INFO("aggregator", st.symbol, "long_outage",
           "last_id=%llu next_id=%llu outage_ms=%lld warmup_s=%u",
-          static_cast<unsigned long long>(st.flow.last_trade_id()),
+          static_cast<unsigned long long>(last_id),
           static_cast<unsigned long long>(x.agg_id),
-          static_cast<long long>(x.trade_time_ms - st.flow.last_trade_time_ms()),
-          st.warmup_s);
-  self->send(st.backfill, backfill_request{st.symbol, 0, gap.to_id, gap.before_ms});
+          static_cast<long long>(x.trade_time_ms - last_ms), st.warmup_s);
+  ++st.long_outages;
+  // Nothing at or below the last applied id may be applied twice, whatever REST sends.
+  auto& gap = request_warmup(self, x, last_id + 1);
+  gap.outage = true;
+  gap.skip_from_id = last_id + 1;
+  // The skipped part of the outage is missing from every window that overlaps it.
+  st.windows->mark_gap(last_ms, gap.before_ms);
 }
 
 /// Counts the ids an outage skipped, once the first loaded id (or none) is known.
@@ -122,9 +126,7 @@ void open_gap_before(aggregator_self self, const trade& x) {
   } else {
     self->send(st.backfill, backfill_request{st.symbol, gap.from_id, gap.to_id});
   }
-  st.gaps.push_back(gap);
-  if (st.gaps.size() > gaps_max)
-    st.gaps.pop_front();
+  push_gap(st, gap);
 }
 
 open_gap* find_gap(aggregator_state& st, std::uint64_t from_id, std::uint64_t to_id) {

@@ -128,7 +128,7 @@ void handle(api_self self, http_request& req) {
             return;
           }
           for (std::size_t i = 0; i < shared->size(); ++i) {
-            if ((*shared)[i].stream == "depth") {
+            if (is_depth_stream((*shared)[i].stream)) {
               auto book = self->state.cfg.books.find((*shared)[i].symbol);
               if (book == self->state.cfg.books.end()) {
                 done();

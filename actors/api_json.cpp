@@ -156,7 +156,7 @@ std::string status_json(std::int64_t uptime_s,
     w.Int64(x.last_message_age_ms);
     w.Key("frames");
     w.Uint64(x.frames);
-    auto depth = x.stream == "depth";
+    auto depth = is_depth_stream(x.stream);
     w.Key(depth ? "events" : "trades");
     w.Uint64(x.trades);
     w.Key("decode_errors");

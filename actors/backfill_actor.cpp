@@ -96,7 +96,6 @@ void pump(backfill_self self) {
                     + "&limit=" + std::to_string(limit);
   }
   st.in_flight_id = ++st.next_request_id;
-  ++st.requests;
   st.rest->get(st.in_flight_id, target, caf::actor_cast<caf::actor>(self));
 }
 
@@ -182,7 +181,6 @@ void handle_response(backfill_self self, rest_response& r) {
             "bids=%zu asks=%zu", job.depth_limit,
             static_cast<unsigned long long>(snapshot.last_update_id),
             snapshot.bids.size(), snapshot.asks.size());
-    ++st.snapshots_delivered;
     self->send(job.snapshot_requester, std::move(snapshot));
     finish_job(self);
     return;
@@ -218,7 +216,6 @@ void handle_response(backfill_self self, rest_response& r) {
   }
   job.failures = 0;
   job.next_id = batch.trades.back().agg_id + 1;
-  st.trades_delivered += batch.trades.size();
   auto done = job.next_id > job.to_id;
   self->send(job.requester, std::move(batch));
   if (done) {

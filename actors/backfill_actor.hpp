@@ -97,9 +97,6 @@ struct backfill_state {
   std::int64_t paused_until_ns = 0;   ///< no request before this (actor clock)
   bool wake_armed = false;            ///< a bf_wake is pending
   weight_budget budget{6000, 60'000'000'000, 10}; ///< replaced from cfg at spawn
-  std::uint64_t requests = 0;         ///< requests sent
-  std::uint64_t trades_delivered = 0; ///< trades sent to requesters
-  std::uint64_t snapshots_delivered = 0; ///< depth snapshots sent to requesters
 };
 
 using backfill_self = backfill_if::stateful_pointer<backfill_state>;

@@ -80,11 +80,6 @@ struct stream_sinks {
   depth_sink_if depth;  ///< the symbol's book actor, or null
 };
 
-/// True for the order-book diff stream ("depth").
-inline bool is_depth_stream(const std::string& stream) {
-  return stream == "depth";
-}
-
 /// The Binance stream name of a configured stream: "depth" subscribes to the
 /// 100 ms diff stream "depth@100ms"; other names are used as given.
 inline std::string binance_stream_name(const std::string& stream) {

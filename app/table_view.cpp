@@ -40,7 +40,7 @@ void print_table(const table_state& st, const std::vector<child_status>& childre
   out += line;
   for (auto& c : children) {
     // One row per symbol's trade stream; a depth child's book is in /book and /status.
-    if (c.stream == "depth")
+    if (is_depth_stream(c.stream))
       continue;
     auto i = metrics.find(c.symbol);
     metrics_snapshot m;

@@ -74,6 +74,11 @@ typename Inspector::result_type inspect(Inspector& f, connection_status& x) {
            x.counters);
 }
 
+/// True for the order-book diff stream ("depth"); the other stream is "aggTrade".
+inline bool is_depth_stream(const std::string& stream) {
+  return stream == "depth";
+}
+
 /// One child as /status shows it. Counters are totals over all attempts.
 struct child_status {
   std::string symbol;                  ///< "BTCUSDT"
