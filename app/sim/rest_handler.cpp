@@ -10,8 +10,8 @@ namespace sv {
 
 namespace {
 
-constexpr std::size_t limit_default = 500;
-constexpr std::size_t limit_max = 1000;
+constexpr std::int64_t limit_default = 500;
+constexpr std::int64_t limit_max = 1000;
 constexpr std::int64_t depth_limit_default = 100;
 constexpr std::int64_t depth_limit_max = 5000;
 
@@ -50,54 +50,6 @@ http_reply illegal_chars(std::string_view name) {
                                 + "'; legal range is '^[0-9]{1,20}$'.");
 }
 
-http_reply agg_trades(const sim_exchange& ex, const query_args& args) {
-  const auto* symbol = find_arg(args, "symbol");
-  if (!symbol || symbol->empty())
-    return binance_error(-1102, "Mandatory parameter 'symbol' was not sent, was "
-                                "empty/null, or malformed.");
-  if (!valid_symbol(*symbol))
-    return binance_error(-1100, "Illegal characters found in parameter 'symbol'; "
-                                "legal range is '^[A-Z0-9-_.]{1,20}$'.");
-  trade_query q;
-  q.limit = limit_default;
-  if (const auto* text = find_arg(args, "limit")) {
-    auto v = parse_uint(*text);
-    if (!v)
-      return illegal_chars("limit");
-    if (*v < 1 || *v > static_cast<std::int64_t>(limit_max))
-      return binance_error(-1100, "Illegal characters found in parameter 'limit'; "
-                                  "legal range is '1..1000'.");
-    q.limit = static_cast<std::size_t>(*v);
-  }
-  struct bound {
-    const char* name;
-    std::optional<std::int64_t>* field;
-  };
-  for (auto b : {bound{"fromId", &q.from_id}, bound{"startTime", &q.start_ms},
-                 bound{"endTime", &q.end_ms}}) {
-    if (const auto* text = find_arg(args, b.name)) {
-      auto v = parse_uint(*text);
-      if (!v)
-        return illegal_chars(b.name);
-      *b.field = v;
-    }
-  }
-  // Checked after the parameters, as Binance validates syntax before existence.
-  const auto* market = ex.find(*symbol);
-  if (!market)
-    return binance_error(-1121, "Invalid symbol.");
-  std::string body = "[";
-  bool first = true;
-  for (const auto& t : market->select(q)) {
-    if (!first)
-      body.push_back(',');
-    first = false;
-    append_rest_row(body, t);
-  }
-  body.push_back(']');
-  return {200, std::move(body)};
-}
-
 /// The symbol parameter checked as aggTrades checks it: the error reply, or nullopt
 /// with `*market` set (nullptr: well-formed but unknown, which callers check last).
 std::optional<http_reply> symbol_arg(const sim_exchange& ex, const query_args& args,
@@ -113,20 +65,57 @@ std::optional<http_reply> symbol_arg(const sim_exchange& ex, const query_args& a
   return std::nullopt;
 }
 
-/// The depth limit parameter (default 100, 1..5000): the error reply, or nullopt
-/// with `*limit` set.
-std::optional<http_reply> depth_limit_arg(const query_args& args, std::size_t* limit) {
-  *limit = static_cast<std::size_t>(depth_limit_default);
+/// The limit parameter (`fallback` when absent, 1..`max`): the error reply, or
+/// nullopt with `*limit` set.
+std::optional<http_reply> limit_arg(const query_args& args, std::int64_t fallback,
+                                    std::int64_t max, std::size_t* limit) {
+  *limit = static_cast<std::size_t>(fallback);
   if (const auto* text = find_arg(args, "limit")) {
     auto v = parse_uint(*text);
     if (!v)
       return illegal_chars("limit");
-    if (*v < 1 || *v > depth_limit_max)
+    if (*v < 1 || *v > max)
       return binance_error(-1100, "Illegal characters found in parameter 'limit'; "
-                                  "legal range is '1..5000'.");
+                                  "legal range is '1.."
+                                    + std::to_string(max) + "'.");
     *limit = static_cast<std::size_t>(*v);
   }
   return std::nullopt;
+}
+
+http_reply agg_trades(const sim_exchange& ex, const query_args& args) {
+  const symbol_market* market = nullptr;
+  if (auto err = symbol_arg(ex, args, &market))
+    return *err;
+  trade_query q;
+  if (auto err = limit_arg(args, limit_default, limit_max, &q.limit))
+    return *err;
+  struct bound {
+    const char* name;
+    std::optional<std::int64_t>* field;
+  };
+  for (auto b : {bound{"fromId", &q.from_id}, bound{"startTime", &q.start_ms},
+                 bound{"endTime", &q.end_ms}}) {
+    if (const auto* text = find_arg(args, b.name)) {
+      auto v = parse_uint(*text);
+      if (!v)
+        return illegal_chars(b.name);
+      *b.field = v;
+    }
+  }
+  // Checked after the parameters, as Binance validates syntax before existence.
+  if (!market)
+    return binance_error(-1121, "Invalid symbol.");
+  std::string body = "[";
+  bool first = true;
+  for (const auto& t : market->select(q)) {
+    if (!first)
+      body.push_back(',');
+    first = false;
+    append_rest_row(body, t);
+  }
+  body.push_back(']');
+  return {200, std::move(body)};
 }
 
 http_reply depth(const sim_exchange& ex, const query_args& args) {
@@ -134,7 +123,7 @@ http_reply depth(const sim_exchange& ex, const query_args& args) {
   if (auto err = symbol_arg(ex, args, &market))
     return *err;
   std::size_t limit = 0;
-  if (auto err = depth_limit_arg(args, &limit))
+  if (auto err = limit_arg(args, depth_limit_default, depth_limit_max, &limit))
     return *err;
   if (!market)
     return binance_error(-1121, "Invalid symbol.");
@@ -148,7 +137,7 @@ http_reply sim_book(const sim_exchange& ex, const query_args& args) {
   if (auto err = symbol_arg(ex, args, &market))
     return *err;
   std::size_t limit = 0;
-  if (auto err = depth_limit_arg(args, &limit))
+  if (auto err = limit_arg(args, depth_limit_default, depth_limit_max, &limit))
     return *err;
   std::optional<std::int64_t> update_id;
   if (const auto* text = find_arg(args, "update_id")) {
