@@ -75,8 +75,8 @@ std::string sim_exchange::stats_json() const {
   out += "}";
   out += ",\"rest_requests\":" + std::to_string(rest_requests_);
   out += ",\"rest_rejected\":" + std::to_string(rest_rejected_);
-  if (!faults_json_.empty())
-    out += ",\"faults\":" + faults_json_;
+  if (faults_ != nullptr && !faults_->empty())
+    out += ",\"faults\":" + faults_->stats_json();
   out += "}";
   return out;
 }

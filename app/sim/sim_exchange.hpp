@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "app/sim/fault_spec.hpp"
 #include "app/sim/symbol_market.hpp"
 
 namespace sv {
@@ -44,7 +45,7 @@ public:
   /// rounded half-to-even to 8 decimals. Each symbol also has "faults_applied":N and
   /// "skipped_on_reconnect":N; after "symbols" come "rest_requests":N (/api/v3/*
   /// requests received) and "rest_rejected":N (answered by rest-429 / rest-down), and
-  /// with --fault the document ends with "faults":<set_faults_json>. Each symbol ends
+  /// with --fault the document ends with "faults":<fault_plan::stats_json>. Each symbol ends
   /// with its order book: "depth_first_update_id":I (the initial book's id),
   /// "depth_update_id":L (last change applied: GET /sim/book accepts I..L),
   /// "depth_events":N (events emitted to the streams), "depth_dropped":N (events
@@ -66,15 +67,16 @@ public:
     return rest_rejected_;
   }
 
-  /// Sets the JSON array appended as "faults" to stats_json (empty = none).
-  void set_faults_json(std::string json) {
-    faults_json_ = std::move(json);
+  /// The faults whose counts stats_json reports (null or empty: none). `plan` must
+  /// stay alive until it is replaced; both are used on the lws service thread only.
+  void set_faults(const fault_plan* plan) noexcept {
+    faults_ = plan;
   }
 
 private:
   market_limits limits_;
   market_map markets_;
-  std::string faults_json_;
+  const fault_plan* faults_ = nullptr;
   std::int64_t rest_requests_ = 0;
   std::int64_t rest_rejected_ = 0;
 };

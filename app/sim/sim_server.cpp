@@ -198,9 +198,15 @@ struct sim_server::impl {
 
   impl(const sim_options& o, sim_exchange& e, std::vector<std::string> r)
     : options(o), ex(e), replay(std::move(r)), faults(o.faults) {
-    if (!faults.empty())
-      ex.set_faults_json(faults.stats_json());
+    ex.set_faults(&faults); // /sim/stats reads the counts when asked
   }
+
+  ~impl() {
+    ex.set_faults(nullptr);
+  }
+
+  impl(const impl&) = delete;
+  impl& operator=(const impl&) = delete;
 
   bool tls() const {
     return !options.cert_file.empty() && !options.key_file.empty();
@@ -399,7 +405,6 @@ struct sim_server::impl {
     feed.close_event(wall_ms(), f != nullptr);
     if (!f)
       return true;
-    ex.set_faults_json(faults.stats_json());
     SV_INFO("sim", m.symbol(), "fault_depth_dropped",
             "fault=\"%s\" event=%lld first_update_id=%lld last_update_id=%lld dropped=%lld",
             f->text.c_str(), static_cast<long long>(number), static_cast<long long>(first),
@@ -447,9 +452,8 @@ struct sim_server::impl {
 
   // -- faults -----------------------------------------------------------------
 
-  /// Counts an applied fault on each symbol and refreshes the stats fragment.
+  /// Counts an applied fault on each symbol and logs it.
   void note_fault(const fault_spec& f, const std::vector<std::string>& symbols) {
-    ex.set_faults_json(faults.stats_json());
     if (symbols.empty())
       SV_INFO("sim", "-", "fault_applied", "fault=\"%s\"", f.text.c_str());
     for (const auto& sym : symbols) {
@@ -1013,7 +1017,6 @@ struct sim_server::impl {
         symbol = to_upper_symbol(v); // the last occurrence wins, as in handle_rest
     const auto* f = faults.take_rest(symbol);
     if (f) {
-      ex.set_faults_json(faults.stats_json());
       SV_INFO("sim", symbol.empty() ? "-" : symbol.c_str(), "fault_applied",
               "fault=\"%s\" rest_rejected=%lld", f->text.c_str(),
               static_cast<long long>(ex.rest_rejected() + 1));
