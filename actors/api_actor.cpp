@@ -2,13 +2,13 @@
 #include "actors/api_actor.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <memory>
 #include <string_view>
 
 #include "actors/api_json.hpp"
 #include "actors/log.hpp"
+#include "actors/symbol_case.hpp"
 
 namespace sv {
 
@@ -34,13 +34,6 @@ std::vector<std::string_view> split_path(std::string_view path) {
     path.remove_prefix(slash + 1);
   }
   return parts;
-}
-
-std::string upper(std::string_view x) {
-  std::string result{x};
-  std::transform(result.begin(), result.end(), result.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-  return result;
 }
 
 /// Parses "<name>=N" (the only parameter /trades, /large_trades and /book take:
@@ -173,7 +166,7 @@ void handle(api_self self, http_request& req) {
     return;
   }
   if (parts.size() == 3 && parts[0] == "symbols" && parts[2] == "book") {
-    auto symbol = upper(parts[1]);
+    auto symbol = upper_symbol(parts[1]);
     if (cfg.aggregators.count(symbol) == 0) {
       respond(self, id, 404, unknown_symbol_json(std::string{parts[1]}, cfg.symbols));
       return;
@@ -201,7 +194,7 @@ void handle(api_self self, http_request& req) {
   if (parts.size() == 3 && parts[0] == "symbols"
       && (parts[2] == "trades" || parts[2] == "metrics"
           || parts[2] == "large_trades")) {
-    auto symbol = upper(parts[1]);
+    auto symbol = upper_symbol(parts[1]);
     auto i = cfg.aggregators.find(symbol);
     if (i == cfg.aggregators.end()) {
       respond(self, id, 404, unknown_symbol_json(std::string{parts[1]}, cfg.symbols));

@@ -21,6 +21,7 @@
 #include <rapidjson/error/en.h>
 
 #include "actors/decimal.hpp"
+#include "actors/symbol_case.hpp"
 
 namespace sv {
 
@@ -67,10 +68,6 @@ field field_of(const value& key) {
     if (field_names[i] == key.GetString()[0])
       return static_cast<field>(i);
   return field_count;
-}
-
-char ascii_upper(char c) {
-  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
 /// `"<at most excerpt_max bytes of s>"`, for detail texts.
@@ -283,9 +280,7 @@ struct depth_decoder::impl {
 
 depth_decoder::depth_decoder(std::string symbol)
   : impl_(std::make_unique<impl>()) {
-  for (auto& c : symbol)
-    c = ascii_upper(c);
-  impl_->symbol = std::move(symbol);
+  impl_->symbol = upper_symbol(symbol);
 }
 
 depth_decoder::~depth_decoder() = default;
@@ -327,10 +322,7 @@ decode_status depth_decoder::decode(std::string_view frame, depth_update& out) {
                      std::string{"missing field "} + field_names[i]);
 
   const auto s = text(*fields[f_s]);
-  bool symbol_ok = s.size() == st.symbol.size();
-  for (std::size_t i = 0; symbol_ok && i < s.size(); ++i)
-    symbol_ok = ascii_upper(s[i]) == st.symbol[i];
-  if (!symbol_ok)
+  if (!same_symbol(s, st.symbol))
     return st.fail(decode_status::symbol_mismatch,
                    "symbol mismatch s=" + std::string{s} + " expected "
                      + st.symbol);

@@ -15,6 +15,7 @@
 #include <rapidjson/reader.h>
 
 #include "actors/decimal.hpp"
+#include "actors/symbol_case.hpp"
 
 namespace sv {
 
@@ -132,10 +133,6 @@ const char* fault_text(fault x) {
 
 bool equals(const char* str, rapidjson::SizeType len, std::string_view lit) {
   return std::string_view{str, len} == lit;
-}
-
-char ascii_upper(char c) {
-  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
 /// The SAX handler for one decode() call: a state machine over keys that writes
@@ -364,9 +361,7 @@ struct handler {
           event_text.assign(str, len);
         break;
       case f_s:
-        symbol_ok = len == symbol.size();
-        for (rapidjson::SizeType i = 0; symbol_ok && i < len; ++i)
-          symbol_ok = ascii_upper(str[i]) == symbol[i];
+        symbol_ok = same_symbol(std::string_view{str, len}, symbol);
         if (!symbol_ok)
           symbol_text.assign(str, len);
         break;
@@ -570,9 +565,7 @@ struct frame_decoder::impl {
 
 frame_decoder::frame_decoder(std::string symbol)
   : impl_(std::make_unique<impl>()) {
-  for (auto& c : symbol)
-    c = ascii_upper(c);
-  impl_->symbol = std::move(symbol);
+  impl_->symbol = upper_symbol(symbol);
 }
 
 frame_decoder::~frame_decoder() = default;

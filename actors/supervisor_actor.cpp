@@ -9,6 +9,7 @@
 #include <caf/message.hpp>
 
 #include "actors/log.hpp"
+#include "actors/symbol_case.hpp"
 #include "messages/errc.hpp"
 
 namespace sv {
@@ -19,13 +20,6 @@ namespace {
 constexpr auto child_status_timeout = std::chrono::seconds(1);
 
 enum class supervisor_phase { running, stopping };
-
-std::string upper(std::string x) {
-  std::transform(x.begin(), x.end(), x.begin(), [](unsigned char c) {
-    return static_cast<char>(std::toupper(c));
-  });
-  return x;
-}
 
 std::string lower(std::string x) {
   std::transform(x.begin(), x.end(), x.begin(), [](unsigned char c) {
@@ -334,7 +328,7 @@ supervisor_if::behavior_type running(supervisor_self self) {
     report_handler(self),
     [=](start_atom, std::string& symbol,
         std::string& stream) -> caf::result<bool> {
-      symbol = upper(std::move(symbol));
+      symbol = upper_symbol(symbol);
       auto key = symbol + "@" + stream;
       auto& st = self->state;
       if (auto i = st.children.find(key);
@@ -511,16 +505,17 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
     schedule_restart(self, rec->symbol + "@" + rec->stream, *rec, streamed_ms,
                      retry_after_ms(dm.reason));
   });
-  for (auto& [symbol, stream] : children) {
-    auto key = upper(symbol) + "@" + stream;
+  for (auto& [listed, stream] : children) {
+    auto symbol = upper_symbol(listed);
+    auto key = symbol + "@" + stream;
     if (st.children.count(key) != 0) {
-      SV_WARN("supervisor", upper(symbol), "duplicate_symbol",
+      SV_WARN("supervisor", symbol, "duplicate_symbol",
               "stream=%s hint=\"listed twice in the configuration; started once\"",
               stream.c_str());
       continue;
     }
     auto& rec = st.children[key];
-    rec.symbol = upper(symbol);
+    rec.symbol = symbol;
     rec.stream = stream;
     request_attempt(self, key, rec);
   }

@@ -1,0 +1,33 @@
+// symbol_case: Binance symbols are compared ignoring ASCII case; the one place that folds them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sv {
+
+/// `c` in upper case if it is an ASCII lower-case letter; any other byte as is
+/// (locale-independent on purpose: symbols are ASCII).
+inline char ascii_upper(char c) {
+  return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
+}
+
+/// `text` with its ASCII letters in upper case ("btcusdt" -> "BTCUSDT").
+inline std::string upper_symbol(std::string_view text) {
+  std::string result{text};
+  for (auto& c : result)
+    c = ascii_upper(c);
+  return result;
+}
+
+/// True if `text`, in any case, is the upper-case symbol `upper`.
+inline bool same_symbol(std::string_view text, std::string_view upper) {
+  if (text.size() != upper.size())
+    return false;
+  for (std::size_t i = 0; i < text.size(); ++i)
+    if (ascii_upper(text[i]) != upper[i])
+      return false;
+  return true;
+}
+
+} // namespace sv
