@@ -6,6 +6,7 @@
 #include <memory>
 #include <string_view>
 
+#include "actors/actor_clock.hpp"
 #include "actors/api_json.hpp"
 #include "actors/log.hpp"
 #include "actors/symbol_case.hpp"
@@ -104,10 +105,7 @@ void handle(api_self self, http_request& req) {
             respond(self, id, healthy ? 200 : 503, std::move(body));
             return;
           }
-          auto uptime_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             self->clock().now().time_since_epoch())
-                             .count()
-                           - self->state.started_ns;
+          auto uptime_ns = clock_ns(self) - self->state.started_ns;
           // Gap counters live in the aggregators and book counters in the book
           // actors: ask each child's once, then answer.
           auto shared = std::make_shared<std::vector<child_status>>(std::move(children));
@@ -237,9 +235,7 @@ void handle(api_self self, http_request& req) {
 api_if::behavior_type api_actor(api_if::stateful_pointer<api_state> self,
                                 api_config cfg) {
   self->state.cfg = std::move(cfg);
-  self->state.started_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                             self->clock().now().time_since_epoch())
-                             .count();
+  self->state.started_ns = clock_ns(self);
   return {
     [=](http_request& req) {
       SV_DEBUG("api", "-", "request", "id=%llu method=%s path=%s query=%s",

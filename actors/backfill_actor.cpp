@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "actors/depth_decoder.hpp"
+#include "actors/actor_clock.hpp"
 #include "actors/log.hpp"
 #include "actors/rest_decoder.hpp"
 
@@ -21,12 +22,6 @@ constexpr std::int64_t used_weight_pause_ns = 10 * second_ns;
 /// Retry delays of a failing job: 1, 2, 4, 8, 16 s.
 constexpr std::int64_t retry_delay_ns_initial = second_ns;
 
-std::int64_t now_ns(backfill_self self) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           self->clock().now().time_since_epoch())
-    .count();
-}
-
 void arm_wake(backfill_self self, std::int64_t at_ns) {
   auto& st = self->state;
   if (st.wake_armed)
@@ -34,13 +29,13 @@ void arm_wake(backfill_self self, std::int64_t at_ns) {
   st.wake_armed = true;
   self->delayed_send(self,
                      std::chrono::nanoseconds(std::max<std::int64_t>(
-                       at_ns - now_ns(self), 0)),
+                       at_ns - clock_ns(self), 0)),
                      backfill_wake_atom::value);
 }
 
 void pause(backfill_self self, std::int64_t for_ns) {
   auto& st = self->state;
-  st.paused_until_ns = std::max(st.paused_until_ns, now_ns(self) + for_ns);
+  st.paused_until_ns = std::max(st.paused_until_ns, clock_ns(self) + for_ns);
 }
 
 /// Binance's depth weights by limit, as data: {largest limit, weight}.
@@ -60,7 +55,7 @@ void pump(backfill_self self) {
   auto& st = self->state;
   if (st.in_flight_id != 0 || st.jobs.empty())
     return;
-  auto now = now_ns(self);
+  auto now = clock_ns(self);
   if (now < st.paused_until_ns) {
     arm_wake(self, st.paused_until_ns);
     return;

@@ -7,6 +7,7 @@
 #include <type_traits>
 #include <utility>
 
+#include "actors/actor_clock.hpp"
 #include "actors/log.hpp"
 #include "messages/errc.hpp"
 
@@ -23,12 +24,6 @@ constexpr std::size_t frame_excerpt_max = 160;
 // The watchdog looks this often: a tenth of the timeout, at least every 100 ms, so a
 // silence is detected within 110 % of the timeout.
 constexpr std::int64_t silence_check_ms_min = 100;
-
-std::int64_t now_ns(connection_self self) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           self->clock().now().time_since_epoch())
-    .count();
-}
 
 connection_if::behavior_type enter(connection_self self, connection_phase next,
                                    const std::string& why);
@@ -128,7 +123,7 @@ bool decode_frames(connection_self self, const ws_frames& batch,
               static_cast<int>(excerpt.size()), excerpt.data());
     }
   }
-  st.counters.last_frame_ns = now_ns(self);
+  st.counters.last_frame_ns = clock_ns(self);
   return server_shutdown;
 }
 
@@ -214,7 +209,7 @@ void check_silence(connection_self self) {
   auto& st = self->state;
   auto since_ns = st.counters.last_frame_ns >= 0 ? st.counters.last_frame_ns
                                                  : st.upgraded_ns;
-  auto silent_ms = (now_ns(self) - since_ns) / 1'000'000;
+  auto silent_ms = (clock_ns(self) - since_ns) / 1'000'000;
   if (silent_ms < st.args.silence_timeout_ms) {
     self->delayed_send(self, silence_check_interval(self),
                        silence_check_atom::value);
@@ -375,7 +370,7 @@ connection_if::behavior_type connecting(connection_self self) {
               "attempt=%llu conn_id=%llu",
               static_cast<unsigned long long>(self->state.args.attempt),
               static_cast<unsigned long long>(msg.conn_id));
-      self->state.upgraded_ns = now_ns(self);
+      self->state.upgraded_ns = clock_ns(self);
       self->delayed_send(self, silence_check_interval(self),
                          silence_check_atom::value);
     },

@@ -8,6 +8,7 @@
 
 #include <caf/message.hpp>
 
+#include "actors/actor_clock.hpp"
 #include "actors/log.hpp"
 #include "actors/symbol_case.hpp"
 #include "messages/errc.hpp"
@@ -26,12 +27,6 @@ std::string lower(std::string x) {
     return static_cast<char>(std::tolower(c));
   });
   return x;
-}
-
-std::int64_t now_ns(supervisor_self self) {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           self->clock().now().time_since_epoch())
-    .count();
 }
 
 /// "connect_timeout: no first frame within 1500 ms" for our errors, CAF's text otherwise.
@@ -96,7 +91,7 @@ void start_attempt(supervisor_self self, const std::string& key,
   rec.live = connection_counters{};
   rec.streaming_since_ns = -1;
   rec.state = child_state::connecting;
-  rec.attempt_started_ns = now_ns(self);
+  rec.attempt_started_ns = clock_ns(self);
   rec.handle = self->spawn<caf::monitored + caf::linked>(
     connection_actor, std::move(args), st.ws,
     caf::actor_cast<child_report_sink_if>(self), st.sinks.at(rec.symbol));
@@ -108,7 +103,7 @@ void arm_budget_tick(supervisor_self self) {
   auto& st = self->state;
   if (st.budget_tick_pending || st.waiting.empty())
     return;
-  auto now = now_ns(self);
+  auto now = clock_ns(self);
   auto wait_ns = std::max<std::int64_t>(st.budget.next_available_ns(now, 1) - now, 0);
   st.budget_tick_pending = true;
   self->delayed_send(self, std::chrono::nanoseconds(wait_ns),
@@ -120,7 +115,7 @@ void arm_budget_tick(supervisor_self self) {
 void request_attempt(supervisor_self self, const std::string& key,
                      child_record& rec) {
   auto& st = self->state;
-  auto now = now_ns(self);
+  auto now = clock_ns(self);
   if (st.waiting.empty() && st.budget.try_acquire(now, 1)) {
     st.budget_exhausted_logged = false;
     start_attempt(self, key, rec);
@@ -163,7 +158,7 @@ void schedule_restart(supervisor_self self, const std::string& key,
                       child_record& rec, std::int64_t streamed_ms,
                       std::int64_t retry_after) {
   auto& st = self->state;
-  auto decision = decide_restart(st.cfg.policy, rec.history, now_ns(self),
+  auto decision = decide_restart(st.cfg.policy, rec.history, clock_ns(self),
                                  streamed_ms, retry_after, st.rng);
   ++rec.restarts;
   rec.state = decision.park ? child_state::parked : child_state::backoff;
@@ -195,7 +190,7 @@ void schedule_restart(supervisor_self self, const std::string& key,
 
 std::vector<child_status> build_status(supervisor_self self) {
   std::vector<child_status> result;
-  auto now = now_ns(self);
+  auto now = clock_ns(self);
   for (auto& [key, rec] : self->state.children) {
     child_status x;
     x.symbol = rec.symbol;
@@ -248,9 +243,9 @@ auto report_handler(supervisor_self self) {
         if (r.attempt == rec.attempts && rec.handle
             && rec.state != child_state::streaming) {
           rec.state = child_state::streaming;
-          rec.streaming_since_ns = now_ns(self);
+          rec.streaming_since_ns = clock_ns(self);
           rec.live = r.counters;
-          rec.connect_latency_ms = (now_ns(self) - rec.attempt_started_ns)
+          rec.connect_latency_ms = (clock_ns(self) - rec.attempt_started_ns)
                                    / 1'000'000;
           SV_INFO("supervisor", rec.symbol, "child_streaming",
                   "stream=%s attempt=%llu connect_latency_ms=%lld",
@@ -377,7 +372,7 @@ supervisor_if::behavior_type running(supervisor_self self) {
     [=](budget_tick_atom) {
       auto& st = self->state;
       st.budget_tick_pending = false;
-      auto now = now_ns(self);
+      auto now = clock_ns(self);
       while (!st.waiting.empty() && st.budget.try_acquire(now, 1)) {
         auto key = st.waiting.front();
         st.waiting.pop_front();
@@ -499,7 +494,7 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
     if (dm.reason)
       rec->last_error = describe(dm.reason);
     auto streamed_ms = rec->streaming_since_ns >= 0
-                         ? (now_ns(self) - rec->streaming_since_ns) / 1'000'000
+                         ? (clock_ns(self) - rec->streaming_since_ns) / 1'000'000
                          : std::int64_t{-1};
     rec->streaming_since_ns = -1;
     schedule_restart(self, rec->symbol + "@" + rec->stream, *rec, streamed_ms,
