@@ -139,22 +139,26 @@ void send_on(connection_self self, std::vector<depth_update>&& events,
   self->send(st.sinks.depth, depth_batch{st.args.symbol, std::move(events), recv_ns});
 }
 
-/// Sends the events above the last forwarded id to the sink in one message.
+/// Sends the events above the last forwarded id to the sink in one message;
+/// `events` is moved from (the caller discards it).
 template <class Event>
 void forward(connection_self self, std::vector<Event>& events,
              std::int64_t recv_ns) {
   auto& st = self->state;
-  std::vector<Event> out;
-  out.reserve(events.size());
-  for (auto& x : events) {
-    if (st.last_forwarded_id != 0 && last_seq(x) <= st.last_forwarded_id)
+  // Compacted in place: the batch's own vector is what gets sent.
+  auto kept = events.begin();
+  for (auto i = events.begin(); i != events.end(); ++i) {
+    if (st.last_forwarded_id != 0 && last_seq(*i) <= st.last_forwarded_id)
       continue; // an overlap of two lanes: the sink has it already
-    st.last_forwarded_id = last_seq(x);
-    out.push_back(std::move(x));
+    st.last_forwarded_id = last_seq(*i);
+    if (kept != i)
+      *kept = std::move(*i);
+    ++kept;
   }
-  st.counters.trades += out.size();
-  if (!out.empty())
-    send_on(self, std::move(out), recv_ns);
+  events.erase(kept, events.end());
+  st.counters.trades += events.size();
+  if (!events.empty())
+    send_on(self, std::move(events), recv_ns);
 }
 
 void start_rotation(connection_self self, const char* why);
