@@ -15,12 +15,6 @@ using aggregator_self = aggregator_if::stateful_pointer<aggregator_state>;
 /// Open gaps kept; past this the oldest is forgotten (its windows stay marked).
 constexpr std::size_t gaps_max = 256;
 
-bool is_large(const aggregator_state& st, const trade& x) {
-  return st.large_trade_quote_e8 > 0
-         && int128{x.price_e8} * x.qty_e8
-              >= int128{st.large_trade_quote_e8} * e8_scale;
-}
-
 void keep_large(aggregator_state& st, const trade& x) {
   auto pos = std::upper_bound(st.large_trades.begin(), st.large_trades.end(),
                               x.agg_id, [](std::uint64_t id, const trade& held) {
@@ -141,11 +135,11 @@ open_gap* find_gap(aggregator_state& st, std::uint64_t from_id, std::uint64_t to
 void apply_backfilled(aggregator_state& st, const trade& x) {
   st.flow.add_backfilled(x);
   st.history.insert(x);
-  if (x.trade_time_ms
-      > st.windows->now_ms()
-          - static_cast<std::int64_t>(st.windows->ring_buckets()) * 1000)
-    st.windows->add(x);
-  if (is_large(st, x))
+  auto inside = x.trade_time_ms > st.windows->now_ms()
+                                    - static_cast<std::int64_t>(
+                                        st.windows->ring_buckets())
+                                        * 1000;
+  if (inside ? st.windows->add(x) : st.windows->is_large(x))
     keep_large(st, x);
   ++st.backfilled;
 }
@@ -162,7 +156,6 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
   // price_e8 * qty_e8 is in 1e-16 units: the e8 threshold times 1e8.
   st0.windows = std::make_unique<rolling_windows>(
     limits.windows_ms, int128{limits.large_trade_quote_e8} * e8_scale);
-  st0.large_trade_quote_e8 = limits.large_trade_quote_e8;
   st0.large_trades_max = limits.large_trades_max;
   st0.windows_follow_wall_clock = limits.windows_follow_wall_clock;
   st0.backfill = std::move(backfill);
@@ -184,8 +177,7 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
           start_warmup(self, x);
         st.flow.add(x);
         st.history.push(x);
-        st.windows->add(x);
-        if (is_large(st, x))
+        if (st.windows->add(x))
           keep_large(st, x);
         ++applied;
       }

@@ -92,7 +92,6 @@ struct aggregator_state {
   order_flow flow;                   ///< totals since start
   latency_histogram latency;         ///< one sample per applied trade
   std::unique_ptr<rolling_windows> windows; ///< created at spawn (fixed memory)
-  std::int64_t large_trade_quote_e8 = 0;   ///< threshold; 0: no large trades
   std::uint32_t large_trades_max = 1000;   ///< bound of large_trades
   std::deque<trade> large_trades;          ///< most recent large trades, oldest first
   bool windows_follow_wall_clock = true;   ///< see aggregator_limits

@@ -327,7 +327,7 @@ void rolling_windows::fold(window& w, std::int64_t s, const trade& x,
     });
 }
 
-void rolling_windows::add(const trade& x) noexcept {
+bool rolling_windows::add(const trade& x) noexcept {
   advance_to(x.trade_time_ms);
   auto s = floor_div(x.trade_time_ms, ms_per_s);
   if (s <= now_s_ - static_cast<std::int64_t>(ring_.size())) {
@@ -336,13 +336,14 @@ void rolling_windows::add(const trade& x) noexcept {
     ++clamped_;
   }
   auto quote = static_cast<int128>(x.price_e8) * x.qty_e8;
-  auto large = large_trade_quote_e16_ > 0 && quote >= large_trade_quote_e16_;
+  auto large = is_large_quote(quote);
   cvd_e8_ += aggressor(x) == side::buy ? x.qty_e8
                                        : -static_cast<int128>(x.qty_e8);
   auto c = fold(slot(s), x, quote, large);
   for (auto& w : windows_)
     if (s > now_s_ - w.length_s) // else a late trade that has left this window
       fold(w, s, x, quote, large, c);
+  return large;
 }
 
 void rolling_windows::mark_gap(std::int64_t from_ms,

@@ -90,8 +90,15 @@ public:
   /// comment on late trades) and to the running values of every window holding
   /// that bucket. Trades should come in `agg_id` order; the largest-trade
   /// tie-break uses `agg_id`. O(W) per trade for W windows, amortized (a trade
-  /// k seconds late costs O(k) more), plus the cost of the advance.
-  void add(const trade& x) noexcept;
+  /// k seconds late costs O(k) more), plus the cost of the advance. Returns
+  /// is_large(x), which add() works out anyway.
+  bool add(const trade& x) noexcept;
+
+  /// True if x's notional (price x qty) reaches the large-trade threshold (never,
+  /// with threshold 0).
+  bool is_large(const trade& x) const noexcept {
+    return is_large_quote(static_cast<int128>(x.price_e8) * x.qty_e8);
+  }
 
   /// Slides every window to end at `now_ms`, subtracting the buckets that
   /// leave, so a quiet market's windows empty out. A `now_ms` earlier than the
@@ -258,6 +265,10 @@ private:
   std::vector<window> windows_;
   std::vector<gap> gaps_; ///< at most gaps_max, reserved up front
   int128 large_trade_quote_e16_ = 0;
+
+  bool is_large_quote(int128 quote_e16) const noexcept {
+    return large_trade_quote_e16_ > 0 && quote_e16 >= large_trade_quote_e16_;
+  }
   int128 cvd_e8_ = 0;
   std::uint64_t clamped_ = 0;
   std::int64_t now_ms_ = 0;
