@@ -96,6 +96,18 @@ bool deliver(const caf::weak_actor_ptr& listener, T&& msg) {
   return true;
 }
 
+/// lws client connection flags for TLS: none for plain ws/http; with --insecure,
+/// every certificate and host-name check off (logged at start by the caller).
+int client_tls_flags(bool tls, bool insecure) {
+  if (!tls)
+    return 0;
+  int flags = LCCSCF_USE_SSL;
+  if (insecure)
+    flags |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK
+             | LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
+  return flags;
+}
+
 } // namespace
 
 /// Everything behind lws_ws_client; the lws callback reaches it through the
@@ -193,6 +205,13 @@ struct lws_ws_client::impl {
   std::atomic<std::uint64_t> binary_frames{0};
   std::atomic<std::uint64_t> rest_responses{0};
 
+  /// Delivers the one rest_response of a request and counts it. Any thread (the
+  /// counter is atomic; deliver only sends).
+  void deliver_rest(const caf::weak_actor_ptr& listener, rest_response msg) {
+    if (deliver(listener, std::move(msg)))
+      rest_responses.fetch_add(1, std::memory_order_relaxed);
+  }
+
   // lws service thread only
   std::unordered_map<std::uint64_t, std::unique_ptr<connection>> connections;
   std::unordered_map<std::uint64_t, std::unique_ptr<request>> requests;
@@ -279,8 +298,7 @@ void lws_ws_client::impl::run() {
       rest_response msg;
       msg.req_id = cmd.id;
       msg.error = "transport stopped";
-      if (deliver(cmd.listener, std::move(msg)))
-        rest_responses.fetch_add(1, std::memory_order_relaxed);
+      deliver_rest(cmd.listener, std::move(msg));
     }
   }
   drained.clear();
@@ -358,13 +376,7 @@ void lws_ws_client::impl::start_connect(command& cmd) {
   // SNI and the certificate host-name check use `host`.
   info.host = c->host.c_str();
   info.origin = c->host.c_str();
-  if (cmd.target.tls) {
-    info.ssl_connection = LCCSCF_USE_SSL;
-    if (options.insecure)
-      info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED
-                             | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK
-                             | LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
-  }
+  info.ssl_connection = client_tls_flags(cmd.target.tls, options.insecure);
   info.local_protocol_name = protocol_name;
   info.opaque_user_data = c;
   info.retry_and_idle_policy = &retry;
@@ -576,8 +588,7 @@ void lws_ws_client::impl::start_get(command& cmd) {
     rest_response msg;
     msg.req_id = cmd.id;
     msg.error = "duplicate request id";
-    if (deliver(cmd.listener, std::move(msg)))
-      rest_responses.fetch_add(1, std::memory_order_relaxed);
+    deliver_rest(cmd.listener, std::move(msg));
     return;
   }
   auto owned = std::make_unique<request>();
@@ -611,14 +622,8 @@ void lws_ws_client::impl::start_get(command& cmd) {
   // h2 streams, and one request per connection gains nothing from h2.
   info.alpn = "http/1.1";
   // A 3xx is a response for the caller, never followed.
-  info.ssl_connection = LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
-  if (r->tls) {
-    info.ssl_connection |= LCCSCF_USE_SSL;
-    if (options.insecure)
-      info.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED
-                             | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK
-                             | LCCSCF_ALLOW_EXPIRED | LCCSCF_ALLOW_INSECURE;
-  }
+  info.ssl_connection
+    = LCCSCF_HTTP_NO_FOLLOW_REDIRECT | client_tls_flags(r->tls, options.insecure);
   info.local_protocol_name = protocol_name;
   info.opaque_user_data = r;
   SV_DEBUG("transport", "-", "rest_get", "req=%llu url=%s://%s:%u%s",
@@ -667,8 +672,7 @@ void lws_ws_client::impl::answer(request& r, rest_response&& msg) {
              "used_weight_1m=%d",
              ull(r.id), msg.status, msg.body.size(), static_cast<long long>(ms),
              msg.retry_after_s, msg.used_weight_1m);
-  if (deliver(r.listener, std::move(msg)))
-    rest_responses.fetch_add(1, std::memory_order_relaxed);
+  deliver_rest(r.listener, std::move(msg));
 }
 
 void lws_ws_client::impl::answer_error(request& r, std::string why) {
@@ -987,8 +991,7 @@ void lws_ws_client::get(std::uint64_t id, const rest_target& target,
   rest_response msg;
   msg.req_id = id;
   msg.error = why;
-  if (deliver(weak, std::move(msg)))
-    impl_->rest_responses.fetch_add(1, std::memory_order_relaxed);
+  impl_->deliver_rest(weak, std::move(msg));
 }
 
 void lws_ws_client::stop() {
