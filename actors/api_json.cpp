@@ -26,16 +26,6 @@ void write_quote(json_writer& w, int128 e16) {
   write_string(w, format_e16_as_e8(e16));
 }
 
-/// "1m", "15m", "1h", "90s": the largest unit that divides the length.
-std::string window_name(std::int64_t length_ms) {
-  auto s = length_ms / 1000;
-  if (s % 3600 == 0)
-    return std::to_string(s / 3600) + "h";
-  if (s % 60 == 0)
-    return std::to_string(s / 60) + "m";
-  return std::to_string(s) + "s";
-}
-
 void write_window(json_writer& w, const window_snapshot& x) {
   w.StartObject();
   w.Key("start");
@@ -290,7 +280,7 @@ std::string metrics_json(const metrics_snapshot& x) {
   w.Key("windows");
   w.StartObject();
   for (auto& win : x.windows) {
-    auto name = window_name(win.length_ms);
+    auto name = window_name(win.length_ms / 1000);
     w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
     write_window(w, win);
   }

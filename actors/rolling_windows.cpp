@@ -424,4 +424,12 @@ std::size_t rolling_windows::memory_bytes() const noexcept {
   return n;
 }
 
+std::string window_name(std::int64_t length_s) {
+  if (length_s % 3600 == 0)
+    return std::to_string(length_s / 3600) + "h";
+  if (length_s % 60 == 0)
+    return std::to_string(length_s / 60) + "m";
+  return std::to_string(length_s) + "s";
+}
+
 } // namespace sv

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "messages/trade.hpp"
@@ -275,5 +276,9 @@ private:
   std::int64_t now_s_ = 0; ///< floor(now_ms_ / 1000)
   bool started_ = false;   ///< false until the first add or advance_to
 };
+
+/// A window length's name in the largest unit that divides it, as the config and
+/// the API write it: 3600 -> "1h", 300 -> "5m", 90 -> "90s".
+std::string window_name(std::int64_t length_s);
 
 } // namespace sv

@@ -27,6 +27,7 @@
 #include <toml++/toml.h>
 
 #include "actors/decimal.hpp"
+#include "actors/rolling_windows.hpp"
 
 #ifndef SV_VERSION
 #  define SV_VERSION "unknown"
@@ -450,20 +451,11 @@ problem parse_windows(const std::vector<std::string>& items, std::vector<std::ui
   return std::nullopt;
 }
 
-/// A window in the largest unit that divides it: 3600 -> "1h", 300 -> "5m", 90 -> "90s".
-std::string show_window(std::uint32_t seconds) {
-  if (seconds % 3600 == 0)
-    return std::to_string(seconds / 3600) + "h";
-  if (seconds % 60 == 0)
-    return std::to_string(seconds / 60) + "m";
-  return std::to_string(seconds) + "s";
-}
-
 std::string show_windows(const std::vector<std::uint32_t>& windows) {
   std::vector<std::string> items;
   items.reserve(windows.size());
   for (auto w : windows)
-    items.push_back(show_window(w));
+    items.push_back(window_name(w));
   return join(items);
 }
 
