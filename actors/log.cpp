@@ -31,6 +31,18 @@ const char* level_name(log_level level) {
 
 } // namespace
 
+std::optional<log_level> parse_log_level(std::string_view name) noexcept {
+  if (name == "error")
+    return log_level::error;
+  if (name == "warn")
+    return log_level::warn;
+  if (name == "info")
+    return log_level::info;
+  if (name == "debug")
+    return log_level::debug;
+  return std::nullopt;
+}
+
 void set_log_level(log_level level) noexcept {
   current_level.store(static_cast<int>(level), std::memory_order_relaxed);
 }

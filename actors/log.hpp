@@ -1,12 +1,17 @@
 // log: one event per line, `<time> <level> <component> <symbol> <event> key=value ...`.
 #pragma once
 
+#include <optional>
 #include <string_view>
 
 namespace sv {
 
 /// Severity of a log line; lines above the configured level are dropped.
 enum class log_level : int { error = 0, warn = 1, info = 2, debug = 3 };
+
+/// The level named `name` ("error", "warn", "info" or "debug", lower case), or
+/// nullopt for anything else. Pure.
+std::optional<log_level> parse_log_level(std::string_view name) noexcept;
 
 /// Any thread. Sets the process-wide level (default info).
 void set_log_level(log_level level) noexcept;

@@ -27,6 +27,7 @@
 #include <toml++/toml.h>
 
 #include "actors/decimal.hpp"
+#include "actors/log.hpp"
 #include "actors/rolling_windows.hpp"
 
 #ifndef SV_VERSION
@@ -291,7 +292,7 @@ problem set_http(settings& s, std::string_view v) {
 
 problem set_log_level(settings& s, std::string_view v) {
   auto level = to_lower(v);
-  if (level != "error" && level != "warn" && level != "info" && level != "debug")
+  if (!parse_log_level(level))
     return "expected error, warn, info or debug, got " + in_quotes(v);
   s.log_level = std::move(level);
   return std::nullopt;

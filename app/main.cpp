@@ -110,16 +110,6 @@ std::thread start_signal_thread(shutdown_signal& sig) {
   }};
 }
 
-sv::log_level parse_level(const std::string& x) {
-  if (x == "error")
-    return sv::log_level::error;
-  if (x == "warn")
-    return sv::log_level::warn;
-  if (x == "debug")
-    return sv::log_level::debug;
-  return sv::log_level::info;
-}
-
 std::string join(const std::vector<std::string>& xs) {
   std::string result;
   for (auto& x : xs)
@@ -152,7 +142,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "%s\n", err->c_str());
     return exit_bad_settings;
   }
-  set_log_level(parse_level(cfg.log_level));
+  // The config accepted the name, so it parses.
+  set_log_level(parse_log_level(cfg.log_level).value_or(log_level::info));
   route_lws_logs(cfg.log_level == "debug");
 
   shutdown_signal sig;

@@ -37,16 +37,6 @@ bool write_port_file(const std::string& path, int port) {
   return ok && std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
-sv::log_level to_level(const std::string& name) {
-  if (name == "error")
-    return sv::log_level::error;
-  if (name == "warn")
-    return sv::log_level::warn;
-  if (name == "debug")
-    return sv::log_level::debug;
-  return sv::log_level::info;
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
@@ -61,7 +51,8 @@ int main(int argc, char** argv) {
     std::fputs(sv::sim_usage().c_str(), stdout);
     return 0;
   }
-  sv::set_log_level(to_level(opts.log_level));
+  // The options accepted the name, so it parses.
+  sv::set_log_level(sv::parse_log_level(opts.log_level).value_or(sv::log_level::info));
 
   std::vector<std::string> replay;
   if (!opts.replay_file.empty()) {

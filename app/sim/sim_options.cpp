@@ -4,6 +4,7 @@
 #include <charconv>
 #include <limits>
 
+#include "actors/log.hpp"
 #include "app/sim/sim_exchange.hpp"
 #include "app/sim/trade_generator.hpp"
 
@@ -203,8 +204,7 @@ sim_options_result parse_sim_options(const std::vector<std::string>& args) {
         return bad(why.c_str());
       o.faults.push_back(std::move(*spec));
     } else if (name == "--log-level") {
-      if (!take()
-          || (value != "error" && value != "warn" && value != "info" && value != "debug"))
+      if (!take() || !parse_log_level(value))
         return bad("needs error|warn|info|debug");
       o.log_level = value;
     } else {
