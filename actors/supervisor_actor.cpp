@@ -7,6 +7,7 @@
 #include <memory>
 
 #include <caf/message.hpp>
+#include <caf/scoped_actor.hpp>
 
 #include "actors/actor_clock.hpp"
 #include "actors/log.hpp"
@@ -515,6 +516,21 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
     request_attempt(self, key, rec);
   }
   return running(self);
+}
+
+bool stop_supervisor(caf::actor_system& sys, const supervisor_if& supervisor,
+                     std::uint32_t shutdown_timeout_ms) {
+  caf::scoped_actor self{sys};
+  self->monitor(supervisor);
+  self->send(supervisor, stop_atom::value);
+  bool down = false;
+  // The supervisor bounds its own shutdown; the 2 s on top are for it to report.
+  self->receive([&](caf::down_msg&) { down = true; },
+                caf::after(std::chrono::milliseconds(shutdown_timeout_ms + 2000))
+                  >> [] {});
+  if (!down)
+    caf::anon_send_exit(supervisor, caf::exit_reason::kill);
+  return down;
 }
 
 } // namespace sv

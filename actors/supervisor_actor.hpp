@@ -123,4 +123,11 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
                  std::map<std::string, stream_sinks> sinks,
                  std::vector<std::pair<std::string, std::string>> children);
 
+/// Graceful stop from outside the actor system: sends stop_atom and waits for the
+/// supervisor to go down, at most its shutdown deadline (`shutdown_timeout_ms`)
+/// plus 2 s; past that it is killed. Returns false if it had to be killed.
+/// Blocking: main thread only, never from inside an actor.
+bool stop_supervisor(caf::actor_system& sys, const supervisor_if& supervisor,
+                     std::uint32_t shutdown_timeout_ms);
+
 } // namespace sv

@@ -301,20 +301,8 @@ int main(int argc, char** argv) {
   // Graceful shutdown: children close their sockets (bounded by the supervisor's
   // shutdown deadline), then the API, the aggregators, and the transports.
   auto stop_started = std::chrono::steady_clock::now();
-  {
-    caf::scoped_actor self{sys};
-    self->monitor(supervisor);
-    self->send(supervisor, stop_atom::value);
-    bool down = false;
-    self->receive([&](caf::down_msg&) { down = true; },
-                  caf::after(std::chrono::milliseconds(cfg.shutdown_timeout_ms
-                                                       + 2000))
-                    >> [] {});
-    if (!down) {
-      SV_ERROR("streamvisor", "-", "supervisor_stuck", "action=kill");
-      caf::anon_send_exit(supervisor, caf::exit_reason::kill);
-    }
-  }
+  if (!stop_supervisor(sys, supervisor, cfg.shutdown_timeout_ms))
+    SV_ERROR("streamvisor", "-", "supervisor_stuck", "action=kill");
   http.stop();
   if (table)
     caf::anon_send_exit(table, caf::exit_reason::user_shutdown);

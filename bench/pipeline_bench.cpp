@@ -529,20 +529,8 @@ int main(int argc, char** argv) {
   }
 
   // -- graceful shutdown, as app/main.cpp ----------------------------------------
-  {
-    caf::scoped_actor self{sys};
-    self->monitor(supervisor);
-    self->send(supervisor, stop_atom::value);
-    bool down = false;
-    self->receive([&](caf::down_msg&) { down = true; },
-                  caf::after(std::chrono::milliseconds(
-                    sup_cfg.shutdown_timeout_ms + 2000))
-                    >> [] {});
-    if (!down) {
-      std::fprintf(stderr, "pipeline_bench: supervisor stuck, killing it\n");
-      caf::anon_send_exit(supervisor, caf::exit_reason::kill);
-    }
-  }
+  if (!stop_supervisor(sys, supervisor, sup_cfg.shutdown_timeout_ms))
+    std::fprintf(stderr, "pipeline_bench: supervisor stuck, killed it\n");
   caf::anon_send_exit(aggregator, caf::exit_reason::user_shutdown);
   supervisor = nullptr;
   aggregator = nullptr;
