@@ -29,10 +29,9 @@ TEST_CASE("through 100 forced disconnects that each skip trades, the API's id "
   sim_process sim{dir, {"--rate", "2000", "--fault", "close-after:frames=50,code=1001",
                         "--fault", "skip-on-reconnect:trades=10"}};
   streamvisor_process sv{dir, sim.port,
-                         {"--symbols", "BTCUSDT", "--rest-endpoint",
-                          "https://localhost:" + std::to_string(sim.port),
-                          "--backoff-initial-ms", "10", "--backoff-max-ms", "20",
-                          "--max-restarts", "100000", "--connect-burst", "50"}};
+                         {"--symbols", "BTCUSDT", "--backoff-initial-ms", "10",
+                          "--backoff-max-ms", "20", "--max-restarts", "100000",
+                          "--connect-burst", "50"}};
   REQUIRE(eventually(
     [&] {
       auto r = sv.get("/status");
@@ -100,9 +99,8 @@ TEST_CASE("a gap REST cannot fill stays open, is reported, and the windows over 
                         "close-after:frames=50,code=1001,connections=1", "--fault",
                         "skip-on-reconnect:trades=10", "--fault", "rest-down"}};
   streamvisor_process sv{dir, sim.port,
-                         {"--symbols", "BTCUSDT", "--rest-endpoint",
-                          "https://localhost:" + std::to_string(sim.port),
-                          "--backoff-initial-ms", "10", "--backoff-max-ms", "20"}};
+                         {"--symbols", "BTCUSDT", "--backoff-initial-ms", "10",
+                          "--backoff-max-ms", "20"}};
   // 5 attempts with 1+2+4+8 s between them: about 15 s until the gap is given up.
   REQUIRE(eventually(
     [&] {
@@ -138,9 +136,7 @@ TEST_CASE("a warm start loads the trades before the first live one: the history 
   REQUIRE(early.open(sim.port, "/ws/btcusdt@aggTrade", true, 5s) == 101);
   std::this_thread::sleep_for(3s);
   streamvisor_process sv{dir, sim.port,
-                         {"--symbols", "BTCUSDT", "--rest-endpoint",
-                          "https://localhost:" + std::to_string(sim.port),
-                          "--warmup-s", "60"}};
+                         {"--symbols", "BTCUSDT", "--warmup-s", "60"}};
   rapidjson::Document m;
   REQUIRE(eventually(
     [&] {

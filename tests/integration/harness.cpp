@@ -51,15 +51,14 @@ namespace {
 
 std::vector<std::string> with_certificate(const std::string& dir,
                                           std::vector<std::string> args) {
-  args.insert(args.end(), {"--cert", dir + "/cert.pem", "--key", dir + "/key.pem",
-                           "--log-level", "warn"});
+  args.insert(args.end(), {"--cert", dir + "/cert.pem", "--key", dir + "/key.pem"});
   return args;
 }
 
 } // namespace
 
 sim_process::sim_process(const std::string& dir, std::vector<std::string> args)
-  : running_sim(SV_SIM_BINARY, with_certificate(dir, std::move(args))) {
+  : running_sim(with_certificate(dir, std::move(args))) {
   REQUIRE(tls);
 }
 

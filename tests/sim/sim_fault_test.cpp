@@ -24,17 +24,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// The simulator with `args` (and --log-level warn), port known; see running_sim.
-struct sim_fixture : running_sim {
-  explicit sim_fixture(std::vector<std::string> args)
-    : running_sim(SV_SIM_BINARY, with_log_level(std::move(args))) {}
-
-  static std::vector<std::string> with_log_level(std::vector<std::string> args) {
-    args.insert(args.end(), {"--log-level", "warn"});
-    return args;
-  }
-};
-
 /// A self-signed certificate for 127.0.0.1 in a temporary directory; empty if the
 /// openssl CLI is missing.
 struct test_cert {
@@ -174,7 +163,7 @@ long used_weight(const http_result& r) {
 } // namespace
 
 TEST_CASE("The sim's hang-upgrade scoped to a symbol never answers its first upgrade, and its second connection and other symbols are served") {
-  sim_fixture sim({"--rate", "200", "--fault", "hang-upgrade:symbol=BTCUSDT,connections=1"});
+  running_sim sim({"--rate", "200", "--fault", "hang-upgrade:symbol=BTCUSDT,connections=1"});
   ws_test_client hung;
   CHECK(hung.open(sim.port, btc_path, false, 500ms) == 0);
   CHECK(hung.connected());
@@ -199,7 +188,7 @@ TEST_CASE("Over TLS the sim's hang-upgrade completes the TLS handshake but never
   }
   auto args = cert.args();
   args.insert(args.end(), {"--rate", "200", "--fault", "hang-upgrade:connections=1"});
-  sim_fixture sim(args);
+  running_sim sim(args);
   REQUIRE(sim.tls);
   ws_test_client hung;
   CHECK(hung.open(sim.port, btc_path, true, 500ms) == 0);
@@ -217,7 +206,7 @@ TEST_CASE("The sim's stall-tls accepts TCP but never completes the TLS handshake
   }
   auto args = cert.args();
   args.insert(args.end(), {"--rate", "200", "--fault", "stall-tls:connections=1"});
-  sim_fixture sim(args);
+  running_sim sim(args);
   ws_test_client stalled;
   auto start = test_clock::now();
   CHECK(stalled.open(sim.port, btc_path, true, 500ms) == 0);
@@ -228,7 +217,7 @@ TEST_CASE("The sim's stall-tls accepts TCP but never completes the TLS handshake
 }
 
 TEST_CASE("The sim's stall-tls on plain ws behaves like hang-upgrade") {
-  sim_fixture sim({"--rate", "200", "--fault", "stall-tls:connections=1"});
+  running_sim sim({"--rate", "200", "--fault", "stall-tls:connections=1"});
   ws_test_client stalled;
   CHECK(stalled.open(sim.port, btc_path, false, 500ms) == 0);
   CHECK(stalled.connected());
@@ -238,7 +227,7 @@ TEST_CASE("The sim's stall-tls on plain ws behaves like hang-upgrade") {
 }
 
 TEST_CASE("The sim's reject refuses the upgrade with the given status and Retry-After, then the next upgrade succeeds") {
-  sim_fixture sim({"--rate", "200", "--fault", "reject:status=429,retry_after=7,connections=1"});
+  running_sim sim({"--rate", "200", "--fault", "reject:status=429,retry_after=7,connections=1"});
   ws_test_client ws;
   CHECK(ws.open(sim.port, btc_path, false, 2s) == 429);
   CHECK(ws.head().find("\r\nretry-after: 7") != std::string::npos);
@@ -252,7 +241,7 @@ TEST_CASE("The sim's reject refuses the upgrade with the given status and Retry-
 }
 
 TEST_CASE("The sim's reject without retry_after sends no Retry-After header") {
-  sim_fixture sim({"--fault", "reject:status=418"});
+  running_sim sim({"--fault", "reject:status=418"});
   ws_test_client ws;
   CHECK(ws.open(sim.port, btc_path, false, 2s) == 418);
   CHECK(ws.head().find("retry-after") == std::string::npos);
@@ -260,7 +249,7 @@ TEST_CASE("The sim's reject without retry_after sends no Retry-After header") {
 }
 
 TEST_CASE("The sim's reset-after delivers exactly N frames, then resets the TCP connection, and the next connection is healthy") {
-  sim_fixture sim({"--rate", "200", "--fault", "reset-after:frames=3,connections=1"});
+  running_sim sim({"--rate", "200", "--fault", "reset-after:frames=3,connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   receive_trades(ws, 3);
@@ -272,7 +261,7 @@ TEST_CASE("The sim's reset-after delivers exactly N frames, then resets the TCP 
 }
 
 TEST_CASE("The sim's close-after delivers N frames, then a close frame with the given code and reason") {
-  sim_fixture sim({"--rate", "200", "--fault", "close-after:frames=2,code=1001,reason=bye now,connections=1"});
+  running_sim sim({"--rate", "200", "--fault", "close-after:frames=2,code=1001,reason=bye now,connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   receive_trades(ws, 2);
@@ -285,7 +274,7 @@ TEST_CASE("The sim's close-after delivers N frames, then a close frame with the 
 }
 
 TEST_CASE("The sim's silent-after delivers N frames, then nothing, while pings are still answered") {
-  sim_fixture sim({"--rate", "200", "--fault", "silent-after:frames=2,connections=1"});
+  running_sim sim({"--rate", "200", "--fault", "silent-after:frames=2,connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   receive_trades(ws, 2);
@@ -295,7 +284,7 @@ TEST_CASE("The sim's silent-after delivers N frames, then nothing, while pings a
 }
 
 TEST_CASE("The sim's no-first-frame completes the upgrade but never sends a frame, while pings are still answered") {
-  sim_fixture sim({"--rate", "200", "--fault", "no-first-frame:connections=1"});
+  running_sim sim({"--rate", "200", "--fault", "no-first-frame:connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   expect_silent_but_alive(ws);
@@ -304,7 +293,7 @@ TEST_CASE("The sim's no-first-frame completes the upgrade but never sends a fram
 }
 
 TEST_CASE("The sim's malformed-every makes every K-th frame truncated JSON without skipping a trade") {
-  sim_fixture sim({"--rate", "0", "--count", "100", "--fault", "malformed-every:k=3,connections=1"});
+  running_sim sim({"--rate", "0", "--count", "100", "--fault", "malformed-every:k=3,connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   std::vector<std::int64_t> ids;
@@ -338,7 +327,7 @@ TEST_CASE("The sim's malformed-every makes every K-th frame truncated JSON witho
 }
 
 TEST_CASE("The sim's malformed-every stops after connections=N and the next connection gets only valid trades") {
-  sim_fixture sim({"--rate", "200", "--fault", "malformed-every:k=2,connections=1"});
+  running_sim sim({"--rate", "200", "--fault", "malformed-every:k=2,connections=1"});
   {
     ws_test_client first;
     REQUIRE(first.open(sim.port, btc_path, false, 2s) == 101);
@@ -356,7 +345,7 @@ TEST_CASE("The sim's malformed-every stops after connections=N and the next conn
 }
 
 TEST_CASE("The sim's no-pong keeps sending trades but never answers a ping, and the next connection gets its pong") {
-  sim_fixture sim({"--rate", "200", "--fault", "no-pong:connections=1"});
+  running_sim sim({"--rate", "200", "--fault", "no-pong:connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   receive_trades(ws, 2);
@@ -376,7 +365,7 @@ TEST_CASE("The sim's no-pong keeps sending trades but never answers a ping, and 
 }
 
 TEST_CASE("The sim's no-pong with silent=1 is a mute peer: upgrade, then neither frames nor pongs") {
-  sim_fixture sim({"--rate", "200", "--fault", "no-pong:silent=1,connections=1"});
+  running_sim sim({"--rate", "200", "--fault", "no-pong:silent=1,connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   REQUIRE(ws.send_ping("ping?"));
@@ -388,7 +377,7 @@ TEST_CASE("The sim's no-pong with silent=1 is a mute peer: upgrade, then neither
 }
 
 TEST_CASE("The sim's server-shutdown-after sends the serverShutdown event after N frames, streams for grace_ms, then closes with 1001") {
-  sim_fixture sim({"--rate", "200", "--fault", "server-shutdown-after:frames=2,grace_ms=300,connections=1"});
+  running_sim sim({"--rate", "200", "--fault", "server-shutdown-after:frames=2,grace_ms=300,connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   auto before = receive_trades(ws, 2);
@@ -423,7 +412,7 @@ TEST_CASE("The sim's server-shutdown-after sends the serverShutdown event after 
 }
 
 TEST_CASE("On a combined sim stream the serverShutdown event is wrapped as the !serverShutdown stream") {
-  sim_fixture sim({"--rate", "200", "--fault", "server-shutdown-after:frames=0,grace_ms=100"});
+  running_sim sim({"--rate", "200", "--fault", "server-shutdown-after:frames=0,grace_ms=100"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, "/stream?streams=btcusdt@aggTrade", false, 2s) == 101);
   auto event = ws.next(1s);
@@ -446,7 +435,7 @@ TEST_CASE("On a combined sim stream the serverShutdown event is wrapped as the !
 }
 
 TEST_CASE("The sim's skip-on-reconnect serves the first connection from the first id, then a reconnect starts G ids after the last emitted, and REST has exactly the skipped trades") {
-  sim_fixture sim({"--rate", "0", "--fault", "skip-on-reconnect:trades=7"});
+  running_sim sim({"--rate", "0", "--fault", "skip-on-reconnect:trades=7"});
   {
     ws_test_client first;
     REQUIRE(first.open(sim.port, btc_path, false, 2s) == 101);
@@ -519,7 +508,7 @@ TEST_CASE("The sim's skip-on-reconnect serves the first connection from the firs
 }
 
 TEST_CASE("At --rate N the sim's skip-on-reconnect puts G consecutive trades in the shared sequence that open connections and REST see, only for the scoped symbol and the first N reconnects") {
-  sim_fixture sim({"--rate", "200", "--fault",
+  running_sim sim({"--rate", "200", "--fault",
                    "skip-on-reconnect:trades=5,symbol=BTCUSDT,connections=1"});
   ws_test_client observer; // BTCUSDT's first connection: no skip
   REQUIRE(observer.open(sim.port, btc_path, false, 2s) == 101);
@@ -574,7 +563,7 @@ TEST_CASE("At --rate N the sim's skip-on-reconnect puts G consecutive trades in 
 }
 
 TEST_CASE("The sim's skip-on-reconnect combines with a stream fault: after a reset the reconnect's first id leaves a gap REST fills") {
-  sim_fixture sim({"--rate", "0", "--fault", "reset-after:frames=3,connections=1", "--fault",
+  running_sim sim({"--rate", "0", "--fault", "reset-after:frames=3,connections=1", "--fault",
                    "skip-on-reconnect:trades=4"});
   ws_test_client first;
   REQUIRE(first.open(sim.port, btc_path, false, 2s) == 101);
@@ -600,7 +589,7 @@ TEST_CASE("The sim's skip-on-reconnect combines with a stream fault: after a res
 }
 
 TEST_CASE("The sim's rest-429 answers the first K REST requests 429 with Retry-After and Binance's -1003 body, then serves them") {
-  sim_fixture sim({"--symbols", "BTCUSDT", "--fault", "rest-429:count=2,retry_after=3"});
+  running_sim sim({"--symbols", "BTCUSDT", "--fault", "rest-429:count=2,retry_after=3"});
   auto s0 = stats(sim.port, false); // /sim/stats is not REST API: never rejected, not counted
   CHECK(s0["rest_requests"].GetInt64() == 0);
   for (const char* target : {"/api/v3/aggTrades?symbol=BTCUSDT", "/api/v3/ping"}) {
@@ -626,7 +615,7 @@ TEST_CASE("The sim's rest-429 answers the first K REST requests 429 with Retry-A
 }
 
 TEST_CASE("The sim's rest-429 defaults to Retry-After 1 and with symbol= rejects only that symbol's requests") {
-  sim_fixture sim({"--symbols", "BTCUSDT,ETHUSDT", "--fault", "rest-429:symbol=ETHUSDT,count=1"});
+  running_sim sim({"--symbols", "BTCUSDT,ETHUSDT", "--fault", "rest-429:symbol=ETHUSDT,count=1"});
   CHECK(http_get(sim.port, "/api/v3/ping", false, 2s).status == 200);
   CHECK(http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s).status == 200);
   auto r = http_get(sim.port, "/api/v3/aggTrades?symbol=ETHUSDT", false, 2s);
@@ -641,7 +630,7 @@ TEST_CASE("The sim's rest-429 defaults to Retry-After 1 and with symbol= rejects
 
 TEST_CASE("The sim's rest-down answers REST with 503 and a JSON body: the first K requests, or all without count") {
   {
-    sim_fixture sim({"--symbols", "BTCUSDT", "--fault", "rest-down:count=2"});
+    running_sim sim({"--symbols", "BTCUSDT", "--fault", "rest-down:count=2"});
     for (int i = 0; i < 2; ++i) {
       auto r = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s);
       CHECK(r.status == 503);
@@ -654,7 +643,7 @@ TEST_CASE("The sim's rest-down answers REST with 503 and a JSON body: the first 
     CHECK(http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s).status == 200);
     CHECK(sim.child->stop(SIGTERM, 5s) == 0);
   }
-  sim_fixture sim({"--symbols", "BTCUSDT", "--fault", "rest-down"});
+  running_sim sim({"--symbols", "BTCUSDT", "--fault", "rest-down"});
   for (int i = 0; i < 5; ++i)
     CHECK(http_get(sim.port, i % 2 ? "/api/v3/ping" : "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s)
             .status
@@ -668,7 +657,7 @@ TEST_CASE("The sim's rest-down answers REST with 503 and a JSON body: the first 
 }
 
 TEST_CASE("Every sim HTTP answer carries X-MBX-USED-WEIGHT-1M, the last minute's REST weight with aggTrades 4 and ping 1") {
-  sim_fixture sim({"--symbols", "BTCUSDT", "--fault", "rest-429:count=1"});
+  running_sim sim({"--symbols", "BTCUSDT", "--fault", "rest-429:count=1"});
   auto first = http_get(sim.port, "/api/v3/ping", false, 2s);
   CHECK(first.status == 429); // rejected requests cost their weight too
   CHECK(used_weight(first) == 1);
@@ -705,7 +694,7 @@ depth_ids depth_ids_of(const ws_message& msg) {
 } // namespace
 
 TEST_CASE("The sim's drop-depth leaves exactly one gap, the size of the dropped event, in the scoped symbol's depth stream and none in another symbol's") {
-  sim_fixture sim({"--depth-interval-ms", "20", "--seed", "9", "--fault",
+  running_sim sim({"--depth-interval-ms", "20", "--seed", "9", "--fault",
                    "drop-depth:symbol=ETHUSDT,after=5"});
   ws_test_client ws;
   // Both books start with this request, so the connection gets every event from the first.
@@ -748,7 +737,7 @@ TEST_CASE("The sim's drop-depth leaves exactly one gap, the size of the dropped 
 }
 
 TEST_CASE("The sim's drop-depth with every=K drops every K-th depth event after the first drop, for every connection alike") {
-  sim_fixture sim({"--depth-interval-ms", "20", "--symbols", "BNBBTC", "--fault",
+  running_sim sim({"--depth-interval-ms", "20", "--symbols", "BNBBTC", "--fault",
                    "drop-depth:after=0,every=3"});
   ws_test_client a, b;
   REQUIRE(a.open(sim.port, "/stream?streams=bnbbtc@depth@100ms", false, 2s) == 101);
@@ -782,7 +771,7 @@ TEST_CASE("The sim's drop-depth with every=K drops every K-th depth event after 
 }
 
 TEST_CASE("The sim's rest-429 and rest-down apply to /api/v3/depth as to every /api/v3 request") {
-  sim_fixture sim({"--symbols", "BTCUSDT,ETHUSDT", "--fault", "rest-429:count=1", "--fault",
+  running_sim sim({"--symbols", "BTCUSDT,ETHUSDT", "--fault", "rest-429:count=1", "--fault",
                    "rest-down:symbol=ETHUSDT,count=1"});
   auto r = http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=5", false, 2s);
   CHECK(r.status == 429);

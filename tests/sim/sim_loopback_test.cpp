@@ -19,17 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// The simulator with `args` (and --log-level warn), port known; see running_sim.
-struct sim_fixture : running_sim {
-  explicit sim_fixture(std::vector<std::string> args)
-    : running_sim(SV_SIM_BINARY, with_log_level(std::move(args))) {}
-
-  static std::vector<std::string> with_log_level(std::vector<std::string> args) {
-    args.insert(args.end(), {"--log-level", "warn"});
-    return args;
-  }
-};
-
 struct frame_values {
   std::string symbol;
   std::int64_t a = 0, f = 0, l = 0, t = 0, p = 0, q = 0;
@@ -124,7 +113,7 @@ void stream_rest_stats_agree(const std::vector<std::string>& extra) {
   constexpr std::size_t count = 2500;
   std::vector<std::string> args{"--rate", "0", "--count", std::to_string(count), "--seed", "5"};
   args.insert(args.end(), extra.begin(), extra.end());
-  sim_fixture sim(args);
+  running_sim sim(args);
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, "/ws/btcusdt@aggTrade", sim.tls, 10s) == 101);
   auto frames = receive_raw(ws, count);
@@ -165,7 +154,7 @@ TEST_CASE("Over TLS the sim serves the same streams, REST and stats") {
 }
 
 TEST_CASE("Two connections to one sim symbol share the exchange-wide sequence from their join point") {
-  sim_fixture sim({"--rate", "400", "--seed", "3"});
+  running_sim sim({"--rate", "400", "--seed", "3"});
   ws_test_client a, b;
   REQUIRE(a.open(sim.port, "/ws/ethusdt@aggTrade", false, 10s) == 101);
   auto early = receive_raw(a, 20);
@@ -187,7 +176,7 @@ TEST_CASE("Two connections to one sim symbol share the exchange-wide sequence fr
 }
 
 TEST_CASE("A sim combined stream wraps each symbol's trades and closes with 1000 after --count under --close-after-count") {
-  sim_fixture sim({"--rate", "0", "--count", "300", "--close-after-count"});
+  running_sim sim({"--rate", "0", "--count", "300", "--close-after-count"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, "/stream?streams=btcusdt@aggTrade/SOLUSDT@aggTrade", false, 10s) == 101);
   std::map<std::string, std::vector<frame_values>> by_stream;
@@ -225,7 +214,7 @@ TEST_CASE("A sim combined stream wraps each symbol's trades and closes with 1000
 TEST_CASE("The same --seed gives the same sim trades in two separate runs") {
   std::vector<frame_values> runs[2];
   for (auto& run : runs) {
-    sim_fixture sim({"--rate", "0", "--count", "50", "--seed", "77", "--first-id", "5"});
+    running_sim sim({"--rate", "0", "--count", "50", "--seed", "77", "--first-id", "5"});
     ws_test_client ws;
     REQUIRE(ws.open(sim.port, "/ws/dogeusdt@aggTrade", false, 10s) == 101);
     run = receive_raw(ws, 50);
@@ -241,7 +230,7 @@ TEST_CASE("The same --seed gives the same sim trades in two separate runs") {
 }
 
 TEST_CASE("The sim refuses an unknown path with HTTP 404 and an unopened symbol with -1121") {
-  sim_fixture sim({});
+  running_sim sim({});
   ws_test_client ws;
   CHECK(ws.open(sim.port, "/ws/btcusdt@depth", false, 10s) == 404);
   ws_test_client ws2;
@@ -266,7 +255,7 @@ TEST_CASE("The sim's --replay sends every line verbatim to each stream, then clo
   for (std::string line; std::getline(in, line);)
     if (!line.empty())
       lines.push_back(line);
-  sim_fixture sim({"--replay", file, "--rate", "2000", "--close-after-count"});
+  running_sim sim({"--replay", file, "--rate", "2000", "--close-after-count"});
   for (int conn = 0; conn < 2; ++conn) {
     ws_test_client ws;
     REQUIRE(ws.open(sim.port, "/ws/btcusdt@aggTrade", false, 10s) == 101);
@@ -429,7 +418,7 @@ rapidjson::Document sim_stats(int port) {
 } // namespace
 
 TEST_CASE("A raw sim depth stream delivers depthUpdate events with contiguous ids (U == previous u + 1) and 8-decimal levels, best first") {
-  sim_fixture sim({"--depth-interval-ms", "20", "--seed", "5"});
+  running_sim sim({"--depth-interval-ms", "20", "--seed", "5"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, "/ws/btcusdt@depth@100ms", false, 10s) == 101);
   std::vector<depth_frame> events;
@@ -459,7 +448,7 @@ TEST_CASE("A raw sim depth stream delivers depthUpdate events with contiguous id
 }
 
 TEST_CASE("A sim REST depth snapshot plus the following depth events, applied by Binance's rule, equal /sim/book at the last applied u") {
-  sim_fixture sim({"--depth-interval-ms", "20", "--depth-changes", "8", "--seed", "3"});
+  running_sim sim({"--depth-interval-ms", "20", "--depth-changes", "8", "--seed", "3"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, "/ws/ethusdt@depth@100ms", false, 10s) == 101);
   int inside = 0; // snapshots whose lastUpdateId fell strictly inside an event's U..u
@@ -503,7 +492,7 @@ TEST_CASE("A sim REST depth snapshot plus the following depth events, applied by
 }
 
 TEST_CASE("A sim combined stream carries aggTrade and depth@100ms of several symbols on one connection, each depth stream contiguous") {
-  sim_fixture sim({"--rate", "200", "--depth-interval-ms", "20"});
+  running_sim sim({"--rate", "200", "--depth-interval-ms", "20"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port,
                   "/stream?streams=btcusdt@aggTrade/btcusdt@depth@100ms/ETHUSDT@depth@100ms",
@@ -545,7 +534,7 @@ TEST_CASE("A sim combined stream carries aggTrade and depth@100ms of several sym
 }
 
 TEST_CASE("The sim's /api/v3/depth over loopback refuses a limit outside 1..5000 and charges Binance's weight by limit") {
-  sim_fixture sim({"--symbols", "BTCUSDT"});
+  running_sim sim({"--symbols", "BTCUSDT"});
   auto weight = [](const http_result& r) {
     auto h = r.header("X-MBX-USED-WEIGHT-1M");
     REQUIRE(h);

@@ -405,13 +405,13 @@ int child_process::stop(int sig, std::chrono::milliseconds timeout) {
   }
 }
 
-running_sim::running_sim(const std::string& binary, std::vector<std::string> args) {
+running_sim::running_sim(std::vector<std::string> args) {
   static int counter = 0;
   port_file = std::string(SV_BINARY_DIR) + "/sim-port-" + std::to_string(::getpid()) + "-"
               + std::to_string(++counter);
   std::remove(port_file.c_str());
-  args.insert(args.end(), {"--port", "0", "--port-file", port_file});
-  child = std::make_unique<child_process>(binary, args);
+  args.insert(args.end(), {"--port", "0", "--port-file", port_file, "--log-level", "warn"});
+  child = std::make_unique<child_process>(SV_SIM_BINARY, args);
   auto line = child->read_line(std::chrono::seconds(10));
   REQUIRE(line);
   int tls_flag = -1;

@@ -137,8 +137,9 @@ private:
   std::string out_;
 };
 
-/// A running streamvisor-sim: `binary` started with `args` plus --port 0 and a
-/// --port-file under the build tree. The constructor REQUIREs the first stdout line
+/// A running streamvisor-sim (SV_SIM_BINARY of the test target that compiles
+/// sim_test_client.cpp) started with `args` plus --port 0, a --port-file under the
+/// build tree and --log-level warn. The constructor REQUIREs the first stdout line
 /// ("listening port=P tls=T") and the port file to agree; the destructor removes the
 /// file and the child_process kills the simulator if it still runs.
 struct running_sim {
@@ -147,7 +148,7 @@ struct running_sim {
   int port = 0;                        ///< where it listens (127.0.0.1)
   bool tls = false;                    ///< started with --cert/--key
 
-  running_sim(const std::string& binary, std::vector<std::string> args);
+  explicit running_sim(std::vector<std::string> args);
   ~running_sim();
   running_sim(const running_sim&) = delete;
   running_sim& operator=(const running_sim&) = delete;

@@ -21,17 +21,11 @@ TEST_CASE_METHOD(system_fixture,
                  "[transport][rest]") {
   sv::test::temp_cert cert;
   REQUIRE(cert.ok);
-  sv::test::child_process sim(
-    SV_SIM_BINARY, {"--symbols", "BTCUSDT", "--fault",
-                    "rest-429:count=1,retry_after=3", "--cert", cert.cert,
-                    "--key", cert.key, "--port", "0", "--log-level", "warn"});
-  auto line = sim.read_line(10s);
-  REQUIRE(line);
-  int port = 0;
-  int tls = 0;
-  REQUIRE(std::sscanf(line->c_str(), "listening port=%d tls=%d", &port, &tls)
-          == 2);
-  REQUIRE(tls == 1);
+  sv::test::running_sim sim({"--symbols", "BTCUSDT", "--fault",
+                             "rest-429:count=1,retry_after=3", "--cert", cert.cert,
+                             "--key", cert.key});
+  REQUIRE(sim.tls);
+  auto port = sim.port;
   sv::test::ws_recorder rec{sys};
   sv::lws_ws_client_options opts;
   opts.ca_file = cert.cert;
@@ -58,5 +52,5 @@ TEST_CASE_METHOD(system_fixture,
   REQUIRE_FALSE(served.body.empty());
   CHECK(served.body.front() == '[');
   CHECK(served.body.back() == ']');
-  CHECK(sim.stop(SIGTERM, 5s) == 0);
+  CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
