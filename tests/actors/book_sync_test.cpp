@@ -12,6 +12,7 @@
 #include <catch2/catch.hpp>
 
 #include "actors/decimal.hpp"
+#include "support/decoding.hpp"
 #include "actors/depth_decoder.hpp"
 #include "support/fixtures.hpp"
 
@@ -189,13 +190,6 @@ bool contains(const std::string& s, const std::string& part) {
 } // namespace
 
 namespace Catch {
-template <>
-struct StringMaker<sv::price_level> {
-  static std::string convert(const sv::price_level& x) {
-    return "[" + sv::format_e8(x.price_e8) + ", " + sv::format_e8(x.qty_e8)
-           + "]";
-  }
-};
 template <>
 struct StringMaker<sv::book_phase> {
   static std::string convert(sv::book_phase x) {

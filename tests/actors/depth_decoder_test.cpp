@@ -12,41 +12,15 @@
 
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "actors/decimal.hpp"
+#include "support/decoding.hpp"
 #include "support/fixtures.hpp"
 
 namespace {
 
 using sv::decode_status;
-
-/// Decodes a copy of `frame` in a heap block of exactly frame.size() bytes, so
-/// that AddressSanitizer reports any read past the end of the frame.
-decode_status decode_exact(sv::depth_decoder& dec, std::string_view frame,
-                           sv::depth_update& out) {
-  auto block = std::make_unique<char[]>(frame.size() + (frame.empty() ? 1 : 0));
-  std::copy(frame.begin(), frame.end(), block.get());
-  return dec.decode(std::string_view{block.get(), frame.size()}, out);
-}
-
-std::int64_t e8(const char* text) {
-  std::int64_t v = -1;
-  REQUIRE(sv::parse_e8(text, v));
-  return v;
-}
-
-std::string to_json(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> writer{buf};
-  v.Accept(writer);
-  return std::string{buf.GetString(), buf.GetSize()};
-}
-
-bool starts_with(const std::string& s, std::string_view prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
+using namespace sv::test;
 
 bool contains(const std::string& s, std::string_view part) {
   return s.find(part) != std::string::npos;
@@ -83,9 +57,6 @@ int check_event(const sv::depth_update& u, const rapidjson::Value& data) {
   return check_levels(u.bids, data["b"]) + check_levels(u.asks, data["a"]);
 }
 
-/// One key and its raw JSON value.
-using member = std::pair<std::string, std::string>;
-
 /// NKNUSDT line 2 of depthUpdate-samples.jsonl, as members.
 std::vector<member> valid_members() {
   return {{"e", R"("depthUpdate")"},
@@ -95,16 +66,6 @@ std::vector<member> valid_members() {
           {"u", "499869754"},
           {"b", R"([["0.35170000","4265.00000000"]])"},
           {"a", R"([["0.35290000","10968.00000000"]])"}};
-}
-
-std::string object(const std::vector<member>& members) {
-  std::string result = "{";
-  for (const auto& [key, value] : members) {
-    if (result.size() > 1)
-      result += ',';
-    result += '"' + key + "\":" + value;
-  }
-  return result + '}';
 }
 
 const std::string valid_frame = object(valid_members());
@@ -139,22 +100,6 @@ void check_valid(const sv::depth_update& u) {
 }
 
 } // namespace
-
-namespace Catch {
-template <>
-struct StringMaker<sv::decode_status> {
-  static std::string convert(sv::decode_status x) {
-    return sv::to_string(x);
-  }
-};
-template <>
-struct StringMaker<sv::price_level> {
-  static std::string convert(const sv::price_level& x) {
-    return "[" + sv::format_e8(x.price_e8) + ", " + sv::format_e8(x.qty_e8)
-           + "]";
-  }
-};
-} // namespace Catch
 
 // -- fixtures -----------------------------------------------------------------
 

@@ -13,27 +13,15 @@
 
 #include <catch2/catch.hpp>
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "actors/decimal.hpp"
+#include "support/decoding.hpp"
 #include "support/fixtures.hpp"
 
 namespace {
 
 using sv::decode_status;
-
-/// Decodes a copy of `frame` in a heap block of exactly frame.size() bytes, so
-/// that AddressSanitizer reports any read past the end of the frame.
-decode_status decode_exact(sv::frame_decoder& dec, std::string_view frame,
-                           sv::trade& out) {
-  auto block = std::make_unique<char[]>(frame.size() + (frame.empty() ? 1 : 0));
-  std::copy(frame.begin(), frame.end(), block.get());
-  return dec.decode(std::string_view{block.get(), frame.size()}, out);
-}
-
-/// One key and its raw JSON value.
-using member = std::pair<std::string, std::string>;
+using namespace sv::test;
 
 /// BTCUSDT line 55 of aggTrade-samples.jsonl, as members.
 std::vector<member> valid_members() {
@@ -48,16 +36,6 @@ std::vector<member> valid_members() {
           {"T", "1616176861893"},
           {"m", "true"},
           {"M", "true"}};
-}
-
-std::string object(const std::vector<member>& members) {
-  std::string result = "{";
-  for (const auto& [key, value] : members) {
-    if (result.size() > 1)
-      result += ',';
-    result += '"' + key + "\":" + value;
-  }
-  return result + '}';
 }
 
 const std::string valid_frame = object(valid_members());
@@ -88,33 +66,7 @@ void check_valid(const sv::trade& t) {
   CHECK(sv::aggressor(t) == sv::side::sell);
 }
 
-std::string to_json(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> writer{buf};
-  v.Accept(writer);
-  return std::string{buf.GetString(), buf.GetSize()};
-}
-
-std::int64_t e8(const char* text) {
-  std::int64_t v = -1;
-  REQUIRE(sv::parse_e8(text, v));
-  return v;
-}
-
-bool starts_with(const std::string& s, std::string_view prefix) {
-  return s.compare(0, prefix.size(), prefix) == 0;
-}
-
 } // namespace
-
-namespace Catch {
-template <>
-struct StringMaker<sv::decode_status> {
-  static std::string convert(sv::decode_status x) {
-    return sv::to_string(x);
-  }
-};
-} // namespace Catch
 
 // -- fixtures -----------------------------------------------------------------
 

@@ -9,14 +9,11 @@
 #include <catch2/catch.hpp>
 
 #include "actors/decimal.hpp"
+#include "support/decoding.hpp"
 
 namespace {
 
-std::int64_t e8(const char* text) {
-  std::int64_t v = -1;
-  REQUIRE(sv::parse_e8(text, v));
-  return v;
-}
+using sv::test::e8;
 
 sv::price_level lv(const char* price, const char* qty) {
   return sv::price_level{e8(price), e8(qty)};
@@ -52,15 +49,6 @@ using levels = std::vector<sv::price_level>;
 
 } // namespace
 
-namespace Catch {
-template <>
-struct StringMaker<sv::price_level> {
-  static std::string convert(const sv::price_level& x) {
-    return "[" + sv::format_e8(x.price_e8) + ", " + sv::format_e8(x.qty_e8)
-           + "]";
-  }
-};
-} // namespace Catch
 
 TEST_CASE("reset replaces every level with the snapshot's and skips zero "
           "quantities",
