@@ -11,7 +11,6 @@
 //   snapshot_ms          book_sync::on_snapshot of a --levels-per-side snapshot
 // and prints ONE line of key=value results. RSS is the process's peak (ru_maxrss).
 // Figures and the command that produced them: docs/performance.md.
-#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdint>
@@ -23,6 +22,7 @@
 #include <vector>
 
 #include "actors/book_sync.hpp"
+#include "bench/bench_util.hpp"
 #include "actors/decimal.hpp"
 #include "actors/depth_decoder.hpp"
 
@@ -54,15 +54,8 @@ bool parse_options(int argc, char** argv, options& opt) {
   return argc % 2 == 1 && opt.levels > 0 && opt.events > 0 && opt.changes > 0;
 }
 
-double peak_rss_mib() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;
-}
-
-double seconds_since(clock_type::time_point t0) {
-  return std::chrono::duration<double>(clock_type::now() - t0).count();
-}
+using sv::bench::peak_rss_mib;
+using sv::bench::seconds_since;
 
 constexpr std::int64_t tick_e8 = 1'000'000;        // 0.01
 constexpr std::int64_t mid_e8 = 10'000'000'000; // 100.00

@@ -50,6 +50,7 @@
 #include "app/settings.hpp"
 #include "app/transport/lws_logging.hpp"
 #include "app/transport/lws_ws_client.hpp"
+#include "bench/bench_util.hpp"
 
 namespace {
 
@@ -211,12 +212,7 @@ double process_cpu_s() {
   return tv(ru.ru_utime) + tv(ru.ru_stime);
 }
 
-/// Peak resident set size of the process so far, MiB (ru_maxrss is KiB on Linux).
-double peak_rss_mib() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return static_cast<double>(ru.ru_maxrss) / 1024.0;
-}
+using sv::bench::peak_rss_mib;
 
 /// Thread ids of this process now.
 std::set<long> thread_ids() {

@@ -16,14 +16,14 @@
 
 #include "actors/order_flow.hpp"
 #include "actors/rolling_windows.hpp"
+#include "bench/bench_util.hpp"
 
 namespace {
 
 using clock_type = std::chrono::steady_clock;
 
 double ns_since(clock_type::time_point t0) {
-  return static_cast<double>(
-    std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - t0).count());
+  return sv::bench::seconds_since(t0) * 1e9;
 }
 
 } // namespace
