@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "actors/log.hpp"
+#include "actors/core/log.hpp"
 
 namespace sv {
 

@@ -1,4 +1,22 @@
 // aggregator_actor: one symbol's trade history, order-flow totals and latency histogram.
+//
+// What each message of aggregator_if (actors/protocols.hpp) does:
+//
+//   trade_batch --------------------> apply each trade whose id is new (dedupe by `a`);
+//                                      an id jump opens a gap and asks the backfill
+//                                      actor for the missing ids; a jump across more
+//                                      time than the history window (a long outage)
+//                                      warm-starts instead: only the last warmup_s
+//                                      seconds before the new trade are loaded
+//   backfill_batch -----------------> apply the missing trades in their id places
+//   backfill_failed ----------------> the gap stays open: windows over it are
+//                                      marked incomplete
+//   (trades_atom, n) ---------------> last n trades, oldest first
+//   metrics_atom -------------------> order-flow totals since start and rolling windows
+//   (large_trades_atom, n) ---------> last n large trades, oldest first
+//   latency_atom -------------------> frame-arrival-to-update latency percentiles
+//
+// One state only: an aggregator never changes behavior.
 #pragma once
 
 #include <cstdint>
@@ -10,47 +28,13 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/latency_histogram.hpp"
-#include "actors/order_flow.hpp"
-#include "actors/rolling_windows.hpp"
-#include "actors/trade_history.hpp"
-#include "messages/atoms.hpp"
-#include "messages/backfill.hpp"
-#include "messages/metrics.hpp"
-#include "messages/trade.hpp"
+#include "actors/core/latency_histogram.hpp"
+#include "actors/core/order_flow.hpp"
+#include "actors/core/rolling_windows.hpp"
+#include "actors/core/trade_history.hpp"
+#include "actors/protocols.hpp"
 
 namespace sv {
-
-/// Where an aggregator asks for its gaps to be filled (a backfill_actor).
-using backfill_sink_if = caf::typed_actor<caf::reacts_to<backfill_request>>;
-
-/// What a connection actor may send an aggregator.
-using trade_sink_if = caf::typed_actor<caf::reacts_to<trade_batch>>;
-
-/// An aggregator's full protocol.
-///
-///   trade_batch --------------------> apply each trade whose id is new (dedupe by `a`);
-///                                      an id jump opens a gap and asks the backfill
-///                                      actor for the missing ids; a jump across more
-///                                      time than the history window (a long outage)
-///                                      warm-starts instead: only the last warmup_s
-///                                      seconds before the new trade are loaded
-///   backfill_batch -----------------> apply the missing trades in their id places
-///   backfill_failed ----------------> the gap stays open: windows over it are
-///                                      marked incomplete
-///   (trades_atom, n) ---------------> last n trades, oldest first
-///   metrics_atom -------------------> order-flow totals since start and rolling windows
-///   (large_trades_atom, n) ---------> last n large trades, oldest first
-///   latency_atom -------------------> frame-arrival-to-update latency percentiles
-///
-/// One state only: an aggregator never changes behavior.
-using aggregator_if = caf::typed_actor<
-  caf::reacts_to<trade_batch>, caf::reacts_to<backfill_batch>,
-  caf::reacts_to<backfill_failed>,
-  caf::replies_to<trades_atom, std::uint32_t>::with<std::vector<trade>>,
-  caf::replies_to<metrics_atom>::with<metrics_snapshot>,
-  caf::replies_to<large_trades_atom, std::uint32_t>::with<std::vector<trade>>,
-  caf::replies_to<latency_atom>::with<latency_snapshot>>;
 
 /// Bounds of one aggregator's history.
 struct aggregator_limits {

@@ -7,9 +7,9 @@
 #include <string_view>
 
 #include "actors/actor_clock.hpp"
-#include "actors/api_json.hpp"
-#include "actors/log.hpp"
-#include "actors/symbol_case.hpp"
+#include "actors/wire/api_json.hpp"
+#include "actors/core/log.hpp"
+#include "actors/core/symbol_case.hpp"
 
 namespace sv {
 

@@ -23,16 +23,10 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/aggregator_actor.hpp"
-#include "actors/book_actor.hpp"
-#include "actors/http_responder.hpp"
-#include "actors/supervisor_actor.hpp"
-#include "messages/http.hpp"
+#include "actors/protocols.hpp"
+#include "actors/seams/http_responder.hpp"
 
 namespace sv {
-
-/// The api actor's protocol.
-using api_if = caf::typed_actor<caf::reacts_to<http_request>>;
 
 /// What the api actor answers from.
 struct api_config {

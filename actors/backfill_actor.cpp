@@ -5,10 +5,10 @@
 #include <chrono>
 #include <iterator>
 
-#include "actors/depth_decoder.hpp"
+#include "actors/wire/depth_decoder.hpp"
 #include "actors/actor_clock.hpp"
-#include "actors/log.hpp"
-#include "actors/rest_decoder.hpp"
+#include "actors/core/log.hpp"
+#include "actors/wire/rest_decoder.hpp"
 
 namespace sv {
 

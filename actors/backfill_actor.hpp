@@ -32,30 +32,11 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/rest_client.hpp"
-#include "actors/weight_budget.hpp"
-#include "messages/atoms.hpp"
-#include "messages/backfill.hpp"
-#include "messages/depth.hpp"
-#include "messages/rest.hpp"
+#include "actors/seams/rest_client.hpp"
+#include "actors/core/weight_budget.hpp"
+#include "actors/protocols.hpp"
 
 namespace sv {
-
-/// Who asks for a backfill and gets the answers (an aggregator).
-using backfill_requester_if
-  = caf::typed_actor<caf::reacts_to<backfill_batch>, caf::reacts_to<backfill_failed>>;
-
-/// Who asks for a depth snapshot and gets the answer (a book actor).
-using snapshot_requester_if
-  = caf::typed_actor<caf::reacts_to<depth_snapshot>,
-                     caf::reacts_to<depth_snapshot_failed>>;
-
-/// The backfill actor's protocol.
-using backfill_if
-  = caf::typed_actor<caf::reacts_to<backfill_request>,
-                     caf::reacts_to<depth_snapshot_request>,
-                     caf::reacts_to<rest_response>,
-                     caf::reacts_to<backfill_wake_atom>>;
 
 /// Binance's request weight of GET /api/v3/depth with `limit` levels:
 /// 1-100: 5, 101-500: 25, 501-1000: 50, 1001-5000: 250.

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <utility>
 
-#include "actors/log.hpp"
+#include "actors/core/log.hpp"
 
 namespace sv {
 

@@ -24,25 +24,10 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/book_sync.hpp"
-#include "messages/atoms.hpp"
-#include "messages/book.hpp"
-#include "messages/depth.hpp"
+#include "actors/core/book_sync.hpp"
+#include "actors/protocols.hpp"
 
 namespace sv {
-
-/// What a connection actor on a depth stream may send a book actor.
-using depth_sink_if = caf::typed_actor<caf::reacts_to<depth_batch>>;
-
-/// Where a book actor asks for snapshots (the backfill actor).
-using snapshot_source_if = caf::typed_actor<caf::reacts_to<depth_snapshot_request>>;
-
-/// A book actor's protocol.
-using book_if = caf::typed_actor<
-  caf::reacts_to<depth_batch>, caf::reacts_to<depth_snapshot>,
-  caf::reacts_to<depth_snapshot_failed>,
-  caf::reacts_to<snapshot_retry_atom, std::uint64_t>,
-  caf::replies_to<book_atom, std::uint32_t>::with<book_view>>;
 
 /// Settings of one book.
 struct book_config {

@@ -8,7 +8,7 @@
 #include <utility>
 
 #include "actors/actor_clock.hpp"
-#include "actors/log.hpp"
+#include "actors/core/log.hpp"
 #include "messages/errc.hpp"
 
 namespace sv {

@@ -50,35 +50,12 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/aggregator_actor.hpp"
-#include "actors/book_actor.hpp"
-#include "actors/depth_decoder.hpp"
-#include "actors/frame_decoder.hpp"
-#include "actors/ws_client.hpp"
-#include "messages/atoms.hpp"
-#include "messages/status.hpp"
-#include "messages/ws_events.hpp"
+#include "actors/wire/depth_decoder.hpp"
+#include "actors/wire/frame_decoder.hpp"
+#include "actors/seams/ws_client.hpp"
+#include "actors/protocols.hpp"
 
 namespace sv {
-
-/// A connection actor's protocol.
-using connection_if
-  = caf::typed_actor<caf::reacts_to<ws_opened>, caf::reacts_to<ws_frames>,
-                     caf::reacts_to<ws_closed>, caf::reacts_to<stop_atom>,
-                     caf::reacts_to<silence_check_atom>,
-                     caf::reacts_to<rotate_atom, std::uint32_t>,
-                     caf::reacts_to<rotate_deadline_atom, std::uint32_t>,
-                     caf::replies_to<status_atom>::with<connection_status>>;
-
-/// Where a connection actor reports its transitions (the supervisor).
-using child_report_sink_if = caf::typed_actor<caf::reacts_to<child_report>>;
-
-/// Where a symbol's decoded events go: trades to its aggregator, depth events to
-/// its book actor (null when the symbol has no depth stream).
-struct stream_sinks {
-  trade_sink_if trades; ///< the symbol's aggregator
-  depth_sink_if depth;  ///< the symbol's book actor, or null
-};
 
 /// The Binance stream name of a configured stream: "depth" subscribes to the
 /// 100 ms diff stream "depth@100ms"; other names are used as given.

@@ -9,9 +9,10 @@
 #include <caf/message.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include "actors/connection_actor.hpp"
 #include "actors/actor_clock.hpp"
-#include "actors/log.hpp"
-#include "actors/symbol_case.hpp"
+#include "actors/core/log.hpp"
+#include "actors/core/symbol_case.hpp"
 #include "messages/errc.hpp"
 
 namespace sv {

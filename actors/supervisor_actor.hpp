@@ -31,25 +31,12 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/aggregator_actor.hpp"
-#include "actors/connection_actor.hpp"
-#include "actors/restart_policy.hpp"
-#include "actors/weight_budget.hpp"
-#include "actors/ws_client.hpp"
-#include "messages/atoms.hpp"
-#include "messages/status.hpp"
+#include "actors/protocols.hpp"
+#include "actors/core/restart_policy.hpp"
+#include "actors/core/weight_budget.hpp"
+#include "actors/seams/ws_client.hpp"
 
 namespace sv {
-
-/// The supervisor's protocol.
-using supervisor_if = caf::typed_actor<
-  caf::reacts_to<child_report>,
-  caf::replies_to<start_atom, std::string, std::string>::with<bool>,
-  caf::replies_to<status_atom>::with<std::vector<child_status>>,
-  caf::reacts_to<connect_deadline_atom, std::string, std::uint64_t>,
-  caf::reacts_to<restart_atom, std::string, std::uint64_t>,
-  caf::reacts_to<budget_tick_atom>, caf::reacts_to<stop_atom>,
-  caf::reacts_to<shutdown_deadline_atom>>;
 
 /// Where and how children connect, and the timing policy.
 struct supervisor_config {

@@ -22,16 +22,16 @@
 #include "actors/api_actor.hpp"
 #include "actors/backfill_actor.hpp"
 #include "actors/book_actor.hpp"
-#include "actors/log.hpp"
+#include "actors/core/log.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "messages/errc.hpp"
-#include "app/config.hpp"
+#include "app/settings/config.hpp"
 #include "app/lock_file.hpp"
 #include "app/scheduler_tuning.hpp"
 #include "app/table_view.hpp"
 #include "app/transport/lws_http_server.hpp"
 #include "app/transport/lws_logging.hpp"
-#include "app/transport/lws_ws_client.hpp"
+#include "app/transport/lws_client.hpp"
 
 namespace {
 
@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
   apply_scheduler_defaults(sys_cfg);
   caf::actor_system sys{sys_cfg};
 
-  lws_ws_client_options ws_opts;
+  lws_client_options ws_opts;
   ws_opts.ca_file = cfg.ca_file;
   ws_opts.insecure = cfg.insecure;
   // lws's own handshake timeout is a second line behind the supervisor's deadline.
@@ -166,9 +166,9 @@ int main(int argc, char** argv) {
   ws_opts.ping_after_s = static_cast<std::uint16_t>(cfg.ping_interval_s);
   ws_opts.hangup_after_s
     = static_cast<std::uint16_t>(cfg.ping_interval_s + cfg.pong_timeout_s);
-  std::unique_ptr<lws_ws_client> ws;
+  std::unique_ptr<lws_client> ws;
   try {
-    ws = std::make_unique<lws_ws_client>(ws_opts);
+    ws = std::make_unique<lws_client>(ws_opts);
   } catch (const std::exception& e) {
     SV_ERROR("streamvisor", "-", "transport_failed",
              "error=\"%s\" hint=\"check --ca-file\"", e.what());

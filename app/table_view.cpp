@@ -9,8 +9,8 @@
 
 #include <caf/event_based_actor.hpp>
 
-#include "actors/decimal.hpp"
-#include "actors/order_flow.hpp"
+#include "actors/core/decimal.hpp"
+#include "actors/core/order_flow.hpp"
 
 namespace sv {
 

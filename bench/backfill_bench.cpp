@@ -21,11 +21,11 @@
 #include <caf/scoped_actor.hpp>
 
 #include "actors/backfill_actor.hpp"
-#include "actors/log.hpp"
-#include "app/config.hpp"
+#include "actors/core/log.hpp"
+#include "app/settings/config.hpp"
 #include "app/scheduler_tuning.hpp"
 #include "app/transport/lws_logging.hpp"
-#include "app/transport/lws_ws_client.hpp"
+#include "app/transport/lws_client.hpp"
 
 int main(int argc, char** argv) {
   std::string rest_endpoint;
@@ -64,9 +64,9 @@ int main(int argc, char** argv) {
   caf::actor_system_config sys_cfg;
   sv::apply_scheduler_defaults(sys_cfg);
   caf::actor_system sys{sys_cfg};
-  sv::lws_ws_client_options ws_opts;
+  sv::lws_client_options ws_opts;
   ws_opts.ca_file = ca_file; // https: the simulator's certificate, verified as always
-  auto ws = std::make_unique<sv::lws_ws_client>(ws_opts);
+  auto ws = std::make_unique<sv::lws_client>(ws_opts);
   sv::backfill_config cfg;
   cfg.tls = ep.tls;
   cfg.host = ep.host;

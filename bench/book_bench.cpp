@@ -21,10 +21,10 @@
 #include <string>
 #include <vector>
 
-#include "actors/book_sync.hpp"
+#include "actors/core/book_sync.hpp"
 #include "bench/bench_util.hpp"
-#include "actors/decimal.hpp"
-#include "actors/depth_decoder.hpp"
+#include "actors/core/decimal.hpp"
+#include "actors/wire/depth_decoder.hpp"
 
 namespace {
 

@@ -1,6 +1,6 @@
 // pipeline_bench: msgs/s, CPU, RSS and latency of the real pipeline (lws thread -> connection actor -> aggregator).
 //
-// Wires the daemon's own pieces exactly as app/main.cpp does (lws_ws_client, one
+// Wires the daemon's own pieces exactly as app/main.cpp does (lws_client, one
 // aggregator, one supervisor with one child, the real CAF scheduler), points them at
 // a loopback feed (../shared/bench/firehose or streamvisor-sim), waits until the
 // aggregator has applied --count trades and prints ONE line of key=value results on
@@ -44,12 +44,12 @@
 
 #include "app/scheduler_tuning.hpp"
 #include "actors/aggregator_actor.hpp"
-#include "actors/log.hpp"
+#include "actors/core/log.hpp"
 #include "actors/supervisor_actor.hpp"
-#include "app/config.hpp"
-#include "app/settings.hpp"
+#include "app/settings/config.hpp"
+#include "app/settings/settings.hpp"
 #include "app/transport/lws_logging.hpp"
-#include "app/transport/lws_ws_client.hpp"
+#include "app/transport/lws_client.hpp"
 #include "bench/bench_util.hpp"
 
 namespace {
@@ -287,7 +287,7 @@ struct sample {
   double cpu_s = 0;                     ///< process CPU
   std::map<std::string, double> groups; ///< CPU per thread group
   std::map<long, double> caf_threads;   ///< CPU per CAF thread
-  sv::lws_ws_client_stats ws;           ///< transport counters
+  sv::lws_client_stats ws;           ///< transport counters
 };
 
 std::string endpoint_text(const sv::endpoint& ep) {
@@ -351,13 +351,13 @@ int main(int argc, char** argv) {
                       before_caf.end(),
                       std::inserter(groups.caf, groups.caf.end()));
 
-  lws_ws_client_options ws_opts;
+  lws_client_options ws_opts;
   if (opt.batch_frames_max > 0)
     ws_opts.batch_frames_max = opt.batch_frames_max;
   ws_opts.ca_file = opt.ca_file;
-  std::unique_ptr<lws_ws_client> ws;
+  std::unique_ptr<lws_client> ws;
   try {
-    ws = std::make_unique<lws_ws_client>(ws_opts);
+    ws = std::make_unique<lws_client>(ws_opts);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "pipeline_bench: transport failed: %s\n", e.what());
     return exit_failed;

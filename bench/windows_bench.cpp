@@ -14,8 +14,8 @@
 #include <random>
 #include <vector>
 
-#include "actors/order_flow.hpp"
-#include "actors/rolling_windows.hpp"
+#include "actors/core/order_flow.hpp"
+#include "actors/core/rolling_windows.hpp"
 #include "bench/bench_util.hpp"
 
 namespace {

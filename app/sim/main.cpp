@@ -7,9 +7,9 @@
 
 #include <libwebsockets.h>
 
-#include "actors/log.hpp"
-#include "app/sim/replay_source.hpp"
-#include "app/sim/sim_exchange.hpp"
+#include "actors/core/log.hpp"
+#include "app/sim/exchange/replay_source.hpp"
+#include "app/sim/exchange/sim_exchange.hpp"
 #include "app/sim/sim_options.hpp"
 #include "app/sim/sim_server.hpp"
 

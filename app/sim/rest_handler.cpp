@@ -3,8 +3,8 @@
 
 #include <optional>
 
-#include "app/sim/depth_json.hpp"
-#include "app/sim/trade_json.hpp"
+#include "app/sim/exchange/depth_json.hpp"
+#include "app/sim/exchange/trade_json.hpp"
 
 namespace sv {
 

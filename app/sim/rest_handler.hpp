@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
-#include "app/sim/fault_spec.hpp"
-#include "app/sim/sim_exchange.hpp"
+#include "app/sim/exchange/fault_spec.hpp"
+#include "app/sim/exchange/sim_exchange.hpp"
 
 namespace sv {
 

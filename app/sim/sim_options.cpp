@@ -4,9 +4,9 @@
 #include <charconv>
 #include <limits>
 
-#include "actors/log.hpp"
-#include "app/sim/sim_exchange.hpp"
-#include "app/sim/trade_generator.hpp"
+#include "actors/core/log.hpp"
+#include "app/sim/exchange/sim_exchange.hpp"
+#include "app/sim/exchange/trade_generator.hpp"
 
 namespace sv {
 

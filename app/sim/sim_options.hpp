@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "app/sim/fault_spec.hpp"
+#include "app/sim/exchange/fault_spec.hpp"
 
 namespace sv {
 

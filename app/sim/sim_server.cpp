@@ -20,11 +20,11 @@
 
 #include <libwebsockets.h>
 
-#include "actors/log.hpp"
-#include "app/sim/fault_spec.hpp"
+#include "actors/core/log.hpp"
+#include "app/sim/exchange/fault_spec.hpp"
 #include "app/sim/rest_handler.hpp"
 #include "app/sim/stream_path.hpp"
-#include "app/sim/trade_json.hpp"
+#include "app/sim/exchange/trade_json.hpp"
 
 namespace sv {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "app/sim/sim_exchange.hpp"
+#include "app/sim/exchange/sim_exchange.hpp"
 #include "app/sim/sim_options.hpp"
 
 struct lws_context;

@@ -4,8 +4,8 @@
 #include <algorithm>
 
 #include "app/sim/rest_handler.hpp"
-#include "app/sim/sim_exchange.hpp"
-#include "app/sim/trade_generator.hpp"
+#include "app/sim/exchange/sim_exchange.hpp"
+#include "app/sim/exchange/trade_generator.hpp"
 
 namespace sv {
 

@@ -16,7 +16,7 @@
 
 #include <libwebsockets.h>
 
-#include "actors/log.hpp"
+#include "actors/core/log.hpp"
 #include "messages/http.hpp"
 
 namespace sv {

@@ -8,7 +8,7 @@
 
 #include <caf/actor.hpp>
 
-#include "actors/http_responder.hpp"
+#include "actors/seams/http_responder.hpp"
 
 namespace sv {
 

@@ -5,7 +5,7 @@
 
 #include <libwebsockets.h>
 
-#include "actors/log.hpp"
+#include "actors/core/log.hpp"
 
 namespace sv {
 

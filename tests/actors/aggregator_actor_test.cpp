@@ -4,7 +4,7 @@
 #include <random>
 
 #include "actors/aggregator_actor.hpp"
-#include "actors/decimal.hpp"
+#include "actors/core/decimal.hpp"
 #include "tests/support/actor_fixture.hpp"
 
 using namespace sv;

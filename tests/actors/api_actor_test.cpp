@@ -3,6 +3,9 @@
 
 #include <rapidjson/document.h>
 
+#include "actors/aggregator_actor.hpp"
+#include "actors/book_actor.hpp"
+#include "actors/supervisor_actor.hpp"
 #include "actors/api_actor.hpp"
 #include "actors/backfill_actor.hpp"
 #include "tests/support/actor_fixture.hpp"

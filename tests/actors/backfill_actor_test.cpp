@@ -3,7 +3,7 @@
 
 #include "actors/aggregator_actor.hpp"
 #include "actors/backfill_actor.hpp"
-#include "actors/rest_decoder.hpp"
+#include "actors/wire/rest_decoder.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/fake_rest_client.hpp"
 

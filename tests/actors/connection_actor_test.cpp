@@ -1,6 +1,7 @@
 // Tests of connection_actor alone: a recorder stands in for the supervisor.
 #include <catch2/catch.hpp>
 
+#include "actors/aggregator_actor.hpp"
 #include "actors/connection_actor.hpp"
 #include "messages/errc.hpp"
 #include "tests/support/actor_fixture.hpp"

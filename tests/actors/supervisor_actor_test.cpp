@@ -3,6 +3,8 @@
 
 #include <cctype>
 
+#include "actors/aggregator_actor.hpp"
+#include "actors/book_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "messages/errc.hpp"
 #include "tests/support/actor_fixture.hpp"

@@ -4,8 +4,8 @@
 #include <csignal>
 #include <thread>
 
-#include "actors/decimal.hpp"
-#include "integration/harness.hpp"
+#include "actors/core/decimal.hpp"
+#include "tests/integration/harness.hpp"
 
 using namespace sv::test;
 using namespace std::chrono_literals;

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "integration/harness.hpp"
+#include "tests/integration/harness.hpp"
 
 using namespace sv::test;
 using namespace std::chrono_literals;

@@ -1,5 +1,5 @@
 // harness: the real binaries over loopback for integration tests.
-#include "integration/harness.hpp"
+#include "tests/integration/harness.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>

@@ -9,7 +9,7 @@
 
 #include <rapidjson/document.h>
 
-#include "sim/sim_test_client.hpp"
+#include "tests/app/sim/sim_test_client.hpp"
 
 namespace sv::test {
 

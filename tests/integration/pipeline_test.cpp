@@ -14,7 +14,7 @@
 
 #include <rapidjson/document.h>
 
-#include "integration/harness.hpp"
+#include "tests/integration/harness.hpp"
 
 using namespace sv::test;
 using namespace std::chrono_literals;

@@ -14,8 +14,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
-#include "actors/decimal.hpp"
-#include "actors/frame_decoder.hpp"
+#include "actors/core/decimal.hpp"
+#include "actors/wire/frame_decoder.hpp"
 #include "messages/depth.hpp"
 
 namespace sv::test {

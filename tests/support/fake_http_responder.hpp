@@ -6,7 +6,7 @@
 #include <string>
 #include <utility>
 
-#include "actors/http_responder.hpp"
+#include "actors/seams/http_responder.hpp"
 
 namespace sv::test {
 

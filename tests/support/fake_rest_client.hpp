@@ -9,7 +9,7 @@
 #include <caf/actor.hpp>
 #include <caf/send.hpp>
 
-#include "actors/rest_client.hpp"
+#include "actors/seams/rest_client.hpp"
 #include "messages/rest.hpp"
 
 namespace sv::test {

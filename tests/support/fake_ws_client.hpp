@@ -9,7 +9,7 @@
 #include <caf/actor.hpp>
 #include <caf/send.hpp>
 
-#include "actors/ws_client.hpp"
+#include "actors/seams/ws_client.hpp"
 #include "messages/ws_events.hpp"
 
 namespace sv::test {

@@ -1,5 +1,5 @@
 // fixtures: locates and reads the Binance fixture files under SV_FIXTURES_DIR.
-#include "support/fixtures.hpp"
+#include "tests/support/fixtures.hpp"
 
 #include <cstddef>
 #include <filesystem>

@@ -1,0 +1,89 @@
+// log: one event per line, written with one fwrite under a lock.
+#include "actors/core/log.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <ctime>
+#include <mutex>
+
+namespace sv {
+
+namespace {
+
+std::atomic<int> current_level{static_cast<int>(log_level::info)};
+std::mutex write_mutex;
+
+const char* level_name(log_level level) {
+  switch (level) {
+    case log_level::error:
+      return "ERROR";
+    case log_level::warn:
+      return "WARN";
+    case log_level::info:
+      return "INFO";
+    case log_level::debug:
+      return "DEBUG";
+  }
+  return "?";
+}
+
+} // namespace
+
+std::optional<log_level> parse_log_level(std::string_view name) noexcept {
+  if (name == "error")
+    return log_level::error;
+  if (name == "warn")
+    return log_level::warn;
+  if (name == "info")
+    return log_level::info;
+  if (name == "debug")
+    return log_level::debug;
+  return std::nullopt;
+}
+
+void set_log_level(log_level level) noexcept {
+  current_level.store(static_cast<int>(level), std::memory_order_relaxed);
+}
+
+bool log_enabled(log_level level) noexcept {
+  return static_cast<int>(level)
+         <= current_level.load(std::memory_order_relaxed);
+}
+
+void log_line(log_level level, const char* component, std::string_view symbol,
+              const char* event, const char* fmt, ...) {
+  using namespace std::chrono;
+  // 1 KiB holds every line we write; longer tails are cut, never overflowed.
+  char line[1024];
+  auto now = system_clock::now();
+  auto secs = system_clock::to_time_t(now);
+  auto ms = duration_cast<milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  int n = std::snprintf(line, sizeof(line),
+                        "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s %s %.*s %s",
+                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                        tm.tm_min, tm.tm_sec, static_cast<int>(ms),
+                        level_name(level), component,
+                        static_cast<int>(symbol.empty() ? 1 : symbol.size()),
+                        symbol.empty() ? "-" : symbol.data(), event);
+  auto used = n < 0 ? 0 : static_cast<size_t>(n);
+  if (used < sizeof(line) - 2 && fmt != nullptr && fmt[0] != '\0') {
+    line[used++] = ' ';
+    va_list args;
+    va_start(args, fmt);
+    int m = std::vsnprintf(line + used, sizeof(line) - used - 1, fmt, args);
+    va_end(args);
+    if (m > 0)
+      used += static_cast<size_t>(m);
+  }
+  if (used > sizeof(line) - 2)
+    used = sizeof(line) - 2;
+  line[used++] = '\n';
+  std::lock_guard<std::mutex> guard{write_mutex};
+  std::fwrite(line, 1, used, stderr);
+}
+
+} // namespace sv

@@ -1,0 +1,112 @@
+// protocols: every actor's typed interface and every sink interface, in one place.
+//
+// Actor headers include this file instead of each other: an actor that sends to
+// another needs only the receiver's protocol (or the narrower sink it may use), never
+// its state or configuration. Each full protocol lists what the actor reacts to; the
+// sinks (`*_sink_if`, `*_source_if`, `*_requester_if`) are the subsets a peer may send,
+// so the compiler checks that, for example, a connection actor can only hand an
+// aggregator a trade_batch. The message types live in messages/; what each actor does
+// with them is drawn in its own header and in docs/architecture.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "messages/atoms.hpp"
+#include "messages/backfill.hpp"
+#include "messages/book.hpp"
+#include "messages/depth.hpp"
+#include "messages/http.hpp"
+#include "messages/metrics.hpp"
+#include "messages/rest.hpp"
+#include "messages/status.hpp"
+#include "messages/trade.hpp"
+#include "messages/ws_events.hpp"
+
+namespace sv {
+
+// --- sinks: what a peer may send ----------------------------------------------------
+
+/// What a connection actor may send an aggregator.
+using trade_sink_if = caf::typed_actor<caf::reacts_to<trade_batch>>;
+
+/// What a connection actor on a depth stream may send a book actor.
+using depth_sink_if = caf::typed_actor<caf::reacts_to<depth_batch>>;
+
+/// Where a connection actor reports its transitions (the supervisor).
+using child_report_sink_if = caf::typed_actor<caf::reacts_to<child_report>>;
+
+/// Where an aggregator asks for its gaps to be filled (the backfill actor).
+using backfill_sink_if = caf::typed_actor<caf::reacts_to<backfill_request>>;
+
+/// Where a book actor asks for snapshots (the backfill actor).
+using snapshot_source_if = caf::typed_actor<caf::reacts_to<depth_snapshot_request>>;
+
+/// Who asks for a backfill and gets the answers (an aggregator).
+using backfill_requester_if
+  = caf::typed_actor<caf::reacts_to<backfill_batch>, caf::reacts_to<backfill_failed>>;
+
+/// Who asks for a depth snapshot and gets the answer (a book actor).
+using snapshot_requester_if
+  = caf::typed_actor<caf::reacts_to<depth_snapshot>,
+                     caf::reacts_to<depth_snapshot_failed>>;
+
+/// Where a symbol's decoded events go: trades to its aggregator, depth events to
+/// its book actor (null when the symbol has no depth stream).
+struct stream_sinks {
+  trade_sink_if trades; ///< the symbol's aggregator
+  depth_sink_if depth;  ///< the symbol's book actor, or null
+};
+
+// --- full protocols -------------------------------------------------------------------
+
+/// A connection actor's protocol (actors/connection_actor.hpp).
+using connection_if
+  = caf::typed_actor<caf::reacts_to<ws_opened>, caf::reacts_to<ws_frames>,
+                     caf::reacts_to<ws_closed>, caf::reacts_to<stop_atom>,
+                     caf::reacts_to<silence_check_atom>,
+                     caf::reacts_to<rotate_atom, std::uint32_t>,
+                     caf::reacts_to<rotate_deadline_atom, std::uint32_t>,
+                     caf::replies_to<status_atom>::with<connection_status>>;
+
+/// An aggregator's protocol (actors/aggregator_actor.hpp draws what each message does).
+using aggregator_if = caf::typed_actor<
+  caf::reacts_to<trade_batch>, caf::reacts_to<backfill_batch>,
+  caf::reacts_to<backfill_failed>,
+  caf::replies_to<trades_atom, std::uint32_t>::with<std::vector<trade>>,
+  caf::replies_to<metrics_atom>::with<metrics_snapshot>,
+  caf::replies_to<large_trades_atom, std::uint32_t>::with<std::vector<trade>>,
+  caf::replies_to<latency_atom>::with<latency_snapshot>>;
+
+/// A book actor's protocol (actors/book_actor.hpp).
+using book_if = caf::typed_actor<
+  caf::reacts_to<depth_batch>, caf::reacts_to<depth_snapshot>,
+  caf::reacts_to<depth_snapshot_failed>,
+  caf::reacts_to<snapshot_retry_atom, std::uint64_t>,
+  caf::replies_to<book_atom, std::uint32_t>::with<book_view>>;
+
+/// The backfill actor's protocol (actors/backfill_actor.hpp).
+using backfill_if
+  = caf::typed_actor<caf::reacts_to<backfill_request>,
+                     caf::reacts_to<depth_snapshot_request>,
+                     caf::reacts_to<rest_response>,
+                     caf::reacts_to<backfill_wake_atom>>;
+
+/// The supervisor's protocol (actors/supervisor_actor.hpp).
+using supervisor_if = caf::typed_actor<
+  caf::reacts_to<child_report>,
+  caf::replies_to<start_atom, std::string, std::string>::with<bool>,
+  caf::replies_to<status_atom>::with<std::vector<child_status>>,
+  caf::reacts_to<connect_deadline_atom, std::string, std::uint64_t>,
+  caf::reacts_to<restart_atom, std::string, std::uint64_t>,
+  caf::reacts_to<budget_tick_atom>, caf::reacts_to<stop_atom>,
+  caf::reacts_to<shutdown_deadline_atom>>;
+
+/// The api actor's protocol (actors/api_actor.hpp).
+using api_if = caf::typed_actor<caf::reacts_to<http_request>>;
+
+} // namespace sv

@@ -1,0 +1,397 @@
+// lws_client_test: the ws_client contract of the libwebsockets client, against loopback peers.
+#include "app/transport/lws_client.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include <catch2/catch.hpp>
+
+#include "app/transport/lws_logging.hpp"
+#include "tests/app/transport/support/system_fixture.hpp"
+#include "tests/app/transport/support/ws_test_servers.hpp"
+
+using namespace std::chrono_literals;
+using sv::test::system_fixture;
+using sv::test::lws_test_server;
+using sv::test::raw_mode;
+using sv::test::raw_test_server;
+using sv::test::temp_cert;
+using sv::test::ws_recorder;
+using sv::test::ws_script;
+
+namespace {
+
+sv::ws_target plain(std::uint16_t port) {
+  return sv::ws_target{false, "127.0.0.1", port, "/ws"};
+}
+
+sv::ws_target secure(std::uint16_t port) {
+  return sv::ws_target{true, "127.0.0.1", port, "/ws/btcusdt@aggTrade"};
+}
+
+/// A message of `n` bytes whose content depends on the position, so a misplaced
+/// fragment shows up as a mismatch.
+std::string patterned(std::size_t n) {
+  std::string s(n, ' ');
+  for (std::size_t i = 0; i < n; ++i)
+    s[i] = static_cast<char>('a' + (i * 7 + i / 26) % 26);
+  return s;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(system_fixture,
+                 "a refused connection reports exactly one ws_closed with "
+                 "was_open false",
+                 "[transport]") {
+  ws_recorder rec{sys};
+  sv::lws_client client;
+  client.open(1, plain(sv::test::unused_port()), rec.handle());
+  REQUIRE(rec.wait_closed(1, 5s));
+  CHECK(rec.quiet_for(200ms));
+  auto& l = rec.log[1];
+  CHECK(l.opened == 0);
+  REQUIRE(l.closed.size() == 1);
+  CHECK_FALSE(l.closed[0].was_open);
+  CHECK(l.closed[0].close_code == 0);
+  CHECK_FALSE(l.closed[0].reason.empty());
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "a TLS connection trusted through ca_file delivers ws_opened, "
+                 "byte-exact frames, then the peer's close code and reason",
+                 "[transport]") {
+  temp_cert cert;
+  REQUIRE(cert.ok);
+  ws_script script;
+  auto big = patterned(300000);
+  script.messages = {"first", R"({"e":"aggTrade","p":"1.5"})", "", big, "last"};
+  script.fragment_bytes = 16384; // `big` goes out as 19 fragments
+  script.close_code = 1001;
+  script.close_reason = "bye";
+  lws_test_server server{script, cert.cert, cert.key};
+  REQUIRE(server.port() != 0);
+  ws_recorder rec{sys};
+  sv::lws_client_options opts;
+  opts.ca_file = cert.cert;
+  sv::lws_client client{opts};
+  client.open(7, secure(server.port()), rec.handle());
+  REQUIRE(rec.wait_closed(7, 10s));
+  CHECK(rec.quiet_for(200ms));
+  auto& l = rec.log[7];
+  CHECK(l.opened == 1);
+  CHECK_FALSE(l.frames_before_open);
+  CHECK_FALSE(l.event_after_close);
+  REQUIRE(l.frames.size() == script.messages.size());
+  for (std::size_t i = 0; i < l.frames.size(); ++i)
+    CHECK(l.frames[i] == script.messages[i]);
+  REQUIRE(l.closed.size() == 1);
+  CHECK(l.closed[0].was_open);
+  CHECK(l.closed[0].close_code == 1001);
+  CHECK(l.closed[0].reason == "bye");
+  CHECK(l.closed[0].http_status == 0);
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "ca_file adds to the system CA store instead of replacing it",
+                 "[transport]") {
+  // The "system" store trusts cert A (OpenSSL reads SSL_CERT_FILE when lws loads
+  // the default paths); ca_file names an unrelated cert B. Reaching a server that
+  // presents A proves lws kept the system store next to ca_file.
+  temp_cert a;
+  temp_cert b;
+  REQUIRE(a.ok);
+  REQUIRE(b.ok);
+  ws_script script;
+  script.messages = {"hello"};
+  script.close_code = 1000;
+  lws_test_server server{script, a.cert, a.key};
+  REQUIRE(server.port() != 0);
+  ws_recorder rec{sys};
+  ::setenv("SSL_CERT_FILE", a.cert.c_str(), 1);
+  sv::lws_client_options opts;
+  opts.ca_file = b.cert;
+  {
+    sv::lws_client client{opts};
+    ::unsetenv("SSL_CERT_FILE");
+    client.open(1, secure(server.port()), rec.handle());
+    REQUIRE(rec.wait_closed(1, 10s));
+  }
+  CHECK(rec.log[1].opened == 1);
+  CHECK(rec.log[1].frames == std::vector<std::string>{"hello"});
+  // Control: without A in the system store, B alone does not verify A.
+  {
+    sv::lws_client client{opts};
+    client.open(2, secure(server.port()), rec.handle());
+    REQUIRE(rec.wait_closed(2, 10s));
+  }
+  CHECK(rec.log[2].opened == 0);
+  CHECK(rec.log[2].closed[0].reason == "TLS certificate verification failed");
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "a server certificate nobody trusts ends in one ws_closed "
+                 "reporting a verification failure and no ws_opened",
+                 "[transport]") {
+  temp_cert cert;
+  REQUIRE(cert.ok);
+  ws_script script;
+  script.messages = {"never seen"};
+  lws_test_server server{script, cert.cert, cert.key};
+  ws_recorder rec{sys};
+  sv::lws_client client;
+  client.open(3, secure(server.port()), rec.handle());
+  REQUIRE(rec.wait_closed(3, 10s));
+  CHECK(rec.quiet_for(200ms));
+  auto& l = rec.log[3];
+  CHECK(l.opened == 0);
+  CHECK(l.frames.empty());
+  REQUIRE(l.closed.size() == 1);
+  CHECK_FALSE(l.closed[0].was_open);
+  CHECK(l.closed[0].reason == "TLS certificate verification failed");
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "insecure accepts a certificate nobody trusts",
+                 "[transport]") {
+  temp_cert cert;
+  REQUIRE(cert.ok);
+  ws_script script;
+  script.messages = {"x"};
+  script.close_code = 1000;
+  lws_test_server server{script, cert.cert, cert.key};
+  ws_recorder rec{sys};
+  sv::lws_client_options opts;
+  opts.insecure = true;
+  sv::lws_client client{opts};
+  // "localhost" is in the SAN but insecure skips the host check anyway.
+  client.open(4, secure(server.port()), rec.handle());
+  REQUIRE(rec.wait_closed(4, 10s));
+  auto& l = rec.log[4];
+  CHECK(l.opened == 1);
+  CHECK(l.frames == std::vector<std::string>{"x"});
+  REQUIRE(l.closed.size() == 1);
+  CHECK(l.closed[0].close_code == 1000);
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "close on a connection whose peer never answers the upgrade "
+                 "ends it promptly with one ws_closed",
+                 "[transport]") {
+  raw_test_server server{raw_mode::hang};
+  ws_recorder rec{sys};
+  // lws's own handshake timeout is far away, so only the close can end the
+  // connection within the wait below (typically ~1 ms; 10 s leaves room for a
+  // loaded machine). The close may find the wsi still connecting (the server's
+  // accept() can run before the client's service thread sees the connect
+  // complete) or waiting for the upgrade reply: both must end it.
+  sv::lws_client_options opts;
+  opts.handshake_timeout_s = 60;
+  sv::lws_client client{opts};
+  client.open(5, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_until([&] { return server.accepted() == 1; }, 10s));
+  client.close(5);
+  REQUIRE(rec.wait_closed(5, 10s));
+  CHECK(rec.quiet_for(200ms));
+  auto& l = rec.log[5];
+  CHECK(l.opened == 0);
+  REQUIRE(l.closed.size() == 1);
+  CHECK_FALSE(l.closed[0].was_open);
+  CHECK(l.closed[0].reason == "closed locally");
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "close right after open aborts the connect with one ws_closed "
+                 "reporting the local close",
+                 "[transport]") {
+  // open and close usually reach the service thread together, so the close
+  // finds the wsi still connecting: lws then raises CLIENT_CONNECTION_ERROR
+  // ("closed before established") for the abort we asked for.
+  raw_test_server server{raw_mode::hang};
+  ws_recorder rec{sys};
+  sv::lws_client_options opts;
+  opts.handshake_timeout_s = 60; // only the close can end them within the wait
+  sv::lws_client client{opts};
+  for (std::uint64_t id = 40; id < 50; ++id) {
+    client.open(id, plain(server.port()), rec.handle());
+    client.close(id);
+  }
+  for (std::uint64_t id = 40; id < 50; ++id)
+    REQUIRE(rec.wait_closed(id, 10s));
+  CHECK(rec.quiet_for(200ms));
+  for (std::uint64_t id = 40; id < 50; ++id) {
+    INFO("conn " << id);
+    auto& l = rec.log[id];
+    CHECK(l.opened == 0);
+    REQUIRE(l.closed.size() == 1);
+    CHECK_FALSE(l.closed[0].was_open);
+    CHECK(l.closed[0].reason == "closed locally");
+  }
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "an open with a live id is refused at once and leaves the live "
+                 "connection untouched",
+                 "[transport]") {
+  ws_script script; // stays open, sends one frame
+  script.messages = {"one"};
+  lws_test_server server{script};
+  ws_recorder rec{sys};
+  sv::lws_client client;
+  client.open(9, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_until([&] { return rec.log[9].frames.size() == 1; }, 5s));
+  client.open(9, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_closed(9, 5s));
+  auto& l = rec.log[9];
+  CHECK(l.closed[0].reason == "duplicate connection id");
+  CHECK_FALSE(l.closed[0].was_open);
+  CHECK(server.established() == 1);
+  // The original is still there: closing it yields its own ws_closed.
+  client.close(9);
+  REQUIRE(rec.wait_until([&] { return l.closed.size() == 2; }, 5s));
+  CHECK(l.closed[1].was_open);
+  CHECK(l.closed[1].reason == "closed locally");
+  CHECK(l.opened == 1);
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "10000 small frames arrive byte-exact and in order in far "
+                 "fewer ws_frames messages",
+                 "[transport]") {
+  constexpr std::size_t n = 10000;
+  raw_test_server server{raw_mode::flood, n};
+  ws_recorder rec{sys};
+  sv::lws_client client;
+  client.open(11, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_closed(11, 20s));
+  auto& l = rec.log[11];
+  CHECK(l.opened == 1);
+  REQUIRE(l.frames.size() == n);
+  std::size_t mismatches = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    if (l.frames[i] != raw_test_server::flood_payload(i))
+      ++mismatches;
+  CHECK(mismatches == 0);
+  CHECK(l.batches < n / 10);
+  CHECK(l.closed[0].close_code == 1000);
+  CHECK(client.stats().frames == n);
+  UNSCOPED_INFO("batches=" << l.batches);
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "a rejected upgrade reports the HTTP status and Retry-After",
+                 "[transport]") {
+  raw_test_server server{raw_mode::reject};
+  ws_recorder rec{sys};
+  sv::lws_client client;
+  client.open(12, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_closed(12, 5s));
+  CHECK(rec.quiet_for(200ms));
+  auto& l = rec.log[12];
+  CHECK(l.opened == 0);
+  REQUIRE(l.closed.size() == 1);
+  CHECK(l.closed[0].http_status == 429);
+  CHECK(l.closed[0].retry_after_s == 7);
+  CHECK_FALSE(l.closed[0].was_open);
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "a connect that fails synchronously still gets one ws_closed",
+                 "[transport]") {
+  // An empty host makes lws fail inside lws_client_connect_via_info (NULL
+  // return, no callbacks) without any DNS traffic.
+  ws_recorder rec{sys};
+  sv::lws_client client;
+  client.open(13, sv::ws_target{false, "", 9, "/"}, rec.handle());
+  REQUIRE(rec.wait_closed(13, 5s));
+  CHECK(rec.quiet_for(200ms));
+  CHECK(rec.log[13].closed.size() == 1);
+  CHECK(rec.log[13].opened == 0);
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "stop reports ws_closed for every live connection and refuses "
+                 "later opens with one ws_closed each",
+                 "[transport]") {
+  ws_script script; // stays open
+  script.messages = {"a"};
+  lws_test_server server{script};
+  raw_test_server hang{raw_mode::hang};
+  ws_recorder rec{sys};
+  sv::lws_client client;
+  client.open(20, plain(server.port()), rec.handle());
+  client.open(21, plain(hang.port()), rec.handle());
+  REQUIRE(rec.wait_until([&] { return rec.log[20].opened == 1; }, 10s));
+  // 21 may still be connecting on the client side when stop() destroys it: lws
+  // then reports "closed before established", which is not a cause of its own.
+  REQUIRE(rec.wait_until([&] { return hang.accepted() == 1; }, 10s));
+  client.stop();
+  REQUIRE(rec.wait_closed(20, 10s));
+  REQUIRE(rec.wait_closed(21, 10s));
+  CHECK(rec.log[20].closed[0].was_open);
+  CHECK(rec.log[20].closed[0].reason == "transport stopped");
+  CHECK_FALSE(rec.log[21].closed[0].was_open);
+  CHECK(rec.log[21].closed[0].reason == "transport stopped");
+  client.open(22, plain(server.port()), rec.handle());
+  client.close(20); // ignored
+  REQUIRE(rec.wait_closed(22, 10s));
+  CHECK(rec.log[22].closed[0].reason == "transport stopped");
+  CHECK(rec.quiet_for(200ms));
+  client.stop(); // idempotent
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "a listener that is gone gets nothing and its connection is "
+                 "closed",
+                 "[transport]") {
+  // Would stay open forever, sending a frame every 20 ms after "a" and "b". The
+  // transport learns that a listener is gone only when it tries to deliver to
+  // it (ws_opened or ws_frames), so the feed must go on: the recorder may die
+  // before the connection opens, or (when the test thread is descheduled) only
+  // after ws_opened and the first frames were delivered to it.
+  ws_script script;
+  script.messages = {"a", "b"};
+  script.tick_every_ms = 20;
+  lws_test_server server{script};
+  sv::lws_client client;
+  {
+    ws_recorder gone{sys};
+    client.open(30, plain(server.port()), gone.handle());
+  } // the recorder dies before, while or after the connection opens
+  ws_recorder rec{sys};
+  // The client closes the socket at its first delivery to the gone listener.
+  REQUIRE(rec.wait_until([&] { return server.closed() == 1; }, 10s));
+  // A new connection on the same client proves its service thread is healthy.
+  client.open(31, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_until([&] { return rec.log[31].frames.size() >= 2; }, 10s));
+  CHECK(rec.log[31].frames[0] == "a");
+  CHECK(rec.log[31].frames[1] == "b");
+  client.close(31);
+  REQUIRE(rec.wait_closed(31, 10s));
+  CHECK(rec.log.count(30) == 0);
+  CHECK(server.established() == 2);
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "benchmark: frames per second from a local flood server",
+                 "[.bench]") {
+  constexpr std::size_t n = 1000000;
+  raw_test_server server{raw_mode::flood, n};
+  ws_recorder rec{sys};
+  sv::lws_client client;
+  client.open(1, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_until([&] { return rec.log[1].opened == 1; }, 10s));
+  auto t0 = std::chrono::steady_clock::now();
+  REQUIRE(rec.wait_closed(1, 120s));
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                              - t0)
+                  .count();
+  auto& l = rec.log[1];
+  REQUIRE(l.frames.size() == n);
+  std::printf("frames=%zu batches=%zu secs=%.3f frames_per_s=%.0f "
+              "frames_per_batch=%.1f\n",
+              n, l.batches, secs, static_cast<double>(n) / secs,
+              static_cast<double>(n) / static_cast<double>(l.batches));
+}
