@@ -35,10 +35,6 @@ using rotate_deadline_atom = caf::atom_constant<caf::atom("rot_dl")>;
 using budget_tick_atom = caf::atom_constant<caf::atom("budget")>;
 /// Backfill timer: a pause (Retry-After, weight budget, retry delay) is over.
 using backfill_wake_atom = caf::atom_constant<caf::atom("bf_wake")>;
-/// Supervisor → main: every child has stopped.
-using stopped_atom = caf::atom_constant<caf::atom("stopped")>;
-/// Supervisor → api: the list of configured symbols.
-using symbols_atom = caf::atom_constant<caf::atom("symbols")>;
 
 /// Ask a book actor for its top N levels, figures and counters.
 using book_atom = caf::atom_constant<caf::atom("book")>;

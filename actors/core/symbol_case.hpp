@@ -1,4 +1,4 @@
-// symbol_case: Binance symbols are compared ignoring ASCII case; the one place that folds them.
+// symbol_case: ASCII case folding for Binance symbols, as the actors and decoders compare them.
 #pragma once
 
 #include <string>

@@ -6,25 +6,14 @@
 #include "actors/aggregator_actor.hpp"
 #include "actors/core/decimal.hpp"
 #include "tests/support/actor_fixture.hpp"
+#include "tests/support/trades.hpp"
 
 using namespace sv;
+using test::make_trade;
+using test::trade_spec;
 
 namespace {
 
-trade make_trade(std::uint64_t id, std::int64_t price_e8, std::int64_t qty_e8,
-                 bool buyer_is_maker, std::int64_t time_ms) {
-  trade x;
-  x.symbol = "BTCUSDT";
-  x.agg_id = id;
-  x.first_id = id;
-  x.last_id = id;
-  x.price_e8 = price_e8;
-  x.qty_e8 = qty_e8;
-  x.trade_time_ms = time_ms;
-  x.event_time_ms = time_ms;
-  x.buyer_is_maker = buyer_is_maker;
-  return x;
-}
 
 struct aggregator_fixture : test::actor_fixture {
   aggregator_if spawn(aggregator_limits limits) {
@@ -49,7 +38,8 @@ TEST_CASE_METHOD(aggregator_fixture,
       auto price = static_cast<std::int64_t>(rng() % 10'000'000'000'000ULL) + 1;
       auto qty = static_cast<std::int64_t>(rng() % 100'000'000'000ULL) + 1;
       bool maker = (rng() & 1) != 0;
-      batch.trades.push_back(make_trade(++id, price, qty, maker, 1000 + b));
+      batch.trades.push_back(make_trade(
+        trade_spec{}.id(++id).price_e8(price).qty_e8(qty).time_ms(1000 + b).buyer_is_maker(maker)));
       (maker ? sell : buy) += qty;
       (maker ? sell_q : buy_q) += static_cast<int128>(price) * qty;
     }
@@ -73,9 +63,12 @@ TEST_CASE_METHOD(aggregator_fixture,
                  "[aggregator]") {
   auto agg = spawn(aggregator_limits{});
   trade_batch batch;
-  batch.trades = {make_trade(5, 100, 1, false, 1), make_trade(6, 100, 1, false, 1),
-                  make_trade(6, 100, 1, false, 1), make_trade(4, 100, 1, true, 1),
-                  make_trade(7, 100, 1, true, 1)};
+  auto at_100 = trade_spec{}.price_e8(100).qty_e8(1).time_ms(1);
+  batch.trades = {make_trade(trade_spec{at_100}.id(5).buyer_is_maker(false)),
+                  make_trade(trade_spec{at_100}.id(6).buyer_is_maker(false)),
+                  make_trade(trade_spec{at_100}.id(6).buyer_is_maker(false)),
+                  make_trade(trade_spec{at_100}.id(4).buyer_is_maker(true)),
+                  make_trade(trade_spec{at_100}.id(7).buyer_is_maker(true))};
   caf::anon_send(agg, std::move(batch));
   run();
   auto m = ask<metrics_snapshot>(agg, metrics_atom::value);
@@ -92,7 +85,8 @@ TEST_CASE_METHOD(aggregator_fixture,
   auto agg = spawn(aggregator_limits{10, 3600});
   trade_batch batch;
   for (std::uint64_t id = 1; id <= 25; ++id)
-    batch.trades.push_back(make_trade(id, 100, 1, false, 1000));
+    batch.trades.push_back(
+      make_trade(trade_spec{}.id(id).price_e8(100).qty_e8(1).time_ms(1000).buyer_is_maker(false)));
   caf::anon_send(agg, std::move(batch));
   run();
   auto all = ask<std::vector<trade>>(agg, trades_atom::value, std::uint32_t{100});
@@ -112,10 +106,11 @@ TEST_CASE_METHOD(aggregator_fixture,
                  "[aggregator]") {
   auto agg = spawn(aggregator_limits{1000, 60});
   trade_batch batch;
-  batch.trades = {make_trade(1, 100, 1, false, 0),
-                  make_trade(2, 100, 1, false, 30'000),
-                  make_trade(3, 100, 1, false, 60'000),
-                  make_trade(4, 100, 1, false, 90'001)};
+  auto at_100 = trade_spec{}.price_e8(100).qty_e8(1).buyer_is_maker(false);
+  batch.trades = {make_trade(trade_spec{at_100}.id(1).time_ms(0)),
+                  make_trade(trade_spec{at_100}.id(2).time_ms(30'000)),
+                  make_trade(trade_spec{at_100}.id(3).time_ms(60'000)),
+                  make_trade(trade_spec{at_100}.id(4).time_ms(90'001))};
   caf::anon_send(agg, std::move(batch));
   run();
   auto all = ask<std::vector<trade>>(agg, trades_atom::value, std::uint32_t{100});
@@ -134,8 +129,12 @@ TEST_CASE_METHOD(aggregator_fixture,
   auto agg = spawn(limits);
   trade_batch batch;
   for (std::uint64_t id = 1; id <= 10; ++id) // notional: id * 200, large from id 5
-    batch.trades.push_back(make_trade(id, 200 * e8_scale, std::int64_t(id) * e8_scale,
-                                      false, 1000));
+    batch.trades.push_back(make_trade(trade_spec{}
+                                        .id(id)
+                                        .price_e8(200 * e8_scale)
+                                        .qty_e8(std::int64_t(id) * e8_scale)
+                                        .time_ms(1000)
+                                        .buyer_is_maker(false)));
   caf::anon_send(agg, std::move(batch));
   run();
   auto large = ask<std::vector<trade>>(agg, large_trades_atom::value, std::uint32_t{10});

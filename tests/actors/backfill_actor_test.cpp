@@ -6,25 +6,26 @@
 #include "actors/wire/rest_decoder.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/fake_rest_client.hpp"
+#include "tests/support/trades.hpp"
 
 using namespace sv;
+using test::make_trade;
+using test::trade_spec;
 using namespace std::chrono_literals;
 
 namespace {
 
-trade make_trade(std::uint64_t id, std::int64_t time_ms = 1700000000000) {
-  trade x;
-  x.symbol = "BTCUSDT";
-  x.agg_id = id;
-  x.first_id = id;
-  x.last_id = id;
-  x.price_e8 = 100 * e8_scale;
-  x.qty_e8 = e8_scale;
-  x.trade_time_ms = time_ms;
-  x.event_time_ms = time_ms;
-  x.buyer_is_maker = id % 2 == 0;
-  return x;
+/// A trade as the fake exchange pages it: 1 BTC at 100 USDT at 1700000000000 ms, the
+/// side alternating with the id; `.time_ms(..)` moves it.
+trade_spec page_trade(std::uint64_t id) {
+  return trade_spec{}
+    .id(id)
+    .price_e8(100 * e8_scale)
+    .qty_e8(e8_scale)
+    .time_ms(1700000000000)
+    .buyer_is_maker(id % 2 == 0);
 }
+
 
 struct backfill_fixture : test::actor_fixture {
   test::fake_rest_client rest;
@@ -60,7 +61,7 @@ struct backfill_fixture : test::actor_fixture {
     trade_batch b;
     b.symbol = "BTCUSDT";
     for (auto id : ids)
-      b.trades.push_back(make_trade(id));
+      b.trades.push_back(make_trade(page_trade(id)));
     caf::anon_send(agg, std::move(b));
     run();
   }
@@ -196,7 +197,7 @@ TEST_CASE_METHOD(backfill_fixture,
   live({10});
   backfill_batch page{"BTCUSDT", 8, 9, {}};
   for (std::uint64_t id = 6; id <= 10; ++id)
-    page.trades.push_back(make_trade(id));
+    page.trades.push_back(make_trade(page_trade(id)));
   caf::anon_send(agg, page);
   caf::anon_send(agg, page);
   run();
@@ -257,7 +258,7 @@ TEST_CASE("a warm start loads the trades of the warm-up period before the first 
   backfill_fixture f{backfill_fixture::config(), 900};
   trade_batch b;
   b.symbol = "BTCUSDT";
-  b.trades = {make_trade(5000, 1'700'000'900'000)};
+  b.trades = {make_trade(page_trade(5000).time_ms(1'700'000'900'000))};
   caf::anon_send(f.agg, std::move(b));
   f.run();
   REQUIRE(f.rest.calls.size() == 1);
@@ -298,7 +299,7 @@ TEST_CASE("after an outage longer than the history window only the warm-up perio
   backfill_fixture f{backfill_fixture::config(), 900};
   trade_batch b;
   b.symbol = "BTCUSDT";
-  b.trades = {make_trade(1000, 1'700'000'000'000)};
+  b.trades = {make_trade(page_trade(1000).time_ms(1'700'000'000'000))};
   caf::anon_send(f.agg, std::move(b));
   f.run();
   f.rest.answer_last(200, "[]"); // the start-up warm start finds nothing
@@ -308,7 +309,7 @@ TEST_CASE("after an outage longer than the history window only the warm-up perio
   // Two hours later trading resumes at id 9000: ids 1001..8999 are missing.
   b = trade_batch{};
   b.symbol = "BTCUSDT";
-  b.trades = {make_trade(9000, 1'700'007'200'000)};
+  b.trades = {make_trade(page_trade(9000).time_ms(1'700'007'200'000))};
   caf::anon_send(f.agg, std::move(b));
   f.run();
   REQUIRE(f.rest.calls.size() == 2);
@@ -347,7 +348,7 @@ constexpr std::int64_t t0_ms = 1'700'000'000'000;
 void first_trade_without_warmup(backfill_fixture& f) {
   trade_batch b;
   b.symbol = "BTCUSDT";
-  b.trades = {make_trade(1000, t0_ms)};
+  b.trades = {make_trade(page_trade(1000).time_ms(t0_ms))};
   caf::anon_send(f.agg, std::move(b));
   f.run();
   f.rest.answer_last(200, "[]");
@@ -357,7 +358,7 @@ void first_trade_without_warmup(backfill_fixture& f) {
 void live_at(backfill_fixture& f, std::uint64_t id, std::int64_t time_ms) {
   trade_batch b;
   b.symbol = "BTCUSDT";
-  b.trades = {make_trade(id, time_ms)};
+  b.trades = {make_trade(page_trade(id).time_ms(time_ms))};
   caf::anon_send(f.agg, std::move(b));
   f.run();
 }
@@ -426,7 +427,7 @@ TEST_CASE("a warm start over a quiet period ends with nothing to load",
   backfill_fixture f{backfill_fixture::config(), 900};
   trade_batch b;
   b.symbol = "BTCUSDT";
-  b.trades = {make_trade(5000, 1'700'000'900'000)};
+  b.trades = {make_trade(page_trade(5000).time_ms(1'700'000'900'000))};
   caf::anon_send(f.agg, std::move(b));
   f.run();
   f.rest.answer_last(200, "[]");

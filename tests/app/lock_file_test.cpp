@@ -15,30 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace {
 
-/// A fresh directory in the temp directory, removed with its content when the test ends.
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    path = std::filesystem::temp_directory_path()
-           / ("sv_lock_file_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  temp_dir(temp_dir&&) = delete;
-  temp_dir& operator=(temp_dir&&) = delete;
-
-  [[nodiscard]] std::string file(const char* name) const {
-    return (path / name).string();
-  }
-};
+using sv::test::temp_dir;
 
 /// The lock of an acquire() that must succeed.
 sv::lock_file must_acquire(const std::string& path) {
@@ -78,7 +59,7 @@ std::string held_by(long pid, const std::string& path) {
 
 TEST_CASE("lock_file: acquiring creates the file and writes the holder's pid and a newline",
           "[lock_file]") {
-  temp_dir dir;
+  temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
   auto lock = must_acquire(path);
   CHECK(lock.held());
@@ -87,7 +68,7 @@ TEST_CASE("lock_file: acquiring creates the file and writes the holder's pid and
 }
 
 TEST_CASE("lock_file: a longer old content is replaced entirely by the pid", "[lock_file]") {
-  temp_dir dir;
+  temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
   overwrite(path, "999999999999\nleftover\n");
   auto lock = must_acquire(path);
@@ -99,7 +80,7 @@ TEST_CASE("lock_file: a second acquire of a held path fails in the same process 
           "[lock_file]") {
   // flock() locks belong to the open file description, so a second open() + flock() conflicts
   // even inside the process that holds the lock.
-  temp_dir dir;
+  temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
   auto lock = must_acquire(path);
   CHECK(must_fail(path) == held_by(getpid(), path));
@@ -111,7 +92,7 @@ TEST_CASE("lock_file: a second acquire of a held path fails in the same process 
 
 TEST_CASE("lock_file: another process is refused while this one holds the lock, naming this pid",
           "[lock_file]") {
-  temp_dir dir;
+  temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
   auto lock = must_acquire(path);
   auto expected = held_by(getpid(), path);
@@ -131,7 +112,7 @@ TEST_CASE("lock_file: another process is refused while this one holds the lock, 
 
 TEST_CASE("lock_file: a holder whose pid cannot be read is reported as another process",
           "[lock_file]") {
-  temp_dir dir;
+  temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
   auto lock = must_acquire(path);
   auto other = "another process holds the lock file " + path + "; stop it or set --lock-file";
@@ -147,7 +128,7 @@ TEST_CASE("lock_file: a holder whose pid cannot be read is reported as another p
 
 TEST_CASE("lock_file: destroying the holder releases the lock and leaves the file in place",
           "[lock_file]") {
-  temp_dir dir;
+  temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
   {
     auto lock = must_acquire(path);
@@ -159,7 +140,7 @@ TEST_CASE("lock_file: destroying the holder releases the lock and leaves the fil
 
 TEST_CASE("lock_file: moving transfers the lock and a moved-from holder releases nothing",
           "[lock_file]") {
-  temp_dir dir;
+  temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
   std::optional<sv::lock_file> first{must_acquire(path)};
   sv::lock_file second = std::move(*first);
@@ -179,14 +160,14 @@ TEST_CASE("lock_file: moving transfers the lock and a moved-from holder releases
 TEST_CASE("lock_file: a lock file in a missing directory is an error naming the path and the "
           "reason",
           "[lock_file]") {
-  temp_dir dir;
+  temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("missing/sv.lock");
   CHECK(must_fail(path)
         == "cannot open lock file " + path + ": No such file or directory; set --lock-file");
 }
 
 TEST_CASE("lock_file: a directory as lock file is an error naming the path", "[lock_file]") {
-  temp_dir dir;
+  temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.path.string();
   CHECK(must_fail(path) == "cannot open lock file " + path + ": Is a directory; set --lock-file");
 }

@@ -4,27 +4,23 @@
 #include "actors/core/decimal.hpp"
 #include "actors/core/latency_histogram.hpp"
 #include "actors/core/order_flow.hpp"
+#include "tests/support/trades.hpp"
 
 using namespace sv;
+using test::make_trade;
+using test::trade_spec;
 
 namespace {
 
-trade make_trade(std::uint64_t id, std::int64_t price_e8, std::int64_t qty_e8,
-                 bool buyer_is_maker) {
-  trade x;
-  x.agg_id = id;
-  x.price_e8 = price_e8;
-  x.qty_e8 = qty_e8;
-  x.buyer_is_maker = buyer_is_maker;
-  return x;
-}
 
 } // namespace
 
 TEST_CASE("m == true counts as a sell, m == false as a buy", "[order_flow]") {
   order_flow flow;
-  flow.add(make_trade(1, 100 * e8_scale, 2 * e8_scale, true));
-  flow.add(make_trade(2, 100 * e8_scale, 5 * e8_scale, false));
+  flow.add(make_trade(
+    trade_spec{}.id(1).price_e8(100 * e8_scale).qty_e8(2 * e8_scale).buyer_is_maker(true)));
+  flow.add(make_trade(
+    trade_spec{}.id(2).price_e8(100 * e8_scale).qty_e8(5 * e8_scale).buyer_is_maker(false)));
   auto m = flow.snapshot("X");
   CHECK(from_wide(m.sell_volume_e8) == 2 * e8_scale);
   CHECK(from_wide(m.buy_volume_e8) == 5 * e8_scale);
@@ -33,13 +29,13 @@ TEST_CASE("m == true counts as a sell, m == false as a buy", "[order_flow]") {
 TEST_CASE("VWAP rounds half to even at the 8th decimal", "[order_flow]") {
   // Two trades: 1e-8 at price 1e-8 and 1e-8 at price 2e-8: VWAP = 1.5e-8 -> 2e-8.
   order_flow flow;
-  flow.add(make_trade(1, 1, 1, false));
-  flow.add(make_trade(2, 2, 1, false));
+  flow.add(make_trade(trade_spec{}.id(1).price_e8(1).qty_e8(1).buyer_is_maker(false)));
+  flow.add(make_trade(trade_spec{}.id(2).price_e8(2).qty_e8(1).buyer_is_maker(false)));
   CHECK(vwap_e8(flow.snapshot("X")) == 2);
   // 0.5e-8 would round to 0 (even); 2.5e-8 to 2.
   order_flow flow2;
-  flow2.add(make_trade(1, 2, 1, false));
-  flow2.add(make_trade(2, 3, 1, true));
+  flow2.add(make_trade(trade_spec{}.id(1).price_e8(2).qty_e8(1).buyer_is_maker(false)));
+  flow2.add(make_trade(trade_spec{}.id(2).price_e8(3).qty_e8(1).buyer_is_maker(true)));
   CHECK(vwap_e8(flow2.snapshot("X")) == 2);
   order_flow empty;
   CHECK(vwap_e8(empty.snapshot("X")) == 0);
@@ -50,7 +46,8 @@ TEST_CASE("quote sums stay exact beyond 64 bits", "[order_flow]") {
   auto big_price = std::int64_t{9'000'000'000'000'000}; // 90,000,000.00000000
   auto big_qty = std::int64_t{9'000'000'000'000'000};
   for (std::uint64_t id = 1; id <= 3; ++id)
-    flow.add(make_trade(id, big_price, big_qty, false));
+    flow.add(
+      make_trade(trade_spec{}.id(id).price_e8(big_price).qty_e8(big_qty).buyer_is_maker(false)));
   auto m = flow.snapshot("X");
   CHECK(from_wide(m.buy_quote_e16) == int128{big_price} * big_qty * 3);
   CHECK(format_e16_as_e8(from_wide(m.buy_quote_e16))

@@ -10,28 +10,17 @@
 
 #include "actors/core/decimal.hpp"
 #include "actors/core/rolling_windows.hpp"
+#include "tests/support/trades.hpp"
 
 using namespace sv;
+using test::make_trade;
+using test::trade_spec;
 
 namespace {
 
 constexpr std::int64_t minute_ms = 60'000;
 constexpr std::int64_t hour_ms = 3'600'000;
 
-trade make_trade(std::uint64_t id, std::int64_t time_ms, std::int64_t price_e8,
-                 std::int64_t qty_e8, bool buyer_is_maker = false) {
-  trade x;
-  x.symbol = "BTCUSDT";
-  x.agg_id = id;
-  x.first_id = id;
-  x.last_id = id;
-  x.price_e8 = price_e8;
-  x.qty_e8 = qty_e8;
-  x.trade_time_ms = time_ms;
-  x.event_time_ms = time_ms;
-  x.buyer_is_maker = buyer_is_maker;
-  return x;
-}
 
 std::string str(int128 v) {
   return format_e8(
@@ -330,9 +319,17 @@ int run_against_reference(const scenario& sc) {
     }
     t = std::max(t, trade_t);
     now = std::max(now, trade_t);
-    auto x = make_trade(static_cast<std::uint64_t>(i), trade_t,
-                        uniform(1, sc.price_max_e8), uniform(1, sc.qty_max_e8),
-                        uniform(0, 1) == 1);
+    // Drawn one by one, in the order the positional helper this replaced drew them (GCC
+    // evaluated its arguments right to left), so the sequence of trades is unchanged.
+    bool buyer_is_maker = uniform(0, 1) == 1;
+    auto qty_e8 = uniform(1, sc.qty_max_e8);
+    auto price_e8 = uniform(1, sc.price_max_e8);
+    auto x = make_trade(trade_spec{}
+                          .id(static_cast<std::uint64_t>(i))
+                          .price_e8(price_e8)
+                          .qty_e8(qty_e8)
+                          .time_ms(trade_t)
+                          .buyer_is_maker(buyer_is_maker));
     rw.add(x);
     ref.add(x);
     auto action = uniform(0, 999);
@@ -387,10 +384,10 @@ TEST_CASE(
   "second counts and one a millisecond earlier does not",
   "[rolling_windows]") {
   rolling_windows rw({minute_ms}, 0);
-  rw.add(make_trade(1, 999, 100, 1)); // second 0
-  rw.add(
-    make_trade(2, 1000, 200, 2)); // second 1: the oldest second at now 60000
-  rw.add(make_trade(3, 59'999, 300, 4)); // second 59
+  rw.add(make_trade(trade_spec{}.id(1).price_e8(100).qty_e8(1).time_ms(999))); // second 0
+  // second 1: the oldest second at now 60000
+  rw.add(make_trade(trade_spec{}.id(2).price_e8(200).qty_e8(2).time_ms(1000)));
+  rw.add(make_trade(trade_spec{}.id(3).price_e8(300).qty_e8(4).time_ms(59'999))); // second 59
   rw.advance_to(60'000);
   auto w = rw.snapshot().at(0);
   CHECK(w.window_start_ms == 1000);
@@ -419,15 +416,20 @@ TEST_CASE(
   int128 threshold = int128{100'000} * e8_scale * e8_scale;
   rolling_windows rw({minute_ms}, threshold);
   auto price = 50'000 * e8_scale;
-  rw.add(make_trade(1, 1000, price, 2 * e8_scale)); // exactly 100,000: large
-  rw.add(make_trade(2, 1000, price - 1, 2 * e8_scale));   // 2e-8 below: not
-  rw.add(make_trade(3, 1000, price, 3 * e8_scale, true)); // 150,000: large
+  auto at_1000 = trade_spec{}.time_ms(1000);
+  // exactly 100,000: large
+  rw.add(make_trade(trade_spec{at_1000}.id(1).price_e8(price).qty_e8(2 * e8_scale)));
+  // 2e-8 below: not
+  rw.add(make_trade(trade_spec{at_1000}.id(2).price_e8(price - 1).qty_e8(2 * e8_scale)));
+  // 150,000: large
+  rw.add(make_trade(
+    trade_spec{at_1000}.id(3).price_e8(price).qty_e8(3 * e8_scale).buyer_is_maker(true)));
   auto w = rw.snapshot().at(0);
   CHECK(w.large_trades == 2);
   CHECK(from_wide(w.large_volume_e8) == int128{5} * e8_scale);
   CHECK(from_wide(w.large_quote_e16) == int128{price} * 5 * e8_scale);
   rolling_windows none({minute_ms}, 0);
-  none.add(make_trade(1, 1000, price, 2 * e8_scale));
+  none.add(make_trade(trade_spec{}.id(1).price_e8(price).qty_e8(2 * e8_scale).time_ms(1000)));
   CHECK(none.snapshot().at(0).large_trades == 0);
 }
 
@@ -453,7 +455,7 @@ TEST_CASE("an empty window reports zero trades, zero prices and zero derived "
   REQUIRE(fresh.size() == 4);
   for (const auto& w : fresh)
     check_empty(w);
-  rw.add(make_trade(1, 5'000'000, 100, 100));
+  rw.add(make_trade(trade_spec{}.id(1).price_e8(100).qty_e8(100).time_ms(5'000'000)));
   rw.advance_to(5'000'000
                 + hour_ms); // the 1h window ends one second after the trade
   auto later = rw.snapshot();
@@ -468,7 +470,7 @@ TEST_CASE("a gap makes exactly the windows it overlaps incomplete, until it "
           "[rolling_windows]") {
   rolling_windows rw({minute_ms, 5 * minute_ms}, 0);
   std::int64_t t0 = 1'000'000'000;
-  rw.add(make_trade(1, t0, 100, 1));
+  rw.add(make_trade(trade_spec{}.id(1).price_e8(100).qty_e8(1).time_ms(t0)));
   rw.advance_to(t0 + 10 * minute_ms);
   // The 1m window covers [t0+541000, t0+600000]; the 5m window [t0+301000,
   // ...].
@@ -523,9 +525,9 @@ TEST_CASE("a late trade counts in its own second's bucket; one older than the "
           "ring is clamped into the newest",
           "[rolling_windows]") {
   rolling_windows rw({1000, 10'000}, 0);
-  rw.add(make_trade(1, 20'500, 100, 1));
-  rw.add(make_trade(2, 19'998, 90,
-                    2)); // second 19: left the 1s window, in the 10s
+  rw.add(make_trade(trade_spec{}.id(1).price_e8(100).qty_e8(1).time_ms(20'500)));
+  // second 19: left the 1s window, in the 10s
+  rw.add(make_trade(trade_spec{}.id(2).price_e8(90).qty_e8(2).time_ms(19'998)));
   auto w = rw.snapshot();
   CHECK(w.at(0).trades == 1);
   CHECK(w.at(1).trades == 2);
@@ -533,8 +535,8 @@ TEST_CASE("a late trade counts in its own second's bucket; one older than the "
   CHECK(w.at(1).close_e8 == 100);
   CHECK(w.at(1).low_e8 == 90);
   CHECK(rw.clamped_trades() == 0);
-  rw.add(
-    make_trade(3, 5'000, 80, 4)); // second 5 <= 20 - 10: clamped to second 20
+  // second 5 <= 20 - 10: clamped to second 20
+  rw.add(make_trade(trade_spec{}.id(3).price_e8(80).qty_e8(4).time_ms(5'000)));
   w = rw.snapshot();
   CHECK(rw.clamped_trades() == 1);
   CHECK(w.at(0).trades == 2);
@@ -548,9 +550,9 @@ TEST_CASE(
   "the largest trade is the one with the most quantity, the latest on a tie",
   "[rolling_windows]") {
   rolling_windows rw({minute_ms}, 0);
-  rw.add(make_trade(1, 1000, 100, 5));
-  rw.add(make_trade(2, 2000, 101, 5, true));
-  rw.add(make_trade(3, 3000, 102, 4));
+  rw.add(make_trade(trade_spec{}.id(1).price_e8(100).qty_e8(5).time_ms(1000)));
+  rw.add(make_trade(trade_spec{}.id(2).price_e8(101).qty_e8(5).time_ms(2000).buyer_is_maker(true)));
+  rw.add(make_trade(trade_spec{}.id(3).price_e8(102).qty_e8(4).time_ms(3000)));
   auto w = rw.snapshot().at(0);
   CHECK(w.largest_id == 2);
   CHECK(w.largest_price_e8 == 101);
@@ -598,10 +600,16 @@ TEST_CASE("memory stays fixed over a million trades spanning two hours",
   for (int i = 1; i <= trades; ++i) {
     t += static_cast<std::int64_t>(rng()
                                    % 15); // 7.2 s per 1000 trades: ~2 h total
-    rw.add(make_trade(static_cast<std::uint64_t>(i), t,
-                      static_cast<std::int64_t>(rng() % 1'000'000) + 1,
-                      static_cast<std::int64_t>(rng() % 1'000'000) + 1,
-                      (rng() & 1U) != 0));
+    // Drawn in the order the positional helper this replaced drew them (right to left).
+    bool buyer_is_maker = (rng() & 1U) != 0;
+    auto qty_e8 = static_cast<std::int64_t>(rng() % 1'000'000) + 1;
+    auto price_e8 = static_cast<std::int64_t>(rng() % 1'000'000) + 1;
+    rw.add(make_trade(trade_spec{}
+                        .id(static_cast<std::uint64_t>(i))
+                        .price_e8(price_e8)
+                        .qty_e8(qty_e8)
+                        .time_ms(t)
+                        .buyer_is_maker(buyer_is_maker)));
     if (i % 100'000 == 0)
       REQUIRE(rw.memory_bytes() == bytes);
   }

@@ -17,7 +17,11 @@
 #include <unistd.h>
 #include <vector>
 
+#include "tests/support/temp_dir.hpp"
+
 namespace {
+
+using sv::test::temp_dir;
 
 /// A TOML file in the temp directory, removed when the test ends.
 struct temp_file {
@@ -176,24 +180,6 @@ struct scoped_env {
   scoped_env& operator=(scoped_env&&) = delete;
 };
 
-/// A fresh empty directory in the temp directory, removed with its content when the test ends.
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    path = std::filesystem::temp_directory_path()
-           / ("sv_config_test_dir_" + std::to_string(getpid()) + "_" + std::to_string(counter++));
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  temp_dir(temp_dir&&) = delete;
-  temp_dir& operator=(temp_dir&&) = delete;
-};
 
 /// The config error for a file holding `text`, with the temp file's path replaced by "FILE".
 std::string file_err(const std::string& text) {
@@ -842,7 +828,7 @@ TEST_CASE("config: the default lock file is in XDG_RUNTIME_DIR when that is a di
           "per uid in /tmp",
           "[config]") {
   const std::string fallback = "/tmp/streamvisor-" + std::to_string(getuid()) + ".lock";
-  temp_dir runtime;
+  temp_dir runtime{"sv_config_test_dir_"};
   {
     scoped_env env("XDG_RUNTIME_DIR", runtime.path.string());
     CHECK(sv::default_lock_file() == (runtime.path / "streamvisor.lock").string());
