@@ -7,6 +7,7 @@
 #include "actors/core/log.hpp"
 #include "app/sim/exchange/sim_exchange.hpp"
 #include "app/sim/exchange/trade_generator.hpp"
+#include "actors/core/symbol_case.hpp"
 
 namespace sv {
 
@@ -182,7 +183,7 @@ sim_options_result parse_sim_options(const std::vector<std::string>& args) {
       std::string_view list = value;
       while (!list.empty()) {
         auto comma = list.find(',');
-        auto sym = to_upper_symbol(list.substr(0, comma));
+        auto sym = upper_symbol(list.substr(0, comma));
         list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
         if (!valid_symbol(sym))
           return bad("has an invalid symbol");

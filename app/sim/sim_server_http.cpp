@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "actors/core/log.hpp"
+#include "actors/core/symbol_case.hpp"
 
 namespace sv {
 
@@ -37,7 +38,7 @@ const fault_spec* sim_server::impl::take_rest_fault(const query_args& args) {
   std::string symbol;
   for (const auto& [k, v] : args)
     if (k == "symbol")
-      symbol = to_upper_symbol(v); // the last occurrence wins, as in handle_rest
+      symbol = upper_symbol(v); // the last occurrence wins, as in handle_rest
   const auto* f = faults.take_rest(symbol);
   if (f) {
     SV_INFO("sim", symbol.empty() ? "-" : symbol.c_str(), "fault_applied",

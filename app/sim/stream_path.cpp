@@ -6,6 +6,7 @@
 #include "app/sim/rest_handler.hpp"
 #include "app/sim/exchange/sim_exchange.hpp"
 #include "app/sim/exchange/trade_generator.hpp"
+#include "actors/core/symbol_case.hpp"
 
 namespace sv {
 
@@ -34,7 +35,7 @@ bool add_streams(std::string_view list, stream_request& out) {
     } else {
       return false;
     }
-    ref.symbol = to_upper_symbol(stream.substr(0, stream.size() - suffix_len));
+    ref.symbol = upper_symbol(stream.substr(0, stream.size() - suffix_len));
     if (!valid_symbol(ref.symbol))
       return false;
     if (std::find(out.symbols.begin(), out.symbols.end(), ref.symbol) == out.symbols.end())

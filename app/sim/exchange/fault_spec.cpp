@@ -6,6 +6,7 @@
 
 #include "app/sim/exchange/sim_exchange.hpp"
 #include "app/sim/exchange/trade_generator.hpp"
+#include "actors/core/symbol_case.hpp"
 
 namespace sv {
 
@@ -156,7 +157,7 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& e
                    ? "is not a parameter of this mode (use count=N)"
                    : "is not a parameter of this mode");
     if (key == "symbol") {
-      f.symbol = to_upper_symbol(value);
+      f.symbol = upper_symbol(value);
       if (!valid_symbol(f.symbol))
         return bad("needs a valid symbol");
     } else if (key == "connections") {

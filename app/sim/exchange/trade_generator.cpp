@@ -35,14 +35,6 @@ std::int64_t quantity_lot_e8(std::int64_t price_e8) noexcept {
     std::max<std::int64_t>(1, 10'000'000'000'000'000 / std::max<std::int64_t>(1, price_e8)));
 }
 
-std::string to_upper_symbol(std::string_view symbol) {
-  std::string out(symbol);
-  for (auto& c : out)
-    if (c >= 'a' && c <= 'z')
-      c = static_cast<char>(c - 'a' + 'A');
-  return out;
-}
-
 std::int64_t start_price_e8(std::string_view symbol) {
   if (symbol.substr(0, 3) == "BTC")
     return 60'000'00000000;

@@ -20,9 +20,6 @@ struct sim_trade {
   bool m = false;            ///< buyer is the maker (true = taker sold)
 };
 
-/// Upper-cases ASCII letters; Binance symbols are upper case in payloads.
-std::string to_upper_symbol(std::string_view symbol);
-
 /// FNV-1a 64 of `text`: a stable, platform-independent hash (std::hash is neither),
 /// the root of every per-symbol random stream (trades, order book). Pure.
 std::uint64_t symbol_hash(std::string_view text) noexcept;
