@@ -31,7 +31,11 @@ struct metrics_snapshot {
   std::uint64_t gaps_filled = 0;   ///< of those, completely backfilled
   std::uint64_t gaps_open = 0;     ///< being filled or given up
   std::uint64_t backfilled = 0;    ///< trades applied from REST
-  std::vector<std::uint64_t> open_gaps; ///< [from, to, failed(0/1)] triples of open gaps
+  /// Open gaps of the live stream (warm starts excluded) as triples
+  /// [next_id, to_id, failed(0/1)]: the first id still missing (a gap shrinks from
+  /// its low end as backfill pages arrive), the last missing id, and whether the
+  /// backfill gave up on it.
+  std::vector<std::uint64_t> open_gaps;
   std::string warmup = "off";     ///< warm start: "off", "loading", "done" or "failed"
   /// Outages longer than the history window, each ended by a warm start instead of
   /// a backfill of the whole outage.

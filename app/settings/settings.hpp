@@ -20,13 +20,13 @@ struct endpoint {
 struct settings {
   /// Symbols to stream, upper case, de-duplicated case-insensitively, in config order.
   std::vector<std::string> symbols = {"BTCUSDT"};
-  /// Streams per symbol; only "aggTrade" exists so far.
+  /// Streams per symbol: "aggTrade" (trades) and/or "depth" (the local order book).
   std::vector<std::string> streams = {"aggTrade"};
   /// Stream base URL (--endpoint).
   endpoint stream_endpoint{true, "stream.binance.com", 9443, ""};
   /// Use /stream?streams=<s>@aggTrade (combined wrapper) instead of /ws/<s>@aggTrade.
   bool combined = false;
-  /// REST base URL (--rest-endpoint); used by gap backfill (later issue).
+  /// REST base URL (--rest-endpoint): gap backfill, warm start and depth snapshots.
   endpoint rest_endpoint{true, "api.binance.com", 443, ""};
   /// Extra CA bundle (PEM) trusted in addition to the system store (--ca-file).
   std::string ca_file;
