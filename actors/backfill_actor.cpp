@@ -46,8 +46,14 @@ struct depth_weight_step {
 constexpr depth_weight_step depth_weights[] = {{100, 5}, {500, 25}, {1000, 50}, {5000, 250}};
 
 std::uint32_t job_weight(const backfill_state& st, const backfill_job& job) {
-  return job.depth_limit > 0 ? depth_request_weight(job.depth_limit)
-                             : st.cfg.weight_per_request;
+  switch (job.kind) {
+    case job_kind::depth_snapshot:
+      return depth_request_weight(job.depth_limit);
+    case job_kind::gap:
+    case job_kind::warmup_start:
+      return st.cfg.weight_per_request;
+  }
+  return st.cfg.weight_per_request;
 }
 
 /// Sends the next request if nothing is in flight and the limits allow it.
@@ -63,7 +69,7 @@ void pump(backfill_self self) {
   // A book is useless until its snapshot comes, a gap only incomplete: snapshots go
   // ahead of gap pages (nothing is in flight here, so the order may change).
   std::stable_partition(st.jobs.begin(), st.jobs.end(),
-                        [](const backfill_job& j) { return j.depth_limit > 0; });
+                        [](const backfill_job& j) { return j.kind == job_kind::depth_snapshot; });
   auto& job = st.jobs.front();
   auto weight = job_weight(st, job);
   if (!st.budget.try_acquire(now, weight)) {
@@ -74,21 +80,26 @@ void pump(backfill_self self) {
   target.tls = st.cfg.tls;
   target.host = st.cfg.host;
   target.port = st.cfg.port;
-  if (job.depth_limit > 0) {
-    target.target = st.cfg.base_path + "/api/v3/depth?symbol=" + job.symbol
-                    + "&limit=" + std::to_string(job.depth_limit);
-  } else if (job.start_time_ms >= 0) {
-    // Binance wants startTime and endTime less than an hour apart.
-    target.target = st.cfg.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
-                    + "&startTime=" + std::to_string(job.start_time_ms)
-                    + "&endTime=" + std::to_string(job.start_time_ms + hour_ms - 1)
-                    + "&limit=1";
-  } else {
-    auto limit = std::min<std::uint64_t>(st.cfg.rows_per_request,
-                                         job.to_id - job.next_id + 1);
-    target.target = st.cfg.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
-                    + "&fromId=" + std::to_string(job.next_id)
-                    + "&limit=" + std::to_string(limit);
+  switch (job.kind) {
+    case job_kind::depth_snapshot:
+      target.target = st.cfg.base_path + "/api/v3/depth?symbol=" + job.symbol
+                      + "&limit=" + std::to_string(job.depth_limit);
+      break;
+    case job_kind::warmup_start:
+      // Binance wants startTime and endTime less than an hour apart.
+      target.target = st.cfg.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
+                      + "&startTime=" + std::to_string(job.start_time_ms)
+                      + "&endTime=" + std::to_string(job.start_time_ms + hour_ms - 1)
+                      + "&limit=1";
+      break;
+    case job_kind::gap: {
+      auto limit = std::min<std::uint64_t>(st.cfg.rows_per_request,
+                                           job.to_id - job.next_id + 1);
+      target.target = st.cfg.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
+                      + "&fromId=" + std::to_string(job.next_id)
+                      + "&limit=" + std::to_string(limit);
+      break;
+    }
   }
   st.in_flight_id = ++st.next_request_id;
   st.rest->get(st.in_flight_id, target, caf::actor_cast<caf::actor>(self));
@@ -100,7 +111,7 @@ void finish_job(backfill_self self) {
 
 void fail_job(backfill_self self, const std::string& why) {
   auto& job = self->state.jobs.front();
-  if (job.depth_limit > 0) {
+  if (job.kind == job_kind::depth_snapshot) {
     SV_WARN("backfill", job.symbol, "snapshot_failed",
             "limit=%u reason=\"%s\" hint=\"the book stays unsynced and asks "
             "again; check --rest-endpoint\"",
@@ -165,7 +176,7 @@ void handle_response(backfill_self self, rest_response& r) {
                                + describe_rest_error(r.body));
     return;
   }
-  if (job.depth_limit > 0) {
+  if (job.kind == job_kind::depth_snapshot) {
     depth_snapshot snapshot;
     std::string error;
     if (!decode_depth_snapshot(r.body, job.symbol, snapshot, error)) {
@@ -186,8 +197,10 @@ void handle_response(backfill_self self, rest_response& r) {
     request_failed(self, "malformed aggTrades body: " + error);
     return;
   }
-  if (job.start_time_ms >= 0) {
-    // Warm start: the first trade at or after the start time tells where to begin.
+  if (job.kind == job_kind::warmup_start) {
+    // Warm start: the first trade at or after the start time tells where to begin;
+    // from there on the job is a gap.
+    job.kind = job_kind::gap;
     job.start_time_ms = -1;
     job.failures = 0;
     if (rows.empty() || rows.front().agg_id > job.to_id) {
@@ -241,7 +254,9 @@ backfill_if::behavior_type backfill_actor(backfill_self self, backfill_config cf
     [=](backfill_request& req) {
       if (req.to_id < req.from_id)
         return;
-      if (req.start_time_ms >= 0)
+      // A start time makes the request a warm start (messages/backfill.hpp).
+      auto kind = req.start_time_ms >= 0 ? job_kind::warmup_start : job_kind::gap;
+      if (kind == job_kind::warmup_start)
         SV_INFO("backfill", req.symbol, "warmup", "start_time_ms=%lld before_id=%llu",
                 static_cast<long long>(req.start_time_ms),
                 static_cast<unsigned long long>(req.to_id + 1));
@@ -255,6 +270,7 @@ backfill_if::behavior_type backfill_actor(backfill_self self, backfill_config cf
       job.from_id = req.from_id;
       job.to_id = req.to_id;
       job.next_id = req.from_id;
+      job.kind = kind;
       job.start_time_ms = req.start_time_ms;
       job.requester = caf::actor_cast<backfill_requester_if>(self->current_sender());
       self->state.jobs.push_back(std::move(job));
@@ -262,6 +278,7 @@ backfill_if::behavior_type backfill_actor(backfill_self self, backfill_config cf
     },
     [=](depth_snapshot_request& req) {
       backfill_job job;
+      job.kind = job_kind::depth_snapshot;
       job.symbol = req.symbol;
       job.depth_limit = std::max<std::uint32_t>(req.limit, 1);
       job.snapshot_requester

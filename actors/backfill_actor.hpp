@@ -54,16 +54,24 @@ struct backfill_config {
   std::uint32_t attempts_max = 5;        ///< failed requests per job before giving up
 };
 
-/// One gap being filled, or one depth snapshot being fetched.
+/// What a job asks the REST API for.
+enum class job_kind : std::uint8_t {
+  gap,            ///< aggTrades pages from next_id until to_id has come
+  warmup_start,   ///< a warm start's first step: the first id at start_time_ms; then a gap
+  depth_snapshot, ///< one /api/v3/depth snapshot of depth_limit levels per side
+};
+
+/// One gap being filled, one warm start, or one depth snapshot being fetched.
 struct backfill_job {
+  job_kind kind = job_kind::gap; ///< what is asked for; decides every step below
   std::string symbol;         ///< upper case
   std::uint64_t from_id = 0;  ///< the gap as requested
   std::uint64_t to_id = 0;    ///< likewise
   std::uint64_t next_id = 0;  ///< first id not yet delivered
   std::uint32_t failures = 0; ///< consecutive failed requests
-  std::int64_t start_time_ms = -1; ///< warm start: first find the id at this time
+  std::int64_t start_time_ms = -1; ///< warmup_start: find the first id at this time
   backfill_requester_if requester; ///< gets the batches or the failure
-  std::uint32_t depth_limit = 0;   ///< > 0: a depth snapshot job with this limit
+  std::uint32_t depth_limit = 0;   ///< depth_snapshot: levels per side asked for
   snapshot_requester_if snapshot_requester; ///< gets the snapshot or the failure
 };
 
