@@ -44,7 +44,7 @@ open_gap& request_warmup(aggregator_self self, const trade& x, std::uint64_t nex
   gap.after_ms = x.trade_time_ms;
   gap.warmup = true;
   push_gap(st, gap);
-  st.warmup = "loading";
+  st.warmup = warmup_state::loading;
   self->send(st.backfill, backfill_request{st.symbol, 0, gap.to_id, gap.before_ms});
   return st.gaps.back();
 }
@@ -144,6 +144,128 @@ void apply_backfilled(aggregator_state& st, const trade& x) {
   ++st.backfilled;
 }
 
+// --- handlers: one per message of aggregator_if, in the behavior's order ---------
+
+/// Applies each live trade whose id is new; an id jump opens a gap, the first
+/// trade starts the warm start.
+void on_trades(aggregator_self self, trade_batch& batch) {
+  auto& st = self->state;
+  std::uint64_t applied = 0;
+  for (auto& x : batch.trades) {
+    auto last = st.flow.last_trade_id();
+    if (last != 0 && x.agg_id <= last) {
+      st.flow.add_duplicate();
+      continue;
+    }
+    if (last != 0 && x.agg_id > last + 1)
+      open_gap_before(self, x);
+    if (last == 0)
+      start_warmup(self, x);
+    st.flow.add(x);
+    st.history.push(x);
+    if (st.windows->add(x))
+      keep_large(st, x);
+    ++applied;
+  }
+  // Latency is real time on purpose (steady clock, as the transport stamped it),
+  // not the actor clock: it measures this process, not the simulation.
+  auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                  std::chrono::steady_clock::now().time_since_epoch())
+                  .count();
+  if (applied > 0 && batch.recv_ns > 0)
+    st.latency.add((now_ns - batch.recv_ns) / 1000, applied);
+}
+
+/// Applies one REST page of a gap (or of the warm start) in its id places; closes
+/// the gap when its last id has come.
+void on_backfill(aggregator_self self, backfill_batch& batch) {
+  auto& st = self->state;
+  auto* gap = find_gap(st, batch.from_id, batch.to_id);
+  if (gap == nullptr)
+    return;
+  for (auto& x : batch.trades) {
+    if (x.agg_id < gap->next_id || x.agg_id > gap->to_id)
+      continue;
+    count_skipped(st, *gap, x.agg_id);
+    apply_backfilled(st, x);
+    gap->next_id = x.agg_id + 1;
+  }
+  // An empty page ends a warm start that found no trade in its period.
+  if (gap->next_id > gap->to_id || (gap->warmup && batch.trades.empty())) {
+    count_skipped(st, *gap, gap->to_id + 1);
+    if (gap->warmup)
+      st.warmup = warmup_state::done;
+    else
+      ++st.gaps_filled;
+    auto from = gap->from_id;
+    auto to = gap->to_id;
+    st.gaps.erase(std::remove_if(st.gaps.begin(), st.gaps.end(),
+                                 [from, to](const open_gap& g) {
+                                   return g.from_id == from && g.to_id == to;
+                                 }),
+                  st.gaps.end());
+  }
+}
+
+/// The backfill actor gave up: the rest of the gap stays open and the windows over
+/// it say incomplete.
+void on_backfill_failed(aggregator_self self, const backfill_failed& failed) {
+  auto& st = self->state;
+  // The failure names the part still missing: the gap that ends where it ends
+  // (gaps are disjoint) and starts at or before it.
+  open_gap* gap = nullptr;
+  for (auto& g : st.gaps)
+    if (g.to_id == failed.to_id && g.from_id <= failed.from_id)
+      gap = &g;
+  if (gap == nullptr)
+    return;
+  gap->failed = true;
+  if (gap->warmup)
+    st.warmup = warmup_state::failed;
+  // The ids from the failure on are unfilled, those before the warm-up skipped
+  // (a no-op once a trade was loaded); a failed lookup leaves the start unknown.
+  count_skipped(st, *gap,
+                failed.from_id >= gap->skip_from_id ? failed.from_id : gap->to_id + 1);
+  st.windows->mark_gap(gap->before_ms, gap->after_ms);
+}
+
+/// Totals since start, the rolling windows (slid to the wall clock if so
+/// configured) and the open gaps.
+metrics_snapshot metrics(aggregator_self self) {
+  auto& st = self->state;
+  if (st.windows_follow_wall_clock)
+    st.windows->advance_to(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count());
+  auto result = st.flow.snapshot(st.symbol);
+  result.cvd_e8 = to_wide(st.windows->cvd_e8());
+  result.windows = st.windows->snapshot();
+  result.gaps_detected = st.gaps_detected;
+  result.gaps_filled = st.gaps_filled;
+  result.gaps_open = static_cast<std::uint64_t>(
+    std::count_if(st.gaps.begin(), st.gaps.end(),
+                  [](const open_gap& g) { return !g.warmup; }));
+  result.backfilled = st.backfilled;
+  result.warmup = st.warmup;
+  result.long_outages = st.long_outages;
+  result.skipped_trades = st.skipped_trades;
+  for (auto& gap : st.gaps) {
+    if (gap.warmup)
+      continue;
+    result.open_gaps.push_back(gap.next_id);
+    result.open_gaps.push_back(gap.to_id);
+    result.open_gaps.push_back(gap.failed ? 1 : 0);
+  }
+  return result;
+}
+
+/// The last `n` large trades, oldest first.
+std::vector<trade> recent_large_trades(aggregator_self self, std::uint32_t n) {
+  auto& large = self->state.large_trades;
+  auto count = std::min<std::size_t>(n, large.size());
+  return std::vector<trade>(large.end() - static_cast<std::ptrdiff_t>(count), large.end());
+}
+
 } // namespace
 
 aggregator_if::behavior_type
@@ -162,117 +284,12 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
   st0.warmup_s = limits.warmup_s;
   st0.history_age_ms = std::int64_t{limits.age_s} * 1000;
   return {
-    [=](trade_batch& batch) {
-      auto& st = self->state;
-      std::uint64_t applied = 0;
-      for (auto& x : batch.trades) {
-        auto last = st.flow.last_trade_id();
-        if (last != 0 && x.agg_id <= last) {
-          st.flow.add_duplicate();
-          continue;
-        }
-        if (last != 0 && x.agg_id > last + 1)
-          open_gap_before(self, x);
-        if (last == 0)
-          start_warmup(self, x);
-        st.flow.add(x);
-        st.history.push(x);
-        if (st.windows->add(x))
-          keep_large(st, x);
-        ++applied;
-      }
-      // Latency is real time on purpose (steady clock, as the transport stamped it),
-      // not the actor clock: it measures this process, not the simulation.
-      auto now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                      std::chrono::steady_clock::now().time_since_epoch())
-                      .count();
-      if (applied > 0 && batch.recv_ns > 0)
-        st.latency.add((now_ns - batch.recv_ns) / 1000, applied);
-    },
-    [=](backfill_batch& batch) {
-      auto& st = self->state;
-      auto* gap = find_gap(st, batch.from_id, batch.to_id);
-      if (gap == nullptr)
-        return;
-      for (auto& x : batch.trades) {
-        if (x.agg_id < gap->next_id || x.agg_id > gap->to_id)
-          continue;
-        count_skipped(st, *gap, x.agg_id);
-        apply_backfilled(st, x);
-        gap->next_id = x.agg_id + 1;
-      }
-      // An empty page ends a warm start that found no trade in its period.
-      if (gap->next_id > gap->to_id || (gap->warmup && batch.trades.empty())) {
-        count_skipped(st, *gap, gap->to_id + 1);
-        if (gap->warmup)
-          st.warmup = "done";
-        else
-          ++st.gaps_filled;
-        auto from = gap->from_id;
-        auto to = gap->to_id;
-        st.gaps.erase(std::remove_if(st.gaps.begin(), st.gaps.end(),
-                                     [from, to](const open_gap& g) {
-                                       return g.from_id == from && g.to_id == to;
-                                     }),
-                      st.gaps.end());
-      }
-    },
-    [=](backfill_failed& failed) {
-      auto& st = self->state;
-      // The failure names the part still missing: the gap that ends where it ends
-      // (gaps are disjoint) and starts at or before it.
-      open_gap* gap = nullptr;
-      for (auto& g : st.gaps)
-        if (g.to_id == failed.to_id && g.from_id <= failed.from_id)
-          gap = &g;
-      if (gap == nullptr)
-        return;
-      gap->failed = true;
-      if (gap->warmup)
-        st.warmup = "failed";
-      // The ids from the failure on are unfilled, those before the warm-up skipped
-      // (a no-op once a trade was loaded); a failed lookup leaves the start unknown.
-      count_skipped(st, *gap,
-                    failed.from_id >= gap->skip_from_id ? failed.from_id : gap->to_id + 1);
-      st.windows->mark_gap(gap->before_ms, gap->after_ms);
-    },
-    [=](trades_atom, std::uint32_t n) {
-      return self->state.history.last(n);
-    },
-    [=](metrics_atom) {
-      auto& st = self->state;
-      if (st.windows_follow_wall_clock)
-        st.windows->advance_to(
-          std::chrono::duration_cast<std::chrono::milliseconds>(
-            std::chrono::system_clock::now().time_since_epoch())
-            .count());
-      auto result = st.flow.snapshot(st.symbol);
-      result.cvd_e8 = to_wide(st.windows->cvd_e8());
-      result.windows = st.windows->snapshot();
-      result.gaps_detected = st.gaps_detected;
-      result.gaps_filled = st.gaps_filled;
-      result.gaps_open = static_cast<std::uint64_t>(
-        std::count_if(st.gaps.begin(), st.gaps.end(),
-                      [](const open_gap& g) { return !g.warmup; }));
-      result.backfilled = st.backfilled;
-      result.warmup = st.warmup;
-      result.long_outages = st.long_outages;
-      result.skipped_trades = st.skipped_trades;
-      for (auto& gap : st.gaps) {
-        if (gap.warmup)
-          continue;
-        result.open_gaps.push_back(gap.next_id);
-        result.open_gaps.push_back(gap.to_id);
-        result.open_gaps.push_back(gap.failed ? 1 : 0);
-      }
-      return result;
-    },
-    [=](large_trades_atom, std::uint32_t n) {
-      auto& large = self->state.large_trades;
-      auto count = std::min<std::size_t>(n, large.size());
-      return std::vector<trade>(large.end() - static_cast<std::ptrdiff_t>(count),
-                                large.end());
-    },
+    [=](trade_batch& batch) { on_trades(self, batch); },
+    [=](backfill_batch& batch) { on_backfill(self, batch); },
+    [=](backfill_failed& failed) { on_backfill_failed(self, failed); },
+    [=](trades_atom, std::uint32_t n) { return self->state.history.last(n); },
+    [=](metrics_atom) { return metrics(self); },
+    [=](large_trades_atom, std::uint32_t n) { return recent_large_trades(self, n); },
     [=](latency_atom) { return self->state.latency.snapshot(); },
   };
 }

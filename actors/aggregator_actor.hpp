@@ -85,7 +85,7 @@ struct aggregator_state {
   std::uint64_t gaps_filled = 0;           ///< gaps completely backfilled
   std::uint64_t backfilled = 0;            ///< trades applied from backfill
   std::uint32_t warmup_s = 0;              ///< see aggregator_limits
-  std::string warmup = "off";              ///< "off", "loading", "done", "failed"
+  warmup_state warmup = warmup_state::off; ///< the warm start's progress
   std::int64_t history_age_ms = 0;         ///< an outage longer than this warm-starts
   std::uint64_t long_outages = 0;          ///< outages ended by a warm start
   std::uint64_t skipped_trades = 0;        ///< their trades before the warm-up period

@@ -12,6 +12,30 @@
 
 namespace sv {
 
+/// Progress of an aggregator's warm start (the history loaded from REST at the
+/// first live trade, and after an outage longer than the history window).
+enum class warmup_state : std::uint8_t {
+  off,     ///< no warm start configured (warmup_s = 0), or none begun yet
+  loading, ///< asked of the backfill actor; the windows fill as pages come
+  done,    ///< every page applied (or none existed in the period)
+  failed,  ///< the backfill actor gave up: the windows say complete false
+};
+
+/// The API's and the logs' name of `x`: "off", "loading", "done", "failed".
+constexpr const char* to_string(warmup_state x) {
+  switch (x) {
+    case warmup_state::off:
+      return "off";
+    case warmup_state::loading:
+      return "loading";
+    case warmup_state::done:
+      return "done";
+    case warmup_state::failed:
+      return "failed";
+  }
+  return "?";
+}
+
 /// Order-flow totals since start. Volumes in units of 1e-8 of the base asset, quote
 /// sums in units of 1e-16 of the quote asset (exact sums of price_e8 * qty_e8).
 struct metrics_snapshot {
@@ -36,7 +60,7 @@ struct metrics_snapshot {
   /// its low end as backfill pages arrive), the last missing id, and whether the
   /// backfill gave up on it.
   std::vector<std::uint64_t> open_gaps;
-  std::string warmup = "off";     ///< warm start: "off", "loading", "done" or "failed"
+  warmup_state warmup = warmup_state::off; ///< warm start progress
   /// Outages longer than the history window, each ended by a warm start instead of
   /// a backfill of the whole outage.
   std::uint64_t long_outages = 0;

@@ -259,7 +259,7 @@ std::string metrics_json(const metrics_snapshot& x) {
   w.Key("backfilled");
   w.Uint64(x.backfilled);
   w.Key("warmup");
-  write_string(w, x.warmup);
+  write_string(w, to_string(x.warmup));
   w.Key("long_outages");
   w.Uint64(x.long_outages);
   w.Key("skipped_trades");

@@ -266,7 +266,7 @@ TEST_CASE("a warm start loads the trades of the warm-up period before the first 
   CHECK(f.rest.calls[0].target.target
         == "/api/v3/aggTrades?symbol=BTCUSDT&startTime=1700000000000"
            "&endTime=1700003599999&limit=1");
-  CHECK(f.metrics().warmup == "loading");
+  CHECK(f.metrics().warmup == warmup_state::loading);
   f.rest.answer_last(200, test::agg_trades_body(3001, 3001, 1'700'000'000'000));
   f.run();
   REQUIRE(f.rest.calls.size() == 2);
@@ -281,7 +281,7 @@ TEST_CASE("a warm start loads the trades of the warm-up period before the first 
   f.run();
   CHECK(f.rest.calls.size() == 3);
   auto m = f.metrics();
-  CHECK(m.warmup == "done");
+  CHECK(m.warmup == warmup_state::done);
   CHECK(m.trades == 2000);
   CHECK(m.first_trade_id == 3001);
   CHECK(m.last_trade_id == 5000);
@@ -304,7 +304,7 @@ TEST_CASE("after an outage longer than the history window only the warm-up perio
   f.run();
   f.rest.answer_last(200, "[]"); // the start-up warm start finds nothing
   f.run();
-  REQUIRE(f.metrics().warmup == "done");
+  REQUIRE(f.metrics().warmup == warmup_state::done);
   REQUIRE(f.rest.calls.size() == 1);
   // Two hours later trading resumes at id 9000: ids 1001..8999 are missing.
   b = trade_batch{};
@@ -317,7 +317,7 @@ TEST_CASE("after an outage longer than the history window only the warm-up perio
         == "/api/v3/aggTrades?symbol=BTCUSDT&startTime=1700006300000"
            "&endTime=1700009899999&limit=1");
   auto m = f.metrics();
-  CHECK(m.warmup == "loading");
+  CHECK(m.warmup == warmup_state::loading);
   CHECK(m.long_outages == 1);
   CHECK(m.gaps_detected == 0);
   f.rest.answer_last(200, test::agg_trades_body(8001, 8001, 1'700'006'300'000));
@@ -329,7 +329,7 @@ TEST_CASE("after an outage longer than the history window only the warm-up perio
   f.run();
   CHECK(f.rest.calls.size() == 3); // 1001..8000 are never asked for
   m = f.metrics();
-  CHECK(m.warmup == "done");
+  CHECK(m.warmup == warmup_state::done);
   CHECK(m.skipped_trades == 7000);
   CHECK(m.backfilled == 999);
   CHECK(m.gaps_open == 0);
@@ -418,7 +418,7 @@ TEST_CASE("a long outage's warm start that fails after finding its first id coun
   f.rest.answer_last(503, R"({"code":-1001,"msg":"down"})");
   f.run();
   auto m = f.metrics();
-  CHECK(m.warmup == "failed");
+  CHECK(m.warmup == warmup_state::failed);
   CHECK(m.skipped_trades == 7000); // 1001..8000; 8001..8999 are unfilled, not skipped
 }
 
@@ -434,6 +434,6 @@ TEST_CASE("a warm start over a quiet period ends with nothing to load",
   f.run();
   CHECK(f.rest.calls.size() == 1);
   auto m = f.metrics();
-  CHECK(m.warmup == "done");
+  CHECK(m.warmup == warmup_state::done);
   CHECK(m.trades == 1);
 }
