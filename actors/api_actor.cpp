@@ -131,6 +131,7 @@ void handle(api_self self, http_request& req) {
                   [=](book_view& v) {
                     auto& c = (*shared)[i];
                     c.book_state = v.state;
+                    c.book_known = true;
                     c.book_syncs = v.counters.syncs;
                     c.book_resyncs = v.counters.resyncs;
                     c.book_last_update_id = v.last_update_id;

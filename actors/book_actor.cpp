@@ -71,7 +71,7 @@ book_view make_view(book_self self, std::uint32_t depth) {
   auto& st = self->state;
   book_view v;
   v.symbol = st.symbol;
-  v.state = to_string(st.sync.phase());
+  v.state = st.sync.phase();
   v.last_update_id = st.sync.last_update_id();
   v.last_event_time_ms = st.sync.last_event_time_ms();
   auto& book = st.sync.book();

@@ -12,6 +12,26 @@
 
 namespace sv {
 
+/// Where a book stands (actors/core/book_sync.hpp draws the transitions).
+enum class book_phase : std::uint8_t {
+  waiting, ///< no depth event yet
+  syncing, ///< events are buffered until a usable snapshot arrives
+  synced,  ///< the book equals the exchange's as of its last update id
+};
+
+/// The API's and the logs' name of `x`: "waiting", "syncing", "synced".
+constexpr const char* to_string(book_phase x) {
+  switch (x) {
+    case book_phase::waiting:
+      return "waiting";
+    case book_phase::syncing:
+      return "syncing";
+    case book_phase::synced:
+      return "synced";
+  }
+  return "unknown";
+}
+
 /// Derived figures of a book, computed when asked (nothing here is stored state).
 /// Prices are e8; a side that is empty leaves its best price at 0.
 struct book_metrics {
@@ -58,7 +78,7 @@ typename Inspector::result_type inspect(Inspector& f, book_counters& x) {
 /// A book actor's answer to (book_atom, depth): the top `depth` levels and figures.
 struct book_view {
   std::string symbol;               ///< upper case
-  std::string state;                ///< "waiting" (no event yet), "syncing", "synced"
+  book_phase state = book_phase::waiting; ///< where the book stands
   std::uint64_t last_update_id = 0; ///< id of the last applied update, 0 before a sync
   /// `E` of the last applied event (0 if none): how fresh the book is, also while
   /// the depth connection is down and no event can reveal a gap.

@@ -6,6 +6,8 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "messages/book.hpp"
+
 namespace sv {
 
 /// A connection actor's phase (its state machine; see docs/architecture.md).
@@ -96,7 +98,9 @@ struct child_status {
   std::uint64_t gaps_filled = 0;       ///< of those, backfilled completely
   std::uint64_t gaps_open = 0;         ///< being filled or given up
   // A depth child's book, filled in by the api from the book actor:
-  std::string book_state;              ///< "waiting", "syncing", "synced"; "" if unknown
+  /// The book's phase (depth children); meaningful only if book_known.
+  book_phase book_state = book_phase::waiting;
+  bool book_known = false;             ///< the book actor answered for /status
   std::uint64_t book_syncs = 0;        ///< times the book became synced
   std::uint64_t book_resyncs = 0;      ///< sequence breaks that discarded the book
   std::uint64_t book_last_update_id = 0; ///< the book's update id, 0 unless synced
@@ -107,7 +111,7 @@ typename Inspector::result_type inspect(Inspector& f, child_status& x) {
   return f(caf::meta::type_name("child_status"), x.symbol, x.stream, x.state,
            x.connect_attempts, x.restarts, x.last_error, x.connect_latency_ms,
            x.last_message_age_ms, x.frames, x.trades, x.decode_errors,
-           x.gaps_detected, x.gaps_filled, x.gaps_open, x.book_state,
+           x.gaps_detected, x.gaps_filled, x.gaps_open, x.book_state, x.book_known,
            x.book_syncs, x.book_resyncs, x.book_last_update_id);
 }
 

@@ -7,18 +7,6 @@
 
 namespace sv {
 
-const char* to_string(book_phase x) {
-  switch (x) {
-    case book_phase::waiting:
-      return "waiting";
-    case book_phase::syncing:
-      return "syncing";
-    case book_phase::synced:
-      return "synced";
-  }
-  return "unknown";
-}
-
 namespace {
 
 /// How an event relates to a book whose last update id is `id`.

@@ -25,16 +25,6 @@
 
 namespace sv {
 
-/// Where a book stands.
-enum class book_phase : std::uint8_t {
-  waiting, ///< no depth event yet
-  syncing, ///< events are buffered until a usable snapshot arrives
-  synced,  ///< the book equals the exchange's as of last_update_id()
-};
-
-/// "waiting", "syncing", "synced".
-const char* to_string(book_phase x);
-
 /// What the owner must do after feeding a book_sync.
 enum class sync_step : std::uint8_t {
   none,             ///< nothing

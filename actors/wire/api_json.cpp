@@ -153,7 +153,7 @@ std::string status_json(std::int64_t uptime_s,
     w.Uint64(x.decode_errors);
     if (depth) {
       w.Key("book");
-      w.String(x.book_state.empty() ? "unknown" : x.book_state.c_str());
+      w.String(x.book_known ? to_string(x.book_state) : "unknown");
       w.Key("syncs");
       w.Uint64(x.book_syncs);
       w.Key("resyncs");
@@ -376,12 +376,12 @@ std::string book_json(const book_view& x) {
   rapidjson::StringBuffer sb;
   json_writer w{sb};
   w.SetMaxDecimalPlaces(6);
-  auto synced = x.state == "synced";
+  auto synced = x.state == book_phase::synced;
   w.StartObject();
   w.Key("symbol");
   write_string(w, x.symbol);
   w.Key("state");
-  write_string(w, x.state);
+  w.String(to_string(x.state));
   w.Key("synced");
   w.Bool(synced);
   w.Key("lastUpdateId");

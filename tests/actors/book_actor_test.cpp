@@ -88,15 +88,15 @@ struct book_fixture : test::actor_fixture {
 
 TEST_CASE("a book asks for a snapshot at its first event and syncs from it", "[book]") {
   book_fixture f;
-  CHECK(f.view(f.btc).state == "waiting");
+  CHECK(f.view(f.btc).state == book_phase::waiting);
   f.events(f.btc, {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
   REQUIRE(f.rest.calls.size() == 1);
   CHECK(f.rest.calls[0].target.target == "/api/v3/depth?symbol=BTCUSDT&limit=1000");
-  CHECK(f.view(f.btc).state == "syncing");
+  CHECK(f.view(f.btc).state == book_phase::syncing);
   f.rest.answer_last(200, snapshot_body(11));
   f.run();
   auto v = f.view(f.btc);
-  CHECK(v.state == "synced");
+  CHECK(v.state == book_phase::synced);
   CHECK(v.last_update_id == 12);
   CHECK(v.counters.syncs == 1);
   REQUIRE(v.bids.size() == 3);
@@ -112,26 +112,26 @@ TEST_CASE("a dropped depth event resyncs that symbol only", "[book]") {
   f.events(f.eth, {make_update("ETHUSDT", 51, 52, 99 * e8_scale, 102 * e8_scale)});
   f.rest.answer_last(200, snapshot_body(51));
   f.run();
-  REQUIRE(f.view(f.btc).state == "synced");
-  REQUIRE(f.view(f.eth).state == "synced");
+  REQUIRE(f.view(f.btc).state == book_phase::synced);
+  REQUIRE(f.view(f.eth).state == book_phase::synced);
   // BTCUSDT's event 13..14 is lost: 15..16 reveals it at once.
   f.events(f.btc, {make_update("BTCUSDT", 15, 16, 98 * e8_scale, 103 * e8_scale)});
   f.events(f.eth, {make_update("ETHUSDT", 53, 54, 98 * e8_scale, 103 * e8_scale)});
   auto btc = f.view(f.btc);
-  CHECK(btc.state == "syncing");
+  CHECK(btc.state == book_phase::syncing);
   CHECK(btc.counters.resyncs == 1);
   CHECK(btc.bids.empty());
   REQUIRE(f.rest.calls.size() == 3);
   CHECK(f.rest.calls[2].target.target == "/api/v3/depth?symbol=BTCUSDT&limit=1000");
   auto eth = f.view(f.eth);
-  CHECK(eth.state == "synced");
+  CHECK(eth.state == book_phase::synced);
   CHECK(eth.counters.resyncs == 0);
   CHECK(eth.last_update_id == 54);
   // The new snapshot brings BTCUSDT back.
   f.rest.answer_last(200, snapshot_body(15));
   f.run();
   btc = f.view(f.btc);
-  CHECK(btc.state == "synced");
+  CHECK(btc.state == book_phase::synced);
   CHECK(btc.last_update_id == 16);
   CHECK(btc.counters.syncs == 2);
 }
@@ -142,13 +142,13 @@ TEST_CASE("a snapshot older than the first buffered event is fetched again", "[b
   f.rest.answer_last(200, snapshot_body(10)); // lastUpdateId 10 < U 11
   f.run();
   auto v = f.view(f.btc);
-  CHECK(v.state == "syncing");
+  CHECK(v.state == book_phase::syncing);
   CHECK(v.counters.snapshot_refetches == 1);
   REQUIRE(f.rest.calls.size() == 2);
   f.rest.answer_last(200, snapshot_body(12));
   f.run();
   v = f.view(f.btc);
-  CHECK(v.state == "synced");
+  CHECK(v.state == book_phase::synced);
   CHECK(v.last_update_id == 12);
   CHECK(v.counters.updates_dropped == 1); // 11..12 is in the snapshot already
 }
@@ -173,7 +173,7 @@ TEST_CASE("snapshots that keep lagging the stream are asked for less often", "[b
   f.rest.answer_last(200, snapshot_body(12));
   f.run();
   auto v = f.view(f.btc);
-  CHECK(v.state == "synced");
+  CHECK(v.state == book_phase::synced);
   CHECK(v.counters.snapshot_refetches == 3);
 }
 
@@ -187,7 +187,7 @@ TEST_CASE("a failed snapshot is asked for again after snapshot_retry_ms", "[book
   f.rest.answer_last(503, R"({"code":-1001,"msg":"down"})");
   f.run();
   auto v = f.view(f.btc);
-  CHECK(v.state == "syncing");
+  CHECK(v.state == book_phase::syncing);
   CHECK(v.counters.snapshot_failures == 1);
   REQUIRE(f.rest.calls.size() == 1);
   f.advance(2999ms);
@@ -196,7 +196,7 @@ TEST_CASE("a failed snapshot is asked for again after snapshot_retry_ms", "[book
   REQUIRE(f.rest.calls.size() == 2);
   f.rest.answer_last(200, snapshot_body(12));
   f.run();
-  CHECK(f.view(f.btc).state == "synced");
+  CHECK(f.view(f.btc).state == book_phase::synced);
 }
 
 TEST_CASE("a snapshot request that is never answered is given up and asked again",
@@ -212,7 +212,7 @@ TEST_CASE("a snapshot request that is never answered is given up and asked again
   auto v = f.view(f.btc);
   CHECK(v.counters.snapshots_requested == 2);
   CHECK(v.counters.snapshot_failures == 1);
-  CHECK(v.state == "syncing");
+  CHECK(v.state == book_phase::syncing);
 }
 
 TEST_CASE("snapshots spend the shared REST weight budget by their limit", "[book]") {
