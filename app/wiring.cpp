@@ -10,10 +10,7 @@ namespace sv {
 
 backfill_config backfill_config_for(const settings& cfg) {
   backfill_config result;
-  result.tls = cfg.rest_endpoint.tls;
-  result.host = cfg.rest_endpoint.host;
-  result.port = cfg.rest_endpoint.port;
-  result.base_path = cfg.rest_endpoint.base_path;
+  result.server = cfg.rest_endpoint;
   return result;
 }
 
@@ -68,10 +65,7 @@ std::vector<child_spec> stream_children(const settings& cfg) {
 
 supervisor_config supervisor_config_for(const settings& cfg) {
   supervisor_config result;
-  result.tls = cfg.stream_endpoint.tls;
-  result.host = cfg.stream_endpoint.host;
-  result.port = cfg.stream_endpoint.port;
-  result.base_path = cfg.stream_endpoint.base_path;
+  result.server = cfg.stream_endpoint;
   result.combined = cfg.combined;
   result.connect_timeout_ms = cfg.connect_timeout_ms;
   result.policy.backoff_initial_ms = cfg.backoff_initial_ms;

@@ -11,18 +11,18 @@ using sv::child_spec;
 TEST_CASE("default settings give the documented actor configs", "[wiring]") {
   sv::settings cfg;
   auto sup = sv::supervisor_config_for(cfg);
-  CHECK(sup.tls);
-  CHECK(sup.host == "stream.binance.com");
-  CHECK(sup.port == 9443);
-  CHECK(sup.base_path.empty());
+  CHECK(sup.server.tls);
+  CHECK(sup.server.host == "stream.binance.com");
+  CHECK(sup.server.port == 9443);
+  CHECK(sup.server.base_path.empty());
   CHECK(sup.policy.stable_after_ms == 60000);
   CHECK(sup.policy.restart_window_ms == 300000);
   CHECK(sup.policy.park_ms == 300000);
   CHECK(sup.silence_timeout_ms == 30000);
   CHECK(sup.max_connection_age_ms == 84600000);
   auto bf = sv::backfill_config_for(cfg);
-  CHECK(bf.host == "api.binance.com");
-  CHECK(bf.port == 443);
+  CHECK(bf.server.host == "api.binance.com");
+  CHECK(bf.server.port == 443);
   auto limits = sv::aggregator_limits_for(cfg, "BTCUSDT");
   CHECK(limits.windows_ms == std::vector<std::int64_t>{60000, 300000, 900000, 3600000});
   CHECK(limits.large_trade_quote_e8 == 100000LL * 100000000LL);
@@ -52,10 +52,10 @@ TEST_CASE("the supervisor config carries every supervision setting, seconds as m
   cfg.max_connection_age_s = 12;
   cfg.shutdown_timeout_ms = 13;
   auto sup = sv::supervisor_config_for(cfg);
-  CHECK_FALSE(sup.tls);
-  CHECK(sup.host == "127.0.0.1");
-  CHECK(sup.port == 8080);
-  CHECK(sup.base_path == "/feed");
+  CHECK_FALSE(sup.server.tls);
+  CHECK(sup.server.host == "127.0.0.1");
+  CHECK(sup.server.port == 8080);
+  CHECK(sup.server.base_path == "/feed");
   CHECK(sup.combined);
   CHECK(sup.connect_timeout_ms == 1234);
   CHECK(sup.policy.backoff_initial_ms == 7);
@@ -78,10 +78,10 @@ TEST_CASE("the backfill config is the REST endpoint", "[wiring]") {
   sv::settings cfg;
   cfg.rest_endpoint = {false, "localhost", 8081, "/rest"};
   auto bf = sv::backfill_config_for(cfg);
-  CHECK_FALSE(bf.tls);
-  CHECK(bf.host == "localhost");
-  CHECK(bf.port == 8081);
-  CHECK(bf.base_path == "/rest");
+  CHECK_FALSE(bf.server.tls);
+  CHECK(bf.server.host == "localhost");
+  CHECK(bf.server.port == 8081);
+  CHECK(bf.server.base_path == "/rest");
 }
 
 TEST_CASE("a symbol's large-trade override wins over the global threshold", "[wiring]") {
