@@ -32,6 +32,7 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/seams/endpoint.hpp"
 #include "actors/seams/rest_client.hpp"
 #include "actors/core/weight_budget.hpp"
 #include "actors/protocols.hpp"
@@ -44,10 +45,7 @@ std::uint32_t depth_request_weight(std::uint32_t limit);
 
 /// Where the REST API is and how much of it we may use.
 struct backfill_config {
-  bool tls = true;                     ///< https or http
-  std::string host;                    ///< REST host
-  std::uint16_t port = 443;            ///< REST port
-  std::string base_path;               ///< prefix before /api, usually ""
+  endpoint server{true, "", 443, ""};  ///< REST server: https or http, prefix before /api
   std::uint32_t weight_budget_1m = 6000; ///< Binance REQUEST_WEIGHT per minute per IP
   std::uint32_t weight_per_request = 4;  ///< aggTrades with limit 1000
   std::uint32_t rows_per_request = 1000; ///< Binance's maximum limit

@@ -454,11 +454,11 @@ supervisor_if::behavior_type enter(supervisor_self self, supervisor_phase next,
 ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
                       const std::string& stream) {
   ws_target result;
-  result.tls = cfg.tls;
-  result.host = cfg.host;
-  result.port = cfg.port;
+  result.tls = cfg.server.tls;
+  result.host = cfg.server.host;
+  result.port = cfg.server.port;
   auto name = lower(symbol) + "@" + binance_stream_name(stream);
-  result.path = cfg.base_path
+  result.path = cfg.server.base_path
                 + (cfg.combined ? "/stream?streams=" + name : "/ws/" + name);
   return result;
 }

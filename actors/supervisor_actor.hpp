@@ -34,16 +34,15 @@
 #include "actors/protocols.hpp"
 #include "actors/core/restart_policy.hpp"
 #include "actors/core/weight_budget.hpp"
+#include "actors/seams/endpoint.hpp"
 #include "actors/seams/ws_client.hpp"
 
 namespace sv {
 
 /// Where and how children connect, and the timing policy.
 struct supervisor_config {
-  bool tls = true;                   ///< wss:// or ws://
-  std::string host;                  ///< stream host
-  std::uint16_t port = 9443;         ///< stream port
-  std::string base_path;             ///< prefix before /ws or /stream, usually ""
+  /// Stream server: wss:// or ws://, host, port, prefix before /ws or /stream.
+  endpoint server{true, "", 9443, ""};
   bool combined = false;             ///< /stream?streams= instead of /ws/
   std::uint32_t connect_timeout_ms = 10000; ///< upgrade + first frame deadline
   restart_policy_config policy;             ///< backoff, intensity, parking

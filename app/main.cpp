@@ -3,13 +3,14 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <variant>
 
@@ -29,6 +30,7 @@
 #include "app/lock_file.hpp"
 #include "app/scheduler_tuning.hpp"
 #include "app/table_view.hpp"
+#include "app/wiring.hpp"
 #include "app/transport/lws_http_server.hpp"
 #include "app/transport/lws_logging.hpp"
 #include "app/transport/lws_client.hpp"
@@ -117,24 +119,152 @@ std::string join(const std::vector<std::string>& xs) {
   return result;
 }
 
+/// What --help, --version or a settings error end with; nullopt: run the daemon.
+std::optional<int> early_exit(const std::variant<sv::load_result, sv::config_error>& loaded) {
+  if (auto* err = std::get_if<sv::config_error>(&loaded)) {
+    std::fprintf(stderr, "%s\n", err->message.c_str());
+    return exit_bad_settings;
+  }
+  auto& result = std::get<sv::load_result>(loaded);
+  if (result.show_help) {
+    std::fputs(sv::usage().c_str(), stdout);
+    return exit_ok;
+  }
+  if (result.show_version) {
+    std::printf("%s\n", sv::version_text().c_str());
+    return exit_ok;
+  }
+  return std::nullopt;
+}
+
+/// Starts the libwebsockets transport (its service thread); null after logging why
+/// it failed.
+std::unique_ptr<sv::lws_client> start_transport(const sv::settings& cfg) {
+  sv::lws_client_options ws_opts;
+  ws_opts.ca_file = cfg.ca_file;
+  ws_opts.insecure = cfg.insecure;
+  // lws's own handshake timeout is a second line behind the supervisor's deadline.
+  ws_opts.handshake_timeout_s = cfg.connect_timeout_ms / 1000 + 2;
+  // lws pings after ping_interval_s without a valid pong and drops the connection
+  // when none came pong_timeout_s later.
+  ws_opts.ping_after_s = static_cast<std::uint16_t>(cfg.ping_interval_s);
+  ws_opts.hangup_after_s
+    = static_cast<std::uint16_t>(cfg.ping_interval_s + cfg.pong_timeout_s);
+  try {
+    return std::make_unique<sv::lws_client>(ws_opts);
+  } catch (const std::exception& e) {
+    SV_ERROR("streamvisor", "-", "transport_failed",
+             "error=\"%s\" hint=\"check --ca-file\"", e.what());
+    return nullptr;
+  }
+}
+
+/// The actors main starts, kept to stop them in order.
+struct process_actors {
+  sv::backfill_if backfill;                          ///< one per process (REST budget per IP)
+  std::map<std::string, sv::aggregator_if> aggregators; ///< by symbol
+  std::map<std::string, sv::book_if> books;          ///< by symbol, those with a depth stream
+  sv::supervisor_if supervisor;                      ///< owns the connection actors
+  sv::api_if api;                                    ///< answers the HTTP server
+  caf::actor table;                                  ///< --table only
+};
+
+/// One aggregator per symbol, each with its limits; the backfill actor fills gaps.
+void spawn_aggregators(caf::actor_system& sys, const sv::settings& cfg,
+                       process_actors& actors) {
+  for (auto& symbol : cfg.symbols)
+    actors.aggregators[symbol]
+      = sys.spawn(sv::aggregator_actor, symbol, sv::aggregator_limits_for(cfg, symbol),
+                  caf::actor_cast<sv::backfill_sink_if>(actors.backfill));
+}
+
+/// One book actor per symbol with a depth stream; the backfill actor fetches snapshots.
+void spawn_books(caf::actor_system& sys, const sv::settings& cfg, process_actors& actors) {
+  for (auto& symbol : sv::book_symbols_of(cfg))
+    actors.books[symbol] = sys.spawn(sv::book_actor, symbol, sv::book_config_for(cfg),
+                                     caf::actor_cast<sv::snapshot_source_if>(actors.backfill));
+}
+
+/// Where each symbol's streams go: trades to its aggregator, depth to its book.
+std::map<std::string, sv::stream_sinks> sinks_of(const process_actors& actors) {
+  std::map<std::string, sv::stream_sinks> sinks;
+  for (auto& [symbol, agg] : actors.aggregators)
+    sinks[symbol].trades = caf::actor_cast<sv::trade_sink_if>(agg);
+  for (auto& [symbol, book] : actors.books)
+    sinks[symbol].depth = caf::actor_cast<sv::depth_sink_if>(book);
+  return sinks;
+}
+
+void log_starting(const sv::settings& cfg, const std::string& config_path) {
+  const auto& ep = cfg.stream_endpoint;
+  SV_INFO("streamvisor", "-", "starting",
+          "symbols=%s streams=%s endpoint=%s://%s:%u%s combined=%d "
+          "connect_timeout_ms=%u config=%s",
+          join(cfg.symbols).c_str(), join(cfg.streams).c_str(), ep.tls ? "wss" : "ws",
+          ep.host.c_str(), static_cast<unsigned>(ep.port), ep.base_path.c_str(),
+          cfg.combined ? 1 : 0, cfg.connect_timeout_ms,
+          config_path.empty() ? "-" : config_path.c_str());
+}
+
+/// Starts the HTTP server in front of the api actor; exit_ok, or exit_runtime_error
+/// after logging why it cannot listen.
+int start_http(sv::lws_http_server& http, const sv::settings& cfg, const sv::api_if& api) {
+  if (!http.start(caf::actor_cast<caf::actor>(api))) {
+    SV_ERROR("streamvisor", "-", "api_failed",
+             "listen=%s:%u hint=\"is another process using the port? set --http\"",
+             cfg.http_host.c_str(), static_cast<unsigned>(cfg.http_port));
+    return exit_runtime_error;
+  }
+  SV_INFO("streamvisor", "-", "api_listening", "listen=%s:%u", cfg.http_host.c_str(),
+          static_cast<unsigned>(http.port()));
+  return exit_ok;
+}
+
+/// Waits for the first signal or the supervisor quitting on its own (unless the start
+/// already failed with `exit_code`); returns the exit code the process ends with.
+int wait_for_shutdown(caf::actor_system& sys, const sv::supervisor_if& supervisor,
+                      shutdown_signal& sig, int exit_code) {
+  auto watcher = sys.spawn(supervisor_watcher, caf::actor_cast<caf::actor>(supervisor), &sig);
+  if (exit_code == exit_ok)
+    sig.wait();
+  {
+    std::lock_guard<std::mutex> guard{sig.mtx};
+    if (sig.supervisor_down)
+      exit_code = sig.escalated ? exit_escalated : exit_runtime_error;
+  }
+  caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
+  return exit_code;
+}
+
+/// Graceful shutdown: children close their sockets (bounded by the supervisor's
+/// shutdown deadline), then the API, the aggregators, and the transports.
+void stop_in_order(caf::actor_system& sys, process_actors& actors, sv::lws_http_server& http,
+                   sv::lws_client& ws, std::uint32_t shutdown_timeout_ms) {
+  if (!sv::stop_supervisor(sys, actors.supervisor, shutdown_timeout_ms))
+    SV_ERROR("streamvisor", "-", "supervisor_stuck", "action=kill");
+  http.stop();
+  if (actors.table)
+    caf::anon_send_exit(actors.table, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(actors.api, caf::exit_reason::user_shutdown);
+  for (auto& [symbol, agg] : actors.aggregators)
+    caf::anon_send_exit(agg, caf::exit_reason::user_shutdown);
+  for (auto& [symbol, book] : actors.books)
+    caf::anon_send_exit(book, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(actors.backfill, caf::exit_reason::user_shutdown);
+  actors = process_actors{};
+  sys.await_all_actors_done();
+  ws.stop();
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   using namespace sv;
+  using clock = std::chrono::steady_clock;
   auto loaded = load_settings(argc, argv);
-  if (auto* err = std::get_if<config_error>(&loaded)) {
-    std::fprintf(stderr, "%s\n", err->message.c_str());
-    return exit_bad_settings;
-  }
-  auto& result = std::get<load_result>(loaded);
-  if (result.show_help) {
-    std::fputs(usage().c_str(), stdout);
-    return exit_ok;
-  }
-  if (result.show_version) {
-    std::printf("%s\n", version_text().c_str());
-    return exit_ok;
-  }
+  if (auto code = early_exit(loaded))
+    return *code;
+  const auto& result = std::get<load_result>(loaded);
   const settings& cfg = result.values;
   // One process per lock file: two would share the IP's connection budget unknowingly.
   auto lock = lock_file::acquire(cfg.lock_file);
@@ -147,189 +277,49 @@ int main(int argc, char** argv) {
   route_lws_logs(cfg.log_level == "debug");
 
   shutdown_signal sig;
-  auto signal_thread = start_signal_thread(sig);
-  signal_thread.detach(); // lives until exit; blocked in sigwait
-  auto started = std::chrono::steady_clock::now();
+  start_signal_thread(sig).detach(); // lives until exit; blocked in sigwait
+  auto started = clock::now();
 
   // Declared before the transports: they send into the system until they are stopped.
   caf::actor_system_config sys_cfg;
   apply_scheduler_defaults(sys_cfg);
   caf::actor_system sys{sys_cfg};
-
-  lws_client_options ws_opts;
-  ws_opts.ca_file = cfg.ca_file;
-  ws_opts.insecure = cfg.insecure;
-  // lws's own handshake timeout is a second line behind the supervisor's deadline.
-  ws_opts.handshake_timeout_s = cfg.connect_timeout_ms / 1000 + 2;
-  // lws pings after ping_interval_s without a valid pong and drops the connection
-  // when none came pong_timeout_s later.
-  ws_opts.ping_after_s = static_cast<std::uint16_t>(cfg.ping_interval_s);
-  ws_opts.hangup_after_s
-    = static_cast<std::uint16_t>(cfg.ping_interval_s + cfg.pong_timeout_s);
-  std::unique_ptr<lws_client> ws;
-  try {
-    ws = std::make_unique<lws_client>(ws_opts);
-  } catch (const std::exception& e) {
-    SV_ERROR("streamvisor", "-", "transport_failed",
-             "error=\"%s\" hint=\"check --ca-file\"", e.what());
+  auto ws = start_transport(cfg);
+  if (!ws)
     return exit_runtime_error;
-  }
 
-  // One backfill actor for the process: Binance budgets REST weight per IP.
-  backfill_config bf_cfg;
-  bf_cfg.tls = cfg.rest_endpoint.tls;
-  bf_cfg.host = cfg.rest_endpoint.host;
-  bf_cfg.port = cfg.rest_endpoint.port;
-  bf_cfg.base_path = cfg.rest_endpoint.base_path;
-  auto backfill = sys.spawn(backfill_actor, bf_cfg, static_cast<rest_client*>(ws.get()));
-
-  std::map<std::string, aggregator_if> aggregators;
-  std::map<std::string, stream_sinks> sinks;
-  aggregator_limits limits;
-  limits.trades_max = cfg.history_trades_max;
-  limits.age_s = cfg.history_age_s;
-  limits.windows_ms.clear();
-  for (auto seconds : cfg.windows_s)
-    limits.windows_ms.push_back(std::int64_t{seconds} * 1000);
-  limits.large_trades_max = cfg.large_trades_max;
-  limits.warmup_s = cfg.warmup_s;
-  for (auto& symbol : cfg.symbols) {
-    auto threshold = cfg.large_trade_quote_e8_by_symbol.find(symbol);
-    limits.large_trade_quote_e8 = threshold != cfg.large_trade_quote_e8_by_symbol.end()
-                                    ? threshold->second
-                                    : cfg.large_trade_quote_e8;
-    aggregators[symbol] = sys.spawn(aggregator_actor, symbol, limits,
-                                    caf::actor_cast<backfill_sink_if>(backfill));
-    sinks[symbol].trades = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
-  }
-  // Order books: one book actor per symbol with a depth stream.
-  std::map<std::string, book_if> books;
-  book_config book_cfg;
-  book_cfg.snapshot_limit = cfg.book_snapshot_limit;
-  book_cfg.buffer_max = cfg.book_buffer_events;
-  book_cfg.top_levels = cfg.book_top_levels;
-  book_cfg.band_bps = cfg.book_band_bps;
-  auto wants_book = [&cfg](const std::string& symbol) {
-    return std::find(cfg.streams.begin(), cfg.streams.end(), "depth") != cfg.streams.end()
-           && (cfg.book_symbols.empty()
-               || std::find(cfg.book_symbols.begin(), cfg.book_symbols.end(), symbol)
-                    != cfg.book_symbols.end());
-  };
-  std::vector<std::pair<std::string, std::string>> children;
-  for (auto& symbol : cfg.symbols) {
-    if (wants_book(symbol)) {
-      books[symbol] = sys.spawn(book_actor, symbol, book_cfg,
-                                caf::actor_cast<snapshot_source_if>(backfill));
-      sinks[symbol].depth = caf::actor_cast<depth_sink_if>(books[symbol]);
-    }
-    for (auto& stream : cfg.streams)
-      if (!is_depth_stream(stream) || wants_book(symbol))
-        children.emplace_back(symbol, stream);
-  }
-
-  supervisor_config sup_cfg;
-  sup_cfg.tls = cfg.stream_endpoint.tls;
-  sup_cfg.host = cfg.stream_endpoint.host;
-  sup_cfg.port = cfg.stream_endpoint.port;
-  sup_cfg.base_path = cfg.stream_endpoint.base_path;
-  sup_cfg.combined = cfg.combined;
-  sup_cfg.connect_timeout_ms = cfg.connect_timeout_ms;
-  sup_cfg.policy.backoff_initial_ms = cfg.backoff_initial_ms;
-  sup_cfg.policy.backoff_max_ms = cfg.backoff_max_ms;
-  sup_cfg.policy.stable_after_ms = std::int64_t{cfg.stable_after_s} * 1000;
-  sup_cfg.policy.max_restarts = cfg.max_restarts;
-  sup_cfg.policy.restart_window_ms = std::int64_t{cfg.restart_window_s} * 1000;
-  sup_cfg.policy.park_ms = std::int64_t{cfg.park_s} * 1000;
-  sup_cfg.escalate_fraction = cfg.escalate_fraction;
-  sup_cfg.connect_budget = cfg.connect_budget;
-  sup_cfg.connect_budget_window_s = cfg.connect_budget_window_s;
-  sup_cfg.connect_burst = cfg.connect_burst;
-  sup_cfg.silence_timeout_ms = cfg.silence_timeout_s * 1000;
-  sup_cfg.max_connection_age_ms = std::int64_t{cfg.max_connection_age_s} * 1000;
-  for (auto& [symbol, seconds] : cfg.silence_timeout_s_by_symbol)
-    sup_cfg.silence_timeout_ms_by_symbol[symbol] = seconds * 1000;
-  sup_cfg.shutdown_timeout_ms = cfg.shutdown_timeout_ms;
-  SV_INFO("streamvisor", "-", "starting",
-          "symbols=%s streams=%s endpoint=%s://%s:%u%s combined=%d "
-          "connect_timeout_ms=%u config=%s",
-          join(cfg.symbols).c_str(), join(cfg.streams).c_str(),
-          sup_cfg.tls ? "wss" : "ws", sup_cfg.host.c_str(),
-          static_cast<unsigned>(sup_cfg.port), sup_cfg.base_path.c_str(),
-          cfg.combined ? 1 : 0, cfg.connect_timeout_ms,
-          result.config_path.empty() ? "-" : result.config_path.c_str());
-  auto supervisor = sys.spawn(supervisor_actor, sup_cfg,
-                              static_cast<ws_client*>(ws.get()), sinks, children);
-
+  process_actors actors;
+  actors.backfill = sys.spawn(backfill_actor, backfill_config_for(cfg),
+                              static_cast<rest_client*>(ws.get()));
+  spawn_aggregators(sys, cfg, actors);
+  spawn_books(sys, cfg, actors);
+  log_starting(cfg, result.config_path);
+  actors.supervisor = sys.spawn(supervisor_actor, supervisor_config_for(cfg),
+                                static_cast<ws_client*>(ws.get()), sinks_of(actors),
+                                stream_children(cfg));
   lws_http_server_options http_opts;
   http_opts.host = cfg.http_host;
   http_opts.port = cfg.http_port;
   lws_http_server http{http_opts};
-  api_config api_cfg;
-  api_cfg.symbols = cfg.symbols;
-  api_cfg.supervisor = supervisor;
-  api_cfg.aggregators = aggregators;
-  api_cfg.books = books;
+  auto api_cfg = api_config_for(cfg);
+  api_cfg.supervisor = actors.supervisor;
+  api_cfg.aggregators = actors.aggregators;
+  api_cfg.books = actors.books;
   api_cfg.responder = &http;
-  api_cfg.trades_limit_max = cfg.history_trades_max;
-  auto api = sys.spawn(api_actor, api_cfg);
-  int exit_code = exit_ok;
-  if (!http.start(caf::actor_cast<caf::actor>(api))) {
-    SV_ERROR("streamvisor", "-", "api_failed",
-             "listen=%s:%u hint=\"is another process using the port? set --http\"",
-             cfg.http_host.c_str(), static_cast<unsigned>(cfg.http_port));
-    exit_code = exit_runtime_error;
-  } else {
-    SV_INFO("streamvisor", "-", "api_listening", "listen=%s:%u",
-            cfg.http_host.c_str(), static_cast<unsigned>(http.port()));
-  }
-  caf::actor table;
+  actors.api = sys.spawn(api_actor, std::move(api_cfg));
+  int exit_code = start_http(http, cfg, actors.api);
   if (cfg.table)
-    table = spawn_table_view(sys, supervisor, aggregators);
-  auto watcher = sys.spawn(supervisor_watcher,
-                           caf::actor_cast<caf::actor>(supervisor), &sig);
+    actors.table = spawn_table_view(sys, actors.supervisor, actors.aggregators);
 
-  if (exit_code == exit_ok)
-    sig.wait();
-  {
-    std::lock_guard<std::mutex> guard{sig.mtx};
-    if (sig.supervisor_down)
-      exit_code = sig.escalated ? exit_escalated : exit_runtime_error;
-  }
-  caf::anon_send_exit(watcher, caf::exit_reason::user_shutdown);
-  watcher = nullptr;
-
-  // Graceful shutdown: children close their sockets (bounded by the supervisor's
-  // shutdown deadline), then the API, the aggregators, and the transports.
-  auto stop_started = std::chrono::steady_clock::now();
-  if (!stop_supervisor(sys, supervisor, cfg.shutdown_timeout_ms))
-    SV_ERROR("streamvisor", "-", "supervisor_stuck", "action=kill");
-  http.stop();
-  if (table)
-    caf::anon_send_exit(table, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(api, caf::exit_reason::user_shutdown);
-  for (auto& [symbol, agg] : aggregators)
-    caf::anon_send_exit(agg, caf::exit_reason::user_shutdown);
-  for (auto& [symbol, book] : books)
-    caf::anon_send_exit(book, caf::exit_reason::user_shutdown);
-  caf::anon_send_exit(backfill, caf::exit_reason::user_shutdown);
-  backfill = nullptr;
-  table = nullptr;
-  api = nullptr;
-  supervisor = nullptr;
-  aggregators.clear();
-  books.clear();
-  sinks.clear();
-  api_cfg = api_config{};
-  sys.await_all_actors_done();
-  ws->stop();
-  auto now = std::chrono::steady_clock::now();
+  exit_code = wait_for_shutdown(sys, actors.supervisor, sig, exit_code);
+  auto stop_started = clock::now();
+  stop_in_order(sys, actors, http, *ws, cfg.shutdown_timeout_ms);
+  auto now = clock::now();
   using std::chrono::duration_cast;
-  using std::chrono::milliseconds;
-  SV_INFO("streamvisor", "-", "stopped",
-          "exit_code=%d shutdown_ms=%lld uptime_s=%lld", exit_code,
+  SV_INFO("streamvisor", "-", "stopped", "exit_code=%d shutdown_ms=%lld uptime_s=%lld",
+          exit_code,
           static_cast<long long>(
-            duration_cast<milliseconds>(now - stop_started).count()),
-          static_cast<long long>(
-            duration_cast<std::chrono::seconds>(now - started).count()));
+            duration_cast<std::chrono::milliseconds>(now - stop_started).count()),
+          static_cast<long long>(duration_cast<std::chrono::seconds>(now - started).count()));
   return exit_code;
 }

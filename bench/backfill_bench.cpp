@@ -68,10 +68,7 @@ int main(int argc, char** argv) {
   ws_opts.ca_file = ca_file; // https: the simulator's certificate, verified as always
   auto ws = std::make_unique<sv::lws_client>(ws_opts);
   sv::backfill_config cfg;
-  cfg.tls = ep.tls;
-  cfg.host = ep.host;
-  cfg.port = ep.port;
-  cfg.base_path = ep.base_path;
+  cfg.server = ep;
   auto backfill = sys.spawn(sv::backfill_actor, cfg, static_cast<sv::rest_client*>(ws.get()));
 
   int exit_code = 0;

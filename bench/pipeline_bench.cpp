@@ -1,6 +1,6 @@
 // pipeline_bench: msgs/s, CPU, RSS and latency of the real pipeline (lws thread -> connection actor -> aggregator).
 //
-// Wires the daemon's own pieces exactly as app/main.cpp does (lws_client, one
+// Wires the daemon's own pieces with app/wiring.hpp, as app/main.cpp does (lws_client, one
 // aggregator, one supervisor with one child, the real CAF scheduler), points them at
 // a loopback feed (../shared/bench/firehose or streamvisor-sim), waits until the
 // aggregator has applied --count trades and prints ONE line of key=value results on
@@ -48,6 +48,7 @@
 #include "actors/supervisor_actor.hpp"
 #include "app/settings/config.hpp"
 #include "app/settings/settings.hpp"
+#include "app/wiring.hpp"
 #include "app/transport/lws_logging.hpp"
 #include "app/transport/lws_client.hpp"
 #include "bench/bench_util.hpp"
@@ -367,26 +368,27 @@ int main(int argc, char** argv) {
                       after_caf.end(),
                       std::inserter(groups.lws, groups.lws.end()));
 
-  settings defaults;
-  aggregator_limits limits{defaults.history_trades_max, defaults.history_age_s};
-  auto aggregator = sys.spawn(aggregator_actor, opt.symbol, limits, sv::backfill_sink_if{});
+  // The daemon's wiring from settings, for one symbol on the bench's endpoint. The
+  // aggregator has no backfill here: no warm start, and no large-trade detection.
+  settings cfg;
+  cfg.symbols = {opt.symbol};
+  cfg.streams = {"aggTrade"};
+  cfg.stream_endpoint = ep;
+  cfg.combined = opt.combined;
+  cfg.warmup_s = 0;
+  cfg.large_trade_quote_e8 = 0;
+  cfg.max_connection_age_s = 0; // never rotate during a run
+  auto aggregator = sys.spawn(aggregator_actor, opt.symbol,
+                              aggregator_limits_for(cfg, opt.symbol), sv::backfill_sink_if{});
   std::map<std::string, stream_sinks> sinks;
   sinks[opt.symbol].trades = caf::actor_cast<trade_sink_if>(aggregator);
-  supervisor_config sup_cfg;
-  sup_cfg.tls = ep.tls;
-  sup_cfg.host = ep.host;
-  sup_cfg.port = ep.port;
-  sup_cfg.base_path = ep.base_path;
-  sup_cfg.combined = opt.combined;
-  sup_cfg.connect_timeout_ms = defaults.connect_timeout_ms;
+  auto sup_cfg = supervisor_config_for(cfg);
   // A feed that closes after its N frames must not be reconnected during the run.
   sup_cfg.policy.jitter = false;
   sup_cfg.policy.backoff_initial_ms = restart_delay_ms_never;
   sup_cfg.policy.backoff_max_ms = restart_delay_ms_never;
   sup_cfg.silence_timeout_ms = restart_delay_ms_never;
-  sup_cfg.shutdown_timeout_ms = defaults.shutdown_timeout_ms;
-  std::vector<std::pair<std::string, std::string>> children{
-    {opt.symbol, "aggTrade"}};
+  auto children = stream_children(cfg);
   auto supervisor = sys.spawn(supervisor_actor, sup_cfg,
                               static_cast<ws_client*>(ws.get()), sinks, children);
 

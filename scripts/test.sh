@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# test.sh: installs what is needed, builds the optimized (warnings are errors) and the
-# ASan+UBSan configurations, and runs every test of both through ctest.
+# test.sh: installs what is needed, checks formatting, builds the optimized (warnings
+# are errors) and the ASan+UBSan configurations, runs clang-tidy over the optimized
+# build (scripts/lint.sh), and runs every test of both through ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 jobs="${JOBS:-$(nproc)}"
 
+scripts/lint.sh --format
+
 echo "== ci: optimized build, -Werror"
 cmake --preset ci
 cmake --build --preset ci -j "$jobs"
 ctest --preset ci -j "$jobs"
+
+JOBS="$jobs" scripts/lint.sh
 
 echo "== asan: AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan

@@ -6,27 +6,23 @@
 #include <string>
 #include <vector>
 
-namespace sv {
+#include "actors/seams/endpoint.hpp"
 
-/// A parsed `scheme://host:port[/path]` URL.
-struct endpoint {
-  bool tls = true;        ///< wss/https (true) or ws/http (false)
-  std::string host;       ///< host name or IP literal (IPv6 without brackets)
-  std::uint16_t port = 0; ///< explicit port, or the scheme's default (443 / 80)
-  std::string base_path;  ///< path prefix without trailing '/', usually empty
-};
+namespace sv {
 
 /// All settings. Defaults here are the documented defaults (docs/operations.md).
 struct settings {
   /// Symbols to stream, upper case, de-duplicated case-insensitively, in config order.
   std::vector<std::string> symbols = {"BTCUSDT"};
-  /// Streams per symbol: "aggTrade" (trades) and/or "depth" (the local order book).
+  /// Streams per symbol: "aggTrade" (trades) and "depth" (local order book, see
+  /// book_symbols).
   std::vector<std::string> streams = {"aggTrade"};
   /// Stream base URL (--endpoint).
   endpoint stream_endpoint{true, "stream.binance.com", 9443, ""};
   /// Use /stream?streams=<s>@aggTrade (combined wrapper) instead of /ws/<s>@aggTrade.
   bool combined = false;
-  /// REST base URL (--rest-endpoint): gap backfill, warm start and depth snapshots.
+  /// REST base URL (--rest-endpoint); used for gap backfill, the warm start and
+  /// order-book snapshots.
   endpoint rest_endpoint{true, "api.binance.com", 443, ""};
   /// Extra CA bundle (PEM) trusted in addition to the system store (--ca-file).
   std::string ca_file;

@@ -61,7 +61,7 @@ struct api_fixture : test::actor_fixture {
       }
     }
     supervisor_config c;
-    c.host = "127.0.0.1";
+    c.server.host = "127.0.0.1";
     sup = keep_for_teardown(sys.spawn(supervisor_actor, c,
                                       static_cast<ws_client*>(&ws), sinks,
                                       children));

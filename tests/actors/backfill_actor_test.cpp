@@ -51,9 +51,9 @@ struct backfill_fixture : test::actor_fixture {
 
   static backfill_config config() {
     backfill_config c;
-    c.tls = true;
-    c.host = "api.example";
-    c.port = 443;
+    c.server.tls = true;
+    c.server.host = "api.example";
+    c.server.port = 443;
     return c;
   }
 

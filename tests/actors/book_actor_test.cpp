@@ -58,7 +58,7 @@ struct book_fixture : test::actor_fixture {
 
   explicit book_fixture(book_config book_cfg = book_config{},
                         backfill_config bf = backfill_config{}) {
-    bf.host = "api.example";
+    bf.server.host = "api.example";
     backfill = keep_for_teardown(
       sys.spawn(backfill_actor, bf, static_cast<rest_client*>(&rest)));
     auto source = caf::actor_cast<snapshot_source_if>(backfill);

@@ -21,9 +21,9 @@ struct supervisor_fixture : test::actor_fixture {
 
   supervisor_config config() {
     supervisor_config c;
-    c.tls = true;
-    c.host = "127.0.0.1";
-    c.port = 9443;
+    c.server.tls = true;
+    c.server.host = "127.0.0.1";
+    c.server.port = 9443;
     c.connect_timeout_ms = 1500;
     // Exact delays unless a test asks for jitter: 1000, 2000, 4000, ... capped at 8000.
     c.policy.jitter = false;
@@ -299,7 +299,7 @@ TEST_CASE_METHOD(supervisor_fixture,
                  "[supervisor]") {
   auto c = config();
   c.combined = true;
-  c.base_path = "/prefix";
+  c.server.base_path = "/prefix";
   start({{"SOLUSDT", "aggTrade"}}, c);
   REQUIRE(ws.opened.size() == 1);
   CHECK(ws.opened[0].target.path == "/prefix/stream?streams=solusdt@aggTrade");

@@ -1,0 +1,96 @@
+// wiring: pure functions from settings to each actor's config.
+#include "app/wiring.hpp"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "messages/status.hpp"
+
+namespace sv {
+
+backfill_config backfill_config_for(const settings& cfg) {
+  backfill_config result;
+  result.server = cfg.rest_endpoint;
+  return result;
+}
+
+aggregator_limits aggregator_limits_for(const settings& cfg, const std::string& symbol) {
+  aggregator_limits result;
+  result.trades_max = cfg.history_trades_max;
+  result.age_s = cfg.history_age_s;
+  result.windows_ms.clear();
+  for (auto seconds : cfg.windows_s)
+    result.windows_ms.push_back(std::int64_t{seconds} * 1000);
+  result.large_trades_max = cfg.large_trades_max;
+  result.warmup_s = cfg.warmup_s;
+  auto threshold = cfg.large_trade_quote_e8_by_symbol.find(symbol);
+  result.large_trade_quote_e8 = threshold != cfg.large_trade_quote_e8_by_symbol.end()
+                                  ? threshold->second
+                                  : cfg.large_trade_quote_e8;
+  return result;
+}
+
+book_config book_config_for(const settings& cfg) {
+  book_config result;
+  result.snapshot_limit = cfg.book_snapshot_limit;
+  result.buffer_max = cfg.book_buffer_events;
+  result.top_levels = cfg.book_top_levels;
+  result.band_bps = cfg.book_band_bps;
+  return result;
+}
+
+bool wants_book(const settings& cfg, const std::string& symbol) {
+  auto has = [](const std::vector<std::string>& xs, const std::string& x) {
+    return std::find(xs.begin(), xs.end(), x) != xs.end();
+  };
+  return has(cfg.streams, "depth") && (cfg.book_symbols.empty() || has(cfg.book_symbols, symbol));
+}
+
+std::vector<std::string> book_symbols_of(const settings& cfg) {
+  std::vector<std::string> result;
+  for (auto& symbol : cfg.symbols)
+    if (wants_book(cfg, symbol))
+      result.push_back(symbol);
+  return result;
+}
+
+std::vector<child_spec> stream_children(const settings& cfg) {
+  std::vector<child_spec> result;
+  for (auto& symbol : cfg.symbols)
+    for (auto& stream : cfg.streams)
+      if (!is_depth_stream(stream) || wants_book(cfg, symbol))
+        result.emplace_back(symbol, stream);
+  return result;
+}
+
+supervisor_config supervisor_config_for(const settings& cfg) {
+  supervisor_config result;
+  result.server = cfg.stream_endpoint;
+  result.combined = cfg.combined;
+  result.connect_timeout_ms = cfg.connect_timeout_ms;
+  result.policy.backoff_initial_ms = cfg.backoff_initial_ms;
+  result.policy.backoff_max_ms = cfg.backoff_max_ms;
+  result.policy.stable_after_ms = std::int64_t{cfg.stable_after_s} * 1000;
+  result.policy.max_restarts = cfg.max_restarts;
+  result.policy.restart_window_ms = std::int64_t{cfg.restart_window_s} * 1000;
+  result.policy.park_ms = std::int64_t{cfg.park_s} * 1000;
+  result.escalate_fraction = cfg.escalate_fraction;
+  result.connect_budget = cfg.connect_budget;
+  result.connect_budget_window_s = cfg.connect_budget_window_s;
+  result.connect_burst = cfg.connect_burst;
+  result.silence_timeout_ms = cfg.silence_timeout_s * 1000;
+  result.max_connection_age_ms = std::int64_t{cfg.max_connection_age_s} * 1000;
+  for (auto& [symbol, seconds] : cfg.silence_timeout_s_by_symbol)
+    result.silence_timeout_ms_by_symbol[symbol] = seconds * 1000;
+  result.shutdown_timeout_ms = cfg.shutdown_timeout_ms;
+  return result;
+}
+
+api_config api_config_for(const settings& cfg) {
+  api_config result;
+  result.symbols = cfg.symbols;
+  result.trades_limit_max = cfg.history_trades_max;
+  return result;
+}
+
+} // namespace sv

@@ -1,0 +1,49 @@
+// wiring: pure functions from settings to each actor's config, shared by main and the benchmarks.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/api_actor.hpp"
+#include "actors/backfill_actor.hpp"
+#include "actors/book_actor.hpp"
+#include "actors/supervisor_actor.hpp"
+#include "app/settings/settings.hpp"
+
+namespace sv {
+
+/// One supervised child: (symbol, stream), e.g. ("BTCUSDT", "aggTrade").
+using child_spec = std::pair<std::string, std::string>;
+
+/// The backfill actor's config: the REST endpoint; budgets keep their defaults.
+backfill_config backfill_config_for(const settings& cfg);
+
+/// The aggregator limits of `symbol`: history bounds, windows in ms, warm start, and
+/// the symbol's large-trade threshold (its override, else the global one).
+aggregator_limits aggregator_limits_for(const settings& cfg, const std::string& symbol);
+
+/// The book actors' config (the same for every symbol).
+book_config book_config_for(const settings& cfg);
+
+/// Whether `symbol` gets a depth stream and a book: `streams` has "depth" and
+/// `book_symbols` is empty or lists it.
+bool wants_book(const settings& cfg, const std::string& symbol);
+
+/// The symbols that get a book, in config order.
+std::vector<std::string> book_symbols_of(const settings& cfg);
+
+/// The supervisor's children in start order: per symbol, each stream in config order;
+/// a depth stream only for symbols that get a book.
+std::vector<child_spec> stream_children(const settings& cfg);
+
+/// The supervisor's config: stream endpoint, deadlines, restart policy (seconds become
+/// milliseconds), connect budget, silence timeouts and the shutdown grace period.
+supervisor_config supervisor_config_for(const settings& cfg);
+
+/// The API actor's config without actor handles or responder: the symbols and the
+/// largest accepted ?limit=. The caller fills in the handles after spawning.
+api_config api_config_for(const settings& cfg);
+
+} // namespace sv

@@ -1,0 +1,167 @@
+// wiring_test: the pure mapping from settings to each actor's config.
+#include "app/wiring.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+using sv::child_spec;
+
+TEST_CASE("default settings give the documented actor configs", "[wiring]") {
+  sv::settings cfg;
+  auto sup = sv::supervisor_config_for(cfg);
+  CHECK(sup.server.tls);
+  CHECK(sup.server.host == "stream.binance.com");
+  CHECK(sup.server.port == 9443);
+  CHECK(sup.server.base_path.empty());
+  CHECK(sup.policy.stable_after_ms == 60000);
+  CHECK(sup.policy.restart_window_ms == 300000);
+  CHECK(sup.policy.park_ms == 300000);
+  CHECK(sup.silence_timeout_ms == 30000);
+  CHECK(sup.max_connection_age_ms == 84600000);
+  auto bf = sv::backfill_config_for(cfg);
+  CHECK(bf.server.host == "api.binance.com");
+  CHECK(bf.server.port == 443);
+  auto limits = sv::aggregator_limits_for(cfg, "BTCUSDT");
+  CHECK(limits.windows_ms == std::vector<std::int64_t>{60000, 300000, 900000, 3600000});
+  CHECK(limits.large_trade_quote_e8 == 100000LL * 100000000LL);
+  CHECK(limits.warmup_s == 900);
+  CHECK(sv::stream_children(cfg) == std::vector<child_spec>{{"BTCUSDT", "aggTrade"}});
+  CHECK(sv::book_symbols_of(cfg).empty());
+}
+
+TEST_CASE("the supervisor config carries every supervision setting, seconds as ms",
+          "[wiring]") {
+  sv::settings cfg;
+  cfg.stream_endpoint = {false, "127.0.0.1", 8080, "/feed"};
+  cfg.combined = true;
+  cfg.connect_timeout_ms = 1234;
+  cfg.backoff_initial_ms = 7;
+  cfg.backoff_max_ms = 70;
+  cfg.stable_after_s = 2;
+  cfg.max_restarts = 3;
+  cfg.restart_window_s = 4;
+  cfg.park_s = 5;
+  cfg.escalate_fraction = 0.25;
+  cfg.connect_budget = 6;
+  cfg.connect_budget_window_s = 7;
+  cfg.connect_burst = 8;
+  cfg.silence_timeout_s = 9;
+  cfg.silence_timeout_s_by_symbol = {{"ETHUSDT", 11}};
+  cfg.max_connection_age_s = 12;
+  cfg.shutdown_timeout_ms = 13;
+  auto sup = sv::supervisor_config_for(cfg);
+  CHECK_FALSE(sup.server.tls);
+  CHECK(sup.server.host == "127.0.0.1");
+  CHECK(sup.server.port == 8080);
+  CHECK(sup.server.base_path == "/feed");
+  CHECK(sup.combined);
+  CHECK(sup.connect_timeout_ms == 1234);
+  CHECK(sup.policy.backoff_initial_ms == 7);
+  CHECK(sup.policy.backoff_max_ms == 70);
+  CHECK(sup.policy.stable_after_ms == 2000);
+  CHECK(sup.policy.max_restarts == 3);
+  CHECK(sup.policy.restart_window_ms == 4000);
+  CHECK(sup.policy.park_ms == 5000);
+  CHECK(sup.escalate_fraction == 0.25);
+  CHECK(sup.connect_budget == 6);
+  CHECK(sup.connect_budget_window_s == 7);
+  CHECK(sup.connect_burst == 8);
+  CHECK(sup.silence_timeout_ms == 9000);
+  CHECK(sup.silence_timeout_ms_by_symbol.at("ETHUSDT") == 11000);
+  CHECK(sup.max_connection_age_ms == 12000);
+  CHECK(sup.shutdown_timeout_ms == 13);
+}
+
+TEST_CASE("the backfill config is the REST endpoint", "[wiring]") {
+  sv::settings cfg;
+  cfg.rest_endpoint = {false, "localhost", 8081, "/rest"};
+  auto bf = sv::backfill_config_for(cfg);
+  CHECK_FALSE(bf.server.tls);
+  CHECK(bf.server.host == "localhost");
+  CHECK(bf.server.port == 8081);
+  CHECK(bf.server.base_path == "/rest");
+}
+
+TEST_CASE("a symbol's large-trade override wins over the global threshold", "[wiring]") {
+  sv::settings cfg;
+  cfg.history_trades_max = 10;
+  cfg.history_age_s = 20;
+  cfg.windows_s = {1, 30};
+  cfg.large_trades_max = 5;
+  cfg.warmup_s = 0;
+  cfg.large_trade_quote_e8 = 100;
+  cfg.large_trade_quote_e8_by_symbol = {{"ETHUSDT", 7}};
+  auto btc = sv::aggregator_limits_for(cfg, "BTCUSDT");
+  auto eth = sv::aggregator_limits_for(cfg, "ETHUSDT");
+  CHECK(btc.large_trade_quote_e8 == 100);
+  CHECK(eth.large_trade_quote_e8 == 7);
+  CHECK(btc.trades_max == 10);
+  CHECK(btc.age_s == 20);
+  CHECK(btc.windows_ms == std::vector<std::int64_t>{1000, 30000});
+  CHECK(btc.large_trades_max == 5);
+  CHECK(btc.warmup_s == 0);
+}
+
+TEST_CASE("the book config carries the book settings", "[wiring]") {
+  sv::settings cfg;
+  cfg.book_snapshot_limit = 100;
+  cfg.book_buffer_events = 200;
+  cfg.book_top_levels = 3;
+  cfg.book_band_bps = 4;
+  auto book = sv::book_config_for(cfg);
+  CHECK(book.snapshot_limit == 100);
+  CHECK(book.buffer_max == 200);
+  CHECK(book.top_levels == 3);
+  CHECK(book.band_bps == 4);
+}
+
+TEST_CASE("without a depth stream no symbol gets a book, even if listed", "[wiring]") {
+  sv::settings cfg;
+  cfg.symbols = {"BTCUSDT", "ETHUSDT"};
+  cfg.book_symbols = {"ETHUSDT"};
+  CHECK(sv::book_symbols_of(cfg).empty());
+  CHECK(sv::stream_children(cfg)
+        == std::vector<child_spec>{{"BTCUSDT", "aggTrade"}, {"ETHUSDT", "aggTrade"}});
+}
+
+TEST_CASE("with depth and no book_symbols every symbol gets a book and a depth child",
+          "[wiring]") {
+  sv::settings cfg;
+  cfg.symbols = {"BTCUSDT", "ETHUSDT"};
+  cfg.streams = {"aggTrade", "depth"};
+  CHECK(sv::book_symbols_of(cfg) == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
+  CHECK(sv::stream_children(cfg)
+        == std::vector<child_spec>{{"BTCUSDT", "aggTrade"},
+                                   {"BTCUSDT", "depth"},
+                                   {"ETHUSDT", "aggTrade"},
+                                   {"ETHUSDT", "depth"}});
+}
+
+TEST_CASE("book_symbols limits books and depth children to the listed symbols",
+          "[wiring]") {
+  sv::settings cfg;
+  cfg.symbols = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};
+  cfg.streams = {"aggTrade", "depth"};
+  cfg.book_symbols = {"ETHUSDT"};
+  CHECK(sv::wants_book(cfg, "ETHUSDT"));
+  CHECK_FALSE(sv::wants_book(cfg, "BTCUSDT"));
+  CHECK(sv::book_symbols_of(cfg) == std::vector<std::string>{"ETHUSDT"});
+  CHECK(sv::stream_children(cfg)
+        == std::vector<child_spec>{{"BTCUSDT", "aggTrade"},
+                                   {"ETHUSDT", "aggTrade"},
+                                   {"ETHUSDT", "depth"},
+                                   {"SOLUSDT", "aggTrade"}});
+}
+
+TEST_CASE("the api config lists the symbols and bounds ?limit= by the history",
+          "[wiring]") {
+  sv::settings cfg;
+  cfg.symbols = {"BTCUSDT", "ETHUSDT"};
+  cfg.history_trades_max = 42;
+  auto api = sv::api_config_for(cfg);
+  CHECK(api.symbols == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
+  CHECK(api.trades_limit_max == 42);
+  CHECK(api.responder == nullptr);
+}
