@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "actors/actor_clock.hpp"
+#include "actors/gather.hpp"
 #include "actors/wire/api_json.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/symbol_case.hpp"
@@ -125,55 +126,52 @@ void get_health(api_self self, const http_request& req, const route_args&) {
 }
 
 
-/// Adds each child's gap counters (its aggregator) or book counters (its book
-/// actor) to the supervisor's answer, then answers 200.
+/// Adds each child's book counters (from its book actor) and gap counters
+/// (from its aggregator) to the supervisor's answer, then answers 200 with the
+/// children in the supervisor's order. A child whose actor is missing or does
+/// not answer keeps zero counters. The two legs run one after the other.
 void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
-                   std::shared_ptr<std::vector<child_status>> shared) {
-  auto pending = std::make_shared<std::size_t>(shared->size());
-  auto done = [=] {
-    if (--*pending == 0)
-      respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, *shared));
-  };
-  if (shared->empty()) {
-    respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, *shared));
-    return;
-  }
-  for (std::size_t i = 0; i < shared->size(); ++i) {
-    if (is_depth_stream((*shared)[i].stream)) {
-      auto book = self->state.cfg.books.find((*shared)[i].symbol);
-      if (book == self->state.cfg.books.end()) {
-        done();
-        continue;
+                   std::shared_ptr<std::vector<child_status>> children) {
+  auto& cfg = self->state.cfg;
+  std::vector<std::size_t> book_of, agg_of; // indexes into *children
+  std::vector<book_if> books;
+  std::vector<aggregator_if> aggs;
+  for (std::size_t i = 0; i < children->size(); ++i) {
+    auto& c = (*children)[i];
+    if (is_depth_stream(c.stream)) {
+      if (auto book = cfg.books.find(c.symbol); book != cfg.books.end()) {
+        book_of.push_back(i);
+        books.push_back(book->second);
       }
-      self->request(book->second, actor_answer_timeout, book_atom::value, std::uint32_t{0})
-        .then(
-          [=](book_view& v) {
-            auto& c = (*shared)[i];
-            c.book_state = v.state;
-            c.book_syncs = v.counters.syncs;
-            c.book_resyncs = v.counters.resyncs;
-            c.book_last_update_id = v.last_update_id;
-            done();
-          },
-          [=](caf::error&) { done(); });
-      continue;
+    } else if (auto agg = cfg.aggregators.find(c.symbol); agg != cfg.aggregators.end()) {
+      agg_of.push_back(i);
+      aggs.push_back(agg->second);
     }
-    auto agg = self->state.cfg.aggregators.find((*shared)[i].symbol);
-    if (agg == self->state.cfg.aggregators.end()) {
-      done();
-      continue;
-    }
-    self->request(agg->second, actor_answer_timeout, metrics_atom::value)
-      .then(
-        [=](metrics_snapshot& m) {
-          auto& c = (*shared)[i];
-          c.gaps_detected = m.gaps_detected;
-          c.gaps_filled = m.gaps_filled;
-          c.gaps_open = m.gaps_open;
-          done();
-        },
-        [=](caf::error&) { done(); });
   }
+  auto add_gaps = [=](std::vector<caf::expected<metrics_snapshot>>& replies) {
+    for (std::size_t n = 0; n < replies.size(); ++n)
+      if (auto& m = replies[n]) {
+        auto& c = (*children)[agg_of[n]];
+        c.gaps_detected = m->gaps_detected;
+        c.gaps_filled = m->gaps_filled;
+        c.gaps_open = m->gaps_open;
+      }
+    respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, *children));
+  };
+  auto add_books = [=](std::vector<caf::expected<book_view>>& replies) {
+    for (std::size_t n = 0; n < replies.size(); ++n)
+      if (auto& v = replies[n]) {
+        auto& c = (*children)[book_of[n]];
+        c.book_state = v->state;
+        c.book_syncs = v->counters.syncs;
+        c.book_resyncs = v->counters.resyncs;
+        c.book_last_update_id = v->last_update_id;
+      }
+    gather<metrics_snapshot>(self, aggs, actor_answer_timeout, add_gaps,
+                             metrics_atom::value);
+  };
+  gather<book_view>(self, books, actor_answer_timeout, add_books, book_atom::value,
+                    std::uint32_t{0});
 }
 
 void get_status(api_self self, const http_request& req, const route_args&) {
