@@ -58,6 +58,14 @@ asker_if::behavior_type asker(asker_if::pointer self, std::vector<target_if> tar
 }
 
 struct gather_fixture : test::actor_fixture {
+  /// An asker over one target per factor, in that order.
+  asker_if spawn_asker(std::vector<int> factors) {
+    std::vector<target_if> targets;
+    for (int factor : factors)
+      targets.push_back(keep_for_teardown(sys.spawn(target, factor)));
+    return keep_for_teardown(sys.spawn(asker, targets));
+  }
+
   /// Sends go(x) to `a`, lets `wait` of virtual time pass, returns the answer.
   std::vector<int> go(const asker_if& a, int x, std::chrono::milliseconds wait) {
     caf::scoped_actor self{sys};
@@ -77,10 +85,7 @@ struct gather_fixture : test::actor_fixture {
 TEST_CASE_METHOD(gather_fixture,
                  "gather continues once with every answer in the order of its targets",
                  "[gather]") {
-  std::vector<target_if> targets;
-  for (int factor : {1, 2, 3})
-    targets.push_back(keep_for_teardown(sys.spawn(target, factor)));
-  auto a = keep_for_teardown(sys.spawn(asker, targets));
+  auto a = spawn_asker({1, 2, 3});
   // Three answers, then the continuation's call count.
   CHECK(go(a, 7, 0ms) == std::vector<int>{7, 14, 21, 1});
 }
@@ -89,15 +94,12 @@ TEST_CASE_METHOD(gather_fixture,
                  "a target that does not answer in time is an error in its slot, the "
                  "others keep theirs",
                  "[gather]") {
-  std::vector<target_if> targets;
-  for (int factor : {1, 0, 3})
-    targets.push_back(keep_for_teardown(sys.spawn(target, factor)));
-  auto a = keep_for_teardown(sys.spawn(asker, targets));
+  auto a = spawn_asker({1, 0, 3});
   CHECK(go(a, 5, 1000ms) == std::vector<int>{5, -1, 15, 1});
 }
 
 TEST_CASE_METHOD(gather_fixture, "gather with no targets continues at once",
                  "[gather]") {
-  auto a = keep_for_teardown(sys.spawn(asker, std::vector<target_if>{}));
+  auto a = spawn_asker({});
   CHECK(go(a, 5, 0ms) == std::vector<int>{1});
 }
