@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "actors/actor_clock.hpp"
+#include "actors/gather.hpp"
 #include "actors/wire/api_json.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/symbol_case.hpp"
@@ -86,147 +87,225 @@ void respond_unavailable(api_self self, std::uint64_t req_id,
   respond(self, req_id, 503, error_json("unavailable", caf::to_string(err)));
 }
 
-void handle(api_self self, http_request& req) {
+/// The path segments a route captured: `{symbol}` as the client wrote it.
+struct route_args {
+  std::string_view symbol; ///< raw, not yet upper-cased; empty if the route has none
+};
+
+using route_handler = void (*)(api_self, const http_request&, const route_args&);
+
+/// Replies 200 with `to_json(answer)`, or 503 if the actor did not answer.
+template <class Answer, class ToJson>
+auto answer_with(api_self self, std::uint64_t id, ToJson to_json) {
+  return std::make_pair([=](Answer& x) { respond(self, id, 200, to_json(x)); },
+                        [=](caf::error& err) { respond_unavailable(self, id, err); });
+}
+
+/// The aggregator of `symbol`, or null after answering 404 with the symbols that exist.
+const aggregator_if* find_aggregator(api_self self, std::uint64_t id,
+                                     std::string_view symbol) {
+  auto& cfg = self->state.cfg;
+  auto i = cfg.aggregators.find(upper_symbol(symbol));
+  if (i == cfg.aggregators.end()) {
+    respond(self, id, 404, unknown_symbol_json(std::string{symbol}, cfg.symbols));
+    return nullptr;
+  }
+  return &i->second;
+}
+
+void get_health(api_self self, const http_request& req, const route_args&) {
+  auto id = req.req_id;
+  self->request(self->state.cfg.supervisor, actor_answer_timeout, status_atom::value)
+    .then(
+      [=](std::vector<child_status>& children) {
+        bool healthy = false;
+        auto body = health_json(children, healthy);
+        respond(self, id, healthy ? 200 : 503, std::move(body));
+      },
+      [=](caf::error& err) { respond_unavailable(self, id, err); });
+}
+
+
+/// Adds each child's book counters (from its book actor) and gap counters
+/// (from its aggregator) to the supervisor's answer, then answers 200 with the
+/// children in the supervisor's order. A child whose actor is missing or does
+/// not answer keeps zero counters. The two legs run one after the other.
+void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
+                   std::shared_ptr<std::vector<child_status>> children) {
+  auto& cfg = self->state.cfg;
+  std::vector<std::size_t> book_of, agg_of; // indexes into *children
+  std::vector<book_if> books;
+  std::vector<aggregator_if> aggs;
+  for (std::size_t i = 0; i < children->size(); ++i) {
+    auto& c = (*children)[i];
+    if (is_depth_stream(c.stream)) {
+      if (auto book = cfg.books.find(c.symbol); book != cfg.books.end()) {
+        book_of.push_back(i);
+        books.push_back(book->second);
+      }
+    } else if (auto agg = cfg.aggregators.find(c.symbol); agg != cfg.aggregators.end()) {
+      agg_of.push_back(i);
+      aggs.push_back(agg->second);
+    }
+  }
+  auto add_gaps = [=](std::vector<caf::expected<metrics_snapshot>>& replies) {
+    for (std::size_t n = 0; n < replies.size(); ++n)
+      if (auto& m = replies[n]) {
+        auto& c = (*children)[agg_of[n]];
+        c.gaps_detected = m->gaps_detected;
+        c.gaps_filled = m->gaps_filled;
+        c.gaps_open = m->gaps_open;
+      }
+    respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, *children));
+  };
+  auto add_books = [=](std::vector<caf::expected<book_view>>& replies) {
+    for (std::size_t n = 0; n < replies.size(); ++n)
+      if (auto& v = replies[n]) {
+        auto& c = (*children)[book_of[n]];
+        c.book_state = v->state;
+        c.book_known = true;
+        c.book_syncs = v->counters.syncs;
+        c.book_resyncs = v->counters.resyncs;
+        c.book_last_update_id = v->last_update_id;
+      }
+    gather<metrics_snapshot>(self, aggs, actor_answer_timeout, add_gaps,
+                             metrics_atom::value);
+  };
+  gather<book_view>(self, books, actor_answer_timeout, add_books, book_atom::value,
+                    std::uint32_t{0});
+}
+
+void get_status(api_self self, const http_request& req, const route_args&) {
+  auto id = req.req_id;
+  self->request(self->state.cfg.supervisor, actor_answer_timeout, status_atom::value)
+    .then(
+      [=](std::vector<child_status>& children) {
+        auto uptime_ns = clock_ns(self) - self->state.started_ns;
+        answer_status(self, id, uptime_ns,
+                      std::make_shared<std::vector<child_status>>(std::move(children)));
+      },
+      [=](caf::error& err) { respond_unavailable(self, id, err); });
+}
+
+void get_symbols(api_self self, const http_request& req, const route_args&) {
+  respond(self, req.req_id, 200, symbols_json(self->state.cfg.symbols));
+}
+
+void get_book(api_self self, const http_request& req, const route_args& args) {
   auto& cfg = self->state.cfg;
   auto id = req.req_id;
-  if (req.method != "GET") {
+  if (find_aggregator(self, id, args.symbol) == nullptr)
+    return;
+  auto symbol = upper_symbol(args.symbol);
+  auto book = cfg.books.find(symbol);
+  if (book == cfg.books.end()) {
+    std::vector<std::string> with_book;
+    for (auto& entry : cfg.books)
+      with_book.push_back(entry.first);
+    respond(self, id, 404, no_book_json(symbol, with_book));
+    return;
+  }
+  std::uint32_t depth = book_depth_default;
+  std::string why;
+  if (!parse_count_query(req.query, "depth", book_depth_max, depth, why)) {
+    respond(self, id, 400, error_json("bad query", why));
+    return;
+  }
+  auto [reply, fail] = answer_with<book_view>(self, id, book_json);
+  self->request(book->second, actor_answer_timeout, book_atom::value, depth)
+    .then(reply, fail);
+}
+
+void get_metrics(api_self self, const http_request& req, const route_args& args) {
+  auto id = req.req_id;
+  auto agg = find_aggregator(self, id, args.symbol);
+  if (agg == nullptr)
+    return;
+  if (!req.query.empty()) {
+    respond(self, id, 400, error_json("bad query", "metrics takes no parameters"));
+    return;
+  }
+  auto [reply, fail] = answer_with<metrics_snapshot>(self, id, metrics_json);
+  self->request(*agg, actor_answer_timeout, metrics_atom::value).then(reply, fail);
+}
+
+/// /trades and /large_trades: the same query and answer, asked with `Atom`.
+template <class Atom>
+void get_trades_of(api_self self, const http_request& req, const route_args& args) {
+  auto id = req.req_id;
+  auto agg = find_aggregator(self, id, args.symbol);
+  if (agg == nullptr)
+    return;
+  std::uint32_t limit = trades_limit_default;
+  std::string why;
+  if (!parse_count_query(req.query, "limit", self->state.cfg.trades_limit_max, limit,
+                         why)) {
+    respond(self, id, 400, error_json("bad query", why));
+    return;
+  }
+  auto symbol = upper_symbol(args.symbol);
+  auto [reply, fail] = answer_with<std::vector<trade>>(
+    self, id, [symbol](const std::vector<trade>& trades) {
+      return trades_json(symbol, trades);
+    });
+  self->request(*agg, actor_answer_timeout, Atom::value, limit).then(reply, fail);
+}
+
+void get_trades(api_self self, const http_request& req, const route_args& args) {
+  get_trades_of<trades_atom>(self, req, args);
+}
+
+void get_large_trades(api_self self, const http_request& req, const route_args& args) {
+  get_trades_of<large_trades_atom>(self, req, args);
+}
+
+/// Every endpoint. A pattern segment `{symbol}` matches any one segment.
+struct route {
+  std::string_view method;  ///< the only method the route takes
+  std::string_view pattern; ///< '/'-separated segments, matched whole
+  route_handler handler;    ///< answers exactly once
+};
+
+constexpr route routes[] = {
+  {"GET", "/health", get_health},
+  {"GET", "/status", get_status},
+  {"GET", "/symbols", get_symbols},
+  {"GET", "/symbols/{symbol}/book", get_book},
+  {"GET", "/symbols/{symbol}/trades", get_trades},
+  {"GET", "/symbols/{symbol}/metrics", get_metrics},
+  {"GET", "/symbols/{symbol}/large_trades", get_large_trades},
+};
+
+/// True if `parts` matches `pattern`; fills `args` with what it captured.
+bool match(std::string_view pattern, const std::vector<std::string_view>& parts,
+           route_args& args) {
+  auto want = split_path(pattern);
+  if (want.size() != parts.size())
+    return false;
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    if (want[i] == "{symbol}")
+      args.symbol = parts[i];
+    else if (want[i] != parts[i])
+      return false;
+  }
+  return true;
+}
+
+/// The router: 405 for a method no route takes, 404 for a path none matches.
+void handle(api_self self, const http_request& req) {
+  auto id = req.req_id;
+  auto takes_method = [&](const route& r) { return r.method == req.method; };
+  if (std::none_of(std::begin(routes), std::end(routes), takes_method)) {
     respond(self, id, 405, error_json("method not allowed", req.method));
     return;
   }
   auto parts = split_path(req.path);
-  if (parts.size() == 1 && (parts[0] == "health" || parts[0] == "status")) {
-    bool health = parts[0] == "health";
-    self->request(cfg.supervisor, actor_answer_timeout, status_atom::value)
-      .then(
-        [=](std::vector<child_status>& children) {
-          if (health) {
-            bool healthy = false;
-            auto body = health_json(children, healthy);
-            respond(self, id, healthy ? 200 : 503, std::move(body));
-            return;
-          }
-          auto uptime_ns = clock_ns(self) - self->state.started_ns;
-          // Gap counters live in the aggregators and book counters in the book
-          // actors: ask each child's once, then answer.
-          auto shared = std::make_shared<std::vector<child_status>>(std::move(children));
-          auto pending = std::make_shared<std::size_t>(shared->size());
-          auto done = [=] {
-            if (--*pending == 0)
-              respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, *shared));
-          };
-          if (shared->empty()) {
-            respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, *shared));
-            return;
-          }
-          for (std::size_t i = 0; i < shared->size(); ++i) {
-            if (is_depth_stream((*shared)[i].stream)) {
-              auto book = self->state.cfg.books.find((*shared)[i].symbol);
-              if (book == self->state.cfg.books.end()) {
-                done();
-                continue;
-              }
-              self->request(book->second, actor_answer_timeout, book_atom::value,
-                            std::uint32_t{0})
-                .then(
-                  [=](book_view& v) {
-                    auto& c = (*shared)[i];
-                    c.book_state = v.state;
-                    c.book_known = true;
-                    c.book_syncs = v.counters.syncs;
-                    c.book_resyncs = v.counters.resyncs;
-                    c.book_last_update_id = v.last_update_id;
-                    done();
-                  },
-                  [=](caf::error&) { done(); });
-              continue;
-            }
-            auto agg = self->state.cfg.aggregators.find((*shared)[i].symbol);
-            if (agg == self->state.cfg.aggregators.end()) {
-              done();
-              continue;
-            }
-            self->request(agg->second, actor_answer_timeout, metrics_atom::value)
-              .then(
-                [=](metrics_snapshot& m) {
-                  auto& c = (*shared)[i];
-                  c.gaps_detected = m.gaps_detected;
-                  c.gaps_filled = m.gaps_filled;
-                  c.gaps_open = m.gaps_open;
-                  done();
-                },
-                [=](caf::error&) { done(); });
-          }
-        },
-        [=](caf::error& err) { respond_unavailable(self, id, err); });
-    return;
-  }
-  if (parts.size() == 1 && parts[0] == "symbols") {
-    respond(self, id, 200, symbols_json(cfg.symbols));
-    return;
-  }
-  if (parts.size() == 3 && parts[0] == "symbols" && parts[2] == "book") {
-    auto symbol = upper_symbol(parts[1]);
-    if (cfg.aggregators.count(symbol) == 0) {
-      respond(self, id, 404, unknown_symbol_json(std::string{parts[1]}, cfg.symbols));
+  for (auto& r : routes) {
+    route_args args;
+    if (r.method == req.method && match(r.pattern, parts, args)) {
+      r.handler(self, req, args);
       return;
     }
-    auto book = cfg.books.find(symbol);
-    if (book == cfg.books.end()) {
-      std::vector<std::string> with_book;
-      for (auto& entry : cfg.books)
-        with_book.push_back(entry.first);
-      respond(self, id, 404,
-              no_book_json(symbol, with_book));
-      return;
-    }
-    std::uint32_t depth = book_depth_default;
-    std::string why;
-    if (!parse_count_query(req.query, "depth", book_depth_max, depth, why)) {
-      respond(self, id, 400, error_json("bad query", why));
-      return;
-    }
-    self->request(book->second, actor_answer_timeout, book_atom::value, depth)
-      .then([=](book_view& v) { respond(self, id, 200, book_json(v)); },
-            [=](caf::error& err) { respond_unavailable(self, id, err); });
-    return;
-  }
-  if (parts.size() == 3 && parts[0] == "symbols"
-      && (parts[2] == "trades" || parts[2] == "metrics"
-          || parts[2] == "large_trades")) {
-    auto symbol = upper_symbol(parts[1]);
-    auto i = cfg.aggregators.find(symbol);
-    if (i == cfg.aggregators.end()) {
-      respond(self, id, 404, unknown_symbol_json(std::string{parts[1]}, cfg.symbols));
-      return;
-    }
-    if (parts[2] == "metrics") {
-      if (!req.query.empty()) {
-        respond(self, id, 400,
-                error_json("bad query", "metrics takes no parameters"));
-        return;
-      }
-      self->request(i->second, actor_answer_timeout, metrics_atom::value)
-        .then([=](metrics_snapshot& x) { respond(self, id, 200, metrics_json(x)); },
-              [=](caf::error& err) { respond_unavailable(self, id, err); });
-      return;
-    }
-    std::uint32_t limit = trades_limit_default;
-    std::string why;
-    if (!parse_count_query(req.query, "limit", cfg.trades_limit_max, limit, why)) {
-      respond(self, id, 400, error_json("bad query", why));
-      return;
-    }
-    auto reply = [=](std::vector<trade>& trades) {
-      respond(self, id, 200, trades_json(symbol, trades));
-    };
-    auto fail = [=](caf::error& err) { respond_unavailable(self, id, err); };
-    if (parts[2] == "trades")
-      self->request(i->second, actor_answer_timeout, trades_atom::value, limit)
-        .then(reply, fail);
-    else
-      self->request(i->second, actor_answer_timeout, large_trades_atom::value, limit)
-        .then(reply, fail);
-    return;
   }
   respond(self, id, 404, error_json("not found", req.path));
 }

@@ -11,6 +11,7 @@
 
 #include "actors/connection_actor.hpp"
 #include "actors/actor_clock.hpp"
+#include "actors/gather.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/symbol_case.hpp"
 #include "messages/errc.hpp"
@@ -276,38 +277,30 @@ auto report_handler(supervisor_self self) {
 
 auto status_handler(supervisor_self self) {
   return [=](status_atom) {
-    auto rp = std::make_shared<
-      caf::typed_response_promise<std::vector<child_status>>>(
-      self->make_response_promise<std::vector<child_status>>());
-    auto pending = std::make_shared<std::size_t>(0);
+    auto rp = self->make_response_promise<std::vector<child_status>>();
+    // Ask each live child for its counters; a child that does not answer keeps
+    // the counters it had.
+    std::vector<std::string> keys;
+    std::vector<connection_if> handles;
     for (auto& [key, rec] : self->state.children)
-      if (rec.handle)
-        ++*pending;
-    if (*pending == 0) {
-      rp->deliver(build_status(self));
-      return *rp;
-    }
-    auto done = [=] {
-      if (--*pending == 0)
-        rp->deliver(build_status(self));
-    };
-    for (auto& [key, rec] : self->state.children) {
-      if (!rec.handle)
-        continue;
-      auto k = key;
-      self->request(rec.handle, child_status_timeout, status_atom::value)
-        .then(
-          [=](connection_status& cs) {
-            auto i = self->state.children.find(k);
-            if (i != self->state.children.end()
-                && cs.attempt == i->second.attempts
-                && cs.attempt > i->second.finished_attempt)
-              i->second.live = cs.counters;
-            done();
-          },
-          [=](caf::error&) { done(); });
-    }
-    return *rp;
+      if (rec.handle) {
+        keys.push_back(key);
+        handles.push_back(rec.handle);
+      }
+    gather<connection_status>(
+      self, handles, child_status_timeout,
+      [=](std::vector<caf::expected<connection_status>>& replies) mutable {
+        for (std::size_t n = 0; n < replies.size(); ++n) {
+          auto i = self->state.children.find(keys[n]);
+          if (replies[n] && i != self->state.children.end()
+              && replies[n]->attempt == i->second.attempts
+              && replies[n]->attempt > i->second.finished_attempt)
+            i->second.live = replies[n]->counters;
+        }
+        rp.deliver(build_status(self));
+      },
+      status_atom::value);
+    return rp;
   };
 }
 
