@@ -16,10 +16,9 @@ using aggregator_self = aggregator_if::stateful_pointer<aggregator_state>;
 constexpr std::size_t gaps_max = 256;
 
 void keep_large(aggregator_state& st, const trade& x) {
-  auto pos = std::upper_bound(st.large_trades.begin(), st.large_trades.end(),
-                              x.agg_id, [](std::uint64_t id, const trade& held) {
-                                return id < held.agg_id;
-                              });
+  auto pos = std::upper_bound(
+    st.large_trades.begin(), st.large_trades.end(), x.agg_id,
+    [](std::uint64_t id, const trade& held) { return id < held.agg_id; });
   st.large_trades.insert(pos, x);
   if (st.large_trades.size() > st.large_trades_max)
     st.large_trades.pop_front();
@@ -34,7 +33,8 @@ void push_gap(aggregator_state& st, const open_gap& gap) {
 
 /// A warm start: the warmup_s seconds of trades before `x`, ids below `x` from
 /// `next_id` on. Records the gap and asks the backfill actor for it.
-open_gap& request_warmup(aggregator_self self, const trade& x, std::uint64_t next_id) {
+open_gap& request_warmup(aggregator_self self, const trade& x,
+                         std::uint64_t next_id) {
   auto& st = self->state;
   open_gap gap;
   gap.from_id = 0;
@@ -45,7 +45,8 @@ open_gap& request_warmup(aggregator_self self, const trade& x, std::uint64_t nex
   gap.warmup = true;
   push_gap(st, gap);
   st.warmup = warmup_state::loading;
-  self->send(st.backfill, backfill_request{st.symbol, 0, gap.to_id, gap.before_ms});
+  self->send(st.backfill,
+             backfill_request{st.symbol, 0, gap.to_id, gap.before_ms});
   return st.gaps.back();
 }
 
@@ -79,7 +80,8 @@ void warm_start_after_outage(aggregator_self self, const trade& x) {
 }
 
 /// Counts the ids an outage skipped, once the first loaded id (or none) is known.
-void count_skipped(aggregator_state& st, open_gap& gap, std::uint64_t first_loaded_id) {
+void count_skipped(aggregator_state& st, open_gap& gap,
+                   std::uint64_t first_loaded_id) {
   if (!gap.outage || gap.skip_counted)
     return;
   gap.skip_counted = true;
@@ -96,7 +98,8 @@ constexpr std::uint64_t one_page_ids = 1000;
 bool is_long_outage(const aggregator_state& st, const trade& x) {
   auto span_ms = x.trade_time_ms - st.flow.last_trade_time_ms();
   return st.warmup_s > 0 && st.backfill
-         && span_ms > std::max(st.history_age_ms, std::int64_t{st.warmup_s} * 1000)
+         && span_ms
+              > std::max(st.history_age_ms, std::int64_t{st.warmup_s} * 1000)
          && x.agg_id - st.flow.last_trade_id() - 1 > one_page_ids;
 }
 
@@ -118,12 +121,14 @@ void open_gap_before(aggregator_self self, const trade& x) {
     gap.failed = true;
     st.windows->mark_gap(gap.before_ms, gap.after_ms);
   } else {
-    self->send(st.backfill, backfill_request{st.symbol, gap.from_id, gap.to_id});
+    self->send(st.backfill,
+               backfill_request{st.symbol, gap.from_id, gap.to_id});
   }
   push_gap(st, gap);
 }
 
-open_gap* find_gap(aggregator_state& st, std::uint64_t from_id, std::uint64_t to_id) {
+open_gap* find_gap(aggregator_state& st, std::uint64_t from_id,
+                   std::uint64_t to_id) {
   for (auto& gap : st.gaps)
     if (gap.from_id == from_id && gap.to_id == to_id)
       return &gap;
@@ -135,10 +140,10 @@ open_gap* find_gap(aggregator_state& st, std::uint64_t from_id, std::uint64_t to
 void apply_backfilled(aggregator_state& st, const trade& x) {
   st.flow.add_backfilled(x);
   st.history.insert(x);
-  auto inside = x.trade_time_ms > st.windows->now_ms()
-                                    - static_cast<std::int64_t>(
-                                        st.windows->ring_buckets())
-                                        * 1000;
+  auto inside = x.trade_time_ms
+                > st.windows->now_ms()
+                    - static_cast<std::int64_t>(st.windows->ring_buckets())
+                        * 1000;
   if (inside ? st.windows->add(x) : st.windows->is_large(x))
     keep_large(st, x);
   ++st.backfilled;
@@ -225,7 +230,8 @@ void on_backfill_failed(aggregator_self self, const backfill_failed& failed) {
   // The ids from the failure on are unfilled, those before the warm-up skipped
   // (a no-op once a trade was loaded); a failed lookup leaves the start unknown.
   count_skipped(st, *gap,
-                failed.from_id >= gap->skip_from_id ? failed.from_id : gap->to_id + 1);
+                failed.from_id >= gap->skip_from_id ? failed.from_id
+                                                    : gap->to_id + 1);
   st.windows->mark_gap(gap->before_ms, gap->after_ms);
 }
 
@@ -234,9 +240,10 @@ void on_backfill_failed(aggregator_self self, const backfill_failed& failed) {
 metrics_snapshot metrics(aggregator_self self) {
   auto& st = self->state;
   if (st.windows_follow_wall_clock)
-    st.windows->advance_to(std::chrono::duration_cast<std::chrono::milliseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count());
+    st.windows->advance_to(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch())
+        .count());
   auto result = st.flow.snapshot(st.symbol);
   result.cvd_e8 = to_wide(st.windows->cvd_e8());
   result.windows = st.windows->snapshot();
@@ -263,7 +270,8 @@ metrics_snapshot metrics(aggregator_self self) {
 std::vector<trade> recent_large_trades(aggregator_self self, std::uint32_t n) {
   auto& large = self->state.large_trades;
   auto count = std::min<std::size_t>(n, large.size());
-  return std::vector<trade>(large.end() - static_cast<std::ptrdiff_t>(count), large.end());
+  return std::vector<trade>(large.end() - static_cast<std::ptrdiff_t>(count),
+                            large.end());
 }
 
 } // namespace
@@ -274,7 +282,8 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
                  backfill_sink_if backfill) {
   self->state.symbol = std::move(symbol);
   auto& st0 = self->state;
-  st0.history = trade_history{limits.trades_max, std::int64_t{limits.age_s} * 1000};
+  st0.history = trade_history{limits.trades_max,
+                              std::int64_t{limits.age_s} * 1000};
   // price_e8 * qty_e8 is in 1e-16 units: the e8 threshold times 1e8.
   st0.windows = std::make_unique<rolling_windows>(
     limits.windows_ms, int128{limits.large_trade_quote_e8} * e8_scale);
@@ -289,7 +298,9 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
     [=](backfill_failed& failed) { on_backfill_failed(self, failed); },
     [=](trades_atom, std::uint32_t n) { return self->state.history.last(n); },
     [=](metrics_atom) { return metrics(self); },
-    [=](large_trades_atom, std::uint32_t n) { return recent_large_trades(self, n); },
+    [=](large_trades_atom, std::uint32_t n) {
+      return recent_large_trades(self, n);
+    },
     [=](latency_atom) { return self->state.latency.snapshot(); },
   };
 }

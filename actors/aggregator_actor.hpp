@@ -54,41 +54,42 @@ struct aggregator_limits {
 
 /// A range of aggregate ids missing from the live stream.
 struct open_gap {
-  std::uint64_t from_id = 0;     ///< first missing id
-  std::uint64_t to_id = 0;       ///< last missing id
-  std::uint64_t next_id = 0;     ///< first id not yet backfilled
-  std::int64_t before_ms = 0;    ///< trade time just before the gap
-  std::int64_t after_ms = 0;     ///< trade time just after the gap
-  bool failed = false;           ///< backfill gave up: the ids stay missing
-  bool warmup = false;           ///< the warm start, not a gap in the live stream
+  std::uint64_t from_id = 0;  ///< first missing id
+  std::uint64_t to_id = 0;    ///< last missing id
+  std::uint64_t next_id = 0;  ///< first id not yet backfilled
+  std::int64_t before_ms = 0; ///< trade time just before the gap
+  std::int64_t after_ms = 0;  ///< trade time just after the gap
+  bool failed = false;        ///< backfill gave up: the ids stay missing
+  bool warmup = false;        ///< the warm start, not a gap in the live stream
   /// A warm start after an outage longer than the history window: ids from
   /// `skip_from_id` up to the first one loaded are skipped, not backfilled.
   bool outage = false;
-  std::uint64_t skip_from_id = 0; ///< outage: first id after the last one applied
-  bool skip_counted = false;      ///< outage: the skipped ids have been counted
+  std::uint64_t skip_from_id
+    = 0;                     ///< outage: first id after the last one applied
+  bool skip_counted = false; ///< outage: the skipped ids have been counted
 };
 
 /// State of one aggregator (plain data; see aggregator_actor.cpp).
 struct aggregator_state {
   static inline const char* name = "aggregator";
-  std::string symbol;                ///< upper case
-  trade_history history{1, 0};       ///< replaced at spawn with the configured bounds
-  order_flow flow;                   ///< totals since start
-  latency_histogram latency;         ///< one sample per applied trade
+  std::string symbol;          ///< upper case
+  trade_history history{1, 0}; ///< replaced at spawn with the configured bounds
+  order_flow flow;             ///< totals since start
+  latency_histogram latency;   ///< one sample per applied trade
   std::unique_ptr<rolling_windows> windows; ///< created at spawn (fixed memory)
-  std::uint32_t large_trades_max = 1000;   ///< bound of large_trades
-  std::deque<trade> large_trades;          ///< most recent large trades, oldest first
-  bool windows_follow_wall_clock = true;   ///< see aggregator_limits
-  backfill_sink_if backfill;               ///< fills gaps; null: gaps stay open
-  std::deque<open_gap> gaps;               ///< open gaps, oldest first (bounded)
-  std::uint64_t gaps_detected = 0;         ///< id jumps seen
-  std::uint64_t gaps_filled = 0;           ///< gaps completely backfilled
-  std::uint64_t backfilled = 0;            ///< trades applied from backfill
-  std::uint32_t warmup_s = 0;              ///< see aggregator_limits
+  std::uint32_t large_trades_max = 1000;    ///< bound of large_trades
+  std::deque<trade> large_trades; ///< most recent large trades, oldest first
+  bool windows_follow_wall_clock = true; ///< see aggregator_limits
+  backfill_sink_if backfill;             ///< fills gaps; null: gaps stay open
+  std::deque<open_gap> gaps;             ///< open gaps, oldest first (bounded)
+  std::uint64_t gaps_detected = 0;       ///< id jumps seen
+  std::uint64_t gaps_filled = 0;         ///< gaps completely backfilled
+  std::uint64_t backfilled = 0;          ///< trades applied from backfill
+  std::uint32_t warmup_s = 0;            ///< see aggregator_limits
   warmup_state warmup = warmup_state::off; ///< the warm start's progress
-  std::int64_t history_age_ms = 0;         ///< an outage longer than this warm-starts
-  std::uint64_t long_outages = 0;          ///< outages ended by a warm start
-  std::uint64_t skipped_trades = 0;        ///< their trades before the warm-up period
+  std::int64_t history_age_ms = 0;  ///< an outage longer than this warm-starts
+  std::uint64_t long_outages = 0;   ///< outages ended by a warm start
+  std::uint64_t skipped_trades = 0; ///< their trades before the warm-up period
 };
 
 /// Spawns with `sys.spawn(aggregator_actor, "BTCUSDT", limits, backfill)`; a null

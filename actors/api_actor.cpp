@@ -7,10 +7,10 @@
 #include <string_view>
 
 #include "actors/actor_clock.hpp"
-#include "actors/gather.hpp"
-#include "actors/wire/api_json.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/symbol_case.hpp"
+#include "actors/gather.hpp"
+#include "actors/wire/api_json.hpp"
 
 namespace sv {
 
@@ -55,8 +55,8 @@ bool parse_count_query(std::string_view query, std::string_view name,
     auto value = eq == std::string_view::npos ? std::string_view{}
                                               : pair.substr(eq + 1);
     if (key != name) {
-      why = "unknown parameter '" + std::string{key} + "' (allowed: "
-            + std::string{name} + ")";
+      why = "unknown parameter '" + std::string{key}
+            + "' (allowed: " + std::string{name} + ")";
       return false;
     }
     std::uint64_t n = 0;
@@ -69,8 +69,8 @@ bool parse_count_query(std::string_view query, std::string_view name,
       n = n * 10 + static_cast<std::uint64_t>(c - '0');
     }
     if (!ok || n < 1 || n > limit_max) {
-      why = std::string{name} + " must be an integer in 1.." + std::to_string(limit_max)
-            + ", got '" + std::string{value} + "'";
+      why = std::string{name} + " must be an integer in 1.."
+            + std::to_string(limit_max) + ", got '" + std::string{value} + "'";
       return false;
     }
     limit = static_cast<std::uint32_t>(n);
@@ -78,7 +78,8 @@ bool parse_count_query(std::string_view query, std::string_view name,
   return true;
 }
 
-void respond(api_self self, std::uint64_t req_id, int status, std::string body) {
+void respond(api_self self, std::uint64_t req_id, int status,
+             std::string body) {
   self->state.cfg.responder->respond(req_id, status, std::move(body));
 }
 
@@ -89,16 +90,20 @@ void respond_unavailable(api_self self, std::uint64_t req_id,
 
 /// The path segments a route captured: `{symbol}` as the client wrote it.
 struct route_args {
-  std::string_view symbol; ///< raw, not yet upper-cased; empty if the route has none
+  std::string_view
+    symbol; ///< raw, not yet upper-cased; empty if the route has none
 };
 
-using route_handler = void (*)(api_self, const http_request&, const route_args&);
+using route_handler = void (*)(api_self, const http_request&,
+                               const route_args&);
 
 /// Replies 200 with `to_json(answer)`, or 503 if the actor did not answer.
 template <class Answer, class ToJson>
 auto answer_with(api_self self, std::uint64_t id, ToJson to_json) {
   return std::make_pair([=](Answer& x) { respond(self, id, 200, to_json(x)); },
-                        [=](caf::error& err) { respond_unavailable(self, id, err); });
+                        [=](caf::error& err) {
+                          respond_unavailable(self, id, err);
+                        });
 }
 
 /// The aggregator of `symbol`, or null after answering 404 with the symbols that exist.
@@ -107,7 +112,8 @@ const aggregator_if* find_aggregator(api_self self, std::uint64_t id,
   auto& cfg = self->state.cfg;
   auto i = cfg.aggregators.find(upper_symbol(symbol));
   if (i == cfg.aggregators.end()) {
-    respond(self, id, 404, unknown_symbol_json(std::string{symbol}, cfg.symbols));
+    respond(self, id, 404,
+            unknown_symbol_json(std::string{symbol}, cfg.symbols));
     return nullptr;
   }
   return &i->second;
@@ -115,7 +121,9 @@ const aggregator_if* find_aggregator(api_self self, std::uint64_t id,
 
 void get_health(api_self self, const http_request& req, const route_args&) {
   auto id = req.req_id;
-  self->request(self->state.cfg.supervisor, actor_answer_timeout, status_atom::value)
+  self
+    ->request(self->state.cfg.supervisor, actor_answer_timeout,
+              status_atom::value)
     .then(
       [=](std::vector<child_status>& children) {
         bool healthy = false;
@@ -124,7 +132,6 @@ void get_health(api_self self, const http_request& req, const route_args&) {
       },
       [=](caf::error& err) { respond_unavailable(self, id, err); });
 }
-
 
 /// Adds each child's book counters (from its book actor) and gap counters
 /// (from its aggregator) to the supervisor's answer, then answers 200 with the
@@ -143,7 +150,8 @@ void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
         book_of.push_back(i);
         books.push_back(book->second);
       }
-    } else if (auto agg = cfg.aggregators.find(c.symbol); agg != cfg.aggregators.end()) {
+    } else if (auto agg = cfg.aggregators.find(c.symbol);
+               agg != cfg.aggregators.end()) {
       agg_of.push_back(i);
       aggs.push_back(agg->second);
     }
@@ -171,18 +179,21 @@ void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
     gather<metrics_snapshot>(self, aggs, actor_answer_timeout, add_gaps,
                              metrics_atom::value);
   };
-  gather<book_view>(self, books, actor_answer_timeout, add_books, book_atom::value,
-                    std::uint32_t{0});
+  gather<book_view>(self, books, actor_answer_timeout, add_books,
+                    book_atom::value, std::uint32_t{0});
 }
 
 void get_status(api_self self, const http_request& req, const route_args&) {
   auto id = req.req_id;
-  self->request(self->state.cfg.supervisor, actor_answer_timeout, status_atom::value)
+  self
+    ->request(self->state.cfg.supervisor, actor_answer_timeout,
+              status_atom::value)
     .then(
       [=](std::vector<child_status>& children) {
         auto uptime_ns = clock_ns(self) - self->state.started_ns;
-        answer_status(self, id, uptime_ns,
-                      std::make_shared<std::vector<child_status>>(std::move(children)));
+        answer_status(
+          self, id, uptime_ns,
+          std::make_shared<std::vector<child_status>>(std::move(children)));
       },
       [=](caf::error& err) { respond_unavailable(self, id, err); });
 }
@@ -216,30 +227,34 @@ void get_book(api_self self, const http_request& req, const route_args& args) {
     .then(reply, fail);
 }
 
-void get_metrics(api_self self, const http_request& req, const route_args& args) {
+void get_metrics(api_self self, const http_request& req,
+                 const route_args& args) {
   auto id = req.req_id;
   auto agg = find_aggregator(self, id, args.symbol);
   if (agg == nullptr)
     return;
   if (!req.query.empty()) {
-    respond(self, id, 400, error_json("bad query", "metrics takes no parameters"));
+    respond(self, id, 400,
+            error_json("bad query", "metrics takes no parameters"));
     return;
   }
   auto [reply, fail] = answer_with<metrics_snapshot>(self, id, metrics_json);
-  self->request(*agg, actor_answer_timeout, metrics_atom::value).then(reply, fail);
+  self->request(*agg, actor_answer_timeout, metrics_atom::value)
+    .then(reply, fail);
 }
 
 /// /trades and /large_trades: the same query and answer, asked with `Atom`.
 template <class Atom>
-void get_trades_of(api_self self, const http_request& req, const route_args& args) {
+void get_trades_of(api_self self, const http_request& req,
+                   const route_args& args) {
   auto id = req.req_id;
   auto agg = find_aggregator(self, id, args.symbol);
   if (agg == nullptr)
     return;
   std::uint32_t limit = trades_limit_default;
   std::string why;
-  if (!parse_count_query(req.query, "limit", self->state.cfg.trades_limit_max, limit,
-                         why)) {
+  if (!parse_count_query(req.query, "limit", self->state.cfg.trades_limit_max,
+                         limit, why)) {
     respond(self, id, 400, error_json("bad query", why));
     return;
   }
@@ -248,14 +263,17 @@ void get_trades_of(api_self self, const http_request& req, const route_args& arg
     self, id, [symbol](const std::vector<trade>& trades) {
       return trades_json(symbol, trades);
     });
-  self->request(*agg, actor_answer_timeout, Atom::value, limit).then(reply, fail);
+  self->request(*agg, actor_answer_timeout, Atom::value, limit)
+    .then(reply, fail);
 }
 
-void get_trades(api_self self, const http_request& req, const route_args& args) {
+void get_trades(api_self self, const http_request& req,
+                const route_args& args) {
   get_trades_of<trades_atom>(self, req, args);
 }
 
-void get_large_trades(api_self self, const http_request& req, const route_args& args) {
+void get_large_trades(api_self self, const http_request& req,
+                      const route_args& args) {
   get_trades_of<large_trades_atom>(self, req, args);
 }
 

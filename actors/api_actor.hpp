@@ -30,18 +30,19 @@ namespace sv {
 
 /// What the api actor answers from.
 struct api_config {
-  std::vector<std::string> symbols;              ///< configured, upper case, config order
-  supervisor_if supervisor;                      ///< for /health and /status
+  std::vector<std::string> symbols; ///< configured, upper case, config order
+  supervisor_if supervisor;         ///< for /health and /status
   std::map<std::string, aggregator_if> aggregators; ///< by symbol
-  std::map<std::string, book_if> books;          ///< by symbol, those with a depth stream
-  http_responder* responder = nullptr;           ///< outlives the actor
-  std::uint32_t trades_limit_max = 100000;       ///< largest accepted ?limit=
+  std::map<std::string, book_if>
+    books;                             ///< by symbol, those with a depth stream
+  http_responder* responder = nullptr; ///< outlives the actor
+  std::uint32_t trades_limit_max = 100000; ///< largest accepted ?limit=
 };
 
 /// State of the api actor (plain data; behavior in api_actor.cpp).
 struct api_state {
   static inline const char* name = "api";
-  api_config cfg;             ///< routing targets
+  api_config cfg;              ///< routing targets
   std::int64_t started_ns = 0; ///< actor clock at spawn, for uptime_s
 };
 

@@ -5,9 +5,9 @@
 #include <chrono>
 #include <iterator>
 
-#include "actors/wire/depth_decoder.hpp"
 #include "actors/actor_clock.hpp"
 #include "actors/core/log.hpp"
+#include "actors/wire/depth_decoder.hpp"
 #include "actors/wire/rest_decoder.hpp"
 
 namespace sv {
@@ -27,10 +27,10 @@ void arm_wake(backfill_self self, std::int64_t at_ns) {
   if (st.wake_armed)
     return;
   st.wake_armed = true;
-  self->delayed_send(self,
-                     std::chrono::nanoseconds(std::max<std::int64_t>(
-                       at_ns - clock_ns(self), 0)),
-                     backfill_wake_atom::value);
+  self->delayed_send(
+    self,
+    std::chrono::nanoseconds(std::max<std::int64_t>(at_ns - clock_ns(self), 0)),
+    backfill_wake_atom::value);
 }
 
 void pause(backfill_self self, std::int64_t for_ns) {
@@ -43,7 +43,8 @@ struct depth_weight_step {
   std::uint32_t limit_max;
   std::uint32_t weight;
 };
-constexpr depth_weight_step depth_weights[] = {{100, 5}, {500, 25}, {1000, 50}, {5000, 250}};
+constexpr depth_weight_step depth_weights[]
+  = {{100, 5}, {500, 25}, {1000, 50}, {5000, 250}};
 
 std::uint32_t job_weight(const backfill_state& st, const backfill_job& job) {
   switch (job.kind) {
@@ -69,7 +70,9 @@ void pump(backfill_self self) {
   // A book is useless until its snapshot comes, a gap only incomplete: snapshots go
   // ahead of gap pages (nothing is in flight here, so the order may change).
   std::stable_partition(st.jobs.begin(), st.jobs.end(),
-                        [](const backfill_job& j) { return j.kind == job_kind::depth_snapshot; });
+                        [](const backfill_job& j) {
+                          return j.kind == job_kind::depth_snapshot;
+                        });
   auto& job = st.jobs.front();
   auto weight = job_weight(st, job);
   if (!st.budget.try_acquire(now, weight)) {
@@ -82,21 +85,22 @@ void pump(backfill_self self) {
   target.port = st.cfg.server.port;
   switch (job.kind) {
     case job_kind::depth_snapshot:
-      target.target = st.cfg.server.base_path + "/api/v3/depth?symbol=" + job.symbol
+      target.target = st.cfg.server.base_path
+                      + "/api/v3/depth?symbol=" + job.symbol
                       + "&limit=" + std::to_string(job.depth_limit);
       break;
     case job_kind::warmup_start:
       // Binance wants startTime and endTime less than an hour apart.
-      target.target = st.cfg.server.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
-                      + "&startTime=" + std::to_string(job.start_time_ms)
-                      + "&endTime=" + std::to_string(job.start_time_ms + hour_ms - 1)
-                      + "&limit=1";
+      target.target
+        = st.cfg.server.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
+          + "&startTime=" + std::to_string(job.start_time_ms) + "&endTime="
+          + std::to_string(job.start_time_ms + hour_ms - 1) + "&limit=1";
       break;
     case job_kind::gap: {
       auto limit = std::min<std::uint64_t>(st.cfg.rows_per_request,
                                            job.to_id - job.next_id + 1);
-      target.target = st.cfg.server.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
-                      + "&fromId=" + std::to_string(job.next_id)
+      target.target = st.cfg.server.base_path + "/api/v3/aggTrades?symbol="
+                      + job.symbol + "&fromId=" + std::to_string(job.next_id)
                       + "&limit=" + std::to_string(limit);
       break;
     }
@@ -153,7 +157,8 @@ void handle_response(backfill_self self, rest_response& r) {
   st.in_flight_id = 0;
   if (r.used_weight_1m >= 0
       && static_cast<std::uint64_t>(r.used_weight_1m) * 100
-           > std::uint64_t{st.cfg.weight_budget_1m} * used_weight_pause_percent) {
+           > std::uint64_t{st.cfg.weight_budget_1m}
+               * used_weight_pause_percent) {
     SV_WARN("backfill", "-", "weight_high",
             "used_weight_1m=%d budget=%u pause_ms=%lld", r.used_weight_1m,
             st.cfg.weight_budget_1m,
@@ -183,8 +188,10 @@ void handle_response(backfill_self self, rest_response& r) {
       request_failed(self, "malformed depth body: " + error);
       return;
     }
-    SV_INFO("backfill", job.symbol, "snapshot", "limit=%u last_update_id=%llu "
-            "bids=%zu asks=%zu", job.depth_limit,
+    SV_INFO("backfill", job.symbol, "snapshot",
+            "limit=%u last_update_id=%llu "
+            "bids=%zu asks=%zu",
+            job.depth_limit,
             static_cast<unsigned long long>(snapshot.last_update_id),
             snapshot.bids.size(), snapshot.asks.size());
     self->send(job.snapshot_requester, std::move(snapshot));
@@ -206,7 +213,8 @@ void handle_response(backfill_self self, rest_response& r) {
     if (rows.empty() || rows.front().agg_id > job.to_id) {
       SV_INFO("backfill", job.symbol, "warmup_empty", "before_id=%llu",
               static_cast<unsigned long long>(job.to_id + 1));
-      self->send(job.requester, backfill_batch{job.symbol, job.from_id, job.to_id, {}});
+      self->send(job.requester,
+                 backfill_batch{job.symbol, job.from_id, job.to_id, {}});
       finish_job(self);
     } else {
       job.next_id = rows.front().agg_id;
@@ -243,8 +251,8 @@ std::uint32_t depth_request_weight(std::uint32_t limit) {
   return depth_weights[std::size(depth_weights) - 1].weight;
 }
 
-backfill_if::behavior_type backfill_actor(backfill_self self, backfill_config cfg,
-                                          rest_client* rest) {
+backfill_if::behavior_type
+backfill_actor(backfill_self self, backfill_config cfg, rest_client* rest) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.rest = rest;
@@ -255,13 +263,16 @@ backfill_if::behavior_type backfill_actor(backfill_self self, backfill_config cf
       if (req.to_id < req.from_id)
         return;
       // A start time makes the request a warm start (messages/backfill.hpp).
-      auto kind = req.start_time_ms >= 0 ? job_kind::warmup_start : job_kind::gap;
+      auto kind = req.start_time_ms >= 0 ? job_kind::warmup_start
+                                         : job_kind::gap;
       if (kind == job_kind::warmup_start)
-        SV_INFO("backfill", req.symbol, "warmup", "start_time_ms=%lld before_id=%llu",
+        SV_INFO("backfill", req.symbol, "warmup",
+                "start_time_ms=%lld before_id=%llu",
                 static_cast<long long>(req.start_time_ms),
                 static_cast<unsigned long long>(req.to_id + 1));
       else
-        SV_INFO("backfill", req.symbol, "gap_detected", "from=%llu to=%llu missing=%llu",
+        SV_INFO("backfill", req.symbol, "gap_detected",
+                "from=%llu to=%llu missing=%llu",
                 static_cast<unsigned long long>(req.from_id),
                 static_cast<unsigned long long>(req.to_id),
                 static_cast<unsigned long long>(req.to_id - req.from_id + 1));
@@ -272,7 +283,8 @@ backfill_if::behavior_type backfill_actor(backfill_self self, backfill_config cf
       job.next_id = req.from_id;
       job.kind = kind;
       job.start_time_ms = req.start_time_ms;
-      job.requester = caf::actor_cast<backfill_requester_if>(self->current_sender());
+      job.requester
+        = caf::actor_cast<backfill_requester_if>(self->current_sender());
       self->state.jobs.push_back(std::move(job));
       pump(self);
     },

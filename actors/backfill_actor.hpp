@@ -32,10 +32,10 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/seams/endpoint.hpp"
-#include "actors/seams/rest_client.hpp"
 #include "actors/core/weight_budget.hpp"
 #include "actors/protocols.hpp"
+#include "actors/seams/endpoint.hpp"
+#include "actors/seams/rest_client.hpp"
 
 namespace sv {
 
@@ -45,51 +45,57 @@ std::uint32_t depth_request_weight(std::uint32_t limit);
 
 /// Where the REST API is and how much of it we may use.
 struct backfill_config {
-  endpoint server{true, "", 443, ""};  ///< REST server: https or http, prefix before /api
-  std::uint32_t weight_budget_1m = 6000; ///< Binance REQUEST_WEIGHT per minute per IP
+  endpoint server{true, "", 443,
+                  ""}; ///< REST server: https or http, prefix before /api
+  std::uint32_t weight_budget_1m
+    = 6000; ///< Binance REQUEST_WEIGHT per minute per IP
   std::uint32_t weight_per_request = 4;  ///< aggTrades with limit 1000
   std::uint32_t rows_per_request = 1000; ///< Binance's maximum limit
-  std::uint32_t attempts_max = 5;        ///< failed requests per job before giving up
+  std::uint32_t attempts_max = 5; ///< failed requests per job before giving up
 };
 
 /// What a job asks the REST API for.
 enum class job_kind : std::uint8_t {
-  gap,            ///< aggTrades pages from next_id until to_id has come
-  warmup_start,   ///< a warm start's first step: the first id at start_time_ms; then a gap
+  gap,          ///< aggTrades pages from next_id until to_id has come
+  warmup_start, ///< a warm start's first step: the first id at start_time_ms; then a gap
   depth_snapshot, ///< one /api/v3/depth snapshot of depth_limit levels per side
 };
 
 /// One gap being filled, one warm start, or one depth snapshot being fetched.
 struct backfill_job {
-  job_kind kind = job_kind::gap; ///< what is asked for; decides every step below
+  job_kind kind
+    = job_kind::gap;          ///< what is asked for; decides every step below
   std::string symbol;         ///< upper case
   std::uint64_t from_id = 0;  ///< the gap as requested
   std::uint64_t to_id = 0;    ///< likewise
   std::uint64_t next_id = 0;  ///< first id not yet delivered
   std::uint32_t failures = 0; ///< consecutive failed requests
-  std::int64_t start_time_ms = -1; ///< warmup_start: find the first id at this time
+  std::int64_t start_time_ms
+    = -1; ///< warmup_start: find the first id at this time
   backfill_requester_if requester; ///< gets the batches or the failure
-  std::uint32_t depth_limit = 0;   ///< depth_snapshot: levels per side asked for
-  snapshot_requester_if snapshot_requester; ///< gets the snapshot or the failure
+  std::uint32_t depth_limit = 0; ///< depth_snapshot: levels per side asked for
+  snapshot_requester_if
+    snapshot_requester; ///< gets the snapshot or the failure
 };
 
 /// State of the backfill actor (plain data; behavior in backfill_actor.cpp).
 struct backfill_state {
   static inline const char* name = "backfill";
-  backfill_config cfg;                ///< endpoint and limits
-  rest_client* rest = nullptr;        ///< transport; outlives the actor
-  std::deque<backfill_job> jobs;      ///< FIFO; the front one is being served
-  std::uint64_t in_flight_id = 0;     ///< request id awaited, 0 if none
-  std::uint64_t next_request_id = 0;  ///< last request id handed out
-  std::int64_t paused_until_ns = 0;   ///< no request before this (actor clock)
-  bool wake_armed = false;            ///< a bf_wake is pending
-  weight_budget budget{6000, 60'000'000'000, 10}; ///< replaced from cfg at spawn
+  backfill_config cfg;               ///< endpoint and limits
+  rest_client* rest = nullptr;       ///< transport; outlives the actor
+  std::deque<backfill_job> jobs;     ///< FIFO; the front one is being served
+  std::uint64_t in_flight_id = 0;    ///< request id awaited, 0 if none
+  std::uint64_t next_request_id = 0; ///< last request id handed out
+  std::int64_t paused_until_ns = 0;  ///< no request before this (actor clock)
+  bool wake_armed = false;           ///< a bf_wake is pending
+  weight_budget budget{6000, 60'000'000'000,
+                       10}; ///< replaced from cfg at spawn
 };
 
 using backfill_self = backfill_if::stateful_pointer<backfill_state>;
 
 /// Spawns with `sys.spawn(backfill_actor, cfg, &rest)`. `rest` must outlive the actor.
-backfill_if::behavior_type backfill_actor(backfill_self self, backfill_config cfg,
-                                          rest_client* rest);
+backfill_if::behavior_type
+backfill_actor(backfill_self self, backfill_config cfg, rest_client* rest);
 
 } // namespace sv

@@ -19,9 +19,11 @@ void request_snapshot(book_self self) {
   st.snapshot_in_flight = true;
   ++st.snapshots_sent;
   // The deadline of this request; any older timer is stale from here on.
-  self->delayed_send(self, std::chrono::milliseconds(st.cfg.snapshot_timeout_ms),
+  self->delayed_send(self,
+                     std::chrono::milliseconds(st.cfg.snapshot_timeout_ms),
                      snapshot_retry_atom::value, ++st.retry_generation);
-  self->send(st.snapshots, depth_snapshot_request{st.symbol, st.cfg.snapshot_limit});
+  self->send(st.snapshots,
+             depth_snapshot_request{st.symbol, st.cfg.snapshot_limit});
 }
 
 /// Runs one book_sync step and logs the phase change it caused, if any.
@@ -56,11 +58,13 @@ void step(book_self self, const char* why, Step&& f) {
   // wait snapshot_retry_ms before the next one.
   if (st.sync.counters().snapshot_refetches != refetches
       && ++st.refetches_in_row >= book_state::refetches_before_pause) {
-    SV_WARN("book", st.symbol, "snapshot_stale",
-            "refetches_in_row=%u retry_in_ms=%u hint=\"the REST snapshots lag the "
-            "stream\"",
-            st.refetches_in_row, st.cfg.snapshot_retry_ms);
-    self->delayed_send(self, std::chrono::milliseconds(st.cfg.snapshot_retry_ms),
+    SV_WARN(
+      "book", st.symbol, "snapshot_stale",
+      "refetches_in_row=%u retry_in_ms=%u hint=\"the REST snapshots lag the "
+      "stream\"",
+      st.refetches_in_row, st.cfg.snapshot_retry_ms);
+    self->delayed_send(self,
+                       std::chrono::milliseconds(st.cfg.snapshot_retry_ms),
                        snapshot_retry_atom::value, ++st.retry_generation);
     return;
   }
@@ -90,7 +94,8 @@ book_view make_view(book_self self, std::uint32_t depth) {
 } // namespace
 
 book_if::behavior_type book_actor(book_self self, std::string symbol,
-                                  book_config cfg, snapshot_source_if snapshots) {
+                                  book_config cfg,
+                                  snapshot_source_if snapshots) {
   self->state.symbol = std::move(symbol);
   self->state.cfg = cfg;
   self->state.sync = book_sync{std::max<std::uint32_t>(cfg.buffer_max, 1)};
@@ -104,7 +109,8 @@ book_if::behavior_type book_actor(book_self self, std::string symbol,
     [=](depth_snapshot& snapshot) {
       self->state.snapshot_in_flight = false;
       ++self->state.retry_generation; // the request's deadline is void
-      step(self, "snapshot", [&](book_sync& s) { return s.on_snapshot(snapshot); });
+      step(self, "snapshot",
+           [&](book_sync& s) { return s.on_snapshot(snapshot); });
     },
     [=](depth_snapshot_failed& failed) {
       auto& st = self->state;
@@ -113,7 +119,8 @@ book_if::behavior_type book_actor(book_self self, std::string symbol,
       SV_WARN("book", st.symbol, "snapshot_failed",
               "reason=\"%s\" retry_in_ms=%u", failed.reason.c_str(),
               st.cfg.snapshot_retry_ms);
-      self->delayed_send(self, std::chrono::milliseconds(st.cfg.snapshot_retry_ms),
+      self->delayed_send(self,
+                         std::chrono::milliseconds(st.cfg.snapshot_retry_ms),
                          snapshot_retry_atom::value, ++st.retry_generation);
     },
     [=](snapshot_retry_atom, std::uint64_t generation) {
@@ -125,9 +132,10 @@ book_if::behavior_type book_actor(book_self self, std::string symbol,
         // snapshot outside syncing is ignored).
         st.snapshot_in_flight = false;
         st.sync.on_snapshot_failed();
-        SV_WARN("book", st.symbol, "snapshot_timeout",
-                "timeout_ms=%u hint=\"no answer from the REST side; asking again\"",
-                st.cfg.snapshot_timeout_ms);
+        SV_WARN(
+          "book", st.symbol, "snapshot_timeout",
+          "timeout_ms=%u hint=\"no answer from the REST side; asking again\"",
+          st.cfg.snapshot_timeout_ms);
       }
       if (st.sync.phase() == book_phase::syncing)
         request_snapshot(self);

@@ -31,10 +31,12 @@ namespace sv {
 
 /// Settings of one book.
 struct book_config {
-  std::uint32_t snapshot_limit = 1000;  ///< levels per side asked of /api/v3/depth
-  std::uint32_t buffer_max = 1000;      ///< events buffered while syncing (100 s at 100 ms)
-  std::uint32_t top_levels = 10;        ///< N of the top-N imbalance
-  std::uint32_t band_bps = 10;          ///< X of the within-X-bps imbalance
+  std::uint32_t snapshot_limit
+    = 1000; ///< levels per side asked of /api/v3/depth
+  std::uint32_t buffer_max
+    = 1000; ///< events buffered while syncing (100 s at 100 ms)
+  std::uint32_t top_levels = 10;          ///< N of the top-N imbalance
+  std::uint32_t band_bps = 10;            ///< X of the within-X-bps imbalance
   std::uint32_t snapshot_retry_ms = 5000; ///< wait after a failed snapshot
   /// An unanswered request is given up after this long and asked again. Longer than
   /// the backfill actor's own retries (1+2+4+8+16 s) plus a Retry-After pause.
@@ -44,15 +46,16 @@ struct book_config {
 /// State of one book actor (plain data; behavior in book_actor.cpp).
 struct book_state {
   static inline const char* name = "book";
-  std::string symbol;                 ///< upper case
-  book_config cfg;                    ///< limits
-  book_sync sync{1};                  ///< replaced at spawn with cfg.buffer_max
-  snapshot_source_if snapshots;       ///< fetches snapshots; null: never syncs
-  bool snapshot_in_flight = false;    ///< a request is out, its answer not yet in
+  std::string symbol;              ///< upper case
+  book_config cfg;                 ///< limits
+  book_sync sync{1};               ///< replaced at spawn with cfg.buffer_max
+  snapshot_source_if snapshots;    ///< fetches snapshots; null: never syncs
+  bool snapshot_in_flight = false; ///< a request is out, its answer not yet in
   /// Requests actually sent (book_sync counts only those it asked for, not the
   /// retries and timeouts this actor adds); reported as snapshots_requested.
   std::uint64_t snapshots_sent = 0;
-  std::uint64_t retry_generation = 0; ///< tags snapshot_retry_atom timers; only the newest counts
+  std::uint64_t retry_generation
+    = 0; ///< tags snapshot_retry_atom timers; only the newest counts
   /// Snapshots refetched in a row (too old for the buffer) without a sync since.
   std::uint32_t refetches_in_row = 0;
   /// From this many refetches in a row on, the next one waits snapshot_retry_ms.
@@ -65,6 +68,7 @@ using book_self = book_if::stateful_pointer<book_state>;
 /// Spawns with `sys.spawn(book_actor, "BTCUSDT", cfg, snapshots)`. `snapshots` may
 /// be null (the book then buffers and stays syncing).
 book_if::behavior_type book_actor(book_self self, std::string symbol,
-                                  book_config cfg, snapshot_source_if snapshots);
+                                  book_config cfg,
+                                  snapshot_source_if snapshots);
 
 } // namespace sv

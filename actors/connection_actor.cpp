@@ -60,7 +60,8 @@ std::uint64_t last_seq(const depth_update& x) {
   return x.final_update_id;
 }
 
-decode_status decode_one(connection_state& st, std::string_view frame, trade& out) {
+decode_status decode_one(connection_state& st, std::string_view frame,
+                         trade& out) {
   return st.decoder->decode(frame, out);
 }
 decode_status decode_one(connection_state& st, std::string_view frame,
@@ -75,7 +76,8 @@ const std::string& decode_detail(const connection_state& st) {
 std::vector<trade>& held_events(connection_state& st, const trade*) {
   return st.held;
 }
-std::vector<depth_update>& held_events(connection_state& st, const depth_update*) {
+std::vector<depth_update>& held_events(connection_state& st,
+                                       const depth_update*) {
   return st.held_depth;
 }
 
@@ -130,13 +132,15 @@ bool decode_frames(connection_self self, const ws_frames& batch,
 void send_on(connection_self self, std::vector<trade>&& events,
              std::int64_t recv_ns) {
   auto& st = self->state;
-  self->send(st.sinks.trades, trade_batch{st.args.symbol, std::move(events), recv_ns});
+  self->send(st.sinks.trades,
+             trade_batch{st.args.symbol, std::move(events), recv_ns});
 }
 
 void send_on(connection_self self, std::vector<depth_update>&& events,
              std::int64_t recv_ns) {
   auto& st = self->state;
-  self->send(st.sinks.depth, depth_batch{st.args.symbol, std::move(events), recv_ns});
+  self->send(st.sinks.depth,
+             depth_batch{st.args.symbol, std::move(events), recv_ns});
 }
 
 /// Sends the events above the last forwarded id to the sink in one message;
@@ -227,7 +231,8 @@ void check_silence(connection_self self) {
           "stream=%s attempt=%llu silent_ms=%lld timeout_ms=%u hint=\"the feed "
           "stopped sending; for an illiquid market raise "
           "silence_timeout_s_by_symbol\"",
-          st.args.stream.c_str(), static_cast<unsigned long long>(st.args.attempt),
+          st.args.stream.c_str(),
+          static_cast<unsigned long long>(st.args.attempt),
           static_cast<long long>(silent_ms), st.args.silence_timeout_ms);
   // Quitting closes the socket: see the functor attached in connection_actor().
   transition(self, connection_phase::closed, why);
@@ -261,7 +266,8 @@ void arm_rotation(connection_self self) {
   auto& st = self->state;
   if (st.args.max_connection_age_ms <= 0)
     return;
-  self->delayed_send(self, std::chrono::milliseconds(st.args.max_connection_age_ms),
+  self->delayed_send(self,
+                     std::chrono::milliseconds(st.args.max_connection_age_ms),
                      rotate_atom::value, st.rotations + 1);
 }
 
@@ -274,7 +280,8 @@ void start_rotation(connection_self self, const char* why) {
   clear_held(st);
   st.opened_ids->push_back(st.pending_id);
   st.ws->open(st.pending_id, st.args.target, caf::actor_cast<caf::actor>(self));
-  self->delayed_send(self, std::chrono::milliseconds(st.args.rotation_timeout_ms),
+  self->delayed_send(self,
+                     std::chrono::milliseconds(st.args.rotation_timeout_ms),
                      rotate_deadline_atom::value, st.rotations);
   transition(self, connection_phase::rotating, why);
 }
@@ -306,7 +313,8 @@ void switch_lanes(connection_self self, const char* why) {
             st.args.stream.c_str(),
             static_cast<unsigned long long>(st.last_forwarded_id),
             static_cast<unsigned long long>(first_held));
-  with_event_type(self, [&](auto tag) { forward(self, held_events(st, tag), 0); });
+  with_event_type(self,
+                  [&](auto tag) { forward(self, held_events(st, tag), 0); });
   clear_held(st);
   st.active_id = st.pending_id;
   st.pending_id = 0;
@@ -331,9 +339,10 @@ void try_switch(connection_self self) {
   auto& st = self->state;
   if (st.depth) {
     auto& held = st.held_depth;
-    auto passed = std::find_if(held.begin(), held.end(), [&](const depth_update& u) {
-      return u.final_update_id > st.last_forwarded_id;
-    });
+    auto passed
+      = std::find_if(held.begin(), held.end(), [&](const depth_update& u) {
+          return u.final_update_id > st.last_forwarded_id;
+        });
     held.erase(held.begin(), passed);
   }
   if (!has_held(self))
@@ -534,11 +543,9 @@ connection_if::behavior_type enter(connection_self self, connection_phase next,
 
 } // namespace
 
-connection_if::behavior_type connection_actor(connection_self self,
-                                              connection_args args,
-                                              ws_client* ws,
-                                              child_report_sink_if supervisor,
-                                              stream_sinks sinks) {
+connection_if::behavior_type
+connection_actor(connection_self self, connection_args args, ws_client* ws,
+                 child_report_sink_if supervisor, stream_sinks sinks) {
   auto& st = self->state;
   st.key = args.symbol + "@" + args.stream;
   st.depth = is_depth_stream(args.stream);

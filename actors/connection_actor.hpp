@@ -50,10 +50,10 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/protocols.hpp"
+#include "actors/seams/ws_client.hpp"
 #include "actors/wire/depth_decoder.hpp"
 #include "actors/wire/frame_decoder.hpp"
-#include "actors/seams/ws_client.hpp"
-#include "actors/protocols.hpp"
 
 namespace sv {
 
@@ -65,14 +65,17 @@ inline std::string binance_stream_name(const std::string& stream) {
 
 /// What one connection attempt is about.
 struct connection_args {
-  std::string symbol;         ///< upper case, "BTCUSDT"
-  std::string stream;         ///< "aggTrade" or "depth"
-  ws_target target;           ///< where to connect
-  std::uint64_t conn_id = 0;  ///< unique per attempt in this process
-  std::uint64_t attempt = 0;  ///< 1 for the first attempt of this (symbol, stream)
-  std::uint32_t silence_timeout_ms = 30000; ///< no frame for this long ends the attempt
-  std::int64_t max_connection_age_ms = 0;   ///< rotate before this age; 0: never
-  std::uint32_t rotation_timeout_ms = 30000; ///< a rotation not switched by then is given up
+  std::string symbol;        ///< upper case, "BTCUSDT"
+  std::string stream;        ///< "aggTrade" or "depth"
+  ws_target target;          ///< where to connect
+  std::uint64_t conn_id = 0; ///< unique per attempt in this process
+  std::uint64_t attempt
+    = 0; ///< 1 for the first attempt of this (symbol, stream)
+  std::uint32_t silence_timeout_ms
+    = 30000; ///< no frame for this long ends the attempt
+  std::int64_t max_connection_age_ms = 0; ///< rotate before this age; 0: never
+  std::uint32_t rotation_timeout_ms
+    = 30000; ///< a rotation not switched by then is given up
 };
 
 /// Connection ids of rotations: the k-th rotation of attempt `conn_id` uses
@@ -83,7 +86,7 @@ constexpr unsigned rotation_id_shift = 48;
 struct connection_transition {
   connection_phase from = connection_phase::connecting; ///< phase left
   connection_phase to = connection_phase::connecting;   ///< phase entered
-  std::string why;                                      ///< the event that caused it
+  std::string why; ///< the event that caused it
 };
 
 /// State of a connection actor (plain data; the behavior is in connection_actor.cpp).
@@ -91,22 +94,24 @@ struct connection_state {
   static inline const char* name = "connection";
   /// Transitions kept for diagnostics: the whole life of one attempt fits easily.
   static constexpr std::size_t transitions_max = 16;
-  connection_args args;                   ///< this attempt
-  std::string key;                        ///< "BTCUSDT@aggTrade"
-  ws_client* ws = nullptr;                ///< transport; outlives every actor
-  child_report_sink_if supervisor;        ///< receives a child_report per transition
-  stream_sinks sinks;                     ///< receive decoded trades / depth events
-  bool depth = false;                     ///< a depth stream (else aggTrade)
+  connection_args args;            ///< this attempt
+  std::string key;                 ///< "BTCUSDT@aggTrade"
+  ws_client* ws = nullptr;         ///< transport; outlives every actor
+  child_report_sink_if supervisor; ///< receives a child_report per transition
+  stream_sinks sinks;              ///< receive decoded trades / depth events
+  bool depth = false;              ///< a depth stream (else aggTrade)
   connection_phase phase = connection_phase::connecting; ///< current phase
-  std::unique_ptr<frame_decoder> decoder; ///< aggTrade streams (reuses its buffers)
+  std::unique_ptr<frame_decoder>
+    decoder; ///< aggTrade streams (reuses its buffers)
   std::unique_ptr<depth_decoder> depth_decoder_; ///< depth streams
-  connection_counters counters;           ///< this attempt's counters
-  std::int64_t upgraded_ns = -1;          ///< actor clock at ws_opened, -1 before
-  std::uint64_t active_id = 0;            ///< the lane whose trades are forwarded
-  std::uint64_t pending_id = 0;           ///< the rotation's new lane, 0 if none
-  std::uint32_t rotations = 0;            ///< rotations started
-  std::vector<trade> held;                ///< new-lane trades not yet forwarded
-  std::vector<depth_update> held_depth;   ///< new-lane depth events not yet forwarded
+  connection_counters counters;                  ///< this attempt's counters
+  std::int64_t upgraded_ns = -1; ///< actor clock at ws_opened, -1 before
+  std::uint64_t active_id = 0;   ///< the lane whose trades are forwarded
+  std::uint64_t pending_id = 0;  ///< the rotation's new lane, 0 if none
+  std::uint32_t rotations = 0;   ///< rotations started
+  std::vector<trade> held;       ///< new-lane trades not yet forwarded
+  std::vector<depth_update>
+    held_depth; ///< new-lane depth events not yet forwarded
   /// Highest id sent on: a trade's aggregate id, a depth event's final id u.
   std::uint64_t last_forwarded_id = 0;
   /// Every connection id this actor opened; closed when the actor ends.
@@ -122,10 +127,8 @@ using connection_self = connection_if::stateful_pointer<connection_state>;
 /// errc::connection_closed (context: reason text, Retry-After seconds or -1, HTTP
 /// status or 0) when the socket closes unasked, errc::silence_timeout when the
 /// watchdog fires, normally after stop_atom.
-connection_if::behavior_type connection_actor(connection_self self,
-                                              connection_args args,
-                                              ws_client* ws,
-                                              child_report_sink_if supervisor,
-                                              stream_sinks sinks);
+connection_if::behavior_type
+connection_actor(connection_self self, connection_args args, ws_client* ws,
+                 child_report_sink_if supervisor, stream_sinks sinks);
 
 } // namespace sv

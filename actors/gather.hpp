@@ -19,8 +19,8 @@ namespace sv {
 /// or failed; with no targets it runs at once, before gather returns. If
 /// `self` terminates first, `k` never runs. Call only from `self`'s own
 /// handlers. Used by the supervisor's and the api actor's status answers.
-template <class Reply, class Self, class Handle, class Timeout, class Continuation,
-          class... Ts>
+template <class Reply, class Self, class Handle, class Timeout,
+          class Continuation, class... Ts>
 void gather(Self self, const std::vector<Handle>& targets, Timeout timeout,
             Continuation k, const Ts&... xs) {
   using replies_t = std::vector<caf::expected<Reply>>;
@@ -31,12 +31,12 @@ void gather(Self self, const std::vector<Handle>& targets, Timeout timeout,
     return;
   }
   struct pending {
-    replies_t replies;  ///< in the order of `targets`
-    std::size_t left;   ///< targets that have neither answered nor failed
-    Continuation k;     ///< called when `left` reaches 0
+    replies_t replies; ///< in the order of `targets`
+    std::size_t left;  ///< targets that have neither answered nor failed
+    Continuation k;    ///< called when `left` reaches 0
   };
-  auto p = std::make_shared<pending>(pending{std::move(replies), targets.size(),
-                                             std::move(k)});
+  auto p = std::make_shared<pending>(
+    pending{std::move(replies), targets.size(), std::move(k)});
   auto arrived = [p](std::size_t i, caf::expected<Reply> x) {
     p->replies[i] = std::move(x);
     if (--p->left == 0)

@@ -44,11 +44,12 @@ using child_report_sink_if = caf::typed_actor<caf::reacts_to<child_report>>;
 using backfill_sink_if = caf::typed_actor<caf::reacts_to<backfill_request>>;
 
 /// Where a book actor asks for snapshots (the backfill actor).
-using snapshot_source_if = caf::typed_actor<caf::reacts_to<depth_snapshot_request>>;
+using snapshot_source_if
+  = caf::typed_actor<caf::reacts_to<depth_snapshot_request>>;
 
 /// Who asks for a backfill and gets the answers (an aggregator).
-using backfill_requester_if
-  = caf::typed_actor<caf::reacts_to<backfill_batch>, caf::reacts_to<backfill_failed>>;
+using backfill_requester_if = caf::typed_actor<caf::reacts_to<backfill_batch>,
+                                               caf::reacts_to<backfill_failed>>;
 
 /// Who asks for a depth snapshot and gets the answer (a book actor).
 using snapshot_requester_if
@@ -90,11 +91,9 @@ using book_if = caf::typed_actor<
   caf::replies_to<book_atom, std::uint32_t>::with<book_view>>;
 
 /// The backfill actor's protocol (actors/backfill_actor.hpp).
-using backfill_if
-  = caf::typed_actor<caf::reacts_to<backfill_request>,
-                     caf::reacts_to<depth_snapshot_request>,
-                     caf::reacts_to<rest_response>,
-                     caf::reacts_to<backfill_wake_atom>>;
+using backfill_if = caf::typed_actor<
+  caf::reacts_to<backfill_request>, caf::reacts_to<depth_snapshot_request>,
+  caf::reacts_to<rest_response>, caf::reacts_to<backfill_wake_atom>>;
 
 /// The supervisor's protocol (actors/supervisor_actor.hpp).
 using supervisor_if = caf::typed_actor<

@@ -9,11 +9,11 @@
 #include <caf/message.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "actors/connection_actor.hpp"
 #include "actors/actor_clock.hpp"
-#include "actors/gather.hpp"
+#include "actors/connection_actor.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/symbol_case.hpp"
+#include "actors/gather.hpp"
 #include "messages/errc.hpp"
 
 namespace sv {
@@ -107,7 +107,8 @@ void arm_budget_tick(supervisor_self self) {
   if (st.budget_tick_pending || st.waiting.empty())
     return;
   auto now = clock_ns(self);
-  auto wait_ns = std::max<std::int64_t>(st.budget.next_available_ns(now, 1) - now, 0);
+  auto wait_ns
+    = std::max<std::int64_t>(st.budget.next_available_ns(now, 1) - now, 0);
   st.budget_tick_pending = true;
   self->delayed_send(self, std::chrono::nanoseconds(wait_ns),
                      budget_tick_atom::value);
@@ -128,12 +129,12 @@ void request_attempt(supervisor_self self, const std::string& key,
   st.waiting.push_back(key);
   if (!st.budget_exhausted_logged) {
     st.budget_exhausted_logged = true;
-    SV_WARN("supervisor", rec.symbol, "budget_exhausted",
-            "used=%zu budget=%u window_s=%u burst=%u waiting=%zu hint=\"attempts "
-            "are paced to stay under the exchange's connection limit\"",
-            static_cast<std::size_t>(st.budget.used(now)), st.cfg.connect_budget,
-            st.cfg.connect_budget_window_s, st.cfg.connect_burst,
-            st.waiting.size());
+    SV_WARN(
+      "supervisor", rec.symbol, "budget_exhausted",
+      "used=%zu budget=%u window_s=%u burst=%u waiting=%zu hint=\"attempts "
+      "are paced to stay under the exchange's connection limit\"",
+      static_cast<std::size_t>(st.budget.used(now)), st.cfg.connect_budget,
+      st.cfg.connect_budget_window_s, st.cfg.connect_burst, st.waiting.size());
   }
   arm_budget_tick(self);
 }
@@ -171,7 +172,8 @@ void schedule_restart(supervisor_self self, const std::string& key,
             "restart_window_ms=%lld error=\"%s\" hint=\"this stream keeps "
             "failing; check the symbol and the endpoint\"",
             rec.stream.c_str(), static_cast<unsigned long long>(rec.attempts),
-            static_cast<long long>(decision.delay_ms), st.cfg.policy.max_restarts,
+            static_cast<long long>(decision.delay_ms),
+            st.cfg.policy.max_restarts,
             static_cast<long long>(st.cfg.policy.restart_window_ms),
             rec.last_error.c_str());
   else
@@ -346,21 +348,23 @@ supervisor_if::behavior_type running(supervisor_self self) {
           || !rec.handle)
         return;
       auto ms = self->state.cfg.connect_timeout_ms;
-      SV_WARN("supervisor", rec.symbol, "connect_deadline",
-              "stream=%s attempt=%llu timeout_ms=%u hint=\"no upgrade and first "
-              "frame in time; check the endpoint, network and TLS settings\"",
-              rec.stream.c_str(), static_cast<unsigned long long>(attempt), ms);
-      self->send_exit(rec.handle,
-                      caf::make_error(errc::connect_timeout,
-                                      "no first frame within "
-                                        + std::to_string(ms) + " ms"));
+      SV_WARN(
+        "supervisor", rec.symbol, "connect_deadline",
+        "stream=%s attempt=%llu timeout_ms=%u hint=\"no upgrade and first "
+        "frame in time; check the endpoint, network and TLS settings\"",
+        rec.stream.c_str(), static_cast<unsigned long long>(attempt), ms);
+      self->send_exit(
+        rec.handle,
+        caf::make_error(errc::connect_timeout,
+                        "no first frame within " + std::to_string(ms) + " ms"));
     },
     [=](restart_atom, std::string& key, std::uint64_t attempt) {
       auto i = self->state.children.find(key);
       if (i == self->state.children.end())
         return;
       auto& rec = i->second;
-      if ((rec.state == child_state::backoff || rec.state == child_state::parked)
+      if ((rec.state == child_state::backoff
+           || rec.state == child_state::parked)
           && rec.attempts == attempt)
         request_attempt(self, key, rec);
     },
@@ -464,9 +468,9 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
   st.cfg = std::move(cfg);
   st.ws = ws;
   st.budget = weight_budget{st.cfg.connect_budget,
-                             std::int64_t{st.cfg.connect_budget_window_s}
-                               * 1'000'000'000,
-                             st.cfg.connect_burst};
+                            std::int64_t{st.cfg.connect_budget_window_s}
+                              * 1'000'000'000,
+                            st.cfg.connect_burst};
   st.rng.seed(st.cfg.rng_seed != 0 ? st.cfg.rng_seed : std::random_device{}());
   st.sinks = std::move(sinks);
   // Children are linked, so their non-normal exits reach us as exit_msg; restart
@@ -489,7 +493,8 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
     if (dm.reason)
       rec->last_error = describe(dm.reason);
     auto streamed_ms = rec->streaming_since_ns >= 0
-                         ? (clock_ns(self) - rec->streaming_since_ns) / 1'000'000
+                         ? (clock_ns(self) - rec->streaming_since_ns)
+                             / 1'000'000
                          : std::int64_t{-1};
     rec->streaming_since_ns = -1;
     schedule_restart(self, rec->symbol + "@" + rec->stream, *rec, streamed_ms,
@@ -499,9 +504,10 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
     auto symbol = upper_symbol(listed);
     auto key = symbol + "@" + stream;
     if (st.children.count(key) != 0) {
-      SV_WARN("supervisor", symbol, "duplicate_symbol",
-              "stream=%s hint=\"listed twice in the configuration; started once\"",
-              stream.c_str());
+      SV_WARN(
+        "supervisor", symbol, "duplicate_symbol",
+        "stream=%s hint=\"listed twice in the configuration; started once\"",
+        stream.c_str());
       continue;
     }
     auto& rec = st.children[key];
@@ -519,9 +525,9 @@ bool stop_supervisor(caf::actor_system& sys, const supervisor_if& supervisor,
   self->send(supervisor, stop_atom::value);
   bool down = false;
   // The supervisor bounds its own shutdown; the 2 s on top are for it to report.
-  self->receive([&](caf::down_msg&) { down = true; },
-                caf::after(std::chrono::milliseconds(shutdown_timeout_ms + 2000))
-                  >> [] {});
+  self->receive(
+    [&](caf::down_msg&) { down = true; },
+    caf::after(std::chrono::milliseconds(shutdown_timeout_ms + 2000)) >> [] {});
   if (!down)
     caf::anon_send_exit(supervisor, caf::exit_reason::kill);
   return down;

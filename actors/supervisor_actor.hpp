@@ -31,9 +31,9 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/protocols.hpp"
 #include "actors/core/restart_policy.hpp"
 #include "actors/core/weight_budget.hpp"
+#include "actors/protocols.hpp"
 #include "actors/seams/endpoint.hpp"
 #include "actors/seams/ws_client.hpp"
 
@@ -43,18 +43,22 @@ namespace sv {
 struct supervisor_config {
   /// Stream server: wss:// or ws://, host, port, prefix before /ws or /stream.
   endpoint server{true, "", 9443, ""};
-  bool combined = false;             ///< /stream?streams= instead of /ws/
+  bool combined = false; ///< /stream?streams= instead of /ws/
   std::uint32_t connect_timeout_ms = 10000; ///< upgrade + first frame deadline
   restart_policy_config policy;             ///< backoff, intensity, parking
-  double escalate_fraction = 0.5;           ///< parked share that makes the supervisor quit
-  std::uint32_t connect_budget = 300;       ///< attempts per connect_budget_window_s
+  double escalate_fraction
+    = 0.5; ///< parked share that makes the supervisor quit
+  std::uint32_t connect_budget = 300; ///< attempts per connect_budget_window_s
   std::uint32_t connect_budget_window_s = 300; ///< the budget's sliding window
-  std::uint32_t connect_burst = 10;         ///< attempts per second at most
-  std::uint32_t silence_timeout_ms = 30000; ///< default silence watchdog
-  std::map<std::string, std::uint32_t> silence_timeout_ms_by_symbol; ///< overrides
-  std::int64_t max_connection_age_ms = 0;   ///< rotation age before jitter; 0: never
-  std::uint32_t shutdown_timeout_ms = 5000; ///< grace period for closing sockets
-  std::uint64_t rng_seed = 0;               ///< backoff jitter seed; 0: random
+  std::uint32_t connect_burst = 10;            ///< attempts per second at most
+  std::uint32_t silence_timeout_ms = 30000;    ///< default silence watchdog
+  std::map<std::string, std::uint32_t>
+    silence_timeout_ms_by_symbol; ///< overrides
+  std::int64_t max_connection_age_ms
+    = 0; ///< rotation age before jitter; 0: never
+  std::uint32_t shutdown_timeout_ms
+    = 5000;                   ///< grace period for closing sockets
+  std::uint64_t rng_seed = 0; ///< backoff jitter seed; 0: random
 };
 
 /// The WebSocket target for (symbol, stream): `/ws/btcusdt@aggTrade`, or
@@ -65,37 +69,42 @@ ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
 
 /// What the supervisor knows about one (symbol, stream).
 struct child_record {
-  std::string symbol;                 ///< upper case
-  std::string stream;                 ///< "aggTrade"
+  std::string symbol;                       ///< upper case
+  std::string stream;                       ///< "aggTrade"
   child_state state = child_state::stopped; ///< as /status shows it
-  connection_if handle;               ///< live connection actor, null in backoff/stopped
-  std::uint64_t attempts = 0;         ///< connect attempts started (= current attempt number)
-  std::uint64_t restarts = 0;         ///< restarts scheduled after failures
-  std::string last_error;             ///< cause of the last failure
-  std::int64_t attempt_started_ns = 0; ///< actor clock, start of the current attempt
-  std::int64_t connect_latency_ms = -1; ///< attempt start to first frame, last success
-  connection_counters finished;       ///< totals of attempts that ended
-  connection_counters live;           ///< the current attempt's counters (last known)
-  std::uint64_t finished_attempt = 0; ///< last attempt whose counters are in `finished`
-  std::int64_t streaming_since_ns = -1; ///< actor clock when the current attempt streamed
-  restart_history history;            ///< recent restarts, for backoff and intensity
+  connection_if handle; ///< live connection actor, null in backoff/stopped
+  std::uint64_t attempts
+    = 0; ///< connect attempts started (= current attempt number)
+  std::uint64_t restarts = 0; ///< restarts scheduled after failures
+  std::string last_error;     ///< cause of the last failure
+  std::int64_t attempt_started_ns
+    = 0; ///< actor clock, start of the current attempt
+  std::int64_t connect_latency_ms
+    = -1;                       ///< attempt start to first frame, last success
+  connection_counters finished; ///< totals of attempts that ended
+  connection_counters live;     ///< the current attempt's counters (last known)
+  std::uint64_t finished_attempt
+    = 0; ///< last attempt whose counters are in `finished`
+  std::int64_t streaming_since_ns
+    = -1;                  ///< actor clock when the current attempt streamed
+  restart_history history; ///< recent restarts, for backoff and intensity
 };
 
 /// State of the supervisor (plain data; behavior in supervisor_actor.cpp).
 struct supervisor_state {
   static inline const char* name = "supervisor";
-  supervisor_config cfg;                        ///< policy and endpoint
-  ws_client* ws = nullptr;                      ///< transport; outlives the actor
-  std::map<std::string, stream_sinks> sinks;   ///< by symbol: aggregator, book
+  supervisor_config cfg;                     ///< policy and endpoint
+  ws_client* ws = nullptr;                   ///< transport; outlives the actor
+  std::map<std::string, stream_sinks> sinks; ///< by symbol: aggregator, book
   std::map<std::string, child_record> children; ///< by "SYMBOL@stream"
   std::uint64_t next_conn_id = 0;               ///< last conn_id handed out
   bool stopping = false;                        ///< no more starts or restarts
   /// Connect attempts, one unit each; replaced from cfg at spawn.
   weight_budget budget{300, 300'000'000'000, 10};
-  std::deque<std::string> waiting;              ///< keys waiting for the budget, FIFO
-  bool budget_tick_pending = false;             ///< a budget_tick is scheduled
-  bool budget_exhausted_logged = false;         ///< one warning per exhaustion
-  std::mt19937_64 rng;                          ///< backoff jitter
+  std::deque<std::string> waiting;      ///< keys waiting for the budget, FIFO
+  bool budget_tick_pending = false;     ///< a budget_tick is scheduled
+  bool budget_exhausted_logged = false; ///< one warning per exhaustion
+  std::mt19937_64 rng;                  ///< backoff jitter
 };
 
 using supervisor_self = supervisor_if::stateful_pointer<supervisor_state>;

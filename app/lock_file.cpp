@@ -33,7 +33,8 @@ long read_pid(int fd) {
     text = text.substr(0, newline);
   long pid = 0;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), pid);
-  if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size() || pid <= 0)
+  if (text.empty() || ec != std::errc{} || ptr != text.data() + text.size()
+      || pid <= 0)
     return 0;
   return pid;
 }
@@ -42,7 +43,8 @@ long read_pid(int fd) {
 bool write_all(int fd, std::string_view text) {
   std::size_t done = 0;
   while (done < text.size()) {
-    auto n = pwrite(fd, text.data() + done, text.size() - done, static_cast<off_t>(done));
+    auto n = pwrite(fd, text.data() + done, text.size() - done,
+                    static_cast<off_t>(done));
     if (n < 0 && errno == EINTR)
       continue;
     if (n <= 0)
@@ -54,10 +56,12 @@ bool write_all(int fd, std::string_view text) {
 
 } // namespace
 
-std::variant<lock_file, std::string> lock_file::acquire(const std::string& path) {
+std::variant<lock_file, std::string>
+lock_file::acquire(const std::string& path) {
   // what: "cannot open lock file", ...; err: the errno of the failed call.
   auto failed = [&path](std::string_view what, int err) {
-    return std::string(what) + " " + path + ": " + error_text(err) + "; set --lock-file";
+    return std::string(what) + " " + path + ": " + error_text(err)
+           + "; set --lock-file";
   };
   // O_CLOEXEC: a program we exec must not inherit, and so keep holding, the lock.
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open() is variadic by POSIX.
@@ -74,7 +78,8 @@ std::variant<lock_file, std::string> lock_file::acquire(const std::string& path)
     auto pid = read_pid(fd);
     auto who = pid > 0 ? "another streamvisor (pid " + std::to_string(pid) + ")"
                        : std::string{"another process"};
-    return who + " holds the lock file " + path + "; stop it or set --lock-file";
+    return who + " holds the lock file " + path
+           + "; stop it or set --lock-file";
   }
   // Truncate first so that a shorter pid leaves no digits of the previous one behind.
   auto text = std::to_string(getpid()) + "\n";
@@ -83,7 +88,8 @@ std::variant<lock_file, std::string> lock_file::acquire(const std::string& path)
   return held;
 }
 
-lock_file::lock_file(int fd, std::string path) noexcept : fd_(fd), path_(std::move(path)) {
+lock_file::lock_file(int fd, std::string path) noexcept
+  : fd_(fd), path_(std::move(path)) {
 }
 
 // The file is deliberately not unlinked. Removing it would race with a second

@@ -25,15 +25,15 @@
 #include "actors/book_actor.hpp"
 #include "actors/core/log.hpp"
 #include "actors/supervisor_actor.hpp"
-#include "messages/errc.hpp"
-#include "app/settings/config.hpp"
 #include "app/lock_file.hpp"
 #include "app/scheduler_tuning.hpp"
+#include "app/settings/config.hpp"
 #include "app/table_view.hpp"
-#include "app/wiring.hpp"
+#include "app/transport/lws_client.hpp"
 #include "app/transport/lws_http_server.hpp"
 #include "app/transport/lws_logging.hpp"
-#include "app/transport/lws_client.hpp"
+#include "app/wiring.hpp"
+#include "messages/errc.hpp"
 
 namespace {
 
@@ -93,10 +93,11 @@ std::thread start_signal_thread(shutdown_signal& sig) {
       if (sigwait(&set, &signo) != 0)
         continue;
       if (count == 0) {
-        SV_INFO("streamvisor", "-", "signal",
-                "signal=%s action=graceful_shutdown hint=\"send it again to exit "
-                "at once\"",
-                signo == SIGINT ? "SIGINT" : "SIGTERM");
+        SV_INFO(
+          "streamvisor", "-", "signal",
+          "signal=%s action=graceful_shutdown hint=\"send it again to exit "
+          "at once\"",
+          signo == SIGINT ? "SIGINT" : "SIGTERM");
         {
           std::lock_guard<std::mutex> guard{sig.mtx};
           sig.signo = signo;
@@ -120,7 +121,8 @@ std::string join(const std::vector<std::string>& xs) {
 }
 
 /// What --help, --version or a settings error end with; nullopt: run the daemon.
-std::optional<int> early_exit(const std::variant<sv::load_result, sv::config_error>& loaded) {
+std::optional<int>
+early_exit(const std::variant<sv::load_result, sv::config_error>& loaded) {
   if (auto* err = std::get_if<sv::config_error>(&loaded)) {
     std::fprintf(stderr, "%s\n", err->message.c_str());
     return exit_bad_settings;
@@ -161,28 +163,31 @@ std::unique_ptr<sv::lws_client> start_transport(const sv::settings& cfg) {
 
 /// The actors main starts, kept to stop them in order.
 struct process_actors {
-  sv::backfill_if backfill;                          ///< one per process (REST budget per IP)
+  sv::backfill_if backfill; ///< one per process (REST budget per IP)
   std::map<std::string, sv::aggregator_if> aggregators; ///< by symbol
-  std::map<std::string, sv::book_if> books;          ///< by symbol, those with a depth stream
-  sv::supervisor_if supervisor;                      ///< owns the connection actors
-  sv::api_if api;                                    ///< answers the HTTP server
-  caf::actor table;                                  ///< --table only
+  std::map<std::string, sv::book_if>
+    books;                      ///< by symbol, those with a depth stream
+  sv::supervisor_if supervisor; ///< owns the connection actors
+  sv::api_if api;               ///< answers the HTTP server
+  caf::actor table;             ///< --table only
 };
 
 /// One aggregator per symbol, each with its limits; the backfill actor fills gaps.
 void spawn_aggregators(caf::actor_system& sys, const sv::settings& cfg,
                        process_actors& actors) {
   for (auto& symbol : cfg.symbols)
-    actors.aggregators[symbol]
-      = sys.spawn(sv::aggregator_actor, symbol, sv::aggregator_limits_for(cfg, symbol),
-                  caf::actor_cast<sv::backfill_sink_if>(actors.backfill));
+    actors.aggregators[symbol] = sys.spawn(
+      sv::aggregator_actor, symbol, sv::aggregator_limits_for(cfg, symbol),
+      caf::actor_cast<sv::backfill_sink_if>(actors.backfill));
 }
 
 /// One book actor per symbol with a depth stream; the backfill actor fetches snapshots.
-void spawn_books(caf::actor_system& sys, const sv::settings& cfg, process_actors& actors) {
+void spawn_books(caf::actor_system& sys, const sv::settings& cfg,
+                 process_actors& actors) {
   for (auto& symbol : sv::book_symbols_of(cfg))
-    actors.books[symbol] = sys.spawn(sv::book_actor, symbol, sv::book_config_for(cfg),
-                                     caf::actor_cast<sv::snapshot_source_if>(actors.backfill));
+    actors.books[symbol]
+      = sys.spawn(sv::book_actor, symbol, sv::book_config_for(cfg),
+                  caf::actor_cast<sv::snapshot_source_if>(actors.backfill));
 }
 
 /// Where each symbol's streams go: trades to its aggregator, depth to its book.
@@ -200,31 +205,36 @@ void log_starting(const sv::settings& cfg, const std::string& config_path) {
   SV_INFO("streamvisor", "-", "starting",
           "symbols=%s streams=%s endpoint=%s://%s:%u%s combined=%d "
           "connect_timeout_ms=%u config=%s",
-          join(cfg.symbols).c_str(), join(cfg.streams).c_str(), ep.tls ? "wss" : "ws",
-          ep.host.c_str(), static_cast<unsigned>(ep.port), ep.base_path.c_str(),
+          join(cfg.symbols).c_str(), join(cfg.streams).c_str(),
+          ep.tls ? "wss" : "ws", ep.host.c_str(),
+          static_cast<unsigned>(ep.port), ep.base_path.c_str(),
           cfg.combined ? 1 : 0, cfg.connect_timeout_ms,
           config_path.empty() ? "-" : config_path.c_str());
 }
 
 /// Starts the HTTP server in front of the api actor; exit_ok, or exit_runtime_error
 /// after logging why it cannot listen.
-int start_http(sv::lws_http_server& http, const sv::settings& cfg, const sv::api_if& api) {
+int start_http(sv::lws_http_server& http, const sv::settings& cfg,
+               const sv::api_if& api) {
   if (!http.start(caf::actor_cast<caf::actor>(api))) {
-    SV_ERROR("streamvisor", "-", "api_failed",
-             "listen=%s:%u hint=\"is another process using the port? set --http\"",
-             cfg.http_host.c_str(), static_cast<unsigned>(cfg.http_port));
+    SV_ERROR(
+      "streamvisor", "-", "api_failed",
+      "listen=%s:%u hint=\"is another process using the port? set --http\"",
+      cfg.http_host.c_str(), static_cast<unsigned>(cfg.http_port));
     return exit_runtime_error;
   }
-  SV_INFO("streamvisor", "-", "api_listening", "listen=%s:%u", cfg.http_host.c_str(),
-          static_cast<unsigned>(http.port()));
+  SV_INFO("streamvisor", "-", "api_listening", "listen=%s:%u",
+          cfg.http_host.c_str(), static_cast<unsigned>(http.port()));
   return exit_ok;
 }
 
 /// Waits for the first signal or the supervisor quitting on its own (unless the start
 /// already failed with `exit_code`); returns the exit code the process ends with.
-int wait_for_shutdown(caf::actor_system& sys, const sv::supervisor_if& supervisor,
-                      shutdown_signal& sig, int exit_code) {
-  auto watcher = sys.spawn(supervisor_watcher, caf::actor_cast<caf::actor>(supervisor), &sig);
+int wait_for_shutdown(caf::actor_system& sys,
+                      const sv::supervisor_if& supervisor, shutdown_signal& sig,
+                      int exit_code) {
+  auto watcher = sys.spawn(supervisor_watcher,
+                           caf::actor_cast<caf::actor>(supervisor), &sig);
   if (exit_code == exit_ok)
     sig.wait();
   {
@@ -238,8 +248,9 @@ int wait_for_shutdown(caf::actor_system& sys, const sv::supervisor_if& superviso
 
 /// Graceful shutdown: children close their sockets (bounded by the supervisor's
 /// shutdown deadline), then the API, the aggregators, and the transports.
-void stop_in_order(caf::actor_system& sys, process_actors& actors, sv::lws_http_server& http,
-                   sv::lws_client& ws, std::uint32_t shutdown_timeout_ms) {
+void stop_in_order(caf::actor_system& sys, process_actors& actors,
+                   sv::lws_http_server& http, sv::lws_client& ws,
+                   std::uint32_t shutdown_timeout_ms) {
   if (!sv::stop_supervisor(sys, actors.supervisor, shutdown_timeout_ms))
     SV_ERROR("streamvisor", "-", "supervisor_stuck", "action=kill");
   http.stop();
@@ -295,8 +306,8 @@ int main(int argc, char** argv) {
   spawn_books(sys, cfg, actors);
   log_starting(cfg, result.config_path);
   actors.supervisor = sys.spawn(supervisor_actor, supervisor_config_for(cfg),
-                                static_cast<ws_client*>(ws.get()), sinks_of(actors),
-                                stream_children(cfg));
+                                static_cast<ws_client*>(ws.get()),
+                                sinks_of(actors), stream_children(cfg));
   lws_http_server_options http_opts;
   http_opts.host = cfg.http_host;
   http_opts.port = cfg.http_port;
@@ -316,10 +327,12 @@ int main(int argc, char** argv) {
   stop_in_order(sys, actors, http, *ws, cfg.shutdown_timeout_ms);
   auto now = clock::now();
   using std::chrono::duration_cast;
-  SV_INFO("streamvisor", "-", "stopped", "exit_code=%d shutdown_ms=%lld uptime_s=%lld",
-          exit_code,
-          static_cast<long long>(
-            duration_cast<std::chrono::milliseconds>(now - stop_started).count()),
-          static_cast<long long>(duration_cast<std::chrono::seconds>(now - started).count()));
+  SV_INFO(
+    "streamvisor", "-", "stopped",
+    "exit_code=%d shutdown_ms=%lld uptime_s=%lld", exit_code,
+    static_cast<long long>(
+      duration_cast<std::chrono::milliseconds>(now - stop_started).count()),
+    static_cast<long long>(
+      duration_cast<std::chrono::seconds>(now - started).count()));
   return exit_code;
 }

@@ -10,7 +10,8 @@ namespace sv {
 
 void apply_scheduler_defaults(caf::actor_system_config& cfg) {
   auto cores = static_cast<std::size_t>(std::thread::hardware_concurrency());
-  cfg.set("scheduler.max-threads", std::max<std::size_t>(1, cores > 1 ? cores - 1 : 1));
+  cfg.set("scheduler.max-threads",
+          std::max<std::size_t>(1, cores > 1 ? cores - 1 : 1));
   cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{0});
 }
 

@@ -27,7 +27,8 @@ struct table_state {
   bool tty = false;
 };
 
-void print_table(const table_state& st, const std::vector<child_status>& children,
+void print_table(const table_state& st,
+                 const std::vector<child_status>& children,
                  const std::map<std::string, metrics_snapshot>& metrics) {
   std::string out;
   if (st.tty)
@@ -75,27 +76,30 @@ caf::behavior table_view(caf::stateful_actor<table_state>* self,
     [=](tick_atom) {
       self->delayed_send(self, refresh_interval, tick_atom::value);
       self->request(self->state.supervisor, answer_timeout, status_atom::value)
-        .then([=](std::vector<child_status>& children) {
-          auto metrics = std::make_shared<std::map<std::string, metrics_snapshot>>();
-          auto pending = std::make_shared<std::size_t>(self->state.aggregators.size());
-          auto shared_children = std::make_shared<std::vector<child_status>>(
-            std::move(children));
-          auto done = [=] {
-            if (--*pending == 0)
-              print_table(self->state, *shared_children, *metrics);
-          };
-          for (auto& [symbol, agg] : self->state.aggregators)
-            self->request(agg, answer_timeout, metrics_atom::value)
-              .then(
-                [=](metrics_snapshot& m) {
-                  (*metrics)[m.symbol] = std::move(m);
-                  done();
-                },
-                [=](caf::error&) { done(); });
-        },
-        [](caf::error&) {
-          // The supervisor is busy or stopping: skip this refresh.
-        });
+        .then(
+          [=](std::vector<child_status>& children) {
+            auto metrics
+              = std::make_shared<std::map<std::string, metrics_snapshot>>();
+            auto pending
+              = std::make_shared<std::size_t>(self->state.aggregators.size());
+            auto shared_children = std::make_shared<std::vector<child_status>>(
+              std::move(children));
+            auto done = [=] {
+              if (--*pending == 0)
+                print_table(self->state, *shared_children, *metrics);
+            };
+            for (auto& [symbol, agg] : self->state.aggregators)
+              self->request(agg, answer_timeout, metrics_atom::value)
+                .then(
+                  [=](metrics_snapshot& m) {
+                    (*metrics)[m.symbol] = std::move(m);
+                    done();
+                  },
+                  [=](caf::error&) { done(); });
+          },
+          [](caf::error&) {
+            // The supervisor is busy or stopping: skip this refresh.
+          });
     },
   };
 }

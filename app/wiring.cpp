@@ -14,7 +14,8 @@ backfill_config backfill_config_for(const settings& cfg) {
   return result;
 }
 
-aggregator_limits aggregator_limits_for(const settings& cfg, const std::string& symbol) {
+aggregator_limits aggregator_limits_for(const settings& cfg,
+                                        const std::string& symbol) {
   aggregator_limits result;
   result.trades_max = cfg.history_trades_max;
   result.age_s = cfg.history_age_s;
@@ -24,7 +25,8 @@ aggregator_limits aggregator_limits_for(const settings& cfg, const std::string& 
   result.large_trades_max = cfg.large_trades_max;
   result.warmup_s = cfg.warmup_s;
   auto threshold = cfg.large_trade_quote_e8_by_symbol.find(symbol);
-  result.large_trade_quote_e8 = threshold != cfg.large_trade_quote_e8_by_symbol.end()
+  result.large_trade_quote_e8 = threshold
+                                    != cfg.large_trade_quote_e8_by_symbol.end()
                                   ? threshold->second
                                   : cfg.large_trade_quote_e8;
   return result;
@@ -43,7 +45,8 @@ bool wants_book(const settings& cfg, const std::string& symbol) {
   auto has = [](const std::vector<std::string>& xs, const std::string& x) {
     return std::find(xs.begin(), xs.end(), x) != xs.end();
   };
-  return has(cfg.streams, "depth") && (cfg.book_symbols.empty() || has(cfg.book_symbols, symbol));
+  return has(cfg.streams, "depth")
+         && (cfg.book_symbols.empty() || has(cfg.book_symbols, symbol));
 }
 
 std::vector<std::string> book_symbols_of(const settings& cfg) {

@@ -22,7 +22,8 @@ backfill_config backfill_config_for(const settings& cfg);
 
 /// The aggregator limits of `symbol`: history bounds, windows in ms, warm start, and
 /// the symbol's large-trade threshold (its override, else the global one).
-aggregator_limits aggregator_limits_for(const settings& cfg, const std::string& symbol);
+aggregator_limits aggregator_limits_for(const settings& cfg,
+                                        const std::string& symbol);
 
 /// The book actors' config (the same for every symbol).
 book_config book_config_for(const settings& cfg);

@@ -22,10 +22,10 @@
 
 #include "actors/backfill_actor.hpp"
 #include "actors/core/log.hpp"
-#include "app/settings/config.hpp"
 #include "app/scheduler_tuning.hpp"
-#include "app/transport/lws_logging.hpp"
+#include "app/settings/config.hpp"
 #include "app/transport/lws_client.hpp"
+#include "app/transport/lws_logging.hpp"
 
 int main(int argc, char** argv) {
   std::string rest_endpoint;
@@ -48,8 +48,9 @@ int main(int argc, char** argv) {
       rest_endpoint.clear();
   }
   if (rest_endpoint.empty() || argc % 2 == 0 || gap == 0) {
-    std::fprintf(stderr, "usage: backfill_bench --rest-endpoint http(s)://127.0.0.1:PORT "
-                         "[--ca-file PEM] [--symbol S] [--from-id N] [--gap N]\n");
+    std::fprintf(
+      stderr, "usage: backfill_bench --rest-endpoint http(s)://127.0.0.1:PORT "
+              "[--ca-file PEM] [--symbol S] [--from-id N] [--gap N]\n");
     return 2;
   }
   auto parsed = sv::parse_endpoint(rest_endpoint, "--rest-endpoint");
@@ -65,11 +66,13 @@ int main(int argc, char** argv) {
   sv::apply_scheduler_defaults(sys_cfg);
   caf::actor_system sys{sys_cfg};
   sv::lws_client_options ws_opts;
-  ws_opts.ca_file = ca_file; // https: the simulator's certificate, verified as always
+  ws_opts.ca_file
+    = ca_file; // https: the simulator's certificate, verified as always
   auto ws = std::make_unique<sv::lws_client>(ws_opts);
   sv::backfill_config cfg;
   cfg.server = ep;
-  auto backfill = sys.spawn(sv::backfill_actor, cfg, static_cast<sv::rest_client*>(ws.get()));
+  auto backfill = sys.spawn(sv::backfill_actor, cfg,
+                            static_cast<sv::rest_client*>(ws.get()));
 
   int exit_code = 0;
   std::uint64_t received = 0;
@@ -87,7 +90,8 @@ int main(int argc, char** argv) {
           ++pages;
           for (auto& x : b.trades) {
             if (x.agg_id != next) {
-              std::fprintf(stderr, "backfill_bench: expected id %llu, got %llu\n",
+              std::fprintf(stderr,
+                           "backfill_bench: expected id %llu, got %llu\n",
                            static_cast<unsigned long long>(next),
                            static_cast<unsigned long long>(x.agg_id));
               exit_code = 1;
@@ -100,22 +104,27 @@ int main(int argc, char** argv) {
           done = next > to_id;
         },
         [&](sv::backfill_failed& f) {
-          std::fprintf(stderr, "backfill_bench: failed: %s\n", f.reason.c_str());
+          std::fprintf(stderr, "backfill_bench: failed: %s\n",
+                       f.reason.c_str());
           exit_code = 1;
           done = true;
         },
-        caf::after(std::chrono::seconds(120)) >> [&] {
-          std::fprintf(stderr, "backfill_bench: timeout\n");
-          exit_code = 1;
-          done = true;
-        });
+        caf::after(std::chrono::seconds(120)) >>
+          [&] {
+            std::fprintf(stderr, "backfill_bench: timeout\n");
+            exit_code = 1;
+            done = true;
+          });
     }
-    auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("gap=%llu trades=%llu pages=%llu seconds=%.3f trades_per_s=%.0f ok=%d\n",
-                static_cast<unsigned long long>(gap),
-                static_cast<unsigned long long>(received),
-                static_cast<unsigned long long>(pages), seconds,
-                static_cast<double>(received) / seconds, exit_code == 0 ? 1 : 0);
+    auto seconds
+      = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+          .count();
+    std::printf(
+      "gap=%llu trades=%llu pages=%llu seconds=%.3f trades_per_s=%.0f ok=%d\n",
+      static_cast<unsigned long long>(gap),
+      static_cast<unsigned long long>(received),
+      static_cast<unsigned long long>(pages), seconds,
+      static_cast<double>(received) / seconds, exit_code == 0 ? 1 : 0);
   }
   caf::anon_send_exit(backfill, caf::exit_reason::user_shutdown);
   backfill = nullptr;

@@ -9,7 +9,8 @@ namespace sv::bench {
 
 /// Seconds on the steady clock since `t0`.
 inline double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+    .count();
 }
 
 /// Peak resident set size of the process so far, MiB (ru_maxrss is KiB on Linux).

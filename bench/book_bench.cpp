@@ -22,9 +22,9 @@
 #include <vector>
 
 #include "actors/core/book_sync.hpp"
-#include "bench/bench_util.hpp"
 #include "actors/core/decimal.hpp"
 #include "actors/wire/depth_decoder.hpp"
+#include "bench/bench_util.hpp"
 
 namespace {
 
@@ -57,11 +57,12 @@ bool parse_options(int argc, char** argv, options& opt) {
 using sv::bench::peak_rss_mib;
 using sv::bench::seconds_since;
 
-constexpr std::int64_t tick_e8 = 1'000'000;        // 0.01
+constexpr std::int64_t tick_e8 = 1'000'000;     // 0.01
 constexpr std::int64_t mid_e8 = 10'000'000'000; // 100.00
 
 std::string level_json(std::int64_t price_e8, std::int64_t qty_e8) {
-  return "[\"" + sv::format_e8(price_e8) + "\",\"" + sv::format_e8(qty_e8) + "\"]";
+  return "[\"" + sv::format_e8(price_e8) + "\",\"" + sv::format_e8(qty_e8)
+         + "\"]";
 }
 
 } // namespace
@@ -69,8 +70,9 @@ std::string level_json(std::int64_t price_e8, std::int64_t qty_e8) {
 int main(int argc, char** argv) {
   options opt;
   if (!parse_options(argc, argv, opt)) {
-    std::fprintf(stderr, "usage: book_bench [--levels N] [--events N] [--changes N] "
-                         "[--seed N]\n");
+    std::fprintf(stderr,
+                 "usage: book_bench [--levels N] [--events N] [--changes N] "
+                 "[--seed N]\n");
     return 2;
   }
   std::mt19937_64 rng{opt.seed};
@@ -81,8 +83,10 @@ int main(int argc, char** argv) {
   snapshot.symbol = "BTCUSDT";
   snapshot.last_update_id = 1'000'000;
   for (std::uint32_t i = 0; i < opt.levels; ++i) {
-    snapshot.bids.push_back({mid_e8 - static_cast<std::int64_t>(i + 1) * tick_e8, qty(rng)});
-    snapshot.asks.push_back({mid_e8 + static_cast<std::int64_t>(i) * tick_e8, qty(rng)});
+    snapshot.bids.push_back(
+      {mid_e8 - static_cast<std::int64_t>(i + 1) * tick_e8, qty(rng)});
+    snapshot.asks.push_back(
+      {mid_e8 + static_cast<std::int64_t>(i) * tick_e8, qty(rng)});
   }
 
   // Frames as Binance sends them, contiguous ids; the first ends at the snapshot's
@@ -103,9 +107,10 @@ int main(int argc, char** argv) {
     }
     auto first = next_id;
     next_id += opt.changes;
-    frames.push_back(R"({"e":"depthUpdate","E":1700000000000,"s":"BTCUSDT","U":)"
-                     + std::to_string(first) + R"(,"u":)" + std::to_string(next_id - 1)
-                     + R"(,"b":[)" + bids + R"(],"a":[)" + asks + "]}");
+    frames.push_back(
+      R"({"e":"depthUpdate","E":1700000000000,"s":"BTCUSDT","U":)"
+      + std::to_string(first) + R"(,"u":)" + std::to_string(next_id - 1)
+      + R"(,"b":[)" + bids + R"(],"a":[)" + asks + "]}");
     frame_bytes += frames.back().size();
   }
 
@@ -144,19 +149,21 @@ int main(int argc, char** argv) {
     auto bids = sync.book().top_bids(20);
     auto asks = sync.book().top_asks(20);
     auto m = sync.book().metrics(10, 10);
-    sink += bids.size() + asks.size() + static_cast<std::size_t>(m.spread_e8 & 1);
+    sink += bids.size() + asks.size()
+            + static_cast<std::size_t>(m.spread_e8 & 1);
   }
   auto view_s = seconds_since(t0);
 
-  std::printf("levels=%u events=%u changes=%u frame_bytes_avg=%zu "
-              "decode_ns_per_event=%.0f apply_ns_per_event=%.0f apply_ns_per_level=%.1f "
-              "events_per_s=%.0f snapshot_ms=%.2f view_us=%.2f bid_levels=%zu "
-              "ask_levels=%zu peak_rss_mib=%.1f check=%zu\n",
-              opt.levels, opt.events, opt.changes, frame_bytes / opt.events,
-              decode_s * 1e9 / opt.events, apply_s * 1e9 / (opt.events - 1),
-              apply_s * 1e9 / (double(opt.events - 1) * opt.changes),
-              (opt.events - 1) / (decode_s + apply_s), snapshot_s * 1e3,
-              view_s * 1e6 / views, sync.book().bid_levels(), sync.book().ask_levels(),
-              peak_rss_mib(), sink);
+  std::printf(
+    "levels=%u events=%u changes=%u frame_bytes_avg=%zu "
+    "decode_ns_per_event=%.0f apply_ns_per_event=%.0f apply_ns_per_level=%.1f "
+    "events_per_s=%.0f snapshot_ms=%.2f view_us=%.2f bid_levels=%zu "
+    "ask_levels=%zu peak_rss_mib=%.1f check=%zu\n",
+    opt.levels, opt.events, opt.changes, frame_bytes / opt.events,
+    decode_s * 1e9 / opt.events, apply_s * 1e9 / (opt.events - 1),
+    apply_s * 1e9 / (double(opt.events - 1) * opt.changes),
+    (opt.events - 1) / (decode_s + apply_s), snapshot_s * 1e3,
+    view_s * 1e6 / views, sync.book().bid_levels(), sync.book().ask_levels(),
+    peak_rss_mib(), sink);
   return 0;
 }

@@ -42,15 +42,15 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
-#include "app/scheduler_tuning.hpp"
 #include "actors/aggregator_actor.hpp"
 #include "actors/core/log.hpp"
 #include "actors/supervisor_actor.hpp"
+#include "app/scheduler_tuning.hpp"
 #include "app/settings/config.hpp"
 #include "app/settings/settings.hpp"
-#include "app/wiring.hpp"
-#include "app/transport/lws_logging.hpp"
 #include "app/transport/lws_client.hpp"
+#include "app/transport/lws_logging.hpp"
+#include "app/wiring.hpp"
 #include "bench/bench_util.hpp"
 
 namespace {
@@ -76,16 +76,16 @@ constexpr auto request_timeout = std::chrono::seconds(5);
 struct bench_options {
   std::string endpoint = "ws://127.0.0.1:9443"; ///< --endpoint
   std::string symbol = "BTCUSDT";               ///< --symbol (upper-cased)
-  std::string source = "feed";                  ///< --source: label printed as source=
-  std::string ca_file;                          ///< --ca-file: extra CA for a wss:// feed
-  std::uint64_t count = 1000000;                ///< --count: trades to wait for
-  bool combined = false;                        ///< --combined: /stream?streams=
-  double timeout_s = 60;                        ///< --timeout-s: from start to count
-  bool latency = false;                         ///< --latency: print lat_* keys
-  std::size_t caf_threads = 0;                  ///< --caf-threads: 0 = CAF default
-  std::string caf_policy;                       ///< --caf-policy stealing|sharing
-  std::size_t batch_frames_max = 0;             ///< --batch-frames: 0 = transport default
-  unsigned poll_ms = 2;                         ///< --poll-ms
+  std::string source = "feed";      ///< --source: label printed as source=
+  std::string ca_file;              ///< --ca-file: extra CA for a wss:// feed
+  std::uint64_t count = 1000000;    ///< --count: trades to wait for
+  bool combined = false;            ///< --combined: /stream?streams=
+  double timeout_s = 60;            ///< --timeout-s: from start to count
+  bool latency = false;             ///< --latency: print lat_* keys
+  std::size_t caf_threads = 0;      ///< --caf-threads: 0 = CAF default
+  std::string caf_policy;           ///< --caf-policy stealing|sharing
+  std::size_t batch_frames_max = 0; ///< --batch-frames: 0 = transport default
+  unsigned poll_ms = 2;             ///< --poll-ms
   /// --caf KEY=VALUE (repeatable): any CAF setting, e.g.
   /// work-stealing.moderate-sleep-duration=0us; parsed by caf::config_value::parse.
   std::vector<std::pair<std::string, std::string>> caf_settings;
@@ -99,15 +99,18 @@ const char* usage_text
     "  --combined          use /stream?streams=<s>@aggTrade\n"
     "  --timeout-s S       give up after S seconds (default 60), exit 1\n"
     "  --latency           also print the aggregator's latency percentiles\n"
-    "  --caf-threads N     scheduler.max-threads (default: the daemon's, cores - 1)\n"
+    "  --caf-threads N     scheduler.max-threads (default: the daemon's, cores "
+    "- 1)\n"
     "  --caf-policy P      scheduler.policy: stealing (default) or sharing\n"
     "  --caf KEY=VALUE     any CAF setting, repeatable (e.g.\n"
     "                      work-stealing.moderate-sleep-duration=0us)\n"
     "  --batch-frames N    transport batch_frames_max (default 4096)\n"
     "  --source NAME       label printed as source=NAME (default feed)\n"
-    "  --ca-file PEM       trust this CA too (a wss:// simulator's certificate)\n"
+    "  --ca-file PEM       trust this CA too (a wss:// simulator's "
+    "certificate)\n"
     "  --poll-ms N         aggregator poll period (default 2)\n"
-    "Prints one line: bench=pipeline source=.. msgs=.. seconds=.. msgs_per_s=.. ...\n"
+    "Prints one line: bench=pipeline source=.. msgs=.. seconds=.. "
+    "msgs_per_s=.. ...\n"
     "Exit: 0 count reached, 1 not reached (message on stderr), 2 bad usage.\n";
 
 /// Parses the command line into `out`; on error returns a one-line message.
@@ -116,7 +119,8 @@ std::string parse_options(int argc, char** argv, bench_options& out) {
     std::string name = argv[i];
     std::string value;
     bool has_inline = false;
-    if (auto eq = name.find('='); name.rfind("--", 0) == 0 && eq != std::string::npos) {
+    if (auto eq = name.find('=');
+        name.rfind("--", 0) == 0 && eq != std::string::npos) {
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
       has_inline = true;
@@ -208,7 +212,8 @@ double process_cpu_s() {
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
   auto tv = [](const timeval& x) {
-    return static_cast<double>(x.tv_sec) + static_cast<double>(x.tv_usec) * 1e-6;
+    return static_cast<double>(x.tv_sec)
+           + static_cast<double>(x.tv_usec) * 1e-6;
   };
   return tv(ru.ru_utime) + tv(ru.ru_stime);
 }
@@ -288,7 +293,7 @@ struct sample {
   double cpu_s = 0;                     ///< process CPU
   std::map<std::string, double> groups; ///< CPU per thread group
   std::map<long, double> caf_threads;   ///< CPU per CAF thread
-  sv::lws_client_stats ws;           ///< transport counters
+  sv::lws_client_stats ws;              ///< transport counters
 };
 
 std::string endpoint_text(const sv::endpoint& ep) {
@@ -328,7 +333,8 @@ int main(int argc, char** argv) {
   thread_groups groups;
   auto before_caf = thread_ids();
   caf::actor_system_config sys_cfg;
-  apply_scheduler_defaults(sys_cfg); // what the daemon runs with; options override
+  apply_scheduler_defaults(
+    sys_cfg); // what the daemon runs with; options override
   if (opt.caf_threads > 0)
     sys_cfg.set("scheduler.max-threads", opt.caf_threads);
   if (opt.caf_policy == "sharing")
@@ -338,7 +344,8 @@ int main(int argc, char** argv) {
   for (auto& [key, text] : opt.caf_settings) {
     auto value = caf::config_value::parse(text);
     if (!value) {
-      std::fprintf(stderr, "pipeline_bench: --caf %s=%s: not a CAF config value\n",
+      std::fprintf(stderr,
+                   "pipeline_bench: --caf %s=%s: not a CAF config value\n",
                    key.c_str(), text.c_str());
       return exit_usage;
     }
@@ -379,7 +386,8 @@ int main(int argc, char** argv) {
   cfg.large_trade_quote_e8 = 0;
   cfg.max_connection_age_s = 0; // never rotate during a run
   auto aggregator = sys.spawn(aggregator_actor, opt.symbol,
-                              aggregator_limits_for(cfg, opt.symbol), sv::backfill_sink_if{});
+                              aggregator_limits_for(cfg, opt.symbol),
+                              sv::backfill_sink_if{});
   std::map<std::string, stream_sinks> sinks;
   sinks[opt.symbol].trades = caf::actor_cast<trade_sink_if>(aggregator);
   auto sup_cfg = supervisor_config_for(cfg);
@@ -390,7 +398,8 @@ int main(int argc, char** argv) {
   sup_cfg.silence_timeout_ms = restart_delay_ms_never;
   auto children = stream_children(cfg);
   auto supervisor = sys.spawn(supervisor_actor, sup_cfg,
-                              static_cast<ws_client*>(ws.get()), sinks, children);
+                              static_cast<ws_client*>(ws.get()), sinks,
+                              children);
 
   // -- measure ----------------------------------------------------------------
   int exit_code = exit_ok;
@@ -461,8 +470,8 @@ int main(int argc, char** argv) {
       }
       if (closed && steady::now() - closed_seen > closed_grace) {
         std::ostringstream why;
-        why << "feed closed or unreachable after " << metrics.trades << " of " << opt.count
-            << " trades (" << closed_why
+        why << "feed closed or unreachable after " << metrics.trades << " of "
+            << opt.count << " trades (" << closed_why
             << "); check --endpoint, the feed's -n/--count and that it serves "
             << opt.symbol << " aggTrade";
         failure = why.str();
@@ -493,15 +502,16 @@ int main(int argc, char** argv) {
     auto batches = last.ws.batches - first.ws.batches;
     auto per_s = seconds > 0 ? static_cast<double>(msgs) / seconds : 0.0;
     auto per_m = msgs > 0 ? cpu / (static_cast<double>(msgs) / 1e6) : 0.0;
-    std::printf("bench=pipeline source=%s caf_threads=%zu msgs=%llu seconds=%.3f "
-                "msgs_per_s=%.0f cpu_s=%.3f cpu_s_per_million=%.3f "
-                "peak_rss_mib=%.1f cpu_lws_s=%.2f cpu_caf_s=%.2f "
-                "cpu_caf_busiest_s=%.2f cpu_other_s=%.2f",
-                opt.source.c_str(), caf_threads_used,
-                static_cast<unsigned long long>(msgs), seconds, per_s, cpu,
-                per_m, peak_rss_mib(), last.groups["lws"] - first.groups["lws"],
-                last.groups["caf"] - first.groups["caf"], busiest_caf,
-                last.groups["other"] - first.groups["other"]);
+    std::printf(
+      "bench=pipeline source=%s caf_threads=%zu msgs=%llu seconds=%.3f "
+      "msgs_per_s=%.0f cpu_s=%.3f cpu_s_per_million=%.3f "
+      "peak_rss_mib=%.1f cpu_lws_s=%.2f cpu_caf_s=%.2f "
+      "cpu_caf_busiest_s=%.2f cpu_other_s=%.2f",
+      opt.source.c_str(), caf_threads_used,
+      static_cast<unsigned long long>(msgs), seconds, per_s, cpu, per_m,
+      peak_rss_mib(), last.groups["lws"] - first.groups["lws"],
+      last.groups["caf"] - first.groups["caf"], busiest_caf,
+      last.groups["other"] - first.groups["other"]);
     if (opt.latency)
       std::printf(" lat_samples=%llu lat_p50_us=%lld lat_p90_us=%lld "
                   "lat_p99_us=%lld lat_p999_us=%lld lat_max_us=%lld",
@@ -514,16 +524,17 @@ int main(int argc, char** argv) {
     std::printf(" batches=%llu frames_per_batch=%.1f duplicates=%llu "
                 "trades_total=%llu polls=%llu\n",
                 static_cast<unsigned long long>(batches),
-                batches > 0 ? static_cast<double>(frames)
-                                / static_cast<double>(batches)
-                            : 0.0,
+                batches > 0
+                  ? static_cast<double>(frames) / static_cast<double>(batches)
+                  : 0.0,
                 static_cast<unsigned long long>(metrics.duplicates),
                 static_cast<unsigned long long>(metrics.trades),
                 static_cast<unsigned long long>(polls));
     std::fflush(stdout);
   } else {
     std::fprintf(stderr, "pipeline_bench: FAILED source=%s endpoint=%s: %s\n",
-                 opt.source.c_str(), endpoint_text(ep).c_str(), failure.c_str());
+                 opt.source.c_str(), endpoint_text(ep).c_str(),
+                 failure.c_str());
   }
 
   // -- graceful shutdown, as app/main.cpp ----------------------------------------

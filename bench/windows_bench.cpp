@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
       t -= 2; // a few ms late
     auto& x = feed[i];
     x.symbol = "BTCUSDT";
-    x.price_e8 = 9'000'000'000'000 + static_cast<std::int64_t>(rng() % 100'000'000);
+    x.price_e8 = 9'000'000'000'000
+                 + static_cast<std::int64_t>(rng() % 100'000'000);
     x.qty_e8 = static_cast<std::int64_t>(rng() % 100'000'000) + 1;
     x.buyer_is_maker = (rng() & 1U) != 0;
     base_ms[i] = t;
@@ -64,7 +65,8 @@ int main(int argc, char** argv) {
   };
 
   sv::rolling_windows windows(sv::rolling_windows::default_lengths_ms(),
-                              sv::int128{100'000} * sv::e8_scale * sv::e8_scale);
+                              sv::int128{100'000} * sv::e8_scale
+                                * sv::e8_scale);
   auto t0 = clock_type::now();
   for (long long i = 0; i < trades; ++i)
     windows.add(prepare(i));
@@ -78,11 +80,12 @@ int main(int argc, char** argv) {
 
   auto w = windows.snapshot();
   auto totals = flow.snapshot("BTCUSDT");
-  std::printf("trades=%lld windows_ns_per_trade=%.1f order_flow_ns_per_trade=%.1f "
-              "windows_memory_bytes=%zu check_1h_trades=%llu check_trades=%llu\n",
-              trades, windows_ns / static_cast<double>(trades),
-              flow_ns / static_cast<double>(trades), windows.memory_bytes(),
-              static_cast<unsigned long long>(w.at(3).trades),
-              static_cast<unsigned long long>(totals.trades));
+  std::printf(
+    "trades=%lld windows_ns_per_trade=%.1f order_flow_ns_per_trade=%.1f "
+    "windows_memory_bytes=%zu check_1h_trades=%llu check_trades=%llu\n",
+    trades, windows_ns / static_cast<double>(trades),
+    flow_ns / static_cast<double>(trades), windows.memory_bytes(),
+    static_cast<unsigned long long>(w.at(3).trades),
+    static_cast<unsigned long long>(totals.trades));
   return 0;
 }

@@ -25,8 +25,8 @@ struct backfill_request {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, backfill_request& x) {
-  return f(caf::meta::type_name("backfill_request"), x.symbol, x.from_id, x.to_id,
-           x.start_time_ms);
+  return f(caf::meta::type_name("backfill_request"), x.symbol, x.from_id,
+           x.to_id, x.start_time_ms);
 }
 
 /// Backfill actor → aggregator: one page of the missing trades, ids ascending,
@@ -55,8 +55,8 @@ struct backfill_failed {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, backfill_failed& x) {
-  return f(caf::meta::type_name("backfill_failed"), x.symbol, x.from_id, x.to_id,
-           x.reason);
+  return f(caf::meta::type_name("backfill_failed"), x.symbol, x.from_id,
+           x.to_id, x.reason);
 }
 
 } // namespace sv

@@ -12,7 +12,8 @@ namespace sv {
 /// One price level as Binance sends it: `["0.01234000","150.00000000"]`.
 struct price_level {
   std::int64_t price_e8 = 0; ///< price in units of 1e-8 (exact)
-  std::int64_t qty_e8 = 0;   ///< quantity in units of 1e-8; 0 in a diff removes the level
+  std::int64_t qty_e8
+    = 0; ///< quantity in units of 1e-8; 0 in a diff removes the level
 };
 
 template <class Inspector>
@@ -47,7 +48,7 @@ typename Inspector::result_type inspect(Inspector& f, depth_update& x) {
 struct depth_batch {
   std::string symbol;                ///< upper case
   std::vector<depth_update> updates; ///< in the order the frames arrived
-  std::int64_t recv_ns = 0;          ///< steady-clock time the transport read them
+  std::int64_t recv_ns = 0; ///< steady-clock time the transport read them
 };
 
 template <class Inspector>
@@ -59,12 +60,13 @@ typename Inspector::result_type inspect(Inspector& f, depth_batch& x) {
 /// `GET /api/v3/depth?symbol=..&limit=..`. The answer goes to the sender: one
 /// depth_snapshot or one depth_snapshot_failed.
 struct depth_snapshot_request {
-  std::string symbol;        ///< upper case
+  std::string symbol;         ///< upper case
   std::uint32_t limit = 1000; ///< levels per side (Binance: 1..5000)
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, depth_snapshot_request& x) {
+typename Inspector::result_type
+inspect(Inspector& f, depth_snapshot_request& x) {
   return f(caf::meta::type_name("depth_snapshot_request"), x.symbol, x.limit);
 }
 
@@ -89,7 +91,8 @@ struct depth_snapshot_failed {
 };
 
 template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, depth_snapshot_failed& x) {
+typename Inspector::result_type
+inspect(Inspector& f, depth_snapshot_failed& x) {
   return f(caf::meta::type_name("depth_snapshot_failed"), x.symbol, x.reason);
 }
 

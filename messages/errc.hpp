@@ -11,14 +11,14 @@ namespace sv {
 
 /// Operating errors (never programmer errors; those are asserts).
 enum class errc : std::uint8_t {
-  none = 0,          ///< no error (CAF reserves code 0)
-  already_started,   ///< start() of a (symbol, stream) that has a live child
-  connect_timeout,   ///< the upgrade did not complete before the connect deadline
+  none = 0,        ///< no error (CAF reserves code 0)
+  already_started, ///< start() of a (symbol, stream) that has a live child
+  connect_timeout, ///< the upgrade did not complete before the connect deadline
   connection_closed, ///< the socket closed (peer close, refused, TLS failure, ...)
   unknown_symbol,    ///< a query named a symbol that is not configured
   shutting_down,     ///< the supervisor no longer starts children
-  silence_timeout,   ///< no frame within the silence timeout (half-open or idle feed)
-  escalated,         ///< too many children parked: the process should be restarted
+  silence_timeout, ///< no frame within the silence timeout (half-open or idle feed)
+  escalated, ///< too many children parked: the process should be restarted
 };
 
 /// Text for an errc ("connect_timeout"); "unknown" for values outside the enum.

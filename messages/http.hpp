@@ -12,8 +12,10 @@ namespace sv {
 struct http_request {
   std::uint64_t req_id = 0; ///< the server's handle for this request
   std::string method;       ///< "GET", "POST", ...
-  std::string path;         ///< decoded path without query, e.g. "/symbols/BTCUSDT/trades"
-  std::string query;        ///< raw query string without '?', e.g. "limit=10" (may be empty)
+  std::string
+    path; ///< decoded path without query, e.g. "/symbols/BTCUSDT/trades"
+  std::string
+    query; ///< raw query string without '?', e.g. "limit=10" (may be empty)
 };
 
 template <class Inspector>

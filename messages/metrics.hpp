@@ -39,18 +39,19 @@ constexpr const char* to_string(warmup_state x) {
 /// Order-flow totals since start. Volumes in units of 1e-8 of the base asset, quote
 /// sums in units of 1e-16 of the quote asset (exact sums of price_e8 * qty_e8).
 struct metrics_snapshot {
-  std::string symbol;             ///< upper case
-  std::uint64_t trades = 0;       ///< trades applied
-  std::uint64_t duplicates = 0;   ///< trades dropped because their id was not new
-  std::uint64_t first_trade_id = 0; ///< `a` of the first trade applied, 0 if none
-  std::uint64_t last_trade_id = 0;  ///< `a` of the last trade applied, 0 if none
-  std::int64_t last_price_e8 = 0; ///< price of the last trade applied
+  std::string symbol;           ///< upper case
+  std::uint64_t trades = 0;     ///< trades applied
+  std::uint64_t duplicates = 0; ///< trades dropped because their id was not new
+  std::uint64_t first_trade_id
+    = 0; ///< `a` of the first trade applied, 0 if none
+  std::uint64_t last_trade_id = 0; ///< `a` of the last trade applied, 0 if none
+  std::int64_t last_price_e8 = 0;  ///< price of the last trade applied
   std::int64_t last_trade_time_ms = 0; ///< `T` of the last trade applied
-  wide buy_volume_e8;             ///< sum of qty where the taker bought
-  wide sell_volume_e8;            ///< sum of qty where the taker sold
-  wide buy_quote_e16;             ///< sum of price*qty where the taker bought
-  wide sell_quote_e16;            ///< sum of price*qty where the taker sold
-  wide cvd_e8;                    ///< cumulative volume delta since start (buy - sell)
+  wide buy_volume_e8;                  ///< sum of qty where the taker bought
+  wide sell_volume_e8;                 ///< sum of qty where the taker sold
+  wide buy_quote_e16;  ///< sum of price*qty where the taker bought
+  wide sell_quote_e16; ///< sum of price*qty where the taker sold
+  wide cvd_e8;         ///< cumulative volume delta since start (buy - sell)
   std::uint64_t gaps_detected = 0; ///< id jumps seen on the live stream
   std::uint64_t gaps_filled = 0;   ///< of those, completely backfilled
   std::uint64_t gaps_open = 0;     ///< being filled or given up
@@ -67,7 +68,8 @@ struct metrics_snapshot {
   /// Trades of those outages before their warm-up period: never applied, so the
   /// totals since start lack them (the windows over them say complete false).
   std::uint64_t skipped_trades = 0;
-  std::vector<window_snapshot> windows; ///< rolling windows, in configured order
+  std::vector<window_snapshot>
+    windows; ///< rolling windows, in configured order
 };
 
 template <class Inspector>
@@ -75,9 +77,9 @@ typename Inspector::result_type inspect(Inspector& f, metrics_snapshot& x) {
   return f(caf::meta::type_name("metrics_snapshot"), x.symbol, x.trades,
            x.duplicates, x.first_trade_id, x.last_trade_id, x.last_price_e8,
            x.last_trade_time_ms, x.buy_volume_e8, x.sell_volume_e8,
-           x.buy_quote_e16, x.sell_quote_e16, x.cvd_e8, x.gaps_detected, x.gaps_filled,
-           x.gaps_open, x.backfilled, x.open_gaps, x.warmup, x.long_outages,
-           x.skipped_trades, x.windows);
+           x.buy_quote_e16, x.sell_quote_e16, x.cvd_e8, x.gaps_detected,
+           x.gaps_filled, x.gaps_open, x.backfilled, x.open_gaps, x.warmup,
+           x.long_outages, x.skipped_trades, x.windows);
 }
 
 /// Frame-arrival-to-aggregator-update latency, one sample per trade.
@@ -87,7 +89,7 @@ struct latency_snapshot {
   std::int64_t p90_us = 0;   ///< 90th percentile
   std::int64_t p99_us = 0;   ///< 99th percentile
   std::int64_t p999_us = 0;  ///< 99.9th percentile
-  std::int64_t max_us = 0;   ///< largest sample (capped at the histogram's range)
+  std::int64_t max_us = 0; ///< largest sample (capped at the histogram's range)
 };
 
 template <class Inspector>

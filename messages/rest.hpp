@@ -10,12 +10,15 @@ namespace sv {
 
 /// Exactly one per rest_client::get(), whatever happens.
 struct rest_response {
-  std::uint64_t req_id = 0;         ///< id given to rest_client::get
-  std::int32_t status = 0;          ///< HTTP status; 0 if no response (see error)
-  std::string error;                ///< why there is no response ("timeout", "connection refused", TLS), else ""
-  std::int32_t retry_after_s = -1;  ///< Retry-After header (seconds), -1 if absent
-  std::int32_t used_weight_1m = -1; ///< X-MBX-USED-WEIGHT-1M header, -1 if absent
-  std::string body;                 ///< the response body (any status)
+  std::uint64_t req_id = 0; ///< id given to rest_client::get
+  std::int32_t status = 0;  ///< HTTP status; 0 if no response (see error)
+  std::string
+    error; ///< why there is no response ("timeout", "connection refused", TLS), else ""
+  std::int32_t retry_after_s
+    = -1; ///< Retry-After header (seconds), -1 if absent
+  std::int32_t used_weight_1m
+    = -1;           ///< X-MBX-USED-WEIGHT-1M header, -1 if absent
+  std::string body; ///< the response body (any status)
 };
 
 template <class Inspector>

@@ -13,10 +13,10 @@ namespace sv {
 /// A connection actor's phase (its state machine; see docs/architecture.md).
 enum class connection_phase : std::uint8_t {
   connecting, ///< socket, TLS and upgrade in progress, or upgraded with no frame yet
-  streaming,  ///< at least one frame arrived on this connection
-  rotating,   ///< streaming, with a second connection opening to replace the first
-  closing,    ///< a close frame was sent; waiting for the transport's ws_closed
-  closed,     ///< the socket is gone; the actor quits right after reporting this
+  streaming, ///< at least one frame arrived on this connection
+  rotating, ///< streaming, with a second connection opening to replace the first
+  closing,  ///< a close frame was sent; waiting for the transport's ws_closed
+  closed,   ///< the socket is gone; the actor quits right after reporting this
 };
 
 /// A child's state as the supervisor reports it in /status and /health.
@@ -36,10 +36,12 @@ const char* to_string(child_state x);
 
 /// Counters one connection actor keeps for its single attempt.
 struct connection_counters {
-  std::uint64_t frames = 0;        ///< text frames received
-  std::uint64_t trades = 0;        ///< frames decoded into trades
-  std::uint64_t decode_errors = 0; ///< frames that did not decode (counted, logged, dropped)
-  std::int64_t last_frame_ns = -1; ///< actor-clock time of the last frame, -1 if none
+  std::uint64_t frames = 0; ///< text frames received
+  std::uint64_t trades = 0; ///< frames decoded into trades
+  std::uint64_t decode_errors
+    = 0; ///< frames that did not decode (counted, logged, dropped)
+  std::int64_t last_frame_ns
+    = -1; ///< actor-clock time of the last frame, -1 if none
 };
 
 template <class Inspector>
@@ -50,11 +52,12 @@ typename Inspector::result_type inspect(Inspector& f, connection_counters& x) {
 
 /// Connection actor → supervisor: a phase change (sent on every transition).
 struct child_report {
-  std::string key;                 ///< "BTCUSDT@aggTrade"
-  std::uint64_t attempt = 0;       ///< which connect attempt this actor is
-  connection_phase phase = connection_phase::connecting; ///< the phase just entered
-  std::string detail;              ///< why (e.g. the close reason), may be empty
-  connection_counters counters;    ///< this attempt's counters at the transition
+  std::string key;           ///< "BTCUSDT@aggTrade"
+  std::uint64_t attempt = 0; ///< which connect attempt this actor is
+  connection_phase phase
+    = connection_phase::connecting; ///< the phase just entered
+  std::string detail;           ///< why (e.g. the close reason), may be empty
+  connection_counters counters; ///< this attempt's counters at the transition
 };
 
 template <class Inspector>
@@ -65,7 +68,7 @@ typename Inspector::result_type inspect(Inspector& f, child_report& x) {
 
 /// Connection actor's answer to status_atom.
 struct connection_status {
-  std::uint64_t attempt = 0;    ///< which connect attempt this actor is
+  std::uint64_t attempt = 0; ///< which connect attempt this actor is
   connection_phase phase = connection_phase::connecting; ///< current phase
   connection_counters counters; ///< this attempt's counters now
 };
@@ -83,27 +86,32 @@ inline bool is_depth_stream(const std::string& stream) {
 
 /// One child as /status shows it. Counters are totals over all attempts.
 struct child_status {
-  std::string symbol;                  ///< "BTCUSDT"
-  std::string stream;                  ///< "aggTrade"
+  std::string symbol;                       ///< "BTCUSDT"
+  std::string stream;                       ///< "aggTrade"
   child_state state = child_state::stopped; ///< see child_state
-  std::uint64_t connect_attempts = 0;  ///< attempts started since process start
-  std::uint64_t restarts = 0;          ///< restarts scheduled after a failure
-  std::string last_error;              ///< cause of the last failure, "" if none
-  std::int64_t connect_latency_ms = -1; ///< start of the current/last attempt to first frame, -1 if never
-  std::int64_t last_message_age_ms = -1; ///< time since the last frame, -1 if none ever
-  std::uint64_t frames = 0;            ///< text frames received
-  std::uint64_t trades = 0;            ///< frames decoded into trades (depth: into depth events)
-  std::uint64_t decode_errors = 0;     ///< frames that failed to decode
-  std::uint64_t gaps_detected = 0;     ///< id jumps (filled in by the api from the aggregator)
-  std::uint64_t gaps_filled = 0;       ///< of those, backfilled completely
-  std::uint64_t gaps_open = 0;         ///< being filled or given up
+  std::uint64_t connect_attempts = 0; ///< attempts started since process start
+  std::uint64_t restarts = 0;         ///< restarts scheduled after a failure
+  std::string last_error;             ///< cause of the last failure, "" if none
+  std::int64_t connect_latency_ms
+    = -1; ///< start of the current/last attempt to first frame, -1 if never
+  std::int64_t last_message_age_ms
+    = -1;                   ///< time since the last frame, -1 if none ever
+  std::uint64_t frames = 0; ///< text frames received
+  std::uint64_t trades
+    = 0; ///< frames decoded into trades (depth: into depth events)
+  std::uint64_t decode_errors = 0; ///< frames that failed to decode
+  std::uint64_t gaps_detected
+    = 0; ///< id jumps (filled in by the api from the aggregator)
+  std::uint64_t gaps_filled = 0; ///< of those, backfilled completely
+  std::uint64_t gaps_open = 0;   ///< being filled or given up
   // A depth child's book, filled in by the api from the book actor:
   /// The book's phase (depth children); meaningful only if book_known.
   book_phase book_state = book_phase::waiting;
-  bool book_known = false;             ///< the book actor answered for /status
-  std::uint64_t book_syncs = 0;        ///< times the book became synced
-  std::uint64_t book_resyncs = 0;      ///< sequence breaks that discarded the book
-  std::uint64_t book_last_update_id = 0; ///< the book's update id, 0 unless synced
+  bool book_known = false;        ///< the book actor answered for /status
+  std::uint64_t book_syncs = 0;   ///< times the book became synced
+  std::uint64_t book_resyncs = 0; ///< sequence breaks that discarded the book
+  std::uint64_t book_last_update_id
+    = 0; ///< the book's update id, 0 unless synced
 };
 
 template <class Inspector>
@@ -111,8 +119,8 @@ typename Inspector::result_type inspect(Inspector& f, child_status& x) {
   return f(caf::meta::type_name("child_status"), x.symbol, x.stream, x.state,
            x.connect_attempts, x.restarts, x.last_error, x.connect_latency_ms,
            x.last_message_age_ms, x.frames, x.trades, x.decode_errors,
-           x.gaps_detected, x.gaps_filled, x.gaps_open, x.book_state, x.book_known,
-           x.book_syncs, x.book_resyncs, x.book_last_update_id);
+           x.gaps_detected, x.gaps_filled, x.gaps_open, x.book_state,
+           x.book_known, x.book_syncs, x.book_resyncs, x.book_last_update_id);
 }
 
 } // namespace sv

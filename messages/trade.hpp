@@ -15,18 +15,18 @@ constexpr std::int64_t e8_scale = 100'000'000;
 
 /// Which side took liquidity in a trade.
 enum class side : std::uint8_t {
-  buy,  ///< the buyer was the taker (Binance `m == false`)
+  buy, ///< the buyer was the taker (Binance `m == false`)
   sell, ///< the seller was the taker (Binance `m == true`: the buyer was the maker)
 };
 
 /// One aggregate trade as Binance sends it on `<symbol>@aggTrade`.
 struct trade {
-  std::string symbol;          ///< upper case, as in the payload's `s` ("BTCUSDT")
-  std::uint64_t agg_id = 0;    ///< `a`: aggregate trade id, consecutive per symbol
-  std::uint64_t first_id = 0;  ///< `f`: first trade id aggregated
-  std::uint64_t last_id = 0;   ///< `l`: last trade id aggregated
-  std::int64_t price_e8 = 0;   ///< `p` in units of 1e-8 (exact)
-  std::int64_t qty_e8 = 0;     ///< `q` in units of 1e-8 (exact)
+  std::string symbol;       ///< upper case, as in the payload's `s` ("BTCUSDT")
+  std::uint64_t agg_id = 0; ///< `a`: aggregate trade id, consecutive per symbol
+  std::uint64_t first_id = 0;     ///< `f`: first trade id aggregated
+  std::uint64_t last_id = 0;      ///< `l`: last trade id aggregated
+  std::int64_t price_e8 = 0;      ///< `p` in units of 1e-8 (exact)
+  std::int64_t qty_e8 = 0;        ///< `q` in units of 1e-8 (exact)
   std::int64_t trade_time_ms = 0; ///< `T`: trade time, Unix milliseconds
   std::int64_t event_time_ms = 0; ///< `E`: event time, Unix milliseconds
   bool buyer_is_maker = false;    ///< `m`: true means the aggressor sold
@@ -46,9 +46,10 @@ typename Inspector::result_type inspect(Inspector& f, trade& x) {
 
 /// The trades decoded from one transport read of one connection, in arrival order.
 struct trade_batch {
-  std::string symbol;          ///< upper case
-  std::vector<trade> trades;   ///< in the order the frames arrived
-  std::int64_t recv_ns = 0;    ///< steady-clock time the transport read the frames (latency origin)
+  std::string symbol;        ///< upper case
+  std::vector<trade> trades; ///< in the order the frames arrived
+  std::int64_t recv_ns
+    = 0; ///< steady-clock time the transport read the frames (latency origin)
 };
 
 template <class Inspector>

@@ -21,7 +21,8 @@ struct wide {
 
 inline wide to_wide(int128 x) {
   auto u = static_cast<uint128>(x);
-  return wide{static_cast<std::int64_t>(u >> 64), static_cast<std::uint64_t>(u)};
+  return wide{static_cast<std::int64_t>(u >> 64),
+              static_cast<std::uint64_t>(u)};
 }
 
 inline int128 from_wide(wide x) {

@@ -23,8 +23,9 @@ typename Inspector::result_type inspect(Inspector& f, ws_opened& x) {
 /// transport thread. Frame i is `data[begin_i, ends[i])` with `begin_0 = 0` and
 /// `begin_i = ends[i-1]`. Batching amortizes one CAF message over many frames.
 struct ws_frames {
-  std::uint64_t conn_id = 0;       ///< id given to ws_client::open
-  std::int64_t recv_ns = 0;        ///< steady-clock ns when the first frame of the batch was read
+  std::uint64_t conn_id = 0; ///< id given to ws_client::open
+  std::int64_t recv_ns
+    = 0; ///< steady-clock ns when the first frame of the batch was read
   std::string data;                ///< the frames' payloads, back to back
   std::vector<std::uint32_t> ends; ///< end offset of each frame in `data`
 };
@@ -38,12 +39,15 @@ typename Inspector::result_type inspect(Inspector& f, ws_frames& x) {
 /// Connection `conn_id` is gone; the transport sends this exactly once per open(),
 /// whatever the cause (refused, TLS failure, timeout, peer close, local close).
 struct ws_closed {
-  std::uint64_t conn_id = 0;    ///< id given to ws_client::open
-  bool was_open = false;        ///< true if ws_opened was sent before
-  std::uint16_t close_code = 0; ///< the peer's close code, 0 if none was received
+  std::uint64_t conn_id = 0; ///< id given to ws_client::open
+  bool was_open = false;     ///< true if ws_opened was sent before
+  std::uint16_t close_code
+    = 0; ///< the peer's close code, 0 if none was received
   std::int32_t http_status = 0; ///< status of a rejected upgrade, 0 if none
-  std::int32_t retry_after_s = -1; ///< Retry-After of a rejected upgrade, -1 if absent
-  std::string reason;           ///< human-readable cause ("connection refused", close reason text)
+  std::int32_t retry_after_s
+    = -1; ///< Retry-After of a rejected upgrade, -1 if absent
+  std::string
+    reason; ///< human-readable cause ("connection refused", close reason text)
 };
 
 template <class Inspector>

@@ -29,7 +29,8 @@ fit classify(const depth_update& u, std::uint64_t id, bool first) {
 }
 
 std::string gap_reason(const depth_update& u, std::uint64_t id, bool first) {
-  std::string r = first ? "first event after snapshot " : "sequence break after update ";
+  std::string r = first ? "first event after snapshot "
+                        : "sequence break after update ";
   r += std::to_string(id);
   r += ": got U=";
   r += std::to_string(u.first_update_id);
@@ -92,8 +93,8 @@ sync_step book_sync::on_update(depth_update u) {
     case fit::gap:
       break;
   }
-  counters_.last_resync_reason
-    = gap_reason(u, last_update_id_, first_after_snapshot_);
+  counters_.last_resync_reason = gap_reason(u, last_update_id_,
+                                            first_after_snapshot_);
   ++counters_.resyncs;
   book_.clear();
   last_update_id_ = 0;

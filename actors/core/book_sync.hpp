@@ -62,31 +62,42 @@ public:
   void on_snapshot_failed();
 
   /// Where the book stands (see the diagram above).
-  book_phase phase() const noexcept { return phase_; }
+  book_phase phase() const noexcept {
+    return phase_;
+  }
 
   /// The id of the last update the book contains (the snapshot's L after a sync
   /// with nothing buffered); 0 unless synced.
   std::uint64_t last_update_id() const noexcept;
 
   /// Event time of the last applied event (0 if none).
-  std::int64_t last_event_time_ms() const noexcept { return last_event_time_ms_; }
+  std::int64_t last_event_time_ms() const noexcept {
+    return last_event_time_ms_;
+  }
 
   /// The levels; meaningful only when synced (cleared on a resync).
-  const order_book& book() const noexcept { return book_; }
+  const order_book& book() const noexcept {
+    return book_;
+  }
 
   /// Lifetime counters (snapshots_requested counts every request_snapshot returned).
-  const book_counters& counters() const noexcept { return counters_; }
+  const book_counters& counters() const noexcept {
+    return counters_;
+  }
 
   /// Events currently buffered.
-  std::size_t buffered() const noexcept { return buffer_.size(); }
+  std::size_t buffered() const noexcept {
+    return buffer_.size();
+  }
 
 private:
   std::size_t buffer_max_;
   book_phase phase_ = book_phase::waiting;
   order_book book_;
-  std::deque<depth_update> buffer_;    ///< syncing only, arrival order
-  std::uint64_t last_update_id_ = 0;   ///< synced: the book's id
-  bool first_after_snapshot_ = false;  ///< synced, nothing applied since the snapshot
+  std::deque<depth_update> buffer_;  ///< syncing only, arrival order
+  std::uint64_t last_update_id_ = 0; ///< synced: the book's id
+  bool first_after_snapshot_
+    = false; ///< synced, nothing applied since the snapshot
   std::int64_t last_event_time_ms_ = 0;
   book_counters counters_;
 };

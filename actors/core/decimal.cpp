@@ -8,8 +8,8 @@ namespace sv {
 
 bool parse_e8(std::string_view text, std::int64_t& out) noexcept {
   constexpr int frac_digits_max = 8;
-  constexpr auto limit = static_cast<std::uint64_t>(
-    std::numeric_limits<std::int64_t>::max());
+  constexpr auto limit
+    = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   if (text.empty())
     return false;
   std::uint64_t acc = 0;
@@ -73,7 +73,8 @@ std::string format_e8(int128 v) {
 int128 div_round_half_even(int128 num, int128 den) {
   assert(den != 0);
   // INT128_MIN / -1 is the one quotient that does not fit.
-  [[maybe_unused]] constexpr int128 int128_min = -static_cast<int128>(~uint128{0} >> 1) - 1;
+  [[maybe_unused]] constexpr int128 int128_min
+    = -static_cast<int128>(~uint128{0} >> 1) - 1;
   assert(!(den == -1 && num == int128_min));
   // Magnitudes as uint128, so neither |INT128_MIN| nor 2*|r| can overflow.
   auto magnitude = [](int128 x) {
@@ -82,7 +83,8 @@ int128 div_round_half_even(int128 num, int128 den) {
   int128 q = num / den; // truncates toward zero
   int128 r = num % den; // same sign as num
   uint128 rest = magnitude(r);
-  uint128 gap = magnitude(den) - rest; // distance to the next multiple away from zero
+  uint128 gap = magnitude(den)
+                - rest; // distance to the next multiple away from zero
   if (rest > gap || (rest == gap && q % 2 != 0))
     q += ((num < 0) != (den < 0)) ? -1 : 1;
   return q;

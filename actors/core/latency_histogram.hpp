@@ -30,9 +30,11 @@ public:
     if (samples_ == 0)
       return result;
     auto rank = [this](double q) {
-      return static_cast<std::uint64_t>(q * static_cast<double>(samples_ - 1)) + 1;
+      return static_cast<std::uint64_t>(q * static_cast<double>(samples_ - 1))
+             + 1;
     };
-    const std::uint64_t targets[] = {rank(0.5), rank(0.9), rank(0.99), rank(0.999)};
+    const std::uint64_t targets[] = {rank(0.5), rank(0.9), rank(0.99),
+                                     rank(0.999)};
     std::int64_t* outputs[] = {&result.p50_us, &result.p90_us, &result.p99_us,
                                &result.p999_us};
     std::uint64_t seen = 0;

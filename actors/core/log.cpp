@@ -64,8 +64,8 @@ void log_line(log_level level, const char* component, std::string_view symbol,
   gmtime_r(&secs, &tm);
   int n = std::snprintf(line, sizeof(line),
                         "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s %s %.*s %s",
-                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                        tm.tm_min, tm.tm_sec, static_cast<int>(ms),
+                        tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                        tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms),
                         level_name(level), component,
                         static_cast<int>(symbol.empty() ? 1 : symbol.size()),
                         symbol.empty() ? "-" : symbol.data(), event);

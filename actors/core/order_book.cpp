@@ -15,7 +15,8 @@ constexpr int128 bps_per_unit = 10'000;
 template <class Side>
 void set_level(Side& side, const price_level& level) {
   if (level.qty_e8 == 0)
-    side.erase(level.price_e8); // an absent level is fine: Binance deletes blindly
+    side.erase(
+      level.price_e8); // an absent level is fine: Binance deletes blindly
   else
     side.insert_or_assign(level.price_e8, level.qty_e8);
 }
@@ -98,11 +99,13 @@ book_metrics order_book::metrics(std::uint32_t top_levels,
   int128 bid_sum = 0;
   // Sides are sorted best first, so the first level outside the band ends the walk.
   for (auto i = bids_.begin();
-       i != bids_.end() && int128{i->first} * 2 * bps_per_unit >= bid_bound; ++i)
+       i != bids_.end() && int128{i->first} * 2 * bps_per_unit >= bid_bound;
+       ++i)
     bid_sum += i->second;
   int128 ask_sum = 0;
   for (auto i = asks_.begin();
-       i != asks_.end() && int128{i->first} * 2 * bps_per_unit <= ask_bound; ++i)
+       i != asks_.end() && int128{i->first} * 2 * bps_per_unit <= ask_bound;
+       ++i)
     ask_sum += i->second;
   m.bid_qty_band_e8 = to_wide(bid_sum);
   m.ask_qty_band_e8 = to_wide(ask_sum);

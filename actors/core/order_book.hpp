@@ -29,8 +29,12 @@ public:
   void clear();
 
   /// Levels held on each side (the whole book, not only the top).
-  std::size_t bid_levels() const noexcept { return bids_.size(); }
-  std::size_t ask_levels() const noexcept { return asks_.size(); }
+  std::size_t bid_levels() const noexcept {
+    return bids_.size();
+  }
+  std::size_t ask_levels() const noexcept {
+    return asks_.size();
+  }
 
   /// The best `n` bids (highest first) / asks (lowest first); fewer if the side is shorter.
   std::vector<price_level> top_bids(std::size_t n) const;
@@ -42,8 +46,9 @@ public:
   book_metrics metrics(std::uint32_t top_levels, std::uint32_t band_bps) const;
 
 private:
-  std::map<std::int64_t, std::int64_t, std::greater<>> bids_; ///< price -> qty, best first
-  std::map<std::int64_t, std::int64_t> asks_;                 ///< price -> qty, best first
+  std::map<std::int64_t, std::int64_t, std::greater<>>
+    bids_;                                    ///< price -> qty, best first
+  std::map<std::int64_t, std::int64_t> asks_; ///< price -> qty, best first
 };
 
 } // namespace sv

@@ -50,9 +50,8 @@ int128 vwap_e8(const metrics_snapshot& x) {
   if (volume == 0)
     return 0;
   // quote is in 1e-16 units and volume in 1e-8, so the quotient is in 1e-8 units.
-  return div_round_half_even(from_wide(x.buy_quote_e16)
-                               + from_wide(x.sell_quote_e16),
-                             volume);
+  return div_round_half_even(
+    from_wide(x.buy_quote_e16) + from_wide(x.sell_quote_e16), volume);
 }
 
 } // namespace sv

@@ -13,10 +13,10 @@ constexpr std::uint32_t exponent_max = 20;
 
 } // namespace
 
-restart_decision decide_restart(const restart_policy_config& cfg,
-                                restart_history& history, std::int64_t now_ns,
-                                std::int64_t streamed_ms,
-                                std::int64_t retry_after_ms, std::mt19937_64& rng) {
+restart_decision
+decide_restart(const restart_policy_config& cfg, restart_history& history,
+               std::int64_t now_ns, std::int64_t streamed_ms,
+               std::int64_t retry_after_ms, std::mt19937_64& rng) {
   if (streamed_ms >= cfg.stable_after_ms)
     history.exponent = 0;
   auto window_ns = cfg.restart_window_ms * 1'000'000;
@@ -33,9 +33,9 @@ restart_decision decide_restart(const restart_policy_config& cfg,
   } else {
     auto bound = std::min(cfg.backoff_max_ms,
                           cfg.backoff_initial_ms << history.exponent);
-    result.delay_ms = cfg.jitter ? std::uniform_int_distribution<std::int64_t>{
-                                     0, bound}(rng)
-                                 : bound;
+    result.delay_ms
+      = cfg.jitter ? std::uniform_int_distribution<std::int64_t>{0, bound}(rng)
+                   : bound;
     history.exponent = std::min(history.exponent + 1, exponent_max);
   }
   if (retry_after_ms >= 0)

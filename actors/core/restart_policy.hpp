@@ -9,12 +9,13 @@ namespace sv {
 
 /// The restart rules of docs/supervision.md, as numbers.
 struct restart_policy_config {
-  std::int64_t backoff_initial_ms = 500;  ///< bound of the first delay
-  std::int64_t backoff_max_ms = 30000;    ///< cap of the doubling bound
-  std::int64_t stable_after_ms = 60000;   ///< streaming this long resets the bound
-  std::uint32_t max_restarts = 10;        ///< more within the window parks the child
+  std::int64_t backoff_initial_ms = 500; ///< bound of the first delay
+  std::int64_t backoff_max_ms = 30000;   ///< cap of the doubling bound
+  std::int64_t stable_after_ms
+    = 60000;                       ///< streaming this long resets the bound
+  std::uint32_t max_restarts = 10; ///< more within the window parks the child
   std::int64_t restart_window_ms = 300000; ///< sliding window for max_restarts
-  std::int64_t park_ms = 300000;          ///< how long a parked child waits
+  std::int64_t park_ms = 300000;           ///< how long a parked child waits
   /// Full jitter (uniform in [0, bound]). Off only in tests that need exact
   /// delays: then the delay is the bound itself.
   bool jitter = true;
@@ -22,8 +23,10 @@ struct restart_policy_config {
 
 /// One child's restart history (owned by the supervisor's child record).
 struct restart_history {
-  std::deque<std::int64_t> restarts_ns; ///< times of restarts inside the window, oldest first
-  std::uint32_t exponent = 0;           ///< consecutive restarts since the last stable period
+  std::deque<std::int64_t>
+    restarts_ns; ///< times of restarts inside the window, oldest first
+  std::uint32_t exponent
+    = 0; ///< consecutive restarts since the last stable period
 };
 
 /// What to do with a child that just died.
@@ -42,9 +45,9 @@ struct restart_decision {
 /// - `retry_after_ms` >= 0 (a rejected upgrade's Retry-After): the delay is at least that.
 /// - More than max_restarts restarts within restart_window_ms: park for park_ms and
 ///   forget the history, so the child starts afresh after the park.
-restart_decision decide_restart(const restart_policy_config& cfg,
-                                restart_history& history, std::int64_t now_ns,
-                                std::int64_t streamed_ms,
-                                std::int64_t retry_after_ms, std::mt19937_64& rng);
+restart_decision
+decide_restart(const restart_policy_config& cfg, restart_history& history,
+               std::int64_t now_ns, std::int64_t streamed_ms,
+               std::int64_t retry_after_ms, std::mt19937_64& rng);
 
 } // namespace sv

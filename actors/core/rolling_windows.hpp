@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "messages/trade.hpp"
-#include "messages/window_snapshot.hpp"
 #include "messages/wide.hpp"
+#include "messages/window_snapshot.hpp"
 
 namespace sv {
 

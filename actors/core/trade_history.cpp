@@ -32,7 +32,8 @@ void trade_history::insert(const trade& x) {
   while (trades_.size() > trades_max_)
     trades_.pop_front();
   auto newest_ms = trades_.back().trade_time_ms;
-  while (!trades_.empty() && trades_.front().trade_time_ms < newest_ms - age_ms_max_)
+  while (!trades_.empty()
+         && trades_.front().trade_time_ms < newest_ms - age_ms_max_)
     trades_.pop_front();
 }
 

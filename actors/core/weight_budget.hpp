@@ -15,21 +15,23 @@ namespace sv {
 class weight_budget {
 public:
   /// `budget` weight per `window_ns`, `burst` requests per second; all > 0 (asserted).
-  weight_budget(std::uint32_t budget, std::int64_t window_ns, std::uint32_t burst);
+  weight_budget(std::uint32_t budget, std::int64_t window_ns,
+                std::uint32_t burst);
 
   /// Grants a request of `weight` at `now_ns` if both windows allow it, and records it.
   bool try_acquire(std::int64_t now_ns, std::uint32_t weight);
 
   /// The earliest time at or after `now_ns` when a request of `weight` fits.
-  std::int64_t next_available_ns(std::int64_t now_ns, std::uint32_t weight) const;
+  std::int64_t next_available_ns(std::int64_t now_ns,
+                                 std::uint32_t weight) const;
 
   /// Weight granted within the window ending at `now_ns`.
   std::uint64_t used(std::int64_t now_ns) const;
 
 private:
   struct grant {
-    std::int64_t at_ns = 0;    ///< when it was granted
-    std::uint32_t weight = 0;  ///< what it was charged
+    std::int64_t at_ns = 0;   ///< when it was granted
+    std::uint32_t weight = 0; ///< what it was charged
   };
 
   std::uint32_t charge(std::uint32_t weight) const;
@@ -38,7 +40,8 @@ private:
   std::uint32_t budget_;
   std::int64_t window_ns_;
   std::uint32_t burst_;
-  std::deque<grant> grants_; ///< inside the longer of the two windows, oldest first
+  std::deque<grant>
+    grants_; ///< inside the longer of the two windows, oldest first
 };
 
 } // namespace sv

@@ -10,10 +10,11 @@ namespace sv {
 
 /// Where one REST request goes: `http[s]://host:port` + `target`.
 struct rest_target {
-  bool tls = true;        ///< https (certificate and host name verified) or http
-  std::string host;       ///< DNS name or IP literal; also SNI and verified name
+  bool tls = true;  ///< https (certificate and host name verified) or http
+  std::string host; ///< DNS name or IP literal; also SNI and verified name
   std::uint16_t port = 0; ///< TCP port
-  std::string target;     ///< path and query, e.g. "/api/v3/aggTrades?symbol=BTCUSDT&fromId=5&limit=1000"
+  std::string
+    target; ///< path and query, e.g. "/api/v3/aggTrades?symbol=BTCUSDT&fromId=5&limit=1000"
 };
 
 /// Issues HTTP GET requests on behalf of actors.
@@ -32,8 +33,8 @@ public:
   virtual ~rest_client() = default;
 
   /// Starts `GET target.target` on `target`; the answer goes to `listener`.
-  virtual void get(std::uint64_t id, const rest_target& target,
-                   const caf::actor& listener)
+  virtual void
+  get(std::uint64_t id, const rest_target& target, const caf::actor& listener)
     = 0;
 };
 

@@ -10,10 +10,12 @@ namespace sv {
 
 /// Where one WebSocket connection goes: `ws[s]://host:port/path`.
 struct ws_target {
-  bool tls = true;        ///< wss:// (TLS, certificate and host name verified) or ws://
-  std::string host;       ///< DNS name or IP literal; also the SNI and verified host name
+  bool tls
+    = true; ///< wss:// (TLS, certificate and host name verified) or ws://
+  std::string
+    host; ///< DNS name or IP literal; also the SNI and verified host name
   std::uint16_t port = 0; ///< TCP port
-  std::string path;       ///< request path incl. query, e.g. "/ws/btcusdt@aggTrade"
+  std::string path; ///< request path incl. query, e.g. "/ws/btcusdt@aggTrade"
 };
 
 /// Opens and closes WebSocket client connections on behalf of actors.
@@ -33,8 +35,8 @@ public:
   virtual ~ws_client() = default;
 
   /// Starts connecting to `target`; events for `id` go to `listener`.
-  virtual void open(std::uint64_t id, const ws_target& target,
-                    const caf::actor& listener)
+  virtual void
+  open(std::uint64_t id, const ws_target& target, const caf::actor& listener)
     = 0;
 
   /// Sends a close frame (code 1000) if `id` is open, aborts it if it is still

@@ -336,7 +336,8 @@ std::string no_book_json(const std::string& symbol,
     write_string(w, x);
   w.EndArray();
   w.Key("detail");
-  w.String(R"(this symbol has no depth stream: add "depth" to streams (and the symbol to book_symbols if that is set))");
+  w.String(
+    R"(this symbol has no depth stream: add "depth" to streams (and the symbol to book_symbols if that is set))");
   w.EndObject();
   return finish(sb);
 }
@@ -358,7 +359,8 @@ void write_levels(json_writer& w, const std::vector<price_level>& levels) {
 /// display, so a double is fine here (nothing stores it).
 double imbalance_ratio(int128 bid, int128 ask) {
   auto sum = bid + ask;
-  return sum == 0 ? 0.0 : static_cast<double>(bid - ask) / static_cast<double>(sum);
+  return sum == 0 ? 0.0
+                  : static_cast<double>(bid - ask) / static_cast<double>(sum);
 }
 
 void write_side_sums(json_writer& w, int128 bid, int128 ask) {
@@ -414,13 +416,15 @@ std::string book_json(const book_view& x) {
     w.StartObject();
     w.Key("top_levels");
     w.Uint(m.top_levels);
-    write_side_sums(w, from_wide(m.bid_qty_top_e8), from_wide(m.ask_qty_top_e8));
+    write_side_sums(w, from_wide(m.bid_qty_top_e8),
+                    from_wide(m.ask_qty_top_e8));
     w.EndObject();
     w.Key("band");
     w.StartObject();
     w.Key("bps");
     w.Uint(m.band_bps);
-    write_side_sums(w, from_wide(m.bid_qty_band_e8), from_wide(m.ask_qty_band_e8));
+    write_side_sums(w, from_wide(m.bid_qty_band_e8),
+                    from_wide(m.ask_qty_band_e8));
     w.EndObject();
   }
   auto& c = x.counters;

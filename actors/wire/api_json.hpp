@@ -14,7 +14,8 @@ namespace sv {
 
 /// `{"status":"ok"}`, or `{"status":"degraded","not_streaming":["ETHUSDT@aggTrade",...]}`.
 /// Sets `healthy` to whether every child streams (and there is at least one).
-std::string health_json(const std::vector<child_status>& children, bool& healthy);
+std::string health_json(const std::vector<child_status>& children,
+                        bool& healthy);
 
 /// `{"uptime_s":..,"children":[{...}, ...]}` as documented in docs/operations.md.
 std::string status_json(std::int64_t uptime_s,
@@ -24,7 +25,8 @@ std::string status_json(std::int64_t uptime_s,
 std::string symbols_json(const std::vector<std::string>& symbols);
 
 /// `{"symbol":..,"trades":[{"id":..,"price":"..","qty":"..","side":"buy","time":T},...]}`.
-std::string trades_json(const std::string& symbol, const std::vector<trade>& trades);
+std::string trades_json(const std::string& symbol,
+                        const std::vector<trade>& trades);
 
 /// Totals with exact 8-decimal strings; quote sums and VWAP rounded half-to-even;
 /// CVD; and one object per rolling window under "windows" ("1m", "5m", ...).
@@ -36,7 +38,8 @@ std::string metrics_json(const metrics_snapshot& x);
 std::string book_json(const book_view& x);
 
 /// `{"error":"<error>","detail":"<detail>"}` (detail omitted when empty).
-std::string error_json(const std::string& error, const std::string& detail = {});
+std::string error_json(const std::string& error,
+                       const std::string& detail = {});
 
 /// `{"error":"no order book","symbol":..,"book_symbols":[...],"detail":..}`: the
 /// symbol streams no depth; book_symbols are those that do.

@@ -173,9 +173,11 @@ std::string not_an_event_text(const value& payload) {
 /// What a frame holds: the payload (raw or inside a combined-stream wrapper)
 /// and its depthUpdate fields.
 struct frame_parts {
-  const value* payload = nullptr;      ///< null when `data` is not an object
-  const char* wrapper_fault = nullptr; ///< `stream`/`data` mistyped: loses to an unknown `e`
-  std::array<const value*, field_count> fields{}; ///< each field, null if absent
+  const value* payload = nullptr; ///< null when `data` is not an object
+  const char* wrapper_fault
+    = nullptr; ///< `stream`/`data` mistyped: loses to an unknown `e`
+  std::array<const value*, field_count>
+    fields{}; ///< each field, null if absent
 };
 
 /// Fills `parts` from `doc` (an object). Returns false with `error` set when a
@@ -254,9 +256,11 @@ bool check_types(const frame_parts& parts, depth_update& out,
   for (field f : {f_U, f_u})
     if (const value* v = fields[f]; v != nullptr && !v->IsUint64())
       return fail(f, "not an unsigned 64-bit integer");
-  if (fields[f_b] != nullptr && !read_levels(*fields[f_b], "b", out.bids, error))
+  if (fields[f_b] != nullptr
+      && !read_levels(*fields[f_b], "b", out.bids, error))
     return false;
-  if (fields[f_a] != nullptr && !read_levels(*fields[f_a], "a", out.asks, error))
+  if (fields[f_a] != nullptr
+      && !read_levels(*fields[f_a], "a", out.asks, error))
     return false;
   if (fields[f_U] != nullptr && fields[f_u] != nullptr
       && fields[f_U]->GetUint64() > fields[f_u]->GetUint64())
@@ -302,13 +306,14 @@ decode_status depth_decoder::decode(std::string_view frame, depth_update& out) {
 
   // serverShutdown comes back here with its name in detail(), which is what the
   // connection actor looks for.
-  if (const value* e = fields[f_e]; e != nullptr && e->IsString()
-                                    && text(*e) != "depthUpdate")
+  if (const value* e = fields[f_e];
+      e != nullptr && e->IsString() && text(*e) != "depthUpdate")
     return st.fail(decode_status::unknown_event,
                    "unknown event e=" + std::string{text(*e)});
   if (parts.wrapper_fault != nullptr)
     return st.fail(decode_status::mistyped_field, parts.wrapper_fault);
-  assert(parts.payload != nullptr); // else `data` was no object: a wrapper fault
+  assert(parts.payload
+         != nullptr); // else `data` was no object: a wrapper fault
   if (fields[f_e] == nullptr)
     return st.fail(decode_status::unknown_event,
                    not_an_event_text(*parts.payload));

@@ -12,7 +12,8 @@ namespace {
 
 constexpr std::size_t excerpt_max = 200;
 
-bool read_u64(const rapidjson::Value& row, const char* key, std::uint64_t& out) {
+bool read_u64(const rapidjson::Value& row, const char* key,
+              std::uint64_t& out) {
   auto i = row.FindMember(key);
   if (i == row.MemberEnd() || !i->value.IsUint64())
     return false;
@@ -44,7 +45,8 @@ bool decode_agg_trades(std::string_view body, const std::string& symbol,
     x.symbol = symbol;
     std::uint64_t time = 0;
     auto field_error = [&](const char* key) {
-      error = "row " + std::to_string(i) + ": field " + key + " missing or mistyped";
+      error = "row " + std::to_string(i) + ": field " + key
+              + " missing or mistyped";
       return false;
     };
     if (!row.IsObject())
@@ -78,10 +80,11 @@ std::string describe_rest_error(std::string_view body) {
   if (!doc.HasParseError() && doc.IsObject()) {
     auto code = doc.FindMember("code");
     auto msg = doc.FindMember("msg");
-    if (code != doc.MemberEnd() && code->value.IsInt64() && msg != doc.MemberEnd()
-        && msg->value.IsString())
+    if (code != doc.MemberEnd() && code->value.IsInt64()
+        && msg != doc.MemberEnd() && msg->value.IsString())
       return "code " + std::to_string(code->value.GetInt64()) + ": "
-             + std::string{msg->value.GetString(), msg->value.GetStringLength()};
+             + std::string{msg->value.GetString(),
+                           msg->value.GetStringLength()};
   }
   return std::string{body.substr(0, excerpt_max)};
 }

@@ -151,9 +151,11 @@ problem split_host_port(std::string_view authority, std::string& host,
     host = std::string(authority.substr(1, close - 1));
     if (host.empty() || host.find(':') == std::string::npos
         || !std::all_of(host.begin(), host.end(), [](char c) {
-             return std::isxdigit(static_cast<unsigned char>(c)) != 0 || c == ':' || c == '.';
+             return std::isxdigit(static_cast<unsigned char>(c)) != 0
+                    || c == ':' || c == '.';
            }))
-      return "invalid IPv6 literal " + in_quotes(authority.substr(0, close + 1));
+      return "invalid IPv6 literal "
+             + in_quotes(authority.substr(0, close + 1));
     rest = authority.substr(close + 1);
     if (!rest.empty() && rest.front() != ':')
       return "unexpected " + in_quotes(rest) + " after the IPv6 literal";
@@ -163,11 +165,13 @@ problem split_host_port(std::string_view authority, std::string& host,
     if (colon != std::string_view::npos)
       rest = authority.substr(colon);
     if (rest.find(':', 1) != std::string_view::npos)
-      return "an IPv6 literal needs brackets, e.g. [::1]:9443; got " + in_quotes(authority);
+      return "an IPv6 literal needs brackets, e.g. [::1]:9443; got "
+             + in_quotes(authority);
     if (host.empty())
       return "missing host in " + in_quotes(authority);
-    if (!std::all_of(host.begin(), host.end(),
-                     [](char c) { return is_alnum(c) || c == '.' || c == '-' || c == '_'; }))
+    if (!std::all_of(host.begin(), host.end(), [](char c) {
+          return is_alnum(c) || c == '.' || c == '-' || c == '_';
+        }))
       return "invalid host " + in_quotes(host);
   }
   if (!rest.empty())
@@ -234,13 +238,16 @@ problem parse_endpoint_into(std::string_view url, endpoint& out) {
 /// way); the scheme is ws/wss for a stream endpoint (`web_socket`), http/https
 /// for a REST one.
 std::string show_endpoint(const endpoint& e, bool web_socket) {
-  std::string out = web_socket ? (e.tls ? "wss://" : "ws://") : (e.tls ? "https://" : "http://");
+  std::string out = web_socket ? (e.tls ? "wss://" : "ws://")
+                               : (e.tls ? "https://" : "http://");
   out += e.host.find(':') == std::string::npos ? e.host : "[" + e.host + "]";
   return out + ":" + std::to_string(e.port) + e.base_path;
 }
 
 std::string show_http(const settings& s) {
-  auto host = s.http_host.find(':') == std::string::npos ? s.http_host : "[" + s.http_host + "]";
+  auto host = s.http_host.find(':') == std::string::npos
+                ? s.http_host
+                : "[" + s.http_host + "]";
   return host + ":" + std::to_string(s.http_port);
 }
 
@@ -280,7 +287,8 @@ problem set_http(settings& s, std::string_view v) {
   if (auto err = split_host_port(v, host, port_text))
     return err;
   if (!port_text)
-    return "expected HOST:PORT (e.g. 127.0.0.1:8089 or [::1]:8089), got " + in_quotes(v);
+    return "expected HOST:PORT (e.g. 127.0.0.1:8089 or [::1]:8089), got "
+           + in_quotes(v);
   std::uint16_t port = 0;
   // Port 0 asks the kernel for a free port (the listener logs the one it got).
   if (auto err = parse_port(*port_text, 0, port))
@@ -355,7 +363,8 @@ problem set_symbols(settings& s, const std::vector<std::string>& items) {
   if (out.empty())
     return std::string{"expected at least one symbol"};
   if (out.size() > symbols_max)
-    return "at most " + std::to_string(symbols_max) + " symbols, got " + std::to_string(out.size());
+    return "at most " + std::to_string(symbols_max) + " symbols, got "
+           + std::to_string(out.size());
   s.symbols = std::move(out);
   return std::nullopt;
 }
@@ -372,7 +381,8 @@ problem set_streams(settings& s, const std::vector<std::string>& items) {
   std::vector<std::string> out;
   for (const auto& item : items) {
     if (item != "aggTrade" && item != "depth")
-      return "unknown stream " + in_quotes(item) + R"( (expected "aggTrade" or "depth"))";
+      return "unknown stream " + in_quotes(item)
+             + R"( (expected "aggTrade" or "depth"))";
     if (std::find(out.begin(), out.end(), item) == out.end())
       out.push_back(item);
   }
@@ -407,9 +417,9 @@ problem parse_window(std::string_view text, std::uint32_t& out) {
     }
   }
   auto digits = text.substr(0, text.empty() ? 0 : text.size() - 1);
-  if (unit == 0 || digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char c) {
-        return c >= '0' && c <= '9';
-      })) {
+  if (unit == 0 || digits.empty()
+      || !std::all_of(digits.begin(), digits.end(),
+                      [](char c) { return c >= '0' && c <= '9'; })) {
     auto out_text = std::string(duration_expected) + ", got " + in_quotes(text);
     if (!text.empty() && text.back() == 'd')
       out_text += "; days are not supported, the longest window is 24h";
@@ -419,7 +429,8 @@ problem parse_window(std::string_view text, std::uint32_t& out) {
   // numbers beyond int64.
   auto n = to_integer(digits);
   if (!n || *n < 1 || *n > window_s_max / unit)
-    return "window " + in_quotes(text) + " is out of range: expected 1s to 24h ("
+    return "window " + in_quotes(text)
+           + " is out of range: expected 1s to 24h ("
            + std::to_string(window_s_max) + " s)";
   out = static_cast<std::uint32_t>(*n) * unit;
   return std::nullopt;
@@ -428,8 +439,8 @@ problem parse_window(std::string_view text, std::uint32_t& out) {
 /// Validates the windows as written into seconds, in the order written (the API lists them in
 /// that order). On failure `bad` is the index of the offending item, or items.size() when the
 /// count is wrong.
-problem parse_windows(const std::vector<std::string>& items, std::vector<std::uint32_t>& out,
-                      std::size_t& bad) {
+problem parse_windows(const std::vector<std::string>& items,
+                      std::vector<std::uint32_t>& out, std::size_t& bad) {
   bad = items.size();
   if (items.empty() || items.size() > windows_max)
     return "expected 1 to " + std::to_string(windows_max) + " windows, got "
@@ -442,9 +453,10 @@ problem parse_windows(const std::vector<std::string>& items, std::vector<std::ui
       return err;
     auto same = std::find(result.begin(), result.end(), seconds);
     if (same != result.end())
-      return "duplicate window " + in_quotes(items[i]) + ": " + std::to_string(seconds)
-             + " s, the same as "
-             + in_quotes(items[static_cast<std::size_t>(same - result.begin())]);
+      return "duplicate window " + in_quotes(items[i]) + ": "
+             + std::to_string(seconds) + " s, the same as "
+             + in_quotes(
+               items[static_cast<std::size_t>(same - result.begin())]);
     result.push_back(seconds);
   }
   bad = items.size();
@@ -473,17 +485,20 @@ problem parse_quote(std::string_view text, std::int64_t& out) {
   // parse_e8() only says no; find out why, for the message.
   auto dot = text.find('.');
   auto digits_only = [](std::string_view part) {
-    return std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return std::all_of(part.begin(), part.end(),
+                       [](char c) { return c >= '0' && c <= '9'; });
   };
   auto int_part = text.substr(0, dot);
-  auto frac_part = dot == std::string_view::npos ? std::string_view{} : text.substr(dot + 1);
+  auto frac_part = dot == std::string_view::npos ? std::string_view{}
+                                                 : text.substr(dot + 1);
   bool well_formed = digits_only(int_part) && digits_only(frac_part)
                      && (!int_part.empty() || !frac_part.empty());
   if (well_formed && frac_part.size() > 8)
     return "more than 8 fractional digits in " + in_quotes(text)
            + " (the resolution is 0.00000001)";
   if (well_formed)
-    return in_quotes(text) + " is too large (at most " + std::string(quote_max_text) + ")";
+    return in_quotes(text) + " is too large (at most "
+           + std::string(quote_max_text) + ")";
   return std::string(quote_expected) + ", got " + in_quotes(text);
 }
 
@@ -507,17 +522,17 @@ struct int_range {
 };
 
 enum class kind : std::uint8_t {
-  number,     ///< an unsigned integer field with a range
-  fraction,   ///< a double field in 0..1 (TOML float, or integer 0 or 1)
-  flag,       ///< a bool field; on the command line a flag without value
-  text,       ///< a string validated by `text`
-  list,       ///< a list of strings validated by `list` (TOML array, comma-separated
-              ///< on the CLI)
+  number,   ///< an unsigned integer field with a range
+  fraction, ///< a double field in 0..1 (TOML float, or integer 0 or 1)
+  flag,     ///< a bool field; on the command line a flag without value
+  text,     ///< a string validated by `text`
+  list, ///< a list of strings validated by `list` (TOML array, comma-separated
+        ///< on the CLI)
   symbol_map, ///< TOML only: a table symbol -> unsigned integer in `range`
-  windows,    ///< durations "5m" in seconds, order kept, no duplicates (TOML array of
-              ///< strings, comma-separated on the CLI)
-  quote,      ///< a quote amount in units of 1e-8 (decimal string or TOML integer)
-  quote_map,  ///< TOML only: a table symbol -> quote amount
+  windows, ///< durations "5m" in seconds, order kept, no duplicates (TOML array of
+           ///< strings, comma-separated on the CLI)
+  quote, ///< a quote amount in units of 1e-8 (decimal string or TOML integer)
+  quote_map, ///< TOML only: a table symbol -> quote amount
 };
 
 /// A per-symbol table of unsigned integers, e.g. silence_timeout_s_by_symbol.
@@ -530,28 +545,28 @@ using list_setter = problem (*)(settings&, const std::vector<std::string>&);
 using shower = std::string (*)(const settings&);
 
 struct option_spec {
-  std::string_view cli;                      ///< "--connect-timeout-ms"; empty: file only
-  std::string_view key;                      ///< TOML key "connect_timeout_ms"
-  kind type = kind::text;                    ///< how values are read
+  std::string_view cli;   ///< "--connect-timeout-ms"; empty: file only
+  std::string_view key;   ///< TOML key "connect_timeout_ms"
+  kind type = kind::text; ///< how values are read
   std::uint32_t settings::*number = nullptr; ///< kind::number
-  int_range range;                           ///< kind::number/symbol_map: accepted values
-  double settings::*real = nullptr;          ///< kind::fraction
-  symbol_numbers settings::*map = nullptr;   ///< kind::symbol_map
+  int_range range; ///< kind::number/symbol_map: accepted values
+  double settings::*real = nullptr;        ///< kind::fraction
+  symbol_numbers settings::*map = nullptr; ///< kind::symbol_map
   std::vector<std::uint32_t> settings::*durations = nullptr; ///< kind::windows
-  std::int64_t settings::*e8 = nullptr;                     ///< kind::quote
-  symbol_quotes settings::*quotes = nullptr;                ///< kind::quote_map
+  std::int64_t settings::*e8 = nullptr;                      ///< kind::quote
+  symbol_quotes settings::*quotes = nullptr; ///< kind::quote_map
   bool settings::*flag = nullptr;            ///< kind::flag
   text_setter text = nullptr;                ///< kind::text
   list_setter list = nullptr;                ///< kind::list
-  shower show = nullptr;                     ///< kind::text/list: the default for usage()
-  std::string_view arg;                      ///< usage(): the value's name ("N")
-  std::string_view help;                     ///< usage(): one line
-  std::string_view heading;                  ///< usage(): a group title printed before it
+  shower show = nullptr;    ///< kind::text/list: the default for usage()
+  std::string_view arg;     ///< usage(): the value's name ("N")
+  std::string_view help;    ///< usage(): one line
+  std::string_view heading; ///< usage(): a group title printed before it
 };
 
 constexpr option_spec number_opt(std::string_view cli, std::string_view key,
-                                 std::uint32_t settings::*field, int_range range,
-                                 std::string_view help) {
+                                 std::uint32_t settings::*field,
+                                 int_range range, std::string_view help) {
   option_spec o;
   o.cli = cli;
   o.key = key;
@@ -564,7 +579,8 @@ constexpr option_spec number_opt(std::string_view cli, std::string_view key,
 }
 
 constexpr option_spec fraction_opt(std::string_view cli, std::string_view key,
-                                   double settings::*field, std::string_view help) {
+                                   double settings::*field,
+                                   std::string_view help) {
   option_spec o;
   o.cli = cli;
   o.key = key;
@@ -575,7 +591,8 @@ constexpr option_spec fraction_opt(std::string_view cli, std::string_view key,
   return o;
 }
 
-constexpr option_spec symbol_map_opt(std::string_view key, symbol_numbers settings::*field,
+constexpr option_spec symbol_map_opt(std::string_view key,
+                                     symbol_numbers settings::*field,
                                      int_range range) {
   option_spec o;
   o.key = key;
@@ -599,7 +616,8 @@ constexpr option_spec windows_opt(std::string_view cli, std::string_view key,
 }
 
 constexpr option_spec quote_opt(std::string_view cli, std::string_view key,
-                                std::int64_t settings::*field, std::string_view help) {
+                                std::int64_t settings::*field,
+                                std::string_view help) {
   option_spec o;
   o.cli = cli;
   o.key = key;
@@ -610,7 +628,8 @@ constexpr option_spec quote_opt(std::string_view cli, std::string_view key,
   return o;
 }
 
-constexpr option_spec quote_map_opt(std::string_view key, symbol_quotes settings::*field) {
+constexpr option_spec quote_map_opt(std::string_view key,
+                                    symbol_quotes settings::*field) {
   option_spec o;
   o.key = key;
   o.type = kind::quote_map;
@@ -624,8 +643,8 @@ constexpr option_spec titled(std::string_view heading, option_spec o) {
   return o;
 }
 
-constexpr option_spec flag_opt(std::string_view cli, std::string_view key, bool settings::*field,
-                               std::string_view help) {
+constexpr option_spec flag_opt(std::string_view cli, std::string_view key,
+                               bool settings::*field, std::string_view help) {
   option_spec o;
   o.cli = cli;
   o.key = key;
@@ -635,8 +654,9 @@ constexpr option_spec flag_opt(std::string_view cli, std::string_view key, bool 
   return o;
 }
 
-constexpr option_spec text_opt(std::string_view cli, std::string_view key, text_setter set,
-                               shower show, std::string_view arg, std::string_view help) {
+constexpr option_spec text_opt(std::string_view cli, std::string_view key,
+                               text_setter set, shower show,
+                               std::string_view arg, std::string_view help) {
   option_spec o;
   o.cli = cli;
   o.key = key;
@@ -648,8 +668,9 @@ constexpr option_spec text_opt(std::string_view cli, std::string_view key, text_
   return o;
 }
 
-constexpr option_spec list_opt(std::string_view cli, std::string_view key, list_setter set,
-                               shower show, std::string_view arg, std::string_view help) {
+constexpr option_spec list_opt(std::string_view cli, std::string_view key,
+                               list_setter set, shower show,
+                               std::string_view arg, std::string_view help) {
   option_spec o;
   o.cli = cli;
   o.key = key;
@@ -667,99 +688,123 @@ constexpr option_spec list_opt(std::string_view cli, std::string_view key, list_
 // under 60 s would rotate connections faster than they stream.
 const std::array option_table = {
   list_opt(
-    "--symbols", "symbols", set_symbols, [](const settings& s) { return join(s.symbols); }, "LIST",
+    "--symbols", "symbols", set_symbols,
+    [](const settings& s) { return join(s.symbols); }, "LIST",
     "comma-separated symbols to stream, e.g. BTCUSDT,ETHUSDT"),
   list_opt(
-    "--streams", "streams", set_streams, [](const settings& s) { return join(s.streams); },
-    "LIST", "streams per symbol: aggTrade, depth (local order book)"),
+    "--streams", "streams", set_streams,
+    [](const settings& s) { return join(s.streams); }, "LIST",
+    "streams per symbol: aggTrade, depth (local order book)"),
   text_opt(
     "--endpoint", "endpoint", set_endpoint,
-    [](const settings& s) { return show_endpoint(s.stream_endpoint, true); }, "URL",
-    "stream base URL, ws:// or wss://host[:port][/path]"),
+    [](const settings& s) { return show_endpoint(s.stream_endpoint, true); },
+    "URL", "stream base URL, ws:// or wss://host[:port][/path]"),
   text_opt(
     "--rest-endpoint", "rest_endpoint", set_rest_endpoint,
-    [](const settings& s) { return show_endpoint(s.rest_endpoint, false); }, "URL",
-    "REST base URL, http:// or https://host[:port][/path]"),
+    [](const settings& s) { return show_endpoint(s.rest_endpoint, false); },
+    "URL", "REST base URL, http:// or https://host[:port][/path]"),
   flag_opt("--combined", "combined", &settings::combined,
            "use the combined-stream wrapper /stream?streams=..."),
   text_opt(
     "--ca-file", "ca_file", set_ca_file,
-    [](const settings& s) { return s.ca_file.empty() ? std::string{"none"} : s.ca_file; }, "PATH",
-    "extra PEM CA bundle trusted besides the system store"),
-  flag_opt("--table", "table", &settings::table, "print a per-symbol table to stdout every second"),
+    [](const settings& s) {
+      return s.ca_file.empty() ? std::string{"none"} : s.ca_file;
+    },
+    "PATH", "extra PEM CA bundle trusted besides the system store"),
+  flag_opt("--table", "table", &settings::table,
+           "print a per-symbol table to stdout every second"),
   flag_opt("--insecure", "insecure", &settings::insecure,
            "disable certificate and host-name checks (testing only)"),
   text_opt("--http", "http", set_http, show_http, "HOST:PORT",
            "HTTP API listen address; port 0 picks a free port"),
-  number_opt("--connect-timeout-ms", "connect_timeout_ms", &settings::connect_timeout_ms,
-             {100, 600000}, "deadline for the upgrade and the first frame"),
-  number_opt("--history-trades", "history_trades_max", &settings::history_trades_max, {1, 10000000},
+  number_opt("--connect-timeout-ms", "connect_timeout_ms",
+             &settings::connect_timeout_ms, {100, 600000},
+             "deadline for the upgrade and the first frame"),
+  number_opt("--history-trades", "history_trades_max",
+             &settings::history_trades_max, {1, 10000000},
              "trades kept per symbol"),
-  number_opt("--history-age-s", "history_age_s", &settings::history_age_s, {1, 604800},
+  number_opt("--history-age-s", "history_age_s", &settings::history_age_s,
+             {1, 604800},
              "age (trade time) after which trades leave the history"),
-  number_opt("--shutdown-timeout-ms", "shutdown_timeout_ms", &settings::shutdown_timeout_ms,
-             {0, 600000}, "grace period for connections to close on SIGINT/SIGTERM"),
+  number_opt("--shutdown-timeout-ms", "shutdown_timeout_ms",
+             &settings::shutdown_timeout_ms, {0, 600000},
+             "grace period for connections to close on SIGINT/SIGTERM"),
   text_opt(
-    "--log-level", "log_level", set_log_level, [](const settings& s) { return s.log_level; },
-    "LEVEL", "error, warn, info or debug"),
+    "--log-level", "log_level", set_log_level,
+    [](const settings& s) { return s.log_level; }, "LEVEL",
+    "error, warn, info or debug"),
   text_opt("--lock-file", "lock_file", set_lock_file, show_lock_file, "PATH",
            "single-instance lock file (see below)"),
-  titled("Supervision (restarts, connect rate limits, liveness; see docs/supervision.md):",
-         number_opt("--backoff-initial-ms", "backoff_initial_ms", &settings::backoff_initial_ms,
-                    {10, 600000}, "bound of the first restart delay (full jitter)")),
-  number_opt("--backoff-max-ms", "backoff_max_ms", &settings::backoff_max_ms, {10, 3600000},
+  titled("Supervision (restarts, connect rate limits, liveness; see "
+         "docs/supervision.md):",
+         number_opt("--backoff-initial-ms", "backoff_initial_ms",
+                    &settings::backoff_initial_ms, {10, 600000},
+                    "bound of the first restart delay (full jitter)")),
+  number_opt("--backoff-max-ms", "backoff_max_ms", &settings::backoff_max_ms,
+             {10, 3600000},
              "cap of the bound, doubling per restart; >= initial"),
-  number_opt("--stable-after-s", "stable_after_s", &settings::stable_after_s, {1, 86400},
-             "streaming this long resets the backoff bound"),
-  number_opt("--max-restarts", "max_restarts", &settings::max_restarts, {1, 100000},
-             "more restarts per restart window park the symbol"),
-  number_opt("--restart-window-s", "restart_window_s", &settings::restart_window_s, {1, 86400},
+  number_opt("--stable-after-s", "stable_after_s", &settings::stable_after_s,
+             {1, 86400}, "streaming this long resets the backoff bound"),
+  number_opt("--max-restarts", "max_restarts", &settings::max_restarts,
+             {1, 100000}, "more restarts per restart window park the symbol"),
+  number_opt("--restart-window-s", "restart_window_s",
+             &settings::restart_window_s, {1, 86400},
              "window in which --max-restarts counts"),
   number_opt("--park-s", "park_s", &settings::park_s, {1, 86400},
              "how long a symbol over the restart limit is parked"),
-  fraction_opt("--escalate-fraction", "escalate_fraction", &settings::escalate_fraction,
+  fraction_opt("--escalate-fraction", "escalate_fraction",
+               &settings::escalate_fraction,
                "exit 3 if more than this share is parked"),
-  number_opt("--connect-budget", "connect_budget", &settings::connect_budget, {1, 100000},
-             "connect attempts of all symbols per window"),
+  number_opt("--connect-budget", "connect_budget", &settings::connect_budget,
+             {1, 100000}, "connect attempts of all symbols per window"),
   number_opt("--connect-budget-window-s", "connect_budget_window_s",
-             &settings::connect_budget_window_s, {1, 86400}, "window of --connect-budget"),
-  number_opt("--connect-burst", "connect_burst", &settings::connect_burst, {1, 10000},
-             "connect attempts of all symbols per second"),
-  number_opt("--ping-interval-s", "ping_interval_s", &settings::ping_interval_s, {1, 3600},
-             "interval of the client's pings"),
-  number_opt("--pong-timeout-s", "pong_timeout_s", &settings::pong_timeout_s, {1, 3600},
-             "no pong within this long drops the connection"),
-  number_opt("--silence-timeout-s", "silence_timeout_s", &settings::silence_timeout_s, {1, 86400},
+             &settings::connect_budget_window_s, {1, 86400},
+             "window of --connect-budget"),
+  number_opt("--connect-burst", "connect_burst", &settings::connect_burst,
+             {1, 10000}, "connect attempts of all symbols per second"),
+  number_opt("--ping-interval-s", "ping_interval_s", &settings::ping_interval_s,
+             {1, 3600}, "interval of the client's pings"),
+  number_opt("--pong-timeout-s", "pong_timeout_s", &settings::pong_timeout_s,
+             {1, 3600}, "no pong within this long drops the connection"),
+  number_opt("--silence-timeout-s", "silence_timeout_s",
+             &settings::silence_timeout_s, {1, 86400},
              "no frame for this long restarts the connection"),
-  symbol_map_opt("silence_timeout_s_by_symbol", &settings::silence_timeout_s_by_symbol,
-                 {1, 86400}),
-  number_opt("--max-connection-age-s", "max_connection_age_s", &settings::max_connection_age_s,
-             {60, 604800}, "connections are rotated before this age"),
+  symbol_map_opt("silence_timeout_s_by_symbol",
+                 &settings::silence_timeout_s_by_symbol, {1, 86400}),
+  number_opt("--max-connection-age-s", "max_connection_age_s",
+             &settings::max_connection_age_s, {60, 604800},
+             "connections are rotated before this age"),
   titled("Order flow:",
          windows_opt("--windows", "windows", &settings::windows_s,
                      "rolling windows by trade time, e.g. 1m,5m,15m,1h")),
-  quote_opt("--large-trade-quote", "large_trade_quote", &settings::large_trade_quote_e8,
+  quote_opt("--large-trade-quote", "large_trade_quote",
+            &settings::large_trade_quote_e8,
             "notional (price x qty) of a large trade; 0: none"),
-  quote_map_opt("large_trade_quote_by_symbol", &settings::large_trade_quote_e8_by_symbol),
-  number_opt("--large-trades", "large_trades_max", &settings::large_trades_max, {1, 100000},
-             "most recent large trades kept per symbol"),
+  quote_map_opt("large_trade_quote_by_symbol",
+                &settings::large_trade_quote_e8_by_symbol),
+  number_opt("--large-trades", "large_trades_max", &settings::large_trades_max,
+             {1, 100000}, "most recent large trades kept per symbol"),
   number_opt("--warmup-s", "warmup_s", &settings::warmup_s, {0, 3600},
              "seconds of trades loaded from REST at start; 0: off"),
-  titled("Order book (streams = [\"aggTrade\", \"depth\"]; see docs/data-integrity.md):",
+  titled("Order book (streams = [\"aggTrade\", \"depth\"]; see "
+         "docs/data-integrity.md):",
          list_opt(
            "--book-symbols", "book_symbols", set_book_symbols,
            [](const settings& s) {
-             return s.book_symbols.empty() ? std::string{"all"} : join(s.book_symbols);
+             return s.book_symbols.empty() ? std::string{"all"}
+                                           : join(s.book_symbols);
            },
            "LIST", "symbols with a depth stream and a local book; empty: all")),
-  number_opt("--book-snapshot-limit", "book_snapshot_limit", &settings::book_snapshot_limit,
-             {1, 5000}, "levels per side of each REST snapshot"),
-  number_opt("--book-buffer-events", "book_buffer_events", &settings::book_buffer_events,
-             {1, 100000}, "depth events buffered while a snapshot is fetched"),
-  number_opt("--book-top-levels", "book_top_levels", &settings::book_top_levels, {1, 5000},
-             "levels per side in the top-N imbalance"),
-  number_opt("--book-band-bps", "book_band_bps", &settings::book_band_bps, {1, 10000},
-             "basis points around the mid in the band imbalance"),
+  number_opt("--book-snapshot-limit", "book_snapshot_limit",
+             &settings::book_snapshot_limit, {1, 5000},
+             "levels per side of each REST snapshot"),
+  number_opt("--book-buffer-events", "book_buffer_events",
+             &settings::book_buffer_events, {1, 100000},
+             "depth events buffered while a snapshot is fetched"),
+  number_opt("--book-top-levels", "book_top_levels", &settings::book_top_levels,
+             {1, 5000}, "levels per side in the top-N imbalance"),
+  number_opt("--book-band-bps", "book_band_bps", &settings::book_band_bps,
+             {1, 10000}, "basis points around the mid in the band imbalance"),
 };
 
 const option_spec* find_cli(std::string_view name) {
@@ -791,9 +836,11 @@ problem apply_number(const option_spec& o, settings& s, std::int64_t value,
   return std::nullopt;
 }
 
-constexpr std::string_view fraction_expected = "expected a number in 0..1 (e.g. 0.5), got ";
+constexpr std::string_view fraction_expected
+  = "expected a number in 0..1 (e.g. 0.5), got ";
 
-problem apply_fraction(const option_spec& o, settings& s, double value, const std::string& shown) {
+problem apply_fraction(const option_spec& o, settings& s, double value,
+                       const std::string& shown) {
   // Written so that NaN fails too.
   if (!(value >= 0.0 && value <= 1.0))
     return std::string(fraction_expected) + shown;
@@ -819,19 +866,23 @@ std::vector<std::string> split_list(std::string_view value) {
 }
 
 /// Applies one command-line value (`has_value` false only for a bare flag).
-problem apply_cli(const option_spec& o, settings& s, std::string_view value, bool has_value) {
+problem apply_cli(const option_spec& o, settings& s, std::string_view value,
+                  bool has_value) {
   switch (o.type) {
     case kind::number: {
       auto n = to_integer(value);
       if (!n)
-        return "expected " + range_text(o.range.lo, o.range.hi) + ", got " + in_quotes(value);
+        return "expected " + range_text(o.range.lo, o.range.hi) + ", got "
+               + in_quotes(value);
       return apply_number(o, s, *n, std::to_string(*n));
     }
     case kind::fraction: {
       double n = 0;
       // from_chars ignores the locale, so "0.5" means the same everywhere.
-      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-      if (value.empty() || ec != std::errc{} || ptr != value.data() + value.size())
+      auto [ptr, ec] = std::from_chars(value.data(),
+                                       value.data() + value.size(), n);
+      if (value.empty() || ec != std::errc{}
+          || ptr != value.data() + value.size())
         return std::string(fraction_expected) + in_quotes(value);
       return apply_fraction(o, s, n, std::string(value));
     }
@@ -873,7 +924,8 @@ struct cli_value {
 /// are applied after the config file; reports unknown options and missing
 /// values.
 std::optional<config_error> parse_cli(const std::vector<std::string_view>& args,
-                                      std::string& config_path, std::vector<cli_value>& values) {
+                                      std::string& config_path,
+                                      std::vector<cli_value>& values) {
   for (std::size_t i = 0; i < args.size(); ++i) {
     auto arg = args[i];
     if (arg.size() < 3 || arg.substr(0, 2) != "--")
@@ -882,11 +934,13 @@ std::optional<config_error> parse_cli(const std::vector<std::string_view>& args,
     auto eq = arg.find('=');
     auto name = arg.substr(0, eq);
     bool inline_value = eq != std::string_view::npos;
-    std::string_view value = inline_value ? arg.substr(eq + 1) : std::string_view{};
+    std::string_view value = inline_value ? arg.substr(eq + 1)
+                                          : std::string_view{};
     const auto* spec = find_cli(name);
     bool is_config = name == "--config";
     if (spec == nullptr && !is_config)
-      return config_error{"config error: unknown option " + in_quotes(name) + " (see --help)"};
+      return config_error{"config error: unknown option " + in_quotes(name)
+                          + " (see --help)"};
     bool takes_value = is_config || spec->type != kind::flag;
     if (takes_value && !inline_value) {
       // A following option is never taken as a value: "--symbols --insecure"
@@ -919,8 +973,10 @@ std::string describe(const toml::node& n) {
     // The shortest text that reads back as the same double, so 250000.5 is not shown as
     // 250000 (ostream's default precision is 6 digits).
     std::array<char, 64> buf{};
-    auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), v->get());
-    return ec == std::errc{} ? std::string(buf.data(), end) : std::string{"a float"};
+    auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(),
+                                   v->get());
+    return ec == std::errc{} ? std::string(buf.data(), end)
+                             : std::string{"a float"};
   }
   if (const auto* v = n.as_boolean())
     return v->get() ? "true" : "false";
@@ -942,8 +998,9 @@ std::string show_key(std::string_view key) {
 
 /// One key of a TOML table with its line, for processing in file order.
 struct toml_entry {
-  toml::source_index line = 0;      ///< the key's line
-  toml::source_index column = 0;    ///< the key's column (several keys share an inline table's line)
+  toml::source_index line = 0; ///< the key's line
+  toml::source_index column
+    = 0; ///< the key's column (several keys share an inline table's line)
   std::string key;                  ///< the key as written
   const toml::node* node = nullptr; ///< its value; owned by the table
 };
@@ -956,9 +1013,11 @@ std::vector<toml_entry> in_file_order(const toml::table& table) {
     const auto& at = key.source().begin;
     entries.push_back({at.line, at.column, std::string(key.str()), &node});
   }
-  std::stable_sort(entries.begin(), entries.end(), [](const toml_entry& a, const toml_entry& b) {
-    return a.line != b.line ? a.line < b.line : a.column < b.column;
-  });
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const toml_entry& a, const toml_entry& b) {
+                     return a.line != b.line ? a.line < b.line
+                                             : a.column < b.column;
+                   });
   return entries;
 }
 
@@ -968,12 +1027,14 @@ std::vector<toml_entry> in_file_order(const toml::table& table) {
 /// table for a value that is not one.
 template <class Value, class Parse>
 // NOLINTNEXTLINE(bugprone-easily-swappable-parameters): the key and the text describing it.
-problem apply_symbol_table(std::string_view key, std::string_view expected, const toml::node& n,
-                           toml::source_index& line, std::string& name,
-                           std::map<std::string, Value>& out, Parse parse) {
+problem apply_symbol_table(std::string_view key, std::string_view expected,
+                           const toml::node& n, toml::source_index& line,
+                           std::string& name, std::map<std::string, Value>& out,
+                           Parse parse) {
   const auto* table = n.as_table();
   if (table == nullptr)
-    return "expected a table of " + std::string(expected) + ", got " + describe(n);
+    return "expected a table of " + std::string(expected) + ", got "
+           + describe(n);
   std::map<std::string, Value> result;
   for (const auto& e : in_file_order(*table)) {
     if (e.line != 0)
@@ -997,15 +1058,16 @@ problem apply_symbol_table(std::string_view key, std::string_view expected, cons
 problem apply_symbol_map(const option_spec& o, settings& s, const toml::node& n,
                          toml::source_index& line, std::string& name) {
   auto range = o.range;
-  return apply_symbol_table(o.key, "SYMBOL = " + range_text(range.lo, range.hi), n, line, name,
-                            s.*o.map, [range](const toml::node& v, std::uint32_t& out) -> problem {
-                              const auto* i = v.as_integer();
-                              if (i == nullptr || i->get() < range.lo || i->get() > range.hi)
-                                return "expected " + range_text(range.lo, range.hi) + ", got "
-                                       + describe(v);
-                              out = static_cast<std::uint32_t>(i->get());
-                              return std::nullopt;
-                            });
+  return apply_symbol_table(
+    o.key, "SYMBOL = " + range_text(range.lo, range.hi), n, line, name,
+    s.*o.map, [range](const toml::node& v, std::uint32_t& out) -> problem {
+      const auto* i = v.as_integer();
+      if (i == nullptr || i->get() < range.lo || i->get() > range.hi)
+        return "expected " + range_text(range.lo, range.hi) + ", got "
+               + describe(v);
+      out = static_cast<std::uint32_t>(i->get());
+      return std::nullopt;
+    });
 }
 
 /// Reads a quote amount from TOML: a decimal string (exact) or a non-negative integer. A float
@@ -1017,15 +1079,16 @@ problem toml_quote(const toml::node& n, std::int64_t& out) {
     if (v->get() < 0)
       return std::string(quote_expected) + ", got " + describe(n);
     if (v->get() > std::numeric_limits<std::int64_t>::max() / e8_scale)
-      return describe(n) + " is too large (at most " + std::string(quote_max_text) + ")";
+      return describe(n) + " is too large (at most "
+             + std::string(quote_max_text) + ")";
     out = v->get() * e8_scale;
     return std::nullopt;
   }
   constexpr std::string_view expected
     = R"(expected a decimal string like "250000.5" or an integer, got )";
   if (n.is_floating_point())
-    return std::string(expected) + "the float " + describe(n) + "; quote it (\"" + describe(n)
-           + "\") so that it is read exactly";
+    return std::string(expected) + "the float " + describe(n) + "; quote it (\""
+           + describe(n) + "\") so that it is read exactly";
   return std::string(expected) + describe(n);
 }
 
@@ -1035,7 +1098,8 @@ problem apply_windows(const option_spec& o, settings& s, const toml::node& n,
                       toml::source_index& line) {
   const auto* arr = n.as_array();
   if (arr == nullptr)
-    return R"(expected an array of duration strings like ["1m", "5m"], got )" + describe(n);
+    return R"(expected an array of duration strings like ["1m", "5m"], got )"
+           + describe(n);
   std::vector<std::string> items;
   std::vector<toml::source_index> lines;
   for (std::size_t i = 0; i < arr->size(); ++i) {
@@ -1045,8 +1109,8 @@ problem apply_windows(const option_spec& o, settings& s, const toml::node& n,
     if (v == nullptr) {
       if (lines.back() != 0)
         line = lines.back();
-      return "element " + std::to_string(i) + ": " + std::string(duration_expected) + ", got "
-             + describe(elem);
+      return "element " + std::to_string(i) + ": "
+             + std::string(duration_expected) + ", got " + describe(elem);
     }
     items.push_back(v->get());
   }
@@ -1065,7 +1129,8 @@ problem apply_toml(const option_spec& o, settings& s, const toml::node& n,
     case kind::number:
       if (const auto* v = n.as_integer())
         return apply_number(o, s, v->get(), std::to_string(v->get()));
-      return "expected " + range_text(o.range.lo, o.range.hi) + ", got " + describe(n);
+      return "expected " + range_text(o.range.lo, o.range.hi) + ", got "
+             + describe(n);
     case kind::fraction:
       if (const auto* v = n.as_floating_point())
         return apply_fraction(o, s, v->get(), describe(n));
@@ -1076,8 +1141,9 @@ problem apply_toml(const option_spec& o, settings& s, const toml::node& n,
     case kind::symbol_map:
       return apply_symbol_map(o, s, n, line, name);
     case kind::quote_map:
-      return apply_symbol_table(o.key, R"(SYMBOL = "<decimal>", e.g. { BTCUSDT = "1000000" })", n,
-                                line, name, s.*o.quotes, toml_quote);
+      return apply_symbol_table(
+        o.key, R"(SYMBOL = "<decimal>", e.g. { BTCUSDT = "1000000" })", n, line,
+        name, s.*o.quotes, toml_quote);
     case kind::windows:
       return apply_windows(o, s, n, line);
     case kind::quote:
@@ -1103,7 +1169,8 @@ problem apply_toml(const option_spec& o, settings& s, const toml::node& n,
         if (v == nullptr) {
           if (elem.source().begin.line != 0)
             line = elem.source().begin.line;
-          return "element " + std::to_string(i) + ": expected a string, got " + describe(elem);
+          return "element " + std::to_string(i) + ": expected a string, got "
+                 + describe(elem);
         }
         items.push_back(v->get());
       }
@@ -1119,34 +1186,43 @@ using origins = std::map<std::string_view, std::string>;
 
 /// Reads `path` and applies its keys to `s`, in file order so the first error
 /// is the first one the operator sees in the file; records each key's line in `origin`.
-std::optional<config_error> apply_file(const std::string& path, settings& s, origins& origin) {
+std::optional<config_error> apply_file(const std::string& path, settings& s,
+                                       origins& origin) {
   auto prefix = "config error: " + path;
   std::ifstream in(path, std::ios::binary);
   if (!in)
-    return config_error{"config error: cannot open config file " + in_quotes(path) + ": "
-                        + errno_text()};
+    return config_error{"config error: cannot open config file "
+                        + in_quotes(path) + ": " + errno_text()};
   std::string text;
   std::vector<char> chunk(4096);
-  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()))
+         || in.gcount() > 0) {
     text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
     if (text.size() > config_file_bytes_max)
-      return config_error{prefix + ": larger than " + std::to_string(config_file_bytes_max)
+      return config_error{prefix + ": larger than "
+                          + std::to_string(config_file_bytes_max)
                           + " bytes; is this the right file?"};
   }
   if (in.bad())
-    return config_error{"config error: cannot read config file " + in_quotes(path)};
+    return config_error{"config error: cannot read config file "
+                        + in_quotes(path)};
   toml::table table;
   try {
     table = toml::parse(text, std::string_view{path});
   } catch (const toml::parse_error& e) {
     const auto& at = e.source().begin;
-    return config_error{prefix + ":" + std::to_string(at.line) + ":" + std::to_string(at.column)
-                        + ": " + std::string(e.description())};
+    return config_error{prefix + ":" + std::to_string(at.line) + ":"
+                        + std::to_string(at.column) + ": "
+                        + std::string(e.description())};
   }
   for (const auto& e : in_file_order(table)) {
     auto where = [&](toml::source_index line, const std::string& name) {
       auto out = prefix;
-      out.append(":").append(std::to_string(line)).append(": ").append(name).append(": ");
+      out.append(":")
+        .append(std::to_string(line))
+        .append(": ")
+        .append(name)
+        .append(": ");
       return out;
     };
     const auto* spec = find_key(e.key);
@@ -1165,24 +1241,27 @@ std::optional<config_error> apply_file(const std::string& path, settings& s, ori
 
 /// Checks the rules that involve more than one setting, after the file and the command line.
 /// The message names both settings and where each value came from.
-std::optional<config_error> check_together(const settings& s, const origins& origin) {
+std::optional<config_error> check_together(const settings& s,
+                                           const origins& origin) {
   auto from = [&origin](std::string_view key) {
     auto i = origin.find(key);
     return i == origin.end() ? std::string{"default"} : i->second;
   };
   if (s.backoff_max_ms < s.backoff_initial_ms)
-    return config_error{"config error: backoff_max_ms " + std::to_string(s.backoff_max_ms) + " ("
-                        + from("backoff_max_ms") + ") is less than backoff_initial_ms "
-                        + std::to_string(s.backoff_initial_ms) + " ("
-                        + from("backoff_initial_ms")
-                        + "); backoff_max_ms must be >= backoff_initial_ms"};
+    return config_error{
+      "config error: backoff_max_ms " + std::to_string(s.backoff_max_ms) + " ("
+      + from("backoff_max_ms") + ") is less than backoff_initial_ms "
+      + std::to_string(s.backoff_initial_ms) + " (" + from("backoff_initial_ms")
+      + "); backoff_max_ms must be >= backoff_initial_ms"};
   for (const auto& sym : s.book_symbols)
     if (std::find(s.symbols.begin(), s.symbols.end(), sym) == s.symbols.end())
-      return config_error{"config error: book_symbols (" + from("book_symbols") + ") has "
-                          + sym + ", which is not in symbols (" + from("symbols")
+      return config_error{"config error: book_symbols (" + from("book_symbols")
+                          + ") has " + sym + ", which is not in symbols ("
+                          + from("symbols")
                           + "); every book symbol must be streamed"};
   if (!s.book_symbols.empty()
-      && std::find(s.streams.begin(), s.streams.end(), "depth") == s.streams.end())
+      && std::find(s.streams.begin(), s.streams.end(), "depth")
+           == s.streams.end())
     return config_error{"config error: book_symbols (" + from("book_symbols")
                         + ") is set but streams (" + from("streams")
                         + R"() has no "depth"; add "depth" to streams)"};
@@ -1201,12 +1280,14 @@ std::variant<endpoint, config_error> parse_endpoint(std::string_view url,
   return result;
 }
 
-std::variant<load_result, config_error> load_settings(int argc, const char* const* argv) {
+std::variant<load_result, config_error> load_settings(int argc,
+                                                      const char* const* argv) {
   load_result result;
   std::vector<std::string_view> args;
   for (int i = 1; i < argc; ++i)
     // argv is the C array main() received.
-    args.emplace_back(argv[i]); // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
+    args.emplace_back(
+      argv[i]); // NOLINT(cppcoreguidelines-pro-bounds-pointer-arithmetic)
   // --help and --version win over everything else, even a broken command line.
   for (auto arg : args) {
     if (arg == "--help") {
@@ -1259,31 +1340,33 @@ std::string default_lock_file() {
 std::string usage() {
   const settings defaults;
   std::ostringstream out;
-  out << "Usage: streamvisor [--config FILE] [OPTIONS]\n"
-         "\n"
-         "Streams Binance trades for the configured symbols, keeps a bounded "
-         "history\n"
-         "per symbol and serves it over HTTP. Settings come from the built-in "
-         "defaults,\n"
-         "then the TOML file named by --config, then the options below, which "
-         "win over\n"
-         "the file. Write an option as `--opt VALUE` or `--opt=VALUE`; flags "
-         "also take\n"
-         "=true or =false. Each option has a config-file key of the same name "
-         "in\n"
-         "snake_case (--history-trades is history_trades_max); see\n"
-         "config/streamvisor.toml for all keys. Per-symbol silence timeouts and\n"
-         "large-trade thresholds exist only in the file (tables\n"
-         "silence_timeout_s_by_symbol and large_trade_quote_by_symbol).\n"
-         "\n"
-         "Options:\n";
+  out
+    << "Usage: streamvisor [--config FILE] [OPTIONS]\n"
+       "\n"
+       "Streams Binance trades for the configured symbols, keeps a bounded "
+       "history\n"
+       "per symbol and serves it over HTTP. Settings come from the built-in "
+       "defaults,\n"
+       "then the TOML file named by --config, then the options below, which "
+       "win over\n"
+       "the file. Write an option as `--opt VALUE` or `--opt=VALUE`; flags "
+       "also take\n"
+       "=true or =false. Each option has a config-file key of the same name "
+       "in\n"
+       "snake_case (--history-trades is history_trades_max); see\n"
+       "config/streamvisor.toml for all keys. Per-symbol silence timeouts and\n"
+       "large-trade thresholds exist only in the file (tables\n"
+       "silence_timeout_s_by_symbol and large_trade_quote_by_symbol).\n"
+       "\n"
+       "Options:\n";
   // "  --option ARG" padded to 30 columns, the help, and the default in
   // parentheses, which moves to its own line when the whole would pass 80
   // columns.
   static constexpr std::size_t indent = 30;
   static constexpr std::size_t width = 80;
   // NOLINTNEXTLINE(bugprone-easily-swappable-parameters): local, three distinct roles.
-  auto line = [&out](std::string_view left, std::string_view help, const std::string& dflt) {
+  auto line = [&out](std::string_view left, std::string_view help,
+                     const std::string& dflt) {
     std::string text = "  " + std::string(left);
     text.resize(std::max(text.size() + 1, indent), ' ');
     text += help;
@@ -1309,8 +1392,8 @@ std::string usage() {
     std::string dflt;
     switch (o.type) {
       case kind::number:
-        dflt = std::to_string(o.range.lo) + ".." + std::to_string(o.range.hi) + "; default "
-               + std::to_string(defaults.*o.number);
+        dflt = std::to_string(o.range.lo) + ".." + std::to_string(o.range.hi)
+               + "; default " + std::to_string(defaults.*o.number);
         break;
       case kind::fraction:
         dflt = "0..1; default " + show_fraction(defaults.*o.real);
@@ -1335,15 +1418,22 @@ std::string usage() {
     line(left, o.help, dflt);
   }
   out << "\n"
-         "Lock file: a second streamvisor with the same lock file refuses to start.\n"
+         "Lock file: a second streamvisor with the same lock file refuses to "
+         "start.\n"
          "Without --lock-file it is $XDG_RUNTIME_DIR/streamvisor.lock when\n"
-         "XDG_RUNTIME_DIR names a directory, else /tmp/streamvisor-<uid>.lock.\n\n"
-         "Signals: SIGINT or SIGTERM shut down gracefully (sockets closed with a\n"
+         "XDG_RUNTIME_DIR names a directory, else "
+         "/tmp/streamvisor-<uid>.lock.\n\n"
+         "Signals: SIGINT or SIGTERM shut down gracefully (sockets closed with "
+         "a\n"
          "close frame); a second one exits at once.\n\n"
-         "Exit status: 0 after a graceful shutdown, --help or --version; 1 when the\n"
-         "API address cannot be bound or the transport cannot start; 2 when a setting\n"
-         "is invalid (the message names the option, or the config file, line and\n"
-         "key); 3 when more than --escalate-fraction of the symbols are parked at\n"
+         "Exit status: 0 after a graceful shutdown, --help or --version; 1 "
+         "when the\n"
+         "API address cannot be bound or the transport cannot start; 2 when a "
+         "setting\n"
+         "is invalid (the message names the option, or the config file, line "
+         "and\n"
+         "key); 3 when more than --escalate-fraction of the symbols are parked "
+         "at\n"
          "once; 130 when a second signal arrives during shutdown.\n";
   return out.str();
 }

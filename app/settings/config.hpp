@@ -26,7 +26,8 @@ struct config_error {
 /// wss/https, 80 for ws/http); trailing '/' are stripped from the path.
 /// Queries, fragments and user info are refused. On failure the error names
 /// `setting` (e.g. "--endpoint" or "endpoint"). Pure; any thread.
-std::variant<endpoint, config_error> parse_endpoint(std::string_view url, std::string_view setting);
+std::variant<endpoint, config_error> parse_endpoint(std::string_view url,
+                                                    std::string_view setting);
 
 /// What load_settings() produced. When `show_help` or `show_version` is set,
 /// `values` holds the defaults of `settings` (with an empty `lock_file`) and the
@@ -48,7 +49,8 @@ struct load_result {
 /// backoff_initial_ms; the message names both and where each came from); the
 /// caller prints it and exits 2. An empty `lock_file` is replaced by
 /// default_lock_file(). Reads the config file and XDG_RUNTIME_DIR; main thread.
-std::variant<load_result, config_error> load_settings(int argc, const char* const* argv);
+std::variant<load_result, config_error> load_settings(int argc,
+                                                      const char* const* argv);
 
 /// The lock file used when none is configured: `$XDG_RUNTIME_DIR/streamvisor.lock`
 /// when XDG_RUNTIME_DIR is an absolute path naming a directory, else

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   auto parsed = sv::parse_sim_options(args);
   if (!parsed.options) {
-    std::fprintf(stderr, "streamvisor-sim: %s (see --help)\n", parsed.error.c_str());
+    std::fprintf(stderr, "streamvisor-sim: %s (see --help)\n",
+                 parsed.error.c_str());
     return 2;
   }
   const auto& opts = *parsed.options;
@@ -52,7 +53,8 @@ int main(int argc, char** argv) {
     return 0;
   }
   // The options accepted the name, so it parses.
-  sv::set_log_level(sv::parse_log_level(opts.log_level).value_or(sv::log_level::info));
+  sv::set_log_level(
+    sv::parse_log_level(opts.log_level).value_or(sv::log_level::info));
 
   std::vector<std::string> replay;
   if (!opts.replay_file.empty()) {
@@ -86,11 +88,14 @@ int main(int argc, char** argv) {
     sv::sim_server server(opts, ex, std::move(replay));
     if (!server.start())
       return 1;
-    if (!opts.port_file.empty() && !write_port_file(opts.port_file, server.port())) {
-      SV_ERROR("sim", "-", "port_file_failed", "path=%s", opts.port_file.c_str());
+    if (!opts.port_file.empty()
+        && !write_port_file(opts.port_file, server.port())) {
+      SV_ERROR("sim", "-", "port_file_failed", "path=%s",
+               opts.port_file.c_str());
       return 1;
     }
-    std::printf("listening port=%d tls=%d\n", server.port(), server.tls() ? 1 : 0);
+    std::printf("listening port=%d tls=%d\n", server.port(),
+                server.tls() ? 1 : 0);
     std::fflush(stdout);
     signal_ctx.store(server.context());
     server.run(stop_requested);

@@ -16,7 +16,8 @@ constexpr std::int64_t depth_limit_default = 100;
 constexpr std::int64_t depth_limit_max = 5000;
 
 http_reply binance_error(int code, const std::string& msg) {
-  return {400, "{\"code\":" + std::to_string(code) + ",\"msg\":\"" + msg + "\"}"};
+  return {400,
+          "{\"code\":" + std::to_string(code) + ",\"msg\":\"" + msg + "\"}"};
 }
 
 const std::string* find_arg(const query_args& args, std::string_view name) {
@@ -52,32 +53,37 @@ http_reply illegal_chars(std::string_view name) {
 
 /// The symbol parameter checked as aggTrades checks it: the error reply, or nullopt
 /// with `*market` set (nullptr: well-formed but unknown, which callers check last).
-std::optional<http_reply> symbol_arg(const sim_exchange& ex, const query_args& args,
+std::optional<http_reply> symbol_arg(const sim_exchange& ex,
+                                     const query_args& args,
                                      const symbol_market** market) {
   const auto* symbol = find_arg(args, "symbol");
   if (!symbol || symbol->empty())
-    return binance_error(-1102, "Mandatory parameter 'symbol' was not sent, was "
-                                "empty/null, or malformed.");
+    return binance_error(-1102,
+                         "Mandatory parameter 'symbol' was not sent, was "
+                         "empty/null, or malformed.");
   if (!valid_symbol(*symbol))
-    return binance_error(-1100, "Illegal characters found in parameter 'symbol'; "
-                                "legal range is '^[A-Z0-9-_.]{1,20}$'.");
+    return binance_error(-1100,
+                         "Illegal characters found in parameter 'symbol'; "
+                         "legal range is '^[A-Z0-9-_.]{1,20}$'.");
   *market = ex.find(*symbol);
   return std::nullopt;
 }
 
 /// The limit parameter (`fallback` when absent, 1..`max`): the error reply, or
 /// nullopt with `*limit` set.
-std::optional<http_reply> limit_arg(const query_args& args, std::int64_t fallback,
-                                    std::int64_t max, std::size_t* limit) {
+std::optional<http_reply> limit_arg(const query_args& args,
+                                    std::int64_t fallback, std::int64_t max,
+                                    std::size_t* limit) {
   *limit = static_cast<std::size_t>(fallback);
   if (const auto* text = find_arg(args, "limit")) {
     auto v = parse_uint(*text);
     if (!v)
       return illegal_chars("limit");
     if (*v < 1 || *v > max)
-      return binance_error(-1100, "Illegal characters found in parameter 'limit'; "
-                                  "legal range is '1.."
-                                    + std::to_string(max) + "'.");
+      return binance_error(-1100,
+                           "Illegal characters found in parameter 'limit'; "
+                           "legal range is '1.."
+                             + std::to_string(max) + "'.");
     *limit = static_cast<std::size_t>(*v);
   }
   return std::nullopt;
@@ -166,7 +172,8 @@ query_args parse_query(std::string_view query) {
   while (!query.empty()) {
     auto amp = query.find('&');
     auto part = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    query = amp == std::string_view::npos ? std::string_view{}
+                                          : query.substr(amp + 1);
     if (part.empty())
       continue;
     auto eq = part.find('=');
@@ -193,7 +200,8 @@ int depth_request_weight(std::int64_t limit) noexcept {
   return 250;
 }
 
-int rest_request_weight(std::string_view path, const query_args& args) noexcept {
+int rest_request_weight(std::string_view path,
+                        const query_args& args) noexcept {
   if (path == "/api/v3/aggTrades")
     return 4;
   if (path == "/api/v3/depth") {
@@ -208,14 +216,17 @@ int rest_request_weight(std::string_view path, const query_args& args) noexcept 
 http_reply rest_fault_reply(const fault_spec& f) {
   if (f.mode == fault_mode::rest_429)
     return {429,
-            "{\"code\":-1003,\"msg\":\"Too much request weight used; current limit is 6000 "
-            "request weight per 1 MINUTE. Please use WebSocket Streams for live updates to "
+            "{\"code\":-1003,\"msg\":\"Too much request weight used; current "
+            "limit is 6000 "
+            "request weight per 1 MINUTE. Please use WebSocket Streams for "
+            "live updates to "
             "avoid polling the API.\"}",
             f.retry_after_s};
-  return {503,
-          "{\"code\":-1001,\"msg\":\"Internal error; unable to process your request. "
-          "Please try again.\"}",
-          -1};
+  return {
+    503,
+    "{\"code\":-1001,\"msg\":\"Internal error; unable to process your request. "
+    "Please try again.\"}",
+    -1};
 }
 
 std::int64_t weight_window::add(std::int64_t now_ms, int weight) {

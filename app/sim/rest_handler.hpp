@@ -18,8 +18,8 @@ using query_args = std::vector<std::pair<std::string, std::string>>;
 
 /// An HTTP answer; the body is always JSON.
 struct http_reply {
-  unsigned status = 200;          ///< HTTP status code
-  std::string body;               ///< JSON document
+  unsigned status = 200;           ///< HTTP status code
+  std::string body;                ///< JSON document
   std::int64_t retry_after_s = -1; ///< Retry-After header in seconds; -1 = none
 };
 
@@ -47,7 +47,8 @@ bool is_rest_api_path(std::string_view path) noexcept;
 /// /api/v3/depth depth_request_weight(limit) (a limit that is absent or not a
 /// number counts as the default 100), any other /api/v3/* path (ping, unknown) 1,
 /// anything else (/sim/stats, /sim/book) 0.
-int rest_request_weight(std::string_view path, const query_args& args = {}) noexcept;
+int rest_request_weight(std::string_view path,
+                        const query_args& args = {}) noexcept;
 
 /// Binance's weight of GET /api/v3/depth by limit: 1..100 5, 101..500 25,
 /// 501..1000 50, above 1000 250.

@@ -27,7 +27,8 @@ void lws_log_emit(int level, const char* line) {
     SV_WARN("sim", "-", "lws", "msg=\"%s\"", text.c_str());
 }
 
-int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
+             size_t len);
 
 const lws_protocols protocols[] = {
   // One protocol serves HTTP and WebSocket: clients send no Sec-WebSocket-Protocol,
@@ -53,12 +54,15 @@ sim_detail::session* sim_server::impl::find_session(lws* wsi) {
   return i == sessions.end() ? nullptr : i->second.get();
 }
 
-int sim_server::impl::dispatch(lws* wsi, lws_callback_reasons reason, void* user, void* in,
-                                size_t len) {
+int sim_server::impl::dispatch(lws* wsi, lws_callback_reasons reason,
+                               void* user, void* in, size_t len) {
   switch (reason) {
     case LWS_CALLBACK_FILTER_NETWORK_CONNECTION:
       // `in` carries the accepted descriptor (roles/listen/ops-listen.c).
-      return filter_accept(static_cast<int>(reinterpret_cast<std::intptr_t>(in))) ? 1 : 0;
+      return filter_accept(
+               static_cast<int>(reinterpret_cast<std::intptr_t>(in)))
+               ? 1
+               : 0;
     case LWS_CALLBACK_RAW_RX:
       return jailed_rx(wsi, static_cast<const char*>(in), len);
     case LWS_CALLBACK_RAW_ADOPT:
@@ -95,9 +99,11 @@ int sim_server::impl::dispatch(lws* wsi, lws_callback_reasons reason, void* user
 
 namespace {
 
-int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len) {
+int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in,
+             size_t len) {
   auto* ctx = lws_get_context(wsi);
-  auto* self = ctx ? static_cast<sim_server::impl*>(lws_context_user(ctx)) : nullptr;
+  auto* self = ctx ? static_cast<sim_server::impl*>(lws_context_user(ctx))
+                   : nullptr;
   if (!self)
     return lws_callback_http_dummy(wsi, reason, user, in, len);
   return self->dispatch(wsi, reason, user, in, len);
@@ -107,7 +113,8 @@ int callback(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t
 
 sim_server::sim_server(const sim_options& options, sim_exchange& ex,
                        std::vector<std::string> replay_lines)
-  : impl_(std::make_unique<impl>(options, ex, std::move(replay_lines))) {}
+  : impl_(std::make_unique<impl>(options, ex, std::move(replay_lines))) {
+}
 
 sim_server::~sim_server() {
   if (impl_->ctx) {
@@ -147,9 +154,11 @@ bool sim_server::start() {
   impl_->port = lws_get_vhost_listen_port(impl_->vhost);
   for (auto& [name, market] : impl_->ex.markets())
     impl_->start_depth_clock(*market);
-  SV_INFO("sim", "-", "listening", "host=%s port=%d tls=%d rate=%lld count=%lld replay=%zu",
-          o.host.c_str(), impl_->port, tls() ? 1 : 0, static_cast<long long>(o.rate),
-          static_cast<long long>(o.count), impl_->replay.size());
+  SV_INFO("sim", "-", "listening",
+          "host=%s port=%d tls=%d rate=%lld count=%lld replay=%zu",
+          o.host.c_str(), impl_->port, tls() ? 1 : 0,
+          static_cast<long long>(o.rate), static_cast<long long>(o.count),
+          impl_->replay.size());
   return true;
 }
 

@@ -52,29 +52,32 @@ void sim_server::impl::skip_on_reconnect(symbol_market& m) {
   auto n = m.emit_skipped(f->trades, wall_ms());
   if (options.rate == 0)
     c.generated = m.totals().emitted;
-  SV_INFO("sim", m.symbol(), "fault_skip", "first_id=%lld last_id=%lld skipped=%lld",
+  SV_INFO("sim", m.symbol(), "fault_skip",
+          "first_id=%lld last_id=%lld skipped=%lld",
           static_cast<long long>(first), static_cast<long long>(first + n - 1),
           static_cast<long long>(n));
   wake(c);
 }
 
 /// Counts an applied fault on each symbol and logs it.
-void sim_server::impl::note_fault(const fault_spec& f, const std::vector<std::string>& symbols) {
+void sim_server::impl::note_fault(const fault_spec& f,
+                                  const std::vector<std::string>& symbols) {
   if (symbols.empty())
     SV_INFO("sim", "-", "fault_applied", "fault=\"%s\"", f.text.c_str());
   for (const auto& sym : symbols) {
     auto& m = ex.get_or_create(sym);
     m.fault_applied();
-    SV_INFO("sim", m.symbol(), "fault_applied", "fault=\"%s\" faults=%d", f.text.c_str(),
-            m.faults_applied());
+    SV_INFO("sim", m.symbol(), "fault_applied", "fault=\"%s\" faults=%d",
+            f.text.c_str(), m.faults_applied());
   }
 }
 
 /// reject: the fault's status, Retry-After and a Binance-style error body; >0
 /// tells lws we answered (it then closes: an upgrade request is not keep-alive).
 int sim_server::impl::reject_with(lws* wsi, const fault_spec& f) {
-  std::string body = "{\"code\":-1003,\"msg\":\"sim fault: upgrade rejected with "
-                     + std::to_string(f.status) + "\"}";
+  std::string body
+    = "{\"code\":-1003,\"msg\":\"sim fault: upgrade rejected with "
+      + std::to_string(f.status) + "\"}";
   std::string retry = std::to_string(f.retry_after_s);
   std::string buf(LWS_PRE + 1024 + body.size(), '\0');
   auto* start = reinterpret_cast<unsigned char*>(buf.data()) + LWS_PRE;
@@ -82,9 +85,10 @@ int sim_server::impl::reject_with(lws* wsi, const fault_spec& f) {
   auto* end = reinterpret_cast<unsigned char*>(buf.data()) + buf.size() - 1;
   static const char json_type[] = "application/json;charset=UTF-8";
   if (lws_add_http_header_status(wsi, static_cast<unsigned>(f.status), &p, end)
-      || lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
-                                      reinterpret_cast<const unsigned char*>(json_type),
-                                      static_cast<int>(sizeof(json_type) - 1), &p, end)
+      || lws_add_http_header_by_token(
+        wsi, WSI_TOKEN_HTTP_CONTENT_TYPE,
+        reinterpret_cast<const unsigned char*>(json_type),
+        static_cast<int>(sizeof(json_type) - 1), &p, end)
       || (f.retry_after_s >= 0
           && lws_add_http_header_by_token(
             wsi, WSI_TOKEN_HTTP_RETRY_AFTER,
@@ -122,8 +126,8 @@ bool sim_server::impl::filter_accept(int fd) {
   // lws's TLS for hang-upgrade over wss; none for stall-tls (the ClientHello is
   // read and ignored) and none for a plain peek.
   bool with_tls = f && f->mode == fault_mode::hang_upgrade;
-  auto* raw = adopt_copy(fd, LWS_ADOPT_SOCKET | (with_tls ? LWS_ADOPT_ALLOW_SSL : 0),
-                         "sim");
+  auto* raw = adopt_copy(
+    fd, LWS_ADOPT_SOCKET | (with_tls ? LWS_ADOPT_ALLOW_SSL : 0), "sim");
   if (!raw)
     return true; // lws's descriptor is closed by the listener; the copy by adopt
   auto& j = jails[raw];
@@ -145,10 +149,11 @@ lws* sim_server::impl::adopt_copy(int fd, int type, const char* protocol,
   desc.sockfd = copy;
   lws* wsi = nullptr;
   if (readbuf)
-    wsi = lws_adopt_socket_vhost_readbuf(vhost, copy, readbuf->data(), readbuf->size());
+    wsi = lws_adopt_socket_vhost_readbuf(vhost, copy, readbuf->data(),
+                                         readbuf->size());
   else
-    wsi = lws_adopt_descriptor_vhost(vhost, static_cast<lws_adoption_type>(type), desc,
-                                     protocol, nullptr);
+    wsi = lws_adopt_descriptor_vhost(
+      vhost, static_cast<lws_adoption_type>(type), desc, protocol, nullptr);
   if (!wsi)
     SV_WARN("sim", "-", "fault_adopt_failed", "reason=adopt");
   return wsi;
@@ -188,7 +193,8 @@ int sim_server::impl::jailed_rx(lws* wsi, const char* in, size_t len) {
 
 /// The symbols of a WebSocket upgrade request head, or nullopt if it is not one
 /// (REST, bad path: lws answers those).
-std::optional<std::vector<std::string>> sim_server::impl::upgrade_symbols(const std::string& head) {
+std::optional<std::vector<std::string>>
+sim_server::impl::upgrade_symbols(const std::string& head) {
   if (head.compare(0, 4, "GET ") != 0)
     return std::nullopt;
   auto sp = head.find(' ', 4);
@@ -203,7 +209,8 @@ std::optional<std::vector<std::string>> sim_server::impl::upgrade_symbols(const 
   auto target = std::string_view(head).substr(4, sp - 4);
   auto q = target.find('?');
   auto path = std::string(target.substr(0, q));
-  auto query = q == std::string_view::npos ? std::string_view{} : target.substr(q + 1);
+  auto query = q == std::string_view::npos ? std::string_view{}
+                                           : target.substr(q + 1);
   auto req = parse_stream_path(path, query);
   if (!req)
     return std::nullopt;
@@ -234,8 +241,8 @@ void sim_server::impl::session_timer_fired(lws* wsi) {
 void sim_server::impl::poll_reset(lws* wsi, session& s) {
   int fd = lws_get_socket_fd(wsi);
   int queued = 0;
-  bool drained = !lws_partial_buffered(wsi) && ::ioctl(fd, TIOCOUTQ, &queued) == 0
-                 && queued == 0;
+  bool drained = !lws_partial_buffered(wsi)
+                 && ::ioctl(fd, TIOCOUTQ, &queued) == 0 && queued == 0;
   if (!drained && ++s.reset_polls < reset_polls_max) {
     lws_sul_schedule(ctx, 0, &s.timer.sul, on_session_timer, reset_poll_us);
     return;
@@ -274,7 +281,8 @@ int sim_server::impl::fault_gate(lws* wsi, session& s) {
       if (f.mode == fault_mode::silent_after && s.frames_sent < f.frames)
         return 0;
       s.silenced = true;
-      SV_INFO("sim", "-", "fault_silent", "frames=%lld", static_cast<long long>(s.frames_sent));
+      SV_INFO("sim", "-", "fault_silent", "frames=%lld",
+              static_cast<long long>(s.frames_sent));
       return 1;
     case fault_mode::no_pong:
       if (!f.silent)
@@ -306,7 +314,8 @@ int sim_server::impl::send_server_shutdown(lws* wsi, session& s) {
   auto ms = std::to_string(wall_ms());
   scratch.assign(LWS_PRE, '\0');
   if (s.combined)
-    scratch += "{\"stream\":\"!serverShutdown\",\"data\":{\"e\":\"serverShutdown\",\"E\":"
+    scratch += "{\"stream\":\"!serverShutdown\",\"data\":{\"e\":"
+               "\"serverShutdown\",\"E\":"
                + ms + "}}";
   else
     scratch += "{\"e\":\"serverShutdown\",\"E\":" + ms + "}";
@@ -315,7 +324,8 @@ int sim_server::impl::send_server_shutdown(lws* wsi, session& s) {
   ++s.frames_sent;
   s.shutdown_sent = true;
   SV_INFO("sim", "-", "fault_server_shutdown", "frames=%lld grace_ms=%lld",
-          static_cast<long long>(s.frames_sent), static_cast<long long>(s.fault->grace_ms));
+          static_cast<long long>(s.frames_sent),
+          static_cast<long long>(s.fault->grace_ms));
   lws_sul_schedule(ctx, 0, &s.timer.sul, on_session_timer,
                    static_cast<lws_usec_t>(s.fault->grace_ms) * 1000);
   return 0;
@@ -339,9 +349,12 @@ bool sim_server::impl::write_truncated(lws* wsi, session& s) {
 }
 
 int sim_server::impl::close_with(lws* wsi, int code, const std::string& why) {
-  lws_close_reason(wsi, static_cast<lws_close_status>(code),
-                   reinterpret_cast<unsigned char*>(const_cast<char*>(why.data())), why.size());
-  SV_INFO("sim", "-", "fault_close", "code=%d reason=\"%s\"", code, why.c_str());
+  lws_close_reason(
+    wsi, static_cast<lws_close_status>(code),
+    reinterpret_cast<unsigned char*>(const_cast<char*>(why.data())),
+    why.size());
+  SV_INFO("sim", "-", "fault_close", "code=%d reason=\"%s\"", code,
+          why.c_str());
   return -1;
 }
 

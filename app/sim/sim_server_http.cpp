@@ -21,7 +21,8 @@ std::string sim_server::impl::query_string(lws* wsi) {
   std::string query;
   char frag[1024];
   for (int i = 0;; ++i) {
-    int n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag), WSI_TOKEN_HTTP_URI_ARGS, i);
+    int n = lws_hdr_copy_fragment(wsi, frag, sizeof(frag),
+                                  WSI_TOKEN_HTTP_URI_ARGS, i);
     if (n < 0)
       break;
     if (!query.empty())
@@ -56,7 +57,8 @@ int sim_server::impl::http_request(lws* wsi, const char* in, size_t len) {
   bool api = is_rest_api_path(path);
   auto now_ms = steady_us() / 1000;
   // Every /api/v3/* request costs its weight and is counted, the rejected too.
-  auto used = api ? weights.add(now_ms, rest_request_weight(path, args)) : weights.used(now_ms);
+  auto used = api ? weights.add(now_ms, rest_request_weight(path, args))
+                  : weights.used(now_ms);
   const fault_spec* f = api ? take_rest_fault(args) : nullptr;
   if (api)
     ex.count_rest_request(f != nullptr);
@@ -66,23 +68,26 @@ int sim_server::impl::http_request(lws* wsi, const char* in, size_t len) {
     reply = {405, "{\"code\":-1,\"msg\":\"Only GET is supported.\"}", -1};
   else
     reply = handle_rest(ex, path, args);
-  SV_DEBUG("sim", "-", "http", "path=\"%s\" status=%u bytes=%zu weight=%lld", path.c_str(),
-           reply.status, reply.body.size(), static_cast<long long>(used));
+  SV_DEBUG("sim", "-", "http", "path=\"%s\" status=%u bytes=%zu weight=%lld",
+           path.c_str(), reply.status, reply.body.size(),
+           static_cast<long long>(used));
   unsigned char headers[LWS_PRE + 512];
   unsigned char* start = headers + LWS_PRE;
   unsigned char* p = start;
   unsigned char* end = headers + sizeof(headers) - 1;
   auto weight = std::to_string(used);
   auto retry = std::to_string(reply.retry_after_s);
-  if (lws_add_http_common_headers(wsi, reply.status, "application/json;charset=UTF-8",
+  if (lws_add_http_common_headers(wsi, reply.status,
+                                  "application/json;charset=UTF-8",
                                   reply.body.size(), &p, end)
       || lws_add_http_header_by_name(
         wsi, reinterpret_cast<const unsigned char*>("X-MBX-USED-WEIGHT-1M:"),
-        reinterpret_cast<const unsigned char*>(weight.data()), static_cast<int>(weight.size()),
-        &p, end)
+        reinterpret_cast<const unsigned char*>(weight.data()),
+        static_cast<int>(weight.size()), &p, end)
       || (reply.retry_after_s >= 0
           && lws_add_http_header_by_token(
-            wsi, WSI_TOKEN_HTTP_RETRY_AFTER, reinterpret_cast<const unsigned char*>(retry.data()),
+            wsi, WSI_TOKEN_HTTP_RETRY_AFTER,
+            reinterpret_cast<const unsigned char*>(retry.data()),
             static_cast<int>(retry.size()), &p, end))
       || lws_finalize_write_http_header(wsi, start, &p, end))
     return 1;

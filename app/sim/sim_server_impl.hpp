@@ -37,12 +37,14 @@ constexpr std::int64_t us_per_s = 1'000'000;
 
 inline std::int64_t wall_ms() {
   using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
 }
 
 inline std::int64_t steady_us() {
   using namespace std::chrono;
-  return duration_cast<microseconds>(steady_clock::now().time_since_epoch()).count();
+  return duration_cast<microseconds>(steady_clock::now().time_since_epoch())
+    .count();
 }
 
 /// One symbol a stream connection reads; `next_id` is its cursor into the market.
@@ -61,52 +63,57 @@ struct depth_subscription {
 /// A per-connection lws timer (reset-after polling, server-shutdown grace). `sul`
 /// stays first so the callback can recover `this` (lws_container_of).
 struct session_timer {
-  lws_sorted_usec_list_t sul;       ///< lws timer; first member
+  lws_sorted_usec_list_t sul; ///< lws timer; first member
   sim_server::impl* owner = nullptr;
-  lws* wsi = nullptr;               ///< the connection the timer belongs to
+  lws* wsi = nullptr; ///< the connection the timer belongs to
 };
 
 /// Per-connection data, keyed by wsi; created at the HTTP request or upgrade,
 /// dropped at CLOSED / WSI_DESTROY. lws service thread only.
 struct session {
-  bool is_stream = false;            ///< a WebSocket stream (else HTTP)
-  bool combined = false;             ///< wrap frames as {"stream":..,"data":..}
-  bool registered = false;           ///< counted in its markets' connections
-  std::vector<subscription> subs;    ///< aggTrade streams of this connection
-  std::vector<depth_subscription> depth_subs; ///< depth streams of this connection
-  std::size_t round_robin = 0;       ///< first subscription served next burst
-  std::size_t replay_next = 0;       ///< next replay line to send
-  std::int64_t replay_start_us = 0;  ///< steady time the replay began
-  std::string http_body;             ///< reply being written
-  std::size_t http_sent = 0;         ///< bytes of http_body written
-  bool http_pending = false;         ///< headers written, body not finished
-  const fault_spec* fault = nullptr; ///< --fault this connection got (owned by fault_plan)
-  std::int64_t frames_sent = 0;      ///< data frames written (trades, replay lines, extras)
-  bool silenced = false;             ///< silent-after / no-first-frame: send nothing more
-  bool shutdown_sent = false;        ///< serverShutdown event written
-  bool close_due = false;            ///< server-shutdown grace over: close 1001 next
-  bool reset_pending = false;        ///< reset-after reached: waiting for the peer's ACK
-  int reset_polls = 0;               ///< ACK polls done so far
-  session_timer timer;               ///< see session_timer
+  bool is_stream = false;         ///< a WebSocket stream (else HTTP)
+  bool combined = false;          ///< wrap frames as {"stream":..,"data":..}
+  bool registered = false;        ///< counted in its markets' connections
+  std::vector<subscription> subs; ///< aggTrade streams of this connection
+  std::vector<depth_subscription>
+    depth_subs;                     ///< depth streams of this connection
+  std::size_t round_robin = 0;      ///< first subscription served next burst
+  std::size_t replay_next = 0;      ///< next replay line to send
+  std::int64_t replay_start_us = 0; ///< steady time the replay began
+  std::string http_body;            ///< reply being written
+  std::size_t http_sent = 0;        ///< bytes of http_body written
+  bool http_pending = false;        ///< headers written, body not finished
+  const fault_spec* fault
+    = nullptr; ///< --fault this connection got (owned by fault_plan)
+  std::int64_t frames_sent
+    = 0;                 ///< data frames written (trades, replay lines, extras)
+  bool silenced = false; ///< silent-after / no-first-frame: send nothing more
+  bool shutdown_sent = false; ///< serverShutdown event written
+  bool close_due = false;     ///< server-shutdown grace over: close 1001 next
+  bool reset_pending
+    = false;           ///< reset-after reached: waiting for the peer's ACK
+  int reset_polls = 0; ///< ACK polls done so far
+  session_timer timer; ///< see session_timer
 };
 
 /// A TCP connection the sim took from lws's listener at accept (hang-upgrade,
 /// stall-tls): an lws raw socket, with TLS done by lws for hang-upgrade over wss.
 /// lws service thread only.
 struct jailed_conn {
-  bool hanging = false;   ///< the fault applies: read and discard forever
-  std::string request;    ///< plain hang-upgrade: request bytes read so far (peek)
+  bool hanging = false; ///< the fault applies: read and discard forever
+  std::string request; ///< plain hang-upgrade: request bytes read so far (peek)
 };
 
 /// Pacing state of one market: a sorted-usec-list timer and the connections to
 /// wake when trades appear. `sul` stays first so the callback can recover `this`.
 struct market_clock {
-  lws_sorted_usec_list_t sul;       ///< lws timer; first member (see lws_container_of)
+  lws_sorted_usec_list_t
+    sul; ///< lws timer; first member (see lws_container_of)
   sim_server::impl* owner = nullptr;
-  symbol_market* market = nullptr;  ///< owned by sim_exchange
-  std::int64_t start_us = 0;        ///< steady time trade 0 was due
-  std::int64_t generated = 0;       ///< trades generated since start
-  std::vector<lws*> conns;          ///< established streams subscribed to `market`
+  symbol_market* market = nullptr; ///< owned by sim_exchange
+  std::int64_t start_us = 0;       ///< steady time trade 0 was due
+  std::int64_t generated = 0;      ///< trades generated since start
+  std::vector<lws*> conns; ///< established streams subscribed to `market`
 };
 
 /// Pacing state of one symbol's order book: a timer that applies the open depth
@@ -115,11 +122,14 @@ struct market_clock {
 /// always some changes ahead of the last event sent, as on Binance. `sul` stays
 /// first so the callback can recover `this`.
 struct depth_clock {
-  lws_sorted_usec_list_t sul;       ///< lws timer; first member (see lws_container_of)
+  lws_sorted_usec_list_t
+    sul; ///< lws timer; first member (see lws_container_of)
   sim_server::impl* owner = nullptr;
-  symbol_market* market = nullptr;  ///< owned by sim_exchange
-  std::int64_t interval_start_us = 0; ///< steady time the open event's interval began
-  std::vector<lws*> conns;          ///< established streams with a depth subscription to `market`
+  symbol_market* market = nullptr; ///< owned by sim_exchange
+  std::int64_t interval_start_us
+    = 0; ///< steady time the open event's interval began
+  std::vector<lws*>
+    conns; ///< established streams with a depth subscription to `market`
 };
 
 } // namespace sim_detail
@@ -145,7 +155,8 @@ struct sim_server::impl {
   fault_plan faults;
   weight_window weights; // REST request weight of the last minute
   lws_vhost* vhost = nullptr;
-  std::string scratch; // frame under construction, LWS_PRE bytes of headroom first
+  std::string
+    scratch; // frame under construction, LWS_PRE bytes of headroom first
 
   impl(const sim_options& o, sim_exchange& e, std::vector<std::string> r)
     : options(o), ex(e), replay(std::move(r)), faults(o.faults) {
@@ -171,7 +182,8 @@ struct sim_server::impl {
 
   session& fresh_session(lws* wsi);
   session* find_session(lws* wsi);
-  int dispatch(lws* wsi, lws_callback_reasons reason, void* user, void* in, size_t len);
+  int dispatch(lws* wsi, lws_callback_reasons reason, void* user, void* in,
+               size_t len);
 
   // -- trade generation and the book clock (sim_server_pacing.cpp) ------------
 
@@ -206,9 +218,11 @@ struct sim_server::impl {
   void note_fault(const fault_spec& f, const std::vector<std::string>& symbols);
   int reject_with(lws* wsi, const fault_spec& f);
   bool filter_accept(int fd);
-  lws* adopt_copy(int fd, int type, const char* protocol, const std::string* readbuf = nullptr);
+  lws* adopt_copy(int fd, int type, const char* protocol,
+                  const std::string* readbuf = nullptr);
   int jailed_rx(lws* wsi, const char* in, size_t len);
-  static std::optional<std::vector<std::string>> upgrade_symbols(const std::string& head);
+  static std::optional<std::vector<std::string>>
+  upgrade_symbols(const std::string& head);
   static void on_session_timer(lws_sorted_usec_list_t* sul);
   void session_timer_fired(lws* wsi);
   void poll_reset(lws* wsi, session& s);

@@ -51,7 +51,8 @@ void sim_server::impl::start_market(symbol_market& m) {
   c.start_us = steady_us();
   c.generated = 0;
   SV_INFO("sim", m.symbol(), "started", "rate=%lld first_id=%lld",
-          static_cast<long long>(options.rate), static_cast<long long>(m.next_id()));
+          static_cast<long long>(options.rate),
+          static_cast<long long>(m.next_id()));
   if (options.rate > 0 && !replaying() && !m.exhausted())
     lws_sul_schedule(ctx, 0, &c.sul, on_tick, 0);
 }
@@ -70,7 +71,8 @@ void sim_server::impl::tick(market_clock& c) {
   auto due_total = static_cast<std::int64_t>(
     static_cast<int128>(now - c.start_us) * rate / us_per_s + 1);
   auto n = std::min(due_total - c.generated, tick_trades_max);
-  n = std::min<std::int64_t>(n, static_cast<std::int64_t>(options.rest_history));
+  n = std::min<std::int64_t>(n,
+                             static_cast<std::int64_t>(options.rest_history));
   auto ms = wall_ms();
   for (std::int64_t i = 0; i < n && !m.exhausted(); ++i) {
     m.emit(ms);
@@ -83,10 +85,12 @@ void sim_server::impl::tick(market_clock& c) {
     return;
   }
   // Next due time: smallest t with floor(t * rate / 1e6) >= generated.
-  auto next_us = c.start_us
-                 + static_cast<std::int64_t>(
-                   (static_cast<int128>(c.generated) * us_per_s + rate - 1) / rate);
-  lws_sul_schedule(ctx, 0, &c.sul, on_tick, std::max<std::int64_t>(0, next_us - now));
+  auto next_us
+    = c.start_us
+      + static_cast<std::int64_t>(
+        (static_cast<int128>(c.generated) * us_per_s + rate - 1) / rate);
+  lws_sul_schedule(ctx, 0, &c.sul, on_tick,
+                   std::max<std::int64_t>(0, next_us - now));
 }
 
 /// --rate 0: the fastest reader pulls the sequence forward in batches.
@@ -112,7 +116,8 @@ sim_detail::depth_clock& sim_server::impl::start_depth_clock(symbol_market& m) {
   c->owner = this;
   c->market = &m;
   c->interval_start_us = steady_us();
-  SV_INFO("sim", m.symbol(), "book_started", "update_id=%lld interval_ms=%lld changes=%lld",
+  SV_INFO("sim", m.symbol(), "book_started",
+          "update_id=%lld interval_ms=%lld changes=%lld",
           static_cast<long long>(m.depth().book().last_update_id()),
           static_cast<long long>(options.depth_interval_ms),
           static_cast<long long>(options.depth_changes));
@@ -132,16 +137,19 @@ void sim_server::impl::depth_tick(depth_clock& c) {
   auto interval_us = options.depth_interval_ms * 1000;
   auto now = steady_us();
   if (now - c.interval_start_us > interval_us + depth_lag_us_max) {
-    SV_WARN("sim", c.market->symbol(), "depth_clock_late",
-            "late_ms=%lld hint=\"the service thread was stalled; the schedule restarts now\"",
-            static_cast<long long>((now - c.interval_start_us - interval_us) / 1000));
+    SV_WARN(
+      "sim", c.market->symbol(), "depth_clock_late",
+      "late_ms=%lld hint=\"the service thread was stalled; the schedule "
+      "restarts now\"",
+      static_cast<long long>((now - c.interval_start_us - interval_us) / 1000));
     c.interval_start_us = now;
   }
   bool kept = false;
   for (int step = 0; step < depth_steps_max; ++step) {
     auto n = feed.open_size();
     auto j = feed.open_applied();
-    auto due = c.interval_start_us + (j < n ? interval_us * j / n : interval_us);
+    auto due = c.interval_start_us
+               + (j < n ? interval_us * j / n : interval_us);
     if (due > now) {
       if (kept)
         wake(c.conns);
@@ -165,14 +173,17 @@ void sim_server::impl::depth_tick(depth_clock& c) {
 bool sim_server::impl::close_depth_event(symbol_market& m) {
   auto& feed = m.depth();
   auto number = feed.next_number();
-  const auto* f = faults.empty() ? nullptr : faults.take_depth_drop(m.symbol(), number);
+  const auto* f = faults.empty() ? nullptr
+                                 : faults.take_depth_drop(m.symbol(), number);
   auto first = feed.book().last_update_id() - feed.open_size() + 1;
   feed.close_event(wall_ms(), f != nullptr);
   if (!f)
     return true;
   SV_INFO("sim", m.symbol(), "fault_depth_dropped",
-          "fault=\"%s\" event=%lld first_update_id=%lld last_update_id=%lld dropped=%lld",
-          f->text.c_str(), static_cast<long long>(number), static_cast<long long>(first),
+          "fault=\"%s\" event=%lld first_update_id=%lld last_update_id=%lld "
+          "dropped=%lld",
+          f->text.c_str(), static_cast<long long>(number),
+          static_cast<long long>(first),
           static_cast<long long>(feed.book().last_update_id()),
           static_cast<long long>(feed.dropped()));
   return false;

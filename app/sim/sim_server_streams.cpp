@@ -24,9 +24,10 @@ constexpr int burst_frames_max = 1024;
 
 /// The modes decided at the upgrade, when the symbols are known.
 const std::vector<fault_mode> stream_fault_modes{
-  fault_mode::reject,          fault_mode::reset_after,     fault_mode::close_after,
-  fault_mode::silent_after,    fault_mode::no_first_frame,  fault_mode::malformed_every,
-  fault_mode::no_pong,         fault_mode::server_shutdown_after,
+  fault_mode::reject,         fault_mode::reset_after,
+  fault_mode::close_after,    fault_mode::silent_after,
+  fault_mode::no_first_frame, fault_mode::malformed_every,
+  fault_mode::no_pong,        fault_mode::server_shutdown_after,
 };
 
 } // namespace
@@ -81,7 +82,8 @@ void sim_server::impl::established(lws* wsi) {
   // Frames are small and written one per lws_write: with Nagle on, each burst
   // waits for the reader's delayed ACK and throughput collapses to ~40k frames/s.
   int one = 1;
-  ::setsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  ::setsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_NODELAY, &one,
+               sizeof(one));
   for (auto& sub : s->subs) {
     auto& m = *sub.market;
     bool reconnect = m.connections_total() > 0;
@@ -101,8 +103,9 @@ void sim_server::impl::established(lws* wsi) {
     // Binance does not replay: the first event sent is the next one closed.
     d.next_pos = feed.next_pos();
     start_depth_clock(*d.market).conns.push_back(wsi);
-    SV_INFO("sim", d.market->symbol(), "depth_connected", "conns=%d update_id=%lld combined=%d",
-            feed.connections(), static_cast<long long>(feed.book().last_update_id()),
+    SV_INFO("sim", d.market->symbol(), "depth_connected",
+            "conns=%d update_id=%lld combined=%d", feed.connections(),
+            static_cast<long long>(feed.book().last_update_id()),
             s->combined ? 1 : 0);
   }
   if (replaying()) {
@@ -127,9 +130,9 @@ void sim_server::impl::release(lws* wsi) {
       m.connection_closed();
       auto& conns = clock_of(m).conns;
       conns.erase(std::remove(conns.begin(), conns.end(), wsi), conns.end());
-      SV_INFO("sim", m.symbol(), "disconnected", "conns=%d total=%d sent_to=%lld",
-              m.connections(), m.connections_total(),
-              static_cast<long long>(sub.next_id - 1));
+      SV_INFO("sim", m.symbol(), "disconnected",
+              "conns=%d total=%d sent_to=%lld", m.connections(),
+              m.connections_total(), static_cast<long long>(sub.next_id - 1));
     }
     for (auto& d : s.depth_subs) {
       auto& feed = d.market->depth();
@@ -138,8 +141,9 @@ void sim_server::impl::release(lws* wsi) {
         auto& conns = c->second->conns;
         conns.erase(std::remove(conns.begin(), conns.end(), wsi), conns.end());
       }
-      SV_INFO("sim", d.market->symbol(), "depth_disconnected", "conns=%d events_sent=%lld",
-              feed.connections(), static_cast<long long>(d.next_pos));
+      SV_INFO("sim", d.market->symbol(), "depth_disconnected",
+              "conns=%d events_sent=%lld", feed.connections(),
+              static_cast<long long>(d.next_pos));
     }
   }
   sessions.erase(i);
@@ -238,13 +242,16 @@ int sim_server::impl::stream_writeable(lws* wsi) {
 /// Sends the depth events `s` has not had yet, oldest first, within the burst
 /// budget `frames`; sets `choked` when the socket is full. Returns 0 = go on,
 /// 1 = a fault says send nothing now, -1 = close now.
-int sim_server::impl::send_depth(lws* wsi, session& s, int& frames, bool& choked) {
+int sim_server::impl::send_depth(lws* wsi, session& s, int& frames,
+                                 bool& choked) {
   for (auto& d : s.depth_subs) {
     auto& feed = d.market->depth();
     if (d.next_pos < feed.oldest_pos()) {
       SV_WARN("sim", d.market->symbol(), "depth_reader_lagged",
-              "skipped_events=%lld hint=\"read faster: only the last %zu events are kept\"",
-              static_cast<long long>(feed.oldest_pos() - d.next_pos), depth_feed::history_max);
+              "skipped_events=%lld hint=\"read faster: only the last %zu "
+              "events are kept\"",
+              static_cast<long long>(feed.oldest_pos() - d.next_pos),
+              depth_feed::history_max);
       d.next_pos = feed.oldest_pos();
     }
     while (d.next_pos < feed.next_pos() && frames < burst_frames_max) {
@@ -276,13 +283,15 @@ std::size_t sim_server::impl::replay_due(const session& s) const {
     return replay.size();
   auto elapsed = steady_us() - s.replay_start_us;
   auto due = static_cast<int128>(elapsed) * options.rate / us_per_s + 1;
-  return static_cast<std::size_t>(std::min<int128>(due, static_cast<int128>(replay.size())));
+  return static_cast<std::size_t>(
+    std::min<int128>(due, static_cast<int128>(replay.size())));
 }
 
 int sim_server::impl::replay_writeable(lws* wsi, session& s) {
   auto due = replay_due(s);
   int frames = 0;
-  while (s.replay_next < due && frames < burst_frames_max && !lws_send_pipe_choked(wsi)) {
+  while (s.replay_next < due && frames < burst_frames_max
+         && !lws_send_pipe_choked(wsi)) {
     const auto& line = replay[s.replay_next];
     scratch.assign(LWS_PRE, '\0');
     scratch += line;
@@ -305,10 +314,11 @@ int sim_server::impl::replay_writeable(lws* wsi, session& s) {
   if (s.replay_next < due) {
     lws_callback_on_writable(wsi);
   } else {
-    auto next_us = s.replay_start_us
-                   + static_cast<std::int64_t>(
-                     (static_cast<int128>(s.replay_next) * us_per_s + options.rate - 1)
-                     / options.rate);
+    auto next_us
+      = s.replay_start_us
+        + static_cast<std::int64_t>(
+          (static_cast<int128>(s.replay_next) * us_per_s + options.rate - 1)
+          / options.rate);
     lws_set_timer_usecs(wsi, std::max<lws_usec_t>(1, next_us - steady_us()));
   }
   return 0;

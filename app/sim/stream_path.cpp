@@ -3,17 +3,18 @@
 
 #include <algorithm>
 
-#include "app/sim/rest_handler.hpp"
+#include "actors/core/symbol_case.hpp"
 #include "app/sim/exchange/sim_exchange.hpp"
 #include "app/sim/exchange/trade_generator.hpp"
-#include "actors/core/symbol_case.hpp"
+#include "app/sim/rest_handler.hpp"
 
 namespace sv {
 
 namespace {
 
 bool ends_with(std::string_view text, std::string_view suffix) {
-  return text.size() > suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
+  return text.size() > suffix.size()
+         && text.substr(text.size() - suffix.size()) == suffix;
 }
 
 /// Adds the streams of "a@aggTrade/b@depth@100ms" to `out`; false on any bad stream.
@@ -23,7 +24,8 @@ bool add_streams(std::string_view list, stream_request& out) {
   while (!list.empty()) {
     auto slash = list.find('/');
     auto stream = list.substr(0, slash);
-    list = slash == std::string_view::npos ? std::string_view{} : list.substr(slash + 1);
+    list = slash == std::string_view::npos ? std::string_view{}
+                                           : list.substr(slash + 1);
     stream_ref ref;
     std::size_t suffix_len = 0;
     if (ends_with(stream, trade_suffix)) {
@@ -38,10 +40,14 @@ bool add_streams(std::string_view list, stream_request& out) {
     ref.symbol = upper_symbol(stream.substr(0, stream.size() - suffix_len));
     if (!valid_symbol(ref.symbol))
       return false;
-    if (std::find(out.symbols.begin(), out.symbols.end(), ref.symbol) == out.symbols.end())
+    if (std::find(out.symbols.begin(), out.symbols.end(), ref.symbol)
+        == out.symbols.end())
       out.symbols.push_back(ref.symbol);
-    auto same = [&](const stream_ref& r) { return r.symbol == ref.symbol && r.kind == ref.kind; };
-    if (std::find_if(out.streams.begin(), out.streams.end(), same) == out.streams.end())
+    auto same = [&](const stream_ref& r) {
+      return r.symbol == ref.symbol && r.kind == ref.kind;
+    };
+    if (std::find_if(out.streams.begin(), out.streams.end(), same)
+        == out.streams.end())
       out.streams.push_back(std::move(ref));
   }
   return !out.streams.empty();

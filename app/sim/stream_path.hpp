@@ -16,15 +16,17 @@ enum class stream_kind {
 
 /// One stream of a connection.
 struct stream_ref {
-  std::string symbol;                    ///< upper case
+  std::string symbol;                        ///< upper case
   stream_kind kind = stream_kind::agg_trade; ///< what it carries
 };
 
 /// The streams one WebSocket connection subscribes to.
 struct stream_request {
-  bool combined = false;            ///< /stream?streams=: frames wrapped as {"stream":..,"data":..}
-  std::vector<std::string> symbols; ///< upper case, no duplicates, request order (every kind)
-  std::vector<stream_ref> streams;  ///< no duplicates, request order
+  bool combined
+    = false; ///< /stream?streams=: frames wrapped as {"stream":..,"data":..}
+  std::vector<std::string>
+    symbols; ///< upper case, no duplicates, request order (every kind)
+  std::vector<stream_ref> streams; ///< no duplicates, request order
 };
 
 /// Parses `/ws/<stream>[/<stream>...]` (raw frames) or `/stream` +

@@ -63,9 +63,9 @@ enum class command_kind {
 /// One queued request from a caller thread to the service thread.
 struct command {
   command_kind kind = command_kind::close; ///< what to do
-  std::uint64_t id = 0;         ///< connection id (open/close) or request id (get)
-  ws_target target;             ///< where to connect (open only)
-  rest_target rest;             ///< where to send the GET (get only)
+  std::uint64_t id = 0; ///< connection id (open/close) or request id (get)
+  ws_target target;     ///< where to connect (open only)
+  rest_target rest;     ///< where to send the GET (get only)
   caf::weak_actor_ptr listener; ///< who gets the events (open and get)
 };
 
@@ -126,27 +126,27 @@ struct lws_client::impl {
   /// command until WSI_DESTROY (or a synchronous connect failure). The wsi's
   /// opaque user data points here. lws service thread only.
   struct connection : wsi_owner {
-    std::uint64_t id = 0;          ///< caller's connection id
-    caf::weak_actor_ptr listener;  ///< event destination, never kept alive
-    lws* wsi = nullptr;            ///< set from connect's return and every callback
-    std::string host;              ///< kept alive for lws (address, host, origin)
-    std::string path;              ///< kept alive for lws
+    std::uint64_t id = 0;         ///< caller's connection id
+    caf::weak_actor_ptr listener; ///< event destination, never kept alive
+    lws* wsi = nullptr; ///< set from connect's return and every callback
+    std::string host;   ///< kept alive for lws (address, host, origin)
+    std::string path;   ///< kept alive for lws
     std::chrono::steady_clock::time_point started; ///< for handshake ms
-    bool established = false;      ///< CLIENT_ESTABLISHED seen, ws_opened sent
-    bool close_requested = false;  ///< local close or abort under way
+    bool established = false;       ///< CLIENT_ESTABLISHED seen, ws_opened sent
+    bool close_requested = false;   ///< local close or abort under way
     bool tls_verify_failed = false; ///< OpenSSL rejected the peer certificate
-    bool peer_closed = false;      ///< WS_PEER_INITIATED_CLOSE seen
-    bool in_message = false;       ///< a fragmented message is being read
-    bool message_binary = false;   ///< the message being read is binary
-    std::uint16_t close_code = 0;  ///< peer's close code
-    std::int32_t http_status = 0;  ///< status of the upgrade response
+    bool peer_closed = false;       ///< WS_PEER_INITIATED_CLOSE seen
+    bool in_message = false;        ///< a fragmented message is being read
+    bool message_binary = false;    ///< the message being read is binary
+    std::uint16_t close_code = 0;   ///< peer's close code
+    std::int32_t http_status = 0;   ///< status of the upgrade response
     std::int32_t retry_after_s = -1; ///< Retry-After of a rejected upgrade
-    std::string error;             ///< CLIENT_CONNECTION_ERROR text or our own cause
-    std::string local_reason;      ///< why we closed it ourselves
-    std::string peer_reason;       ///< reason text of the peer's close frame
-    std::string partial;           ///< fragments of the text message being read
-    ws_frames batch;               ///< complete frames not yet sent
-    abort_timer abort{};           ///< close() while handshaking (begin_close)
+    std::string error;        ///< CLIENT_CONNECTION_ERROR text or our own cause
+    std::string local_reason; ///< why we closed it ourselves
+    std::string peer_reason;  ///< reason text of the peer's close frame
+    std::string partial;      ///< fragments of the text message being read
+    ws_frames batch;          ///< complete frames not yet sent
+    abort_timer abort{};      ///< close() while handshaking (begin_close)
   };
 
   /// The timer of one REST request. Standard layout with the sul first, so the
@@ -163,26 +163,27 @@ struct lws_client::impl {
   /// exactly once, through answer(), which sets `answered`. lws service thread
   /// only.
   struct request : wsi_owner {
-    std::uint64_t id = 0;            ///< caller's request id
-    caf::weak_actor_ptr listener;    ///< response destination, never kept alive
-    lws* wsi = nullptr;              ///< set from connect's return and every callback
-    rest_timer timer{};              ///< fires after rest_timeout_ms
-    std::string host;                ///< kept alive for lws (address, host)
-    std::string path;                ///< kept alive for lws
-    std::uint16_t port = 0;          ///< for logs
-    bool tls = false;                ///< for logs
+    std::uint64_t id = 0;         ///< caller's request id
+    caf::weak_actor_ptr listener; ///< response destination, never kept alive
+    lws* wsi = nullptr;     ///< set from connect's return and every callback
+    rest_timer timer{};     ///< fires after rest_timeout_ms
+    std::string host;       ///< kept alive for lws (address, host)
+    std::string path;       ///< kept alive for lws
+    std::uint16_t port = 0; ///< for logs
+    bool tls = false;       ///< for logs
     std::chrono::steady_clock::time_point started; ///< for elapsed ms
-    bool answered = false;           ///< the rest_response has been sent
-    bool tls_verify_failed = false;  ///< OpenSSL rejected the peer certificate
-    bool headers_seen = false;       ///< ESTABLISHED_CLIENT_HTTP seen
-    std::int32_t status = 0;         ///< HTTP status of the response
-    std::int32_t retry_after_s = -1; ///< Retry-After (delta-seconds)
+    bool answered = false;            ///< the rest_response has been sent
+    bool tls_verify_failed = false;   ///< OpenSSL rejected the peer certificate
+    bool headers_seen = false;        ///< ESTABLISHED_CLIENT_HTTP seen
+    std::int32_t status = 0;          ///< HTTP status of the response
+    std::int32_t retry_after_s = -1;  ///< Retry-After (delta-seconds)
     std::int32_t used_weight_1m = -1; ///< X-MBX-USED-WEIGHT-1M
-    std::string error;               ///< CLIENT_CONNECTION_ERROR text or our own cause
-    std::string body;                ///< the body read so far
+    std::string error; ///< CLIENT_CONNECTION_ERROR text or our own cause
+    std::string body;  ///< the body read so far
   };
 
-  explicit impl(lws_client_options opts) : options(std::move(opts)) {}
+  explicit impl(lws_client_options opts) : options(std::move(opts)) {
+  }
 
   // Immutable after construction.
   lws_client_options options;
@@ -196,7 +197,7 @@ struct lws_client::impl {
   std::vector<command> queue;
   bool stopped = false; // no more commands, no more lws_cancel_service
 
-  std::mutex join_mutex; // serializes the join in stop()
+  std::mutex join_mutex;                   // serializes the join in stop()
   std::atomic<bool> stop_requested{false}; // read by the service loop
 
   // written on the service thread, read anywhere
@@ -215,9 +216,9 @@ struct lws_client::impl {
   // lws service thread only
   std::unordered_map<std::uint64_t, std::unique_ptr<connection>> connections;
   std::unordered_map<std::uint64_t, std::unique_ptr<request>> requests;
-  bool shutting_down = false; // set just before lws_context_destroy
+  bool shutting_down = false;     // set just before lws_context_destroy
   bool context_destroyed = false; // lws_context_destroy has returned
-  std::vector<command> drained; // reused swap buffer for the queue
+  std::vector<command> drained;   // reused swap buffer for the queue
   std::vector<char> read_buf; // lws_http_client_read buffer (LWS_PRE + chunk)
 
   static int callback(lws* wsi, lws_callback_reasons reason, void* user,
@@ -447,7 +448,7 @@ void lws_client::impl::on_abort(lws_sorted_usec_list_t* sul) {
 }
 
 void lws_client::impl::append_frame(connection& c, const char* data,
-                                       std::size_t len) {
+                                    std::size_t len) {
   auto& b = c.batch;
   if (b.ends.empty())
     b.recv_ns = steady_now_ns();
@@ -459,7 +460,7 @@ void lws_client::impl::append_frame(connection& c, const char* data,
 }
 
 void lws_client::impl::on_receive(connection& c, lws* wsi, const char* data,
-                                     std::size_t len) {
+                                  std::size_t len) {
   if (!c.in_message) {
     c.in_message = true;
     c.message_binary = lws_frame_is_binary(wsi) != 0;
@@ -542,9 +543,9 @@ void lws_client::impl::finish(connection& c) {
     else
       hint = "check the host, the port and that the server is up";
   } else if (c.peer_closed) {
-    msg.reason = c.peer_reason.empty()
-                   ? "closed by peer (code " + std::to_string(c.close_code) + ")"
-                   : c.peer_reason;
+    msg.reason = c.peer_reason.empty() ? "closed by peer (code "
+                                           + std::to_string(c.close_code) + ")"
+                                       : c.peer_reason;
   } else if (c.close_requested) {
     msg.reason = c.local_reason;
   } else if (shutting_down) {
@@ -568,8 +569,9 @@ void lws_client::impl::finish(connection& c) {
   SV_INFO("transport", "-", "ws_closed",
           "conn=%llu was_open=%d code=%u http_status=%d retry_after_s=%d "
           "reason=\"%s\"",
-          ull(c.id), msg.was_open ? 1 : 0, static_cast<unsigned>(msg.close_code),
-          msg.http_status, msg.retry_after_s, msg.reason.c_str());
+          ull(c.id), msg.was_open ? 1 : 0,
+          static_cast<unsigned>(msg.close_code), msg.http_status,
+          msg.retry_after_s, msg.reason.c_str());
   deliver(c.listener, std::move(msg));
   if (!context_destroyed) {
     lws_sul_cancel(&c.abort.sul); // no-op unless a close() is still pending
@@ -622,8 +624,8 @@ void lws_client::impl::start_get(command& cmd) {
   // h2 streams, and one request per connection gains nothing from h2.
   info.alpn = "http/1.1";
   // A 3xx is a response for the caller, never followed.
-  info.ssl_connection
-    = LCCSCF_HTTP_NO_FOLLOW_REDIRECT | client_tls_flags(r->tls, options.insecure);
+  info.ssl_connection = LCCSCF_HTTP_NO_FOLLOW_REDIRECT
+                        | client_tls_flags(r->tls, options.insecure);
   info.local_protocol_name = protocol_name;
   info.opaque_user_data = r;
   SV_DEBUG("transport", "-", "rest_get", "req=%llu url=%s://%s:%u%s",
@@ -721,8 +723,8 @@ void lws_client::impl::on_rest_timeout(lws_sorted_usec_list_t* sul) {
 }
 
 int lws_client::impl::rest_callback(request& r, lws* wsi,
-                                       lws_callback_reasons reason, void* in,
-                                       size_t len) {
+                                    lws_callback_reasons reason, void* in,
+                                    size_t len) {
   r.wsi = wsi;
   switch (reason) {
     case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
@@ -794,7 +796,7 @@ int lws_client::impl::rest_callback(request& r, lws* wsi,
 }
 
 int lws_client::impl::callback(lws* wsi, lws_callback_reasons reason,
-                                  void* /*user*/, void* in, size_t len) {
+                               void* /*user*/, void* in, size_t len) {
   auto* self = static_cast<impl*>(lws_context_user(lws_get_context(wsi)));
   if (self == nullptr)
     return 0;
@@ -819,8 +821,8 @@ int lws_client::impl::callback(lws* wsi, lws_callback_reasons reason,
       return 0;
     case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP: {
       // Called for every upgrade response, 101 or not, with headers parsed.
-      c->http_status = static_cast<std::int32_t>(
-        lws_http_client_http_response(wsi));
+      c->http_status
+        = static_cast<std::int32_t>(lws_http_client_http_response(wsi));
       char value[32];
       if (lws_hdr_copy(wsi, value, sizeof(value), WSI_TOKEN_HTTP_RETRY_AFTER)
           > 0) {
@@ -841,16 +843,17 @@ int lws_client::impl::callback(lws* wsi, lws_callback_reasons reason,
                      ? std::string(static_cast<const char*>(in), len)
                      : std::string{"connection error"};
       if (c->http_status == 0)
-        c->http_status = static_cast<std::int32_t>(
-          lws_http_client_http_response(wsi));
+        c->http_status
+          = static_cast<std::int32_t>(lws_http_client_http_response(wsi));
       return 0;
     case LWS_CALLBACK_CLIENT_ESTABLISHED: {
       c->established = true;
       auto ms = std::chrono::duration_cast<std::chrono::microseconds>(
                   std::chrono::steady_clock::now() - c->started)
                   .count();
-      SV_INFO("transport", "-", "ws_opened", "conn=%llu host=%s handshake_ms=%.1f",
-              ull(c->id), c->host.c_str(), static_cast<double>(ms) / 1000.0);
+      SV_INFO("transport", "-", "ws_opened",
+              "conn=%llu host=%s handshake_ms=%.1f", ull(c->id),
+              c->host.c_str(), static_cast<double>(ms) / 1000.0);
       if (!deliver(c->listener, ws_opened{c->id}))
         self->begin_close(*c, "listener gone");
       else if (c->close_requested)
@@ -947,7 +950,7 @@ lws_client::~lws_client() {
 }
 
 void lws_client::open(std::uint64_t id, const ws_target& target,
-                         const caf::actor& listener) {
+                      const caf::actor& listener) {
   command cmd;
   cmd.kind = command_kind::open;
   cmd.id = id;
@@ -970,13 +973,15 @@ void lws_client::close(std::uint64_t id) {
   cmd.kind = command_kind::close;
   cmd.id = id;
   const char* why = nullptr;
-  if (!impl_->post(std::move(cmd), &why) && std::strcmp(why, "transport stopped") != 0)
+  if (!impl_->post(std::move(cmd), &why)
+      && std::strcmp(why, "transport stopped") != 0)
     SV_ERROR("transport", "-", "close_dropped",
-             "conn=%llu reason=\"%s\" hint=\"raise commands_max\"", ull(id), why);
+             "conn=%llu reason=\"%s\" hint=\"raise commands_max\"", ull(id),
+             why);
 }
 
 void lws_client::get(std::uint64_t id, const rest_target& target,
-                        const caf::actor& listener) {
+                     const caf::actor& listener) {
   command cmd;
   cmd.kind = command_kind::get;
   cmd.id = id;

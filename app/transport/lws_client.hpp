@@ -54,7 +54,8 @@ struct lws_client_stats {
   std::uint64_t frames = 0;        ///< complete text frames delivered
   std::uint64_t batches = 0;       ///< ws_frames messages sent
   std::uint64_t binary_frames = 0; ///< binary frames received and ignored
-  std::uint64_t rest_responses = 0; ///< rest_response messages sent (any outcome)
+  std::uint64_t rest_responses
+    = 0; ///< rest_response messages sent (any outcome)
 };
 
 /// Opens WebSocket client connections and issues REST GETs on one libwebsockets

@@ -62,10 +62,10 @@ const char* method_of(lws* wsi) {
     const char* name;
   };
   static const entry methods[] = {
-    {WSI_TOKEN_GET_URI, "GET"},       {WSI_TOKEN_POST_URI, "POST"},
-    {WSI_TOKEN_PUT_URI, "PUT"},       {WSI_TOKEN_DELETE_URI, "DELETE"},
-    {WSI_TOKEN_PATCH_URI, "PATCH"},   {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
-    {WSI_TOKEN_HEAD_URI, "HEAD"},     {WSI_TOKEN_CONNECT, "CONNECT"},
+    {WSI_TOKEN_GET_URI, "GET"},     {WSI_TOKEN_POST_URI, "POST"},
+    {WSI_TOKEN_PUT_URI, "PUT"},     {WSI_TOKEN_DELETE_URI, "DELETE"},
+    {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
+    {WSI_TOKEN_HEAD_URI, "HEAD"},   {WSI_TOKEN_CONNECT, "CONNECT"},
   };
   for (const auto& m : methods)
     if (lws_hdr_total_length(wsi, m.token) > 0)
@@ -83,14 +83,14 @@ struct session_marker {
 struct lws_http_server::impl {
   /// One HTTP connection's current exchange. lws service thread only.
   struct exchange {
-    std::uint64_t req_id = 0;   ///< request awaiting the api actor, 0 if none
-    bool responding = false;    ///< an answer is being written
-    bool headers_sent = false;  ///< status line and headers are out
-    bool close_after = false;   ///< close instead of keep-alive (405)
-    bool head_only = false;     ///< HEAD: headers without body
-    int status = 0;             ///< status of the answer
-    std::string body;           ///< the answer's JSON
-    std::size_t sent = 0;       ///< body bytes written so far
+    std::uint64_t req_id = 0;  ///< request awaiting the api actor, 0 if none
+    bool responding = false;   ///< an answer is being written
+    bool headers_sent = false; ///< status line and headers are out
+    bool close_after = false;  ///< close instead of keep-alive (405)
+    bool head_only = false;    ///< HEAD: headers without body
+    int status = 0;            ///< status of the answer
+    std::string body;          ///< the answer's JSON
+    std::size_t sent = 0;      ///< body bytes written so far
   };
 
   /// One respond() call on its way to the service thread.
@@ -100,7 +100,8 @@ struct lws_http_server::impl {
     std::string body;         ///< JSON body
   };
 
-  explicit impl(lws_http_server_options opts) : options(std::move(opts)) {}
+  explicit impl(lws_http_server_options opts) : options(std::move(opts)) {
+  }
 
   // Immutable after start().
   lws_http_server_options options;
@@ -226,8 +227,8 @@ void lws_http_server::impl::on_request(lws* wsi, const char* uri,
   pending.emplace(req.req_id, wsi);
   lws_set_timer_usecs(wsi, static_cast<lws_usec_t>(options.request_timeout_ms)
                              * 1000);
-  SV_DEBUG("http", "-", "request", "req=%llu path=%s query=%s",
-           ull(req.req_id), req.path.c_str(), req.query.c_str());
+  SV_DEBUG("http", "-", "request", "req=%llu path=%s query=%s", ull(req.req_id),
+           req.path.c_str(), req.query.c_str());
   caf::anon_send(api_actor, std::move(req));
 }
 

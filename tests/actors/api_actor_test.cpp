@@ -4,10 +4,10 @@
 #include <rapidjson/document.h>
 
 #include "actors/aggregator_actor.hpp"
-#include "actors/book_actor.hpp"
-#include "actors/supervisor_actor.hpp"
 #include "actors/api_actor.hpp"
 #include "actors/backfill_actor.hpp"
+#include "actors/book_actor.hpp"
+#include "actors/supervisor_actor.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/fake_http_responder.hpp"
 #include "tests/support/frames.hpp"
@@ -19,7 +19,8 @@ namespace {
 
 /// Plays the REST endpoint for book actors: every snapshot request gets the same
 /// book as of update id 100 (bids 100.00 x 2, 99.00 x 3; asks 100.02 x 1, 100.05 x 4).
-snapshot_source_if::behavior_type fixed_snapshots(snapshot_source_if::pointer self, int) {
+snapshot_source_if::behavior_type
+fixed_snapshots(snapshot_source_if::pointer self, int) {
   return {[=](depth_snapshot_request& req) {
     depth_snapshot s;
     s.symbol = req.symbol;
@@ -49,7 +50,8 @@ struct api_fixture : test::actor_fixture {
       limits.large_trade_quote_e8 = 50 * e8_scale;
       aggregators[symbol] = keep_for_teardown(
         sys.spawn(aggregator_actor, symbol, limits, backfill_sink_if{}));
-      sinks[symbol].trades = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
+      sinks[symbol].trades
+        = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
       children.emplace_back(symbol, "aggTrade");
       if (with_book && symbol == "BTCUSDT") {
         books[symbol] = keep_for_teardown(
@@ -62,9 +64,8 @@ struct api_fixture : test::actor_fixture {
     }
     supervisor_config c;
     c.server.host = "127.0.0.1";
-    sup = keep_for_teardown(sys.spawn(supervisor_actor, c,
-                                      static_cast<ws_client*>(&ws), sinks,
-                                      children));
+    sup = keep_for_teardown(sys.spawn(
+      supervisor_actor, c, static_cast<ws_client*>(&ws), sinks, children));
     api_config ac;
     ac.symbols = {"BTCUSDT", "ETHUSDT"};
     ac.supervisor = sup;
@@ -103,18 +104,22 @@ struct api_fixture : test::actor_fixture {
 
 } // namespace
 
-TEST_CASE_METHOD(api_fixture,
-                 "health is 503 and names the children that do not stream, then "
-                 "200 once all stream",
-                 "[api]") {
+TEST_CASE_METHOD(
+  api_fixture,
+  "health is 503 and names the children that do not stream, then "
+  "200 once all stream",
+  "[api]") {
   auto a = get("/health");
   CHECK(a.status == 503);
-  CHECK(a.body
-        == R"({"status":"degraded","not_streaming":["BTCUSDT@aggTrade","ETHUSDT@aggTrade"]})");
-  stream(1, {test::agg_trade_frame("BTCUSDT", 1, "1.00000000", "1.00000000", true)});
+  CHECK(
+    a.body
+    == R"({"status":"degraded","not_streaming":["BTCUSDT@aggTrade","ETHUSDT@aggTrade"]})");
+  stream(
+    1, {test::agg_trade_frame("BTCUSDT", 1, "1.00000000", "1.00000000", true)});
   CHECK(get("/health").body
         == R"({"status":"degraded","not_streaming":["ETHUSDT@aggTrade"]})");
-  stream(2, {test::agg_trade_frame("ETHUSDT", 1, "1.00000000", "1.00000000", true)});
+  stream(
+    2, {test::agg_trade_frame("ETHUSDT", 1, "1.00000000", "1.00000000", true)});
   a = get("/health");
   CHECK(a.status == 200);
   CHECK(a.body == R"({"status":"ok"})");
@@ -122,7 +127,8 @@ TEST_CASE_METHOD(api_fixture,
 
 TEST_CASE_METHOD(api_fixture, "status lists every child with its counters",
                  "[api]") {
-  stream(1, {test::agg_trade_frame("BTCUSDT", 1, "1.00000000", "1.00000000", true),
+  stream(1,
+         {test::agg_trade_frame("BTCUSDT", 1, "1.00000000", "1.00000000", true),
           "garbage"});
   auto a = get("/status");
   REQUIRE(a.status == 200);
@@ -140,18 +146,22 @@ TEST_CASE_METHOD(api_fixture, "status lists every child with its counters",
   CHECK(doc["children"][1]["last_message_age_ms"].GetInt64() == -1);
 }
 
-TEST_CASE_METHOD(api_fixture,
-                 "trades come back oldest first with the exchange's exact decimals",
-                 "[api]") {
-  stream(1, {test::agg_trade_frame("BTCUSDT", 7, "91436.75000000", "0.00024000", true, 111),
-          test::agg_trade_frame("BTCUSDT", 8, "91436.76000000", "1.00000000", false, 222),
-          test::agg_trade_frame("BTCUSDT", 9, "91436.77000000", "2.00000000", false, 333)});
+TEST_CASE_METHOD(
+  api_fixture,
+  "trades come back oldest first with the exchange's exact decimals", "[api]") {
+  stream(1, {test::agg_trade_frame("BTCUSDT", 7, "91436.75000000", "0.00024000",
+                                   true, 111),
+             test::agg_trade_frame("BTCUSDT", 8, "91436.76000000", "1.00000000",
+                                   false, 222),
+             test::agg_trade_frame("BTCUSDT", 9, "91436.77000000", "2.00000000",
+                                   false, 333)});
   auto a = get("/symbols/btcusdt/trades", "limit=2");
   REQUIRE(a.status == 200);
-  CHECK(a.body
-        == R"({"symbol":"BTCUSDT","trades":[)"
-           R"({"id":8,"price":"91436.76000000","qty":"1.00000000","side":"buy","time":222},)"
-           R"({"id":9,"price":"91436.77000000","qty":"2.00000000","side":"buy","time":333}]})");
+  CHECK(
+    a.body
+    == R"({"symbol":"BTCUSDT","trades":[)"
+       R"({"id":8,"price":"91436.76000000","qty":"1.00000000","side":"buy","time":222},)"
+       R"({"id":9,"price":"91436.77000000","qty":"2.00000000","side":"buy","time":333}]})");
   auto all = json(get("/symbols/BTCUSDT/trades").body);
   CHECK(all["trades"].Size() == 3);
   CHECK(std::string{all["trades"][0]["side"].GetString()} == "sell");
@@ -159,19 +169,22 @@ TEST_CASE_METHOD(api_fixture,
 
 TEST_CASE_METHOD(api_fixture, "metrics are exact and rounded half to even",
                  "[api]") {
-  stream(1, {test::agg_trade_frame("BTCUSDT", 1, "0.00000001", "0.00000001", false),
-          test::agg_trade_frame("BTCUSDT", 2, "0.00000002", "0.00000001", true),
-          test::agg_trade_frame("BTCUSDT", 3, "100.00000000", "0.50000000", false)});
+  stream(
+    1,
+    {test::agg_trade_frame("BTCUSDT", 1, "0.00000001", "0.00000001", false),
+     test::agg_trade_frame("BTCUSDT", 2, "0.00000002", "0.00000001", true),
+     test::agg_trade_frame("BTCUSDT", 3, "100.00000000", "0.50000000", false)});
   auto a = get("/symbols/BTCUSDT/metrics");
   REQUIRE(a.status == 200);
-  CHECK_THAT(a.body,
-             Catch::StartsWith(
-               R"({"symbol":"BTCUSDT","trades":3,"duplicates":0,"first_trade_id":1,)"
-               R"("last_trade_id":3,"last_price":"100.00000000","last_trade_time":1700000000000,)"
-               R"("buy_volume":"0.50000001","sell_volume":"0.00000001","delta":"0.50000000",)"
-               R"("buy_quote":"50.00000000","sell_quote":"0.00000000","vwap":"99.99999600",)"
-               R"("cvd":"0.50000000","gaps_detected":0,"gaps_filled":0,"gaps_open":0,)"
-               R"("backfilled":0,"warmup":"off","long_outages":0,"skipped_trades":0,"open_gaps":[],"windows":{"1m":{)"));
+  CHECK_THAT(
+    a.body,
+    Catch::StartsWith(
+      R"({"symbol":"BTCUSDT","trades":3,"duplicates":0,"first_trade_id":1,)"
+      R"("last_trade_id":3,"last_price":"100.00000000","last_trade_time":1700000000000,)"
+      R"("buy_volume":"0.50000001","sell_volume":"0.00000001","delta":"0.50000000",)"
+      R"("buy_quote":"50.00000000","sell_quote":"0.00000000","vwap":"99.99999600",)"
+      R"("cvd":"0.50000000","gaps_detected":0,"gaps_filled":0,"gaps_open":0,)"
+      R"("backfilled":0,"warmup":"off","long_outages":0,"skipped_trades":0,"open_gaps":[],"windows":{"1m":{)"));
   // vwap = (5e17 + 3) / 50000002 = 9999999600.000015 e8 units (Python fractions).
 }
 
@@ -180,8 +193,9 @@ TEST_CASE_METHOD(api_fixture,
                  "[api]") {
   auto a = get("/symbols/DOGEUSDT/metrics");
   CHECK(a.status == 404);
-  CHECK(a.body
-        == R"({"error":"unknown symbol","symbol":"DOGEUSDT","symbols":["BTCUSDT","ETHUSDT"]})");
+  CHECK(
+    a.body
+    == R"({"error":"unknown symbol","symbol":"DOGEUSDT","symbols":["BTCUSDT","ETHUSDT"]})");
 }
 
 TEST_CASE_METHOD(api_fixture, "bad queries answer 400 and say why", "[api]") {
@@ -205,13 +219,17 @@ TEST_CASE_METHOD(api_fixture, "unknown paths are 404 and other methods 405",
   CHECK(s.body == R"({"symbols":["BTCUSDT","ETHUSDT"]})");
 }
 
-TEST_CASE_METHOD(api_fixture,
-                 "metrics carry every rolling window with exact values, and large "
-                 "trades are listed oldest first",
-                 "[api]") {
-  stream(1, {test::agg_trade_frame("BTCUSDT", 1, "100.00000000", "0.10000000", false, 1'700'000'000'000),
-             test::agg_trade_frame("BTCUSDT", 2, "101.00000000", "1.00000000", true, 1'700'000'030'000),
-             test::agg_trade_frame("BTCUSDT", 3, "99.00000000", "0.60000000", false, 1'700'000'200'000)});
+TEST_CASE_METHOD(
+  api_fixture,
+  "metrics carry every rolling window with exact values, and large "
+  "trades are listed oldest first",
+  "[api]") {
+  stream(1, {test::agg_trade_frame("BTCUSDT", 1, "100.00000000", "0.10000000",
+                                   false, 1'700'000'000'000),
+             test::agg_trade_frame("BTCUSDT", 2, "101.00000000", "1.00000000",
+                                   true, 1'700'000'030'000),
+             test::agg_trade_frame("BTCUSDT", 3, "99.00000000", "0.60000000",
+                                   false, 1'700'000'200'000)});
   auto doc = json(get("/symbols/BTCUSDT/metrics").body);
   auto& windows = doc["windows"];
   REQUIRE(windows.HasMember("1m"));
@@ -238,7 +256,8 @@ TEST_CASE_METHOD(api_fixture,
   CHECK(get("/symbols/BTCUSDT/large_trades", "limit=0").status == 400);
 }
 
-TEST_CASE("the book answers its top levels, figures and sync state", "[api][book]") {
+TEST_CASE("the book answers its top levels, figures and sync state",
+          "[api][book]") {
   api_fixture f{true};
   auto a = f.get("/symbols/BTCUSDT/book");
   REQUIRE(a.status == 200);
@@ -247,22 +266,25 @@ TEST_CASE("the book answers its top levels, figures and sync state", "[api][book
   CHECK_FALSE(doc["synced"].GetBool());
   CHECK(doc["bids"].Size() == 0);
   // 100..101 sets a bid at 100.01 and removes the ask at 100.02.
-  f.stream(2, {R"({"e":"depthUpdate","E":1700000000000,"s":"BTCUSDT","U":100,"u":101,)"
-               R"("b":[["100.01000000","1.00000000"]],"a":[["100.02000000","0.00000000"]]})"});
+  f.stream(
+    2,
+    {R"({"e":"depthUpdate","E":1700000000000,"s":"BTCUSDT","U":100,"u":101,)"
+     R"("b":[["100.01000000","1.00000000"]],"a":[["100.02000000","0.00000000"]]})"});
   a = f.get("/symbols/btcusdt/book", "depth=2");
   REQUIRE(a.status == 200);
-  CHECK(a.body
-        == R"({"symbol":"BTCUSDT","state":"synced","synced":true,"lastUpdateId":101,)"
-           R"("last_event_time":1700000000000,"bid_levels":3,"ask_levels":1,)"
-           R"("bids":[["100.01000000","1.00000000"],["100.00000000","2.00000000"]],)"
-           R"("asks":[["100.05000000","4.00000000"]],)"
-           R"("best_bid":"100.01000000","best_ask":"100.05000000","spread":"0.04000000",)"
-           R"("mid":"100.03000000","spread_bps":3.9988,)"
-           R"("imbalance":{"top_levels":10,"bid_qty":"6.00000000","ask_qty":"4.00000000","ratio":0.2},)"
-           R"("band":{"bps":10,"bid_qty":"3.00000000","ask_qty":"4.00000000","ratio":-0.142857},)"
-           R"("counters":{"syncs":1,"resyncs":0,"snapshots_requested":1,"snapshot_refetches":0,)"
-           R"("snapshot_failures":0,"updates_applied":1,"updates_dropped":0,)"
-           R"("buffer_overflows":0,"last_resync_reason":""}})");
+  CHECK(
+    a.body
+    == R"({"symbol":"BTCUSDT","state":"synced","synced":true,"lastUpdateId":101,)"
+       R"("last_event_time":1700000000000,"bid_levels":3,"ask_levels":1,)"
+       R"("bids":[["100.01000000","1.00000000"],["100.00000000","2.00000000"]],)"
+       R"("asks":[["100.05000000","4.00000000"]],)"
+       R"("best_bid":"100.01000000","best_ask":"100.05000000","spread":"0.04000000",)"
+       R"("mid":"100.03000000","spread_bps":3.9988,)"
+       R"("imbalance":{"top_levels":10,"bid_qty":"6.00000000","ask_qty":"4.00000000","ratio":0.2},)"
+       R"("band":{"bps":10,"bid_qty":"3.00000000","ask_qty":"4.00000000","ratio":-0.142857},)"
+       R"("counters":{"syncs":1,"resyncs":0,"snapshots_requested":1,"snapshot_refetches":0,)"
+       R"("snapshot_failures":0,"updates_applied":1,"updates_dropped":0,)"
+       R"("buffer_overflows":0,"last_resync_reason":""}})");
   auto status = f.json(f.get("/status").body);
   REQUIRE(status["children"].Size() == 3);
   auto& depth = status["children"][1];
@@ -274,7 +296,8 @@ TEST_CASE("the book answers its top levels, figures and sync state", "[api][book
   CHECK(depth["events"].GetUint64() == 1);
 }
 
-TEST_CASE("a book request names what exists when the symbol has no book", "[api][book]") {
+TEST_CASE("a book request names what exists when the symbol has no book",
+          "[api][book]") {
   api_fixture f{true};
   auto a = f.get("/symbols/ETHUSDT/book");
   CHECK(a.status == 404);

@@ -26,22 +26,23 @@ trade_spec page_trade(std::uint64_t id) {
     .buyer_is_maker(id % 2 == 0);
 }
 
-
 struct backfill_fixture : test::actor_fixture {
   test::fake_rest_client rest;
   backfill_if backfill;
   aggregator_if agg;
 
   explicit backfill_fixture(backfill_config bf_cfg = config(),
-                            std::uint32_t warmup_s = 0, std::uint32_t history_age_s = 3600) {
+                            std::uint32_t warmup_s = 0,
+                            std::uint32_t history_age_s = 3600) {
     backfill = keep_for_teardown(
       sys.spawn(backfill_actor, bf_cfg, static_cast<rest_client*>(&rest)));
     aggregator_limits limits;
     limits.windows_follow_wall_clock = false;
     limits.warmup_s = warmup_s;
     limits.age_s = history_age_s;
-    agg = keep_for_teardown(sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, limits,
-                                      caf::actor_cast<backfill_sink_if>(backfill)));
+    agg = keep_for_teardown(
+      sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, limits,
+                caf::actor_cast<backfill_sink_if>(backfill)));
     run();
   }
 
@@ -72,7 +73,8 @@ struct backfill_fixture : test::actor_fixture {
 
   std::vector<std::uint64_t> history_ids() {
     std::vector<std::uint64_t> ids;
-    for (auto& x : ask<std::vector<trade>>(agg, trades_atom::value, std::uint32_t{100000}))
+    for (auto& x : ask<std::vector<trade>>(agg, trades_atom::value,
+                                           std::uint32_t{100000}))
       ids.push_back(x.agg_id);
     return ids;
   }
@@ -87,10 +89,11 @@ std::vector<std::uint64_t> range(std::uint64_t from, std::uint64_t to) {
 
 } // namespace
 
-TEST_CASE_METHOD(backfill_fixture,
-                 "an id jump is filled from REST and the history becomes contiguous "
-                 "with exact totals",
-                 "[backfill]") {
+TEST_CASE_METHOD(
+  backfill_fixture,
+  "an id jump is filled from REST and the history becomes contiguous "
+  "with exact totals",
+  "[backfill]") {
   live({1, 2, 3});
   live({8, 9}); // 4..7 missing
   REQUIRE(rest.calls.size() == 1);
@@ -143,7 +146,8 @@ TEST_CASE_METHOD(backfill_fixture,
                  "[backfill]") {
   live({1});
   live({5});
-  rest.answer_last(429, R"({"code":-1003,"msg":"Too much request weight used"})", 3);
+  rest.answer_last(429,
+                   R"({"code":-1003,"msg":"Too much request weight used"})", 3);
   run();
   CHECK(rest.calls.size() == 1);
   advance(2999ms);
@@ -181,12 +185,14 @@ TEST_CASE_METHOD(backfill_fixture,
   CHECK_FALSE(m.windows[0].complete);
 }
 
-TEST_CASE_METHOD(backfill_fixture,
-                 "overlapping rows and rows outside the gap are not applied twice",
-                 "[backfill]") {
+TEST_CASE_METHOD(
+  backfill_fixture,
+  "overlapping rows and rows outside the gap are not applied twice",
+  "[backfill]") {
   live({1, 2});
   live({6, 7});
-  rest.answer_last(200, test::agg_trades_body(1, 7)); // the exchange returns more
+  rest.answer_last(200,
+                   test::agg_trades_body(1, 7)); // the exchange returns more
   run();
   CHECK(history_ids() == range(1, 7));
   auto m = metrics();
@@ -232,7 +238,8 @@ TEST_CASE("the weight budget paces requests across all gaps", "[backfill]") {
   CHECK(f.rest.calls.size() == 11);
 }
 
-TEST_CASE("the REST decoder reads Binance's aggTrades rows exactly", "[backfill]") {
+TEST_CASE("the REST decoder reads Binance's aggTrades rows exactly",
+          "[backfill]") {
   std::vector<trade> rows;
   std::string error;
   REQUIRE(decode_agg_trades(
@@ -246,15 +253,16 @@ TEST_CASE("the REST decoder reads Binance's aggTrades rows exactly", "[backfill]
   CHECK(aggressor(rows[0]) == side::sell);
   CHECK_FALSE(decode_agg_trades(R"([{"a":1,"p":1}])", "X", rows, error));
   CHECK_THAT(error, Catch::Contains("field p"));
-  CHECK_FALSE(decode_agg_trades(R"({"code":-1121,"msg":"Invalid symbol."})", "X", rows,
-                                error));
+  CHECK_FALSE(decode_agg_trades(R"({"code":-1121,"msg":"Invalid symbol."})",
+                                "X", rows, error));
   CHECK(describe_rest_error(R"({"code":-1121,"msg":"Invalid symbol."})")
         == "code -1121: Invalid symbol.");
 }
 
-TEST_CASE("a warm start loads the trades of the warm-up period before the first live "
-          "trade, with no gap and no duplicate",
-          "[backfill][warmup]") {
+TEST_CASE(
+  "a warm start loads the trades of the warm-up period before the first live "
+  "trade, with no gap and no duplicate",
+  "[backfill][warmup]") {
   backfill_fixture f{backfill_fixture::config(), 900};
   trade_batch b;
   b.symbol = "BTCUSDT";
@@ -292,9 +300,10 @@ TEST_CASE("a warm start loads the trades of the warm-up period before the first 
   CHECK(m.windows[2].trades == 2000);
 }
 
-TEST_CASE("after an outage longer than the history window only the warm-up period "
-          "before the next trade is loaded, and the skipped trades are counted",
-          "[backfill][warmup]") {
+TEST_CASE(
+  "after an outage longer than the history window only the warm-up period "
+  "before the next trade is loaded, and the skipped trades are counted",
+  "[backfill][warmup]") {
   // History window 3600 s (aggregator_limits default), warm-up 900 s.
   backfill_fixture f{backfill_fixture::config(), 900};
   trade_batch b;
@@ -381,7 +390,8 @@ TEST_CASE("a warm-up longer than the history window never loads a trade twice",
   first_trade_without_warmup(g);
   live_at(g, 5000, t0_ms + 1'000'000);
   REQUIRE(g.rest.calls.size() == 2);
-  CHECK(g.rest.calls[1].target.target.find("startTime=1700000100000") != std::string::npos);
+  CHECK(g.rest.calls[1].target.target.find("startTime=1700000100000")
+        != std::string::npos);
   // Even if REST answers with ids the aggregator already has, none is applied twice.
   g.rest.answer_last(200, test::agg_trades_body(1000, 1000, t0_ms));
   g.run();
@@ -405,7 +415,8 @@ TEST_CASE("a small id jump after a long quiet spell is backfilled, not skipped",
   CHECK(f.metrics().long_outages == 0);
 }
 
-TEST_CASE("a long outage's warm start that fails after finding its first id counts only "
+TEST_CASE("a long outage's warm start that fails after finding its first id "
+          "counts only "
           "the ids before it as skipped",
           "[backfill][warmup]") {
   auto cfg = backfill_fixture::config();
@@ -419,7 +430,8 @@ TEST_CASE("a long outage's warm start that fails after finding its first id coun
   f.run();
   auto m = f.metrics();
   CHECK(m.warmup == warmup_state::failed);
-  CHECK(m.skipped_trades == 7000); // 1001..8000; 8001..8999 are unfilled, not skipped
+  CHECK(m.skipped_trades
+        == 7000); // 1001..8000; 8001..8999 are unfilled, not skipped
 }
 
 TEST_CASE("a warm start over a quiet period ends with nothing to load",

@@ -32,7 +32,8 @@ depth_update make_update(const std::string& symbol, std::uint64_t first,
 
 /// A /api/v3/depth body: `levels` bids below 100 and asks above 101, qty 1.
 std::string snapshot_body(std::uint64_t last_update_id, int levels = 3) {
-  std::string body = R"({"lastUpdateId":)" + std::to_string(last_update_id) + R"(,"bids":[)";
+  std::string body = R"({"lastUpdateId":)" + std::to_string(last_update_id)
+                     + R"(,"bids":[)";
   for (int i = 0; i < levels; ++i)
     body += (i ? "," : "") + std::string{R"([")"} + std::to_string(100 - i)
             + R"(.00000000","1.00000000"])";
@@ -62,8 +63,10 @@ struct book_fixture : test::actor_fixture {
     backfill = keep_for_teardown(
       sys.spawn(backfill_actor, bf, static_cast<rest_client*>(&rest)));
     auto source = caf::actor_cast<snapshot_source_if>(backfill);
-    btc = keep_for_teardown(sys.spawn(book_actor, std::string{"BTCUSDT"}, book_cfg, source));
-    eth = keep_for_teardown(sys.spawn(book_actor, std::string{"ETHUSDT"}, book_cfg, source));
+    btc = keep_for_teardown(
+      sys.spawn(book_actor, std::string{"BTCUSDT"}, book_cfg, source));
+    eth = keep_for_teardown(
+      sys.spawn(book_actor, std::string{"ETHUSDT"}, book_cfg, source));
     run();
   }
 
@@ -86,12 +89,15 @@ struct book_fixture : test::actor_fixture {
 
 } // namespace
 
-TEST_CASE("a book asks for a snapshot at its first event and syncs from it", "[book]") {
+TEST_CASE("a book asks for a snapshot at its first event and syncs from it",
+          "[book]") {
   book_fixture f;
   CHECK(f.view(f.btc).state == book_phase::waiting);
-  f.events(f.btc, {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
+  f.events(f.btc,
+           {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
   REQUIRE(f.rest.calls.size() == 1);
-  CHECK(f.rest.calls[0].target.target == "/api/v3/depth?symbol=BTCUSDT&limit=1000");
+  CHECK(f.rest.calls[0].target.target
+        == "/api/v3/depth?symbol=BTCUSDT&limit=1000");
   CHECK(f.view(f.btc).state == book_phase::syncing);
   f.rest.answer_last(200, snapshot_body(11));
   f.run();
@@ -107,22 +113,27 @@ TEST_CASE("a book asks for a snapshot at its first event and syncs from it", "[b
 
 TEST_CASE("a dropped depth event resyncs that symbol only", "[book]") {
   book_fixture f;
-  f.events(f.btc, {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
+  f.events(f.btc,
+           {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
   f.rest.answer_last(200, snapshot_body(11));
-  f.events(f.eth, {make_update("ETHUSDT", 51, 52, 99 * e8_scale, 102 * e8_scale)});
+  f.events(f.eth,
+           {make_update("ETHUSDT", 51, 52, 99 * e8_scale, 102 * e8_scale)});
   f.rest.answer_last(200, snapshot_body(51));
   f.run();
   REQUIRE(f.view(f.btc).state == book_phase::synced);
   REQUIRE(f.view(f.eth).state == book_phase::synced);
   // BTCUSDT's event 13..14 is lost: 15..16 reveals it at once.
-  f.events(f.btc, {make_update("BTCUSDT", 15, 16, 98 * e8_scale, 103 * e8_scale)});
-  f.events(f.eth, {make_update("ETHUSDT", 53, 54, 98 * e8_scale, 103 * e8_scale)});
+  f.events(f.btc,
+           {make_update("BTCUSDT", 15, 16, 98 * e8_scale, 103 * e8_scale)});
+  f.events(f.eth,
+           {make_update("ETHUSDT", 53, 54, 98 * e8_scale, 103 * e8_scale)});
   auto btc = f.view(f.btc);
   CHECK(btc.state == book_phase::syncing);
   CHECK(btc.counters.resyncs == 1);
   CHECK(btc.bids.empty());
   REQUIRE(f.rest.calls.size() == 3);
-  CHECK(f.rest.calls[2].target.target == "/api/v3/depth?symbol=BTCUSDT&limit=1000");
+  CHECK(f.rest.calls[2].target.target
+        == "/api/v3/depth?symbol=BTCUSDT&limit=1000");
   auto eth = f.view(f.eth);
   CHECK(eth.state == book_phase::synced);
   CHECK(eth.counters.resyncs == 0);
@@ -136,9 +147,11 @@ TEST_CASE("a dropped depth event resyncs that symbol only", "[book]") {
   CHECK(btc.counters.syncs == 2);
 }
 
-TEST_CASE("a snapshot older than the first buffered event is fetched again", "[book]") {
+TEST_CASE("a snapshot older than the first buffered event is fetched again",
+          "[book]") {
   book_fixture f;
-  f.events(f.btc, {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
+  f.events(f.btc,
+           {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
   f.rest.answer_last(200, snapshot_body(10)); // lastUpdateId 10 < U 11
   f.run();
   auto v = f.view(f.btc);
@@ -153,12 +166,15 @@ TEST_CASE("a snapshot older than the first buffered event is fetched again", "[b
   CHECK(v.counters.updates_dropped == 1); // 11..12 is in the snapshot already
 }
 
-TEST_CASE("snapshots that keep lagging the stream are asked for less often", "[book]") {
+TEST_CASE("snapshots that keep lagging the stream are asked for less often",
+          "[book]") {
   book_config cfg;
   cfg.snapshot_retry_ms = 2000;
   book_fixture f{cfg};
-  f.events(f.btc, {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
-  for (std::size_t i = 1; i <= 2; ++i) { // two stale answers: asked again at once
+  f.events(f.btc,
+           {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
+  for (std::size_t i = 1; i <= 2;
+       ++i) { // two stale answers: asked again at once
     f.rest.answer_last(200, snapshot_body(5));
     f.run();
     REQUIRE(f.rest.calls.size() == i + 1);
@@ -177,13 +193,15 @@ TEST_CASE("snapshots that keep lagging the stream are asked for less often", "[b
   CHECK(v.counters.snapshot_refetches == 3);
 }
 
-TEST_CASE("a failed snapshot is asked for again after snapshot_retry_ms", "[book]") {
+TEST_CASE("a failed snapshot is asked for again after snapshot_retry_ms",
+          "[book]") {
   book_config cfg;
   cfg.snapshot_retry_ms = 3000;
   backfill_config bf;
   bf.attempts_max = 1; // the backfill actor gives up at the first failure
   book_fixture f{cfg, bf};
-  f.events(f.btc, {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
+  f.events(f.btc,
+           {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
   f.rest.answer_last(503, R"({"code":-1001,"msg":"down"})");
   f.run();
   auto v = f.view(f.btc);
@@ -199,12 +217,14 @@ TEST_CASE("a failed snapshot is asked for again after snapshot_retry_ms", "[book
   CHECK(f.view(f.btc).state == book_phase::synced);
 }
 
-TEST_CASE("a snapshot request that is never answered is given up and asked again",
-          "[book]") {
+TEST_CASE(
+  "a snapshot request that is never answered is given up and asked again",
+  "[book]") {
   book_config cfg;
   cfg.snapshot_timeout_ms = 60000;
   book_fixture f{cfg};
-  f.events(f.btc, {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
+  f.events(f.btc,
+           {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
   REQUIRE(f.rest.calls.size() == 1); // the transport never answers it
   f.advance(59999ms);
   CHECK(f.view(f.btc).counters.snapshots_requested == 1);
@@ -215,21 +235,26 @@ TEST_CASE("a snapshot request that is never answered is given up and asked again
   CHECK(v.state == book_phase::syncing);
 }
 
-TEST_CASE("snapshots spend the shared REST weight budget by their limit", "[book]") {
+TEST_CASE("snapshots spend the shared REST weight budget by their limit",
+          "[book]") {
   book_config cfg;
   cfg.snapshot_limit = 5000; // weight 250
   backfill_config bf;
   bf.weight_budget_1m = 500; // two such snapshots per minute
   book_fixture f{cfg, bf};
-  f.events(f.btc, {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
+  f.events(f.btc,
+           {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
   f.rest.answer_last(200, snapshot_body(11));
-  f.events(f.eth, {make_update("ETHUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
+  f.events(f.eth,
+           {make_update("ETHUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
   f.rest.answer_last(200, snapshot_body(11));
   f.run();
   REQUIRE(f.rest.calls.size() == 2);
-  CHECK(f.rest.calls[1].target.target == "/api/v3/depth?symbol=ETHUSDT&limit=5000");
+  CHECK(f.rest.calls[1].target.target
+        == "/api/v3/depth?symbol=ETHUSDT&limit=5000");
   // A resync now has to wait until the first snapshot leaves the minute.
-  f.events(f.btc, {make_update("BTCUSDT", 20, 21, 98 * e8_scale, 103 * e8_scale)});
+  f.events(f.btc,
+           {make_update("BTCUSDT", 20, 21, 98 * e8_scale, 103 * e8_scale)});
   CHECK(f.rest.calls.size() == 2);
   f.advance(59000ms);
   CHECK(f.rest.calls.size() == 2);
@@ -244,12 +269,14 @@ TEST_CASE("a snapshot goes ahead of queued gap pages", "[book]") {
   caf::send_as(gap_owner, f.backfill, backfill_request{"ETHUSDT", 1, 3000});
   f.run();
   REQUIRE(f.rest.calls.size() == 1); // page 1 in flight
-  f.events(f.btc, {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
+  f.events(f.btc,
+           {make_update("BTCUSDT", 11, 12, 99 * e8_scale, 102 * e8_scale)});
   CHECK(f.rest.calls.size() == 1); // one request at a time
   f.rest.answer_last(200, test::agg_trades_body(1, 1000));
   f.run();
   REQUIRE(f.rest.calls.size() == 2);
-  CHECK(f.rest.calls[1].target.target == "/api/v3/depth?symbol=BTCUSDT&limit=1000");
+  CHECK(f.rest.calls[1].target.target
+        == "/api/v3/depth?symbol=BTCUSDT&limit=1000");
   f.rest.answer_last(200, snapshot_body(12));
   f.run();
   REQUIRE(f.rest.calls.size() == 3);

@@ -22,7 +22,8 @@ using recorder_if = child_report_sink_if;
 // no arguments binds a reference to a null shared_ptr, which UBSan rejects.
 recorder_if::behavior_type
 report_recorder(recorder_if::stateful_pointer<recorder_state> self, int) {
-  return {[=](child_report& r) { self->state.reports.push_back(std::move(r)); }};
+  return {
+    [=](child_report& r) { self->state.reports.push_back(std::move(r)); }};
 }
 
 struct depth_recorder_state {
@@ -31,7 +32,8 @@ struct depth_recorder_state {
 
 /// Stands in for a book actor: records every depth event it is sent.
 depth_sink_if::behavior_type
-depth_recorder(depth_sink_if::stateful_pointer<depth_recorder_state> self, int) {
+depth_recorder(depth_sink_if::stateful_pointer<depth_recorder_state> self,
+               int) {
   return {[=](depth_batch& b) {
     for (auto& u : b.updates)
       self->state.updates.push_back(std::move(u));
@@ -41,8 +43,9 @@ depth_recorder(depth_sink_if::stateful_pointer<depth_recorder_state> self, int) 
 struct connection_fixture : test::actor_fixture {
   recorder_if recorder = keep_for_teardown(sys.spawn(report_recorder, 0));
   depth_sink_if book = keep_for_teardown(sys.spawn(depth_recorder, 0));
-  aggregator_if aggregator = keep_for_teardown(
-    sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, aggregator_limits{}, backfill_sink_if{}));
+  aggregator_if aggregator
+    = keep_for_teardown(sys.spawn(aggregator_actor, std::string{"BTCUSDT"},
+                                  aggregator_limits{}, backfill_sink_if{}));
   connection_if conn;
   caf::scoped_actor watcher{sys};
 
@@ -57,10 +60,9 @@ struct connection_fixture : test::actor_fixture {
                             "/ws/btcusdt@" + binance_stream_name(stream)};
     args.conn_id = 7;
     args.attempt = 3;
-    conn = keep_for_teardown(sys.spawn(connection_actor, args,
-                                       static_cast<ws_client*>(&ws), recorder,
-                                       stream_sinks{caf::actor_cast<trade_sink_if>(aggregator),
-                                                    book}));
+    conn = keep_for_teardown(sys.spawn(
+      connection_actor, args, static_cast<ws_client*>(&ws), recorder,
+      stream_sinks{caf::actor_cast<trade_sink_if>(aggregator), book}));
     watcher->monitor(conn);
     run();
   }
@@ -82,8 +84,12 @@ struct connection_fixture : test::actor_fixture {
   caf::error down_reason() {
     caf::error reason;
     bool down = false;
-    watcher->receive([&](caf::down_msg& dm) { down = true; reason = dm.reason; },
-                     caf::after(std::chrono::seconds(0)) >> [] {});
+    watcher->receive(
+      [&](caf::down_msg& dm) {
+        down = true;
+        reason = dm.reason;
+      },
+      caf::after(std::chrono::seconds(0)) >> [] {});
     if (!down)
       throw std::runtime_error("actor is still alive");
     return reason;
@@ -92,10 +98,11 @@ struct connection_fixture : test::actor_fixture {
 
 } // namespace
 
-TEST_CASE_METHOD(connection_fixture,
-                 "a connection opens its target once and streams decoded trades "
-                 "to its aggregator",
-                 "[connection]") {
+TEST_CASE_METHOD(
+  connection_fixture,
+  "a connection opens its target once and streams decoded trades "
+  "to its aggregator",
+  "[connection]") {
   spawn_connection();
   REQUIRE(ws.opened.size() == 1);
   CHECK(ws.opened[0].id == 7);
@@ -139,14 +146,14 @@ TEST_CASE_METHOD(connection_fixture,
                  "[connection]") {
   spawn_connection();
   ws.inject_opened(7);
-  ws.inject_frames(7, {test::agg_trade_frame("BTCUSDT", 1, "1.00000000",
-                                             "1.00000000", true)});
+  ws.inject_frames(
+    7, {test::agg_trade_frame("BTCUSDT", 1, "1.00000000", "1.00000000", true)});
   run();
   caf::anon_send(conn, stop_atom::value);
   run();
   CHECK(ws.closed == std::vector<std::uint64_t>{7});
-  ws.inject_frames(7, {test::agg_trade_frame("BTCUSDT", 2, "1.00000000",
-                                             "1.00000000", true)});
+  ws.inject_frames(
+    7, {test::agg_trade_frame("BTCUSDT", 2, "1.00000000", "1.00000000", true)});
   ws.inject_closed(7, "closed by client", 1000);
   run();
   CHECK(phases()
@@ -183,8 +190,8 @@ TEST_CASE_METHOD(connection_fixture,
                  "[connection]") {
   spawn_connection();
   ws.inject_opened(7);
-  ws.inject_frames(7, {test::agg_trade_frame("ETHUSDT", 1, "1.00000000",
-                                             "1.00000000", true)});
+  ws.inject_frames(
+    7, {test::agg_trade_frame("ETHUSDT", 1, "1.00000000", "1.00000000", true)});
   run();
   auto st = ask<connection_status>(conn, status_atom::value);
   CHECK(st.counters.decode_errors == 1);
@@ -215,10 +222,11 @@ TEST_CASE_METHOD(connection_fixture,
              Catch::Contains("no first frame"));
 }
 
-TEST_CASE_METHOD(connection_fixture,
-                 "the watchdog ends a streaming connection that goes silent, and "
-                 "not while frames keep coming",
-                 "[connection][watchdog]") {
+TEST_CASE_METHOD(
+  connection_fixture,
+  "the watchdog ends a streaming connection that goes silent, and "
+  "not while frames keep coming",
+  "[connection][watchdog]") {
   spawn_connection();
   ws.inject_opened(7);
   run();
@@ -242,12 +250,13 @@ namespace {
 std::vector<std::string> frames(std::uint64_t first, std::uint64_t last) {
   std::vector<std::string> result;
   for (auto id = first; id <= last; ++id)
-    result.push_back(test::agg_trade_frame("BTCUSDT", id, "1.00000000", "1.00000000",
-                                           id % 2 == 0));
+    result.push_back(test::agg_trade_frame("BTCUSDT", id, "1.00000000",
+                                           "1.00000000", id % 2 == 0));
   return result;
 }
 
-constexpr std::uint64_t rotated_id = 7 + (std::uint64_t{1} << rotation_id_shift);
+constexpr std::uint64_t rotated_id = 7
+                                     + (std::uint64_t{1} << rotation_id_shift);
 
 } // namespace
 
@@ -290,10 +299,11 @@ TEST_CASE_METHOD(connection_fixture,
   CHECK(ws.opened.size() == 3);
 }
 
-TEST_CASE_METHOD(connection_fixture,
-                 "when the new connection starts ahead the switch waits until the "
-                 "old one has filled the gap",
-                 "[connection][rotation]") {
+TEST_CASE_METHOD(
+  connection_fixture,
+  "when the new connection starts ahead the switch waits until the "
+  "old one has filled the gap",
+  "[connection][rotation]") {
   spawn_connection(10'000);
   ws.inject_opened(7);
   ws.inject_frames(7, frames(1, 5));
@@ -312,10 +322,11 @@ TEST_CASE_METHOD(connection_fixture,
   CHECK(trades.back().agg_id == 9);
 }
 
-TEST_CASE_METHOD(connection_fixture,
-                 "a serverShutdown event starts a rotation at once and is not a "
-                 "decode error",
-                 "[connection][rotation]") {
+TEST_CASE_METHOD(
+  connection_fixture,
+  "a serverShutdown event starts a rotation at once and is not a "
+  "decode error",
+  "[connection][rotation]") {
   spawn_connection(); // no age-based rotation
   ws.inject_opened(7);
   ws.inject_frames(7, frames(1, 3));
@@ -323,13 +334,15 @@ TEST_CASE_METHOD(connection_fixture,
   run();
   REQUIRE(ws.opened.size() == 2);
   CHECK(ws.opened[1].id == rotated_id);
-  CHECK(ask<connection_status>(conn, status_atom::value).counters.decode_errors == 0);
+  CHECK(ask<connection_status>(conn, status_atom::value).counters.decode_errors
+        == 0);
   // The old lane is cut by the server before the new one delivers: the new one
   // takes over once it streams; the attempt survives.
   ws.inject_frames(rotated_id, frames(3, 4));
   ws.inject_closed(7, "server shutdown", 1001);
   run();
-  CHECK(ask<metrics_snapshot>(aggregator, metrics_atom::value).last_trade_id == 4);
+  CHECK(ask<metrics_snapshot>(aggregator, metrics_atom::value).last_trade_id
+        == 4);
   CHECK(ask<connection_status>(conn, status_atom::value).phase
         == connection_phase::streaming);
 }
@@ -349,7 +362,8 @@ TEST_CASE_METHOD(connection_fixture,
   CHECK(ws.closed.empty());
   CHECK(ask<connection_status>(conn, status_atom::value).phase
         == connection_phase::streaming);
-  CHECK(ask<metrics_snapshot>(aggregator, metrics_atom::value).last_trade_id == 4);
+  CHECK(ask<metrics_snapshot>(aggregator, metrics_atom::value).last_trade_id
+        == 4);
   // A new lane that never delivers is given up at the rotation deadline.
   advance(10'000ms);
   REQUIRE(ws.opened.size() == 3);
@@ -378,17 +392,18 @@ using ranges = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
 
 } // namespace
 
-TEST_CASE_METHOD(connection_fixture,
-                 "a depth connection sends its events to the book and none to the "
-                 "aggregator, counting frames that do not decode",
-                 "[connection][depth]") {
+TEST_CASE_METHOD(
+  connection_fixture,
+  "a depth connection sends its events to the book and none to the "
+  "aggregator, counting frames that do not decode",
+  "[connection][depth]") {
   spawn_connection(0, "depth");
   REQUIRE(ws.opened.size() == 1);
   ws.inject_opened(7);
-  ws.inject_frames(7, {depth_frame(100, 102), depth_frame(103, 103),
-                       test::agg_trade_frame("BTCUSDT", 1, "1.00000000",
-                                             "1.00000000", true),
-                       R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":5)"});
+  ws.inject_frames(
+    7, {depth_frame(100, 102), depth_frame(103, 103),
+        test::agg_trade_frame("BTCUSDT", 1, "1.00000000", "1.00000000", true),
+        R"({"e":"depthUpdate","E":1,"s":"BTCUSDT","U":5)"});
   run();
   CHECK(depth_ranges() == ranges{{100, 102}, {103, 103}});
   auto& first = state_of<depth_recorder_state>(book).updates.front();
@@ -449,9 +464,11 @@ TEST_CASE_METHOD(connection_fixture,
   ws.inject_frames(7, {depth_frame(104, 107)});
   ws.inject_frames(rotated_id, {depth_frame(105, 107)});
   run();
-  CHECK(ws.closed.empty()); // 105..107 is already forwarded: still no join point
+  CHECK(
+    ws.closed.empty()); // 105..107 is already forwarded: still no join point
   ws.inject_frames(rotated_id, {depth_frame(108, 109)});
   run();
   CHECK(ws.closed == std::vector<std::uint64_t>{7});
-  CHECK(depth_ranges() == ranges{{100, 101}, {102, 103}, {104, 107}, {108, 109}});
+  CHECK(depth_ranges()
+        == ranges{{100, 101}, {102, 103}, {104, 107}, {108, 109}});
 }

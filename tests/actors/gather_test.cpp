@@ -21,10 +21,12 @@ using go_atom = caf::atom_constant<caf::atom("go")>;
 using target_if = caf::typed_actor<caf::replies_to<int>::with<int>>;
 
 struct target_state {
-  std::vector<caf::typed_response_promise<int>> held; ///< kept open, never delivered
+  std::vector<caf::typed_response_promise<int>>
+    held; ///< kept open, never delivered
 };
 
-target_if::behavior_type target(target_if::stateful_pointer<target_state> self, int factor) {
+target_if::behavior_type target(target_if::stateful_pointer<target_state> self,
+                                int factor) {
   return {[=](int x) -> caf::typed_response_promise<int> {
     auto rp = self->make_response_promise<int>();
     if (factor == 0)
@@ -37,9 +39,11 @@ target_if::behavior_type target(target_if::stateful_pointer<target_state> self, 
 
 /// The asker: gathers `x` from its targets and answers with the replies in
 /// order (-1 for an error) and how often the continuation ran.
-using asker_if = caf::typed_actor<caf::replies_to<go_atom, int>::with<std::vector<int>>>;
+using asker_if
+  = caf::typed_actor<caf::replies_to<go_atom, int>::with<std::vector<int>>>;
 
-asker_if::behavior_type asker(asker_if::pointer self, std::vector<target_if> targets) {
+asker_if::behavior_type asker(asker_if::pointer self,
+                              std::vector<target_if> targets) {
   return {[=](go_atom, int x) {
     auto rp = self->make_response_promise<std::vector<int>>();
     auto calls = std::make_shared<int>(0);
@@ -67,7 +71,8 @@ struct gather_fixture : test::actor_fixture {
   }
 
   /// Sends go(x) to `a`, lets `wait` of virtual time pass, returns the answer.
-  std::vector<int> go(const asker_if& a, int x, std::chrono::milliseconds wait) {
+  std::vector<int> go(const asker_if& a, int x,
+                      std::chrono::milliseconds wait) {
     caf::scoped_actor self{sys};
     auto rh = self->request(a, caf::infinite, go_atom::value, x);
     run();
@@ -82,18 +87,20 @@ struct gather_fixture : test::actor_fixture {
 
 } // namespace
 
-TEST_CASE_METHOD(gather_fixture,
-                 "gather continues once with every answer in the order of its targets",
-                 "[gather]") {
+TEST_CASE_METHOD(
+  gather_fixture,
+  "gather continues once with every answer in the order of its targets",
+  "[gather]") {
   auto a = spawn_asker({1, 2, 3});
   // Three answers, then the continuation's call count.
   CHECK(go(a, 7, 0ms) == std::vector<int>{7, 14, 21, 1});
 }
 
-TEST_CASE_METHOD(gather_fixture,
-                 "a target that does not answer in time is an error in its slot, the "
-                 "others keep theirs",
-                 "[gather]") {
+TEST_CASE_METHOD(
+  gather_fixture,
+  "a target that does not answer in time is an error in its slot, the "
+  "others keep theirs",
+  "[gather]") {
   auto a = spawn_asker({1, 0, 3});
   CHECK(go(a, 5, 1000ms) == std::vector<int>{5, -1, 15, 1});
 }

@@ -40,17 +40,18 @@ struct supervisor_fixture : test::actor_fixture {
     for (auto& [symbol, stream] : children) {
       std::string up;
       for (char ch : symbol)
-        up.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+        up.push_back(
+          static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
       if (aggregators.count(up) == 0)
-        aggregators[up] = keep_for_teardown(
-          sys.spawn(aggregator_actor, up, aggregator_limits{}, backfill_sink_if{}));
+        aggregators[up] = keep_for_teardown(sys.spawn(
+          aggregator_actor, up, aggregator_limits{}, backfill_sink_if{}));
       sinks[up].trades = caf::actor_cast<trade_sink_if>(aggregators[up]);
       if (is_depth_stream(stream))
         sinks[up].depth = keep_for_teardown(
           sys.spawn(book_actor, up, book_config{}, snapshot_source_if{}));
     }
-    sup = keep_for_teardown(
-      sys.spawn(supervisor_actor, c, static_cast<ws_client*>(&ws), sinks, children));
+    sup = keep_for_teardown(sys.spawn(
+      supervisor_actor, c, static_cast<ws_client*>(&ws), sinks, children));
     run();
   }
 
@@ -70,7 +71,8 @@ struct supervisor_fixture : test::actor_fixture {
   }
 
   /// Completes the upgrade of `id` and delivers one trade frame.
-  void stream_one(std::uint64_t id, const std::string& symbol, std::uint64_t a) {
+  void stream_one(std::uint64_t id, const std::string& symbol,
+                  std::uint64_t a) {
     ws.inject_opened(id);
     ws.inject_frames(id, {test::agg_trade_frame(symbol, a, "100.00000000",
                                                 "1.00000000", false)});
@@ -84,7 +86,9 @@ TEST_CASE_METHOD(supervisor_fixture,
                  "each configured symbol gets exactly one connection, however "
                  "often and in whatever case it is listed",
                  "[supervisor]") {
-  start({{"BTCUSDT", "aggTrade"}, {"btcusdt", "aggTrade"}, {"EthUsdt", "aggTrade"},
+  start({{"BTCUSDT", "aggTrade"},
+         {"btcusdt", "aggTrade"},
+         {"EthUsdt", "aggTrade"},
          {"BTCUSDT", "aggTrade"}});
   REQUIRE(ws.opened.size() == 2);
   CHECK(ws.opened[0].target.path == "/ws/btcusdt@aggTrade");
@@ -96,11 +100,13 @@ TEST_CASE_METHOD(supervisor_fixture,
     CHECK(x.state == child_state::connecting);
 }
 
-TEST_CASE_METHOD(supervisor_fixture,
-                 "a depth child subscribes to the 100 ms diff stream, and only a "
-                 "symbol with a book may have one",
-                 "[supervisor][depth]") {
-  start({{"BTCUSDT", "aggTrade"}, {"BTCUSDT", "depth"}, {"ETHUSDT", "aggTrade"}});
+TEST_CASE_METHOD(
+  supervisor_fixture,
+  "a depth child subscribes to the 100 ms diff stream, and only a "
+  "symbol with a book may have one",
+  "[supervisor][depth]") {
+  start(
+    {{"BTCUSDT", "aggTrade"}, {"BTCUSDT", "depth"}, {"ETHUSDT", "aggTrade"}});
   REQUIRE(ws.opened.size() == 3);
   CHECK(ws.opened[1].target.path == "/ws/btcusdt@depth@100ms");
   auto err = ask_error<bool>(sup, start_atom::value, std::string{"ETHUSDT"},
@@ -127,10 +133,11 @@ TEST_CASE_METHOD(supervisor_fixture,
   CHECK(ws.live_count() == 1);
 }
 
-TEST_CASE_METHOD(supervisor_fixture,
-                 "a handshake that never completes is cut at the connect "
-                 "deadline, its socket closed, and retried after the restart delay",
-                 "[supervisor]") {
+TEST_CASE_METHOD(
+  supervisor_fixture,
+  "a handshake that never completes is cut at the connect "
+  "deadline, its socket closed, and retried after the restart delay",
+  "[supervisor]") {
   start({{"BTCUSDT", "aggTrade"}});
   REQUIRE(ws.opened_ids() == std::vector<std::uint64_t>{1});
   advance(1499ms);
@@ -148,10 +155,11 @@ TEST_CASE_METHOD(supervisor_fixture,
   CHECK(status_of("BTCUSDT").connect_attempts == 2);
 }
 
-TEST_CASE_METHOD(supervisor_fixture,
-                 "a deadline left over from an earlier attempt does not cut the "
-                 "next attempt short",
-                 "[supervisor]") {
+TEST_CASE_METHOD(
+  supervisor_fixture,
+  "a deadline left over from an earlier attempt does not cut the "
+  "next attempt short",
+  "[supervisor]") {
   auto c = config();
   c.connect_timeout_ms = 1500;
   c.policy.backoff_initial_ms = 100;
@@ -180,10 +188,11 @@ TEST_CASE_METHOD(supervisor_fixture,
   CHECK(ws.live_count() == 1);
 }
 
-TEST_CASE_METHOD(supervisor_fixture,
-                 "trade history keeps filling after a restart, and counters sum "
-                 "over attempts",
-                 "[supervisor]") {
+TEST_CASE_METHOD(
+  supervisor_fixture,
+  "trade history keeps filling after a restart, and counters sum "
+  "over attempts",
+  "[supervisor]") {
   start({{"BTCUSDT", "aggTrade"}});
   stream_one(1, "BTCUSDT", 1);
   ws.inject_frames(1, {test::agg_trade_frame("BTCUSDT", 2, "100.00000000",
@@ -197,18 +206,18 @@ TEST_CASE_METHOD(supervisor_fixture,
   REQUIRE(ws.opened.size() == 2);
   // The new connection overlaps the old one by one trade (id 2): counted once.
   ws.inject_opened(2);
-  ws.inject_frames(2, {test::agg_trade_frame("BTCUSDT", 2, "100.00000000",
-                                             "1.00000000", true),
-                       test::agg_trade_frame("BTCUSDT", 3, "101.00000000",
-                                             "2.00000000", false)});
+  ws.inject_frames(
+    2,
+    {test::agg_trade_frame("BTCUSDT", 2, "100.00000000", "1.00000000", true),
+     test::agg_trade_frame("BTCUSDT", 3, "101.00000000", "2.00000000", false)});
   run();
   x = status_of("BTCUSDT");
   CHECK(x.state == child_state::streaming);
   CHECK(x.connect_attempts == 2);
   CHECK(x.restarts == 1);
   CHECK(x.trades == 4); // decoded: 2 on attempt 1, 2 on attempt 2
-  auto trades = ask<std::vector<trade>>(aggregators["BTCUSDT"], trades_atom::value,
-                                        std::uint32_t{10});
+  auto trades = ask<std::vector<trade>>(aggregators["BTCUSDT"],
+                                        trades_atom::value, std::uint32_t{10});
   REQUIRE(trades.size() == 3);
   CHECK(trades[0].agg_id == 1);
   CHECK(trades[1].agg_id == 2);
@@ -220,9 +229,9 @@ TEST_CASE_METHOD(supervisor_fixture,
                  "[supervisor]") {
   start({{"BTCUSDT", "aggTrade"}});
   stream_one(1, "BTCUSDT", 1);
-  ws.inject_frames(1, {"{not json", R"({"e":"aggTrade","s":"BTCUSDT"})",
-                       test::agg_trade_frame("BTCUSDT", 2, "1.00000000",
-                                             "1.00000000", true)});
+  ws.inject_frames(
+    1, {"{not json", R"({"e":"aggTrade","s":"BTCUSDT"})",
+        test::agg_trade_frame("BTCUSDT", 2, "1.00000000", "1.00000000", true)});
   run();
   auto x = status_of("BTCUSDT");
   CHECK(x.state == child_state::streaming);
@@ -231,9 +240,10 @@ TEST_CASE_METHOD(supervisor_fixture,
   CHECK(x.restarts == 0);
 }
 
-TEST_CASE_METHOD(supervisor_fixture,
-                 "status reports the time since the last frame on the actor clock",
-                 "[supervisor]") {
+TEST_CASE_METHOD(
+  supervisor_fixture,
+  "status reports the time since the last frame on the actor clock",
+  "[supervisor]") {
   start({{"BTCUSDT", "aggTrade"}});
   advance(200ms);
   stream_one(1, "BTCUSDT", 1);
@@ -244,10 +254,11 @@ TEST_CASE_METHOD(supervisor_fixture,
   CHECK(status_of("BTCUSDT").last_message_age_ms == 750);
 }
 
-TEST_CASE_METHOD(supervisor_fixture,
-                 "graceful stop closes every socket and the supervisor ends with "
-                 "no child left",
-                 "[supervisor]") {
+TEST_CASE_METHOD(
+  supervisor_fixture,
+  "graceful stop closes every socket and the supervisor ends with "
+  "no child left",
+  "[supervisor]") {
   start({{"BTCUSDT", "aggTrade"}, {"ETHUSDT", "aggTrade"}});
   stream_one(1, "BTCUSDT", 1);
   caf::scoped_actor watcher{sys};
@@ -307,10 +318,12 @@ TEST_CASE_METHOD(supervisor_fixture,
 
 // -- restart policy, budget, intensity (docs/supervision.md) -----------------------
 
-TEST_CASE_METHOD(supervisor_fixture,
-                 "the backoff doubles up to its cap and resets after a stable period",
-                 "[supervisor][backoff]") {
-  start({{"BTCUSDT", "aggTrade"}}); // exact delays: 1000, 2000, 4000, 8000, 8000
+TEST_CASE_METHOD(
+  supervisor_fixture,
+  "the backoff doubles up to its cap and resets after a stable period",
+  "[supervisor][backoff]") {
+  start(
+    {{"BTCUSDT", "aggTrade"}}); // exact delays: 1000, 2000, 4000, 8000, 8000
   std::vector<std::int64_t> delays;
   for (int i = 0; i < 5; ++i) {
     auto id = ws.last_id();
@@ -328,8 +341,9 @@ TEST_CASE_METHOD(supervisor_fixture,
   // Streams for stable_after (60 s), then drops: the next delay is the initial one.
   stream_one(ws.last_id(), "BTCUSDT", 1);
   for (int i = 0; i < 60; ++i) {
-    ws.inject_frames(ws.last_id(), {test::agg_trade_frame("BTCUSDT", 2 + i, "1.00000000",
-                                                          "1.00000000", true)});
+    ws.inject_frames(ws.last_id(),
+                     {test::agg_trade_frame("BTCUSDT", 2 + i, "1.00000000",
+                                            "1.00000000", true)});
     advance(1000ms);
   }
   auto id = ws.last_id();
@@ -354,8 +368,9 @@ TEST_CASE_METHOD(supervisor_fixture,
     f.start({{"BTCUSDT", "aggTrade"}}, c);
     f.stream_one(1, "BTCUSDT", 1);
     for (int i = 0; i < 61; ++i) {
-      f.ws.inject_frames(1, {test::agg_trade_frame("BTCUSDT", 2 + i, "1.00000000",
-                                                   "1.00000000", true)});
+      f.ws.inject_frames(1,
+                         {test::agg_trade_frame("BTCUSDT", 2 + i, "1.00000000",
+                                                "1.00000000", true)});
       f.advance(1000ms);
     }
     f.ws.inject_closed(1, "bye", 1000);
@@ -413,10 +428,11 @@ TEST_CASE_METHOD(supervisor_fixture,
   CHECK(status_of("BTCUSDT").state == child_state::connecting);
 }
 
-TEST_CASE_METHOD(supervisor_fixture,
-                 "when more than escalate_fraction of the children are parked the "
-                 "supervisor quits with escalated",
-                 "[supervisor][intensity]") {
+TEST_CASE_METHOD(
+  supervisor_fixture,
+  "when more than escalate_fraction of the children are parked the "
+  "supervisor quits with escalated",
+  "[supervisor][intensity]") {
   auto c = config();
   c.policy.backoff_initial_ms = 10;
   c.policy.backoff_max_ms = 10;
@@ -439,19 +455,24 @@ TEST_CASE_METHOD(supervisor_fixture,
   };
   fail_twice("a");
   CHECK(status_of("A").state == child_state::parked); // 1 of 3: not yet
-  fail_twice("b");                                     // 2 of 3 > 0.5
+  fail_twice("b");                                    // 2 of 3 > 0.5
   caf::error reason;
   bool down = false;
-  watcher->receive([&](caf::down_msg& dm) { down = true; reason = dm.reason; },
-                   caf::after(std::chrono::seconds(0)) >> [] {});
+  watcher->receive(
+    [&](caf::down_msg& dm) {
+      down = true;
+      reason = dm.reason;
+    },
+    caf::after(std::chrono::seconds(0)) >> [] {});
   CHECK(down);
   CHECK(reason == errc::escalated);
 }
 
-TEST_CASE_METHOD(supervisor_fixture,
-                 "the connection budget paces 1,000 starts: never more than 300 "
-                 "per 300 s nor 10 per second, and all start eventually",
-                 "[supervisor][budget]") {
+TEST_CASE_METHOD(
+  supervisor_fixture,
+  "the connection budget paces 1,000 starts: never more than 300 "
+  "per 300 s nor 10 per second, and all start eventually",
+  "[supervisor][budget]") {
   auto c = config();
   c.connect_timeout_ms = 3'600'000; // nobody times out during the test
   c.silence_timeout_ms = 3'600'000;
@@ -484,14 +505,16 @@ TEST_CASE_METHOD(supervisor_fixture,
   CHECK(opened_at.size() - 1 < 1000); // under 1000 s: paced, not starved
 }
 
-TEST_CASE_METHOD(supervisor_fixture,
-                 "a burst of concurrent starts of one key yields one child and one "
-                 "socket",
-                 "[supervisor]") {
+TEST_CASE_METHOD(
+  supervisor_fixture,
+  "a burst of concurrent starts of one key yields one child and one "
+  "socket",
+  "[supervisor]") {
   start({{"BTCUSDT", "aggTrade"}});
   caf::scoped_actor client{sys};
   for (int i = 0; i < 50; ++i)
-    client->send(sup, start_atom::value, std::string{i % 2 ? "btcusdt" : "BTCUSDT"},
+    client->send(sup, start_atom::value,
+                 std::string{i % 2 ? "btcusdt" : "BTCUSDT"},
                  std::string{"aggTrade"});
   run();
   CHECK(ws.opened.size() == 1);

@@ -8,8 +8,8 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
-#include <string_view>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <sys/wait.h>
@@ -51,13 +51,14 @@ void overwrite(const std::string& path, std::string_view text) {
 }
 
 std::string held_by(long pid, const std::string& path) {
-  return "another streamvisor (pid " + std::to_string(pid) + ") holds the lock file " + path
-         + "; stop it or set --lock-file";
+  return "another streamvisor (pid " + std::to_string(pid)
+         + ") holds the lock file " + path + "; stop it or set --lock-file";
 }
 
 } // namespace
 
-TEST_CASE("lock_file: acquiring creates the file and writes the holder's pid and a newline",
+TEST_CASE("lock_file: acquiring creates the file and writes the holder's pid "
+          "and a newline",
           "[lock_file]") {
   temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
@@ -67,7 +68,8 @@ TEST_CASE("lock_file: acquiring creates the file and writes the holder's pid and
   CHECK(read_all(path) == std::to_string(getpid()) + "\n");
 }
 
-TEST_CASE("lock_file: a longer old content is replaced entirely by the pid", "[lock_file]") {
+TEST_CASE("lock_file: a longer old content is replaced entirely by the pid",
+          "[lock_file]") {
   temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
   overwrite(path, "999999999999\nleftover\n");
@@ -75,7 +77,8 @@ TEST_CASE("lock_file: a longer old content is replaced entirely by the pid", "[l
   CHECK(read_all(path) == std::to_string(getpid()) + "\n");
 }
 
-TEST_CASE("lock_file: a second acquire of a held path fails in the same process and names the "
+TEST_CASE("lock_file: a second acquire of a held path fails in the same "
+          "process and names the "
           "holder's pid",
           "[lock_file]") {
   // flock() locks belong to the open file description, so a second open() + flock() conflicts
@@ -90,7 +93,8 @@ TEST_CASE("lock_file: a second acquire of a held path fails in the same process 
   CHECK(read_all(path) == std::to_string(getpid()) + "\n");
 }
 
-TEST_CASE("lock_file: another process is refused while this one holds the lock, naming this pid",
+TEST_CASE("lock_file: another process is refused while this one holds the "
+          "lock, naming this pid",
           "[lock_file]") {
   temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
@@ -110,13 +114,16 @@ TEST_CASE("lock_file: another process is refused while this one holds the lock, 
   CHECK(WEXITSTATUS(status) == 0);
 }
 
-TEST_CASE("lock_file: a holder whose pid cannot be read is reported as another process",
-          "[lock_file]") {
+TEST_CASE(
+  "lock_file: a holder whose pid cannot be read is reported as another process",
+  "[lock_file]") {
   temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
   auto lock = must_acquire(path);
-  auto other = "another process holds the lock file " + path + "; stop it or set --lock-file";
-  for (const char* content : {"", "garbage\n", "12ab\n", "0\n", "-5\n", "99999999999999999999999\n"}) {
+  auto other = "another process holds the lock file " + path
+               + "; stop it or set --lock-file";
+  for (const char* content : {"", "garbage\n", "12ab\n", "0\n", "-5\n",
+                              "99999999999999999999999\n"}) {
     INFO("content: " << content);
     overwrite(path, content);
     CHECK(must_fail(path) == other);
@@ -126,19 +133,19 @@ TEST_CASE("lock_file: a holder whose pid cannot be read is reported as another p
   CHECK(must_fail(path) == held_by(4242, path));
 }
 
-TEST_CASE("lock_file: destroying the holder releases the lock and leaves the file in place",
+TEST_CASE("lock_file: destroying the holder releases the lock and leaves the "
+          "file in place",
           "[lock_file]") {
   temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
-  {
-    auto lock = must_acquire(path);
-  }
+  { auto lock = must_acquire(path); }
   CHECK(std::filesystem::exists(path));
   auto again = must_acquire(path);
   CHECK(again.held());
 }
 
-TEST_CASE("lock_file: moving transfers the lock and a moved-from holder releases nothing",
+TEST_CASE("lock_file: moving transfers the lock and a moved-from holder "
+          "releases nothing",
           "[lock_file]") {
   temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("sv.lock");
@@ -157,17 +164,22 @@ TEST_CASE("lock_file: moving transfers the lock and a moved-from holder releases
   CHECK(must_acquire(other_path).held());
 }
 
-TEST_CASE("lock_file: a lock file in a missing directory is an error naming the path and the "
+TEST_CASE("lock_file: a lock file in a missing directory is an error naming "
+          "the path and the "
           "reason",
           "[lock_file]") {
   temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.file("missing/sv.lock");
   CHECK(must_fail(path)
-        == "cannot open lock file " + path + ": No such file or directory; set --lock-file");
+        == "cannot open lock file " + path
+             + ": No such file or directory; set --lock-file");
 }
 
-TEST_CASE("lock_file: a directory as lock file is an error naming the path", "[lock_file]") {
+TEST_CASE("lock_file: a directory as lock file is an error naming the path",
+          "[lock_file]") {
   temp_dir dir{"sv_lock_file_test_"};
   auto path = dir.path.string();
-  CHECK(must_fail(path) == "cannot open lock file " + path + ": Is a directory; set --lock-file");
+  CHECK(must_fail(path)
+        == "cannot open lock file " + path
+             + ": Is a directory; set --lock-file");
 }

@@ -24,15 +24,18 @@ TEST_CASE("default settings give the documented actor configs", "[wiring]") {
   CHECK(bf.server.host == "api.binance.com");
   CHECK(bf.server.port == 443);
   auto limits = sv::aggregator_limits_for(cfg, "BTCUSDT");
-  CHECK(limits.windows_ms == std::vector<std::int64_t>{60000, 300000, 900000, 3600000});
+  CHECK(limits.windows_ms
+        == std::vector<std::int64_t>{60000, 300000, 900000, 3600000});
   CHECK(limits.large_trade_quote_e8 == 100000LL * 100000000LL);
   CHECK(limits.warmup_s == 900);
-  CHECK(sv::stream_children(cfg) == std::vector<child_spec>{{"BTCUSDT", "aggTrade"}});
+  CHECK(sv::stream_children(cfg)
+        == std::vector<child_spec>{{"BTCUSDT", "aggTrade"}});
   CHECK(sv::book_symbols_of(cfg).empty());
 }
 
-TEST_CASE("the supervisor config carries every supervision setting, seconds as ms",
-          "[wiring]") {
+TEST_CASE(
+  "the supervisor config carries every supervision setting, seconds as ms",
+  "[wiring]") {
   sv::settings cfg;
   cfg.stream_endpoint = {false, "127.0.0.1", 8080, "/feed"};
   cfg.combined = true;
@@ -84,7 +87,8 @@ TEST_CASE("the backfill config is the REST endpoint", "[wiring]") {
   CHECK(bf.server.base_path == "/rest");
 }
 
-TEST_CASE("a symbol's large-trade override wins over the global threshold", "[wiring]") {
+TEST_CASE("a symbol's large-trade override wins over the global threshold",
+          "[wiring]") {
   sv::settings cfg;
   cfg.history_trades_max = 10;
   cfg.history_age_s = 20;
@@ -117,21 +121,25 @@ TEST_CASE("the book config carries the book settings", "[wiring]") {
   CHECK(book.band_bps == 4);
 }
 
-TEST_CASE("without a depth stream no symbol gets a book, even if listed", "[wiring]") {
+TEST_CASE("without a depth stream no symbol gets a book, even if listed",
+          "[wiring]") {
   sv::settings cfg;
   cfg.symbols = {"BTCUSDT", "ETHUSDT"};
   cfg.book_symbols = {"ETHUSDT"};
   CHECK(sv::book_symbols_of(cfg).empty());
   CHECK(sv::stream_children(cfg)
-        == std::vector<child_spec>{{"BTCUSDT", "aggTrade"}, {"ETHUSDT", "aggTrade"}});
+        == std::vector<child_spec>{{"BTCUSDT", "aggTrade"},
+                                   {"ETHUSDT", "aggTrade"}});
 }
 
-TEST_CASE("with depth and no book_symbols every symbol gets a book and a depth child",
-          "[wiring]") {
+TEST_CASE(
+  "with depth and no book_symbols every symbol gets a book and a depth child",
+  "[wiring]") {
   sv::settings cfg;
   cfg.symbols = {"BTCUSDT", "ETHUSDT"};
   cfg.streams = {"aggTrade", "depth"};
-  CHECK(sv::book_symbols_of(cfg) == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
+  CHECK(sv::book_symbols_of(cfg)
+        == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
   CHECK(sv::stream_children(cfg)
         == std::vector<child_spec>{{"BTCUSDT", "aggTrade"},
                                    {"BTCUSDT", "depth"},

@@ -26,9 +26,12 @@ TEST_CASE("through 100 forced disconnects that each skip trades, the API's id "
   make_certificate(dir);
   // Every connection is closed after 50 trades; every reconnect first misses 10
   // trades that only REST has. The exchange keeps trading at 2000/s throughout.
-  sim_process sim{dir, {"--rate", "2000", "--fault", "close-after:frames=50,code=1001",
-                        "--fault", "skip-on-reconnect:trades=10"}};
-  streamvisor_process sv{dir, sim.port,
+  sim_process sim{dir,
+                  {"--rate", "2000", "--fault",
+                   "close-after:frames=50,code=1001", "--fault",
+                   "skip-on-reconnect:trades=10"}};
+  streamvisor_process sv{dir,
+                         sim.port,
                          {"--symbols", "BTCUSDT", "--backoff-initial-ms", "10",
                           "--backoff-max-ms", "20", "--max-restarts", "100000",
                           "--connect-burst", "50"}};
@@ -36,7 +39,8 @@ TEST_CASE("through 100 forced disconnects that each skip trades, the API's id "
     [&] {
       auto r = sv.get("/status");
       return r.status == 200
-             && parse(r.body)["children"][0]["connect_attempts"].GetUint64() > 100;
+             && parse(r.body)["children"][0]["connect_attempts"].GetUint64()
+                  > 100;
     },
     90s, 100ms));
   // One snapshot in which every gap so far is filled.
@@ -62,8 +66,8 @@ TEST_CASE("through 100 forced disconnects that each skip trades, the API's id "
   exact_totals sums;
   for (auto from = first; from <= last; from += 1000) {
     auto rest = http_get(sim.port,
-                         "/api/v3/aggTrades?symbol=BTCUSDT&fromId=" + std::to_string(from)
-                           + "&limit=1000",
+                         "/api/v3/aggTrades?symbol=BTCUSDT&fromId="
+                           + std::to_string(from) + "&limit=1000",
                          true, 5s);
     REQUIRE(rest.status == 200);
     auto rows = parse(rest.body);
@@ -80,7 +84,8 @@ TEST_CASE("through 100 forced disconnects that each skip trades, the API's id "
       REQUIRE(sv::parse_e8(str(a["p"]), p));
       REQUIRE(sv::parse_e8(str(a["q"]), q));
       (a["m"].GetBool() ? sums.sell : sums.buy) += q;
-      (a["m"].GetBool() ? sums.sell_quote : sums.buy_quote) += sv::int128{p} * q;
+      (a["m"].GetBool() ? sums.sell_quote : sums.buy_quote) += sv::int128{p}
+                                                               * q;
     }
   }
   CHECK(str(m["buy_volume"]) == sv::format_e8(sums.buy));
@@ -90,15 +95,18 @@ TEST_CASE("through 100 forced disconnects that each skip trades, the API's id "
   CHECK(sv.child->stop(SIGTERM, 7s) == 0);
 }
 
-TEST_CASE("a gap REST cannot fill stays open, is reported, and the windows over it "
-          "say complete false",
-          "[integration][backfill]") {
+TEST_CASE(
+  "a gap REST cannot fill stays open, is reported, and the windows over it "
+  "say complete false",
+  "[integration][backfill]") {
   auto dir = scratch_dir("backfill-down");
   make_certificate(dir);
-  sim_process sim{dir, {"--rate", "200", "--fault",
-                        "close-after:frames=50,code=1001,connections=1", "--fault",
-                        "skip-on-reconnect:trades=10", "--fault", "rest-down"}};
-  streamvisor_process sv{dir, sim.port,
+  sim_process sim{dir,
+                  {"--rate", "200", "--fault",
+                   "close-after:frames=50,code=1001,connections=1", "--fault",
+                   "skip-on-reconnect:trades=10", "--fault", "rest-down"}};
+  streamvisor_process sv{dir,
+                         sim.port,
                          {"--symbols", "BTCUSDT", "--backoff-initial-ms", "10",
                           "--backoff-max-ms", "20"}};
   // 5 attempts with 1+2+4+8 s between them: about 15 s until the gap is given up.
@@ -116,7 +124,8 @@ TEST_CASE("a gap REST cannot fill stays open, is reported, and the windows over 
   CHECK(m["gaps_detected"].GetUint64() == 1);
   CHECK(m["gaps_filled"].GetUint64() == 0);
   // The 10 skipped trades, plus whatever the exchange traded while disconnected.
-  CHECK(m["open_gaps"][0]["to"].GetUint64() - m["open_gaps"][0]["from"].GetUint64() + 1
+  CHECK(m["open_gaps"][0]["to"].GetUint64()
+          - m["open_gaps"][0]["from"].GetUint64() + 1
         >= 10);
   CHECK_FALSE(m["windows"]["1h"]["complete"].GetBool());
   auto status = parse(sv.get("/status").body);
@@ -124,9 +133,10 @@ TEST_CASE("a gap REST cannot fill stays open, is reported, and the windows over 
   CHECK(sv.child->stop(SIGTERM, 7s) == 0);
 }
 
-TEST_CASE("a warm start loads the trades before the first live one: the history "
-          "starts at the exchange's first trade with no gap and exact totals",
-          "[integration][backfill][warmup]") {
+TEST_CASE(
+  "a warm start loads the trades before the first live one: the history "
+  "starts at the exchange's first trade with no gap and exact totals",
+  "[integration][backfill][warmup]") {
   auto dir = scratch_dir("warmup");
   make_certificate(dir);
   sim_process sim{dir, {"--rate", "200"}};
@@ -135,8 +145,8 @@ TEST_CASE("a warm start loads the trades before the first live one: the history 
   ws_test_client early;
   REQUIRE(early.open(sim.port, "/ws/btcusdt@aggTrade", true, 5s) == 101);
   std::this_thread::sleep_for(3s);
-  streamvisor_process sv{dir, sim.port,
-                         {"--symbols", "BTCUSDT", "--warmup-s", "60"}};
+  streamvisor_process sv{
+    dir, sim.port, {"--symbols", "BTCUSDT", "--warmup-s", "60"}};
   rapidjson::Document m;
   REQUIRE(eventually(
     [&] {
@@ -156,8 +166,8 @@ TEST_CASE("a warm start loads the trades before the first live one: the history 
   exact_totals sums;
   for (auto from = first; from <= last; from += 1000) {
     auto rest = http_get(sim.port,
-                         "/api/v3/aggTrades?symbol=BTCUSDT&fromId=" + std::to_string(from)
-                           + "&limit=1000",
+                         "/api/v3/aggTrades?symbol=BTCUSDT&fromId="
+                           + std::to_string(from) + "&limit=1000",
                          true, 5s);
     REQUIRE(rest.status == 200);
     auto rows = parse(rest.body);
@@ -168,7 +178,8 @@ TEST_CASE("a warm start loads the trades before the first live one: the history 
       REQUIRE(sv::parse_e8(str(a["p"]), p));
       REQUIRE(sv::parse_e8(str(a["q"]), q));
       (a["m"].GetBool() ? sums.sell : sums.buy) += q;
-      (a["m"].GetBool() ? sums.sell_quote : sums.buy_quote) += sv::int128{p} * q;
+      (a["m"].GetBool() ? sums.sell_quote : sums.buy_quote) += sv::int128{p}
+                                                               * q;
     }
   }
   CHECK(str(m["buy_volume"]) == sv::format_e8(sums.buy));

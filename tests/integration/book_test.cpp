@@ -24,14 +24,17 @@ std::vector<std::string> levels(const rapidjson::Value& side) {
 /// Compares streamvisor's book of `symbol` (if synced) with the simulator's book at the
 /// same update id. Returns the book's resync count, or -1 if it was not synced.
 std::int64_t compare_with_exchange(streamvisor_process& sv, sim_process& sim,
-                                   const std::string& symbol, std::uint64_t& compared) {
+                                   const std::string& symbol,
+                                   std::uint64_t& compared) {
   constexpr int depth = 50;
-  auto ours = parse(sv.get("/symbols/" + symbol + "/book?depth=" + std::to_string(depth)).body);
+  auto ours = parse(
+    sv.get("/symbols/" + symbol + "/book?depth=" + std::to_string(depth)).body);
   if (!ours["synced"].GetBool())
     return -1;
   auto id = ours["lastUpdateId"].GetUint64();
   auto theirs = http_get(sim.port,
-                         "/sim/book?symbol=" + symbol + "&limit=" + std::to_string(depth)
+                         "/sim/book?symbol=" + symbol
+                           + "&limit=" + std::to_string(depth)
                            + "&update_id=" + std::to_string(id),
                          true, 5s);
   REQUIRE(theirs.status == 200);
@@ -47,17 +50,21 @@ std::int64_t compare_with_exchange(streamvisor_process& sv, sim_process& sim,
 
 } // namespace
 
-TEST_CASE("a dropped depth event resyncs only its symbol, and after every resync the "
-          "book's top levels equal the exchange's",
-          "[integration][book]") {
+TEST_CASE(
+  "a dropped depth event resyncs only its symbol, and after every resync the "
+  "book's top levels equal the exchange's",
+  "[integration][book]") {
   auto dir = scratch_dir("book");
   make_certificate(dir);
   // ETHUSDT loses its 20th depth event and every 15th after it (one every 1.5 s);
   // BTCUSDT loses none.
-  sim_process sim{dir, {"--symbols", "BTCUSDT,ETHUSDT", "--rate", "50", "--fault",
-                        "drop-depth:symbol=ETHUSDT,after=19,every=15"}};
-  streamvisor_process sv{dir, sim.port,
-                         {"--symbols", "BTCUSDT,ETHUSDT", "--streams", "aggTrade,depth"}};
+  sim_process sim{dir,
+                  {"--symbols", "BTCUSDT,ETHUSDT", "--rate", "50", "--fault",
+                   "drop-depth:symbol=ETHUSDT,after=19,every=15"}};
+  streamvisor_process sv{dir,
+                         sim.port,
+                         {"--symbols", "BTCUSDT,ETHUSDT", "--streams",
+                          "aggTrade,depth"}};
   std::uint64_t compared = 0;
   // The resync counts at which ETHUSDT's synced book was compared with the truth:
   // 0 (the first sync), then once after each resync.
@@ -75,7 +82,8 @@ TEST_CASE("a dropped depth event resyncs only its symbol, and after every resync
     60s, 20ms));
   // Every resync so far was followed by a comparison: no epoch was skipped.
   CHECK(*eth_epochs.begin() == 0);
-  CHECK(*eth_epochs.rbegin() == static_cast<std::int64_t>(eth_epochs.size()) - 1);
+  CHECK(*eth_epochs.rbegin()
+        == static_cast<std::int64_t>(eth_epochs.size()) - 1);
   CHECK(compared >= 10);
   auto btc = parse(sv.get("/symbols/BTCUSDT/book").body);
   CHECK(btc["counters"]["resyncs"].GetUint64() == 0);
@@ -101,20 +109,23 @@ TEST_CASE("a dropped depth event resyncs only its symbol, and after every resync
   CHECK(sv.child->stop(SIGTERM, 7s) == 0);
 }
 
-TEST_CASE("through reconnects of the depth stream the synced book always equals the "
-          "exchange's",
-          "[integration][book]") {
+TEST_CASE(
+  "through reconnects of the depth stream the synced book always equals the "
+  "exchange's",
+  "[integration][book]") {
   auto dir = scratch_dir("book-reconnect");
   make_certificate(dir);
   // Every connection of the simulator is closed after 30 frames: the depth stream
   // reconnects every 3 s. Whether the new connection's first event continues the
   // old sequence (no resync) or not (resync), a synced book must equal the truth.
-  sim_process sim{dir, {"--symbols", "BTCUSDT", "--rate", "20", "--fault",
-                        "close-after:frames=30,code=1001"}};
-  streamvisor_process sv{dir, sim.port,
+  sim_process sim{dir,
+                  {"--symbols", "BTCUSDT", "--rate", "20", "--fault",
+                   "close-after:frames=30,code=1001"}};
+  streamvisor_process sv{dir,
+                         sim.port,
                          {"--symbols", "BTCUSDT", "--streams", "aggTrade,depth",
-                          "--backoff-initial-ms", "10", "--backoff-max-ms", "20",
-                          "--max-restarts", "1000"}};
+                          "--backoff-initial-ms", "10", "--backoff-max-ms",
+                          "20", "--max-restarts", "1000"}};
   REQUIRE(eventually([&] { return sv.get("/health").status == 200; }, 30s));
   std::uint64_t compared = 0;
   auto depth_attempts = [&] {
@@ -130,8 +141,9 @@ TEST_CASE("through reconnects of the depth stream the synced book always equals 
       return depth_attempts() >= 4;
     },
     60s, 20ms));
-  REQUIRE(eventually([&] { return compare_with_exchange(sv, sim, "BTCUSDT", compared) >= 0; },
-                     10s, 20ms));
+  REQUIRE(eventually(
+    [&] { return compare_with_exchange(sv, sim, "BTCUSDT", compared) >= 0; },
+    10s, 20ms));
   CHECK(compared >= 20);
   CHECK(sv.child->stop(SIGTERM, 7s) == 0);
 }

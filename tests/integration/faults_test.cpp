@@ -1,8 +1,8 @@
 // Every simulator fault over real sockets: streamvisor detects it, recovers, and keeps answering its API.
 #include <catch2/catch.hpp>
 
-#include <csignal>
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 
 #include "tests/integration/harness.hpp"
@@ -15,11 +15,11 @@ namespace {
 using test_clock = std::chrono::steady_clock;
 
 /// Short policy settings so each fault resolves within seconds.
-const std::vector<std::string> fast_policy = {
-  "--symbols",           "BTCUSDT", "--connect-timeout-ms", "1000",
-  "--silence-timeout-s", "1",       "--backoff-initial-ms", "100",
-  "--backoff-max-ms",    "200",     "--ping-interval-s",    "1",
-  "--pong-timeout-s",    "1"};
+const std::vector<std::string> fast_policy
+  = {"--symbols",           "BTCUSDT", "--connect-timeout-ms", "1000",
+     "--silence-timeout-s", "1",       "--backoff-initial-ms", "100",
+     "--backoff-max-ms",    "200",     "--ping-interval-s",    "1",
+     "--pong-timeout-s",    "1"};
 
 /// What /status said about BTCUSDT at one poll.
 struct child_view {
@@ -36,18 +36,21 @@ child_view view(streamvisor_process& sv) {
   REQUIRE(r.status == 200); // the API answers throughout every fault
   auto doc = parse(r.body);
   auto& c = doc["children"][0];
-  return {str(c["state"]), c["connect_attempts"].GetUint64(),
-          c["restarts"].GetUint64(), c["frames"].GetUint64(),
-          c["decode_errors"].GetUint64(), str(c["last_error"])};
+  return {str(c["state"]),
+          c["connect_attempts"].GetUint64(),
+          c["restarts"].GetUint64(),
+          c["frames"].GetUint64(),
+          c["decode_errors"].GetUint64(),
+          str(c["last_error"])};
 }
 
 /// Times of one fault's life as seen through /status, polled every 10 ms.
 struct fault_timeline {
-  test_clock::time_point started;        ///< streamvisor spawned
+  test_clock::time_point started;         ///< streamvisor spawned
   test_clock::time_point first_streaming; ///< first attempt streaming (if ever)
-  test_clock::time_point detected;       ///< restarts >= 1 first seen
-  test_clock::time_point recovered;      ///< streaming again on attempt >= 2
-  child_view last;                       ///< the view at recovery
+  test_clock::time_point detected;        ///< restarts >= 1 first seen
+  test_clock::time_point recovered;       ///< streaming again on attempt >= 2
+  child_view last;                        ///< the view at recovery
 };
 
 /// Runs streamvisor against `sim` until the child has restarted and streams again.
@@ -58,7 +61,8 @@ fault_timeline watch_recovery(const std::string& dir, sim_process& sim,
   fault_timeline t;
   t.started = test_clock::now();
   streamvisor_process sv{dir, sim.port, args};
-  REQUIRE(eventually([&] { return sv.get("/status").status == 200; }, 10s, 5ms));
+  REQUIRE(
+    eventually([&] { return sv.get("/status").status == 200; }, 10s, 5ms));
   bool seen_streaming = false, seen_restart = false;
   REQUIRE(eventually(
     [&] {
@@ -85,17 +89,19 @@ fault_timeline watch_recovery(const std::string& dir, sim_process& sim,
 }
 
 long ms(test_clock::duration d) {
-  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  return static_cast<long>(
+    std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
 }
 
 /// One line per fault for docs/supervision.md.
 void report(const char* fault, long detect_ms, long recover_ms) {
-  std::printf("fault=%s detect_ms=%ld recover_ms=%ld\n", fault, detect_ms, recover_ms);
+  std::printf("fault=%s detect_ms=%ld recover_ms=%ld\n", fault, detect_ms,
+              recover_ms);
 }
 
 /// Where a row's detection and recovery times are measured from.
 enum class measured_from {
-  spawn,           ///< streamvisor was spawned (the fault hits the first connection)
+  spawn, ///< streamvisor was spawned (the fault hits the first connection)
   fault_estimate,  ///< the first attempt streamed + 250 ms (50 frames at 200/s)
   first_streaming, ///< the first attempt streamed
 };
@@ -103,27 +109,31 @@ enum class measured_from {
 /// One simulator fault that streamvisor must detect and recover from (the child
 /// restarts and streams again), with what /status must show and how fast.
 struct recovery_case {
-  const char* fault;       ///< the report's name for the fault (docs/supervision.md)
-  const char* invariant;   ///< what the row proves, a sentence naming the fault
-  const char* dir;         ///< scratch directory
-  const char* fault_spec;  ///< the simulator's --fault (at --rate 200)
+  const char* fault; ///< the report's name for the fault (docs/supervision.md)
+  const char* invariant;  ///< what the row proves, a sentence naming the fault
+  const char* dir;        ///< scratch directory
+  const char* fault_spec; ///< the simulator's --fault (at --rate 200)
   std::vector<std::string> extra_args; ///< appended to fast_policy
-  measured_from origin = measured_from::spawn; ///< origin of detect_ms and recover_ms
-  std::vector<std::string> last_error_any; ///< last_error contains one of these (if any)
-  long detect_ms_min = -1;   ///< detected - origin at least this (-1: no bound)
-  long detect_ms_max = -1;   ///< detected - origin at most this (-1: no bound)
-  long wait_ms_min = -1;     ///< recovered - detected at least this (-1: no bound)
+  measured_from origin
+    = measured_from::spawn; ///< origin of detect_ms and recover_ms
+  std::vector<std::string>
+    last_error_any;        ///< last_error contains one of these (if any)
+  long detect_ms_min = -1; ///< detected - origin at least this (-1: no bound)
+  long detect_ms_max = -1; ///< detected - origin at most this (-1: no bound)
+  long wait_ms_min = -1; ///< recovered - detected at least this (-1: no bound)
   std::uint64_t frames_min = 0; ///< frames counted at recovery at least this
 };
 
 /// `last_error` contains one of the strings.
 struct contains_any_of : Catch::MatcherBase<std::string> {
   std::vector<std::string> parts;
-  explicit contains_any_of(std::vector<std::string> p) : parts(std::move(p)) {}
+  explicit contains_any_of(std::vector<std::string> p) : parts(std::move(p)) {
+  }
   bool match(const std::string& text) const override {
-    return std::any_of(parts.begin(), parts.end(), [&](const std::string& part) {
-      return text.find(part) != std::string::npos;
-    });
+    return std::any_of(parts.begin(), parts.end(),
+                       [&](const std::string& part) {
+                         return text.find(part) != std::string::npos;
+                       });
   }
   std::string describe() const override {
     std::string d = "contains one of:";
@@ -185,9 +195,10 @@ const std::vector<recovery_case> recovery_cases = {
 
 } // namespace
 
-TEST_CASE("every recovery fault: streamvisor detects it, restarts the child within the "
-          "row's bounds and streams again, answering /status throughout",
-          "[integration][faults]") {
+TEST_CASE(
+  "every recovery fault: streamvisor detects it, restarts the child within the "
+  "row's bounds and streams again, answering /status throughout",
+  "[integration][faults]") {
   for (const auto& row : recovery_cases) {
     DYNAMIC_SECTION(row.invariant) {
       auto dir = scratch_dir(row.dir);
@@ -219,9 +230,11 @@ TEST_CASE("fault malformed frames: counted, never a restart, no trade lost",
           "[integration][faults]") {
   auto dir = scratch_dir("f-malformed");
   make_certificate(dir);
-  sim_process sim{dir, {"--rate", "0", "--count", "3000", "--fault", "malformed-every:k=10"}};
+  sim_process sim{
+    dir, {"--rate", "0", "--count", "3000", "--fault", "malformed-every:k=10"}};
   auto args = fast_policy;
-  args[5] = "3"; // --silence-timeout-s 3: the sim goes quiet after its 3000 trades
+  args[5]
+    = "3"; // --silence-timeout-s 3: the sim goes quiet after its 3000 trades
   streamvisor_process sv{dir, sim.port, args};
   REQUIRE(eventually(
     [&] {
@@ -234,19 +247,24 @@ TEST_CASE("fault malformed frames: counted, never a restart, no trade lost",
   CHECK(v.attempts == 1);
   CHECK(v.decode_errors == 333); // every 10th of 3333 frames
   auto m = parse(sv.get("/symbols/BTCUSDT/metrics").body);
-  CHECK(m["last_trade_id"].GetUint64() - m["first_trade_id"].GetUint64() + 1 == 3000);
+  CHECK(m["last_trade_id"].GetUint64() - m["first_trade_id"].GetUint64() + 1
+        == 3000);
   CHECK(sv.child->stop(SIGTERM, 7s) == 0);
 }
 
-TEST_CASE("fault serverShutdown: the connection rotates without a restart, a gap "
-          "or a duplicate",
-          "[integration][faults]") {
+TEST_CASE(
+  "fault serverShutdown: the connection rotates without a restart, a gap "
+  "or a duplicate",
+  "[integration][faults]") {
   auto dir = scratch_dir("f-shutdown");
   make_certificate(dir);
-  sim_process sim{dir, {"--rate", "200", "--fault",
-                        "server-shutdown-after:frames=100,grace_ms=1000,connections=1"}};
+  sim_process sim{
+    dir,
+    {"--rate", "200", "--fault",
+     "server-shutdown-after:frames=100,grace_ms=1000,connections=1"}};
   streamvisor_process sv{dir, sim.port, fast_policy};
-  REQUIRE(eventually([&] { return sv.get("/status").status == 200; }, 10s, 5ms));
+  REQUIRE(
+    eventually([&] { return sv.get("/status").status == 200; }, 10s, 5ms));
   // The old connection closes 1 s after the event (about 1.5 s in); wait past it.
   REQUIRE(eventually(
     [&] {
@@ -268,18 +286,22 @@ TEST_CASE("fault serverShutdown: the connection rotates without a restart, a gap
   CHECK(sv.child->stop(SIGTERM, 7s) == 0);
 }
 
-TEST_CASE("against a server that accepts TCP and never answers, streamvisor "
-          "retries about every deadline plus backoff, keeps answering /status and "
-          "exits 0 on SIGTERM within the shutdown deadline",
-          "[integration][faults]") {
+TEST_CASE(
+  "against a server that accepts TCP and never answers, streamvisor "
+  "retries about every deadline plus backoff, keeps answering /status and "
+  "exits 0 on SIGTERM within the shutdown deadline",
+  "[integration][faults]") {
   auto dir = scratch_dir("f-hang-forever");
   make_certificate(dir);
   sim_process sim{dir, {"--fault", "hang-upgrade"}}; // every connection hangs
-  streamvisor_process sv{dir, sim.port,
-                         {"--symbols", "BTCUSDT", "--connect-timeout-ms", "1500",
-                          "--backoff-initial-ms", "100", "--backoff-max-ms", "500",
-                          "--shutdown-timeout-ms", "3000"}};
-  REQUIRE(eventually([&] { return sv.get("/status").status == 200; }, 10s, 5ms));
+  streamvisor_process sv{dir,
+                         sim.port,
+                         {"--symbols", "BTCUSDT", "--connect-timeout-ms",
+                          "1500", "--backoff-initial-ms", "100",
+                          "--backoff-max-ms", "500", "--shutdown-timeout-ms",
+                          "3000"}};
+  REQUIRE(
+    eventually([&] { return sv.get("/status").status == 200; }, 10s, 5ms));
   auto t0 = test_clock::now();
   // 7 s of polling, every 20 ms: the API never fails and attempts keep coming.
   std::uint64_t attempts = 0;

@@ -51,7 +51,8 @@ namespace {
 
 std::vector<std::string> with_certificate(const std::string& dir,
                                           std::vector<std::string> args) {
-  args.insert(args.end(), {"--cert", dir + "/cert.pem", "--key", dir + "/key.pem"});
+  args.insert(args.end(),
+              {"--cert", dir + "/cert.pem", "--key", dir + "/key.pem"});
   return args;
 }
 
@@ -64,16 +65,17 @@ sim_process::sim_process(const std::string& dir, std::vector<std::string> args)
 
 streamvisor_process::streamvisor_process(const std::string& dir, int sim_port,
                                          std::vector<std::string> args) {
-    api_port = free_port();
-    args.insert(args.end(),
-                // The simulator serves REST on the same port: gap backfill and warm
-                // start stay on loopback too (the default is the real exchange).
-                {"--endpoint", "wss://localhost:" + std::to_string(sim_port),
-                 "--rest-endpoint", "https://localhost:" + std::to_string(sim_port),
-                 "--ca-file", dir + "/cert.pem", "--http",
-                 "127.0.0.1:" + std::to_string(api_port), "--lock-file",
-                 dir + "/streamvisor.lock", "--log-level", "warn"});
-    child = std::make_unique<child_process>(SV_STREAMVISOR_BINARY, args);
+  api_port = free_port();
+  args.insert(
+    args.end(),
+    // The simulator serves REST on the same port: gap backfill and warm
+    // start stay on loopback too (the default is the real exchange).
+    {"--endpoint", "wss://localhost:" + std::to_string(sim_port),
+     "--rest-endpoint", "https://localhost:" + std::to_string(sim_port),
+     "--ca-file", dir + "/cert.pem", "--http",
+     "127.0.0.1:" + std::to_string(api_port), "--lock-file",
+     dir + "/streamvisor.lock", "--log-level", "warn"});
+  child = std::make_unique<child_process>(SV_STREAMVISOR_BINARY, args);
 }
 
 http_result streamvisor_process::get(const std::string& target) {
@@ -90,7 +92,5 @@ rapidjson::Document parse(const std::string& body) {
 std::string str(const rapidjson::Value& v) {
   return std::string{v.GetString(), v.GetStringLength()};
 }
-
-
 
 } // namespace sv::test

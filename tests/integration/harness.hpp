@@ -49,7 +49,8 @@ std::string str(const rapidjson::Value& v);
 /// Polls `done` every `step` until it holds or `timeout` passes.
 template <class Predicate>
 bool eventually(Predicate done, std::chrono::milliseconds timeout,
-                std::chrono::milliseconds step = std::chrono::milliseconds(50)) {
+                std::chrono::milliseconds step
+                = std::chrono::milliseconds(50)) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     if (done())

@@ -19,16 +19,19 @@
 using namespace sv::test;
 using namespace std::chrono_literals;
 
-TEST_CASE("over TLS, three symbols of 10,000 trades each reach the API with the "
-          "simulator's exact counts, ids and totals",
-          "[integration]") {
+TEST_CASE(
+  "over TLS, three symbols of 10,000 trades each reach the API with the "
+  "simulator's exact counts, ids and totals",
+  "[integration]") {
   auto dir = scratch_dir("pipeline");
   make_certificate(dir);
   constexpr int trades_per_symbol = 10000;
   const std::vector<std::string> symbols = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};
-  sim_process sim{dir, {"--rate", "0", "--count", std::to_string(trades_per_symbol),
-                        "--seed", "7"}};
-  streamvisor_process sv{dir, sim.port, {"--symbols", "btcusdt,ETHUSDT,SolUsdt,BTCUSDT"}};
+  sim_process sim{dir,
+                  {"--rate", "0", "--count", std::to_string(trades_per_symbol),
+                   "--seed", "7"}};
+  streamvisor_process sv{
+    dir, sim.port, {"--symbols", "btcusdt,ETHUSDT,SolUsdt,BTCUSDT"}};
 
   auto all_done = [&] {
     for (auto& s : symbols) {
@@ -93,8 +96,9 @@ TEST_CASE("over TLS, three symbols of 10,000 trades each reach the API with the 
   CHECK(health.body == R"({"status":"ok"})");
   auto unknown = sv.get("/symbols/XRPUSDT/trades");
   CHECK(unknown.status == 404);
-  CHECK(unknown.body
-        == R"({"error":"unknown symbol","symbol":"XRPUSDT","symbols":["BTCUSDT","ETHUSDT","SOLUSDT"]})");
+  CHECK(
+    unknown.body
+    == R"({"error":"unknown symbol","symbol":"XRPUSDT","symbols":["BTCUSDT","ETHUSDT","SOLUSDT"]})");
 
   // SIGTERM: every socket closed with a close frame, exit 0 within the shutdown deadline.
   auto t0 = std::chrono::steady_clock::now();
@@ -111,8 +115,9 @@ TEST_CASE("over TLS, three symbols of 10,000 trades each reach the API with the 
     5s));
 }
 
-TEST_CASE("malformed frames on the wire are counted and the child keeps streaming",
-          "[integration]") {
+TEST_CASE(
+  "malformed frames on the wire are counted and the child keeps streaming",
+  "[integration]") {
   auto dir = scratch_dir("malformed");
   make_certificate(dir);
   // 50 good trades with a malformed frame after every tenth.
@@ -120,11 +125,13 @@ TEST_CASE("malformed frames on the wire are counted and the child keeps streamin
     std::ofstream out{dir + "/feed.jsonl"};
     for (int i = 1; i <= 50; ++i) {
       out << R"({"e":"aggTrade","E":1700000000001,"s":"BTCUSDT","a":)" << i
-          << R"(,"p":"100.00000000","q":"1.00000000","f":)" << i << R"(,"l":)" << i
-          << R"(,"T":1700000000000,"m":)" << (i % 2 == 0 ? "true" : "false")
-          << R"(,"M":true})" << "\n";
+          << R"(,"p":"100.00000000","q":"1.00000000","f":)" << i << R"(,"l":)"
+          << i << R"(,"T":1700000000000,"m":)"
+          << (i % 2 == 0 ? "true" : "false") << R"(,"M":true})"
+          << "\n";
       if (i % 10 == 0)
-        out << R"({"e":"aggTrade","s":"BTCUSDT","a":"oops"})" << "\n";
+        out << R"({"e":"aggTrade","s":"BTCUSDT","a":"oops"})"
+            << "\n";
     }
   }
   sim_process sim{dir, {"--replay", dir + "/feed.jsonl", "--rate", "0"}};
@@ -155,14 +162,18 @@ TEST_CASE("a server that drops the connection is reconnected and history keeps "
   make_certificate(dir);
   // The sim closes each stream with 1000 once its 500 trades are out; the next
   // connection continues the exchange's sequence where it stands.
-  sim_process sim{dir, {"--rate", "0", "--count", "500", "--close-after-count"}};
-  streamvisor_process sv{dir, sim.port, {"--symbols", "BTCUSDT", "--backoff-initial-ms", "200",
-                                            "--backoff-max-ms", "200"}};
+  sim_process sim{dir,
+                  {"--rate", "0", "--count", "500", "--close-after-count"}};
+  streamvisor_process sv{dir,
+                         sim.port,
+                         {"--symbols", "BTCUSDT", "--backoff-initial-ms", "200",
+                          "--backoff-max-ms", "200"}};
   REQUIRE(eventually(
     [&] {
       auto r = sv.get("/status");
       return r.status == 200
-             && parse(r.body)["children"][0]["connect_attempts"].GetUint64() >= 3;
+             && parse(r.body)["children"][0]["connect_attempts"].GetUint64()
+                  >= 3;
     },
     30s));
   auto m = parse(sv.get("/symbols/BTCUSDT/metrics").body);
@@ -182,17 +193,19 @@ TEST_CASE("a bad setting exits with code 2 and one line naming it",
   CHECK(unknown.stop(0, 10s) == 2);
 }
 
-TEST_CASE("a second streamvisor with the same lock file exits with code 2 naming "
-          "the holder's pid",
-          "[integration]") {
+TEST_CASE(
+  "a second streamvisor with the same lock file exits with code 2 naming "
+  "the holder's pid",
+  "[integration]") {
   auto dir = scratch_dir("lock");
   make_certificate(dir);
   sim_process sim{dir, {"--rate", "10"}};
   streamvisor_process first{dir, sim.port, {"--symbols", "BTCUSDT"}};
   REQUIRE(eventually([&] { return first.get("/health").status == 200; }, 20s));
   std::string out = dir + "/second.err";
-  auto cmd = std::string{"'"} + SV_STREAMVISOR_BINARY + "' --symbols BTCUSDT --http "
-             + "127.0.0.1:0 --lock-file '" + dir + "/streamvisor.lock' 2>'" + out + "'";
+  auto cmd = std::string{"'"} + SV_STREAMVISOR_BINARY
+             + "' --symbols BTCUSDT --http " + "127.0.0.1:0 --lock-file '" + dir
+             + "/streamvisor.lock' 2>'" + out + "'";
   auto status = std::system(cmd.c_str());
   REQUIRE(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 2);

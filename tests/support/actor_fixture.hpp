@@ -97,7 +97,8 @@ struct actor_fixture {
   template <class State, class Handle>
   State& state_of(const Handle& h) {
     auto* ptr = caf::actor_cast<caf::abstract_actor*>(h);
-    return dynamic_cast<caf::stateful_actor<State, typename Handle::base>&>(*ptr)
+    return dynamic_cast<caf::stateful_actor<State, typename Handle::base>&>(
+             *ptr)
       .state;
   }
 };

@@ -74,7 +74,8 @@ struct StringMaker<sv::decode_status> {
 template <>
 struct StringMaker<sv::price_level> {
   static std::string convert(const sv::price_level& x) {
-    return "[" + sv::format_e8(x.price_e8) + ", " + sv::format_e8(x.qty_e8) + "]";
+    return "[" + sv::format_e8(x.price_e8) + ", " + sv::format_e8(x.qty_e8)
+           + "]";
   }
 };
 } // namespace Catch

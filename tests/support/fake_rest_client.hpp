@@ -41,9 +41,11 @@ public:
   }
 
   /// Answers the newest request.
-  void answer_last(std::int32_t status, std::string body, std::int32_t retry_after_s = -1,
+  void answer_last(std::int32_t status, std::string body,
+                   std::int32_t retry_after_s = -1,
                    std::int32_t used_weight = -1) {
-    answer(calls.back().id, status, std::move(body), retry_after_s, used_weight);
+    answer(calls.back().id, status, std::move(body), retry_after_s,
+           used_weight);
   }
 
   void release() {
@@ -61,10 +63,11 @@ inline std::string agg_trades_body(std::uint64_t from, std::uint64_t to,
   for (auto id = from; id <= to; ++id) {
     if (id != from)
       body += ",";
-    body += R"({"a":)" + std::to_string(id) + R"(,"p":"100.00000000","q":"1.00000000","f":)"
+    body += R"({"a":)" + std::to_string(id)
+            + R"(,"p":"100.00000000","q":"1.00000000","f":)"
             + std::to_string(id) + R"(,"l":)" + std::to_string(id) + R"(,"T":)"
-            + std::to_string(time_ms) + R"(,"m":)" + (id % 2 == 0 ? "true" : "false")
-            + R"(,"M":true})";
+            + std::to_string(time_ms) + R"(,"m":)"
+            + (id % 2 == 0 ? "true" : "false") + R"(,"M":true})";
   }
   return body + "]";
 }

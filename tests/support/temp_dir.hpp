@@ -17,8 +17,9 @@ struct temp_dir {
   std::filesystem::path path;
   explicit temp_dir(const std::string& prefix) {
     static std::atomic<int> counter{0};
-    path = std::filesystem::temp_directory_path()
-           / (prefix + std::to_string(getpid()) + "_" + std::to_string(counter++));
+    path
+      = std::filesystem::temp_directory_path()
+        / (prefix + std::to_string(getpid()) + "_" + std::to_string(counter++));
     std::filesystem::create_directories(path);
   }
   ~temp_dir() {

@@ -15,16 +15,19 @@ std::int64_t depth_event_changes(std::string_view symbol, std::uint64_t seed,
   assert(changes_per_event >= 1);
   auto half = changes_per_event / 2;
   // splitmix64's output function over (symbol, seed, U).
-  std::uint64_t z = symbol_hash(symbol) ^ (seed * 0x9e3779b97f4a7c15ULL)
-                    ^ (static_cast<std::uint64_t>(first_update_id) * 0xd1b54a32d192ed03ULL);
+  std::uint64_t z
+    = symbol_hash(symbol) ^ (seed * 0x9e3779b97f4a7c15ULL)
+      ^ (static_cast<std::uint64_t>(first_update_id) * 0xd1b54a32d192ed03ULL);
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   z ^= z >> 31;
   return changes_per_event - half
-         + static_cast<std::int64_t>(z % static_cast<std::uint64_t>(2 * half + 1));
+         + static_cast<std::int64_t>(
+           z % static_cast<std::uint64_t>(2 * half + 1));
 }
 
-depth_feed::depth_feed(std::string symbol, std::uint64_t seed, std::int64_t changes_per_event)
+depth_feed::depth_feed(std::string symbol, std::uint64_t seed,
+                       std::int64_t changes_per_event)
   : symbol_(std::move(symbol)),
     stream_name_(depth_stream_name(symbol_)),
     seed_(seed),
@@ -36,7 +39,8 @@ depth_feed::depth_feed(std::string symbol, std::uint64_t seed, std::int64_t chan
 
 void depth_feed::open_next() {
   open_first_id_ = book_.last_update_id() + 1;
-  open_size_ = depth_event_changes(symbol_, seed_, open_first_id_, changes_per_event_);
+  open_size_ = depth_event_changes(symbol_, seed_, open_first_id_,
+                                   changes_per_event_);
   open_bids_.clear();
   open_asks_.clear();
 }
@@ -67,7 +71,8 @@ const depth_event* depth_feed::close_event(std::int64_t now_ms, bool drop) {
       e.diff.asks.push_back({price, qty});
     append_depth_event(e.raw, symbol_, e.diff);
     // The combined form wraps the raw text: each event is formatted once.
-    append_combined(e.combined, stream_name_, [&](std::string& o) { o += e.raw; });
+    append_combined(e.combined, stream_name_,
+                    [&](std::string& o) { o += e.raw; });
     if (history_.size() >= history_max)
       history_.pop_front();
     history_.push_back(std::move(e));

@@ -22,10 +22,11 @@ std::int64_t depth_event_changes(std::string_view symbol, std::uint64_t seed,
 
 /// One depthUpdate event as the exchange emitted it, in both stream forms.
 struct depth_event {
-  std::int64_t number = 0; ///< 1-based among the symbol's events, dropped ones included
-  depth_diff diff;         ///< U, u, E and the levels
-  std::string raw;         ///< the /ws/<sym>@depth@100ms frame
-  std::string combined;    ///< the /stream?streams=<sym>@depth@100ms frame
+  std::int64_t number
+    = 0;           ///< 1-based among the symbol's events, dropped ones included
+  depth_diff diff; ///< U, u, E and the levels
+  std::string raw; ///< the /ws/<sym>@depth@100ms frame
+  std::string combined; ///< the /stream?streams=<sym>@depth@100ms frame
 };
 
 /// A symbol's order book and the one sequence of depth events built from its
@@ -41,7 +42,8 @@ public:
   static constexpr std::size_t history_max = 1000;
 
   /// `symbol` is upper case; `changes_per_event` >= 1.
-  depth_feed(std::string symbol, std::uint64_t seed, std::int64_t changes_per_event);
+  depth_feed(std::string symbol, std::uint64_t seed,
+             std::int64_t changes_per_event);
 
   const sim_order_book& book() const noexcept {
     return book_;

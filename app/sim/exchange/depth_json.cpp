@@ -27,7 +27,8 @@ void append_levels(std::string& out, const std::vector<book_level>& levels) {
 
 } // namespace
 
-void append_depth_event(std::string& out, std::string_view symbol, const depth_diff& d) {
+void append_depth_event(std::string& out, std::string_view symbol,
+                        const depth_diff& d) {
   out += "{\"e\":\"depthUpdate\",\"E\":";
   append_int(out, d.event_ms);
   out += ",\"s\":\"";

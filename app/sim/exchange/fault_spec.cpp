@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <charconv>
 
+#include "actors/core/symbol_case.hpp"
 #include "app/sim/exchange/sim_exchange.hpp"
 #include "app/sim/exchange/trade_generator.hpp"
-#include "actors/core/symbol_case.hpp"
 
 namespace sv {
 
@@ -77,7 +77,8 @@ template <class Int>
 bool parse_int(std::string_view text, Int& out, Int lo, Int hi) {
   Int v{};
   auto res = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (res.ec != std::errc{} || res.ptr != text.data() + text.size() || v < lo || v > hi)
+  if (res.ec != std::errc{} || res.ptr != text.data() + text.size() || v < lo
+      || v > hi)
     return false;
   out = v;
   return true;
@@ -119,7 +120,8 @@ bool depth_drop_due(const fault_spec& f, std::int64_t number) noexcept {
   return f.every > 0 && number > first && (number - first) % f.every == 0;
 }
 
-std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& error) {
+std::optional<fault_spec> parse_fault_spec(std::string_view text,
+                                           std::string& error) {
   fault_spec f;
   f.text = std::string(text);
   auto colon = text.find(':');
@@ -133,14 +135,16 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& e
   f.mode = found->mode;
   if (f.mode == fault_mode::malformed_every)
     f.k = 0; // mandatory
-  std::string_view rest = colon == std::string_view::npos ? std::string_view{}
-                                                          : text.substr(colon + 1);
+  std::string_view rest = colon == std::string_view::npos
+                            ? std::string_view{}
+                            : text.substr(colon + 1);
   bool have_frames = false;
   bool have_retry_after = false;
   while (!rest.empty()) {
     auto comma = rest.find(',');
     auto kv = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    rest = comma == std::string_view::npos ? std::string_view{}
+                                           : rest.substr(comma + 1);
     auto eq = kv.find('=');
     if (eq == std::string_view::npos || eq == 0) {
       error = "fault parameter '" + std::string(kv) + "' is not key=value";
@@ -149,7 +153,8 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& e
     auto key = kv.substr(0, eq);
     auto value = kv.substr(eq + 1);
     auto bad = [&](const char* why) {
-      error = "fault " + std::string(name) + ": " + std::string(key) + " " + why;
+      error = "fault " + std::string(name) + ": " + std::string(key) + " "
+              + why;
       return std::nullopt;
     };
     if (!is_common_key(f.mode, key) && !key_allowed(f.mode, key))
@@ -171,15 +176,17 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& e
       if (!parse_int(value, f.status, 400, 599))
         return bad("needs an HTTP status 400..599");
     } else if (key == "retry_after") {
-      if (!parse_int(value, f.retry_after_s, std::int64_t{0}, std::int64_t{86400}))
+      if (!parse_int(value, f.retry_after_s, std::int64_t{0},
+                     std::int64_t{86400}))
         return bad("needs seconds 0..86400");
       have_retry_after = true;
     } else if (key == "code") {
-      if (!parse_int(value, f.code, 1000, 4999) || f.code == 1005 || f.code == 1006
-          || f.code == 1015)
+      if (!parse_int(value, f.code, 1000, 4999) || f.code == 1005
+          || f.code == 1006 || f.code == 1015)
         return bad("needs a close code 1000..4999 (not 1005, 1006, 1015)");
     } else if (key == "reason") {
-      constexpr std::size_t reason_len_max = 120; // close payload <= 125 with the code
+      constexpr std::size_t reason_len_max
+        = 120; // close payload <= 125 with the code
       if (value.size() > reason_len_max)
         return bad("is longer than 120 bytes");
       for (char c : value)
@@ -221,7 +228,8 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& e
   }
   if (f.mode == fault_mode::rest_429 && !have_retry_after)
     f.retry_after_s = 1;
-  bool needs_frames = f.mode == fault_mode::reset_after || f.mode == fault_mode::close_after
+  bool needs_frames = f.mode == fault_mode::reset_after
+                      || f.mode == fault_mode::close_after
                       || f.mode == fault_mode::silent_after
                       || f.mode == fault_mode::server_shutdown_after;
   if (needs_frames && !have_frames) {
@@ -233,7 +241,8 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text, std::string& e
     return std::nullopt;
   }
   if (f.mode == fault_mode::stall_tls && !f.symbol.empty()) {
-    error = "fault stall-tls cannot be scoped by symbol: no path is known before TLS";
+    error = "fault stall-tls cannot be scoped by symbol: no path is known "
+            "before TLS";
     return std::nullopt;
   }
   return f;
@@ -287,7 +296,8 @@ const fault_spec* fault_plan::take_rest(std::string_view symbol) {
   return nullptr;
 }
 
-const fault_spec* fault_plan::take_depth_drop(std::string_view symbol, std::int64_t number) {
+const fault_spec* fault_plan::take_depth_drop(std::string_view symbol,
+                                              std::int64_t number) {
   for (std::size_t i = 0; i < specs_.size(); ++i) {
     const auto& f = specs_[i];
     if (!fault_is_depth(f.mode) || (!f.symbol.empty() && f.symbol != symbol))
@@ -329,7 +339,8 @@ std::string fault_plan::stats_json() const {
         text.push_back('\\');
       text.push_back(c);
     }
-    out += "{\"fault\":\"" + text + "\",\"applied\":" + std::to_string(applied_[i]) + "}";
+    out += "{\"fault\":\"" + text
+           + "\",\"applied\":" + std::to_string(applied_[i]) + "}";
   }
   out.push_back(']');
   return out;

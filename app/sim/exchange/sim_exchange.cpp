@@ -61,12 +61,16 @@ std::string sim_exchange::stats_json() const {
     out += "\",\"buy_quote\":\"" + format_e16_as_e8(t.buy_quote_e16);
     out += "\",\"sell_quote\":\"" + format_e16_as_e8(t.sell_quote_e16);
     out += "\",\"connections\":" + std::to_string(market->connections());
-    out += ",\"connections_total\":" + std::to_string(market->connections_total());
+    out += ",\"connections_total\":"
+           + std::to_string(market->connections_total());
     out += ",\"faults_applied\":" + std::to_string(market->faults_applied());
-    out += ",\"skipped_on_reconnect\":" + std::to_string(market->skipped_on_reconnect());
+    out += ",\"skipped_on_reconnect\":"
+           + std::to_string(market->skipped_on_reconnect());
     const auto& depth = market->depth();
-    out += ",\"depth_first_update_id\":" + std::to_string(depth.book().initial_update_id());
-    out += ",\"depth_update_id\":" + std::to_string(depth.book().last_update_id());
+    out += ",\"depth_first_update_id\":"
+           + std::to_string(depth.book().initial_update_id());
+    out += ",\"depth_update_id\":"
+           + std::to_string(depth.book().last_update_id());
     out += ",\"depth_events\":" + std::to_string(depth.emitted());
     out += ",\"depth_dropped\":" + std::to_string(depth.dropped());
     out += ",\"depth_connections\":" + std::to_string(depth.connections());

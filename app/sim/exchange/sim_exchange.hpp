@@ -20,9 +20,11 @@ bool valid_symbol(std::string_view symbol) noexcept;
 /// valid. Not thread-safe: lws service thread only.
 class sim_exchange {
 public:
-  using market_map = std::map<std::string, std::unique_ptr<symbol_market>, std::less<>>;
+  using market_map
+    = std::map<std::string, std::unique_ptr<symbol_market>, std::less<>>;
 
-  explicit sim_exchange(const market_limits& limits) : limits_(limits) {}
+  explicit sim_exchange(const market_limits& limits) : limits_(limits) {
+  }
 
   /// The market of `symbol` (upper case) or nullptr if nobody created it yet.
   symbol_market* find(std::string_view symbol) const;

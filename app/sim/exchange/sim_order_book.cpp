@@ -22,7 +22,8 @@ std::uint64_t mix(std::uint64_t z) noexcept {
 
 /// Draw `j` (0..3) of change number `k`: counter-based, so change k needs nothing
 /// from the changes before it except the book they left.
-std::uint64_t draw(std::uint64_t key, std::uint64_t k, std::uint64_t j) noexcept {
+std::uint64_t draw(std::uint64_t key, std::uint64_t k,
+                   std::uint64_t j) noexcept {
   return mix(key + (k * 4 + j) * golden);
 }
 
@@ -53,7 +54,8 @@ std::int64_t nth_price(const Map& side, std::size_t n) {
 /// Levels of a non-empty side within `ticks` ticks of its best price (the best
 /// included), so deletes thin exactly the window that sets refill.
 template <class Map>
-std::size_t levels_within(const Map& side, std::int64_t ticks, std::int64_t tick_e8) {
+std::size_t
+levels_within(const Map& side, std::int64_t ticks, std::int64_t tick_e8) {
   auto best = side.begin()->first;
   std::size_t n = 0;
   for (auto i = side.begin(); i != side.end(); ++i, ++n) {
@@ -72,7 +74,8 @@ std::int64_t qty_at(const Map& side, std::int64_t price) {
 }
 
 template <class Map>
-void append_top(std::vector<book_level>& out, const Map& side, std::size_t limit) {
+void append_top(std::vector<book_level>& out, const Map& side,
+                std::size_t limit) {
   out.reserve(std::min(limit, side.size()));
   for (const auto& [price, qty] : side) {
     if (out.size() >= limit)
@@ -97,7 +100,8 @@ void apply_change(book_levels& book, const book_change& c) {
   }
 }
 
-book_snapshot top_of(const book_levels& book, std::int64_t update_id, std::size_t limit) {
+book_snapshot top_of(const book_levels& book, std::int64_t update_id,
+                     std::size_t limit) {
   book_snapshot s;
   s.last_update_id = update_id;
   append_top(s.bids, book.bids, limit);
@@ -119,12 +123,14 @@ sim_order_book::sim_order_book(std::string_view symbol, std::uint64_t seed,
   auto init_key = mix(key_ ^ golden);
   std::uint64_t n = 0;
   for (auto price = start - tick_e8_;
-       initial_.bids.size() < initial_levels && price >= tick_e8_; price -= tick_e8_) {
+       initial_.bids.size() < initial_levels && price >= tick_e8_;
+       price -= tick_e8_) {
     auto r = mix(init_key + ++n * golden);
     if (initial_.bids.empty() || r % 4 != 0)
       initial_.bids[price] = quantity_of(r >> 2, lot_e8_);
   }
-  for (auto price = start + tick_e8_; initial_.asks.size() < initial_levels; price += tick_e8_) {
+  for (auto price = start + tick_e8_; initial_.asks.size() < initial_levels;
+       price += tick_e8_) {
     auto r = mix(init_key + ++n * golden);
     if (initial_.asks.empty() || r % 4 != 0)
       initial_.asks[price] = quantity_of(r >> 2, lot_e8_);
@@ -133,7 +139,8 @@ sim_order_book::sim_order_book(std::string_view symbol, std::uint64_t seed,
   book_ = initial_;
 }
 
-book_change sim_order_book::change_for(const book_levels& book, std::int64_t update_id) const {
+book_change sim_order_book::change_for(const book_levels& book,
+                                       std::int64_t update_id) const {
   auto k = static_cast<std::uint64_t>(update_id - initial_id_);
   auto r_side = draw(key_, k, 0);
   auto r_kind = draw(key_, k, 1);
@@ -160,7 +167,8 @@ book_change sim_order_book::change_for(const book_levels& book, std::int64_t upd
   }
   // -2..19 ticks behind the best: negative improves on it (the top moves), clamped
   // one tick short of the other side's best so the book never crosses.
-  auto behind = static_cast<std::int64_t>(r_where % (at_top ? 3 : top_window + 2)) - 2;
+  auto behind
+    = static_cast<std::int64_t>(r_where % (at_top ? 3 : top_window + 2)) - 2;
   auto best_bid = book.bids.begin()->first;
   auto best_ask = book.asks.begin()->first;
   if (bid) {
@@ -176,7 +184,8 @@ book_change sim_order_book::change_for(const book_levels& book, std::int64_t upd
   }
   c.qty_e8 = quantity_of(r_qty, lot_e8_);
   // Every change changes something: a level keeps no quantity it already had.
-  auto current = bid ? qty_at(book.bids, c.price_e8) : qty_at(book.asks, c.price_e8);
+  auto current = bid ? qty_at(book.bids, c.price_e8)
+                     : qty_at(book.asks, c.price_e8);
   if (current == c.qty_e8)
     c.qty_e8 += lot_e8_;
   return c;
@@ -205,15 +214,17 @@ book_snapshot sim_order_book::snapshot(std::size_t limit) const {
   return top_of(book_, last_id_, limit);
 }
 
-std::optional<book_snapshot> sim_order_book::snapshot_at(std::int64_t update_id,
-                                                         std::size_t limit) const {
+std::optional<book_snapshot>
+sim_order_book::snapshot_at(std::int64_t update_id, std::size_t limit) const {
   if (update_id < initial_id_ || update_id > last_id_)
     return std::nullopt;
   if (update_id == last_id_)
     return snapshot(limit);
   // The last copy at or before update_id, else the initial book.
-  auto after = std::upper_bound(checkpoints_.begin(), checkpoints_.end(), update_id,
-                                [](std::int64_t id, const auto& cp) { return id < cp.first; });
+  auto after = std::upper_bound(checkpoints_.begin(), checkpoints_.end(),
+                                update_id, [](std::int64_t id, const auto& cp) {
+                                  return id < cp.first;
+                                });
   auto from_id = initial_id_;
   const book_levels* from = &initial_;
   if (after != checkpoints_.begin()) {

@@ -21,7 +21,8 @@ enum class book_side : std::uint8_t {
 /// One change of the book: a level set to a new absolute quantity. A quantity of 0
 /// deletes the level, which always existed before the change.
 struct book_change {
-  std::int64_t update_id = 0;      ///< the change's update id (initial id + change number)
+  std::int64_t update_id
+    = 0; ///< the change's update id (initial id + change number)
   book_side side = book_side::bid; ///< side of the level
   std::int64_t price_e8 = 0;       ///< price, units of 1e-8
   std::int64_t qty_e8 = 0;         ///< new quantity, units of 1e-8; 0 = deleted
@@ -30,7 +31,8 @@ struct book_change {
 /// One price level as Binance lists it.
 struct book_level {
   std::int64_t price_e8 = 0; ///< price, units of 1e-8
-  std::int64_t qty_e8 = 0;   ///< quantity, units of 1e-8; 0 only in a diff (deleted)
+  std::int64_t qty_e8
+    = 0; ///< quantity, units of 1e-8; 0 only in a diff (deleted)
 };
 
 inline bool operator==(const book_level& a, const book_level& b) {
@@ -40,16 +42,18 @@ inline bool operator==(const book_level& a, const book_level& b) {
 /// Every level of a book, keyed by price: bids iterate best (highest) first, asks
 /// best (lowest) first. Quantities are > 0.
 struct book_levels {
-  std::map<std::int64_t, std::int64_t, std::greater<>> bids; ///< price -> quantity
-  std::map<std::int64_t, std::int64_t> asks;                 ///< price -> quantity
+  std::map<std::int64_t, std::int64_t, std::greater<>>
+    bids;                                    ///< price -> quantity
+  std::map<std::int64_t, std::int64_t> asks; ///< price -> quantity
 };
 
 /// The best `limit` levels per side of a book as of `last_update_id`: the body of
 /// GET /api/v3/depth.
 struct book_snapshot {
-  std::int64_t last_update_id = 0; ///< lastUpdateId: the last change the levels include
-  std::vector<book_level> bids;    ///< best (highest) first
-  std::vector<book_level> asks;    ///< best (lowest) first
+  std::int64_t last_update_id
+    = 0; ///< lastUpdateId: the last change the levels include
+  std::vector<book_level> bids; ///< best (highest) first
+  std::vector<book_level> asks; ///< best (lowest) first
 };
 
 /// What changed between update ids U and u: each touched level once, with its
@@ -132,16 +136,17 @@ public:
   /// The best `limit` levels per side as they were right after `update_id`
   /// (lastUpdateId = update_id), rebuilt from the nearest kept copy; nullopt if
   /// `update_id` is below initial_update_id() or above last_update_id().
-  std::optional<book_snapshot> snapshot_at(std::int64_t update_id, std::size_t limit) const;
+  std::optional<book_snapshot> snapshot_at(std::int64_t update_id,
+                                           std::size_t limit) const;
 
 private:
   /// The change with id `update_id` to a book whose state is `book` (the book
   /// after update_id - 1). Pure.
   book_change change_for(const book_levels& book, std::int64_t update_id) const;
 
-  std::uint64_t key_;     ///< root of the change stream: (seed, symbol)
-  std::int64_t tick_e8_;  ///< price tick
-  std::int64_t lot_e8_;   ///< quantities are multiples of it
+  std::uint64_t key_;    ///< root of the change stream: (seed, symbol)
+  std::int64_t tick_e8_; ///< price tick
+  std::int64_t lot_e8_;  ///< quantities are multiples of it
   std::int64_t initial_id_;
   std::int64_t last_id_;
   book_levels initial_; ///< the book at initial_id_
@@ -154,6 +159,7 @@ private:
 void apply_change(book_levels& book, const book_change& c);
 
 /// The best `limit` levels per side of `book`, stamped `update_id`. Pure.
-book_snapshot top_of(const book_levels& book, std::int64_t update_id, std::size_t limit);
+book_snapshot top_of(const book_levels& book, std::int64_t update_id,
+                     std::size_t limit);
 
 } // namespace sv

@@ -17,7 +17,8 @@ std::string stream_name(std::string_view symbol, std::string_view suffix);
 /// Appends the combined-stream form {"stream":"<stream>","data":<event>}, where
 /// `append_event(out)` appends the raw event; `stream` is the lower-case name.
 template <class AppendEvent>
-void append_combined(std::string& out, std::string_view stream, AppendEvent&& append_event) {
+void append_combined(std::string& out, std::string_view stream,
+                     AppendEvent&& append_event) {
   out += "{\"stream\":\"";
   out += stream;
   out += "\",\"data\":";

@@ -57,8 +57,9 @@ std::vector<sim_trade> symbol_market::select(const trade_query& q) const {
     return out;
   auto begin = history_.begin();
   if (q.from_id) {
-    auto skip = std::clamp<std::int64_t>(*q.from_id - history_.front().a, 0,
-                                         static_cast<std::int64_t>(history_.size()));
+    auto skip
+      = std::clamp<std::int64_t>(*q.from_id - history_.front().a, 0,
+                                 static_cast<std::int64_t>(history_.size()));
     begin += skip;
   } else if (!q.start_ms && !q.end_ms) {
     auto n = std::min(q.limit, history_.size());

@@ -15,11 +15,14 @@ namespace sv {
 
 /// Limits every market of one exchange shares.
 struct market_limits {
-  std::uint64_t seed = 1;           ///< generator seed (--seed)
-  std::int64_t first_id = 1000000;  ///< first aggregate id (--first-id)
-  std::int64_t count_max = -1;      ///< trades ever produced per symbol; -1 = unlimited (--count)
-  std::size_t history_max = 1000000; ///< trades kept for REST and lagging streams (--rest-history)
-  std::int64_t depth_changes = 5;   ///< mean order-book changes per depth event (--depth-changes)
+  std::uint64_t seed = 1;          ///< generator seed (--seed)
+  std::int64_t first_id = 1000000; ///< first aggregate id (--first-id)
+  std::int64_t count_max
+    = -1; ///< trades ever produced per symbol; -1 = unlimited (--count)
+  std::size_t history_max
+    = 1000000; ///< trades kept for REST and lagging streams (--rest-history)
+  std::int64_t depth_changes
+    = 5; ///< mean order-book changes per depth event (--depth-changes)
 };
 
 /// Exact running sums over every trade a market emitted (not only the kept history).

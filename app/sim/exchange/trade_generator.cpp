@@ -31,8 +31,8 @@ std::int64_t price_tick_e8(std::int64_t price_e8) noexcept {
 }
 
 std::int64_t quantity_lot_e8(std::int64_t price_e8) noexcept {
-  return floor_pow10(
-    std::max<std::int64_t>(1, 10'000'000'000'000'000 / std::max<std::int64_t>(1, price_e8)));
+  return floor_pow10(std::max<std::int64_t>(
+    1, 10'000'000'000'000'000 / std::max<std::int64_t>(1, price_e8)));
 }
 
 std::int64_t start_price_e8(std::string_view symbol) {
@@ -91,7 +91,9 @@ sim_trade trade_generator::next(std::int64_t now_ms) {
   t.qty_e8 = lots * lot_e8_;
   t.f = next_trade_id_;
   // One aggregate in four spans several underlying fills (l > f).
-  t.l = t.f + ((r_fill & 3U) == 0 ? static_cast<std::int64_t>(1 + (r_fill >> 2) % 3) : 0);
+  t.l = t.f
+        + ((r_fill & 3U) == 0 ? static_cast<std::int64_t>(1 + (r_fill >> 2) % 3)
+                              : 0);
   next_trade_id_ = t.l + 1;
   last_trade_ms_ = std::max(last_trade_ms_, now_ms);
   t.trade_ms = last_trade_ms_;

@@ -8,7 +8,6 @@ namespace sv {
 
 namespace {
 
-
 void append_quoted_e8(std::string& out, std::int64_t v) {
   out.push_back('"');
   append_e8(out, v);
@@ -48,8 +47,9 @@ void append_agg_trade_event(std::string& out, std::string_view symbol,
 
 void append_combined_agg_trade(std::string& out, std::string_view stream,
                                std::string_view symbol, const sim_trade& t) {
-  append_combined(out, stream,
-                  [&](std::string& o) { append_agg_trade_event(o, symbol, t); });
+  append_combined(out, stream, [&](std::string& o) {
+    append_agg_trade_event(o, symbol, t);
+  });
 }
 
 void append_rest_row(std::string& out, const sim_trade& t) {

@@ -12,8 +12,8 @@
 #include <catch2/catch.hpp>
 
 #include "actors/core/decimal.hpp"
-#include "tests/support/decoding.hpp"
 #include "actors/wire/depth_decoder.hpp"
+#include "tests/support/decoding.hpp"
 #include "tests/support/fixtures.hpp"
 
 namespace {
@@ -92,7 +92,8 @@ struct reference {
 
 /// The first index where `got` and `want` differ, or -1 if they are equal.
 template <class Side>
-long first_difference(const std::vector<sv::price_level>& got, const Side& want) {
+long first_difference(const std::vector<sv::price_level>& got,
+                      const Side& want) {
   long i = 0;
   auto w = want.begin();
   for (; w != want.end(); ++w, ++i) {
@@ -206,9 +207,10 @@ struct StringMaker<sv::sync_step> {
 
 // -- captures -----------------------------------------------------------------
 
-TEST_CASE("the NKNUSDT capture syncs on its snapshot: event 1 is dropped, event "
-          "2 is the first applied, and the book equals a plain replay",
-          "[book_sync][fixtures]") {
+TEST_CASE(
+  "the NKNUSDT capture syncs on its snapshot: event 1 is dropped, event "
+  "2 is the first applied, and the book equals a plain replay",
+  "[book_sync][fixtures]") {
   SV_REQUIRE_FIXTURES(dir);
   auto c = nknusdt(dir);
   REQUIRE(c.events.size() == 150);
@@ -237,9 +239,10 @@ TEST_CASE("the NKNUSDT capture syncs on its snapshot: event 1 is dropped, event 
   check_equal(sync.book(), reference{c});
 }
 
-TEST_CASE("the BADGERBTC capture syncs on its snapshot: events 1-3 are dropped, "
-          "event 4 is the first applied, and the book equals a plain replay",
-          "[book_sync][fixtures]") {
+TEST_CASE(
+  "the BADGERBTC capture syncs on its snapshot: events 1-3 are dropped, "
+  "event 4 is the first applied, and the book equals a plain replay",
+  "[book_sync][fixtures]") {
   SV_REQUIRE_FIXTURES(dir);
   auto c = badgerbtc(dir);
   REQUIRE(c.events.size() == 78);
@@ -354,9 +357,10 @@ TEST_CASE("a snapshot older than the first buffered event is refetched and "
   CHECK(bid_prices(sync) == prices{105});
 }
 
-TEST_CASE("the first event after a snapshot is applied when U <= lastUpdateId+1 "
-          "<= u, even if U is not lastUpdateId+1",
-          "[book_sync]") {
+TEST_CASE(
+  "the first event after a snapshot is applied when U <= lastUpdateId+1 "
+  "<= u, even if U is not lastUpdateId+1",
+  "[book_sync]") {
   SECTION("buffered") {
     sv::book_sync sync{roomy};
     sync.on_update(ev(100, 105));
@@ -377,7 +381,8 @@ TEST_CASE("the first event after a snapshot is applied when U <= lastUpdateId+1 
     CHECK(bid_prices(sync) == prices{110});
     CHECK(sync.counters().updates_dropped == 1);
   }
-  SECTION("but a live first event that starts past lastUpdateId+1 is a resync") {
+  SECTION(
+    "but a live first event that starts past lastUpdateId+1 is a resync") {
     sv::book_sync sync{roomy};
     sync.on_update(ev(100, 105));
     sync.on_snapshot(snap(107));
@@ -438,8 +443,10 @@ TEST_CASE("old or duplicate events after the sync are dropped without a "
   sync.on_snapshot(snap(100));
   sync.on_update(ev(106, 110));
   CHECK(sync.on_update(ev(106, 110)) == sync_step::none); // redelivered
-  CHECK(sync.on_update(ev(90, 99)) == sync_step::none);   // older than the snapshot
-  CHECK(sync.on_update(ev(108, 110)) == sync_step::none); // ends at the book's id
+  CHECK(sync.on_update(ev(90, 99))
+        == sync_step::none); // older than the snapshot
+  CHECK(sync.on_update(ev(108, 110))
+        == sync_step::none); // ends at the book's id
   CHECK(sync.phase() == book_phase::synced);
   CHECK(sync.counters().resyncs == 0);
   CHECK(sync.counters().updates_dropped == 3);

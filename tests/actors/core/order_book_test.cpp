@@ -49,7 +49,6 @@ using levels = std::vector<sv::price_level>;
 
 } // namespace
 
-
 TEST_CASE("reset replaces every level with the snapshot's and skips zero "
           "quantities",
           "[order_book]") {
@@ -68,8 +67,10 @@ TEST_CASE("apply sets each level to its new absolute quantity and adds new "
           "[order_book]") {
   sv::order_book book;
   book.reset(snapshot({lv("10", "2"), lv("9", "3")}, {lv("11", "4")}));
-  book.apply(diff({lv("9", "7"), lv("9.5", "1")}, {lv("11", "0.5"), lv("12", "6")}));
-  CHECK(book.top_bids(10) == levels{lv("10", "2"), lv("9.5", "1"), lv("9", "7")});
+  book.apply(
+    diff({lv("9", "7"), lv("9.5", "1")}, {lv("11", "0.5"), lv("12", "6")}));
+  CHECK(book.top_bids(10)
+        == levels{lv("10", "2"), lv("9.5", "1"), lv("9", "7")});
   CHECK(book.top_asks(10) == levels{lv("11", "0.5"), lv("12", "6")});
 }
 
@@ -77,7 +78,8 @@ TEST_CASE("a level with quantity 0 is removed, and removing an absent level "
           "changes nothing",
           "[order_book]") {
   sv::order_book book;
-  book.reset(snapshot({lv("10", "2"), lv("9", "3")}, {lv("11", "4"), lv("12", "5")}));
+  book.reset(
+    snapshot({lv("10", "2"), lv("9", "3")}, {lv("11", "4"), lv("12", "5")}));
   book.apply(diff({lv("10", "0")}, {lv("12", "0")}));
   CHECK(book.top_bids(10) == levels{lv("9", "3")});
   CHECK(book.top_asks(10) == levels{lv("11", "4")});
@@ -100,7 +102,8 @@ TEST_CASE("top lists give bids highest first and asks lowest first, shortened "
   CHECK(book.top_bids(2) == levels{lv("10", "2"), lv("9", "1")});
   CHECK(book.top_asks(2) == levels{lv("11", "5"), lv("12", "4")});
   CHECK(book.top_bids(5) == levels{lv("10", "2"), lv("9", "1"), lv("8", "3")});
-  CHECK(book.top_asks(3) == levels{lv("11", "5"), lv("12", "4"), lv("13", "6")});
+  CHECK(book.top_asks(3)
+        == levels{lv("11", "5"), lv("12", "4"), lv("13", "6")});
   CHECK(book.top_bids(0).empty());
   sv::order_book empty;
   CHECK(empty.top_bids(3).empty());
@@ -143,8 +146,9 @@ TEST_CASE("the band includes levels exactly on its boundary and excludes those "
           "[order_book]") {
   sv::order_book book;
   // Mid 100: 100 bps reaches exactly 99 and 101.
-  book.reset(snapshot({lv("99", "1"), lv("98.99999999", "2"), lv("98", "4")},
-                      {lv("101", "10"), lv("101.00000001", "20"), lv("102", "40")}));
+  book.reset(
+    snapshot({lv("99", "1"), lv("98.99999999", "2"), lv("98", "4")},
+             {lv("101", "10"), lv("101.00000001", "20"), lv("102", "40")}));
   auto m = book.metrics(1, 100);
   CHECK(m.band_bps == 100);
   CHECK(qty(m.bid_qty_band_e8) == "1.00000000");
@@ -170,8 +174,9 @@ TEST_CASE("the band uses the exact mid even when it falls between two price "
   sv::order_book book;
   // Mid = 20000.5 units; 1 bp below is 19998.49995 units, so 19998 is out. A
   // mid truncated to 20000 would put the bound at 19998 and count it.
-  book.reset(snapshot({sv::price_level{19'999, 1}, sv::price_level{19'998, 2}},
-                      {sv::price_level{20'002, 4}, sv::price_level{20'003, 8}}));
+  book.reset(
+    snapshot({sv::price_level{19'999, 1}, sv::price_level{19'998, 2}},
+             {sv::price_level{20'002, 4}, sv::price_level{20'003, 8}}));
   auto m = book.metrics(1, 1);
   CHECK(m.mid_x2_e8 == 40'001);
   CHECK(sv::from_wide(m.bid_qty_band_e8) == 1);

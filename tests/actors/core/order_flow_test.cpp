@@ -10,17 +10,20 @@ using namespace sv;
 using test::make_trade;
 using test::trade_spec;
 
-namespace {
-
-
-} // namespace
+namespace {} // namespace
 
 TEST_CASE("m == true counts as a sell, m == false as a buy", "[order_flow]") {
   order_flow flow;
-  flow.add(make_trade(
-    trade_spec{}.id(1).price_e8(100 * e8_scale).qty_e8(2 * e8_scale).buyer_is_maker(true)));
-  flow.add(make_trade(
-    trade_spec{}.id(2).price_e8(100 * e8_scale).qty_e8(5 * e8_scale).buyer_is_maker(false)));
+  flow.add(make_trade(trade_spec{}
+                        .id(1)
+                        .price_e8(100 * e8_scale)
+                        .qty_e8(2 * e8_scale)
+                        .buyer_is_maker(true)));
+  flow.add(make_trade(trade_spec{}
+                        .id(2)
+                        .price_e8(100 * e8_scale)
+                        .qty_e8(5 * e8_scale)
+                        .buyer_is_maker(false)));
   auto m = flow.snapshot("X");
   CHECK(from_wide(m.sell_volume_e8) == 2 * e8_scale);
   CHECK(from_wide(m.buy_volume_e8) == 5 * e8_scale);
@@ -29,13 +32,17 @@ TEST_CASE("m == true counts as a sell, m == false as a buy", "[order_flow]") {
 TEST_CASE("VWAP rounds half to even at the 8th decimal", "[order_flow]") {
   // Two trades: 1e-8 at price 1e-8 and 1e-8 at price 2e-8: VWAP = 1.5e-8 -> 2e-8.
   order_flow flow;
-  flow.add(make_trade(trade_spec{}.id(1).price_e8(1).qty_e8(1).buyer_is_maker(false)));
-  flow.add(make_trade(trade_spec{}.id(2).price_e8(2).qty_e8(1).buyer_is_maker(false)));
+  flow.add(
+    make_trade(trade_spec{}.id(1).price_e8(1).qty_e8(1).buyer_is_maker(false)));
+  flow.add(
+    make_trade(trade_spec{}.id(2).price_e8(2).qty_e8(1).buyer_is_maker(false)));
   CHECK(vwap_e8(flow.snapshot("X")) == 2);
   // 0.5e-8 would round to 0 (even); 2.5e-8 to 2.
   order_flow flow2;
-  flow2.add(make_trade(trade_spec{}.id(1).price_e8(2).qty_e8(1).buyer_is_maker(false)));
-  flow2.add(make_trade(trade_spec{}.id(2).price_e8(3).qty_e8(1).buyer_is_maker(true)));
+  flow2.add(
+    make_trade(trade_spec{}.id(1).price_e8(2).qty_e8(1).buyer_is_maker(false)));
+  flow2.add(
+    make_trade(trade_spec{}.id(2).price_e8(3).qty_e8(1).buyer_is_maker(true)));
   CHECK(vwap_e8(flow2.snapshot("X")) == 2);
   order_flow empty;
   CHECK(vwap_e8(empty.snapshot("X")) == 0);
@@ -46,8 +53,9 @@ TEST_CASE("quote sums stay exact beyond 64 bits", "[order_flow]") {
   auto big_price = std::int64_t{9'000'000'000'000'000}; // 90,000,000.00000000
   auto big_qty = std::int64_t{9'000'000'000'000'000};
   for (std::uint64_t id = 1; id <= 3; ++id)
-    flow.add(
-      make_trade(trade_spec{}.id(id).price_e8(big_price).qty_e8(big_qty).buyer_is_maker(false)));
+    flow.add(make_trade(
+      trade_spec{}.id(id).price_e8(big_price).qty_e8(big_qty).buyer_is_maker(
+        false)));
   auto m = flow.snapshot("X");
   CHECK(from_wide(m.buy_quote_e16) == int128{big_price} * big_qty * 3);
   CHECK(format_e16_as_e8(from_wide(m.buy_quote_e16))

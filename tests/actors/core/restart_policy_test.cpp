@@ -58,9 +58,10 @@ TEST_CASE("every backoff delay lies in [0, min(cap, initial * 2^n)] and the "
   CHECK(low_high[true] > 10);
 }
 
-TEST_CASE("a child that streamed for stable_after reconnects within the initial "
-          "backoff",
-          "[restart_policy]") {
+TEST_CASE(
+  "a child that streamed for stable_after reconnects within the initial "
+  "backoff",
+  "[restart_policy]") {
   auto cfg = policy();
   std::mt19937_64 rng{1};
   restart_history h;
@@ -74,7 +75,8 @@ TEST_CASE("a child that streamed for stable_after reconnects within the initial 
   CHECK(not_stable.delay_ms <= 30000);
 }
 
-TEST_CASE("Retry-After raises the delay to at least its value", "[restart_policy]") {
+TEST_CASE("Retry-After raises the delay to at least its value",
+          "[restart_policy]") {
   auto cfg = policy();
   std::mt19937_64 rng{1};
   restart_history h;
@@ -85,9 +87,10 @@ TEST_CASE("Retry-After raises the delay to at least its value", "[restart_policy
   CHECK(decide_restart(cfg, h2, 0, -1, 7000, rng).delay_ms == 30000);
 }
 
-TEST_CASE("more than max_restarts within the window parks, and restarts outside "
-          "the window do not count",
-          "[restart_policy]") {
+TEST_CASE(
+  "more than max_restarts within the window parks, and restarts outside "
+  "the window do not count",
+  "[restart_policy]") {
   auto cfg = policy();
   cfg.max_restarts = 3;
   cfg.restart_window_ms = 10000;

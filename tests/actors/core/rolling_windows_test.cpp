@@ -21,7 +21,6 @@ namespace {
 constexpr std::int64_t minute_ms = 60'000;
 constexpr std::int64_t hour_ms = 3'600'000;
 
-
 std::string str(int128 v) {
   return format_e8(
     v); // exact: prints the integer with a decimal point inserted
@@ -384,10 +383,12 @@ TEST_CASE(
   "second counts and one a millisecond earlier does not",
   "[rolling_windows]") {
   rolling_windows rw({minute_ms}, 0);
-  rw.add(make_trade(trade_spec{}.id(1).price_e8(100).qty_e8(1).time_ms(999))); // second 0
+  rw.add(make_trade(
+    trade_spec{}.id(1).price_e8(100).qty_e8(1).time_ms(999))); // second 0
   // second 1: the oldest second at now 60000
   rw.add(make_trade(trade_spec{}.id(2).price_e8(200).qty_e8(2).time_ms(1000)));
-  rw.add(make_trade(trade_spec{}.id(3).price_e8(300).qty_e8(4).time_ms(59'999))); // second 59
+  rw.add(make_trade(
+    trade_spec{}.id(3).price_e8(300).qty_e8(4).time_ms(59'999))); // second 59
   rw.advance_to(60'000);
   auto w = rw.snapshot().at(0);
   CHECK(w.window_start_ms == 1000);
@@ -418,18 +419,24 @@ TEST_CASE(
   auto price = 50'000 * e8_scale;
   auto at_1000 = trade_spec{}.time_ms(1000);
   // exactly 100,000: large
-  rw.add(make_trade(trade_spec{at_1000}.id(1).price_e8(price).qty_e8(2 * e8_scale)));
+  rw.add(
+    make_trade(trade_spec{at_1000}.id(1).price_e8(price).qty_e8(2 * e8_scale)));
   // 2e-8 below: not
-  rw.add(make_trade(trade_spec{at_1000}.id(2).price_e8(price - 1).qty_e8(2 * e8_scale)));
-  // 150,000: large
   rw.add(make_trade(
-    trade_spec{at_1000}.id(3).price_e8(price).qty_e8(3 * e8_scale).buyer_is_maker(true)));
+    trade_spec{at_1000}.id(2).price_e8(price - 1).qty_e8(2 * e8_scale)));
+  // 150,000: large
+  rw.add(make_trade(trade_spec{at_1000}
+                      .id(3)
+                      .price_e8(price)
+                      .qty_e8(3 * e8_scale)
+                      .buyer_is_maker(true)));
   auto w = rw.snapshot().at(0);
   CHECK(w.large_trades == 2);
   CHECK(from_wide(w.large_volume_e8) == int128{5} * e8_scale);
   CHECK(from_wide(w.large_quote_e16) == int128{price} * 5 * e8_scale);
   rolling_windows none({minute_ms}, 0);
-  none.add(make_trade(trade_spec{}.id(1).price_e8(price).qty_e8(2 * e8_scale).time_ms(1000)));
+  none.add(make_trade(
+    trade_spec{}.id(1).price_e8(price).qty_e8(2 * e8_scale).time_ms(1000)));
   CHECK(none.snapshot().at(0).large_trades == 0);
 }
 
@@ -455,7 +462,8 @@ TEST_CASE("an empty window reports zero trades, zero prices and zero derived "
   REQUIRE(fresh.size() == 4);
   for (const auto& w : fresh)
     check_empty(w);
-  rw.add(make_trade(trade_spec{}.id(1).price_e8(100).qty_e8(100).time_ms(5'000'000)));
+  rw.add(make_trade(
+    trade_spec{}.id(1).price_e8(100).qty_e8(100).time_ms(5'000'000)));
   rw.advance_to(5'000'000
                 + hour_ms); // the 1h window ends one second after the trade
   auto later = rw.snapshot();
@@ -525,7 +533,8 @@ TEST_CASE("a late trade counts in its own second's bucket; one older than the "
           "ring is clamped into the newest",
           "[rolling_windows]") {
   rolling_windows rw({1000, 10'000}, 0);
-  rw.add(make_trade(trade_spec{}.id(1).price_e8(100).qty_e8(1).time_ms(20'500)));
+  rw.add(
+    make_trade(trade_spec{}.id(1).price_e8(100).qty_e8(1).time_ms(20'500)));
   // second 19: left the 1s window, in the 10s
   rw.add(make_trade(trade_spec{}.id(2).price_e8(90).qty_e8(2).time_ms(19'998)));
   auto w = rw.snapshot();
@@ -551,7 +560,9 @@ TEST_CASE(
   "[rolling_windows]") {
   rolling_windows rw({minute_ms}, 0);
   rw.add(make_trade(trade_spec{}.id(1).price_e8(100).qty_e8(5).time_ms(1000)));
-  rw.add(make_trade(trade_spec{}.id(2).price_e8(101).qty_e8(5).time_ms(2000).buyer_is_maker(true)));
+  rw.add(make_trade(
+    trade_spec{}.id(2).price_e8(101).qty_e8(5).time_ms(2000).buyer_is_maker(
+      true)));
   rw.add(make_trade(trade_spec{}.id(3).price_e8(102).qty_e8(4).time_ms(3000)));
   auto w = rw.snapshot().at(0);
   CHECK(w.largest_id == 2);

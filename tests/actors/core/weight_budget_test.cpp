@@ -11,7 +11,8 @@ namespace {
 constexpr std::int64_t s = 1'000'000'000;
 }
 
-TEST_CASE("weights in any window never sum above the budget", "[weight_budget]") {
+TEST_CASE("weights in any window never sum above the budget",
+          "[weight_budget]") {
   weight_budget b{100, 60 * s, 1000};
   CHECK(b.try_acquire(0, 50));
   CHECK(b.try_acquire(1 * s, 40));
@@ -34,7 +35,8 @@ TEST_CASE("at most burst requests start in any second", "[weight_budget]") {
   CHECK(b.try_acquire(s, 1));
 }
 
-TEST_CASE("a request heavier than the budget waits for an empty window", "[weight_budget]") {
+TEST_CASE("a request heavier than the budget waits for an empty window",
+          "[weight_budget]") {
   weight_budget b{100, 60 * s, 10};
   CHECK(b.try_acquire(0, 10));
   CHECK(b.next_available_ns(0, 250) == 60 * s);

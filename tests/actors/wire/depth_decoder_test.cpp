@@ -96,7 +96,8 @@ void check_valid(const sv::depth_update& u) {
   CHECK(u.first_update_id == 499869753);
   CHECK(u.final_update_id == 499869754);
   CHECK(u.bids == std::vector<sv::price_level>{{35'170'000, 426'500'000'000}});
-  CHECK(u.asks == std::vector<sv::price_level>{{35'290'000, 1'096'800'000'000}});
+  CHECK(u.asks
+        == std::vector<sv::price_level>{{35'290'000, 1'096'800'000'000}});
 }
 
 } // namespace
@@ -115,11 +116,10 @@ TEST_CASE("every depthUpdate sample decodes into the values an independent DOM "
     std::uint64_t first_U;
     std::uint64_t last_u;
   };
-  for (const file& f :
-       {file{"/depthUpdate-samples.jsonl", "NKNUSDT", 150, 28, 499869750,
-             499870179},
-        file{"/depthUpdate-samples-BADGERBTC.jsonl", "badgerbtc", 78, 34,
-             49759187, 49759280}}) {
+  for (const file& f : {file{"/depthUpdate-samples.jsonl", "NKNUSDT", 150, 28,
+                             499869750, 499870179},
+                        file{"/depthUpdate-samples-BADGERBTC.jsonl",
+                             "badgerbtc", 78, 34, 49759187, 49759280}}) {
     INFO(f.name);
     auto lines = sv::test::read_lines(dir + f.name);
     REQUIRE(lines.size() == f.lines);
@@ -181,8 +181,9 @@ TEST_CASE("the combined-stream depth frames decode and every other stream is "
     } else {
       ++others;
       CHECK(status == decode_status::unknown_event);
-      CHECK(starts_with(dec.detail(), data.HasMember("e") ? "unknown event e="
-                                                          : "not a depthUpdate"));
+      CHECK(starts_with(dec.detail(), data.HasMember("e")
+                                        ? "unknown event e="
+                                        : "not a depthUpdate"));
     }
   }
   CHECK(depth == 177);
@@ -200,13 +201,12 @@ TEST_CASE("the REST depth snapshots decode with the level counts and ids "
     std::size_t asks;
     std::uint64_t id;
   };
-  for (const file& f :
-       {file{"/depth-snapshot-NKNUSDT-limit1000.json", "NKNUSDT", 609, 1000,
-             499869752},
-        file{"/depth-snapshot-BADGERBTC-limit5000.json", "BADGERBTC", 440,
-             1301, 49759189},
-        file{"/depth-snapshot-BTCUSDT-limit10.json", "BTCUSDT", 10, 10,
-             14527958487}}) {
+  for (const file& f : {file{"/depth-snapshot-NKNUSDT-limit1000.json",
+                             "NKNUSDT", 609, 1000, 499869752},
+                        file{"/depth-snapshot-BADGERBTC-limit5000.json",
+                             "BADGERBTC", 440, 1301, 49759189},
+                        file{"/depth-snapshot-BTCUSDT-limit10.json", "BTCUSDT",
+                             10, 10, 14527958487}}) {
     INFO(f.name);
     auto body = sv::test::read_file(dir + f.name);
     sv::depth_snapshot s;
@@ -242,20 +242,21 @@ TEST_CASE("the documentation's depthUpdate and REST depth examples decode "
   REQUIRE(doc.IsObject());
   sv::depth_decoder dec{"BNBBTC"};
   sv::depth_update u;
-  REQUIRE(decode_exact(dec, to_json(doc["depthUpdate"]), u) == decode_status::ok);
+  REQUIRE(decode_exact(dec, to_json(doc["depthUpdate"]), u)
+          == decode_status::ok);
   CHECK(u.first_update_id == 157);
   CHECK(u.final_update_id == 160);
   CHECK(u.bids == std::vector<sv::price_level>{{e8("0.0024"), e8("10")}});
   CHECK(u.asks == std::vector<sv::price_level>{{e8("0.0026"), e8("100")}});
   sv::depth_snapshot s;
   std::string error;
-  REQUIRE(sv::decode_depth_snapshot(to_json(doc["rest_depth"]), "BNBBTC", s,
-                                    error));
+  REQUIRE(
+    sv::decode_depth_snapshot(to_json(doc["rest_depth"]), "BNBBTC", s, error));
   CHECK(s.last_update_id == 1027024);
   CHECK(s.asks == std::vector<sv::price_level>{{400'000'200, 1'200'000'000}});
   // The other examples are no depthUpdate.
-  for (const char* name : {"aggTrade", "trade", "partialDepth", "bookTicker",
-                           "rest_depth"}) {
+  for (const char* name :
+       {"aggTrade", "trade", "partialDepth", "bookTicker", "rest_depth"}) {
     INFO(name);
     CHECK(decode_exact(dec, to_json(doc[name]), u)
           == decode_status::unknown_event);
@@ -268,8 +269,9 @@ TEST_CASE("other raw streams, control replies, error bodies and serverShutdown "
   SV_REQUIRE_FIXTURES(dir);
   sv::depth_decoder dec{"NKNUSDT"};
   sv::depth_update u;
-  for (const char* name : {"/aggTrade-samples.jsonl", "/bookTicker-samples.jsonl",
-                           "/partial-depth-samples.jsonl", "/trade-samples.jsonl"}) {
+  for (const char* name :
+       {"/aggTrade-samples.jsonl", "/bookTicker-samples.jsonl",
+        "/partial-depth-samples.jsonl", "/trade-samples.jsonl"}) {
     for (const auto& line : sv::test::read_lines(dir + name)) {
       INFO(name << ": " << line);
       CHECK(decode_exact(dec, line, u) == decode_status::unknown_event);
@@ -283,9 +285,8 @@ TEST_CASE("other raw streams, control replies, error bodies and serverShutdown "
   for (const auto& m : doc.GetObject()) {
     if (!m.value.IsObject())
       continue; // _source
-    const rapidjson::Value& v = m.value.HasMember("response")
-                                  ? m.value["response"]
-                                  : m.value;
+    const rapidjson::Value& v
+      = m.value.HasMember("response") ? m.value["response"] : m.value;
     ++frames;
     auto frame = to_json(v);
     INFO(m.name.GetString() << ": " << frame);
@@ -309,7 +310,8 @@ TEST_CASE("other raw streams, control replies, error bodies and serverShutdown "
     INFO(frame);
     CHECK(decode_exact(dec, frame, u) == decode_status::unknown_event);
     CHECK(starts_with(dec.detail(), "not a depthUpdate: error"));
-    CHECK(decode_exact(dec, combined(frame), u) == decode_status::unknown_event);
+    CHECK(decode_exact(dec, combined(frame), u)
+          == decode_status::unknown_event);
   }
   CHECK(bodies == 10);
 }
@@ -328,11 +330,12 @@ TEST_CASE("a raw frame and the same frame in a combined wrapper decode alike, "
   check_valid(u);
   auto members = valid_members();
   std::reverse(members.begin(), members.end());
-  members.emplace_back("x", R"({"e":"kline","b":5})"); // unknown keys are skipped
-  REQUIRE(decode_exact(dec, R"({"data":)" + object(members)
-                                + R"(,"stream":"whatever"})",
-                       u)
-          == decode_status::ok);
+  members.emplace_back("x",
+                       R"({"e":"kline","b":5})"); // unknown keys are skipped
+  REQUIRE(
+    decode_exact(
+      dec, R"({"data":)" + object(members) + R"(,"stream":"whatever"})", u)
+    == decode_status::ok);
   check_valid(u);
 }
 
@@ -399,7 +402,8 @@ TEST_CASE("deeply nested junk costs no stack: it is skipped under an unknown "
           "key and refused when truncated",
           "[depth_decoder]") {
   constexpr std::size_t nesting = 200'000;
-  const std::string junk = std::string(nesting, '[') + std::string(nesting, ']');
+  const std::string junk = std::string(nesting, '[')
+                           + std::string(nesting, ']');
   sv::depth_decoder dec{"NKNUSDT"};
   sv::depth_update u;
   auto members = valid_members();
@@ -489,7 +493,8 @@ TEST_CASE("a value of the wrong type is a mistyped field named in detail()",
         == decode_status::mistyped_field);
   CHECK(dec.detail() == "field data: not an object");
   // A long bad decimal is cut short in detail().
-  CHECK(decode_exact(dec, with("b", R"([[")" + std::string(100, 'x') + R"(","1"]])"), u)
+  CHECK(decode_exact(
+          dec, with("b", R"([[")" + std::string(100, 'x') + R"(","1"]])"), u)
         == decode_status::mistyped_field);
   CHECK(dec.detail().size() < 100);
   // A mistyped field wins over a missing one.
@@ -514,7 +519,8 @@ TEST_CASE("U == u, quantity 0, empty sides, full 64-bit ids and microsecond "
   CHECK(u.event_time_ms == 9'999'999'999'999'999);
   CHECK(u.first_update_id == UINT64_MAX);
   CHECK(u.final_update_id == UINT64_MAX);
-  CHECK(u.bids == std::vector<sv::price_level>{{35'170'000, 0}, {10'000'000, 0}});
+  CHECK(u.bids
+        == std::vector<sv::price_level>{{35'170'000, 0}, {10'000'000, 0}});
   CHECK(u.asks.empty());
 }
 
@@ -551,22 +557,26 @@ TEST_CASE("an aggTrade, a serverShutdown and a control reply are unknown "
   CHECK(decode_exact(dec, R"({"e":"serverShutdown","E":1770123456789})", u)
         == decode_status::unknown_event);
   CHECK(dec.detail() == "unknown event e=serverShutdown");
-  CHECK(decode_exact(dec,
-                     R"({"stream":"!serverShutdown","data":{"e":"serverShutdown",)"
-                     R"("E":1770123456789}})",
-                     u)
-        == decode_status::unknown_event);
+  CHECK(
+    decode_exact(dec,
+                 R"({"stream":"!serverShutdown","data":{"e":"serverShutdown",)"
+                 R"("E":1770123456789}})",
+                 u)
+    == decode_status::unknown_event);
   CHECK(dec.detail() == "unknown event e=serverShutdown");
   // An unknown event wins even over mistyped fields and wrapper faults.
-  CHECK(decode_exact(dec, R"({"stream":5,"data":{"e":"serverShutdown","U":"x"}})", u)
+  CHECK(decode_exact(dec,
+                     R"({"stream":5,"data":{"e":"serverShutdown","U":"x"}})", u)
         == decode_status::unknown_event);
   CHECK(decode_exact(dec, R"({"result":null,"id":7})", u)
         == decode_status::unknown_event);
   CHECK(dec.detail() == "not a depthUpdate: control reply id=7");
-  CHECK(decode_exact(dec, R"({"code":-1003,"msg":"Too much request weight used"})", u)
+  CHECK(decode_exact(
+          dec, R"({"code":-1003,"msg":"Too much request weight used"})", u)
         == decode_status::unknown_event);
   CHECK(dec.detail() == "not a depthUpdate: error code -1003");
-  CHECK(decode_exact(dec, R"({"id":2,"error":{"code":2,"msg":"Invalid request"}})", u)
+  CHECK(decode_exact(
+          dec, R"({"id":2,"error":{"code":2,"msg":"Invalid request"}})", u)
         == decode_status::unknown_event);
   CHECK(dec.detail() == "not a depthUpdate: error code 2");
 }

@@ -8,10 +8,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <map>
-#include <optional>
 #include <fstream>
 #include <limits>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <unistd.h>
@@ -27,9 +27,11 @@ using sv::test::temp_dir;
 struct temp_file {
   std::string path;
   /// Writes `text` to a fresh file whose name ends in `suffix`.
-  explicit temp_file(const std::string& text, std::string_view suffix = ".toml") {
+  explicit temp_file(const std::string& text,
+                     std::string_view suffix = ".toml") {
     static std::atomic<int> counter{0};
-    auto name = "sv_config_test_" + std::to_string(getpid()) + "_" + std::to_string(counter++);
+    auto name = "sv_config_test_" + std::to_string(getpid()) + "_"
+                + std::to_string(counter++);
     name += suffix;
     path = (std::filesystem::temp_directory_path() / name).string();
     std::ofstream out(path, std::ios::binary);
@@ -44,7 +46,8 @@ struct temp_file {
   temp_file& operator=(temp_file&&) = delete;
 };
 
-std::variant<sv::load_result, sv::config_error> load(std::vector<std::string> args) {
+std::variant<sv::load_result, sv::config_error>
+load(std::vector<std::string> args) {
   args.insert(args.begin(), "streamvisor");
   std::vector<const char*> argv;
   argv.reserve(args.size() + 1);
@@ -89,7 +92,8 @@ constexpr std::int64_t e8 = 100000000;
 
 /// Checks every setting against its default; `lock_file` against `lock` (load_settings() fills
 /// in default_lock_file(); --help and --version leave it empty).
-void check_defaults(const sv::settings& s, const std::string& lock = sv::default_lock_file()) {
+void check_defaults(const sv::settings& s,
+                    const std::string& lock = sv::default_lock_file()) {
   const sv::settings d;
   CHECK(s.symbols == std::vector<std::string>{"BTCUSDT"});
   CHECK(s.streams == std::vector<std::string>{"aggTrade"});
@@ -160,7 +164,8 @@ bool contains(const std::string& haystack, const std::string& needle) {
 struct scoped_env {
   std::string name;
   std::optional<std::string> old;
-  scoped_env(std::string var, const std::optional<std::string>& value) : name(std::move(var)) {
+  scoped_env(std::string var, const std::optional<std::string>& value)
+    : name(std::move(var)) {
     if (const char* prev = std::getenv(name.c_str()))
       old = prev;
     set(value);
@@ -180,7 +185,6 @@ struct scoped_env {
   scoped_env& operator=(scoped_env&&) = delete;
 };
 
-
 /// The config error for a file holding `text`, with the temp file's path replaced by "FILE".
 std::string file_err(const std::string& text) {
   temp_file f(text);
@@ -193,7 +197,8 @@ std::string file_err(const std::string& text) {
 
 } // namespace
 
-TEST_CASE("config: without arguments every setting has its documented default", "[config]") {
+TEST_CASE("config: without arguments every setting has its documented default",
+          "[config]") {
   auto r = ok({});
   CHECK_FALSE(r.show_help);
   CHECK_FALSE(r.show_version);
@@ -300,9 +305,11 @@ TEST_CASE("config: flags take no value but accept =true and =false, and the "
   CHECK(ok({"--insecure=true"}).values.insecure);
   CHECK_FALSE(ok({"--insecure", "--insecure=false"}).values.insecure);
   CHECK_FALSE(ok({"--combined=false"}).values.combined);
-  CHECK(ok({"--connect-timeout-ms", "200", "--connect-timeout-ms=300"}).values.connect_timeout_ms
+  CHECK(ok({"--connect-timeout-ms", "200", "--connect-timeout-ms=300"})
+          .values.connect_timeout_ms
         == 300);
-  CHECK(contains(err({"--combined=yes"}), "--combined: expected no value, true or false"));
+  CHECK(contains(err({"--combined=yes"}),
+                 "--combined: expected no value, true or false"));
 }
 
 TEST_CASE("config: the command line wins over the config file, which wins over "
@@ -313,7 +320,8 @@ TEST_CASE("config: the command line wins over the config file, which wins over "
               "history_age_s = 120\n"
               "insecure = true\n"
               "http = \"[::1]:9000\"\n");
-  auto r = ok({"--connect-timeout-ms", "4000", "--config", f.path, "--symbols=xrpusdt"});
+  auto r = ok(
+    {"--connect-timeout-ms", "4000", "--config", f.path, "--symbols=xrpusdt"});
   CHECK(r.config_path == f.path);
   CHECK(r.values.symbols == std::vector<std::string>{"XRPUSDT"});
   CHECK(r.values.connect_timeout_ms == 4000);
@@ -323,7 +331,8 @@ TEST_CASE("config: the command line wins over the config file, which wins over "
   CHECK(r.values.http_port == 9000);
   CHECK(r.values.backoff_initial_ms == sv::settings{}.backoff_initial_ms);
   auto from_file = ok({"--config=" + f.path});
-  CHECK(from_file.values.symbols == std::vector<std::string>{"ETHUSDT", "SOLUSDT"});
+  CHECK(from_file.values.symbols
+        == std::vector<std::string>{"ETHUSDT", "SOLUSDT"});
   CHECK(from_file.values.connect_timeout_ms == 3000);
 }
 
@@ -335,14 +344,21 @@ TEST_CASE("config: symbols are upper-cased and de-duplicated "
   CHECK(ok({"--symbols", " solusdt , btcusdt,SOLUSDT"}).values.symbols
         == std::vector<std::string>{"SOLUSDT", "BTCUSDT"});
   temp_file f("symbols = [\"ethusdt\", \"BTCUSDT\", \"EthUsdt\"]\n");
-  CHECK(ok({"--config", f.path}).values.symbols == std::vector<std::string>{"ETHUSDT", "BTCUSDT"});
+  CHECK(ok({"--config", f.path}).values.symbols
+        == std::vector<std::string>{"ETHUSDT", "BTCUSDT"});
 }
 
-TEST_CASE("config: an empty or malformed symbol list is refused naming the option", "[config]") {
-  CHECK(contains(err({"--symbols", ""}), "--symbols: expected at least one symbol"));
-  CHECK(contains(err({"--symbols", "BTCUSDT,,ETHUSDT"}), "--symbols: invalid symbol \"\""));
-  CHECK(contains(err({"--symbols", "BTC-USDT"}), "--symbols: invalid symbol \"BTC-USDT\""));
-  CHECK(contains(err({"--symbols", std::string(21, 'A')}), "--symbols: invalid symbol"));
+TEST_CASE(
+  "config: an empty or malformed symbol list is refused naming the option",
+  "[config]") {
+  CHECK(contains(err({"--symbols", ""}),
+                 "--symbols: expected at least one symbol"));
+  CHECK(contains(err({"--symbols", "BTCUSDT,,ETHUSDT"}),
+                 "--symbols: invalid symbol \"\""));
+  CHECK(contains(err({"--symbols", "BTC-USDT"}),
+                 "--symbols: invalid symbol \"BTC-USDT\""));
+  CHECK(contains(err({"--symbols", std::string(21, 'A')}),
+                 "--symbols: invalid symbol"));
   CHECK(ok({"--symbols", std::string(20, 'A')}).values.symbols.size() == 1);
 }
 
@@ -357,103 +373,193 @@ TEST_CASE("config: each invalid value in the config file is reported with "
   const std::vector<bad_case> cases = {
     {"connect_timeout_ms = \"abc\"",
      "connect_timeout_ms: expected an integer in 100..600000, got \"abc\""},
-    {"connect_timeout_ms = 99", "connect_timeout_ms: expected an integer in 100..600000, got 99"},
-    {"connect_timeout_ms = 1.5", "connect_timeout_ms: expected an integer in 100..600000, got 1.5"},
-    {"backoff_initial_ms = 9", "backoff_initial_ms: expected an integer in 10..600000, got 9"},
-    {"backoff_max_ms = 3600001", "backoff_max_ms: expected an integer in 10..3600000"},
-    {"stable_after_s = 0", "stable_after_s: expected an integer in 1..86400, got 0"},
+    {"connect_timeout_ms = 99",
+     "connect_timeout_ms: expected an integer in 100..600000, got 99"},
+    {"connect_timeout_ms = 1.5",
+     "connect_timeout_ms: expected an integer in 100..600000, got 1.5"},
+    {"backoff_initial_ms = 9",
+     "backoff_initial_ms: expected an integer in 10..600000, got 9"},
+    {"backoff_max_ms = 3600001",
+     "backoff_max_ms: expected an integer in 10..3600000"},
+    {"stable_after_s = 0",
+     "stable_after_s: expected an integer in 1..86400, got 0"},
     {"max_restarts = 100001", "max_restarts: expected an integer in 1..100000"},
-    {"restart_window_s = -1", "restart_window_s: expected an integer in 1..86400, got -1"},
+    {"restart_window_s = -1",
+     "restart_window_s: expected an integer in 1..86400, got -1"},
     {"park_s = 86401", "park_s: expected an integer in 1..86400"},
-    {"escalate_fraction = 1.5", "escalate_fraction: expected a number in 0..1 (e.g. 0.5), got 1.5"},
-    {"escalate_fraction = -0.1", "escalate_fraction: expected a number in 0..1"},
-    {"escalate_fraction = 2", "escalate_fraction: expected a number in 0..1 (e.g. 0.5), got 2"},
+    {"escalate_fraction = 1.5",
+     "escalate_fraction: expected a number in 0..1 (e.g. 0.5), got 1.5"},
+    {"escalate_fraction = -0.1",
+     "escalate_fraction: expected a number in 0..1"},
+    {"escalate_fraction = 2",
+     "escalate_fraction: expected a number in 0..1 (e.g. 0.5), got 2"},
     {"escalate_fraction = nan", "escalate_fraction: expected a number in 0..1"},
     {"escalate_fraction = inf", "escalate_fraction: expected a number in 0..1"},
-    {"escalate_fraction = \"0.5\"", "escalate_fraction: expected a number in 0..1 (e.g. 0.5), got \"0.5\""},
-    {"escalate_fraction = true", "escalate_fraction: expected a number in 0..1 (e.g. 0.5), got true"},
-    {"connect_budget = 0", "connect_budget: expected an integer in 1..100000, got 0"},
-    {"connect_budget_window_s = 86401", "connect_budget_window_s: expected an integer in 1..86400"},
+    {"escalate_fraction = \"0.5\"",
+     "escalate_fraction: expected a number in 0..1 (e.g. 0.5), got \"0.5\""},
+    {"escalate_fraction = true",
+     "escalate_fraction: expected a number in 0..1 (e.g. 0.5), got true"},
+    {"connect_budget = 0",
+     "connect_budget: expected an integer in 1..100000, got 0"},
+    {"connect_budget_window_s = 86401",
+     "connect_budget_window_s: expected an integer in 1..86400"},
     {"connect_burst = 10001", "connect_burst: expected an integer in 1..10000"},
-    {"ping_interval_s = 3601", "ping_interval_s: expected an integer in 1..3600"},
-    {"pong_timeout_s = 0", "pong_timeout_s: expected an integer in 1..3600, got 0"},
-    {"silence_timeout_s = 2.5", "silence_timeout_s: expected an integer in 1..86400, got 2.5"},
-    {"max_connection_age_s = 59", "max_connection_age_s: expected an integer in 60..604800, got 59"},
+    {"ping_interval_s = 3601",
+     "ping_interval_s: expected an integer in 1..3600"},
+    {"pong_timeout_s = 0",
+     "pong_timeout_s: expected an integer in 1..3600, got 0"},
+    {"silence_timeout_s = 2.5",
+     "silence_timeout_s: expected an integer in 1..86400, got 2.5"},
+    {"max_connection_age_s = 59",
+     "max_connection_age_s: expected an integer in 60..604800, got 59"},
     {"lock_file = 5", "lock_file: expected a string, got 5"},
     {"lock_file = \"a\\u0000b\"", "lock_file: NUL character in \"a\\x00b\""},
-    {"silence_timeout_s_by_symbol = 30", "silence_timeout_s_by_symbol: expected a table of SYMBOL = an integer in 1..86400, got 30"},
-    {"silence_timeout_s_by_symbol = { nknusdt = 0 }", "silence_timeout_s_by_symbol.nknusdt: expected an integer in 1..86400, got 0"},
-    {"silence_timeout_s_by_symbol = { nknusdt = \"60\" }", "silence_timeout_s_by_symbol.nknusdt: expected an integer in 1..86400, got \"60\""},
-    {"silence_timeout_s_by_symbol = { \"nkn-usdt\" = 60 }", "silence_timeout_s_by_symbol.nkn-usdt: invalid symbol \"nkn-usdt\""},
-    {"silence_timeout_s_by_symbol = { \"a b\" = 60 }", "silence_timeout_s_by_symbol.\"a b\": invalid symbol \"a b\""},
-    {"silence_timeout_s_by_symbol = { nknusdt = 60, NKNUSDT = 90 }", "silence_timeout_s_by_symbol.NKNUSDT: symbol NKNUSDT appears twice"},
-    {"silence_timeout_s_by_symbol = { x = { y = 1 } }", "silence_timeout_s_by_symbol.x: expected an integer in 1..86400, got a table"},
-    {"history_trades_max = 0", "history_trades_max: expected an integer in 1..10000000, got 0"},
-    {"history_trades_max = 10000001", "history_trades_max: expected an integer in 1..10000000"},
-    {"history_age_s = true", "history_age_s: expected an integer in 1..604800, got true"},
-    {"shutdown_timeout_ms = 600001", "shutdown_timeout_ms: expected an integer in 0..600000"},
+    {"silence_timeout_s_by_symbol = 30",
+     "silence_timeout_s_by_symbol: expected a table of SYMBOL = an integer in "
+     "1..86400, got 30"},
+    {"silence_timeout_s_by_symbol = { nknusdt = 0 }",
+     "silence_timeout_s_by_symbol.nknusdt: expected an integer in 1..86400, "
+     "got 0"},
+    {"silence_timeout_s_by_symbol = { nknusdt = \"60\" }",
+     "silence_timeout_s_by_symbol.nknusdt: expected an integer in 1..86400, "
+     "got \"60\""},
+    {"silence_timeout_s_by_symbol = { \"nkn-usdt\" = 60 }",
+     "silence_timeout_s_by_symbol.nkn-usdt: invalid symbol \"nkn-usdt\""},
+    {"silence_timeout_s_by_symbol = { \"a b\" = 60 }",
+     "silence_timeout_s_by_symbol.\"a b\": invalid symbol \"a b\""},
+    {"silence_timeout_s_by_symbol = { nknusdt = 60, NKNUSDT = 90 }",
+     "silence_timeout_s_by_symbol.NKNUSDT: symbol NKNUSDT appears twice"},
+    {"silence_timeout_s_by_symbol = { x = { y = 1 } }",
+     "silence_timeout_s_by_symbol.x: expected an integer in 1..86400, got a "
+     "table"},
+    {"history_trades_max = 0",
+     "history_trades_max: expected an integer in 1..10000000, got 0"},
+    {"history_trades_max = 10000001",
+     "history_trades_max: expected an integer in 1..10000000"},
+    {"history_age_s = true",
+     "history_age_s: expected an integer in 1..604800, got true"},
+    {"shutdown_timeout_ms = 600001",
+     "shutdown_timeout_ms: expected an integer in 0..600000"},
     {"combined = \"yes\"", "combined: expected true or false, got \"yes\""},
     {"insecure = 1", "insecure: expected true or false, got 1"},
     {"table = \"on\"", "table: expected true or false, got \"on\""},
     {"endpoint = 42", "endpoint: expected a string, got 42"},
     {"endpoint = \"ftp://x\"", "endpoint: unsupported scheme \"ftp\""},
-    {"rest_endpoint = \"https://api.binance.com:0\"", "rest_endpoint: port must be an integer in"},
-    {"ca_file = \"/nonexistent/ca.pem\"", "ca_file: cannot open \"/nonexistent/ca.pem\""},
+    {"rest_endpoint = \"https://api.binance.com:0\"",
+     "rest_endpoint: port must be an integer in"},
+    {"ca_file = \"/nonexistent/ca.pem\"",
+     "ca_file: cannot open \"/nonexistent/ca.pem\""},
     {"http = \"localhost\"", "http: expected HOST:PORT"},
-    {"http = \"127.0.0.1:65536\"", "http: port must be an integer in 0..65535, got \"65536\""},
-    {"log_level = \"loud\"", "log_level: expected error, warn, info or debug, got \"loud\""},
-    {"symbols = \"BTCUSDT\"", "symbols: expected an array of strings, got \"BTCUSDT\""},
+    {"http = \"127.0.0.1:65536\"",
+     "http: port must be an integer in 0..65535, got \"65536\""},
+    {"log_level = \"loud\"",
+     "log_level: expected error, warn, info or debug, got \"loud\""},
+    {"symbols = \"BTCUSDT\"",
+     "symbols: expected an array of strings, got \"BTCUSDT\""},
     {"symbols = []", "symbols: expected at least one symbol"},
     {"symbols = [\"BTC USDT\"]", "symbols: invalid symbol \"BTC USDT\""},
-    {"symbols = [\"BTCUSDT\", 7]", "symbols: element 1: expected a string, got 7"},
-    {"streams = [\"trade\"]", "streams: unknown stream \"trade\" (expected \"aggTrade\" or \"depth\")"},
-    {"book_symbols = [\"BTC USDT\"]", "book_symbols: invalid symbol \"BTC USDT\""},
-    {"book_snapshot_limit = 0", "book_snapshot_limit: expected an integer in 1..5000, got 0"},
-    {"book_snapshot_limit = 5001", "book_snapshot_limit: expected an integer in 1..5000"},
-    {"book_buffer_events = 0", "book_buffer_events: expected an integer in 1..100000, got 0"},
-    {"book_top_levels = 0", "book_top_levels: expected an integer in 1..5000, got 0"},
+    {"symbols = [\"BTCUSDT\", 7]",
+     "symbols: element 1: expected a string, got 7"},
+    {"streams = [\"trade\"]",
+     "streams: unknown stream \"trade\" (expected \"aggTrade\" or \"depth\")"},
+    {"book_symbols = [\"BTC USDT\"]",
+     "book_symbols: invalid symbol \"BTC USDT\""},
+    {"book_snapshot_limit = 0",
+     "book_snapshot_limit: expected an integer in 1..5000, got 0"},
+    {"book_snapshot_limit = 5001",
+     "book_snapshot_limit: expected an integer in 1..5000"},
+    {"book_buffer_events = 0",
+     "book_buffer_events: expected an integer in 1..100000, got 0"},
+    {"book_top_levels = 0",
+     "book_top_levels: expected an integer in 1..5000, got 0"},
     {"book_band_bps = 10001", "book_band_bps: expected an integer in 1..10000"},
     {"streams = [\"bookTicker\"]", "streams: unknown stream \"bookTicker\""},
     {"streams = []", "streams: expected at least one stream"},
-    {"windows = \"1m\"", "windows: expected an array of duration strings like [\"1m\", \"5m\"], got \"1m\""},
-    {"windows = [\"1m\", \"5x\"]", "windows: expected a duration string like \"5m\" (<N>s, <N>m or <N>h, N a positive integer), got \"5x\""},
-    {"windows = [\"0m\"]", "windows: window \"0m\" is out of range: expected 1s to 24h (86400 s)"},
-    {"windows = [\"25h\"]", "windows: window \"25h\" is out of range: expected 1s to 24h (86400 s)"},
+    {"windows = \"1m\"", "windows: expected an array of duration strings like "
+                         "[\"1m\", \"5m\"], got \"1m\""},
+    {"windows = [\"1m\", \"5x\"]",
+     "windows: expected a duration string like \"5m\" (<N>s, <N>m or <N>h, N a "
+     "positive integer), got \"5x\""},
+    {"windows = [\"0m\"]",
+     "windows: window \"0m\" is out of range: expected 1s to 24h (86400 s)"},
+    {"windows = [\"25h\"]",
+     "windows: window \"25h\" is out of range: expected 1s to 24h (86400 s)"},
     {"windows = [\"86401s\"]", "windows: window \"86401s\" is out of range"},
-    {"windows = [\"99999999999999999999h\"]", "windows: window \"99999999999999999999h\" is out of range"},
-    {"windows = [\"2d\"]", "windows: expected a duration string like \"5m\" (<N>s, <N>m or <N>h, N a positive integer), got \"2d\"; days are not supported, the longest window is 24h"},
+    {"windows = [\"99999999999999999999h\"]",
+     "windows: window \"99999999999999999999h\" is out of range"},
+    {"windows = [\"2d\"]",
+     "windows: expected a duration string like \"5m\" (<N>s, <N>m or <N>h, N a "
+     "positive integer), got \"2d\"; days are not supported, the longest "
+     "window is 24h"},
     {"windows = [\"m\"]", "windows: expected a duration string like \"5m\""},
     {"windows = [\"-1m\"]", "windows: expected a duration string like \"5m\""},
     {"windows = [\"1.5m\"]", "windows: expected a duration string like \"5m\""},
     {"windows = [\"1M\"]", "windows: expected a duration string like \"5m\""},
     {"windows = [\" 1m\"]", "windows: expected a duration string like \"5m\""},
-    {"windows = [\"1m\", \"5m\", \"60s\"]", "windows: duplicate window \"60s\": 60 s, the same as \"1m\""},
-    {"windows = [\"1h\", \"1h\"]", "windows: duplicate window \"1h\": 3600 s, the same as \"1h\""},
-    {"windows = [\"1m\", 300]", "windows: element 1: expected a duration string like \"5m\" (<N>s, <N>m or <N>h, N a positive integer), got 300"},
+    {"windows = [\"1m\", \"5m\", \"60s\"]",
+     "windows: duplicate window \"60s\": 60 s, the same as \"1m\""},
+    {"windows = [\"1h\", \"1h\"]",
+     "windows: duplicate window \"1h\": 3600 s, the same as \"1h\""},
+    {"windows = [\"1m\", 300]",
+     "windows: element 1: expected a duration string like \"5m\" (<N>s, <N>m "
+     "or <N>h, N a positive integer), got 300"},
     {"windows = []", "windows: expected 1 to 8 windows, got 0"},
-    {"windows = [\"1s\",\"2s\",\"3s\",\"4s\",\"5s\",\"6s\",\"7s\",\"8s\",\"9s\"]", "windows: expected 1 to 8 windows, got 9"},
-    {"large_trade_quote = 2.5", "large_trade_quote: expected a decimal string like \"250000.5\" or an integer, got the float 2.5; quote it (\"2.5\") so that it is read exactly"},
-    {"large_trade_quote = 250000.5", "got the float 250000.5; quote it (\"250000.5\")"},
-    {"large_trade_quote = \"1.123456789\"", "large_trade_quote: more than 8 fractional digits in \"1.123456789\" (the resolution is 0.00000001)"},
-    {"large_trade_quote = \"abc\"", "large_trade_quote: expected a non-negative decimal with at most 8 fractional digits, e.g. \"250000.5\", got \"abc\""},
-    {"large_trade_quote = \"-5\"", "large_trade_quote: expected a non-negative decimal with at most 8 fractional digits, e.g. \"250000.5\", got \"-5\""},
-    {"large_trade_quote = \"1,000\"", "large_trade_quote: expected a non-negative decimal"},
-    {"large_trade_quote = \"1e5\"", "large_trade_quote: expected a non-negative decimal"},
-    {"large_trade_quote = \"\"", "large_trade_quote: expected a non-negative decimal"},
-    {"large_trade_quote = \".\"", "large_trade_quote: expected a non-negative decimal"},
-    {"large_trade_quote = \"1.2.3\"", "large_trade_quote: expected a non-negative decimal"},
-    {"large_trade_quote = \"92233720368.54775808\"", "large_trade_quote: \"92233720368.54775808\" is too large (at most 92233720368.54775807)"},
-    {"large_trade_quote = -1", "large_trade_quote: expected a non-negative decimal with at most 8 fractional digits, e.g. \"250000.5\", got -1"},
-    {"large_trade_quote = 92233720369", "large_trade_quote: 92233720369 is too large (at most 92233720368.54775807)"},
-    {"large_trade_quote = true", "large_trade_quote: expected a decimal string like \"250000.5\" or an integer, got true"},
-    {"large_trade_quote_by_symbol = \"100\"", "large_trade_quote_by_symbol: expected a table of SYMBOL = \"<decimal>\", e.g. { BTCUSDT = \"1000000\" }, got \"100\""},
-    {"large_trade_quote_by_symbol = { btcusdt = 1.5 }", "large_trade_quote_by_symbol.btcusdt: expected a decimal string like \"250000.5\" or an integer, got the float 1.5"},
-    {"large_trade_quote_by_symbol = { btcusdt = \"x\" }", "large_trade_quote_by_symbol.btcusdt: expected a non-negative decimal"},
-    {"large_trade_quote_by_symbol = { \"btc/usdt\" = \"1\" }", "large_trade_quote_by_symbol.\"btc/usdt\": invalid symbol \"btc/usdt\""},
-    {"large_trade_quote_by_symbol = { btcusdt = \"1\", BTCUSDT = \"2\" }", "large_trade_quote_by_symbol.BTCUSDT: symbol BTCUSDT appears twice"},
-    {"large_trades_max = 0", "large_trades_max: expected an integer in 1..100000, got 0"},
-    {"large_trades_max = 100001", "large_trades_max: expected an integer in 1..100000, got 100001"},
-    {"large_trades_max = \"10\"", "large_trades_max: expected an integer in 1..100000, got \"10\""},
+    {"windows = "
+     "[\"1s\",\"2s\",\"3s\",\"4s\",\"5s\",\"6s\",\"7s\",\"8s\",\"9s\"]",
+     "windows: expected 1 to 8 windows, got 9"},
+    {"large_trade_quote = 2.5",
+     "large_trade_quote: expected a decimal string like \"250000.5\" or an "
+     "integer, got the float 2.5; quote it (\"2.5\") so that it is read "
+     "exactly"},
+    {"large_trade_quote = 250000.5",
+     "got the float 250000.5; quote it (\"250000.5\")"},
+    {"large_trade_quote = \"1.123456789\"",
+     "large_trade_quote: more than 8 fractional digits in \"1.123456789\" (the "
+     "resolution is 0.00000001)"},
+    {"large_trade_quote = \"abc\"",
+     "large_trade_quote: expected a non-negative decimal with at most 8 "
+     "fractional digits, e.g. \"250000.5\", got \"abc\""},
+    {"large_trade_quote = \"-5\"",
+     "large_trade_quote: expected a non-negative decimal with at most 8 "
+     "fractional digits, e.g. \"250000.5\", got \"-5\""},
+    {"large_trade_quote = \"1,000\"",
+     "large_trade_quote: expected a non-negative decimal"},
+    {"large_trade_quote = \"1e5\"",
+     "large_trade_quote: expected a non-negative decimal"},
+    {"large_trade_quote = \"\"",
+     "large_trade_quote: expected a non-negative decimal"},
+    {"large_trade_quote = \".\"",
+     "large_trade_quote: expected a non-negative decimal"},
+    {"large_trade_quote = \"1.2.3\"",
+     "large_trade_quote: expected a non-negative decimal"},
+    {"large_trade_quote = \"92233720368.54775808\"",
+     "large_trade_quote: \"92233720368.54775808\" is too large (at most "
+     "92233720368.54775807)"},
+    {"large_trade_quote = -1",
+     "large_trade_quote: expected a non-negative decimal with at most 8 "
+     "fractional digits, e.g. \"250000.5\", got -1"},
+    {"large_trade_quote = 92233720369", "large_trade_quote: 92233720369 is too "
+                                        "large (at most 92233720368.54775807)"},
+    {"large_trade_quote = true", "large_trade_quote: expected a decimal string "
+                                 "like \"250000.5\" or an integer, got true"},
+    {"large_trade_quote_by_symbol = \"100\"",
+     "large_trade_quote_by_symbol: expected a table of SYMBOL = \"<decimal>\", "
+     "e.g. { BTCUSDT = \"1000000\" }, got \"100\""},
+    {"large_trade_quote_by_symbol = { btcusdt = 1.5 }",
+     "large_trade_quote_by_symbol.btcusdt: expected a decimal string like "
+     "\"250000.5\" or an integer, got the float 1.5"},
+    {"large_trade_quote_by_symbol = { btcusdt = \"x\" }",
+     "large_trade_quote_by_symbol.btcusdt: expected a non-negative decimal"},
+    {"large_trade_quote_by_symbol = { \"btc/usdt\" = \"1\" }",
+     "large_trade_quote_by_symbol.\"btc/usdt\": invalid symbol \"btc/usdt\""},
+    {"large_trade_quote_by_symbol = { btcusdt = \"1\", BTCUSDT = \"2\" }",
+     "large_trade_quote_by_symbol.BTCUSDT: symbol BTCUSDT appears twice"},
+    {"large_trades_max = 0",
+     "large_trades_max: expected an integer in 1..100000, got 0"},
+    {"large_trades_max = 100001",
+     "large_trades_max: expected an integer in 1..100000, got 100001"},
+    {"large_trades_max = \"10\"",
+     "large_trades_max: expected an integer in 1..100000, got \"10\""},
     {"bogus_key = 1", "bogus_key: unknown key"},
     {"[server]", "server: unknown key"},
   };
@@ -464,10 +570,14 @@ TEST_CASE("config: each invalid value in the config file is reported with "
     // refuses a repeated key.
     bool timeout_case = c.line.rfind("connect_timeout_ms", 0) == 0;
     bool level_case = c.line.rfind("log_level", 0) == 0;
-    std::string before = timeout_case ? "history_age_s = 100" : "connect_timeout_ms = 1000";
+    std::string before = timeout_case ? "history_age_s = 100"
+                                      : "connect_timeout_ms = 1000";
     std::string after = level_case ? "combined = true" : "log_level = \"warn\"";
     std::ostringstream text;
-    text << "# a comment\n" << before << '\n' << c.line << "\n\n" << after << '\n';
+    text << "# a comment\n"
+         << before << '\n'
+         << c.line << "\n\n"
+         << after << '\n';
     temp_file f(text.str());
     auto message = err({"--config", f.path});
     CHECK(message.rfind("config error: " + f.path + ":3: ", 0) == 0);
@@ -476,8 +586,9 @@ TEST_CASE("config: each invalid value in the config file is reported with "
   }
 }
 
-TEST_CASE("config: the error reported is the first one in file order, not in key order",
-          "[config]") {
+TEST_CASE(
+  "config: the error reported is the first one in file order, not in key order",
+  "[config]") {
   temp_file f("zzz = 1\naaa = 2\n");
   CHECK(contains(err({"--config", f.path}), f.path + ":1: zzz: unknown key"));
 }
@@ -486,7 +597,8 @@ TEST_CASE("config: a multi-line array element of the wrong type is reported at "
           "its own line",
           "[config]") {
   temp_file f("symbols = [\n  \"BTCUSDT\",\n  false,\n]\n");
-  CHECK(contains(err({"--config", f.path}), f.path + ":3: symbols: element 1: expected a string"));
+  CHECK(contains(err({"--config", f.path}),
+                 f.path + ":3: symbols: element 1: expected a string"));
 }
 
 TEST_CASE("config: a TOML syntax error is reported with file, line, column and "
@@ -503,7 +615,8 @@ TEST_CASE("config: a TOML syntax error is reported with file, line, column and "
   CHECK(rest.size() > 5);
 }
 
-TEST_CASE("config: a missing config file is an error naming the file", "[config]") {
+TEST_CASE("config: a missing config file is an error naming the file",
+          "[config]") {
   auto message = err({"--config", "/nonexistent/streamvisor.toml"});
   CHECK(contains(message, "\"/nonexistent/streamvisor.toml\""));
   CHECK(contains(message, "No such file or directory"));
@@ -516,19 +629,24 @@ TEST_CASE("config: unknown options, stray arguments and missing values are "
   CHECK(contains(err({"--bogus=1"}), "unknown option \"--bogus\""));
   CHECK(contains(err({"BTCUSDT"}), "unexpected argument \"BTCUSDT\""));
   CHECK(err({"--endpoint"}) == "config error: --endpoint: missing value");
-  CHECK(err({"--symbols", "--insecure"}) == "config error: --symbols: missing value");
+  CHECK(err({"--symbols", "--insecure"})
+        == "config error: --symbols: missing value");
   CHECK(err({"--config"}) == "config error: --config: missing value");
   CHECK(err({"--config="}) == "config error: --config: missing value");
-  CHECK(contains(err({"--connect-timeout-ms", "abc"}),
-                 "--connect-timeout-ms: expected an integer in 100..600000, got \"abc\""));
-  CHECK(contains(err({"--history-trades=0"}),
-                 "--history-trades: expected an integer in 1..10000000, got 0"));
+  CHECK(contains(
+    err({"--connect-timeout-ms", "abc"}),
+    "--connect-timeout-ms: expected an integer in 100..600000, got \"abc\""));
   CHECK(
-    contains(err({"--log-level", "verbose"}), "--log-level: expected error, warn, info or debug"));
-  CHECK(contains(err({"--ca-file", "/nonexistent/ca.pem"}), "--ca-file: cannot open"));
+    contains(err({"--history-trades=0"}),
+             "--history-trades: expected an integer in 1..10000000, got 0"));
+  CHECK(contains(err({"--log-level", "verbose"}),
+                 "--log-level: expected error, warn, info or debug"));
+  CHECK(contains(err({"--ca-file", "/nonexistent/ca.pem"}),
+                 "--ca-file: cannot open"));
 }
 
-TEST_CASE("config: the log level is case-insensitive and stored in lower case", "[config]") {
+TEST_CASE("config: the log level is case-insensitive and stored in lower case",
+          "[config]") {
   CHECK(ok({"--log-level=WARN"}).values.log_level == "warn");
   CHECK(ok({"--log-level", "error"}).values.log_level == "error");
 }
@@ -572,28 +690,34 @@ TEST_CASE("config: an endpoint keeps its explicit port, IPv6 literal and path "
   CHECK(path.base_path == "/api/v3");
 }
 
-TEST_CASE("config: a bad scheme, port or URL is refused naming the setting", "[config][endpoint]") {
+TEST_CASE("config: a bad scheme, port or URL is refused naming the setting",
+          "[config][endpoint]") {
   CHECK(endpoint_err("ftp://example.com")
         == "config error: --endpoint: unsupported scheme \"ftp\" (expected ws, "
            "wss, http or "
            "https)");
-  CHECK(contains(endpoint_err("wss://example.com:70000"),
-                 "--endpoint: port must be an integer in 1..65535, got \"70000\""));
-  CHECK(contains(endpoint_err("wss://example.com:0"), "port must be an integer in 1..65535"));
+  CHECK(
+    contains(endpoint_err("wss://example.com:70000"),
+             "--endpoint: port must be an integer in 1..65535, got \"70000\""));
+  CHECK(contains(endpoint_err("wss://example.com:0"),
+                 "port must be an integer in 1..65535"));
   CHECK(contains(endpoint_err("wss://example.com:"), "port must be"));
   CHECK(contains(endpoint_err("wss://example.com:abc"), "got \"abc\""));
-  CHECK(contains(endpoint_err("example.com:443"), "expected scheme://host[:port][/path]"));
+  CHECK(contains(endpoint_err("example.com:443"),
+                 "expected scheme://host[:port][/path]"));
   CHECK(contains(endpoint_err("wss://"), "missing host"));
   CHECK(contains(endpoint_err("wss://:443"), "missing host"));
   CHECK(contains(endpoint_err("wss://::1:443"), "IPv6 literal needs brackets"));
   CHECK(contains(endpoint_err("wss://[::1:443"), "unterminated IPv6 literal"));
   CHECK(contains(endpoint_err("wss://[::1]x"), "after the IPv6 literal"));
-  CHECK(contains(endpoint_err("wss://example.com/ws?x=1"), "query and fragment"));
+  CHECK(
+    contains(endpoint_err("wss://example.com/ws?x=1"), "query and fragment"));
   CHECK(contains(endpoint_err("wss://user@example.com"), "user info"));
   CHECK(contains(endpoint_err("wss://exa mple.com"), "whitespace"));
   CHECK(contains(err({"--endpoint", "wss://example.com:70000"}),
                  "config error: --endpoint: port must be"));
-  CHECK(contains(err({"--rest-endpoint=gopher://x"}), "--rest-endpoint: unsupported scheme"));
+  CHECK(contains(err({"--rest-endpoint=gopher://x"}),
+                 "--rest-endpoint: unsupported scheme"));
 }
 
 TEST_CASE("config: --http takes HOST:PORT, an IPv6 literal in brackets, and "
@@ -610,10 +734,11 @@ TEST_CASE("config: --http takes HOST:PORT, an IPv6 literal in brackets, and "
   CHECK(name.http_port == 0);
   CHECK(contains(err({"--http", "127.0.0.1"}), "--http: expected HOST:PORT"));
   CHECK(contains(err({"--http", "[::1]"}), "--http: expected HOST:PORT"));
-  CHECK(
-    contains(err({"--http", "127.0.0.1:70000"}), "--http: port must be an integer in 0..65535"));
+  CHECK(contains(err({"--http", "127.0.0.1:70000"}),
+                 "--http: port must be an integer in 0..65535"));
   CHECK(contains(err({"--http", ":8089"}), "--http: missing host"));
-  CHECK(contains(err({"--http", "::1:8089"}), "--http: an IPv6 literal needs brackets"));
+  CHECK(contains(err({"--http", "::1:8089"}),
+                 "--http: an IPv6 literal needs brackets"));
 }
 
 TEST_CASE("config: --help and --version are reported to the caller even beside "
@@ -631,18 +756,48 @@ TEST_CASE("config: --help and --version are reported to the caller even beside "
 
 TEST_CASE("config: usage names every command-line option", "[config]") {
   auto text = sv::usage();
-  for (const char* option :
-       {"--config FILE", "--symbols", "--endpoint", "--rest-endpoint", "--ca-file", "--http",
-        "--connect-timeout-ms", "--insecure", "--combined", "--history-trades",
-        "--history-age-s", "--shutdown-timeout-ms", "--log-level", "--table", "--lock-file PATH",
-        "--backoff-initial-ms N", "--backoff-max-ms N", "--stable-after-s N", "--max-restarts N",
-        "--restart-window-s N", "--park-s N", "--escalate-fraction F", "--connect-budget N",
-        "--connect-budget-window-s N", "--connect-burst N", "--ping-interval-s N",
-        "--pong-timeout-s N", "--silence-timeout-s N", "--max-connection-age-s N",
-        "silence_timeout_s_by_symbol", "--help", "--version", "--windows LIST",
-        "--large-trade-quote AMOUNT", "--large-trades N", "large_trade_quote_by_symbol",
-        "--streams LIST", "--book-symbols LIST", "--book-snapshot-limit N",
-        "--book-buffer-events N", "--book-top-levels N", "--book-band-bps N"}) {
+  for (const char* option : {"--config FILE",
+                             "--symbols",
+                             "--endpoint",
+                             "--rest-endpoint",
+                             "--ca-file",
+                             "--http",
+                             "--connect-timeout-ms",
+                             "--insecure",
+                             "--combined",
+                             "--history-trades",
+                             "--history-age-s",
+                             "--shutdown-timeout-ms",
+                             "--log-level",
+                             "--table",
+                             "--lock-file PATH",
+                             "--backoff-initial-ms N",
+                             "--backoff-max-ms N",
+                             "--stable-after-s N",
+                             "--max-restarts N",
+                             "--restart-window-s N",
+                             "--park-s N",
+                             "--escalate-fraction F",
+                             "--connect-budget N",
+                             "--connect-budget-window-s N",
+                             "--connect-burst N",
+                             "--ping-interval-s N",
+                             "--pong-timeout-s N",
+                             "--silence-timeout-s N",
+                             "--max-connection-age-s N",
+                             "silence_timeout_s_by_symbol",
+                             "--help",
+                             "--version",
+                             "--windows LIST",
+                             "--large-trade-quote AMOUNT",
+                             "--large-trades N",
+                             "large_trade_quote_by_symbol",
+                             "--streams LIST",
+                             "--book-symbols LIST",
+                             "--book-snapshot-limit N",
+                             "--book-buffer-events N",
+                             "--book-top-levels N",
+                             "--book-band-bps N"}) {
     INFO(option);
     CHECK(contains(text, option));
   }
@@ -673,9 +828,10 @@ TEST_CASE("config: the shipped config/streamvisor.toml parses and holds "
 TEST_CASE("config: the shipped config/demo.toml parses with the three demo "
           "symbols and a small history",
           "[config]") {
-  auto r
-    = ok({"--config", SV_SOURCE_DIR "/config/demo.toml", "--endpoint", "wss://127.0.0.1:9443"});
-  CHECK(r.values.symbols == std::vector<std::string>{"BTCUSDT", "ETHUSDT", "SOLUSDT"});
+  auto r = ok({"--config", SV_SOURCE_DIR "/config/demo.toml", "--endpoint",
+               "wss://127.0.0.1:9443"});
+  CHECK(r.values.symbols
+        == std::vector<std::string>{"BTCUSDT", "ETHUSDT", "SOLUSDT"});
   CHECK(r.values.history_trades_max < sv::settings{}.history_trades_max);
   CHECK(r.values.backoff_initial_ms == 200);
   CHECK(r.values.backoff_max_ms == 2000);
@@ -686,7 +842,8 @@ TEST_CASE("config: the shipped config/demo.toml parses with the three demo "
   CHECK(r.values.book_symbols == std::vector<std::string>{"BTCUSDT"});
 }
 
-TEST_CASE("config: supervision settings are read from the config file", "[config]") {
+TEST_CASE("config: supervision settings are read from the config file",
+          "[config]") {
   temp_file f("backoff_initial_ms = 100\n"
               "backoff_max_ms = 100\n"
               "stable_after_s = 5\n"
@@ -720,60 +877,87 @@ TEST_CASE("config: supervision settings are read from the config file", "[config
   CHECK(s.lock_file == "/var/run/sv.lock");
 }
 
-TEST_CASE("config: book_symbols must be streamed symbols and needs the depth stream",
-          "[config]") {
-  CHECK(err({"--symbols", "BTCUSDT", "--streams", "aggTrade,depth", "--book-symbols", "ETHUSDT"})
-        == "config error: book_symbols (--book-symbols) has ETHUSDT, which is not in symbols "
+TEST_CASE(
+  "config: book_symbols must be streamed symbols and needs the depth stream",
+  "[config]") {
+  CHECK(err({"--symbols", "BTCUSDT", "--streams", "aggTrade,depth",
+             "--book-symbols", "ETHUSDT"})
+        == "config error: book_symbols (--book-symbols) has ETHUSDT, which is "
+           "not in symbols "
            "(--symbols); every book symbol must be streamed");
   CHECK(err({"--book-symbols", "BTCUSDT"})
-        == "config error: book_symbols (--book-symbols) is set but streams (default) has no "
+        == "config error: book_symbols (--book-symbols) is set but streams "
+           "(default) has no "
            "\"depth\"; add \"depth\" to streams");
-  auto s = ok({"--symbols", "BTCUSDT,ETHUSDT", "--streams", "depth,aggTrade,depth"}).values;
+  auto s
+    = ok({"--symbols", "BTCUSDT,ETHUSDT", "--streams", "depth,aggTrade,depth"})
+        .values;
   CHECK(s.streams == std::vector<std::string>{"depth", "aggTrade"});
   CHECK(s.book_symbols.empty()); // every symbol gets a book
 }
 
-TEST_CASE("config: restart_delay_ms is gone and refused in both forms", "[config]") {
-  CHECK(contains(err({"--restart-delay-ms", "500"}), "unknown option \"--restart-delay-ms\""));
-  CHECK(contains(file_err("restart_delay_ms = 500\n"), "FILE:1: restart_delay_ms: unknown key"));
+TEST_CASE("config: restart_delay_ms is gone and refused in both forms",
+          "[config]") {
+  CHECK(contains(err({"--restart-delay-ms", "500"}),
+                 "unknown option \"--restart-delay-ms\""));
+  CHECK(contains(file_err("restart_delay_ms = 500\n"),
+                 "FILE:1: restart_delay_ms: unknown key"));
 }
 
-TEST_CASE("config: backoff_max_ms below backoff_initial_ms is refused naming both and their origins",
+TEST_CASE("config: backoff_max_ms below backoff_initial_ms is refused naming "
+          "both and their origins",
           "[config]") {
   CHECK(err({"--backoff-initial-ms", "2000", "--backoff-max-ms=1000"})
-        == "config error: backoff_max_ms 1000 (--backoff-max-ms) is less than backoff_initial_ms "
-           "2000 (--backoff-initial-ms); backoff_max_ms must be >= backoff_initial_ms");
-  CHECK(err({"--backoff-initial-ms", "40000"})
-        == "config error: backoff_max_ms 30000 (default) is less than backoff_initial_ms 40000 "
-           "(--backoff-initial-ms); backoff_max_ms must be >= backoff_initial_ms");
+        == "config error: backoff_max_ms 1000 (--backoff-max-ms) is less than "
+           "backoff_initial_ms "
+           "2000 (--backoff-initial-ms); backoff_max_ms must be >= "
+           "backoff_initial_ms");
+  CHECK(
+    err({"--backoff-initial-ms", "40000"})
+    == "config error: backoff_max_ms 30000 (default) is less than "
+       "backoff_initial_ms 40000 "
+       "(--backoff-initial-ms); backoff_max_ms must be >= backoff_initial_ms");
   CHECK(file_err("# backoff\nbackoff_max_ms = 300\n")
-        == "config error: backoff_max_ms 300 (FILE:2) is less than backoff_initial_ms 500 "
+        == "config error: backoff_max_ms 300 (FILE:2) is less than "
+           "backoff_initial_ms 500 "
            "(default); backoff_max_ms must be >= backoff_initial_ms");
   // Equal is fine, and the command line can repair a file value.
-  CHECK(ok({"--backoff-initial-ms", "700", "--backoff-max-ms", "700"}).values.backoff_max_ms == 700);
+  CHECK(ok({"--backoff-initial-ms", "700", "--backoff-max-ms", "700"})
+          .values.backoff_max_ms
+        == 700);
   temp_file f("backoff_max_ms = 300\n");
-  CHECK(ok({"--config", f.path, "--backoff-initial-ms", "300"}).values.backoff_initial_ms == 300);
+  CHECK(ok({"--config", f.path, "--backoff-initial-ms", "300"})
+          .values.backoff_initial_ms
+        == 300);
 }
 
-TEST_CASE("config: --escalate-fraction takes a number in 0..1 and refuses anything else",
+TEST_CASE("config: --escalate-fraction takes a number in 0..1 and refuses "
+          "anything else",
           "[config]") {
   CHECK(ok({"--escalate-fraction", "0"}).values.escalate_fraction == 0.0);
   CHECK(ok({"--escalate-fraction=1"}).values.escalate_fraction == 1.0);
   CHECK(ok({"--escalate-fraction", "0.125"}).values.escalate_fraction == 0.125);
   CHECK(ok({"--escalate-fraction", ".5"}).values.escalate_fraction == 0.5);
-  for (const char* bad : {"1.01", "-0.5", "abc", "0.5x", "nan", "inf", "50%", "1e3", " 0.5"}) {
+  for (const char* bad :
+       {"1.01", "-0.5", "abc", "0.5x", "nan", "inf", "50%", "1e3", " 0.5"}) {
     INFO(bad);
-    CHECK(err({"--escalate-fraction", bad}).rfind(
-            "config error: --escalate-fraction: expected a number in 0..1 (e.g. 0.5), got ", 0)
+    CHECK(err({"--escalate-fraction", bad})
+            .rfind("config error: --escalate-fraction: expected a number in "
+                   "0..1 (e.g. 0.5), got ",
+                   0)
           == 0);
   }
   CHECK(err({"--escalate-fraction=2"})
-        == "config error: --escalate-fraction: expected a number in 0..1 (e.g. 0.5), got 2");
-  CHECK(err({"--escalate-fraction="}) == "config error: --escalate-fraction: expected a number "
-                                         "in 0..1 (e.g. 0.5), got \"\"");
+        == "config error: --escalate-fraction: expected a number in 0..1 (e.g. "
+           "0.5), got 2");
+  CHECK(err({"--escalate-fraction="})
+        == "config error: --escalate-fraction: expected a number "
+           "in 0..1 (e.g. 0.5), got \"\"");
 }
 
-TEST_CASE("config: escalate_fraction in the file is a float or the integer 0 or 1", "[config]") {
+TEST_CASE(
+  "config: escalate_fraction in the file is a float or the integer 0 or 1",
+  "[config]") {
   temp_file f_float("escalate_fraction = 0.3\n");
   CHECK(ok({"--config", f_float.path}).values.escalate_fraction == 0.3);
   temp_file f_zero("escalate_fraction = 0\n");
@@ -782,13 +966,16 @@ TEST_CASE("config: escalate_fraction in the file is a float or the integer 0 or 
   CHECK(ok({"--config", f_one.path}).values.escalate_fraction == 1.0);
 }
 
-TEST_CASE("config: silence_timeout_s_by_symbol maps upper-cased symbols to timeouts, inline or "
+TEST_CASE("config: silence_timeout_s_by_symbol maps upper-cased symbols to "
+          "timeouts, inline or "
           "as a section",
           "[config]") {
-  temp_file inline_table("silence_timeout_s_by_symbol = { nknusdt = 300, \"1000SATSUSDT\" = 1 }\n");
+  temp_file inline_table(
+    "silence_timeout_s_by_symbol = { nknusdt = 300, \"1000SATSUSDT\" = 1 }\n");
   auto s = ok({"--config", inline_table.path}).values;
   CHECK(s.silence_timeout_s_by_symbol
-        == std::map<std::string, std::uint32_t>{{"1000SATSUSDT", 1}, {"NKNUSDT", 300}});
+        == std::map<std::string, std::uint32_t>{{"1000SATSUSDT", 1},
+                                                {"NKNUSDT", 300}});
   temp_file section("symbols = [\"BTCUSDT\"]\n"
                     "[silence_timeout_s_by_symbol]\n"
                     "EthUsdt = 86400\n"
@@ -797,42 +984,56 @@ TEST_CASE("config: silence_timeout_s_by_symbol maps upper-cased symbols to timeo
   auto t = ok({"--config", section.path}).values;
   CHECK(t.symbols == std::vector<std::string>{"BTCUSDT"});
   CHECK(t.silence_timeout_s_by_symbol
-        == std::map<std::string, std::uint32_t>{{"BTCUSDT", 120}, {"ETHUSDT", 86400}});
+        == std::map<std::string, std::uint32_t>{{"BTCUSDT", 120},
+                                                {"ETHUSDT", 86400}});
   temp_file empty("silence_timeout_s_by_symbol = {}\n");
-  CHECK(ok({"--config", empty.path}).values.silence_timeout_s_by_symbol.empty());
+  CHECK(
+    ok({"--config", empty.path}).values.silence_timeout_s_by_symbol.empty());
 }
 
-TEST_CASE("config: a bad silence_timeout_s_by_symbol entry is reported at its own line with the "
+TEST_CASE("config: a bad silence_timeout_s_by_symbol entry is reported at its "
+          "own line with the "
           "key as written",
           "[config]") {
   CHECK(file_err("[silence_timeout_s_by_symbol]\nBTCUSDT = 60\nnknusdt = 1.5\n")
-        == "config error: FILE:3: silence_timeout_s_by_symbol.nknusdt: expected an integer in "
+        == "config error: FILE:3: silence_timeout_s_by_symbol.nknusdt: "
+           "expected an integer in "
            "1..86400, got 1.5");
-  CHECK(file_err("[silence_timeout_s_by_symbol]\nBTCUSDT = 60\nnknusdt = \"x\"\n")
-        == "config error: FILE:3: silence_timeout_s_by_symbol.nknusdt: expected an integer in "
-           "1..86400, got \"x\"");
+  CHECK(
+    file_err("[silence_timeout_s_by_symbol]\nBTCUSDT = 60\nnknusdt = \"x\"\n")
+    == "config error: FILE:3: silence_timeout_s_by_symbol.nknusdt: expected an "
+       "integer in "
+       "1..86400, got \"x\"");
   CHECK(file_err("[silence_timeout_s_by_symbol]\n\n\"nkn_usdt\" = 60\n")
-        == "config error: FILE:3: silence_timeout_s_by_symbol.nkn_usdt: invalid symbol "
+        == "config error: FILE:3: silence_timeout_s_by_symbol.nkn_usdt: "
+           "invalid symbol "
            "\"nkn_usdt\" (expected 1 to 20 letters or digits)");
   CHECK(file_err("[silence_timeout_s_by_symbol]\nnknusdt = 86401\n")
-        == "config error: FILE:2: silence_timeout_s_by_symbol.nknusdt: expected an integer in "
+        == "config error: FILE:2: silence_timeout_s_by_symbol.nknusdt: "
+           "expected an integer in "
            "1..86400, got 86401");
   // Only this one table is allowed; any other stays an unknown key.
   CHECK(file_err("[silence_timeouts]\nBTCUSDT = 60\n")
-        == "config error: FILE:1: silence_timeouts: unknown key (valid keys are listed in "
+        == "config error: FILE:1: silence_timeouts: unknown key (valid keys "
+           "are listed in "
            "config/streamvisor.toml)");
-  CHECK(contains(err({"--silence-timeout-s-by-symbol", "x"}), "unknown option"));
+  CHECK(
+    contains(err({"--silence-timeout-s-by-symbol", "x"}), "unknown option"));
 }
 
-TEST_CASE("config: the default lock file is in XDG_RUNTIME_DIR when that is a directory, else "
+TEST_CASE("config: the default lock file is in XDG_RUNTIME_DIR when that is a "
+          "directory, else "
           "per uid in /tmp",
           "[config]") {
-  const std::string fallback = "/tmp/streamvisor-" + std::to_string(getuid()) + ".lock";
+  const std::string fallback = "/tmp/streamvisor-" + std::to_string(getuid())
+                               + ".lock";
   temp_dir runtime{"sv_config_test_dir_"};
   {
     scoped_env env("XDG_RUNTIME_DIR", runtime.path.string());
-    CHECK(sv::default_lock_file() == (runtime.path / "streamvisor.lock").string());
-    CHECK(ok({}).values.lock_file == (runtime.path / "streamvisor.lock").string());
+    CHECK(sv::default_lock_file()
+          == (runtime.path / "streamvisor.lock").string());
+    CHECK(ok({}).values.lock_file
+          == (runtime.path / "streamvisor.lock").string());
     // An explicit setting wins, and so does the file's.
     CHECK(ok({"--lock-file", "/x/y.lock"}).values.lock_file == "/x/y.lock");
     temp_file f("lock_file = \"/a/b.lock\"\n");
@@ -843,7 +1044,8 @@ TEST_CASE("config: the default lock file is in XDG_RUNTIME_DIR when that is a di
   }
   {
     scoped_env env("XDG_RUNTIME_DIR", runtime.path.string() + "/");
-    CHECK(sv::default_lock_file() == (runtime.path / "streamvisor.lock").string());
+    CHECK(sv::default_lock_file()
+          == (runtime.path / "streamvisor.lock").string());
   }
   {
     scoped_env env("XDG_RUNTIME_DIR", std::nullopt);
@@ -870,58 +1072,75 @@ TEST_CASE("config: the default lock file is in XDG_RUNTIME_DIR when that is a di
   }
 }
 
-TEST_CASE("config: windows keep the order written, take s, m and h from 1s to 24h, and come from "
+TEST_CASE("config: windows keep the order written, take s, m and h from 1s to "
+          "24h, and come from "
           "the file or --windows",
           "[config][order_flow]") {
   temp_file f("windows = [\"1h\", \"90s\", \"5m\", \"24h\", \"1s\"]\n");
   CHECK(ok({"--config", f.path}).values.windows_s
         == std::vector<std::uint32_t>{3600, 90, 300, 86400, 1});
-  temp_file eight("windows = [\"1s\",\"2s\",\"3s\",\"4s\",\"5s\",\"6s\",\"7s\",\"8s\"]\n");
+  temp_file eight(
+    "windows = [\"1s\",\"2s\",\"3s\",\"4s\",\"5s\",\"6s\",\"7s\",\"8s\"]\n");
   CHECK(ok({"--config", eight.path}).values.windows_s.size() == 8);
   temp_file upper_bounds("windows = [\"86400s\"]\n");
-  CHECK(ok({"--config", upper_bounds.path}).values.windows_s == std::vector<std::uint32_t>{86400});
-  CHECK(ok({"--windows", "1440m"}).values.windows_s == std::vector<std::uint32_t>{86400});
-  CHECK(ok({"--windows=05m"}).values.windows_s == std::vector<std::uint32_t>{300});
+  CHECK(ok({"--config", upper_bounds.path}).values.windows_s
+        == std::vector<std::uint32_t>{86400});
+  CHECK(ok({"--windows", "1440m"}).values.windows_s
+        == std::vector<std::uint32_t>{86400});
+  CHECK(ok({"--windows=05m"}).values.windows_s
+        == std::vector<std::uint32_t>{300});
   // The command line replaces the file's list as a whole.
   CHECK(ok({"--config", f.path, "--windows", "15m,1m"}).values.windows_s
         == std::vector<std::uint32_t>{900, 60});
 }
 
-TEST_CASE("config: a bad --windows value is refused naming the option and the duration",
-          "[config][order_flow]") {
+TEST_CASE(
+  "config: a bad --windows value is refused naming the option and the duration",
+  "[config][order_flow]") {
   CHECK(err({"--windows", "1m,5x"})
-        == "config error: --windows: expected a duration string like \"5m\" (<N>s, <N>m or <N>h, "
+        == "config error: --windows: expected a duration string like \"5m\" "
+           "(<N>s, <N>m or <N>h, "
            "N a positive integer), got \"5x\"");
   CHECK(err({"--windows=0m"})
-        == "config error: --windows: window \"0m\" is out of range: expected 1s to 24h (86400 s)");
+        == "config error: --windows: window \"0m\" is out of range: expected "
+           "1s to 24h (86400 s)");
   CHECK(err({"--windows", "25h"})
-        == "config error: --windows: window \"25h\" is out of range: expected 1s to 24h (86400 s)");
-  CHECK(contains(err({"--windows", "2d"}), "--windows: expected a duration string"));
+        == "config error: --windows: window \"25h\" is out of range: expected "
+           "1s to 24h (86400 s)");
+  CHECK(contains(err({"--windows", "2d"}),
+                 "--windows: expected a duration string"));
   CHECK(err({"--windows", "1m,60s"})
-        == "config error: --windows: duplicate window \"60s\": 60 s, the same as \"1m\"");
-  CHECK(err({"--windows", ""}) == "config error: --windows: expected 1 to 8 windows, got 0");
+        == "config error: --windows: duplicate window \"60s\": 60 s, the same "
+           "as \"1m\"");
+  CHECK(err({"--windows", ""})
+        == "config error: --windows: expected 1 to 8 windows, got 0");
   CHECK(err({"--windows", "1s,2s,3s,4s,5s,6s,7s,8s,9s"})
         == "config error: --windows: expected 1 to 8 windows, got 9");
-  CHECK(contains(err({"--windows", "1m,,5m"}), "--windows: expected a duration string"));
+  CHECK(contains(err({"--windows", "1m,,5m"}),
+                 "--windows: expected a duration string"));
   CHECK(contains(err({"--windows"}), "--windows: missing value"));
 }
 
-TEST_CASE("config: a bad window in a multi-line array is reported at the element's own line",
+TEST_CASE("config: a bad window in a multi-line array is reported at the "
+          "element's own line",
           "[config][order_flow]") {
   CHECK(file_err("windows = [\n  \"1m\",\n  \"5m\",\n  \"60s\",\n]\n")
-        == "config error: FILE:4: windows: duplicate window \"60s\": 60 s, the same as \"1m\"");
+        == "config error: FILE:4: windows: duplicate window \"60s\": 60 s, the "
+           "same as \"1m\"");
   CHECK(file_err("windows = [\n  \"1m\",\n  \"5x\",\n]\n")
           .rfind("config error: FILE:3: windows: ", 0)
         == 0);
   CHECK(file_err("windows = [\n  \"1m\",\n  60,\n]\n")
-        == "config error: FILE:3: windows: element 1: expected a duration string like \"5m\" "
+        == "config error: FILE:3: windows: element 1: expected a duration "
+           "string like \"5m\" "
            "(<N>s, <N>m or <N>h, N a positive integer), got 60");
   // A count error points at the key.
   CHECK(file_err("# windows\nwindows = [\n]\n")
         == "config error: FILE:2: windows: expected 1 to 8 windows, got 0");
 }
 
-TEST_CASE("config: large_trade_quote is an exact decimal string or an integer, and a float is "
+TEST_CASE("config: large_trade_quote is an exact decimal string or an integer, "
+          "and a float is "
           "refused",
           "[config][order_flow]") {
   auto quote = [](const std::string& toml_value) {
@@ -933,22 +1152,28 @@ TEST_CASE("config: large_trade_quote is an exact decimal string or an integer, a
   CHECK(quote("\"0.00000001\"") == 1);
   CHECK(quote("\"0.1\"") == 10000000);
   CHECK(quote("\"0\"") == 0);
-  CHECK(quote("\"92233720368.54775807\"") == std::numeric_limits<std::int64_t>::max());
+  CHECK(quote("\"92233720368.54775807\"")
+        == std::numeric_limits<std::int64_t>::max());
   CHECK(quote("250000") == 250000 * e8);
   CHECK(quote("0") == 0);
   CHECK(quote("92233720368") == 92233720368 * e8);
   CHECK(file_err("large_trade_quote = 0.1\n")
-        == "config error: FILE:1: large_trade_quote: expected a decimal string like \"250000.5\" "
-           "or an integer, got the float 0.1; quote it (\"0.1\") so that it is read exactly");
+        == "config error: FILE:1: large_trade_quote: expected a decimal string "
+           "like \"250000.5\" "
+           "or an integer, got the float 0.1; quote it (\"0.1\") so that it is "
+           "read exactly");
   CHECK(file_err("large_trade_quote = \"0.123456789\"\n")
-        == "config error: FILE:1: large_trade_quote: more than 8 fractional digits in "
+        == "config error: FILE:1: large_trade_quote: more than 8 fractional "
+           "digits in "
            "\"0.123456789\" (the resolution is 0.00000001)");
   CHECK(file_err("large_trade_quote = \"12a\"\n")
-        == "config error: FILE:1: large_trade_quote: expected a non-negative decimal with at "
+        == "config error: FILE:1: large_trade_quote: expected a non-negative "
+           "decimal with at "
            "most 8 fractional digits, e.g. \"250000.5\", got \"12a\"");
 }
 
-TEST_CASE("config: --large-trade-quote takes an exact decimal and --large-trades a count, in both "
+TEST_CASE("config: --large-trade-quote takes an exact decimal and "
+          "--large-trades a count, in both "
           "forms",
           "[config][order_flow]") {
   for (bool joined : {false, true}) {
@@ -961,65 +1186,89 @@ TEST_CASE("config: --large-trade-quote takes an exact decimal and --large-trades
     CHECK(s.large_trades_max == 100000);
   }
   CHECK(ok({"--large-trade-quote", "0"}).values.large_trade_quote_e8 == 0);
-  CHECK(ok({"--large-trade-quote=5000"}).values.large_trade_quote_e8 == 5000 * e8);
+  CHECK(ok({"--large-trade-quote=5000"}).values.large_trade_quote_e8
+        == 5000 * e8);
   CHECK(ok({"--large-trades=1"}).values.large_trades_max == 1);
   CHECK(err({"--large-trade-quote", "1.000000001"})
-        == "config error: --large-trade-quote: more than 8 fractional digits in \"1.000000001\" "
+        == "config error: --large-trade-quote: more than 8 fractional digits "
+           "in \"1.000000001\" "
            "(the resolution is 0.00000001)");
   CHECK(err({"--large-trade-quote", "-1"})
-        == "config error: --large-trade-quote: expected a non-negative decimal with at most 8 "
+        == "config error: --large-trade-quote: expected a non-negative decimal "
+           "with at most 8 "
            "fractional digits, e.g. \"250000.5\", got \"-1\"");
-  CHECK(contains(err({"--large-trade-quote="}), "--large-trade-quote: expected a non-negative"));
-  CHECK(
-    contains(err({"--large-trade-quote", "1e6"}), "--large-trade-quote: expected a non-negative"));
+  CHECK(contains(err({"--large-trade-quote="}),
+                 "--large-trade-quote: expected a non-negative"));
+  CHECK(contains(err({"--large-trade-quote", "1e6"}),
+                 "--large-trade-quote: expected a non-negative"));
   CHECK(contains(err({"--large-trade-quote", "100000000000"}),
                  "--large-trade-quote: \"100000000000\" is too large"));
-  CHECK(err({"--large-trades", "0"})
-        == "config error: --large-trades: expected an integer in 1..100000, got 0");
   CHECK(
-    contains(err({"--large-trades=100001"}), "--large-trades: expected an integer in 1..100000"));
+    err({"--large-trades", "0"})
+    == "config error: --large-trades: expected an integer in 1..100000, got 0");
+  CHECK(contains(err({"--large-trades=100001"}),
+                 "--large-trades: expected an integer in 1..100000"));
   CHECK(contains(err({"--large-trades", "ten"}), "got \"ten\""));
   temp_file f("large_trades_max = 7\nlarge_trade_quote = \"1\"\n");
   auto s = ok({"--config", f.path}).values;
   CHECK(s.large_trades_max == 7);
   CHECK(s.large_trade_quote_e8 == e8);
-  CHECK(ok({"--config", f.path, "--large-trade-quote", "2"}).values.large_trade_quote_e8 == 2 * e8);
+  CHECK(ok({"--config", f.path, "--large-trade-quote", "2"})
+          .values.large_trade_quote_e8
+        == 2 * e8);
 }
 
-TEST_CASE("config: large_trade_quote_by_symbol maps upper-cased symbols to exact thresholds, "
+TEST_CASE("config: large_trade_quote_by_symbol maps upper-cased symbols to "
+          "exact thresholds, "
           "inline or as a section",
           "[config][order_flow]") {
-  temp_file inline_table(
-    "large_trade_quote_by_symbol = { BTCUSDT = \"1000000\", ethusdt = \"250000.25\", "
-    "SOLUSDT = 5000 }\n");
-  CHECK(ok({"--config", inline_table.path}).values.large_trade_quote_e8_by_symbol
-        == std::map<std::string, std::int64_t>{
-          {"BTCUSDT", 1000000 * e8}, {"ETHUSDT", 25000025000000}, {"SOLUSDT", 5000 * e8}});
-  temp_file section("[large_trade_quote_by_symbol]\nbtcusdt = \"0\"\n\"1000SATSUSDT\" = 10\n");
+  temp_file inline_table("large_trade_quote_by_symbol = { BTCUSDT = "
+                         "\"1000000\", ethusdt = \"250000.25\", "
+                         "SOLUSDT = 5000 }\n");
+  CHECK(
+    ok({"--config", inline_table.path}).values.large_trade_quote_e8_by_symbol
+    == std::map<std::string, std::int64_t>{{"BTCUSDT", 1000000 * e8},
+                                           {"ETHUSDT", 25000025000000},
+                                           {"SOLUSDT", 5000 * e8}});
+  temp_file section(
+    "[large_trade_quote_by_symbol]\nbtcusdt = \"0\"\n\"1000SATSUSDT\" = 10\n");
   CHECK(ok({"--config", section.path}).values.large_trade_quote_e8_by_symbol
-        == std::map<std::string, std::int64_t>{{"1000SATSUSDT", 10 * e8}, {"BTCUSDT", 0}});
+        == std::map<std::string, std::int64_t>{{"1000SATSUSDT", 10 * e8},
+                                               {"BTCUSDT", 0}});
   temp_file empty("large_trade_quote_by_symbol = {}\n");
-  CHECK(ok({"--config", empty.path}).values.large_trade_quote_e8_by_symbol.empty());
-  CHECK(contains(err({"--large-trade-quote-by-symbol", "x"}), "unknown option"));
+  CHECK(
+    ok({"--config", empty.path}).values.large_trade_quote_e8_by_symbol.empty());
+  CHECK(
+    contains(err({"--large-trade-quote-by-symbol", "x"}), "unknown option"));
 }
 
-TEST_CASE("config: a bad large_trade_quote_by_symbol entry is reported at its own line with the "
+TEST_CASE("config: a bad large_trade_quote_by_symbol entry is reported at its "
+          "own line with the "
           "key as written",
           "[config][order_flow]") {
-  CHECK(file_err("[large_trade_quote_by_symbol]\nBTCUSDT = \"1\"\nethusdt = 2.5\n")
-        == "config error: FILE:3: large_trade_quote_by_symbol.ethusdt: expected a decimal string "
-           "like \"250000.5\" or an integer, got the float 2.5; quote it (\"2.5\") so that it is "
-           "read exactly");
+  CHECK(
+    file_err("[large_trade_quote_by_symbol]\nBTCUSDT = \"1\"\nethusdt = 2.5\n")
+    == "config error: FILE:3: large_trade_quote_by_symbol.ethusdt: expected a "
+       "decimal string "
+       "like \"250000.5\" or an integer, got the float 2.5; quote it (\"2.5\") "
+       "so that it is "
+       "read exactly");
   CHECK(file_err("[large_trade_quote_by_symbol]\n\nethusdt = \"1.000000001\"\n")
-        == "config error: FILE:3: large_trade_quote_by_symbol.ethusdt: more than 8 fractional "
+        == "config error: FILE:3: large_trade_quote_by_symbol.ethusdt: more "
+           "than 8 fractional "
            "digits in \"1.000000001\" (the resolution is 0.00000001)");
   CHECK(file_err("[large_trade_quote_by_symbol]\n\"eth-usdt\" = \"1\"\n")
-        == "config error: FILE:2: large_trade_quote_by_symbol.eth-usdt: invalid symbol "
+        == "config error: FILE:2: large_trade_quote_by_symbol.eth-usdt: "
+           "invalid symbol "
            "\"eth-usdt\" (expected 1 to 20 letters or digits)");
-  CHECK(file_err("[large_trade_quote_by_symbol]\nEthUsdt = \"1\"\nETHUSDT = \"2\"\n")
-        == "config error: FILE:3: large_trade_quote_by_symbol.ETHUSDT: symbol ETHUSDT appears "
+  CHECK(file_err(
+          "[large_trade_quote_by_symbol]\nEthUsdt = \"1\"\nETHUSDT = \"2\"\n")
+        == "config error: FILE:3: large_trade_quote_by_symbol.ETHUSDT: symbol "
+           "ETHUSDT appears "
            "twice (symbols are case-insensitive)");
-  CHECK(file_err("[large_trade_quote_by_symbol]\nethusdt = -3\n")
-        == "config error: FILE:2: large_trade_quote_by_symbol.ethusdt: expected a non-negative "
-           "decimal with at most 8 fractional digits, e.g. \"250000.5\", got -3");
+  CHECK(
+    file_err("[large_trade_quote_by_symbol]\nethusdt = -3\n")
+    == "config error: FILE:2: large_trade_quote_by_symbol.ethusdt: expected a "
+       "non-negative "
+       "decimal with at most 8 fractional digits, e.g. \"250000.5\", got -3");
 }

@@ -30,10 +30,13 @@ struct test_cert {
   std::string dir;
   bool ok = false;
   test_cert() {
-    dir = std::string(SV_BINARY_DIR) + "/sim-fault-tls-" + std::to_string(::getpid());
-    std::string cmd = "mkdir -p " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout "
-                      + dir + "/key.pem -out " + dir + "/cert.pem -days 2 -subj /CN=localhost "
-                      + "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1";
+    dir = std::string(SV_BINARY_DIR) + "/sim-fault-tls-"
+          + std::to_string(::getpid());
+    std::string cmd
+      = "mkdir -p " + dir
+        + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout " + dir
+        + "/key.pem -out " + dir + "/cert.pem -days 2 -subj /CN=localhost "
+        + "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1";
     ok = std::system(cmd.c_str()) == 0;
   }
   ~test_cert() {
@@ -125,7 +128,8 @@ rapidjson::Document stats_when_idle(int port, const std::string& symbol) {
 
 std::int64_t wall_ms() {
   using namespace std::chrono;
-  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
+    .count();
 }
 
 /// A raw aggTrade frame parsed.
@@ -162,8 +166,10 @@ long used_weight(const http_result& r) {
 
 } // namespace
 
-TEST_CASE("The sim's hang-upgrade scoped to a symbol never answers its first upgrade, and its second connection and other symbols are served") {
-  running_sim sim({"--rate", "200", "--fault", "hang-upgrade:symbol=BTCUSDT,connections=1"});
+TEST_CASE("The sim's hang-upgrade scoped to a symbol never answers its first "
+          "upgrade, and its second connection and other symbols are served") {
+  running_sim sim(
+    {"--rate", "200", "--fault", "hang-upgrade:symbol=BTCUSDT,connections=1"});
   ws_test_client hung;
   CHECK(hung.open(sim.port, btc_path, false, 500ms) == 0);
   CHECK(hung.connected());
@@ -180,14 +186,16 @@ TEST_CASE("The sim's hang-upgrade scoped to a symbol never answers its first upg
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("Over TLS the sim's hang-upgrade completes the TLS handshake but never answers the upgrade, then serves the next connection") {
+TEST_CASE("Over TLS the sim's hang-upgrade completes the TLS handshake but "
+          "never answers the upgrade, then serves the next connection") {
   test_cert cert;
   if (!cert.ok) {
     WARN("openssl CLI unavailable: TLS test skipped");
     return;
   }
   auto args = cert.args();
-  args.insert(args.end(), {"--rate", "200", "--fault", "hang-upgrade:connections=1"});
+  args.insert(args.end(),
+              {"--rate", "200", "--fault", "hang-upgrade:connections=1"});
   running_sim sim(args);
   REQUIRE(sim.tls);
   ws_test_client hung;
@@ -198,14 +206,16 @@ TEST_CASE("Over TLS the sim's hang-upgrade completes the TLS handshake but never
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's stall-tls accepts TCP but never completes the TLS handshake, then serves the next connection") {
+TEST_CASE("The sim's stall-tls accepts TCP but never completes the TLS "
+          "handshake, then serves the next connection") {
   test_cert cert;
   if (!cert.ok) {
     WARN("openssl CLI unavailable: TLS test skipped");
     return;
   }
   auto args = cert.args();
-  args.insert(args.end(), {"--rate", "200", "--fault", "stall-tls:connections=1"});
+  args.insert(args.end(),
+              {"--rate", "200", "--fault", "stall-tls:connections=1"});
   running_sim sim(args);
   ws_test_client stalled;
   auto start = test_clock::now();
@@ -226,8 +236,10 @@ TEST_CASE("The sim's stall-tls on plain ws behaves like hang-upgrade") {
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's reject refuses the upgrade with the given status and Retry-After, then the next upgrade succeeds") {
-  running_sim sim({"--rate", "200", "--fault", "reject:status=429,retry_after=7,connections=1"});
+TEST_CASE("The sim's reject refuses the upgrade with the given status and "
+          "Retry-After, then the next upgrade succeeds") {
+  running_sim sim({"--rate", "200", "--fault",
+                   "reject:status=429,retry_after=7,connections=1"});
   ws_test_client ws;
   CHECK(ws.open(sim.port, btc_path, false, 2s) == 429);
   CHECK(ws.head().find("\r\nretry-after: 7") != std::string::npos);
@@ -248,8 +260,10 @@ TEST_CASE("The sim's reject without retry_after sends no Retry-After header") {
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's reset-after delivers exactly N frames, then resets the TCP connection, and the next connection is healthy") {
-  running_sim sim({"--rate", "200", "--fault", "reset-after:frames=3,connections=1"});
+TEST_CASE("The sim's reset-after delivers exactly N frames, then resets the "
+          "TCP connection, and the next connection is healthy") {
+  running_sim sim(
+    {"--rate", "200", "--fault", "reset-after:frames=3,connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   receive_trades(ws, 3);
@@ -260,8 +274,11 @@ TEST_CASE("The sim's reset-after delivers exactly N frames, then resets the TCP 
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's close-after delivers N frames, then a close frame with the given code and reason") {
-  running_sim sim({"--rate", "200", "--fault", "close-after:frames=2,code=1001,reason=bye now,connections=1"});
+TEST_CASE("The sim's close-after delivers N frames, then a close frame with "
+          "the given code and reason") {
+  running_sim sim(
+    {"--rate", "200", "--fault",
+     "close-after:frames=2,code=1001,reason=bye now,connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   receive_trades(ws, 2);
@@ -273,8 +290,10 @@ TEST_CASE("The sim's close-after delivers N frames, then a close frame with the 
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's silent-after delivers N frames, then nothing, while pings are still answered") {
-  running_sim sim({"--rate", "200", "--fault", "silent-after:frames=2,connections=1"});
+TEST_CASE("The sim's silent-after delivers N frames, then nothing, while pings "
+          "are still answered") {
+  running_sim sim(
+    {"--rate", "200", "--fault", "silent-after:frames=2,connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   receive_trades(ws, 2);
@@ -283,7 +302,8 @@ TEST_CASE("The sim's silent-after delivers N frames, then nothing, while pings a
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's no-first-frame completes the upgrade but never sends a frame, while pings are still answered") {
+TEST_CASE("The sim's no-first-frame completes the upgrade but never sends a "
+          "frame, while pings are still answered") {
   running_sim sim({"--rate", "200", "--fault", "no-first-frame:connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
@@ -292,8 +312,10 @@ TEST_CASE("The sim's no-first-frame completes the upgrade but never sends a fram
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's malformed-every makes every K-th frame truncated JSON without skipping a trade") {
-  running_sim sim({"--rate", "0", "--count", "100", "--fault", "malformed-every:k=3,connections=1"});
+TEST_CASE("The sim's malformed-every makes every K-th frame truncated JSON "
+          "without skipping a trade") {
+  running_sim sim({"--rate", "0", "--count", "100", "--fault",
+                   "malformed-every:k=3,connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   std::vector<std::int64_t> ids;
@@ -326,8 +348,10 @@ TEST_CASE("The sim's malformed-every makes every K-th frame truncated JSON witho
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's malformed-every stops after connections=N and the next connection gets only valid trades") {
-  running_sim sim({"--rate", "200", "--fault", "malformed-every:k=2,connections=1"});
+TEST_CASE("The sim's malformed-every stops after connections=N and the next "
+          "connection gets only valid trades") {
+  running_sim sim(
+    {"--rate", "200", "--fault", "malformed-every:k=2,connections=1"});
   {
     ws_test_client first;
     REQUIRE(first.open(sim.port, btc_path, false, 2s) == 101);
@@ -344,7 +368,8 @@ TEST_CASE("The sim's malformed-every stops after connections=N and the next conn
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's no-pong keeps sending trades but never answers a ping, and the next connection gets its pong") {
+TEST_CASE("The sim's no-pong keeps sending trades but never answers a ping, "
+          "and the next connection gets its pong") {
   running_sim sim({"--rate", "200", "--fault", "no-pong:connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
@@ -364,8 +389,10 @@ TEST_CASE("The sim's no-pong keeps sending trades but never answers a ping, and 
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's no-pong with silent=1 is a mute peer: upgrade, then neither frames nor pongs") {
-  running_sim sim({"--rate", "200", "--fault", "no-pong:silent=1,connections=1"});
+TEST_CASE("The sim's no-pong with silent=1 is a mute peer: upgrade, then "
+          "neither frames nor pongs") {
+  running_sim sim(
+    {"--rate", "200", "--fault", "no-pong:silent=1,connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   REQUIRE(ws.send_ping("ping?"));
@@ -376,8 +403,11 @@ TEST_CASE("The sim's no-pong with silent=1 is a mute peer: upgrade, then neither
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's server-shutdown-after sends the serverShutdown event after N frames, streams for grace_ms, then closes with 1001") {
-  running_sim sim({"--rate", "200", "--fault", "server-shutdown-after:frames=2,grace_ms=300,connections=1"});
+TEST_CASE("The sim's server-shutdown-after sends the serverShutdown event "
+          "after N frames, streams for grace_ms, then closes with 1001") {
+  running_sim sim(
+    {"--rate", "200", "--fault",
+     "server-shutdown-after:frames=2,grace_ms=300,connections=1"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, btc_path, false, 2s) == 101);
   auto before = receive_trades(ws, 2);
@@ -411,10 +441,13 @@ TEST_CASE("The sim's server-shutdown-after sends the serverShutdown event after 
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("On a combined sim stream the serverShutdown event is wrapped as the !serverShutdown stream") {
-  running_sim sim({"--rate", "200", "--fault", "server-shutdown-after:frames=0,grace_ms=100"});
+TEST_CASE("On a combined sim stream the serverShutdown event is wrapped as the "
+          "!serverShutdown stream") {
+  running_sim sim({"--rate", "200", "--fault",
+                   "server-shutdown-after:frames=0,grace_ms=100"});
   ws_test_client ws;
-  REQUIRE(ws.open(sim.port, "/stream?streams=btcusdt@aggTrade", false, 2s) == 101);
+  REQUIRE(ws.open(sim.port, "/stream?streams=btcusdt@aggTrade", false, 2s)
+          == 101);
   auto event = ws.next(1s);
   REQUIRE(event);
   rapidjson::Document d;
@@ -434,7 +467,9 @@ TEST_CASE("On a combined sim stream the serverShutdown event is wrapped as the !
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's skip-on-reconnect serves the first connection from the first id, then a reconnect starts G ids after the last emitted, and REST has exactly the skipped trades") {
+TEST_CASE("The sim's skip-on-reconnect serves the first connection from the "
+          "first id, then a reconnect starts G ids after the last emitted, and "
+          "REST has exactly the skipped trades") {
   running_sim sim({"--rate", "0", "--fault", "skip-on-reconnect:trades=7"});
   {
     ws_test_client first;
@@ -445,7 +480,9 @@ TEST_CASE("The sim's skip-on-reconnect serves the first connection from the firs
   const auto& b = before["symbols"]["BTCUSDT"];
   CHECK(b["skipped_on_reconnect"].GetInt64() == 0);
   CHECK(b["faults_applied"].GetInt() == 0);
-  auto last = b["last_id"].GetInt64(); // at --rate 0 the sequence rests while nobody reads
+  auto last
+    = b["last_id"]
+        .GetInt64(); // at --rate 0 the sequence rests while nobody reads
   auto t0 = wall_ms();
   ws_test_client second;
   REQUIRE(second.open(sim.port, btc_path, false, 2s) == 101);
@@ -453,8 +490,10 @@ TEST_CASE("The sim's skip-on-reconnect serves the first connection from the firs
   auto t1 = wall_ms();
   CHECK(ids.front() == last + 7 + 1);
   // REST: the last trade before the gap, the 7 skipped, the second's first trade.
-  auto r = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT&fromId=" + std::to_string(last)
-                                + "&limit=9", false, 5s);
+  auto r = http_get(sim.port,
+                    "/api/v3/aggTrades?symbol=BTCUSDT&fromId="
+                      + std::to_string(last) + "&limit=9",
+                    false, 5s);
   REQUIRE(r.status == 200);
   rapidjson::Document rows;
   rows.Parse(r.body.c_str());
@@ -492,7 +531,8 @@ TEST_CASE("The sim's skip-on-reconnect serves the first connection from the firs
   CHECK(end_id - 1000000 + 1 == emitted);
   std::int64_t buy = 0, sell = 0, seen = 0;
   for (std::int64_t from = 1000000; from <= end_id;) {
-    auto page = rest_rows(sim.port, "symbol=BTCUSDT&limit=1000&fromId=" + std::to_string(from));
+    auto page = rest_rows(sim.port, "symbol=BTCUSDT&limit=1000&fromId="
+                                      + std::to_string(from));
     REQUIRE(page.Size() > 0);
     for (const auto& row : page.GetArray()) {
       REQUIRE(row["a"].GetInt64() == from);
@@ -507,7 +547,9 @@ TEST_CASE("The sim's skip-on-reconnect serves the first connection from the firs
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("At --rate N the sim's skip-on-reconnect puts G consecutive trades in the shared sequence that open connections and REST see, only for the scoped symbol and the first N reconnects") {
+TEST_CASE("At --rate N the sim's skip-on-reconnect puts G consecutive trades "
+          "in the shared sequence that open connections and REST see, only for "
+          "the scoped symbol and the first N reconnects") {
   running_sim sim({"--rate", "200", "--fault",
                    "skip-on-reconnect:trades=5,symbol=BTCUSDT,connections=1"});
   ws_test_client observer; // BTCUSDT's first connection: no skip
@@ -531,7 +573,8 @@ TEST_CASE("At --rate N the sim's skip-on-reconnect puts G consecutive trades in 
       skipped.push_back(std::move(d));
   }
   REQUIRE(skipped.size() == 5);
-  auto rows = rest_rows(sim.port, "symbol=BTCUSDT&limit=5&fromId=" + std::to_string(first_id - 5));
+  auto rows = rest_rows(sim.port, "symbol=BTCUSDT&limit=5&fromId="
+                                    + std::to_string(first_id - 5));
   REQUIRE(rows.Size() == 5);
   for (rapidjson::SizeType i = 0; i < 5; ++i) {
     const auto& row = rows[i];
@@ -562,37 +605,49 @@ TEST_CASE("At --rate N the sim's skip-on-reconnect puts G consecutive trades in 
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's skip-on-reconnect combines with a stream fault: after a reset the reconnect's first id leaves a gap REST fills") {
-  running_sim sim({"--rate", "0", "--fault", "reset-after:frames=3,connections=1", "--fault",
+TEST_CASE("The sim's skip-on-reconnect combines with a stream fault: after a "
+          "reset the reconnect's first id leaves a gap REST fills") {
+  running_sim sim({"--rate", "0", "--fault",
+                   "reset-after:frames=3,connections=1", "--fault",
                    "skip-on-reconnect:trades=4"});
   ws_test_client first;
   REQUIRE(first.open(sim.port, btc_path, false, 2s) == 101);
   auto got = receive_trades(first, 3);
   CHECK(!first.next(1s));
   CHECK(first.peer_reset());
-  auto last = stats_when_idle(sim.port, "BTCUSDT")["symbols"]["BTCUSDT"]["last_id"].GetInt64();
+  auto last = stats_when_idle(sim.port,
+                              "BTCUSDT")["symbols"]["BTCUSDT"]["last_id"]
+                .GetInt64();
   ws_test_client second;
   REQUIRE(second.open(sim.port, btc_path, false, 2s) == 101);
   auto ids = receive_trades(second, 3);
   CHECK(ids.front() == last + 4 + 1);
   // Everything between the last frame seen and the reconnect's first is in REST.
-  auto rows = rest_rows(sim.port, "symbol=BTCUSDT&limit=1000&fromId=" + std::to_string(got.back() + 1));
-  REQUIRE(rows.Size() >= static_cast<rapidjson::SizeType>(ids.front() - got.back() - 1));
+  auto rows = rest_rows(sim.port, "symbol=BTCUSDT&limit=1000&fromId="
+                                    + std::to_string(got.back() + 1));
+  REQUIRE(rows.Size()
+          >= static_cast<rapidjson::SizeType>(ids.front() - got.back() - 1));
   for (rapidjson::SizeType i = 0; i < rows.Size(); ++i)
-    REQUIRE(rows[i]["a"].GetInt64() == got.back() + 1 + static_cast<std::int64_t>(i));
+    REQUIRE(rows[i]["a"].GetInt64()
+            == got.back() + 1 + static_cast<std::int64_t>(i));
   auto d = stats(sim.port, false);
   CHECK(d["symbols"]["BTCUSDT"]["skipped_on_reconnect"].GetInt64() == 4);
-  CHECK(d["symbols"]["BTCUSDT"]["faults_applied"].GetInt() == 2); // the reset and the skip
+  CHECK(d["symbols"]["BTCUSDT"]["faults_applied"].GetInt()
+        == 2); // the reset and the skip
   CHECK(d["faults"][0]["applied"].GetInt() == 1);
   CHECK(d["faults"][1]["applied"].GetInt() == 1);
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's rest-429 answers the first K REST requests 429 with Retry-After and Binance's -1003 body, then serves them") {
-  running_sim sim({"--symbols", "BTCUSDT", "--fault", "rest-429:count=2,retry_after=3"});
-  auto s0 = stats(sim.port, false); // /sim/stats is not REST API: never rejected, not counted
+TEST_CASE("The sim's rest-429 answers the first K REST requests 429 with "
+          "Retry-After and Binance's -1003 body, then serves them") {
+  running_sim sim(
+    {"--symbols", "BTCUSDT", "--fault", "rest-429:count=2,retry_after=3"});
+  auto s0 = stats(
+    sim.port, false); // /sim/stats is not REST API: never rejected, not counted
   CHECK(s0["rest_requests"].GetInt64() == 0);
-  for (const char* target : {"/api/v3/aggTrades?symbol=BTCUSDT", "/api/v3/ping"}) {
+  for (const char* target :
+       {"/api/v3/aggTrades?symbol=BTCUSDT", "/api/v3/ping"}) {
     auto r = http_get(sim.port, target, false, 2s);
     CHECK(r.status == 429);
     CHECK(r.header("Retry-After") == std::optional<std::string>("3"));
@@ -600,7 +655,9 @@ TEST_CASE("The sim's rest-429 answers the first K REST requests 429 with Retry-A
     d.Parse(r.body.c_str());
     REQUIRE(d.IsObject());
     CHECK(d["code"].GetInt() == -1003);
-    CHECK(std::string(d["msg"].GetString()).rfind("Too much request weight used;", 0) == 0);
+    CHECK(std::string(d["msg"].GetString())
+            .rfind("Too much request weight used;", 0)
+          == 0);
   }
   auto ok = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s);
   CHECK(ok.status == 200);
@@ -614,25 +671,31 @@ TEST_CASE("The sim's rest-429 answers the first K REST requests 429 with Retry-A
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's rest-429 defaults to Retry-After 1 and with symbol= rejects only that symbol's requests") {
-  running_sim sim({"--symbols", "BTCUSDT,ETHUSDT", "--fault", "rest-429:symbol=ETHUSDT,count=1"});
+TEST_CASE("The sim's rest-429 defaults to Retry-After 1 and with symbol= "
+          "rejects only that symbol's requests") {
+  running_sim sim({"--symbols", "BTCUSDT,ETHUSDT", "--fault",
+                   "rest-429:symbol=ETHUSDT,count=1"});
   CHECK(http_get(sim.port, "/api/v3/ping", false, 2s).status == 200);
-  CHECK(http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s).status == 200);
+  CHECK(http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s).status
+        == 200);
   auto r = http_get(sim.port, "/api/v3/aggTrades?symbol=ETHUSDT", false, 2s);
   CHECK(r.status == 429);
   CHECK(r.header("Retry-After") == std::optional<std::string>("1"));
-  CHECK(http_get(sim.port, "/api/v3/aggTrades?symbol=ETHUSDT", false, 2s).status == 200);
+  CHECK(http_get(sim.port, "/api/v3/aggTrades?symbol=ETHUSDT", false, 2s).status
+        == 200);
   auto d = stats(sim.port, false);
   CHECK(d["rest_requests"].GetInt64() == 4);
   CHECK(d["rest_rejected"].GetInt64() == 1);
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's rest-down answers REST with 503 and a JSON body: the first K requests, or all without count") {
+TEST_CASE("The sim's rest-down answers REST with 503 and a JSON body: the "
+          "first K requests, or all without count") {
   {
     running_sim sim({"--symbols", "BTCUSDT", "--fault", "rest-down:count=2"});
     for (int i = 0; i < 2; ++i) {
-      auto r = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s);
+      auto r = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false,
+                        2s);
       CHECK(r.status == 503);
       CHECK(!r.header("Retry-After"));
       rapidjson::Document d;
@@ -640,12 +703,16 @@ TEST_CASE("The sim's rest-down answers REST with 503 and a JSON body: the first 
       REQUIRE(d.IsObject());
       CHECK(d["code"].GetInt() == -1001);
     }
-    CHECK(http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s).status == 200);
+    CHECK(
+      http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s).status
+      == 200);
     CHECK(sim.child->stop(SIGTERM, 5s) == 0);
   }
   running_sim sim({"--symbols", "BTCUSDT", "--fault", "rest-down"});
   for (int i = 0; i < 5; ++i)
-    CHECK(http_get(sim.port, i % 2 ? "/api/v3/ping" : "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s)
+    CHECK(http_get(sim.port,
+                   i % 2 ? "/api/v3/ping" : "/api/v3/aggTrades?symbol=BTCUSDT",
+                   false, 2s)
             .status
           == 503);
   expect_healthy(sim.port, false); // streams are not affected
@@ -656,17 +723,22 @@ TEST_CASE("The sim's rest-down answers REST with 503 and a JSON body: the first 
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("Every sim HTTP answer carries X-MBX-USED-WEIGHT-1M, the last minute's REST weight with aggTrades 4 and ping 1") {
+TEST_CASE("Every sim HTTP answer carries X-MBX-USED-WEIGHT-1M, the last "
+          "minute's REST weight with aggTrades 4 and ping 1") {
   running_sim sim({"--symbols", "BTCUSDT", "--fault", "rest-429:count=1"});
   auto first = http_get(sim.port, "/api/v3/ping", false, 2s);
   CHECK(first.status == 429); // rejected requests cost their weight too
   CHECK(used_weight(first) == 1);
-  CHECK(used_weight(http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s)) == 5);
+  CHECK(used_weight(
+          http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 2s))
+        == 5);
   CHECK(used_weight(http_get(sim.port, "/api/v3/ping", false, 2s)) == 6);
-  auto bad = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT&limit=0", false, 2s);
+  auto bad = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT&limit=0",
+                      false, 2s);
   CHECK(bad.status == 400);
   CHECK(used_weight(bad) == 10);
-  CHECK(used_weight(http_get(sim.port, "/sim/stats", false, 2s)) == 10); // weight 0
+  CHECK(used_weight(http_get(sim.port, "/sim/stats", false, 2s))
+        == 10); // weight 0
   auto unknown = http_get(sim.port, "/nope", false, 2s);
   CHECK(unknown.status == 404);
   CHECK(used_weight(unknown) == 10);
@@ -688,17 +760,22 @@ depth_ids depth_ids_of(const ws_message& msg) {
   d.Parse(msg.payload.c_str());
   REQUIRE(!d.HasParseError());
   REQUIRE(std::string(d["data"]["e"].GetString()) == "depthUpdate");
-  return {d["stream"].GetString(), d["data"]["U"].GetInt64(), d["data"]["u"].GetInt64()};
+  return {d["stream"].GetString(), d["data"]["U"].GetInt64(),
+          d["data"]["u"].GetInt64()};
 }
 
 } // namespace
 
-TEST_CASE("The sim's drop-depth leaves exactly one gap, the size of the dropped event, in the scoped symbol's depth stream and none in another symbol's") {
+TEST_CASE(
+  "The sim's drop-depth leaves exactly one gap, the size of the dropped event, "
+  "in the scoped symbol's depth stream and none in another symbol's") {
   running_sim sim({"--depth-interval-ms", "20", "--seed", "9", "--fault",
                    "drop-depth:symbol=ETHUSDT,after=5"});
   ws_test_client ws;
   // Both books start with this request, so the connection gets every event from the first.
-  REQUIRE(ws.open(sim.port, "/stream?streams=ethusdt@depth@100ms/btcusdt@depth@100ms", false, 2s)
+  REQUIRE(ws.open(sim.port,
+                  "/stream?streams=ethusdt@depth@100ms/btcusdt@depth@100ms",
+                  false, 2s)
           == 101);
   std::map<std::string, std::vector<depth_ids>> by_stream;
   auto& eth = by_stream["ethusdt@depth@100ms"];
@@ -719,15 +796,19 @@ TEST_CASE("The sim's drop-depth leaves exactly one gap, the size of the dropped 
   for (std::size_t i = 1; i < eth.size(); ++i)
     if (eth[i].first != eth[i - 1].last + 1)
       gaps.push_back(i);
-  REQUIRE(gaps == std::vector<std::size_t>{5}); // events 1..5 sent, event 6 missing
+  REQUIRE(gaps
+          == std::vector<std::size_t>{5}); // events 1..5 sent, event 6 missing
   const auto& before = eth[4];
   const auto& after = eth[5];
   auto missing = after.first - before.last - 1;
   CHECK(missing == sv::depth_event_changes("ETHUSDT", 9, before.last + 1, 5));
   CHECK(missing >= 3);
   // The lost event's changes are in the book: its last id is a state the sim can show.
-  CHECK(http_get(sim.port, "/sim/book?symbol=ETHUSDT&limit=1&update_id=" + std::to_string(after.first - 1),
-                 false, 2s).status
+  CHECK(http_get(sim.port,
+                 "/sim/book?symbol=ETHUSDT&limit=1&update_id="
+                   + std::to_string(after.first - 1),
+                 false, 2s)
+          .status
         == 200);
   auto d = stats(sim.port, false);
   CHECK(d["symbols"]["ETHUSDT"]["depth_dropped"].GetInt64() == 1);
@@ -736,12 +817,15 @@ TEST_CASE("The sim's drop-depth leaves exactly one gap, the size of the dropped 
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's drop-depth with every=K drops every K-th depth event after the first drop, for every connection alike") {
-  running_sim sim({"--depth-interval-ms", "20", "--symbols", "BNBBTC", "--fault",
-                   "drop-depth:after=0,every=3"});
+TEST_CASE("The sim's drop-depth with every=K drops every K-th depth event "
+          "after the first drop, for every connection alike") {
+  running_sim sim({"--depth-interval-ms", "20", "--symbols", "BNBBTC",
+                   "--fault", "drop-depth:after=0,every=3"});
   ws_test_client a, b;
-  REQUIRE(a.open(sim.port, "/stream?streams=bnbbtc@depth@100ms", false, 2s) == 101);
-  REQUIRE(b.open(sim.port, "/stream?streams=bnbbtc@depth@100ms", false, 2s) == 101);
+  REQUIRE(a.open(sim.port, "/stream?streams=bnbbtc@depth@100ms", false, 2s)
+          == 101);
+  REQUIRE(b.open(sim.port, "/stream?streams=bnbbtc@depth@100ms", false, 2s)
+          == 101);
   std::vector<depth_ids> got[2];
   for (int k = 0; k < 2; ++k) {
     auto& ws = k == 0 ? a : b;
@@ -770,16 +854,23 @@ TEST_CASE("The sim's drop-depth with every=K drops every K-th depth event after 
   CHECK(sim.child->stop(SIGTERM, 5s) == 0);
 }
 
-TEST_CASE("The sim's rest-429 and rest-down apply to /api/v3/depth as to every /api/v3 request") {
-  running_sim sim({"--symbols", "BTCUSDT,ETHUSDT", "--fault", "rest-429:count=1", "--fault",
+TEST_CASE("The sim's rest-429 and rest-down apply to /api/v3/depth as to every "
+          "/api/v3 request") {
+  running_sim sim({"--symbols", "BTCUSDT,ETHUSDT", "--fault",
+                   "rest-429:count=1", "--fault",
                    "rest-down:symbol=ETHUSDT,count=1"});
-  auto r = http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=5", false, 2s);
+  auto r = http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=5", false,
+                    2s);
   CHECK(r.status == 429);
   CHECK(r.header("Retry-After") == std::optional<std::string>("1"));
   CHECK(used_weight(r) == 5); // rejected requests cost their weight too
-  CHECK(http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=5", false, 2s).status == 200);
-  CHECK(http_get(sim.port, "/api/v3/depth?symbol=ETHUSDT", false, 2s).status == 503);
-  CHECK(http_get(sim.port, "/api/v3/depth?symbol=ETHUSDT", false, 2s).status == 200);
+  CHECK(
+    http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=5", false, 2s).status
+    == 200);
+  CHECK(http_get(sim.port, "/api/v3/depth?symbol=ETHUSDT", false, 2s).status
+        == 503);
+  CHECK(http_get(sim.port, "/api/v3/depth?symbol=ETHUSDT", false, 2s).status
+        == 200);
   // /sim/book is the test's window on the truth: never faulted, never weighed.
   auto book = http_get(sim.port, "/sim/book?symbol=BTCUSDT", false, 2s);
   CHECK(book.status == 200);

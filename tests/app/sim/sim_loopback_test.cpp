@@ -40,8 +40,8 @@ frame_values values_of(const rapidjson::Value& v) {
 }
 
 bool operator==(const frame_values& x, const frame_values& y) {
-  return x.a == y.a && x.f == y.f && x.l == y.l && x.t == y.t && x.p == y.p && x.q == y.q
-         && x.m == y.m;
+  return x.a == y.a && x.f == y.f && x.l == y.l && x.t == y.t && x.p == y.p
+         && x.q == y.q && x.m == y.m;
 }
 
 /// Receives `n` raw aggTrade frames and checks their shape.
@@ -61,7 +61,8 @@ std::vector<frame_values> receive_raw(ws_test_client& ws, std::size_t n) {
   return out;
 }
 
-std::vector<frame_values> rest_rows(int port, bool tls, const std::string& query) {
+std::vector<frame_values> rest_rows(int port, bool tls,
+                                    const std::string& query) {
   auto r = http_get(port, "/api/v3/aggTrades?" + query, tls, 10s);
   REQUIRE(r.status == 200);
   rapidjson::Document d;
@@ -93,12 +94,14 @@ void check_stats(int port, bool tls, const std::string& symbol,
   CHECK(std::string(s["buy_volume"].GetString()) == format_e8(buy));
   CHECK(std::string(s["sell_volume"].GetString()) == format_e8(sell));
   CHECK(std::string(s["buy_quote"].GetString()) == format_e16_as_e8(buy_quote));
-  CHECK(std::string(s["sell_quote"].GetString()) == format_e16_as_e8(sell_quote));
+  CHECK(std::string(s["sell_quote"].GetString())
+        == format_e16_as_e8(sell_quote));
   CHECK(s["connections"].GetInt() == connections);
 }
 
 /// Consecutive aggregate ids from `first`, underlying ids chained.
-void check_consecutive(const std::vector<frame_values>& frames, std::int64_t first) {
+void check_consecutive(const std::vector<frame_values>& frames,
+                       std::int64_t first) {
   REQUIRE(!frames.empty());
   CHECK(frames.front().a == first);
   for (std::size_t i = 1; i < frames.size(); ++i) {
@@ -111,7 +114,8 @@ void check_consecutive(const std::vector<frame_values>& frames, std::int64_t fir
 /// plain and TLS tests.
 void stream_rest_stats_agree(const std::vector<std::string>& extra) {
   constexpr std::size_t count = 2500;
-  std::vector<std::string> args{"--rate", "0", "--count", std::to_string(count), "--seed", "5"};
+  std::vector<std::string> args{"--rate", "0", "--count", std::to_string(count),
+                                "--seed", "5"};
   args.insert(args.end(), extra.begin(), extra.end());
   running_sim sim(args);
   ws_test_client ws;
@@ -122,9 +126,12 @@ void stream_rest_stats_agree(const std::vector<std::string>& extra) {
   // The sequence is exhausted: the connection stays open but idle.
   CHECK(!ws.next(300ms));
 
-  auto first = rest_rows(sim.port, sim.tls, "symbol=BTCUSDT&fromId=1000000&limit=1000");
-  auto second = rest_rows(sim.port, sim.tls, "symbol=BTCUSDT&fromId=1001000&limit=1000");
-  auto third = rest_rows(sim.port, sim.tls, "symbol=BTCUSDT&fromId=1002000&limit=1000");
+  auto first = rest_rows(sim.port, sim.tls,
+                         "symbol=BTCUSDT&fromId=1000000&limit=1000");
+  auto second = rest_rows(sim.port, sim.tls,
+                          "symbol=BTCUSDT&fromId=1001000&limit=1000");
+  auto third = rest_rows(sim.port, sim.tls,
+                         "symbol=BTCUSDT&fromId=1002000&limit=1000");
   first.insert(first.end(), second.begin(), second.end());
   first.insert(first.end(), third.begin(), third.end());
   REQUIRE(first.size() == count);
@@ -136,24 +143,30 @@ void stream_rest_stats_agree(const std::vector<std::string>& extra) {
 
 } // namespace
 
-TEST_CASE("A raw sim stream delivers all --count trades, and REST and /sim/stats report exactly them") {
+TEST_CASE("A raw sim stream delivers all --count trades, and REST and "
+          "/sim/stats report exactly them") {
   stream_rest_stats_agree({});
 }
 
 TEST_CASE("Over TLS the sim serves the same streams, REST and stats") {
-  std::string dir = std::string(SV_BINARY_DIR) + "/sim-test-tls-" + std::to_string(::getpid());
-  std::string cmd = "mkdir -p " + dir + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout "
-                    + dir + "/key.pem -out " + dir + "/cert.pem -days 2 -subj /CN=localhost "
-                    + "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1";
+  std::string dir = std::string(SV_BINARY_DIR) + "/sim-test-tls-"
+                    + std::to_string(::getpid());
+  std::string cmd
+    = "mkdir -p " + dir
+      + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout " + dir
+      + "/key.pem -out " + dir + "/cert.pem -days 2 -subj /CN=localhost "
+      + "-addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1";
   if (std::system(cmd.c_str()) != 0) {
     WARN("openssl CLI unavailable: TLS test skipped");
     return;
   }
-  stream_rest_stats_agree({"--cert", dir + "/cert.pem", "--key", dir + "/key.pem"});
+  stream_rest_stats_agree(
+    {"--cert", dir + "/cert.pem", "--key", dir + "/key.pem"});
   std::system(("rm -rf " + dir).c_str());
 }
 
-TEST_CASE("Two connections to one sim symbol share the exchange-wide sequence from their join point") {
+TEST_CASE("Two connections to one sim symbol share the exchange-wide sequence "
+          "from their join point") {
   running_sim sim({"--rate", "400", "--seed", "3"});
   ws_test_client a, b;
   REQUIRE(a.open(sim.port, "/ws/ethusdt@aggTrade", false, 10s) == 101);
@@ -171,14 +184,18 @@ TEST_CASE("Two connections to one sim symbol share the exchange-wide sequence fr
   for (std::size_t i = 0; i < from_b.size(); ++i)
     REQUIRE(from_b[i] == early[offset + i]);
   auto stats = http_get(sim.port, "/sim/stats", false, 10s);
-  CHECK(stats.body.find("\"connections\":2,\"connections_total\":2") != std::string::npos);
+  CHECK(stats.body.find("\"connections\":2,\"connections_total\":2")
+        != std::string::npos);
   CHECK(sim.child->stop(SIGINT, 10s) == 0);
 }
 
-TEST_CASE("A sim combined stream wraps each symbol's trades and closes with 1000 after --count under --close-after-count") {
+TEST_CASE("A sim combined stream wraps each symbol's trades and closes with "
+          "1000 after --count under --close-after-count") {
   running_sim sim({"--rate", "0", "--count", "300", "--close-after-count"});
   ws_test_client ws;
-  REQUIRE(ws.open(sim.port, "/stream?streams=btcusdt@aggTrade/SOLUSDT@aggTrade", false, 10s) == 101);
+  REQUIRE(ws.open(sim.port, "/stream?streams=btcusdt@aggTrade/SOLUSDT@aggTrade",
+                  false, 10s)
+          == 101);
   std::map<std::string, std::vector<frame_values>> by_stream;
   for (;;) {
     auto msg = ws.next(10s);
@@ -199,7 +216,9 @@ TEST_CASE("A sim combined stream wraps each symbol's trades and closes with 1000
     REQUIRE(keys == std::vector<std::string>{"stream", "data"});
     auto stream = std::string(d["stream"].GetString());
     auto v = values_of(d["data"]);
-    REQUIRE(stream == (v.symbol == "BTCUSDT" ? "btcusdt@aggTrade" : "solusdt@aggTrade"));
+    REQUIRE(
+      stream
+      == (v.symbol == "BTCUSDT" ? "btcusdt@aggTrade" : "solusdt@aggTrade"));
     by_stream[stream].push_back(v);
   }
   REQUIRE(by_stream.size() == 2);
@@ -214,7 +233,8 @@ TEST_CASE("A sim combined stream wraps each symbol's trades and closes with 1000
 TEST_CASE("The same --seed gives the same sim trades in two separate runs") {
   std::vector<frame_values> runs[2];
   for (auto& run : runs) {
-    running_sim sim({"--rate", "0", "--count", "50", "--seed", "77", "--first-id", "5"});
+    running_sim sim(
+      {"--rate", "0", "--count", "50", "--seed", "77", "--first-id", "5"});
     ws_test_client ws;
     REQUIRE(ws.open(sim.port, "/ws/dogeusdt@aggTrade", false, 10s) == 101);
     run = receive_raw(ws, 50);
@@ -229,7 +249,8 @@ TEST_CASE("The same --seed gives the same sim trades in two separate runs") {
   }
 }
 
-TEST_CASE("The sim refuses an unknown path with HTTP 404 and an unopened symbol with -1121") {
+TEST_CASE("The sim refuses an unknown path with HTTP 404 and an unopened "
+          "symbol with -1121") {
   running_sim sim({});
   ws_test_client ws;
   CHECK(ws.open(sim.port, "/ws/btcusdt@depth", false, 10s) == 404);
@@ -238,13 +259,15 @@ TEST_CASE("The sim refuses an unknown path with HTTP 404 and an unopened symbol 
   auto r = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT", false, 10s);
   CHECK(r.status == 400);
   CHECK(r.body == "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}");
-  auto limit = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT&limit=5000", false, 10s);
+  auto limit = http_get(sim.port, "/api/v3/aggTrades?symbol=BTCUSDT&limit=5000",
+                        false, 10s);
   CHECK(limit.status == 400);
   CHECK(limit.body.find("-1100") != std::string::npos);
   CHECK(sim.child->stop(SIGTERM, 10s) == 0);
 }
 
-TEST_CASE("The sim's --replay sends every line verbatim to each stream, then closes with 1000 under --close-after-count") {
+TEST_CASE("The sim's --replay sends every line verbatim to each stream, then "
+          "closes with 1000 under --close-after-count") {
   std::string file = std::string(SV_FIXTURES_DIR) + "/aggTrade-samples.jsonl";
   std::ifstream in(file);
   if (!in) {
@@ -285,7 +308,8 @@ struct depth_frame {
   std::int64_t first = 0; ///< U
   std::int64_t last = 0;  ///< u
   std::int64_t event_ms = 0;
-  std::vector<std::pair<std::int64_t, std::int64_t>> bids; ///< (price_e8, qty_e8) as sent
+  std::vector<std::pair<std::int64_t, std::int64_t>>
+    bids; ///< (price_e8, qty_e8) as sent
   std::vector<std::pair<std::int64_t, std::int64_t>> asks;
 };
 
@@ -300,7 +324,8 @@ bool is_e8_text(const std::string& s) {
   return true;
 }
 
-std::vector<std::pair<std::int64_t, std::int64_t>> levels_of(const rapidjson::Value& side) {
+std::vector<std::pair<std::int64_t, std::int64_t>>
+levels_of(const rapidjson::Value& side) {
   REQUIRE(side.IsArray());
   std::vector<std::pair<std::int64_t, std::int64_t>> out;
   for (const auto& row : side.GetArray()) {
@@ -390,14 +415,17 @@ struct reference_book {
   }
 
   bool operator==(const reference_book& o) const {
-    return bids == o.bids && asks == o.asks && last_update_id == o.last_update_id;
+    return bids == o.bids && asks == o.asks
+           && last_update_id == o.last_update_id;
   }
 };
 
 /// The sim's truth: its whole book right after `update_id`.
-reference_book sim_book(int port, const std::string& symbol, std::int64_t update_id) {
+reference_book sim_book(int port, const std::string& symbol,
+                        std::int64_t update_id) {
   auto r = http_get(port,
-                    "/sim/book?symbol=" + symbol + "&limit=5000&update_id=" + std::to_string(update_id),
+                    "/sim/book?symbol=" + symbol
+                      + "&limit=5000&update_id=" + std::to_string(update_id),
                     false, 10s);
   REQUIRE(r.status == 200);
   reference_book b;
@@ -417,7 +445,8 @@ rapidjson::Document sim_stats(int port) {
 
 } // namespace
 
-TEST_CASE("A raw sim depth stream delivers depthUpdate events with contiguous ids (U == previous u + 1) and 8-decimal levels, best first") {
+TEST_CASE("A raw sim depth stream delivers depthUpdate events with contiguous "
+          "ids (U == previous u + 1) and 8-decimal levels, best first") {
   running_sim sim({"--depth-interval-ms", "20", "--seed", "5"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, "/ws/btcusdt@depth@100ms", false, 10s) == 101);
@@ -426,7 +455,8 @@ TEST_CASE("A raw sim depth stream delivers depthUpdate events with contiguous id
     events.push_back(next_depth(ws));
   for (std::size_t i = 0; i < events.size(); ++i) {
     CHECK(events[i].symbol == "BTCUSDT");
-    REQUIRE(!(events[i].bids.empty() && events[i].asks.empty())); // every event changes a level
+    REQUIRE(!(events[i].bids.empty()
+              && events[i].asks.empty())); // every event changes a level
     if (i > 0) {
       REQUIRE(events[i].first == events[i - 1].last + 1);
       REQUIRE(events[i].event_ms >= events[i - 1].event_ms);
@@ -442,28 +472,36 @@ TEST_CASE("A raw sim depth stream delivers depthUpdate events with contiguous id
   CHECK(btc["depth_events"].GetInt64() >= 30);
   CHECK(btc["depth_dropped"].GetInt64() == 0);
   CHECK(btc["depth_update_id"].GetInt64() >= events.back().last);
-  CHECK(btc["connections"].GetInt() == 0); // no aggTrade stream: trades untouched
+  CHECK(btc["connections"].GetInt()
+        == 0); // no aggTrade stream: trades untouched
   CHECK(btc["emitted"].GetInt64() == 0);
   CHECK(sim.child->stop(SIGTERM, 10s) == 0);
 }
 
-TEST_CASE("A sim REST depth snapshot plus the following depth events, applied by Binance's rule, equal /sim/book at the last applied u") {
-  running_sim sim({"--depth-interval-ms", "20", "--depth-changes", "8", "--seed", "3"});
+TEST_CASE("A sim REST depth snapshot plus the following depth events, applied "
+          "by Binance's rule, equal /sim/book at the last applied u") {
+  running_sim sim(
+    {"--depth-interval-ms", "20", "--depth-changes", "8", "--seed", "3"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port, "/ws/ethusdt@depth@100ms", false, 10s) == 101);
-  int inside = 0; // snapshots whose lastUpdateId fell strictly inside an event's U..u
+  int inside
+    = 0; // snapshots whose lastUpdateId fell strictly inside an event's U..u
   for (int round = 0; round < 6; ++round) {
     INFO("round " << round);
     // Binance: buffer events, fetch a snapshot, drop events with u <= lastUpdateId,
     // the first applied has U <= lastUpdateId + 1 <= u, each next U == previous u + 1.
     std::vector<depth_frame> buffered{next_depth(ws)};
-    auto r = http_get(sim.port, "/api/v3/depth?symbol=ETHUSDT&limit=5000", false, 10s);
+    auto r = http_get(sim.port, "/api/v3/depth?symbol=ETHUSDT&limit=5000",
+                      false, 10s);
     REQUIRE(r.status == 200);
     reference_book book;
     book.load(r.body);
     auto snapshot_id = book.last_update_id;
-    CHECK(book == sim_book(sim.port, "ETHUSDT", snapshot_id)); // limit 5000 is the whole book
-    REQUIRE(buffered.front().first <= snapshot_id + 1); // the snapshot is not older than the buffer
+    CHECK(book
+          == sim_book(sim.port, "ETHUSDT",
+                      snapshot_id)); // limit 5000 is the whole book
+    REQUIRE(buffered.front().first
+            <= snapshot_id + 1); // the snapshot is not older than the buffer
     std::size_t next = 0;
     for (;; ++next) {
       if (next == buffered.size())
@@ -491,12 +529,15 @@ TEST_CASE("A sim REST depth snapshot plus the following depth events, applied by
   CHECK(sim.child->stop(SIGTERM, 10s) == 0);
 }
 
-TEST_CASE("A sim combined stream carries aggTrade and depth@100ms of several symbols on one connection, each depth stream contiguous") {
+TEST_CASE("A sim combined stream carries aggTrade and depth@100ms of several "
+          "symbols on one connection, each depth stream contiguous") {
   running_sim sim({"--rate", "200", "--depth-interval-ms", "20"});
   ws_test_client ws;
   REQUIRE(ws.open(sim.port,
-                  "/stream?streams=btcusdt@aggTrade/btcusdt@depth@100ms/ETHUSDT@depth@100ms",
-                  false, 10s) == 101);
+                  "/stream?streams=btcusdt@aggTrade/btcusdt@depth@100ms/"
+                  "ETHUSDT@depth@100ms",
+                  false, 10s)
+          == 101);
   std::vector<frame_values> trades;
   std::map<std::string, std::vector<depth_frame>> depth;
   while (trades.size() < 20 || depth["btcusdt@depth@100ms"].size() < 15
@@ -516,7 +557,8 @@ TEST_CASE("A sim combined stream carries aggTrade and depth@100ms of several sym
       trades.push_back(values_of(d["data"]));
       continue;
     }
-    REQUIRE((stream == "btcusdt@depth@100ms" || stream == "ethusdt@depth@100ms"));
+    REQUIRE(
+      (stream == "btcusdt@depth@100ms" || stream == "ethusdt@depth@100ms"));
     auto e = depth_of(d["data"]);
     CHECK(e.symbol == (stream[0] == 'b' ? "BTCUSDT" : "ETHUSDT"));
     auto& seen = depth[stream];
@@ -533,7 +575,8 @@ TEST_CASE("A sim combined stream carries aggTrade and depth@100ms of several sym
   CHECK(sim.child->stop(SIGTERM, 10s) == 0);
 }
 
-TEST_CASE("The sim's /api/v3/depth over loopback refuses a limit outside 1..5000 and charges Binance's weight by limit") {
+TEST_CASE("The sim's /api/v3/depth over loopback refuses a limit outside "
+          "1..5000 and charges Binance's weight by limit") {
   running_sim sim({"--symbols", "BTCUSDT"});
   auto weight = [](const http_result& r) {
     auto h = r.header("X-MBX-USED-WEIGHT-1M");
@@ -543,14 +586,21 @@ TEST_CASE("The sim's /api/v3/depth over loopback refuses a limit outside 1..5000
   auto plain = http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT", false, 10s);
   CHECK(plain.status == 200);
   CHECK(weight(plain) == 5);
-  CHECK(weight(http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=500", false, 10s)) == 30);
-  CHECK(weight(http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=1000", false, 10s)) == 80);
-  auto big = http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=5000", false, 10s);
+  CHECK(weight(http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=500",
+                        false, 10s))
+        == 30);
+  CHECK(weight(http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=1000",
+                        false, 10s))
+        == 80);
+  auto big = http_get(sim.port, "/api/v3/depth?symbol=BTCUSDT&limit=5000",
+                      false, 10s);
   CHECK(big.status == 200);
   CHECK(weight(big) == 330);
   for (const char* limit : {"0", "5001", "ten"}) {
     INFO(limit);
-    auto r = http_get(sim.port, std::string("/api/v3/depth?symbol=BTCUSDT&limit=") + limit, false, 10s);
+    auto r = http_get(
+      sim.port, std::string("/api/v3/depth?symbol=BTCUSDT&limit=") + limit,
+      false, 10s);
     CHECK(r.status == 400);
     CHECK(r.body.find("\"code\":-1100") != std::string::npos);
   }

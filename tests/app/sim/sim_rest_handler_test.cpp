@@ -42,7 +42,8 @@ int error_code(const http_reply& r) {
 
 } // namespace
 
-TEST_CASE("The sim's aggTrades without bounds returns the most recent `limit` trades in ascending order") {
+TEST_CASE("The sim's aggTrades without bounds returns the most recent `limit` "
+          "trades in ascending order") {
   auto ex = make_exchange();
   auto r = handle_rest(ex, "/api/v3/aggTrades", parse_query("symbol=BTCUSDT"));
   CHECK(r.status == 200);
@@ -50,42 +51,53 @@ TEST_CASE("The sim's aggTrades without bounds returns the most recent `limit` tr
   REQUIRE(ids.size() == 500);
   CHECK(ids.front() == 1500);
   CHECK(ids.back() == 1999);
-  CHECK(ids_of(handle_rest(ex, "/api/v3/aggTrades", parse_query("symbol=BTCUSDT&limit=3")))
+  CHECK(ids_of(handle_rest(ex, "/api/v3/aggTrades",
+                           parse_query("symbol=BTCUSDT&limit=3")))
         == std::vector<std::int64_t>{1997, 1998, 1999});
 }
 
-TEST_CASE("The sim's aggTrades fromId is inclusive and time bounds are inclusive on T") {
+TEST_CASE("The sim's aggTrades fromId is inclusive and time bounds are "
+          "inclusive on T") {
   auto ex = make_exchange();
-  CHECK(ids_of(handle_rest(ex, "/api/v3/aggTrades", parse_query("symbol=BTCUSDT&fromId=1010&limit=2")))
+  CHECK(ids_of(handle_rest(ex, "/api/v3/aggTrades",
+                           parse_query("symbol=BTCUSDT&fromId=1010&limit=2")))
         == std::vector<std::int64_t>{1010, 1011});
-  CHECK(ids_of(handle_rest(ex, "/api/v3/aggTrades", parse_query("symbol=BTCUSDT&fromId=5")))
-            .front()
+  CHECK(ids_of(handle_rest(ex, "/api/v3/aggTrades",
+                           parse_query("symbol=BTCUSDT&fromId=5")))
+          .front()
         == 1000);
-  CHECK(ids_of(handle_rest(ex, "/api/v3/aggTrades", parse_query("symbol=BTCUSDT&fromId=2000")))
+  CHECK(ids_of(handle_rest(ex, "/api/v3/aggTrades",
+                           parse_query("symbol=BTCUSDT&fromId=2000")))
           .empty());
-  CHECK(ids_of(handle_rest(ex, "/api/v3/aggTrades",
-                           parse_query("symbol=BTCUSDT&startTime=10020&endTime=10040")))
+  CHECK(ids_of(handle_rest(
+          ex, "/api/v3/aggTrades",
+          parse_query("symbol=BTCUSDT&startTime=10020&endTime=10040")))
         == std::vector<std::int64_t>{1002, 1003, 1004});
-  CHECK(ids_of(handle_rest(ex, "/api/v3/aggTrades",
-                           parse_query("symbol=BTCUSDT&startTime=10015&limit=2")))
-        == std::vector<std::int64_t>{1002, 1003});
+  CHECK(
+    ids_of(handle_rest(ex, "/api/v3/aggTrades",
+                       parse_query("symbol=BTCUSDT&startTime=10015&limit=2")))
+    == std::vector<std::int64_t>{1002, 1003});
 }
 
-TEST_CASE("The sim's aggTrades rejects a bad limit or malformed number with HTTP 400 and code -1100") {
+TEST_CASE("The sim's aggTrades rejects a bad limit or malformed number with "
+          "HTTP 400 and code -1100") {
   auto ex = make_exchange();
-  for (auto q : {"symbol=BTCUSDT&limit=1001", "symbol=BTCUSDT&limit=0", "symbol=BTCUSDT&limit=x",
-                 "symbol=BTCUSDT&fromId=-1", "symbol=BTCUSDT&startTime=1.5",
+  for (auto q : {"symbol=BTCUSDT&limit=1001", "symbol=BTCUSDT&limit=0",
+                 "symbol=BTCUSDT&limit=x", "symbol=BTCUSDT&fromId=-1",
+                 "symbol=BTCUSDT&startTime=1.5",
                  "symbol=BTCUSDT&endTime=", "symbol=btcusdt"}) {
     auto r = handle_rest(ex, "/api/v3/aggTrades", parse_query(q));
     INFO(q);
     CHECK(r.status == 400);
     CHECK(error_code(r) == -1100);
   }
-  auto ok = handle_rest(ex, "/api/v3/aggTrades", parse_query("symbol=BTCUSDT&limit=1000"));
+  auto ok = handle_rest(ex, "/api/v3/aggTrades",
+                        parse_query("symbol=BTCUSDT&limit=1000"));
   CHECK(ids_of(ok).size() == 1000);
 }
 
-TEST_CASE("The sim's aggTrades answers -1121 Invalid symbol for a market nobody opened and -1102 without symbol") {
+TEST_CASE("The sim's aggTrades answers -1121 Invalid symbol for a market "
+          "nobody opened and -1102 without symbol") {
   auto ex = make_exchange();
   auto r = handle_rest(ex, "/api/v3/aggTrades", parse_query("symbol=ETHUSDT"));
   CHECK(r.status == 400);
@@ -96,7 +108,8 @@ TEST_CASE("The sim's aggTrades answers -1121 Invalid symbol for a market nobody 
   CHECK(handle_rest(ex, "/nope", {}).status == 404);
 }
 
-TEST_CASE("/sim/stats reports exact totals, id range and connection counts per symbol") {
+TEST_CASE("/sim/stats reports exact totals, id range and connection counts per "
+          "symbol") {
   auto ex = make_exchange();
   ex.get_or_create("ETHUSDT").connection_opened();
   auto r = handle_rest(ex, "/sim/stats", {});
@@ -109,8 +122,10 @@ TEST_CASE("/sim/stats reports exact totals, id range and connection counts per s
   CHECK(btc["first_id"].GetInt64() == 1000);
   CHECK(btc["last_id"].GetInt64() == 1999);
   const auto& totals = ex.find("BTCUSDT")->totals();
-  CHECK(std::string(btc["buy_volume"].GetString()) == format_e8(totals.buy_volume_e8));
-  CHECK(std::string(btc["sell_quote"].GetString()) == format_e16_as_e8(totals.sell_quote_e16));
+  CHECK(std::string(btc["buy_volume"].GetString())
+        == format_e8(totals.buy_volume_e8));
+  CHECK(std::string(btc["sell_quote"].GetString())
+        == format_e16_as_e8(totals.sell_quote_e16));
   const auto& eth = d["symbols"]["ETHUSDT"];
   CHECK(eth["emitted"].GetInt64() == 0);
   CHECK(eth["first_id"].IsNull());
@@ -119,12 +134,14 @@ TEST_CASE("/sim/stats reports exact totals, id range and connection counts per s
   CHECK(std::string(eth["buy_volume"].GetString()) == "0.00000000");
 }
 
-TEST_CASE("The sim's stream paths accept /ws/<sym>@aggTrade and /stream?streams= in any symbol case, nothing else") {
+TEST_CASE("The sim's stream paths accept /ws/<sym>@aggTrade and "
+          "/stream?streams= in any symbol case, nothing else") {
   auto raw = parse_stream_path("/ws/btcusdt@aggTrade", "");
   REQUIRE(raw);
   CHECK(!raw->combined);
   CHECK(raw->symbols == std::vector<std::string>{"BTCUSDT"});
-  auto combined = parse_stream_path("/stream", "streams=btcusdt@aggTrade/EthUsdt@aggTrade/btcusdt@aggTrade");
+  auto combined = parse_stream_path(
+    "/stream", "streams=btcusdt@aggTrade/EthUsdt@aggTrade/btcusdt@aggTrade");
   REQUIRE(combined);
   CHECK(combined->combined);
   CHECK(combined->symbols == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
@@ -136,10 +153,11 @@ TEST_CASE("The sim's stream paths accept /ws/<sym>@aggTrade and /stream?streams=
   CHECK(!parse_stream_path("/api/v3/aggTrades", "symbol=BTCUSDT"));
 }
 
-TEST_CASE("The sim's options parse both spellings, keep loopback only, and name the bad option") {
-  auto ok = parse_sim_options({"--port", "0", "--rate=0", "--count", "5", "--seed", "9",
-                               "--close-after-count", "--symbols", "btcusdt,ETHUSDT",
-                               "--host", "::1"});
+TEST_CASE("The sim's options parse both spellings, keep loopback only, and "
+          "name the bad option") {
+  auto ok = parse_sim_options(
+    {"--port", "0", "--rate=0", "--count", "5", "--seed", "9",
+     "--close-after-count", "--symbols", "btcusdt,ETHUSDT", "--host", "::1"});
   REQUIRE(ok.options);
   CHECK(ok.options->rate == 0);
   CHECK(ok.options->count == 5);
@@ -164,7 +182,8 @@ TEST_CASE("The sim's options parse both spellings, keep loopback only, and name 
   CHECK(sim_usage().find("--rest-history") != std::string::npos);
 }
 
-TEST_CASE("The sim's skipped trades are emitted into the sequence, history and totals, and counted in /sim/stats") {
+TEST_CASE("The sim's skipped trades are emitted into the sequence, history and "
+          "totals, and counted in /sim/stats") {
   auto ex = make_exchange();
   auto& m = *ex.find("BTCUSDT");
   auto totals_before = m.totals().emitted;
@@ -191,7 +210,8 @@ TEST_CASE("The sim's skipped trades are emitted into the sequence, history and t
   CHECK(capped.exhausted());
 }
 
-TEST_CASE("The sim's REST weights are Binance's and the used weight covers exactly the last 60 s") {
+TEST_CASE("The sim's REST weights are Binance's and the used weight covers "
+          "exactly the last 60 s") {
   CHECK(rest_request_weight("/api/v3/aggTrades") == 4);
   CHECK(rest_request_weight("/api/v3/ping") == 1);
   CHECK(rest_request_weight("/api/v3/nope") == 1);
@@ -207,7 +227,8 @@ TEST_CASE("The sim's REST weights are Binance's and the used weight covers exact
   CHECK(w.add(61500, 4) == 4);
 }
 
-TEST_CASE("The sim's REST fault answers are 429 with Retry-After and -1003, or 503 with -1001") {
+TEST_CASE("The sim's REST fault answers are 429 with Retry-After and -1003, or "
+          "503 with -1001") {
   std::string error;
   auto r429 = parse_fault_spec("rest-429:retry_after=5", error);
   REQUIRE(r429);
@@ -266,7 +287,8 @@ book_snapshot parse_depth_body(const http_reply& r) {
 
 } // namespace
 
-TEST_CASE("The sim's /api/v3/depth answers the best `limit` levels per side, best first, stamped with the last change applied") {
+TEST_CASE("The sim's /api/v3/depth answers the best `limit` levels per side, "
+          "best first, stamped with the last change applied") {
   auto ex = make_book_exchange(4);
   const auto& book = ex.find("BTCUSDT")->depth().book();
   auto r = handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT"));
@@ -283,35 +305,53 @@ TEST_CASE("The sim's /api/v3/depth answers the best `limit` levels per side, bes
   for (std::size_t i = 1; i < s.asks.size(); ++i)
     CHECK(s.asks[i].price_e8 > s.asks[i - 1].price_e8);
   CHECK(s.bids.front().price_e8 < s.asks.front().price_e8);
-  auto five = parse_depth_body(handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=5")));
+  auto five = parse_depth_body(
+    handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=5")));
   CHECK(five.bids.size() == 5);
-  auto all = parse_depth_body(handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=5000")));
+  auto all = parse_depth_body(
+    handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=5000")));
   CHECK(all.bids.size() == book.levels().bids.size());
   CHECK(all.asks.size() == book.levels().asks.size());
 }
 
-TEST_CASE("The sim's /api/v3/depth refuses a limit outside 1..5000 or malformed with -1100, no symbol with -1102 and an unopened one with -1121") {
+TEST_CASE(
+  "The sim's /api/v3/depth refuses a limit outside 1..5000 or malformed with "
+  "-1100, no symbol with -1102 and an unopened one with -1121") {
   auto ex = make_book_exchange(1);
-  for (auto q : {"symbol=BTCUSDT&limit=0", "symbol=BTCUSDT&limit=5001", "symbol=BTCUSDT&limit=x",
-                 "symbol=BTCUSDT&limit=", "symbol=BTCUSDT&limit=-5", "symbol=btcusdt"}) {
+  for (auto q : {"symbol=BTCUSDT&limit=0", "symbol=BTCUSDT&limit=5001",
+                 "symbol=BTCUSDT&limit=x", "symbol=BTCUSDT&limit=",
+                 "symbol=BTCUSDT&limit=-5", "symbol=btcusdt"}) {
     auto r = handle_rest(ex, "/api/v3/depth", parse_query(q));
     INFO(q);
     CHECK(r.status == 400);
     CHECK(error_code(r) == -1100);
   }
-  CHECK(handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=5001")).body
-        == "{\"code\":-1100,\"msg\":\"Illegal characters found in parameter 'limit'; legal range "
-           "is '1..5000'.\"}");
-  CHECK(error_code(handle_rest(ex, "/api/v3/depth", parse_query("limit=5"))) == -1102);
-  auto unknown = handle_rest(ex, "/api/v3/depth", parse_query("symbol=ETHUSDT"));
+  CHECK(
+    handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=5001"))
+      .body
+    == "{\"code\":-1100,\"msg\":\"Illegal characters found in parameter "
+       "'limit'; legal range "
+       "is '1..5000'.\"}");
+  CHECK(error_code(handle_rest(ex, "/api/v3/depth", parse_query("limit=5")))
+        == -1102);
+  auto unknown = handle_rest(ex, "/api/v3/depth",
+                             parse_query("symbol=ETHUSDT"));
   CHECK(unknown.status == 400);
   CHECK(unknown.body == "{\"code\":-1121,\"msg\":\"Invalid symbol.\"}");
-  CHECK(handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=1")).status == 200);
-  CHECK(handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=5000")).status == 200);
+  CHECK(handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=1"))
+          .status
+        == 200);
+  CHECK(
+    handle_rest(ex, "/api/v3/depth", parse_query("symbol=BTCUSDT&limit=5000"))
+      .status
+    == 200);
 }
 
-TEST_CASE("The sim's /api/v3/depth weighs 5, 25, 50 or 250 by limit like Binance; /sim/book weighs nothing") {
-  auto weight = [](const char* q) { return rest_request_weight("/api/v3/depth", parse_query(q)); };
+TEST_CASE("The sim's /api/v3/depth weighs 5, 25, 50 or 250 by limit like "
+          "Binance; /sim/book weighs nothing") {
+  auto weight = [](const char* q) {
+    return rest_request_weight("/api/v3/depth", parse_query(q));
+  };
   CHECK(weight("symbol=BTCUSDT") == 5);
   CHECK(weight("symbol=BTCUSDT&limit=1") == 5);
   CHECK(weight("symbol=BTCUSDT&limit=100") == 5);
@@ -322,19 +362,24 @@ TEST_CASE("The sim's /api/v3/depth weighs 5, 25, 50 or 250 by limit like Binance
   CHECK(weight("symbol=BTCUSDT&limit=1001") == 250);
   CHECK(weight("symbol=BTCUSDT&limit=5000") == 250);
   CHECK(weight("symbol=BTCUSDT&limit=x") == 5);
-  CHECK(rest_request_weight("/sim/book", parse_query("symbol=BTCUSDT&limit=5000")) == 0);
-  CHECK(rest_request_weight("/api/v3/aggTrades", parse_query("limit=1000")) == 4);
+  CHECK(
+    rest_request_weight("/sim/book", parse_query("symbol=BTCUSDT&limit=5000"))
+    == 0);
+  CHECK(rest_request_weight("/api/v3/aggTrades", parse_query("limit=1000"))
+        == 4);
 }
 
-TEST_CASE("/sim/book answers the book as it was right after update_id, and 400 outside the initial id..the last change applied") {
+TEST_CASE("/sim/book answers the book as it was right after update_id, and 400 "
+          "outside the initial id..the last change applied") {
   auto ex = make_book_exchange(6);
   const auto& book = ex.find("BTCUSDT")->depth().book();
   auto initial = book.initial_update_id();
   auto last = book.last_update_id();
   for (auto id : {initial, initial + 1, initial + 7, last - 1, last}) {
     INFO(id);
-    auto r = handle_rest(ex, "/sim/book",
-                         parse_query("symbol=BTCUSDT&limit=5000&update_id=" + std::to_string(id)));
+    auto r = handle_rest(
+      ex, "/sim/book",
+      parse_query("symbol=BTCUSDT&limit=5000&update_id=" + std::to_string(id)));
     REQUIRE(r.status == 200);
     auto s = parse_depth_body(r);
     sim_order_book replay("BTCUSDT", market_limits{}.seed);
@@ -344,22 +389,31 @@ TEST_CASE("/sim/book answers the book as it was right after update_id, and 400 o
     CHECK(s.bids == truth.bids);
     CHECK(s.asks == truth.asks);
   }
-  auto now = parse_depth_body(handle_rest(ex, "/sim/book", parse_query("symbol=BTCUSDT&limit=3")));
+  auto now = parse_depth_body(
+    handle_rest(ex, "/sim/book", parse_query("symbol=BTCUSDT&limit=3")));
   CHECK(now.last_update_id == last);
   CHECK(now.bids.size() == 3);
   for (auto id : {initial - 1, last + 1}) {
-    auto r = handle_rest(ex, "/sim/book",
-                         parse_query("symbol=BTCUSDT&update_id=" + std::to_string(id)));
+    auto r = handle_rest(
+      ex, "/sim/book",
+      parse_query("symbol=BTCUSDT&update_id=" + std::to_string(id)));
     CHECK(r.status == 400);
     CHECK(error_code(r) == -1);
-    CHECK(r.body.find(std::to_string(initial) + ".." + std::to_string(last)) != std::string::npos);
+    CHECK(r.body.find(std::to_string(initial) + ".." + std::to_string(last))
+          != std::string::npos);
   }
-  CHECK(error_code(handle_rest(ex, "/sim/book", parse_query("symbol=BTCUSDT&update_id=x"))) == -1100);
-  CHECK(error_code(handle_rest(ex, "/sim/book", parse_query("symbol=BTCUSDT&limit=0"))) == -1100);
-  CHECK(error_code(handle_rest(ex, "/sim/book", parse_query("symbol=SOLUSDT"))) == -1121);
+  CHECK(error_code(handle_rest(ex, "/sim/book",
+                               parse_query("symbol=BTCUSDT&update_id=x")))
+        == -1100);
+  CHECK(error_code(
+          handle_rest(ex, "/sim/book", parse_query("symbol=BTCUSDT&limit=0")))
+        == -1100);
+  CHECK(error_code(handle_rest(ex, "/sim/book", parse_query("symbol=SOLUSDT")))
+        == -1121);
 }
 
-TEST_CASE("/sim/stats reports each symbol's book: first and current update id, depth events emitted and dropped, depth connections") {
+TEST_CASE("/sim/stats reports each symbol's book: first and current update id, "
+          "depth events emitted and dropped, depth connections") {
   auto ex = make_book_exchange(5);
   auto& feed = ex.find("BTCUSDT")->depth();
   feed.connection_opened();
@@ -375,15 +429,17 @@ TEST_CASE("/sim/stats reports each symbol's book: first and current update id, d
   CHECK(btc["connections"].GetInt() == 0); // aggTrade streams only
 }
 
-TEST_CASE("The sim's stream paths take <sym>@depth@100ms alone or mixed with aggTrade, and refuse any other depth stream") {
+TEST_CASE("The sim's stream paths take <sym>@depth@100ms alone or mixed with "
+          "aggTrade, and refuse any other depth stream") {
   auto raw = parse_stream_path("/ws/BNBBTC@depth@100ms", "");
   REQUIRE(raw);
   CHECK(!raw->combined);
   CHECK(raw->symbols == std::vector<std::string>{"BNBBTC"});
   REQUIRE(raw->streams.size() == 1);
   CHECK(raw->streams[0].kind == stream_kind::depth);
-  auto mixed = parse_stream_path(
-    "/stream", "streams=btcusdt@aggTrade/btcusdt@depth@100ms/ethusdt@depth@100ms/btcusdt@depth@100ms");
+  auto mixed = parse_stream_path("/stream",
+                                 "streams=btcusdt@aggTrade/btcusdt@depth@100ms/"
+                                 "ethusdt@depth@100ms/btcusdt@depth@100ms");
   REQUIRE(mixed);
   CHECK(mixed->combined);
   CHECK(mixed->symbols == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
@@ -392,7 +448,8 @@ TEST_CASE("The sim's stream paths take <sym>@depth@100ms alone or mixed with agg
   CHECK(mixed->streams[1].kind == stream_kind::depth);
   CHECK(mixed->streams[1].symbol == "BTCUSDT");
   CHECK(mixed->streams[2].symbol == "ETHUSDT");
-  auto raw_mixed = parse_stream_path("/ws/btcusdt@depth@100ms/btcusdt@aggTrade", "");
+  auto raw_mixed = parse_stream_path("/ws/btcusdt@depth@100ms/btcusdt@aggTrade",
+                                     "");
   REQUIRE(raw_mixed);
   CHECK(raw_mixed->streams.size() == 2);
   CHECK(!parse_stream_path("/ws/btcusdt@depth", ""));
@@ -401,12 +458,14 @@ TEST_CASE("The sim's stream paths take <sym>@depth@100ms alone or mixed with agg
   CHECK(!parse_stream_path("/ws/@depth@100ms", ""));
 }
 
-TEST_CASE("The sim's depth options default to one event per 100 ms of 5 changes and refuse 0") {
+TEST_CASE("The sim's depth options default to one event per 100 ms of 5 "
+          "changes and refuse 0") {
   auto defaults = parse_sim_options({});
   REQUIRE(defaults.options);
   CHECK(defaults.options->depth_interval_ms == 100);
   CHECK(defaults.options->depth_changes == 5);
-  auto set = parse_sim_options({"--depth-interval-ms", "20", "--depth-changes=9"});
+  auto set
+    = parse_sim_options({"--depth-interval-ms", "20", "--depth-changes=9"});
   REQUIRE(set.options);
   CHECK(set.options->depth_interval_ms == 20);
   CHECK(set.options->depth_changes == 9);

@@ -4,11 +4,11 @@
 #include <catch2/catch.hpp>
 
 #include <cctype>
-#include <cstdio>
-#include <fstream>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <thread>
 
 #include <arpa/inet.h>
@@ -29,7 +29,8 @@ namespace sv::test {
 namespace {
 
 int ms_until(test_clock::time_point deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - test_clock::now());
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+    deadline - test_clock::now());
   return left.count() < 0 ? 0 : static_cast<int>(left.count());
 }
 
@@ -39,7 +40,8 @@ loopback_conn::~loopback_conn() {
   close();
 }
 
-bool loopback_conn::open(int port, bool tls, std::chrono::milliseconds handshake_timeout) {
+bool loopback_conn::open(int port, bool tls,
+                         std::chrono::milliseconds handshake_timeout) {
   close();
   peer_reset_ = false;
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -83,7 +85,8 @@ bool loopback_conn::write_all(const std::string& data) {
   while (sent < data.size()) {
     ssize_t n;
     if (ssl_) {
-      int r = SSL_write(ssl_, data.data() + sent, static_cast<int>(data.size() - sent));
+      int r = SSL_write(ssl_, data.data() + sent,
+                        static_cast<int>(data.size() - sent));
       n = r;
     } else {
       n = ::send(fd_, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
@@ -95,7 +98,8 @@ bool loopback_conn::write_all(const std::string& data) {
   return true;
 }
 
-int loopback_conn::read_some(std::string& out, test_clock::time_point deadline) {
+int loopback_conn::read_some(std::string& out,
+                             test_clock::time_point deadline) {
   if (fd_ < 0)
     return -1;
   char buf[65536];
@@ -165,7 +169,8 @@ int ws_test_client::open(int port, const std::string& path, bool tls,
     return 0;
   connected_ = true;
   // The RFC 6455 example key; its accept value is s3pPLMBiTxaQ9kYGzzhZRbK+xOo=.
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port)
+  std::string req = "GET " + path
+                    + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port)
                     + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                       "Sec-WebSocket-Version: 13\r\n\r\n";
@@ -182,12 +187,14 @@ int ws_test_client::open(int port, const std::string& path, bool tls,
   if (head.compare(0, 7, "HTTP/1.") != 0 || head.size() < 12)
     return 0;
   int status = std::stoi(head.substr(9, 3));
-  if (status == 101 && head.find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") == std::string::npos)
+  if (status == 101
+      && head.find("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=") == std::string::npos)
     return 0;
   return status;
 }
 
-std::optional<ws_message> ws_test_client::next(std::chrono::milliseconds timeout) {
+std::optional<ws_message>
+ws_test_client::next(std::chrono::milliseconds timeout) {
   auto deadline = test_clock::now() + timeout;
   ws_message msg;
   bool have_start = false;
@@ -206,7 +213,9 @@ std::optional<ws_message> ws_test_client::next(std::chrono::milliseconds timeout
           return false;
       return true;
     };
-    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(rx_[rx_pos_ + i]); };
+    auto byte = [&](std::size_t i) {
+      return static_cast<unsigned char>(rx_[rx_pos_ + i]);
+    };
     if (!need(2))
       return std::nullopt;
     auto b0 = byte(0);
@@ -245,7 +254,8 @@ std::optional<ws_message> ws_test_client::next(std::chrono::milliseconds timeout
   }
 }
 
-int ws_test_client::read_some(std::string& out, test_clock::time_point deadline) {
+int ws_test_client::read_some(std::string& out,
+                              test_clock::time_point deadline) {
   int n = conn_.read_some(out, deadline);
   if (n < 0)
     lost_ = true;
@@ -262,7 +272,8 @@ bool ws_test_client::send_ping(const std::string& payload) {
   for (auto m : mask)
     frame.push_back(static_cast<char>(m));
   for (std::size_t i = 0; i < payload.size(); ++i)
-    frame.push_back(static_cast<char>(static_cast<unsigned char>(payload[i]) ^ mask[i % 4]));
+    frame.push_back(
+      static_cast<char>(static_cast<unsigned char>(payload[i]) ^ mask[i % 4]));
   return conn_.write_all(frame);
 }
 
@@ -285,8 +296,9 @@ http_result http_get(int port, const std::string& target, bool tls,
   http_result res;
   if (!conn.open(port, tls))
     return res;
-  if (!conn.write_all("GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                      "Connection: close\r\n\r\n"))
+  if (!conn.write_all("GET " + target
+                      + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                        "Connection: close\r\n\r\n"))
     return res;
   std::string rx;
   std::size_t end;
@@ -323,7 +335,8 @@ std::optional<std::string> http_result::header(const std::string& name) const {
     return std::nullopt;
   auto begin = at + key.size();
   auto eol = head.find("\r\n", begin);
-  auto value = head.substr(begin, eol == std::string::npos ? std::string::npos : eol - begin);
+  auto value = head.substr(begin, eol == std::string::npos ? std::string::npos
+                                                           : eol - begin);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
     value.erase(0, 1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
@@ -331,7 +344,8 @@ std::optional<std::string> http_result::header(const std::string& name) const {
   return value;
 }
 
-child_process::child_process(const std::string& binary, const std::vector<std::string>& args) {
+child_process::child_process(const std::string& binary,
+                             const std::vector<std::string>& args) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0)
     return;
@@ -364,7 +378,8 @@ child_process::~child_process() {
     ::close(out_fd_);
 }
 
-std::optional<std::string> child_process::read_line(std::chrono::milliseconds timeout) {
+std::optional<std::string>
+child_process::read_line(std::chrono::milliseconds timeout) {
   auto deadline = test_clock::now() + timeout;
   std::size_t nl;
   while ((nl = out_.find('\n')) == std::string::npos) {
@@ -407,16 +422,21 @@ int child_process::stop(int sig, std::chrono::milliseconds timeout) {
 
 running_sim::running_sim(std::vector<std::string> args) {
   static int counter = 0;
-  port_file = std::string(SV_BINARY_DIR) + "/sim-port-" + std::to_string(::getpid()) + "-"
-              + std::to_string(++counter);
+  port_file = std::string(SV_BINARY_DIR) + "/sim-port-"
+              + std::to_string(::getpid()) + "-" + std::to_string(++counter);
   std::remove(port_file.c_str());
-  args.insert(args.end(), {"--port", "0", "--port-file", port_file, "--log-level", "warn"});
+  args.insert(args.end(),
+              {"--port", "0", "--port-file", port_file, "--log-level", "warn"});
   child = std::make_unique<child_process>(SV_SIM_BINARY, args);
   auto line = child->read_line(std::chrono::seconds(10));
   REQUIRE(line);
   int tls_flag = -1;
-  REQUIRE(std::sscanf(line->c_str(), "listening port=%d tls=%d", &port, &tls_flag) == 2);
-  REQUIRE(*line == "listening port=" + std::to_string(port) + " tls=" + std::to_string(tls_flag));
+  REQUIRE(
+    std::sscanf(line->c_str(), "listening port=%d tls=%d", &port, &tls_flag)
+    == 2);
+  REQUIRE(*line
+          == "listening port=" + std::to_string(port)
+               + " tls=" + std::to_string(tls_flag));
   tls = tls_flag == 1;
   std::ifstream pf(port_file);
   int from_file = 0;

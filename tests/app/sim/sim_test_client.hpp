@@ -26,8 +26,9 @@ public:
   loopback_conn& operator=(const loopback_conn&) = delete;
 
   /// Connects (and handshakes TLS within `handshake_timeout`); false on failure.
-  bool open(int port, bool tls,
-            std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10));
+  bool
+  open(int port, bool tls,
+       std::chrono::milliseconds handshake_timeout = std::chrono::seconds(10));
   /// True if the last read failed with ECONNRESET (the peer sent RST).
   bool peer_reset() const {
     return peer_reset_;
@@ -55,7 +56,8 @@ class ws_test_client {
 public:
   /// Sends the upgrade for `path`; returns the HTTP status (101 on success), 0 on
   /// a transport failure or timeout.
-  int open(int port, const std::string& path, bool tls, std::chrono::milliseconds timeout);
+  int open(int port, const std::string& path, bool tls,
+           std::chrono::milliseconds timeout);
   /// The next text/binary/close message, or nullopt on timeout or connection loss.
   std::optional<ws_message> next(std::chrono::milliseconds timeout);
   /// Sends a masked close frame with `code`.
@@ -95,7 +97,7 @@ private:
   bool lost_ = false;
   int pongs_ = 0;
   std::string head_;
-  std::string rx_;         ///< received bytes; those before rx_pos_ are consumed
+  std::string rx_; ///< received bytes; those before rx_pos_ are consumed
   std::size_t rx_pos_ = 0; ///< first unconsumed byte of rx_
 };
 
@@ -117,7 +119,8 @@ http_result http_get(int port, const std::string& target, bool tls,
 /// (SIGKILL) if it is still running, so a failing test never leaks it.
 class child_process {
 public:
-  child_process(const std::string& binary, const std::vector<std::string>& args);
+  child_process(const std::string& binary,
+                const std::vector<std::string>& args);
   ~child_process();
   child_process(const child_process&) = delete;
   child_process& operator=(const child_process&) = delete;
@@ -143,10 +146,10 @@ private:
 /// ("listening port=P tls=T") and the port file to agree; the destructor removes the
 /// file and the child_process kills the simulator if it still runs.
 struct running_sim {
-  std::string port_file;               ///< written by the simulator
+  std::string port_file;                ///< written by the simulator
   std::unique_ptr<child_process> child; ///< the simulator
-  int port = 0;                        ///< where it listens (127.0.0.1)
-  bool tls = false;                    ///< started with --cert/--key
+  int port = 0;                         ///< where it listens (127.0.0.1)
+  bool tls = false;                     ///< started with --cert/--key
 
   explicit running_sim(std::vector<std::string> args);
   ~running_sim();

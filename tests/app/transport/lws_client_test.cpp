@@ -13,10 +13,10 @@
 #include "tests/app/transport/support/ws_test_servers.hpp"
 
 using namespace std::chrono_literals;
-using sv::test::system_fixture;
 using sv::test::lws_test_server;
 using sv::test::raw_mode;
 using sv::test::raw_test_server;
+using sv::test::system_fixture;
 using sv::test::temp_cert;
 using sv::test::ws_recorder;
 using sv::test::ws_script;
@@ -153,8 +153,7 @@ TEST_CASE_METHOD(system_fixture,
   CHECK(l.closed[0].reason == "TLS certificate verification failed");
 }
 
-TEST_CASE_METHOD(system_fixture,
-                 "insecure accepts a certificate nobody trusts",
+TEST_CASE_METHOD(system_fixture, "insecure accepts a certificate nobody trusts",
                  "[transport]") {
   temp_cert cert;
   REQUIRE(cert.ok);
@@ -231,10 +230,11 @@ TEST_CASE_METHOD(system_fixture,
   }
 }
 
-TEST_CASE_METHOD(system_fixture,
-                 "an open with a live id is refused at once and leaves the live "
-                 "connection untouched",
-                 "[transport]") {
+TEST_CASE_METHOD(
+  system_fixture,
+  "an open with a live id is refused at once and leaves the live "
+  "connection untouched",
+  "[transport]") {
   ws_script script; // stays open, sends one frame
   script.messages = {"one"};
   lws_test_server server{script};
@@ -385,9 +385,9 @@ TEST_CASE_METHOD(system_fixture,
   REQUIRE(rec.wait_until([&] { return rec.log[1].opened == 1; }, 10s));
   auto t0 = std::chrono::steady_clock::now();
   REQUIRE(rec.wait_closed(1, 120s));
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now()
-                                              - t0)
-                  .count();
+  double secs
+    = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+        .count();
   auto& l = rec.log[1];
   REQUIRE(l.frames.size() == n);
   std::printf("frames=%zu batches=%zu secs=%.3f frames_per_s=%.0f "

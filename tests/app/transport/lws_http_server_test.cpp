@@ -104,8 +104,7 @@ TEST_CASE_METHOD(http_fixture,
   server.respond(req.req_id, 200, "{}"); // late: ignored
 }
 
-TEST_CASE_METHOD(http_fixture,
-                 "a 5 MB answer arrives complete and byte-exact",
+TEST_CASE_METHOD(http_fixture, "a 5 MB answer arrives complete and byte-exact",
                  "[transport]") {
   sv::lws_http_server server;
   REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
@@ -164,8 +163,7 @@ TEST_CASE_METHOD(http_fixture,
   server.respond(req.req_id, 200, "{}");
 }
 
-TEST_CASE_METHOD(http_fixture,
-                 "a request after the api actor is gone gets 503",
+TEST_CASE_METHOD(http_fixture, "a request after the api actor is gone gets 503",
                  "[transport]") {
   sv::lws_http_server server;
   {
@@ -197,9 +195,9 @@ TEST_CASE_METHOD(http_fixture,
   CHECK(first.get().status == 200);
 }
 
-TEST_CASE_METHOD(http_fixture,
-                 "stop with a request pending returns and ignores later answers",
-                 "[transport]") {
+TEST_CASE_METHOD(
+  http_fixture, "stop with a request pending returns and ignores later answers",
+  "[transport]") {
   sv::lws_http_server server;
   REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
   auto reply = request_async(server.port(), get("/slow"));

@@ -14,12 +14,12 @@
 #include "tests/app/transport/support/ws_test_servers.hpp"
 
 using namespace std::chrono_literals;
-using sv::test::system_fixture;
 using sv::test::http_canned;
 using sv::test::http_test_server;
 using sv::test::lws_test_server;
 using sv::test::raw_mode;
 using sv::test::raw_test_server;
+using sv::test::system_fixture;
 using sv::test::temp_cert;
 using sv::test::ws_recorder;
 using sv::test::ws_script;
@@ -55,10 +55,11 @@ http_canned ok(std::string body) {
 
 } // namespace
 
-TEST_CASE_METHOD(system_fixture,
-                 "a plain GET answers once with the status, the byte-exact body "
-                 "and X-MBX-USED-WEIGHT-1M",
-                 "[transport][rest]") {
+TEST_CASE_METHOD(
+  system_fixture,
+  "a plain GET answers once with the status, the byte-exact body "
+  "and X-MBX-USED-WEIGHT-1M",
+  "[transport][rest]") {
   const std::string body = R"([{"a":5,"p":"37000.10","q":"0.0123","f":1,)"
                            R"("l":2,"T":1700000000000,"m":true,"M":true}])";
   http_test_server server{{{agg_path, ok(body)}}};
@@ -90,9 +91,8 @@ TEST_CASE_METHOD(system_fixture,
   auto big = patterned(2 * 1024 * 1024);
   auto chunked = ok(big);
   chunked.chunk_bytes = 7001; // odd size: chunk edges fall anywhere in a read
-  http_test_server server{{{"/big", ok(big)}, {"/chunked", chunked}},
-                          cert.cert,
-                          cert.key};
+  http_test_server server{
+    {{"/big", ok(big)}, {"/chunked", chunked}}, cert.cert, cert.key};
   REQUIRE(server.port() != 0);
   ws_recorder rec{sys};
   sv::lws_client_options opts;
@@ -190,8 +190,7 @@ TEST_CASE_METHOD(system_fixture,
   CHECK(rec.rest[5][0].body == "no route");
 }
 
-TEST_CASE_METHOD(system_fixture,
-                 "a redirect is a response, not followed",
+TEST_CASE_METHOD(system_fixture, "a redirect is a response, not followed",
                  "[transport][rest]") {
   http_canned moved;
   moved.status = 302;

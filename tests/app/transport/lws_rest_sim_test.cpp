@@ -15,15 +15,16 @@
 using namespace std::chrono_literals;
 using sv::test::system_fixture;
 
-TEST_CASE_METHOD(system_fixture,
-                 "the simulator's TLS aggTrades answers a 429 with Retry-After, "
-                 "then a 200 JSON body, both with the used weight",
-                 "[transport][rest]") {
+TEST_CASE_METHOD(
+  system_fixture,
+  "the simulator's TLS aggTrades answers a 429 with Retry-After, "
+  "then a 200 JSON body, both with the used weight",
+  "[transport][rest]") {
   sv::test::temp_cert cert;
   REQUIRE(cert.ok);
   sv::test::running_sim sim({"--symbols", "BTCUSDT", "--fault",
-                             "rest-429:count=1,retry_after=3", "--cert", cert.cert,
-                             "--key", cert.key});
+                             "rest-429:count=1,retry_after=3", "--cert",
+                             cert.cert, "--key", cert.key});
   REQUIRE(sim.tls);
   auto port = sim.port;
   sv::test::ws_recorder rec{sys};

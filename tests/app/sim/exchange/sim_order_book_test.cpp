@@ -19,18 +19,21 @@ bool same_levels(const book_levels& a, const book_levels& b) {
 }
 
 bool same_snapshot(const book_snapshot& a, const book_snapshot& b) {
-  return a.last_update_id == b.last_update_id && a.bids == b.bids && a.asks == b.asks;
+  return a.last_update_id == b.last_update_id && a.bids == b.bids
+         && a.asks == b.asks;
 }
 
 /// Position of `price` among a side's levels, best first; the side's size if absent.
 template <class Map>
 std::size_t rank_of(const Map& side, std::int64_t price) {
-  return static_cast<std::size_t>(std::distance(side.begin(), side.find(price)));
+  return static_cast<std::size_t>(
+    std::distance(side.begin(), side.find(price)));
 }
 
 } // namespace
 
-TEST_CASE("The same seed and symbol give the same initial sim order book: 300 levels per side on the price tick around the start price") {
+TEST_CASE("The same seed and symbol give the same initial sim order book: 300 "
+          "levels per side on the price tick around the start price") {
   sim_order_book a("BTCUSDT", 7);
   sim_order_book b("BTCUSDT", 7);
   CHECK(same_levels(a.levels(), b.levels()));
@@ -59,7 +62,8 @@ TEST_CASE("The same seed and symbol give the same initial sim order book: 300 le
   }
 }
 
-TEST_CASE("The sim order book after update id L is the same however its changes are grouped") {
+TEST_CASE("The sim order book after update id L is the same however its "
+          "changes are grouped") {
   sim_order_book one_by_one("BNBBTC", 3);
   sim_order_book chunked("BNBBTC", 3);
   auto id = chunked.initial_update_id();
@@ -77,13 +81,16 @@ TEST_CASE("The sim order book after update id L is the same however its changes 
   CHECK(chunked.last_update_id() == id);
 }
 
-TEST_CASE("A sim order book snapshot as of update id L equals replaying its changes from the initial book to L") {
+TEST_CASE("A sim order book snapshot as of update id L equals replaying its "
+          "changes from the initial book to L") {
   constexpr auto every = sim_order_book::checkpoint_every;
   sim_order_book book("ETHUSDT", 11);
   auto initial = book.initial_update_id();
-  book.apply_until(initial + 3 * every + 100); // three kept copies behind the current book
-  for (auto offset : {std::int64_t{0}, std::int64_t{1}, std::int64_t{99}, every - 1, every,
-                      every + 1, 2 * every + 5, 3 * every, 3 * every + 99, 3 * every + 100}) {
+  book.apply_until(initial + 3 * every
+                   + 100); // three kept copies behind the current book
+  for (auto offset :
+       {std::int64_t{0}, std::int64_t{1}, std::int64_t{99}, every - 1, every,
+        every + 1, 2 * every + 5, 3 * every, 3 * every + 99, 3 * every + 100}) {
     INFO("offset " << offset);
     sim_order_book replay("ETHUSDT", 11);
     replay.apply_until(initial + offset);
@@ -93,8 +100,12 @@ TEST_CASE("A sim order book snapshot as of update id L equals replaying its chan
     CHECK(same_snapshot(*snap, replay.snapshot(whole_book)));
     auto top = book.snapshot_at(initial + offset, 5);
     REQUIRE(top);
-    CHECK(top->bids == std::vector<book_level>(snap->bids.begin(), snap->bids.begin() + 5));
-    CHECK(top->asks == std::vector<book_level>(snap->asks.begin(), snap->asks.begin() + 5));
+    CHECK(
+      top->bids
+      == std::vector<book_level>(snap->bids.begin(), snap->bids.begin() + 5));
+    CHECK(
+      top->asks
+      == std::vector<book_level>(snap->asks.begin(), snap->asks.begin() + 5));
   }
   CHECK(!book.snapshot_at(initial - 1, 10));
   CHECK(!book.snapshot_at(book.last_update_id() + 1, 10));
@@ -102,7 +113,8 @@ TEST_CASE("A sim order book snapshot as of update id L equals replaying its chan
                       book.snapshot(whole_book)));
 }
 
-TEST_CASE("Every sim order book change keeps the best bid strictly below the best ask, deletes only existing levels, and stays near the top") {
+TEST_CASE("Every sim order book change keeps the best bid strictly below the "
+          "best ask, deletes only existing levels, and stays near the top") {
   for (const char* symbol : {"BTCUSDT", "XRPUSDT", "BNBBTC"}) {
     INFO(symbol);
     sim_order_book book(symbol, 9);
@@ -117,11 +129,13 @@ TEST_CASE("Every sim order book change keeps the best bid strictly below the bes
       auto c = book.apply_next();
       REQUIRE(c.update_id == book.initial_update_id() + i + 1);
       bool bid = c.side == book_side::bid;
-      auto rank = bid ? rank_of(mirror.bids, c.price_e8) : rank_of(mirror.asks, c.price_e8);
+      auto rank = bid ? rank_of(mirror.bids, c.price_e8)
+                      : rank_of(mirror.asks, c.price_e8);
       auto size = bid ? mirror.bids.size() : mirror.asks.size();
       bool existed = rank < size;
       // At most top_window - 1 ticks behind the best, at most 2 ahead of it.
-      auto behind = bid ? (best_bid - c.price_e8) / tick : (c.price_e8 - best_ask) / tick;
+      auto behind = bid ? (best_bid - c.price_e8) / tick
+                        : (c.price_e8 - best_ask) / tick;
       if (c.qty_e8 == 0) {
         REQUIRE(existed);
         REQUIRE(behind >= 0);
@@ -133,7 +147,8 @@ TEST_CASE("Every sim order book change keeps the best bid strictly below the bes
         REQUIRE(behind >= -2);
         REQUIRE(behind < static_cast<std::int64_t>(sim_order_book::top_window));
         if (existed) {
-          auto before = bid ? mirror.bids.at(c.price_e8) : mirror.asks.at(c.price_e8);
+          auto before = bid ? mirror.bids.at(c.price_e8)
+                            : mirror.asks.at(c.price_e8);
           REQUIRE(before != c.qty_e8);
         } else {
           ++inserts;
@@ -148,7 +163,8 @@ TEST_CASE("Every sim order book change keeps the best bid strictly below the bes
       REQUIRE(now.bids.rbegin()->first > 0);
       REQUIRE(now.bids.size() >= sim_order_book::levels_min);
       REQUIRE(now.asks.size() >= sim_order_book::levels_min);
-      if (now.bids.begin()->first != best_bid || now.asks.begin()->first != best_ask)
+      if (now.bids.begin()->first != best_bid
+          || now.asks.begin()->first != best_ask)
         ++top_moves;
     }
     CHECK(deletes > 2000);

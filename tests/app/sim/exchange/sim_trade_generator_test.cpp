@@ -32,7 +32,8 @@ bool is_e8_text(const std::string& s) {
 
 } // namespace
 
-TEST_CASE("The same seed and symbol always yield the same sim trade sequence, whatever the clock") {
+TEST_CASE("The same seed and symbol always yield the same sim trade sequence, "
+          "whatever the clock") {
   trade_generator g1("BTCUSDT", 7, 1000000);
   trade_generator g2("BTCUSDT", 7, 1000000);
   trade_generator other_seed("BTCUSDT", 8, 1000000);
@@ -52,7 +53,8 @@ TEST_CASE("The same seed and symbol always yield the same sim trade sequence, wh
   CHECK(differs_symbol > 9000);
 }
 
-TEST_CASE("The sim's aggregate ids are consecutive from first_id and underlying ids chain without gaps") {
+TEST_CASE("The sim's aggregate ids are consecutive from first_id and "
+          "underlying ids chain without gaps") {
   trade_generator g("SOLUSDT", 1, 42);
   auto prev = g.next(1);
   CHECK(prev.a == 42);
@@ -70,17 +72,18 @@ TEST_CASE("The sim's aggregate ids are consecutive from first_id and underlying 
     prev = t;
   }
   CHECK(g.next_id() == 42 + n);
-  CHECK(multi_fill > n / 10);             // "sometimes l > f": 1 in 4 by design
-  CHECK(maker_buys > n * 45 / 100);       // both sides ~50/50
+  CHECK(multi_fill > n / 10);       // "sometimes l > f": 1 in 4 by design
+  CHECK(maker_buys > n * 45 / 100); // both sides ~50/50
   CHECK(maker_buys < n * 55 / 100);
 }
 
-TEST_CASE("The sim's prices walk on a positive tick grid from a per-symbol start, and T never decreases") {
+TEST_CASE("The sim's prices walk on a positive tick grid from a per-symbol "
+          "start, and T never decreases") {
   CHECK(start_price_e8("BTCUSDT") == 6'000'000'000'000);
   CHECK(start_price_e8("ETHUSDT") == 300'000'000'000);
   CHECK(start_price_e8("NKNUSDT") == start_price_e8("NKNUSDT"));
-  CHECK(start_price_e8("NKNUSDT") >= 1'000'000);        // >= 0.01
-  CHECK(start_price_e8("NKNUSDT") <= 999'000'000'000);  // <= 9990
+  CHECK(start_price_e8("NKNUSDT") >= 1'000'000);       // >= 0.01
+  CHECK(start_price_e8("NKNUSDT") <= 999'000'000'000); // <= 9990
   trade_generator g("BTCUSDT", 3, 1);
   std::int64_t last_t = 0;
   for (int i = 0; i < 50000; ++i) {
@@ -96,7 +99,8 @@ TEST_CASE("The sim's prices walk on a positive tick grid from a per-symbol start
   }
 }
 
-TEST_CASE("The sim's market totals equal an exact recomputation from the emitted JSON text") {
+TEST_CASE("The sim's market totals equal an exact recomputation from the "
+          "emitted JSON text") {
   market_limits limits;
   limits.seed = 11;
   limits.first_id = 500;
@@ -127,7 +131,8 @@ TEST_CASE("The sim's market totals equal an exact recomputation from the emitted
   CHECK(format_e8(totals.buy_volume_e8) == format_e8(buy_qty));
   CHECK(format_e8(totals.sell_volume_e8) == format_e8(sell_qty));
   CHECK(format_e16_as_e8(totals.buy_quote_e16) == format_e16_as_e8(buy_quote));
-  CHECK(format_e16_as_e8(totals.sell_quote_e16) == format_e16_as_e8(sell_quote));
+  CHECK(format_e16_as_e8(totals.sell_quote_e16)
+        == format_e16_as_e8(sell_quote));
   CHECK(m.first_emitted_id() == 500);
   CHECK(m.last_emitted_id() == 500 + n - 1);
   CHECK(m.oldest_id() == 500 + n - 100);
@@ -147,7 +152,8 @@ TEST_CASE("A sim market stops for good after count_max trades") {
   CHECK(m.next_id() == limits.first_id + 3);
 }
 
-TEST_CASE("The sim's stream events carry Binance's key order e,E,s,a,p,q,f,l,T,m,M with 8-decimal strings") {
+TEST_CASE("The sim's stream events carry Binance's key order "
+          "e,E,s,a,p,q,f,l,T,m,M with 8-decimal strings") {
   trade_generator g("BTCUSDT", 1, 1000000);
   for (int i = 0; i < 100; ++i) {
     auto t = g.next(1700000000000 + i);
@@ -159,7 +165,9 @@ TEST_CASE("The sim's stream events carry Binance's key order e,E,s,a,p,q,f,l,T,m
     std::vector<std::string> keys;
     for (auto it = d.MemberBegin(); it != d.MemberEnd(); ++it)
       keys.emplace_back(it->name.GetString());
-    REQUIRE(keys == std::vector<std::string>{"e", "E", "s", "a", "p", "q", "f", "l", "T", "m", "M"});
+    REQUIRE(keys
+            == std::vector<std::string>{"e", "E", "s", "a", "p", "q", "f", "l",
+                                        "T", "m", "M"});
     CHECK(std::string(d["e"].GetString()) == "aggTrade");
     CHECK(std::string(d["s"].GetString()) == "BTCUSDT");
     CHECK(d["a"].GetInt64() == t.a);
@@ -168,7 +176,8 @@ TEST_CASE("The sim's stream events carry Binance's key order e,E,s,a,p,q,f,l,T,m
     CHECK(d["T"].GetInt64() == t.trade_ms);
     CHECK(d["M"].GetBool());
     std::string combined;
-    append_combined_agg_trade(combined, agg_trade_stream_name("BTCUSDT"), "BTCUSDT", t);
+    append_combined_agg_trade(combined, agg_trade_stream_name("BTCUSDT"),
+                              "BTCUSDT", t);
     CHECK(combined == "{\"stream\":\"btcusdt@aggTrade\",\"data\":" + raw + "}");
   }
   sim_trade fixed;
@@ -182,6 +191,7 @@ TEST_CASE("The sim's stream events carry Binance's key order e,E,s,a,p,q,f,l,T,m
   std::string row;
   append_rest_row(row, fixed);
   // Binance's documented example row, byte for byte.
-  CHECK(row == "{\"a\":26129,\"p\":\"0.01633102\",\"q\":\"4.70443515\",\"f\":27781,"
-               "\"l\":27781,\"T\":1498793709153,\"m\":true,\"M\":true}");
+  CHECK(row
+        == "{\"a\":26129,\"p\":\"0.01633102\",\"q\":\"4.70443515\",\"f\":27781,"
+           "\"l\":27781,\"T\":1498793709153,\"m\":true,\"M\":true}");
 }

@@ -120,11 +120,10 @@ int test_server_callback(lws* wsi, lws_callback_reasons reason, void* user,
       }
       if (sc.close_code != 0 && s->message == sc.messages.size()) {
         ++s->message; // close once, even if lws raises WRITEABLE again
-        lws_close_reason(
-          wsi, static_cast<lws_close_status>(sc.close_code),
-          reinterpret_cast<unsigned char*>(
-            const_cast<char*>(sc.close_reason.data())),
-          sc.close_reason.size());
+        lws_close_reason(wsi, static_cast<lws_close_status>(sc.close_code),
+                         reinterpret_cast<unsigned char*>(
+                           const_cast<char*>(sc.close_reason.data())),
+                         sc.close_reason.size());
         return -1;
       }
       if (sc.tick_every_ms != 0) {
@@ -141,8 +140,8 @@ int test_server_callback(lws* wsi, lws_callback_reasons reason, void* user,
         }
         if (!s->tick_armed) {
           s->tick_armed = true;
-          lws_set_timer_usecs(wsi, static_cast<lws_usec_t>(sc.tick_every_ms)
-                                     * 1000);
+          lws_set_timer_usecs(wsi,
+                              static_cast<lws_usec_t>(sc.tick_every_ms) * 1000);
         }
       }
       return 0;
@@ -179,8 +178,8 @@ lws_test_server::lws_test_server(ws_script script, const std::string& cert,
   st.context = lws_create_context(&info);
   if (st.context == nullptr)
     return;
-  port_ = static_cast<std::uint16_t>(lws_get_vhost_listen_port(
-    lws_get_vhost_by_name(st.context, "default")));
+  port_ = static_cast<std::uint16_t>(
+    lws_get_vhost_listen_port(lws_get_vhost_by_name(st.context, "default")));
   thread_ = std::thread([&st] {
     while (!st.stop.load())
       lws_service(st.context, 0);
@@ -266,10 +265,11 @@ void append_text_frame(std::string& out, const std::string& payload) {
 
 std::string raw_test_server::flood_payload(std::size_t i) {
   char buf[160];
-  auto n = std::snprintf(buf, sizeof(buf),
-                         R"({"e":"aggTrade","E":1700000000000,"s":"BTCUSDT",)"
-                         R"("a":%zu,"p":"37000.10","q":"0.0123","T":%zu,"m":true})",
-                         i, i);
+  auto n
+    = std::snprintf(buf, sizeof(buf),
+                    R"({"e":"aggTrade","E":1700000000000,"s":"BTCUSDT",)"
+                    R"("a":%zu,"p":"37000.10","q":"0.0123","T":%zu,"m":true})",
+                    i, i);
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
@@ -330,7 +330,9 @@ void raw_test_server::serve(int fd) {
   // flood: find Sec-WebSocket-Key case-insensitively.
   std::string lower = request;
   std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                 [](unsigned char c) {
+                   return static_cast<char>(std::tolower(c));
+                 });
   auto pos = lower.find("sec-websocket-key:");
   if (pos == std::string::npos) {
     ::close(fd);
@@ -374,8 +376,10 @@ http_test_server::http_test_server(std::map<std::string, http_canned> routes,
   if (!cert.empty()) {
     auto* ctx = SSL_CTX_new(TLS_server_method());
     if (ctx == nullptr
-        || SSL_CTX_use_certificate_file(ctx, cert.c_str(), SSL_FILETYPE_PEM) != 1
-        || SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) != 1) {
+        || SSL_CTX_use_certificate_file(ctx, cert.c_str(), SSL_FILETYPE_PEM)
+             != 1
+        || SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM)
+             != 1) {
       SSL_CTX_free(ctx);
       return;
     }
@@ -455,7 +459,8 @@ void http_test_server::serve(int fd) {
   auto write_all = [&](const std::string& data) {
     std::size_t off = 0;
     while (off < data.size()) {
-      auto chunk = static_cast<int>(std::min<std::size_t>(data.size() - off, 1 << 16));
+      auto chunk
+        = static_cast<int>(std::min<std::size_t>(data.size() - off, 1 << 16));
       int n = ssl != nullptr
                 ? SSL_write(ssl, data.data() + off, chunk)
                 : static_cast<int>(send(fd, data.data() + off,
@@ -584,8 +589,8 @@ bool ws_recorder::quiet_for(std::chrono::milliseconds quiet) {
 
 // -- http_exchange ------------------------------------------------------------
 
-http_reply http_exchange(int family, const std::string& host, std::uint16_t port,
-                         const std::string& request,
+http_reply http_exchange(int family, const std::string& host,
+                         std::uint16_t port, const std::string& request,
                          std::chrono::milliseconds timeout) {
   http_reply reply;
   int fd = socket(family, SOCK_STREAM, 0);

@@ -38,10 +38,13 @@ struct temp_cert {
 /// What an lws_test_server does on every connection once the upgrade is done.
 struct ws_script {
   std::vector<std::string> messages; ///< text messages sent in order
-  std::size_t fragment_bytes = 0;    ///< messages longer than this go out in fragments of this size (0: never)
-  std::uint16_t close_code = 0;      ///< after the messages: close with this code (0: stay open)
-  std::string close_reason;          ///< reason text of that close
-  std::uint32_t tick_every_ms = 0;   ///< after the messages, if not closing: a "tick" text message this often until the connection ends (0: never)
+  std::size_t fragment_bytes
+    = 0; ///< messages longer than this go out in fragments of this size (0: never)
+  std::uint16_t close_code
+    = 0; ///< after the messages: close with this code (0: stay open)
+  std::string close_reason; ///< reason text of that close
+  std::uint32_t tick_every_ms
+    = 0; ///< after the messages, if not closing: a "tick" text message this often until the connection ends (0: never)
 };
 
 /// A libwebsockets WebSocket server on 127.0.0.1 (kernel-picked port), plain or TLS,
@@ -78,7 +81,7 @@ private:
 enum class raw_mode {
   hang,   ///< accept, read, never answer
   reject, ///< answer the upgrade with 429 and `Retry-After: 7`
-  flood,  ///< complete the upgrade, send `flood_frames` text frames in one burst, close 1000
+  flood, ///< complete the upgrade, send `flood_frames` text frames in one burst, close 1000
 };
 
 /// A POSIX-socket peer on 127.0.0.1 (kernel-picked port), one thread, one
@@ -118,12 +121,14 @@ private:
 
 /// One scripted answer of an http_test_server.
 struct http_canned {
-  int status = 200;                ///< status code
-  std::string reason = "OK";       ///< reason phrase
-  std::vector<std::pair<std::string, std::string>> headers; ///< extra headers, in order
-  std::string body;                ///< the body
-  std::size_t chunk_bytes = 0;     ///< > 0: Transfer-Encoding: chunked, chunks of this size
-  bool hang = false;               ///< read the request, then never answer (socket held open)
+  int status = 200;          ///< status code
+  std::string reason = "OK"; ///< reason phrase
+  std::vector<std::pair<std::string, std::string>>
+    headers;        ///< extra headers, in order
+  std::string body; ///< the body
+  std::size_t chunk_bytes
+    = 0;             ///< > 0: Transfer-Encoding: chunked, chunks of this size
+  bool hang = false; ///< read the request, then never answer (socket held open)
 };
 
 /// A POSIX-socket HTTP/1.1 server on 127.0.0.1 (kernel-picked port), plain or TLS
@@ -162,8 +167,8 @@ private:
   mutable std::mutex mutex_;
   std::vector<std::string> targets_; // guarded by mutex_
   std::vector<std::string> heads_;   // guarded by mutex_
-  std::vector<int> held_;            // hang: sockets kept open until destruction
-  std::vector<void*> held_ssl_;      // hang: SSL* kept until destruction
+  std::vector<int> held_;       // hang: sockets kept open until destruction
+  std::vector<void*> held_ssl_; // hang: SSL* kept until destruction
   std::thread thread_;
 };
 
@@ -172,19 +177,20 @@ std::uint16_t unused_port();
 
 /// Everything one connection id reported, in arrival order.
 struct ws_log {
-  int opened = 0;                     ///< ws_opened count
-  bool frames_before_open = false;    ///< a ws_frames came before ws_opened
-  bool event_after_close = false;     ///< anything came after the first ws_closed
-  std::size_t batches = 0;            ///< ws_frames messages
-  std::vector<std::string> frames;    ///< every frame, split by `ends`
-  std::vector<sv::ws_closed> closed;  ///< every ws_closed
+  int opened = 0;                  ///< ws_opened count
+  bool frames_before_open = false; ///< a ws_frames came before ws_opened
+  bool event_after_close = false;  ///< anything came after the first ws_closed
+  std::size_t batches = 0;         ///< ws_frames messages
+  std::vector<std::string> frames; ///< every frame, split by `ends`
+  std::vector<sv::ws_closed> closed; ///< every ws_closed
 };
 
 /// A scoped_actor standing in for the connection actor: records ws_* events and
 /// rest_response messages. Test thread only.
 class ws_recorder {
 public:
-  explicit ws_recorder(caf::actor_system& sys) : self_(sys) {}
+  explicit ws_recorder(caf::actor_system& sys) : self_(sys) {
+  }
 
   /// The listener handle to pass to ws_client::open.
   caf::actor handle() {
@@ -200,9 +206,9 @@ public:
       if (now >= deadline)
         return false;
       // Bounded slices: `done` may also depend on state outside this mailbox.
-      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - now)
-                  + std::chrono::milliseconds(1);
+      auto left
+        = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)
+          + std::chrono::milliseconds(1);
       receive_one(std::min(left, std::chrono::milliseconds(20)));
     }
     return true;
@@ -222,7 +228,8 @@ public:
   bool quiet_for(std::chrono::milliseconds quiet);
 
   std::map<std::uint64_t, ws_log> log; ///< by connection id
-  std::map<std::uint64_t, std::vector<sv::rest_response>> rest; ///< by request id
+  std::map<std::uint64_t, std::vector<sv::rest_response>>
+    rest; ///< by request id
 
 private:
   void receive_one(std::chrono::milliseconds timeout);
@@ -239,8 +246,8 @@ struct http_reply {
 
 /// Sends `request` (complete, with CRLFs) to host:port and reads one response;
 /// gives up after `timeout`. `family` is AF_INET or AF_INET6.
-http_reply http_exchange(int family, const std::string& host, std::uint16_t port,
-                         const std::string& request,
+http_reply http_exchange(int family, const std::string& host,
+                         std::uint16_t port, const std::string& request,
                          std::chrono::milliseconds timeout);
 
 } // namespace sv::test
