@@ -16,7 +16,7 @@ import os
 import re
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 BASELINE = os.path.join(ROOT, "scripts", "tidy-baseline.txt")
 FINDING = re.compile(r"^(/[^:]+):\d+:\d+: (?:error|warning): (.*) \[([^\]]+)\]$")
 
@@ -32,6 +32,7 @@ def findings(log_path):
             if not m:
                 continue
             path, message, checks = m.groups()
+            path = os.path.realpath(path)
             if not path.startswith(ROOT + "/"):
                 continue  # system headers: not ours to fix
             # A header's finding repeats once per file that includes it.
@@ -64,6 +65,11 @@ def main():
         for line in f:
             if line.strip() and not line.startswith("#"):
                 baseline[line.rstrip("\n")] += 1
+    if baseline and not current:
+        # Not a clean tree but a log that is not ours (another checkout's paths, or
+        # clang-tidy did not run): passing here would hide every finding.
+        print(f"tidy: no finding of this checkout ({ROOT}) in {sys.argv[1]}")
+        return 1
     new = current - baseline
     gone = baseline - current
     for key in sorted(new.elements()):
