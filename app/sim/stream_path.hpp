@@ -6,18 +6,16 @@
 #include <string_view>
 #include <vector>
 
-namespace sv {
+#include "messages/stream_kind.hpp"
 
-/// The kinds of stream the sim serves.
-enum class stream_kind {
-  agg_trade, ///< <sym>@aggTrade: one frame per aggregate trade
-  depth,     ///< <sym>@depth@100ms: one depthUpdate per depth interval
-};
+namespace sv {
 
 /// One stream of a connection.
 struct stream_ref {
   std::string symbol;                        ///< upper case
-  stream_kind kind = stream_kind::agg_trade; ///< what it carries
+  /// <sym>@aggTrade: one frame per aggregate trade; <sym>@depth@100ms: one
+  /// depthUpdate per depth interval.
+  stream_kind kind = stream_kind::agg_trade;
 };
 
 /// The streams one WebSocket connection subscribes to.
