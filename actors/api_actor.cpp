@@ -145,7 +145,7 @@ void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
   std::vector<aggregator_if> aggs;
   for (std::size_t i = 0; i < children->size(); ++i) {
     auto& c = (*children)[i];
-    if (is_depth_stream(c.stream)) {
+    if (c.stream == stream_kind::depth) {
       if (auto book = cfg.books.find(c.symbol); book != cfg.books.end()) {
         book_of.push_back(i);
         books.push_back(book->second);

@@ -120,7 +120,7 @@ bool decode_frames(connection_self self, const ws_frames& batch,
       auto excerpt = frame.substr(0, frame_excerpt_max);
       SV_WARN("connection", st.args.symbol, "decode_error",
               "stream=%s status=%s detail=\"%s\" count=%llu frame=%.*s",
-              st.args.stream.c_str(), to_string(status),
+              to_string(st.args.stream), to_string(status),
               decode_detail(st).c_str(), static_cast<unsigned long long>(n),
               static_cast<int>(excerpt.size()), excerpt.data());
     }
@@ -231,7 +231,7 @@ void check_silence(connection_self self) {
           "stream=%s attempt=%llu silent_ms=%lld timeout_ms=%u hint=\"the feed "
           "stopped sending; for an illiquid market raise "
           "silence_timeout_s_by_symbol\"",
-          st.args.stream.c_str(),
+          to_string(st.args.stream),
           static_cast<unsigned long long>(st.args.attempt),
           static_cast<long long>(silent_ms), st.args.silence_timeout_ms);
   // Quitting closes the socket: see the functor attached in connection_actor().
@@ -310,7 +310,7 @@ void switch_lanes(connection_self self, const char* why) {
     SV_WARN("connection", st.args.symbol, "rotation_gap",
             "stream=%s last_forwarded=%llu first_new=%llu hint=\"events in "
             "between were not received on either connection\"",
-            st.args.stream.c_str(),
+            to_string(st.args.stream),
             static_cast<unsigned long long>(st.last_forwarded_id),
             static_cast<unsigned long long>(first_held));
   with_event_type(self,
@@ -321,7 +321,7 @@ void switch_lanes(connection_self self, const char* why) {
   st.ws->close(old_id);
   SV_INFO("connection", st.args.symbol, "rotated",
           "stream=%s rotation=%u old_conn_id=%llu new_conn_id=%llu why=%s",
-          st.args.stream.c_str(), st.rotations,
+          to_string(st.args.stream), st.rotations,
           static_cast<unsigned long long>(old_id),
           static_cast<unsigned long long>(st.active_id), why);
   arm_rotation(self);
@@ -363,7 +363,7 @@ void give_up_rotation(connection_self self, const std::string& why,
   SV_WARN("connection", st.args.symbol, "rotation_failed",
           "stream=%s rotation=%u why=\"%s\" hint=\"staying on the current "
           "connection\"",
-          st.args.stream.c_str(), st.rotations, why.c_str());
+          to_string(st.args.stream), st.rotations, why.c_str());
   if (pending_open)
     st.ws->close(st.pending_id);
   st.pending_id = 0;
@@ -517,7 +517,7 @@ connection_if::behavior_type enter(connection_self self, connection_phase next,
   auto& st = self->state;
   SV_INFO("connection", st.args.symbol, "transition",
           "stream=%s attempt=%llu from=%s to=%s why=\"%s\"",
-          st.args.stream.c_str(),
+          to_string(st.args.stream),
           static_cast<unsigned long long>(st.args.attempt), to_string(st.phase),
           to_string(next), why.c_str());
   st.transitions.push_back(connection_transition{st.phase, next, why});
@@ -547,8 +547,8 @@ connection_if::behavior_type
 connection_actor(connection_self self, connection_args args, ws_client* ws,
                  child_report_sink_if supervisor, stream_sinks sinks) {
   auto& st = self->state;
-  st.key = args.symbol + "@" + args.stream;
-  st.depth = is_depth_stream(args.stream);
+  st.key = child_key(args.symbol, args.stream);
+  st.depth = args.stream == stream_kind::depth;
   if (st.depth)
     st.depth_decoder_ = std::make_unique<depth_decoder>(args.symbol);
   else
@@ -569,7 +569,7 @@ connection_actor(connection_self self, connection_args args, ws_client* ws,
   });
   SV_INFO("connection", st.args.symbol, "connect",
           "stream=%s attempt=%llu conn_id=%llu target=%s://%s:%u%s",
-          st.args.stream.c_str(),
+          to_string(st.args.stream),
           static_cast<unsigned long long>(st.args.attempt),
           static_cast<unsigned long long>(conn_id),
           st.args.target.tls ? "wss" : "ws", st.args.target.host.c_str(),

@@ -57,16 +57,16 @@
 
 namespace sv {
 
-/// The Binance stream name of a configured stream: "depth" subscribes to the
-/// 100 ms diff stream "depth@100ms"; other names are used as given.
-inline std::string binance_stream_name(const std::string& stream) {
-  return is_depth_stream(stream) ? std::string{"depth@100ms"} : stream;
+/// The Binance stream name of `stream`: depth subscribes to the 100 ms diff
+/// stream "depth@100ms"; aggTrade is used as it is named.
+inline std::string binance_stream_name(stream_kind stream) {
+  return stream == stream_kind::depth ? "depth@100ms" : to_string(stream);
 }
 
 /// What one connection attempt is about.
 struct connection_args {
   std::string symbol;        ///< upper case, "BTCUSDT"
-  std::string stream;        ///< "aggTrade" or "depth"
+  stream_kind stream = stream_kind::agg_trade; ///< aggTrade or depth
   ws_target target;          ///< where to connect
   std::uint64_t conn_id = 0; ///< unique per attempt in this process
   std::uint64_t attempt

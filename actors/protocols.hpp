@@ -98,7 +98,7 @@ using backfill_if = caf::typed_actor<
 /// The supervisor's protocol (actors/supervisor_actor.hpp).
 using supervisor_if = caf::typed_actor<
   caf::reacts_to<child_report>,
-  caf::replies_to<start_atom, std::string, std::string>::with<bool>,
+  caf::replies_to<start_atom, std::string, stream_kind>::with<bool>,
   caf::replies_to<status_atom>::with<std::vector<child_status>>,
   caf::reacts_to<connect_deadline_atom, std::string, std::uint64_t>,
   caf::reacts_to<restart_atom, std::string, std::uint64_t>,

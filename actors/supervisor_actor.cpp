@@ -171,7 +171,7 @@ void schedule_restart(supervisor_self self, const std::string& key,
             "stream=%s attempt=%llu park_ms=%lld max_restarts=%u "
             "restart_window_ms=%lld error=\"%s\" hint=\"this stream keeps "
             "failing; check the symbol and the endpoint\"",
-            rec.stream.c_str(), static_cast<unsigned long long>(rec.attempts),
+            to_string(rec.stream), static_cast<unsigned long long>(rec.attempts),
             static_cast<long long>(decision.delay_ms),
             st.cfg.policy.max_restarts,
             static_cast<long long>(st.cfg.policy.restart_window_ms),
@@ -180,7 +180,7 @@ void schedule_restart(supervisor_self self, const std::string& key,
     SV_WARN("supervisor", rec.symbol, "child_down",
             "stream=%s attempt=%llu restarts=%llu restart_in_ms=%lld "
             "streamed_ms=%lld retry_after_ms=%lld error=\"%s\"",
-            rec.stream.c_str(), static_cast<unsigned long long>(rec.attempts),
+            to_string(rec.stream), static_cast<unsigned long long>(rec.attempts),
             static_cast<unsigned long long>(rec.restarts),
             static_cast<long long>(decision.delay_ms),
             static_cast<long long>(streamed_ms),
@@ -254,7 +254,7 @@ auto report_handler(supervisor_self self) {
                                    / 1'000'000;
           SV_INFO("supervisor", rec.symbol, "child_streaming",
                   "stream=%s attempt=%llu connect_latency_ms=%lld",
-                  rec.stream.c_str(),
+                  to_string(rec.stream),
                   static_cast<unsigned long long>(r.attempt),
                   static_cast<long long>(rec.connect_latency_ms));
         }
@@ -319,21 +319,21 @@ supervisor_if::behavior_type running(supervisor_self self) {
   return {
     report_handler(self),
     [=](start_atom, std::string& symbol,
-        std::string& stream) -> caf::result<bool> {
+        stream_kind stream) -> caf::result<bool> {
       symbol = upper_symbol(symbol);
-      auto key = symbol + "@" + stream;
+      auto key = child_key(symbol, stream);
       auto& st = self->state;
       if (auto i = st.children.find(key);
           i != st.children.end() && i->second.state != child_state::stopped)
         return caf::make_error(errc::already_started, key);
       auto sinks = st.sinks.find(symbol);
       if (sinks == st.sinks.end()
-          || (is_depth_stream(stream) && !sinks->second.depth))
+          || (stream == stream_kind::depth && !sinks->second.depth))
         return caf::make_error(errc::unknown_symbol, key);
       auto& rec = st.children[key];
       rec.symbol = symbol;
       rec.stream = stream;
-      SV_INFO("supervisor", symbol, "start", "stream=%s", stream.c_str());
+      SV_INFO("supervisor", symbol, "start", "stream=%s", to_string(stream));
       request_attempt(self, key, rec);
       return true;
     },
@@ -352,7 +352,7 @@ supervisor_if::behavior_type running(supervisor_self self) {
         "supervisor", rec.symbol, "connect_deadline",
         "stream=%s attempt=%llu timeout_ms=%u hint=\"no upgrade and first "
         "frame in time; check the endpoint, network and TLS settings\"",
-        rec.stream.c_str(), static_cast<unsigned long long>(attempt), ms);
+        to_string(rec.stream), static_cast<unsigned long long>(attempt), ms);
       self->send_exit(
         rec.handle,
         caf::make_error(errc::connect_timeout,
@@ -391,7 +391,7 @@ supervisor_if::behavior_type running(supervisor_self self) {
 supervisor_if::behavior_type stopping(supervisor_self self) {
   return {
     report_handler(self),
-    [=](start_atom, std::string&, std::string&) -> caf::result<bool> {
+    [=](start_atom, std::string&, stream_kind) -> caf::result<bool> {
       return caf::make_error(errc::shutting_down);
     },
     status_handler(self),
@@ -449,7 +449,7 @@ supervisor_if::behavior_type enter(supervisor_self self, supervisor_phase next,
 } // namespace
 
 ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
-                      const std::string& stream) {
+                      stream_kind stream) {
   ws_target result;
   result.tls = cfg.server.tls;
   result.host = cfg.server.host;
@@ -463,7 +463,7 @@ ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
 supervisor_if::behavior_type
 supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
                  std::map<std::string, stream_sinks> sinks,
-                 std::vector<std::pair<std::string, std::string>> children) {
+                 std::vector<std::pair<std::string, stream_kind>> children) {
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.ws = ws;
@@ -497,17 +497,17 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
                              / 1'000'000
                          : std::int64_t{-1};
     rec->streaming_since_ns = -1;
-    schedule_restart(self, rec->symbol + "@" + rec->stream, *rec, streamed_ms,
+    schedule_restart(self, child_key(rec->symbol, rec->stream), *rec, streamed_ms,
                      retry_after_ms(dm.reason));
   });
   for (auto& [listed, stream] : children) {
     auto symbol = upper_symbol(listed);
-    auto key = symbol + "@" + stream;
+    auto key = child_key(symbol, stream);
     if (st.children.count(key) != 0) {
       SV_WARN(
         "supervisor", symbol, "duplicate_symbol",
         "stream=%s hint=\"listed twice in the configuration; started once\"",
-        stream.c_str());
+        to_string(stream));
       continue;
     }
     auto& rec = st.children[key];

@@ -62,15 +62,15 @@ struct supervisor_config {
 };
 
 /// The WebSocket target for (symbol, stream): `/ws/btcusdt@aggTrade`, or
-/// `/stream?streams=btcusdt@aggTrade` when `combined`; stream "depth" becomes
+/// `/stream?streams=btcusdt@aggTrade` when `combined`; a depth stream becomes
 /// `btcusdt@depth@100ms`.
 ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
-                      const std::string& stream);
+                      stream_kind stream);
 
 /// What the supervisor knows about one (symbol, stream).
 struct child_record {
   std::string symbol;                       ///< upper case
-  std::string stream;                       ///< "aggTrade"
+  stream_kind stream = stream_kind::agg_trade; ///< aggTrade or depth
   child_state state = child_state::stopped; ///< as /status shows it
   connection_if handle; ///< live connection actor, null in backoff/stopped
   std::uint64_t attempts
@@ -96,7 +96,7 @@ struct supervisor_state {
   supervisor_config cfg;                     ///< policy and endpoint
   ws_client* ws = nullptr;                   ///< transport; outlives the actor
   std::map<std::string, stream_sinks> sinks; ///< by symbol: aggregator, book
-  std::map<std::string, child_record> children; ///< by "SYMBOL@stream"
+  std::map<std::string, child_record> children; ///< by child_key: "SYMBOL@stream"
   std::uint64_t next_conn_id = 0;               ///< last conn_id handed out
   bool stopping = false;                        ///< no more starts or restarts
   /// Connect attempts, one unit each; replaced from cfg at spawn.
@@ -111,12 +111,12 @@ using supervisor_self = supervisor_if::stateful_pointer<supervisor_state>;
 
 /// Starts one child per entry of `children` ((symbol, stream) pairs; duplicates,
 /// compared case-insensitively, are started once). Each symbol must have an
-/// entry in `sinks` (with a book actor for a "depth" child; a start without one
+/// entry in `sinks` (with a book actor for a depth child; a start without one
 /// fails with errc::unknown_symbol). `ws` must outlive the actor.
 supervisor_if::behavior_type
 supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
                  std::map<std::string, stream_sinks> sinks,
-                 std::vector<std::pair<std::string, std::string>> children);
+                 std::vector<std::pair<std::string, stream_kind>> children);
 
 /// Graceful stop from outside the actor system: sends stop_atom and waits for the
 /// supervisor to go down, at most its shutdown deadline (`shutdown_timeout_ms`)

@@ -205,7 +205,7 @@ void log_starting(const sv::settings& cfg, const std::string& config_path) {
   SV_INFO("streamvisor", "-", "starting",
           "symbols=%s streams=%s endpoint=%s://%s:%u%s combined=%d "
           "connect_timeout_ms=%u config=%s",
-          join(cfg.symbols).c_str(), join(cfg.streams).c_str(),
+          join(cfg.symbols).c_str(), sv::join_streams(cfg.streams).c_str(),
           ep.tls ? "wss" : "ws", ep.host.c_str(),
           static_cast<unsigned>(ep.port), ep.base_path.c_str(),
           cfg.combined ? 1 : 0, cfg.connect_timeout_ms,

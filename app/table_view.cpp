@@ -41,7 +41,7 @@ void print_table(const table_state& st,
   out += line;
   for (auto& c : children) {
     // One row per symbol's trade stream; a depth child's book is in /book and /status.
-    if (is_depth_stream(c.stream))
+    if (c.stream == stream_kind::depth)
       continue;
     auto i = metrics.find(c.symbol);
     metrics_snapshot m;

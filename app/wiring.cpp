@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "messages/status.hpp"
+#include "messages/stream_kind.hpp"
 
 namespace sv {
 
@@ -42,10 +42,10 @@ book_config book_config_for(const settings& cfg) {
 }
 
 bool wants_book(const settings& cfg, const std::string& symbol) {
-  auto has = [](const std::vector<std::string>& xs, const std::string& x) {
+  auto has = [](const auto& xs, const auto& x) {
     return std::find(xs.begin(), xs.end(), x) != xs.end();
   };
-  return has(cfg.streams, "depth")
+  return has(cfg.streams, stream_kind::depth)
          && (cfg.book_symbols.empty() || has(cfg.book_symbols, symbol));
 }
 
@@ -61,7 +61,7 @@ std::vector<child_spec> stream_children(const settings& cfg) {
   std::vector<child_spec> result;
   for (auto& symbol : cfg.symbols)
     for (auto& stream : cfg.streams)
-      if (!is_depth_stream(stream) || wants_book(cfg, symbol))
+      if (stream != stream_kind::depth || wants_book(cfg, symbol))
         result.emplace_back(symbol, stream);
   return result;
 }

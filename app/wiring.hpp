@@ -14,8 +14,8 @@
 
 namespace sv {
 
-/// One supervised child: (symbol, stream), e.g. ("BTCUSDT", "aggTrade").
-using child_spec = std::pair<std::string, std::string>;
+/// One supervised child: (symbol, stream), e.g. ("BTCUSDT", stream_kind::agg_trade).
+using child_spec = std::pair<std::string, stream_kind>;
 
 /// The backfill actor's config: the REST endpoint; budgets keep their defaults.
 backfill_config backfill_config_for(const settings& cfg);

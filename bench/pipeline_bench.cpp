@@ -379,7 +379,7 @@ int main(int argc, char** argv) {
   // aggregator has no backfill here: no warm start, and no large-trade detection.
   settings cfg;
   cfg.symbols = {opt.symbol};
-  cfg.streams = {"aggTrade"};
+  cfg.streams = {stream_kind::agg_trade};
   cfg.stream_endpoint = ep;
   cfg.combined = opt.combined;
   cfg.warmup_s = 0;

@@ -7,6 +7,7 @@
 #include <caf/meta/type_name.hpp>
 
 #include "messages/book.hpp"
+#include "messages/stream_kind.hpp"
 
 namespace sv {
 
@@ -52,7 +53,7 @@ typename Inspector::result_type inspect(Inspector& f, connection_counters& x) {
 
 /// Connection actor → supervisor: a phase change (sent on every transition).
 struct child_report {
-  std::string key;           ///< "BTCUSDT@aggTrade"
+  std::string key;           ///< child_key(symbol, stream): "BTCUSDT@aggTrade"
   std::uint64_t attempt = 0; ///< which connect attempt this actor is
   connection_phase phase
     = connection_phase::connecting; ///< the phase just entered
@@ -79,15 +80,16 @@ typename Inspector::result_type inspect(Inspector& f, connection_status& x) {
            x.counters);
 }
 
-/// True for the order-book diff stream ("depth"); the other stream is "aggTrade".
-inline bool is_depth_stream(const std::string& stream) {
-  return stream == "depth";
+/// The supervisor's name of the child (symbol, stream): "BTCUSDT@aggTrade". It keys
+/// the child table (whose order is /status's), child_report and /health's list.
+inline std::string child_key(const std::string& symbol, stream_kind stream) {
+  return symbol + "@" + to_string(stream);
 }
 
 /// One child as /status shows it. Counters are totals over all attempts.
 struct child_status {
   std::string symbol;                       ///< "BTCUSDT"
-  std::string stream;                       ///< "aggTrade"
+  stream_kind stream = stream_kind::agg_trade; ///< aggTrade or depth
   child_state state = child_state::stopped; ///< see child_state
   std::uint64_t connect_attempts = 0; ///< attempts started since process start
   std::uint64_t restarts = 0;         ///< restarts scheduled after a failure

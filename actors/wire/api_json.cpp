@@ -101,7 +101,7 @@ std::string health_json(const std::vector<child_status>& children,
   std::vector<std::string> lagging;
   for (auto& x : children)
     if (x.state != child_state::streaming)
-      lagging.push_back(x.symbol + "@" + x.stream);
+      lagging.push_back(child_key(x.symbol, x.stream));
   healthy = lagging.empty() && !children.empty();
   w.StartObject();
   w.Key("status");
@@ -131,7 +131,7 @@ std::string status_json(std::int64_t uptime_s,
     w.Key("symbol");
     write_string(w, x.symbol);
     w.Key("stream");
-    write_string(w, x.stream);
+    w.String(to_string(x.stream));
     w.Key("state");
     w.String(to_string(x.state));
     w.Key("connect_attempts");
@@ -146,7 +146,7 @@ std::string status_json(std::int64_t uptime_s,
     w.Int64(x.last_message_age_ms);
     w.Key("frames");
     w.Uint64(x.frames);
-    auto depth = is_depth_stream(x.stream);
+    auto depth = x.stream == stream_kind::depth;
     w.Key(depth ? "events" : "trades");
     w.Uint64(x.trades);
     w.Key("decode_errors");

@@ -378,13 +378,14 @@ problem set_book_symbols(settings& s, const std::vector<std::string>& items) {
 }
 
 problem set_streams(settings& s, const std::vector<std::string>& items) {
-  std::vector<std::string> out;
+  std::vector<stream_kind> out;
   for (const auto& item : items) {
-    if (item != "aggTrade" && item != "depth")
+    auto kind = parse_stream_kind(item);
+    if (!kind)
       return "unknown stream " + in_quotes(item)
              + R"( (expected "aggTrade" or "depth"))";
-    if (std::find(out.begin(), out.end(), item) == out.end())
-      out.push_back(item);
+    if (std::find(out.begin(), out.end(), *kind) == out.end())
+      out.push_back(*kind);
   }
   if (out.empty())
     return std::string{"expected at least one stream"};
@@ -693,7 +694,7 @@ const std::array option_table = {
     "comma-separated symbols to stream, e.g. BTCUSDT,ETHUSDT"),
   list_opt(
     "--streams", "streams", set_streams,
-    [](const settings& s) { return join(s.streams); }, "LIST",
+    [](const settings& s) { return join_streams(s.streams); }, "LIST",
     "streams per symbol: aggTrade, depth (local order book)"),
   text_opt(
     "--endpoint", "endpoint", set_endpoint,
@@ -1260,7 +1261,7 @@ std::optional<config_error> check_together(const settings& s,
                           + from("symbols")
                           + "); every book symbol must be streamed"};
   if (!s.book_symbols.empty()
-      && std::find(s.streams.begin(), s.streams.end(), "depth")
+      && std::find(s.streams.begin(), s.streams.end(), stream_kind::depth)
            == s.streams.end())
     return config_error{"config error: book_symbols (" + from("book_symbols")
                         + ") is set but streams (" + from("streams")

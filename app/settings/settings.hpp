@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actors/seams/endpoint.hpp"
+#include "messages/stream_kind.hpp"
 
 namespace sv {
 
@@ -16,7 +17,7 @@ struct settings {
   std::vector<std::string> symbols = {"BTCUSDT"};
   /// Streams per symbol: "aggTrade" (trades) and "depth" (local order book, see
   /// book_symbols).
-  std::vector<std::string> streams = {"aggTrade"};
+  std::vector<stream_kind> streams = {stream_kind::agg_trade};
   /// Stream base URL (--endpoint).
   endpoint stream_endpoint{true, "stream.binance.com", 9443, ""};
   /// Use /stream?streams=<s>@aggTrade (combined wrapper) instead of /ws/<s>@aggTrade.

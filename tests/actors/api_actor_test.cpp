@@ -43,7 +43,7 @@ struct api_fixture : test::actor_fixture {
   explicit api_fixture(bool with_book = false) {
     std::map<std::string, stream_sinks> sinks;
     std::map<std::string, book_if> books;
-    std::vector<std::pair<std::string, std::string>> children;
+    std::vector<std::pair<std::string, stream_kind>> children;
     for (std::string symbol : {"BTCUSDT", "ETHUSDT"}) {
       aggregator_limits limits;
       limits.windows_follow_wall_clock = false; // windows end at the last trade
@@ -52,14 +52,14 @@ struct api_fixture : test::actor_fixture {
         sys.spawn(aggregator_actor, symbol, limits, backfill_sink_if{}));
       sinks[symbol].trades
         = caf::actor_cast<trade_sink_if>(aggregators[symbol]);
-      children.emplace_back(symbol, "aggTrade");
+      children.emplace_back(symbol, stream_kind::agg_trade);
       if (with_book && symbol == "BTCUSDT") {
         books[symbol] = keep_for_teardown(
           sys.spawn(book_actor, symbol, book_config{},
                     caf::actor_cast<snapshot_source_if>(
                       keep_for_teardown(sys.spawn(fixed_snapshots, 0)))));
         sinks[symbol].depth = books[symbol];
-        children.emplace_back(symbol, "depth");
+        children.emplace_back(symbol, stream_kind::depth);
       }
     }
     supervisor_config c;

@@ -50,7 +50,7 @@ struct connection_fixture : test::actor_fixture {
   caf::scoped_actor watcher{sys};
 
   void spawn_connection(std::int64_t max_age_ms = 0,
-                        const std::string& stream = "aggTrade") {
+                        stream_kind stream = stream_kind::agg_trade) {
     connection_args args;
     args.max_connection_age_ms = max_age_ms;
     args.rotation_timeout_ms = 5000;
@@ -397,7 +397,7 @@ TEST_CASE_METHOD(
   "a depth connection sends its events to the book and none to the "
   "aggregator, counting frames that do not decode",
   "[connection][depth]") {
-  spawn_connection(0, "depth");
+  spawn_connection(0, stream_kind::depth);
   REQUIRE(ws.opened.size() == 1);
   ws.inject_opened(7);
   ws.inject_frames(
@@ -423,7 +423,7 @@ TEST_CASE_METHOD(connection_fixture,
                  "a rotated depth connection joins the old lane's update ids, "
                  "dropping the events both lanes delivered",
                  "[connection][depth][rotation]") {
-  spawn_connection(10'000, "depth");
+  spawn_connection(10'000, stream_kind::depth);
   ws.inject_opened(7);
   ws.inject_frames(7, {depth_frame(100, 101), depth_frame(102, 103)});
   run();
@@ -449,7 +449,7 @@ TEST_CASE_METHOD(connection_fixture,
                  "a rotated depth connection whose events are cut at other ids "
                  "switches only where an event continues the sequence exactly",
                  "[connection][depth][rotation]") {
-  spawn_connection(10'000, "depth");
+  spawn_connection(10'000, stream_kind::depth);
   ws.inject_opened(7);
   ws.inject_frames(7, {depth_frame(100, 101), depth_frame(102, 103)});
   run();

@@ -34,7 +34,7 @@ struct supervisor_fixture : test::actor_fixture {
     return c;
   }
 
-  void start(std::vector<std::pair<std::string, std::string>> children,
+  void start(std::vector<std::pair<std::string, stream_kind>> children,
              supervisor_config c) {
     std::map<std::string, stream_sinks> sinks;
     for (auto& [symbol, stream] : children) {
@@ -46,7 +46,7 @@ struct supervisor_fixture : test::actor_fixture {
         aggregators[up] = keep_for_teardown(sys.spawn(
           aggregator_actor, up, aggregator_limits{}, backfill_sink_if{}));
       sinks[up].trades = caf::actor_cast<trade_sink_if>(aggregators[up]);
-      if (is_depth_stream(stream))
+      if (stream == stream_kind::depth)
         sinks[up].depth = keep_for_teardown(
           sys.spawn(book_actor, up, book_config{}, snapshot_source_if{}));
     }
@@ -55,7 +55,7 @@ struct supervisor_fixture : test::actor_fixture {
     run();
   }
 
-  void start(std::vector<std::pair<std::string, std::string>> children) {
+  void start(std::vector<std::pair<std::string, stream_kind>> children) {
     start(std::move(children), config());
   }
 
@@ -86,10 +86,10 @@ TEST_CASE_METHOD(supervisor_fixture,
                  "each configured symbol gets exactly one connection, however "
                  "often and in whatever case it is listed",
                  "[supervisor]") {
-  start({{"BTCUSDT", "aggTrade"},
-         {"btcusdt", "aggTrade"},
-         {"EthUsdt", "aggTrade"},
-         {"BTCUSDT", "aggTrade"}});
+  start({{"BTCUSDT", stream_kind::agg_trade},
+         {"btcusdt", stream_kind::agg_trade},
+         {"EthUsdt", stream_kind::agg_trade},
+         {"BTCUSDT", stream_kind::agg_trade}});
   REQUIRE(ws.opened.size() == 2);
   CHECK(ws.opened[0].target.path == "/ws/btcusdt@aggTrade");
   CHECK(ws.opened[1].target.path == "/ws/ethusdt@aggTrade");
@@ -105,17 +105,18 @@ TEST_CASE_METHOD(
   "a depth child subscribes to the 100 ms diff stream, and only a "
   "symbol with a book may have one",
   "[supervisor][depth]") {
-  start(
-    {{"BTCUSDT", "aggTrade"}, {"BTCUSDT", "depth"}, {"ETHUSDT", "aggTrade"}});
+  start({{"BTCUSDT", stream_kind::agg_trade},
+         {"BTCUSDT", stream_kind::depth},
+         {"ETHUSDT", stream_kind::agg_trade}});
   REQUIRE(ws.opened.size() == 3);
   CHECK(ws.opened[1].target.path == "/ws/btcusdt@depth@100ms");
   auto err = ask_error<bool>(sup, start_atom::value, std::string{"ETHUSDT"},
-                             std::string{"depth"});
+                             stream_kind::depth);
   CHECK(err == errc::unknown_symbol);
   CHECK(ws.opened.size() == 3);
   auto combined = config();
   combined.combined = true;
-  CHECK(make_target(combined, "BTCUSDT", "depth").path
+  CHECK(make_target(combined, "BTCUSDT", stream_kind::depth).path
         == "/stream?streams=btcusdt@depth@100ms");
 }
 
@@ -123,10 +124,10 @@ TEST_CASE_METHOD(supervisor_fixture,
                  "starting a running symbol again answers already_started and "
                  "opens no second socket",
                  "[supervisor]") {
-  start({{"BTCUSDT", "aggTrade"}});
+  start({{"BTCUSDT", stream_kind::agg_trade}});
   for (int i = 0; i < 5; ++i) {
     auto err = ask_error<bool>(sup, start_atom::value, std::string{"btcusdt"},
-                               std::string{"aggTrade"});
+                               stream_kind::agg_trade);
     CHECK(err == errc::already_started);
   }
   CHECK(ws.opened.size() == 1);
@@ -138,7 +139,7 @@ TEST_CASE_METHOD(
   "a handshake that never completes is cut at the connect "
   "deadline, its socket closed, and retried after the restart delay",
   "[supervisor]") {
-  start({{"BTCUSDT", "aggTrade"}});
+  start({{"BTCUSDT", stream_kind::agg_trade}});
   REQUIRE(ws.opened_ids() == std::vector<std::uint64_t>{1});
   advance(1499ms);
   CHECK(ws.closed.empty());
@@ -163,7 +164,7 @@ TEST_CASE_METHOD(
   auto c = config();
   c.connect_timeout_ms = 1500;
   c.policy.backoff_initial_ms = 100;
-  start({{"BTCUSDT", "aggTrade"}}, c);
+  start({{"BTCUSDT", stream_kind::agg_trade}}, c);
   // Attempt 1 fails fast; its deadline (t=1500) stays pending.
   ws.inject_closed(1, "connection refused", 0, false);
   run();
@@ -179,7 +180,7 @@ TEST_CASE_METHOD(
 TEST_CASE_METHOD(supervisor_fixture,
                  "a child that streams is not cut by its connect deadline",
                  "[supervisor]") {
-  start({{"BTCUSDT", "aggTrade"}});
+  start({{"BTCUSDT", stream_kind::agg_trade}});
   stream_one(1, "BTCUSDT", 1);
   advance(5000ms);
   auto x = status_of("BTCUSDT");
@@ -193,7 +194,7 @@ TEST_CASE_METHOD(
   "trade history keeps filling after a restart, and counters sum "
   "over attempts",
   "[supervisor]") {
-  start({{"BTCUSDT", "aggTrade"}});
+  start({{"BTCUSDT", stream_kind::agg_trade}});
   stream_one(1, "BTCUSDT", 1);
   ws.inject_frames(1, {test::agg_trade_frame("BTCUSDT", 2, "100.00000000",
                                              "1.00000000", true)});
@@ -227,7 +228,7 @@ TEST_CASE_METHOD(
 TEST_CASE_METHOD(supervisor_fixture,
                  "a malformed frame is counted and never kills the child",
                  "[supervisor]") {
-  start({{"BTCUSDT", "aggTrade"}});
+  start({{"BTCUSDT", stream_kind::agg_trade}});
   stream_one(1, "BTCUSDT", 1);
   ws.inject_frames(
     1, {"{not json", R"({"e":"aggTrade","s":"BTCUSDT"})",
@@ -244,7 +245,7 @@ TEST_CASE_METHOD(
   supervisor_fixture,
   "status reports the time since the last frame on the actor clock",
   "[supervisor]") {
-  start({{"BTCUSDT", "aggTrade"}});
+  start({{"BTCUSDT", stream_kind::agg_trade}});
   advance(200ms);
   stream_one(1, "BTCUSDT", 1);
   auto x = status_of("BTCUSDT");
@@ -259,7 +260,7 @@ TEST_CASE_METHOD(
   "graceful stop closes every socket and the supervisor ends with "
   "no child left",
   "[supervisor]") {
-  start({{"BTCUSDT", "aggTrade"}, {"ETHUSDT", "aggTrade"}});
+  start({{"BTCUSDT", stream_kind::agg_trade}, {"ETHUSDT", stream_kind::agg_trade}});
   stream_one(1, "BTCUSDT", 1);
   caf::scoped_actor watcher{sys};
   watcher->monitor(sup);
@@ -286,7 +287,7 @@ TEST_CASE_METHOD(supervisor_fixture,
                  "[supervisor]") {
   auto c = config();
   c.shutdown_timeout_ms = 300;
-  start({{"BTCUSDT", "aggTrade"}}, c);
+  start({{"BTCUSDT", stream_kind::agg_trade}}, c);
   caf::scoped_actor watcher{sys};
   watcher->monitor(sup);
   caf::anon_send(sup, stop_atom::value);
@@ -311,7 +312,7 @@ TEST_CASE_METHOD(supervisor_fixture,
   auto c = config();
   c.combined = true;
   c.server.base_path = "/prefix";
-  start({{"SOLUSDT", "aggTrade"}}, c);
+  start({{"SOLUSDT", stream_kind::agg_trade}}, c);
   REQUIRE(ws.opened.size() == 1);
   CHECK(ws.opened[0].target.path == "/prefix/stream?streams=solusdt@aggTrade");
 }
@@ -323,7 +324,7 @@ TEST_CASE_METHOD(
   "the backoff doubles up to its cap and resets after a stable period",
   "[supervisor][backoff]") {
   start(
-    {{"BTCUSDT", "aggTrade"}}); // exact delays: 1000, 2000, 4000, 8000, 8000
+    {{"BTCUSDT", stream_kind::agg_trade}}); // exact delays: 1000, 2000, 4000, 8000, 8000
   std::vector<std::int64_t> delays;
   for (int i = 0; i < 5; ++i) {
     auto id = ws.last_id();
@@ -365,7 +366,7 @@ TEST_CASE_METHOD(supervisor_fixture,
   for (std::uint64_t seed = 1; seed <= 20; ++seed) {
     c.rng_seed = seed;
     supervisor_fixture f;
-    f.start({{"BTCUSDT", "aggTrade"}}, c);
+    f.start({{"BTCUSDT", stream_kind::agg_trade}}, c);
     f.stream_one(1, "BTCUSDT", 1);
     for (int i = 0; i < 61; ++i) {
       f.ws.inject_frames(1,
@@ -383,7 +384,7 @@ TEST_CASE_METHOD(supervisor_fixture,
 TEST_CASE_METHOD(supervisor_fixture,
                  "a rejected upgrade's Retry-After is honoured",
                  "[supervisor][backoff]") {
-  start({{"BTCUSDT", "aggTrade"}});
+  start({{"BTCUSDT", stream_kind::agg_trade}});
   ws.inject_rejected(1, 429, 7);
   run();
   auto x = status_of("BTCUSDT");
@@ -406,7 +407,7 @@ TEST_CASE_METHOD(supervisor_fixture,
   c.policy.restart_window_ms = 60000;
   c.policy.park_ms = 30000;
   c.escalate_fraction = 1.0; // never escalate here
-  start({{"BTCUSDT", "aggTrade"}, {"ETHUSDT", "aggTrade"}}, c);
+  start({{"BTCUSDT", stream_kind::agg_trade}, {"ETHUSDT", stream_kind::agg_trade}}, c);
   std::uint64_t btc = 1;
   for (int i = 0; i < 4; ++i) {
     ws.inject_closed(btc, "refused", 0, false);
@@ -438,7 +439,10 @@ TEST_CASE_METHOD(
   c.policy.backoff_max_ms = 10;
   c.policy.max_restarts = 1;
   c.escalate_fraction = 0.5;
-  start({{"A", "aggTrade"}, {"B", "aggTrade"}, {"C", "aggTrade"}}, c);
+  start({{"A", stream_kind::agg_trade},
+         {"B", stream_kind::agg_trade},
+         {"C", stream_kind::agg_trade}},
+        c);
   caf::scoped_actor watcher{sys};
   watcher->monitor(sup);
   auto fail_twice = [&](const std::string& symbol) {
@@ -476,9 +480,9 @@ TEST_CASE_METHOD(
   auto c = config();
   c.connect_timeout_ms = 3'600'000; // nobody times out during the test
   c.silence_timeout_ms = 3'600'000;
-  std::vector<std::pair<std::string, std::string>> children;
+  std::vector<std::pair<std::string, stream_kind>> children;
   for (int i = 0; i < 1000; ++i)
-    children.emplace_back("S" + std::to_string(i), "aggTrade");
+    children.emplace_back("S" + std::to_string(i), stream_kind::agg_trade);
   start(children, c);
   std::vector<std::size_t> opened_at; // opened_at[t] = opens so far at second t
   opened_at.push_back(ws.opened.size());
@@ -510,12 +514,12 @@ TEST_CASE_METHOD(
   "a burst of concurrent starts of one key yields one child and one "
   "socket",
   "[supervisor]") {
-  start({{"BTCUSDT", "aggTrade"}});
+  start({{"BTCUSDT", stream_kind::agg_trade}});
   caf::scoped_actor client{sys};
   for (int i = 0; i < 50; ++i)
     client->send(sup, start_atom::value,
                  std::string{i % 2 ? "btcusdt" : "BTCUSDT"},
-                 std::string{"aggTrade"});
+                 stream_kind::agg_trade);
   run();
   CHECK(ws.opened.size() == 1);
   CHECK(status().size() == 1);

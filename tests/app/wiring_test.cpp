@@ -7,6 +7,7 @@
 #include <vector>
 
 using sv::child_spec;
+using sv::stream_kind;
 
 TEST_CASE("default settings give the documented actor configs", "[wiring]") {
   sv::settings cfg;
@@ -29,7 +30,7 @@ TEST_CASE("default settings give the documented actor configs", "[wiring]") {
   CHECK(limits.large_trade_quote_e8 == 100000LL * 100000000LL);
   CHECK(limits.warmup_s == 900);
   CHECK(sv::stream_children(cfg)
-        == std::vector<child_spec>{{"BTCUSDT", "aggTrade"}});
+        == std::vector<child_spec>{{"BTCUSDT", stream_kind::agg_trade}});
   CHECK(sv::book_symbols_of(cfg).empty());
 }
 
@@ -128,8 +129,8 @@ TEST_CASE("without a depth stream no symbol gets a book, even if listed",
   cfg.book_symbols = {"ETHUSDT"};
   CHECK(sv::book_symbols_of(cfg).empty());
   CHECK(sv::stream_children(cfg)
-        == std::vector<child_spec>{{"BTCUSDT", "aggTrade"},
-                                   {"ETHUSDT", "aggTrade"}});
+        == std::vector<child_spec>{{"BTCUSDT", stream_kind::agg_trade},
+                                   {"ETHUSDT", stream_kind::agg_trade}});
 }
 
 TEST_CASE(
@@ -137,30 +138,30 @@ TEST_CASE(
   "[wiring]") {
   sv::settings cfg;
   cfg.symbols = {"BTCUSDT", "ETHUSDT"};
-  cfg.streams = {"aggTrade", "depth"};
+  cfg.streams = {stream_kind::agg_trade, stream_kind::depth};
   CHECK(sv::book_symbols_of(cfg)
         == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
   CHECK(sv::stream_children(cfg)
-        == std::vector<child_spec>{{"BTCUSDT", "aggTrade"},
-                                   {"BTCUSDT", "depth"},
-                                   {"ETHUSDT", "aggTrade"},
-                                   {"ETHUSDT", "depth"}});
+        == std::vector<child_spec>{{"BTCUSDT", stream_kind::agg_trade},
+                                   {"BTCUSDT", stream_kind::depth},
+                                   {"ETHUSDT", stream_kind::agg_trade},
+                                   {"ETHUSDT", stream_kind::depth}});
 }
 
 TEST_CASE("book_symbols limits books and depth children to the listed symbols",
           "[wiring]") {
   sv::settings cfg;
   cfg.symbols = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};
-  cfg.streams = {"aggTrade", "depth"};
+  cfg.streams = {stream_kind::agg_trade, stream_kind::depth};
   cfg.book_symbols = {"ETHUSDT"};
   CHECK(sv::wants_book(cfg, "ETHUSDT"));
   CHECK_FALSE(sv::wants_book(cfg, "BTCUSDT"));
   CHECK(sv::book_symbols_of(cfg) == std::vector<std::string>{"ETHUSDT"});
   CHECK(sv::stream_children(cfg)
-        == std::vector<child_spec>{{"BTCUSDT", "aggTrade"},
-                                   {"ETHUSDT", "aggTrade"},
-                                   {"ETHUSDT", "depth"},
-                                   {"SOLUSDT", "aggTrade"}});
+        == std::vector<child_spec>{{"BTCUSDT", stream_kind::agg_trade},
+                                   {"ETHUSDT", stream_kind::agg_trade},
+                                   {"ETHUSDT", stream_kind::depth},
+                                   {"SOLUSDT", stream_kind::agg_trade}});
 }
 
 TEST_CASE("the api config lists the symbols and bounds ?limit= by the history",

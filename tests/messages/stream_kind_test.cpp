@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "messages/status.hpp"
+
 using namespace sv;
 
 TEST_CASE("each stream kind's text is Binance's stream name and parses back to "
@@ -25,8 +27,12 @@ TEST_CASE("only the exact spelling of a stream parses", "[stream_kind]") {
   }
 }
 
-TEST_CASE("a list of streams reads as --streams takes it", "[stream_kind]") {
+TEST_CASE("a list of streams and a child key read as the config and the API "
+          "write them",
+          "[stream_kind]") {
   CHECK(join_streams({}).empty());
   CHECK(join_streams({stream_kind::depth, stream_kind::agg_trade})
         == "depth,aggTrade");
+  CHECK(child_key("BTCUSDT", stream_kind::agg_trade) == "BTCUSDT@aggTrade");
+  CHECK(child_key("ETHUSDT", stream_kind::depth) == "ETHUSDT@depth");
 }

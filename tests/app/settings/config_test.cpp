@@ -96,7 +96,7 @@ void check_defaults(const sv::settings& s,
                     const std::string& lock = sv::default_lock_file()) {
   const sv::settings d;
   CHECK(s.symbols == std::vector<std::string>{"BTCUSDT"});
-  CHECK(s.streams == std::vector<std::string>{"aggTrade"});
+  CHECK(s.streams == std::vector<sv::stream_kind>{sv::stream_kind::agg_trade});
   CHECK(s.stream_endpoint.tls);
   CHECK(s.stream_endpoint.host == "stream.binance.com");
   CHECK(s.stream_endpoint.port == 9443);
@@ -286,7 +286,9 @@ TEST_CASE("config: every command-line option overrides its default in both "
     CHECK(s.windows_s == std::vector<std::uint32_t>{30, 7200, 300});
     CHECK(s.large_trade_quote_e8 == 25000050000000);
     CHECK(s.large_trades_max == 50);
-    CHECK(s.streams == std::vector<std::string>{"aggTrade", "depth"});
+    CHECK(s.streams
+          == std::vector<sv::stream_kind>{sv::stream_kind::agg_trade,
+                                          sv::stream_kind::depth});
     CHECK(s.book_symbols == std::vector<std::string>{"SOLUSDT"});
     CHECK(s.book_snapshot_limit == 500);
     CHECK(s.book_buffer_events == 300);
@@ -838,7 +840,9 @@ TEST_CASE("config: the shipped config/demo.toml parses with the three demo "
   CHECK(r.values.stream_endpoint.host == "127.0.0.1");
   CHECK(r.values.stream_endpoint.port == 9443);
   CHECK(r.values.large_trade_quote_e8 == 5000 * e8);
-  CHECK(r.values.streams == std::vector<std::string>{"aggTrade", "depth"});
+  CHECK(r.values.streams
+        == std::vector<sv::stream_kind>{sv::stream_kind::agg_trade,
+                                        sv::stream_kind::depth});
   CHECK(r.values.book_symbols == std::vector<std::string>{"BTCUSDT"});
 }
 
@@ -892,7 +896,9 @@ TEST_CASE(
   auto s
     = ok({"--symbols", "BTCUSDT,ETHUSDT", "--streams", "depth,aggTrade,depth"})
         .values;
-  CHECK(s.streams == std::vector<std::string>{"depth", "aggTrade"});
+  CHECK(s.streams
+        == std::vector<sv::stream_kind>{sv::stream_kind::depth,
+                                        sv::stream_kind::agg_trade});
   CHECK(s.book_symbols.empty()); // every symbol gets a book
 }
 
