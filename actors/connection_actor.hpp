@@ -65,9 +65,9 @@ inline std::string binance_stream_name(stream_kind stream) {
 
 /// What one connection attempt is about.
 struct connection_args {
-  std::string symbol;        ///< upper case, "BTCUSDT"
+  std::string symbol;                          ///< upper case, "BTCUSDT"
   stream_kind stream = stream_kind::agg_trade; ///< aggTrade or depth
-  ws_target target;          ///< where to connect
+  ws_target target;                            ///< where to connect
   std::uint64_t conn_id = 0; ///< unique per attempt in this process
   std::uint64_t attempt
     = 0; ///< 1 for the first attempt of this (symbol, stream)

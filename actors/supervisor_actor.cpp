@@ -171,7 +171,8 @@ void schedule_restart(supervisor_self self, const std::string& key,
             "stream=%s attempt=%llu park_ms=%lld max_restarts=%u "
             "restart_window_ms=%lld error=\"%s\" hint=\"this stream keeps "
             "failing; check the symbol and the endpoint\"",
-            to_string(rec.stream), static_cast<unsigned long long>(rec.attempts),
+            to_string(rec.stream),
+            static_cast<unsigned long long>(rec.attempts),
             static_cast<long long>(decision.delay_ms),
             st.cfg.policy.max_restarts,
             static_cast<long long>(st.cfg.policy.restart_window_ms),
@@ -180,7 +181,8 @@ void schedule_restart(supervisor_self self, const std::string& key,
     SV_WARN("supervisor", rec.symbol, "child_down",
             "stream=%s attempt=%llu restarts=%llu restart_in_ms=%lld "
             "streamed_ms=%lld retry_after_ms=%lld error=\"%s\"",
-            to_string(rec.stream), static_cast<unsigned long long>(rec.attempts),
+            to_string(rec.stream),
+            static_cast<unsigned long long>(rec.attempts),
             static_cast<unsigned long long>(rec.restarts),
             static_cast<long long>(decision.delay_ms),
             static_cast<long long>(streamed_ms),
@@ -497,8 +499,8 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
                              / 1'000'000
                          : std::int64_t{-1};
     rec->streaming_since_ns = -1;
-    schedule_restart(self, child_key(rec->symbol, rec->stream), *rec, streamed_ms,
-                     retry_after_ms(dm.reason));
+    schedule_restart(self, child_key(rec->symbol, rec->stream), *rec,
+                     streamed_ms, retry_after_ms(dm.reason));
   });
   for (auto& [listed, stream] : children) {
     auto symbol = upper_symbol(listed);

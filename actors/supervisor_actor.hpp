@@ -69,9 +69,9 @@ ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
 
 /// What the supervisor knows about one (symbol, stream).
 struct child_record {
-  std::string symbol;                       ///< upper case
+  std::string symbol;                          ///< upper case
   stream_kind stream = stream_kind::agg_trade; ///< aggTrade or depth
-  child_state state = child_state::stopped; ///< as /status shows it
+  child_state state = child_state::stopped;    ///< as /status shows it
   connection_if handle; ///< live connection actor, null in backoff/stopped
   std::uint64_t attempts
     = 0; ///< connect attempts started (= current attempt number)
@@ -96,7 +96,7 @@ struct supervisor_state {
   supervisor_config cfg;                     ///< policy and endpoint
   ws_client* ws = nullptr;                   ///< transport; outlives the actor
   std::map<std::string, stream_sinks> sinks; ///< by symbol: aggregator, book
-  std::map<std::string, child_record> children; ///< by child_key: "SYMBOL@stream"
+  std::map<std::string, child_record> children; ///< by "SYMBOL@stream"
   std::uint64_t next_conn_id = 0;               ///< last conn_id handed out
   bool stopping = false;                        ///< no more starts or restarts
   /// Connect attempts, one unit each; replaced from cfg at spawn.

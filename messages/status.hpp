@@ -88,9 +88,9 @@ inline std::string child_key(const std::string& symbol, stream_kind stream) {
 
 /// One child as /status shows it. Counters are totals over all attempts.
 struct child_status {
-  std::string symbol;                       ///< "BTCUSDT"
+  std::string symbol;                          ///< "BTCUSDT"
   stream_kind stream = stream_kind::agg_trade; ///< aggTrade or depth
-  child_state state = child_state::stopped; ///< see child_state
+  child_state state = child_state::stopped;    ///< see child_state
   std::uint64_t connect_attempts = 0; ///< attempts started since process start
   std::uint64_t restarts = 0;         ///< restarts scheduled after a failure
   std::string last_error;             ///< cause of the last failure, "" if none

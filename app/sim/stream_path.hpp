@@ -13,9 +13,7 @@ namespace sv {
 /// One stream of a connection.
 struct stream_ref {
   std::string symbol;                        ///< upper case
-  /// <sym>@aggTrade: one frame per aggregate trade; <sym>@depth@100ms: one
-  /// depthUpdate per depth interval.
-  stream_kind kind = stream_kind::agg_trade;
+  stream_kind kind = stream_kind::agg_trade; ///< what it carries
 };
 
 /// The streams one WebSocket connection subscribes to.

@@ -260,7 +260,8 @@ TEST_CASE_METHOD(
   "graceful stop closes every socket and the supervisor ends with "
   "no child left",
   "[supervisor]") {
-  start({{"BTCUSDT", stream_kind::agg_trade}, {"ETHUSDT", stream_kind::agg_trade}});
+  start(
+    {{"BTCUSDT", stream_kind::agg_trade}, {"ETHUSDT", stream_kind::agg_trade}});
   stream_one(1, "BTCUSDT", 1);
   caf::scoped_actor watcher{sys};
   watcher->monitor(sup);
@@ -323,8 +324,8 @@ TEST_CASE_METHOD(
   supervisor_fixture,
   "the backoff doubles up to its cap and resets after a stable period",
   "[supervisor][backoff]") {
-  start(
-    {{"BTCUSDT", stream_kind::agg_trade}}); // exact delays: 1000, 2000, 4000, 8000, 8000
+  // Exact delays: 1000, 2000, 4000, 8000, 8000.
+  start({{"BTCUSDT", stream_kind::agg_trade}});
   std::vector<std::int64_t> delays;
   for (int i = 0; i < 5; ++i) {
     auto id = ws.last_id();
@@ -407,7 +408,9 @@ TEST_CASE_METHOD(supervisor_fixture,
   c.policy.restart_window_ms = 60000;
   c.policy.park_ms = 30000;
   c.escalate_fraction = 1.0; // never escalate here
-  start({{"BTCUSDT", stream_kind::agg_trade}, {"ETHUSDT", stream_kind::agg_trade}}, c);
+  start({{"BTCUSDT", stream_kind::agg_trade},
+         {"ETHUSDT", stream_kind::agg_trade}},
+        c);
   std::uint64_t btc = 1;
   for (int i = 0; i < 4; ++i) {
     ws.inject_closed(btc, "refused", 0, false);
