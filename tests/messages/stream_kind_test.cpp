@@ -20,8 +20,8 @@ TEST_CASE("each stream kind's text is Binance's stream name and parses back to "
 }
 
 TEST_CASE("only the exact spelling of a stream parses", "[stream_kind]") {
-  for (auto text : {"", "aggtrade", "AGGTRADE", "trade", "depth@100ms", "Depth",
-                    " depth", "bookTicker"}) {
+  for (const auto* text : {"", "aggtrade", "AGGTRADE", "trade", "depth@100ms",
+                           "Depth", " depth", "bookTicker"}) {
     INFO(text);
     CHECK_FALSE(parse_stream_kind(text).has_value());
   }
