@@ -80,27 +80,24 @@ void pump(backfill_self self) {
     return;
   }
   rest_target target;
-  target.tls = st.cfg.server.tls;
-  target.host = st.cfg.server.host;
-  target.port = st.cfg.server.port;
+  target.server = st.cfg.server;
   switch (job.kind) {
     case job_kind::depth_snapshot:
-      target.target = st.cfg.server.base_path
-                      + "/api/v3/depth?symbol=" + job.symbol
+      target.target = "/api/v3/depth?symbol=" + job.symbol
                       + "&limit=" + std::to_string(job.depth_limit);
       break;
     case job_kind::warmup_start:
       // Binance wants startTime and endTime less than an hour apart.
-      target.target
-        = st.cfg.server.base_path + "/api/v3/aggTrades?symbol=" + job.symbol
-          + "&startTime=" + std::to_string(job.start_time_ms) + "&endTime="
-          + std::to_string(job.start_time_ms + hour_ms - 1) + "&limit=1";
+      target.target = "/api/v3/aggTrades?symbol=" + job.symbol + "&startTime="
+                      + std::to_string(job.start_time_ms) + "&endTime="
+                      + std::to_string(job.start_time_ms + hour_ms - 1)
+                      + "&limit=1";
       break;
     case job_kind::gap: {
       auto limit = std::min<std::uint64_t>(st.cfg.rows_per_request,
                                            job.to_id - job.next_id + 1);
-      target.target = st.cfg.server.base_path + "/api/v3/aggTrades?symbol="
-                      + job.symbol + "&fromId=" + std::to_string(job.next_id)
+      target.target = "/api/v3/aggTrades?symbol=" + job.symbol
+                      + "&fromId=" + std::to_string(job.next_id)
                       + "&limit=" + std::to_string(limit);
       break;
     }

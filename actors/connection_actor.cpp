@@ -572,9 +572,10 @@ connection_actor(connection_self self, connection_args args, ws_client* ws,
           to_string(st.args.stream),
           static_cast<unsigned long long>(st.args.attempt),
           static_cast<unsigned long long>(conn_id),
-          st.args.target.tls ? "wss" : "ws", st.args.target.host.c_str(),
-          static_cast<unsigned>(st.args.target.port),
-          st.args.target.path.c_str());
+          st.args.target.server.tls ? "wss" : "ws",
+          st.args.target.server.host.c_str(),
+          static_cast<unsigned>(st.args.target.server.port),
+          (st.args.target.server.base_path + st.args.target.path).c_str());
   ws->open(conn_id, st.args.target, caf::actor_cast<caf::actor>(self));
   return connecting(self);
 }

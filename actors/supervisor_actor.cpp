@@ -453,12 +453,9 @@ supervisor_if::behavior_type enter(supervisor_self self, supervisor_phase next,
 ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
                       stream_kind stream) {
   ws_target result;
-  result.tls = cfg.server.tls;
-  result.host = cfg.server.host;
-  result.port = cfg.server.port;
+  result.server = cfg.server;
   auto name = lower(symbol) + "@" + binance_stream_name(stream);
-  result.path = cfg.server.base_path
-                + (cfg.combined ? "/stream?streams=" + name : "/ws/" + name);
+  result.path = cfg.combined ? "/stream?streams=" + name : "/ws/" + name;
   return result;
 }
 

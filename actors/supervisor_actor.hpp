@@ -61,7 +61,8 @@ struct supervisor_config {
   std::uint64_t rng_seed = 0; ///< backoff jitter seed; 0: random
 };
 
-/// The WebSocket target for (symbol, stream): `/ws/btcusdt@aggTrade`, or
+/// The WebSocket target for (symbol, stream): cfg.server with path
+/// `/ws/btcusdt@aggTrade` (under the server's base path), or
 /// `/stream?streams=btcusdt@aggTrade` when `combined`; a depth stream becomes
 /// `btcusdt@depth@100ms`.
 ws_target make_target(const supervisor_config& cfg, const std::string& symbol,

@@ -142,18 +142,8 @@ early_exit(const std::variant<sv::load_result, sv::config_error>& loaded) {
 /// Starts the libwebsockets transport (its service thread); null after logging why
 /// it failed.
 std::unique_ptr<sv::lws_client> start_transport(const sv::settings& cfg) {
-  sv::lws_client_options ws_opts;
-  ws_opts.ca_file = cfg.ca_file;
-  ws_opts.insecure = cfg.insecure;
-  // lws's own handshake timeout is a second line behind the supervisor's deadline.
-  ws_opts.handshake_timeout_s = cfg.connect_timeout_ms / 1000 + 2;
-  // lws pings after ping_interval_s without a valid pong and drops the connection
-  // when none came pong_timeout_s later.
-  ws_opts.ping_after_s = static_cast<std::uint16_t>(cfg.ping_interval_s);
-  ws_opts.hangup_after_s
-    = static_cast<std::uint16_t>(cfg.ping_interval_s + cfg.pong_timeout_s);
   try {
-    return std::make_unique<sv::lws_client>(ws_opts);
+    return std::make_unique<sv::lws_client>(sv::transport_options_for(cfg));
   } catch (const std::exception& e) {
     SV_ERROR("streamvisor", "-", "transport_failed",
              "error=\"%s\" hint=\"check --ca-file\"", e.what());
@@ -212,6 +202,17 @@ void log_starting(const sv::settings& cfg, const std::string& config_path) {
           config_path.empty() ? "-" : config_path.c_str());
 }
 
+/// The api actor: answers `http`'s requests from the supervisor, aggregators and books.
+sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
+                     const process_actors& actors, sv::lws_http_server& http) {
+  auto api_cfg = sv::api_config_for(cfg);
+  api_cfg.supervisor = actors.supervisor;
+  api_cfg.aggregators = actors.aggregators;
+  api_cfg.books = actors.books;
+  api_cfg.responder = &http;
+  return sys.spawn(sv::api_actor, std::move(api_cfg));
+}
+
 /// Starts the HTTP server in front of the api actor; exit_ok, or exit_runtime_error
 /// after logging why it cannot listen.
 int start_http(sv::lws_http_server& http, const sv::settings& cfg,
@@ -267,6 +268,20 @@ void stop_in_order(caf::actor_system& sys, process_actors& actors,
   ws.stop();
 }
 
+/// The last log line: exit code, how long the shutdown and the whole run took.
+void log_stopped(int exit_code, std::chrono::steady_clock::time_point started,
+                 std::chrono::steady_clock::time_point stop_started) {
+  using std::chrono::duration_cast;
+  auto now = std::chrono::steady_clock::now();
+  SV_INFO(
+    "streamvisor", "-", "stopped",
+    "exit_code=%d shutdown_ms=%lld uptime_s=%lld", exit_code,
+    static_cast<long long>(
+      duration_cast<std::chrono::milliseconds>(now - stop_started).count()),
+    static_cast<long long>(
+      duration_cast<std::chrono::seconds>(now - started).count()));
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -308,16 +323,8 @@ int main(int argc, char** argv) {
   actors.supervisor = sys.spawn(supervisor_actor, supervisor_config_for(cfg),
                                 static_cast<ws_client*>(ws.get()),
                                 sinks_of(actors), stream_children(cfg));
-  lws_http_server_options http_opts;
-  http_opts.host = cfg.http_host;
-  http_opts.port = cfg.http_port;
-  lws_http_server http{http_opts};
-  auto api_cfg = api_config_for(cfg);
-  api_cfg.supervisor = actors.supervisor;
-  api_cfg.aggregators = actors.aggregators;
-  api_cfg.books = actors.books;
-  api_cfg.responder = &http;
-  actors.api = sys.spawn(api_actor, std::move(api_cfg));
+  lws_http_server http{http_options_for(cfg)};
+  actors.api = spawn_api(sys, cfg, actors, http);
   int exit_code = start_http(http, cfg, actors.api);
   if (cfg.table)
     actors.table = spawn_table_view(sys, actors.supervisor, actors.aggregators);
@@ -325,14 +332,6 @@ int main(int argc, char** argv) {
   exit_code = wait_for_shutdown(sys, actors.supervisor, sig, exit_code);
   auto stop_started = clock::now();
   stop_in_order(sys, actors, http, *ws, cfg.shutdown_timeout_ms);
-  auto now = clock::now();
-  using std::chrono::duration_cast;
-  SV_INFO(
-    "streamvisor", "-", "stopped",
-    "exit_code=%d shutdown_ms=%lld uptime_s=%lld", exit_code,
-    static_cast<long long>(
-      duration_cast<std::chrono::milliseconds>(now - stop_started).count()),
-    static_cast<long long>(
-      duration_cast<std::chrono::seconds>(now - started).count()));
+  log_stopped(exit_code, started, stop_started);
   return exit_code;
 }

@@ -1,4 +1,4 @@
-// wiring: pure functions from settings to each actor's config.
+// wiring: pure functions from settings to the config of each actor and of the transports.
 #include "app/wiring.hpp"
 
 #include <algorithm>
@@ -93,6 +93,27 @@ api_config api_config_for(const settings& cfg) {
   api_config result;
   result.symbols = cfg.symbols;
   result.trades_limit_max = cfg.history_trades_max;
+  return result;
+}
+
+lws_client_options transport_options_for(const settings& cfg) {
+  lws_client_options result;
+  result.ca_file = cfg.ca_file;
+  result.insecure = cfg.insecure;
+  // lws's own handshake timeout is a second line behind the supervisor's deadline.
+  result.handshake_timeout_s = cfg.connect_timeout_ms / 1000 + 2;
+  // lws pings after ping_interval_s without a valid pong and drops the connection
+  // when none came pong_timeout_s later.
+  result.ping_after_s = static_cast<std::uint16_t>(cfg.ping_interval_s);
+  result.hangup_after_s
+    = static_cast<std::uint16_t>(cfg.ping_interval_s + cfg.pong_timeout_s);
+  return result;
+}
+
+lws_http_server_options http_options_for(const settings& cfg) {
+  lws_http_server_options result;
+  result.host = cfg.http_host;
+  result.port = cfg.http_port;
   return result;
 }
 

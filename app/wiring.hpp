@@ -1,4 +1,5 @@
-// wiring: pure functions from settings to each actor's config, shared by main and the benchmarks.
+// wiring: pure functions from settings to the config of each actor and of the transports,
+// shared by main and the benchmarks.
 #pragma once
 
 #include <string>
@@ -11,6 +12,8 @@
 #include "actors/book_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "app/settings/settings.hpp"
+#include "app/transport/lws_client.hpp"
+#include "app/transport/lws_http_server.hpp"
 
 namespace sv {
 
@@ -46,5 +49,15 @@ supervisor_config supervisor_config_for(const settings& cfg);
 /// The API actor's config without actor handles or responder: the symbols and the
 /// largest accepted ?limit=. The caller fills in the handles after spawning.
 api_config api_config_for(const settings& cfg);
+
+/// The transport's options: the extra CA file and --insecure; lws's own handshake
+/// timeout (whole seconds of the connect deadline plus 2, a second line behind the
+/// supervisor's deadline); lws pings after ping_interval_s without a pong and hangs up
+/// when none came pong_timeout_s later. Batching and queue bounds keep their defaults.
+lws_client_options transport_options_for(const settings& cfg);
+
+/// The HTTP API server's options: the --http listen address; the rest keep their
+/// defaults.
+lws_http_server_options http_options_for(const settings& cfg);
 
 } // namespace sv

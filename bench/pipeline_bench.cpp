@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <chrono>
 #include <cstdint>
@@ -28,10 +29,12 @@
 #include <iterator>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -45,6 +48,7 @@
 #include "actors/aggregator_actor.hpp"
 #include "actors/core/log.hpp"
 #include "actors/supervisor_actor.hpp"
+#include "app/command_line.hpp"
 #include "app/scheduler_tuning.hpp"
 #include "app/settings/config.hpp"
 #include "app/settings/settings.hpp"
@@ -89,118 +93,126 @@ struct bench_options {
   /// --caf KEY=VALUE (repeatable): any CAF setting, e.g.
   /// work-stealing.moderate-sleep-duration=0us; parsed by caf::config_value::parse.
   std::vector<std::pair<std::string, std::string>> caf_settings;
+  bool help = false; ///< --help or -h: print the usage, exit 0
 };
 
-const char* usage_text
-  = "usage: pipeline_bench --endpoint ws://127.0.0.1:PORT [options]\n"
-    "  --endpoint URL      feed base URL (ws:// only is meaningful here)\n"
-    "  --symbol S          symbol to stream (default BTCUSDT)\n"
-    "  --count N           trades to wait for (default 1000000)\n"
-    "  --combined          use /stream?streams=<s>@aggTrade\n"
-    "  --timeout-s S       give up after S seconds (default 60), exit 1\n"
-    "  --latency           also print the aggregator's latency percentiles\n"
-    "  --caf-threads N     scheduler.max-threads (default: the daemon's, cores "
-    "- 1)\n"
-    "  --caf-policy P      scheduler.policy: stealing (default) or sharing\n"
-    "  --caf KEY=VALUE     any CAF setting, repeatable (e.g.\n"
-    "                      work-stealing.moderate-sleep-duration=0us)\n"
-    "  --batch-frames N    transport batch_frames_max (default 4096)\n"
-    "  --source NAME       label printed as source=NAME (default feed)\n"
-    "  --ca-file PEM       trust this CA too (a wss:// simulator's "
-    "certificate)\n"
-    "  --poll-ms N         aggregator poll period (default 2)\n"
-    "Prints one line: bench=pipeline source=.. msgs=.. seconds=.. "
-    "msgs_per_s=.. ...\n"
-    "Exit: 0 count reached, 1 not reached (message on stderr), 2 bad usage.\n";
+using problem = std::optional<std::string>;
 
-/// Parses the command line into `out`; on error returns a one-line message.
-std::string parse_options(int argc, char** argv, bench_options& out) {
-  for (int i = 1; i < argc; ++i) {
-    std::string name = argv[i];
-    std::string value;
-    bool has_inline = false;
-    if (auto eq = name.find('=');
-        name.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      has_inline = true;
-    }
-    auto need = [&](std::string& dst) -> bool {
-      if (has_inline) {
-        dst = value;
-        return true;
-      }
-      if (i + 1 >= argc)
-        return false;
-      dst = argv[++i];
-      return true;
-    };
-    auto need_u64 = [&](std::uint64_t& dst) -> bool {
-      std::string text;
-      if (!need(text) || text.empty())
-        return false;
-      char* end = nullptr;
-      auto x = std::strtoull(text.c_str(), &end, 10);
-      if (*end != '\0')
-        return false;
-      dst = x;
-      return true;
-    };
-    std::uint64_t n = 0;
-    if (name == "--endpoint") {
-      if (!need(out.endpoint))
-        return "--endpoint: missing value";
-    } else if (name == "--symbol") {
-      if (!need(out.symbol) || out.symbol.empty())
-        return "--symbol: missing value";
-      for (auto& ch : out.symbol)
-        ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    } else if (name == "--source") {
-      if (!need(out.source))
-        return "--source: missing value";
-    } else if (name == "--ca-file") {
-      if (!need(out.ca_file))
-        return "--ca-file: missing value";
-    } else if (name == "--count") {
-      if (!need_u64(out.count) || out.count == 0)
-        return "--count: expected a positive integer";
-    } else if (name == "--combined") {
-      out.combined = true;
-    } else if (name == "--latency") {
-      out.latency = true;
-    } else if (name == "--timeout-s") {
-      if (!need_u64(n) || n == 0 || n > 86400)
-        return "--timeout-s: expected an integer in 1..86400";
-      out.timeout_s = static_cast<double>(n);
-    } else if (name == "--caf-threads") {
-      if (!need_u64(n) || n > 256)
-        return "--caf-threads: expected an integer in 0..256";
-      out.caf_threads = static_cast<std::size_t>(n);
-    } else if (name == "--caf-policy") {
-      if (!need(out.caf_policy)
-          || (out.caf_policy != "stealing" && out.caf_policy != "sharing"))
-        return "--caf-policy: expected stealing or sharing";
-    } else if (name == "--caf") {
-      std::string kv;
-      auto eq = std::string::npos;
-      if (!need(kv) || (eq = kv.find('=')) == std::string::npos || eq == 0)
-        return "--caf: expected KEY=VALUE";
-      out.caf_settings.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-    } else if (name == "--batch-frames") {
-      if (!need_u64(n) || n == 0 || n > 1000000)
-        return "--batch-frames: expected an integer in 1..1000000";
-      out.batch_frames_max = static_cast<std::size_t>(n);
-    } else if (name == "--poll-ms") {
-      if (!need_u64(n) || n == 0 || n > 1000)
-        return "--poll-ms: expected an integer in 1..1000";
-      out.poll_ms = static_cast<unsigned>(n);
-    } else if (name == "--help" || name == "-h") {
-      return "help";
-    } else {
-      return "unknown option " + name;
-    }
-  }
+/// Reads all of `text` as an unsigned decimal (strtoull's syntax); false if it is not one.
+bool to_u64(const std::string& text, std::uint64_t& out) {
+  if (text.empty())
+    return false;
+  char* end = nullptr;
+  auto x = std::strtoull(text.c_str(), &end, 10);
+  if (*end != '\0')
+    return false;
+  out = x;
+  return true;
+}
+
+/// Stores an integer in 1..Max (0..Max when `Zero`) in the numeric `Field`.
+template <auto Field, std::uint64_t Max, bool Zero = false>
+problem set_bounded(bench_options& o, const std::string& v) {
+  std::uint64_t n = 0;
+  if (!to_u64(v, n) || (n == 0 && !Zero) || n > Max)
+    return sv::cli_refused();
+  o.*Field = static_cast<std::remove_reference_t<decltype(o.*Field)>>(n);
   return {};
+}
+
+problem set_symbol(bench_options& o, const std::string& v) {
+  if (v.empty())
+    return sv::cli_refused();
+  o.symbol = v;
+  for (auto& ch : o.symbol)
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return {};
+}
+
+problem set_caf_policy(bench_options& o, const std::string& v) {
+  if (v != "stealing" && v != "sharing")
+    return sv::cli_refused();
+  o.caf_policy = v;
+  return {};
+}
+
+problem set_caf(bench_options& o, const std::string& v) {
+  auto eq = v.find('=');
+  if (eq == std::string::npos || eq == 0)
+    return sv::cli_refused();
+  o.caf_settings.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+  return {};
+}
+
+/// Every option: name, value, setter, what it needs, the usage text (lines after the
+/// first start at column 22). --help and -h win over any later mistake.
+const std::array bench_option_table = {
+  sv::cli_value_option(
+    "--endpoint", "URL", sv::cli_set_text<&bench_options::endpoint>,
+    "missing value", "feed base URL (ws:// only is meaningful here)"),
+  sv::cli_value_option("--symbol", "S", set_symbol, "missing value",
+                       "symbol to stream (default BTCUSDT)"),
+  sv::cli_value_option(
+    "--count", "N", set_bounded<&bench_options::count, ~std::uint64_t{0}>,
+    "expected a positive integer", "trades to wait for (default 1000000)"),
+  sv::cli_flag_option("--combined", sv::cli_set_flag<&bench_options::combined>,
+                      "use /stream?streams=<s>@aggTrade"),
+  sv::cli_value_option("--timeout-s", "S",
+                       set_bounded<&bench_options::timeout_s, 86400>,
+                       "expected an integer in 1..86400",
+                       "give up after S seconds (default 60), exit 1"),
+  sv::cli_flag_option("--latency", sv::cli_set_flag<&bench_options::latency>,
+                      "also print the aggregator's latency percentiles"),
+  sv::cli_value_option(
+    "--caf-threads", "N", set_bounded<&bench_options::caf_threads, 256, true>,
+    "expected an integer in 0..256",
+    "scheduler.max-threads (default: the daemon's, cores - 1)"),
+  sv::cli_value_option("--caf-policy", "P", set_caf_policy,
+                       "expected stealing or sharing",
+                       "scheduler.policy: stealing (default) or sharing"),
+  sv::cli_value_option("--caf", "KEY=VALUE", set_caf, "expected KEY=VALUE",
+                       "any CAF setting, repeatable (e.g.\n"
+                       "work-stealing.moderate-sleep-duration=0us)"),
+  sv::cli_value_option("--batch-frames", "N",
+                       set_bounded<&bench_options::batch_frames_max, 1000000>,
+                       "expected an integer in 1..1000000",
+                       "transport batch_frames_max (default 4096)"),
+  sv::cli_value_option(
+    "--source", "NAME", sv::cli_set_text<&bench_options::source>,
+    "missing value", "label printed as source=NAME (default feed)"),
+  sv::cli_value_option(
+    "--ca-file", "PEM", sv::cli_set_text<&bench_options::ca_file>,
+    "missing value", "trust this CA too (a wss:// simulator's certificate)"),
+  sv::cli_value_option(
+    "--poll-ms", "N", set_bounded<&bench_options::poll_ms, 1000>,
+    "expected an integer in 1..1000", "aggregator poll period (default 2)"),
+  // Not listed in the usage; like every flag here it ignores a value (--help=1).
+  sv::cli_flag_option("--help", sv::cli_set_flag<&bench_options::help>, "",
+                      "-h", true),
+};
+
+std::string usage_text() {
+  return "usage: pipeline_bench --endpoint ws://127.0.0.1:PORT [options]\n"
+         + sv::command_line_usage(bench_option_table, 22)
+         + "Prints one line: bench=pipeline source=.. msgs=.. seconds=.. "
+           "msgs_per_s=.. ...\n"
+           "Exit: 0 count reached, 1 not reached (message on stderr), 2 bad "
+           "usage.\n";
+}
+
+/// Parses the command line into `out`; on error returns a one-line message, "help" for
+/// --help.
+std::string parse_options(int argc, char** argv, bench_options& out) {
+  // argv is the C array main() received.
+  std::vector<std::string> args(argv + 1,
+                                argv + argc); // NOLINT(*-pointer-arithmetic)
+  if (auto failure = sv::parse_command_line(bench_option_table, args, out,
+                                            sv::cli_flag_value::ignored)) {
+    if (failure->unknown)
+      return "unknown option " + failure->option;
+    return failure->option + ": " + failure->detail;
+  }
+  return out.help ? "help" : "";
 }
 
 // -- process and thread accounting -------------------------------------------
@@ -301,6 +313,201 @@ std::string endpoint_text(const sv::endpoint& ep) {
          + std::to_string(ep.port) + ep.base_path;
 }
 
+/// The daemon's scheduler defaults, then the --caf-threads, --caf-policy and --caf
+/// options; false after printing which --caf value CAF cannot parse.
+bool configure_caf(const bench_options& opt,
+                   caf::actor_system_config& sys_cfg) {
+  sv::apply_scheduler_defaults(
+    sys_cfg); // what the daemon runs with; options override
+  if (opt.caf_threads > 0)
+    sys_cfg.set("scheduler.max-threads", opt.caf_threads);
+  if (opt.caf_policy == "sharing")
+    sys_cfg.set("scheduler.policy", caf::atom("sharing"));
+  else if (opt.caf_policy == "stealing")
+    sys_cfg.set("scheduler.policy", caf::atom("stealing"));
+  for (auto& [key, text] : opt.caf_settings) {
+    auto value = caf::config_value::parse(text);
+    if (!value) {
+      std::fprintf(stderr,
+                   "pipeline_bench: --caf %s=%s: not a CAF config value\n",
+                   key.c_str(), text.c_str());
+      return false;
+    }
+    sys_cfg.set(key, std::move(*value));
+  }
+  return true;
+}
+
+/// The daemon's settings for one symbol on the bench's endpoint, for app/wiring.hpp. The
+/// aggregator has no backfill here: no warm start, and no large-trade detection.
+sv::settings settings_for(const bench_options& opt, const sv::endpoint& ep) {
+  sv::settings cfg;
+  cfg.symbols = {opt.symbol};
+  cfg.streams = {sv::stream_kind::agg_trade};
+  cfg.stream_endpoint = ep;
+  cfg.combined = opt.combined;
+  cfg.warmup_s = 0;
+  cfg.large_trade_quote_e8 = 0;
+  cfg.max_connection_age_s = 0; // never rotate during a run
+  return cfg;
+}
+
+/// The daemon's supervisor config, except that a feed that closes after its N frames
+/// is not reconnected during the run.
+sv::supervisor_config bench_supervisor_config(const sv::settings& cfg) {
+  auto sup_cfg = sv::supervisor_config_for(cfg);
+  sup_cfg.policy.jitter = false;
+  sup_cfg.policy.backoff_initial_ms = restart_delay_ms_never;
+  sup_cfg.policy.backoff_max_ms = restart_delay_ms_never;
+  sup_cfg.silence_timeout_ms = restart_delay_ms_never;
+  return sup_cfg;
+}
+
+/// What one run measured.
+struct run_result {
+  int exit_code = exit_ok;      ///< exit_ok: --count reached; else exit_failed
+  std::string failure;          ///< why not, for stderr
+  sample first;                 ///< the first poll that saw trades
+  sample last;                  ///< the poll that saw --count trades
+  sv::metrics_snapshot metrics; ///< the aggregator's last answer
+  sv::latency_snapshot latency; ///< its latency percentiles at the end
+  std::uint64_t polls = 0;      ///< metrics requests sent
+};
+
+/// Polls the aggregator every --poll-ms from this (non-CAF) thread until it has applied
+/// --count trades, `deadline` passes or the feed closed (the supervisor's child is in
+/// backoff for longer than closed_grace).
+run_result measure(caf::actor_system& sys, const bench_options& opt,
+                   const sv::aggregator_if& aggregator,
+                   const sv::supervisor_if& supervisor,
+                   const thread_groups& groups, sv::lws_client& ws,
+                   steady::time_point deadline) {
+  using namespace sv;
+  run_result r;
+  bool have_first = false;
+  caf::scoped_actor self{sys};
+  auto take = [&](sample& s) {
+    s.at = steady::now();
+    s.trades = r.metrics.trades;
+    s.cpu_s = process_cpu_s();
+    s.groups = cpu_by_group(groups);
+    s.caf_threads = cpu_by_thread(groups.caf);
+    s.ws = ws.stats();
+  };
+  steady::time_point closed_seen{};
+  bool closed = false;
+  std::string closed_why;
+  for (;;) {
+    bool ok = true;
+    ++r.polls;
+    self->request(aggregator, request_timeout, metrics_atom::value)
+      .receive([&](metrics_snapshot& x) { r.metrics = std::move(x); },
+               [&](caf::error& err) {
+                 r.failure = "metrics request failed: " + sys.render(err);
+                 ok = false;
+               });
+    if (!ok) {
+      r.exit_code = exit_failed;
+      break;
+    }
+    if (!have_first && r.metrics.trades > 0) {
+      take(r.first);
+      have_first = true;
+    }
+    if (r.metrics.trades >= opt.count) {
+      take(r.last);
+      break;
+    }
+    auto now = steady::now();
+    if (now >= deadline) {
+      std::ostringstream why;
+      why << "timeout: " << r.metrics.trades << " of " << opt.count
+          << " trades after " << opt.timeout_s << " s";
+      r.failure = why.str();
+      r.exit_code = exit_failed;
+      break;
+    }
+    // Every 50 polls (~100 ms): has the feed closed under us?
+    if (!closed && r.polls % 50 == 0) {
+      self->request(supervisor, request_timeout, status_atom::value)
+        .receive(
+          [&](std::vector<child_status>& xs) {
+            for (auto& x : xs)
+              if (x.state == child_state::backoff) {
+                closed = true;
+                closed_why = x.last_error;
+              }
+          },
+          [&](caf::error&) {});
+      if (closed)
+        closed_seen = steady::now();
+    }
+    if (closed && steady::now() - closed_seen > closed_grace) {
+      std::ostringstream why;
+      why << "feed closed or unreachable after " << r.metrics.trades << " of "
+          << opt.count << " trades (" << closed_why
+          << "); check --endpoint, the feed's -n/--count and that it serves "
+          << opt.symbol << " aggTrade";
+      r.failure = why.str();
+      r.exit_code = exit_failed;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(opt.poll_ms));
+  }
+  if (r.exit_code == exit_ok) {
+    self->request(aggregator, request_timeout, latency_atom::value)
+      .receive([&](latency_snapshot& x) { r.latency = x; },
+               [&](caf::error&) {});
+  }
+  return r;
+}
+
+/// Prints the one result line of a run that reached --count.
+void print_result(const bench_options& opt, run_result& r,
+                  std::size_t caf_threads_used) {
+  auto seconds = std::chrono::duration<double>(r.last.at - r.first.at).count();
+  auto msgs = r.last.trades - r.first.trades;
+  auto cpu = r.last.cpu_s - r.first.cpu_s;
+  double busiest_caf = 0;
+  for (auto& [tid, s] : r.last.caf_threads) {
+    auto it = r.first.caf_threads.find(tid);
+    if (it != r.first.caf_threads.end() && s >= 0 && it->second >= 0)
+      busiest_caf = std::max(busiest_caf, s - it->second);
+  }
+  auto frames = r.last.ws.frames - r.first.ws.frames;
+  auto batches = r.last.ws.batches - r.first.ws.batches;
+  auto per_s = seconds > 0 ? static_cast<double>(msgs) / seconds : 0.0;
+  auto per_m = msgs > 0 ? cpu / (static_cast<double>(msgs) / 1e6) : 0.0;
+  std::printf("bench=pipeline source=%s caf_threads=%zu msgs=%llu seconds=%.3f "
+              "msgs_per_s=%.0f cpu_s=%.3f cpu_s_per_million=%.3f "
+              "peak_rss_mib=%.1f cpu_lws_s=%.2f cpu_caf_s=%.2f "
+              "cpu_caf_busiest_s=%.2f cpu_other_s=%.2f",
+              opt.source.c_str(), caf_threads_used,
+              static_cast<unsigned long long>(msgs), seconds, per_s, cpu, per_m,
+              peak_rss_mib(), r.last.groups["lws"] - r.first.groups["lws"],
+              r.last.groups["caf"] - r.first.groups["caf"], busiest_caf,
+              r.last.groups["other"] - r.first.groups["other"]);
+  if (opt.latency)
+    std::printf(" lat_samples=%llu lat_p50_us=%lld lat_p90_us=%lld "
+                "lat_p99_us=%lld lat_p999_us=%lld lat_max_us=%lld",
+                static_cast<unsigned long long>(r.latency.samples),
+                static_cast<long long>(r.latency.p50_us),
+                static_cast<long long>(r.latency.p90_us),
+                static_cast<long long>(r.latency.p99_us),
+                static_cast<long long>(r.latency.p999_us),
+                static_cast<long long>(r.latency.max_us));
+  std::printf(" batches=%llu frames_per_batch=%.1f duplicates=%llu "
+              "trades_total=%llu polls=%llu\n",
+              static_cast<unsigned long long>(batches),
+              batches > 0
+                ? static_cast<double>(frames) / static_cast<double>(batches)
+                : 0.0,
+              static_cast<unsigned long long>(r.metrics.duplicates),
+              static_cast<unsigned long long>(r.metrics.trades),
+              static_cast<unsigned long long>(r.polls));
+  std::fflush(stdout);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -308,10 +515,11 @@ int main(int argc, char** argv) {
   bench_options opt;
   if (auto err = parse_options(argc, argv, opt); !err.empty()) {
     if (err == "help") {
-      std::fputs(usage_text, stdout);
+      std::fputs(usage_text().c_str(), stdout);
       return exit_ok;
     }
-    std::fprintf(stderr, "pipeline_bench: %s\n%s", err.c_str(), usage_text);
+    std::fprintf(stderr, "pipeline_bench: %s\n%s", err.c_str(),
+                 usage_text().c_str());
     return exit_usage;
   }
   auto parsed = parse_endpoint(opt.endpoint, "--endpoint");
@@ -333,24 +541,8 @@ int main(int argc, char** argv) {
   thread_groups groups;
   auto before_caf = thread_ids();
   caf::actor_system_config sys_cfg;
-  apply_scheduler_defaults(
-    sys_cfg); // what the daemon runs with; options override
-  if (opt.caf_threads > 0)
-    sys_cfg.set("scheduler.max-threads", opt.caf_threads);
-  if (opt.caf_policy == "sharing")
-    sys_cfg.set("scheduler.policy", caf::atom("sharing"));
-  else if (opt.caf_policy == "stealing")
-    sys_cfg.set("scheduler.policy", caf::atom("stealing"));
-  for (auto& [key, text] : opt.caf_settings) {
-    auto value = caf::config_value::parse(text);
-    if (!value) {
-      std::fprintf(stderr,
-                   "pipeline_bench: --caf %s=%s: not a CAF config value\n",
-                   key.c_str(), text.c_str());
-      return exit_usage;
-    }
-    sys_cfg.set(key, std::move(*value));
-  }
+  if (!configure_caf(opt, sys_cfg))
+    return exit_usage;
   // Declared before the transport: it sends into the system until it is stopped.
   caf::actor_system sys{sys_cfg};
   auto caf_threads_used = sys.scheduler().num_workers();
@@ -375,167 +567,25 @@ int main(int argc, char** argv) {
                       after_caf.end(),
                       std::inserter(groups.lws, groups.lws.end()));
 
-  // The daemon's wiring from settings, for one symbol on the bench's endpoint. The
-  // aggregator has no backfill here: no warm start, and no large-trade detection.
-  settings cfg;
-  cfg.symbols = {opt.symbol};
-  cfg.streams = {stream_kind::agg_trade};
-  cfg.stream_endpoint = ep;
-  cfg.combined = opt.combined;
-  cfg.warmup_s = 0;
-  cfg.large_trade_quote_e8 = 0;
-  cfg.max_connection_age_s = 0; // never rotate during a run
+  auto cfg = settings_for(opt, ep);
   auto aggregator = sys.spawn(aggregator_actor, opt.symbol,
                               aggregator_limits_for(cfg, opt.symbol),
                               sv::backfill_sink_if{});
   std::map<std::string, stream_sinks> sinks;
   sinks[opt.symbol].trades = caf::actor_cast<trade_sink_if>(aggregator);
-  auto sup_cfg = supervisor_config_for(cfg);
-  // A feed that closes after its N frames must not be reconnected during the run.
-  sup_cfg.policy.jitter = false;
-  sup_cfg.policy.backoff_initial_ms = restart_delay_ms_never;
-  sup_cfg.policy.backoff_max_ms = restart_delay_ms_never;
-  sup_cfg.silence_timeout_ms = restart_delay_ms_never;
+  auto sup_cfg = bench_supervisor_config(cfg);
   auto children = stream_children(cfg);
   auto supervisor = sys.spawn(supervisor_actor, sup_cfg,
                               static_cast<ws_client*>(ws.get()), sinks,
                               children);
 
-  // -- measure ----------------------------------------------------------------
-  int exit_code = exit_ok;
-  std::string failure;
-  sample first;
-  sample last;
-  bool have_first = false;
-  metrics_snapshot metrics;
-  latency_snapshot latency;
-  std::uint64_t polls = 0;
-  {
-    caf::scoped_actor self{sys};
-    auto take = [&](sample& s) {
-      s.at = steady::now();
-      s.trades = metrics.trades;
-      s.cpu_s = process_cpu_s();
-      s.groups = cpu_by_group(groups);
-      s.caf_threads = cpu_by_thread(groups.caf);
-      s.ws = ws->stats();
-    };
-    steady::time_point closed_seen{};
-    bool closed = false;
-    std::string closed_why;
-    for (;;) {
-      bool ok = true;
-      ++polls;
-      self->request(aggregator, request_timeout, metrics_atom::value)
-        .receive([&](metrics_snapshot& x) { metrics = std::move(x); },
-                 [&](caf::error& err) {
-                   failure = "metrics request failed: " + sys.render(err);
-                   ok = false;
-                 });
-      if (!ok) {
-        exit_code = exit_failed;
-        break;
-      }
-      if (!have_first && metrics.trades > 0) {
-        take(first);
-        have_first = true;
-      }
-      if (metrics.trades >= opt.count) {
-        take(last);
-        break;
-      }
-      auto now = steady::now();
-      if (now >= deadline) {
-        std::ostringstream why;
-        why << "timeout: " << metrics.trades << " of " << opt.count
-            << " trades after " << opt.timeout_s << " s";
-        failure = why.str();
-        exit_code = exit_failed;
-        break;
-      }
-      // Every 50 polls (~100 ms): has the feed closed under us?
-      if (!closed && polls % 50 == 0) {
-        self->request(supervisor, request_timeout, status_atom::value)
-          .receive(
-            [&](std::vector<child_status>& xs) {
-              for (auto& x : xs)
-                if (x.state == child_state::backoff) {
-                  closed = true;
-                  closed_why = x.last_error;
-                }
-            },
-            [&](caf::error&) {});
-        if (closed)
-          closed_seen = steady::now();
-      }
-      if (closed && steady::now() - closed_seen > closed_grace) {
-        std::ostringstream why;
-        why << "feed closed or unreachable after " << metrics.trades << " of "
-            << opt.count << " trades (" << closed_why
-            << "); check --endpoint, the feed's -n/--count and that it serves "
-            << opt.symbol << " aggTrade";
-        failure = why.str();
-        exit_code = exit_failed;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(opt.poll_ms));
-    }
-    if (exit_code == exit_ok) {
-      self->request(aggregator, request_timeout, latency_atom::value)
-        .receive([&](latency_snapshot& x) { latency = x; },
-                 [&](caf::error&) {});
-    }
-  }
-
-  // -- report -----------------------------------------------------------------
-  if (exit_code == exit_ok) {
-    auto seconds = std::chrono::duration<double>(last.at - first.at).count();
-    auto msgs = last.trades - first.trades;
-    auto cpu = last.cpu_s - first.cpu_s;
-    double busiest_caf = 0;
-    for (auto& [tid, s] : last.caf_threads) {
-      auto it = first.caf_threads.find(tid);
-      if (it != first.caf_threads.end() && s >= 0 && it->second >= 0)
-        busiest_caf = std::max(busiest_caf, s - it->second);
-    }
-    auto frames = last.ws.frames - first.ws.frames;
-    auto batches = last.ws.batches - first.ws.batches;
-    auto per_s = seconds > 0 ? static_cast<double>(msgs) / seconds : 0.0;
-    auto per_m = msgs > 0 ? cpu / (static_cast<double>(msgs) / 1e6) : 0.0;
-    std::printf(
-      "bench=pipeline source=%s caf_threads=%zu msgs=%llu seconds=%.3f "
-      "msgs_per_s=%.0f cpu_s=%.3f cpu_s_per_million=%.3f "
-      "peak_rss_mib=%.1f cpu_lws_s=%.2f cpu_caf_s=%.2f "
-      "cpu_caf_busiest_s=%.2f cpu_other_s=%.2f",
-      opt.source.c_str(), caf_threads_used,
-      static_cast<unsigned long long>(msgs), seconds, per_s, cpu, per_m,
-      peak_rss_mib(), last.groups["lws"] - first.groups["lws"],
-      last.groups["caf"] - first.groups["caf"], busiest_caf,
-      last.groups["other"] - first.groups["other"]);
-    if (opt.latency)
-      std::printf(" lat_samples=%llu lat_p50_us=%lld lat_p90_us=%lld "
-                  "lat_p99_us=%lld lat_p999_us=%lld lat_max_us=%lld",
-                  static_cast<unsigned long long>(latency.samples),
-                  static_cast<long long>(latency.p50_us),
-                  static_cast<long long>(latency.p90_us),
-                  static_cast<long long>(latency.p99_us),
-                  static_cast<long long>(latency.p999_us),
-                  static_cast<long long>(latency.max_us));
-    std::printf(" batches=%llu frames_per_batch=%.1f duplicates=%llu "
-                "trades_total=%llu polls=%llu\n",
-                static_cast<unsigned long long>(batches),
-                batches > 0
-                  ? static_cast<double>(frames) / static_cast<double>(batches)
-                  : 0.0,
-                static_cast<unsigned long long>(metrics.duplicates),
-                static_cast<unsigned long long>(metrics.trades),
-                static_cast<unsigned long long>(polls));
-    std::fflush(stdout);
-  } else {
+  auto run = measure(sys, opt, aggregator, supervisor, groups, *ws, deadline);
+  if (run.exit_code == exit_ok)
+    print_result(opt, run, caf_threads_used);
+  else
     std::fprintf(stderr, "pipeline_bench: FAILED source=%s endpoint=%s: %s\n",
                  opt.source.c_str(), endpoint_text(ep).c_str(),
-                 failure.c_str());
-  }
+                 run.failure.c_str());
 
   // -- graceful shutdown, as app/main.cpp ----------------------------------------
   if (!stop_supervisor(sys, supervisor, sup_cfg.shutdown_timeout_ms))
@@ -546,5 +596,5 @@ int main(int argc, char** argv) {
   sinks.clear();
   sys.await_all_actors_done();
   ws->stop();
-  return exit_code;
+  return run.exit_code;
 }

@@ -7,7 +7,7 @@
 namespace sv {
 
 /// A parsed `scheme://host:port[/path]` URL; the one type for the stream and REST
-/// servers in settings, supervisor_config and backfill_config.
+/// servers in settings, supervisor_config, backfill_config, ws_target and rest_target.
 struct endpoint {
   bool tls = true;        ///< wss/https (true) or ws/http (false)
   std::string host;       ///< host name or IP literal (IPv6 without brackets)

@@ -6,15 +6,18 @@
 
 #include <caf/actor.hpp>
 
+#include "actors/seams/endpoint.hpp"
+
 namespace sv {
 
-/// Where one REST request goes: `http[s]://host:port` + `target`.
+/// Where one REST request goes: `http[s]://host:port` + base path + `target`.
 struct rest_target {
-  bool tls = true;  ///< https (certificate and host name verified) or http
-  std::string host; ///< DNS name or IP literal; also SNI and verified name
-  std::uint16_t port = 0; ///< TCP port
-  std::string
-    target; ///< path and query, e.g. "/api/v3/aggTrades?symbol=BTCUSDT&fromId=5&limit=1000"
+  /// https (certificate and host name verified) or http; host (also SNI and verified
+  /// name), TCP port and the base path the request target starts with.
+  endpoint server;
+  /// Path and query under server.base_path, e.g.
+  /// "/api/v3/aggTrades?symbol=BTCUSDT&fromId=5&limit=1000".
+  std::string target;
 };
 
 /// Issues HTTP GET requests on behalf of actors.
@@ -32,7 +35,8 @@ class rest_client {
 public:
   virtual ~rest_client() = default;
 
-  /// Starts `GET target.target` on `target`; the answer goes to `listener`.
+  /// Starts `GET target.server.base_path + target.target` on `target.server`; the
+  /// answer goes to `listener`.
   virtual void
   get(std::uint64_t id, const rest_target& target, const caf::actor& listener)
     = 0;

@@ -6,16 +6,17 @@
 
 #include <caf/actor.hpp>
 
+#include "actors/seams/endpoint.hpp"
+
 namespace sv {
 
-/// Where one WebSocket connection goes: `ws[s]://host:port/path`.
+/// Where one WebSocket connection goes: `ws[s]://host:port` + base path + `path`.
 struct ws_target {
-  bool tls
-    = true; ///< wss:// (TLS, certificate and host name verified) or ws://
-  std::string
-    host; ///< DNS name or IP literal; also the SNI and verified host name
-  std::uint16_t port = 0; ///< TCP port
-  std::string path; ///< request path incl. query, e.g. "/ws/btcusdt@aggTrade"
+  /// wss:// (TLS, certificate and host name verified) or ws://; host (also the SNI and
+  /// verified host name), TCP port and the base path the request path starts with.
+  endpoint server;
+  /// Request path under server.base_path incl. query, e.g. "/ws/btcusdt@aggTrade".
+  std::string path;
 };
 
 /// Opens and closes WebSocket client connections on behalf of actors.

@@ -108,6 +108,13 @@ int client_tls_flags(bool tls, bool insecure) {
   return flags;
 }
 
+/// What goes on the request line: the server's base path, then `path` (path and
+/// query); "/" when both are empty.
+std::string request_path(const endpoint& server, const std::string& path) {
+  auto result = server.base_path + path;
+  return result.empty() ? std::string{"/"} : result;
+}
+
 } // namespace
 
 /// Everything behind lws_client; the lws callback reaches it through the
@@ -358,9 +365,8 @@ void lws_client::impl::start_connect(command& cmd) {
   auto* c = owned.get();
   c->id = cmd.id;
   c->listener = std::move(cmd.listener);
-  c->host = std::move(cmd.target.host);
-  c->path = cmd.target.path.empty() ? std::string{"/"}
-                                    : std::move(cmd.target.path);
+  c->host = std::move(cmd.target.server.host);
+  c->path = request_path(cmd.target.server, cmd.target.path);
   c->started = std::chrono::steady_clock::now();
   c->batch.conn_id = cmd.id;
   c->batch.data.reserve(batch_reserve_min);
@@ -372,18 +378,19 @@ void lws_client::impl::start_connect(command& cmd) {
   std::memset(&info, 0, sizeof(info));
   info.context = context;
   info.address = c->host.c_str();
-  info.port = cmd.target.port;
+  info.port = cmd.target.server.port;
   info.path = c->path.c_str();
   // SNI and the certificate host-name check use `host`.
   info.host = c->host.c_str();
   info.origin = c->host.c_str();
-  info.ssl_connection = client_tls_flags(cmd.target.tls, options.insecure);
+  info.ssl_connection = client_tls_flags(cmd.target.server.tls,
+                                         options.insecure);
   info.local_protocol_name = protocol_name;
   info.opaque_user_data = c;
   info.retry_and_idle_policy = &retry;
   SV_INFO("transport", "-", "ws_connecting", "conn=%llu url=%s://%s:%u%s",
-          ull(c->id), cmd.target.tls ? "wss" : "ws", c->host.c_str(),
-          static_cast<unsigned>(cmd.target.port), c->path.c_str());
+          ull(c->id), cmd.target.server.tls ? "wss" : "ws", c->host.c_str(),
+          static_cast<unsigned>(cmd.target.server.port), c->path.c_str());
   auto* wsi = lws_client_connect_via_info(&info);
   // Callbacks may already have run (even WSI_DESTROY), so look `c` up again.
   auto it = connections.find(cmd.id);
@@ -598,11 +605,10 @@ void lws_client::impl::start_get(command& cmd) {
   r->is_rest = true;
   r->id = cmd.id;
   r->listener = std::move(cmd.listener);
-  r->host = std::move(cmd.rest.host);
-  r->path = cmd.rest.target.empty() ? std::string{"/"}
-                                    : std::move(cmd.rest.target);
-  r->port = cmd.rest.port;
-  r->tls = cmd.rest.tls;
+  r->host = std::move(cmd.rest.server.host);
+  r->path = request_path(cmd.rest.server, cmd.rest.target);
+  r->port = cmd.rest.server.port;
+  r->tls = cmd.rest.server.tls;
   r->started = std::chrono::steady_clock::now();
   r->timer.owner = this;
   r->timer.id = cmd.id;

@@ -102,9 +102,9 @@ public:
   /// Unknown or finished id, or after stop(): no-op.
   void close(std::uint64_t id) override;
 
-  /// Any thread. Queues `GET target.target` on target.host:target.port (https if
-  /// target.tls, verified unless options.insecure); the one rest_response for `id`
-  /// goes to `listener` (held weakly). Headers read: status, Retry-After
+  /// Any thread. Queues `GET target.server.base_path + target.target` on the server's
+  /// host:port (https if target.server.tls, verified unless options.insecure); the one
+  /// rest_response for `id` goes to `listener` (held weakly). Headers read: status, Retry-After
   /// (delta-seconds only) and X-MBX-USED-WEIGHT-1M. If the queue is full or the
   /// client is stopped, the rest_response (status 0, error "transport command
   /// queue full" / "transport stopped") is sent at once from the calling thread.

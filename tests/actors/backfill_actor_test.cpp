@@ -99,7 +99,7 @@ TEST_CASE_METHOD(
   REQUIRE(rest.calls.size() == 1);
   CHECK(rest.calls[0].target.target
         == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=4&limit=4");
-  CHECK(rest.calls[0].target.host == "api.example");
+  CHECK(rest.calls[0].target.server.host == "api.example");
   auto m = metrics();
   CHECK(m.gaps_detected == 1);
   CHECK(m.gaps_open == 1);

@@ -56,7 +56,7 @@ struct connection_fixture : test::actor_fixture {
     args.rotation_timeout_ms = 5000;
     args.symbol = "BTCUSDT";
     args.stream = stream;
-    args.target = ws_target{true, "stream.example", 9443,
+    args.target = ws_target{endpoint{true, "stream.example", 9443, ""},
                             "/ws/btcusdt@" + binance_stream_name(stream)};
     args.conn_id = 7;
     args.attempt = 3;

@@ -93,7 +93,7 @@ TEST_CASE_METHOD(supervisor_fixture,
   REQUIRE(ws.opened.size() == 2);
   CHECK(ws.opened[0].target.path == "/ws/btcusdt@aggTrade");
   CHECK(ws.opened[1].target.path == "/ws/ethusdt@aggTrade");
-  CHECK(ws.opened[0].target.tls);
+  CHECK(ws.opened[0].target.server.tls);
   auto children = status();
   REQUIRE(children.size() == 2);
   for (auto& x : children)
@@ -315,7 +315,9 @@ TEST_CASE_METHOD(supervisor_fixture,
   c.server.base_path = "/prefix";
   start({{"SOLUSDT", stream_kind::agg_trade}}, c);
   REQUIRE(ws.opened.size() == 1);
-  CHECK(ws.opened[0].target.path == "/prefix/stream?streams=solusdt@aggTrade");
+  // The transport puts the server's base path in front of the path.
+  CHECK(ws.opened[0].target.server.base_path == "/prefix");
+  CHECK(ws.opened[0].target.path == "/stream?streams=solusdt@aggTrade");
 }
 
 // -- restart policy, budget, intensity (docs/supervision.md) -----------------------

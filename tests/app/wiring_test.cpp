@@ -174,3 +174,44 @@ TEST_CASE("the api config lists the symbols and bounds ?limit= by the history",
   CHECK(api.trades_limit_max == 42);
   CHECK(api.responder == nullptr);
 }
+
+TEST_CASE("the transport's lws timeouts follow the connect deadline and the "
+          "ping settings",
+          "[wiring]") {
+  sv::settings defaults;
+  auto d = sv::transport_options_for(defaults);
+  CHECK(d.ca_file.empty());
+  CHECK(!d.insecure);
+  CHECK(d.handshake_timeout_s == 10000 / 1000 + 2);
+  CHECK(d.ping_after_s == 20);
+  CHECK(d.hangup_after_s == 20 + 10);
+  CHECK(d.batch_frames_max == sv::lws_client_options{}.batch_frames_max);
+
+  sv::settings cfg;
+  cfg.ca_file = "/etc/extra-ca.pem";
+  cfg.insecure = true;
+  cfg.connect_timeout_ms = 2500; // whole seconds: 2
+  cfg.ping_interval_s = 5;
+  cfg.pong_timeout_s = 7;
+  auto t = sv::transport_options_for(cfg);
+  CHECK(t.ca_file == "/etc/extra-ca.pem");
+  CHECK(t.insecure);
+  CHECK(t.handshake_timeout_s == 4);
+  CHECK(t.ping_after_s == 5);
+  CHECK(t.hangup_after_s == 12);
+}
+
+TEST_CASE("the HTTP server listens where --http says", "[wiring]") {
+  sv::settings defaults;
+  auto d = sv::http_options_for(defaults);
+  CHECK(d.host == "127.0.0.1");
+  CHECK(d.port == 8089);
+  sv::settings cfg;
+  cfg.http_host = "::1";
+  cfg.http_port = 0;
+  auto h = sv::http_options_for(cfg);
+  CHECK(h.host == "::1");
+  CHECK(h.port == 0);
+  CHECK(h.request_timeout_ms
+        == sv::lws_http_server_options{}.request_timeout_ms);
+}

@@ -24,11 +24,12 @@ using sv::test::ws_script;
 namespace {
 
 sv::ws_target plain(std::uint16_t port) {
-  return sv::ws_target{false, "127.0.0.1", port, "/ws"};
+  return sv::ws_target{sv::endpoint{false, "127.0.0.1", port, ""}, "/ws"};
 }
 
 sv::ws_target secure(std::uint16_t port) {
-  return sv::ws_target{true, "127.0.0.1", port, "/ws/btcusdt@aggTrade"};
+  return sv::ws_target{sv::endpoint{true, "127.0.0.1", port, ""},
+                       "/ws/btcusdt@aggTrade"};
 }
 
 /// A message of `n` bytes whose content depends on the position, so a misplaced
@@ -304,7 +305,8 @@ TEST_CASE_METHOD(system_fixture,
   // return, no callbacks) without any DNS traffic.
   ws_recorder rec{sys};
   sv::lws_client client;
-  client.open(13, sv::ws_target{false, "", 9, "/"}, rec.handle());
+  client.open(13, sv::ws_target{sv::endpoint{false, "", 9, ""}, "/"},
+              rec.handle());
   REQUIRE(rec.wait_closed(13, 5s));
   CHECK(rec.quiet_for(200ms));
   CHECK(rec.log[13].closed.size() == 1);

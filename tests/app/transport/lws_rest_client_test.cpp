@@ -30,11 +30,13 @@ constexpr const char* agg_path
   = "/api/v3/aggTrades?symbol=BTCUSDT&fromId=5&limit=1000";
 
 sv::rest_target plain(std::uint16_t port, std::string target = agg_path) {
-  return sv::rest_target{false, "127.0.0.1", port, std::move(target)};
+  return sv::rest_target{sv::endpoint{false, "127.0.0.1", port, ""},
+                         std::move(target)};
 }
 
 sv::rest_target secure(std::uint16_t port, std::string target = agg_path) {
-  return sv::rest_target{true, "127.0.0.1", port, std::move(target)};
+  return sv::rest_target{sv::endpoint{true, "127.0.0.1", port, ""},
+                         std::move(target)};
 }
 
 /// A body of `n` bytes whose content depends on the position, so a lost or
@@ -80,6 +82,27 @@ TEST_CASE_METHOD(
   // The request line carries the target verbatim (path and query).
   CHECK(server.targets() == std::vector<std::string>{agg_path});
   CHECK(client.stats().rest_responses == 1);
+}
+
+TEST_CASE_METHOD(
+  system_fixture,
+  "a GET's request line is the endpoint's base path followed by the target",
+  "[transport][rest]") {
+  http_test_server server{
+    {{"/prefix/api/v3/depth?symbol=BTCUSDT&limit=5", ok("{}")}}};
+  REQUIRE(server.port() != 0);
+  ws_recorder rec{sys};
+  sv::lws_client client;
+  sv::rest_target target{sv::endpoint{false, "127.0.0.1", server.port(),
+                                      "/prefix"},
+                         "/api/v3/depth?symbol=BTCUSDT&limit=5"};
+  client.get(1, target, rec.handle());
+  REQUIRE(rec.wait_rest(1, 5s));
+  REQUIRE(rec.rest[1].size() == 1);
+  CHECK(rec.rest[1][0].status == 200);
+  CHECK(
+    server.targets()
+    == std::vector<std::string>{"/prefix/api/v3/depth?symbol=BTCUSDT&limit=5"});
 }
 
 TEST_CASE_METHOD(system_fixture,
@@ -377,7 +400,9 @@ TEST_CASE_METHOD(system_fixture,
   ws_recorder rec{sys};
   sv::lws_client client;
   // WebSocket id 1 and REST id 1 are different id spaces.
-  client.open(1, sv::ws_target{false, "127.0.0.1", ws_server.port(), "/ws"},
+  client.open(1,
+              sv::ws_target{
+                sv::endpoint{false, "127.0.0.1", ws_server.port(), ""}, "/ws"},
               rec.handle());
   for (std::uint64_t id = 1; id <= 6; ++id)
     client.get(id, plain(http_server.port(), id % 2 == 0 ? "/b" : "/a"),

@@ -31,7 +31,8 @@ TEST_CASE_METHOD(
   sv::lws_client_options opts;
   opts.ca_file = cert.cert;
   sv::lws_client client{opts};
-  sv::rest_target target{true, "127.0.0.1", static_cast<std::uint16_t>(port),
+  sv::rest_target target{sv::endpoint{true, "127.0.0.1",
+                                      static_cast<std::uint16_t>(port), ""},
                          "/api/v3/aggTrades?symbol=BTCUSDT&limit=10"};
   client.get(1, target, rec.handle());
   REQUIRE(rec.wait_rest(1, 10s));

@@ -1,0 +1,629 @@
+// options: the option table, the command-line parser over it, usage() and
+// version_text().
+#include "app/settings/options.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <utility>
+
+#include "actors/core/log.hpp"
+
+#ifndef SV_VERSION
+#  define SV_VERSION "unknown"
+#endif
+
+namespace sv::config_detail {
+
+namespace {
+
+/// Binance accepts at most 1024 streams on one connection; more symbols than
+/// that is a typo.
+constexpr std::size_t symbols_max = 1024;
+
+// -- setters: each validates one setting and stores it
+// ------------------------------------------
+
+problem set_endpoint(settings& s, std::string_view v) {
+  return parse_endpoint_into(v, s.stream_endpoint);
+}
+
+problem set_rest_endpoint(settings& s, std::string_view v) {
+  return parse_endpoint_into(v, s.rest_endpoint);
+}
+
+problem set_ca_file(settings& s, std::string_view v) {
+  // Fail at startup rather than at the first TLS handshake; empty means "system
+  // store only".
+  if (!v.empty()) {
+    std::ifstream probe{std::string(v)};
+    if (!probe)
+      return "cannot open " + in_quotes(v) + ": " + errno_text();
+  }
+  s.ca_file = std::string(v);
+  return std::nullopt;
+}
+
+problem set_http(settings& s, std::string_view v) {
+  std::string host;
+  std::optional<std::string_view> port_text;
+  if (auto err = split_host_port(v, host, port_text))
+    return err;
+  if (!port_text)
+    return "expected HOST:PORT (e.g. 127.0.0.1:8089 or [::1]:8089), got "
+           + in_quotes(v);
+  std::uint16_t port = 0;
+  // Port 0 asks the kernel for a free port (the listener logs the one it got).
+  if (auto err = parse_port(*port_text, 0, port))
+    return err;
+  s.http_host = std::move(host);
+  s.http_port = port;
+  return std::nullopt;
+}
+
+problem set_log_level(settings& s, std::string_view v) {
+  auto level = to_lower(v);
+  if (!parse_log_level(level))
+    return "expected error, warn, info or debug, got " + in_quotes(v);
+  s.log_level = std::move(level);
+  return std::nullopt;
+}
+
+problem set_lock_file(settings& s, std::string_view v) {
+  // open() would silently cut the path at a NUL, which TOML can spell as \u0000.
+  if (v.find('\0') != std::string_view::npos)
+    return "NUL character in " + in_quotes(v);
+  // Empty selects the default location after loading (see default_lock_file()).
+  s.lock_file = std::string(v);
+  return std::nullopt;
+}
+
+std::string show_lock_file(const settings& s) {
+  if (!s.lock_file.empty())
+    return s.lock_file;
+  // usage() explains the fallback below the options; the full text would pass 80 columns.
+  return "$XDG_RUNTIME_DIR/streamvisor.lock";
+}
+
+problem set_symbols(settings& s, const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  if (auto err = parse_symbol_list(items, out))
+    return err;
+  if (out.empty())
+    return std::string{"expected at least one symbol"};
+  if (out.size() > symbols_max)
+    return "at most " + std::to_string(symbols_max) + " symbols, got "
+           + std::to_string(out.size());
+  s.symbols = std::move(out);
+  return std::nullopt;
+}
+
+problem set_book_symbols(settings& s, const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  if (auto err = parse_symbol_list(items, out))
+    return err;
+  s.book_symbols = std::move(out);
+  return std::nullopt;
+}
+
+problem set_streams(settings& s, const std::vector<std::string>& items) {
+  std::vector<stream_kind> out;
+  for (const auto& item : items) {
+    auto kind = parse_stream_kind(item);
+    if (!kind)
+      return "unknown stream " + in_quotes(item)
+             + R"( (expected "aggTrade" or "depth"))";
+    if (std::find(out.begin(), out.end(), *kind) == out.end())
+      out.push_back(*kind);
+  }
+  if (out.empty())
+    return std::string{"expected at least one stream"};
+  s.streams = std::move(out);
+  return std::nullopt;
+}
+
+// -- the option table: one row per setting
+// -------------------------------------------------------
+
+constexpr option_spec number_opt(std::string_view cli, std::string_view key,
+                                 std::uint32_t settings::*field,
+                                 int_range range, std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::number;
+  o.number = field;
+  o.range = range;
+  o.arg = "N";
+  o.help = help;
+  return o;
+}
+
+constexpr option_spec fraction_opt(std::string_view cli, std::string_view key,
+                                   double settings::*field,
+                                   std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::fraction;
+  o.real = field;
+  o.arg = "F";
+  o.help = help;
+  return o;
+}
+
+constexpr option_spec symbol_map_opt(std::string_view key,
+                                     symbol_numbers settings::*field,
+                                     int_range range) {
+  option_spec o;
+  o.key = key;
+  o.type = kind::symbol_map;
+  o.map = field;
+  o.range = range;
+  return o;
+}
+
+constexpr option_spec windows_opt(std::string_view cli, std::string_view key,
+                                  std::vector<std::uint32_t> settings::*field,
+                                  std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::windows;
+  o.durations = field;
+  o.arg = "LIST";
+  o.help = help;
+  return o;
+}
+
+constexpr option_spec quote_opt(std::string_view cli, std::string_view key,
+                                std::int64_t settings::*field,
+                                std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::quote;
+  o.e8 = field;
+  o.arg = "AMOUNT";
+  o.help = help;
+  return o;
+}
+
+constexpr option_spec quote_map_opt(std::string_view key,
+                                    symbol_quotes settings::*field) {
+  option_spec o;
+  o.key = key;
+  o.type = kind::quote_map;
+  o.quotes = field;
+  return o;
+}
+
+/// `o` with a usage() group title printed before it.
+constexpr option_spec titled(std::string_view heading, option_spec o) {
+  o.heading = heading;
+  return o;
+}
+
+constexpr option_spec flag_opt(std::string_view cli, std::string_view key,
+                               bool settings::*field, std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::flag;
+  o.flag = field;
+  o.help = help;
+  return o;
+}
+
+constexpr option_spec text_opt(std::string_view cli, std::string_view key,
+                               text_setter set, shower show,
+                               std::string_view arg, std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::text;
+  o.text = set;
+  o.show = show;
+  o.arg = arg;
+  o.help = help;
+  return o;
+}
+
+constexpr option_spec list_opt(std::string_view cli, std::string_view key,
+                               list_setter set, shower show,
+                               std::string_view arg, std::string_view help) {
+  option_spec o;
+  o.cli = cli;
+  o.key = key;
+  o.type = kind::list;
+  o.list = set;
+  o.show = show;
+  o.arg = arg;
+  o.help = help;
+  return o;
+}
+
+// Bounds: a connect deadline under 100 ms fails on any real network and over 10
+// min hides a dead peer; 10 000 000 trades of ~64 bytes is ~640 MB per symbol;
+// 604800 s = 7 days, 86400 s = 1 day, 3600000 ms = 1 hour. A connection age
+// under 60 s would rotate connections faster than they stream.
+const std::array option_table = {
+  list_opt(
+    "--symbols", "symbols", set_symbols,
+    [](const settings& s) { return join(s.symbols); }, "LIST",
+    "comma-separated symbols to stream, e.g. BTCUSDT,ETHUSDT"),
+  list_opt(
+    "--streams", "streams", set_streams,
+    [](const settings& s) { return join_streams(s.streams); }, "LIST",
+    "streams per symbol: aggTrade, depth (local order book)"),
+  text_opt(
+    "--endpoint", "endpoint", set_endpoint,
+    [](const settings& s) { return show_endpoint(s.stream_endpoint, true); },
+    "URL", "stream base URL, ws:// or wss://host[:port][/path]"),
+  text_opt(
+    "--rest-endpoint", "rest_endpoint", set_rest_endpoint,
+    [](const settings& s) { return show_endpoint(s.rest_endpoint, false); },
+    "URL", "REST base URL, http:// or https://host[:port][/path]"),
+  flag_opt("--combined", "combined", &settings::combined,
+           "use the combined-stream wrapper /stream?streams=..."),
+  text_opt(
+    "--ca-file", "ca_file", set_ca_file,
+    [](const settings& s) {
+      return s.ca_file.empty() ? std::string{"none"} : s.ca_file;
+    },
+    "PATH", "extra PEM CA bundle trusted besides the system store"),
+  flag_opt("--table", "table", &settings::table,
+           "print a per-symbol table to stdout every second"),
+  flag_opt("--insecure", "insecure", &settings::insecure,
+           "disable certificate and host-name checks (testing only)"),
+  text_opt("--http", "http", set_http, show_http, "HOST:PORT",
+           "HTTP API listen address; port 0 picks a free port"),
+  number_opt("--connect-timeout-ms", "connect_timeout_ms",
+             &settings::connect_timeout_ms, {100, 600000},
+             "deadline for the upgrade and the first frame"),
+  number_opt("--history-trades", "history_trades_max",
+             &settings::history_trades_max, {1, 10000000},
+             "trades kept per symbol"),
+  number_opt("--history-age-s", "history_age_s", &settings::history_age_s,
+             {1, 604800},
+             "age (trade time) after which trades leave the history"),
+  number_opt("--shutdown-timeout-ms", "shutdown_timeout_ms",
+             &settings::shutdown_timeout_ms, {0, 600000},
+             "grace period for connections to close on SIGINT/SIGTERM"),
+  text_opt(
+    "--log-level", "log_level", set_log_level,
+    [](const settings& s) { return s.log_level; }, "LEVEL",
+    "error, warn, info or debug"),
+  text_opt("--lock-file", "lock_file", set_lock_file, show_lock_file, "PATH",
+           "single-instance lock file (see below)"),
+  titled("Supervision (restarts, connect rate limits, liveness; see "
+         "docs/supervision.md):",
+         number_opt("--backoff-initial-ms", "backoff_initial_ms",
+                    &settings::backoff_initial_ms, {10, 600000},
+                    "bound of the first restart delay (full jitter)")),
+  number_opt("--backoff-max-ms", "backoff_max_ms", &settings::backoff_max_ms,
+             {10, 3600000},
+             "cap of the bound, doubling per restart; >= initial"),
+  number_opt("--stable-after-s", "stable_after_s", &settings::stable_after_s,
+             {1, 86400}, "streaming this long resets the backoff bound"),
+  number_opt("--max-restarts", "max_restarts", &settings::max_restarts,
+             {1, 100000}, "more restarts per restart window park the symbol"),
+  number_opt("--restart-window-s", "restart_window_s",
+             &settings::restart_window_s, {1, 86400},
+             "window in which --max-restarts counts"),
+  number_opt("--park-s", "park_s", &settings::park_s, {1, 86400},
+             "how long a symbol over the restart limit is parked"),
+  fraction_opt("--escalate-fraction", "escalate_fraction",
+               &settings::escalate_fraction,
+               "exit 3 if more than this share is parked"),
+  number_opt("--connect-budget", "connect_budget", &settings::connect_budget,
+             {1, 100000}, "connect attempts of all symbols per window"),
+  number_opt("--connect-budget-window-s", "connect_budget_window_s",
+             &settings::connect_budget_window_s, {1, 86400},
+             "window of --connect-budget"),
+  number_opt("--connect-burst", "connect_burst", &settings::connect_burst,
+             {1, 10000}, "connect attempts of all symbols per second"),
+  number_opt("--ping-interval-s", "ping_interval_s", &settings::ping_interval_s,
+             {1, 3600}, "interval of the client's pings"),
+  number_opt("--pong-timeout-s", "pong_timeout_s", &settings::pong_timeout_s,
+             {1, 3600}, "no pong within this long drops the connection"),
+  number_opt("--silence-timeout-s", "silence_timeout_s",
+             &settings::silence_timeout_s, {1, 86400},
+             "no frame for this long restarts the connection"),
+  symbol_map_opt("silence_timeout_s_by_symbol",
+                 &settings::silence_timeout_s_by_symbol, {1, 86400}),
+  number_opt("--max-connection-age-s", "max_connection_age_s",
+             &settings::max_connection_age_s, {60, 604800},
+             "connections are rotated before this age"),
+  titled("Order flow:",
+         windows_opt("--windows", "windows", &settings::windows_s,
+                     "rolling windows by trade time, e.g. 1m,5m,15m,1h")),
+  quote_opt("--large-trade-quote", "large_trade_quote",
+            &settings::large_trade_quote_e8,
+            "notional (price x qty) of a large trade; 0: none"),
+  quote_map_opt("large_trade_quote_by_symbol",
+                &settings::large_trade_quote_e8_by_symbol),
+  number_opt("--large-trades", "large_trades_max", &settings::large_trades_max,
+             {1, 100000}, "most recent large trades kept per symbol"),
+  number_opt("--warmup-s", "warmup_s", &settings::warmup_s, {0, 3600},
+             "seconds of trades loaded from REST at start; 0: off"),
+  titled("Order book (streams = [\"aggTrade\", \"depth\"]; see "
+         "docs/data-integrity.md):",
+         list_opt(
+           "--book-symbols", "book_symbols", set_book_symbols,
+           [](const settings& s) {
+             return s.book_symbols.empty() ? std::string{"all"}
+                                           : join(s.book_symbols);
+           },
+           "LIST", "symbols with a depth stream and a local book; empty: all")),
+  number_opt("--book-snapshot-limit", "book_snapshot_limit",
+             &settings::book_snapshot_limit, {1, 5000},
+             "levels per side of each REST snapshot"),
+  number_opt("--book-buffer-events", "book_buffer_events",
+             &settings::book_buffer_events, {1, 100000},
+             "depth events buffered while a snapshot is fetched"),
+  number_opt("--book-top-levels", "book_top_levels", &settings::book_top_levels,
+             {1, 5000}, "levels per side in the top-N imbalance"),
+  number_opt("--book-band-bps", "book_band_bps", &settings::book_band_bps,
+             {1, 10000}, "basis points around the mid in the band imbalance"),
+};
+
+} // namespace
+
+const option_spec* find_cli(std::string_view name) {
+  for (const auto& o : option_table)
+    if (!o.cli.empty() && o.cli == name)
+      return &o;
+  return nullptr;
+}
+
+const option_spec* find_key(std::string_view key) {
+  for (const auto& o : option_table)
+    if (o.key == key)
+      return &o;
+  return nullptr;
+}
+
+// -- command line
+// ------------------------------------------------------------------------------
+
+config_error cli_error(std::string_view option, const std::string& detail) {
+  return config_error{"config error: " + std::string(option) + ": " + detail};
+}
+
+problem apply_number(const option_spec& o, settings& s, std::int64_t value,
+                     const std::string& shown) {
+  if (value < o.range.lo || value > o.range.hi)
+    return "expected " + range_text(o.range.lo, o.range.hi) + ", got " + shown;
+  s.*o.number = static_cast<std::uint32_t>(value);
+  return std::nullopt;
+}
+
+problem apply_fraction(const option_spec& o, settings& s, double value,
+                       const std::string& shown) {
+  // Written so that NaN fails too.
+  if (!(value >= 0.0 && value <= 1.0))
+    return std::string(fraction_expected) + shown;
+  s.*o.real = value;
+  return std::nullopt;
+}
+
+namespace {
+
+/// Splits a comma-separated command-line list and trims each item.
+std::vector<std::string> split_list(std::string_view value) {
+  std::vector<std::string> items;
+  std::string_view rest = value;
+  for (;;) {
+    auto comma = rest.find(',');
+    items.push_back(trim(rest.substr(0, comma)));
+    if (comma == std::string_view::npos)
+      break;
+    rest.remove_prefix(comma + 1);
+  }
+  // "--symbols ''" is an empty list, not one empty symbol.
+  if (items.size() == 1 && items.front().empty())
+    items.clear();
+  return items;
+}
+
+} // namespace
+
+problem apply_cli(const option_spec& o, settings& s, std::string_view value,
+                  bool has_value) {
+  switch (o.type) {
+    case kind::number: {
+      auto n = to_integer(value);
+      if (!n)
+        return "expected " + range_text(o.range.lo, o.range.hi) + ", got "
+               + in_quotes(value);
+      return apply_number(o, s, *n, std::to_string(*n));
+    }
+    case kind::fraction: {
+      double n = 0;
+      // from_chars ignores the locale, so "0.5" means the same everywhere.
+      auto [ptr, ec] = std::from_chars(value.data(),
+                                       value.data() + value.size(), n);
+      if (value.empty() || ec != std::errc{}
+          || ptr != value.data() + value.size())
+        return std::string(fraction_expected) + in_quotes(value);
+      return apply_fraction(o, s, n, std::string(value));
+    }
+    case kind::symbol_map:
+    case kind::quote_map:
+      // File only: find_cli() never returns such an option.
+      return std::string{"only valid in the config file"};
+    case kind::flag:
+      if (!has_value || value == "true") {
+        s.*o.flag = true;
+      } else if (value == "false") {
+        s.*o.flag = false;
+      } else {
+        return "expected no value, true or false, got " + in_quotes(value);
+      }
+      return std::nullopt;
+    case kind::text:
+      return o.text(s, value);
+    case kind::list:
+      return o.list(s, split_list(value));
+    case kind::windows: {
+      std::size_t bad = 0;
+      return parse_windows(split_list(value), s.*o.durations, bad);
+    }
+    case kind::quote:
+      return parse_quote(value, s.*o.e8);
+  }
+  return std::string{"unhandled option kind"};
+}
+
+std::optional<config_error> parse_cli(const std::vector<std::string_view>& args,
+                                      std::string& config_path,
+                                      std::vector<cli_value>& values) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    auto arg = args[i];
+    if (arg.size() < 3 || arg.substr(0, 2) != "--")
+      return config_error{"config error: unexpected argument " + in_quotes(arg)
+                          + " (options start with --; see --help)"};
+    auto eq = arg.find('=');
+    auto name = arg.substr(0, eq);
+    bool inline_value = eq != std::string_view::npos;
+    std::string_view value = inline_value ? arg.substr(eq + 1)
+                                          : std::string_view{};
+    const auto* spec = find_cli(name);
+    bool is_config = name == "--config";
+    if (spec == nullptr && !is_config)
+      return config_error{"config error: unknown option " + in_quotes(name)
+                          + " (see --help)"};
+    bool takes_value = is_config || spec->type != kind::flag;
+    if (takes_value && !inline_value) {
+      // A following option is never taken as a value: "--symbols --insecure"
+      // lacks one.
+      if (i + 1 >= args.size() || args[i + 1].substr(0, 2) == "--")
+        return cli_error(name, "missing value");
+      value = args[++i];
+    }
+    if (is_config) {
+      if (value.empty())
+        return cli_error(name, "missing value");
+      config_path = std::string(value);
+    } else {
+      values.push_back({spec, std::string(value), takes_value || inline_value});
+    }
+  }
+  return std::nullopt;
+}
+
+} // namespace sv::config_detail
+
+namespace sv {
+
+std::string usage() {
+  using namespace config_detail;
+  const settings defaults;
+  std::ostringstream out;
+  out
+    << "Usage: streamvisor [--config FILE] [OPTIONS]\n"
+       "\n"
+       "Streams Binance trades for the configured symbols, keeps a bounded "
+       "history\n"
+       "per symbol and serves it over HTTP. Settings come from the built-in "
+       "defaults,\n"
+       "then the TOML file named by --config, then the options below, which "
+       "win over\n"
+       "the file. Write an option as `--opt VALUE` or `--opt=VALUE`; flags "
+       "also take\n"
+       "=true or =false. Each option has a config-file key of the same name "
+       "in\n"
+       "snake_case (--history-trades is history_trades_max); see\n"
+       "config/streamvisor.toml for all keys. Per-symbol silence timeouts and\n"
+       "large-trade thresholds exist only in the file (tables\n"
+       "silence_timeout_s_by_symbol and large_trade_quote_by_symbol).\n"
+       "\n"
+       "Options:\n";
+  // "  --option ARG" padded to 30 columns, the help, and the default in
+  // parentheses, which moves to its own line when the whole would pass 80
+  // columns.
+  static constexpr std::size_t indent = 30;
+  static constexpr std::size_t width = 80;
+  // NOLINTNEXTLINE(bugprone-easily-swappable-parameters): local, three distinct roles.
+  auto line = [&out](std::string_view left, std::string_view help,
+                     const std::string& dflt) {
+    std::string text = "  " + std::string(left);
+    text.resize(std::max(text.size() + 1, indent), ' ');
+    text += help;
+    if (!dflt.empty()) {
+      if (text.size() + 2 + dflt.size() + 1 <= width)
+        text += " (" + dflt + ")";
+      else
+        text += "\n" + std::string(indent, ' ') + "(" + dflt + ")";
+    }
+    out << text << '\n';
+  };
+  line("--config FILE", "TOML config file", "default: none");
+  line("--help", "print this help and exit", "");
+  line("--version", "print the version and exit", "");
+  for (const auto& o : option_table) {
+    if (o.cli.empty())
+      continue;
+    if (!o.heading.empty())
+      out << '\n' << o.heading << '\n';
+    std::string left(o.cli);
+    if (!o.arg.empty())
+      left += " " + std::string(o.arg);
+    std::string dflt;
+    switch (o.type) {
+      case kind::number:
+        dflt = std::to_string(o.range.lo) + ".." + std::to_string(o.range.hi)
+               + "; default " + std::to_string(defaults.*o.number);
+        break;
+      case kind::fraction:
+        dflt = "0..1; default " + show_fraction(defaults.*o.real);
+        break;
+      case kind::symbol_map:
+      case kind::quote_map:
+        break;
+      case kind::windows:
+        dflt = "default " + show_windows(defaults.*o.durations);
+        break;
+      case kind::quote:
+        dflt = "default " + show_quote(defaults.*o.e8);
+        break;
+      case kind::flag:
+        dflt = std::string("default ") + (defaults.*o.flag ? "on" : "off");
+        break;
+      case kind::text:
+      case kind::list:
+        dflt = "default " + o.show(defaults);
+        break;
+    }
+    line(left, o.help, dflt);
+  }
+  out << "\n"
+         "Lock file: a second streamvisor with the same lock file refuses to "
+         "start.\n"
+         "Without --lock-file it is $XDG_RUNTIME_DIR/streamvisor.lock when\n"
+         "XDG_RUNTIME_DIR names a directory, else "
+         "/tmp/streamvisor-<uid>.lock.\n\n"
+         "Signals: SIGINT or SIGTERM shut down gracefully (sockets closed with "
+         "a\n"
+         "close frame); a second one exits at once.\n\n"
+         "Exit status: 0 after a graceful shutdown, --help or --version; 1 "
+         "when the\n"
+         "API address cannot be bound or the transport cannot start; 2 when a "
+         "setting\n"
+         "is invalid (the message names the option, or the config file, line "
+         "and\n"
+         "key); 3 when more than --escalate-fraction of the symbols are parked "
+         "at\n"
+         "once; 130 when a second signal arrives during shutdown.\n";
+  return out.str();
+}
+
+std::string version_text() {
+  return std::string("streamvisor ") + SV_VERSION;
+}
+
+} // namespace sv
