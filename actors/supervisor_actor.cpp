@@ -2,7 +2,6 @@
 #include "actors/supervisor_actor.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <memory>
 
@@ -24,13 +23,6 @@ namespace {
 constexpr auto child_status_timeout = std::chrono::seconds(1);
 
 enum class supervisor_phase { running, stopping };
-
-std::string lower(std::string x) {
-  std::transform(x.begin(), x.end(), x.begin(), [](unsigned char c) {
-    return static_cast<char>(std::tolower(c));
-  });
-  return x;
-}
 
 /// "connect_timeout: no first frame within 1500 ms" for our errors, CAF's text otherwise.
 std::string describe(const caf::error& err) {
@@ -454,7 +446,7 @@ ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
                       stream_kind stream) {
   ws_target result;
   result.server = cfg.server;
-  auto name = lower(symbol) + "@" + binance_stream_name(stream);
+  auto name = lower_ascii(symbol) + "@" + binance_stream_name(stream);
   result.path = cfg.combined ? "/stream?streams=" + name : "/ws/" + name;
   return result;
 }

@@ -19,7 +19,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -47,6 +46,7 @@
 
 #include "actors/aggregator_actor.hpp"
 #include "actors/core/log.hpp"
+#include "actors/core/symbol_case.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "app/command_line.hpp"
 #include "app/scheduler_tuning.hpp"
@@ -123,9 +123,7 @@ problem set_bounded(bench_options& o, const std::string& v) {
 problem set_symbol(bench_options& o, const std::string& v) {
   if (v.empty())
     return sv::cli_refused();
-  o.symbol = v;
-  for (auto& ch : o.symbol)
-    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  o.symbol = sv::upper_symbol(v);
   return {};
 }
 

@@ -1,4 +1,5 @@
-// symbol_case: ASCII case folding for Binance symbols, as the actors and decoders compare them.
+// symbol_case: ASCII case folding, the one place that folds case: Binance symbols
+// (upper in REST and payloads, lower in stream names), URL schemes, HTTP header names.
 #pragma once
 
 #include <string>
@@ -12,11 +13,25 @@ inline char ascii_upper(char c) {
   return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
 
+/// `c` in lower case if it is an ASCII upper-case letter; any other byte as is.
+inline char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 /// `text` with its ASCII letters in upper case ("btcusdt" -> "BTCUSDT").
 inline std::string upper_symbol(std::string_view text) {
   std::string result{text};
   for (auto& c : result)
     c = ascii_upper(c);
+  return result;
+}
+
+/// `text` with its ASCII letters in lower case: a symbol as Binance writes it in
+/// stream names ("BTCUSDT" -> "btcusdt"), a URL scheme, an HTTP header.
+inline std::string lower_ascii(std::string_view text) {
+  std::string result{text};
+  for (auto& c : result)
+    c = ascii_lower(c);
   return result;
 }
 

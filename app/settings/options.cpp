@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "actors/core/log.hpp"
+#include "actors/core/symbol_case.hpp"
 
 #ifndef SV_VERSION
 #  define SV_VERSION "unknown"
@@ -65,7 +66,7 @@ problem set_http(settings& s, std::string_view v) {
 }
 
 problem set_log_level(settings& s, std::string_view v) {
-  auto level = to_lower(v);
+  auto level = lower_ascii(v);
   if (!parse_log_level(level))
     return "expected error, warn, info or debug, got " + in_quotes(v);
   s.log_level = std::move(level);

@@ -12,6 +12,7 @@
 
 #include "actors/core/decimal.hpp"
 #include "actors/core/rolling_windows.hpp"
+#include "actors/core/symbol_case.hpp"
 
 namespace sv::config_detail {
 
@@ -26,21 +27,7 @@ constexpr std::size_t windows_max = 8;
 /// The longest rolling window: 1 day = 24 * 3600 s.
 constexpr std::uint32_t window_s_max = 24 * 3600;
 
-char lower(char c) {
-  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
-
-char upper(char c) {
-  return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-}
-
 } // namespace
-
-std::string to_lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), lower);
-  return out;
-}
 
 bool is_alnum(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0;
@@ -143,7 +130,7 @@ problem parse_endpoint_into(std::string_view url, endpoint& out) {
   auto sep = url.find("://");
   if (sep == std::string_view::npos)
     return "expected scheme://host[:port][/path], got " + in_quotes(url);
-  auto scheme = to_lower(url.substr(0, sep));
+  auto scheme = lower_ascii(url.substr(0, sep));
   endpoint result;
   if (scheme == "wss" || scheme == "https") {
     result.tls = true;
@@ -217,8 +204,7 @@ problem parse_symbol(std::string_view item, std::string& out) {
       || !std::all_of(item.begin(), item.end(), is_alnum))
     return "invalid symbol " + in_quotes(item) + " (expected 1 to "
            + std::to_string(symbol_length_max) + " letters or digits)";
-  out = std::string(item);
-  std::transform(out.begin(), out.end(), out.begin(), upper);
+  out = upper_symbol(item);
   return std::nullopt;
 }
 

@@ -17,9 +17,6 @@ namespace sv::config_detail {
 /// nullopt = accepted.
 using problem = std::optional<std::string>;
 
-/// `s` with ASCII letters in lower case.
-std::string to_lower(std::string_view s);
-
 /// Whether `c` is an ASCII letter or digit (whatever the locale says of other bytes).
 bool is_alnum(char c);
 

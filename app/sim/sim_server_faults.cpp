@@ -2,7 +2,6 @@
 #include "app/sim/sim_server_impl.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -11,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "actors/core/log.hpp"
+#include "actors/core/symbol_case.hpp"
 #include "app/sim/stream_path.hpp"
 
 namespace sv {
@@ -200,9 +200,7 @@ sim_server::impl::upgrade_symbols(const std::string& head) {
   auto sp = head.find(' ', 4);
   if (sp == std::string::npos)
     return std::nullopt;
-  std::string lower = head;
-  for (auto& c : lower)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto lower = lower_ascii(head);
   if (lower.find("\r\nupgrade: websocket") == std::string::npos
       && lower.find("\r\nupgrade:websocket") == std::string::npos)
     return std::nullopt;

@@ -1,10 +1,9 @@
 // Tests of supervisor_actor on the deterministic scheduler with the fake transport.
 #include <catch2/catch.hpp>
 
-#include <cctype>
-
 #include "actors/aggregator_actor.hpp"
 #include "actors/book_actor.hpp"
+#include "actors/core/symbol_case.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "messages/errc.hpp"
 #include "tests/support/actor_fixture.hpp"
@@ -38,10 +37,7 @@ struct supervisor_fixture : test::actor_fixture {
              supervisor_config c) {
     std::map<std::string, stream_sinks> sinks;
     for (auto& [symbol, stream] : children) {
-      std::string up;
-      for (char ch : symbol)
-        up.push_back(
-          static_cast<char>(std::toupper(static_cast<unsigned char>(ch))));
+      auto up = upper_symbol(symbol);
       if (aggregators.count(up) == 0)
         aggregators[up] = keep_for_teardown(sys.spawn(
           aggregator_actor, up, aggregator_limits{}, backfill_sink_if{}));

@@ -3,7 +3,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <cctype>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -23,6 +22,8 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+
+#include "actors/core/symbol_case.hpp"
 
 namespace sv::test {
 
@@ -306,9 +307,7 @@ http_result http_get(int port, const std::string& target, bool tls,
     if (conn.read_some(rx, deadline) <= 0)
       return res;
   auto head = rx.substr(0, end);
-  std::string lower = head;
-  for (auto& c : lower)
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  auto lower = lower_ascii(head);
   auto cl = lower.find("content-length:");
   if (cl == std::string::npos)
     return res;
@@ -323,13 +322,8 @@ http_result http_get(int port, const std::string& target, bool tls,
 }
 
 std::optional<std::string> http_result::header(const std::string& name) const {
-  auto lower = [](std::string text) {
-    for (auto& c : text)
-      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return text;
-  };
-  auto h = lower(head);
-  auto key = "\r\n" + lower(name) + ":";
+  auto h = lower_ascii(head);
+  auto key = "\r\n" + lower_ascii(name) + ":";
   auto at = h.find(key);
   if (at == std::string::npos)
     return std::nullopt;

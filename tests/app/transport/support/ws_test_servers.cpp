@@ -2,7 +2,6 @@
 #include "tests/app/transport/support/ws_test_servers.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -18,6 +17,8 @@
 #include <libwebsockets.h>
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
+
+#include "actors/core/symbol_case.hpp"
 
 namespace sv::test {
 
@@ -328,11 +329,7 @@ void raw_test_server::serve(int fd) {
     return;
   }
   // flood: find Sec-WebSocket-Key case-insensitively.
-  std::string lower = request;
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) {
-                   return static_cast<char>(std::tolower(c));
-                 });
+  auto lower = lower_ascii(request);
   auto pos = lower.find("sec-websocket-key:");
   if (pos == std::string::npos) {
     ::close(fd);
@@ -623,11 +620,7 @@ http_reply http_exchange(int family, const std::string& host,
     if (header_end == std::string::npos) {
       header_end = got.find("\r\n\r\n");
       if (header_end != std::string::npos) {
-        reply.headers = got.substr(0, header_end);
-        std::transform(reply.headers.begin(), reply.headers.end(),
-                       reply.headers.begin(), [](unsigned char c) {
-                         return static_cast<char>(std::tolower(c));
-                       });
+        reply.headers = lower_ascii(got.substr(0, header_end));
         reply.status = std::atoi(got.c_str() + 9); // "HTTP/1.1 200"
         auto cl = reply.headers.find("content-length:");
         if (cl != std::string::npos)
