@@ -136,7 +136,8 @@ void get_health(api_self self, const http_request& req, const route_args&) {
 /// Adds each child's book counters (from its book actor) and gap counters
 /// (from its aggregator) to the supervisor's answer, then answers 200 with the
 /// children in the supervisor's order. A child whose actor is missing or does
-/// not answer keeps zero counters. The two legs run one after the other.
+/// not answer keeps zero counters. The two legs run side by side, so a silent
+/// actor delays the answer by at most one actor_answer_timeout.
 void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
                    std::shared_ptr<std::vector<child_status>> children) {
   auto& cfg = self->state.cfg;
@@ -156,15 +157,10 @@ void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
       aggs.push_back(agg->second);
     }
   }
-  auto add_gaps = [=](std::vector<caf::expected<metrics_snapshot>>& replies) {
-    for (std::size_t n = 0; n < replies.size(); ++n)
-      if (auto& m = replies[n]) {
-        auto& c = (*children)[agg_of[n]];
-        c.gaps_detected = m->gaps_detected;
-        c.gaps_filled = m->gaps_filled;
-        c.gaps_open = m->gaps_open;
-      }
-    respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, *children));
+  auto legs_left = std::make_shared<int>(2);
+  auto leg_done = [=] {
+    if (--*legs_left == 0)
+      respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, *children));
   };
   auto add_books = [=](std::vector<caf::expected<book_view>>& replies) {
     for (std::size_t n = 0; n < replies.size(); ++n)
@@ -176,11 +172,22 @@ void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
         c.book_resyncs = v->counters.resyncs;
         c.book_last_update_id = v->last_update_id;
       }
-    gather<metrics_snapshot>(self, aggs, actor_answer_timeout, add_gaps,
-                             metrics_atom::value);
+    leg_done();
+  };
+  auto add_gaps = [=](std::vector<caf::expected<metrics_snapshot>>& replies) {
+    for (std::size_t n = 0; n < replies.size(); ++n)
+      if (auto& m = replies[n]) {
+        auto& c = (*children)[agg_of[n]];
+        c.gaps_detected = m->gaps_detected;
+        c.gaps_filled = m->gaps_filled;
+        c.gaps_open = m->gaps_open;
+      }
+    leg_done();
   };
   gather<book_view>(self, books, actor_answer_timeout, add_books,
                     book_atom::value, std::uint32_t{0});
+  gather<metrics_snapshot>(self, aggs, actor_answer_timeout, add_gaps,
+                           metrics_atom::value);
 }
 
 void get_status(api_self self, const http_request& req, const route_args&) {

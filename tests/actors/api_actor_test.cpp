@@ -1,6 +1,7 @@
 // Tests of api_actor: routing, status codes and bodies, on the deterministic scheduler.
 #include <catch2/catch.hpp>
 
+#include <caf/event_based_actor.hpp>
 #include <rapidjson/document.h>
 
 #include "actors/aggregator_actor.hpp"
@@ -313,4 +314,55 @@ TEST_CASE("a book request names what exists when the symbol has no book",
   a = f.get("/symbols/BTCUSDT/book", "limit=5");
   CHECK(a.status == 400);
   CHECK(a.body.find("allowed: depth") != std::string::npos);
+}
+
+namespace {
+
+/// Takes book and metrics requests and never answers them.
+caf::behavior silent_actor(caf::event_based_actor* self) {
+  return {
+    [=](book_atom, std::uint32_t) {
+      return self->make_response_promise<book_view>();
+    },
+    [=](metrics_atom) {
+      return self->make_response_promise<metrics_snapshot>();
+    },
+  };
+}
+
+} // namespace
+
+TEST_CASE("status waits at most one answer timeout when a book and an "
+          "aggregator are both silent",
+          "[api]") {
+  test::actor_fixture f;
+  test::fake_http_responder responder;
+  auto silent = f.keep_for_teardown(f.sys.spawn(silent_actor));
+  std::map<std::string, stream_sinks> sinks;
+  sinks["BTCUSDT"].trades = caf::actor_cast<trade_sink_if>(silent);
+  sinks["BTCUSDT"].depth = caf::actor_cast<book_if>(silent);
+  std::vector<std::pair<std::string, stream_kind>> children{
+    {"BTCUSDT", stream_kind::agg_trade}, {"BTCUSDT", stream_kind::depth}};
+  supervisor_config c;
+  c.server.host = "127.0.0.1";
+  api_config ac;
+  ac.symbols = {"BTCUSDT"};
+  ac.supervisor = f.keep_for_teardown(f.sys.spawn(
+    supervisor_actor, c, static_cast<ws_client*>(&f.ws), sinks, children));
+  ac.aggregators["BTCUSDT"] = caf::actor_cast<aggregator_if>(silent);
+  ac.books["BTCUSDT"] = caf::actor_cast<book_if>(silent);
+  ac.responder = &responder;
+  auto api = f.keep_for_teardown(f.sys.spawn(api_actor, ac));
+  f.run();
+  caf::anon_send(api, http_request{1, "GET", "/status", ""});
+  f.run();
+  CHECK(responder.answers.count(1) == 0); // both legs wait for their actor
+  f.advance(1999ms);
+  CHECK(responder.answers.count(1) == 0);
+  f.advance(1ms); // both legs time out together, not one after the other
+  REQUIRE(responder.answers.count(1) == 1);
+  auto& a = responder.answers[1];
+  CHECK(a.status == 200);
+  CHECK_THAT(a.body, Catch::Contains(R"("book":"unknown")"));
+  CHECK_THAT(a.body, Catch::Contains(R"("gaps_detected":0)"));
 }
