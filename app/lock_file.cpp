@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace sv {
@@ -64,11 +65,27 @@ lock_file::acquire(const std::string& path) {
            + "; set --lock-file";
   };
   // O_CLOEXEC: a program we exec must not inherit, and so keep holding, the lock.
+  // O_NOFOLLOW: the default path is in a shared directory (/tmp); a symlink
+  // planted there must not make us truncate and overwrite what it points to.
+  // O_NONBLOCK: opening a FIFO planted there must not wait for a writer.
   // NOLINTNEXTLINE(cppcoreguidelines-pro-type-vararg): open() is variadic by POSIX.
-  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0)
+  int fd = open(path.c_str(),
+                O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+  if (fd < 0) {
+    if (errno == ELOOP)
+      return std::string{"lock file " + path
+                         + " is a symbolic link; refusing to follow it"
+                           "; remove it or set --lock-file"};
     return failed("cannot open lock file", errno);
+  }
   lock_file held(fd, path);
+  struct stat st {};
+  if (fstat(fd, &st) != 0)
+    return failed("cannot inspect lock file", errno);
+  if (!S_ISREG(st.st_mode))
+    return std::string{
+      "lock file " + path
+      + " is not a regular file; remove it or set --lock-file"};
   if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
     int err = errno;
     if (err != EWOULDBLOCK)

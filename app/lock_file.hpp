@@ -28,7 +28,10 @@ public:
   ///   `cannot open lock file /path: <reason>; set --lock-file` (likewise
   ///   `cannot lock lock file` and `cannot write the pid to lock file` when
   ///   flock() or the write fails for another reason than a holder).
-  /// Note: a file that is not a lock file is truncated once locked.
+  /// A symbolic link or anything but a regular file at `path` is refused
+  /// (`lock file /path is a symbolic link; ...`, `... is not a regular file; ...`)
+  /// and left untouched. Note: a regular file that is not a lock file is
+  /// truncated once locked.
   static std::variant<lock_file, std::string> acquire(const std::string& path);
 
   /// Releases the lock by closing the file. Leaves the file in place (see lock_file.cpp).

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -182,4 +183,35 @@ TEST_CASE("lock_file: a directory as lock file is an error naming the path",
   CHECK(must_fail(path)
         == "cannot open lock file " + path
              + ": Is a directory; set --lock-file");
+}
+
+TEST_CASE("lock_file: a symbolic link at the lock path is refused and what it "
+          "points to is left untouched",
+          "[lock_file]") {
+  temp_dir dir{"sv_lock_file_test_"};
+  auto victim = dir.file("victim.txt");
+  std::ofstream{victim} << "precious\n";
+  auto path = dir.file("sv.lock");
+  std::filesystem::create_symlink(victim, path);
+  CHECK(must_fail(path)
+        == "lock file " + path
+             + " is a symbolic link; refusing to follow it; remove it or set "
+               "--lock-file");
+  CHECK(read_all(victim) == "precious\n");
+  // A dangling link must not create its target either.
+  auto dangling = dir.file("dangling.lock");
+  std::filesystem::create_symlink(dir.file("created.txt"), dangling);
+  CHECK_THAT(must_fail(dangling), Catch::Contains("is a symbolic link"));
+  CHECK_FALSE(std::filesystem::exists(dir.file("created.txt")));
+}
+
+TEST_CASE("lock_file: a FIFO at the lock path is refused at once, without "
+          "waiting for a writer",
+          "[lock_file]") {
+  temp_dir dir{"sv_lock_file_test_"};
+  auto path = dir.file("sv.lock");
+  REQUIRE(mkfifo(path.c_str(), 0600) == 0);
+  CHECK(must_fail(path)
+        == "lock file " + path
+             + " is not a regular file; remove it or set --lock-file");
 }
