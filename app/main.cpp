@@ -1,6 +1,4 @@
 // main: streamvisor's process: settings, wiring of transport and actors, signals, shutdown.
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -11,7 +9,6 @@
 #include <memory>
 #include <mutex>
 #include <optional>
-#include <thread>
 #include <variant>
 
 #include <caf/actor_system.hpp>
@@ -28,6 +25,7 @@
 #include "app/lock_file.hpp"
 #include "app/scheduler_tuning.hpp"
 #include "app/settings/config.hpp"
+#include "app/signals.hpp"
 #include "app/table_view.hpp"
 #include "app/transport/lws_client.hpp"
 #include "app/transport/lws_http_server.hpp"
@@ -44,7 +42,7 @@ constexpr int exit_bad_settings = 2;
 constexpr int exit_escalated = 3;
 constexpr int exit_second_signal = 130;
 
-/// Wakes main: the first SIGINT/SIGTERM (from the signal thread), or the supervisor
+/// Wakes main: the first SIGINT/SIGTERM/SIGQUIT (from the signal thread), or the supervisor
 /// quitting on its own (from the watcher actor), whichever comes first.
 struct shutdown_signal {
   std::mutex mtx;
@@ -56,6 +54,14 @@ struct shutdown_signal {
   void wait() {
     std::unique_lock<std::mutex> guard{mtx};
     cv.wait(guard, [this] { return signo != 0 || supervisor_down; });
+  }
+
+  void notify_signal(int signo_taken) {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      signo = signo_taken;
+    }
+    cv.notify_all();
   }
 
   void notify_supervisor_down(bool by_escalation) {
@@ -77,40 +83,6 @@ caf::behavior supervisor_watcher(caf::event_based_actor* self,
     self->quit();
   });
   return {[](sv::stop_atom) {}};
-}
-
-/// Blocks SIGINT/SIGTERM in every thread (call before any thread starts) and runs a
-/// thread that turns the first into a graceful shutdown and the second into exit 130.
-std::thread start_signal_thread(shutdown_signal& sig) {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return std::thread{[&sig, set] {
-    for (int count = 0;; ++count) {
-      int signo = 0;
-      if (sigwait(&set, &signo) != 0)
-        continue;
-      if (count == 0) {
-        SV_INFO(
-          "streamvisor", "-", "signal",
-          "signal=%s action=graceful_shutdown hint=\"send it again to exit "
-          "at once\"",
-          signo == SIGINT ? "SIGINT" : "SIGTERM");
-        {
-          std::lock_guard<std::mutex> guard{sig.mtx};
-          sig.signo = signo;
-        }
-        sig.cv.notify_all();
-        continue;
-      }
-      SV_WARN("streamvisor", "-", "signal",
-              "signal=%s action=exit_now exit_code=%d",
-              signo == SIGINT ? "SIGINT" : "SIGTERM", exit_second_signal);
-      std::_Exit(exit_second_signal);
-    }
-  }};
 }
 
 std::string join(const std::vector<std::string>& xs) {
@@ -287,6 +259,12 @@ void log_stopped(int exit_code, std::chrono::steady_clock::time_point started,
 int main(int argc, char** argv) {
   using namespace sv;
   using clock = std::chrono::steady_clock;
+  // First: from here on no signal can end the process by its default action.
+  take_process_signals();
+  shutdown_signal sig;
+  start_signal_thread([&sig](int signo) { sig.notify_signal(signo); },
+                      exit_second_signal)
+    .detach(); // lives until exit; blocked in sigwait
   auto loaded = load_settings(argc, argv);
   if (auto code = early_exit(loaded))
     return *code;
@@ -302,8 +280,6 @@ int main(int argc, char** argv) {
   set_log_level(parse_log_level(cfg.log_level).value_or(log_level::info));
   route_lws_logs(cfg.log_level == "debug");
 
-  shutdown_signal sig;
-  start_signal_thread(sig).detach(); // lives until exit; blocked in sigwait
   auto started = clock::now();
 
   // Declared before the transports: they send into the system until they are stopped.

@@ -1,0 +1,103 @@
+// signals: which process signals streamvisor takes, and the one thread that takes them.
+#include "app/signals.hpp"
+
+#include <array>
+#include <cstdlib>
+#include <string>
+#include <utility>
+
+#include <pthread.h>
+#include <string.h>
+
+#include "actors/core/log.hpp"
+
+namespace sv {
+
+namespace {
+
+/// The named signals taken besides the real-time ones; SIGPIPE is ignored instead.
+constexpr std::array named_taken = {
+  SIGHUP,    SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,   SIGUSR2, SIGALRM,
+  SIGVTALRM, SIGPROF, SIGIO,   SIGPWR,  SIGSTKFLT, SIGXCPU, SIGXFSZ,
+};
+
+/// True if `n` is 0 or a power of two: the counts at which a repeat is logged.
+bool worth_logging(unsigned long n) {
+  return (n & (n - 1)) == 0;
+}
+
+} // namespace
+
+sigset_t taken_signals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (int signo : named_taken)
+    sigaddset(&set, signo);
+  for (int signo = SIGRTMIN; signo <= SIGRTMAX; ++signo)
+    sigaddset(&set, signo);
+  return set;
+}
+
+signal_action action_for(int signo) {
+  return signo == SIGINT || signo == SIGTERM || signo == SIGQUIT
+           ? signal_action::graceful_shutdown
+           : signal_action::ignore;
+}
+
+std::string signal_name(int signo) {
+  if (signo >= SIGRTMIN && signo <= SIGRTMAX)
+    return signo == SIGRTMIN ? "SIGRTMIN"
+                             : "SIGRTMIN+" + std::to_string(signo - SIGRTMIN);
+  if (const char* abbrev = sigabbrev_np(signo); abbrev != nullptr)
+    return std::string{"SIG"} + abbrev;
+  return "signal " + std::to_string(signo);
+}
+
+void take_process_signals() {
+  auto set = taken_signals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+}
+
+std::thread start_signal_thread(std::function<void(int)> on_shutdown,
+                                int exit_code_second) {
+  return std::thread{[on_shutdown = std::move(on_shutdown), exit_code_second] {
+    auto set = taken_signals();
+    bool shutting_down = false;
+    std::array<unsigned long, 65> ignored{}; // by signal number; 64 is SIGRTMAX
+    for (;;) {
+      int signo = 0;
+      if (sigwait(&set, &signo) != 0)
+        continue;
+      auto name = signal_name(signo);
+      if (action_for(signo) == signal_action::ignore) {
+        auto n = signo < static_cast<int>(ignored.size())
+                   ? ++ignored[static_cast<std::size_t>(signo)]
+                   : 1;
+        if (worth_logging(n))
+          SV_WARN("streamvisor", "-", "signal",
+                  "signal=%s action=ignored count=%lu hint=\"%s\"",
+                  name.c_str(), n,
+                  signo == SIGHUP
+                    ? "reload is not implemented; restart to apply changes"
+                    : "streamvisor stops on SIGTERM, SIGINT or SIGQUIT");
+        continue;
+      }
+      if (!shutting_down) {
+        shutting_down = true;
+        SV_INFO("streamvisor", "-", "signal",
+                "signal=%s action=graceful_shutdown hint=\"send it again to "
+                "exit at once\"",
+                name.c_str());
+        on_shutdown(signo);
+        continue;
+      }
+      SV_WARN("streamvisor", "-", "signal",
+              "signal=%s action=exit_now exit_code=%d", name.c_str(),
+              exit_code_second);
+      std::_Exit(exit_code_second);
+    }
+  }};
+}
+
+} // namespace sv
