@@ -43,6 +43,25 @@ std::optional<config_error> check_together(const settings& s,
                           + ") has " + sym + ", which is not in symbols ("
                           + from("symbols")
                           + "); every book symbol must be streamed"};
+  // A per-symbol override for a symbol that is not streamed is a typo or a
+  // leftover; accepting it silently would leave the operator believing it applies.
+  auto unstreamed = [&](std::string_view key,
+                        const auto& table) -> std::optional<config_error> {
+    for (const auto& entry : table)
+      if (std::find(s.symbols.begin(), s.symbols.end(), entry.first)
+          == s.symbols.end())
+        return config_error{"config error: " + std::string{key} + " ("
+                            + from(key) + ") has " + entry.first
+                            + ", which is not in symbols (" + from("symbols")
+                            + "); remove the entry or stream the symbol"};
+    return std::nullopt;
+  };
+  if (auto err = unstreamed("silence_timeout_s_by_symbol",
+                            s.silence_timeout_s_by_symbol))
+    return err;
+  if (auto err = unstreamed("large_trade_quote_by_symbol",
+                            s.large_trade_quote_e8_by_symbol))
+    return err;
   if (!s.book_symbols.empty()
       && std::find(s.streams.begin(), s.streams.end(), stream_kind::depth)
            == s.streams.end())

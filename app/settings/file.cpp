@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <system_error>
@@ -250,6 +251,12 @@ problem apply_toml(const option_spec& o, settings& s, const toml::node& n,
 std::optional<config_error> apply_file(const std::string& path, settings& s,
                                        origins& origin) {
   auto prefix = "config error: " + path;
+  // Opening a FIFO (or a terminal) would wait for a writer forever.
+  std::error_code ec;
+  auto status = std::filesystem::status(path, ec);
+  if (!ec && !std::filesystem::is_regular_file(status))
+    return config_error{"config error: config file " + in_quotes(path)
+                        + " is not a regular file"};
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return config_error{"config error: cannot open config file "

@@ -14,6 +14,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -978,7 +979,9 @@ TEST_CASE("config: silence_timeout_s_by_symbol maps upper-cased symbols to "
           "[config]") {
   temp_file inline_table(
     "silence_timeout_s_by_symbol = { nknusdt = 300, \"1000SATSUSDT\" = 1 }\n");
-  auto s = ok({"--config", inline_table.path}).values;
+  auto s
+    = ok({"--config", inline_table.path, "--symbols", "NKNUSDT,1000SATSUSDT"})
+        .values;
   CHECK(s.silence_timeout_s_by_symbol
         == std::map<std::string, std::uint32_t>{{"1000SATSUSDT", 1},
                                                 {"NKNUSDT", 300}});
@@ -986,9 +989,10 @@ TEST_CASE("config: silence_timeout_s_by_symbol maps upper-cased symbols to "
                     "[silence_timeout_s_by_symbol]\n"
                     "EthUsdt = 86400\n"
                     "btcusdt = 120\n");
-  // A symbol that is not streamed (ETHUSDT) is accepted; symbols may come from --symbols.
-  auto t = ok({"--config", section.path}).values;
-  CHECK(t.symbols == std::vector<std::string>{"BTCUSDT"});
+  // The command line's symbols replace the file's before the entries are checked.
+  auto t
+    = ok({"--config", section.path, "--symbols", "BTCUSDT,ETHUSDT"}).values;
+  CHECK(t.symbols == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
   CHECK(t.silence_timeout_s_by_symbol
         == std::map<std::string, std::uint32_t>{{"BTCUSDT", 120},
                                                 {"ETHUSDT", 86400}});
@@ -1232,13 +1236,15 @@ TEST_CASE("config: large_trade_quote_by_symbol maps upper-cased symbols to "
                          "\"1000000\", ethusdt = \"250000.25\", "
                          "SOLUSDT = 5000 }\n");
   CHECK(
-    ok({"--config", inline_table.path}).values.large_trade_quote_e8_by_symbol
+    ok({"--config", inline_table.path, "--symbols", "BTCUSDT,ETHUSDT,SOLUSDT"})
+      .values.large_trade_quote_e8_by_symbol
     == std::map<std::string, std::int64_t>{{"BTCUSDT", 1000000 * e8},
                                            {"ETHUSDT", 25000025000000},
                                            {"SOLUSDT", 5000 * e8}});
   temp_file section(
     "[large_trade_quote_by_symbol]\nbtcusdt = \"0\"\n\"1000SATSUSDT\" = 10\n");
-  CHECK(ok({"--config", section.path}).values.large_trade_quote_e8_by_symbol
+  CHECK(ok({"--config", section.path, "--symbols", "BTCUSDT,1000SATSUSDT"})
+          .values.large_trade_quote_e8_by_symbol
         == std::map<std::string, std::int64_t>{{"1000SATSUSDT", 10 * e8},
                                                {"BTCUSDT", 0}});
   temp_file empty("large_trade_quote_by_symbol = {}\n");
@@ -1277,4 +1283,39 @@ TEST_CASE("config: a bad large_trade_quote_by_symbol entry is reported at its "
     == "config error: FILE:2: large_trade_quote_by_symbol.ethusdt: expected a "
        "non-negative "
        "decimal with at most 8 fractional digits, e.g. \"250000.5\", got -3");
+}
+
+TEST_CASE("config: a per-symbol override for a symbol that is not streamed is "
+          "refused, naming the table, the symbol and where each came from",
+          "[config]") {
+  temp_file f("symbols = [\"BTCUSDT\", \"ETHUSDT\"]\n"
+              "silence_timeout_s_by_symbol = { XRPUSDT = 300 }\n");
+  auto message = err({"--config", f.path});
+  CHECK(message
+        == "config error: silence_timeout_s_by_symbol (" + f.path
+             + ":2) has XRPUSDT, which is not in symbols (" + f.path
+             + ":1); remove the entry or stream the symbol");
+  temp_file quotes("large_trade_quote_by_symbol = { ethusdt = 100000 }\n");
+  CHECK(contains(err({"--config", quotes.path, "--symbols", "BTCUSDT"}),
+                 "large_trade_quote_by_symbol (" + quotes.path
+                   + ":1) has ETHUSDT, which is not in symbols (--symbols)"));
+  // Streamed symbols, in any case, are accepted.
+  auto s = ok({"--config", quotes.path, "--symbols", "btcusdt,ETHUSDT"}).values;
+  CHECK(s.large_trade_quote_e8_by_symbol.count("ETHUSDT") == 1);
+}
+
+TEST_CASE("config: a config path that is not a regular file is refused at once",
+          "[config]") {
+  auto dir = std::filesystem::temp_directory_path()
+             / ("sv_config_test_fifo_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  auto fifo = (dir / "config.toml").string();
+  REQUIRE(mkfifo(fifo.c_str(), 0600) == 0);
+  // Before the check this open waited for a writer forever.
+  CHECK(err({"--config", fifo})
+        == "config error: config file \"" + fifo + "\" is not a regular file");
+  CHECK(err({"--config", dir.string()})
+        == "config error: config file \"" + dir.string()
+             + "\" is not a regular file");
+  std::filesystem::remove_all(dir);
 }
