@@ -72,7 +72,7 @@ inline std::optional<std::string> cli_refused() {
 /// A setter for a flag: sets the bool `Field`.
 template <auto Field>
 std::optional<std::string>
-cli_set_flag(cli_owner<Field>& out, const std::string&) {
+cli_set_flag(cli_owner<Field>& out, const std::string& /*value*/) {
   out.*Field = true;
   return std::nullopt;
 }
@@ -101,6 +101,18 @@ struct cli_failure {
   bool unknown = false; ///< the option is not in the table
 };
 
+/// The last row of `table` named or aliased `name`; null if there is none.
+template <class Options, class Table>
+const cli_option<Options>*
+find_cli_option(const Table& table, const std::string& name) {
+  const cli_option<Options>* row = nullptr;
+  for (const auto& candidate : table)
+    if (candidate.name == name
+        || (!candidate.alias.empty() && candidate.alias == name))
+      row = &candidate;
+  return row;
+}
+
 /// Parses `args` (without the program name) into `out` through the rows of `table`
 /// (a range of cli_option<Options>): `--name value`, `--name=value` and flags. The value
 /// is the next argument whatever it looks like. Setters run in command-line order, so
@@ -120,11 +132,7 @@ parse_command_line(const Table& table, const std::vector<std::string>& args,
       inline_value = name.substr(eq + 1);
       name.resize(eq);
     }
-    const cli_option<Options>* row = nullptr;
-    for (const auto& candidate : table)
-      if (candidate.name == name
-          || (!candidate.alias.empty() && candidate.alias == name))
-        row = &candidate;
+    const cli_option<Options>* row = find_cli_option<Options>(table, name);
     if (row == nullptr)
       return cli_failure{name, {}, true};
     std::string value;

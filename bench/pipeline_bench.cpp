@@ -323,7 +323,7 @@ bool configure_caf(const bench_options& opt,
     sys_cfg.set("scheduler.policy", caf::atom("sharing"));
   else if (opt.caf_policy == "stealing")
     sys_cfg.set("scheduler.policy", caf::atom("stealing"));
-  for (auto& [key, text] : opt.caf_settings) {
+  for (const auto& [key, text] : opt.caf_settings) {
     auto value = caf::config_value::parse(text);
     if (!value) {
       std::fprintf(stderr,
@@ -371,6 +371,22 @@ struct run_result {
   sv::latency_snapshot latency; ///< its latency percentiles at the end
   std::uint64_t polls = 0;      ///< metrics requests sent
 };
+
+/// The last error of a child in backoff (the feed closed or is unreachable);
+/// nullopt while every child streams or the supervisor does not answer.
+std::optional<std::string> backoff_error(caf::scoped_actor& self,
+                                         const sv::supervisor_if& supervisor) {
+  std::optional<std::string> why;
+  self->request(supervisor, request_timeout, sv::status_atom::value)
+    .receive(
+      [&](std::vector<sv::child_status>& xs) {
+        for (auto& x : xs)
+          if (x.state == sv::child_state::backoff)
+            why = x.last_error;
+      },
+      [&](caf::error&) {});
+  return why;
+}
 
 /// Polls the aggregator every --poll-ms from this (non-CAF) thread until it has applied
 /// --count trades, `deadline` passes or the feed closed (the supervisor's child is in
@@ -427,18 +443,11 @@ run_result measure(caf::actor_system& sys, const bench_options& opt,
     }
     // Every 50 polls (~100 ms): has the feed closed under us?
     if (!closed && r.polls % 50 == 0) {
-      self->request(supervisor, request_timeout, status_atom::value)
-        .receive(
-          [&](std::vector<child_status>& xs) {
-            for (auto& x : xs)
-              if (x.state == child_state::backoff) {
-                closed = true;
-                closed_why = x.last_error;
-              }
-          },
-          [&](caf::error&) {});
-      if (closed)
+      if (auto why = backoff_error(self, supervisor)) {
+        closed = true;
+        closed_why = std::move(*why);
         closed_seen = steady::now();
+      }
     }
     if (closed && steady::now() - closed_seen > closed_grace) {
       std::ostringstream why;

@@ -33,12 +33,12 @@ problem set_level(opts& o, const std::string& v) {
   return {};
 }
 
-problem set_verbose(opts& o, const std::string&) {
+problem set_verbose(opts& o, const std::string& /*value*/) {
   o.verbose = true;
   return {};
 }
 
-problem set_help(opts& o, const std::string&) {
+problem set_help(opts& o, const std::string& /*value*/) {
   o.help = true;
   return {};
 }
