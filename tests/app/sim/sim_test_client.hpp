@@ -128,6 +128,10 @@ public:
   bool running() const {
     return pid_ > 0;
   }
+  /// The child's process id (-1 once it was reaped).
+  pid_t pid() const {
+    return pid_;
+  }
   /// The first stdout line (without "\n") or nullopt on timeout / EOF.
   std::optional<std::string> read_line(std::chrono::milliseconds timeout);
   /// Sends `sig` and waits up to `timeout`; returns the exit status (WEXITSTATUS),
