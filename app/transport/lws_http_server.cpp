@@ -289,7 +289,7 @@ void lws_http_server::impl::on_acceptable() {
       refuse(fd);
       continue;
     }
-    lws_sock_file_fd_type desc;
+    lws_sock_file_fd_type desc{};
     desc.sockfd = fd;
     // lws closes fd itself if it cannot adopt it.
     auto* wsi = lws_adopt_descriptor_vhost(
@@ -309,19 +309,28 @@ void lws_http_server::impl::on_acceptable() {
 }
 
 void lws_http_server::impl::refuse(int fd) {
+  // Counted before the client can see the answer (stats() readers may be it).
+  auto refused = n_refused.fetch_add(1, std::memory_order_relaxed) + 1;
   static constexpr char head[] = "HTTP/1.1 503 Service Unavailable\r\n"
                                  "Content-Type: application/json\r\n"
                                  "Connection: close\r\n"
                                  "Content-Length: ";
   std::string answer = head + std::to_string(sizeof(refusal_body) - 1)
                        + "\r\n\r\n" + refusal_body;
+  // Closing with unread input makes the kernel send RST, which can destroy the
+  // answer before the client reads it: read what the client has sent so far
+  // (its request, usually) first. Bounded, so a client cannot keep us here.
+  char sink[4096];
+  for (int i = 0; i < 4; ++i)
+    if (::recv(fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
+      break;
   // Best effort: a fresh socket's send buffer takes this at once; if not, the
   // client only sees the close.
   auto sent = ::send(fd, answer.data(), answer.size(),
                      MSG_NOSIGNAL | MSG_DONTWAIT);
   static_cast<void>(sent);
+  ::shutdown(fd, SHUT_WR);
   ::close(fd);
-  auto refused = n_refused.fetch_add(1, std::memory_order_relaxed) + 1;
   limited_warn("client_refused",
                "clients=%zu clients_max=%zu refused_total=%llu hint=\"too "
                "many API clients: raise api_clients_max (and the descriptor "
@@ -646,7 +655,7 @@ bool lws_http_server::start(const caf::actor& api) {
   d.vhost = d.context != nullptr ? lws_get_vhost_by_name(d.context, "default")
                                  : nullptr;
   if (d.vhost != nullptr) {
-    lws_sock_file_fd_type desc;
+    lws_sock_file_fd_type desc{};
     desc.filefd = d.listen_fd;
     d.listen_wsi = lws_adopt_descriptor_vhost(d.vhost, LWS_ADOPT_RAW_FILE_DESC,
                                               desc, protocol_name, nullptr);
