@@ -141,11 +141,14 @@ early_exit(const std::variant<sv::load_result, sv::config_error>& loaded) {
   return std::nullopt;
 }
 
-/// Starts the libwebsockets transport (its service thread); null after logging why
-/// it failed.
-std::unique_ptr<sv::lws_client> start_transport(const sv::settings& cfg) {
+/// Starts the libwebsockets transport (its service thread) with tables sized for the
+/// descriptors `budget` reserves for it; null after logging why it failed.
+std::unique_ptr<sv::lws_client> start_transport(const sv::settings& cfg,
+                                                const sv::fd_budget& budget) {
+  auto options = sv::transport_options_for(cfg);
+  options.fd_limit = static_cast<unsigned>(budget.reserved);
   try {
-    return std::make_unique<sv::lws_client>(sv::transport_options_for(cfg));
+    return std::make_unique<sv::lws_client>(options);
   } catch (const std::exception& e) {
     SV_ERROR("streamvisor", "-", "transport_failed",
              "error=\"%s\" hint=\"check --ca-file\"", e.what());
@@ -338,7 +341,7 @@ int main(int argc, char** argv) {
   caf::actor_system_config sys_cfg;
   apply_scheduler_defaults(sys_cfg);
   caf::actor_system sys{sys_cfg};
-  auto ws = start_transport(cfg);
+  auto ws = start_transport(cfg, budget);
   if (!ws)
     return exit_runtime_error;
 
