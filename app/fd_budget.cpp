@@ -5,6 +5,8 @@
 
 namespace sv {
 
+// The documented API: a limit, a count of connections and a configured cap.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
 fd_budget plan_fd_budget(std::uint64_t nofile_limit,
                          std::size_t stream_connections,
                          std::uint32_t api_clients_configured) {

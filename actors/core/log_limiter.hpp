@@ -64,7 +64,7 @@ public:
   static std::string similarity_key(std::string_view line);
 
   /// Groups tracked now (overflow included), for tests.
-  std::size_t groups() const {
+  [[nodiscard]] std::size_t groups() const {
     return groups_.size();
   }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <string_view>
 #include <system_error>
 #include <thread>
 #include <unordered_map>
@@ -50,7 +52,7 @@ constexpr int arg_bytes_max = 2048;
 constexpr int accepts_per_wake = 64;
 
 // The answer of a client over clients_max, written straight to its socket.
-constexpr char refusal_body[] = R"({"error":"too many clients"})";
+constexpr std::string_view refusal_body = R"({"error":"too many clients"})";
 
 // Header tables beyond clients_max: a margin, never needed while the cap holds.
 constexpr std::size_t header_pool_margin = 16;
@@ -110,11 +112,18 @@ int open_listener(const std::string& host, std::uint16_t port,
 std::uint16_t bound_port_of(int fd) {
   sockaddr_storage addr{};
   socklen_t len = sizeof(addr);
+  // The sockets API takes the generic sockaddr.
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
     return 0;
-  if (addr.ss_family == AF_INET6)
-    return ntohs(reinterpret_cast<sockaddr_in6*>(&addr)->sin6_port);
-  return ntohs(reinterpret_cast<sockaddr_in*>(&addr)->sin_port);
+  if (addr.ss_family == AF_INET6) {
+    sockaddr_in6 v6{};
+    std::memcpy(&v6, &addr, sizeof(v6));
+    return ntohs(v6.sin6_port);
+  }
+  sockaddr_in v4{};
+  std::memcpy(&v4, &addr, sizeof(v4));
+  return ntohs(v4.sin_port);
 }
 
 /// Percent-encodes the bytes that would change the meaning of a query string.
@@ -157,6 +166,18 @@ const char* method_of(lws* wsi) {
 struct session_marker {
   int unused;
 };
+
+/// Writes the counts of rate-limited lines whose window ended.
+void write_summaries(const std::vector<log_limiter::summary>& summaries) {
+  for (const auto& s : summaries) {
+    // The sample is a whole line with quoted values; keep msg="..." one value.
+    auto sample = s.sample;
+    std::replace(sample.begin(), sample.end(), '"', '\'');
+    SV_WARN("http", "-", "suppressed", "similar=%llu over_s=%.1f msg=\"%s\"",
+            ull(s.suppressed), static_cast<double>(s.over_ms) / 1000.0,
+            sample.c_str());
+  }
+}
 
 } // namespace
 
@@ -232,40 +253,31 @@ struct lws_http_server::impl {
   void on_acceptable();
   void refuse(int fd);
   void pause_accepting(int err);
-  void resume_accepting();
   int on_timer(lws* wsi);
   void forget_client(lws* wsi);
   void limited_warn(const char* event, const char* fmt, ...)
     __attribute__((format(printf, 3, 4)));
-  void write_summaries(const std::vector<log_limiter::summary>& summaries);
 };
 
-void lws_http_server::impl::write_summaries(
-  const std::vector<log_limiter::summary>& summaries) {
-  for (const auto& s : summaries) {
-    // The sample is a whole line with quoted values; keep msg="..." one value.
-    auto sample = s.sample;
-    std::replace(sample.begin(), sample.end(), '"', '\'');
-    SV_WARN("http", "-", "suppressed", "similar=%llu over_s=%.1f msg=\"%s\"",
-            ull(s.suppressed), static_cast<double>(s.over_ms) / 1000.0,
-            sample.c_str());
-  }
-}
-
+// printf-style: the event name, then the format of its key=value tail.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
 void lws_http_server::impl::limited_warn(const char* event, const char* fmt,
                                          ...) {
   // What one client can make us log is rate-limited: the first line of a kind
   // per window, then a count (so a flood of clients cannot fill the disk).
-  char tail[512];
+  std::array<char, 512> tail{};
+  // va_list is an array type on x86-64; the va_* macros decay it.
+  // NOLINTBEGIN(cppcoreguidelines-pro-bounds-array-to-pointer-decay)
   va_list args;
   va_start(args, fmt);
-  std::vsnprintf(tail, sizeof(tail), fmt, args);
+  std::vsnprintf(tail.data(), tail.size(), fmt, args);
   va_end(args);
-  std::string line = std::string(event) + " " + tail;
+  // NOLINTEND(cppcoreguidelines-pro-bounds-array-to-pointer-decay)
+  std::string line = std::string(event) + " " + tail.data();
   auto verdict = limiter.admit(line, steady_ms());
   write_summaries(verdict.summaries);
   if (verdict.write)
-    SV_WARN("http", "-", event, "%s", tail);
+    SV_WARN("http", "-", event, "%s", tail.data());
 }
 
 void lws_http_server::impl::on_acceptable() {
@@ -311,18 +323,18 @@ void lws_http_server::impl::on_acceptable() {
 void lws_http_server::impl::refuse(int fd) {
   // Counted before the client can see the answer (stats() readers may be it).
   auto refused = n_refused.fetch_add(1, std::memory_order_relaxed) + 1;
-  static constexpr char head[] = "HTTP/1.1 503 Service Unavailable\r\n"
-                                 "Content-Type: application/json\r\n"
-                                 "Connection: close\r\n"
-                                 "Content-Length: ";
-  std::string answer = head + std::to_string(sizeof(refusal_body) - 1)
-                       + "\r\n\r\n" + refusal_body;
+  std::string answer = "HTTP/1.1 503 Service Unavailable\r\n"
+                       "Content-Type: application/json\r\n"
+                       "Connection: close\r\n"
+                       "Content-Length: "
+                       + std::to_string(refusal_body.size()) + "\r\n\r\n"
+                       + std::string(refusal_body);
   // Closing with unread input makes the kernel send RST, which can destroy the
   // answer before the client reads it: read what the client has sent so far
   // (its request, usually) first. Bounded, so a client cannot keep us here.
-  char sink[4096];
+  std::array<char, 4096> sink{};
   for (int i = 0; i < 4; ++i)
-    if (::recv(fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
+    if (::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT) <= 0)
       break;
   // Best effort: a fresh socket's send buffer takes this at once; if not, the
   // client only sees the close.
@@ -353,10 +365,6 @@ void lws_http_server::impl::pause_accepting(int err) {
                       static_cast<lws_usec_t>(options.accept_pause_ms) * 1000);
 }
 
-void lws_http_server::impl::resume_accepting() {
-  lws_rx_flow_control(listen_wsi, 1);
-}
-
 void lws_http_server::impl::forget_client(lws* wsi) {
   awaiting_header.erase(wsi);
   if (clients.erase(wsi) > 0)
@@ -365,7 +373,7 @@ void lws_http_server::impl::forget_client(lws* wsi) {
 
 int lws_http_server::impl::on_timer(lws* wsi) {
   if (wsi == listen_wsi) {
-    resume_accepting();
+    lws_rx_flow_control(listen_wsi, 1); // the pause is over
     return 0;
   }
   if (awaiting_header.erase(wsi) > 0) {

@@ -98,7 +98,7 @@ public:
   std::uint16_t port() const;
 
   /// Any thread. The counters so far.
-  lws_http_server_stats stats() const;
+  [[nodiscard]] lws_http_server_stats stats() const;
 
   /// Any thread, never blocks. See http_responder::respond.
   void respond(std::uint64_t req_id, int status, std::string body) override;

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -34,7 +35,8 @@ double cpu_seconds(pid_t pid) {
   std::string skip;
   for (int i = 3; i < 14; ++i) // state .. cmajflt: fields 3..13
     fields >> skip;
-  unsigned long long utime = 0, stime = 0;
+  unsigned long long utime = 0;
+  unsigned long long stime = 0;
   fields >> utime >> stime;
   return static_cast<double>(utime + stime)
          / static_cast<double>(::sysconf(_SC_CLK_TCK));
@@ -55,6 +57,8 @@ int idle_connection(int port) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  // The sockets API takes the generic sockaddr.
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
   if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
     ::close(fd);
     return -1;
@@ -71,6 +75,8 @@ struct outcome {
 };
 
 /// BTCUSDT's restarts and trades in /status; false if the API did not answer.
+// Two outputs of one query, named.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
 bool child_counters(streamvisor_process& sv, std::uint64_t& restarts,
                     std::uint64_t& trades) {
   auto r = http_get(sv.api_port, "/status", false, 2s);
@@ -85,6 +91,8 @@ bool child_counters(streamvisor_process& sv, std::uint64_t& restarts,
 
 } // namespace
 
+// Catch's CHECK macros count as branches for this check.
+// NOLINTNEXTLINE(readability-function-cognitive-complexity)
 TEST_CASE("under a 256-descriptor limit, 400 idle API connections neither "
           "busy-loop streamvisor, flood its log nor stall the stream, and "
           "idle ones are closed at the header deadline",
@@ -100,11 +108,13 @@ TEST_CASE("under a 256-descriptor limit, 400 idle API connections neither "
                          sim.port,
                          {"--symbols", "BTCUSDT", "--api-header-timeout-ms",
                           std::to_string(header_timeout_ms)},
-                         "exec prlimit --nofile=256:256 -- \"$0\" \"$@\" 2>'"
+                         R"(exec prlimit --nofile=256:256 -- "$0" "$@" 2>')"
                            + log + "'"};
   auto pid = sv.child->pid();
 
-  std::uint64_t restarts = 0, trades_before = 0, trades_after = 0;
+  std::uint64_t restarts = 0;
+  std::uint64_t trades_before = 0;
+  std::uint64_t trades_after = 0;
   REQUIRE(eventually(
     [&] {
       return child_counters(sv, restarts, trades_before) && trades_before > 0;
@@ -146,13 +156,14 @@ TEST_CASE("under a 256-descriptor limit, 400 idle API connections neither "
     for (std::size_t i = 0; i < fds.size(); ++i) {
       if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
         continue;
-      char buf[512];
-      auto n = ::recv(fds[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+      std::array<char, 512> buf{};
+      auto n = ::recv(fds[i].fd, buf.data(), buf.size(), MSG_DONTWAIT);
       if (n > 0) {
-        open[i]->refused
-          = open[i]->refused
-            || std::string(buf, static_cast<std::size_t>(n)).find(" 503 ")
-                 != std::string::npos;
+        open[i]->refused = open[i]->refused
+                           || std::string(buf.data(),
+                                          static_cast<std::size_t>(n))
+                                  .find(" 503 ")
+                                != std::string::npos;
         continue;
       }
       open[i]->ended = true;
@@ -169,7 +180,8 @@ TEST_CASE("under a 256-descriptor limit, 400 idle API connections neither "
   bool api_answered = child_counters(sv, restarts, trades_after);
   auto log_growth = file_bytes(log) - log_before;
 
-  std::size_t refused = 0, timed_out = 0;
+  std::size_t refused = 0;
+  std::size_t timed_out = 0;
   auto earliest_timeout = test_clock::duration::max();
   auto latest_timeout = test_clock::duration::zero();
   for (auto& c : conns) {

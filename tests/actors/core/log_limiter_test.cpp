@@ -9,6 +9,8 @@ using sv::log_limiter;
 
 namespace {
 
+// Test helper: a window and a group count.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
 log_limiter::options opts(std::int64_t window_ms, std::size_t groups_max) {
   log_limiter::options o;
   o.window_ms = window_ms;
@@ -25,19 +27,24 @@ TEST_CASE("the first line of a group is written and its repeats in the window "
   auto first = limiter.admit("accept: errno 24", 0);
   CHECK(first.write);
   CHECK(first.summaries.empty());
+  int written = 0;
   for (int i = 1; i <= 1000; ++i) {
     auto v = limiter.admit("accept: errno 24", i);
-    CHECK_FALSE(v.write);
-    CHECK(v.summaries.empty());
+    written += (v.write ? 1 : 0) + static_cast<int>(v.summaries.size());
   }
+  CHECK(written == 0);
 }
 
+// Catch's CHECK macros count as branches for this check.
+// NOLINTNEXTLINE(readability-function-cognitive-complexity)
 TEST_CASE("a repeat after the window writes the count of the window before it",
           "[log_limiter]") {
   log_limiter limiter{opts(10000, 8)};
   REQUIRE(limiter.admit("accept: errno 24", 1000).write);
+  int written = 0;
   for (int i = 0; i < 41; ++i)
-    REQUIRE_FALSE(limiter.admit("accept: errno 24", 2000 + i * 100).write);
+    written += limiter.admit("accept: errno 24", 2000 + i * 100).write ? 1 : 0;
+  REQUIRE(written == 0);
   auto v = limiter.admit("accept: errno 24", 11000);
   CHECK(v.write);
   REQUIRE(v.summaries.size() == 1);
