@@ -22,7 +22,9 @@
 #include "actors/book_actor.hpp"
 #include "actors/core/log.hpp"
 #include "actors/supervisor_actor.hpp"
+#include "app/fd_budget.hpp"
 #include "app/lock_file.hpp"
+#include "app/nofile_limit.hpp"
 #include "app/scheduler_tuning.hpp"
 #include "app/settings/config.hpp"
 #include "app/signals.hpp"
@@ -111,16 +113,43 @@ early_exit(const std::variant<sv::load_result, sv::config_error>& loaded) {
   return std::nullopt;
 }
 
-/// Starts the libwebsockets transport (its service thread); null after logging why
-/// it failed.
-std::unique_ptr<sv::lws_client> start_transport(const sv::settings& cfg) {
+/// Starts the libwebsockets transport (its service thread) with tables sized for the
+/// descriptors `budget` reserves for it; null after logging why it failed.
+std::unique_ptr<sv::lws_client> start_transport(const sv::settings& cfg,
+                                                const sv::fd_budget& budget) {
+  auto options = sv::transport_options_for(cfg);
+  options.fd_limit = static_cast<unsigned>(budget.reserved);
   try {
-    return std::make_unique<sv::lws_client>(sv::transport_options_for(cfg));
+    return std::make_unique<sv::lws_client>(options);
   } catch (const std::exception& e) {
     SV_ERROR("streamvisor", "-", "transport_failed",
              "error=\"%s\" hint=\"check --ca-file\"", e.what());
     return nullptr;
   }
+}
+
+/// Raises the soft descriptor limit to the hard one and shares it out (one INFO
+/// line with the figures; a WARN when the API gets less than configured or nothing).
+sv::fd_budget plan_descriptors(const sv::settings& cfg) {
+  auto limits = sv::raise_nofile_limit();
+  auto budget = sv::plan_api_budget(cfg, limits.soft);
+  SV_INFO("streamvisor", "-", "descriptors",
+          "soft_before=%llu soft=%llu hard=%llu reserved=%llu "
+          "api_clients_max=%u",
+          static_cast<unsigned long long>(limits.soft_before),
+          static_cast<unsigned long long>(limits.soft),
+          static_cast<unsigned long long>(limits.hard),
+          static_cast<unsigned long long>(budget.reserved),
+          budget.api_clients_max);
+  if (budget.lowered || budget.api_clients_max == 0)
+    SV_WARN("streamvisor", "-", "descriptors_short",
+            "api_clients_max=%u configured=%u limit=%llu reserved=%llu "
+            "hint=\"raise the hard descriptor limit (LimitNOFILE=, ulimit "
+            "-Hn) or stream fewer symbols\"",
+            budget.api_clients_max, cfg.api_clients_max,
+            static_cast<unsigned long long>(budget.limit),
+            static_cast<unsigned long long>(budget.reserved));
+  return budget;
 }
 
 /// The actors main starts, kept to stop them in order.
@@ -279,6 +308,8 @@ int main(int argc, char** argv) {
   // The config accepted the name, so it parses.
   set_log_level(parse_log_level(cfg.log_level).value_or(log_level::info));
   route_lws_logs(cfg.log_level == "debug");
+  // Before any thread or lws context: lws sizes its tables from the limit.
+  auto budget = plan_descriptors(cfg);
 
   auto started = clock::now();
 
@@ -286,7 +317,7 @@ int main(int argc, char** argv) {
   caf::actor_system_config sys_cfg;
   apply_scheduler_defaults(sys_cfg);
   caf::actor_system sys{sys_cfg};
-  auto ws = start_transport(cfg);
+  auto ws = start_transport(cfg, budget);
   if (!ws)
     return exit_runtime_error;
 
@@ -299,7 +330,7 @@ int main(int argc, char** argv) {
   actors.supervisor = sys.spawn(supervisor_actor, supervisor_config_for(cfg),
                                 static_cast<ws_client*>(ws.get()),
                                 sinks_of(actors), stream_children(cfg));
-  lws_http_server http{http_options_for(cfg)};
+  lws_http_server http{http_options_for(cfg, budget)};
   actors.api = spawn_api(sys, cfg, actors, http);
   int exit_code = start_http(http, cfg, actors.api);
   if (cfg.table)
@@ -308,6 +339,7 @@ int main(int argc, char** argv) {
   exit_code = wait_for_shutdown(sys, actors.supervisor, sig, exit_code);
   auto stop_started = clock::now();
   stop_in_order(sys, actors, http, *ws, cfg.shutdown_timeout_ms);
+  flush_lws_log_summaries();
   log_stopped(exit_code, started, stop_started);
   return exit_code;
 }

@@ -110,11 +110,20 @@ lws_client_options transport_options_for(const settings& cfg) {
   return result;
 }
 
-lws_http_server_options http_options_for(const settings& cfg) {
+lws_http_server_options http_options_for(const settings& cfg,
+                                         const fd_budget& budget) {
   lws_http_server_options result;
   result.host = cfg.http_host;
   result.port = cfg.http_port;
+  result.clients_max = budget.api_clients_max;
+  result.header_timeout_ms = cfg.api_header_timeout_ms;
+  result.idle_timeout_s = cfg.api_idle_timeout_s;
   return result;
+}
+
+fd_budget plan_api_budget(const settings& cfg, std::uint64_t nofile_limit) {
+  return plan_fd_budget(nofile_limit, stream_children(cfg).size(),
+                        cfg.api_clients_max);
 }
 
 } // namespace sv

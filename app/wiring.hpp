@@ -11,6 +11,7 @@
 #include "actors/backfill_actor.hpp"
 #include "actors/book_actor.hpp"
 #include "actors/supervisor_actor.hpp"
+#include "app/fd_budget.hpp"
 #include "app/settings/settings.hpp"
 #include "app/transport/lws_client.hpp"
 #include "app/transport/lws_http_server.hpp"
@@ -56,8 +57,15 @@ api_config api_config_for(const settings& cfg);
 /// when none came pong_timeout_s later. Batching and queue bounds keep their defaults.
 lws_client_options transport_options_for(const settings& cfg);
 
-/// The HTTP API server's options: the --http listen address; the rest keep their
-/// defaults.
-lws_http_server_options http_options_for(const settings& cfg);
+/// The HTTP API server's options: the --http listen address, the client cap of
+/// `budget` (see plan_api_budget), the header and idle timeouts; the rest keep
+/// their defaults.
+lws_http_server_options http_options_for(const settings& cfg,
+                                         const fd_budget& budget);
+
+/// The descriptor budget for `cfg` under the soft RLIMIT_NOFILE `nofile_limit`:
+/// one stream connection per stream_children() entry, api_clients_max as
+/// configured (0 = derived).
+fd_budget plan_api_budget(const settings& cfg, std::uint64_t nofile_limit);
 
 } // namespace sv

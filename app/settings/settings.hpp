@@ -32,6 +32,16 @@ struct settings {
   /// API listen address (--http HOST:PORT); loopback by default.
   std::string http_host = "127.0.0.1";
   std::uint16_t http_port = 8089;
+  /// API clients connected at once; a further one gets 503 and is closed (counted).
+  /// 0 = derived from the descriptor budget at start: min(1024, soft RLIMIT_NOFILE
+  /// minus the reserve for the process and the stream and REST sockets); a larger
+  /// value is lowered to that budget (docs/operations.md, "Descriptors").
+  std::uint32_t api_clients_max = 0;
+  /// An API connection that has not sent a complete request header this long after
+  /// it was accepted is closed (slow or silent clients must not hold a slot).
+  std::uint32_t api_header_timeout_ms = 5000;
+  /// An idle keep-alive API connection is closed after this long without a request.
+  std::uint32_t api_idle_timeout_s = 30;
   /// Connect deadline: upgrade + first frame (--connect-timeout-ms).
   std::uint32_t connect_timeout_ms = 10000;
   // -- supervision policy (docs/supervision.md explains each default) ---------------

@@ -943,6 +943,8 @@ lws_client::lws_client(lws_client_options options)
   info.connect_timeout_secs = opts.handshake_timeout_s;
   info.pt_serv_buf_size = rx_chunk_bytes;
   info.retry_and_idle_policy = &d.retry;
+  if (opts.fd_limit != 0)
+    info.fd_limit_per_thread = opts.fd_limit;
   if (!opts.ca_file.empty())
     info.client_ssl_ca_filepath = opts.ca_file.c_str();
   d.context = lws_create_context(&info);

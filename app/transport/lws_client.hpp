@@ -47,6 +47,10 @@ struct lws_client_options {
   /// Largest REST response body; a bigger one is answered with status 0, error
   /// "response body too large" (16 MiB = 16 << 20).
   std::size_t rest_body_bytes_max = std::size_t{16} << 20;
+  /// Descriptors lws sizes this context's tables for (fd_limit_per_thread); a
+  /// connection beyond it fails like a refused one. 0: lws's default, the whole
+  /// RLIMIT_NOFILE (main raises it, maybe to a million: 16 MB of tables).
+  unsigned fd_limit = 0;
 };
 
 /// Counters for tests and status pages; read from any thread.

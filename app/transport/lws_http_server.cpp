@@ -1,12 +1,25 @@
 // lws_http_server: the HTTP/1.1 API server (own lws context, own service thread) behind http_responder.
 #include "app/transport/lws_http_server.hpp"
 
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <string_view>
+#include <system_error>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -17,6 +30,7 @@
 #include <libwebsockets.h>
 
 #include "actors/core/log.hpp"
+#include "actors/core/log_limiter.hpp"
 #include "messages/http.hpp"
 
 namespace sv {
@@ -33,8 +47,83 @@ constexpr std::size_t body_chunk_bytes = 64 * 1024;
 // whole request line to a few KiB anyway).
 constexpr int arg_bytes_max = 2048;
 
+// Connections accepted per wake of the listen socket before lws serves the others
+// (the rest stay in the backlog and wake it again).
+constexpr int accepts_per_wake = 64;
+
+// The answer of a client over clients_max, written straight to its socket.
+constexpr std::string_view refusal_body = R"({"error":"too many clients"})";
+
+// Header tables beyond clients_max: a margin, never needed while the cap holds.
+constexpr std::size_t header_pool_margin = 16;
+
+// lws descriptors beyond clients_max: the listen socket, the event pipe, margin.
+constexpr std::size_t fd_table_margin = 16;
+
 unsigned long long ull(std::uint64_t x) {
   return static_cast<unsigned long long>(x);
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+/// A listening TCP socket (non-blocking, close-on-exec) on host:port; -1 with
+/// `error` set on failure. An empty host or "0.0.0.0" is every IPv4 address.
+int open_listener(const std::string& host, std::uint16_t port,
+                  std::string& error) {
+  bool any = host.empty() || host == "0.0.0.0";
+  addrinfo hints{};
+  hints.ai_family = any ? AF_INET : AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  auto service = std::to_string(port);
+  int rc = ::getaddrinfo(any ? nullptr : host.c_str(), service.c_str(), &hints,
+                         &found);
+  if (rc != 0) {
+    error = ::gai_strerror(rc);
+    return -1;
+  }
+  int fd = -1;
+  for (auto* ai = found; ai != nullptr && fd < 0; ai = ai->ai_next) {
+    fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                  ai->ai_protocol);
+    if (fd < 0) {
+      error = std::generic_category().message(errno);
+      continue;
+    }
+    int on = 1;
+    ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (::bind(fd, ai->ai_addr, ai->ai_addrlen) != 0
+        || ::listen(fd, SOMAXCONN) != 0) {
+      error = std::generic_category().message(errno);
+      ::close(fd);
+      fd = -1;
+    }
+  }
+  ::freeaddrinfo(found);
+  return fd;
+}
+
+/// The port `fd` is bound to, or 0.
+std::uint16_t bound_port_of(int fd) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  // The sockets API takes the generic sockaddr.
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+    return 0;
+  if (addr.ss_family == AF_INET6) {
+    sockaddr_in6 v6{};
+    std::memcpy(&v6, &addr, sizeof(v6));
+    return ntohs(v6.sin6_port);
+  }
+  sockaddr_in v4{};
+  std::memcpy(&v4, &addr, sizeof(v4));
+  return ntohs(v4.sin_port);
 }
 
 /// Percent-encodes the bytes that would change the meaning of a query string.
@@ -78,6 +167,18 @@ struct session_marker {
   int unused;
 };
 
+/// Writes the counts of rate-limited lines whose window ended.
+void write_summaries(const std::vector<log_limiter::summary>& summaries) {
+  for (const auto& s : summaries) {
+    // The sample is a whole line with quoted values; keep msg="..." one value.
+    auto sample = s.sample;
+    std::replace(sample.begin(), sample.end(), '"', '\'');
+    SV_WARN("http", "-", "suppressed", "similar=%llu over_s=%.1f msg=\"%s\"",
+            ull(s.suppressed), static_cast<double>(s.over_ms) / 1000.0,
+            sample.c_str());
+  }
+}
+
 } // namespace
 
 struct lws_http_server::impl {
@@ -118,6 +219,21 @@ struct lws_http_server::impl {
 
   std::atomic<bool> stop_requested{false}; // read by the service loop
 
+  // Counters for stats(); written by the lws service thread, read by any.
+  std::atomic<std::uint64_t> n_clients{0};
+  std::atomic<std::uint64_t> n_accepted{0};
+  std::atomic<std::uint64_t> n_refused{0};
+  std::atomic<std::uint64_t> n_header_timeouts{0};
+  std::atomic<std::uint64_t> n_accept_failures{0};
+
+  // lws service thread only (set by start() before the thread runs)
+  lws_vhost* vhost = nullptr;
+  lws* listen_wsi = nullptr; // our listen socket, watched by lws as a raw file
+  int listen_fd = -1;        // lws closes it with listen_wsi
+  std::unordered_set<lws*> clients;            // accepted, not yet destroyed
+  std::unordered_set<lws*> awaiting_header;    // accepted, no request yet
+  log_limiter limiter{log_limiter::options{}}; // for the lines a client causes
+
   // lws service thread only
   std::unordered_map<lws*, exchange> exchanges;
   std::unordered_map<std::uint64_t, lws*> pending; // req_id -> connection
@@ -134,7 +250,154 @@ struct lws_http_server::impl {
   void answer(lws* wsi, exchange& x, int status, std::string body);
   int on_writeable(lws* wsi, exchange& x);
   void forget(lws* wsi);
+  void on_acceptable();
+  void refuse(int fd);
+  void pause_accepting(int err);
+  int on_timer(lws* wsi);
+  void forget_client(lws* wsi);
+  void limited_warn(const char* event, const char* fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 };
+
+// printf-style: the event name, then the format of its key=value tail.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
+void lws_http_server::impl::limited_warn(const char* event, const char* fmt,
+                                         ...) {
+  // What one client can make us log is rate-limited: the first line of a kind
+  // per window, then a count (so a flood of clients cannot fill the disk).
+  std::array<char, 512> tail{};
+  // va_list is an array type on x86-64; the va_* macros decay it.
+  // NOLINTBEGIN(cppcoreguidelines-pro-bounds-array-to-pointer-decay)
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(tail.data(), tail.size(), fmt, args);
+  va_end(args);
+  // NOLINTEND(cppcoreguidelines-pro-bounds-array-to-pointer-decay)
+  std::string line = std::string(event) + " " + tail.data();
+  auto verdict = limiter.admit(line, steady_ms());
+  write_summaries(verdict.summaries);
+  if (verdict.write)
+    SV_WARN("http", "-", event, "%s", tail.data());
+}
+
+void lws_http_server::impl::on_acceptable() {
+  write_summaries(limiter.flush(steady_ms()));
+  for (int i = 0; i < accepts_per_wake; ++i) {
+    int fd = ::accept4(listen_fd, nullptr, nullptr,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      int err = errno;
+      if (err == EAGAIN || err == EWOULDBLOCK)
+        return;
+      // The client gave up while queued, or a signal: try the next one.
+      if (err == EINTR || err == ECONNABORTED || err == EPROTO)
+        continue;
+      // EMFILE, ENFILE, ENOBUFS, ENOMEM: retrying at once would fail again
+      // (lws's own listener does exactly that, in a busy loop).
+      pause_accepting(err);
+      return;
+    }
+    if (clients.size() >= options.clients_max) {
+      refuse(fd);
+      continue;
+    }
+    lws_sock_file_fd_type desc{};
+    desc.sockfd = fd;
+    // lws closes fd itself if it cannot adopt it.
+    auto* wsi = lws_adopt_descriptor_vhost(
+      vhost, static_cast<lws_adoption_type>(LWS_ADOPT_SOCKET | LWS_ADOPT_HTTP),
+      desc, nullptr, nullptr);
+    if (wsi == nullptr) {
+      limited_warn("adopt_failed", "clients=%zu", clients.size());
+      continue;
+    }
+    clients.insert(wsi);
+    awaiting_header.insert(wsi);
+    n_clients.store(clients.size(), std::memory_order_relaxed);
+    n_accepted.fetch_add(1, std::memory_order_relaxed);
+    lws_set_timer_usecs(wsi, static_cast<lws_usec_t>(options.header_timeout_ms)
+                               * 1000);
+  }
+}
+
+void lws_http_server::impl::refuse(int fd) {
+  // Counted before the client can see the answer (stats() readers may be it).
+  auto refused = n_refused.fetch_add(1, std::memory_order_relaxed) + 1;
+  std::string answer = "HTTP/1.1 503 Service Unavailable\r\n"
+                       "Content-Type: application/json\r\n"
+                       "Connection: close\r\n"
+                       "Content-Length: "
+                       + std::to_string(refusal_body.size()) + "\r\n\r\n"
+                       + std::string(refusal_body);
+  // Closing with unread input makes the kernel send RST, which can destroy the
+  // answer before the client reads it: read what the client has sent so far
+  // (its request, usually) first. Bounded, so a client cannot keep us here.
+  std::array<char, 4096> sink{};
+  for (int i = 0; i < 4; ++i)
+    if (::recv(fd, sink.data(), sink.size(), MSG_DONTWAIT) <= 0)
+      break;
+  // Best effort: a fresh socket's send buffer takes this at once; if not, the
+  // client only sees the close.
+  auto sent = ::send(fd, answer.data(), answer.size(),
+                     MSG_NOSIGNAL | MSG_DONTWAIT);
+  static_cast<void>(sent);
+  ::shutdown(fd, SHUT_WR);
+  ::close(fd);
+  limited_warn("client_refused",
+               "clients=%zu clients_max=%zu refused_total=%llu hint=\"too "
+               "many API clients: raise api_clients_max (and the descriptor "
+               "limit), or find the client that holds connections\"",
+               clients.size(), options.clients_max, ull(refused));
+}
+
+void lws_http_server::impl::pause_accepting(int err) {
+  auto failures = n_accept_failures.fetch_add(1, std::memory_order_relaxed) + 1;
+  limited_warn("accept_paused",
+               "errno=%d error=\"%s\" pause_ms=%u clients=%zu failures=%llu "
+               "hint=\"out of descriptors: raise the limit (ulimit -n, "
+               "LimitNOFILE) or lower api_clients_max\"",
+               err, std::generic_category().message(err).c_str(),
+               options.accept_pause_ms, clients.size(), ull(failures));
+  // Applied by lws when this callback returns: the listen socket is not polled
+  // until the timer ends the pause.
+  lws_rx_flow_control(listen_wsi, 0);
+  lws_set_timer_usecs(listen_wsi,
+                      static_cast<lws_usec_t>(options.accept_pause_ms) * 1000);
+}
+
+void lws_http_server::impl::forget_client(lws* wsi) {
+  awaiting_header.erase(wsi);
+  if (clients.erase(wsi) > 0)
+    n_clients.store(clients.size(), std::memory_order_relaxed);
+}
+
+int lws_http_server::impl::on_timer(lws* wsi) {
+  if (wsi == listen_wsi) {
+    lws_rx_flow_control(listen_wsi, 1); // the pause is over
+    return 0;
+  }
+  if (awaiting_header.erase(wsi) > 0) {
+    auto total = n_header_timeouts.fetch_add(1, std::memory_order_relaxed) + 1;
+    limited_warn("header_timeout",
+                 "after_ms=%u clients=%zu total=%llu hint=\"a client connected "
+                 "and sent no complete request; raise api_header_timeout_ms "
+                 "for slow clients\"",
+                 options.header_timeout_ms, clients.size(), ull(total));
+    return -1; // closes the connection
+  }
+  auto it = exchanges.find(wsi);
+  if (it == exchanges.end() || it->second.req_id == 0)
+    return 0;
+  auto& x = it->second;
+  SV_WARN("http", "-", "request_timeout",
+          "req=%llu after_ms=%u hint=\"the api actor did not answer; "
+          "check its log\"",
+          ull(x.req_id), options.request_timeout_ms);
+  pending.erase(x.req_id);
+  x.req_id = 0;
+  answer(wsi, x, 504, R"({"error":"timeout"})");
+  return 0;
+}
 
 void lws_http_server::impl::run() {
   while (!stop_requested.load(std::memory_order_acquire))
@@ -142,6 +405,10 @@ void lws_http_server::impl::run() {
   lws_context_destroy(context);
   exchanges.clear();
   pending.clear();
+  clients.clear();
+  awaiting_header.clear();
+  n_clients.store(0, std::memory_order_relaxed);
+  write_summaries(limiter.flush(steady_ms(), true));
 }
 
 void lws_http_server::impl::drain_responses() {
@@ -175,6 +442,9 @@ void lws_http_server::impl::answer(lws* wsi, exchange& x, int status,
 
 void lws_http_server::impl::on_request(lws* wsi, const char* uri,
                                        std::size_t len) {
+  // The header is complete: its deadline is over.
+  awaiting_header.erase(wsi);
+  lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
   auto& x = exchanges[wsi];
   x = exchange{};
   const char* method = method_of(wsi);
@@ -309,20 +579,16 @@ int lws_http_server::impl::callback(lws* wsi, lws_callback_reasons reason,
     case LWS_CALLBACK_HTTP_BODY:
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
       return 0; // bodies are not used: only GET is served
-    case LWS_CALLBACK_TIMER: {
-      auto it = self->exchanges.find(wsi);
-      if (it == self->exchanges.end() || it->second.req_id == 0)
-        return 0;
-      auto& x = it->second;
-      SV_WARN("http", "-", "request_timeout",
-              "req=%llu after_ms=%u hint=\"the api actor did not answer; "
-              "check its log\"",
-              ull(x.req_id), self->options.request_timeout_ms);
-      self->pending.erase(x.req_id);
-      x.req_id = 0;
-      self->answer(wsi, x, 504, R"({"error":"timeout"})");
+    case LWS_CALLBACK_RAW_RX_FILE:
+      if (wsi == self->listen_wsi)
+        self->on_acceptable();
       return 0;
-    }
+    case LWS_CALLBACK_RAW_CLOSE_FILE:
+      if (wsi == self->listen_wsi)
+        self->listen_wsi = nullptr;
+      return 0;
+    case LWS_CALLBACK_TIMER:
+      return self->on_timer(wsi);
     case LWS_CALLBACK_HTTP_WRITEABLE: {
       auto it = self->exchanges.find(wsi);
       if (it == self->exchanges.end())
@@ -330,9 +596,12 @@ int lws_http_server::impl::callback(lws* wsi, lws_callback_reasons reason,
       return self->on_writeable(wsi, it->second);
     }
     case LWS_CALLBACK_CLOSED_HTTP:
-    case LWS_CALLBACK_WSI_DESTROY:
       // The client may leave before the answer: a late respond() is ignored.
       self->forget(wsi);
+      return 0;
+    case LWS_CALLBACK_WSI_DESTROY:
+      self->forget(wsi);
+      self->forget_client(wsi);
       return 0;
     default:
       return lws_callback_http_dummy(wsi, reason, nullptr, in, len);
@@ -358,39 +627,59 @@ bool lws_http_server::start(const caf::actor& api) {
   d.protocols[0].per_session_data_size = sizeof(session_marker);
 
   const auto& host = d.options.host;
-  bool ipv6 = host.find(':') != std::string::npos;
-  bool any = host.empty() || host == "0.0.0.0";
+  std::string error;
+  d.listen_fd = open_listener(host, d.options.port, error);
+  if (d.listen_fd < 0) {
+    SV_ERROR("http", "-", "listen_failed",
+             "host=%s port=%u error=\"%s\" hint=\"is the port in use or the "
+             "address not local? pick another --http\"",
+             host.c_str(), static_cast<unsigned>(d.options.port),
+             error.c_str());
+    return false;
+  }
+  int port = bound_port_of(d.listen_fd);
   lws_context_creation_info info;
   std::memset(&info, 0, sizeof(info));
-  info.port = d.options.port;
-  // NULL binds every address; lws takes an IP literal here as well as a name.
-  info.iface = any ? nullptr : host.c_str();
+  // A vhost that serves but does not listen: connections come from our own
+  // listen socket (see on_acceptable).
+  info.port = CONTEXT_PORT_NO_LISTEN_SERVER;
   info.protocols = d.protocols;
   info.user = impl_.get();
   info.vhost_name = "default";
-  // An IPv4 host must get an AF_INET socket; lws would otherwise open AF_INET6.
-  info.options = ipv6 ? 0 : LWS_SERVER_OPTION_DISABLE_IPV6;
-  // Every pending request holds a header table until answered.
-  info.max_http_header_pool = static_cast<unsigned short>(
-    std::min<std::size_t>(d.options.pending_requests_max + 16, 4096));
-  info.keepalive_timeout = 30;
+  // Every client can hold a header table (while its request is read or waits
+  // for the api actor), so the pool cannot run dry while clients_max holds.
+  info.max_http_header_pool2 = static_cast<unsigned>(
+    std::max(d.options.clients_max, d.options.pending_requests_max)
+    + header_pool_margin);
+  // lws sizes its descriptor tables for this many instead of the whole
+  // RLIMIT_NOFILE (which main raised, maybe to a million).
+  info.fd_limit_per_thread
+    = static_cast<unsigned>(d.options.clients_max + fd_table_margin);
+  // A request header must be complete within this after lws attaches a header
+  // table (whole seconds; the first request has our own ms timer as well).
+  info.timeout_secs_ah_idle = (d.options.header_timeout_ms + 999) / 1000;
+  info.keepalive_timeout = static_cast<int>(d.options.idle_timeout_s);
   d.context = lws_create_context(&info);
-  if (d.context == nullptr) {
-    SV_ERROR("http", "-", "listen_failed",
-             "host=%s port=%u hint=\"is the port in use or the address not "
-             "local? pick another --api-port\"",
-             host.c_str(), static_cast<unsigned>(d.options.port));
-    return false;
+  d.vhost = d.context != nullptr ? lws_get_vhost_by_name(d.context, "default")
+                                 : nullptr;
+  if (d.vhost != nullptr) {
+    lws_sock_file_fd_type desc{};
+    desc.filefd = d.listen_fd;
+    d.listen_wsi = lws_adopt_descriptor_vhost(d.vhost, LWS_ADOPT_RAW_FILE_DESC,
+                                              desc, protocol_name, nullptr);
   }
-  auto* vhost = lws_get_vhost_by_name(d.context, "default");
-  int port = vhost != nullptr ? lws_get_vhost_listen_port(vhost) : -1;
-  if (port <= 0) {
+  if (d.listen_wsi == nullptr || port <= 0) {
     SV_ERROR("http", "-", "listen_failed",
-             "host=%s port=%u hint=\"is the port in use? pick another "
-             "--api-port\"",
+             "host=%s port=%u error=\"lws could not serve the socket\"",
              host.c_str(), static_cast<unsigned>(d.options.port));
-    lws_context_destroy(d.context);
+    if (d.context != nullptr)
+      lws_context_destroy(d.context);
+    if (d.listen_wsi == nullptr)
+      ::close(d.listen_fd);
     d.context = nullptr;
+    d.vhost = nullptr;
+    d.listen_wsi = nullptr;
+    d.listen_fd = -1;
     return false;
   }
   d.bound_port.store(static_cast<std::uint16_t>(port));
@@ -399,7 +688,11 @@ bool lws_http_server::start(const caf::actor& api) {
     d.accepting = true;
   }
   d.service_thread = std::thread([this] { impl_->run(); });
-  SV_INFO("http", "-", "listening", "host=%s port=%d", host.c_str(), port);
+  SV_INFO("http", "-", "listening",
+          "host=%s port=%d clients_max=%zu header_timeout_ms=%u "
+          "idle_timeout_s=%u",
+          host.c_str(), port, d.options.clients_max,
+          d.options.header_timeout_ms, d.options.idle_timeout_s);
   return true;
 }
 
@@ -421,6 +714,17 @@ void lws_http_server::stop() {
 
 std::uint16_t lws_http_server::port() const {
   return impl_->bound_port.load();
+}
+
+lws_http_server_stats lws_http_server::stats() const {
+  const auto& d = *impl_;
+  lws_http_server_stats result;
+  result.clients = d.n_clients.load(std::memory_order_relaxed);
+  result.accepted = d.n_accepted.load(std::memory_order_relaxed);
+  result.refused = d.n_refused.load(std::memory_order_relaxed);
+  result.header_timeouts = d.n_header_timeouts.load(std::memory_order_relaxed);
+  result.accept_failures = d.n_accept_failures.load(std::memory_order_relaxed);
+  return result;
 }
 
 void lws_http_server::respond(std::uint64_t req_id, int status,

@@ -24,6 +24,32 @@ struct lws_http_server_options {
   /// Requests waiting for the api actor at once; one more gets 503
   /// {"error":"busy"}.
   std::size_t pending_requests_max = 256;
+  /// Clients connected at once. A further one is accepted, answered 503
+  /// {"error":"too many clients"} and closed at once (counted in
+  /// lws_http_server_stats::refused). Every client can hold one lws header table,
+  /// so the pool has clients_max + 16 of them and cannot run dry while this holds.
+  std::size_t clients_max = 1024;
+  /// A connection without a complete request header this long after it was
+  /// accepted is closed (counted in header_timeouts). A later request on a
+  /// keep-alive connection has lws's header-table idle timeout, this rounded up to
+  /// whole seconds.
+  unsigned header_timeout_ms = 5000;
+  /// A keep-alive connection without a new request for this long is closed (lws's
+  /// keepalive_timeout).
+  unsigned idle_timeout_s = 30;
+  /// After accept() fails for lack of descriptors or memory (EMFILE, ENFILE,
+  /// ENOBUFS, ENOMEM) the listen socket is not polled for this long; waiting
+  /// clients stay in the kernel's backlog.
+  unsigned accept_pause_ms = 500;
+};
+
+/// Counters of an lws_http_server since start(); any thread.
+struct lws_http_server_stats {
+  std::uint64_t clients = 0;         ///< connected now
+  std::uint64_t accepted = 0;        ///< accepted and served
+  std::uint64_t refused = 0;         ///< over clients_max: 503 and closed
+  std::uint64_t header_timeouts = 0; ///< closed without a complete header
+  std::uint64_t accept_failures = 0; ///< accept() errors that paused accepting
 };
 
 /// A small HTTP/1.1 JSON API server on its own libwebsockets context and service
@@ -36,6 +62,14 @@ struct lws_http_server_options {
 /// and non-printable bytes percent-encoded again, so decoding it gives what the
 /// client meant ('+' has already become a space, as in form encoding). Any other
 /// method gets 405 and the connection is closed.
+///
+/// Descriptors and slow clients (docs/operations.md, "Descriptors"): the server
+/// accepts on its own listen socket (lws watches it as a raw descriptor), so it
+/// decides what happens at the limits: beyond clients_max a client gets 503 and is
+/// closed; when accept() fails for lack of descriptors the listen socket rests for
+/// accept_pause_ms instead of being retried in a busy loop (lws 4.1.6's own
+/// listener logs "accept: errno 24" and retries at once, forever); a connection
+/// that sends no complete header within header_timeout_ms is closed.
 ///
 /// Threads: start() and stop() from the owner thread; respond() and port() from any
 /// thread; respond() never blocks (it queues and wakes the service thread).
@@ -62,6 +96,9 @@ public:
 
   /// Any thread. The bound port after a successful start(), else 0.
   std::uint16_t port() const;
+
+  /// Any thread. The counters so far.
+  [[nodiscard]] lws_http_server_stats stats() const;
 
   /// Any thread, never blocks. See http_responder::respond.
   void respond(std::uint64_t req_id, int status, std::string body) override;

@@ -1,34 +1,78 @@
-// lws_logging: routes libwebsockets' own log lines through sv logging.
+// lws_logging: routes libwebsockets' own log lines through sv logging, rate-limited.
 #include "app/transport/lws_logging.hpp"
 
+#include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <mutex>
+#include <string_view>
+#include <vector>
 
 #include <libwebsockets.h>
 
 #include "actors/core/log.hpp"
+#include "actors/core/log_limiter.hpp"
 
 namespace sv {
 
 namespace {
 
-// Called by lws on whatever thread logs (any service thread); sv::log_line is
-// thread-safe, so nothing here needs a lock.
-void emit(int level, const char* line) {
-  if (line == nullptr)
+/// The limiter shared by every lws thread; guarded by its mutex.
+struct limited_log {
+  std::mutex mtx;
+  log_limiter limiter{log_limiter::options{}};
+};
+
+limited_log& shared_log() {
+  static limited_log instance;
+  return instance;
+}
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+void write_summaries(const std::vector<log_limiter::summary>& summaries) {
+  for (const auto& s : summaries) {
+    // Keep msg="..." one value even if lws quoted something.
+    auto sample = s.sample;
+    std::replace(sample.begin(), sample.end(), '"', '\'');
+    SV_WARN("lws", "-", "suppressed", "similar=%llu over_s=%.1f msg=\"%s\"",
+            static_cast<unsigned long long>(s.suppressed),
+            static_cast<double>(s.over_ms) / 1000.0, sample.c_str());
+  }
+}
+
+void write_line(int level, std::string_view line) {
+  auto n = static_cast<int>(line.size());
+  if ((level & LLL_ERR) != 0)
+    SV_ERROR("lws", "-", "error", "msg=\"%.*s\"", n, line.data());
+  else if ((level & LLL_WARN) != 0)
+    SV_WARN("lws", "-", "warn", "msg=\"%.*s\"", n, line.data());
+  else if ((level & LLL_NOTICE) != 0)
+    SV_INFO("lws", "-", "notice", "msg=\"%.*s\"", n, line.data());
+  else
+    SV_DEBUG("lws", "-", "info", "msg=\"%.*s\"", n, line.data());
+}
+
+// Called by lws on whatever thread logs (any service thread); the limiter is
+// shared, so it is locked while deciding and writing (which keeps a summary
+// before the line that ended its window).
+void emit(int level, const char* text) {
+  if (text == nullptr)
     return;
   // lws ends every line with '\n'; our log_line adds its own.
-  auto len = std::strlen(line);
-  while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-    --len;
-  auto n = static_cast<int>(len);
-  if ((level & LLL_ERR) != 0)
-    SV_ERROR("lws", "-", "error", "msg=\"%.*s\"", n, line);
-  else if ((level & LLL_WARN) != 0)
-    SV_WARN("lws", "-", "warn", "msg=\"%.*s\"", n, line);
-  else if ((level & LLL_NOTICE) != 0)
-    SV_INFO("lws", "-", "notice", "msg=\"%.*s\"", n, line);
-  else
-    SV_DEBUG("lws", "-", "info", "msg=\"%.*s\"", n, line);
+  std::string_view line{text};
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
+    line.remove_suffix(1);
+  auto& log = shared_log();
+  std::lock_guard<std::mutex> guard{log.mtx};
+  auto verdict = log.limiter.admit(line, now_ms());
+  write_summaries(verdict.summaries);
+  if (verdict.write)
+    write_line(level, line);
 }
 
 } // namespace
@@ -38,6 +82,12 @@ void route_lws_logs(bool verbose) {
   if (verbose)
     levels |= LLL_NOTICE | LLL_INFO;
   lws_set_log_level(levels, emit);
+}
+
+void flush_lws_log_summaries() {
+  auto& log = shared_log();
+  std::lock_guard<std::mutex> guard{log.mtx};
+  write_summaries(log.limiter.flush(now_ms(), true));
 }
 
 } // namespace sv

@@ -203,15 +203,37 @@ TEST_CASE("the transport's lws timeouts follow the connect deadline and the "
 
 TEST_CASE("the HTTP server listens where --http says", "[wiring]") {
   sv::settings defaults;
-  auto d = sv::http_options_for(defaults);
+  auto d = sv::http_options_for(defaults, sv::plan_api_budget(defaults, 4096));
   CHECK(d.host == "127.0.0.1");
   CHECK(d.port == 8089);
+  CHECK(d.clients_max == 1024);
+  CHECK(d.header_timeout_ms == 5000);
+  CHECK(d.idle_timeout_s == 30);
   sv::settings cfg;
   cfg.http_host = "::1";
   cfg.http_port = 0;
-  auto h = sv::http_options_for(cfg);
+  cfg.api_header_timeout_ms = 700;
+  cfg.api_idle_timeout_s = 9;
+  auto h = sv::http_options_for(cfg, sv::plan_api_budget(cfg, 256));
   CHECK(h.host == "::1");
   CHECK(h.port == 0);
+  CHECK(h.header_timeout_ms == 700);
+  CHECK(h.idle_timeout_s == 9);
   CHECK(h.request_timeout_ms
         == sv::lws_http_server_options{}.request_timeout_ms);
+}
+
+TEST_CASE("the API client cap leaves two descriptors per stream connection, "
+          "four for REST and 64 for the process",
+          "[wiring]") {
+  sv::settings cfg;
+  cfg.symbols = {"BTCUSDT", "ETHUSDT", "SOLUSDT"};
+  cfg.streams = {sv::stream_kind::agg_trade, sv::stream_kind::depth};
+  // 3 symbols x 2 streams = 6 connections: 64 + 4 + 2 x 6 = 80 reserved.
+  auto b = sv::plan_api_budget(cfg, 256);
+  CHECK(b.reserved == 80);
+  CHECK(b.api_clients_max == 176);
+  CHECK_FALSE(b.lowered);
+  cfg.book_symbols = {"BTCUSDT"}; // depth for one symbol: 4 connections
+  CHECK(sv::plan_api_budget(cfg, 256).api_clients_max == 180);
 }

@@ -64,7 +64,8 @@ sim_process::sim_process(const std::string& dir, std::vector<std::string> args)
 }
 
 streamvisor_process::streamvisor_process(const std::string& dir, int sim_port,
-                                         std::vector<std::string> args) {
+                                         std::vector<std::string> args,
+                                         const std::string& shell) {
   api_port = free_port();
   args.insert(
     args.end(),
@@ -75,7 +76,12 @@ streamvisor_process::streamvisor_process(const std::string& dir, int sim_port,
      "--ca-file", dir + "/cert.pem", "--http",
      "127.0.0.1:" + std::to_string(api_port), "--lock-file",
      dir + "/streamvisor.lock", "--log-level", "warn"});
-  child = std::make_unique<child_process>(SV_STREAMVISOR_BINARY, args);
+  if (shell.empty()) {
+    child = std::make_unique<child_process>(SV_STREAMVISOR_BINARY, args);
+    return;
+  }
+  args.insert(args.begin(), {"-c", shell, SV_STREAMVISOR_BINARY});
+  child = std::make_unique<child_process>("/bin/sh", args);
 }
 
 http_result streamvisor_process::get(const std::string& target) {

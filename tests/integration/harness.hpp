@@ -29,13 +29,16 @@ struct sim_process : running_sim {
 };
 
 /// streamvisor pointed at the simulator, trusting its certificate through
-/// --ca-file, with its own API port and lock file.
+/// --ca-file, with its own API port and lock file. With a non-empty `shell` it
+/// runs as `/bin/sh -c <shell> <binary> <args...>`, e.g. `exec prlimit
+/// --nofile=256:256 -- "$0" "$@" 2>log` (exec keeps the child's pid).
 struct streamvisor_process {
   std::unique_ptr<child_process> child;
   int api_port = 0;
 
   streamvisor_process(const std::string& dir, int sim_port,
-                      std::vector<std::string> args);
+                      std::vector<std::string> args,
+                      const std::string& shell = {});
 
   http_result get(const std::string& target);
 };

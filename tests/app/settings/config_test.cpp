@@ -112,6 +112,9 @@ void check_defaults(const sv::settings& s,
   CHECK_FALSE(s.table);
   CHECK(s.http_host == "127.0.0.1");
   CHECK(s.http_port == 8089);
+  CHECK(s.api_clients_max == 0);
+  CHECK(s.api_header_timeout_ms == 5000);
+  CHECK(s.api_idle_timeout_s == 30);
   CHECK(s.connect_timeout_ms == d.connect_timeout_ms);
   CHECK(s.backoff_initial_ms == 500);
   CHECK(s.backoff_max_ms == 30000);
@@ -765,6 +768,9 @@ TEST_CASE("config: usage names every command-line option", "[config]") {
                              "--rest-endpoint",
                              "--ca-file",
                              "--http",
+                             "--api-clients-max N",
+                             "--api-header-timeout-ms N",
+                             "--api-idle-timeout-s N",
                              "--connect-timeout-ms",
                              "--insecure",
                              "--combined",

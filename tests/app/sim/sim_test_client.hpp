@@ -129,7 +129,7 @@ public:
     return pid_ > 0;
   }
   /// The child's process id; -1 if it could not be started or has been reaped.
-  pid_t pid() const {
+  [[nodiscard]] pid_t pid() const {
     return pid_;
   }
   /// The first stdout line (without "\n") or nullopt on timeout / EOF.

@@ -6,7 +6,15 @@
 #include <string>
 
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <filesystem>
+#include <thread>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -54,6 +62,76 @@ struct http_fixture {
 
 std::string get(const std::string& target) {
   return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+}
+
+/// A connected TCP socket to 127.0.0.1:port that has sent nothing; -1 on failure.
+int idle_connection(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  // The sockets API takes the generic sockaddr.
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/// Reads from `fd` until the peer closes or `timeout` passes; what it sent, and
+/// whether it closed.
+std::pair<std::string, bool>
+read_until_closed(int fd, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string data;
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 20) <= 0)
+      continue;
+    std::array<char, 1024> buf{};
+    auto n = ::recv(fd, buf.data(), buf.size(), 0);
+    if (n <= 0)
+      return {data, true};
+    data.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  return {data, false};
+}
+
+/// Polls `done` every 10 ms until it holds or `timeout` passes.
+template <class Predicate>
+bool wait_for(Predicate done, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done())
+      return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return done();
+}
+
+/// Descriptors this process has open now.
+int open_descriptors() {
+  int n = 0;
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc/self/fd")) {
+    static_cast<void>(entry);
+    ++n;
+  }
+  return n - 1; // the iterator's own descriptor
+}
+
+/// User + system CPU seconds of this process so far.
+double cpu_seconds() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  auto secs = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return secs(u.ru_utime) + secs(u.ru_stime);
 }
 
 } // namespace
@@ -207,4 +285,122 @@ TEST_CASE_METHOD(
   server.respond(req.req_id, 200, "{}");
   CHECK_FALSE(reply.get().ok);
   server.stop();
+}
+
+// Catch's CHECK macros count as branches for this check.
+// NOLINTNEXTLINE(readability-function-cognitive-complexity)
+TEST_CASE_METHOD(http_fixture,
+                 "a client beyond clients_max gets 503 and is closed, and a "
+                 "slot that frees up serves the next client",
+                 "[transport]") {
+  sv::lws_http_server_options opts;
+  opts.clients_max = 2;
+  sv::lws_http_server server{opts};
+  REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
+  int a = idle_connection(server.port());
+  int b = idle_connection(server.port());
+  REQUIRE((a >= 0 && b >= 0));
+  REQUIRE(wait_for([&] { return server.stats().clients == 2; }, 5s));
+  auto third = sv::test::http_exchange(AF_INET, "127.0.0.1", server.port(),
+                                       get("/health"), 5s);
+  REQUIRE(third.ok);
+  CHECK(third.status == 503);
+  CHECK(third.body == R"({"error":"too many clients"})");
+  CHECK(server.stats().refused == 1);
+  ::close(a);
+  REQUIRE(wait_for([&] { return server.stats().clients == 1; }, 5s));
+  auto next = request_async(server.port(), get("/health"));
+  sv::http_request req;
+  REQUIRE(next_request(req, 5s));
+  server.respond(req.req_id, 200, "{}");
+  CHECK(next.get().status == 200);
+  ::close(b);
+}
+
+// Catch's CHECK macros count as branches for this check.
+// NOLINTNEXTLINE(readability-function-cognitive-complexity)
+TEST_CASE_METHOD(http_fixture,
+                 "a connection that sends nothing or half a header is closed "
+                 "at the header deadline; a complete request is not",
+                 "[transport]") {
+  sv::lws_http_server_options opts;
+  opts.header_timeout_ms = 300;
+  sv::lws_http_server server{opts};
+  REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
+  auto started = std::chrono::steady_clock::now();
+  int silent = idle_connection(server.port());
+  int half = idle_connection(server.port());
+  REQUIRE((silent >= 0 && half >= 0));
+  std::string partial = "GET /health HTTP/1.1\r\nHost: loc";
+  REQUIRE(::send(half, partial.data(), partial.size(), MSG_NOSIGNAL)
+          == static_cast<ssize_t>(partial.size()));
+  // A complete request that waits longer than the header deadline for its
+  // answer keeps its connection.
+  auto slow = request_async(server.port(), get("/slow"));
+  sv::http_request req;
+  REQUIRE(next_request(req, 5s));
+  auto [silent_data, silent_closed] = read_until_closed(silent, 3s);
+  auto [half_data, half_closed] = read_until_closed(half, 3s);
+  auto waited = std::chrono::steady_clock::now() - started;
+  CHECK(silent_closed);
+  CHECK(silent_data.empty());
+  CHECK(half_closed);
+  CHECK(waited >= 290ms);
+  CHECK(waited < 2s);
+  CHECK(server.stats().header_timeouts == 2);
+  server.respond(req.req_id, 200, "{}");
+  CHECK(slow.get().status == 200);
+  ::close(silent);
+  ::close(half);
+}
+
+// Catch's CHECK macros count as branches for this check.
+// NOLINTNEXTLINE(readability-function-cognitive-complexity)
+TEST_CASE_METHOD(http_fixture,
+                 "out of descriptors, the server pauses accepting instead of "
+                 "retrying in a busy loop, and accepts again once some are "
+                 "free",
+                 "[transport]") {
+  sv::lws_http_server_options opts;
+  opts.accept_pause_ms = 200;
+  sv::lws_http_server server{opts};
+  REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  // Room for 16 more descriptors in the whole process: the clients' and the
+  // server's ends of each connection share them.
+  rlimit tight = saved;
+  tight.rlim_cur = static_cast<rlim_t>(open_descriptors()) + 16;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &tight) == 0);
+  std::vector<int> held;
+  for (int i = 0; i < 40; ++i) {
+    int fd = idle_connection(server.port());
+    if (fd >= 0)
+      held.push_back(fd);
+  }
+  // The server's accept() now fails with EMFILE for the queued connections.
+  auto cpu_before = cpu_seconds();
+  auto wall_before = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(2s);
+  auto cpu = cpu_seconds() - cpu_before;
+  auto wall = std::chrono::duration<double>(std::chrono::steady_clock::now()
+                                            - wall_before)
+                .count();
+  auto failures = server.stats().accept_failures;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &saved) == 0);
+  INFO("cpu_s=" << cpu << " wall_s=" << wall << " failures=" << failures
+                << " held=" << held.size());
+  CHECK(held.size() >= 8);
+  CHECK(failures >= 1);
+  // One try per pause of 200 ms: ~10 in 2 s, not millions.
+  CHECK(failures <= 15);
+  CHECK(cpu < 0.2 * wall);
+  for (int fd : held)
+    ::close(fd);
+  // With descriptors back, queued and new clients are served.
+  auto reply = request_async(server.port(), get("/after"));
+  sv::http_request req;
+  REQUIRE(next_request(req, 5s));
+  server.respond(req.req_id, 200, "{}");
+  CHECK(reply.get().status == 200);
 }
