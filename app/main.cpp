@@ -308,7 +308,7 @@ int main(int argc, char** argv) {
   // The config accepted the name, so it parses.
   set_log_level(parse_log_level(cfg.log_level).value_or(log_level::info));
   route_lws_logs(cfg.log_level == "debug");
-  // Before any thread or lws context: lws sizes its tables from the limit.
+  // Before any lws context: lws sizes its tables from the limit.
   auto budget = plan_descriptors(cfg);
 
   auto started = clock::now();
