@@ -29,7 +29,68 @@ const char* level_name(log_level level) {
   return "?";
 }
 
+/// The length of the well-formed UTF-8 sequence at the start of `s` (1 for a
+/// printable ASCII byte), or 0 if its first byte must be escaped (RFC 3629:
+/// no overlong forms, no surrogates, nothing above U+10FFFF).
+std::size_t utf8_length(std::string_view s) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  auto cont = [&](std::size_t i, unsigned lo = 0x80, unsigned hi = 0xbf) {
+    return i < s.size() && byte(i) >= lo && byte(i) <= hi;
+  };
+  auto b0 = byte(0);
+  if (b0 < 0x20 || b0 == 0x7f)
+    return 0;
+  if (b0 < 0x80)
+    return 1;
+  if (b0 >= 0xc2 && b0 <= 0xdf)
+    return cont(1) ? 2 : 0;
+  if (b0 >= 0xe0 && b0 <= 0xef) {
+    auto lo = b0 == 0xe0 ? 0xa0U : 0x80U;
+    auto hi = b0 == 0xed ? 0x9fU : 0xbfU;
+    return cont(1, lo, hi) && cont(2) ? 3 : 0;
+  }
+  if (b0 >= 0xf0 && b0 <= 0xf4) {
+    auto lo = b0 == 0xf0 ? 0x90U : 0x80U;
+    auto hi = b0 == 0xf4 ? 0x8fU : 0xbfU;
+    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
+  }
+  return 0;
+}
+
+/// Appends escape_for_log(`text`) to `out` while it fits in `cap` bytes; returns
+/// the new length. Never splits an escape or a UTF-8 sequence.
+std::size_t append_escaped(std::string_view text, char* out, std::size_t used,
+                           std::size_t cap) {
+  constexpr std::string_view hex = "0123456789abcdef";
+  while (!text.empty()) {
+    auto n = utf8_length(text);
+    if (n == 0) {
+      if (used + 4 > cap)
+        break;
+      auto b = static_cast<unsigned char>(text[0]);
+      out[used++] = '\\';
+      out[used++] = 'x';
+      out[used++] = hex[b >> 4];
+      out[used++] = hex[b & 0xf];
+      n = 1;
+    } else {
+      if (used + n > cap)
+        break;
+      for (std::size_t i = 0; i < n; ++i)
+        out[used++] = text[i];
+    }
+    text.remove_prefix(n);
+  }
+  return used;
+}
+
 } // namespace
+
+std::string escape_for_log(std::string_view text) {
+  std::string out(text.size() * 4, '\0');
+  out.resize(append_escaped(text, out.data(), 0, out.size()));
+  return out;
+}
 
 std::optional<log_level> parse_log_level(std::string_view name) noexcept {
   if (name == "error")
@@ -81,9 +142,12 @@ void log_line(log_level level, const char* component, std::string_view symbol,
   }
   if (used > sizeof(line) - 2)
     used = sizeof(line) - 2;
-  line[used++] = '\n';
+  // Each byte becomes at most 4 ("\xNN"); the newline is ours.
+  char safe[4 * sizeof(line)];
+  auto size = append_escaped({line, used}, safe, 0, sizeof(safe) - 1);
+  safe[size++] = '\n';
   std::lock_guard<std::mutex> guard{write_mutex};
-  std::fwrite(line, 1, used, stderr);
+  std::fwrite(safe, 1, size, stderr);
 }
 
 } // namespace sv

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace sv {
@@ -22,9 +23,17 @@ bool log_enabled(log_level level) noexcept;
 /// Any thread. Writes one line to stderr with a single write, so lines from the
 /// transport thread and CAF workers never interleave. `symbol` is "-" when the event
 /// concerns no symbol. `fmt` formats the key=value tail (printf syntax, may be "").
+/// The line goes through escape_for_log(), so text a peer sent (a frame excerpt, a
+/// close reason, an error body) can neither start a line of its own nor put raw
+/// bytes in the log.
 void log_line(log_level level, const char* component, std::string_view symbol,
               const char* event, const char* fmt, ...)
   __attribute__((format(printf, 5, 6)));
+
+/// `text` with every control byte (newline, carriage return, tab, ESC, DEL, ...)
+/// and every byte that is not part of well-formed UTF-8 written as `\xNN` (lower-case
+/// hex); well-formed UTF-8, including multi-byte characters, is kept. Pure.
+std::string escape_for_log(std::string_view text);
 
 } // namespace sv
 

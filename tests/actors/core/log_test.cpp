@@ -1,0 +1,69 @@
+// log_test: one event per line, whatever bytes a peer put into it.
+#include "actors/core/log.hpp"
+
+#include <cstdio>
+#include <string>
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+using namespace sv;
+
+namespace {
+
+/// What log_line writes to stderr while `write` runs.
+template <class Write>
+std::string captured_stderr(Write write) {
+  std::fflush(stderr);
+  auto* file = std::tmpfile();
+  REQUIRE(file != nullptr);
+  int saved = ::dup(STDERR_FILENO);
+  ::dup2(::fileno(file), STDERR_FILENO);
+  write();
+  std::fflush(stderr);
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  std::string text;
+  std::rewind(file);
+  for (int c = std::fgetc(file); c != EOF; c = std::fgetc(file))
+    text.push_back(static_cast<char>(c));
+  std::fclose(file);
+  return text;
+}
+
+} // namespace
+
+TEST_CASE("control bytes and broken UTF-8 are written as \\xNN, well-formed "
+          "UTF-8 as is",
+          "[log]") {
+  CHECK(escape_for_log("plain text, 42 = \"x\"") == "plain text, 42 = \"x\"");
+  CHECK(escape_for_log("a\nb\rc\td\x1b[31m\x7f")
+        == "a\\x0ab\\x0dc\\x09d\\x1b[31m\\x7f");
+  CHECK(escape_for_log(std::string_view{"nul\0byte", 8}) == "nul\\x00byte");
+  // Two-, three- and four-byte characters stay: é, €, 𝄞.
+  CHECK(escape_for_log("\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e")
+        == "\xc3\xa9 \xe2\x82\xac \xf0\x9d\x84\x9e");
+  // A lone continuation byte, a truncated sequence, an overlong '/', a UTF-16
+  // surrogate, a code point above U+10FFFF and bytes never used in UTF-8.
+  CHECK(escape_for_log("\x80") == "\\x80");
+  CHECK(escape_for_log("\xe2\x82") == "\\xe2\\x82");
+  CHECK(escape_for_log("\xc0\xaf") == "\\xc0\\xaf");
+  CHECK(escape_for_log("\xed\xa0\x80") == "\\xed\\xa0\\x80");
+  CHECK(escape_for_log("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");
+  CHECK(escape_for_log("\xfe\xff") == "\\xfe\\xff");
+}
+
+TEST_CASE("a frame that carries a newline and a fake log line stays one line",
+          "[log]") {
+  std::string frame = "{\"e\":\"aggTrade\"}\n2026-12-04T00:00:00.000Z ERROR "
+                      "streamvisor - INJECTED\xff";
+  auto text = captured_stderr([&] {
+    log_line(log_level::error, "connection", "BTCUSDT", "decode_error",
+             "frame=%.*s", static_cast<int>(frame.size()), frame.data());
+  });
+  REQUIRE(!text.empty());
+  CHECK(text.find('\n') == text.size() - 1); // only the line's own end
+  CHECK_THAT(text, Catch::Contains("\\x0a2026-12-04T00:00:00.000Z ERROR "
+                                   "streamvisor - INJECTED\\xff\n"));
+}
