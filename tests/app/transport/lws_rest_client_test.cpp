@@ -342,6 +342,46 @@ TEST_CASE_METHOD(system_fixture,
 }
 
 TEST_CASE_METHOD(system_fixture,
+                 "a 100 MiB answer is refused with a too-large error, with "
+                 "Content-Length before its body and chunked while reading, "
+                 "and the client lives on",
+                 "[transport][rest][oversize]") {
+  constexpr std::size_t mib = std::size_t{1} << 20;
+  auto huge = ok(patterned(100 * mib));
+  auto chunked = huge;
+  chunked.chunk_bytes = mib;
+  http_test_server server{
+    {{"/huge", huge}, {"/chunked", chunked}, {agg_path, ok("[]")}}};
+  REQUIRE(server.port() != 0);
+  ws_recorder rec{sys};
+  sv::lws_client client; // default bound: 16 MiB
+  REQUIRE(sv::lws_client_options{}.rest_body_bytes_max == 16 * mib);
+  client.get(1, plain(server.port(), "/huge"), rec.handle());
+  REQUIRE(rec.wait_rest(1, 20s));
+  client.get(2, plain(server.port(), "/chunked"), rec.handle());
+  REQUIRE(rec.wait_rest(2, 20s));
+  for (std::uint64_t id : {1, 2}) {
+    INFO("request " << id);
+    REQUIRE(rec.rest[id].size() == 1);
+    CHECK(rec.rest[id][0].status == 0);
+    CHECK(rec.rest[id][0].body.empty());
+  }
+  // Content-Length: refused at the headers, from the announced size.
+  CHECK(rec.rest[1][0].error
+        == "response body too large (104857600 bytes > limit 16777216)");
+  // Chunked: refused at the first read that would pass the bound.
+  CHECK(rec.rest[2][0].error.rfind("response body too large (", 0) == 0);
+  CHECK(rec.rest[2][0].error.find(" bytes > limit 16777216)")
+        != std::string::npos);
+  CHECK(client.stats().oversize_rest_bodies == 2);
+  client.get(3, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_rest(3, 10s));
+  CHECK(rec.rest[3][0].status == 200);
+  CHECK(rec.rest[3][0].body == "[]");
+  CHECK(rec.quiet_for(200ms));
+}
+
+TEST_CASE_METHOD(system_fixture,
                  "stop with a request outstanding answers it exactly once with "
                  "transport stopped, and later gets are refused at once",
                  "[transport][rest]") {

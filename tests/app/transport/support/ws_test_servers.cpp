@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -53,6 +54,8 @@ struct lws_test_server::state {
   ws_script script;
   std::atomic<int> established{0};
   std::atomic<int> closed{0};
+  mutable std::mutex close_codes_mutex;
+  std::vector<std::uint16_t> close_codes; // guarded by close_codes_mutex
   lws_context* context = nullptr;
   std::atomic<bool> stop{false};
   lws_protocols protocols[2]{};
@@ -70,7 +73,7 @@ struct session {
 };
 
 int test_server_callback(lws* wsi, lws_callback_reasons reason, void* user,
-                         void* /*in*/, size_t /*len*/) {
+                         void* in, size_t len) {
   auto* st = static_cast<lws_test_server::state*>(
     lws_context_user(lws_get_context(wsi)));
   auto* s = static_cast<session*>(user);
@@ -86,6 +89,16 @@ int test_server_callback(lws* wsi, lws_callback_reasons reason, void* user,
     case LWS_CALLBACK_CLOSED:
       ++st->closed;
       return 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+      // `in`: the close frame's payload, a 2-byte big-endian code first.
+      const auto* p = static_cast<const unsigned char*>(in);
+      if (p != nullptr && len >= 2) {
+        std::lock_guard<std::mutex> guard{st->close_codes_mutex};
+        st->close_codes.push_back(
+          static_cast<std::uint16_t>((p[0] << 8) | p[1]));
+      }
+      return 0; // lws echoes the close
+    }
     case LWS_CALLBACK_TIMER:
       s->tick_armed = false;
       s->tick_due = true;
@@ -195,6 +208,11 @@ int lws_test_server::closed() const {
   return state_->closed.load();
 }
 
+std::vector<std::uint16_t> lws_test_server::client_close_codes() const {
+  std::lock_guard<std::mutex> guard{state_->close_codes_mutex};
+  return state_->close_codes;
+}
+
 lws_test_server::~lws_test_server() {
   if (state_->context == nullptr)
     return;
@@ -273,8 +291,9 @@ std::string raw_test_server::flood_payload(std::size_t i) {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-raw_test_server::raw_test_server(raw_mode mode, std::size_t flood_frames)
-  : mode_(mode), flood_frames_(flood_frames) {
+raw_test_server::raw_test_server(raw_mode mode, std::size_t flood_frames,
+                                 std::size_t big_bytes)
+  : mode_(mode), flood_frames_(flood_frames), big_bytes_(big_bytes) {
   listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -346,6 +365,14 @@ void raw_test_server::serve(int fd) {
   std::string out = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                     "Connection: Upgrade\r\nSec-WebSocket-Accept: "
                     + websocket_accept(key) + "\r\n\r\n";
+  if (mode_ == raw_mode::big) {
+    if (!send_all(fd, out)) {
+      ::close(fd);
+      return;
+    }
+    serve_big(fd);
+    return;
+  }
   for (std::size_t i = 0; i < flood_frames_; ++i)
     append_text_frame(out, flood_payload(i));
   // Close 1000, no reason.
@@ -360,6 +387,112 @@ void raw_test_server::serve(int fd) {
     pollfd p{fd, POLLIN, 0};
     if (poll(&p, 1, 5000) <= 0 || recv(fd, buf, sizeof(buf), 0) <= 0)
       break;
+  }
+  ::close(fd);
+}
+
+std::vector<std::uint16_t> raw_test_server::client_close_codes() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return close_codes_;
+}
+
+std::vector<std::size_t> raw_test_server::big_bytes_sent() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return big_sent_;
+}
+
+void raw_test_server::serve_big(int fd) {
+  // "before", then the header of one text frame of big_bytes_; its payload is
+  // written from a 64 KiB block while the client's bytes are read in between.
+  std::string head;
+  append_text_frame(head, "before");
+  std::string frame_head(1, static_cast<char>(0x81)); // FIN, text
+  if (big_bytes_ < 126) {
+    frame_head.push_back(static_cast<char>(big_bytes_));
+  } else if (big_bytes_ < 65536) {
+    frame_head.push_back(static_cast<char>(126));
+    frame_head.push_back(static_cast<char>((big_bytes_ >> 8) & 0xff));
+    frame_head.push_back(static_cast<char>(big_bytes_ & 0xff));
+  } else {
+    frame_head.push_back(static_cast<char>(127));
+    for (int shift = 56; shift >= 0; shift -= 8)
+      frame_head.push_back(static_cast<char>((big_bytes_ >> shift) & 0xff));
+  }
+  head += frame_head;
+  const std::string block(64 * 1024, 'x');
+  std::size_t head_off = 0;
+  std::size_t sent = 0; // payload bytes of the big frame
+  std::string in;       // the client's bytes
+  bool got_close = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  // Walks the client's frames in `in` (masked; control frames have lengths
+  // under 126) and records the code of a close frame.
+  std::size_t parsed = 0;
+  auto scan = [&] {
+    while (!got_close && in.size() >= parsed + 6) {
+      auto op = static_cast<unsigned char>(in[parsed]) & 0x0f;
+      auto len = static_cast<std::size_t>(
+        static_cast<unsigned char>(in[parsed + 1]) & 0x7f);
+      if (len >= 126 || in.size() < parsed + 6 + len)
+        return;
+      if (op == 0x8 && len >= 2) {
+        const auto* mask = &in[parsed + 2];
+        auto b0 = static_cast<unsigned char>(in[parsed + 6] ^ mask[0]);
+        auto b1 = static_cast<unsigned char>(in[parsed + 7] ^ mask[1]);
+        std::lock_guard<std::mutex> guard{mutex_};
+        close_codes_.push_back(static_cast<std::uint16_t>((b0 << 8) | b1));
+        got_close = true;
+      }
+      parsed += 6 + len;
+    }
+  };
+  auto read_some = [&] {
+    char buf[4096];
+    auto n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n > 0) {
+      in.append(buf, static_cast<std::size_t>(n));
+      scan();
+    }
+    return n;
+  };
+  bool peer_gone = false;
+  while (!got_close && !peer_gone && !stop_.load()
+         && std::chrono::steady_clock::now() < deadline) {
+    bool writing = head_off < head.size() || sent < big_bytes_;
+    pollfd p{fd, static_cast<short>(POLLIN | (writing ? POLLOUT : 0)), 0};
+    if (poll(&p, 1, 20) < 0)
+      break;
+    if ((p.revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
+      auto n = read_some();
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+        peer_gone = true;
+    }
+    if (!peer_gone && writing && (p.revents & POLLOUT) != 0) {
+      ssize_t n = 0;
+      if (head_off < head.size()) {
+        n = send(fd, head.data() + head_off, head.size() - head_off,
+                 MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0)
+          head_off += static_cast<std::size_t>(n);
+      } else {
+        auto chunk = std::min(block.size(), big_bytes_ - sent);
+        n = send(fd, block.data(), chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0)
+          sent += static_cast<std::size_t>(n);
+      }
+      if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+        peer_gone = true;
+    }
+  }
+  // What the client sent before it went away is still readable.
+  for (int i = 0; i < 50 && !got_close; ++i) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 10) > 0 && read_some() <= 0)
+      break;
+  }
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    big_sent_.push_back(sent);
   }
   ::close(fd);
 }
