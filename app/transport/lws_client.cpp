@@ -2,6 +2,7 @@
 #include "app/transport/lws_client.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -584,8 +585,11 @@ void lws_client::impl::finish(connection& c) {
     hint = msg.http_status == 429 || msg.http_status == 418
              ? "rate limited: wait at least Retry-After before reconnecting"
              : "check the request path and the server";
-  } else if (c.oversize) {
-    msg.reason = c.local_reason; // logged once as ws_oversize already
+  } else if (c.close_requested
+             && (c.oversize || (c.error.empty() && !c.peer_closed))) {
+    // Our own close; an oversize message (logged once as ws_oversize) is the
+    // cause even if the socket then failed or the peer's close crossed ours.
+    msg.reason = c.local_reason;
   } else if (!c.error.empty()) {
     msg.reason = c.error;
     if (c.error.find("SSL") != std::string::npos
@@ -600,8 +604,6 @@ void lws_client::impl::finish(connection& c) {
     msg.reason = c.peer_reason.empty() ? "closed by peer (code "
                                            + std::to_string(c.close_code) + ")"
                                        : c.peer_reason;
-  } else if (c.close_requested) {
-    msg.reason = c.local_reason;
   } else if (shutting_down) {
     msg.reason = "transport stopped";
   } else if (c.established) {
@@ -820,13 +822,13 @@ int lws_client::impl::rest_callback(request& r, lws* wsi,
       // A Content-Length over the bound is refused before any body is read.
       // Non-zero here is lws's own "disallowed at ESTABLISHED" path: it raises
       // CLIENT_CONNECTION_ERROR (our error text stays) and closes the wsi.
-      n = lws_hdr_copy(wsi, value, sizeof(value),
+      std::array<char, 32> length{};
+      n = lws_hdr_copy(wsi, length.data(), static_cast<int>(length.size()),
                        WSI_TOKEN_HTTP_CONTENT_LENGTH);
-      if (n > 0) {
+      if (n > 0 && length[0] >= '0' && length[0] <= '9') {
         char* end = nullptr;
-        auto announced = std::strtoull(value, &end, 10);
-        if (value[0] >= '0' && value[0] <= '9' && end != value
-            && announced > options.rest_body_bytes_max) {
+        auto announced = std::strtoull(length.data(), &end, 10);
+        if (end != length.data() && announced > options.rest_body_bytes_max) {
           refuse_oversize(r, announced);
           return -1;
         }

@@ -70,7 +70,7 @@ public:
   int closed() const;
 
   /// Close codes the clients sent, in arrival order (any thread).
-  std::vector<std::uint16_t> client_close_codes() const;
+  [[nodiscard]] std::vector<std::uint16_t> client_close_codes() const;
 
   struct state;
 
@@ -95,6 +95,7 @@ enum class raw_mode {
 /// it is still writing.
 class raw_test_server {
 public:
+  // NOLINTNEXTLINE(bugprone-easily-swappable-parameters): each mode reads one.
   explicit raw_test_server(raw_mode mode, std::size_t flood_frames = 0,
                            std::size_t big_bytes = 0);
   ~raw_test_server();
@@ -115,11 +116,11 @@ public:
 
   /// big mode: close codes of the client close frames seen, one per
   /// connection that sent one (any thread).
-  std::vector<std::uint16_t> client_close_codes() const;
+  [[nodiscard]] std::vector<std::uint16_t> client_close_codes() const;
 
   /// big mode: payload bytes of the big frame written before the client's close
   /// arrived or the connection ended, per connection (any thread).
-  std::vector<std::size_t> big_bytes_sent() const;
+  [[nodiscard]] std::vector<std::size_t> big_bytes_sent() const;
 
 private:
   void run();
