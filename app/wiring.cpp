@@ -107,6 +107,7 @@ lws_client_options transport_options_for(const settings& cfg) {
   result.ping_after_s = static_cast<std::uint16_t>(cfg.ping_interval_s);
   result.hangup_after_s
     = static_cast<std::uint16_t>(cfg.ping_interval_s + cfg.pong_timeout_s);
+  result.rest_body_bytes_max = cfg.rest_body_bytes_max;
   return result;
 }
 

@@ -250,7 +250,8 @@ constexpr option_spec list_opt(std::string_view cli, std::string_view key,
 // Bounds: a connect deadline under 100 ms fails on any real network and over 10
 // min hides a dead peer; 10 000 000 trades of ~64 bytes is ~640 MB per symbol;
 // 604800 s = 7 days, 86400 s = 1 day, 3600000 ms = 1 hour. A connection age
-// under 60 s would rotate connections faster than they stream.
+// under 60 s would rotate connections faster than they stream. REST bodies:
+// 65536 = 64 KiB (a depth snapshot of 1000 levels is bigger), 1073741824 = 1 GiB.
 const std::array option_table = {
   list_opt(
     "--symbols", "symbols", set_symbols,
@@ -294,6 +295,9 @@ const std::array option_table = {
   number_opt("--connect-timeout-ms", "connect_timeout_ms",
              &settings::connect_timeout_ms, {100, 600000},
              "deadline for the upgrade and the first frame"),
+  number_opt("--rest-body-bytes-max", "rest_body_bytes_max",
+             &settings::rest_body_bytes_max, {65536, 1073741824},
+             "largest REST response body; a bigger one fails"),
   number_opt("--history-trades", "history_trades_max",
              &settings::history_trades_max, {1, 10000000},
              "trades kept per symbol"),

@@ -44,6 +44,10 @@ struct settings {
   std::uint32_t api_idle_timeout_s = 30;
   /// Connect deadline: upgrade + first frame (--connect-timeout-ms).
   std::uint32_t connect_timeout_ms = 10000;
+  /// Largest REST response body (--rest-body-bytes-max); a bigger answer fails that
+  /// request. 16 MiB = 16 << 20, far above Binance's largest (depth limit=5000, a
+  /// few hundred KB).
+  std::uint32_t rest_body_bytes_max = 16U << 20;
   // -- supervision policy (docs/supervision.md explains each default) ---------------
   /// Backoff bound of the first restart; the delay is uniform in [0, bound] (full jitter).
   std::uint32_t backoff_initial_ms = 500;

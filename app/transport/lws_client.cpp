@@ -2,6 +2,7 @@
 #include "app/transport/lws_client.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
@@ -145,8 +146,11 @@ struct lws_client::impl {
     bool peer_closed = false;       ///< WS_PEER_INITIATED_CLOSE seen
     bool in_message = false;        ///< a fragmented message is being read
     bool message_binary = false;    ///< the message being read is binary
+    bool oversize = false;          ///< a text message passed message_bytes_max
     std::uint16_t close_code = 0;   ///< peer's close code
-    std::int32_t http_status = 0;   ///< status of the upgrade response
+    /// Code of the close frame our local close sends from CLIENT_WRITEABLE.
+    lws_close_status local_close_code = LWS_CLOSE_STATUS_NORMAL;
+    std::int32_t http_status = 0;    ///< status of the upgrade response
     std::int32_t retry_after_s = -1; ///< Retry-After of a rejected upgrade
     std::string error;        ///< CLIENT_CONNECTION_ERROR text or our own cause
     std::string local_reason; ///< why we closed it ourselves
@@ -211,7 +215,9 @@ struct lws_client::impl {
   std::atomic<std::uint64_t> frames_delivered{0};
   std::atomic<std::uint64_t> batches_sent{0};
   std::atomic<std::uint64_t> binary_frames{0};
+  std::atomic<std::uint64_t> oversize_messages{0};
   std::atomic<std::uint64_t> rest_responses{0};
+  std::atomic<std::uint64_t> oversize_rest_bodies{0};
 
   /// Delivers the one rest_response of a request and counts it. Any thread (the
   /// counter is atomic; deliver only sends).
@@ -247,8 +253,15 @@ struct lws_client::impl {
   /// lws service thread only: handles every queued command.
   void drain_commands();
   void start_connect(command& cmd);
-  void begin_close(connection& c, const char* why);
+  /// Starts a local close of `c` (no-op if one is under way): a close frame
+  /// with `code` from CLIENT_WRITEABLE if established (bounded by a 5 s
+  /// timeout), else an abort. `why` becomes the ws_closed reason.
+  void begin_close(connection& c, std::string why,
+                   lws_close_status code = LWS_CLOSE_STATUS_NORMAL);
   void on_receive(connection& c, lws* wsi, const char* data, std::size_t len);
+  /// `c` is receiving a text message of at least `bytes` > message_bytes_max:
+  /// drops what is buffered, counts and logs it, closes with 1009.
+  void reject_oversize(connection& c, std::size_t bytes);
   void append_frame(connection& c, const char* data, std::size_t len);
   void flush(connection& c);
   void flush_all();
@@ -262,6 +275,9 @@ struct lws_client::impl {
   void answer(request& r, rest_response&& msg);
   /// Answers `r` with status 0 and `why` (if not answered yet).
   void answer_error(request& r, std::string why);
+  /// `r`'s body is at least `bytes` > rest_body_bytes_max: drops what was read,
+  /// counts it and sets the error its answer carries (the caller closes).
+  void refuse_oversize(request& r, unsigned long long bytes);
   /// Answers `r` from what is known (if not answered yet) and forgets it
   /// (invalidates it).
   void finish_request(request& r);
@@ -408,11 +424,13 @@ void lws_client::impl::start_connect(command& cmd) {
   c->wsi = wsi;
 }
 
-void lws_client::impl::begin_close(connection& c, const char* why) {
+void lws_client::impl::begin_close(connection& c, std::string why,
+                                   lws_close_status code) {
   if (c.close_requested || c.wsi == nullptr)
     return;
   c.close_requested = true;
-  c.local_reason = why;
+  c.local_reason = std::move(why);
+  c.local_close_code = code;
   if (c.established) {
     // The close frame goes out in CLIENT_WRITEABLE. If the peer never lets us
     // write (full window), the timeout kills the socket anyway.
@@ -482,6 +500,15 @@ void lws_client::impl::on_receive(connection& c, lws* wsi, const char* data,
     }
     return;
   }
+  // The message's size as far as the frame headers tell: what is buffered, this
+  // chunk and the rest of this frame (later fragments are not announced yet).
+  // Checked before anything is appended, so a single frame over the bound is
+  // refused at its first chunk and nothing over the bound is ever buffered.
+  auto known = c.partial.size() + len + lws_remaining_packet_payload(wsi);
+  if (known > options.message_bytes_max) {
+    reject_oversize(c, known);
+    return;
+  }
   if (complete && c.partial.empty()) {
     // Hot path: a whole frame in one chunk goes straight into the batch.
     c.in_message = false;
@@ -494,6 +521,25 @@ void lws_client::impl::on_receive(connection& c, lws* wsi, const char* data,
     append_frame(c, c.partial.data(), c.partial.size());
     c.partial.clear();
   }
+}
+
+void lws_client::impl::reject_oversize(connection& c, std::size_t bytes) {
+  c.oversize = true;
+  std::string{}.swap(c.partial); // give the memory back, not just the size
+  oversize_messages.fetch_add(1, std::memory_order_relaxed);
+  // Once per connection: begin_close sets close_requested, after which
+  // CLIENT_RECEIVE drops every chunk without looking at it.
+  SV_WARN("transport", "-", "ws_oversize",
+          "conn=%llu host=%s bytes=%zu limit=%zu hint=\"the peer sent a text "
+          "message over the transport's bound; closing with 1009, the "
+          "connection is restarted; check --endpoint if it repeats\"",
+          ull(c.id), c.host.c_str(), bytes, options.message_bytes_max);
+  // Frames complete before this message still go to the listener.
+  flush(c);
+  begin_close(c,
+              "message too large (" + std::to_string(bytes) + " bytes > limit "
+                + std::to_string(options.message_bytes_max) + ")",
+              LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE);
 }
 
 void lws_client::impl::flush(connection& c) {
@@ -539,6 +585,11 @@ void lws_client::impl::finish(connection& c) {
     hint = msg.http_status == 429 || msg.http_status == 418
              ? "rate limited: wait at least Retry-After before reconnecting"
              : "check the request path and the server";
+  } else if (c.close_requested
+             && (c.oversize || (c.error.empty() && !c.peer_closed))) {
+    // Our own close; an oversize message (logged once as ws_oversize) is the
+    // cause even if the socket then failed or the peer's close crossed ours.
+    msg.reason = c.local_reason;
   } else if (!c.error.empty()) {
     msg.reason = c.error;
     if (c.error.find("SSL") != std::string::npos
@@ -553,8 +604,6 @@ void lws_client::impl::finish(connection& c) {
     msg.reason = c.peer_reason.empty() ? "closed by peer (code "
                                            + std::to_string(c.close_code) + ")"
                                        : c.peer_reason;
-  } else if (c.close_requested) {
-    msg.reason = c.local_reason;
   } else if (shutting_down) {
     msg.reason = "transport stopped";
   } else if (c.established) {
@@ -664,17 +713,21 @@ void lws_client::impl::answer(request& r, rest_response&& msg) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
               std::chrono::steady_clock::now() - r.started)
               .count();
-  if (msg.status == 0)
+  if (msg.status == 0) {
+    const char* hint
+      = "check the host, the port, the tls setting and --ca-file";
+    if (msg.error == "timeout")
+      hint = "the server accepted but did not answer in time; raise "
+             "rest_timeout_ms if it is just slow";
+    else if (msg.error.rfind("response body too large", 0) == 0)
+      hint = "the answer is bigger than any Binance answer; check "
+             "--rest-endpoint, or raise --rest-body-bytes-max";
     SV_WARN("transport", "-", "rest_failed",
             "req=%llu url=%s://%s:%u%s after_ms=%lld error=\"%s\" hint=\"%s\"",
             ull(r.id), r.tls ? "https" : "http", r.host.c_str(),
             static_cast<unsigned>(r.port), r.path.c_str(),
-            static_cast<long long>(ms), msg.error.c_str(),
-            msg.error == "timeout"
-              ? "the server accepted but did not answer in time; raise "
-                "rest_timeout_ms if it is just slow"
-              : "check the host, the port, the tls setting and --ca-file");
-  else
+            static_cast<long long>(ms), msg.error.c_str(), hint);
+  } else
     SV_DEBUG("transport", "-", "rest_response",
              "req=%llu status=%d bytes=%zu after_ms=%lld retry_after_s=%d "
              "used_weight_1m=%d",
@@ -687,6 +740,14 @@ void lws_client::impl::answer_error(request& r, std::string why) {
   rest_response msg;
   msg.error = std::move(why);
   answer(r, std::move(msg));
+}
+
+void lws_client::impl::refuse_oversize(request& r, unsigned long long bytes) {
+  std::string{}.swap(r.body);
+  oversize_rest_bodies.fetch_add(1, std::memory_order_relaxed);
+  r.error = "response body too large (" + std::to_string(bytes)
+            + " bytes > limit " + std::to_string(options.rest_body_bytes_max)
+            + ")";
 }
 
 void lws_client::impl::finish_request(request& r) {
@@ -758,6 +819,20 @@ int lws_client::impl::rest_callback(request& r, lws* wsi,
       n = lws_hdr_custom_copy(wsi, value, sizeof(value), used_weight_header,
                               used_weight_header_len);
       r.used_weight_1m = parse_count(value, n);
+      // A Content-Length over the bound is refused before any body is read.
+      // Non-zero here is lws's own "disallowed at ESTABLISHED" path: it raises
+      // CLIENT_CONNECTION_ERROR (our error text stays) and closes the wsi.
+      std::array<char, 32> length{};
+      n = lws_hdr_copy(wsi, length.data(), static_cast<int>(length.size()),
+                       WSI_TOKEN_HTTP_CONTENT_LENGTH);
+      if (n > 0 && length[0] >= '0' && length[0] <= '9') {
+        char* end = nullptr;
+        auto announced = std::strtoull(length.data(), &end, 10);
+        if (end != length.data() && announced > options.rest_body_bytes_max) {
+          refuse_oversize(r, announced);
+          return -1;
+        }
+      }
       return 0;
     }
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP: {
@@ -775,8 +850,9 @@ int lws_client::impl::rest_callback(request& r, lws* wsi,
       if (r.answered)
         return -1; // timed out meanwhile: stop reading
       if (r.body.size() + len > options.rest_body_bytes_max) {
-        r.error = "response body too large (over "
-                  + std::to_string(options.rest_body_bytes_max) + " bytes)";
+        // Chunked or no Content-Length: the bound trips while reading. An
+        // HTTP client wsi has no polite close, so non-zero closes it at once.
+        refuse_oversize(r, r.body.size() + len);
         return -1;
       }
       r.body.append(static_cast<const char*>(in), len);
@@ -867,14 +943,17 @@ int lws_client::impl::callback(lws* wsi, lws_callback_reasons reason,
       return 0;
     }
     case LWS_CALLBACK_CLIENT_RECEIVE:
+      // Always 0: never close from here. In lws 4.1.6 a non-zero return makes
+      // lws_ws_client_rx_sm() leave before it resets rx_ubuf_head; with a close
+      // reason set the wsi then lives on (polite close, LRS_WAITING_TO_SEND_CLOSE)
+      // and keeps parsing the rest of the frame into rx_ubuf from that stale
+      // head, past the end of the rx_buffer_size buffer, because the client
+      // parser only spills when the head EQUALS the size (heap overflow:
+      // SIGSEGV / "free(): invalid next size"). Closes start in begin_close()
+      // and happen in CLIENT_WRITEABLE, outside the receive path.
       if (c->close_requested)
-        return 0; // the listener asked to stop; don't queue more for it
+        return 0; // closing: drop the chunk, don't queue more for the listener
       self->on_receive(*c, wsi, static_cast<const char*>(in), len);
-      if (c->partial.size() > self->options.message_bytes_max) {
-        c->error = "message too large";
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, nullptr, 0);
-        return -1;
-      }
       return 0;
     case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
       c->peer_closed = true;
@@ -888,7 +967,7 @@ int lws_client::impl::callback(lws* wsi, lws_callback_reasons reason,
     case LWS_CALLBACK_CLIENT_WRITEABLE:
       // lws also raises WRITEABLE for its own PING/PONG: only act on our flag.
       if (c->close_requested) {
-        lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nullptr, 0);
+        lws_close_reason(wsi, c->local_close_code, nullptr, 0);
         return -1;
       }
       return 0;
@@ -1027,7 +1106,11 @@ lws_client_stats lws_client::stats() const {
   s.frames = impl_->frames_delivered.load(std::memory_order_relaxed);
   s.batches = impl_->batches_sent.load(std::memory_order_relaxed);
   s.binary_frames = impl_->binary_frames.load(std::memory_order_relaxed);
+  s.oversize_messages
+    = impl_->oversize_messages.load(std::memory_order_relaxed);
   s.rest_responses = impl_->rest_responses.load(std::memory_order_relaxed);
+  s.oversize_rest_bodies
+    = impl_->oversize_rest_bodies.load(std::memory_order_relaxed);
   return s;
 }
 

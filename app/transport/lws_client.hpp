@@ -37,15 +37,21 @@ struct lws_client_options {
   /// Bound of the open/close/get command queue between callers and the service
   /// thread.
   std::size_t commands_max = 4096;
-  /// Largest reassembled text message; a bigger one closes the connection (1009).
+  /// Largest reassembled text message (16 MiB = 16 << 20); one of exactly this
+  /// size is delivered. A bigger one is never buffered: it is detected from the
+  /// frame headers at its first chunk that passes the bound, the rest of it is
+  /// dropped, the connection is closed with 1009 and its ws_closed reason is
+  /// "message too large (N bytes > limit M)".
   std::size_t message_bytes_max = std::size_t{16} << 20;
   /// A REST request that has no complete response this long after get() is
   /// answered with status 0, error "timeout", and its connection is aborted.
   /// Enforced by an lws timer on the service thread (millisecond resolution);
   /// lws's own handshake_timeout_s may end a silent connection first.
   std::uint32_t rest_timeout_ms = 10000;
-  /// Largest REST response body; a bigger one is answered with status 0, error
-  /// "response body too large" (16 MiB = 16 << 20).
+  /// Largest REST response body (16 MiB = 16 << 20). A bigger one aborts the
+  /// request's connection and is answered with status 0, error "response body
+  /// too large (N bytes > limit M)"; with a Content-Length that says so, before
+  /// any of the body is read.
   std::size_t rest_body_bytes_max = std::size_t{16} << 20;
   /// Descriptors lws sizes this context's tables for (fd_limit_per_thread); a
   /// connection beyond it fails like a refused one. 0: lws's default, the whole
@@ -58,8 +64,12 @@ struct lws_client_stats {
   std::uint64_t frames = 0;        ///< complete text frames delivered
   std::uint64_t batches = 0;       ///< ws_frames messages sent
   std::uint64_t binary_frames = 0; ///< binary frames received and ignored
+  std::uint64_t oversize_messages
+    = 0; ///< text messages over message_bytes_max (each closed its connection)
   std::uint64_t rest_responses
     = 0; ///< rest_response messages sent (any outcome)
+  std::uint64_t oversize_rest_bodies
+    = 0; ///< REST responses refused for a body over rest_body_bytes_max
 };
 
 /// Opens WebSocket client connections and issues REST GETs on one libwebsockets

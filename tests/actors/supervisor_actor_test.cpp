@@ -222,6 +222,26 @@ TEST_CASE_METHOD(
 }
 
 TEST_CASE_METHOD(supervisor_fixture,
+                 "a child whose transport refused an oversize message is "
+                 "restarted like after any close and reports the reason",
+                 "[supervisor]") {
+  // What lws_client reports after closing with 1009 (issue 13): no peer code.
+  start({{"BTCUSDT", stream_kind::agg_trade}});
+  stream_one(1, "BTCUSDT", 1);
+  ws.inject_closed(1, "message too large (17825792 bytes > limit 16777216)");
+  run();
+  auto x = status_of("BTCUSDT");
+  CHECK(x.state == child_state::backoff);
+  CHECK_THAT(x.last_error, Catch::Contains("message too large"));
+  advance(1000ms);
+  REQUIRE(ws.opened.size() == 2);
+  stream_one(2, "BTCUSDT", 2);
+  x = status_of("BTCUSDT");
+  CHECK(x.state == child_state::streaming);
+  CHECK(x.restarts == 1);
+}
+
+TEST_CASE_METHOD(supervisor_fixture,
                  "a malformed frame is counted and never kills the child",
                  "[supervisor]") {
   start({{"BTCUSDT", stream_kind::agg_trade}});

@@ -186,6 +186,7 @@ TEST_CASE("the transport's lws timeouts follow the connect deadline and the "
   CHECK(d.ping_after_s == 20);
   CHECK(d.hangup_after_s == 20 + 10);
   CHECK(d.batch_frames_max == sv::lws_client_options{}.batch_frames_max);
+  CHECK(d.rest_body_bytes_max == sv::lws_client_options{}.rest_body_bytes_max);
 
   sv::settings cfg;
   cfg.ca_file = "/etc/extra-ca.pem";

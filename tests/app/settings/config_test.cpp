@@ -116,6 +116,7 @@ void check_defaults(const sv::settings& s,
   CHECK(s.api_header_timeout_ms == 5000);
   CHECK(s.api_idle_timeout_s == 30);
   CHECK(s.connect_timeout_ms == d.connect_timeout_ms);
+  CHECK(s.rest_body_bytes_max == 16U << 20);
   CHECK(s.backoff_initial_ms == 500);
   CHECK(s.backoff_max_ms == 30000);
   CHECK(s.stable_after_s == 60);
@@ -224,6 +225,7 @@ TEST_CASE("config: every command-line option overrides its default in both "
     add(args, joined, "--ca-file", ca.path);
     add(args, joined, "--http", "0.0.0.0:9100");
     add(args, joined, "--connect-timeout-ms", "2500");
+    add(args, joined, "--rest-body-bytes-max", "1048576");
     add(args, joined, "--backoff-initial-ms", "250");
     add(args, joined, "--backoff-max-ms", "4000");
     add(args, joined, "--stable-after-s", "90");
@@ -268,6 +270,7 @@ TEST_CASE("config: every command-line option overrides its default in both "
     CHECK(s.http_host == "0.0.0.0");
     CHECK(s.http_port == 9100);
     CHECK(s.connect_timeout_ms == 2500);
+    CHECK(s.rest_body_bytes_max == 1048576);
     CHECK(s.backoff_initial_ms == 250);
     CHECK(s.backoff_max_ms == 4000);
     CHECK(s.stable_after_s == 90);
@@ -383,6 +386,9 @@ TEST_CASE("config: each invalid value in the config file is reported with "
      "connect_timeout_ms: expected an integer in 100..600000, got 99"},
     {"connect_timeout_ms = 1.5",
      "connect_timeout_ms: expected an integer in 100..600000, got 1.5"},
+    {"rest_body_bytes_max = 65535",
+     "rest_body_bytes_max: expected an integer in 65536..1073741824, got "
+     "65535"},
     {"backoff_initial_ms = 9",
      "backoff_initial_ms: expected an integer in 10..600000, got 9"},
     {"backoff_max_ms = 3600001",
@@ -772,6 +778,7 @@ TEST_CASE("config: usage names every command-line option", "[config]") {
                              "--api-header-timeout-ms N",
                              "--api-idle-timeout-s N",
                              "--connect-timeout-ms",
+                             "--rest-body-bytes-max N",
                              "--insecure",
                              "--combined",
                              "--history-trades",

@@ -18,6 +18,7 @@ using sv::test::raw_mode;
 using sv::test::raw_test_server;
 using sv::test::system_fixture;
 using sv::test::temp_cert;
+using sv::test::ws_log;
 using sv::test::ws_recorder;
 using sv::test::ws_script;
 
@@ -374,6 +375,203 @@ TEST_CASE_METHOD(system_fixture,
   REQUIRE(rec.wait_closed(31, 10s));
   CHECK(rec.log.count(30) == 0);
   CHECK(server.established() == 2);
+}
+
+namespace {
+
+constexpr std::size_t mib = std::size_t{1} << 20;
+
+/// Opens `id` on `client` to a fresh server (TLS with `cert` if given) that
+/// sends "before", then `big` (in fragments of `fragment_bytes` if non-zero),
+/// then stays open; waits for the ws_closed. Returns the close codes the server
+/// received from the client.
+std::vector<std::uint16_t> receive_big(sv::lws_client& client, ws_recorder& rec,
+                                       std::uint64_t id, const std::string& big,
+                                       const temp_cert* cert,
+                                       std::size_t fragment_bytes = 0) {
+  ws_script script;
+  script.messages = {"before", big};
+  script.fragment_bytes = fragment_bytes;
+  lws_test_server server{script, cert != nullptr ? cert->cert : "",
+                         cert != nullptr ? cert->key : ""};
+  REQUIRE(server.port() != 0);
+  client.open(id,
+              cert != nullptr ? secure(server.port()) : plain(server.port()),
+              rec.handle());
+  // Bounded by the 5 s local close timeout whatever the peer does.
+  REQUIRE(rec.wait_closed(id, 30s));
+  REQUIRE(rec.wait_until([&] { return server.closed() == 1; }, 10s));
+  return server.client_close_codes();
+}
+
+/// Opens `id` on `client` to a raw server in big mode ("before", then one text
+/// frame of `bytes`) and waits for the ws_closed; the server stays around for
+/// its record of the client's close frame.
+void receive_big_raw(sv::lws_client& client, ws_recorder& rec, std::uint64_t id,
+                     raw_test_server& server) {
+  REQUIRE(server.port() != 0);
+  client.open(id, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_closed(id, 30s));
+  REQUIRE(
+    rec.wait_until([&] { return server.big_bytes_sent().size() == 1; }, 10s));
+}
+
+/// Checks that the peer saw no close code but 1009 (an lws peer may drop us
+/// without reporting our close frame, see raw_mode::big).
+void check_only_1009(const std::vector<std::uint16_t>& codes) {
+  CHECK((codes.empty() || codes == std::vector<std::uint16_t>{1009}));
+}
+
+/// Checks what connection `l` reported: opened, "before" delivered, then one
+/// ws_closed of an open connection with `reason`; and the peer's codes.
+void check_refused(const ws_log& l, const std::string& reason,
+                   const std::vector<std::uint16_t>& codes) {
+  CHECK(l.opened == 1);
+  CHECK(l.frames == std::vector<std::string>{"before"});
+  REQUIRE(l.closed.size() == 1);
+  CHECK((l.closed[0].was_open && l.closed[0].reason == reason));
+  check_only_1009(codes);
+}
+
+/// Proves `client` still works: a fresh connection gets a small frame.
+void check_next_connection(sv::lws_client& client, ws_recorder& rec,
+                           std::uint64_t id) {
+  ws_script script;
+  script.messages = {R"({"e":"aggTrade","a":1})"};
+  script.close_code = 1000;
+  lws_test_server server{script};
+  client.open(id, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_closed(id, 10s));
+  CHECK(rec.log[id].frames == script.messages);
+  CHECK(rec.log[id].closed[0].close_code == 1000);
+}
+
+} // namespace
+
+TEST_CASE_METHOD(system_fixture,
+                 "text messages of 1 MiB and of exactly message_bytes_max "
+                 "(16 MiB) arrive whole and byte-exact",
+                 "[transport][oversize]") {
+  sv::lws_client_options opts;
+  REQUIRE(opts.message_bytes_max == 16 * mib);
+  ws_script script;
+  script.messages = {patterned(mib), patterned(16 * mib), "after"};
+  script.close_code = 1000;
+  lws_test_server server{script};
+  ws_recorder rec{sys};
+  sv::lws_client client{opts};
+  client.open(1, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_closed(1, 30s));
+  auto& l = rec.log[1];
+  REQUIRE(l.frames.size() == 3);
+  CHECK(l.frames[0].size() == mib);
+  CHECK(l.frames[0] == script.messages[0]);
+  CHECK(l.frames[1].size() == 16 * mib);
+  CHECK(l.frames[1] == script.messages[1]);
+  CHECK(l.frames[2] == "after");
+  CHECK(l.closed[0].close_code == 1000);
+  CHECK(client.stats().oversize_messages == 0);
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "a 17 MiB text frame closes the connection with 1009 and a "
+                 "too-large reason, on ws and wss, and the client lives on",
+                 "[transport][oversize]") {
+  // Issue 13: one aggTrade, then a 17 MiB frame, used to overflow lws 4.1.6's
+  // receive buffer (SIGSEGV / "free(): invalid next size").
+  auto big = patterned(17 * mib);
+  temp_cert cert;
+  REQUIRE(cert.ok);
+  ws_recorder rec{sys};
+  sv::lws_client_options opts;
+  opts.ca_file = cert.cert;
+  sv::lws_client client{opts};
+  const std::string reason
+    = "message too large (17825792 bytes > limit 16777216)";
+  // ws: a raw peer that reads our close frame while it is still writing.
+  raw_test_server raw{raw_mode::big, 0, 17 * mib};
+  receive_big_raw(client, rec, 1, raw);
+  CHECK(raw.client_close_codes() == std::vector<std::uint16_t>{1009});
+  check_refused(rec.log[1], reason, raw.client_close_codes());
+  // wss: an lws peer. It drops the connection without reporting our close
+  // frame when that arrives during its partial send, so only "no other code".
+  check_refused(rec.log[2], reason, receive_big(client, rec, 2, big, &cert));
+  CHECK(client.stats().oversize_messages == 2);
+  check_next_connection(client, rec, 3);
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "a 64 MiB text frame is refused with 1009 at its first chunk "
+                 "and the client lives on",
+                 "[transport][oversize]") {
+  ws_recorder rec{sys};
+  sv::lws_client client;
+  raw_test_server raw{raw_mode::big, 0, 64 * mib};
+  receive_big_raw(client, rec, 1, raw);
+  auto& l = rec.log[1];
+  CHECK(l.frames == std::vector<std::string>{"before"});
+  REQUIRE(l.closed.size() == 1);
+  CHECK(l.closed[0].reason
+        == "message too large (67108864 bytes > limit 16777216)");
+  CHECK(raw.client_close_codes() == std::vector<std::uint16_t>{1009});
+  // The header announced the size, so the close went out long before the
+  // frame's end (the rest sat in socket buffers at most).
+  CHECK(raw.big_bytes_sent().at(0) < 64 * mib);
+  CHECK(client.stats().oversize_messages == 1);
+  check_next_connection(client, rec, 2);
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "a 64 MiB text frame under a raised bound arrives byte-exact: "
+                 "lws 4.1.6 itself handles big frames",
+                 "[transport][oversize]") {
+  // Without an early return from CLIENT_RECEIVE lws hands the frame over in
+  // rx_buffer_size chunks however big it is; only closing from inside the
+  // receive callback corrupted its buffer.
+  sv::lws_client_options opts;
+  opts.message_bytes_max = 64 * mib;
+  ws_script script;
+  script.messages = {patterned(64 * mib)};
+  script.close_code = 1000;
+  lws_test_server server{script};
+  ws_recorder rec{sys};
+  sv::lws_client client{opts};
+  client.open(1, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_closed(1, 60s));
+  auto& l = rec.log[1];
+  REQUIRE(l.frames.size() == 1);
+  CHECK(l.frames[0].size() == 64 * mib);
+  CHECK(l.frames[0] == script.messages[0]);
+  CHECK(l.closed[0].close_code == 1000);
+  CHECK(client.stats().oversize_messages == 0);
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "a fragmented message whose continuation frames pass the "
+                 "bound closes with 1009, on ws and wss",
+                 "[transport][oversize]") {
+  // 17 fragments of 1 MiB: each frame is small, only their sum is too large;
+  // the bound trips at the 17th fragment's header, mid-message.
+  auto big = patterned(17 * mib);
+  temp_cert cert;
+  REQUIRE(cert.ok);
+  ws_recorder rec{sys};
+  sv::lws_client_options opts;
+  opts.ca_file = cert.cert;
+  sv::lws_client client{opts};
+  const std::string reason
+    = "message too large (17825792 bytes > limit 16777216)";
+  check_refused(rec.log[1], reason,
+                receive_big(client, rec, 1, big, nullptr, mib));
+  check_refused(rec.log[2], reason,
+                receive_big(client, rec, 2, big, &cert, mib));
+  // Fragments of an odd size: what is buffered is not a round number and the
+  // bound falls inside the 17th fragment (16 x 1000003 < 16 MiB < 17 x).
+  check_refused(rec.log[3],
+                "message too large (17000051 bytes > limit 16777216)",
+                receive_big(client, rec, 3, big, nullptr, 1000003));
+  CHECK(client.stats().oversize_messages == 3);
+  check_next_connection(client, rec, 4);
 }
 
 TEST_CASE_METHOD(system_fixture,

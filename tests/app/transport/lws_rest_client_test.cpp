@@ -55,6 +55,15 @@ http_canned ok(std::string body) {
   return r;
 }
 
+/// Checks that `answers` is one refusal with `error`, status 0 and no body.
+void check_too_large(const std::vector<sv::rest_response>& answers,
+                     const std::string& error) {
+  REQUIRE(answers.size() == 1);
+  CHECK(answers[0].status == 0);
+  CHECK(answers[0].error == error);
+  CHECK(answers[0].body.empty());
+}
+
 } // namespace
 
 TEST_CASE_METHOD(
@@ -339,6 +348,43 @@ TEST_CASE_METHOD(system_fixture,
   CHECK(rec.rest[1][0].status == 0);
   CHECK(rec.rest[1][0].error.find("too large") != std::string::npos);
   CHECK(rec.rest[1][0].body.empty());
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "a 100 MiB answer is refused with a too-large error, with "
+                 "Content-Length before its body and chunked while reading, "
+                 "and the client lives on",
+                 "[transport][rest][oversize]") {
+  constexpr std::size_t mib = std::size_t{1} << 20;
+  auto huge = ok(patterned(100 * mib));
+  auto chunked = huge;
+  chunked.chunk_bytes = mib;
+  http_test_server server{
+    {{"/huge", huge}, {"/chunked", chunked}, {agg_path, ok("[]")}}};
+  REQUIRE(server.port() != 0);
+  ws_recorder rec{sys};
+  sv::lws_client client; // default bound: 16 MiB
+  REQUIRE(sv::lws_client_options{}.rest_body_bytes_max == 16 * mib);
+  client.get(1, plain(server.port(), "/huge"), rec.handle());
+  REQUIRE(rec.wait_rest(1, 20s));
+  client.get(2, plain(server.port(), "/chunked"), rec.handle());
+  REQUIRE(rec.wait_rest(2, 20s));
+  // Content-Length: refused at the headers, from the announced size.
+  check_too_large(rec.rest[1],
+                  "response body too large (104857600 bytes > limit 16777216)");
+  // Chunked: refused at the first read that would pass the bound, so the size
+  // is what had arrived by then.
+  REQUIRE(rec.rest[2].size() == 1);
+  auto chunked_error = rec.rest[2][0].error;
+  CHECK(chunked_error.rfind("response body too large (", 0) == 0);
+  check_too_large(rec.rest[2], chunked_error);
+  CHECK(chunked_error.find(" bytes > limit 16777216)") != std::string::npos);
+  CHECK(client.stats().oversize_rest_bodies == 2);
+  client.get(3, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_rest(3, 10s));
+  CHECK(rec.rest[3][0].status == 200);
+  CHECK(rec.rest[3][0].body == "[]");
+  CHECK(rec.quiet_for(200ms));
 }
 
 TEST_CASE_METHOD(system_fixture,

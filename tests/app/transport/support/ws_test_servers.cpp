@@ -2,9 +2,12 @@
 #include "tests/app/transport/support/ws_test_servers.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -54,6 +57,8 @@ struct lws_test_server::state {
   ws_script script;
   std::atomic<int> established{0};
   std::atomic<int> closed{0};
+  mutable std::mutex close_codes_mutex;
+  std::vector<std::uint16_t> close_codes; // guarded by close_codes_mutex
   lws_context* context = nullptr;
   std::atomic<bool> stop{false};
   lws_protocols protocols[2]{};
@@ -70,8 +75,9 @@ struct session {
   bool tick_due;   // the tick timer fired; send a tick at the next WRITEABLE
 };
 
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters): lws's callback type.
 int test_server_callback(lws* wsi, lws_callback_reasons reason, void* user,
-                         void* /*in*/, size_t /*len*/) {
+                         void* in, size_t len) {
   auto* st = static_cast<lws_test_server::state*>(
     lws_context_user(lws_get_context(wsi)));
   auto* s = static_cast<session*>(user);
@@ -87,6 +93,17 @@ int test_server_callback(lws* wsi, lws_callback_reasons reason, void* user,
     case LWS_CALLBACK_CLOSED:
       ++st->closed;
       return 0;
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE: {
+      // `in`: the close frame's payload, a 2-byte big-endian code first.
+      if (in != nullptr && len >= 2) {
+        std::array<unsigned char, 2> code{};
+        std::memcpy(code.data(), in, code.size());
+        std::lock_guard<std::mutex> guard{st->close_codes_mutex};
+        st->close_codes.push_back(
+          static_cast<std::uint16_t>((code[0] << 8) | code[1]));
+      }
+      return 0; // lws echoes the close
+    }
     case LWS_CALLBACK_TIMER:
       s->tick_armed = false;
       s->tick_due = true;
@@ -196,6 +213,11 @@ int lws_test_server::closed() const {
   return state_->closed.load();
 }
 
+std::vector<std::uint16_t> lws_test_server::client_close_codes() const {
+  std::lock_guard<std::mutex> guard{state_->close_codes_mutex};
+  return state_->close_codes;
+}
+
 lws_test_server::~lws_test_server() {
   if (state_->context == nullptr)
     return;
@@ -274,8 +296,10 @@ std::string raw_test_server::flood_payload(std::size_t i) {
   return std::string(buf, static_cast<std::size_t>(n));
 }
 
-raw_test_server::raw_test_server(raw_mode mode, std::size_t flood_frames)
-  : mode_(mode), flood_frames_(flood_frames) {
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters): each mode reads one.
+raw_test_server::raw_test_server(raw_mode mode, std::size_t flood_frames,
+                                 std::size_t big_bytes)
+  : mode_(mode), flood_frames_(flood_frames), big_bytes_(big_bytes) {
   listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -343,6 +367,14 @@ void raw_test_server::serve(int fd) {
   std::string out = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
                     "Connection: Upgrade\r\nSec-WebSocket-Accept: "
                     + websocket_accept(key) + "\r\n\r\n";
+  if (mode_ == raw_mode::big) {
+    if (!send_all(fd, out)) {
+      ::close(fd);
+      return;
+    }
+    serve_big(fd);
+    return;
+  }
   for (std::size_t i = 0; i < flood_frames_; ++i)
     append_text_frame(out, flood_payload(i));
   // Close 1000, no reason.
@@ -358,6 +390,148 @@ void raw_test_server::serve(int fd) {
     if (poll(&p, 1, 5000) <= 0 || recv(fd, buf, sizeof(buf), 0) <= 0)
       break;
   }
+  ::close(fd);
+}
+
+std::vector<std::uint16_t> raw_test_server::client_close_codes() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return close_codes_;
+}
+
+std::vector<std::size_t> raw_test_server::big_bytes_sent() const {
+  std::lock_guard<std::mutex> guard{mutex_};
+  return big_sent_;
+}
+
+namespace {
+
+/// The header of one unmasked, final text frame of `n` payload bytes.
+std::string text_frame_head(std::size_t n) {
+  std::string head(1, static_cast<char>(0x81));
+  if (n < 126) {
+    head.push_back(static_cast<char>(n));
+  } else if (n < 65536) {
+    head.push_back(static_cast<char>(126));
+    head.push_back(static_cast<char>((n >> 8) & 0xff));
+    head.push_back(static_cast<char>(n & 0xff));
+  } else {
+    head.push_back(static_cast<char>(127));
+    for (int shift = 56; shift >= 0; shift -= 8)
+      head.push_back(static_cast<char>((n >> shift) & 0xff));
+  }
+  return head;
+}
+
+/// Walks the client's frames in `in` from `parsed` on (masked; control frames
+/// have lengths under 126) and returns the code of the first close frame.
+std::optional<std::uint16_t> find_close_code(const std::string& in,
+                                             std::size_t& parsed) {
+  while (in.size() >= parsed + 6) {
+    auto op = static_cast<unsigned char>(in[parsed]) & 0x0fU;
+    auto len = static_cast<std::size_t>(
+      static_cast<unsigned char>(in[parsed + 1]) & 0x7fU);
+    if (len >= 126 || in.size() < parsed + 6 + len)
+      return std::nullopt;
+    if (op == 0x8 && len >= 2) {
+      // Payload byte i is masked with mask byte i % 4; the mask is at +2.
+      auto b0 = static_cast<unsigned char>(in[parsed + 6] ^ in[parsed + 2]);
+      auto b1 = static_cast<unsigned char>(in[parsed + 7] ^ in[parsed + 3]);
+      return static_cast<std::uint16_t>((b0 << 8) | b1);
+    }
+    parsed += 6 + len;
+  }
+  return std::nullopt;
+}
+
+/// Reads what `fd` has without blocking and appends it to `in`; recv's result.
+ssize_t read_available(int fd, std::string& in) {
+  std::array<char, 4096> buf{};
+  auto n = recv(fd, buf.data(), buf.size(), MSG_DONTWAIT);
+  if (n > 0)
+    in.append(buf.data(), static_cast<std::size_t>(n));
+  return n;
+}
+
+bool would_block(ssize_t n) {
+  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
+
+/// After the peer went away: what it sent before is still readable.
+std::optional<std::uint16_t> drain_close_code(int fd, std::string& in,
+                                              std::size_t& parsed) {
+  for (int i = 0; i < 50; ++i) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 10) > 0 && read_available(fd, in) <= 0)
+      break;
+    if (auto code = find_close_code(in, parsed))
+      return code;
+  }
+  return std::nullopt;
+}
+
+/// The bytes big mode writes: `head`, then `total` payload bytes of 'x'.
+struct big_writer {
+  std::string head;         ///< "before" and the big frame's header
+  std::size_t total = 0;    ///< payload bytes of the big frame
+  std::size_t head_off = 0; ///< bytes of `head` written
+  std::size_t sent = 0;     ///< payload bytes written
+  std::string block = std::string(std::size_t{64} * 1024, 'x');
+
+  [[nodiscard]] bool done() const {
+    return head_off == head.size() && sent == total;
+  }
+
+  /// One non-blocking send; send's result.
+  ssize_t write(int fd) {
+    if (head_off < head.size()) {
+      auto n = send(fd, &head[head_off], head.size() - head_off,
+                    MSG_NOSIGNAL | MSG_DONTWAIT);
+      head_off += n > 0 ? static_cast<std::size_t>(n) : 0;
+      return n;
+    }
+    auto n = send(fd, block.data(), std::min(block.size(), total - sent),
+                  MSG_NOSIGNAL | MSG_DONTWAIT);
+    sent += n > 0 ? static_cast<std::size_t>(n) : 0;
+    return n;
+  }
+};
+
+} // namespace
+
+void raw_test_server::serve_big(int fd) {
+  // "before", then one text frame of big_bytes_, written while the client's
+  // bytes are read in between.
+  big_writer out;
+  append_text_frame(out.head, "before");
+  out.head += text_frame_head(big_bytes_);
+  out.total = big_bytes_;
+  std::string in; // the client's bytes
+  std::size_t parsed = 0;
+  std::optional<std::uint16_t> code;
+  bool peer_gone = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (!code && !peer_gone && !stop_.load()
+         && std::chrono::steady_clock::now() < deadline) {
+    short events = out.done() ? POLLIN : (POLLIN | POLLOUT);
+    pollfd p{fd, events, 0};
+    if (poll(&p, 1, 20) < 0)
+      break;
+    if ((p.revents & (POLLIN | POLLERR | POLLHUP)) != 0) {
+      auto n = read_available(fd, in);
+      peer_gone = n == 0 || (n < 0 && !would_block(n));
+      code = find_close_code(in, parsed);
+    }
+    if (!peer_gone && (p.revents & POLLOUT) != 0) {
+      auto n = out.write(fd);
+      peer_gone = n < 0 && !would_block(n);
+    }
+  }
+  if (!code)
+    code = drain_close_code(fd, in, parsed);
+  std::lock_guard<std::mutex> guard{mutex_};
+  if (code)
+    close_codes_.push_back(*code);
+  big_sent_.push_back(out.sent);
   ::close(fd);
 }
 

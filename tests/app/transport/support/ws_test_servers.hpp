@@ -69,6 +69,9 @@ public:
   /// Connections that were established and have closed since (any thread).
   int closed() const;
 
+  /// Close codes the clients sent, in arrival order (any thread).
+  [[nodiscard]] std::vector<std::uint16_t> client_close_codes() const;
+
   struct state;
 
 private:
@@ -82,13 +85,19 @@ enum class raw_mode {
   hang,   ///< accept, read, never answer
   reject, ///< answer the upgrade with 429 and `Retry-After: 7`
   flood, ///< complete the upgrade, send `flood_frames` text frames in one burst, close 1000
+  big, ///< complete the upgrade, send "before", then one text frame of `big_bytes`; stop at the client's close frame and record its code
 };
 
 /// A POSIX-socket peer on 127.0.0.1 (kernel-picked port), one thread, one
-/// connection at a time. Flood frame i is `flood_payload(i)`.
+/// connection at a time. Flood frame i is `flood_payload(i)`. Unlike an lws
+/// server, which drops a connection without reporting the close frame when it
+/// arrives during a partial send, big mode reads the client's close frame while
+/// it is still writing.
 class raw_test_server {
 public:
-  explicit raw_test_server(raw_mode mode, std::size_t flood_frames = 0);
+  // NOLINTNEXTLINE(bugprone-easily-swappable-parameters): each mode reads one.
+  explicit raw_test_server(raw_mode mode, std::size_t flood_frames = 0,
+                           std::size_t big_bytes = 0);
   ~raw_test_server();
   raw_test_server(const raw_test_server&) = delete;
   raw_test_server& operator=(const raw_test_server&) = delete;
@@ -105,12 +114,26 @@ public:
   /// The payload of flood frame `i`: ~100 bytes, like a Binance trade.
   static std::string flood_payload(std::size_t i);
 
+  /// big mode: close codes of the client close frames seen, one per
+  /// connection that sent one (any thread).
+  [[nodiscard]] std::vector<std::uint16_t> client_close_codes() const;
+
+  /// big mode: payload bytes of the big frame written before the client's close
+  /// arrived or the connection ended, per connection (any thread).
+  [[nodiscard]] std::vector<std::size_t> big_bytes_sent() const;
+
 private:
   void run();
   void serve(int fd);
 
+  void serve_big(int fd);
+
   raw_mode mode_;
   std::size_t flood_frames_;
+  std::size_t big_bytes_;
+  mutable std::mutex mutex_;
+  std::vector<std::uint16_t> close_codes_; // guarded by mutex_
+  std::vector<std::size_t> big_sent_;      // guarded by mutex_
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
