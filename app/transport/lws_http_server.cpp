@@ -250,6 +250,7 @@ struct lws_http_server::impl {
   void answer(lws* wsi, exchange& x, int status, std::string body);
   int on_writeable(lws* wsi, exchange& x);
   void forget(lws* wsi);
+  int refuse_upgrade(lws* wsi, const char* protocol);
   void on_acceptable();
   void refuse(int fd);
   void pause_accepting(int err);
@@ -278,6 +279,34 @@ void lws_http_server::impl::limited_warn(const char* event, const char* fmt,
   write_summaries(verdict.summaries);
   if (verdict.write)
     SV_WARN("http", "-", event, "%s", tail.data());
+}
+
+int lws_http_server::impl::refuse_upgrade(lws* wsi, const char* protocol) {
+  // The header is complete: its deadline is over.
+  awaiting_header.erase(wsi);
+  lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
+  static constexpr std::string_view body
+    = R"({"error":"not found","detail":"no WebSocket or other upgrade is )"
+      R"(served here; this port answers HTTP GET requests of the API"})";
+  limited_warn("upgrade_refused", "protocol=\"%s\" status=404",
+               protocol != nullptr ? protocol : "");
+  std::array<unsigned char, LWS_PRE + 512> buf{};
+  unsigned char* start = buf.data() + LWS_PRE;
+  unsigned char* p = start;
+  unsigned char* end = buf.data() + buf.size() - 1;
+  if (lws_add_http_common_headers(wsi, HTTP_STATUS_NOT_FOUND,
+                                  "application/json", body.size(), &p, end)
+      || lws_finalize_http_header(wsi, &p, end)
+      || static_cast<std::size_t>(end - p) < body.size())
+    return -1; // hang up: the answer does not fit (it always does)
+  std::memcpy(p, body.data(), body.size());
+  p += body.size();
+  auto size = static_cast<std::size_t>(p - start);
+  // Headers and body in one write, as lws_return_http_status does for HTTP/1.
+  if (lws_write(wsi, start, size, LWS_WRITE_HTTP_HEADERS)
+      != static_cast<int>(size))
+    return -1;
+  return 1; // answered: lws completes the transaction (keep-alive goes on)
 }
 
 void lws_http_server::impl::on_acceptable() {
@@ -576,6 +605,11 @@ int lws_http_server::impl::callback(lws* wsi, lws_callback_reasons reason,
     case LWS_CALLBACK_HTTP:
       self->on_request(wsi, static_cast<const char*>(in), len);
       return 0;
+    case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
+      // No path of this server speaks WebSocket (or any other upgrade): answer
+      // the request as plain HTTP instead of switching protocols and then
+      // holding a connection nobody serves.
+      return self->refuse_upgrade(wsi, static_cast<const char*>(in));
     case LWS_CALLBACK_HTTP_BODY:
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
       return 0; // bodies are not used: only GET is served

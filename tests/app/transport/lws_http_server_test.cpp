@@ -404,3 +404,32 @@ TEST_CASE_METHOD(http_fixture,
   server.respond(req.req_id, 200, "{}");
   CHECK(reply.get().status == 200);
 }
+
+TEST_CASE_METHOD(http_fixture,
+                 "a WebSocket upgrade on any path is answered 404 in JSON, "
+                 "never switched and held",
+                 "[transport]") {
+  sv::lws_http_server server;
+  REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
+  for (std::string path : {"/health", "/ws/btcusdt@aggTrade", "/"}) {
+    auto r = sv::test::http_exchange(
+      AF_INET, "127.0.0.1", server.port(),
+      "GET " + path
+        + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+          "Connection: Upgrade\r\nSec-WebSocket-Key: "
+          "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+      5s);
+    REQUIRE(r.ok);
+    CHECK(r.status == 404);
+    CHECK(r.headers.find("content-type: application/json")
+          != std::string::npos);
+    CHECK(r.body.find(R"("error":"not found")") != std::string::npos);
+  }
+  // The api actor never saw them; a plain request on the same server still works.
+  sv::http_request req;
+  CHECK_FALSE(next_request(req, 100ms));
+  auto reply = request_async(server.port(), get("/health"));
+  REQUIRE(next_request(req, 5s));
+  server.respond(req.req_id, 200, R"({"status":"ok"})");
+  CHECK(reply.get().status == 200);
+}
