@@ -8,6 +8,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "actors/core/utf8.hpp"
+
 namespace sv {
 
 namespace {
@@ -29,32 +31,13 @@ const char* level_name(log_level level) {
   return "?";
 }
 
-/// The length of the well-formed UTF-8 sequence at the start of `s` (1 for a
-/// printable ASCII byte), or 0 if its first byte must be escaped (RFC 3629:
-/// no overlong forms, no surrogates, nothing above U+10FFFF).
-std::size_t utf8_length(std::string_view s) {
-  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
-  auto cont = [&](std::size_t i, unsigned lo = 0x80, unsigned hi = 0xbf) {
-    return i < s.size() && byte(i) >= lo && byte(i) <= hi;
-  };
-  auto b0 = byte(0);
+/// The bytes of `s`'s first character to copy as they are, or 0 if its first
+/// byte is to be escaped: a control byte or not the start of well-formed UTF-8.
+std::size_t kept_length(std::string_view s) {
+  auto b0 = static_cast<unsigned char>(s[0]);
   if (b0 < 0x20 || b0 == 0x7f)
     return 0;
-  if (b0 < 0x80)
-    return 1;
-  if (b0 >= 0xc2 && b0 <= 0xdf)
-    return cont(1) ? 2 : 0;
-  if (b0 >= 0xe0 && b0 <= 0xef) {
-    auto lo = b0 == 0xe0 ? 0xa0U : 0x80U;
-    auto hi = b0 == 0xed ? 0x9fU : 0xbfU;
-    return cont(1, lo, hi) && cont(2) ? 3 : 0;
-  }
-  if (b0 >= 0xf0 && b0 <= 0xf4) {
-    auto lo = b0 == 0xf0 ? 0x90U : 0x80U;
-    auto hi = b0 == 0xf4 ? 0x8fU : 0xbfU;
-    return cont(1, lo, hi) && cont(2) && cont(3) ? 4 : 0;
-  }
-  return 0;
+  return utf8_sequence_length(s);
 }
 
 /// Appends escape_for_log(`text`) to `out` while it fits in `cap` bytes; returns
@@ -63,7 +46,7 @@ std::size_t append_escaped(std::string_view text, char* out, std::size_t used,
                            std::size_t cap) {
   constexpr std::string_view hex = "0123456789abcdef";
   while (!text.empty()) {
-    auto n = utf8_length(text);
+    auto n = kept_length(text);
     if (n == 0) {
       if (used + 4 > cap)
         break;

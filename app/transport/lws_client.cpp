@@ -22,6 +22,7 @@
 #include <libwebsockets.h>
 
 #include "actors/core/log.hpp"
+#include "actors/core/utf8.hpp"
 #include "messages/rest.hpp"
 #include "messages/ws_events.hpp"
 
@@ -215,6 +216,7 @@ struct lws_client::impl {
   std::atomic<std::uint64_t> frames_delivered{0};
   std::atomic<std::uint64_t> batches_sent{0};
   std::atomic<std::uint64_t> binary_frames{0};
+  std::atomic<std::uint64_t> invalid_utf8_messages{0};
   std::atomic<std::uint64_t> oversize_messages{0};
   std::atomic<std::uint64_t> rest_responses{0};
   std::atomic<std::uint64_t> oversize_rest_bodies{0};
@@ -262,6 +264,9 @@ struct lws_client::impl {
   /// `c` is receiving a text message of at least `bytes` > message_bytes_max:
   /// drops what is buffered, counts and logs it, closes with 1009.
   void reject_oversize(connection& c, std::size_t bytes);
+  /// `c` received a text message that is not UTF-8: drops it, counts and logs
+  /// it, closes with 1007 (RFC 6455 section 8.1).
+  void reject_invalid_utf8(connection& c);
   void append_frame(connection& c, const char* data, std::size_t len);
   void flush(connection& c);
   void flush_all();
@@ -512,15 +517,38 @@ void lws_client::impl::on_receive(connection& c, lws* wsi, const char* data,
   if (complete && c.partial.empty()) {
     // Hot path: a whole frame in one chunk goes straight into the batch.
     c.in_message = false;
+    if (!is_valid_utf8({data, len})) {
+      reject_invalid_utf8(c);
+      return;
+    }
     append_frame(c, data, len);
     return;
   }
   c.partial.append(data, len);
   if (complete) {
     c.in_message = false;
+    if (!is_valid_utf8(c.partial)) {
+      reject_invalid_utf8(c);
+      return;
+    }
     append_frame(c, c.partial.data(), c.partial.size());
     c.partial.clear();
   }
+}
+
+void lws_client::impl::reject_invalid_utf8(connection& c) {
+  std::string{}.swap(c.partial);
+  invalid_utf8_messages.fetch_add(1, std::memory_order_relaxed);
+  // Once per connection: begin_close sets close_requested, after which
+  // CLIENT_RECEIVE drops every chunk without looking at it.
+  SV_WARN("transport", "-", "ws_invalid_utf8",
+          "conn=%llu host=%s hint=\"the peer sent a text message that is not "
+          "UTF-8 (RFC 6455 asks to fail the connection); closing with 1007, "
+          "the connection is restarted\"",
+          ull(c.id), c.host.c_str());
+  flush(c); // frames complete before this message still go to the listener
+  begin_close(c, "invalid UTF-8 in a text message",
+              LWS_CLOSE_STATUS_INVALID_PAYLOAD);
 }
 
 void lws_client::impl::reject_oversize(connection& c, std::size_t bytes) {
@@ -1106,6 +1134,8 @@ lws_client_stats lws_client::stats() const {
   s.frames = impl_->frames_delivered.load(std::memory_order_relaxed);
   s.batches = impl_->batches_sent.load(std::memory_order_relaxed);
   s.binary_frames = impl_->binary_frames.load(std::memory_order_relaxed);
+  s.invalid_utf8_messages
+    = impl_->invalid_utf8_messages.load(std::memory_order_relaxed);
   s.oversize_messages
     = impl_->oversize_messages.load(std::memory_order_relaxed);
   s.rest_responses = impl_->rest_responses.load(std::memory_order_relaxed);

@@ -66,6 +66,8 @@ struct lws_client_stats {
   std::uint64_t binary_frames = 0; ///< binary frames received and ignored
   std::uint64_t oversize_messages
     = 0; ///< text messages over message_bytes_max (each closed its connection)
+  std::uint64_t invalid_utf8_messages
+    = 0; ///< text messages that were not UTF-8 (each closed its connection, 1007)
   std::uint64_t rest_responses
     = 0; ///< rest_response messages sent (any outcome)
   std::uint64_t oversize_rest_bodies

@@ -575,6 +575,42 @@ TEST_CASE_METHOD(system_fixture,
 }
 
 TEST_CASE_METHOD(system_fixture,
+                 "a text message that is not UTF-8 closes the connection with "
+                 "1007; UTF-8 split across fragments is fine",
+                 "[transport][utf8]") {
+  ws_recorder rec{sys};
+  sv::lws_client client;
+  {
+    ws_script script;
+    script.messages = {"before", "bad \xff byte", "after"};
+    lws_test_server server{script};
+    client.open(1, plain(server.port()), rec.handle());
+    REQUIRE(rec.wait_closed(1, 10s));
+    auto& l = rec.log[1];
+    CHECK(l.frames == std::vector<std::string>{"before"});
+    REQUIRE(l.closed.size() == 1);
+    CHECK(l.closed[0].reason == "invalid UTF-8 in a text message");
+    for (int i = 0; i < 200 && server.client_close_codes().empty(); ++i)
+      std::this_thread::sleep_for(10ms);
+    CHECK(server.client_close_codes() == std::vector<std::uint16_t>{1007});
+  }
+  {
+    // "\xe2\x82\xac" (the euro sign) is cut by 2-byte fragments; the message as
+    // a whole is UTF-8 and arrives whole.
+    ws_script script;
+    script.messages = {"price \xe2\x82\xac 42"};
+    script.fragment_bytes = 2;
+    script.close_code = 1000;
+    lws_test_server server{script};
+    client.open(2, plain(server.port()), rec.handle());
+    REQUIRE(rec.wait_closed(2, 10s));
+    CHECK(rec.log[2].frames == script.messages);
+    CHECK(rec.log[2].closed[0].close_code == 1000);
+  }
+  CHECK(client.stats().invalid_utf8_messages == 1);
+}
+
+TEST_CASE_METHOD(system_fixture,
                  "benchmark: frames per second from a local flood server",
                  "[.bench]") {
   constexpr std::size_t n = 1000000;
