@@ -13,6 +13,7 @@
 #include "tests/app/transport/support/ws_test_servers.hpp"
 
 using namespace std::chrono_literals;
+using sv::test::cert_spec;
 using sv::test::lws_test_server;
 using sv::test::raw_mode;
 using sv::test::raw_test_server;
@@ -153,6 +154,51 @@ TEST_CASE_METHOD(system_fixture,
   REQUIRE(l.closed.size() == 1);
   CHECK_FALSE(l.closed[0].was_open);
   CHECK(l.closed[0].reason == "TLS certificate verification failed");
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "a trusted certificate for another host name, or an expired "
+                 "one, is refused as a verification failure; the next "
+                 "connection to a good server works",
+                 "[transport][tls]") {
+  cert_spec other_host;
+  other_host.common_name = "other.example";
+  other_host.subject_alt_names = "DNS:other.example";
+  cert_spec expired;
+  expired.valid_from_s = -2 * 86400;
+  expired.valid_until_s = -86400;
+  std::uint64_t id = 0;
+  for (const auto& spec : {other_host, expired}) {
+    temp_cert cert{spec};
+    REQUIRE(cert.ok);
+    ws_script script;
+    script.messages = {"never seen"};
+    lws_test_server server{script, cert.cert, cert.key};
+    ws_recorder rec{sys};
+    sv::lws_client_options opts;
+    opts.ca_file = cert.cert; // trusted: only the name or the date is wrong
+    sv::lws_client client{opts};
+    client.open(++id, secure(server.port()), rec.handle());
+    REQUIRE(rec.wait_closed(id, 10s));
+    auto& l = rec.log[id];
+    CHECK(l.opened == 0);
+    CHECK(l.frames.empty());
+    REQUIRE(l.closed.size() == 1);
+    CHECK(l.closed[0].reason == "TLS certificate verification failed");
+    // The same client reaches a server whose certificate is right.
+    temp_cert good;
+    REQUIRE(good.ok);
+    ws_script hello;
+    hello.messages = {"hello"};
+    hello.close_code = 1000;
+    lws_test_server good_server{hello, good.cert, good.key};
+    sv::lws_client_options good_opts;
+    good_opts.ca_file = good.cert;
+    sv::lws_client good_client{good_opts};
+    good_client.open(++id, secure(good_server.port()), rec.handle());
+    REQUIRE(rec.wait_closed(id, 10s));
+    CHECK(rec.log[id].frames == std::vector<std::string>{"hello"});
+  }
 }
 
 TEST_CASE_METHOD(system_fixture, "insecure accepts a certificate nobody trusts",

@@ -18,8 +18,11 @@
 #include <csignal>
 
 #include <libwebsockets.h>
+#include <openssl/ec.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "actors/core/symbol_case.hpp"
 
@@ -27,19 +30,63 @@ namespace sv::test {
 
 // -- temp_cert ----------------------------------------------------------------
 
-temp_cert::temp_cert() {
+namespace {
+
+/// Writes a self-signed certificate for `spec` and its key as PEM files; the
+/// OpenSSL API rather than the CLI, because `openssl req` cannot date a
+/// certificate in the past (an expired one is what some tests need).
+bool write_self_signed(const cert_spec& spec, const std::string& cert_path,
+                       const std::string& key_path) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* x = X509_new();
+  bool ok = key != nullptr && x != nullptr;
+  if (ok) {
+    X509_set_version(x, 2); // v3: extensions
+    ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+    X509_gmtime_adj(X509_getm_notBefore(x), spec.valid_from_s);
+    X509_gmtime_adj(X509_getm_notAfter(x), spec.valid_until_s);
+    X509_set_pubkey(x, key);
+    auto* name = X509_get_subject_name(x);
+    X509_NAME_add_entry_by_txt(
+      name, "CN", MBSTRING_ASC,
+      reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1, -1,
+      0);
+    X509_set_issuer_name(x, name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+    auto* san = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name,
+                                    spec.subject_alt_names.c_str());
+    ok = san != nullptr && X509_add_ext(x, san, -1) == 1
+         && X509_sign(x, key, EVP_sha256()) > 0;
+    X509_EXTENSION_free(san);
+  }
+  if (ok) {
+    auto* cf = std::fopen(cert_path.c_str(), "w");
+    auto* kf = std::fopen(key_path.c_str(), "w");
+    ok = cf != nullptr && kf != nullptr && PEM_write_X509(cf, x) == 1
+         && PEM_write_PrivateKey(kf, key, nullptr, nullptr, 0, nullptr, nullptr)
+              == 1;
+    if (cf != nullptr)
+      std::fclose(cf);
+    if (kf != nullptr)
+      std::fclose(kf);
+  }
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return ok;
+}
+
+} // namespace
+
+temp_cert::temp_cert(const cert_spec& spec) {
   char tmpl[] = "/tmp/sv-transport-test-XXXXXX";
   if (mkdtemp(tmpl) == nullptr)
     return;
   dir = tmpl;
   cert = dir + "/cert.pem";
   key = dir + "/key.pem";
-  auto cmd = "openssl req -x509 -newkey rsa:2048 -nodes -keyout " + key
-             + " -out " + cert
-             + " -days 2 -subj /CN=localhost"
-               " -addext subjectAltName=DNS:localhost,IP:127.0.0.1"
-               " >/dev/null 2>&1";
-  ok = std::system(cmd.c_str()) == 0;
+  ok = write_self_signed(spec, cert, key);
 }
 
 temp_cert::~temp_cert() {

@@ -21,11 +21,23 @@
 
 namespace sv::test {
 
-/// A self-signed certificate for CN=localhost, SAN DNS:localhost and IP:127.0.0.1,
-/// made with the openssl CLI in a fresh directory under /tmp (removed by the
-/// destructor). `ok` is false if openssl failed.
+/// What a temp_cert is made for: its names and its validity, relative to now.
+struct cert_spec {
+  std::string common_name = "localhost";
+  std::string subject_alt_names
+    = "DNS:localhost,IP:127.0.0.1"; ///< as openssl writes them
+  long valid_from_s = -60;          ///< notBefore, seconds from now
+  long valid_until_s
+    = 2 * 86400; ///< notAfter, seconds from now (negative: expired)
+};
+
+/// A self-signed certificate for CN=localhost, SAN DNS:localhost and IP:127.0.0.1
+/// (or what `spec` says), made with OpenSSL in a fresh directory under /tmp
+/// (removed by the destructor). `ok` is false if that failed.
 struct temp_cert {
-  temp_cert();
+  temp_cert() : temp_cert(cert_spec{}) {
+  }
+  explicit temp_cert(const cert_spec& spec);
   ~temp_cert();
   temp_cert(const temp_cert&) = delete;
   temp_cert& operator=(const temp_cert&) = delete;
