@@ -3,11 +3,12 @@
 
 #include <array>
 #include <cstdlib>
+#include <cstring>
+#include <map>
 #include <string>
 #include <utility>
 
 #include <pthread.h>
-#include <string.h>
 
 #include "actors/core/log.hpp"
 
@@ -24,6 +25,42 @@ constexpr std::array named_taken = {
 /// True if `n` is 0 or a power of two: the counts at which a repeat is logged.
 bool worth_logging(unsigned long n) {
   return (n & (n - 1)) == 0;
+}
+
+/// What the signal thread remembers between signals.
+struct signal_state {
+  std::function<void(int)> on_shutdown;
+  int exit_code_second = 0;
+  bool shutting_down = false;
+  std::map<int, unsigned long> ignored; ///< how often each signal came
+};
+
+/// Acts on one signal the thread took.
+void take(signal_state& st, int signo) {
+  auto name = signal_name(signo);
+  if (action_for(signo) == signal_action::ignore) {
+    auto n = ++st.ignored[signo];
+    if (worth_logging(n))
+      SV_WARN("streamvisor", "-", "signal",
+              "signal=%s action=ignored count=%lu hint=\"%s\"", name.c_str(), n,
+              signo == SIGHUP
+                ? "reload is not implemented; restart to apply changes"
+                : "streamvisor stops on SIGTERM, SIGINT or SIGQUIT");
+    return;
+  }
+  if (!st.shutting_down) {
+    st.shutting_down = true;
+    SV_INFO("streamvisor", "-", "signal",
+            "signal=%s action=graceful_shutdown hint=\"send it again to exit "
+            "at once\"",
+            name.c_str());
+    st.on_shutdown(signo);
+    return;
+  }
+  SV_WARN("streamvisor", "-", "signal",
+          "signal=%s action=exit_now exit_code=%d", name.c_str(),
+          st.exit_code_second);
+  std::_Exit(st.exit_code_second);
 }
 
 } // namespace
@@ -61,41 +98,13 @@ void take_process_signals() {
 
 std::thread start_signal_thread(std::function<void(int)> on_shutdown,
                                 int exit_code_second) {
-  return std::thread{[on_shutdown = std::move(on_shutdown), exit_code_second] {
+  signal_state state{std::move(on_shutdown), exit_code_second};
+  return std::thread{[state = std::move(state)]() mutable {
     auto set = taken_signals();
-    bool shutting_down = false;
-    std::array<unsigned long, 65> ignored{}; // by signal number; 64 is SIGRTMAX
     for (;;) {
       int signo = 0;
-      if (sigwait(&set, &signo) != 0)
-        continue;
-      auto name = signal_name(signo);
-      if (action_for(signo) == signal_action::ignore) {
-        auto n = signo < static_cast<int>(ignored.size())
-                   ? ++ignored[static_cast<std::size_t>(signo)]
-                   : 1;
-        if (worth_logging(n))
-          SV_WARN("streamvisor", "-", "signal",
-                  "signal=%s action=ignored count=%lu hint=\"%s\"",
-                  name.c_str(), n,
-                  signo == SIGHUP
-                    ? "reload is not implemented; restart to apply changes"
-                    : "streamvisor stops on SIGTERM, SIGINT or SIGQUIT");
-        continue;
-      }
-      if (!shutting_down) {
-        shutting_down = true;
-        SV_INFO("streamvisor", "-", "signal",
-                "signal=%s action=graceful_shutdown hint=\"send it again to "
-                "exit at once\"",
-                name.c_str());
-        on_shutdown(signo);
-        continue;
-      }
-      SV_WARN("streamvisor", "-", "signal",
-              "signal=%s action=exit_now exit_code=%d", name.c_str(),
-              exit_code_second);
-      std::_Exit(exit_code_second);
+      if (sigwait(&set, &signo) == 0)
+        take(state, signo);
     }
   }};
 }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <cstdint>
 #include <fstream>
 #include <string>
 
@@ -13,16 +14,14 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// True once `pid`'s signal mask (SigBlk in /proc/PID/status) blocks `signo`.
-bool blocks(int pid, int signo) {
+/// `pid`'s signal mask (SigBlk in /proc/PID/status); bit N-1 is signal N.
+std::uint64_t blocked_signals(pid_t pid) {
   std::ifstream status{"/proc/" + std::to_string(pid) + "/status"};
   std::string line;
   while (std::getline(status, line))
-    if (line.rfind("SigBlk:", 0) == 0) {
-      auto mask = std::stoull(line.substr(7), nullptr, 16);
-      return (mask >> (signo - 1)) & 1U;
-    }
-  return false;
+    if (line.rfind("SigBlk:", 0) == 0)
+      return std::stoull(line.substr(7), nullptr, 16);
+  return 0;
 }
 
 } // namespace
@@ -53,6 +52,8 @@ TEST_CASE("a SIGTERM as soon as main has started exits 0 through the graceful "
                     dir + "/streamvisor.lock", "--log-level", "warn"}};
   REQUIRE(sv.pid() > 0);
   // The first instruction of main blocks SIGTERM; send it the moment that shows.
-  REQUIRE(eventually([&] { return blocks(sv.pid(), SIGTERM); }, 5s, 0ms));
+  REQUIRE(eventually(
+    [&] { return ((blocked_signals(sv.pid()) >> (SIGTERM - 1)) & 1U) != 0; },
+    5s, 0ms));
   CHECK(sv.stop(SIGTERM, 10s) == 0);
 }
