@@ -98,7 +98,9 @@ void take_process_signals() {
 
 std::thread start_signal_thread(std::function<void(int)> on_shutdown,
                                 int exit_code_second) {
-  signal_state state{std::move(on_shutdown), exit_code_second};
+  signal_state state;
+  state.on_shutdown = std::move(on_shutdown);
+  state.exit_code_second = exit_code_second;
   return std::thread{[state = std::move(state)]() mutable {
     auto set = taken_signals();
     for (;;) {
