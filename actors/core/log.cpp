@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ctime>
 #include <mutex>
+#include <string>
 
 #include "actors/core/utf8.hpp"
 
@@ -40,38 +41,30 @@ std::size_t kept_length(std::string_view s) {
   return utf8_sequence_length(s);
 }
 
-/// Appends escape_for_log(`text`) to `out` while it fits in `cap` bytes; returns
-/// the new length. Never splits an escape or a UTF-8 sequence.
-std::size_t append_escaped(std::string_view text, char* out, std::size_t used,
-                           std::size_t cap) {
+/// Appends escape_for_log(`text`) to `out`.
+void append_escaped(std::string_view text, std::string& out) {
   constexpr std::string_view hex = "0123456789abcdef";
   while (!text.empty()) {
     auto n = kept_length(text);
     if (n == 0) {
-      if (used + 4 > cap)
-        break;
       auto b = static_cast<unsigned char>(text[0]);
-      out[used++] = '\\';
-      out[used++] = 'x';
-      out[used++] = hex[b >> 4];
-      out[used++] = hex[b & 0xf];
+      out += "\\x";
+      out += hex[b >> 4U];
+      out += hex[b & 0xfU];
       n = 1;
     } else {
-      if (used + n > cap)
-        break;
-      for (std::size_t i = 0; i < n; ++i)
-        out[used++] = text[i];
+      out.append(text.substr(0, n));
     }
     text.remove_prefix(n);
   }
-  return used;
 }
 
 } // namespace
 
 std::string escape_for_log(std::string_view text) {
-  std::string out(text.size() * 4, '\0');
-  out.resize(append_escaped(text, out.data(), 0, out.size()));
+  std::string out;
+  out.reserve(text.size());
+  append_escaped(text, out);
   return out;
 }
 
@@ -125,12 +118,13 @@ void log_line(log_level level, const char* component, std::string_view symbol,
   }
   if (used > sizeof(line) - 2)
     used = sizeof(line) - 2;
-  // Each byte becomes at most 4 ("\xNN"); the newline is ours.
-  char safe[4 * sizeof(line)];
-  auto size = append_escaped({line, used}, safe, 0, sizeof(safe) - 1);
-  safe[size++] = '\n';
+  // The newline is ours; nothing in the line can add one.
+  std::string safe;
+  safe.reserve(used + 1);
+  append_escaped(std::string_view{static_cast<const char*>(line), used}, safe);
+  safe += '\n';
   std::lock_guard<std::mutex> guard{write_mutex};
-  std::fwrite(safe, 1, size, stderr);
+  std::fwrite(safe.data(), 1, safe.size(), stderr);
 }
 
 } // namespace sv

@@ -14,6 +14,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <iterator>
 #include <mutex>
 #include <string_view>
 #include <system_error>
@@ -290,19 +291,22 @@ int lws_http_server::impl::refuse_upgrade(lws* wsi, const char* protocol) {
       R"(served here; this port answers HTTP GET requests of the API"})";
   limited_warn("upgrade_refused", "protocol=\"%s\" status=404",
                protocol != nullptr ? protocol : "");
+  // Headers through lws's cursor, then the body after them, in one write as
+  // lws_return_http_status does for HTTP/1.
   std::array<unsigned char, LWS_PRE + 512> buf{};
-  unsigned char* start = buf.data() + LWS_PRE;
-  unsigned char* p = start;
-  unsigned char* end = buf.data() + buf.size() - 1;
+  auto* start = &buf[LWS_PRE];
+  auto* p = start;
+  auto* end = &buf.back();
   if (lws_add_http_common_headers(wsi, HTTP_STATUS_NOT_FOUND,
                                   "application/json", body.size(), &p, end)
-      || lws_finalize_http_header(wsi, &p, end)
-      || static_cast<std::size_t>(end - p) < body.size())
+        != 0
+      || lws_finalize_http_header(wsi, &p, end) != 0)
     return -1; // hang up: the answer does not fit (it always does)
-  std::memcpy(p, body.data(), body.size());
-  p += body.size();
-  auto size = static_cast<std::size_t>(p - start);
-  // Headers and body in one write, as lws_return_http_status does for HTTP/1.
+  auto head = static_cast<std::size_t>(std::distance(start, p));
+  if (head + body.size() > buf.size() - LWS_PRE)
+    return -1;
+  std::memcpy(&buf.at(LWS_PRE + head), body.data(), body.size());
+  auto size = head + body.size();
   if (lws_write(wsi, start, size, LWS_WRITE_HTTP_HEADERS)
       != static_cast<int>(size))
     return -1;

@@ -321,7 +321,7 @@ namespace {
 /// Takes book and metrics requests and never answers them. (The unused int:
 /// CAF 0.17 dereferences a null argument tuple when a function actor takes
 /// only `self`, which UBSan reports.)
-caf::behavior silent_actor(caf::event_based_actor* self, int) {
+caf::behavior silent_actor(caf::event_based_actor* self, int /*unused*/) {
   return {
     [=](book_atom, std::uint32_t) {
       return self->make_response_promise<book_view>();

@@ -2,6 +2,9 @@
 #include "actors/core/log.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include <unistd.h>
@@ -16,19 +19,21 @@ namespace {
 template <class Write>
 std::string captured_stderr(Write write) {
   std::fflush(stderr);
-  auto* file = std::tmpfile();
-  REQUIRE(file != nullptr);
+  std::string path = "/tmp/sv_log_test_XXXXXX";
+  int fd = ::mkstemp(path.data());
+  REQUIRE(fd >= 0);
   int saved = ::dup(STDERR_FILENO);
-  ::dup2(::fileno(file), STDERR_FILENO);
+  ::dup2(fd, STDERR_FILENO);
   write();
   std::fflush(stderr);
   ::dup2(saved, STDERR_FILENO);
   ::close(saved);
-  std::string text;
-  std::rewind(file);
-  for (int c = std::fgetc(file); c != EOF; c = std::fgetc(file))
-    text.push_back(static_cast<char>(c));
-  std::fclose(file);
+  ::close(fd);
+  std::ifstream in{path, std::ios::binary};
+  std::ostringstream all;
+  all << in.rdbuf();
+  auto text = all.str();
+  std::remove(path.c_str());
   return text;
 }
 

@@ -405,26 +405,34 @@ TEST_CASE_METHOD(http_fixture,
   CHECK(reply.get().status == 200);
 }
 
+namespace {
+
+/// Sends a WebSocket upgrade request for `path` and checks the JSON 404.
+void check_upgrade_refused(std::uint16_t port, const std::string& path) {
+  auto r = sv::test::http_exchange(
+    AF_INET, "127.0.0.1", port,
+    "GET " + path
+      + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+        "Connection: Upgrade\r\nSec-WebSocket-Key: "
+        "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    5s);
+  REQUIRE(r.ok);
+  CHECK(r.status == 404);
+  CHECK(r.headers.find("content-type: application/json") != std::string::npos);
+  CHECK(r.body.find(R"("error":"not found")") != std::string::npos);
+}
+
+} // namespace
+
 TEST_CASE_METHOD(http_fixture,
                  "a WebSocket upgrade on any path is answered 404 in JSON, "
                  "never switched and held",
                  "[transport]") {
   sv::lws_http_server server;
   REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
-  for (std::string path : {"/health", "/ws/btcusdt@aggTrade", "/"}) {
-    auto r = sv::test::http_exchange(
-      AF_INET, "127.0.0.1", server.port(),
-      "GET " + path
-        + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-          "Connection: Upgrade\r\nSec-WebSocket-Key: "
-          "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-      5s);
-    REQUIRE(r.ok);
-    CHECK(r.status == 404);
-    CHECK(r.headers.find("content-type: application/json")
-          != std::string::npos);
-    CHECK(r.body.find(R"("error":"not found")") != std::string::npos);
-  }
+  check_upgrade_refused(server.port(), "/health");
+  check_upgrade_refused(server.port(), "/ws/btcusdt@aggTrade");
+  check_upgrade_refused(server.port(), "/");
   // The api actor never saw them; a plain request on the same server still works.
   sv::http_request req;
   CHECK_FALSE(next_request(req, 100ms));

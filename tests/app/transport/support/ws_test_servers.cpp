@@ -18,6 +18,7 @@
 #include <csignal>
 
 #include <libwebsockets.h>
+#include <openssl/bio.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -47,10 +48,9 @@ bool write_self_signed(const cert_spec& spec, const std::string& cert_path,
     X509_gmtime_adj(X509_getm_notAfter(x), spec.valid_until_s);
     X509_set_pubkey(x, key);
     auto* name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(
-      name, "CN", MBSTRING_ASC,
-      reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1, -1,
-      0);
+    const auto* cn = static_cast<const unsigned char*>(
+      static_cast<const void*>(spec.common_name.c_str()));
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, cn, -1, -1, 0);
     X509_set_issuer_name(x, name);
     X509V3_CTX ctx;
     X509V3_set_ctx_nodb(&ctx);
@@ -62,15 +62,14 @@ bool write_self_signed(const cert_spec& spec, const std::string& cert_path,
     X509_EXTENSION_free(san);
   }
   if (ok) {
-    auto* cf = std::fopen(cert_path.c_str(), "w");
-    auto* kf = std::fopen(key_path.c_str(), "w");
-    ok = cf != nullptr && kf != nullptr && PEM_write_X509(cf, x) == 1
-         && PEM_write_PrivateKey(kf, key, nullptr, nullptr, 0, nullptr, nullptr)
+    BIO* cf = BIO_new_file(cert_path.c_str(), "w");
+    BIO* kf = BIO_new_file(key_path.c_str(), "w");
+    ok = cf != nullptr && kf != nullptr && PEM_write_bio_X509(cf, x) == 1
+         && PEM_write_bio_PrivateKey(kf, key, nullptr, nullptr, 0, nullptr,
+                                     nullptr)
               == 1;
-    if (cf != nullptr)
-      std::fclose(cf);
-    if (kf != nullptr)
-      std::fclose(kf);
+    BIO_free(cf);
+    BIO_free(kf);
   }
   X509_free(x);
   EVP_PKEY_free(key);

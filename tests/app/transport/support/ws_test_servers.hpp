@@ -28,7 +28,7 @@ struct cert_spec {
     = "DNS:localhost,IP:127.0.0.1"; ///< as openssl writes them
   long valid_from_s = -60;          ///< notBefore, seconds from now
   long valid_until_s
-    = 2 * 86400; ///< notAfter, seconds from now (negative: expired)
+    = 2L * 86400; ///< notAfter, seconds from now (negative: expired)
 };
 
 /// A self-signed certificate for CN=localhost, SAN DNS:localhost and IP:127.0.0.1
