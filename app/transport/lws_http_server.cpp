@@ -29,6 +29,7 @@
 
 #include <libwebsockets.h>
 
+#include "actors/core/http_query.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/log_limiter.hpp"
 #include "messages/http.hpp"
@@ -124,24 +125,6 @@ std::uint16_t bound_port_of(int fd) {
   sockaddr_in v4{};
   std::memcpy(&v4, &addr, sizeof(v4));
   return ntohs(v4.sin_port);
-}
-
-/// Percent-encodes the bytes that would change the meaning of a query string.
-void append_query_encoded(std::string& out, const char* s, std::size_t n,
-                          bool encode_equals) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (std::size_t i = 0; i < n; ++i) {
-    auto ch = static_cast<unsigned char>(s[i]);
-    bool plain = ch > 0x20 && ch < 0x7f && ch != '&' && ch != '%' && ch != '+'
-                 && ch != '#' && (ch != '=' || !encode_equals);
-    if (plain) {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[ch >> 4]);
-      out.push_back(hex[ch & 0x0f]);
-    }
-  }
 }
 
 /// The method of the request on `wsi`, from the token lws filled in.
