@@ -274,6 +274,13 @@ std::optional<config_error> apply_file(const std::string& path, settings& s,
   if (in.bad())
     return config_error{"config error: cannot read config file "
                         + in_quotes(path)};
+  return apply_text(text, path, s, origin);
+}
+
+std::optional<config_error> apply_text(std::string_view text,
+                                       const std::string& path, settings& s,
+                                       origins& origin) {
+  auto prefix = "config error: " + path;
   toml::table table;
   try {
     table = toml::parse(text, std::string_view{path});
