@@ -4,7 +4,7 @@
 // describe_rest_error. Checks, for any bytes:
 // - none of them crashes, reads past the body (ASan) or hits UB;
 // - an accepted aggTrades page is a JSON array the DOM parser accepts, with one trade
-//   per row whose fields equal the row's (E == T, symbol as given), and an error
+//   per row whose fields equal the row's (E == T in 0..10^16-1, symbol as given), and an error
 //   text otherwise;
 // - an accepted depth snapshot is a DOM-valid object whose lastUpdateId and levels
 //   (count, order, price, quantity) equal the DOM's;
@@ -56,6 +56,8 @@ void check_agg_trades(const std::string& body) {
     SV_FUZZ_CHECK(row.HasMember("T") && row["T"].IsInt64());
     SV_FUZZ_CHECK(t.trade_time_ms == row["T"].GetInt64());
     SV_FUZZ_CHECK(t.event_time_ms == t.trade_time_ms);
+    SV_FUZZ_CHECK(t.trade_time_ms >= 0
+                  && t.trade_time_ms < 10'000'000'000'000'000);
     SV_FUZZ_CHECK(row.HasMember("p") && t.price_e8 == e8_of(row["p"]));
     SV_FUZZ_CHECK(row.HasMember("q") && t.qty_e8 == e8_of(row["q"]));
     SV_FUZZ_CHECK(row.HasMember("m") && row["m"].IsBool());
