@@ -103,5 +103,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data,
   auto text = sv::describe_rest_error(body);
   if (!body.empty())
     SV_FUZZ_CHECK(!text.empty());
+  if (text.rfind("code ", 0) != 0)
+    SV_FUZZ_CHECK(text == body.substr(0, 200));
   return 0;
 }
