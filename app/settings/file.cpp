@@ -15,6 +15,7 @@
 // headers.
 #include <toml++/toml.h>
 
+#include "actors/core/log.hpp"
 #include "app/settings/options.hpp"
 #include "app/settings/values.hpp"
 
@@ -286,9 +287,11 @@ std::optional<config_error> apply_text(std::string_view text,
     table = toml::parse(text, std::string_view{path});
   } catch (const toml::parse_error& e) {
     const auto& at = e.source().begin;
+    // toml++ quotes the offending character raw, so a newline in the file
+    // would split this one-line error.
     return config_error{prefix + ":" + std::to_string(at.line) + ":"
                         + std::to_string(at.column) + ": "
-                        + std::string(e.description())};
+                        + escape_for_log(e.description())};
   }
   for (const auto& e : in_file_order(table)) {
     auto where = [&](toml::source_index line, const std::string& name) {
