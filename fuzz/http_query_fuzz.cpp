@@ -100,7 +100,7 @@ int hex_value(char c) {
 
 void check_encoding(std::string_view raw, std::uint32_t limit_max) {
   std::string enc;
-  sv::append_query_encoded(enc, raw.data(), raw.size(), true);
+  sv::append_query_encoded(enc, raw, true);
   std::string dec;
   for (std::size_t i = 0; i < enc.size(); ++i) {
     auto ch = static_cast<unsigned char>(enc[i]);

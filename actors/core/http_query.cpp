@@ -17,6 +17,7 @@ std::vector<std::string_view> split_path(std::string_view path) {
   return parts;
 }
 
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters): the query, then the name it may hold
 bool parse_count_query(std::string_view query, std::string_view name,
                        std::uint32_t limit_max, std::uint32_t& limit,
                        std::string& why) {
@@ -55,11 +56,11 @@ bool parse_count_query(std::string_view query, std::string_view name,
   return true;
 }
 
-void append_query_encoded(std::string& out, const char* s, std::size_t n,
+void append_query_encoded(std::string& out, std::string_view s,
                           bool encode_equals) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (std::size_t i = 0; i < n; ++i) {
-    auto ch = static_cast<unsigned char>(s[i]);
+  constexpr std::string_view hex = "0123456789ABCDEF";
+  for (char c : s) {
+    auto ch = static_cast<unsigned char>(c);
     bool plain = ch > 0x20 && ch < 0x7f && ch != '&' && ch != '%' && ch != '+'
                  && ch != '#' && (ch != '=' || !encode_equals);
     if (plain) {

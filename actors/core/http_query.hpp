@@ -26,10 +26,10 @@ bool parse_count_query(std::string_view query, std::string_view name,
                        std::uint32_t limit_max, std::uint32_t& limit,
                        std::string& why);
 
-/// Appends `s[0..n)` to `out`, percent-encoding (%XX, upper-case hex) every byte
+/// Appends `s` to `out`, percent-encoding (%XX, upper-case hex) every byte
 /// that would change the meaning of a query string: controls, space, bytes >= 0x7f,
 /// '&', '%', '+', '#', and '=' when `encode_equals`. Pure; any thread.
-void append_query_encoded(std::string& out, const char* s, std::size_t n,
+void append_query_encoded(std::string& out, std::string_view s,
                           bool encode_equals);
 
 } // namespace sv
