@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "actors/actor_clock.hpp"
+#include "actors/core/http_query.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/symbol_case.hpp"
 #include "actors/gather.hpp"
@@ -23,60 +24,6 @@ constexpr std::uint32_t book_depth_default = 20;
 constexpr std::uint32_t book_depth_max = 5000; // Binance's largest snapshot
 
 using api_self = api_if::stateful_pointer<api_state>;
-
-std::vector<std::string_view> split_path(std::string_view path) {
-  std::vector<std::string_view> parts;
-  while (!path.empty()) {
-    auto slash = path.find('/');
-    auto part = path.substr(0, slash);
-    if (!part.empty())
-      parts.push_back(part);
-    if (slash == std::string_view::npos)
-      break;
-    path.remove_prefix(slash + 1);
-  }
-  return parts;
-}
-
-/// Parses "<name>=N" (the only parameter /trades, /large_trades and /book take:
-/// limit, limit, depth). Returns false with `why`.
-bool parse_count_query(std::string_view query, std::string_view name,
-                       std::uint32_t limit_max, std::uint32_t& limit,
-                       std::string& why) {
-  while (!query.empty()) {
-    auto amp = query.find('&');
-    auto pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view{}
-                                          : query.substr(amp + 1);
-    if (pair.empty())
-      continue;
-    auto eq = pair.find('=');
-    auto key = pair.substr(0, eq);
-    auto value = eq == std::string_view::npos ? std::string_view{}
-                                              : pair.substr(eq + 1);
-    if (key != name) {
-      why = "unknown parameter '" + std::string{key}
-            + "' (allowed: " + std::string{name} + ")";
-      return false;
-    }
-    std::uint64_t n = 0;
-    bool ok = !value.empty() && value.size() <= 10;
-    for (char c : value) {
-      if (c < '0' || c > '9') {
-        ok = false;
-        break;
-      }
-      n = n * 10 + static_cast<std::uint64_t>(c - '0');
-    }
-    if (!ok || n < 1 || n > limit_max) {
-      why = std::string{name} + " must be an integer in 1.."
-            + std::to_string(limit_max) + ", got '" + std::string{value} + "'";
-      return false;
-    }
-    limit = static_cast<std::uint32_t>(n);
-  }
-  return true;
-}
 
 void respond(api_self self, std::uint64_t req_id, int status,
              std::string body) {

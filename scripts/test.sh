@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh: installs what is needed, checks formatting, builds the optimized (warnings
 # are errors) and the ASan+UBSan configurations, runs clang-tidy over the optimized
-# build (scripts/lint.sh), and runs every test of both through ctest.
+# build (scripts/lint.sh), runs every test of both through ctest, then runs each fuzz
+# target for FUZZ_SECONDS (default 15) with scripts/fuzz.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -20,3 +21,6 @@ echo "== asan: AddressSanitizer + UndefinedBehaviorSanitizer"
 cmake --preset asan
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs"
+
+echo "== fuzz: libFuzzer targets (clang 14), ${FUZZ_SECONDS:-15} s each"
+JOBS="$jobs" scripts/fuzz.sh "${FUZZ_SECONDS:-15}"

@@ -12,6 +12,11 @@ namespace {
 
 constexpr std::size_t excerpt_max = 200;
 
+/// T, as for the stream decoders: Unix milliseconds have 13 digits, microseconds
+/// (timeUnit=MICROSECOND) 16.
+constexpr std::uint64_t time_limit
+  = 10'000'000'000'000'000; // 10^16, first 17-digit value
+
 bool read_u64(const rapidjson::Value& row, const char* key,
               std::uint64_t& out) {
   auto i = row.FindMember(key);
@@ -61,7 +66,8 @@ bool decode_agg_trades(std::string_view body, const std::string& symbol,
       return field_error("f");
     if (!read_u64(row, "l", x.last_id))
       return field_error("l");
-    if (!read_u64(row, "T", time))
+    // A T of 2^63 or more would turn into a negative trade time.
+    if (!read_u64(row, "T", time) || time >= time_limit)
       return field_error("T");
     auto m = row.FindMember("m");
     if (m == row.MemberEnd() || !m->value.IsBool())

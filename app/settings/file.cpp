@@ -15,6 +15,7 @@
 // headers.
 #include <toml++/toml.h>
 
+#include "actors/core/log.hpp"
 #include "app/settings/options.hpp"
 #include "app/settings/values.hpp"
 
@@ -274,14 +275,23 @@ std::optional<config_error> apply_file(const std::string& path, settings& s,
   if (in.bad())
     return config_error{"config error: cannot read config file "
                         + in_quotes(path)};
+  return apply_text(text, path, s, origin);
+}
+
+std::optional<config_error> apply_text(std::string_view text,
+                                       const std::string& path, settings& s,
+                                       origins& origin) {
+  auto prefix = "config error: " + path;
   toml::table table;
   try {
     table = toml::parse(text, std::string_view{path});
   } catch (const toml::parse_error& e) {
     const auto& at = e.source().begin;
+    // toml++ quotes the offending character raw, so a newline in the file
+    // would split this one-line error.
     return config_error{prefix + ":" + std::to_string(at.line) + ":"
                         + std::to_string(at.column) + ": "
-                        + std::string(e.description())};
+                        + escape_for_log(e.description())};
   }
   for (const auto& e : in_file_order(table)) {
     auto where = [&](toml::source_index line, const std::string& name) {

@@ -20,4 +20,12 @@ using origins = std::map<std::string_view, std::string>;
 std::optional<config_error> apply_file(const std::string& path, settings& s,
                                        origins& origin);
 
+/// apply_file() after reading: parses `text` as the TOML contents of the file named
+/// `path` (used only in messages) and applies its keys to `s`. Reads no file and no
+/// environment; bounds nothing (apply_file() refuses files above
+/// config_file_bytes_max before calling it). Main thread (or a fuzzer's).
+std::optional<config_error> apply_text(std::string_view text,
+                                       const std::string& path, settings& s,
+                                       origins& origin);
+
 } // namespace sv::config_detail

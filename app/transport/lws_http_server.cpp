@@ -30,6 +30,7 @@
 
 #include <libwebsockets.h>
 
+#include "actors/core/http_query.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/log_limiter.hpp"
 #include "messages/http.hpp"
@@ -125,24 +126,6 @@ std::uint16_t bound_port_of(int fd) {
   sockaddr_in v4{};
   std::memcpy(&v4, &addr, sizeof(v4));
   return ntohs(v4.sin_port);
-}
-
-/// Percent-encodes the bytes that would change the meaning of a query string.
-void append_query_encoded(std::string& out, const char* s, std::size_t n,
-                          bool encode_equals) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  for (std::size_t i = 0; i < n; ++i) {
-    auto ch = static_cast<unsigned char>(s[i]);
-    bool plain = ch > 0x20 && ch < 0x7f && ch != '&' && ch != '%' && ch != '+'
-                 && ch != '#' && (ch != '=' || !encode_equals);
-    if (plain) {
-      out.push_back(static_cast<char>(ch));
-    } else {
-      out.push_back('%');
-      out.push_back(hex[ch >> 4]);
-      out.push_back(hex[ch & 0x0f]);
-    }
-  }
 }
 
 /// The method of the request on `wsi`, from the token lws filled in.
@@ -272,6 +255,9 @@ void lws_http_server::impl::limited_warn(const char* event, const char* fmt,
   // NOLINTBEGIN(cppcoreguidelines-pro-bounds-array-to-pointer-decay)
   va_list args;
   va_start(args, fmt);
+  // va_start just above initialized args; clang-analyzer 14 reports it anyway
+  // once the query encoding left this file (a false positive).
+  // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
   std::vsnprintf(tail.data(), tail.size(), fmt, args);
   va_end(args);
   // NOLINTEND(cppcoreguidelines-pro-bounds-array-to-pointer-decay)
@@ -517,13 +503,13 @@ void lws_http_server::impl::on_request(lws* wsi, const char* uri,
     auto* eq = static_cast<const char*>(
       std::memchr(arg, '=', static_cast<std::size_t>(n)));
     if (eq == nullptr) {
-      append_query_encoded(req.query, arg, static_cast<std::size_t>(n), true);
+      append_query_encoded(req.query, {arg, static_cast<std::size_t>(n)}, true);
     } else {
       auto name_len = static_cast<std::size_t>(eq - arg);
-      append_query_encoded(req.query, arg, name_len, true);
+      append_query_encoded(req.query, {arg, name_len}, true);
       req.query.push_back('=');
-      append_query_encoded(req.query, eq + 1,
-                           static_cast<std::size_t>(n) - name_len - 1, true);
+      append_query_encoded(
+        req.query, {eq + 1, static_cast<std::size_t>(n) - name_len - 1}, true);
     }
   }
   x.req_id = req.req_id;

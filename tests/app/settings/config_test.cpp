@@ -627,6 +627,19 @@ TEST_CASE("config: a TOML syntax error is reported with file, line, column and "
   CHECK(rest.size() > 5);
 }
 
+TEST_CASE("config: a TOML syntax error stays one line when toml++ quotes a "
+          "newline or another control byte of the file",
+          "[config]") {
+  // Found by fuzz/config_file_fuzz.cpp: toml++ described `tio=n<LF>` as
+  // "expected 'nan', saw 'n<LF>'" and the error printed as two lines.
+  temp_file f("truetio=n\n");
+  auto message = err({"--config", f.path});
+  INFO(message);
+  CHECK(message.rfind("config error: " + f.path + ":1:", 0) == 0);
+  CHECK(message.find_first_of("\r\n") == std::string::npos);
+  CHECK(contains(message, "\\x0a"));
+}
+
 TEST_CASE("config: a missing config file is an error naming the file",
           "[config]") {
   auto message = err({"--config", "/nonexistent/streamvisor.toml"});
