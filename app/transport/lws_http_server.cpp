@@ -33,6 +33,7 @@
 #include "actors/core/http_query.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/log_limiter.hpp"
+#include "app/transport/lws_logging.hpp"
 #include "messages/http.hpp"
 
 namespace sv {
@@ -64,12 +65,6 @@ constexpr std::size_t fd_table_margin = 16;
 
 unsigned long long ull(std::uint64_t x) {
   return static_cast<unsigned long long>(x);
-}
-
-std::int64_t steady_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
 }
 
 /// A listening TCP socket (non-blocking, close-on-exec) on host:port; -1 with
@@ -151,18 +146,6 @@ struct session_marker {
   int unused;
 };
 
-/// Writes the counts of rate-limited lines whose window ended.
-void write_summaries(const std::vector<log_limiter::summary>& summaries) {
-  for (const auto& s : summaries) {
-    // The sample is a whole line with quoted values; keep msg="..." one value.
-    auto sample = s.sample;
-    std::replace(sample.begin(), sample.end(), '"', '\'');
-    SV_WARN("http", "-", "suppressed", "similar=%llu over_s=%.1f msg=\"%s\"",
-            ull(s.suppressed), static_cast<double>(s.over_ms) / 1000.0,
-            sample.c_str());
-  }
-}
-
 } // namespace
 
 struct lws_http_server::impl {
@@ -234,6 +217,8 @@ struct lws_http_server::impl {
   void answer(lws* wsi, exchange& x, int status, std::string body);
   int on_writeable(lws* wsi, exchange& x);
   void forget(lws* wsi);
+  /// `wsi`'s request header is complete: its header deadline is over.
+  void header_complete(lws* wsi);
   int refuse_upgrade(lws* wsi, const char* protocol);
   void on_acceptable();
   void refuse(int fd);
@@ -263,15 +248,18 @@ void lws_http_server::impl::limited_warn(const char* event, const char* fmt,
   // NOLINTEND(cppcoreguidelines-pro-bounds-array-to-pointer-decay)
   std::string line = std::string(event) + " " + tail.data();
   auto verdict = limiter.admit(line, steady_ms());
-  write_summaries(verdict.summaries);
+  log_suppressed("http", verdict.summaries);
   if (verdict.write)
     SV_WARN("http", "-", event, "%s", tail.data());
 }
 
-int lws_http_server::impl::refuse_upgrade(lws* wsi, const char* protocol) {
-  // The header is complete: its deadline is over.
+void lws_http_server::impl::header_complete(lws* wsi) {
   awaiting_header.erase(wsi);
   lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
+}
+
+int lws_http_server::impl::refuse_upgrade(lws* wsi, const char* protocol) {
+  header_complete(wsi);
   static constexpr std::string_view body
     = R"({"error":"not found","detail":"no WebSocket or other upgrade is )"
       R"(served here; this port answers HTTP GET requests of the API"})";
@@ -300,7 +288,7 @@ int lws_http_server::impl::refuse_upgrade(lws* wsi, const char* protocol) {
 }
 
 void lws_http_server::impl::on_acceptable() {
-  write_summaries(limiter.flush(steady_ms()));
+  log_suppressed("http", limiter.flush(steady_ms()));
   for (int i = 0; i < accepts_per_wake; ++i) {
     int fd = ::accept4(listen_fd, nullptr, nullptr,
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -427,7 +415,7 @@ void lws_http_server::impl::run() {
   clients.clear();
   awaiting_header.clear();
   n_clients.store(0, std::memory_order_relaxed);
-  write_summaries(limiter.flush(steady_ms(), true));
+  log_suppressed("http", limiter.flush(steady_ms(), true));
 }
 
 void lws_http_server::impl::drain_responses() {
@@ -461,9 +449,7 @@ void lws_http_server::impl::answer(lws* wsi, exchange& x, int status,
 
 void lws_http_server::impl::on_request(lws* wsi, const char* uri,
                                        std::size_t len) {
-  // The header is complete: its deadline is over.
-  awaiting_header.erase(wsi);
-  lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
+  header_complete(wsi);
   auto& x = exchanges[wsi];
   x = exchange{};
   const char* method = method_of(wsi);

@@ -28,23 +28,6 @@ limited_log& shared_log() {
   return instance;
 }
 
-std::int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
-}
-
-void write_summaries(const std::vector<log_limiter::summary>& summaries) {
-  for (const auto& s : summaries) {
-    // Keep msg="..." one value even if lws quoted something.
-    auto sample = s.sample;
-    std::replace(sample.begin(), sample.end(), '"', '\'');
-    SV_WARN("lws", "-", "suppressed", "similar=%llu over_s=%.1f msg=\"%s\"",
-            static_cast<unsigned long long>(s.suppressed),
-            static_cast<double>(s.over_ms) / 1000.0, sample.c_str());
-  }
-}
-
 void write_line(int level, std::string_view line) {
   auto n = static_cast<int>(line.size());
   if ((level & LLL_ERR) != 0)
@@ -69,8 +52,8 @@ void emit(int level, const char* text) {
     line.remove_suffix(1);
   auto& log = shared_log();
   std::lock_guard<std::mutex> guard{log.mtx};
-  auto verdict = log.limiter.admit(line, now_ms());
-  write_summaries(verdict.summaries);
+  auto verdict = log.limiter.admit(line, steady_ms());
+  log_suppressed("lws", verdict.summaries);
   if (verdict.write)
     write_line(level, line);
 }
@@ -87,7 +70,24 @@ void route_lws_logs(bool verbose) {
 void flush_lws_log_summaries() {
   auto& log = shared_log();
   std::lock_guard<std::mutex> guard{log.mtx};
-  write_summaries(log.limiter.flush(now_ms(), true));
+  log_suppressed("lws", log.limiter.flush(steady_ms(), true));
+}
+
+void log_suppressed(const char* component,
+                    const std::vector<log_limiter::summary>& summaries) {
+  for (const auto& s : summaries) {
+    auto sample = s.sample;
+    std::replace(sample.begin(), sample.end(), '"', '\'');
+    SV_WARN(component, "-", "suppressed", "similar=%llu over_s=%.1f msg=\"%s\"",
+            static_cast<unsigned long long>(s.suppressed),
+            static_cast<double>(s.over_ms) / 1000.0, sample.c_str());
+  }
+}
+
+std::int64_t steady_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
 }
 
 } // namespace sv
