@@ -3,6 +3,8 @@
 # target for SECONDS over its corpora; exits non-zero if any target crashes or finds a
 # violated property, naming the input and how to replay it.
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]   (targets: see `targets` below)
+#   FUZZ_RUNS=10000000 scripts/fuzz.sh 7200 rest_decoder   (stop at N executions or the
+#   time limit, whichever comes first: the long offline runs)
 # Corpora: a writable scratch corpus build/fuzz/corpus/<target> (new inputs go there and
 # are kept between runs), the committed seeds fuzz/corpus/<target>, and seeds cut from
 # the Binance captures in $SV_SHARED_DIR/fixtures/binance (default ../shared).
@@ -80,10 +82,12 @@ for t in "${targets[@]}"; do
   # The shipped config files seed the loader.
   if [ "$t" = config_file ]; then dirs+=(config); fi
   dict=()
+  runs=()
+  if [ -n "${FUZZ_RUNS:-}" ]; then runs=(-runs="$FUZZ_RUNS"); fi
   if [ -f "fuzz/$t.dict" ]; then dict=(-dict="fuzz/$t.dict"); fi
   echo "== fuzz $t: ${seconds}s, max_len ${max_len[$t]}"
   log="$out/artifacts/$t.log"
-  if "$bin" -max_total_time="$seconds" -max_len="${max_len[$t]}" "${dict[@]}" \
+  if "$bin" -max_total_time="$seconds" -max_len="${max_len[$t]}" "${dict[@]}" "${runs[@]}" \
       -artifact_prefix="$out/artifacts/$t-" -print_final_stats=1 "${dirs[@]}" \
       >"$log" 2>&1; then
     grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::average_exec_per_sec)' "$log" || true
