@@ -28,6 +28,8 @@ const char* level_name(log_level level) {
       return "INFO";
     case log_level::debug:
       return "DEBUG";
+    case log_level::off:
+      break;
   }
   return "?";
 }

@@ -7,8 +7,16 @@
 
 namespace sv {
 
-/// Severity of a log line; lines above the configured level are dropped.
-enum class log_level : int { error = 0, warn = 1, info = 2, debug = 3 };
+/// Severity of a log line; lines above the configured level are dropped. `off` is
+/// only a level to set (nothing is written): for programs that run the actors
+/// thousands of times, such as the fault simulation.
+enum class log_level : int {
+  off = -1,
+  error = 0,
+  warn = 1,
+  info = 2,
+  debug = 3
+};
 
 /// The level named `name` ("error", "warn", "info" or "debug", lower case), or
 /// nullopt for anything else. Pure.

@@ -1,0 +1,105 @@
+// exchange_model: the fault simulation's exchange: every aggregate trade of every symbol,
+// the truth that what streamvisor holds is checked against.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "actors/core/decimal.hpp"
+#include "messages/trade.hpp"
+
+namespace sv::faultsim {
+
+/// Binance's epoch of the simulation: trade times are this plus the virtual clock.
+constexpr std::int64_t epoch_ms = 1'700'000'000'000;
+
+/// One symbol's trades, ids first_id, first_id + 1, ... in production order. Prices,
+/// quantities and sides are a pure function of (symbol seed, id), so a trade read back
+/// from streamvisor can be compared field by field.
+class symbol_tape {
+public:
+  symbol_tape(std::string symbol, std::uint64_t seed, std::uint64_t first_id)
+    : symbol_(std::move(symbol)), seed_(seed), first_id_(first_id) {
+  }
+
+  /// Produces the next trade at virtual time `now_ms`.
+  void produce(std::int64_t now_ms) {
+    times_ms_.push_back(epoch_ms + now_ms);
+  }
+
+  const std::string& symbol() const {
+    return symbol_;
+  }
+  std::uint64_t first_id() const {
+    return first_id_;
+  }
+  /// The newest id, or first_id - 1 before the first trade.
+  std::uint64_t last_id() const {
+    return first_id_ + times_ms_.size() - 1;
+  }
+  bool has(std::uint64_t id) const {
+    return id >= first_id_ && id <= last_id();
+  }
+
+  /// Trade `id` (which must exist) as the exchange reports it.
+  trade at(std::uint64_t id) const {
+    auto h = mix(seed_ ^ (id * 0x9E3779B97F4A7C15ULL));
+    trade x;
+    x.symbol = symbol_;
+    x.agg_id = id;
+    x.first_id = id * 3;
+    x.last_id = id * 3 + h % 3;
+    x.price_e8 = 100 * e8_scale + static_cast<std::int64_t>(h % 100'000) * 1000;
+    x.qty_e8 = static_cast<std::int64_t>(1 + (h >> 20) % 5000) * 10'000;
+    x.trade_time_ms = times_ms_[id - first_id_];
+    x.event_time_ms = x.trade_time_ms;
+    x.buyer_is_maker = ((h >> 40) & 1) != 0;
+    return x;
+  }
+
+  /// The `/ws/<s>@aggTrade` frame of trade `id`.
+  std::string frame(std::uint64_t id) const {
+    auto x = at(id);
+    return R"({"e":"aggTrade","E":)" + std::to_string(x.event_time_ms)
+           + R"(,"s":")" + symbol_ + R"(","a":)" + std::to_string(id)
+           + R"(,"p":")" + format_e8(x.price_e8) + R"(","q":")"
+           + format_e8(x.qty_e8) + R"(","f":)" + std::to_string(x.first_id)
+           + R"(,"l":)" + std::to_string(x.last_id) + R"(,"T":)"
+           + std::to_string(x.trade_time_ms) + R"(,"m":)"
+           + (x.buyer_is_maker ? "true" : "false") + R"(,"M":true})";
+  }
+
+  /// A `GET /api/v3/aggTrades` page: ids from `from` while they exist, at most `limit`.
+  std::string rest_page(std::uint64_t from, std::uint32_t limit) const {
+    std::string body = "[";
+    for (auto id = std::max(from, first_id_);
+         id <= last_id() && id < from + limit; ++id) {
+      auto x = at(id);
+      if (body.size() > 1)
+        body += ",";
+      body += R"({"a":)" + std::to_string(id) + R"(,"p":")"
+              + format_e8(x.price_e8) + R"(","q":")" + format_e8(x.qty_e8)
+              + R"(","f":)" + std::to_string(x.first_id) + R"(,"l":)"
+              + std::to_string(x.last_id) + R"(,"T":)"
+              + std::to_string(x.trade_time_ms) + R"(,"m":)"
+              + (x.buyer_is_maker ? "true" : "false") + R"(,"M":true})";
+    }
+    return body + "]";
+  }
+
+private:
+  static std::uint64_t mix(std::uint64_t z) {
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+  }
+
+  std::string symbol_;
+  std::uint64_t seed_;
+  std::uint64_t first_id_;
+  std::vector<std::int64_t> times_ms_; ///< trade time of first_id_ + i
+};
+
+} // namespace sv::faultsim

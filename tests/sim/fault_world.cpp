@@ -1,0 +1,885 @@
+// fault_world: one seed of the fault simulation (see fault_world.hpp).
+#include "tests/sim/fault_world.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <random>
+#include <set>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scheduler/test_coordinator.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "actors/aggregator_actor.hpp"
+#include "actors/backfill_actor.hpp"
+#include "actors/connection_actor.hpp"
+#include "actors/core/log.hpp"
+#include "actors/core/symbol_case.hpp"
+#include "actors/supervisor_actor.hpp"
+#include "messages/errc.hpp"
+#include "tests/sim/exchange_model.hpp"
+#include "tests/sim/sim_network.hpp"
+
+namespace sv::faultsim {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+/// The REST client's own timeout (lws_client_options::rest_timeout_ms): a request
+/// the network never answers is answered "timeout" by the transport after this.
+constexpr std::int64_t rest_timeout_ms = 10'000;
+/// The backfill actor's retry delays (1, 2, 4, 8, 16 s) and a margin.
+constexpr std::int64_t backfill_retries_ms = 35'000;
+
+/// The world's settings, all drawn from the seed.
+struct world_params {
+  std::vector<std::string> symbols; ///< started at once
+  std::string late_symbol;          ///< started during the faults, or ""
+  std::int64_t late_start_ms = 0;
+  std::map<std::string, std::uint32_t> trades_per_s; ///< by symbol
+  supervisor_config sup;
+  std::int64_t faults_ms = 0;
+  std::int64_t step_max_ms = 0; ///< fault-phase steps are 1..step_max_ms
+  // Fault probabilities: per event (frames, upgrades, requests) or per second.
+  double p_hang_upgrade = 0, p_refuse = 0, p_reject = 0, p_silent_first = 0;
+  double p_gap = 0, p_dup = 0, p_bad = 0;
+  double p_close_per_s = 0, p_hang_per_s = 0, p_shutdown_per_s = 0;
+  double p_slow_close = 0;
+  double p_rest_fail = 0, p_rest_timeout = 0;
+  double p_start_again_per_s = 0;
+};
+
+class rng_source {
+public:
+  explicit rng_source(std::uint64_t seed) : gen_(seed) {
+  }
+  /// Uniform in [lo, hi], the same on every platform (unlike std distributions).
+  std::int64_t between(std::int64_t lo, std::int64_t hi) {
+    return lo
+           + static_cast<std::int64_t>(
+             gen_() % static_cast<std::uint64_t>(hi - lo + 1));
+  }
+  bool chance(double p) {
+    return p > 0 && static_cast<double>(gen_() >> 11) * 0x1.0p-53 < p;
+  }
+  double unit() {
+    return static_cast<double>(gen_() >> 11) * 0x1.0p-53;
+  }
+
+private:
+  std::mt19937_64 gen_;
+};
+
+world_params draw_params(rng_source& rng, std::uint64_t seed) {
+  world_params p;
+  static const char* names[] = {"BTCUSDT", "ETHUSDT", "XRPUSDT", "SOLUSDT"};
+  auto n = rng.between(1, 3);
+  for (int i = 0; i < n; ++i)
+    p.symbols.emplace_back(names[i]);
+  if (rng.chance(0.3)) {
+    p.late_symbol = names[n];
+  }
+  for (auto* s : names)
+    p.trades_per_s[s] = static_cast<std::uint32_t>(rng.between(5, 60));
+  auto& c = p.sup;
+  c.server = endpoint{true, "stream.sim", 9443, ""};
+  c.connect_timeout_ms = static_cast<std::uint32_t>(rng.between(500, 3000));
+  c.policy.backoff_initial_ms = rng.between(50, 1000);
+  c.policy.backoff_max_ms = rng.between(1000, 8000);
+  c.policy.stable_after_ms = rng.between(2000, 20000);
+  c.policy.max_restarts = static_cast<std::uint32_t>(rng.between(3, 20));
+  c.policy.restart_window_ms = rng.between(5000, 60000);
+  c.policy.park_ms = rng.between(1000, 15000);
+  c.policy.jitter = rng.chance(0.8);
+  c.escalate_fraction = 1.0; // escalation ends the process: not part of a world
+  if (rng.chance(0.5)) {
+    c.connect_budget = static_cast<std::uint32_t>(rng.between(3, 12));
+    c.connect_budget_window_s = static_cast<std::uint32_t>(rng.between(2, 10));
+    c.connect_burst = static_cast<std::uint32_t>(rng.between(1, 5));
+  } else {
+    c.connect_budget = 300;
+    c.connect_budget_window_s = 300;
+    c.connect_burst = 10;
+  }
+  c.silence_timeout_ms = static_cast<std::uint32_t>(rng.between(2000, 6000));
+  c.max_connection_age_ms = rng.chance(0.5) ? rng.between(2000, 15000) : 0;
+  c.shutdown_timeout_ms = static_cast<std::uint32_t>(rng.between(300, 3000));
+  c.rng_seed = seed | 1;
+  p.faults_ms = rng.between(5000, 30000);
+  p.late_start_ms = rng.between(0, p.faults_ms);
+  p.step_max_ms = rng.between(20, 300);
+  // How violent this world is: calm seeds catch what storms hide, and back.
+  auto storm = rng.unit();
+  p.p_hang_upgrade = 0.15 * storm;
+  p.p_refuse = 0.15 * storm;
+  p.p_reject = 0.05 * storm;
+  p.p_silent_first = 0.1 * storm;
+  p.p_gap = 0.05 * storm;
+  p.p_dup = 0.05 * storm;
+  p.p_bad = 0.03 * storm;
+  p.p_close_per_s = 0.3 * storm;
+  p.p_hang_per_s = 0.1 * storm;
+  p.p_shutdown_per_s = 0.05 * storm;
+  p.p_slow_close = 0.2 * storm;
+  // Now and then the REST API is down for good: gaps are given up, never lost.
+  p.p_rest_fail = rng.chance(0.15) ? 0.95 : 0.4 * storm;
+  p.p_rest_timeout = 0.1 * storm;
+  p.p_start_again_per_s = 0.3;
+  return p;
+}
+
+/// How the network will answer a socket's upgrade.
+enum class upgrade_fate { upgrade, silent_upgrade, refuse, reject, hang };
+
+struct socket_plan {
+  upgrade_fate fate = upgrade_fate::upgrade;
+  std::int64_t at_ms = 0;
+};
+
+/// The field-guide pattern for watching an actor from a test: a monitor that writes
+/// the virtual time of the down message where the world can read it.
+caf::behavior down_watcher(caf::event_based_actor* self, caf::actor target,
+                           std::int64_t* down_ms, const std::int64_t* now_ms) {
+  self->monitor(target);
+  self->set_down_handler([=](caf::down_msg&) {
+    *down_ms = *now_ms;
+    self->quit();
+  });
+  return {[](int) {}};
+}
+
+caf::actor_system_config& testing(caf::actor_system_config& cfg) {
+  cfg.set("scheduler.policy", caf::atom("testing"));
+  return cfg;
+}
+
+/// Reads "name=value" out of a query string; nullopt if absent or not a number.
+std::optional<std::uint64_t> query_number(const std::string& target,
+                                          const std::string& name) {
+  auto key = name + "=";
+  auto at = target.find(key);
+  if (at == std::string::npos)
+    return std::nullopt;
+  auto begin = at + key.size();
+  auto end = target.find('&', begin);
+  auto text = target.substr(begin, end == std::string::npos ? std::string::npos
+                                                            : end - begin);
+  if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
+    return std::nullopt;
+  return std::stoull(text);
+}
+
+class world {
+public:
+  world(std::uint64_t seed, std::ostream* trace)
+    : seed_(seed),
+      trace_(trace),
+      rng_(seed),
+      params_(draw_params(rng_, seed)),
+      net_(now_ms_, [this](std::string what) { violation(std::move(what)); }),
+      sys_(testing(cfg_)),
+      sched_(
+        dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())) {
+  }
+
+  ~world() {
+    // Whatever the outcome, nothing may stay alive: the actor system's destructor
+    // would wait for it forever.
+    for (auto& [id, s] : net_.sockets)
+      if (s.listener)
+        caf::anon_send_exit(s.listener, caf::exit_reason::kill);
+    for (auto& h : all_actors_)
+      caf::anon_send_exit(h, caf::exit_reason::kill);
+    drain(100'000);
+    net_.release();
+    all_actors_.clear();
+  }
+
+  world(const world&) = delete;
+  world& operator=(const world&) = delete;
+
+  world_result run() {
+    base_running_ = sys_.registry().running();
+    start();
+    while (now_ms_ < params_.faults_ms)
+      step(rng_.between(1, params_.step_max_ms), true);
+    heal();
+    check_after_heal();
+    shutdown();
+    if (violations_dropped_ > 0)
+      result_.violations.push_back(
+        "... and " + std::to_string(violations_dropped_) + " more");
+    return std::move(result_);
+  }
+
+private:
+  // --- setup ---------------------------------------------------------------------
+
+  void start() {
+    auto all = params_.symbols;
+    if (!params_.late_symbol.empty())
+      all.push_back(params_.late_symbol);
+    backfill_ = sys_.spawn(backfill_actor, backfill_config{},
+                           static_cast<rest_client*>(&net_));
+    all_actors_.push_back(caf::actor_cast<caf::actor>(backfill_));
+    std::map<std::string, stream_sinks> sinks;
+    for (auto& symbol : all) {
+      tapes_.emplace(
+        symbol, symbol_tape{
+                  symbol, seed_ ^ std::hash<std::string>{}(symbol),
+                  static_cast<std::uint64_t>(rng_.between(1, 1'000'000'000))});
+      paths_[make_target(params_.sup, symbol, stream_kind::agg_trade).path]
+        = symbol;
+      aggregator_limits limits;
+      limits.windows_follow_wall_clock = false;
+      limits.trades_max = 1'000'000;
+      limits.age_s = 86'400;
+      auto agg = sys_.spawn(aggregator_actor, symbol, limits,
+                            caf::actor_cast<backfill_sink_if>(backfill_));
+      aggregators_[symbol] = agg;
+      all_actors_.push_back(caf::actor_cast<caf::actor>(agg));
+      sinks[symbol].trades = caf::actor_cast<trade_sink_if>(agg);
+    }
+    std::vector<std::pair<std::string, stream_kind>> children;
+    for (auto& symbol : params_.symbols) {
+      children.emplace_back(symbol, stream_kind::agg_trade);
+      started_.insert(symbol);
+    }
+    supervisor_ = sys_.spawn(supervisor_actor, params_.sup,
+                             static_cast<ws_client*>(&net_), sinks, children);
+    all_actors_.push_back(caf::actor_cast<caf::actor>(supervisor_));
+    // Held: an actor nobody references is destroyed, and its monitor with it.
+    watcher_ = sys_.spawn(down_watcher,
+                          caf::actor_cast<caf::actor>(supervisor_),
+                          &supervisor_down_ms_, &now_ms_);
+    all_actors_.push_back(watcher_);
+    sched_.run();
+    auto& c = params_.sup;
+    note("params",
+         "connect_timeout_ms=" + std::to_string(c.connect_timeout_ms)
+           + " silence_timeout_ms=" + std::to_string(c.silence_timeout_ms)
+           + " max_connection_age_ms=" + std::to_string(c.max_connection_age_ms)
+           + " budget=" + std::to_string(c.connect_budget) + "/"
+           + std::to_string(c.connect_budget_window_s)
+           + "s burst=" + std::to_string(c.connect_burst)
+           + " backoff_ms=" + std::to_string(c.policy.backoff_initial_ms) + ".."
+           + std::to_string(c.policy.backoff_max_ms)
+           + " park_ms=" + std::to_string(c.policy.park_ms)
+           + " shutdown_timeout_ms=" + std::to_string(c.shutdown_timeout_ms));
+    note("start", "symbols=" + std::to_string(params_.symbols.size())
+                    + " late=" + params_.late_symbol
+                    + " faults_ms=" + std::to_string(params_.faults_ms));
+  }
+
+  // --- the clock ----------------------------------------------------------------
+
+  /// Moves the virtual clock by `dt_ms`, lets the actors react, then plays the
+  /// exchange and the network for this moment and checks the deadlines.
+  void step(std::int64_t dt_ms, bool faults, bool pokes = true) {
+    now_ms_ += dt_ms;
+    sched_.advance_time(milliseconds(dt_ms));
+    sched_.run();
+    check_deadlines();
+    if (producing_)
+      produce(dt_ms);
+    for (auto* s : net_.unclosed())
+      drive_socket(*s, dt_ms, faults);
+    for (auto* r : net_.unanswered())
+      drive_request(*r, faults);
+    if (faults && pokes)
+      poke_supervisor(dt_ms);
+    sched_.run();
+  }
+
+  void produce(std::int64_t dt_ms) {
+    for (auto& [symbol, tape] : tapes_) {
+      auto per_s = params_.trades_per_s[symbol];
+      auto exact = static_cast<double>(per_s) * static_cast<double>(dt_ms)
+                   / 1000.0;
+      auto n = static_cast<std::int64_t>(exact);
+      if (rng_.unit() < exact - static_cast<double>(n))
+        ++n;
+      for (std::int64_t i = 0; i < n; ++i)
+        tape.produce(now_ms_);
+    }
+  }
+
+  // --- the network --------------------------------------------------------------
+
+  double per_step(double per_s, std::int64_t dt_ms) const {
+    return per_s * static_cast<double>(dt_ms) / 1000.0;
+  }
+
+  void drive_socket(sim_socket& s, std::int64_t dt_ms, bool faults) {
+    if (s.close_asked_ms >= 0) {
+      if (s.close_confirm_ms < 0) {
+        bool slow = faults && rng_.chance(params_.p_slow_close);
+        s.close_confirm_ms = s.close_asked_ms
+                             + (slow ? rng_.between(1000, 6000)
+                                     : rng_.between(0, 200));
+        if (slow)
+          count("close_acknowledged_late");
+      }
+      if (now_ms_ >= s.close_confirm_ms)
+        net_.send_closed(s, "closed by us", 1000);
+      return;
+    }
+    if (!s.decided)
+      decide_upgrade(s, faults);
+    if (s.upgraded_ms < 0) {
+      auto& plan = plans_[s.id];
+      if (plan.at_ms < 0 || now_ms_ < plan.at_ms)
+        return; // hangs, or not yet
+      switch (plan.fate) {
+        case upgrade_fate::refuse:
+          note("refuse", s.path);
+          net_.send_closed(s, "connection refused", 0);
+          return;
+        case upgrade_fate::reject: {
+          auto status = rng_.chance(0.7) ? 429 : 418;
+          auto retry_after = static_cast<std::int32_t>(rng_.between(1, 5));
+          note("reject", s.path + " http=" + std::to_string(status));
+          net_.send_closed(s, "upgrade rejected", 0, status, retry_after);
+          return;
+        }
+        case upgrade_fate::silent_upgrade:
+          s.silent = true;
+          [[fallthrough]];
+        case upgrade_fate::upgrade:
+        case upgrade_fate::hang: {
+          auto& tape = tapes_.at(paths_.at(s.path));
+          // A new connection starts at the live edge, sometimes a few trades
+          // before it: the trades of the outage come by backfill.
+          auto overlap = faults ? rng_.between(0, 3) : 0;
+          s.cursor = std::max<std::uint64_t>(
+            tape.first_id(),
+            tape.last_id() + 1 - static_cast<std::uint64_t>(overlap));
+          note("upgrade", std::to_string(s.id) + " " + s.path + " from "
+                            + std::to_string(s.cursor));
+          net_.send_opened(s);
+          return;
+        }
+      }
+      return;
+    }
+    if (s.silent)
+      return;
+    if (faults && rng_.chance(per_step(params_.p_close_per_s, dt_ms))) {
+      count("closed_by_network");
+      note("network_close", std::to_string(s.id));
+      net_.send_closed(s, "connection reset", rng_.chance(0.5) ? 1006 : 1001);
+      return;
+    }
+    if (faults && rng_.chance(per_step(params_.p_hang_per_s, dt_ms))) {
+      count("went_silent");
+      note("silent", std::to_string(s.id));
+      s.silent = true;
+      return;
+    }
+    deliver(s, faults, dt_ms);
+  }
+
+  void decide_upgrade(sim_socket& s, bool faults) {
+    s.decided = true;
+    count(s.rotation_lane() ? "rotation_lanes" : "attempts");
+    note("open", std::to_string(s.id) + " " + s.path);
+    auto& plan = plans_[s.id];
+    auto timeout = static_cast<std::int64_t>(params_.sup.connect_timeout_ms);
+    if (!faults) {
+      plan.at_ms = now_ms_ + rng_.between(0, 100);
+      return;
+    }
+    auto x = rng_.unit();
+    auto& p = params_;
+    if ((x -= p.p_hang_upgrade) < 0) {
+      plan.fate = upgrade_fate::hang;
+      plan.at_ms = -1;
+      count("upgrade_hangs");
+    } else if ((x -= p.p_refuse) < 0) {
+      plan.fate = upgrade_fate::refuse;
+      plan.at_ms = now_ms_ + rng_.between(0, 500);
+      count("refused");
+    } else if ((x -= p.p_reject) < 0) {
+      plan.fate = upgrade_fate::reject;
+      plan.at_ms = now_ms_ + rng_.between(0, 500);
+      count("rejected_429_418");
+    } else if ((x -= p.p_silent_first) < 0) {
+      plan.fate = upgrade_fate::silent_upgrade;
+      plan.at_ms = now_ms_ + rng_.between(0, timeout / 2);
+      count("silent_after_upgrade");
+    } else {
+      plan.fate = upgrade_fate::upgrade;
+      // Mostly in time; now and then later than the connect deadline.
+      plan.at_ms = now_ms_ + rng_.between(0, timeout + timeout / 4);
+    }
+  }
+
+  std::string malformed_frame() {
+    switch (rng_.between(0, 4)) {
+      case 0:
+        return R"({"e":"aggTrade","E":1,"s":"BTCUSDT","a":)";
+      case 1:
+        return "not json at all";
+      case 2:
+        return R"({"e":"aggTrade","E":1,"s":"BTCUSDT","a":"x","p":"1","q":"1"})";
+      case 3:
+        return std::string("\xff\xfe\x00garbage", 10);
+      default:
+        return R"({"e":"aggTrade","E":1,"s":"BTCUSDT","a":7,"p":"-1e999"})";
+    }
+  }
+
+  /// Sends the socket's trades up to the exchange's newest, with this world's faults,
+  /// in one to three reads.
+  void deliver(sim_socket& s, bool faults, std::int64_t dt_ms) {
+    auto& tape = tapes_.at(paths_.at(s.path));
+    std::vector<std::string> frames;
+    std::string what;
+    while (s.cursor <= tape.last_id()) {
+      if (faults && rng_.chance(params_.p_gap)) {
+        auto skip = static_cast<std::uint64_t>(rng_.between(1, 20));
+        what += " gap@" + std::to_string(s.cursor) + "+" + std::to_string(skip);
+        s.cursor += skip;
+        count("gaps_sent");
+        continue;
+      }
+      frames.push_back(tape.frame(s.cursor));
+      if (faults && rng_.chance(params_.p_dup) && s.cursor > tape.first_id()) {
+        auto back = static_cast<std::uint64_t>(
+          rng_.between(0, static_cast<std::int64_t>(std::min<std::uint64_t>(
+                            5, s.cursor - tape.first_id()))));
+        frames.push_back(tape.frame(s.cursor - back));
+        what += " dup@" + std::to_string(s.cursor - back);
+        count("duplicates_sent");
+      }
+      if (faults && rng_.chance(params_.p_bad)) {
+        frames.push_back(malformed_frame());
+        what += " bad";
+        count("malformed_sent");
+      }
+      ++s.cursor;
+    }
+    if (faults && rng_.chance(per_step(params_.p_shutdown_per_s, dt_ms))) {
+      frames.push_back(R"({"e":"serverShutdown","E":)"
+                       + std::to_string(epoch_ms + now_ms_) + "}");
+      what += " serverShutdown";
+      count("server_shutdowns_sent");
+    }
+    if (frames.empty())
+      return;
+    note("frames", std::to_string(s.id) + " n=" + std::to_string(frames.size())
+                     + " to " + std::to_string(s.cursor - 1) + what);
+    auto reads = std::min<std::size_t>(
+      frames.size(), static_cast<std::size_t>(rng_.between(1, 3)));
+    auto per_read = (frames.size() + reads - 1) / reads;
+    for (std::size_t i = 0; i < frames.size(); i += per_read) {
+      std::vector<std::string> read(
+        frames.begin() + static_cast<std::ptrdiff_t>(i),
+        frames.begin()
+          + static_cast<std::ptrdiff_t>(std::min(frames.size(), i + per_read)));
+      net_.send_frames(s, read);
+    }
+  }
+
+  void drive_request(sim_request& r, bool faults) {
+    if (r.answer_at_ms < 0) {
+      if (faults && rng_.chance(params_.p_rest_timeout)) {
+        r.answer_at_ms = r.issued_ms + rest_timeout_ms;
+        plans_rest_[r.id] = 0;
+        count("rest_timeouts");
+      } else if (faults && rng_.chance(params_.p_rest_fail)) {
+        static const std::int32_t failures[] = {500, 502, 429, 418, 200};
+        plans_rest_[r.id] = failures[rng_.between(0, 4)];
+        plans_rest_malformed_.insert(r.id); // a 200 among them is malformed
+        r.answer_at_ms = now_ms_ + rng_.between(5, 2000);
+        count("rest_failures");
+      } else {
+        plans_rest_[r.id] = 200;
+        r.answer_at_ms = now_ms_ + rng_.between(5, faults ? 2000 : 100);
+      }
+    }
+    if (now_ms_ < r.answer_at_ms)
+      return;
+    auto status = plans_rest_[r.id];
+    auto& target = r.target.target;
+    note("rest",
+         std::to_string(r.id) + " " + target + " -> " + std::to_string(status));
+    if (status == 0) {
+      net_.answer(r, 0, "timeout");
+      return;
+    }
+    if (status == 429 || status == 418) {
+      net_.answer(r, status, R"({"code":-1003,"msg":"Too many requests."})",
+                  static_cast<std::int32_t>(rng_.between(1, 3)));
+      return;
+    }
+    if (status != 200) {
+      net_.answer(r, status, R"({"code":-1000,"msg":"An unknown error."})");
+      return;
+    }
+    if (plans_rest_malformed_.count(r.id) != 0) {
+      net_.answer(r, 200, R"([{"a":1,"p":"1.0",)");
+      return;
+    }
+    auto symbol = [&]() -> std::string {
+      auto at = target.find("symbol=");
+      if (at == std::string::npos)
+        return {};
+      auto end = target.find('&', at);
+      return target.substr(at + 7, end == std::string::npos ? std::string::npos
+                                                            : end - at - 7);
+    }();
+    auto from = query_number(target, "fromId");
+    auto limit = query_number(target, "limit");
+    auto tape = tapes_.find(symbol);
+    if (target.rfind("/api/v3/aggTrades?", 0) != 0 || tape == tapes_.end()
+        || !from || !limit || *limit == 0 || *limit > 1000) {
+      violation("unexpected REST request " + target);
+      net_.answer(r, 400, R"({"code":-1100,"msg":"Illegal characters."})");
+      return;
+    }
+    count("rest_pages");
+    net_.answer(r, 200,
+                tape->second.rest_page(*from,
+                                       static_cast<std::uint32_t>(*limit)));
+  }
+
+  // --- requests to the supervisor -------------------------------------------------
+
+  /// Asks the supervisor to start (symbol, aggTrade); the error it answers, or an
+  /// empty error when it started the child.
+  caf::error start_child(const std::string& symbol) {
+    caf::scoped_actor self{sys_};
+    auto rh = self->request(supervisor_, caf::infinite, start_atom::value,
+                            symbol, stream_kind::agg_trade);
+    sched_.run();
+    if (self->mailbox().empty()) {
+      violation("the supervisor did not answer start " + symbol);
+      return caf::make_error(errc::unknown_symbol);
+    }
+    caf::error result;
+    rh.receive([&](bool) {}, [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+
+  std::vector<child_status> status() {
+    caf::scoped_actor self{sys_};
+    auto rh = self->request(supervisor_, caf::infinite, status_atom::value);
+    sched_.run();
+    std::vector<child_status> result;
+    if (self->mailbox().empty()) {
+      violation("the supervisor did not answer a status query");
+      return result;
+    }
+    rh.receive([&](std::vector<child_status>& xs) { result = std::move(xs); },
+               [&](caf::error&) { violation("status query failed"); });
+    return result;
+  }
+
+  void poke_supervisor(std::int64_t dt_ms) {
+    if (!params_.late_symbol.empty() && started_.count(params_.late_symbol) == 0
+        && now_ms_ >= params_.late_start_ms) {
+      auto err = start_child(params_.late_symbol);
+      if (err)
+        violation("starting the late symbol failed: " + sys_.render(err));
+      started_.insert(params_.late_symbol);
+      count("late_starts");
+      note("late_start", params_.late_symbol);
+    }
+    if (rng_.chance(per_step(params_.p_start_again_per_s, dt_ms))) {
+      auto& symbol = *std::next(
+        started_.begin(),
+        rng_.between(0, static_cast<std::int64_t>(started_.size()) - 1));
+      // Whatever is queued first, so that only the start could open a socket.
+      sched_.run();
+      auto opens = net_.opens;
+      // Any case: the supervisor folds it.
+      auto asked = rng_.chance(0.5) ? symbol : lower_ascii(symbol);
+      auto err = start_child(asked);
+      count("started_again");
+      if (err != errc::already_started)
+        violation("start of running " + asked
+                  + " did not answer already_started");
+      if (net_.opens != opens)
+        violation("start of running " + asked + " opened a socket");
+    }
+  }
+
+  // --- invariants ---------------------------------------------------------------
+
+  void check_deadlines() {
+    auto& c = params_.sup;
+    auto silence_ms = static_cast<std::int64_t>(c.silence_timeout_ms)
+                      + std::max<std::int64_t>(100, c.silence_timeout_ms / 10);
+    std::map<std::uint64_t, std::int64_t> attempt_activity;
+    std::map<std::string, std::vector<const sim_socket*>> live_by_path;
+    for (auto* s : net_.unclosed()) {
+      if (!s->live())
+        continue;
+      live_by_path[s->path].push_back(s);
+      auto first_frame = s->last_frame_ms >= 0;
+      if (!s->rotation_lane() && !first_frame
+          && now_ms_ >= s->opened_ms + c.connect_timeout_ms)
+        violation("socket " + std::to_string(s->id)
+                  + " has no frame past its connect deadline (opened at "
+                  + std::to_string(s->opened_ms) + ")");
+      auto& activity = attempt_activity[s->attempt()];
+      activity = std::max({activity, s->upgraded_ms, s->last_frame_ms});
+    }
+    // The watchdog runs from the first lane's upgrade; any lane's frames count.
+    for (auto& [attempt, since] : attempt_activity) {
+      auto first = net_.sockets.find(attempt);
+      if (first == net_.sockets.end() || first->second.upgraded_ms < 0)
+        continue;
+      for (auto& [id, s] : net_.sockets)
+        if (s.attempt() == attempt)
+          since = std::max(since, s.last_frame_ms);
+      if (now_ms_ >= since + silence_ms)
+        violation("attempt " + std::to_string(attempt) + " silent since "
+                  + std::to_string(since) + " ms and still open");
+    }
+    for (auto& [path, lanes] : live_by_path) {
+      if (lanes.size() < 2)
+        continue;
+      auto newest = std::max(lanes[0]->opened_ms, lanes[1]->opened_ms);
+      if (now_ms_ >= newest + rotation_timeout_ms())
+        violation("two lanes on " + path + " past the rotation deadline");
+    }
+  }
+
+  std::int64_t rotation_timeout_ms() const {
+    return connection_args{}.rotation_timeout_ms;
+  }
+
+  /// Attempts (first lanes) per sliding window stay within the connection budget.
+  void check_budget() {
+    std::vector<std::int64_t> opens;
+    for (auto& [id, s] : net_.sockets)
+      if (!s.rotation_lane())
+        opens.push_back(s.opened_ms);
+    std::sort(opens.begin(), opens.end());
+    auto& c = params_.sup;
+    auto window_check = [&](std::int64_t window_ms, std::uint32_t limit,
+                            const char* name) {
+      std::size_t lo = 0;
+      for (std::size_t hi = 0; hi < opens.size(); ++hi) {
+        while (opens[hi] - opens[lo] >= window_ms)
+          ++lo;
+        if (hi - lo + 1 > limit) {
+          violation(std::string{name} + ": " + std::to_string(hi - lo + 1)
+                    + " attempts within " + std::to_string(window_ms)
+                    + " ms ending at " + std::to_string(opens[hi]) + ", limit "
+                    + std::to_string(limit));
+          return;
+        }
+      }
+    };
+    window_check(std::int64_t{c.connect_budget_window_s} * 1000,
+                 c.connect_budget, "connection budget exceeded");
+    window_check(1000, c.connect_burst, "connection burst exceeded");
+  }
+
+  void heal() {
+    auto& c = params_.sup;
+    // A tight budget may hold every attempt for a window or two.
+    auto budget_ms = c.connect_budget < 100
+                       ? 2 * std::int64_t{c.connect_budget_window_s} * 1000
+                       : 0;
+    auto heal_ms = c.policy.park_ms + c.policy.backoff_max_ms + budget_ms
+                   + c.connect_timeout_ms + c.silence_timeout_ms
+                   + backfill_retries_ms + rest_timeout_ms;
+    note("heal", std::to_string(heal_ms) + " ms");
+    auto end = now_ms_ + heal_ms;
+    while (now_ms_ < end)
+      step(rng_.between(50, 250), false);
+    // The last trades: production stops, every live socket sends what is left.
+    producing_ = false;
+    step(1, false);
+    step(200, false);
+  }
+
+  void check_after_heal() {
+    for (auto& x : status())
+      if (x.state != child_state::streaming)
+        violation(x.symbol + " is " + to_string(x.state)
+                  + " after the faults healed (last error: " + x.last_error
+                  + ")");
+    for (auto& symbol : started_)
+      check_trades(symbol);
+    check_budget();
+  }
+
+  void check_trades(const std::string& symbol) {
+    auto& tape = tapes_.at(symbol);
+    caf::scoped_actor self{sys_};
+    auto agg = aggregators_.at(symbol);
+    auto held_rh = self->request(agg, caf::infinite, trades_atom::value,
+                                 std::uint32_t{1'000'000});
+    auto metrics_rh = self->request(agg, caf::infinite, metrics_atom::value);
+    sched_.run();
+    std::vector<trade> held;
+    metrics_snapshot m;
+    held_rh.receive([&](std::vector<trade>& xs) { held = std::move(xs); },
+                    [&](caf::error&) { violation("trades query failed"); });
+    metrics_rh.receive([&](metrics_snapshot& x) { m = std::move(x); },
+                       [&](caf::error&) { violation("metrics query failed"); });
+    if (held.empty()) {
+      violation(symbol + " holds no trade after the faults healed");
+      return;
+    }
+    auto first = held.front().agg_id;
+    if (held.back().agg_id != tape.last_id())
+      violation(symbol + " ends at " + std::to_string(held.back().agg_id)
+                + ", the exchange at " + std::to_string(tape.last_id()));
+    auto in_open_gap = [&](std::uint64_t id) {
+      for (std::size_t i = 0; i + 3 <= m.open_gaps.size(); i += 3)
+        if (id >= m.open_gaps[i] && id <= m.open_gaps[i + 1])
+          return true;
+      return false;
+    };
+    std::uint64_t expected = first;
+    std::uint64_t missing = 0;
+    int128 volume = 0;
+    for (auto& x : held) {
+      if (x.agg_id < expected) {
+        violation(symbol + " holds id " + std::to_string(x.agg_id)
+                  + " twice or out of order");
+        return;
+      }
+      for (; expected < x.agg_id; ++expected, ++missing)
+        if (!in_open_gap(expected)) {
+          violation(symbol + " lost id " + std::to_string(expected)
+                    + " with no open gap reporting it");
+          return;
+        }
+      if (!tape.has(x.agg_id)) {
+        violation(symbol + " holds id " + std::to_string(x.agg_id)
+                  + " the exchange never made");
+        return;
+      }
+      auto truth = tape.at(x.agg_id);
+      if (x.price_e8 != truth.price_e8 || x.qty_e8 != truth.qty_e8
+          || x.buyer_is_maker != truth.buyer_is_maker
+          || x.trade_time_ms != truth.trade_time_ms) {
+        violation(symbol + " holds id " + std::to_string(x.agg_id)
+                  + " with fields unlike the exchange's");
+        return;
+      }
+      volume += x.qty_e8;
+      expected = x.agg_id + 1;
+    }
+    if (m.trades != held.size())
+      violation(symbol + " counts " + std::to_string(m.trades)
+                + " trades and holds " + std::to_string(held.size()));
+    if (from_wide(m.buy_volume_e8) + from_wide(m.sell_volume_e8) != volume)
+      violation(symbol + " volume totals differ from the trades it holds");
+    for (std::size_t i = 0; i + 3 <= m.open_gaps.size(); i += 3)
+      if (m.open_gaps[i + 2] == 0)
+        violation(symbol + " still fills gap " + std::to_string(m.open_gaps[i])
+                  + ".." + std::to_string(m.open_gaps[i + 1])
+                  + " after the faults healed");
+    count("trades_checked", held.size());
+    count("ids_left_in_failed_gaps", missing);
+  }
+
+  void shutdown() {
+    auto asked_ms = now_ms_;
+    auto deadline_ms = asked_ms + params_.sup.shutdown_timeout_ms;
+    note("shutdown", "deadline " + std::to_string(deadline_ms));
+    caf::anon_send(supervisor_, stop_atom::value);
+    sched_.run();
+    while (now_ms_ < deadline_ms)
+      step(std::min<std::int64_t>(rng_.between(1, 300), deadline_ms - now_ms_),
+           true, false);
+    if (supervisor_down_ms_ < 0)
+      violation("the supervisor is still up at its shutdown deadline");
+    for (auto& [id, s] : net_.sockets)
+      if (s.live())
+        violation("socket " + std::to_string(id) + " open after shutdown");
+    // As main does: the rest after the supervisor.
+    for (auto& [symbol, agg] : aggregators_)
+      caf::anon_send_exit(agg, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(backfill_, caf::exit_reason::user_shutdown);
+    if (!drain(10'000))
+      violation("timers keep firing after every actor was stopped");
+    auto running = sys_.registry().running();
+    if (running != base_running_)
+      violation(std::to_string(running - base_running_)
+                + " actors alive after shutdown");
+  }
+
+  /// Runs messages and fires timers until nothing is left; false if still busy
+  /// after `rounds` rounds.
+  bool drain(std::size_t rounds) {
+    for (std::size_t i = 0; i < rounds; ++i)
+      if (sched_.run() + sched_.trigger_timeouts() == 0)
+        return true;
+    return false;
+  }
+
+  // --- bookkeeping --------------------------------------------------------------
+
+  /// Records a broken invariant; after violations_kept, only counts them (one
+  /// broken guarantee tends to break the next check on every step).
+  void violation(std::string what) {
+    auto line = "t=" + std::to_string(now_ms_) + "ms: " + what;
+    if (trace_ != nullptr)
+      *trace_ << "VIOLATION " << line << '\n';
+    if (result_.violations.size() < violations_kept)
+      result_.violations.push_back(std::move(line));
+    else
+      ++violations_dropped_;
+  }
+
+  void count(const char* event, std::uint64_t n = 1) {
+    result_.events[event] += n;
+  }
+
+  void note(const char* event, const std::string& detail) {
+    if (trace_ != nullptr)
+      *trace_ << "t=" << now_ms_ << " " << event << " " << detail << '\n';
+  }
+
+  static constexpr std::size_t violations_kept = 10;
+
+  std::uint64_t seed_;
+  std::ostream* trace_;
+  std::uint64_t violations_dropped_ = 0;
+  std::int64_t now_ms_ = 0;
+  rng_source rng_;
+  world_params params_;
+  world_result result_;
+  bool producing_ = true;
+  std::map<std::string, symbol_tape> tapes_;
+  std::map<std::string, std::string> paths_; ///< ws path -> symbol
+  std::map<std::uint64_t, socket_plan> plans_;
+  std::map<std::uint64_t, std::int32_t> plans_rest_;
+  std::set<std::uint64_t> plans_rest_malformed_;
+  std::set<std::string> started_;
+  std::int64_t supervisor_down_ms_ = -1;
+  std::size_t base_running_ = 0;
+  sim_network net_; // before the actor system: actors call it while they end
+  caf::actor_system_config cfg_;
+  caf::actor_system sys_;
+  caf::scheduler::test_coordinator& sched_;
+  backfill_if backfill_;
+  std::map<std::string, aggregator_if> aggregators_;
+  supervisor_if supervisor_;
+  caf::actor watcher_;
+  std::vector<caf::actor> all_actors_;
+};
+
+} // namespace
+
+world_result run_world(std::uint64_t seed, std::ostream* trace) {
+  set_log_level(trace != nullptr ? log_level::debug : log_level::off);
+  world w{seed, trace};
+  return w.run();
+}
+
+} // namespace sv::faultsim
