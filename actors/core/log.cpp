@@ -29,7 +29,7 @@ const char* level_name(log_level level) {
     case log_level::debug:
       return "DEBUG";
     case log_level::off:
-      break;
+      return "OFF"; // never written: nothing is enabled at off
   }
   return "?";
 }

@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "actors/core/decimal.hpp"
+#include "app/sim/exchange/depth_feed.hpp"
+#include "app/sim/exchange/depth_json.hpp"
 #include "messages/trade.hpp"
 
 namespace sv::faultsim {
@@ -20,8 +22,14 @@ constexpr std::int64_t epoch_ms = 1'700'000'000'000;
 /// from streamvisor can be compared field by field.
 class symbol_tape {
 public:
-  symbol_tape(std::string symbol, std::uint64_t seed, std::uint64_t first_id)
-    : symbol_(std::move(symbol)), seed_(seed), first_id_(first_id) {
+  /// Where a tape starts: the seed of its trades' fields and its first id.
+  struct origin {
+    std::uint64_t seed = 0;
+    std::uint64_t first_id = 1;
+  };
+
+  symbol_tape(std::string symbol, origin from)
+    : symbol_(std::move(symbol)), seed_(from.seed), first_id_(from.first_id) {
   }
 
   /// Produces the next trade at virtual time `now_ms`.
@@ -29,22 +37,22 @@ public:
     times_ms_.push_back(epoch_ms + now_ms);
   }
 
-  const std::string& symbol() const {
+  [[nodiscard]] const std::string& symbol() const {
     return symbol_;
   }
-  std::uint64_t first_id() const {
+  [[nodiscard]] std::uint64_t first_id() const {
     return first_id_;
   }
   /// The newest id, or first_id - 1 before the first trade.
-  std::uint64_t last_id() const {
+  [[nodiscard]] std::uint64_t last_id() const {
     return first_id_ + times_ms_.size() - 1;
   }
-  bool has(std::uint64_t id) const {
+  [[nodiscard]] bool has(std::uint64_t id) const {
     return id >= first_id_ && id <= last_id();
   }
 
   /// Trade `id` (which must exist) as the exchange reports it.
-  trade at(std::uint64_t id) const {
+  [[nodiscard]] trade at(std::uint64_t id) const {
     auto h = mix(seed_ ^ (id * 0x9E3779B97F4A7C15ULL));
     trade x;
     x.symbol = symbol_;
@@ -60,7 +68,7 @@ public:
   }
 
   /// The `/ws/<s>@aggTrade` frame of trade `id`.
-  std::string frame(std::uint64_t id) const {
+  [[nodiscard]] std::string frame(std::uint64_t id) const {
     auto x = at(id);
     return R"({"e":"aggTrade","E":)" + std::to_string(x.event_time_ms)
            + R"(,"s":")" + symbol_ + R"(","a":)" + std::to_string(id)
@@ -72,7 +80,8 @@ public:
   }
 
   /// A `GET /api/v3/aggTrades` page: ids from `from` while they exist, at most `limit`.
-  std::string rest_page(std::uint64_t from, std::uint32_t limit) const {
+  [[nodiscard]] std::string rest_page(std::uint64_t from,
+                                      std::uint32_t limit) const {
     std::string body = "[";
     for (auto id = std::max(from, first_id_);
          id <= last_id() && id < from + limit; ++id) {
@@ -100,6 +109,44 @@ private:
   std::uint64_t seed_;
   std::uint64_t first_id_;
   std::vector<std::int64_t> times_ms_; ///< trade time of first_id_ + i
+};
+
+/// One symbol's order book and its diff-depth events: the simulator's own model
+/// (app/sim/exchange/depth_feed), one event closed every 100 ms of virtual time.
+class symbol_depth {
+public:
+  /// Binance's @depth@100ms cadence.
+  static constexpr std::int64_t event_every_ms = 100;
+
+  symbol_depth(const std::string& symbol, std::uint64_t seed,
+               std::int64_t changes_per_event)
+    : feed_(symbol, seed, changes_per_event) {
+  }
+
+  /// Closes every event due by virtual time `now_ms`, each with all its changes.
+  void produce_until(std::int64_t now_ms) {
+    while (next_event_ms_ <= now_ms) {
+      while (feed_.open_applied() < feed_.open_size())
+        feed_.apply_change();
+      feed_.close_event(epoch_ms + next_event_ms_, false);
+      next_event_ms_ += event_every_ms;
+    }
+  }
+
+  [[nodiscard]] const depth_feed& feed() const {
+    return feed_;
+  }
+
+  /// The `/api/v3/depth` body: the best `limit` levels now.
+  [[nodiscard]] std::string snapshot_body(std::size_t limit) const {
+    std::string out;
+    append_depth_snapshot(out, feed_.book().snapshot(limit));
+    return out;
+  }
+
+private:
+  depth_feed feed_;
+  std::int64_t next_event_ms_ = event_every_ms;
 };
 
 } // namespace sv::faultsim

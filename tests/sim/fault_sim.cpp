@@ -5,69 +5,89 @@
 //   fault_sim --seed 4711                 replay one seed with a full trace on stderr
 //
 // Exit status: 0 if every seed held every invariant, 1 if any failed, 2 on bad usage.
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
+#include <cstdlib>
 #include <exception>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "app/command_line.hpp"
 #include "tests/sim/fault_world.hpp"
 
 namespace {
 
 struct sim_args {
-  std::uint64_t first = 1;
-  std::uint64_t seeds = 1000;
-  bool trace = false;
+  std::uint64_t first = 1;    ///< first seed
+  std::uint64_t seeds = 1000; ///< how many seeds
+  std::uint64_t replay = 0;   ///< --seed: one seed, traced; 0: none
+  bool help = false;
 };
 
-bool parse_number(const char* text, std::uint64_t& out) {
+using problem = std::optional<std::string>;
+
+/// Stores a positive integer in the numeric `Field`.
+template <std::uint64_t sim_args::*Field>
+problem set_positive(sim_args& out, const std::string& text) {
   char* end = nullptr;
-  errno = 0;
-  auto x = std::strtoull(text, &end, 10);
-  if (errno != 0 || end == text || *end != '\0')
-    return false;
-  out = x;
-  return true;
+  auto x = std::strtoull(text.c_str(), &end, 10);
+  if (text.empty() || *end != '\0' || x == 0)
+    return sv::cli_refused();
+  out.*Field = x;
+  return std::nullopt;
 }
 
-int usage(const char* argv0) {
-  std::fprintf(
-    stderr,
-    "usage: %s [--seeds N] [--first S] | --seed S\n"
-    "  --seeds N   run N seeds (default 1000)\n"
-    "  --first S   start at seed S (default 1)\n"
-    "  --seed S    run seed S alone and trace every event to stderr\n",
-    argv0);
-  return 2;
+const std::array sim_option_table = {
+  sv::cli_value_option("--seeds", "N", set_positive<&sim_args::seeds>,
+                       "expected a positive integer",
+                       "run N seeds (default 1000)"),
+  sv::cli_value_option("--first", "S", set_positive<&sim_args::first>,
+                       "expected a positive integer",
+                       "start at seed S (default 1)"),
+  sv::cli_value_option("--seed", "S", set_positive<&sim_args::replay>,
+                       "expected a positive integer",
+                       "run seed S alone, tracing every event to stderr"),
+  sv::cli_flag_option("--help", sv::cli_set_flag<&sim_args::help>, "", "-h",
+                      true),
+};
+
+std::string usage_text() {
+  return "usage: fault_sim [--seeds N] [--first S] | --seed S\n"
+         + sv::command_line_usage(sim_option_table, 14)
+         + "Exit: 0 every seed held every invariant, 1 some failed, 2 bad "
+           "usage.\n";
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
+  // argv is the C array main() received.
+  // NOLINTBEGIN(*-pointer-arithmetic)
+  std::vector<std::string> argument_list(argv + 1, argv + argc);
+  std::string program = argv[0];
+  // NOLINTEND(*-pointer-arithmetic)
   sim_args args;
-  for (int i = 1; i < argc; ++i) {
-    std::string flag = argv[i];
-    if (i + 1 >= argc)
-      return usage(argv[0]);
-    std::uint64_t value = 0;
-    if (!parse_number(argv[i + 1], value))
-      return usage(argv[0]);
-    ++i;
-    if (flag == "--seeds") {
-      args.seeds = value;
-    } else if (flag == "--first") {
-      args.first = value;
-    } else if (flag == "--seed") {
-      args.first = value;
-      args.seeds = 1;
-      args.trace = true;
-    } else {
-      return usage(argv[0]);
-    }
+  if (auto failure = sv::parse_command_line(sim_option_table, argument_list,
+                                            args)) {
+    std::fprintf(stderr, "fault_sim: option %s: %s\n%s",
+                 failure->option.c_str(),
+                 failure->unknown ? "unknown option" : failure->detail.c_str(),
+                 usage_text().c_str());
+    return 2;
+  }
+  if (args.help) {
+    std::fputs(usage_text().c_str(), stdout);
+    return 0;
+  }
+  bool trace = args.replay != 0;
+  if (trace) {
+    args.first = args.replay;
+    args.seeds = 1;
   }
   auto started = std::chrono::steady_clock::now();
   std::map<std::string, std::uint64_t> events;
@@ -75,19 +95,19 @@ int main(int argc, char** argv) {
   for (auto seed = args.first; seed < args.first + args.seeds; ++seed) {
     sv::faultsim::world_result result;
     try {
-      result = sv::faultsim::run_world(seed, args.trace ? &std::cerr : nullptr);
+      result = sv::faultsim::run_world(seed, trace ? &std::cerr : nullptr);
     } catch (const std::exception& e) {
       result.violations.push_back(std::string{"exception: "} + e.what());
     }
-    for (auto& [name, n] : result.events)
+    for (const auto& [name, n] : result.events)
       events[name] += n;
     if (result.violations.empty())
       continue;
     ++failed;
     std::cout << "seed " << seed << " FAILED:\n";
-    for (auto& v : result.violations)
+    for (const auto& v : result.violations)
       std::cout << "  " << v << '\n';
-    std::cout << "  replay: " << argv[0] << " --seed " << seed << '\n';
+    std::cout << "  replay: " << program << " --seed " << seed << '\n';
   }
   auto elapsed
     = std::chrono::duration<double>(std::chrono::steady_clock::now() - started)
@@ -96,7 +116,7 @@ int main(int argc, char** argv) {
             << args.first + args.seeds - 1 << ": " << args.seeds - failed
             << " held every invariant, " << failed << " failed, in " << elapsed
             << " s\n  events:";
-  for (auto& [name, n] : events)
+  for (const auto& [name, n] : events)
     std::cout << ' ' << name << '=' << n;
   std::cout << '\n';
   return failed == 0 ? 0 : 1;

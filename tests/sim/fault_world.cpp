@@ -2,10 +2,12 @@
 #include "tests/sim/fault_world.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <optional>
 #include <random>
 #include <set>
+#include <string_view>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -16,6 +18,7 @@
 
 #include "actors/aggregator_actor.hpp"
 #include "actors/backfill_actor.hpp"
+#include "actors/book_actor.hpp"
 #include "actors/connection_actor.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/symbol_case.hpp"
@@ -42,6 +45,8 @@ struct world_params {
   std::string late_symbol;          ///< started during the faults, or ""
   std::int64_t late_start_ms = 0;
   std::map<std::string, std::uint32_t> trades_per_s; ///< by symbol
+  bool depth = false; ///< every symbol also streams depth into a book
+  std::int64_t changes_per_event = 1; ///< of the depth feeds
   supervisor_config sup;
   std::int64_t faults_ms = 0;
   std::int64_t step_max_ms = 0; ///< fault-phase steps are 1..step_max_ms
@@ -77,15 +82,18 @@ private:
 
 world_params draw_params(rng_source& rng, std::uint64_t seed) {
   world_params p;
-  static const char* names[] = {"BTCUSDT", "ETHUSDT", "XRPUSDT", "SOLUSDT"};
+  static const std::array<const char*, 4> names{"BTCUSDT", "ETHUSDT", "XRPUSDT",
+                                                "SOLUSDT"};
   auto n = rng.between(1, 3);
   for (int i = 0; i < n; ++i)
-    p.symbols.emplace_back(names[i]);
+    p.symbols.emplace_back(names.at(static_cast<std::size_t>(i)));
   if (rng.chance(0.3)) {
-    p.late_symbol = names[n];
+    p.late_symbol = names.at(static_cast<std::size_t>(n));
   }
-  for (auto* s : names)
+  for (const auto* s : names)
     p.trades_per_s[s] = static_cast<std::uint32_t>(rng.between(5, 60));
+  p.depth = rng.chance(0.5);
+  p.changes_per_event = rng.between(1, 10);
   auto& c = p.sup;
   c.server = endpoint{true, "stream.sim", 9443, ""};
   c.connect_timeout_ms = static_cast<std::uint32_t>(rng.between(500, 3000));
@@ -143,8 +151,9 @@ struct socket_plan {
 
 /// The field-guide pattern for watching an actor from a test: a monitor that writes
 /// the virtual time of the down message where the world can read it.
-caf::behavior down_watcher(caf::event_based_actor* self, caf::actor target,
-                           std::int64_t* down_ms, const std::int64_t* now_ms) {
+caf::behavior down_watcher(caf::event_based_actor* self,
+                           const caf::actor& target, std::int64_t* down_ms,
+                           const std::int64_t* now_ms) {
   self->monitor(target);
   self->set_down_handler([=](caf::down_msg&) {
     *down_ms = *now_ms;
@@ -160,8 +169,8 @@ caf::actor_system_config& testing(caf::actor_system_config& cfg) {
 
 /// Reads "name=value" out of a query string; nullopt if absent or not a number.
 std::optional<std::uint64_t> query_number(const std::string& target,
-                                          const std::string& name) {
-  auto key = name + "=";
+                                          std::string_view name) {
+  auto key = std::string{name} + "=";
   auto at = target.find(key);
   if (at == std::string::npos)
     return std::nullopt;
@@ -181,7 +190,7 @@ public:
       trace_(trace),
       rng_(seed),
       params_(draw_params(rng_, seed)),
-      net_(now_ms_, [this](std::string what) { violation(std::move(what)); }),
+      net_(now_ms_, [this](const std::string& what) { violation(what); }),
       sys_(testing(cfg_)),
       sched_(
         dynamic_cast<caf::scheduler::test_coordinator&>(sys_.scheduler())) {
@@ -202,6 +211,8 @@ public:
 
   world(const world&) = delete;
   world& operator=(const world&) = delete;
+  world(world&&) = delete;
+  world& operator=(world&&) = delete;
 
   world_result run() {
     base_running_ = sys_.registry().running();
@@ -229,10 +240,11 @@ private:
     all_actors_.push_back(caf::actor_cast<caf::actor>(backfill_));
     std::map<std::string, stream_sinks> sinks;
     for (auto& symbol : all) {
-      tapes_.emplace(
-        symbol, symbol_tape{
-                  symbol, seed_ ^ std::hash<std::string>{}(symbol),
-                  static_cast<std::uint64_t>(rng_.between(1, 1'000'000'000))});
+      symbol_tape::origin origin;
+      origin.seed = seed_ ^ std::hash<std::string>{}(symbol);
+      origin.first_id
+        = static_cast<std::uint64_t>(rng_.between(1, 1'000'000'000));
+      tapes_.emplace(symbol, symbol_tape{symbol, origin});
       paths_[make_target(params_.sup, symbol, stream_kind::agg_trade).path]
         = symbol;
       aggregator_limits limits;
@@ -244,10 +256,23 @@ private:
       aggregators_[symbol] = agg;
       all_actors_.push_back(caf::actor_cast<caf::actor>(agg));
       sinks[symbol].trades = caf::actor_cast<trade_sink_if>(agg);
+      if (params_.depth) {
+        depths_.emplace(
+          symbol, symbol_depth{symbol, seed_ + std::hash<std::string>{}(symbol),
+                               params_.changes_per_event});
+        depth_paths_[make_target(params_.sup, symbol, stream_kind::depth).path]
+          = symbol;
+        auto book = sys_.spawn(book_actor, symbol, book_config{},
+                               caf::actor_cast<snapshot_source_if>(backfill_));
+        books_[symbol] = book;
+        all_actors_.push_back(caf::actor_cast<caf::actor>(book));
+        sinks[symbol].depth = caf::actor_cast<depth_sink_if>(book);
+      }
     }
     std::vector<std::pair<std::string, stream_kind>> children;
     for (auto& symbol : params_.symbols) {
-      children.emplace_back(symbol, stream_kind::agg_trade);
+      for (auto stream : streams())
+        children.emplace_back(symbol, stream);
       started_.insert(symbol);
     }
     supervisor_ = sys_.spawn(supervisor_actor, params_.sup,
@@ -276,6 +301,14 @@ private:
                     + " faults_ms=" + std::to_string(params_.faults_ms));
   }
 
+  /// The streams of every symbol: aggTrade, and depth in a world with books.
+  std::vector<stream_kind> streams() const {
+    std::vector<stream_kind> result{stream_kind::agg_trade};
+    if (params_.depth)
+      result.push_back(stream_kind::depth);
+    return result;
+  }
+
   // --- the clock ----------------------------------------------------------------
 
   /// Moves the virtual clock by `dt_ms`, lets the actors react, then plays the
@@ -293,6 +326,9 @@ private:
       drive_request(*r, faults);
     if (faults && pokes)
       poke_supervisor(dt_ms);
+    if (!books_.empty() && rng_.chance(0.1))
+      for (auto& [symbol, book] : books_)
+        check_book(symbol, false);
     sched_.run();
   }
 
@@ -307,64 +343,27 @@ private:
       for (std::int64_t i = 0; i < n; ++i)
         tape.produce(now_ms_);
     }
+    for (auto& [symbol, depth] : depths_)
+      depth.produce_until(now_ms_);
   }
 
   // --- the network --------------------------------------------------------------
 
-  double per_step(double per_s, std::int64_t dt_ms) const {
+  static double per_step(double per_s, std::int64_t dt_ms) {
     return per_s * static_cast<double>(dt_ms) / 1000.0;
   }
 
+  /// One step of one socket: a close asked by the actor is acknowledged, an
+  /// upgrade goes as planned, an open socket may fail or sends what it has.
   void drive_socket(sim_socket& s, std::int64_t dt_ms, bool faults) {
     if (s.close_asked_ms >= 0) {
-      if (s.close_confirm_ms < 0) {
-        bool slow = faults && rng_.chance(params_.p_slow_close);
-        s.close_confirm_ms = s.close_asked_ms
-                             + (slow ? rng_.between(1000, 6000)
-                                     : rng_.between(0, 200));
-        if (slow)
-          count("close_acknowledged_late");
-      }
-      if (now_ms_ >= s.close_confirm_ms)
-        net_.send_closed(s, "closed by us", 1000);
+      acknowledge_close(s, faults);
       return;
     }
     if (!s.decided)
       decide_upgrade(s, faults);
     if (s.upgraded_ms < 0) {
-      auto& plan = plans_[s.id];
-      if (plan.at_ms < 0 || now_ms_ < plan.at_ms)
-        return; // hangs, or not yet
-      switch (plan.fate) {
-        case upgrade_fate::refuse:
-          note("refuse", s.path);
-          net_.send_closed(s, "connection refused", 0);
-          return;
-        case upgrade_fate::reject: {
-          auto status = rng_.chance(0.7) ? 429 : 418;
-          auto retry_after = static_cast<std::int32_t>(rng_.between(1, 5));
-          note("reject", s.path + " http=" + std::to_string(status));
-          net_.send_closed(s, "upgrade rejected", 0, status, retry_after);
-          return;
-        }
-        case upgrade_fate::silent_upgrade:
-          s.silent = true;
-          [[fallthrough]];
-        case upgrade_fate::upgrade:
-        case upgrade_fate::hang: {
-          auto& tape = tapes_.at(paths_.at(s.path));
-          // A new connection starts at the live edge, sometimes a few trades
-          // before it: the trades of the outage come by backfill.
-          auto overlap = faults ? rng_.between(0, 3) : 0;
-          s.cursor = std::max<std::uint64_t>(
-            tape.first_id(),
-            tape.last_id() + 1 - static_cast<std::uint64_t>(overlap));
-          note("upgrade", std::to_string(s.id) + " " + s.path + " from "
-                            + std::to_string(s.cursor));
-          net_.send_opened(s);
-          return;
-        }
-      }
+      settle_upgrade(s, faults);
       return;
     }
     if (s.silent)
@@ -372,7 +371,9 @@ private:
     if (faults && rng_.chance(per_step(params_.p_close_per_s, dt_ms))) {
       count("closed_by_network");
       note("network_close", std::to_string(s.id));
-      net_.send_closed(s, "connection reset", rng_.chance(0.5) ? 1006 : 1001);
+      net_.send_closed(
+        s, {"connection reset",
+            static_cast<std::uint16_t>(rng_.chance(0.5) ? 1006 : 1001)});
       return;
     }
     if (faults && rng_.chance(per_step(params_.p_hang_per_s, dt_ms))) {
@@ -382,6 +383,65 @@ private:
       return;
     }
     deliver(s, faults, dt_ms);
+  }
+
+  /// The network answers an actor's close() with ws_closed, now and then late.
+  void acknowledge_close(sim_socket& s, bool faults) {
+    if (s.close_confirm_ms < 0) {
+      bool slow = faults && rng_.chance(params_.p_slow_close);
+      s.close_confirm_ms = s.close_asked_ms
+                           + (slow ? rng_.between(1000, 6000)
+                                   : rng_.between(0, 200));
+      if (slow)
+        count("close_acknowledged_late");
+    }
+    if (now_ms_ >= s.close_confirm_ms)
+      net_.send_closed(s, {"closed by us", 1000});
+  }
+
+  /// Completes, refuses or rejects the upgrade when its planned time has come.
+  void settle_upgrade(sim_socket& s, bool faults) {
+    auto& plan = plans_[s.id];
+    if (plan.at_ms < 0 || now_ms_ < plan.at_ms)
+      return; // hangs, or not yet
+    switch (plan.fate) {
+      case upgrade_fate::refuse:
+        note("refuse", s.path);
+        net_.send_closed(s, {"connection refused"});
+        return;
+      case upgrade_fate::reject: {
+        auto status = rng_.chance(0.7) ? 429 : 418;
+        auto retry_after = static_cast<std::int32_t>(rng_.between(1, 5));
+        note("reject", s.path + " http=" + std::to_string(status));
+        net_.send_closed(s, {"upgrade rejected", 0, status, retry_after});
+        return;
+      }
+      case upgrade_fate::silent_upgrade:
+        s.silent = true;
+        break;
+      case upgrade_fate::upgrade:
+      case upgrade_fate::hang:
+        break;
+    }
+    s.cursor = start_cursor(s, faults);
+    note("upgrade", std::to_string(s.id) + " " + s.path + " from "
+                      + std::to_string(s.cursor));
+    net_.send_opened(s);
+  }
+
+  /// Where a new connection starts: at the live edge, sometimes a little before
+  /// it. The trades of an outage come by backfill, the book resyncs.
+  std::uint64_t start_cursor(const sim_socket& s, bool faults) {
+    auto overlap = faults ? rng_.between(0, 3) : 0;
+    if (auto* depth = depth_of(s)) {
+      const auto& feed = depth->feed();
+      return static_cast<std::uint64_t>(
+        std::max(feed.oldest_pos(), feed.next_pos() - overlap));
+    }
+    const auto& tape = tapes_.at(paths_.at(s.path));
+    return std::max<std::uint64_t>(tape.first_id(),
+                                   tape.last_id() + 1
+                                     - static_cast<std::uint64_t>(overlap));
   }
 
   void decide_upgrade(sim_socket& s, bool faults) {
@@ -394,21 +454,26 @@ private:
       plan.at_ms = now_ms_ + rng_.between(0, 100);
       return;
     }
+    const auto& p = params_;
+    // Cumulative: hang, refuse, reject, silent, else a normal upgrade.
+    const std::array<double, 4> edges{
+      p.p_hang_upgrade, p.p_hang_upgrade + p.p_refuse,
+      p.p_hang_upgrade + p.p_refuse + p.p_reject,
+      p.p_hang_upgrade + p.p_refuse + p.p_reject + p.p_silent_first};
     auto x = rng_.unit();
-    auto& p = params_;
-    if ((x -= p.p_hang_upgrade) < 0) {
+    if (x < edges[0]) {
       plan.fate = upgrade_fate::hang;
       plan.at_ms = -1;
       count("upgrade_hangs");
-    } else if ((x -= p.p_refuse) < 0) {
+    } else if (x < edges[1]) {
       plan.fate = upgrade_fate::refuse;
       plan.at_ms = now_ms_ + rng_.between(0, 500);
       count("refused");
-    } else if ((x -= p.p_reject) < 0) {
+    } else if (x < edges[2]) {
       plan.fate = upgrade_fate::reject;
       plan.at_ms = now_ms_ + rng_.between(0, 500);
       count("rejected_429_418");
-    } else if ((x -= p.p_silent_first) < 0) {
+    } else if (x < edges[3]) {
       plan.fate = upgrade_fate::silent_upgrade;
       plan.at_ms = now_ms_ + rng_.between(0, timeout / 2);
       count("silent_after_upgrade");
@@ -428,7 +493,7 @@ private:
       case 2:
         return R"({"e":"aggTrade","E":1,"s":"BTCUSDT","a":"x","p":"1","q":"1"})";
       case 3:
-        return std::string("\xff\xfe\x00garbage", 10);
+        return {"\xff\xfe\x00garbage", 10};
       default:
         return R"({"e":"aggTrade","E":1,"s":"BTCUSDT","a":7,"p":"-1e999"})";
     }
@@ -436,7 +501,48 @@ private:
 
   /// Sends the socket's trades up to the exchange's newest, with this world's faults,
   /// in one to three reads.
+  /// The depth model a socket streams, or null for an aggTrade socket.
+  symbol_depth* depth_of(const sim_socket& s) {
+    auto i = depth_paths_.find(s.path);
+    return i == depth_paths_.end() ? nullptr : &depths_.at(i->second);
+  }
+
+  /// Sends the socket's depth events up to the newest: events skipped (the book
+  /// must see the gap), sent twice, malformed frames in between.
+  void deliver_depth(sim_socket& s, symbol_depth& depth, bool faults) {
+    const auto& feed = depth.feed();
+    auto pos = std::max(static_cast<std::int64_t>(s.cursor), feed.oldest_pos());
+    std::vector<std::string> frames;
+    std::string what;
+    for (; pos < feed.next_pos(); ++pos) {
+      if (faults && rng_.chance(params_.p_gap)) {
+        what += " skip@" + std::to_string(feed.at(pos).diff.first_update_id);
+        count("depth_events_skipped");
+        continue;
+      }
+      frames.push_back(feed.at(pos).raw);
+      if (faults && rng_.chance(params_.p_dup) && pos > feed.oldest_pos()) {
+        frames.push_back(feed.at(pos - 1).raw);
+        count("depth_events_repeated");
+      }
+      if (faults && rng_.chance(params_.p_bad)) {
+        frames.emplace_back(R"({"e":"depthUpdate","E":1,"s":"X","U":)");
+        count("malformed_sent");
+      }
+    }
+    s.cursor = static_cast<std::uint64_t>(pos);
+    if (frames.empty())
+      return;
+    note("depth",
+         std::to_string(s.id) + " n=" + std::to_string(frames.size()) + what);
+    net_.send_frames(s, frames);
+  }
+
   void deliver(sim_socket& s, bool faults, std::int64_t dt_ms) {
+    if (auto* depth = depth_of(s)) {
+      deliver_depth(s, *depth, faults);
+      return;
+    }
     auto& tape = tapes_.at(paths_.at(s.path));
     std::vector<std::string> frames;
     std::string what;
@@ -486,23 +592,30 @@ private:
     }
   }
 
-  void drive_request(sim_request& r, bool faults) {
-    if (r.answer_at_ms < 0) {
-      if (faults && rng_.chance(params_.p_rest_timeout)) {
-        r.answer_at_ms = r.issued_ms + rest_timeout_ms;
-        plans_rest_[r.id] = 0;
-        count("rest_timeouts");
-      } else if (faults && rng_.chance(params_.p_rest_fail)) {
-        static const std::int32_t failures[] = {500, 502, 429, 418, 200};
-        plans_rest_[r.id] = failures[rng_.between(0, 4)];
-        plans_rest_malformed_.insert(r.id); // a 200 among them is malformed
-        r.answer_at_ms = now_ms_ + rng_.between(5, 2000);
-        count("rest_failures");
-      } else {
-        plans_rest_[r.id] = 200;
-        r.answer_at_ms = now_ms_ + rng_.between(5, faults ? 2000 : 100);
-      }
+  /// Chooses when and how the exchange answers a new request.
+  void plan_answer(sim_request& r, bool faults) {
+    if (faults && rng_.chance(params_.p_rest_timeout)) {
+      r.answer_at_ms = r.issued_ms + rest_timeout_ms;
+      plans_rest_[r.id] = 0;
+      count("rest_timeouts");
+    } else if (faults && rng_.chance(params_.p_rest_fail)) {
+      static const std::array<std::int32_t, 5> failures{500, 502, 429, 418,
+                                                        200};
+      plans_rest_[r.id]
+        = failures.at(static_cast<std::size_t>(rng_.between(0, 4)));
+      plans_rest_malformed_.insert(r.id); // a 200 among them is malformed
+      r.answer_at_ms = now_ms_ + rng_.between(5, 2000);
+      count("rest_failures");
+    } else {
+      plans_rest_[r.id] = 200;
+      r.answer_at_ms = now_ms_ + rng_.between(5, faults ? 2000 : 100);
     }
+  }
+
+  /// One step of one REST request: answered as planned once its time has come.
+  void drive_request(sim_request& r, bool faults) {
+    if (r.answer_at_ms < 0)
+      plan_answer(r, faults);
     if (now_ms_ < r.answer_at_ms)
       return;
     auto status = plans_rest_[r.id];
@@ -534,6 +647,17 @@ private:
       return target.substr(at + 7, end == std::string::npos ? std::string::npos
                                                             : end - at - 7);
     }();
+    if (target.rfind("/api/v3/depth?", 0) == 0 && depths_.count(symbol) != 0) {
+      auto limit = query_number(target, "limit");
+      if (!limit || *limit == 0 || *limit > 5000) {
+        violation("unexpected REST request " + target);
+        net_.answer(r, 400, R"({"code":-1100,"msg":"Illegal characters."})");
+        return;
+      }
+      count("rest_snapshots");
+      net_.answer(r, 200, depths_.at(symbol).snapshot_body(*limit));
+      return;
+    }
     auto from = query_number(target, "fromId");
     auto limit = query_number(target, "limit");
     auto tape = tapes_.find(symbol);
@@ -553,10 +677,10 @@ private:
 
   /// Asks the supervisor to start (symbol, aggTrade); the error it answers, or an
   /// empty error when it started the child.
-  caf::error start_child(const std::string& symbol) {
+  caf::error start_child(const std::string& symbol, stream_kind stream) {
     caf::scoped_actor self{sys_};
     auto rh = self->request(supervisor_, caf::infinite, start_atom::value,
-                            symbol, stream_kind::agg_trade);
+                            symbol, stream);
     sched_.run();
     if (self->mailbox().empty()) {
       violation("the supervisor did not answer start " + symbol);
@@ -584,15 +708,15 @@ private:
   void poke_supervisor(std::int64_t dt_ms) {
     if (!params_.late_symbol.empty() && started_.count(params_.late_symbol) == 0
         && now_ms_ >= params_.late_start_ms) {
-      auto err = start_child(params_.late_symbol);
-      if (err)
-        violation("starting the late symbol failed: " + sys_.render(err));
+      for (auto stream : streams())
+        if (auto err = start_child(params_.late_symbol, stream))
+          violation("starting the late symbol failed: " + sys_.render(err));
       started_.insert(params_.late_symbol);
       count("late_starts");
       note("late_start", params_.late_symbol);
     }
     if (rng_.chance(per_step(params_.p_start_again_per_s, dt_ms))) {
-      auto& symbol = *std::next(
+      const auto& symbol = *std::next(
         started_.begin(),
         rng_.between(0, static_cast<std::int64_t>(started_.size()) - 1));
       // Whatever is queued first, so that only the start could open a socket.
@@ -600,7 +724,10 @@ private:
       auto opens = net_.opens;
       // Any case: the supervisor folds it.
       auto asked = rng_.chance(0.5) ? symbol : lower_ascii(symbol);
-      auto err = start_child(asked);
+      auto all = streams();
+      auto stream = all[static_cast<std::size_t>(
+        rng_.between(0, static_cast<std::int64_t>(all.size()) - 1))];
+      auto err = start_child(asked, stream);
       count("started_again");
       if (err != errc::already_started)
         violation("start of running " + asked
@@ -652,7 +779,7 @@ private:
     }
   }
 
-  std::int64_t rotation_timeout_ms() const {
+  static std::int64_t rotation_timeout_ms() {
     return connection_args{}.rotation_timeout_ms;
   }
 
@@ -691,8 +818,9 @@ private:
                        ? 2 * std::int64_t{c.connect_budget_window_s} * 1000
                        : 0;
     auto heal_ms = c.policy.park_ms + c.policy.backoff_max_ms + budget_ms
-                   + c.connect_timeout_ms + c.silence_timeout_ms
-                   + backfill_retries_ms + rest_timeout_ms;
+                   + book_config{}.snapshot_retry_ms + c.connect_timeout_ms
+                   + c.silence_timeout_ms + backfill_retries_ms
+                   + rest_timeout_ms;
     note("heal", std::to_string(heal_ms) + " ms");
     auto end = now_ms_ + heal_ms;
     while (now_ms_ < end)
@@ -709,13 +837,70 @@ private:
         violation(x.symbol + " is " + to_string(x.state)
                   + " after the faults healed (last error: " + x.last_error
                   + ")");
-    for (auto& symbol : started_)
+    for (const auto& symbol : started_) {
       check_trades(symbol);
+      if (books_.count(symbol) != 0)
+        check_book(symbol, true);
+    }
     check_budget();
   }
 
+  /// A synced book equals the exchange's book at its last update id (the top
+  /// book_check_levels per side); after heal it is synced and at the newest id.
+  void check_book(const std::string& symbol, bool healed) {
+    caf::scoped_actor self{sys_};
+    auto rh = self->request(books_.at(symbol), caf::infinite, book_atom::value,
+                            std::uint32_t{book_check_levels});
+    sched_.run();
+    if (self->mailbox().empty()) {
+      violation("the book of " + symbol + " did not answer");
+      return;
+    }
+    book_view view;
+    rh.receive([&](book_view& x) { view = std::move(x); },
+               [&](caf::error&) { violation("book query failed"); });
+    const auto& exchange = depths_.at(symbol).feed().book();
+    if (healed) {
+      if (view.state != book_phase::synced) {
+        violation("the book of " + symbol + " is " + to_string(view.state)
+                  + " after the faults healed");
+        return;
+      }
+      if (static_cast<std::int64_t>(view.last_update_id)
+          != exchange.last_update_id())
+        violation("the book of " + symbol + " is at update "
+                  + std::to_string(view.last_update_id) + ", the exchange at "
+                  + std::to_string(exchange.last_update_id()));
+    }
+    if (view.state != book_phase::synced)
+      return;
+    count("books_checked");
+    auto truth = exchange.snapshot_at(
+      static_cast<std::int64_t>(view.last_update_id), book_check_levels);
+    if (!truth) {
+      violation("the book of " + symbol + " claims update "
+                + std::to_string(view.last_update_id)
+                + ", which the exchange never reached");
+      return;
+    }
+    auto same = [](const std::vector<price_level>& got,
+                   const std::vector<book_level>& want) {
+      if (got.size() != want.size())
+        return false;
+      for (std::size_t i = 0; i < got.size(); ++i)
+        if (got[i].price_e8 != want[i].price_e8
+            || got[i].qty_e8 != want[i].qty_e8)
+          return false;
+      return true;
+    };
+    if (!same(view.bids, truth->bids) || !same(view.asks, truth->asks))
+      violation("the synced book of " + symbol
+                + " differs from the exchange's at "
+                + std::to_string(view.last_update_id));
+  }
+
+  /// After heal: what the aggregator holds and counts against the exchange.
   void check_trades(const std::string& symbol) {
-    auto& tape = tapes_.at(symbol);
     caf::scoped_actor self{sys_};
     auto agg = aggregators_.at(symbol);
     auto held_rh = self->request(agg, caf::infinite, trades_atom::value,
@@ -732,47 +917,15 @@ private:
       violation(symbol + " holds no trade after the faults healed");
       return;
     }
-    auto first = held.front().agg_id;
+    const auto& tape = tapes_.at(symbol);
     if (held.back().agg_id != tape.last_id())
       violation(symbol + " ends at " + std::to_string(held.back().agg_id)
                 + ", the exchange at " + std::to_string(tape.last_id()));
-    auto in_open_gap = [&](std::uint64_t id) {
-      for (std::size_t i = 0; i + 3 <= m.open_gaps.size(); i += 3)
-        if (id >= m.open_gaps[i] && id <= m.open_gaps[i + 1])
-          return true;
-      return false;
-    };
-    std::uint64_t expected = first;
-    std::uint64_t missing = 0;
+    if (!check_held_ids(symbol, held, m))
+      return;
     int128 volume = 0;
-    for (auto& x : held) {
-      if (x.agg_id < expected) {
-        violation(symbol + " holds id " + std::to_string(x.agg_id)
-                  + " twice or out of order");
-        return;
-      }
-      for (; expected < x.agg_id; ++expected, ++missing)
-        if (!in_open_gap(expected)) {
-          violation(symbol + " lost id " + std::to_string(expected)
-                    + " with no open gap reporting it");
-          return;
-        }
-      if (!tape.has(x.agg_id)) {
-        violation(symbol + " holds id " + std::to_string(x.agg_id)
-                  + " the exchange never made");
-        return;
-      }
-      auto truth = tape.at(x.agg_id);
-      if (x.price_e8 != truth.price_e8 || x.qty_e8 != truth.qty_e8
-          || x.buyer_is_maker != truth.buyer_is_maker
-          || x.trade_time_ms != truth.trade_time_ms) {
-        violation(symbol + " holds id " + std::to_string(x.agg_id)
-                  + " with fields unlike the exchange's");
-        return;
-      }
+    for (const auto& x : held)
       volume += x.qty_e8;
-      expected = x.agg_id + 1;
-    }
     if (m.trades != held.size())
       violation(symbol + " counts " + std::to_string(m.trades)
                 + " trades and holds " + std::to_string(held.size()));
@@ -784,7 +937,51 @@ private:
                   + ".." + std::to_string(m.open_gaps[i + 1])
                   + " after the faults healed");
     count("trades_checked", held.size());
+  }
+
+  /// Each held id once and ascending, with the exchange's fields; each id missing
+  /// between the first and the last held lies in an open gap of `m`. Returns false
+  /// after the first violation.
+  bool check_held_ids(const std::string& symbol, const std::vector<trade>& held,
+                      const metrics_snapshot& m) {
+    const auto& tape = tapes_.at(symbol);
+    auto in_open_gap = [&](std::uint64_t id) {
+      for (std::size_t i = 0; i + 3 <= m.open_gaps.size(); i += 3)
+        if (id >= m.open_gaps[i] && id <= m.open_gaps[i + 1])
+          return true;
+      return false;
+    };
+    auto expected = held.front().agg_id;
+    std::uint64_t missing = 0;
+    for (const auto& x : held) {
+      std::string wrong;
+      if (x.agg_id < expected)
+        wrong = " twice or out of order";
+      else if (!tape.has(x.agg_id))
+        wrong = " that the exchange never made";
+      else if (!same_fields(x, tape.at(x.agg_id)))
+        wrong = " with fields unlike the exchange's";
+      if (!wrong.empty()) {
+        wrong.insert(0, symbol + " holds id " + std::to_string(x.agg_id));
+        violation(wrong);
+        return false;
+      }
+      for (; expected < x.agg_id; ++expected, ++missing)
+        if (!in_open_gap(expected)) {
+          violation(symbol + " lost id " + std::to_string(expected)
+                    + " with no open gap reporting it");
+          return false;
+        }
+      expected = x.agg_id + 1;
+    }
     count("ids_left_in_failed_gaps", missing);
+    return true;
+  }
+
+  static bool same_fields(const trade& x, const trade& truth) {
+    return x.price_e8 == truth.price_e8 && x.qty_e8 == truth.qty_e8
+           && x.buyer_is_maker == truth.buyer_is_maker
+           && x.trade_time_ms == truth.trade_time_ms;
   }
 
   void shutdown() {
@@ -804,6 +1001,8 @@ private:
     // As main does: the rest after the supervisor.
     for (auto& [symbol, agg] : aggregators_)
       caf::anon_send_exit(agg, caf::exit_reason::user_shutdown);
+    for (auto& [symbol, book] : books_)
+      caf::anon_send_exit(book, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(backfill_, caf::exit_reason::user_shutdown);
     if (!drain(10'000))
       violation("timers keep firing after every actor was stopped");
@@ -826,12 +1025,12 @@ private:
 
   /// Records a broken invariant; after violations_kept, only counts them (one
   /// broken guarantee tends to break the next check on every step).
-  void violation(std::string what) {
+  void violation(const std::string& what) {
     auto line = "t=" + std::to_string(now_ms_) + "ms: " + what;
     if (trace_ != nullptr)
       *trace_ << "VIOLATION " << line << '\n';
     if (result_.violations.size() < violations_kept)
-      result_.violations.push_back(std::move(line));
+      result_.violations.push_back(line);
     else
       ++violations_dropped_;
   }
@@ -846,6 +1045,8 @@ private:
   }
 
   static constexpr std::size_t violations_kept = 10;
+  /// Levels per side compared between a book and the exchange's.
+  static constexpr std::uint32_t book_check_levels = 20;
 
   std::uint64_t seed_;
   std::ostream* trace_;
@@ -856,7 +1057,9 @@ private:
   world_result result_;
   bool producing_ = true;
   std::map<std::string, symbol_tape> tapes_;
-  std::map<std::string, std::string> paths_; ///< ws path -> symbol
+  std::map<std::string, std::string> paths_;   ///< aggTrade ws path -> symbol
+  std::map<std::string, symbol_depth> depths_; ///< by symbol, in book worlds
+  std::map<std::string, std::string> depth_paths_; ///< depth ws path -> symbol
   std::map<std::uint64_t, socket_plan> plans_;
   std::map<std::uint64_t, std::int32_t> plans_rest_;
   std::set<std::uint64_t> plans_rest_malformed_;
@@ -869,6 +1072,7 @@ private:
   caf::scheduler::test_coordinator& sched_;
   backfill_if backfill_;
   std::map<std::string, aggregator_if> aggregators_;
+  std::map<std::string, book_if> books_;
   supervisor_if supervisor_;
   caf::actor watcher_;
   std::vector<caf::actor> all_actors_;

@@ -64,18 +64,18 @@ void sim_network::get(std::uint64_t id, const rest_target& target,
   r.issued_ms = now_ms_;
 }
 
-void sim_network::send_opened(sim_socket& s) {
+void sim_network::send_opened(sim_socket& s) const {
   s.upgraded_ms = now_ms_;
   caf::anon_send(s.listener, ws_opened{s.id});
 }
 
 void sim_network::send_frames(sim_socket& s,
-                              const std::vector<std::string>& frames) {
+                              const std::vector<std::string>& frames) const {
   if (frames.empty())
     return;
   ws_frames msg;
   msg.conn_id = s.id;
-  for (auto& f : frames) {
+  for (const auto& f : frames) {
     msg.data += f;
     msg.ends.push_back(static_cast<std::uint32_t>(msg.data.size()));
   }
@@ -83,22 +83,20 @@ void sim_network::send_frames(sim_socket& s,
   caf::anon_send(s.listener, std::move(msg));
 }
 
-void sim_network::send_closed(sim_socket& s, std::string reason,
-                              std::uint16_t code, std::int32_t http_status,
-                              std::int32_t retry_after_s) {
+void sim_network::send_closed(sim_socket& s, close_info how) const {
   ws_closed msg;
   msg.conn_id = s.id;
   msg.was_open = s.upgraded_ms >= 0;
-  msg.close_code = code;
-  msg.http_status = http_status;
-  msg.retry_after_s = retry_after_s;
-  msg.reason = std::move(reason);
+  msg.close_code = how.code;
+  msg.http_status = how.http_status;
+  msg.retry_after_s = how.retry_after_s;
+  msg.reason = std::move(how.reason);
   s.closed_ms = now_ms_;
   caf::anon_send(s.listener, std::move(msg));
 }
 
 void sim_network::answer(sim_request& r, std::int32_t status, std::string body,
-                         std::int32_t retry_after_s) {
+                         std::int32_t retry_after_s) const {
   rest_response msg;
   msg.req_id = r.id;
   msg.status = status;

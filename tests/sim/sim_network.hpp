@@ -36,15 +36,23 @@ struct sim_socket {
   bool silent = false; ///< a hang: sends nothing more and stays open
 
   /// Open as far as the actors know: neither closed by them nor by the network.
-  bool live() const {
+  [[nodiscard]] bool live() const {
     return close_asked_ms < 0 && closed_ms < 0;
   }
-  std::uint64_t attempt() const {
+  [[nodiscard]] std::uint64_t attempt() const {
     return id & attempt_mask;
   }
-  bool rotation_lane() const {
+  [[nodiscard]] bool rotation_lane() const {
     return (id >> 48) != 0;
   }
+};
+
+/// How the network ends a socket: the ws_closed it sends.
+struct close_info {
+  std::string reason;              ///< "connection reset"
+  std::uint16_t code = 0;          ///< WebSocket close code, 0: none
+  std::int32_t http_status = 0;    ///< a rejected upgrade's status, 0: none
+  std::int32_t retry_after_s = -1; ///< its Retry-After, -1: none
 };
 
 /// One REST request; answered once (`answered_ms`), at `answer_at_ms`.
@@ -75,14 +83,12 @@ public:
 
   // The network's side; each keeps the ws_client / rest_client contract (one
   // ws_opened at most, frames only after it, exactly one ws_closed, one answer).
-  void send_opened(sim_socket& s);
-  void send_frames(sim_socket& s, const std::vector<std::string>& frames);
-  void send_closed(sim_socket& s, std::string reason, std::uint16_t code,
-                   std::int32_t http_status = 0,
-                   std::int32_t retry_after_s = -1);
+  void send_opened(sim_socket& s) const;
+  void send_frames(sim_socket& s, const std::vector<std::string>& frames) const;
+  void send_closed(sim_socket& s, close_info how) const;
   /// Status 0 is "no response": `body` is then the error text ("timeout").
   void answer(sim_request& r, std::int32_t status, std::string body,
-              std::int32_t retry_after_s = -1);
+              std::int32_t retry_after_s = -1) const;
 
   /// Sockets whose ws_closed has not been sent, by id.
   std::vector<sim_socket*> unclosed();
