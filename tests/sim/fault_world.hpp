@@ -3,13 +3,17 @@
 // exchange and network that draw every fault from the seed, and the invariants checked
 // after each step and at the end.
 //
+// Half of the worlds also stream depth into book actors, against the simulator's own
+// order-book model (app/sim/exchange/depth_feed).
+//
 // A world runs three phases on the virtual clock:
 //
 //   faults (5..30 s) --> heal --> shutdown
 //
 //   faults:   trades are produced; sockets are refused, rejected (429/418 with
 //             Retry-After), hang in the upgrade, go silent, are closed by the network,
-//             send gaps, duplicates, malformed frames and serverShutdown; rotations
+//             send gaps, duplicates, malformed frames and serverShutdown (depth
+//             sockets skip and repeat events); rotations
 //             happen by age; REST answers 200, 500, 429, 418, malformed bodies or
 //             times out; running symbols are started again; a late symbol starts.
 //   heal:     no new fault: every socket upgrades, every frame arrives, REST answers.
@@ -30,6 +34,8 @@
 //   - after heal: every child streams; every aggregate id from the first one held to
 //     the exchange's last is held exactly once, in order, with the exchange's fields,
 //     or lies in a gap the aggregator reports as open; totals equal the held trades;
+//   - a synced book equals the exchange's at its last update id (any step), and
+//     every book is synced at the newest update after heal;
 //   - shutdown: the supervisor is down at its shutdown deadline with no socket open;
 //     no actor is left and no timer keeps firing once everything is stopped.
 #pragma once
