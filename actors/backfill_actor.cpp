@@ -22,11 +22,13 @@ constexpr std::int64_t used_weight_pause_ns = 10 * second_ns;
 /// Retry delays of a failing job: 1, 2, 4, 8, 16 s.
 constexpr std::int64_t retry_delay_ns_initial = second_ns;
 
+/// Sends bf_wake at `at_ns` unless one is due no later (timers cannot be cancelled,
+/// so an earlier wake that finds nothing to do simply re-arms for the next time).
 void arm_wake(backfill_self self, std::int64_t at_ns) {
   auto& st = self->state;
-  if (st.wake_armed)
+  if (st.wake_at_ns != 0 && st.wake_at_ns <= at_ns)
     return;
-  st.wake_armed = true;
+  st.wake_at_ns = at_ns;
   self->delayed_send(
     self,
     std::chrono::nanoseconds(std::max<std::int64_t>(at_ns - clock_ns(self), 0)),
@@ -57,6 +59,27 @@ std::uint32_t job_weight(const backfill_state& st, const backfill_job& job) {
   return st.cfg.weight_per_request;
 }
 
+using job_iterator = std::deque<backfill_job>::iterator;
+
+job_iterator find_job(backfill_state& st, std::uint64_t id) {
+  return std::find_if(st.jobs.begin(), st.jobs.end(),
+                      [id](const backfill_job& j) { return j.id == id; });
+}
+
+/// The job whose turn it is at `now`: the first snapshot whose retry delay is over
+/// (a book is useless until its snapshot comes, a gap only incomplete), else the
+/// first job whose retry delay is over; end() if every job waits.
+job_iterator next_ready(backfill_state& st, std::int64_t now) {
+  auto ready = [now](const backfill_job& j) { return j.not_before_ns <= now; };
+  auto snapshot
+    = std::find_if(st.jobs.begin(), st.jobs.end(), [&](const backfill_job& j) {
+        return j.kind == job_kind::depth_snapshot && ready(j);
+      });
+  if (snapshot != st.jobs.end())
+    return snapshot;
+  return std::find_if(st.jobs.begin(), st.jobs.end(), ready);
+}
+
 /// Sends the next request if nothing is in flight and the limits allow it.
 void pump(backfill_self self) {
   auto& st = self->state;
@@ -67,13 +90,16 @@ void pump(backfill_self self) {
     arm_wake(self, st.paused_until_ns);
     return;
   }
-  // A book is useless until its snapshot comes, a gap only incomplete: snapshots go
-  // ahead of gap pages (nothing is in flight here, so the order may change).
-  std::stable_partition(st.jobs.begin(), st.jobs.end(),
-                        [](const backfill_job& j) {
-                          return j.kind == job_kind::depth_snapshot;
-                        });
-  auto& job = st.jobs.front();
+  auto it = next_ready(st, now);
+  if (it == st.jobs.end()) {
+    auto soonest = std::min_element(st.jobs.begin(), st.jobs.end(),
+                                    [](const auto& a, const auto& b) {
+                                      return a.not_before_ns < b.not_before_ns;
+                                    });
+    arm_wake(self, soonest->not_before_ns);
+    return;
+  }
+  auto& job = *it;
   auto weight = job_weight(st, job);
   if (!st.budget.try_acquire(now, weight)) {
     arm_wake(self, st.budget.next_available_ns(now, weight));
@@ -103,22 +129,33 @@ void pump(backfill_self self) {
     }
   }
   st.in_flight_id = ++st.next_request_id;
+  st.in_flight_job = job.id;
   st.rest->get(st.in_flight_id, target, caf::actor_cast<caf::actor>(self));
+  self->delayed_send(self, std::chrono::milliseconds(st.cfg.request_timeout_ms),
+                     backfill_deadline_atom::value, st.in_flight_id);
 }
 
-void finish_job(backfill_self self) {
-  self->state.jobs.pop_front();
+void finish_job(backfill_self self, job_iterator it) {
+  self->state.jobs.erase(it);
 }
 
-void fail_job(backfill_self self, const std::string& why) {
-  auto& job = self->state.jobs.front();
+/// The job had its request: it waits for its next turn behind every other job.
+void take_turn(backfill_self self, job_iterator it) {
+  auto& jobs = self->state.jobs;
+  auto job = std::move(*it);
+  jobs.erase(it);
+  jobs.push_back(std::move(job));
+}
+
+void fail_job(backfill_self self, job_iterator it, const std::string& why) {
+  auto& job = *it;
   if (job.kind == job_kind::depth_snapshot) {
     SV_WARN("backfill", job.symbol, "snapshot_failed",
             "limit=%u reason=\"%s\" hint=\"the book stays unsynced and asks "
             "again; check --rest-endpoint\"",
             job.depth_limit, why.c_str());
     self->send(job.snapshot_requester, depth_snapshot_failed{job.symbol, why});
-    finish_job(self);
+    finish_job(self, it);
     return;
   }
   SV_WARN("backfill", job.symbol, "gap_unfilled",
@@ -128,15 +165,17 @@ void fail_job(backfill_self self, const std::string& why) {
           static_cast<unsigned long long>(job.to_id), why.c_str());
   self->send(job.requester,
              backfill_failed{job.symbol, job.next_id, job.to_id, why});
-  finish_job(self);
+  finish_job(self, it);
 }
 
-/// A request failed for this job: retry later, or give up after attempts_max.
-void request_failed(backfill_self self, const std::string& why) {
+/// A request failed for this job: it retries after its delay while the other jobs
+/// go on, or gives up after attempts_max.
+void request_failed(backfill_self self, job_iterator it,
+                    const std::string& why) {
   auto& st = self->state;
-  auto& job = st.jobs.front();
+  auto& job = *it;
   if (++job.failures >= st.cfg.attempts_max) {
-    fail_job(self, why);
+    fail_job(self, it, why);
     return;
   }
   auto delay = retry_delay_ns_initial << (job.failures - 1);
@@ -144,14 +183,41 @@ void request_failed(backfill_self self, const std::string& why) {
           "from=%llu attempt=%u retry_in_ms=%lld reason=\"%s\"",
           static_cast<unsigned long long>(job.next_id), job.failures,
           static_cast<long long>(delay / 1'000'000), why.c_str());
-  pause(self, delay);
+  job.not_before_ns = clock_ns(self) + delay;
+  take_turn(self, it);
 }
 
-void handle_response(backfill_self self, rest_response& r) {
+/// Handles the answer to the request in flight for job `it`.
+void handle_response(backfill_self self, job_iterator it, rest_response& r);
+
+void on_response(backfill_self self, rest_response& r) {
   auto& st = self->state;
-  if (r.req_id != st.in_flight_id || st.jobs.empty())
-    return; // an answer we no longer wait for
+  if (r.req_id != st.in_flight_id)
+    return; // an answer after its deadline, or to nothing we asked
   st.in_flight_id = 0;
+  auto it = find_job(st, st.in_flight_job);
+  if (it == st.jobs.end())
+    return;
+  handle_response(self, it, r);
+}
+
+/// The request `id` has had its time: if it is still in flight, it failed.
+void on_deadline(backfill_self self, std::uint64_t id) {
+  auto& st = self->state;
+  if (id != st.in_flight_id)
+    return; // answered in time
+  st.in_flight_id = 0;
+  ++st.requests_timed_out;
+  auto it = find_job(st, st.in_flight_job);
+  if (it == st.jobs.end())
+    return;
+  request_failed(self, it,
+                 "no answer within " + std::to_string(st.cfg.request_timeout_ms)
+                   + " ms");
+}
+
+void handle_response(backfill_self self, job_iterator it, rest_response& r) {
+  auto& st = self->state;
   if (r.used_weight_1m >= 0
       && static_cast<std::uint64_t>(r.used_weight_1m) * 100
            > std::uint64_t{st.cfg.weight_budget_1m}
@@ -162,7 +228,7 @@ void handle_response(backfill_self self, rest_response& r) {
             static_cast<long long>(used_weight_pause_ns / 1'000'000));
     pause(self, used_weight_pause_ns);
   }
-  auto& job = st.jobs.front();
+  auto& job = *it;
   if (r.status == 429 || r.status == 418) {
     auto seconds = std::max<std::int32_t>(r.retry_after_s, 1);
     SV_WARN("backfill", job.symbol, "rate_limited",
@@ -172,17 +238,17 @@ void handle_response(backfill_self self, rest_response& r) {
     return;
   }
   if (r.status != 200) {
-    request_failed(self, r.status == 0
-                           ? r.error
-                           : "http " + std::to_string(r.status) + ": "
-                               + describe_rest_error(r.body));
+    request_failed(self, it,
+                   r.status == 0 ? r.error
+                                 : "http " + std::to_string(r.status) + ": "
+                                     + describe_rest_error(r.body));
     return;
   }
   if (job.kind == job_kind::depth_snapshot) {
     depth_snapshot snapshot;
     std::string error;
     if (!decode_depth_snapshot(r.body, job.symbol, snapshot, error)) {
-      request_failed(self, "malformed depth body: " + error);
+      request_failed(self, it, "malformed depth body: " + error);
       return;
     }
     SV_INFO("backfill", job.symbol, "snapshot",
@@ -192,13 +258,13 @@ void handle_response(backfill_self self, rest_response& r) {
             static_cast<unsigned long long>(snapshot.last_update_id),
             snapshot.bids.size(), snapshot.asks.size());
     self->send(job.snapshot_requester, std::move(snapshot));
-    finish_job(self);
+    finish_job(self, it);
     return;
   }
   std::vector<trade> rows;
   std::string error;
   if (!decode_agg_trades(r.body, job.symbol, rows, error)) {
-    request_failed(self, "malformed aggTrades body: " + error);
+    request_failed(self, it, "malformed aggTrades body: " + error);
     return;
   }
   if (job.kind == job_kind::warmup_start) {
@@ -212,9 +278,10 @@ void handle_response(backfill_self self, rest_response& r) {
               static_cast<unsigned long long>(job.to_id + 1));
       self->send(job.requester,
                  backfill_batch{job.symbol, job.from_id, job.to_id, {}});
-      finish_job(self);
+      finish_job(self, it);
     } else {
       job.next_id = rows.front().agg_id;
+      take_turn(self, it);
     }
     return;
   }
@@ -223,8 +290,9 @@ void handle_response(backfill_self self, rest_response& r) {
     if (x.agg_id >= job.next_id && x.agg_id <= job.to_id)
       batch.trades.push_back(std::move(x));
   if (batch.trades.empty()) {
-    fail_job(self, "the exchange returned no trades from id "
-                     + std::to_string(job.next_id));
+    fail_job(self, it,
+             "the exchange returned no trades from id "
+               + std::to_string(job.next_id));
     return;
   }
   job.failures = 0;
@@ -235,8 +303,37 @@ void handle_response(backfill_self self, rest_response& r) {
     SV_INFO("backfill", job.symbol, "gap_filled", "from=%llu to=%llu",
             static_cast<unsigned long long>(job.from_id),
             static_cast<unsigned long long>(job.to_id));
-    finish_job(self);
+    finish_job(self, it);
+    return;
   }
+  take_turn(self, it);
+}
+
+/// Queues `job`, or refuses it when jobs_max are queued; false if refused.
+bool enqueue(backfill_self self, backfill_job job) {
+  auto& st = self->state;
+  if (st.jobs.size() >= st.cfg.jobs_max) {
+    auto n = ++st.jobs_refused;
+    // The first refusal and then every 1000th: a burst cannot flood the log.
+    if (n == 1 || n % 1000 == 0)
+      SV_WARN("backfill", job.symbol, "queue_full",
+              "jobs_max=%u refused=%llu hint=\"REST cannot keep up with the "
+              "gaps and books; the refused gap stays open, a refused book asks "
+              "again\"",
+              st.cfg.jobs_max, static_cast<unsigned long long>(n));
+    std::string why = "backfill queue full (" + std::to_string(st.cfg.jobs_max)
+                      + " jobs)";
+    if (job.kind == job_kind::depth_snapshot)
+      self->send(job.snapshot_requester,
+                 depth_snapshot_failed{job.symbol, why});
+    else
+      self->send(job.requester,
+                 backfill_failed{job.symbol, job.from_id, job.to_id, why});
+    return false;
+  }
+  job.id = ++st.next_job_id;
+  st.jobs.push_back(std::move(job));
+  return true;
 }
 
 } // namespace
@@ -282,8 +379,8 @@ backfill_actor(backfill_self self, backfill_config cfg, rest_client* rest) {
       job.start_time_ms = req.start_time_ms;
       job.requester
         = caf::actor_cast<backfill_requester_if>(self->current_sender());
-      self->state.jobs.push_back(std::move(job));
-      pump(self);
+      if (enqueue(self, std::move(job)))
+        pump(self);
     },
     [=](depth_snapshot_request& req) {
       backfill_job job;
@@ -292,15 +389,20 @@ backfill_actor(backfill_self self, backfill_config cfg, rest_client* rest) {
       job.depth_limit = std::max<std::uint32_t>(req.limit, 1);
       job.snapshot_requester
         = caf::actor_cast<snapshot_requester_if>(self->current_sender());
-      self->state.jobs.push_back(std::move(job));
-      pump(self);
+      if (enqueue(self, std::move(job)))
+        pump(self);
     },
     [=](rest_response& r) {
-      handle_response(self, r);
+      on_response(self, r);
       pump(self);
     },
     [=](backfill_wake_atom) {
-      self->state.wake_armed = false;
+      if (clock_ns(self) >= self->state.wake_at_ns)
+        self->state.wake_at_ns = 0;
+      pump(self);
+    },
+    [=](backfill_deadline_atom, std::uint64_t id) {
+      on_deadline(self, id);
       pump(self);
     },
   };

@@ -1,22 +1,28 @@
 // backfill_actor: the process's one REST caller: fills gaps in aggregate trade ids, loads
 // the warm start and fetches order-book snapshots, all within one weight budget.
 //
-// One state. Jobs (one per gap, warm start or snapshot) are served FIFO, one
-// request in flight at a time:
+// One state. Jobs (one per gap, warm start or snapshot) take turns, one request in
+// flight at a time:
 //
-//   backfill_request --> queue job --> pump (a warm-start job first asks
-//         aggTrades?startTime=T&endTime=T+1h-1ms&limit=1 for the first id at T)
-//   pump: paused (Retry-After, weight, retry delay) or budget empty --> bf_wake later
-//         else GET /api/v3/aggTrades?symbol=S&fromId=next&limit<=1000
-//   rest_response 200 --> backfill_batch to the requester; next = last id + 1;
-//                         job done when next > to_id, or failed when a page is empty
-//   rest_response 429/418 --> pause all requests for Retry-After (at least 1 s)
-//   rest_response other / no response --> retry after 1, 2, 4, 8, 16 s; then
-//                         backfill_failed to the requester
-//   depth_snapshot_request --> queue job; snapshots are served before gap pages
-//                         (after the request in flight) --> GET /api/v3/depth?symbol=S&limit=N
-//                         --> depth_snapshot, or depth_snapshot_failed after the
-//                         same retries
+//   backfill_request / depth_snapshot_request --> queue the job, or, with jobs_max
+//         queued, refuse it at once (backfill_failed / depth_snapshot_failed)
+//   pump: nothing in flight; not paused (Retry-After, used weight); the next job
+//         whose retry delay is over (snapshots first, else the longest waiting);
+//         its weight within the budget, else bf_wake when it fits
+//         --> GET, and (bf_dl, id) after request_timeout_ms
+//         (a warm-start job first asks aggTrades?startTime=T&endTime=T+1h-1ms&limit=1
+//         for the first id at T; a gap job asks aggTrades?fromId=next&limit<=1000;
+//         a snapshot job asks depth?limit=N)
+//   rest_response 200 --> backfill_batch (depth_snapshot) to the requester; a gap's
+//         next = last id + 1; job done when next > to_id, failed when a page is empty
+//   rest_response 429/418 --> pause every request for Retry-After (at least 1 s)
+//   rest_response other, or (bf_dl, id) while id is in flight --> that job retries
+//         after 1, 2, 4, 8, 16 s while the others go on; then backfill_failed
+//         (depth_snapshot_failed) to the requester. An answer after its deadline
+//         is ignored.
+//   after each answer or deadline, an unfinished job goes to the back of the queue:
+//         jobs take turns by request, so one symbol's long or slow gap delays
+//         another's by at most the request in flight.
 //
 // Request weight is budgeted for the whole process (Binance counts it per IP):
 // the weights of the requests in any 60 s sum to at most weight_budget_1m
@@ -52,6 +58,14 @@ struct backfill_config {
   std::uint32_t weight_per_request = 4;  ///< aggTrades with limit 1000
   std::uint32_t rows_per_request = 1000; ///< Binance's maximum limit
   std::uint32_t attempts_max = 5; ///< failed requests per job before giving up
+  /// A request without an answer after this long is given up here (a failure of
+  /// its job), whatever the transport does; the transport's own timeout
+  /// (lws_client_options::rest_timeout_ms, the same default) is a second line.
+  std::uint32_t request_timeout_ms = 10000;
+  /// Jobs queued at most: a request beyond it is refused at once, so a burst of
+  /// gaps or books cannot grow the queue without bound. 4096 is more than two
+  /// gaps and a snapshot for each of 1,000 symbols.
+  std::uint32_t jobs_max = 4096;
 };
 
 /// What a job asks the REST API for.
@@ -63,6 +77,7 @@ enum class job_kind : std::uint8_t {
 
 /// One gap being filled, one warm start, or one depth snapshot being fetched.
 struct backfill_job {
+  std::uint64_t id = 0; ///< unique per job, for the request in flight
   job_kind kind
     = job_kind::gap;          ///< what is asked for; decides every step below
   std::string symbol;         ///< upper case
@@ -70,6 +85,8 @@ struct backfill_job {
   std::uint64_t to_id = 0;    ///< likewise
   std::uint64_t next_id = 0;  ///< first id not yet delivered
   std::uint32_t failures = 0; ///< consecutive failed requests
+  std::int64_t not_before_ns
+    = 0; ///< the retry delay: no request before (actor clock)
   std::int64_t start_time_ms
     = -1; ///< warmup_start: find the first id at this time
   backfill_requester_if requester; ///< gets the batches or the failure
@@ -83,11 +100,15 @@ struct backfill_state {
   static inline const char* name = "backfill";
   backfill_config cfg;               ///< endpoint and limits
   rest_client* rest = nullptr;       ///< transport; outlives the actor
-  std::deque<backfill_job> jobs;     ///< FIFO; the front one is being served
+  std::deque<backfill_job> jobs;     ///< in turn order; at most cfg.jobs_max
   std::uint64_t in_flight_id = 0;    ///< request id awaited, 0 if none
+  std::uint64_t in_flight_job = 0;   ///< id of the job it serves
   std::uint64_t next_request_id = 0; ///< last request id handed out
+  std::uint64_t next_job_id = 0;     ///< last job id handed out
   std::int64_t paused_until_ns = 0;  ///< no request before this (actor clock)
-  bool wake_armed = false;           ///< a bf_wake is pending
+  std::int64_t wake_at_ns = 0; ///< the earliest bf_wake pending, 0 if none
+  std::uint64_t requests_timed_out = 0; ///< requests given up at their deadline
+  std::uint64_t jobs_refused = 0; ///< requests refused with jobs_max queued
   weight_budget budget{6000, 60'000'000'000,
                        10}; ///< replaced from cfg at spawn
 };

@@ -93,7 +93,8 @@ using book_if = caf::typed_actor<
 /// The backfill actor's protocol (actors/backfill_actor.hpp).
 using backfill_if = caf::typed_actor<
   caf::reacts_to<backfill_request>, caf::reacts_to<depth_snapshot_request>,
-  caf::reacts_to<rest_response>, caf::reacts_to<backfill_wake_atom>>;
+  caf::reacts_to<rest_response>, caf::reacts_to<backfill_wake_atom>,
+  caf::reacts_to<backfill_deadline_atom, std::uint64_t>>;
 
 /// The supervisor's protocol (actors/supervisor_actor.hpp).
 using supervisor_if = caf::typed_actor<

@@ -36,6 +36,9 @@ using budget_tick_atom = caf::atom_constant<caf::atom("budget")>;
 /// Backfill timer: a pause (Retry-After, weight budget, retry delay) is over.
 using backfill_wake_atom = caf::atom_constant<caf::atom("bf_wake")>;
 
+/// Backfill timer: the request with this id has had its time (request_timeout_ms).
+using backfill_deadline_atom = caf::atom_constant<caf::atom("bf_dl")>;
+
 /// Ask a book actor for its top N levels, figures and counters.
 using book_atom = caf::atom_constant<caf::atom("book")>;
 /// Book timer: ask for a depth snapshot again after a failed one (tagged).

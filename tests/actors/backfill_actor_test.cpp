@@ -211,6 +211,157 @@ TEST_CASE_METHOD(
   CHECK(metrics().trades == 10);
 }
 
+namespace {
+
+/// A second symbol beside the fixture's BTCUSDT, with its own aggregator.
+struct two_symbols : backfill_fixture {
+  aggregator_if eth;
+
+  two_symbols() : two_symbols(config()) {
+  }
+
+  explicit two_symbols(backfill_config bf_cfg) : backfill_fixture(bf_cfg) {
+    aggregator_limits limits;
+    limits.windows_follow_wall_clock = false;
+    eth = keep_for_teardown(
+      sys.spawn(aggregator_actor, std::string{"ETHUSDT"}, limits,
+                caf::actor_cast<backfill_sink_if>(backfill)));
+    run();
+  }
+
+  void live_eth(std::vector<std::uint64_t> ids) {
+    trade_batch b;
+    b.symbol = "ETHUSDT";
+    for (auto id : ids) {
+      auto x = make_trade(page_trade(id));
+      x.symbol = "ETHUSDT";
+      b.trades.push_back(x);
+    }
+    caf::anon_send(eth, std::move(b));
+    run();
+  }
+
+  /// The symbol= of request `i`.
+  std::string symbol_of(std::size_t i) const {
+    auto& target = rest.calls.at(i).target.target;
+    auto pos = target.find("symbol=") + 7;
+    return target.substr(pos, target.find('&', pos) - pos);
+  }
+};
+
+} // namespace
+
+TEST_CASE_METHOD(backfill_fixture,
+                 "a request without an answer is given up at its deadline, "
+                 "retried on schedule, and its late answer is ignored",
+                 "[backfill][deadline]") {
+  live({1});
+  live({5});
+  REQUIRE(rest.calls.size() == 1);
+  advance(9999ms); // request_timeout_ms 10000
+  CHECK(rest.calls.size() == 1);
+  CHECK(state_of<backfill_state>(backfill).requests_timed_out == 0);
+  advance(1ms);
+  CHECK(state_of<backfill_state>(backfill).requests_timed_out == 1);
+  CHECK(rest.calls.size() == 1);
+  advance(999ms);
+  CHECK(rest.calls.size() == 1);
+  advance(1ms); // the first retry delay: 1 s
+  REQUIRE(rest.calls.size() == 2);
+  CHECK(rest.calls[1].target.target == rest.calls[0].target.target);
+  // The first request's answer arrives now: too late, nothing is applied.
+  rest.answer(rest.calls[0].id, 200, test::agg_trades_body(2, 4));
+  run();
+  CHECK(history_ids() == std::vector<std::uint64_t>{1, 5});
+  rest.answer(rest.calls[1].id, 200, test::agg_trades_body(2, 4));
+  run();
+  CHECK(history_ids() == range(1, 5));
+  CHECK(metrics().gaps_filled == 1);
+}
+
+TEST_CASE_METHOD(two_symbols,
+                 "while one symbol's request hangs, another symbol's gap is "
+                 "asked right after that one request's deadline",
+                 "[backfill][fair]") {
+  live({1});
+  live({5}); // BTCUSDT 2..4: its request hangs
+  live_eth({1});
+  live_eth({3}); // ETHUSDT 2..2 waits behind it
+  REQUIRE(rest.calls.size() == 1);
+  CHECK(symbol_of(0) == "BTCUSDT");
+  advance(10000ms);
+  REQUIRE(rest.calls.size() == 2);
+  CHECK(symbol_of(1) == "ETHUSDT");
+  rest.answer_last(200, test::agg_trades_body(2, 2));
+  run();
+  // BTCUSDT's retry comes after its own delay, not before ETHUSDT was served.
+  advance(1000ms);
+  REQUIRE(rest.calls.size() == 3);
+  CHECK(symbol_of(2) == "BTCUSDT");
+}
+
+TEST_CASE_METHOD(two_symbols,
+                 "gaps take turns by request: one symbol's three-page gap lets "
+                 "another symbol's one-page gap go second",
+                 "[backfill][fair]") {
+  live({1});
+  live({2501}); // BTCUSDT 2..2500: three pages
+  live_eth({1});
+  live_eth({3}); // ETHUSDT 2..2: one page
+  REQUIRE(rest.calls.size() == 1);
+  rest.answer_last(200, test::agg_trades_body(2, 1001));
+  run();
+  REQUIRE(rest.calls.size() == 2);
+  CHECK(symbol_of(1) == "ETHUSDT");
+  rest.answer_last(200, test::agg_trades_body(2, 2));
+  run();
+  REQUIRE(rest.calls.size() == 3);
+  CHECK(rest.calls[2].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=1002&limit=1000");
+}
+
+TEST_CASE_METHOD(two_symbols,
+                 "a gap waiting for its retry lets the other gaps go at once",
+                 "[backfill][fair]") {
+  live({1});
+  live({5});
+  live_eth({1});
+  live_eth({3});
+  rest.answer_last(503, R"({"code":-1001,"msg":"down"})");
+  run();
+  REQUIRE(rest.calls.size() == 2); // no pause for everyone: ETHUSDT goes now
+  CHECK(symbol_of(1) == "ETHUSDT");
+  rest.answer_last(200, test::agg_trades_body(2, 2));
+  run();
+  CHECK(rest.calls.size() == 2);
+  advance(1000ms);
+  REQUIRE(rest.calls.size() == 3);
+  CHECK(symbol_of(2) == "BTCUSDT");
+}
+
+TEST_CASE("with jobs_max jobs queued, a further gap is refused at once and "
+          "stays open as given up",
+          "[backfill][bound]") {
+  auto cfg = backfill_fixture::config();
+  cfg.jobs_max = 2;
+  backfill_fixture f{cfg};
+  f.live({1});
+  f.live({5});  // 2..4: in flight
+  f.live({10}); // 6..9: queued
+  f.live({20}); // 11..19: refused
+  auto& st = f.state_of<backfill_state>(f.backfill);
+  CHECK(st.jobs.size() == 2);
+  CHECK(st.jobs_refused == 1);
+  auto m = f.metrics();
+  REQUIRE(m.open_gaps.size() == 9);
+  CHECK(m.open_gaps[6] == 11);
+  CHECK(m.open_gaps[7] == 19);
+  CHECK(m.open_gaps[8] == 1); // given up
+  CHECK(m.open_gaps[2] == 0); // the queued ones are still being filled
+  CHECK(m.open_gaps[5] == 0);
+  CHECK(f.rest.calls.size() == 1);
+}
+
 TEST_CASE("the weight budget paces requests across all gaps", "[backfill]") {
   auto cfg = backfill_fixture::config();
   cfg.weight_budget_1m = 40; // 10 requests per minute at weight 4

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <limits>
 #include <optional>
 #include <random>
 #include <set>
@@ -38,6 +39,8 @@ using std::chrono::milliseconds;
 constexpr std::int64_t rest_timeout_ms = 10'000;
 /// The backfill actor's retry delays (1, 2, 4, 8, 16 s) and a margin.
 constexpr std::int64_t backfill_retries_ms = 35'000;
+/// A time that never comes.
+constexpr std::int64_t never_ms = std::numeric_limits<std::int64_t>::max();
 
 /// The world's settings, all drawn from the seed.
 struct world_params {
@@ -598,6 +601,16 @@ private:
       r.answer_at_ms = r.issued_ms + rest_timeout_ms;
       plans_rest_[r.id] = 0;
       count("rest_timeouts");
+    } else if (faults && rng_.chance(params_.p_rest_timeout)) {
+      // A body that drips past the transport's timer, or a transport whose timer
+      // never fires: the backfill actor's own deadline must move on, and ignore
+      // the answer if it ever comes.
+      r.answer_at_ms = rng_.chance(0.5)
+                         ? r.issued_ms
+                             + rng_.between(rest_timeout_ms + 1, 60'000)
+                         : never_ms;
+      plans_rest_[r.id] = 200;
+      count("rest_answers_too_late");
     } else if (faults && rng_.chance(params_.p_rest_fail)) {
       static const std::array<std::int32_t, 5> failures{500, 502, 429, 418,
                                                         200};
