@@ -33,6 +33,7 @@
 #include "actors/core/http_query.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/log_limiter.hpp"
+#include "app/transport/lws_json_status.hpp"
 #include "app/transport/lws_logging.hpp"
 #include "messages/http.hpp"
 
@@ -46,9 +47,19 @@ constexpr const char* protocol_name = "sv-http";
 // ~80 passes, small enough that other clients are served in between.
 constexpr std::size_t body_chunk_bytes = 64 * 1024;
 
-// Longest decoded query argument we accept (lws's own header buffer bounds the
-// whole request line to a few KiB anyway).
+// Longest decoded query argument we accept (the request target's own bound,
+// target_bytes_max, is above it).
 constexpr int arg_bytes_max = 2048;
+
+// lws's header buffer per connection: the request line and every header must fit,
+// or lws closes the connection inside its parser with no answer and no hook (logged
+// through lws's log, rate-limited). 16 KiB: four times the largest target we
+// answer, so a long target still gets its 414 instead of a silent close.
+constexpr unsigned short header_bytes_max = 16 * 1024;
+
+// Longest request target (path and query, decoded) we serve: longer ones are
+// answered 414.
+constexpr std::size_t target_bytes_max = 4096;
 
 // Connections accepted per wake of the listen socket before lws serves the others
 // (the rest stay in the backlog and wake it again).
@@ -139,6 +150,47 @@ const char* method_of(lws* wsi) {
     if (lws_hdr_total_length(wsi, m.token) > 0)
       return m.name;
   return "?";
+}
+
+/// The query of `wsi`'s request, encoded again: lws has percent-decoded the
+/// arguments and split them at '&'; the api actor parses it like a raw one.
+std::string encoded_query(lws* wsi) {
+  std::string query;
+  std::array<char, arg_bytes_max> arg{};
+  for (int i = 0;; ++i) {
+    int n = lws_hdr_copy_fragment(wsi, arg.data(), static_cast<int>(arg.size()),
+                                  WSI_TOKEN_HTTP_URI_ARGS, i);
+    if (n < 0)
+      break;
+    if (!query.empty())
+      query.push_back('&');
+    std::string_view text{arg.data(), static_cast<std::size_t>(n)};
+    auto eq = text.find('=');
+    if (eq == std::string_view::npos) {
+      append_query_encoded(query, text, true);
+    } else {
+      append_query_encoded(query, text.substr(0, eq), true);
+      query.push_back('=');
+      append_query_encoded(query, text.substr(eq + 1), true);
+    }
+  }
+  return query;
+}
+
+/// Why the request target of `wsi` (`uri`, `len` bytes, as lws decoded it) is not
+/// served: "414" if it is longer than target_bytes_max, a JSON 400 body if it holds
+/// a NUL byte (a %00, which nothing here can name), "" if it is fine.
+std::string refused_target(lws* wsi, const char* uri, std::size_t len) {
+  auto args = static_cast<std::size_t>(
+    std::max(0, lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS)));
+  if (len + args > target_bytes_max)
+    return "414";
+  auto total = static_cast<std::size_t>(
+    std::max(0, lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)));
+  if ((uri != nullptr && std::memchr(uri, '\0', len) != nullptr)
+      || total != len)
+    return R"js({"error":"bad request","detail":"the path holds a NUL byte (%00)"})js";
+  return {};
 }
 
 /// Per-connection data lws allocates; only present so lws delivers CLOSED_HTTP.
@@ -265,26 +317,9 @@ int lws_http_server::impl::refuse_upgrade(lws* wsi, const char* protocol) {
       R"(served here; this port answers HTTP GET requests of the API"})";
   limited_warn("upgrade_refused", "protocol=\"%s\" status=404",
                protocol != nullptr ? protocol : "");
-  // Headers through lws's cursor, then the body after them, in one write as
-  // lws_return_http_status does for HTTP/1.
-  std::array<unsigned char, LWS_PRE + 512> buf{};
-  auto* start = &buf[LWS_PRE];
-  auto* p = start;
-  auto* end = &buf.back();
-  if (lws_add_http_common_headers(wsi, HTTP_STATUS_NOT_FOUND,
-                                  "application/json", body.size(), &p, end)
-        != 0
-      || lws_finalize_http_header(wsi, &p, end) != 0)
-    return -1; // hang up: the answer does not fit (it always does)
-  auto head = static_cast<std::size_t>(std::distance(start, p));
-  if (head + body.size() > buf.size() - LWS_PRE)
-    return -1;
-  std::memcpy(&buf.at(LWS_PRE + head), body.data(), body.size());
-  auto size = head + body.size();
-  if (lws_write(wsi, start, size, LWS_WRITE_HTTP_HEADERS)
-      != static_cast<int>(size))
-    return -1;
-  return 1; // answered: lws completes the transaction (keep-alive goes on)
+  if (lws_write_json_status(wsi, HTTP_STATUS_NOT_FOUND, body) != 0)
+    return -1; // hang up: the answer did not go out
+  return 1;    // answered: lws completes the transaction (keep-alive goes on)
 }
 
 void lws_http_server::impl::on_acceptable() {
@@ -459,6 +494,14 @@ void lws_http_server::impl::on_request(lws* wsi, const char* uri,
     answer(wsi, x, 405, R"({"error":"method not allowed","allow":"GET"})");
     return;
   }
+  if (auto why = refused_target(wsi, uri, len); !why.empty()) {
+    x.close_after = true;
+    answer(wsi, x, why == "414" ? 414 : 400,
+           why == "414" ? R"({"error":"uri too long","limit":)"
+                            + std::to_string(target_bytes_max) + "}"
+                        : why);
+    return;
+  }
   if (pending.size() >= options.pending_requests_max) {
     SV_WARN("http", "-", "busy",
             "pending=%zu hint=\"the api actor is slow; raise "
@@ -476,28 +519,7 @@ void lws_http_server::impl::on_request(lws* wsi, const char* uri,
   req.req_id = next_req_id++;
   req.method = "GET";
   req.path.assign(uri != nullptr ? uri : "/", uri != nullptr ? len : 1);
-  // lws has percent-decoded the arguments and split them at '&'; rebuild an
-  // encoded query the api actor can parse like a raw one.
-  char arg[arg_bytes_max];
-  for (int i = 0;; ++i) {
-    int n = lws_hdr_copy_fragment(wsi, arg, sizeof(arg),
-                                  WSI_TOKEN_HTTP_URI_ARGS, i);
-    if (n < 0)
-      break;
-    if (!req.query.empty())
-      req.query.push_back('&');
-    auto* eq = static_cast<const char*>(
-      std::memchr(arg, '=', static_cast<std::size_t>(n)));
-    if (eq == nullptr) {
-      append_query_encoded(req.query, {arg, static_cast<std::size_t>(n)}, true);
-    } else {
-      auto name_len = static_cast<std::size_t>(eq - arg);
-      append_query_encoded(req.query, {arg, name_len}, true);
-      req.query.push_back('=');
-      append_query_encoded(
-        req.query, {eq + 1, static_cast<std::size_t>(n) - name_len - 1}, true);
-    }
-  }
+  req.query = encoded_query(wsi);
   x.req_id = req.req_id;
   pending.emplace(req.req_id, wsi);
   lws_set_timer_usecs(wsi, static_cast<lws_usec_t>(options.request_timeout_ms)
@@ -658,6 +680,7 @@ bool lws_http_server::start(const caf::actor& api) {
   info.vhost_name = "default";
   // Every client can hold a header table (while its request is read or waits
   // for the api actor), so the pool cannot run dry while clients_max holds.
+  info.max_http_header_data = header_bytes_max;
   info.max_http_header_pool2 = static_cast<unsigned>(
     std::max(d.options.clients_max, d.options.pending_requests_max)
     + header_pool_margin);

@@ -441,3 +441,74 @@ TEST_CASE_METHOD(http_fixture,
   server.respond(req.req_id, 200, R"({"status":"ok"})");
   CHECK(reply.get().status == 200);
 }
+
+namespace {
+
+/// Sends `request` and checks that the answer has `status` and a JSON body holding
+/// `fragment`, and that the api actor never saw the request.
+void check_json_refusal(http_fixture& f, std::uint16_t port,
+                        const std::string& request, int status,
+                        const std::string& fragment) {
+  auto r = sv::test::http_exchange(AF_INET, "127.0.0.1", port, request, 5s);
+  std::string shown = request.substr(0, 60);
+  for (auto& c : shown)
+    if (c < 0x20 || c > 0x7e)
+      c = '.';
+  INFO("request: " << shown);
+  REQUIRE(r.ok);
+  CHECK(r.status == status);
+  CHECK(r.headers.find("content-type: application/json") != std::string::npos);
+  CHECK(r.body.find(fragment) != std::string::npos);
+  CHECK(r.body.find("<html") == std::string::npos);
+  sv::http_request req;
+  CHECK_FALSE(f.next_request(req, 50ms));
+}
+
+} // namespace
+
+TEST_CASE_METHOD(
+  http_fixture,
+  "unknown methods, bad escapes, relative paths and TLS bytes, "
+  "which libwebsockets refuses before any callback, are answered "
+  "400 in JSON, never with its HTML page",
+  "[transport][http-edges]") {
+  sv::lws_http_server server;
+  REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
+  auto port = server.port();
+  const std::string bad = R"("error":"bad request")";
+  check_json_refusal(*this, port, "TRACE / HTTP/1.1\r\nHost: x\r\n\r\n", 400,
+                     bad);
+  check_json_refusal(*this, port, "BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", 400,
+                     bad);
+  check_json_refusal(*this, port, get("/symbols/%zz/trades"), 400, bad);
+  check_json_refusal(*this, port, "GET health HTTP/1.1\r\nHost: x\r\n\r\n", 400,
+                     bad);
+  // The first bytes of a TLS ClientHello: a client that speaks https to us.
+  std::string hello{"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03", 11};
+  hello.append(64, '\0');
+  check_json_refusal(*this, port, hello, 400, bad);
+}
+
+TEST_CASE_METHOD(http_fixture,
+                 "a %00 in the path is answered 400 in JSON, a request target "
+                 "over 4 KiB 414, and a 10 KiB header is still served",
+                 "[transport][http-edges]") {
+  sv::lws_http_server server;
+  REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
+  auto port = server.port();
+  check_json_refusal(*this, port, get("/symbols/%00/trades"), 400,
+                     "NUL byte (%00)");
+  check_json_refusal(*this, port, get("/symbols/" + std::string(8000, 'A')),
+                     414, R"("limit":4096)");
+  check_json_refusal(*this, port, get("/x?limit=" + std::string(5000, '1')),
+                     414, "uri too long");
+  // A target just under the bound and a large header reach the api actor.
+  auto reply = request_async(port, "GET /symbols/" + std::string(4000, 'B')
+                                     + " HTTP/1.1\r\nHost: x\r\nFoo: "
+                                     + std::string(10000, 'c') + "\r\n\r\n");
+  sv::http_request req;
+  REQUIRE(next_request(req, 5s));
+  CHECK(req.path.size() == 9 + 4000);
+  server.respond(req.req_id, 404, R"({"error":"not found"})");
+  CHECK(reply.get().status == 404);
+}
