@@ -30,6 +30,17 @@ void respond(api_self self, std::uint64_t req_id, int status,
   self->state.cfg.responder->respond(req_id, status, std::move(body));
 }
 
+/// The /status body: the children and, when the api actor has a source, the
+/// transports' own counters.
+std::string status_of(api_self self, std::int64_t uptime_ns,
+                      const std::vector<child_status>& children) {
+  const auto* source = self->state.cfg.transport;
+  if (source == nullptr)
+    return status_json(uptime_ns / 1'000'000'000, children);
+  auto counters = source->counters();
+  return status_json(uptime_ns / 1'000'000'000, children, &counters);
+}
+
 void respond_unavailable(api_self self, std::uint64_t req_id,
                          const caf::error& err) {
   respond(self, req_id, 503, error_json("unavailable", caf::to_string(err)));
@@ -107,7 +118,7 @@ void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
   auto legs_left = std::make_shared<int>(2);
   auto leg_done = [=] {
     if (--*legs_left == 0)
-      respond(self, id, 200, status_json(uptime_ns / 1'000'000'000, *children));
+      respond(self, id, 200, status_of(self, uptime_ns, *children));
   };
   auto add_books = [=](std::vector<caf::expected<book_view>>& replies) {
     for (std::size_t n = 0; n < replies.size(); ++n)

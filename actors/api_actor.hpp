@@ -25,6 +25,7 @@
 
 #include "actors/protocols.hpp"
 #include "actors/seams/http_responder.hpp"
+#include "actors/seams/transport_counter_source.hpp"
 
 namespace sv {
 
@@ -36,6 +37,8 @@ struct api_config {
   std::map<std::string, book_if>
     books;                             ///< by symbol, those with a depth stream
   http_responder* responder = nullptr; ///< outlives the actor
+  /// The transports' own counters for /status; null: /status has no "transport".
+  const transport_counter_source* transport = nullptr; ///< outlives the actor
   std::uint32_t trades_limit_max = 100000; ///< largest accepted ?limit=
 };
 

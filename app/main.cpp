@@ -30,6 +30,7 @@
 #include "app/signals.hpp"
 #include "app/table_view.hpp"
 #include "app/transport/lws_client.hpp"
+#include "app/transport/lws_counter_source.hpp"
 #include "app/transport/lws_http_server.hpp"
 #include "app/transport/lws_logging.hpp"
 #include "app/wiring.hpp"
@@ -205,12 +206,14 @@ void log_starting(const sv::settings& cfg, const std::string& config_path) {
 
 /// The api actor: answers `http`'s requests from the supervisor, aggregators and books.
 sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
-                     const process_actors& actors, sv::lws_http_server& http) {
+                     const process_actors& actors, sv::lws_http_server& http,
+                     const sv::transport_counter_source& counters) {
   auto api_cfg = sv::api_config_for(cfg);
   api_cfg.supervisor = actors.supervisor;
   api_cfg.aggregators = actors.aggregators;
   api_cfg.books = actors.books;
   api_cfg.responder = &http;
+  api_cfg.transport = &counters;
   return sys.spawn(sv::api_actor, std::move(api_cfg));
 }
 
@@ -331,7 +334,8 @@ int main(int argc, char** argv) {
                                 static_cast<ws_client*>(ws.get()),
                                 sinks_of(actors), stream_children(cfg));
   lws_http_server http{http_options_for(cfg, budget)};
-  actors.api = spawn_api(sys, cfg, actors, http);
+  lws_counter_source counters{*ws, http};
+  actors.api = spawn_api(sys, cfg, actors, http, counters);
   int exit_code = start_http(http, cfg, actors.api);
   if (cfg.table)
     actors.table = spawn_table_view(sys, actors.supervisor, actors.aggregators);

@@ -1,6 +1,8 @@
 // api_json: the JSON bodies of the HTTP API, written with RapidJSON's Writer (no DOM).
 #include "actors/wire/api_json.hpp"
 
+#include <array>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -118,7 +120,8 @@ std::string health_json(const std::vector<child_status>& children,
 }
 
 std::string status_json(std::int64_t uptime_s,
-                        const std::vector<child_status>& children) {
+                        const std::vector<child_status>& children,
+                        const transport_counters* transport) {
   rapidjson::StringBuffer sb;
   json_writer w{sb};
   w.StartObject();
@@ -171,6 +174,26 @@ std::string status_json(std::int64_t uptime_s,
     w.EndObject();
   }
   w.EndArray();
+  if (transport != nullptr) {
+    const auto& t = *transport;
+    const std::array<std::pair<const char*, std::uint64_t>, 8> fields{{
+      {"binary_frames", t.binary_frames},
+      {"oversize_messages", t.oversize_messages},
+      {"invalid_utf8_messages", t.invalid_utf8_messages},
+      {"oversize_rest_bodies", t.oversize_rest_bodies},
+      {"api_clients", t.api_clients},
+      {"api_refused", t.api_refused},
+      {"api_header_timeouts", t.api_header_timeouts},
+      {"api_accept_failures", t.api_accept_failures},
+    }};
+    w.Key("transport");
+    w.StartObject();
+    for (const auto& [key, value] : fields) {
+      w.Key(key);
+      w.Uint64(value);
+    }
+    w.EndObject();
+  }
   w.EndObject();
   return finish(sb);
 }

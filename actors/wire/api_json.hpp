@@ -9,6 +9,7 @@
 #include "messages/metrics.hpp"
 #include "messages/status.hpp"
 #include "messages/trade.hpp"
+#include "messages/transport_counters.hpp"
 
 namespace sv {
 
@@ -17,9 +18,11 @@ namespace sv {
 std::string health_json(const std::vector<child_status>& children,
                         bool& healthy);
 
-/// `{"uptime_s":..,"children":[{...}, ...]}` as documented in docs/operations.md.
+/// `{"uptime_s":..,"children":[{...}, ...],"transport":{...}}` as documented in
+/// docs/operations.md; "transport" only when `transport` is not null.
 std::string status_json(std::int64_t uptime_s,
-                        const std::vector<child_status>& children);
+                        const std::vector<child_status>& children,
+                        const transport_counters* transport = nullptr);
 
 /// `{"symbols":["BTCUSDT", ...]}`.
 std::string symbols_json(const std::vector<std::string>& symbols);

@@ -33,8 +33,17 @@ fixed_snapshots(snapshot_source_if::pointer self, int) {
   }};
 }
 
+/// A transport whose counters a test sets.
+struct fake_counter_source : transport_counter_source {
+  transport_counters values;
+  [[nodiscard]] transport_counters counters() const override {
+    return values;
+  }
+};
+
 struct api_fixture : test::actor_fixture {
   test::fake_http_responder responder;
+  fake_counter_source transport;
   std::map<std::string, aggregator_if> aggregators;
   supervisor_if sup;
   api_if api;
@@ -73,6 +82,7 @@ struct api_fixture : test::actor_fixture {
     ac.aggregators = aggregators;
     ac.books = books;
     ac.responder = &responder;
+    ac.transport = &transport;
     api = keep_for_teardown(sys.spawn(api_actor, ac));
     run();
   }
@@ -145,6 +155,36 @@ TEST_CASE_METHOD(api_fixture, "status lists every child with its counters",
   CHECK(btc["last_message_age_ms"].GetInt64() == 0);
   CHECK(std::string{doc["children"][1]["state"].GetString()} == "connecting");
   CHECK(doc["children"][1]["last_message_age_ms"].GetInt64() == -1);
+}
+
+TEST_CASE_METHOD(api_fixture,
+                 "status reports binary frames, oversize and broken-UTF-8 "
+                 "messages, and refused and timed-out API clients, which the "
+                 "transports refuse before any actor sees them",
+                 "[api]") {
+  auto& t = transport.values;
+  t.binary_frames = 3;
+  t.oversize_messages = 1;
+  t.invalid_utf8_messages = 2;
+  t.oversize_rest_bodies = 4;
+  t.api_clients = 5;
+  t.api_refused = 6;
+  t.api_header_timeouts = 7;
+  t.api_accept_failures = 8;
+  auto doc = json(get("/status").body);
+  REQUIRE(doc.HasMember("transport"));
+  auto& x = doc["transport"];
+  CHECK(x["binary_frames"].GetUint64() == 3);
+  CHECK(x["oversize_messages"].GetUint64() == 1);
+  CHECK(x["invalid_utf8_messages"].GetUint64() == 2);
+  CHECK(x["oversize_rest_bodies"].GetUint64() == 4);
+  CHECK(x["api_clients"].GetUint64() == 5);
+  CHECK(x["api_refused"].GetUint64() == 6);
+  CHECK(x["api_header_timeouts"].GetUint64() == 7);
+  CHECK(x["api_accept_failures"].GetUint64() == 8);
+  t.binary_frames = 10; // read at each request, not once
+  CHECK(json(get("/status").body)["transport"]["binary_frames"].GetUint64()
+        == 10);
 }
 
 TEST_CASE_METHOD(

@@ -3,13 +3,16 @@
 
 Debian's python3-websockets serves ws://127.0.0.1:<kernel-picked port>. Its first
 connection gets one aggTrade and then one 17 MiB text frame (over streamvisor's
-16 MiB message bound); every later connection gets a normal aggTrade stream. The
+16 MiB message bound); every later connection gets one binary frame (Binance
+sends text only) and then a normal aggTrade stream. The
 built streamvisor binary (argv[1]) runs the issue's command line. The test passes
 when streamvisor
   - stays alive (before the fix it died with SIGSEGV / "free(): invalid next size"),
   - closes the first connection with 1009 and logs the oversize exactly once,
   - reconnects through its supervisor (2+ connections) and streams again: a later
-    transition to=streaming in the log and state "streaming" in /status.
+    transition to=streaming in the log and state "streaming" in /status,
+  - and /status counts what its transport refused: "transport" has
+    oversize_messages 1 and binary_frames 1 or more (one per later connection).
 Exit 0 on success, 1 on failure, 77 (CTest: skipped) without python3-websockets.
 """
 
@@ -61,6 +64,7 @@ class feed:
                 await ws.send("x" * BIG_BYTES)
                 await ws.wait_closed()
             else:
+                await ws.send(b"\x00\x01binary")  # dropped and counted, no restart
                 sent = 0
                 while True:
                     await ws.send(self.trade())
@@ -147,6 +151,10 @@ async def main(binary):
     child = status["children"][0]
     if child["state"] != "streaming" or child["restarts"] < 1:
         fail("/status: %s" % json.dumps(child), text)
+    transport = status.get("transport", {})
+    if transport.get("oversize_messages") != 1 or \
+            not 1 <= transport.get("binary_frames", 0) <= state.connections - 1:
+        fail("/status transport: %s" % json.dumps(transport), text)
 
     proc.send_signal(signal.SIGTERM)
     code = await asyncio.wait_for(exited, DEADLINE_S)
