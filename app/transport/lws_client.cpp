@@ -1,9 +1,13 @@
 // lws_client: the libwebsockets implementation of ws_client and rest_client (one context, one service thread).
 #include "app/transport/lws_client.hpp"
 
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -29,6 +33,20 @@
 namespace sv {
 
 namespace {
+
+/// Whether this process can open no socket now (EMFILE or ENFILE): asked when a
+/// connect fails, because lws reports a failed socket() like a refused connect.
+bool out_of_descriptors() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return errno == EMFILE || errno == ENFILE;
+  ::close(fd);
+  return false;
+}
+
+constexpr const char* no_descriptor_hint
+  = "the process is out of file descriptors (EMFILE/ENFILE), not the server's "
+    "fault: raise LimitNOFILE or lower api_clients_max";
 
 // The protocol name binds our callback to every client wsi we create.
 constexpr const char* protocol_name = "sv-ws";
@@ -626,7 +644,11 @@ void lws_client::impl::finish(connection& c) {
              "server speaks TLS";
     else if (c.error.find("DNS") != std::string::npos)
       hint = "check the host name and DNS";
-    else
+    else if (out_of_descriptors()) {
+      // lws reports a failed socket() as "Unable to connect", like a refusal.
+      msg.reason += " (no file descriptor left)";
+      hint = no_descriptor_hint;
+    } else
       hint = "check the host, the port and that the server is up";
   } else if (c.peer_closed) {
     msg.reason = c.peer_reason.empty() ? "closed by peer (code "
@@ -636,10 +658,14 @@ void lws_client::impl::finish(connection& c) {
     msg.reason = "transport stopped";
   } else if (c.established) {
     msg.reason = "connection lost (socket error or ping timeout)";
+  } else if (out_of_descriptors()) {
+    // lws 4.1.6 ends a connect whose socket() failed without an error text.
+    msg.reason = "could not open a socket (no file descriptor left)";
+    hint = no_descriptor_hint;
   } else {
     msg.reason = "handshake timed out";
-    hint = "the server accepted TCP but never completed the handshake; check "
-           "the port and the tls setting";
+    hint = "TCP, TLS or the upgrade did not complete in time; check the "
+           "port, the tls setting and the network";
   }
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
               std::chrono::steady_clock::now() - c.started)

@@ -1,10 +1,14 @@
 // lws_client_test: the ws_client contract of the libwebsockets client, against loopback peers.
 #include "app/transport/lws_client.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -694,4 +698,37 @@ TEST_CASE_METHOD(system_fixture,
               "frames_per_batch=%.1f\n",
               n, l.batches, secs, static_cast<double>(n) / secs,
               static_cast<double>(n) / static_cast<double>(l.batches));
+}
+
+TEST_CASE_METHOD(system_fixture,
+                 "a connect that fails because the process has no descriptor "
+                 "left says so, instead of blaming the server",
+                 "[transport][descriptors]") {
+  ws_recorder rec{sys};
+  sv::lws_client client;
+  rlimit saved{};
+  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
+  // Fill the descriptor table up to a lowered soft limit, so socket() fails with
+  // EMFILE; everything is given back before any check can fail.
+  std::vector<int> fillers;
+  rlimit low = saved;
+  low.rlim_cur = 256;
+  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
+  for (int fd = ::dup(0); fd >= 0; fd = ::dup(0))
+    fillers.push_back(fd);
+  auto server_port = sv::test::unused_port();
+  client.open(1, plain(server_port), rec.handle());
+  bool closed = rec.wait_closed(1, 5s);
+  for (int fd : fillers)
+    ::close(fd);
+  ::setrlimit(RLIMIT_NOFILE, &saved);
+  REQUIRE(closed);
+  REQUIRE(rec.log[1].closed.size() == 1);
+  CHECK_THAT(rec.log[1].closed[0].reason,
+             Catch::Contains("no file descriptor left"));
+  // With descriptors back, the same failure is a plain refusal again.
+  client.open(2, plain(server_port), rec.handle());
+  REQUIRE(rec.wait_closed(2, 5s));
+  CHECK_THAT(rec.log[2].closed[0].reason,
+             !Catch::Contains("no file descriptor left"));
 }
