@@ -135,19 +135,20 @@ void pump(backfill_self self) {
                      backfill_deadline_atom::value, st.in_flight_id);
 }
 
-void finish_job(backfill_self self, job_iterator it) {
+void finish_job(backfill_self self, const job_iterator& it) {
   self->state.jobs.erase(it);
 }
 
 /// The job had its request: it waits for its next turn behind every other job.
-void take_turn(backfill_self self, job_iterator it) {
+void take_turn(backfill_self self, const job_iterator& it) {
   auto& jobs = self->state.jobs;
   auto job = std::move(*it);
   jobs.erase(it);
   jobs.push_back(std::move(job));
 }
 
-void fail_job(backfill_self self, job_iterator it, const std::string& why) {
+void fail_job(backfill_self self, const job_iterator& it,
+              const std::string& why) {
   auto& job = *it;
   if (job.kind == job_kind::depth_snapshot) {
     SV_WARN("backfill", job.symbol, "snapshot_failed",
@@ -170,7 +171,7 @@ void fail_job(backfill_self self, job_iterator it, const std::string& why) {
 
 /// A request failed for this job: it retries after its delay while the other jobs
 /// go on, or gives up after attempts_max.
-void request_failed(backfill_self self, job_iterator it,
+void request_failed(backfill_self self, const job_iterator& it,
                     const std::string& why) {
   auto& st = self->state;
   auto& job = *it;
@@ -188,7 +189,8 @@ void request_failed(backfill_self self, job_iterator it,
 }
 
 /// Handles the answer to the request in flight for job `it`.
-void handle_response(backfill_self self, job_iterator it, rest_response& r);
+void handle_response(backfill_self self, const job_iterator& it,
+                     rest_response& r);
 
 void on_response(backfill_self self, rest_response& r) {
   auto& st = self->state;
@@ -216,7 +218,8 @@ void on_deadline(backfill_self self, std::uint64_t id) {
                    + " ms");
 }
 
-void handle_response(backfill_self self, job_iterator it, rest_response& r) {
+void handle_response(backfill_self self, const job_iterator& it,
+                     rest_response& r) {
   auto& st = self->state;
   if (r.used_weight_1m >= 0
       && static_cast<std::uint64_t>(r.used_weight_1m) * 100

@@ -220,7 +220,8 @@ struct two_symbols : backfill_fixture {
   two_symbols() : two_symbols(config()) {
   }
 
-  explicit two_symbols(backfill_config bf_cfg) : backfill_fixture(bf_cfg) {
+  explicit two_symbols(backfill_config bf_cfg)
+    : backfill_fixture(std::move(bf_cfg)) {
     aggregator_limits limits;
     limits.windows_follow_wall_clock = false;
     eth = keep_for_teardown(
@@ -229,7 +230,7 @@ struct two_symbols : backfill_fixture {
     run();
   }
 
-  void live_eth(std::vector<std::uint64_t> ids) {
+  void live_eth(const std::vector<std::uint64_t>& ids) {
     trade_batch b;
     b.symbol = "ETHUSDT";
     for (auto id : ids) {
@@ -243,7 +244,7 @@ struct two_symbols : backfill_fixture {
 
   /// The symbol= of request `i`.
   std::string symbol_of(std::size_t i) const {
-    auto& target = rest.calls.at(i).target.target;
+    const auto& target = rest.calls.at(i).target.target;
     auto pos = target.find("symbol=") + 7;
     return target.substr(pos, target.find('&', pos) - pos);
   }

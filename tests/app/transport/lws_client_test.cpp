@@ -4,6 +4,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -700,28 +701,50 @@ TEST_CASE_METHOD(system_fixture,
               static_cast<double>(n) / static_cast<double>(l.batches));
 }
 
+namespace {
+
+/// While it lives, this process has no free descriptor: the soft RLIMIT_NOFILE is
+/// lowered to 256 and the table filled with duplicates of stdin. Gives both back.
+class descriptors_exhausted {
+public:
+  descriptors_exhausted() {
+    ::getrlimit(RLIMIT_NOFILE, &saved_);
+    rlimit low = saved_;
+    low.rlim_cur = std::min<rlim_t>(256, saved_.rlim_cur);
+    ::setrlimit(RLIMIT_NOFILE, &low);
+    for (int fd = ::dup(0); fd >= 0; fd = ::dup(0))
+      fillers_.push_back(fd);
+  }
+  ~descriptors_exhausted() {
+    for (int fd : fillers_)
+      ::close(fd);
+    ::setrlimit(RLIMIT_NOFILE, &saved_);
+  }
+  descriptors_exhausted(const descriptors_exhausted&) = delete;
+  descriptors_exhausted& operator=(const descriptors_exhausted&) = delete;
+  descriptors_exhausted(descriptors_exhausted&&) = delete;
+  descriptors_exhausted& operator=(descriptors_exhausted&&) = delete;
+
+private:
+  rlimit saved_{};
+  std::vector<int> fillers_;
+};
+
+} // namespace
+
 TEST_CASE_METHOD(system_fixture,
                  "a connect that fails because the process has no descriptor "
                  "left says so, instead of blaming the server",
                  "[transport][descriptors]") {
   ws_recorder rec{sys};
   sv::lws_client client;
-  rlimit saved{};
-  REQUIRE(::getrlimit(RLIMIT_NOFILE, &saved) == 0);
-  // Fill the descriptor table up to a lowered soft limit, so socket() fails with
-  // EMFILE; everything is given back before any check can fail.
-  std::vector<int> fillers;
-  rlimit low = saved;
-  low.rlim_cur = 256;
-  REQUIRE(::setrlimit(RLIMIT_NOFILE, &low) == 0);
-  for (int fd = ::dup(0); fd >= 0; fd = ::dup(0))
-    fillers.push_back(fd);
   auto server_port = sv::test::unused_port();
-  client.open(1, plain(server_port), rec.handle());
-  bool closed = rec.wait_closed(1, 5s);
-  for (int fd : fillers)
-    ::close(fd);
-  ::setrlimit(RLIMIT_NOFILE, &saved);
+  bool closed = false;
+  {
+    descriptors_exhausted full;
+    client.open(1, plain(server_port), rec.handle());
+    closed = rec.wait_closed(1, 5s);
+  }
   REQUIRE(closed);
   REQUIRE(rec.log[1].closed.size() == 1);
   CHECK_THAT(rec.log[1].closed[0].reason,
