@@ -137,8 +137,14 @@ world_params draw_params(rng_source& rng, std::uint64_t seed) {
   p.p_hang_per_s = 0.1 * storm;
   p.p_shutdown_per_s = 0.05 * storm;
   p.p_slow_close = 0.2 * storm;
-  // Now and then the REST API is down for good: gaps are given up, never lost.
-  p.p_rest_fail = rng.chance(0.15) ? 0.95 : 0.4 * storm;
+  // Now and then the REST API is down for the whole fault phase, long enough for
+  // early gaps to use up their five tries: they are given up, never lost.
+  if (rng.chance(0.15)) {
+    p.p_rest_fail = 1.0;
+    p.faults_ms = std::max<std::int64_t>(p.faults_ms, 25'000);
+  } else {
+    p.p_rest_fail = 0.4 * storm;
+  }
   p.p_rest_timeout = 0.1 * storm;
   p.p_start_again_per_s = 0.3;
   return p;
@@ -298,7 +304,8 @@ private:
            + " backoff_ms=" + std::to_string(c.policy.backoff_initial_ms) + ".."
            + std::to_string(c.policy.backoff_max_ms)
            + " park_ms=" + std::to_string(c.policy.park_ms)
-           + " shutdown_timeout_ms=" + std::to_string(c.shutdown_timeout_ms));
+           + " shutdown_timeout_ms=" + std::to_string(c.shutdown_timeout_ms)
+           + " rest_fail=" + std::to_string(params_.p_rest_fail));
     note("start", "symbols=" + std::to_string(params_.symbols.size())
                     + " late=" + params_.late_symbol
                     + " faults_ms=" + std::to_string(params_.faults_ms));
@@ -612,12 +619,15 @@ private:
       plans_rest_[r.id] = 200;
       count("rest_answers_too_late");
     } else if (faults && rng_.chance(params_.p_rest_fail)) {
-      static const std::array<std::int32_t, 5> failures{500, 502, 429, 418,
-                                                        200};
+      // A REST API that is down answers fast and without Retry-After, so the
+      // backfill's five tries run out within the fault phase.
+      bool down = params_.p_rest_fail >= 1.0;
+      static const std::array<std::int32_t, 5> failures{500, 502, 200, 429,
+                                                        418};
       plans_rest_[r.id]
-        = failures.at(static_cast<std::size_t>(rng_.between(0, 4)));
+        = failures.at(static_cast<std::size_t>(rng_.between(0, down ? 2 : 4)));
       plans_rest_malformed_.insert(r.id); // a 200 among them is malformed
-      r.answer_at_ms = now_ms_ + rng_.between(5, 2000);
+      r.answer_at_ms = now_ms_ + rng_.between(5, down ? 50 : 2000);
       count("rest_failures");
     } else {
       plans_rest_[r.id] = 200;
