@@ -736,6 +736,12 @@ TEST_CASE_METHOD(system_fixture,
                  "a connect that fails because the process has no descriptor "
                  "left says so, instead of blaming the server",
                  "[transport][descriptors]") {
+#if defined(__SANITIZE_ADDRESS__)
+  // The sanitizer runtimes need descriptors of their own (UBSan's vptr check reads
+  // /proc/self/maps) and report false errors while the table is full; the
+  // optimized build runs this test.
+  WARN("skipped under sanitizers: they need free descriptors themselves");
+#else
   ws_recorder rec{sys};
   sv::lws_client client;
   auto server_port = sv::test::unused_port();
@@ -754,4 +760,5 @@ TEST_CASE_METHOD(system_fixture,
   REQUIRE(rec.wait_closed(2, 5s));
   CHECK_THAT(rec.log[2].closed[0].reason,
              !Catch::Contains("no file descriptor left"));
+#endif
 }
