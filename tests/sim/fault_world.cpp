@@ -24,6 +24,7 @@
 #include "actors/core/log.hpp"
 #include "actors/core/symbol_case.hpp"
 #include "actors/supervisor_actor.hpp"
+#include "app/sim/exchange/trade_generator.hpp"
 #include "messages/errc.hpp"
 #include "tests/sim/exchange_model.hpp"
 #include "tests/sim/sim_network.hpp"
@@ -250,7 +251,7 @@ private:
     std::map<std::string, stream_sinks> sinks;
     for (auto& symbol : all) {
       symbol_tape::origin origin;
-      origin.seed = seed_ ^ std::hash<std::string>{}(symbol);
+      origin.seed = seed_ ^ symbol_hash(symbol);
       origin.first_id
         = static_cast<std::uint64_t>(rng_.between(1, 1'000'000'000));
       tapes_.emplace(symbol, symbol_tape{symbol, origin});
@@ -266,9 +267,9 @@ private:
       all_actors_.push_back(caf::actor_cast<caf::actor>(agg));
       sinks[symbol].trades = caf::actor_cast<trade_sink_if>(agg);
       if (params_.depth) {
-        depths_.emplace(
-          symbol, symbol_depth{symbol, seed_ + std::hash<std::string>{}(symbol),
-                               params_.changes_per_event});
+        depths_.emplace(symbol,
+                        symbol_depth{symbol, seed_ + symbol_hash(symbol),
+                                     params_.changes_per_event});
         depth_paths_[make_target(params_.sup, symbol, stream_kind::depth).path]
           = symbol;
         auto book = sys_.spawn(book_actor, symbol, book_config{},
