@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "actors/core/decimal.hpp"
 #include "app/sim/exchange/depth_feed.hpp"
 #include "app/sim/exchange/depth_json.hpp"
+#include "app/sim/exchange/trade_json.hpp"
 #include "messages/trade.hpp"
 
 namespace sv::faultsim {
@@ -51,32 +51,42 @@ public:
     return id >= first_id_ && id <= last_id();
   }
 
-  /// Trade `id` (which must exist) as the exchange reports it.
-  [[nodiscard]] trade at(std::uint64_t id) const {
+  /// Trade `id` (which must exist) as the simulator's exchange model holds it.
+  [[nodiscard]] sim_trade raw(std::uint64_t id) const {
     auto h = mix(seed_ ^ (id * 0x9E3779B97F4A7C15ULL));
-    trade x;
-    x.symbol = symbol_;
-    x.agg_id = id;
-    x.first_id = id * 3;
-    x.last_id = id * 3 + h % 3;
+    sim_trade x;
+    x.a = static_cast<std::int64_t>(id);
+    x.f = x.a * 3;
+    x.l = x.f + static_cast<std::int64_t>(h % 3);
     x.price_e8 = 100 * e8_scale + static_cast<std::int64_t>(h % 100'000) * 1000;
     x.qty_e8 = static_cast<std::int64_t>(1 + (h >> 20) % 5000) * 10'000;
-    x.trade_time_ms = times_ms_[id - first_id_];
-    x.event_time_ms = x.trade_time_ms;
-    x.buyer_is_maker = ((h >> 40) & 1) != 0;
+    x.trade_ms = times_ms_[id - first_id_];
+    x.event_ms = x.trade_ms;
+    x.m = ((h >> 40) & 1) != 0;
     return x;
   }
 
-  /// The `/ws/<s>@aggTrade` frame of trade `id`.
+  /// Trade `id` (which must exist) as streamvisor should hold it.
+  [[nodiscard]] trade at(std::uint64_t id) const {
+    auto r = raw(id);
+    trade x;
+    x.symbol = symbol_;
+    x.agg_id = id;
+    x.first_id = static_cast<std::uint64_t>(r.f);
+    x.last_id = static_cast<std::uint64_t>(r.l);
+    x.price_e8 = r.price_e8;
+    x.qty_e8 = r.qty_e8;
+    x.trade_time_ms = r.trade_ms;
+    x.event_time_ms = r.event_ms;
+    x.buyer_is_maker = r.m;
+    return x;
+  }
+
+  /// The `/ws/<s>@aggTrade` frame of trade `id`, in the simulator's exact text.
   [[nodiscard]] std::string frame(std::uint64_t id) const {
-    auto x = at(id);
-    return R"({"e":"aggTrade","E":)" + std::to_string(x.event_time_ms)
-           + R"(,"s":")" + symbol_ + R"(","a":)" + std::to_string(id)
-           + R"(,"p":")" + format_e8(x.price_e8) + R"(","q":")"
-           + format_e8(x.qty_e8) + R"(","f":)" + std::to_string(x.first_id)
-           + R"(,"l":)" + std::to_string(x.last_id) + R"(,"T":)"
-           + std::to_string(x.trade_time_ms) + R"(,"m":)"
-           + (x.buyer_is_maker ? "true" : "false") + R"(,"M":true})";
+    std::string out;
+    append_agg_trade_event(out, symbol_, raw(id));
+    return out;
   }
 
   /// A `GET /api/v3/aggTrades` page: ids from `from` while they exist, at most `limit`.
@@ -85,15 +95,9 @@ public:
     std::string body = "[";
     for (auto id = std::max(from, first_id_);
          id <= last_id() && id < from + limit; ++id) {
-      auto x = at(id);
       if (body.size() > 1)
         body += ",";
-      body += R"({"a":)" + std::to_string(id) + R"(,"p":")"
-              + format_e8(x.price_e8) + R"(","q":")" + format_e8(x.qty_e8)
-              + R"(","f":)" + std::to_string(x.first_id) + R"(,"l":)"
-              + std::to_string(x.last_id) + R"(,"T":)"
-              + std::to_string(x.trade_time_ms) + R"(,"m":)"
-              + (x.buyer_is_maker ? "true" : "false") + R"(,"M":true})";
+      append_rest_row(body, raw(id));
     }
     return body + "]";
   }
