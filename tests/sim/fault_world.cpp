@@ -715,18 +715,30 @@ private:
     return result;
   }
 
-  std::vector<child_status> status() {
+  /// Asks `h` and returns its answer. An actor that has not answered once the
+  /// scheduler ran everything queued, or that answers an error, is a violation
+  /// named by `who`, and the result is empty: the world never blocks on a reply.
+  template <class T, class Handle, class... Ts>
+  std::optional<T> ask(const Handle& h, const std::string& who, Ts&&... xs) {
     caf::scoped_actor self{sys_};
-    auto rh = self->request(supervisor_, caf::infinite, status_atom::value);
+    auto rh = self->request(h, caf::infinite, std::forward<Ts>(xs)...);
     sched_.run();
-    std::vector<child_status> result;
     if (self->mailbox().empty()) {
-      violation("the supervisor did not answer a status query");
-      return result;
+      violation(who + " did not answer");
+      return std::nullopt;
     }
-    rh.receive([&](std::vector<child_status>& xs) { result = std::move(xs); },
-               [&](caf::error&) { violation("status query failed"); });
+    std::optional<T> result;
+    rh.receive([&](T& x) { result = std::move(x); },
+               [&](caf::error& err) {
+                 violation(who + " answered " + sys_.render(err));
+               });
     return result;
+  }
+
+  std::vector<child_status> status() {
+    return ask<std::vector<child_status>>(supervisor_, "the supervisor",
+                                          status_atom::value)
+      .value_or(std::vector<child_status>{});
   }
 
   void poke_supervisor(std::int64_t dt_ms) {
@@ -872,17 +884,12 @@ private:
   /// A synced book equals the exchange's book at its last update id (the top
   /// book_check_levels per side); after heal it is synced and at the newest id.
   void check_book(const std::string& symbol, bool healed) {
-    caf::scoped_actor self{sys_};
-    auto rh = self->request(books_.at(symbol), caf::infinite, book_atom::value,
-                            std::uint32_t{book_check_levels});
-    sched_.run();
-    if (self->mailbox().empty()) {
-      violation("the book of " + symbol + " did not answer");
+    auto answer = ask<book_view>(books_.at(symbol), "the book of " + symbol,
+                                 book_atom::value,
+                                 std::uint32_t{book_check_levels});
+    if (!answer)
       return;
-    }
-    book_view view;
-    rh.receive([&](book_view& x) { view = std::move(x); },
-               [&](caf::error&) { violation("book query failed"); });
+    const auto& view = *answer;
     const auto& exchange = depths_.at(symbol).feed().book();
     if (healed) {
       if (view.state != book_phase::synced) {
@@ -925,18 +932,16 @@ private:
 
   /// After heal: what the aggregator holds and counts against the exchange.
   void check_trades(const std::string& symbol) {
-    caf::scoped_actor self{sys_};
-    auto agg = aggregators_.at(symbol);
-    auto held_rh = self->request(agg, caf::infinite, trades_atom::value,
-                                 std::uint32_t{1'000'000});
-    auto metrics_rh = self->request(agg, caf::infinite, metrics_atom::value);
-    sched_.run();
-    std::vector<trade> held;
-    metrics_snapshot m;
-    held_rh.receive([&](std::vector<trade>& xs) { held = std::move(xs); },
-                    [&](caf::error&) { violation("trades query failed"); });
-    metrics_rh.receive([&](metrics_snapshot& x) { m = std::move(x); },
-                       [&](caf::error&) { violation("metrics query failed"); });
+    const auto& agg = aggregators_.at(symbol);
+    auto held_answer
+      = ask<std::vector<trade>>(agg, "the aggregator of " + symbol,
+                                trades_atom::value, std::uint32_t{1'000'000});
+    auto metrics_answer = ask<metrics_snapshot>(
+      agg, "the aggregator of " + symbol, metrics_atom::value);
+    if (!held_answer || !metrics_answer)
+      return;
+    const auto& held = *held_answer;
+    const auto& m = *metrics_answer;
     if (held.empty()) {
       violation(symbol + " holds no trade after the faults healed");
       return;
