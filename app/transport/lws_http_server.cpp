@@ -16,6 +16,7 @@
 #include <cstring>
 #include <iterator>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -177,20 +178,30 @@ std::string encoded_query(lws* wsi) {
   return query;
 }
 
+/// An answer the server gives itself, without the api actor.
+struct refusal {
+  int status = 0;
+  std::string body; ///< JSON
+};
+
 /// Why the request target of `wsi` (`uri`, `len` bytes, as lws decoded it) is not
-/// served: "414" if it is longer than target_bytes_max, a JSON 400 body if it holds
-/// a NUL byte (a %00, which nothing here can name), "" if it is fine.
-std::string refused_target(lws* wsi, const char* uri, std::size_t len) {
+/// served: 414 if it is longer than target_bytes_max, 400 if it holds a NUL byte
+/// (a %00, which nothing here can name); nullopt if it is fine.
+std::optional<refusal> refused_target(lws* wsi, const char* uri,
+                                      std::size_t len) {
   auto args = static_cast<std::size_t>(
     std::max(0, lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS)));
   if (len + args > target_bytes_max)
-    return "414";
+    return refusal{414, R"({"error":"uri too long","limit":)"
+                          + std::to_string(target_bytes_max) + "}"};
   auto total = static_cast<std::size_t>(
     std::max(0, lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)));
   if ((uri != nullptr && std::memchr(uri, '\0', len) != nullptr)
       || total != len)
-    return R"js({"error":"bad request","detail":"the path holds a NUL byte (%00)"})js";
-  return {};
+    return refusal{
+      400,
+      R"js({"error":"bad request","detail":"the path holds a NUL byte (%00)"})js"};
+  return std::nullopt;
 }
 
 /// Per-connection data lws allocates; only present so lws delivers CLOSED_HTTP.
@@ -494,12 +505,9 @@ void lws_http_server::impl::on_request(lws* wsi, const char* uri,
     answer(wsi, x, 405, R"({"error":"method not allowed","allow":"GET"})");
     return;
   }
-  if (auto why = refused_target(wsi, uri, len); !why.empty()) {
+  if (auto refused = refused_target(wsi, uri, len)) {
     x.close_after = true;
-    answer(wsi, x, why == "414" ? 414 : 400,
-           why == "414" ? R"({"error":"uri too long","limit":)"
-                            + std::to_string(target_bytes_max) + "}"
-                        : why);
+    answer(wsi, x, refused->status, std::move(refused->body));
     return;
   }
   if (pending.size() >= options.pending_requests_max) {
