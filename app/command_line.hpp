@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace sv {
@@ -85,6 +87,21 @@ cli_set_text(cli_owner<Field>& out, const std::string& value) {
   if (NonEmpty && value.empty())
     return cli_refused();
   out.*Field = value;
+  return std::nullopt;
+}
+
+/// A setter that stores an unsigned decimal in the integer `Field`: all of the value
+/// in strtoull's syntax, within 1..Max (0..Max with `Zero`); anything else is refused.
+template <auto Field, std::uint64_t Max, bool Zero = false>
+std::optional<std::string>
+cli_set_integer(cli_owner<Field>& out, const std::string& value) {
+  if (value.empty())
+    return cli_refused();
+  char* end = nullptr;
+  auto n = std::strtoull(value.c_str(), &end, 10);
+  if (*end != '\0' || (n == 0 && !Zero) || n > Max)
+    return cli_refused();
+  out.*Field = static_cast<std::remove_reference_t<decltype(out.*Field)>>(n);
   return std::nullopt;
 }
 

@@ -98,28 +98,6 @@ struct bench_options {
 
 using problem = std::optional<std::string>;
 
-/// Reads all of `text` as an unsigned decimal (strtoull's syntax); false if it is not one.
-bool to_u64(const std::string& text, std::uint64_t& out) {
-  if (text.empty())
-    return false;
-  char* end = nullptr;
-  auto x = std::strtoull(text.c_str(), &end, 10);
-  if (*end != '\0')
-    return false;
-  out = x;
-  return true;
-}
-
-/// Stores an integer in 1..Max (0..Max when `Zero`) in the numeric `Field`.
-template <auto Field, std::uint64_t Max, bool Zero = false>
-problem set_bounded(bench_options& o, const std::string& v) {
-  std::uint64_t n = 0;
-  if (!to_u64(v, n) || (n == 0 && !Zero) || n > Max)
-    return sv::cli_refused();
-  o.*Field = static_cast<std::remove_reference_t<decltype(o.*Field)>>(n);
-  return {};
-}
-
 problem set_symbol(bench_options& o, const std::string& v) {
   if (v.empty())
     return sv::cli_refused();
@@ -151,18 +129,20 @@ const std::array bench_option_table = {
   sv::cli_value_option("--symbol", "S", set_symbol, "missing value",
                        "symbol to stream (default BTCUSDT)"),
   sv::cli_value_option(
-    "--count", "N", set_bounded<&bench_options::count, ~std::uint64_t{0}>,
+    "--count", "N",
+    sv::cli_set_integer<&bench_options::count, ~std::uint64_t{0}>,
     "expected a positive integer", "trades to wait for (default 1000000)"),
   sv::cli_flag_option("--combined", sv::cli_set_flag<&bench_options::combined>,
                       "use /stream?streams=<s>@aggTrade"),
   sv::cli_value_option("--timeout-s", "S",
-                       set_bounded<&bench_options::timeout_s, 86400>,
+                       sv::cli_set_integer<&bench_options::timeout_s, 86400>,
                        "expected an integer in 1..86400",
                        "give up after S seconds (default 60), exit 1"),
   sv::cli_flag_option("--latency", sv::cli_set_flag<&bench_options::latency>,
                       "also print the aggregator's latency percentiles"),
   sv::cli_value_option(
-    "--caf-threads", "N", set_bounded<&bench_options::caf_threads, 256, true>,
+    "--caf-threads", "N",
+    sv::cli_set_integer<&bench_options::caf_threads, 256, true>,
     "expected an integer in 0..256",
     "scheduler.max-threads (default: the daemon's, cores - 1)"),
   sv::cli_value_option("--caf-policy", "P", set_caf_policy,
@@ -171,10 +151,11 @@ const std::array bench_option_table = {
   sv::cli_value_option("--caf", "KEY=VALUE", set_caf, "expected KEY=VALUE",
                        "any CAF setting, repeatable (e.g.\n"
                        "work-stealing.moderate-sleep-duration=0us)"),
-  sv::cli_value_option("--batch-frames", "N",
-                       set_bounded<&bench_options::batch_frames_max, 1000000>,
-                       "expected an integer in 1..1000000",
-                       "transport batch_frames_max (default 4096)"),
+  sv::cli_value_option(
+    "--batch-frames", "N",
+    sv::cli_set_integer<&bench_options::batch_frames_max, 1000000>,
+    "expected an integer in 1..1000000",
+    "transport batch_frames_max (default 4096)"),
   sv::cli_value_option(
     "--source", "NAME", sv::cli_set_text<&bench_options::source>,
     "missing value", "label printed as source=NAME (default feed)"),
@@ -182,7 +163,7 @@ const std::array bench_option_table = {
     "--ca-file", "PEM", sv::cli_set_text<&bench_options::ca_file>,
     "missing value", "trust this CA too (a wss:// simulator's certificate)"),
   sv::cli_value_option(
-    "--poll-ms", "N", set_bounded<&bench_options::poll_ms, 1000>,
+    "--poll-ms", "N", sv::cli_set_integer<&bench_options::poll_ms, 1000>,
     "expected an integer in 1..1000", "aggregator poll period (default 2)"),
   // Not listed in the usage; like every flag here it ignores a value (--help=1).
   sv::cli_flag_option("--help", sv::cli_set_flag<&bench_options::help>, "",

@@ -181,3 +181,40 @@ TEST_CASE("the ready-made setters set a flag, store any text, or refuse an "
   CHECK(!sv::parse_command_line(rows, {"--some", "x"}, o));
   CHECK(o.name == "x");
 }
+
+namespace {
+
+/// The rows of the integer setter test: --level 1..9, --zero 0..9.
+const std::array integer_rows = {
+  sv::cli_value_option("--level", "N", sv::cli_set_integer<&opts::level, 9>,
+                       "expected 1..9", "a level"),
+  sv::cli_value_option("--zero", "N",
+                       sv::cli_set_integer<&opts::level, 9, true>,
+                       "expected 0..9", "a level or 0"),
+};
+
+/// The failure detail of `--level value`, or "" if it was accepted.
+std::string level_failure(opts& o, const std::string& value) {
+  auto failure = sv::parse_command_line(integer_rows, {"--level", value}, o);
+  return failure ? failure->detail : std::string{};
+}
+
+} // namespace
+
+TEST_CASE("the integer setter takes a whole decimal within its bounds and "
+          "refuses zero unless allowed, signs, text and overflow",
+          "[command_line]") {
+  opts o;
+  CHECK(level_failure(o, "9").empty());
+  CHECK(o.level == 9);
+  CHECK(!sv::parse_command_line(integer_rows, {"--zero=0"}, o));
+  CHECK(o.level == 0);
+  const std::vector<std::string> refused
+    = {"0", "10", "", "-1", "3x", "x", "99999999999999999999"};
+  std::vector<std::string> details;
+  details.reserve(refused.size());
+  for (const auto& bad : refused)
+    details.push_back(level_failure(o, bad));
+  CHECK(details == std::vector<std::string>(refused.size(), "expected 1..9"));
+  CHECK(o.level == 0);
+}

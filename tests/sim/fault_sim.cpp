@@ -29,29 +29,17 @@ struct sim_args {
   bool help = false;
 };
 
-using problem = std::optional<std::string>;
-
-/// Stores a positive integer in the numeric `Field`.
-template <std::uint64_t sim_args::*Field>
-problem set_positive(sim_args& out, const std::string& text) {
-  char* end = nullptr;
-  auto x = std::strtoull(text.c_str(), &end, 10);
-  if (text.empty() || *end != '\0' || x == 0)
-    return sv::cli_refused();
-  out.*Field = x;
-  return std::nullopt;
-}
-
 const std::array sim_option_table = {
-  sv::cli_value_option("--seeds", "N", set_positive<&sim_args::seeds>,
-                       "expected a positive integer",
-                       "run N seeds (default 1000)"),
-  sv::cli_value_option("--first", "S", set_positive<&sim_args::first>,
-                       "expected a positive integer",
-                       "start at seed S (default 1)"),
-  sv::cli_value_option("--seed", "S", set_positive<&sim_args::replay>,
-                       "expected a positive integer",
-                       "run seed S alone, tracing every event to stderr"),
+  sv::cli_value_option(
+    "--seeds", "N", sv::cli_set_integer<&sim_args::seeds, ~std::uint64_t{0}>,
+    "expected a positive integer", "run N seeds (default 1000)"),
+  sv::cli_value_option(
+    "--first", "S", sv::cli_set_integer<&sim_args::first, ~std::uint64_t{0}>,
+    "expected a positive integer", "start at seed S (default 1)"),
+  sv::cli_value_option(
+    "--seed", "S", sv::cli_set_integer<&sim_args::replay, ~std::uint64_t{0}>,
+    "expected a positive integer",
+    "run seed S alone, tracing every event to stderr"),
   sv::cli_flag_option("--help", sv::cli_set_flag<&sim_args::help>, "", "-h",
                       true),
 };
