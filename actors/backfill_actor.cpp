@@ -80,6 +80,18 @@ job_iterator next_ready(backfill_state& st, std::int64_t now) {
   return std::find_if(st.jobs.begin(), st.jobs.end(), ready);
 }
 
+/// A request is one turn of its symbol, whatever its answer: once it is answered
+/// or past its deadline, every job of `symbol` (in their order) goes behind the
+/// jobs of every other symbol, including jobs queued while it was in flight. So
+/// symbols take turns by request whatever their number of gaps or pages, and a job
+/// finishing does not hand the next turn to another job of the same symbol.
+void symbol_to_back(backfill_state& st, const std::string& symbol) {
+  std::stable_partition(st.jobs.begin(), st.jobs.end(),
+                        [&symbol](const backfill_job& j) {
+                          return j.symbol != symbol;
+                        });
+}
+
 /// Sends the next request if nothing is in flight and the limits allow it.
 void pump(backfill_self self) {
   auto& st = self->state;
@@ -139,14 +151,6 @@ void finish_job(backfill_self self, const job_iterator& it) {
   self->state.jobs.erase(it);
 }
 
-/// The job had its request: it waits for its next turn behind every other job.
-void take_turn(backfill_self self, const job_iterator& it) {
-  auto& jobs = self->state.jobs;
-  auto job = std::move(*it);
-  jobs.erase(it);
-  jobs.push_back(std::move(job));
-}
-
 void fail_job(backfill_self self, const job_iterator& it,
               const std::string& why) {
   auto& job = *it;
@@ -185,7 +189,6 @@ void request_failed(backfill_self self, const job_iterator& it,
           static_cast<unsigned long long>(job.next_id), job.failures,
           static_cast<long long>(delay / 1'000'000), why.c_str());
   job.not_before_ns = clock_ns(self) + delay;
-  take_turn(self, it);
 }
 
 /// Handles the answer to the request in flight for job `it`.
@@ -200,7 +203,9 @@ void on_response(backfill_self self, rest_response& r) {
   auto it = find_job(st, st.in_flight_job);
   if (it == st.jobs.end())
     return;
+  auto symbol = it->symbol; // the job may be gone after its answer
   handle_response(self, it, r);
+  symbol_to_back(st, symbol);
 }
 
 /// The request `id` has had its time: if it is still in flight, it failed.
@@ -213,9 +218,11 @@ void on_deadline(backfill_self self, std::uint64_t id) {
   auto it = find_job(st, st.in_flight_job);
   if (it == st.jobs.end())
     return;
+  auto symbol = it->symbol; // the job may be gone after its last failure
   request_failed(self, it,
                  "no answer within " + std::to_string(st.cfg.request_timeout_ms)
                    + " ms");
+  symbol_to_back(st, symbol);
 }
 
 void handle_response(backfill_self self, const job_iterator& it,
@@ -284,7 +291,6 @@ void handle_response(backfill_self self, const job_iterator& it,
       finish_job(self, it);
     } else {
       job.next_id = rows.front().agg_id;
-      take_turn(self, it);
     }
     return;
   }
@@ -307,9 +313,7 @@ void handle_response(backfill_self self, const job_iterator& it,
             static_cast<unsigned long long>(job.from_id),
             static_cast<unsigned long long>(job.to_id));
     finish_job(self, it);
-    return;
   }
-  take_turn(self, it);
 }
 
 /// Queues `job`, or refuses it when jobs_max are queued; false if refused.

@@ -20,9 +20,10 @@
 //         after 1, 2, 4, 8, 16 s while the others go on; then backfill_failed
 //         (depth_snapshot_failed) to the requester. An answer after its deadline
 //         is ignored.
-//   after each answer or deadline, an unfinished job goes to the back of the queue:
-//         jobs take turns by request, so one symbol's long or slow gap delays
-//         another's by at most the request in flight.
+//   after each answer or deadline, every job of that request's symbol goes to the
+//         back of the queue (in their order): symbols take turns by request, so one
+//         symbol's long, slow or many gaps delay another's by at most the request
+//         in flight.
 //
 // Request weight is budgeted for the whole process (Binance counts it per IP):
 // the weights of the requests in any 60 s sum to at most weight_budget_1m
@@ -98,9 +99,11 @@ struct backfill_job {
 /// State of the backfill actor (plain data; behavior in backfill_actor.cpp).
 struct backfill_state {
   static inline const char* name = "backfill";
-  backfill_config cfg;               ///< endpoint and limits
-  rest_client* rest = nullptr;       ///< transport; outlives the actor
-  std::deque<backfill_job> jobs;     ///< in turn order; at most cfg.jobs_max
+  backfill_config cfg;         ///< endpoint and limits
+  rest_client* rest = nullptr; ///< transport; outlives the actor
+  /// In turn order: the jobs of the symbol served last are at the back. At most
+  /// cfg.jobs_max, the job in flight included.
+  std::deque<backfill_job> jobs;
   std::uint64_t in_flight_id = 0;    ///< request id awaited, 0 if none
   std::uint64_t in_flight_job = 0;   ///< id of the job it serves
   std::uint64_t next_request_id = 0; ///< last request id handed out

@@ -280,6 +280,27 @@ TEST_CASE_METHOD(backfill_fixture,
   CHECK(metrics().gaps_filled == 1);
 }
 
+TEST_CASE_METHOD(backfill_fixture,
+                 "the deadline of a request answered in time changes nothing",
+                 "[backfill][deadline]") {
+  live({1});
+  live({5});  // 2..4
+  live({10}); // 6..9
+  REQUIRE(rest.calls.size() == 1);
+  advance(9999ms);
+  rest.answer_last(200, test::agg_trades_body(2, 4));
+  run();
+  REQUIRE(rest.calls.size() == 2); // 6..9, its deadline at 19999 ms
+  advance(1ms); // the first request's deadline: answered, so ignored
+  CHECK(state_of<backfill_state>(backfill).requests_timed_out == 0);
+  CHECK(state_of<backfill_state>(backfill).in_flight_id == rest.calls[1].id);
+  CHECK(rest.calls.size() == 2);
+  rest.answer_last(200, test::agg_trades_body(6, 9));
+  run();
+  CHECK(history_ids() == range(1, 10));
+  CHECK(metrics().gaps_filled == 2);
+}
+
 TEST_CASE_METHOD(two_symbols,
                  "while one symbol's request hangs, another symbol's gap is "
                  "asked right after that one request's deadline",
@@ -302,11 +323,11 @@ TEST_CASE_METHOD(two_symbols,
 }
 
 TEST_CASE_METHOD(two_symbols,
-                 "gaps take turns by request: one symbol's three-page gap lets "
-                 "another symbol's one-page gap go second",
+                 "symbols take turns by request: one symbol's twenty-page gap "
+                 "lets another symbol's one-page gap go second",
                  "[backfill][fair]") {
   live({1});
-  live({2501}); // BTCUSDT 2..2500: three pages
+  live({20002}); // BTCUSDT 2..20001: twenty pages of 1000
   live_eth({1});
   live_eth({3}); // ETHUSDT 2..2: one page
   REQUIRE(rest.calls.size() == 1);
@@ -316,9 +337,50 @@ TEST_CASE_METHOD(two_symbols,
   CHECK(symbol_of(1) == "ETHUSDT");
   rest.answer_last(200, test::agg_trades_body(2, 2));
   run();
-  REQUIRE(rest.calls.size() == 3);
-  CHECK(rest.calls[2].target.target
-        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=1002&limit=1000");
+  // Alone again, BTCUSDT's pages follow one another.
+  for (std::uint64_t page = 1; page < 20; ++page) {
+    REQUIRE(rest.calls.size() == 2 + page);
+    auto from = 2 + page * 1000;
+    CHECK(rest.calls.back().target.target
+          == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=" + std::to_string(from)
+               + "&limit=1000");
+    rest.answer_last(200, test::agg_trades_body(from, from + 999));
+    advance(1000ms); // at most 10 requests start per second
+  }
+  CHECK(rest.calls.size() == 21);
+  CHECK(history_ids() == range(1, 20002));
+}
+
+TEST_CASE_METHOD(two_symbols,
+                 "symbols take turns whatever their number of gaps: a burst of "
+                 "one symbol's gaps lets another symbol's gap go second",
+                 "[backfill][fair]") {
+  live({1});
+  live({3});
+  live({5});
+  live({7});
+  live({9}); // BTCUSDT: four one-trade gaps, 2, 4, 6 and 8
+  live_eth({1});
+  live_eth({3}); // ETHUSDT 2..2, queued behind all four
+  REQUIRE(rest.calls.size() == 1);
+  CHECK(rest.calls[0].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=2&limit=1");
+  rest.answer_last(200, test::agg_trades_body(2, 2));
+  run();
+  REQUIRE(rest.calls.size() == 2);
+  CHECK(symbol_of(1) == "ETHUSDT");
+  rest.answer_last(200, test::agg_trades_body(2, 2));
+  run();
+  // Then BTCUSDT's remaining gaps in the order they were found.
+  for (std::uint64_t id = 4; id <= 8; id += 2) {
+    REQUIRE(rest.calls.back().target.target
+            == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=" + std::to_string(id)
+                 + "&limit=1");
+    rest.answer_last(200, test::agg_trades_body(id, id));
+    run();
+  }
+  CHECK(rest.calls.size() == 5);
+  CHECK(history_ids() == range(1, 9));
 }
 
 TEST_CASE_METHOD(two_symbols,
