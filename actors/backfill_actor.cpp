@@ -15,12 +15,18 @@ namespace sv {
 namespace {
 
 constexpr std::int64_t second_ns = 1'000'000'000;
+constexpr std::int64_t millisecond_ns = 1'000'000;
 constexpr std::int64_t hour_ms = 3'600'000;
 /// Above this share of the weight budget (as the exchange reports it), pause.
 constexpr std::uint32_t used_weight_pause_percent = 80;
 constexpr std::int64_t used_weight_pause_ns = 10 * second_ns;
 /// Retry delays of a failing job: 1, 2, 4, 8, 16 s.
 constexpr std::int64_t retry_delay_ns_initial = second_ns;
+
+/// The actor clock in milliseconds, the unit the refusal limiter counts in.
+std::int64_t clock_ms(backfill_self self) {
+  return clock_ns(self) / millisecond_ns;
+}
 
 /// Sends bf_wake at `at_ns` unless one is due no later (timers cannot be cancelled,
 /// so an earlier wake that finds nothing to do simply re-arms for the next time).
@@ -316,13 +322,26 @@ void handle_response(backfill_self self, const job_iterator& it,
   }
 }
 
+/// Writes what the refusal limiter counted but did not write, in the form the
+/// transports use for their limited lines (app/transport/lws_logging.cpp).
+void log_suppressed(const std::vector<log_limiter::summary>& summaries) {
+  for (const auto& s : summaries)
+    SV_WARN("backfill", "-", "suppressed",
+            "similar=%llu over_s=%.1f msg=\"%s\"",
+            static_cast<unsigned long long>(s.suppressed),
+            static_cast<double>(s.over_ms) / 1000.0, s.sample.c_str());
+}
+
 /// Queues `job`, or refuses it when jobs_max are queued; false if refused.
 bool enqueue(backfill_self self, backfill_job job) {
   auto& st = self->state;
   if (st.jobs.size() >= st.cfg.jobs_max) {
     auto n = ++st.jobs_refused;
-    // The first refusal and then every 1000th: a burst cannot flood the log.
-    if (n == 1 || n % 1000 == 0)
+    // One line per burst: the limiter writes the first refusal of a window and
+    // counts the rest, summarised once the window is over.
+    auto verdict = st.refusal_log.admit("queue_full", clock_ms(self));
+    log_suppressed(verdict.summaries);
+    if (verdict.write)
       SV_WARN("backfill", job.symbol, "queue_full",
               "jobs_max=%u refused=%llu hint=\"REST cannot keep up with the "
               "gaps and books; the refused gap stays open, a refused book asks "
@@ -338,6 +357,8 @@ bool enqueue(backfill_self self, backfill_job job) {
                  backfill_failed{job.symbol, job.from_id, job.to_id, why});
     return false;
   }
+  // A burst that has ended says how many it refused.
+  log_suppressed(st.refusal_log.flush(clock_ms(self)));
   job.id = ++st.next_job_id;
   st.jobs.push_back(std::move(job));
   return true;

@@ -39,6 +39,7 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/core/log_limiter.hpp"
 #include "actors/core/weight_budget.hpp"
 #include "actors/protocols.hpp"
 #include "actors/seams/endpoint.hpp"
@@ -112,6 +113,10 @@ struct backfill_state {
   std::int64_t wake_at_ns = 0; ///< the earliest bf_wake pending, 0 if none
   std::uint64_t requests_timed_out = 0; ///< requests given up at their deadline
   std::uint64_t jobs_refused = 0; ///< requests refused with jobs_max queued
+  /// Decides which queue_full lines are written: the first of a 10 s window, the
+  /// rest of the burst counted and written as one `suppressed` line at the first
+  /// refusal or accepted job after the window. Fed the actor clock in ms.
+  log_limiter refusal_log{log_limiter::options{}};
   weight_budget budget{6000, 60'000'000'000,
                        10}; ///< replaced from cfg at spawn
 };

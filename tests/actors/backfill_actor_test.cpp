@@ -1,4 +1,11 @@
 // Tests of backfill_actor and of gap handling in aggregator_actor, with a fake REST client.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "actors/aggregator_actor.hpp"
@@ -79,6 +86,36 @@ struct backfill_fixture : test::actor_fixture {
     return ids;
   }
 };
+
+/// What the actors log to stderr while `write` runs.
+template <class Write>
+std::string captured_stderr(Write write) {
+  std::fflush(stderr);
+  std::string path = "/tmp/sv_backfill_test_XXXXXX";
+  int fd = ::mkstemp(path.data());
+  REQUIRE(fd >= 0);
+  int saved = ::dup(STDERR_FILENO);
+  ::dup2(fd, STDERR_FILENO);
+  write();
+  std::fflush(stderr);
+  ::dup2(saved, STDERR_FILENO);
+  ::close(saved);
+  ::close(fd);
+  std::ifstream in{path};
+  std::stringstream text;
+  text << in.rdbuf();
+  std::remove(path.c_str());
+  return text.str();
+}
+
+/// Occurrences of `needle` in `text`.
+std::size_t count_of(const std::string& text, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto pos = text.find(needle); pos != std::string::npos;
+       pos = text.find(needle, pos + needle.size()))
+    ++n;
+  return n;
+}
 
 std::vector<std::uint64_t> range(std::uint64_t from, std::uint64_t to) {
   std::vector<std::uint64_t> ids;
@@ -662,4 +699,53 @@ TEST_CASE("a warm start over a quiet period ends with nothing to load",
   auto m = f.metrics();
   CHECK(m.warmup == warmup_state::done);
   CHECK(m.trades == 1);
+}
+
+TEST_CASE("a burst of refusals is counted in full and logged once, then "
+          "summarised",
+          "[backfill][bound]") {
+  auto cfg = backfill_fixture::config();
+  cfg.jobs_max = 1;
+  backfill_fixture f{cfg};
+  f.live({1});
+  f.live({3}); // 2..2: in flight, the queue is full
+  auto burst = captured_stderr([&] {
+    for (std::uint64_t id = 5; id <= 103; id += 2)
+      f.live({id}); // 50 one-trade gaps, each refused
+  });
+  CHECK(f.state_of<backfill_state>(f.backfill).jobs_refused == 50);
+  CHECK(count_of(burst, " queue_full ") == 1);
+  CHECK(count_of(burst, " suppressed ") == 0);
+  f.rest.answer_last(200, test::agg_trades_body(2, 2));
+  f.run();
+  f.advance(10000ms); // the burst's window is over
+  auto after = captured_stderr([&] { f.live({105}); }); // 104: accepted
+  CHECK(count_of(after, " suppressed similar=49 ") == 1);
+  CHECK(count_of(after, " queue_full ") == 0);
+  REQUIRE(f.rest.calls.size() == 2);
+  CHECK(f.rest.calls[1].target.target
+        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=104&limit=1");
+}
+
+TEST_CASE("with jobs_max jobs queued, a snapshot is refused at once with "
+          "depth_snapshot_failed",
+          "[backfill][bound]") {
+  auto cfg = backfill_fixture::config();
+  cfg.jobs_max = 1;
+  backfill_fixture f{cfg};
+  f.live({1});
+  f.live({3}); // 2..2: in flight, the queue is full
+  caf::scoped_actor book{f.sys};
+  book->send(f.backfill, depth_snapshot_request{"BTCUSDT", 100});
+  f.run();
+  std::string refused;
+  book->receive(
+    [&](depth_snapshot_failed& failed) {
+      CHECK(failed.symbol == "BTCUSDT");
+      refused = failed.reason;
+    },
+    caf::after(std::chrono::seconds(0)) >> [] {});
+  CHECK(refused == "backfill queue full (1 jobs)");
+  CHECK(f.state_of<backfill_state>(f.backfill).jobs_refused == 1);
+  CHECK(f.rest.calls.size() == 1);
 }
