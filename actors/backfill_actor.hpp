@@ -61,12 +61,13 @@ struct backfill_config {
   std::uint32_t rows_per_request = 1000; ///< Binance's maximum limit
   std::uint32_t attempts_max = 5; ///< failed requests per job before giving up
   /// A request without an answer after this long is given up here (a failure of
-  /// its job), whatever the transport does; the transport's own timeout
-  /// (lws_client_options::rest_timeout_ms, the same default) is a second line.
+  /// its job), whatever the transport does. The daemon sets the transport's own
+  /// timeout (lws_client_options::rest_timeout_ms) 2 s later as a second line
+  /// (app/wiring.cpp); setting: backfill_request_timeout_ms.
   std::uint32_t request_timeout_ms = 10000;
   /// Jobs queued at most: a request beyond it is refused at once, so a burst of
   /// gaps or books cannot grow the queue without bound. 4096 is more than two
-  /// gaps and a snapshot for each of 1,000 symbols.
+  /// gaps and a snapshot for each of 1,000 symbols; setting: backfill_jobs_max.
   std::uint32_t jobs_max = 4096;
 };
 

@@ -252,6 +252,8 @@ constexpr option_spec list_opt(std::string_view cli, std::string_view key,
 // 604800 s = 7 days, 86400 s = 1 day, 3600000 ms = 1 hour. A connection age
 // under 60 s would rotate connections faster than they stream. REST bodies:
 // 65536 = 64 KiB (a depth snapshot of 1000 levels is bigger), 1073741824 = 1 GiB.
+// A REST deadline has the connect deadline's bounds. Backfill jobs: 1000000 jobs
+// of ~200 bytes is ~200 MB.
 const std::array option_table = {
   list_opt(
     "--symbols", "symbols", set_symbols,
@@ -298,6 +300,12 @@ const std::array option_table = {
   number_opt("--rest-body-bytes-max", "rest_body_bytes_max",
              &settings::rest_body_bytes_max, {65536, 1073741824},
              "largest REST response body; a bigger one fails"),
+  number_opt("--backfill-request-timeout-ms", "backfill_request_timeout_ms",
+             &settings::backfill_request_timeout_ms, {100, 600000},
+             "a REST request unanswered this long fails"),
+  number_opt("--backfill-jobs-max", "backfill_jobs_max",
+             &settings::backfill_jobs_max, {1, 1000000},
+             "REST jobs queued at most; one more is refused"),
   number_opt("--history-trades", "history_trades_max",
              &settings::history_trades_max, {1, 10000000},
              "trades kept per symbol"),

@@ -48,6 +48,14 @@ struct settings {
   /// request. 16 MiB = 16 << 20, far above Binance's largest (depth limit=5000, a
   /// few hundred KB).
   std::uint32_t rest_body_bytes_max = 16U << 20;
+  /// A backfill REST request without an answer this long after it was sent is a
+  /// failure of its job, on the backfill actor's clock
+  /// (--backfill-request-timeout-ms); the transport gives up 2 s later.
+  std::uint32_t backfill_request_timeout_ms = 10000;
+  /// Backfill jobs (gaps, warm starts, snapshots) queued at most
+  /// (--backfill-jobs-max); a further one is refused at once. 4096 is more than
+  /// two gaps and a snapshot for each of 1,000 symbols.
+  std::uint32_t backfill_jobs_max = 4096;
   // -- supervision policy (docs/supervision.md explains each default) ---------------
   /// Backoff bound of the first restart; the delay is uniform in [0, bound] (full jitter).
   std::uint32_t backoff_initial_ms = 500;

@@ -78,14 +78,25 @@ TEST_CASE(
   CHECK(sup.shutdown_timeout_ms == 13);
 }
 
-TEST_CASE("the backfill config is the REST endpoint", "[wiring]") {
+TEST_CASE("the backfill config is the REST endpoint, its request deadline and "
+          "its queue bound",
+          "[wiring]") {
   sv::settings cfg;
+  auto d = sv::backfill_config_for(cfg);
+  CHECK(d.request_timeout_ms == sv::backfill_config{}.request_timeout_ms);
+  CHECK(d.jobs_max == sv::backfill_config{}.jobs_max);
   cfg.rest_endpoint = {false, "localhost", 8081, "/rest"};
+  cfg.backfill_request_timeout_ms = 3000;
+  cfg.backfill_jobs_max = 64;
   auto bf = sv::backfill_config_for(cfg);
   CHECK_FALSE(bf.server.tls);
   CHECK(bf.server.host == "localhost");
   CHECK(bf.server.port == 8081);
   CHECK(bf.server.base_path == "/rest");
+  CHECK(bf.request_timeout_ms == 3000);
+  CHECK(bf.jobs_max == 64);
+  // The transport's own REST timeout is a second line behind the actor's deadline.
+  CHECK(sv::transport_options_for(cfg).rest_timeout_ms == 3000 + 2000);
 }
 
 TEST_CASE("a symbol's large-trade override wins over the global threshold",

@@ -117,6 +117,8 @@ void check_defaults(const sv::settings& s,
   CHECK(s.api_idle_timeout_s == 30);
   CHECK(s.connect_timeout_ms == d.connect_timeout_ms);
   CHECK(s.rest_body_bytes_max == 16U << 20);
+  CHECK(s.backfill_request_timeout_ms == 10000);
+  CHECK(s.backfill_jobs_max == 4096);
   CHECK(s.backoff_initial_ms == 500);
   CHECK(s.backoff_max_ms == 30000);
   CHECK(s.stable_after_s == 60);
@@ -226,6 +228,8 @@ TEST_CASE("config: every command-line option overrides its default in both "
     add(args, joined, "--http", "0.0.0.0:9100");
     add(args, joined, "--connect-timeout-ms", "2500");
     add(args, joined, "--rest-body-bytes-max", "1048576");
+    add(args, joined, "--backfill-request-timeout-ms", "3000");
+    add(args, joined, "--backfill-jobs-max", "64");
     add(args, joined, "--backoff-initial-ms", "250");
     add(args, joined, "--backoff-max-ms", "4000");
     add(args, joined, "--stable-after-s", "90");
@@ -271,6 +275,8 @@ TEST_CASE("config: every command-line option overrides its default in both "
     CHECK(s.http_port == 9100);
     CHECK(s.connect_timeout_ms == 2500);
     CHECK(s.rest_body_bytes_max == 1048576);
+    CHECK(s.backfill_request_timeout_ms == 3000);
+    CHECK(s.backfill_jobs_max == 64);
     CHECK(s.backoff_initial_ms == 250);
     CHECK(s.backoff_max_ms == 4000);
     CHECK(s.stable_after_s == 90);
@@ -389,6 +395,15 @@ TEST_CASE("config: each invalid value in the config file is reported with "
     {"rest_body_bytes_max = 65535",
      "rest_body_bytes_max: expected an integer in 65536..1073741824, got "
      "65535"},
+    {"backfill_request_timeout_ms = 99",
+     "backfill_request_timeout_ms: expected an integer in 100..600000, got 99"},
+    {"backfill_request_timeout_ms = 600001",
+     "backfill_request_timeout_ms: expected an integer in 100..600000, got "
+     "600001"},
+    {"backfill_jobs_max = 0",
+     "backfill_jobs_max: expected an integer in 1..1000000, got 0"},
+    {"backfill_jobs_max = 1000001",
+     "backfill_jobs_max: expected an integer in 1..1000000, got 1000001"},
     {"backoff_initial_ms = 9",
      "backoff_initial_ms: expected an integer in 10..600000, got 9"},
     {"backoff_max_ms = 3600001",
@@ -792,6 +807,8 @@ TEST_CASE("config: usage names every command-line option", "[config]") {
                              "--api-idle-timeout-s N",
                              "--connect-timeout-ms",
                              "--rest-body-bytes-max N",
+                             "--backfill-request-timeout-ms N",
+                             "--backfill-jobs-max N",
                              "--insecure",
                              "--combined",
                              "--history-trades",
