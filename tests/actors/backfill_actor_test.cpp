@@ -78,6 +78,33 @@ struct backfill_fixture : test::actor_fixture {
     return ask<metrics_snapshot>(agg, metrics_atom::value);
   }
 
+  /// Plays an exchange that answers every aggTrades page in full, in the order
+  /// the requests come, until none is left (moving the clock 1 s when the weight
+  /// budget holds the next one). Returns the requests answered, each as
+  /// "SYMBOL fromId". Only for tests that answer nothing themselves.
+  std::vector<std::string> serve_pages() {
+    std::vector<std::string> served;
+    auto value = [](const std::string& target, const std::string& key) {
+      auto pos = target.find(key + "=") + key.size() + 1;
+      return target.substr(pos, target.find('&', pos) - pos);
+    };
+    for (;;) {
+      if (rest.calls.size() == answered)
+        advance(1000ms);
+      if (rest.calls.size() == answered)
+        return served;
+      const auto& call = rest.calls[answered++];
+      auto from = std::stoull(value(call.target.target, "fromId"));
+      auto limit = std::stoull(value(call.target.target, "limit"));
+      served.push_back(value(call.target.target, "symbol") + " "
+                       + std::to_string(from));
+      rest.answer(call.id, 200, test::agg_trades_body(from, from + limit - 1));
+      run();
+    }
+  }
+
+  std::size_t answered = 0; ///< requests serve_pages() has answered
+
   std::vector<std::uint64_t> history_ids() {
     std::vector<std::uint64_t> ids;
     for (auto& x : ask<std::vector<trade>>(agg, trades_atom::value,
@@ -108,13 +135,30 @@ std::string captured_stderr(Write write) {
   return text.str();
 }
 
-/// Occurrences of `needle` in `text`.
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (auto pos = text.find(needle); pos != std::string::npos;
-       pos = text.find(needle, pos + needle.size()))
-    ++n;
-  return n;
+/// With the queue full, `n` one-trade gaps found from id `first`: each is refused.
+/// Returns what was logged meanwhile.
+std::string refused_gaps(backfill_fixture& f, std::uint64_t first, int n) {
+  return captured_stderr([&] {
+    for (int i = 0; i < n; ++i)
+      f.live({first + 2 * static_cast<std::uint64_t>(i)});
+  });
+}
+
+/// The backfill's queue_full and suppressed lines in `log`, each as its event
+/// (suppressed with its similar=N).
+std::vector<std::string> refusal_lines(const std::string& log) {
+  std::vector<std::string> out;
+  std::istringstream lines{log};
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(" backfill ") == std::string::npos)
+      continue;
+    if (line.find(" queue_full ") != std::string::npos)
+      out.emplace_back("queue_full");
+    auto pos = line.find(" suppressed similar=");
+    if (pos != std::string::npos)
+      out.push_back(line.substr(pos + 1, line.find(' ', pos + 12) - pos - 1));
+  }
+  return out;
 }
 
 std::vector<std::uint64_t> range(std::uint64_t from, std::uint64_t to) {
@@ -367,24 +411,11 @@ TEST_CASE_METHOD(two_symbols,
   live({20002}); // BTCUSDT 2..20001: twenty pages of 1000
   live_eth({1});
   live_eth({3}); // ETHUSDT 2..2: one page
-  REQUIRE(rest.calls.size() == 1);
-  rest.answer_last(200, test::agg_trades_body(2, 1001));
-  run();
-  REQUIRE(rest.calls.size() == 2);
-  CHECK(symbol_of(1) == "ETHUSDT");
-  rest.answer_last(200, test::agg_trades_body(2, 2));
-  run();
-  // Alone again, BTCUSDT's pages follow one another.
-  for (std::uint64_t page = 1; page < 20; ++page) {
-    REQUIRE(rest.calls.size() == 2 + page);
-    auto from = 2 + page * 1000;
-    CHECK(rest.calls.back().target.target
-          == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=" + std::to_string(from)
-               + "&limit=1000");
-    rest.answer_last(200, test::agg_trades_body(from, from + 999));
-    advance(1000ms); // at most 10 requests start per second
-  }
-  CHECK(rest.calls.size() == 21);
+  // ETHUSDT second; then, alone again, BTCUSDT's pages one after another.
+  std::vector<std::string> expected{"BTCUSDT 2", "ETHUSDT 2"};
+  for (std::uint64_t from = 1002; from <= 19002; from += 1000)
+    expected.push_back("BTCUSDT " + std::to_string(from));
+  CHECK(serve_pages() == expected);
   CHECK(history_ids() == range(1, 20002));
 }
 
@@ -399,24 +430,10 @@ TEST_CASE_METHOD(two_symbols,
   live({9}); // BTCUSDT: four one-trade gaps, 2, 4, 6 and 8
   live_eth({1});
   live_eth({3}); // ETHUSDT 2..2, queued behind all four
-  REQUIRE(rest.calls.size() == 1);
-  CHECK(rest.calls[0].target.target
-        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=2&limit=1");
-  rest.answer_last(200, test::agg_trades_body(2, 2));
-  run();
-  REQUIRE(rest.calls.size() == 2);
-  CHECK(symbol_of(1) == "ETHUSDT");
-  rest.answer_last(200, test::agg_trades_body(2, 2));
-  run();
-  // Then BTCUSDT's remaining gaps in the order they were found.
-  for (std::uint64_t id = 4; id <= 8; id += 2) {
-    REQUIRE(rest.calls.back().target.target
-            == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=" + std::to_string(id)
-                 + "&limit=1");
-    rest.answer_last(200, test::agg_trades_body(id, id));
-    run();
-  }
-  CHECK(rest.calls.size() == 5);
+  // ETHUSDT second, then BTCUSDT's remaining gaps in the order they were found.
+  CHECK(serve_pages()
+        == std::vector<std::string>{"BTCUSDT 2", "ETHUSDT 2", "BTCUSDT 4",
+                                    "BTCUSDT 6", "BTCUSDT 8"});
   CHECK(history_ids() == range(1, 9));
 }
 
@@ -708,23 +725,16 @@ TEST_CASE("a burst of refusals is counted in full and logged once, then "
   cfg.jobs_max = 1;
   backfill_fixture f{cfg};
   f.live({1});
-  f.live({3}); // 2..2: in flight, the queue is full
-  auto burst = captured_stderr([&] {
-    for (std::uint64_t id = 5; id <= 103; id += 2)
-      f.live({id}); // 50 one-trade gaps, each refused
-  });
+  f.live({3});                         // 2..2: in flight, the queue is full
+  auto burst = refused_gaps(f, 5, 50); // 4, 6, ..., 102
   CHECK(f.state_of<backfill_state>(f.backfill).jobs_refused == 50);
-  CHECK(count_of(burst, " queue_full ") == 1);
-  CHECK(count_of(burst, " suppressed ") == 0);
-  f.rest.answer_last(200, test::agg_trades_body(2, 2));
-  f.run();
+  CHECK(refusal_lines(burst) == std::vector<std::string>{"queue_full"});
+  CHECK(f.serve_pages() == std::vector<std::string>{"BTCUSDT 2"});
   f.advance(10000ms); // the burst's window is over
   auto after = captured_stderr([&] { f.live({105}); }); // 104: accepted
-  CHECK(count_of(after, " suppressed similar=49 ") == 1);
-  CHECK(count_of(after, " queue_full ") == 0);
-  REQUIRE(f.rest.calls.size() == 2);
-  CHECK(f.rest.calls[1].target.target
-        == "/api/v3/aggTrades?symbol=BTCUSDT&fromId=104&limit=1");
+  CHECK(refusal_lines(after)
+        == std::vector<std::string>{"suppressed similar=49"});
+  CHECK(f.serve_pages() == std::vector<std::string>{"BTCUSDT 104"});
 }
 
 TEST_CASE("with jobs_max jobs queued, a snapshot is refused at once with "
