@@ -141,9 +141,7 @@ void apply_backfilled(aggregator_state& st, const trade& x) {
   st.flow.add_backfilled(x);
   st.history.insert(x);
   auto inside = x.trade_time_ms
-                > st.windows->now_ms()
-                    - static_cast<std::int64_t>(st.windows->ring_buckets())
-                        * 1000;
+                > st.windows->now_ms() - st.windows->span_s() * 1000;
   if (inside ? st.windows->add(x) : st.windows->is_large(x))
     keep_large(st, x);
   ++st.backfilled;

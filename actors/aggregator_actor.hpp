@@ -76,7 +76,7 @@ struct aggregator_state {
   trade_history history{1, 0}; ///< replaced at spawn with the configured bounds
   order_flow flow;             ///< totals since start
   latency_histogram latency;   ///< one sample per applied trade
-  std::unique_ptr<rolling_windows> windows; ///< created at spawn (fixed memory)
+  std::unique_ptr<rolling_windows> windows; ///< created at spawn
   std::uint32_t large_trades_max = 1000;    ///< bound of large_trades
   std::deque<trade> large_trades; ///< most recent large trades, oldest first
   bool windows_follow_wall_clock = true; ///< see aggregator_limits

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cassert>
-#include <limits>
 #include <utility>
 
 #include "actors/core/decimal.hpp"
@@ -21,8 +20,25 @@ std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
   return (a % b != 0 && a < 0) ? q - 1 : q;
 }
 
-/// Never a real second: marks a ring slot that has not held a bucket yet.
-constexpr std::int64_t no_second = std::numeric_limits<std::int64_t>::min();
+/// Entries of q with a second greater than `s` (counted from the back).
+std::size_t count_after(const growing_ring<std::int64_t>& q,
+                        std::int64_t s) noexcept {
+  std::size_t n = 0;
+  while (n < q.size() && q[q.size() - 1 - n] > s)
+    ++n;
+  return n;
+}
+
+/// Replaces q's entries [first, last) by `value` (inserts it if first == last).
+void replace(growing_ring<std::int64_t>& q, std::size_t first, std::size_t last,
+             std::int64_t value) {
+  if (first == last) {
+    q.insert(first, value);
+    return;
+  }
+  q[first] = value;
+  q.erase(first + 1, last);
+}
 
 /// Updates a monotonic queue after bucket `s` gained a better key (or became
 /// non-empty). `beats(a, b)` is "key(a) > key(b)" strictly. Invariant kept:
@@ -30,22 +46,22 @@ constexpr std::int64_t no_second = std::numeric_limits<std::int64_t>::min();
 /// the best key and, among equal keys, the latest bucket. For a bucket k
 /// seconds behind the newest this costs O(k) plus the entries it removes (each
 /// entry is removed once).
-template <class Queue, class Beats>
-void raise_key(Queue& q, std::int64_t s, Beats beats) noexcept {
-  auto after = q.count_after(s);
+template <class Beats>
+void raise_key(growing_ring<std::int64_t>& q, std::int64_t s, Beats beats) {
+  auto after = count_after(q, s);
   auto last = q.size() - after; // entries [last, size) are later than s
   auto first = last;
-  if (first > 0 && q.at(first - 1) == s)
+  if (first > 0 && q[first - 1] == s)
     --first; // s is already queued: its entry is replaced below
-  if (after > 0 && !beats(s, q.at(last))) {
+  if (after > 0 && !beats(s, q[last])) {
     // A later bucket is at least as good, so s cannot be in the queue: its key
     // only grew, and it would have been dominated before as well.
     assert(first == last);
     return;
   }
-  while (first > 0 && !beats(q.at(first - 1), s))
+  while (first > 0 && !beats(q[first - 1], s))
     --first; // earlier buckets no better than s can never be the best again
-  q.replace(first, last, s);
+  replace(q, first, last, s);
 }
 
 } // namespace
@@ -93,61 +109,7 @@ int128 buy_ratio_e8(const window_snapshot& x) {
   return div_round_half_even(buy * e8_scale, volume);
 }
 
-// -- second_queue -------------------------------------------------------------
-
-rolling_windows::second_queue::second_queue(std::size_t capacity)
-  : buf_(capacity + 1, 0) {
-  // One spare slot: replace() may insert before it drops nothing.
-}
-
-void rolling_windows::second_queue::pop_front() noexcept {
-  assert(size_ > 0);
-  head_ = (head_ + 1) % buf_.size();
-  --size_;
-}
-
-std::size_t
-rolling_windows::second_queue::count_after(std::int64_t s) const noexcept {
-  std::size_t n = 0;
-  while (n < size_ && at(size_ - 1 - n) > s)
-    ++n;
-  return n;
-}
-
-void rolling_windows::second_queue::replace(std::size_t first, std::size_t last,
-                                            std::int64_t value) noexcept {
-  assert(first <= last && last <= size_);
-  auto cap = buf_.size();
-  auto idx = [&](std::size_t i) { return (head_ + i) % cap; };
-  if (first == last) {
-    // Insert: shift the tail [first, size) one to the right.
-    assert(size_ + 1 <= cap);
-    for (auto i = size_; i > first; --i)
-      buf_[idx(i)] = buf_[idx(i - 1)];
-    buf_[idx(first)] = value;
-    ++size_;
-    return;
-  }
-  // Overwrite the first removed entry, close the hole behind it.
-  buf_[idx(first)] = value;
-  auto removed = last - first - 1;
-  if (removed > 0) {
-    for (auto i = last; i < size_; ++i)
-      buf_[idx(i - removed)] = buf_[idx(i)];
-    size_ -= removed;
-  }
-}
-
 // -- rolling_windows ----------------------------------------------------------
-
-rolling_windows::window::window(std::int64_t len_s)
-  : length_s(len_s),
-    high(static_cast<std::size_t>(len_s)),
-    low(static_cast<std::size_t>(len_s)),
-    largest(static_cast<std::size_t>(len_s)),
-    nonempty(static_cast<std::size_t>(len_s)) {
-  // nothing else
-}
 
 std::vector<std::int64_t> rolling_windows::default_lengths_ms() {
   return {60 * ms_per_s, 300 * ms_per_s, 900 * ms_per_s, 3600 * ms_per_s};
@@ -168,39 +130,68 @@ rolling_windows::rolling_windows(std::vector<std::int64_t> lengths_ms,
   assert(valid_lengths(lengths_ms));
   assert(large_trade_quote_e16 >= 0);
   auto longest = *std::max_element(lengths_ms.begin(), lengths_ms.end());
-  bucket empty;
-  empty.second = no_second;
-  ring_.assign(static_cast<std::size_t>(longest / ms_per_s), empty);
+  span_s_ = longest / ms_per_s;
   windows_.reserve(lengths_ms.size());
   for (auto len : lengths_ms)
     windows_.emplace_back(len / ms_per_s);
   gaps_.reserve(gaps_max);
 }
 
-rolling_windows::bucket& rolling_windows::slot(std::int64_t s) noexcept {
-  auto r = static_cast<std::int64_t>(ring_.size());
-  auto& b = ring_[static_cast<std::size_t>(((s % r) + r) % r)];
-  if (b.second != s) {
-    // The slot held a second that has left every window: reuse it.
-    b = bucket{};
-    b.second = s;
+rolling_windows::bucket& rolling_windows::slot(std::int64_t s) {
+  // In order (the common case): the newest second's bucket, or a new one after it.
+  bucket fresh;
+  fresh.second = s;
+  if (buckets_.empty() || buckets_.back().second < s) {
+    buckets_.push_back(fresh);
+    return buckets_.back();
   }
-  return b;
+  if (buckets_.back().second == s)
+    return buckets_.back();
+  // A late trade: its second's bucket, or a new one at its place.
+  auto i = first_at_or_after(s);
+  if (buckets_[i].second != s)
+    buckets_.insert(i, fresh);
+  return buckets_[i];
 }
 
-const rolling_windows::bucket&
-rolling_windows::held(std::int64_t s) const noexcept {
-  auto r = static_cast<std::int64_t>(ring_.size());
-  const auto& b = ring_[static_cast<std::size_t>(((s % r) + r) % r)];
-  assert(b.second == s && b.trades > 0);
-  return b;
+std::size_t rolling_windows::first_at_or_after(std::int64_t s) const noexcept {
+  auto n = static_cast<std::int64_t>(buckets_.size());
+  if (n == 0 || s <= buckets_.front().second)
+    return 0;
+  if (s > buckets_.back().second)
+    return buckets_.size();
+  // The seconds held are distinct and ascending, so entry k lies in
+  // [front + k, back - (n - 1 - k)]: the answer lies in [n - 1 - (back - s),
+  // s - front]. A symbol that traded every second (dense buckets) is found
+  // without a search.
+  auto lo = static_cast<std::size_t>(
+    std::max<std::int64_t>(0, n - 1 - (buckets_.back().second - s)));
+  auto hi = static_cast<std::size_t>(
+    std::min<std::int64_t>(n, s - buckets_.front().second));
+  while (lo < hi) {
+    auto mid = lo + (hi - lo) / 2;
+    if (buckets_[mid].second < s)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
 }
 
 const rolling_windows::bucket*
 rolling_windows::find(std::int64_t s) const noexcept {
-  auto r = static_cast<std::int64_t>(ring_.size());
-  const auto& b = ring_[static_cast<std::size_t>(((s % r) + r) % r)];
-  return b.second == s && b.trades > 0 ? &b : nullptr;
+  if (!buckets_.empty() && buckets_.back().second == s)
+    return &buckets_.back(); // most lookups are of the newest second
+  auto i = first_at_or_after(s);
+  return i < buckets_.size() && buckets_[i].second == s ? &buckets_[i]
+                                                        : nullptr;
+}
+
+const rolling_windows::bucket&
+rolling_windows::held(std::int64_t s) const noexcept {
+  const auto* b = find(s);
+  assert(b != nullptr && b->trades > 0);
+  return *b;
 }
 
 void rolling_windows::advance_to(std::int64_t now_ms) noexcept {
@@ -216,6 +207,9 @@ void rolling_windows::advance_to(std::int64_t now_ms) noexcept {
   if (new_s > now_s_) {
     for (auto& w : windows_)
       slide(w, new_s);
+    // What has left the longest window has left every window.
+    while (!buckets_.empty() && buckets_.front().second <= new_s - span_s_)
+      buckets_.pop_front();
   }
   now_ms_ = now_ms;
   now_s_ = new_s;
@@ -238,17 +232,17 @@ void rolling_windows::slide(window& w, std::int64_t new_s) noexcept {
     w.nonempty.clear();
     return;
   }
-  for (auto s = old_s - w.length_s + 1; s < new_start; ++s) {
-    if (const auto* b = find(s)) {
-      w.trades -= b->trades;
-      w.large_trades -= b->large_trades;
-      w.buy_volume_e8 -= b->buy_volume_e8;
-      w.sell_volume_e8 -= b->sell_volume_e8;
-      w.buy_quote_e16 -= b->buy_quote_e16;
-      w.sell_quote_e16 -= b->sell_quote_e16;
-      w.large_volume_e8 -= b->large_volume_e8;
-      w.large_quote_e16 -= b->large_quote_e16;
-    }
+  for (auto i = first_at_or_after(old_s - w.length_s + 1);
+       i < buckets_.size() && buckets_[i].second < new_start; ++i) {
+    const auto& b = buckets_[i];
+    w.trades -= b.trades;
+    w.large_trades -= b.large_trades;
+    w.buy_volume_e8 -= b.buy_volume_e8;
+    w.sell_volume_e8 -= b.sell_volume_e8;
+    w.buy_quote_e16 -= b.buy_quote_e16;
+    w.sell_quote_e16 -= b.sell_quote_e16;
+    w.large_volume_e8 -= b.large_volume_e8;
+    w.large_quote_e16 -= b.large_quote_e16;
   }
   for (auto* q : {&w.high, &w.low, &w.largest, &w.nonempty})
     while (q->size() > 0 && q->front() < new_start)
@@ -295,7 +289,7 @@ rolling_windows::key_changes rolling_windows::fold(bucket& b, const trade& x,
 }
 
 void rolling_windows::fold(window& w, std::int64_t s, const trade& x,
-                           int128 quote, bool large, key_changes c) noexcept {
+                           int128 quote, bool large, key_changes c) {
   ++w.trades;
   auto buy = aggressor(x) == side::buy;
   (buy ? w.buy_volume_e8 : w.sell_volume_e8) += x.qty_e8;
@@ -327,10 +321,10 @@ void rolling_windows::fold(window& w, std::int64_t s, const trade& x,
     });
 }
 
-bool rolling_windows::add(const trade& x) noexcept {
+bool rolling_windows::add(const trade& x) {
   advance_to(x.trade_time_ms);
   auto s = floor_div(x.trade_time_ms, ms_per_s);
-  if (s <= now_s_ - static_cast<std::int64_t>(ring_.size())) {
+  if (s <= now_s_ - span_s_) {
     // Its second has left the ring: count it now rather than lose it.
     s = now_s_;
     ++clamped_;
@@ -362,8 +356,7 @@ void rolling_windows::mark_gap(std::int64_t from_ms,
 }
 
 void rolling_windows::forget_old_gaps() noexcept {
-  auto start_ms = (now_s_ - static_cast<std::int64_t>(ring_.size()) + 1)
-                  * ms_per_s;
+  auto start_ms = (now_s_ - span_s_ + 1) * ms_per_s;
   gaps_.erase(
     std::remove_if(gaps_.begin(), gaps_.end(),
                    [start_ms](const gap& g) { return g.to_ms < start_ms; }),
@@ -415,7 +408,7 @@ std::vector<window_snapshot> rolling_windows::snapshot() const {
 }
 
 std::size_t rolling_windows::memory_bytes() const noexcept {
-  auto n = sizeof(*this) + ring_.capacity() * sizeof(bucket)
+  auto n = sizeof(*this) + buckets_.capacity_bytes()
            + windows_.capacity() * sizeof(window)
            + gaps_.capacity() * sizeof(gap);
   for (const auto& w : windows_)

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/core/growing_ring.hpp"
 #include "messages/trade.hpp"
 #include "messages/wide.hpp"
 #include "messages/window_snapshot.hpp"
@@ -38,12 +39,14 @@ int128 buy_ratio_e8(const window_snapshot& x);
 /// Rolling metrics of one symbol over several windows of trade time (`T`), plus
 /// cumulative volume delta since start.
 ///
-/// Trades are aggregated into 1-second buckets (second s = floor(T / 1000)) in
-/// one ring sized for the longest window, so memory is fixed at construction
-/// whatever the trade rate (see `memory_bytes`). Each window keeps running sums
-/// (subtracted as buckets leave) and monotonic queues of bucket seconds for
-/// high, low, largest trade and the oldest/newest non-empty bucket
-/// (open/close).
+/// Trades are aggregated into 1-second buckets (second s = floor(T / 1000)).
+/// Only seconds that had a trade get a bucket, and a bucket is freed when its
+/// second leaves the longest window, so memory follows what is held: about 3 KB
+/// before the first trade, then one bucket per second that traded within the
+/// longest window, whatever the rate within that second (see `memory_bytes`).
+/// Each window keeps running sums (subtracted as buckets leave) and monotonic
+/// queues of bucket seconds for high, low, largest trade and the oldest/newest
+/// non-empty bucket (open/close).
 ///
 /// Window rule: with now_s = floor(now_ms / 1000) and L = length_ms / 1000, a
 /// bucket s belongs to the window iff now_s - L < s <= now_s, i.e. the window
@@ -57,15 +60,15 @@ int128 buy_ratio_e8(const window_snapshot& x);
 /// an older trade is clamped into the newest bucket (now_s) and counts in every
 /// window.
 ///
-/// Not thread-safe: owned by one aggregator actor. Never throws after
-/// construction and never allocates after construction.
+/// Not thread-safe: owned by one aggregator actor. Only `add` allocates (a new
+/// second's bucket, a queue growing); it throws std::bad_alloc and nothing else.
 class rolling_windows {
 public:
   /// The default window lengths: 1m, 5m, 15m, 1h.
   static std::vector<std::int64_t> default_lengths_ms();
 
-  /// Longest window accepted: one day (86400 s); bounds the ring at 86400
-  /// buckets.
+  /// Longest window accepted: one day (86400 s); bounds the buckets held at
+  /// 86400.
   static constexpr std::int64_t length_ms_max = std::int64_t{86'400} * 1000;
 
   /// Most gap intervals remembered; beyond this the two oldest are merged into
@@ -81,8 +84,7 @@ public:
   /// threshold of `large_trade_quote_e16` (notional price_e8 * qty_e8 in 1e-16
   /// units; a trade with notional >= threshold is large; 0 means no trade is
   /// large). Requires `valid_lengths(lengths_ms)` and a threshold >= 0
-  /// (asserted). Allocates all memory here: R buckets (R = longest length in
-  /// seconds) plus 4 * (L + 1) queue slots per window (see `memory_bytes`).
+  /// (asserted). Holds no bucket until the first trade.
   rolling_windows(std::vector<std::int64_t> lengths_ms,
                   int128 large_trade_quote_e16);
 
@@ -92,8 +94,10 @@ public:
   /// that bucket. Trades should come in `agg_id` order; the largest-trade
   /// tie-break uses `agg_id`. O(W) per trade for W windows, amortized (a trade
   /// k seconds late costs O(k) more), plus the cost of the advance. Returns
-  /// is_large(x), which add() works out anyway.
-  bool add(const trade& x) noexcept;
+  /// is_large(x), which add() works out anyway. A trade of a second with no
+  /// bucket yet allocates one (O(buckets) if it is a late trade between two
+  /// held seconds, which is rare; O(1) amortized otherwise).
+  bool add(const trade& x);
 
   /// True if x's notional (price x qty) reaches the large-trade threshold (never,
   /// with threshold 0).
@@ -104,8 +108,8 @@ public:
   /// Slides every window to end at `now_ms`, subtracting the buckets that
   /// leave, so a quiet market's windows empty out. A `now_ms` earlier than the
   /// current now is ignored (now never goes back). The first call (or first
-  /// trade) only sets now. O(sum over windows of min(elapsed seconds, L)):
-  /// amortized O(W) per second.
+  /// trade) only sets now. O(W log B) for B buckets held, plus the buckets that
+  /// leave; frees the buckets that leave the longest window.
   void advance_to(std::int64_t now_ms) noexcept;
 
   /// Records that trades with T in [from_ms, to_ms] may be missing (e.g. a
@@ -136,17 +140,23 @@ public:
     return clamped_;
   }
 
-  /// Ring length in buckets: the longest window in seconds. Fixed at
-  /// construction.
-  [[nodiscard]] std::size_t ring_buckets() const noexcept {
-    return ring_.size();
+  /// How long a second's bucket is held: the longest window, in seconds. A trade
+  /// older than that (before now) is clamped into the newest bucket.
+  [[nodiscard]] std::int64_t span_s() const noexcept {
+    return span_s_;
   }
 
-  /// Bytes held by this object and its buffers. Fixed at construction:
-  /// sizeof(*this) + R * sizeof(bucket) + W * sizeof(window) + sum over windows
-  /// of 4 queues * (L + 1) * 8 + gaps_max * sizeof(gap). For 1m/5m/15m/1h on
-  /// x86-64: 144 + 3600 * 224 + 4 * 288 + 4 * 8 * 4864 + 32 * 16 = 963856 bytes
-  /// per symbol.
+  /// Buckets held: the seconds within the longest window that had a trade.
+  [[nodiscard]] std::size_t buckets_held() const noexcept {
+    return buckets_.size();
+  }
+
+  /// Bytes held by this object and its buffers: sizeof(*this) + the buckets'
+  /// and the queues' buffers (growing_ring::capacity_bytes: used or not) + W *
+  /// sizeof(window) + gaps_max * sizeof(gap). For 1m/5m/15m/1h on x86-64: 1,824
+  /// bytes before any trade; a symbol that traded in each of the last 3600
+  /// seconds holds 3600 buckets of 224 bytes in a buffer of 4096 and its queues
+  /// (about 1 MB); one that traded every 10 s holds a tenth of that.
   [[nodiscard]] std::size_t memory_bytes() const noexcept;
 
 private:
@@ -175,48 +185,15 @@ private:
     side largest_side = side::buy;     ///< its aggressor side
   };
 
-  /// Fixed-capacity ring of ascending bucket seconds (a deque that never
-  /// allocates).
-  class second_queue {
-  public:
-    explicit second_queue(std::size_t capacity);
-    [[nodiscard]] std::size_t size() const noexcept {
-      return size_;
-    }
-    [[nodiscard]] std::int64_t at(std::size_t i) const noexcept {
-      return buf_[(head_ + i) % buf_.size()];
-    }
-    [[nodiscard]] std::int64_t front() const noexcept {
-      return at(0);
-    }
-    [[nodiscard]] std::int64_t back() const noexcept {
-      return at(size_ - 1);
-    }
-    void pop_front() noexcept;
-    void clear() noexcept {
-      head_ = 0;
-      size_ = 0;
-    }
-    /// Replaces the entries [first, last) by `value`, shifting the tail after
-    /// them.
-    void replace(std::size_t first, std::size_t last,
-                 std::int64_t value) noexcept;
-    /// Entries with a second greater than `s` (counted from the back).
-    [[nodiscard]] std::size_t count_after(std::int64_t s) const noexcept;
-    [[nodiscard]] std::size_t capacity_bytes() const noexcept {
-      return buf_.capacity() * sizeof(std::int64_t);
-    }
-
-  private:
-    std::vector<std::int64_t> buf_;
-    std::size_t head_ = 0;
-    std::size_t size_ = 0;
-  };
+  /// Ascending bucket seconds (see raise_key in the .cpp for the invariants).
+  using second_queue = growing_ring<std::int64_t>;
 
   /// One window's running values: the sums are those of `bucket` over the
   /// buckets in the window.
   struct window {
-    explicit window(std::int64_t len_s);
+    explicit window(std::int64_t len_s) : length_s(len_s) {
+      // the sums start at zero, the queues empty
+    }
     std::int64_t length_s; ///< L
     std::uint64_t trades = 0;
     int128 buy_volume_e8 = 0;
@@ -240,7 +217,11 @@ private:
     std::int64_t to_ms = 0;
   };
 
-  bucket& slot(std::int64_t s) noexcept;
+  /// The bucket of second s, created (empty) if s has none.
+  bucket& slot(std::int64_t s);
+  /// Index of the first bucket held whose second is at least s (size if none).
+  [[nodiscard]] std::size_t first_at_or_after(std::int64_t s) const noexcept;
+  /// The bucket of second s, or null if s has none.
   [[nodiscard]] const bucket* find(std::int64_t s) const noexcept;
   /// The non-empty bucket of second s, which must be in the ring (asserted).
   [[nodiscard]] const bucket& held(std::int64_t s) const noexcept;
@@ -257,12 +238,15 @@ private:
                           bool large) noexcept;
   /// Adds a trade of bucket s (already folded in) to a window holding s.
   void fold(window& w, std::int64_t s, const trade& x, int128 quote, bool large,
-            key_changes c) noexcept;
+            key_changes c);
   /// Slides w from now_s_ to new_s: subtracts and dequeues the leaving seconds.
   void slide(window& w, std::int64_t new_s) noexcept;
   void forget_old_gaps() noexcept;
 
-  std::vector<bucket> ring_; ///< bucket of second s at index s mod R
+  /// The seconds within the longest window that had a trade, ascending: every
+  /// bucket has trades > 0 and a second in (now_s_ - span_s_, now_s_].
+  growing_ring<bucket> buckets_;
+  std::int64_t span_s_ = 0; ///< the longest window in seconds
   std::vector<window> windows_;
   std::vector<gap> gaps_; ///< at most gaps_max, reserved up front
   int128 large_trade_quote_e16_ = 0;

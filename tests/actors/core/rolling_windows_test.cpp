@@ -598,16 +598,19 @@ TEST_CASE("derived values are exact and round half to even",
   CHECK(buy_ratio_e8(w) == 33'333'333); // 1/3
 }
 
-TEST_CASE("memory stays fixed over a million trades spanning two hours",
+TEST_CASE("memory follows the seconds that traded: small before data, bounded "
+          "by the hour under a million trades, given back when they leave",
           "[rolling_windows]") {
   rolling_windows rw(rolling_windows::default_lengths_ms(), int128{1} << 80);
-  auto bytes = rw.memory_bytes();
-  CHECK(rw.ring_buckets() == 3600);
-  // The documented bound: ring + 4 queues of L (+1 spare) seconds per window.
-  CHECK(bytes < 1'000'000);
+  auto empty = rw.memory_bytes();
+  CHECK(rw.span_s() == 3600);
+  CHECK(rw.buckets_held() == 0);
+  // Before any trade: the object, four windows and the gap list, no buffer.
+  CHECK(empty < 4096);
   std::mt19937_64 rng(7);
   std::int64_t t = 1'700'000'000'000;
   const int trades = 1'000'000;
+  std::size_t peak = 0;
   for (int i = 1; i <= trades; ++i) {
     t += static_cast<std::int64_t>(rng()
                                    % 15); // 7.2 s per 1000 trades: ~2 h total
@@ -621,12 +624,39 @@ TEST_CASE("memory stays fixed over a million trades spanning two hours",
                         .qty_e8(qty_e8)
                         .time_ms(t)
                         .buyer_is_maker(buyer_is_maker)));
-    if (i % 100'000 == 0)
-      REQUIRE(rw.memory_bytes() == bytes);
+    if (i % 100'000 == 0) {
+      // Every second of the last hour traded: one bucket each, never more.
+      REQUIRE(rw.buckets_held() <= 3600);
+      peak = std::max(peak, rw.memory_bytes());
+    }
   }
   CHECK(t - 1'700'000'000'000 > 2 * hour_ms - 10 * minute_ms);
-  CHECK(rw.ring_buckets() == 3600);
+  CHECK(rw.buckets_held() == 3600);
+  // 3600 buckets in a ring of 4096 slots, and the queues of at most L + 1
+  // seconds (doubled): about 1 MB, the old fixed figure.
+  CHECK(peak < 1'200'000);
   auto w = rw.snapshot();
   CHECK(w.at(3).trades > 400'000);
   CHECK(w.at(3).trades < 560'000);
+  // An hour without trades: every bucket and queue entry has left.
+  rw.advance_to(t + hour_ms);
+  CHECK(rw.buckets_held() == 0);
+  CHECK(rw.memory_bytes() == empty);
+}
+
+TEST_CASE("a quiet symbol holds one bucket per second that traded, not one per "
+          "second of the longest window",
+          "[rolling_windows]") {
+  rolling_windows rw(rolling_windows::default_lengths_ms(), 0);
+  std::int64_t t = 1'700'000'000'000;
+  // One trade every 10 s for two hours.
+  for (std::uint64_t id = 1; id <= 720; ++id) {
+    t += 10'000;
+    rw.add(make_trade(trade_spec{}.id(id).price_e8(100).qty_e8(1).time_ms(t)));
+  }
+  CHECK(rw.buckets_held() == 360);
+  CHECK(rw.memory_bytes() < 3600 * 224 / 5);
+  auto w = rw.snapshot();
+  CHECK(w.at(3).trades == 360);
+  CHECK(w.at(0).trades == 6);
 }
