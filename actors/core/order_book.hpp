@@ -3,8 +3,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <map>
 #include <vector>
 
 #include "messages/book.hpp"
@@ -14,8 +12,10 @@ namespace sv {
 
 /// Price levels of both sides, keyed by exact e8 price. Holds no sequence logic:
 /// book_sync decides what may be applied. Not thread-safe: owned by one actor.
-/// Memory: one map node per level (a Binance snapshot has at most 5000 per side;
-/// diffs add levels only where the exchange has them).
+/// Memory: each side is one sorted array of 16-byte levels, best last, so a level
+/// costs 16 bytes (up to 32 while the array has room to grow) where a map node
+/// cost 64; a change near the top moves only the levels better than it, one deep
+/// in a 5000-level side at most 80 KB of memmove.
 class order_book {
 public:
   /// Replaces every level with the snapshot's (levels with quantity 0 are skipped).
@@ -46,9 +46,10 @@ public:
   book_metrics metrics(std::uint32_t top_levels, std::uint32_t band_bps) const;
 
 private:
-  std::map<std::int64_t, std::int64_t, std::greater<>>
-    bids_;                                    ///< price -> qty, best first
-  std::map<std::int64_t, std::int64_t> asks_; ///< price -> qty, best first
+  /// Bids ascending by price: the best (highest) last.
+  std::vector<price_level> bids_;
+  /// Asks descending by price: the best (lowest) last.
+  std::vector<price_level> asks_;
 };
 
 } // namespace sv

@@ -62,6 +62,25 @@ TEST_CASE("reset replaces every level with the snapshot's and skips zero "
   CHECK(book.top_asks(10) == levels{lv("10.5", "4")});
 }
 
+TEST_CASE("a snapshot out of best-first order or with a repeated price gives "
+          "the book its levels give applied one by one",
+          "[order_book]") {
+  // Binance lists snapshot levels strictly best first (the fast path); any other
+  // order must give what applying them in order as a diff gives.
+  levels bids{lv("9", "1"), lv("10", "2"), lv("9", "5"),
+              lv("8", "0"), lv("11", "3"), lv("11", "0")};
+  levels asks{lv("12", "1"), lv("13", "2"), lv("12", "7"), lv("14", "4")};
+  sv::order_book from_snapshot;
+  from_snapshot.reset(snapshot(bids, asks));
+  sv::order_book from_diff;
+  from_diff.apply(diff(bids, asks));
+  CHECK(from_snapshot.top_bids(10) == from_diff.top_bids(10));
+  CHECK(from_snapshot.top_asks(10) == from_diff.top_asks(10));
+  CHECK(from_snapshot.top_bids(10) == levels{lv("10", "2"), lv("9", "5")});
+  CHECK(from_snapshot.top_asks(10)
+        == levels{lv("12", "7"), lv("13", "2"), lv("14", "4")});
+}
+
 TEST_CASE("apply sets each level to its new absolute quantity and adds new "
           "levels",
           "[order_book]") {
