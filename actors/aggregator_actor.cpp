@@ -280,7 +280,7 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
                  backfill_sink_if backfill) {
   self->state.symbol = std::move(symbol);
   auto& st0 = self->state;
-  st0.history = trade_history{limits.trades_max,
+  st0.history = trade_history{st0.symbol, limits.trades_max,
                               std::int64_t{limits.age_s} * 1000};
   // price_e8 * qty_e8 is in 1e-16 units: the e8 threshold times 1e8.
   st0.windows = std::make_unique<rolling_windows>(

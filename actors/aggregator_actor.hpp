@@ -72,10 +72,11 @@ struct open_gap {
 /// State of one aggregator (plain data; see aggregator_actor.cpp).
 struct aggregator_state {
   static inline const char* name = "aggregator";
-  std::string symbol;          ///< upper case
-  trade_history history{1, 0}; ///< replaced at spawn with the configured bounds
-  order_flow flow;             ///< totals since start
-  latency_histogram latency;   ///< one sample per applied trade
+  std::string symbol; ///< upper case
+  trade_history history{"", 1,
+                        0};  ///< replaced at spawn with the configured bounds
+  order_flow flow;           ///< totals since start
+  latency_histogram latency; ///< one sample per applied trade
   std::unique_ptr<rolling_windows> windows; ///< created at spawn
   std::uint32_t large_trades_max = 1000;    ///< bound of large_trades
   std::deque<trade> large_trades; ///< most recent large trades, oldest first

@@ -1,0 +1,142 @@
+// trade_history_test: trades read back exactly from 40 bytes each, and both bounds hold.
+#include "actors/core/trade_history.hpp"
+
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+using sv::trade;
+using sv::trade_history;
+
+namespace {
+
+constexpr std::int64_t hour_ms = 3'600'000;
+
+trade make(std::uint64_t id, std::int64_t t_ms) {
+  trade x;
+  x.symbol = "BTCUSDT";
+  x.agg_id = id;
+  x.first_id = 5'000'000'000 + 3 * id;
+  x.last_id = x.first_id + 2;
+  x.price_e8 = 9'876'543'210'000 + static_cast<std::int64_t>(id);
+  x.qty_e8 = 12'345 + static_cast<std::int64_t>(id);
+  x.trade_time_ms = t_ms;
+  x.event_time_ms = t_ms + 7;
+  x.buyer_is_maker = id % 2 == 0;
+  return x;
+}
+
+bool same(const trade& a, const trade& b) {
+  return a.symbol == b.symbol && a.agg_id == b.agg_id
+         && a.first_id == b.first_id && a.last_id == b.last_id
+         && a.price_e8 == b.price_e8 && a.qty_e8 == b.qty_e8
+         && a.trade_time_ms == b.trade_time_ms
+         && a.event_time_ms == b.event_time_ms
+         && a.buyer_is_maker == b.buyer_is_maker;
+}
+
+} // namespace
+
+TEST_CASE("every field reads back exactly, in and out of the packed word's "
+          "range",
+          "[trade_history]") {
+  std::mt19937_64 rng(3);
+  // An age bound past every time used, so only the fields are under test.
+  trade_history h("BTCUSDT", 100'000, std::int64_t{1} << 60);
+  std::vector<trade> pushed;
+  std::int64_t t = 1'700'000'000'000;
+  for (std::uint64_t id = 1; id <= 20'000; ++id) {
+    auto x = make(id, t);
+    switch (rng() % 8) {
+      case 0:
+        x.last_id = x.first_id + 510;
+        break; // largest packed span
+      case 1:
+        x.last_id = x.first_id + 511;
+        break; // first escaped span
+      case 2:
+        x.event_time_ms = t + 1'023;
+        break; // largest packed lag
+      case 3:
+        x.event_time_ms = t + 1'024;
+        break; // first escaped lag
+      case 4:
+        x.event_time_ms = t - 1;
+        break; // E before T: escaped
+      case 5:
+        x.last_id = x.first_id - 1;
+        break; // l < f: escaped
+      default:
+        x.first_id = rng();
+        x.last_id = x.first_id;
+        break;
+    }
+    x.price_e8 = static_cast<std::int64_t>(rng() >> 1);
+    x.qty_e8 = static_cast<std::int64_t>(rng() >> 1);
+    h.push(x);
+    pushed.push_back(x);
+    t += static_cast<std::int64_t>(rng() % 50);
+  }
+  // Trade times beyond the packed 44 bits (the decoders accept T < 10^16).
+  for (std::int64_t big :
+       {std::int64_t{1} << 44, std::int64_t{9'999'999'999'999'999}}) {
+    auto x = make(pushed.back().agg_id + 1, big);
+    h.push(x);
+    pushed.push_back(x);
+  }
+  auto held = h.last(pushed.size());
+  REQUIRE(held.size() == pushed.size());
+  for (std::size_t i = 0; i < held.size(); ++i)
+    REQUIRE(same(held[i], pushed[i]));
+  CHECK(h.escaped() > 0);
+}
+
+TEST_CASE("the count bound evicts the oldest, and the side table with them",
+          "[trade_history]") {
+  trade_history h("BTCUSDT", 10, hour_ms);
+  for (std::uint64_t id = 1; id <= 25; ++id) {
+    auto x = make(id, 1'000 + static_cast<std::int64_t>(id));
+    x.last_id = x.first_id + 1'000; // escaped: too many trades aggregated
+    h.push(x);
+  }
+  CHECK(h.size() == 10);
+  CHECK(h.escaped() == 10);
+  auto held = h.last(100);
+  CHECK(held.front().agg_id == 16);
+  CHECK(held.back().agg_id == 25);
+  CHECK(held.front().last_id == held.front().first_id + 1'000);
+}
+
+TEST_CASE("the age bound is measured from the newest trade's time",
+          "[trade_history]") {
+  trade_history h("BTCUSDT", 1'000, 10'000);
+  h.push(make(1, 100'000));
+  h.push(make(2, 105'000));
+  h.push(make(3, 110'000)); // 1 is exactly 10 s older: kept
+  CHECK(h.size() == 3);
+  h.push(make(4, 110'001)); // now 1 is older than 10 s
+  CHECK(h.size() == 3);
+  CHECK(h.last(1).at(0).agg_id == 4);
+  CHECK(h.last(10).at(0).agg_id == 2);
+}
+
+TEST_CASE("a backfilled trade goes to its place once, and its fields read back",
+          "[trade_history]") {
+  trade_history h("ETHUSDT", 1'000, hour_ms);
+  h.push(make(1, 1'000));
+  h.push(make(5, 5'000));
+  auto late = make(3, 3'000);
+  late.symbol = "ETHUSDT";
+  late.event_time_ms = late.trade_time_ms; // REST: E = T
+  late.last_id = late.first_id + 600;      // escaped
+  h.insert(late);
+  h.insert(late); // already held: ignored
+  auto held = h.last(10);
+  REQUIRE(held.size() == 3);
+  CHECK(held[1].agg_id == 3);
+  CHECK(same(held[1], late));
+  CHECK(held[0].symbol == "ETHUSDT");
+  CHECK(h.escaped() == 1);
+}
