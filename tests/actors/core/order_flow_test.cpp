@@ -75,3 +75,30 @@ TEST_CASE("latency percentiles come from the recorded samples", "[latency]") {
   h.add(1'000'000);
   CHECK(h.snapshot().max_us == latency_histogram::range_us);
 }
+
+TEST_CASE("latency buckets are exact below 128 us and never report a value "
+          "low, nor more than 1/64 high, up to the range",
+          "[latency]") {
+  for (std::int64_t us = 0; us <= latency_histogram::range_us; ++us) {
+    auto i = latency_histogram::bucket_of(us);
+    auto reported = latency_histogram::highest_of(i);
+    REQUIRE(reported >= us);
+    if (us < 128)
+      REQUIRE(reported == us);
+    else
+      REQUIRE((reported - us) * 64 <= us);
+    // Buckets are ordered like the values they hold.
+    if (us > 0)
+      REQUIRE(latency_histogram::bucket_of(us - 1) <= i);
+  }
+  latency_histogram h;
+  for (int i = 0; i < 99; ++i)
+    h.add(200);
+  h.add(5'000);
+  auto s = h.snapshot();
+  CHECK(s.p50_us >= 200);
+  CHECK(s.p50_us <= 203);
+  CHECK(s.max_us >= 5'000);
+  CHECK(s.max_us <= 5'000 + 5'000 / 64);
+  CHECK(sizeof(latency_histogram) < 5'000);
+}
