@@ -67,8 +67,7 @@ void load_side(std::vector<price_level>& side,
 std::vector<price_level> top(const std::vector<price_level>& side,
                              std::size_t n) {
   auto count = std::min(n, side.size());
-  return std::vector<price_level>(
-    side.rbegin(), side.rbegin() + static_cast<std::ptrdiff_t>(count));
+  return {side.rbegin(), side.rbegin() + static_cast<std::ptrdiff_t>(count)};
 }
 
 /// The quantity over the first `n` levels of `side`.

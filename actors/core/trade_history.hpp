@@ -34,12 +34,12 @@ public:
   /// ignored), then evicts what exceeds either bound. O(size) worst case.
   void insert(const trade& x);
   /// The last `n` trades (fewer if fewer are held), oldest first.
-  std::vector<trade> last(std::size_t n) const;
-  std::size_t size() const noexcept {
+  [[nodiscard]] std::vector<trade> last(std::size_t n) const;
+  [[nodiscard]] std::size_t size() const noexcept {
     return trades_.size();
   }
   /// Trades held whose fields did not fit the packed word (in the side table).
-  std::size_t escaped() const noexcept {
+  [[nodiscard]] std::size_t escaped() const noexcept {
     return escaped_.size();
   }
 

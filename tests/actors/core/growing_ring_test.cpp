@@ -2,6 +2,7 @@
 // its buffer follows its size.
 #include "actors/core/growing_ring.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <deque>
 #include <random>
@@ -21,6 +22,33 @@ bool same(const growing_ring<std::int64_t>& ring,
     if (ring[i] != ref[i])
       return false;
   return true;
+}
+
+/// One random operation on both the ring and the reference: mostly pushes while
+/// `growing`, mostly pops otherwise, and now and then an insert or an erase at a
+/// random place.
+void random_op(std::mt19937_64& rng, bool growing,
+               growing_ring<std::int64_t>& ring, std::deque<std::int64_t>& ref,
+               std::int64_t& next) {
+  auto op = rng() % 10;
+  if (ref.empty() || (growing ? op < 6 : op < 2)) {
+    ring.push_back(next);
+    ref.push_back(next++);
+  } else if (op < 8) {
+    ring.pop_front();
+    ref.pop_front();
+  } else if (op == 8) {
+    auto i = static_cast<std::size_t>(rng() % (ref.size() + 1));
+    ring.insert(i, next);
+    ref.insert(ref.begin() + static_cast<std::ptrdiff_t>(i), next++);
+  } else {
+    auto first = static_cast<std::size_t>(rng() % ref.size());
+    auto last = std::min(ref.size(),
+                         first + static_cast<std::size_t>(rng() % 3));
+    ring.erase(first, last);
+    ref.erase(ref.begin() + static_cast<std::ptrdiff_t>(first),
+              ref.begin() + static_cast<std::ptrdiff_t>(last));
+  }
 }
 
 } // namespace
@@ -45,27 +73,7 @@ TEST_CASE("random pushes, pops, inserts and erases keep a deque's order, "
   std::int64_t next = 0;
   for (int step = 0; step < 200'000; ++step) {
     // Phases of growth and of shrinking, so the buffer does both many times.
-    bool growing = (step / 5'000) % 2 == 0;
-    auto op = rng() % 10;
-    if (ref.empty() || (growing ? op < 6 : op < 2)) {
-      ring.push_back(next);
-      ref.push_back(next++);
-    } else if (op < 8) {
-      ring.pop_front();
-      ref.pop_front();
-    } else if (op == 8) {
-      auto i = static_cast<std::size_t>(rng() % (ref.size() + 1));
-      ring.insert(i, next);
-      ref.insert(ref.begin() + static_cast<std::ptrdiff_t>(i), next++);
-    } else {
-      auto first = static_cast<std::size_t>(rng() % ref.size());
-      auto last = first + static_cast<std::size_t>(rng() % 3);
-      if (last > ref.size())
-        last = ref.size();
-      ring.erase(first, last);
-      ref.erase(ref.begin() + static_cast<std::ptrdiff_t>(first),
-                ref.begin() + static_cast<std::ptrdiff_t>(last));
-    }
+    random_op(rng, (step / 5'000) % 2 == 0, ring, ref, next);
     REQUIRE(ring.size() == ref.size());
     if (step % 97 == 0)
       REQUIRE(same(ring, ref));

@@ -14,6 +14,8 @@ namespace {
 
 constexpr std::int64_t hour_ms = 3'600'000;
 
+// Test helper: the id and the trade time, the other fields derived from the id.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
 trade make(std::uint64_t id, std::int64_t t_ms) {
   trade x;
   x.symbol = "BTCUSDT";
