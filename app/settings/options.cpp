@@ -21,9 +21,10 @@ namespace sv::config_detail {
 
 namespace {
 
-/// Binance accepts at most 1024 streams on one connection; more symbols than
-/// that is a typo.
-constexpr std::size_t symbols_max = 1024;
+/// Binance spot lists about 2,000 trading pairs (a universe of 1,500 symbols is
+/// what issue 9 sizes the daemon for); more than 4096 is a mistake, not a
+/// universe.
+constexpr std::size_t symbols_max = 4096;
 
 // -- setters: each validates one setting and stores it
 // ------------------------------------------

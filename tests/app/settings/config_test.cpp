@@ -377,6 +377,22 @@ TEST_CASE(
   CHECK(ok({"--symbols", std::string(20, 'A')}).values.symbols.size() == 1);
 }
 
+TEST_CASE("config: a universe of 4096 symbols is accepted, one more is refused "
+          "naming the option",
+          "[config]") {
+  auto list = [](std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i)
+      out += (i == 0 ? "" : ",") + std::string("S") + std::to_string(i)
+             + "USDT";
+    return out;
+  };
+  CHECK(ok({"--symbols", list(1500)}).values.symbols.size() == 1500);
+  CHECK(ok({"--symbols", list(4096)}).values.symbols.size() == 4096);
+  CHECK(contains(err({"--symbols", list(4097)}),
+                 "--symbols: at most 4096 symbols, got 4097"));
+}
+
 TEST_CASE("config: each invalid value in the config file is reported with "
           "file, line, key and the "
           "expected type",
