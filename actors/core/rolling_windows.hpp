@@ -41,7 +41,7 @@ int128 buy_ratio_e8(const window_snapshot& x);
 ///
 /// Trades are aggregated into 1-second buckets (second s = floor(T / 1000)).
 /// Only seconds that had a trade get a bucket, and a bucket is freed when its
-/// second leaves the longest window, so memory follows what is held: about 3 KB
+/// second leaves the longest window, so memory follows what is held: under 2 KB
 /// before the first trade, then one bucket per second that traded within the
 /// longest window, whatever the rate within that second (see `memory_bytes`).
 /// Each window keeps running sums (subtracted as buckets leave) and monotonic
