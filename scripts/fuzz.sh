@@ -17,15 +17,17 @@ shared="${SV_SHARED_DIR:-$(pwd)/../shared}"
 fixtures="$shared/fixtures/binance"
 
 # target -> longest input libFuzzer generates (a frame, a REST body holding the
-# 5000-level snapshot capture, config/streamvisor.toml with room, a request target).
+# 5000-level snapshot capture, config/streamvisor.toml with room, a request target,
+# a control message).
 declare -A max_len=(
   [frame_decoder]=4096
   [depth_decoder]=16384
   [rest_decoder]=65536
   [config_file]=16384
   [http_query]=2048
+  [ws_control]=4096
 )
-targets=(frame_decoder depth_decoder rest_decoder config_file http_query)
+targets=(frame_decoder depth_decoder rest_decoder config_file http_query ws_control)
 if [ $# -gt 0 ]; then targets=("$@"); fi
 
 cmake --preset fuzz -DSV_SHARED_DIR="$shared" >/dev/null
@@ -64,6 +66,13 @@ with open(os.path.join(src, "error-responses.json")) as g:
             body = entry["body"]
             put("rest_decoder", "error-%d" % i,
                 body if isinstance(body, str) else json.dumps(body))
+            if entry.get("transport", "").startswith("WS"):
+                put("ws_control", "error-%d" % i, json.dumps(body))
+with open(os.path.join(src, "ws-control-messages.json")) as g:
+    for name, example in json.load(g).items():
+        if isinstance(example, dict) and "request" in example:
+            put("ws_control", name + "-request", json.dumps(example["request"]))
+            put("ws_control", name + "-response", json.dumps(example["response"]))
 PY
 else
   echo "fuzz: no captures in $fixtures; running on the committed seeds only"
