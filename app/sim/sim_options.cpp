@@ -189,7 +189,12 @@ const std::array sim_option_table = {
     "                          0: only one). Events count per symbol from\n"
     "                          its creation (--symbols: launch; else its\n"
     "                          first stream connection). symbol= scopes it;\n"
-    "                          no connections="),
+    "                          no connections=\n"
+    "drop-subscription:symbol=S,frames=N   N frames after a connection\n"
+    "                          subscribed S's aggTrade, the server drops that\n"
+    "                          subscription without a word (its other streams\n"
+    "                          go on); connections=K: S's first K "
+    "subscriptions"),
   cli_flag_option("--help", cli_set_flag<&sim_options::help>,
                   "print this text and exit", "-h"),
 };
@@ -207,7 +212,14 @@ std::string sim_usage() {
          + command_line_usage(sim_option_table, help_column)
          + "Streams: /ws/<sym>@aggTrade, /ws/<sym>@depth@100ms, "
            "/stream?streams=<s1>@aggTrade/<s2>@depth@100ms\n"
-           "(any mix; '/' separated).\n"
+           "(any mix; '/' separated), or /ws and /stream without streams, "
+           "then\n"
+           "SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS, "
+           "SET_PROPERTY/GET_PROPERTY "
+           "combined as\n"
+           "Binance answers them; more than 5 client messages in a second or "
+           "1024 streams\n"
+           "close the connection (1008).\n"
            "REST: GET "
            "/api/v3/aggTrades?symbol=&fromId=&startTime=&endTime=&limit=,\n"
            "/api/v3/depth?symbol=&limit= (1..5000, default 100), /api/v3/ping, "

@@ -82,7 +82,9 @@ int sim_server::impl::dispatch(lws* wsi, lws_callback_reasons reason,
       lws_callback_on_writable(wsi); // a replay line became due
       return 0;
     case LWS_CALLBACK_RECEIVE:
-      return 0; // SUBSCRIBE requests are not simulated; the path decides
+      return receive(wsi, static_cast<const char*>(in), len);
+    case LWS_CALLBACK_RECEIVE_PONG:
+      return receive_pong(wsi);
     case LWS_CALLBACK_HTTP:
       return http_request(wsi, static_cast<const char*>(in), len);
     case LWS_CALLBACK_HTTP_WRITEABLE:

@@ -301,6 +301,7 @@ int sim_server::impl::fault_gate(lws* wsi, session& s) {
     case fault_mode::rest_429:
     case fault_mode::rest_down:
     case fault_mode::drop_depth:
+    case fault_mode::drop_subscription:
       return 0;
   }
   return 0;

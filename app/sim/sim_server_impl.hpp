@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include <libwebsockets.h>
 
+#include "actors/wire/ws_control.hpp"
 #include "app/sim/exchange/fault_spec.hpp"
 #include "app/sim/exchange/sim_exchange.hpp"
 #include "app/sim/rest_handler.hpp"
@@ -24,6 +26,9 @@
 //   sim_server_pacing.cpp   trade generation at --rate and the order book's depth clock
 //   sim_server_streams.cpp  WebSocket stream sessions: upgrade, subscribe, write frames,
 //                           replay, release
+//   sim_server_control.cpp  the client's control messages (SUBSCRIBE, UNSUBSCRIBE,
+//                           LIST_SUBSCRIPTIONS, properties) and Binance's incoming
+//                           limits
 //   sim_server_faults.cpp   fault application: which connection gets a --fault, and
 //                           what it does to it (accept, upgrade, frames, close)
 //   sim_server_http.cpp     the REST/HTTP side: request, weight, REST faults, body writes
@@ -51,6 +56,9 @@ inline std::int64_t steady_us() {
 struct subscription {
   symbol_market* market = nullptr; ///< owned by sim_exchange
   std::int64_t next_id = 0;        ///< id of the next trade to send
+  /// drop-subscription: the server drops this subscription once the connection
+  /// has sent this many frames; -1 = never.
+  std::int64_t drop_at_frames = -1;
 };
 
 /// One symbol's depth stream on a connection; `next_pos` is its cursor into the
@@ -94,6 +102,13 @@ struct session {
     = false;           ///< reset-after reached: waiting for the peer's ACK
   int reset_polls = 0; ///< ACK polls done so far
   session_timer timer; ///< see session_timer
+  std::string rx;      ///< the client's message being received (fragments)
+  bool rx_oversize
+    = false; ///< that message passed the bound: refused at its end
+  std::deque<std::string>
+    answers; ///< control answers not written yet, in order
+  std::deque<std::int64_t>
+    rx_us; ///< steady times of the client's messages in the last second
 };
 
 /// A TCP connection the sim took from lws's listener at accept (hang-upgrade,
@@ -211,6 +226,24 @@ struct sim_server::impl {
   int send_depth(lws* wsi, session& s, int& frames, bool& choked);
   std::size_t replay_due(const session& s) const;
   int replay_writeable(lws* wsi, session& s);
+
+  void open_sub(lws* wsi, session& s, subscription& sub);
+  void open_depth_sub(lws* wsi, session& s, depth_subscription& d);
+  void close_sub(lws* wsi, subscription& sub);
+  void close_depth_sub(lws* wsi, depth_subscription& d);
+
+  // -- control messages from the client (sim_server_control.cpp) --------------
+
+  int receive(lws* wsi, const char* in, size_t len);
+  int receive_pong(lws* wsi);
+  int count_incoming(lws* wsi, session& s);
+  int control(lws* wsi, session& s, std::string_view text);
+  int subscribe(lws* wsi, session& s, const control_request& request);
+  void unsubscribe(lws* wsi, session& s, const control_request& request);
+  static std::vector<std::string> subscription_names(const session& s);
+  static void answer(lws* wsi, session& s, std::string text);
+  bool write_answers(lws* wsi, session& s);
+  void drop_subscriptions_due(lws* wsi, session& s);
 
   // -- fault application (sim_server_faults.cpp) ------------------------------
 

@@ -84,30 +84,10 @@ void sim_server::impl::established(lws* wsi) {
   int one = 1;
   ::setsockopt(lws_get_socket_fd(wsi), IPPROTO_TCP, TCP_NODELAY, &one,
                sizeof(one));
-  for (auto& sub : s->subs) {
-    auto& m = *sub.market;
-    bool reconnect = m.connections_total() > 0;
-    m.connection_opened();
-    SV_INFO("sim", m.symbol(), "connected", "conns=%d total=%d combined=%d",
-            m.connections(), m.connections_total(), s->combined ? 1 : 0);
-    if (!m.started)
-      start_market(m);
-    if (reconnect)
-      skip_on_reconnect(m);
-    sub.next_id = m.next_id();
-    clock_of(m).conns.push_back(wsi);
-  }
-  for (auto& d : s->depth_subs) {
-    auto& feed = d.market->depth();
-    feed.connection_opened();
-    // Binance does not replay: the first event sent is the next one closed.
-    d.next_pos = feed.next_pos();
-    start_depth_clock(*d.market).conns.push_back(wsi);
-    SV_INFO("sim", d.market->symbol(), "depth_connected",
-            "conns=%d update_id=%lld combined=%d", feed.connections(),
-            static_cast<long long>(feed.book().last_update_id()),
-            s->combined ? 1 : 0);
-  }
+  for (auto& sub : s->subs)
+    open_sub(wsi, *s, sub);
+  for (auto& d : s->depth_subs)
+    open_depth_sub(wsi, *s, d);
   if (replaying()) {
     s->replay_start_us = steady_us();
     lws_callback_on_writable(wsi);
@@ -125,28 +105,71 @@ void sim_server::impl::release(lws* wsi) {
   auto& s = *i->second;
   lws_sul_cancel(&s.timer.sul);
   if (s.registered) {
-    for (auto& sub : s.subs) {
-      auto& m = *sub.market;
-      m.connection_closed();
-      auto& conns = clock_of(m).conns;
-      conns.erase(std::remove(conns.begin(), conns.end(), wsi), conns.end());
-      SV_INFO("sim", m.symbol(), "disconnected",
-              "conns=%d total=%d sent_to=%lld", m.connections(),
-              m.connections_total(), static_cast<long long>(sub.next_id - 1));
-    }
-    for (auto& d : s.depth_subs) {
-      auto& feed = d.market->depth();
-      feed.connection_closed();
-      if (auto c = depth_clocks.find(d.market); c != depth_clocks.end()) {
-        auto& conns = c->second->conns;
-        conns.erase(std::remove(conns.begin(), conns.end(), wsi), conns.end());
-      }
-      SV_INFO("sim", d.market->symbol(), "depth_disconnected",
-              "conns=%d events_sent=%lld", feed.connections(),
-              static_cast<long long>(d.next_pos));
-    }
+    for (auto& sub : s.subs)
+      close_sub(wsi, sub);
+    for (auto& d : s.depth_subs)
+      close_depth_sub(wsi, d);
   }
   sessions.erase(i);
+}
+
+/// Registers one aggTrade subscription of an established connection with its
+/// market: counted as a connection of the symbol (so skip-on-reconnect and the
+/// drop-subscription fault see it), cursor at the next trade (Binance does not
+/// replay), woken by the market's clock.
+void sim_server::impl::open_sub(lws* wsi, session& s, subscription& sub) {
+  auto& m = *sub.market;
+  bool reconnect = m.connections_total() > 0;
+  m.connection_opened();
+  SV_INFO("sim", m.symbol(), "connected", "conns=%d total=%d combined=%d",
+          m.connections(), m.connections_total(), s.combined ? 1 : 0);
+  if (!m.started)
+    start_market(m);
+  if (reconnect)
+    skip_on_reconnect(m);
+  sub.next_id = m.next_id();
+  if (!faults.empty() && !replaying())
+    if (const auto* f = faults.take({fault_mode::drop_subscription},
+                                    {m.symbol()})) {
+      note_fault(*f, {m.symbol()});
+      sub.drop_at_frames = s.frames_sent + f->frames;
+    }
+  clock_of(m).conns.push_back(wsi);
+}
+
+void sim_server::impl::open_depth_sub(lws* wsi, session& s,
+                                      depth_subscription& d) {
+  auto& feed = d.market->depth();
+  feed.connection_opened();
+  // Binance does not replay: the first event sent is the next one closed.
+  d.next_pos = feed.next_pos();
+  start_depth_clock(*d.market).conns.push_back(wsi);
+  SV_INFO("sim", d.market->symbol(), "depth_connected",
+          "conns=%d update_id=%lld combined=%d", feed.connections(),
+          static_cast<long long>(feed.book().last_update_id()),
+          s.combined ? 1 : 0);
+}
+
+void sim_server::impl::close_sub(lws* wsi, subscription& sub) {
+  auto& m = *sub.market;
+  m.connection_closed();
+  auto& conns = clock_of(m).conns;
+  conns.erase(std::remove(conns.begin(), conns.end(), wsi), conns.end());
+  SV_INFO("sim", m.symbol(), "disconnected", "conns=%d total=%d sent_to=%lld",
+          m.connections(), m.connections_total(),
+          static_cast<long long>(sub.next_id - 1));
+}
+
+void sim_server::impl::close_depth_sub(lws* wsi, depth_subscription& d) {
+  auto& feed = d.market->depth();
+  feed.connection_closed();
+  if (auto c = depth_clocks.find(d.market); c != depth_clocks.end()) {
+    auto& conns = c->second->conns;
+    conns.erase(std::remove(conns.begin(), conns.end(), wsi), conns.end());
+  }
+  SV_INFO("sim", d.market->symbol(), "depth_disconnected",
+          "conns=%d events_sent=%lld", feed.connections(),
+          static_cast<long long>(d.next_pos));
 }
 
 /// Sends `text` (already in scratch after LWS_PRE) as one text frame.
@@ -169,6 +192,8 @@ int sim_server::impl::stream_writeable(lws* wsi) {
     return 0; // lws's own ping/pong writes wake us too (shared notes 4.5)
   if (int g = fault_gate(wsi, *s))
     return g < 0 ? -1 : 0;
+  if (!write_answers(wsi, *s))
+    return -1;
   if (replaying())
     return replay_writeable(wsi, *s);
   int frames = 0;
@@ -219,6 +244,7 @@ int sim_server::impl::stream_writeable(lws* wsi) {
     }
     s->round_robin = (s->round_robin + 1) % n;
   }
+  drop_subscriptions_due(wsi, *s);
   bool pending = false;
   // --close-after-count is about trades: a depth-only stream never ends.
   bool all_done = !s->subs.empty();

@@ -28,10 +28,18 @@ struct stream_request {
 /// Parses `/ws/<stream>[/<stream>...]` (raw frames) or `/stream` +
 /// `streams=<stream>/<stream>...` (combined frames), where a stream is
 /// `<sym>@aggTrade` or `<sym>@depth@100ms`. Symbols may be any case; the stream type
-/// is literal. Returns nullopt for any other path, another stream type (`@depth`
-/// without `@100ms` included), an invalid symbol, or no stream at all (the server
-/// then answers 404). `query` is the raw query string without '?'.
+/// is literal. `/ws`, `/ws/` and `/stream` without streams are valid: the client
+/// subscribes with SUBSCRIBE. Returns nullopt for any other path, another stream
+/// type (`@depth` without `@100ms` included) or an invalid symbol (the server then
+/// answers 404). `query` is the raw query string without '?'.
 std::optional<stream_request> parse_stream_path(std::string_view path,
                                                 std::string_view query);
+
+/// One stream name as in a path or a SUBSCRIBE: `<sym>@aggTrade` or
+/// `<sym>@depth@100ms`, symbol in any case; nullopt for anything else.
+std::optional<stream_ref> parse_stream_name(std::string_view name);
+
+/// The name Binance lists a stream under: `btcusdt@aggTrade`, `btcusdt@depth@100ms`.
+std::string stream_name_of(const stream_ref& ref);
 
 } // namespace sv

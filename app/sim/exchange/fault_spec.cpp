@@ -32,6 +32,7 @@ constexpr mode_name mode_names[] = {
   {fault_mode::rest_429, "rest-429"},
   {fault_mode::rest_down, "rest-down"},
   {fault_mode::drop_depth, "drop-depth"},
+  {fault_mode::drop_subscription, "drop-subscription"},
 };
 
 /// Parameters every mode accepts (REST modes count requests, drop-depth counts
@@ -48,6 +49,7 @@ bool key_allowed(fault_mode m, std::string_view key) {
       return key == "status" || key == "retry_after";
     case fault_mode::reset_after:
     case fault_mode::silent_after:
+    case fault_mode::drop_subscription:
       return key == "frames";
     case fault_mode::close_after:
       return key == "frames" || key == "code" || key == "reason";
@@ -231,13 +233,19 @@ std::optional<fault_spec> parse_fault_spec(std::string_view text,
   bool needs_frames = f.mode == fault_mode::reset_after
                       || f.mode == fault_mode::close_after
                       || f.mode == fault_mode::silent_after
-                      || f.mode == fault_mode::server_shutdown_after;
+                      || f.mode == fault_mode::server_shutdown_after
+                      || f.mode == fault_mode::drop_subscription;
   if (needs_frames && !have_frames) {
     error = "fault " + std::string(name) + " needs frames=N";
     return std::nullopt;
   }
   if (f.mode == fault_mode::malformed_every && f.k < 2) {
     error = "fault malformed-every needs k=K";
+    return std::nullopt;
+  }
+  if (f.mode == fault_mode::drop_subscription && f.symbol.empty()) {
+    error = "fault drop-subscription needs symbol=S: it drops that symbol's "
+            "stream";
     return std::nullopt;
   }
   if (f.mode == fault_mode::stall_tls && !f.symbol.empty()) {

@@ -27,6 +27,8 @@ enum class fault_mode {
   rest_down, ///< the first `count` /api/v3/* requests: 503 with a JSON body
   drop_depth, ///< depth event `after`+1 of a symbol (and every `every`-th after it) is
   ///< sent to no connection; its changes stay in the book (a lost frame)
+  drop_subscription, ///< `frames` frames after a connection subscribed `symbol`'s aggTrade,
+  ///< the server drops that subscription silently (as unsubscribed; its other streams go on)
 };
 
 /// One --fault option. Fields a mode does not use keep their defaults.

@@ -196,6 +196,28 @@ TEST_CASE("A sim drop-depth spec needs after=N, takes every=K and symbol=, and "
         != std::string::npos);
 }
 
+TEST_CASE("A sim drop-subscription spec needs symbol= and frames=N, takes "
+          "connections=, and is taken per subscription of its symbol") {
+  auto d = parse_ok("drop-subscription:symbol=ethusdt,frames=40,connections=1");
+  CHECK(d.mode == fault_mode::drop_subscription);
+  CHECK(d.symbol == "ETHUSDT");
+  CHECK(d.frames == 40);
+  CHECK(fault_mode_name(d.mode) == std::string("drop-subscription"));
+  CHECK(parse_error("drop-subscription:frames=4").find("symbol=S")
+        != std::string::npos);
+  CHECK(parse_error("drop-subscription:symbol=BTCUSDT").find("frames=N")
+        != std::string::npos);
+  CHECK(parse_error("drop-subscription:symbol=BTCUSDT,frames=1,k=2")
+          .find("not a parameter")
+        != std::string::npos);
+  fault_plan plan{{d}};
+  // Never a connection's own fault, never another symbol's; once for ETHUSDT.
+  CHECK(plan.take({fault_mode::reset_after}, {"ETHUSDT"}) == nullptr);
+  CHECK(plan.take({fault_mode::drop_subscription}, {"BTCUSDT"}) == nullptr);
+  CHECK(plan.take({fault_mode::drop_subscription}, {"ETHUSDT"}) != nullptr);
+  CHECK(plan.take({fault_mode::drop_subscription}, {"ETHUSDT"}) == nullptr);
+}
+
 TEST_CASE("A sim drop-depth drops event after+1 of its symbol, then every K-th "
           "one after it with every=K, and never a connection") {
   auto once = parse_ok("drop-depth:after=20");

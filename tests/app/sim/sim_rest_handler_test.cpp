@@ -146,9 +146,16 @@ TEST_CASE("The sim's stream paths accept /ws/<sym>@aggTrade and "
   CHECK(combined->combined);
   CHECK(combined->symbols == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
   CHECK(!parse_stream_path("/ws/btcusdt@trade", ""));
-  CHECK(!parse_stream_path("/ws/", ""));
+  // Without streams the client subscribes later (SUBSCRIBE).
+  for (auto [path, is_combined] : {std::pair{"/ws", false}, std::pair{"/ws/", false},
+                                std::pair{"/stream", true}}) {
+    auto bare = parse_stream_path(path, "");
+    REQUIRE(bare);
+    CHECK(bare->streams.empty());
+    CHECK(bare->combined == is_combined);
+  }
+  CHECK(!parse_stream_path("/wss", ""));
   CHECK(!parse_stream_path("/ws/@aggTrade", ""));
-  CHECK(!parse_stream_path("/stream", ""));
   CHECK(!parse_stream_path("/stream", "streams=btcusdt@depth"));
   CHECK(!parse_stream_path("/api/v3/aggTrades", "symbol=BTCUSDT"));
 }
