@@ -43,6 +43,13 @@ public:
   /// Sends a close frame (code 1000) if `id` is open, aborts it if it is still
   /// connecting; `ws_closed` follows either way. Unknown or finished id: no-op.
   virtual void close(std::uint64_t id) = 0;
+
+  /// Queues `text` as one text frame on `id`. Frames go out in the order of the
+  /// calls, once the upgrade is done (calls made while connecting wait for it).
+  /// Unknown, finished or closing id: dropped (ws_closed says why the connection
+  /// ended). A connection whose unsent frames pass the transport's bound is
+  /// closed, with that as the ws_closed reason: the caller paces what it sends.
+  virtual void send(std::uint64_t id, std::string text) = 0;
 };
 
 } // namespace sv

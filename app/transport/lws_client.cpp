@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <mutex>
 #include <stdexcept>
@@ -77,6 +78,7 @@ constexpr int used_weight_header_len = sizeof(used_weight_header) - 1;
 enum class command_kind {
   open,  ///< ws_client::open
   close, ///< ws_client::close
+  send,  ///< ws_client::send
   get,   ///< rest_client::get
 };
 
@@ -85,6 +87,7 @@ struct command {
   command_kind kind = command_kind::close; ///< what to do
   std::uint64_t id = 0; ///< connection id (open/close) or request id (get)
   ws_target target;     ///< where to connect (open only)
+  std::string text;     ///< the text frame (send only)
   rest_target rest;     ///< where to send the GET (get only)
   caf::weak_actor_ptr listener; ///< who gets the events (open and get)
 };
@@ -177,6 +180,8 @@ struct lws_client::impl {
     std::string partial;      ///< fragments of the text message being read
     ws_frames batch;          ///< complete frames not yet sent
     abort_timer abort{};      ///< close() while handshaking (begin_close)
+    std::deque<std::string> outbox; ///< send() frames not yet written, in order
+    std::size_t outbox_bytes = 0;   ///< their total size (send_bytes_max)
   };
 
   /// The timer of one REST request. Standard layout with the sul first, so the
@@ -253,6 +258,7 @@ struct lws_client::impl {
   bool context_destroyed = false; // lws_context_destroy has returned
   std::vector<command> drained;   // reused swap buffer for the queue
   std::vector<char> read_buf; // lws_http_client_read buffer (LWS_PRE + chunk)
+  std::vector<unsigned char> write_buf; // send() frame: LWS_PRE + text
 
   static int callback(lws* wsi, lws_callback_reasons reason, void* user,
                       void* in, size_t len);
@@ -278,6 +284,13 @@ struct lws_client::impl {
   /// timeout), else an abort. `why` becomes the ws_closed reason.
   void begin_close(connection& c, std::string why,
                    lws_close_status code = LWS_CLOSE_STATUS_NORMAL);
+  /// Queues a send() frame on `c` (dropped while closing); closes `c` when its
+  /// unsent frames pass send_bytes_max.
+  void queue_text(connection& c, std::string text);
+  /// CLIENT_WRITEABLE of an established `c` that is not closing: writes the
+  /// oldest queued frame (one lws_write per WRITEABLE, as lws requires) and asks
+  /// for the next. Returns -1 when the write failed (lws then closes).
+  int write_text(connection& c);
   void on_receive(connection& c, lws* wsi, const char* data, std::size_t len);
   /// `c` is receiving a text message of at least `bytes` > message_bytes_max:
   /// drops what is buffered, counts and logs it, closes with 1009.
@@ -379,6 +392,12 @@ void lws_client::impl::drain_commands() {
         auto it = connections.find(cmd.id);
         if (it != connections.end())
           begin_close(*it->second, "closed locally");
+        break;
+      }
+      case command_kind::send: {
+        auto it = connections.find(cmd.id);
+        if (it != connections.end())
+          queue_text(*it->second, std::move(cmd.text));
         break;
       }
       case command_kind::get:
@@ -493,6 +512,45 @@ void lws_client::impl::on_abort(lws_sorted_usec_list_t* sul) {
   // now, running CLOSED_CLIENT_HTTP or CLIENT_CONNECTION_ERROR and WSI_DESTROY,
   // whose finish() destroys `c`.
   lws_set_timeout(c.wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_SYNC);
+}
+
+void lws_client::impl::queue_text(connection& c, std::string text) {
+  if (c.close_requested || c.wsi == nullptr)
+    return;
+  c.outbox_bytes += text.size();
+  c.outbox.push_back(std::move(text));
+  if (c.outbox_bytes > options.send_bytes_max) {
+    SV_WARN("transport", "-", "send_queue_full",
+            "conn=%llu queued_bytes=%zu limit=%zu hint=\"the caller sends "
+            "faster than the peer reads: pace control messages\"",
+            ull(c.id), c.outbox_bytes, options.send_bytes_max);
+    c.outbox.clear();
+    c.outbox_bytes = 0;
+    begin_close(c, "send queue full (peer not reading)",
+                LWS_CLOSE_STATUS_POLICY_VIOLATION);
+    return;
+  }
+  // Before the upgrade completes, CLIENT_ESTABLISHED asks for WRITEABLE.
+  if (c.established)
+    lws_callback_on_writable(c.wsi);
+}
+
+int lws_client::impl::write_text(connection& c) {
+  if (c.outbox.empty())
+    return 0;
+  auto& text = c.outbox.front();
+  // lws_write needs LWS_PRE bytes of headroom before the payload.
+  write_buf.assign(LWS_PRE, 0);
+  write_buf.insert(write_buf.end(), text.begin(), text.end());
+  auto written = lws_write(c.wsi, &write_buf[LWS_PRE], text.size(),
+                           LWS_WRITE_TEXT);
+  c.outbox_bytes -= text.size();
+  c.outbox.pop_front();
+  if (written < 0)
+    return -1;
+  if (!c.outbox.empty())
+    lws_callback_on_writable(c.wsi);
+  return 0;
 }
 
 void lws_client::impl::append_frame(connection& c, const char* data,
@@ -992,8 +1050,8 @@ int lws_client::impl::callback(lws* wsi, lws_callback_reasons reason,
               c->host.c_str(), static_cast<double>(ms) / 1000.0);
       if (!deliver(c->listener, ws_opened{c->id}))
         self->begin_close(*c, "listener gone");
-      else if (c->close_requested)
-        lws_callback_on_writable(wsi); // close() raced the handshake
+      else if (c->close_requested || !c->outbox.empty())
+        lws_callback_on_writable(wsi); // close() or send() raced the handshake
       return 0;
     }
     case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -1024,7 +1082,7 @@ int lws_client::impl::callback(lws* wsi, lws_callback_reasons reason,
         lws_close_reason(wsi, c->local_close_code, nullptr, 0);
         return -1;
       }
-      return 0;
+      return self->write_text(*c);
     case LWS_CALLBACK_WSI_DESTROY:
       // The one terminal event of every wsi we created.
       self->finish(*c);
@@ -1117,6 +1175,21 @@ void lws_client::close(std::uint64_t id) {
   if (!impl_->post(std::move(cmd), &why)
       && std::strcmp(why, "transport stopped") != 0)
     SV_ERROR("transport", "-", "close_dropped",
+             "conn=%llu reason=\"%s\" hint=\"raise commands_max\"", ull(id),
+             why);
+}
+
+void lws_client::send(std::uint64_t id, std::string text) {
+  command cmd;
+  cmd.kind = command_kind::send;
+  cmd.id = id;
+  cmd.text = std::move(text);
+  const char* why = nullptr;
+  // A lost frame is a control message that is never answered: the caller's
+  // answer deadline closes the connection.
+  if (!impl_->post(std::move(cmd), &why)
+      && std::strcmp(why, "transport stopped") != 0)
+    SV_ERROR("transport", "-", "send_dropped",
              "conn=%llu reason=\"%s\" hint=\"raise commands_max\"", ull(id),
              why);
 }

@@ -34,9 +34,13 @@ struct lws_client_options {
   std::size_t batch_frames_max = 4096;
   /// ... or this many payload bytes (1 MiB = 1 << 20).
   std::size_t batch_bytes_max = std::size_t{1} << 20;
-  /// Bound of the open/close/get command queue between callers and the service
-  /// thread.
+  /// Bound of the open/close/send/get command queue between callers and the
+  /// service thread.
   std::size_t commands_max = 4096;
+  /// Bound of a connection's send() frames not yet written (1 MiB); past it the
+  /// connection is closed with 1008 (the peer does not read, or the caller does
+  /// not pace). Control messages are a few KB and at most a few per second.
+  std::size_t send_bytes_max = std::size_t{1} << 20;
   /// Largest reassembled text message (16 MiB = 16 << 20); one of exactly this
   /// size is delivered. A bigger one is never buffered: it is detected from the
   /// frame headers at its first chunk that passes the bound, the rest of it is
@@ -117,6 +121,11 @@ public:
   /// Any thread. Queues a close: code 1000 if open, abort if still connecting.
   /// Unknown or finished id, or after stop(): no-op.
   void close(std::uint64_t id) override;
+
+  /// Any thread. Queues `text` as one text frame on `id` (see ws_client::send);
+  /// written on CLIENT_WRITEABLE, one frame per callback, in order. If the
+  /// command queue is full the frame is dropped and logged (send_dropped).
+  void send(std::uint64_t id, std::string text) override;
 
   /// Any thread. Queues `GET target.server.base_path + target.target` on the server's
   /// host:port (https if target.server.tls, verified unless options.insecure); the one

@@ -42,6 +42,11 @@ void sim_network::open(std::uint64_t id, const ws_target& target,
   s.opened_ms = now_ms_;
 }
 
+void sim_network::send(std::uint64_t id, std::string text) {
+  violation_("send on connection " + std::to_string(id)
+             + " (shared sockets are not modelled): " + text.substr(0, 80));
+}
+
 void sim_network::close(std::uint64_t id) {
   ++closes_asked;
   auto i = sockets.find(id);

@@ -23,6 +23,11 @@ public:
     ws_target target;
   };
 
+  struct sent_frame {
+    std::uint64_t id = 0;
+    std::string text;
+  };
+
   void open(std::uint64_t id, const ws_target& target,
             const caf::actor& listener) override {
     opened.push_back(open_call{id, target});
@@ -33,6 +38,10 @@ public:
   void close(std::uint64_t id) override {
     closed.push_back(id);
     live[id] = false;
+  }
+
+  void send(std::uint64_t id, std::string text) override {
+    sent.push_back(sent_frame{id, std::move(text)});
   }
 
   /// Ids opened so far, in order.
@@ -104,6 +113,7 @@ public:
 
   std::vector<open_call> opened;
   std::vector<std::uint64_t> closed;
+  std::vector<sent_frame> sent; ///< every send(), in order
   std::map<std::uint64_t, caf::actor> listeners;
   std::map<std::uint64_t, bool> live;
 };
