@@ -22,6 +22,7 @@
 #include "messages/depth.hpp"
 #include "messages/http.hpp"
 #include "messages/metrics.hpp"
+#include "messages/pool_events.hpp"
 #include "messages/rest.hpp"
 #include "messages/status.hpp"
 #include "messages/trade.hpp"
@@ -95,6 +96,13 @@ using backfill_if = caf::typed_actor<
   caf::reacts_to<backfill_request>, caf::reacts_to<depth_snapshot_request>,
   caf::reacts_to<rest_response>, caf::reacts_to<backfill_wake_atom>,
   caf::reacts_to<backfill_deadline_atom, std::uint64_t>>;
+
+/// The socket pool's protocol (actors/socket_pool_actor.hpp): streams' opens and
+/// closes from pooled_ws_client, its sockets' events from the transport.
+using socket_pool_if
+  = caf::typed_actor<caf::reacts_to<pool_open>, caf::reacts_to<pool_close>,
+                     caf::reacts_to<ws_opened>, caf::reacts_to<ws_frames>,
+                     caf::reacts_to<ws_closed>, caf::reacts_to<pool_tick_atom>>;
 
 /// The supervisor's protocol (actors/supervisor_actor.hpp).
 using supervisor_if = caf::typed_actor<

@@ -25,6 +25,8 @@ using connect_deadline_atom = caf::atom_constant<caf::atom("conn_dl")>;
 using restart_atom = caf::atom_constant<caf::atom("restart")>;
 /// Supervisor timer: the graceful-shutdown grace period is over.
 using shutdown_deadline_atom = caf::atom_constant<caf::atom("shut_dl")>;
+/// Socket pool timer: send the next paced control message of each socket.
+using pool_tick_atom = caf::atom_constant<caf::atom("pool_tick")>;
 /// Connection timer: compare the clock with the last frame (silence watchdog).
 using silence_check_atom = caf::atom_constant<caf::atom("sil_chk")>;
 /// Connection timer: time to rotate (tagged with the rotation number it starts).
