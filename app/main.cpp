@@ -21,6 +21,7 @@
 #include "actors/backfill_actor.hpp"
 #include "actors/book_actor.hpp"
 #include "actors/core/log.hpp"
+#include "actors/pooled_ws_client.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "app/fd_budget.hpp"
 #include "app/lock_file.hpp"
@@ -160,6 +161,7 @@ struct process_actors {
   std::map<std::string, sv::book_if>
     books;                      ///< by symbol, those with a depth stream
   sv::supervisor_if supervisor; ///< owns the connection actors
+  sv::socket_pool_if pool;      ///< shared sockets (streams_per_connection > 1)
   sv::api_if api;               ///< answers the HTTP server
   caf::actor table;             ///< --table only
 };
@@ -258,6 +260,9 @@ void stop_in_order(caf::actor_system& sys, process_actors& actors,
                    std::uint32_t shutdown_timeout_ms) {
   if (!sv::stop_supervisor(sys, actors.supervisor, shutdown_timeout_ms))
     SV_ERROR("streamvisor", "-", "supervisor_stuck", "action=kill");
+  // After the connection actors: it closes the sockets they no longer use.
+  if (actors.pool)
+    caf::anon_send_exit(actors.pool, caf::exit_reason::user_shutdown);
   http.stop();
   if (actors.table)
     caf::anon_send_exit(actors.table, caf::exit_reason::user_shutdown);
@@ -330,9 +335,19 @@ int main(int argc, char** argv) {
   spawn_aggregators(sys, cfg, actors);
   spawn_books(sys, cfg, actors);
   log_starting(cfg, result.config_path);
+  // With shared sockets the connection actors reach the transport through the
+  // pool; declared here so it outlives every connection actor (stop_in_order).
+  ws_client* streams = ws.get();
+  std::unique_ptr<pooled_ws_client> pooled;
+  if (cfg.streams_per_connection > 1) {
+    actors.pool = sys.spawn(socket_pool_actor, socket_pool_config_for(cfg),
+                            static_cast<ws_client*>(ws.get()));
+    pooled = std::make_unique<pooled_ws_client>(actors.pool);
+    streams = pooled.get();
+  }
   actors.supervisor = sys.spawn(supervisor_actor, supervisor_config_for(cfg),
-                                static_cast<ws_client*>(ws.get()),
-                                sinks_of(actors), stream_children(cfg));
+                                streams, sinks_of(actors),
+                                stream_children(cfg));
   lws_http_server http{http_options_for(cfg, budget)};
   lws_counter_source counters{*ws, http};
   actors.api = spawn_api(sys, cfg, actors, http, counters);

@@ -98,6 +98,13 @@ api_config api_config_for(const settings& cfg) {
   return result;
 }
 
+socket_pool_config socket_pool_config_for(const settings& cfg) {
+  socket_pool_config result;
+  result.server = cfg.stream_endpoint;
+  result.streams_per_socket = cfg.streams_per_connection;
+  return result;
+}
+
 lws_client_options transport_options_for(const settings& cfg) {
   lws_client_options result;
   result.ca_file = cfg.ca_file;

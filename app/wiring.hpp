@@ -10,6 +10,7 @@
 #include "actors/api_actor.hpp"
 #include "actors/backfill_actor.hpp"
 #include "actors/book_actor.hpp"
+#include "actors/socket_pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "app/fd_budget.hpp"
 #include "app/settings/settings.hpp"
@@ -46,6 +47,11 @@ std::vector<child_spec> stream_children(const settings& cfg);
 /// The supervisor's config: stream endpoint, deadlines, restart policy (seconds become
 /// milliseconds), connect budget, silence timeouts and the shutdown grace period.
 supervisor_config supervisor_config_for(const settings& cfg);
+
+/// The socket pool's config: the stream endpoint and streams_per_connection; its
+/// pacing and answer deadline keep their defaults. Used when streams_per_connection
+/// is above 1.
+socket_pool_config socket_pool_config_for(const settings& cfg);
 
 /// The API actor's config without actor handles or responder: the symbols and the
 /// largest accepted ?limit=. The caller fills in the handles after spawning.

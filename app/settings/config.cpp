@@ -31,6 +31,14 @@ std::optional<config_error> check_together(const settings& s,
     auto i = origin.find(key);
     return i == origin.end() ? std::string{"default"} : i->second;
   };
+  if (s.combined && s.streams_per_connection > 1)
+    return config_error{
+      "config error: combined (" + from("combined")
+      + ") and streams_per_connection "
+      + std::to_string(s.streams_per_connection) + " ("
+      + from("streams_per_connection")
+      + ") exclude each other: shared sockets always use the combined "
+        "endpoint; unset combined or set streams_per_connection = 1"};
   if (s.backoff_max_ms < s.backoff_initial_ms)
     return config_error{
       "config error: backoff_max_ms " + std::to_string(s.backoff_max_ms) + " ("

@@ -74,6 +74,9 @@ struct settings {
   std::uint32_t connect_budget_window_s = 300;
   /// Connect attempts of all children together per second at most.
   std::uint32_t connect_burst = 10;
+  /// Streams per shared socket (SUBSCRIBE on /stream; Binance allows 1,024). 1 keeps
+  /// one socket per (symbol, stream), as before shared sockets existed.
+  std::uint32_t streams_per_connection = 1;
   /// Client ping every ping_interval_s; no pong within pong_timeout_s drops the connection.
   std::uint32_t ping_interval_s = 20;
   std::uint32_t pong_timeout_s = 10;

@@ -249,3 +249,18 @@ TEST_CASE("the API client cap leaves two descriptors per stream connection, "
   cfg.book_symbols = {"BTCUSDT"}; // depth for one symbol: 4 connections
   CHECK(sv::plan_api_budget(cfg, 256).api_clients_max == 180);
 }
+
+TEST_CASE("the socket pool serves the stream endpoint with streams_per_connection "
+          "streams per socket",
+          "[wiring]") {
+  sv::settings cfg;
+  cfg.stream_endpoint = sv::endpoint{false, "127.0.0.1", 9000, "/base"};
+  cfg.streams_per_connection = 200;
+  auto pool = sv::socket_pool_config_for(cfg);
+  CHECK_FALSE(pool.server.tls);
+  CHECK(pool.server.host == "127.0.0.1");
+  CHECK(pool.server.port == 9000);
+  CHECK(pool.server.base_path == "/base");
+  CHECK(pool.streams_per_socket == 200);
+  CHECK(pool.control_interval_ms == 250); // Binance: at most 5 messages a second
+}

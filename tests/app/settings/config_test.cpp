@@ -129,6 +129,7 @@ void check_defaults(const sv::settings& s,
   CHECK(s.connect_budget == 300);
   CHECK(s.connect_budget_window_s == 300);
   CHECK(s.connect_burst == 10);
+  CHECK(s.streams_per_connection == 1);
   CHECK(s.ping_interval_s == 20);
   CHECK(s.pong_timeout_s == 10);
   CHECK(s.silence_timeout_s == 30);
@@ -447,6 +448,10 @@ TEST_CASE("config: each invalid value in the config file is reported with "
     {"connect_budget_window_s = 86401",
      "connect_budget_window_s: expected an integer in 1..86400"},
     {"connect_burst = 10001", "connect_burst: expected an integer in 1..10000"},
+    {"streams_per_connection = 1025",
+     "streams_per_connection: expected an integer in 1..1024"},
+    {"streams_per_connection = 0",
+     "streams_per_connection: expected an integer in 1..1024"},
     {"ping_interval_s = 3601",
      "ping_interval_s: expected an integer in 1..3600"},
     {"pong_timeout_s = 0",
@@ -968,6 +973,22 @@ TEST_CASE("config: restart_delay_ms is gone and refused in both forms",
                  "unknown option \"--restart-delay-ms\""));
   CHECK(contains(file_err("restart_delay_ms = 500\n"),
                  "FILE:1: restart_delay_ms: unknown key"));
+}
+
+TEST_CASE("config: streams_per_connection above 1 with combined is refused "
+          "naming both and their origins; each alone is accepted",
+          "[config]") {
+  CHECK(err({"--combined", "--streams-per-connection", "200"})
+        == "config error: combined (--combined) and streams_per_connection 200 "
+           "(--streams-per-connection) exclude each other: shared sockets "
+           "always use the combined endpoint; unset combined or set "
+           "streams_per_connection = 1");
+  CHECK(
+    contains(file_err("streams_per_connection = 3\ncombined = true\n"),
+             "config error: combined (FILE:2) and streams_per_connection 3"));
+  CHECK(ok({"--combined", "--streams-per-connection", "1"}).values.combined);
+  CHECK(ok({"--streams-per-connection", "1024"}).values.streams_per_connection
+        == 1024);
 }
 
 TEST_CASE("config: backoff_max_ms below backoff_initial_ms is refused naming "
