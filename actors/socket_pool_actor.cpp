@@ -64,24 +64,42 @@ shared_socket* socket_for(socket_pool_state& st, const std::string& name) {
   return nullptr;
 }
 
-shared_socket& open_socket(socket_pool_self self) {
+/// Connects `sock` if the connect budget has room now; else it keeps waiting
+/// (the tick tries again).
+void try_connect(socket_pool_self self, shared_socket& sock) {
+  auto& st = self->state;
+  if (sock.phase != socket_phase::budget_wait)
+    return;
+  if (!st.budget.try_acquire(clock_ns(self), 1)) {
+    schedule_tick(self);
+    return;
+  }
+  sock.phase = socket_phase::connecting;
+  ++st.sockets_opened;
+  st.unclosed->insert(sock.id);
+  SV_INFO("pool", "-", "socket_opening", "socket=%llu streams=%zu sockets=%zu",
+          ull(sock.id), sock.owners.size(), st.sockets.size());
+  st.ws->open(sock.id, ws_target{st.cfg.server, "/stream"}, handle_of(self));
+}
+
+shared_socket& new_socket(socket_pool_self self) {
   auto& st = self->state;
   auto id = st.cfg.first_socket_id + st.next_socket_id++;
   auto& sock = st.sockets[id];
   sock.id = id;
-  ++st.sockets_opened;
-  st.unclosed->insert(id);
-  SV_INFO("pool", "-", "socket_opening", "socket=%llu sockets=%zu", ull(id),
-          st.sockets.size());
-  st.ws->open(id, ws_target{st.cfg.server, "/stream"}, handle_of(self));
+  try_connect(self, sock);
   return sock;
 }
 
 /// Closes `sock` through the transport once nothing needs it; its ws_closed
-/// removes it.
+/// removes it (a socket still waiting for the budget is just forgotten).
 void close_if_idle(socket_pool_self self, shared_socket& sock) {
   if (sock.close_sent || !sock.owners.empty() || has_work(sock))
     return;
+  if (sock.phase == socket_phase::budget_wait) {
+    self->state.sockets.erase(sock.id);
+    return;
+  }
   sock.close_sent = true;
   SV_INFO("pool", "-", "socket_idle", "socket=%llu", ull(sock.id));
   self->state.ws->close(sock.id);
@@ -91,7 +109,8 @@ void close_if_idle(socket_pool_self self, shared_socket& sock) {
 /// scheduled while anything waits. Closes a socket whose oldest request is late.
 void pump(socket_pool_self self, shared_socket& sock) {
   auto& st = self->state;
-  if (sock.phase == socket_phase::connecting || sock.close_sent)
+  if (sock.phase == socket_phase::budget_wait
+      || sock.phase == socket_phase::connecting || sock.close_sent)
     return;
   auto now = clock_ns(self);
   if (!sock.in_flight.empty() && now >= sock.in_flight.front().deadline_ns) {
@@ -240,7 +259,7 @@ void on_pool_open(socket_pool_self self, pool_open& x) {
   }
   auto* sock = socket_for(st, s.name);
   if (sock == nullptr)
-    sock = &open_socket(self);
+    sock = &new_socket(self);
   s.socket = sock->id;
   sock->owners.emplace(s.name, s.conn_id);
   sock->to_subscribe.push_back(s.name);
@@ -308,6 +327,10 @@ socket_pool_if::behavior_type socket_pool_actor(socket_pool_self self,
   auto& st = self->state;
   st.cfg = std::move(cfg);
   st.ws = ws;
+  st.budget = weight_budget{
+    st.cfg.connect_budget,
+    static_cast<std::int64_t>(st.cfg.connect_budget_window_ms) * ns_per_ms,
+    st.cfg.connect_burst};
   // Sockets not closed at the end are closed, so none outlives the pool (the
   // functor runs after the state is gone: it holds its own set).
   st.unclosed = std::make_shared<std::set<std::uint64_t>>();
@@ -336,8 +359,10 @@ socket_pool_if::behavior_type socket_pool_actor(socket_pool_self self,
     [=](const ws_closed& x) { on_socket_closed(self, x); },
     [=](pool_tick_atom) {
       self->state.tick_pending = false;
-      for (auto& [id, sock] : self->state.sockets)
+      for (auto& [id, sock] : self->state.sockets) {
+        try_connect(self, sock);
         pump(self, sock);
+      }
       for (auto i = self->state.sockets.begin();
            i != self->state.sockets.end();) {
         auto& sock = (i++)->second;

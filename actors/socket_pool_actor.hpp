@@ -15,7 +15,8 @@
 //
 // A shared socket (ids from cfg.first_socket_id up, apart from attempt ids):
 //
-//   first stream with no room elsewhere --> [connecting] --ws_opened--> [open]
+//   first stream with no room elsewhere --> [budget_wait] --connect budget has
+//        room--> [connecting] --ws_opened--> [open]   (streams wait on it meanwhile)
 //   [open] --"!serverShutdown" frame--> [draining]: no new streams; the frame goes to
 //        every live stream, which rotates onto another socket (make-before-break)
 //   any --ws_closed--> gone: every stream on it gets ws_closed (was_open if live,
@@ -43,6 +44,7 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/core/weight_budget.hpp"
 #include "actors/protocols.hpp"
 #include "actors/seams/ws_client.hpp"
 #include "actors/wire/ws_control.hpp"
@@ -64,6 +66,12 @@ struct socket_pool_config {
   /// Transport ids of the pool's sockets start here, far from the supervisor's
   /// attempt ids, which share the transport.
   std::uint64_t first_socket_id = std::uint64_t{1} << 62;
+  /// Socket opens (connection attempts at Binance) per connect_budget_window_ms
+  /// and per second: Binance allows 300 per 5 minutes per IP. Streams wait on a
+  /// socket that waits for the budget; a stream's own start costs no attempt.
+  std::uint32_t connect_budget = 300;
+  std::uint32_t connect_budget_window_ms = 300'000;
+  std::uint32_t connect_burst = 10;
 };
 
 /// A stream's phase on its socket (see the drawing above).
@@ -80,7 +88,12 @@ struct pooled_stream {
 };
 
 /// A socket's phase (see the drawing above).
-enum class socket_phase : std::uint8_t { connecting, open, draining };
+enum class socket_phase : std::uint8_t {
+  budget_wait,
+  connecting,
+  open,
+  draining
+};
 
 /// One SUBSCRIBE or UNSUBSCRIBE sent and not answered yet.
 struct pool_request {
@@ -93,7 +106,7 @@ struct pool_request {
 /// One shared socket.
 struct shared_socket {
   std::uint64_t id = 0; ///< transport connection id
-  socket_phase phase = socket_phase::connecting;
+  socket_phase phase = socket_phase::budget_wait;
   std::map<std::string, std::uint64_t> owners; ///< name -> conn_id, any phase
   std::vector<std::string> to_subscribe;       ///< waiting names, in order
   std::vector<std::string> to_unsubscribe;     ///< closed names, in order
@@ -118,6 +131,9 @@ struct socket_pool_state {
   std::uint64_t sockets_opened = 0; ///< ws_client::open calls
   /// Sockets opened whose ws_closed has not come; closed when the pool ends.
   std::shared_ptr<std::set<std::uint64_t>> unclosed;
+  /// Socket opens: connect_budget per window, connect_burst per second (replaced
+  /// from cfg at spawn).
+  weight_budget budget{300, 300'000'000'000, 10};
 };
 
 using socket_pool_self = socket_pool_if::stateful_pointer<socket_pool_state>;

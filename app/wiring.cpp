@@ -8,6 +8,15 @@
 
 namespace sv {
 
+namespace {
+
+/// Stream starts on shared sockets (see supervisor_config_for): 1,000 a second
+/// starts 1,500 symbols x 2 streams in 3 s; the window's cap only stops a storm.
+constexpr std::uint32_t packed_starts_per_second = 1000;
+constexpr std::uint32_t packed_starts_per_window = 100'000;
+
+} // namespace
+
 backfill_config backfill_config_for(const settings& cfg) {
   backfill_config result;
   result.server = cfg.rest_endpoint;
@@ -83,6 +92,14 @@ supervisor_config supervisor_config_for(const settings& cfg) {
   result.connect_budget = cfg.connect_budget;
   result.connect_budget_window_s = cfg.connect_budget_window_s;
   result.connect_burst = cfg.connect_burst;
+  if (cfg.streams_per_connection > 1) {
+    // On shared sockets a child's attempt is a SUBSCRIBE parameter, not a
+    // connection: the connect budget applies to the pool's sockets
+    // (socket_pool_config_for). Children are still paced, so a restart storm
+    // cannot flood the sockets' control messages.
+    result.connect_budget = packed_starts_per_window;
+    result.connect_burst = packed_starts_per_second;
+  }
   result.silence_timeout_ms = cfg.silence_timeout_s * 1000;
   result.max_connection_age_ms = std::int64_t{cfg.max_connection_age_s} * 1000;
   for (auto& [symbol, seconds] : cfg.silence_timeout_s_by_symbol)
@@ -102,6 +119,9 @@ socket_pool_config socket_pool_config_for(const settings& cfg) {
   socket_pool_config result;
   result.server = cfg.stream_endpoint;
   result.streams_per_socket = cfg.streams_per_connection;
+  result.connect_budget = cfg.connect_budget;
+  result.connect_budget_window_ms = cfg.connect_budget_window_s * 1000;
+  result.connect_burst = cfg.connect_burst;
   return result;
 }
 

@@ -400,3 +400,56 @@ TEST_CASE_METHOD(pool_fixture,
   run();
   CHECK(ws.closed == std::vector<std::uint64_t>{sock});
 }
+
+TEST_CASE_METHOD(
+  pool_fixture,
+  "socket opens pass the connect budget: streams wait on a socket "
+  "that waits for room, and a stream's own start costs nothing",
+  "[socket_pool]") {
+  cfg.streams_per_socket = 2;
+  cfg.connect_burst = 1;  // one socket a second
+  cfg.connect_budget = 2; // two per window
+  cfg.connect_budget_window_ms = 60'000;
+  start();
+  for (std::uint64_t id = 1; id <= 6; ++id)
+    open(id, "s" + std::to_string(id) + "@aggTrade");
+  // Three sockets are needed; the burst lets one connect now.
+  CHECK(st().sockets.size() == 3);
+  CHECK(ws.opened.size() == 1);
+  advance(1000ms);
+  CHECK(ws.opened.size() == 2);
+  advance(10'000ms);
+  CHECK(ws.opened.size() == 2); // the window's two are spent
+  advance(50'000ms);
+  CHECK(ws.opened.size() == 3);
+  // Streams restarting on a connected socket cost no attempt.
+  auto sock = ws.opened[0].id;
+  ws.inject_opened(sock);
+  run();
+  answer_ok(sock, requests_on(sock).at(0).id);
+  client->close(1);
+  run();
+  open(7, "s1@aggTrade");
+  advance(1000ms);
+  CHECK(ws.opened.size() == 3);
+  CHECK(st().streams.at(7).socket == sock);
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "a socket still waiting for the budget is forgotten when its "
+                 "last stream closes, without an attempt",
+                 "[socket_pool]") {
+  cfg.streams_per_socket = 1;
+  cfg.connect_burst = 1;
+  start();
+  open(1, "a@aggTrade");
+  open(2, "b@aggTrade"); // second socket: waits for the next second
+  CHECK(ws.opened.size() == 1);
+  client->close(2);
+  run();
+  REQUIRE(logs[2].closed.size() == 1);
+  CHECK_FALSE(logs[2].closed[0].was_open);
+  CHECK(st().sockets.size() == 1);
+  advance(2000ms);
+  CHECK(ws.opened.size() == 1);
+}

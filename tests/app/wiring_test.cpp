@@ -263,4 +263,13 @@ TEST_CASE("the socket pool serves the stream endpoint with streams_per_connectio
   CHECK(pool.server.base_path == "/base");
   CHECK(pool.streams_per_socket == 200);
   CHECK(pool.control_interval_ms == 250); // Binance: at most 5 messages a second
+  // The connect budget moves to the sockets; children start fast but paced.
+  CHECK(pool.connect_budget == 300);
+  CHECK(pool.connect_budget_window_ms == 300'000);
+  CHECK(pool.connect_burst == 10);
+  auto sup = sv::supervisor_config_for(cfg);
+  CHECK(sup.connect_burst == 1000);
+  CHECK(sup.connect_budget == 100'000);
+  cfg.streams_per_connection = 1;
+  CHECK(sv::supervisor_config_for(cfg).connect_burst == 10);
 }
