@@ -250,9 +250,10 @@ TEST_CASE("the API client cap leaves two descriptors per stream connection, "
   CHECK(sv::plan_api_budget(cfg, 256).api_clients_max == 180);
 }
 
-TEST_CASE("the socket pool serves the stream endpoint with streams_per_connection "
-          "streams per socket",
-          "[wiring]") {
+TEST_CASE(
+  "the socket pool serves the stream endpoint with streams_per_connection "
+  "streams per socket",
+  "[wiring]") {
   sv::settings cfg;
   cfg.stream_endpoint = sv::endpoint{false, "127.0.0.1", 9000, "/base"};
   cfg.streams_per_connection = 200;
@@ -262,7 +263,8 @@ TEST_CASE("the socket pool serves the stream endpoint with streams_per_connectio
   CHECK(pool.server.port == 9000);
   CHECK(pool.server.base_path == "/base");
   CHECK(pool.streams_per_socket == 200);
-  CHECK(pool.control_interval_ms == 250); // Binance: at most 5 messages a second
+  CHECK(pool.control_interval_ms
+        == 250); // Binance: at most 5 messages a second
   // The connect budget moves to the sockets; children start fast but paced.
   CHECK(pool.connect_budget == 300);
   CHECK(pool.connect_budget_window_ms == 300'000);

@@ -147,8 +147,9 @@ TEST_CASE("The sim's stream paths accept /ws/<sym>@aggTrade and "
   CHECK(combined->symbols == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
   CHECK(!parse_stream_path("/ws/btcusdt@trade", ""));
   // Without streams the client subscribes later (SUBSCRIBE).
-  for (auto [path, is_combined] : {std::pair{"/ws", false}, std::pair{"/ws/", false},
-                                std::pair{"/stream", true}}) {
+  for (auto [path, is_combined] :
+       {std::pair{"/ws", false}, std::pair{"/ws/", false},
+        std::pair{"/stream", true}}) {
     auto bare = parse_stream_path(path, "");
     REQUIRE(bare);
     CHECK(bare->streams.empty());
