@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "actors/core/log.hpp"
+#include "app/sim/exchange/depth_json.hpp"
 #include "app/sim/stream_path.hpp"
 
 namespace sv {
@@ -187,12 +188,12 @@ void sim_server::impl::unsubscribe(lws* wsi, session& s,
 
 std::vector<std::string>
 sim_server::impl::subscription_names(const session& s) {
+  // The names the session's frames carry in their combined wrapper.
   std::vector<std::string> out;
   for (const auto& sub : s.subs)
-    out.push_back(
-      stream_name_of({sub.market->symbol(), stream_kind::agg_trade}));
+    out.push_back(sub.market->stream_name());
   for (const auto& d : s.depth_subs)
-    out.push_back(stream_name_of({d.market->symbol(), stream_kind::depth}));
+    out.push_back(depth_stream_name(d.market->symbol()));
   return out;
 }
 

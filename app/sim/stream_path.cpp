@@ -63,11 +63,6 @@ std::optional<stream_ref> parse_stream_name(std::string_view name) {
   return ref;
 }
 
-std::string stream_name_of(const stream_ref& ref) {
-  return lower_ascii(ref.symbol)
-         + (ref.kind == stream_kind::agg_trade ? "@aggTrade" : "@depth@100ms");
-}
-
 std::optional<stream_request> parse_stream_path(std::string_view path,
                                                 std::string_view query) {
   stream_request out;

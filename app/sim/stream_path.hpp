@@ -39,7 +39,4 @@ std::optional<stream_request> parse_stream_path(std::string_view path,
 /// `<sym>@depth@100ms`, symbol in any case; nullopt for anything else.
 std::optional<stream_ref> parse_stream_name(std::string_view name);
 
-/// The name Binance lists a stream under: `btcusdt@aggTrade`, `btcusdt@depth@100ms`.
-std::string stream_name_of(const stream_ref& ref);
-
 } // namespace sv
