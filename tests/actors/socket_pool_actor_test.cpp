@@ -110,6 +110,23 @@ struct pool_fixture : test::actor_fixture {
     return out;
   }
 
+  /// The exchange completes the upgrade of `socket`.
+  void upgrade(std::uint64_t socket) {
+    ws.inject_opened(socket);
+    run();
+  }
+
+  /// Streams 1 (btcusdt@aggTrade) and 2 (ethusdt@aggTrade) live on the first
+  /// socket, their SUBSCRIBE answered; returns that socket.
+  std::uint64_t two_live_streams() {
+    open(1, "btcusdt@aggTrade");
+    open(2, "ethusdt@aggTrade");
+    auto sock = ws.opened.at(0).id;
+    upgrade(sock);
+    answer_ok(sock, requests_on(sock).at(0).id);
+    return sock;
+  }
+
   /// The exchange answers request `id` on `socket` with result null.
   void answer_ok(std::uint64_t socket, std::uint64_t id) {
     ws.inject_frames(socket, {encode_result_null(id)});
@@ -140,8 +157,7 @@ TEST_CASE_METHOD(pool_fixture,
   REQUIRE(ws.opened.size() == 2);
   auto sock2 = ws.opened[1].id;
   CHECK(requests_on(sock).empty()); // nothing is sent before the upgrade
-  ws.inject_opened(sock);
-  run();
+  upgrade(sock);
   auto reqs = requests_on(sock);
   REQUIRE(reqs.size() == 1); // the three names ride in one SUBSCRIBE
   CHECK(reqs[0].method == control_method::subscribe);
@@ -154,8 +170,7 @@ TEST_CASE_METHOD(pool_fixture,
   CHECK(logs[2].opened == 1);
   CHECK(logs[3].opened == 1);
   CHECK(logs[4].opened == 0); // its socket is still connecting
-  ws.inject_opened(sock2);
-  run();
+  upgrade(sock2);
   answer_ok(sock2, requests_on(sock2).at(0).id);
   CHECK(logs[4].opened == 1);
 }
@@ -168,8 +183,7 @@ TEST_CASE_METHOD(pool_fixture,
   open(1, "btcusdt@aggTrade");
   open(2, "ethusdt@aggTrade");
   auto sock = ws.opened[0].id;
-  ws.inject_opened(sock);
-  run();
+  upgrade(sock);
   // A frame before the answer belongs to nobody yet.
   frames(sock, {trade_frame("btcusdt@aggTrade", 1)});
   answer_ok(sock, requests_on(sock).at(0).id);
@@ -194,12 +208,7 @@ TEST_CASE_METHOD(
   "own socket, in that order, and no other stream notices",
   "[socket_pool]") {
   start();
-  open(1, "btcusdt@aggTrade");
-  open(2, "ethusdt@aggTrade");
-  auto sock = ws.opened[0].id;
-  ws.inject_opened(sock);
-  run();
-  answer_ok(sock, requests_on(sock).at(0).id);
+  auto sock = two_live_streams();
   // The connection actor of stream 1 quits (say, its silence watchdog) and the
   // supervisor starts a new attempt right away.
   client->close(1);
@@ -243,8 +252,7 @@ TEST_CASE_METHOD(pool_fixture,
   start();
   open(1, "a@aggTrade");
   auto sock = ws.opened[0].id;
-  ws.inject_opened(sock);
-  run();
+  upgrade(sock);
   CHECK(requests_on(sock).size() == 1);
   for (std::uint64_t id = 2; id <= 20; ++id)
     open(id, "s" + std::to_string(id) + "@aggTrade");
@@ -271,12 +279,7 @@ TEST_CASE_METHOD(
   "socket",
   "[socket_pool]") {
   start();
-  open(1, "btcusdt@aggTrade");
-  open(2, "ethusdt@aggTrade");
-  auto sock = ws.opened[0].id;
-  ws.inject_opened(sock);
-  run();
-  answer_ok(sock, requests_on(sock).at(0).id);
+  auto sock = two_live_streams();
   open(3, "bnbusdt@aggTrade"); // waiting in the next SUBSCRIBE
   ws.inject_closed(sock, "connection reset", 1006);
   run();
@@ -303,8 +306,7 @@ TEST_CASE_METHOD(pool_fixture,
   open(1, "btcusdt@aggTrade");
   open(2, "nope@kline");
   auto sock = ws.opened[0].id;
-  ws.inject_opened(sock);
-  run();
+  upgrade(sock);
   auto req = requests_on(sock).at(0);
   frames(sock, {encode_control_error(
                  {2, "Invalid request: invalid stream", req.id})});
@@ -320,8 +322,7 @@ TEST_CASE_METHOD(pool_fixture,
   run();
   open(3, "btcusdt@aggTrade");
   auto sock2 = ws.opened.at(1).id;
-  ws.inject_opened(sock2);
-  run();
+  upgrade(sock2);
   CHECK(requests_on(sock2).size() == 1);
   advance(std::chrono::milliseconds{cfg.answer_timeout_ms});
   CHECK(ws.closed.back() == sock2); // no answer in time
@@ -337,12 +338,7 @@ TEST_CASE_METHOD(
   "serverShutdown drains its socket and reaches every live stream",
   "[socket_pool]") {
   start();
-  open(1, "btcusdt@aggTrade");
-  open(2, "ethusdt@aggTrade");
-  auto sock = ws.opened[0].id;
-  ws.inject_opened(sock);
-  run();
-  answer_ok(sock, requests_on(sock).at(0).id);
+  auto sock = two_live_streams();
   std::string shutdown
     = R"({"stream":"!serverShutdown","data":{"e":"serverShutdown","E":1}})";
   frames(sock, {shutdown});
@@ -355,8 +351,7 @@ TEST_CASE_METHOD(
   auto sock2 = ws.opened[1].id;
   open(5, "newusdt@aggTrade"); // the draining socket has room, but takes none
   CHECK(st().streams.at(5).socket == sock2);
-  ws.inject_opened(sock2);
-  run();
+  upgrade(sock2);
   answer_ok(sock2, requests_on(sock2).at(0).id);
   frames(sock, {trade_frame("btcusdt@aggTrade", 5)});
   frames(sock2, {trade_frame("btcusdt@aggTrade", 5)});
@@ -424,8 +419,7 @@ TEST_CASE_METHOD(
   CHECK(ws.opened.size() == 3);
   // Streams restarting on a connected socket cost no attempt.
   auto sock = ws.opened[0].id;
-  ws.inject_opened(sock);
-  run();
+  upgrade(sock);
   answer_ok(sock, requests_on(sock).at(0).id);
   client->close(1);
   run();
