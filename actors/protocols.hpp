@@ -102,7 +102,8 @@ using backfill_if = caf::typed_actor<
 using socket_pool_if
   = caf::typed_actor<caf::reacts_to<pool_open>, caf::reacts_to<pool_close>,
                      caf::reacts_to<ws_opened>, caf::reacts_to<ws_frames>,
-                     caf::reacts_to<ws_closed>, caf::reacts_to<pool_tick_atom>>;
+                     caf::reacts_to<ws_closed>, caf::reacts_to<pool_tick_atom>,
+                     caf::reacts_to<rotate_atom, std::uint64_t>>;
 
 /// The supervisor's protocol (actors/supervisor_actor.hpp).
 using supervisor_if = caf::typed_actor<

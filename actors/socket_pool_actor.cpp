@@ -38,6 +38,16 @@ void close_stream(const pooled_stream& s, std::string reason,
   caf::anon_send(s.listener, std::move(msg));
 }
 
+/// The serverShutdown event as Binance sends it on a combined socket, for a
+/// socket the pool drains at its age: the connection actors rotate on it.
+std::string age_notice() {
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
+  return R"({"stream":"!serverShutdown","data":{"e":"serverShutdown","E":)"
+         + std::to_string(ms) + "}}";
+}
+
 void schedule_tick(socket_pool_self self) {
   auto& st = self->state;
   if (st.tick_pending)
@@ -91,6 +101,13 @@ shared_socket& new_socket(socket_pool_self self) {
   return sock;
 }
 
+/// Closes `sock` through the transport; its ws_closed tells its streams `why`.
+void close_socket(socket_pool_self self, shared_socket& sock, std::string why) {
+  sock.close_sent = true;
+  sock.close_why = std::move(why);
+  self->state.ws->close(sock.id);
+}
+
 /// Closes `sock` through the transport once nothing needs it; its ws_closed
 /// removes it (a socket still waiting for the budget is just forgotten).
 void close_if_idle(socket_pool_self self, shared_socket& sock) {
@@ -100,9 +117,8 @@ void close_if_idle(socket_pool_self self, shared_socket& sock) {
     self->state.sockets.erase(sock.id);
     return;
   }
-  sock.close_sent = true;
   SV_INFO("pool", "-", "socket_idle", "socket=%llu", ull(sock.id));
-  self->state.ws->close(sock.id);
+  close_socket(self, sock, "no stream left");
 }
 
 /// Sends the socket's next control message if its pacing allows; keeps a tick
@@ -117,11 +133,14 @@ void pump(socket_pool_self self, shared_socket& sock) {
     SV_WARN("pool", "-", "answer_timeout",
             "socket=%llu request=%llu method=%s hint=\"the server did not "
             "answer a control message; the socket is closed and its streams "
-            "restart\"",
+            "restart; a server without SUBSCRIBE needs "
+            "streams_per_connection = 1\"",
             ull(sock.id), ull(sock.in_flight.front().id),
             to_string(sock.in_flight.front().method));
-    sock.close_sent = true;
-    st.ws->close(sock.id);
+    close_socket(self, sock,
+                 std::string{"no answer to "}
+                   + to_string(sock.in_flight.front().method) + " within "
+                   + std::to_string(st.cfg.answer_timeout_ms) + " ms");
     return;
   }
   bool unsubscribe = !sock.to_unsubscribe.empty();
@@ -150,6 +169,46 @@ void pump(socket_pool_self self, shared_socket& sock) {
   }
   if (has_work(sock))
     schedule_tick(self);
+}
+
+/// Hands a draining socket's serverShutdown frame to one live stream.
+void send_notice(const shared_socket& sock, const pooled_stream& s) {
+  ws_frames batch;
+  batch.conn_id = s.conn_id;
+  batch.data = sock.drain_notice;
+  batch.ends.push_back(static_cast<std::uint32_t>(batch.data.size()));
+  caf::anon_send(s.listener, std::move(batch));
+}
+
+void place(socket_pool_self self, pooled_stream& s);
+
+/// Stops `sock` taking streams; its live streams get `notice` (a serverShutdown
+/// frame) and rotate away, its waiting streams move to another socket now. The
+/// socket closes when the last stream has left (close_if_idle).
+void drain(socket_pool_self self, shared_socket& sock, std::string notice,
+           const char* why) {
+  auto& st = self->state;
+  if (sock.phase == socket_phase::draining)
+    return;
+  sock.phase = socket_phase::draining;
+  sock.drain_notice = std::move(notice);
+  ++st.sockets_drained;
+  SV_INFO("pool", "-", "socket_draining", "socket=%llu streams=%zu why=%s",
+          ull(sock.id), sock.owners.size(), why);
+  std::vector<std::uint64_t> moving;
+  for (const auto& [name, id] : sock.owners) {
+    auto& s = st.streams.at(id);
+    if (s.phase == pooled_phase::live)
+      send_notice(sock, s);
+    else if (s.phase == pooled_phase::waiting)
+      moving.push_back(id);
+  }
+  sock.to_subscribe.clear(); // exactly the waiting streams' names
+  for (auto id : moving) {
+    auto& s = st.streams.at(id);
+    sock.owners.erase(s.name);
+    place(self, s);
+  }
 }
 
 /// The answer to control message `answer.id` on `sock`.
@@ -183,6 +242,8 @@ void on_answer(socket_pool_self self, shared_socket& sock,
     if (answer.ok) {
       s.phase = pooled_phase::live;
       caf::anon_send(s.listener, ws_opened{s.conn_id});
+      if (sock.phase == socket_phase::draining)
+        send_notice(sock, s);
       continue;
     }
     close_stream(s, "subscribe refused: code "
@@ -198,6 +259,7 @@ void on_answer(socket_pool_self self, shared_socket& sock,
 /// streams, one ws_frames per stream.
 void route(socket_pool_self self, shared_socket& sock, const ws_frames& in) {
   auto& st = self->state;
+  sock.last_frame_ns = clock_ns(self);
   std::unordered_map<std::uint64_t, ws_frames> out;
   auto append = [&](const pooled_stream& s, std::string_view frame) {
     auto& batch = out[s.conn_id];
@@ -215,10 +277,7 @@ void route(socket_pool_self self, shared_socket& sock, const ws_frames& in) {
     auto name = combined_stream_name(frame);
     if (!name.empty() && name.front() == '!') {
       // A socket-wide event (serverShutdown): every live stream rotates away.
-      sock.phase = socket_phase::draining;
-      for (const auto& [n, id] : sock.owners)
-        if (auto& s = st.streams.at(id); s.phase == pooled_phase::live)
-          append(s, frame);
+      drain(self, sock, std::string{frame}, "serverShutdown");
       continue;
     }
     if (name.empty()) {
@@ -246,6 +305,19 @@ void route(socket_pool_self self, shared_socket& sock, const ws_frames& in) {
   close_if_idle(self, sock);
 }
 
+/// Puts a waiting stream on a socket that can take it (opening one if none
+/// can) and queues its SUBSCRIBE.
+void place(socket_pool_self self, pooled_stream& s) {
+  auto* sock = socket_for(self->state, s.name);
+  if (sock == nullptr)
+    sock = &new_socket(self);
+  s.socket = sock->id;
+  s.phase = pooled_phase::waiting;
+  sock->owners.emplace(s.name, s.conn_id);
+  sock->to_subscribe.push_back(s.name);
+  pump(self, *sock);
+}
+
 void on_pool_open(socket_pool_self self, pool_open& x) {
   auto& st = self->state;
   pooled_stream s;
@@ -257,14 +329,7 @@ void on_pool_open(socket_pool_self self, pool_open& x) {
                                    : "duplicate connection id");
     return;
   }
-  auto* sock = socket_for(st, s.name);
-  if (sock == nullptr)
-    sock = &new_socket(self);
-  s.socket = sock->id;
-  sock->owners.emplace(s.name, s.conn_id);
-  sock->to_subscribe.push_back(s.name);
-  st.streams.emplace(s.conn_id, std::move(s));
-  pump(self, *sock);
+  place(self, st.streams.emplace(s.conn_id, std::move(s)).first->second);
 }
 
 void on_pool_close(socket_pool_self self, const pool_close& x) {
@@ -282,6 +347,20 @@ void on_pool_close(socket_pool_self self, const pool_close& x) {
     q.erase(std::remove(q.begin(), q.end(), s.name), q.end());
   } else {
     sock.to_unsubscribe.push_back(s.name);
+  }
+  auto silent_ns = clock_ns(self) - sock.last_frame_ns;
+  if (st.cfg.socket_silence_ms > 0 && sock.phase != socket_phase::budget_wait
+      && sock.phase != socket_phase::connecting && !sock.close_sent
+      && silent_ns >= st.cfg.socket_silence_ms * ns_per_ms) {
+    SV_WARN("pool", "-", "socket_silent",
+            "socket=%llu streams=%zu silent_ms=%lld hint=\"no frame of any "
+            "stream on this socket: it is closed and its streams restart on "
+            "a new one\"",
+            ull(sock.id), sock.owners.size(),
+            static_cast<long long>(silent_ns / ns_per_ms));
+    close_socket(self, sock,
+                 "silent for " + std::to_string(silent_ns / ns_per_ms) + " ms");
+    return;
   }
   pump(self, sock);
   close_if_idle(self, sock);
@@ -301,7 +380,10 @@ void on_socket_closed(socket_pool_self self, const ws_closed& x) {
     auto s = st.streams.find(id);
     if (s == st.streams.end())
       continue;
-    close_stream(s->second, "shared socket closed: " + x.reason, &x);
+    close_stream(s->second,
+                 "shared socket closed: "
+                   + (sock.close_why.empty() ? x.reason : sock.close_why),
+                 &x);
     st.streams.erase(s);
   }
   st.unclosed->erase(x.conn_id);
@@ -345,8 +427,14 @@ socket_pool_if::behavior_type socket_pool_actor(socket_pool_self self,
       auto i = self->state.sockets.find(x.conn_id);
       if (i == self->state.sockets.end())
         return;
-      if (i->second.phase == socket_phase::connecting)
+      if (i->second.phase == socket_phase::connecting) {
         i->second.phase = socket_phase::open;
+        i->second.last_frame_ns = clock_ns(self);
+        if (self->state.cfg.max_socket_age_ms > 0)
+          self->delayed_send(
+            self, std::chrono::milliseconds{self->state.cfg.max_socket_age_ms},
+            rotate_atom::value, x.conn_id);
+      }
       SV_INFO("pool", "-", "socket_open", "socket=%llu streams=%zu",
               ull(x.conn_id), i->second.owners.size());
       pump(self, i->second);
@@ -357,6 +445,13 @@ socket_pool_if::behavior_type socket_pool_actor(socket_pool_self self,
         route(self, i->second, x);
     },
     [=](const ws_closed& x) { on_socket_closed(self, x); },
+    [=](rotate_atom, std::uint64_t socket) {
+      auto i = self->state.sockets.find(socket);
+      if (i == self->state.sockets.end() || i->second.close_sent)
+        return;
+      drain(self, i->second, age_notice(), "max_socket_age");
+      close_if_idle(self, i->second);
+    },
     [=](pool_tick_atom) {
       self->state.tick_pending = false;
       for (auto& [id, sock] : self->state.sockets) {

@@ -17,11 +17,18 @@
 //
 //   first stream with no room elsewhere --> [budget_wait] --connect budget has
 //        room--> [connecting] --ws_opened--> [open]   (streams wait on it meanwhile)
-//   [open] --"!serverShutdown" frame--> [draining]: no new streams; the frame goes to
-//        every live stream, which rotates onto another socket (make-before-break)
+//   [open] --"!serverShutdown" frame, or max_socket_age_ms since open--> [draining]:
+//        no new streams; every live stream gets the serverShutdown event (the
+//        server's frame, or the pool's own in the same shape) and rotates onto
+//        another socket (make-before-break); a stream still waiting to be
+//        subscribed moves to another socket; one being subscribed gets the event
+//        with its ws_opened
 //   any --ws_closed--> gone: every stream on it gets ws_closed (was_open if live,
 //        the socket's close code, HTTP status and Retry-After passed on)
 //   a control message unanswered for answer_timeout_ms --> closed (as above)
+//   a stream closes while its socket has had no frame at all for
+//        socket_silence_ms --> closed (as above): the socket, not the stream,
+//        is dead, so the stream's restart must not subscribe on it again
 //   no stream left and nothing in flight --> closed
 //
 // Pacing: at most one control message per socket per control_interval_ms (Binance
@@ -72,6 +79,13 @@ struct socket_pool_config {
   std::uint32_t connect_budget = 300;
   std::uint32_t connect_budget_window_ms = 300'000;
   std::uint32_t connect_burst = 10;
+  /// A socket drains this long after it opened (Binance closes a connection at
+  /// 24 h; the streams move before that, make-before-break); 0: never.
+  std::int64_t max_socket_age_ms = 0;
+  /// A socket with no frame of any stream (nor answer) this long is dead once
+  /// one of its streams closes (its watchdog fired): it is closed, so the
+  /// restarts go to a new socket. The streams' silence timeout; 0: never.
+  std::int64_t socket_silence_ms = 0;
 };
 
 /// A stream's phase on its socket (see the drawing above).
@@ -113,6 +127,10 @@ struct shared_socket {
   std::deque<pool_request> in_flight;          ///< sent, answered in order
   std::int64_t next_control_ns = 0; ///< no control message before (actor clock)
   bool close_sent = false;          ///< ws_client::close asked
+  std::string close_why; ///< why the pool closed it (passed to its streams)
+  std::int64_t last_frame_ns = 0; ///< open or last frame read (actor clock)
+  /// The serverShutdown frame handed to each live stream (draining only).
+  std::string drain_notice;
 };
 
 /// State of the socket pool (plain data; behavior in socket_pool_actor.cpp).
@@ -128,7 +146,8 @@ struct socket_pool_state {
   std::uint64_t frames_routed = 0; ///< data frames handed to a live stream
   std::uint64_t frames_unrouted
     = 0; ///< data frames of no live stream (just unsubscribed) or unreadable
-  std::uint64_t sockets_opened = 0; ///< ws_client::open calls
+  std::uint64_t sockets_opened = 0;  ///< ws_client::open calls
+  std::uint64_t sockets_drained = 0; ///< serverShutdown or max_socket_age_ms
   /// Sockets opened whose ws_closed has not come; closed when the pool ends.
   std::shared_ptr<std::set<std::uint64_t>> unclosed;
   /// Socket opens: connect_budget per window, connect_burst per second (replaced

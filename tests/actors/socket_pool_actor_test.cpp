@@ -447,3 +447,77 @@ TEST_CASE_METHOD(pool_fixture,
   advance(2000ms);
   CHECK(ws.opened.size() == 1);
 }
+
+TEST_CASE_METHOD(pool_fixture,
+                 "a socket drains at max_socket_age_ms: live streams get "
+                 "serverShutdown, waiting ones move",
+                 "[socket_pool]") {
+  cfg.streams_per_socket = 4;
+  cfg.max_socket_age_ms = 10'000;
+  start();
+  auto sock = two_live_streams(); // opened and subscribed at t = 0
+  advance(9'900ms);
+  open(3, "solusdt@aggTrade"); // its SUBSCRIBE goes out at once
+  open(4, "xrpusdt@aggTrade"); // waits for the socket's pacing
+  REQUIRE(requests_on(sock).size() == 2);
+  CHECK(logs[1].frames.empty());
+  advance(100ms); // the socket's age
+  CHECK(st().sockets_drained == 1);
+  for (std::uint64_t id : {1U, 2U}) {
+    REQUIRE(logs[id].frames.size() == 1);
+    CHECK(
+      logs[id].frames[0].rfind(
+        R"({"stream":"!serverShutdown","data":{"e":"serverShutdown","E":)", 0)
+      == 0);
+  }
+  // The waiting stream is on a new socket; the one being subscribed gets the
+  // notice with its ws_opened.
+  REQUIRE(ws.opened.size() == 2);
+  auto sock2 = ws.opened[1].id;
+  CHECK(st().streams.at(4).socket == sock2);
+  CHECK(requests_on(sock).size() == 2);
+  answer_ok(sock, requests_on(sock)[1].id);
+  CHECK(logs[3].opened == 1);
+  CHECK(logs[3].frames.size() == 1);
+  // Nothing new goes to the draining socket; it closes when its streams left.
+  open(5, "adausdt@aggTrade");
+  CHECK(st().streams.at(5).socket == sock2);
+  for (std::uint64_t id : {1U, 2U, 3U})
+    client->close(id);
+  run();
+  advance(std::chrono::milliseconds{cfg.control_interval_ms});
+  answer_ok(sock, requests_on(sock).back().id);
+  CHECK(ws.closed == std::vector<std::uint64_t>{sock});
+}
+
+TEST_CASE_METHOD(pool_fixture,
+                 "a stream closing on a socket silent for socket_silence_ms "
+                 "closes the socket; its restart goes to a new one",
+                 "[socket_pool]") {
+  cfg.socket_silence_ms = 5'000;
+  start();
+  auto sock = two_live_streams();
+  // A quiet stretch shorter than the bound: a stream's close is only that.
+  advance(4'000ms);
+  frames(sock, {trade_frame("ethusdt@aggTrade", 1)});
+  advance(4'000ms);
+  client->close(1);
+  run();
+  CHECK(ws.closed.empty());
+  open(3, "btcusdt@aggTrade"); // the restart, back on its socket
+  CHECK(st().streams.at(3).socket == sock);
+  advance(std::chrono::milliseconds{cfg.control_interval_ms});
+  // Now nothing at all for 5 s more (not even answers): the socket is dead.
+  advance(5'000ms);
+  client->close(3);
+  run();
+  REQUIRE(ws.closed == std::vector<std::uint64_t>{sock});
+  ws.inject_closed(sock, "closed locally");
+  run();
+  REQUIRE(logs[2].closed.size() == 1);
+  // Silent since the last frame at t = 4 s, closed at t = 13.25 s.
+  CHECK(logs[2].closed[0].reason == "shared socket closed: silent for 9250 ms");
+  open(4, "btcusdt@aggTrade");
+  CHECK(st().streams.at(4).socket != sock);
+  CHECK(ws.opened.size() == 2);
+}
