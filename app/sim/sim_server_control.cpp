@@ -155,6 +155,8 @@ int sim_server::impl::subscribe(lws* wsi, session& s,
       open_depth_sub(wsi, s, s.depth_subs.back());
     }
   }
+  if (replaying())
+    start_replay(wsi, s);
   return 0;
 }
 

@@ -88,9 +88,10 @@ struct session {
   std::size_t round_robin = 0;      ///< first subscription served next burst
   std::size_t replay_next = 0;      ///< next replay line to send
   std::int64_t replay_start_us = 0; ///< steady time the replay began
-  std::string http_body;            ///< reply being written
-  std::size_t http_sent = 0;        ///< bytes of http_body written
-  bool http_pending = false;        ///< headers written, body not finished
+  bool replay_started = false; ///< at its first stream (upgrade or SUBSCRIBE)
+  std::string http_body;       ///< reply being written
+  std::size_t http_sent = 0;   ///< bytes of http_body written
+  bool http_pending = false;   ///< headers written, body not finished
   const fault_spec* fault
     = nullptr; ///< --fault this connection got (owned by fault_plan)
   std::int64_t frames_sent
@@ -226,6 +227,8 @@ struct sim_server::impl {
   int send_depth(lws* wsi, session& s, int& frames, bool& choked);
   std::size_t replay_due(const session& s) const;
   int replay_writeable(lws* wsi, session& s);
+  static void start_replay(lws* wsi, session& s);
+  void fill_replay_line(const session& s, const std::string& line);
 
   void open_sub(lws* wsi, session& s, subscription& sub);
   void open_depth_sub(lws* wsi, session& s, depth_subscription& d);

@@ -89,8 +89,7 @@ void sim_server::impl::established(lws* wsi) {
   for (auto& d : s->depth_subs)
     open_depth_sub(wsi, *s, d);
   if (replaying()) {
-    s->replay_start_us = steady_us();
-    lws_callback_on_writable(wsi);
+    start_replay(wsi, *s);
     return;
   }
   // Unpaced streams pull; an already exhausted sequence may need the 1000 close.
@@ -304,6 +303,43 @@ int sim_server::impl::send_depth(lws* wsi, session& s, int& frames,
   return 0;
 }
 
+/// A replay begins with the connection's first stream: at the upgrade of a
+/// /ws/<name> or /stream?streams= path, or at the first SUBSCRIBE of a bare one.
+void sim_server::impl::start_replay(lws* wsi, session& s) {
+  if (s.replay_started || (s.subs.empty() && s.depth_subs.empty()))
+    return;
+  s.replay_started = true;
+  s.replay_start_us = steady_us();
+  lws_callback_on_writable(wsi);
+}
+
+/// scratch = LWS_PRE + one replay line as the connection carries it: raw on
+/// /ws/<name>, on a combined connection wrapped as the aggTrade stream of the
+/// line's "s" symbol if subscribed, else of the first aggTrade subscription.
+void sim_server::impl::fill_replay_line(const session& s,
+                                        const std::string& line) {
+  scratch.assign(LWS_PRE, '\0');
+  if (!s.combined || s.subs.empty()) {
+    scratch += line;
+    return;
+  }
+  const symbol_market* market = s.subs.front().market;
+  constexpr std::string_view key = R"("s":")";
+  if (auto at = line.find(key); at != std::string::npos) {
+    auto begin = at + key.size();
+    auto symbol = std::string_view{line}.substr(begin,
+                                                line.find('"', begin) - begin);
+    for (const auto& sub : s.subs)
+      if (sub.market->symbol() == symbol)
+        market = sub.market;
+  }
+  scratch += R"({"stream":")";
+  scratch += market->stream_name();
+  scratch += R"(","data":)";
+  scratch += line;
+  scratch += '}';
+}
+
 std::size_t sim_server::impl::replay_due(const session& s) const {
   if (options.rate == 0)
     return replay.size();
@@ -319,13 +355,11 @@ int sim_server::impl::replay_writeable(lws* wsi, session& s) {
   while (s.replay_next < due && frames < burst_frames_max
          && !lws_send_pipe_choked(wsi)) {
     const auto& line = replay[s.replay_next];
-    scratch.assign(LWS_PRE, '\0');
-    scratch += line;
+    fill_replay_line(s, line);
     if (malformed_due(s)) {
       if (!write_truncated(wsi, s))
         return -1;
-      scratch.assign(LWS_PRE, '\0');
-      scratch += line;
+      fill_replay_line(s, line);
     }
     if (!write_scratch(wsi, LWS_WRITE_TEXT))
       return -1;
