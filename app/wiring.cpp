@@ -101,7 +101,12 @@ supervisor_config supervisor_config_for(const settings& cfg) {
     result.connect_burst = packed_starts_per_second;
   }
   result.silence_timeout_ms = cfg.silence_timeout_s * 1000;
-  result.max_connection_age_ms = std::int64_t{cfg.max_connection_age_s} * 1000;
+  // On shared sockets the pool rotates whole sockets at this age (each stream
+  // rotates on the pool's serverShutdown); a stream's own age means nothing there.
+  result.max_connection_age_ms = cfg.streams_per_connection > 1
+                                   ? 0
+                                   : std::int64_t{cfg.max_connection_age_s}
+                                       * 1000;
   for (auto& [symbol, seconds] : cfg.silence_timeout_s_by_symbol)
     result.silence_timeout_ms_by_symbol[symbol] = seconds * 1000;
   result.shutdown_timeout_ms = cfg.shutdown_timeout_ms;
@@ -122,6 +127,8 @@ socket_pool_config socket_pool_config_for(const settings& cfg) {
   result.connect_budget = cfg.connect_budget;
   result.connect_budget_window_ms = cfg.connect_budget_window_s * 1000;
   result.connect_burst = cfg.connect_burst;
+  result.max_socket_age_ms = std::int64_t{cfg.max_connection_age_s} * 1000;
+  result.socket_silence_ms = std::int64_t{cfg.silence_timeout_s} * 1000;
   return result;
 }
 

@@ -125,6 +125,10 @@ std::variant<load_result, config_error> load_settings(int argc,
       return cli_error(v.spec->cli, *err);
     origin[v.spec->key] = std::string(v.spec->cli);
   }
+  // combined asks for one /stream?streams= socket per stream, the layout before
+  // shared sockets: it turns the default packing off; an explicit one is refused.
+  if (result.values.combined && origin.count("streams_per_connection") == 0)
+    result.values.streams_per_connection = 1;
   if (auto err = check_together(result.values, origin))
     return *err;
   if (result.values.lock_file.empty())

@@ -76,7 +76,7 @@ struct settings {
   std::uint32_t connect_burst = 10;
   /// Streams per shared socket (SUBSCRIBE on /stream; Binance allows 1,024). 1 keeps
   /// one socket per (symbol, stream), as before shared sockets existed.
-  std::uint32_t streams_per_connection = 1;
+  std::uint32_t streams_per_connection = 200;
   /// Client ping every ping_interval_s; no pong within pong_timeout_s drops the connection.
   std::uint32_t ping_interval_s = 20;
   std::uint32_t pong_timeout_s = 10;
@@ -84,7 +84,8 @@ struct settings {
   std::uint32_t silence_timeout_s = 30;
   /// Per-symbol silence timeouts for illiquid markets (TOML table silence_timeout_s_by_symbol).
   std::map<std::string, std::uint32_t> silence_timeout_s_by_symbol;
-  /// Connections are rotated before this age (jittered down by up to 5 % per child).
+  /// Connections are rotated before this age: each shared socket drains at it; with
+  /// one socket per stream, each child rotates (jittered down by up to 5 %).
   std::uint32_t max_connection_age_s = 84600;
   /// Single-instance lock; empty: $XDG_RUNTIME_DIR/streamvisor.lock, else /tmp/streamvisor-<uid>.lock.
   std::string lock_file;

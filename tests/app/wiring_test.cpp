@@ -20,7 +20,10 @@ TEST_CASE("default settings give the documented actor configs", "[wiring]") {
   CHECK(sup.policy.restart_window_ms == 300000);
   CHECK(sup.policy.park_ms == 300000);
   CHECK(sup.silence_timeout_ms == 30000);
-  CHECK(sup.max_connection_age_ms == 84600000);
+  // Shared sockets by default: sockets rotate, streams move with them.
+  CHECK(sup.max_connection_age_ms == 0);
+  CHECK(sv::socket_pool_config_for(cfg).streams_per_socket == 200);
+  CHECK(sv::socket_pool_config_for(cfg).max_socket_age_ms == 84600000);
   auto bf = sv::backfill_config_for(cfg);
   CHECK(bf.server.host == "api.binance.com");
   CHECK(bf.server.port == 443);
@@ -40,6 +43,7 @@ TEST_CASE(
   sv::settings cfg;
   cfg.stream_endpoint = {false, "127.0.0.1", 8080, "/feed"};
   cfg.combined = true;
+  cfg.streams_per_connection = 1; // one combined socket per stream
   cfg.connect_timeout_ms = 1234;
   cfg.backoff_initial_ms = 7;
   cfg.backoff_max_ms = 70;
@@ -272,6 +276,10 @@ TEST_CASE(
   auto sup = sv::supervisor_config_for(cfg);
   CHECK(sup.connect_burst == 1000);
   CHECK(sup.connect_budget == 100'000);
+  // Rotation moves from each stream to each socket.
+  CHECK(pool.max_socket_age_ms == 84'600'000);
+  CHECK(sup.max_connection_age_ms == 0);
   cfg.streams_per_connection = 1;
   CHECK(sv::supervisor_config_for(cfg).connect_burst == 10);
+  CHECK(sv::supervisor_config_for(cfg).max_connection_age_ms == 84'600'000);
 }

@@ -4,7 +4,9 @@
 Debian's python3-websockets serves ws://127.0.0.1:<kernel-picked port>. Its first
 connection gets one aggTrade and then one 17 MiB text frame (over streamvisor's
 16 MiB message bound); every later connection gets one binary frame (Binance
-sends text only) and then a normal aggTrade stream. The
+sends text only) and then a normal aggTrade stream. On a bare /stream connection
+(streamvisor's default shared sockets) the server first answers the SUBSCRIBE as
+Binance does and wraps each trade as {"stream":..,"data":..}. The
 built streamvisor binary (argv[1]) runs the issue's command line. The test passes
 when streamvisor
   - stays alive (before the fix it died with SIGSEGV / "free(): invalid next size"),
@@ -55,19 +57,32 @@ class feed:
                            "T": now_ms, "m": True, "M": True},
                           separators=(",", ":"))
 
+    async def subscribe(self, ws):
+        """Binance's SUBSCRIBE on a bare /stream: answers it; returns how a trade
+        is framed on this connection."""
+        if ws.path != "/stream":
+            return lambda trade: trade
+        request = json.loads(await ws.recv())
+        if request.get("method") != "SUBSCRIBE":
+            raise RuntimeError("expected SUBSCRIBE, got %r" % request)
+        await ws.send(json.dumps({"result": None, "id": request["id"]}))
+        name = request["params"][0]
+        return lambda trade: '{"stream":"%s","data":%s}' % (name, trade)
+
     async def handler(self, ws, _path=None):
         self.connections += 1
         number = self.connections
         try:
+            frame = await self.subscribe(ws)
             if number == 1:
-                await ws.send(self.trade())
+                await ws.send(frame(self.trade()))
                 await ws.send("x" * BIG_BYTES)
                 await ws.wait_closed()
             else:
                 await ws.send(b"\x00\x01binary")  # dropped and counted, no restart
                 sent = 0
                 while True:
-                    await ws.send(self.trade())
+                    await ws.send(frame(self.trade()))
                     sent += 1
                     if sent == 5:
                         self.streaming_again.set()

@@ -129,7 +129,7 @@ void check_defaults(const sv::settings& s,
   CHECK(s.connect_budget == 300);
   CHECK(s.connect_budget_window_s == 300);
   CHECK(s.connect_burst == 10);
-  CHECK(s.streams_per_connection == 1);
+  CHECK(s.streams_per_connection == 200);
   CHECK(s.ping_interval_s == 20);
   CHECK(s.pong_timeout_s == 10);
   CHECK(s.silence_timeout_s == 30);
@@ -987,6 +987,10 @@ TEST_CASE("config: streams_per_connection above 1 with combined is refused "
     contains(file_err("streams_per_connection = 3\ncombined = true\n"),
              "config error: combined (FILE:2) and streams_per_connection 3"));
   CHECK(ok({"--combined", "--streams-per-connection", "1"}).values.combined);
+  // combined alone keeps one combined socket per stream (packing is a default).
+  auto combined = ok({"--combined"}).values;
+  CHECK(combined.combined);
+  CHECK(combined.streams_per_connection == 1);
   CHECK(ok({"--streams-per-connection", "1024"}).values.streams_per_connection
         == 1024);
 }
