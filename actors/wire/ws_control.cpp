@@ -263,6 +263,13 @@ std::string encode_result_null(std::uint64_t id) {
   return R"({"result":null,"id":)" + std::to_string(id) + "}";
 }
 
+std::string encode_server_shutdown(std::int64_t event_ms, bool combined) {
+  auto event = R"({"e":"serverShutdown","E":)" + std::to_string(event_ms) + "}";
+  if (!combined)
+    return event;
+  return R"({"stream":"!serverShutdown","data":)" + event + "}";
+}
+
 std::string encode_result_list(const std::vector<std::string>& names,
                                std::uint64_t id) {
   rapidjson::StringBuffer sb;

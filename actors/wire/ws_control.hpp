@@ -70,6 +70,12 @@ std::string encode_result_bool(bool value, std::uint64_t id);
 /// `{"error":{"code":C,"msg":"..."},"id":N|null}`.
 std::string encode_control_error(const control_error& x);
 
+/// Binance's `serverShutdown` event stamped `event_ms` (Unix ms): on a raw stream
+/// `{"e":"serverShutdown","E":ms}`, on a combined one wrapped as the stream
+/// "!serverShutdown". The simulator sends it; the socket pool hands it to each
+/// stream of a socket it drains at its age, so both rotations look the same.
+std::string encode_server_shutdown(std::int64_t event_ms, bool combined);
+
 /// A server's answer to a control message, as a client reads it.
 struct control_answer {
   std::uint64_t id = 0;

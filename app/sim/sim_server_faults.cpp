@@ -310,14 +310,8 @@ int sim_server::impl::fault_gate(lws* wsi, session& s) {
 /// The documented serverShutdown event (raw, or wrapped as "!serverShutdown" on a
 /// combined stream), then `grace_ms` more streaming before the 1001 close.
 int sim_server::impl::send_server_shutdown(lws* wsi, session& s) {
-  auto ms = std::to_string(wall_ms());
   scratch.assign(LWS_PRE, '\0');
-  if (s.combined)
-    scratch += "{\"stream\":\"!serverShutdown\",\"data\":{\"e\":"
-               "\"serverShutdown\",\"E\":"
-               + ms + "}}";
-  else
-    scratch += "{\"e\":\"serverShutdown\",\"E\":" + ms + "}";
+  scratch += encode_server_shutdown(wall_ms(), s.combined);
   if (!write_scratch(wsi, LWS_WRITE_TEXT))
     return -1;
   ++s.frames_sent;

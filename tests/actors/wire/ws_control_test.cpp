@@ -290,3 +290,22 @@ TEST_CASE("the stream name of every captured combined frame is read from its "
   }
   CHECK(checked > 0);
 }
+
+TEST_CASE("the serverShutdown event is written byte for byte as Binance's, raw "
+          "and as the combined \"!serverShutdown\" stream",
+          "[ws_control][fixtures]") {
+  auto combined = encode_server_shutdown(42, true);
+  CHECK(combined_stream_name(combined) == "!serverShutdown");
+  control_answer answer;
+  CHECK_FALSE(decode_control_answer(combined, answer));
+  SV_REQUIRE_FIXTURES(dir);
+  rapidjson::Document doc;
+  auto text = test::read_file(dir + "/ws-control-messages.json");
+  doc.Parse(text.c_str());
+  REQUIRE(doc.IsObject());
+  auto stamp = doc["server_shutdown_raw"]["E"].GetInt64();
+  CHECK(encode_server_shutdown(stamp, false)
+        == compact(doc["server_shutdown_raw"]));
+  CHECK(encode_server_shutdown(stamp, true)
+        == compact(doc["server_shutdown_combined"]));
+}
