@@ -4,7 +4,10 @@
 #include <algorithm>
 #include <chrono>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "actors/actor_clock.hpp"
 #include "actors/core/http_query.hpp"
@@ -30,15 +33,16 @@ void respond(api_self self, std::uint64_t req_id, int status,
   self->state.cfg.responder->respond(req_id, status, std::move(body));
 }
 
-/// The /status body: the children and, when the api actor has a source, the
-/// transports' own counters.
+/// The /status body: the children, the pool's sockets when `pool` is not null
+/// and, when the api actor has a source, the transports' own counters.
 std::string status_of(api_self self, std::int64_t uptime_ns,
-                      const std::vector<child_status>& children) {
+                      const std::vector<child_status>& children,
+                      const pool_status* pool) {
   const auto* source = self->state.cfg.transport;
   if (source == nullptr)
-    return status_json(uptime_ns / 1'000'000'000, children);
+    return status_json(uptime_ns / 1'000'000'000, children, nullptr, pool);
   auto counters = source->counters();
-  return status_json(uptime_ns / 1'000'000'000, children, &counters);
+  return status_json(uptime_ns / 1'000'000'000, children, &counters, pool);
 }
 
 void respond_unavailable(api_self self, std::uint64_t req_id,
@@ -91,11 +95,13 @@ void get_health(api_self self, const http_request& req, const route_args&) {
       [=](caf::error& err) { respond_unavailable(self, id, err); });
 }
 
-/// Adds each child's book counters (from its book actor) and gap counters
-/// (from its aggregator) to the supervisor's answer, then answers 200 with the
-/// children in the supervisor's order. A child whose actor is missing or does
-/// not answer keeps zero counters. The two legs run side by side, so a silent
-/// actor delays the answer by at most one actor_answer_timeout.
+/// Adds each child's book counters (from its book actor), gap counters (from
+/// its aggregator) and socket (from the socket pool, if there is one) to the
+/// supervisor's answer, then answers 200 with the children in the supervisor's
+/// order. A child whose actor is missing or does not answer keeps zero
+/// counters; a pool that does not answer leaves "pool" out. The legs run side
+/// by side, so a silent actor delays the answer by at most one
+/// actor_answer_timeout.
 void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
                    std::shared_ptr<std::vector<child_status>> children) {
   auto& cfg = self->state.cfg;
@@ -115,11 +121,29 @@ void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
       aggs.push_back(agg->second);
     }
   }
-  auto legs_left = std::make_shared<int>(2);
+  auto legs_left = std::make_shared<int>(cfg.pool ? 3 : 2);
+  auto pool = std::make_shared<std::optional<pool_status>>();
   auto leg_done = [=] {
     if (--*legs_left == 0)
-      respond(self, id, 200, status_of(self, uptime_ns, *children));
+      respond(self, id, 200,
+              status_of(self, uptime_ns, *children,
+                        pool->has_value() ? &**pool : nullptr));
   };
+  if (cfg.pool)
+    self->request(cfg.pool, actor_answer_timeout, status_atom::value)
+      .then(
+        [=](pool_status& x) {
+          std::unordered_map<std::string, std::uint64_t> socket_of;
+          for (const auto& s : x.streams)
+            socket_of.emplace(s.name, s.socket);
+          for (auto& c : *children)
+            if (auto i = socket_of.find(binance_stream_id(c.symbol, c.stream));
+                i != socket_of.end())
+              c.socket = i->second;
+          *pool = std::move(x);
+          leg_done();
+        },
+        [=](caf::error&) { leg_done(); });
   auto add_books = [=](std::vector<caf::expected<book_view>>& replies) {
     for (std::size_t n = 0; n < replies.size(); ++n)
       if (auto& v = replies[n]) {

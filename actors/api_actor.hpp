@@ -35,7 +35,10 @@ struct api_config {
   supervisor_if supervisor;         ///< for /health and /status
   std::map<std::string, aggregator_if> aggregators; ///< by symbol
   std::map<std::string, book_if>
-    books;                             ///< by symbol, those with a depth stream
+    books; ///< by symbol, those with a depth stream
+  /// The socket pool, for /status's "pool" and each child's "socket"; null when
+  /// every stream has a socket of its own (streams_per_connection = 1).
+  socket_pool_if pool;
   http_responder* responder = nullptr; ///< outlives the actor
   /// The transports' own counters for /status; null: /status has no "transport".
   const transport_counter_source* transport = nullptr; ///< outlives the actor

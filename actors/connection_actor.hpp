@@ -57,12 +57,6 @@
 
 namespace sv {
 
-/// The Binance stream name of `stream`: depth subscribes to the 100 ms diff
-/// stream "depth@100ms"; aggTrade is used as it is named.
-inline std::string binance_stream_name(stream_kind stream) {
-  return stream == stream_kind::depth ? "depth@100ms" : to_string(stream);
-}
-
 /// What one connection attempt is about.
 struct connection_args {
   std::string symbol;                          ///< upper case, "BTCUSDT"

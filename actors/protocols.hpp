@@ -23,6 +23,7 @@
 #include "messages/http.hpp"
 #include "messages/metrics.hpp"
 #include "messages/pool_events.hpp"
+#include "messages/pool_status.hpp"
 #include "messages/rest.hpp"
 #include "messages/status.hpp"
 #include "messages/trade.hpp"
@@ -98,12 +99,13 @@ using backfill_if = caf::typed_actor<
   caf::reacts_to<backfill_deadline_atom, std::uint64_t>>;
 
 /// The socket pool's protocol (actors/socket_pool_actor.hpp): streams' opens and
-/// closes from pooled_ws_client, its sockets' events from the transport.
+/// closes from pooled_ws_client, its sockets' events from the transport, /status.
 using socket_pool_if
   = caf::typed_actor<caf::reacts_to<pool_open>, caf::reacts_to<pool_close>,
                      caf::reacts_to<ws_opened>, caf::reacts_to<ws_frames>,
                      caf::reacts_to<ws_closed>, caf::reacts_to<pool_tick_atom>,
-                     caf::reacts_to<rotate_atom, std::uint64_t>>;
+                     caf::reacts_to<rotate_atom, std::uint64_t>,
+                     caf::replies_to<status_atom>::with<pool_status>>;
 
 /// The supervisor's protocol (actors/supervisor_actor.hpp).
 using supervisor_if = caf::typed_actor<

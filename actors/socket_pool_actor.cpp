@@ -44,8 +44,7 @@ std::string age_notice() {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
               std::chrono::system_clock::now().time_since_epoch())
               .count();
-  return R"({"stream":"!serverShutdown","data":{"e":"serverShutdown","E":)"
-         + std::to_string(ms) + "}}";
+  return encode_server_shutdown(ms, true);
 }
 
 void schedule_tick(socket_pool_self self) {
@@ -390,6 +389,41 @@ void on_socket_closed(socket_pool_self self, const ws_closed& x) {
   st.sockets.erase(i);
 }
 
+/// What /status shows of the pool: its sockets, which socket carries each
+/// stream, its counters.
+pool_status status_of(socket_pool_self self) {
+  const auto& st = self->state;
+  auto now = clock_ns(self);
+  auto number = [&](std::uint64_t id) {
+    return id - st.cfg.first_socket_id + 1;
+  };
+  pool_status out;
+  std::map<std::string, std::uint64_t> socket_of; // newest lane wins
+  for (const auto& [id, sock] : st.sockets) {
+    socket_status x;
+    x.number = number(id);
+    x.phase = sock.phase;
+    x.streams = static_cast<std::uint32_t>(sock.owners.size());
+    for (const auto& [name, conn_id] : sock.owners) {
+      x.live += st.streams.at(conn_id).phase == pooled_phase::live ? 1 : 0;
+      socket_of[name] = x.number;
+    }
+    x.requests_in_flight = static_cast<std::uint32_t>(sock.in_flight.size());
+    if (sock.opened_ns >= 0) {
+      x.age_ms = (now - sock.opened_ns) / ns_per_ms;
+      x.last_frame_age_ms = (now - sock.last_frame_ns) / ns_per_ms;
+    }
+    out.sockets.push_back(x);
+  }
+  for (auto& [name, socket] : socket_of)
+    out.streams.push_back(stream_socket{name, socket});
+  out.sockets_opened = st.sockets_opened;
+  out.sockets_drained = st.sockets_drained;
+  out.frames_routed = st.frames_routed;
+  out.frames_unrouted = st.frames_unrouted;
+  return out;
+}
+
 } // namespace
 
 std::string pooled_stream_name(const std::string& path) {
@@ -429,7 +463,8 @@ socket_pool_if::behavior_type socket_pool_actor(socket_pool_self self,
         return;
       if (i->second.phase == socket_phase::connecting) {
         i->second.phase = socket_phase::open;
-        i->second.last_frame_ns = clock_ns(self);
+        i->second.opened_ns = clock_ns(self);
+        i->second.last_frame_ns = i->second.opened_ns;
         if (self->state.cfg.max_socket_age_ms > 0)
           self->delayed_send(
             self, std::chrono::milliseconds{self->state.cfg.max_socket_age_ms},
@@ -452,6 +487,7 @@ socket_pool_if::behavior_type socket_pool_actor(socket_pool_self self,
       drain(self, i->second, age_notice(), "max_socket_age");
       close_if_idle(self, i->second);
     },
+    [=](status_atom) { return status_of(self); },
     [=](pool_tick_atom) {
       self->state.tick_pending = false;
       for (auto& [id, sock] : self->state.sockets) {

@@ -55,6 +55,7 @@
 #include "actors/protocols.hpp"
 #include "actors/seams/ws_client.hpp"
 #include "actors/wire/ws_control.hpp"
+#include "messages/pool_status.hpp"
 
 namespace sv {
 
@@ -101,14 +102,6 @@ struct pooled_stream {
   std::uint64_t request = 0; ///< the SUBSCRIBE that carried it (subscribing)
 };
 
-/// A socket's phase (see the drawing above).
-enum class socket_phase : std::uint8_t {
-  budget_wait,
-  connecting,
-  open,
-  draining
-};
-
 /// One SUBSCRIBE or UNSUBSCRIBE sent and not answered yet.
 struct pool_request {
   std::uint64_t id = 0;
@@ -128,6 +121,7 @@ struct shared_socket {
   std::int64_t next_control_ns = 0; ///< no control message before (actor clock)
   bool close_sent = false;          ///< ws_client::close asked
   std::string close_why; ///< why the pool closed it (passed to its streams)
+  std::int64_t opened_ns = -1;    ///< its ws_opened (actor clock), -1 before
   std::int64_t last_frame_ns = 0; ///< open or last frame read (actor clock)
   /// The serverShutdown frame handed to each live stream (draining only).
   std::string drain_notice;

@@ -446,7 +446,7 @@ ws_target make_target(const supervisor_config& cfg, const std::string& symbol,
                       stream_kind stream) {
   ws_target result;
   result.server = cfg.server;
-  auto name = lower_ascii(symbol) + "@" + binance_stream_name(stream);
+  auto name = binance_stream_id(symbol, stream);
   result.path = cfg.combined ? "/stream?streams=" + name : "/ws/" + name;
   return result;
 }

@@ -214,6 +214,7 @@ sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
   api_cfg.supervisor = actors.supervisor;
   api_cfg.aggregators = actors.aggregators;
   api_cfg.books = actors.books;
+  api_cfg.pool = actors.pool;
   api_cfg.responder = &http;
   api_cfg.transport = &counters;
   return sys.spawn(sv::api_actor, std::move(api_cfg));

@@ -1,5 +1,7 @@
-// status: text of connection phases and child states.
+// status: text of connection phases, child states and socket phases.
 #include "messages/status.hpp"
+
+#include "messages/pool_status.hpp"
 
 namespace sv {
 
@@ -33,6 +35,20 @@ const char* to_string(child_state x) {
       return "parked";
     case child_state::stopped:
       return "stopped";
+  }
+  return "unknown";
+}
+
+const char* to_string(socket_phase x) {
+  switch (x) {
+    case socket_phase::budget_wait:
+      return "budget_wait";
+    case socket_phase::connecting:
+      return "connecting";
+    case socket_phase::open:
+      return "open";
+    case socket_phase::draining:
+      return "draining";
   }
   return "unknown";
 }

@@ -114,6 +114,9 @@ struct child_status {
   std::uint64_t book_resyncs = 0; ///< sequence breaks that discarded the book
   std::uint64_t book_last_update_id
     = 0; ///< the book's update id, 0 unless synced
+  /// The shared socket carrying the stream (socket_status::number, filled in by
+  /// the api from the socket pool); 0 if none (no pool, or not on a socket now).
+  std::uint64_t socket = 0;
 };
 
 template <class Inspector>
@@ -122,7 +125,8 @@ typename Inspector::result_type inspect(Inspector& f, child_status& x) {
            x.connect_attempts, x.restarts, x.last_error, x.connect_latency_ms,
            x.last_message_age_ms, x.frames, x.trades, x.decode_errors,
            x.gaps_detected, x.gaps_filled, x.gaps_open, x.book_state,
-           x.book_known, x.book_syncs, x.book_resyncs, x.book_last_update_id);
+           x.book_known, x.book_syncs, x.book_resyncs, x.book_last_update_id,
+           x.socket);
 }
 
 } // namespace sv

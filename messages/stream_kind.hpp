@@ -28,6 +28,12 @@ constexpr const char* to_string(stream_kind x) {
   return "unknown";
 }
 
+/// The Binance stream name of `stream`: depth subscribes to the 100 ms diff
+/// stream "depth@100ms"; aggTrade is used as it is named.
+inline std::string binance_stream_name(stream_kind stream) {
+  return stream == stream_kind::depth ? "depth@100ms" : to_string(stream);
+}
+
 /// The stream named exactly `text` ("aggTrade" or "depth", case-sensitive, as
 /// the config spells it); nullopt for anything else.
 constexpr std::optional<stream_kind> parse_stream_kind(std::string_view text) {

@@ -1,9 +1,12 @@
 // symbol_case: ASCII case folding, the one place that folds case: Binance symbols
-// (upper in REST and payloads, lower in stream names), URL schemes, HTTP header names.
+// (upper in REST and payloads, lower in stream names, so stream ids are built here
+// too), URL schemes, HTTP header names.
 #pragma once
 
 #include <string>
 #include <string_view>
+
+#include "messages/stream_kind.hpp"
 
 namespace sv {
 
@@ -33,6 +36,13 @@ inline std::string lower_ascii(std::string_view text) {
   for (auto& c : result)
     c = ascii_lower(c);
   return result;
+}
+
+/// The name Binance gives `symbol`'s `stream` in paths, SUBSCRIBEs and combined
+/// frames: "btcusdt@aggTrade", "btcusdt@depth@100ms".
+inline std::string binance_stream_id(std::string_view symbol,
+                                     stream_kind stream) {
+  return lower_ascii(symbol) + "@" + binance_stream_name(stream);
 }
 
 /// True if `text`, in any case, is the upper-case symbol `upper`.

@@ -94,6 +94,42 @@ std::string finish(const rapidjson::StringBuffer& sb) {
   return std::string{sb.GetString(), sb.GetSize()};
 }
 
+/// `"pool":{counters..,"sockets":[{...},...]}`.
+void write_pool(json_writer& w, const pool_status& pool) {
+  w.Key("pool");
+  w.StartObject();
+  w.Key("sockets_opened");
+  w.Uint64(pool.sockets_opened);
+  w.Key("sockets_drained");
+  w.Uint64(pool.sockets_drained);
+  w.Key("frames_routed");
+  w.Uint64(pool.frames_routed);
+  w.Key("frames_unrouted");
+  w.Uint64(pool.frames_unrouted);
+  w.Key("sockets");
+  w.StartArray();
+  for (const auto& x : pool.sockets) {
+    w.StartObject();
+    w.Key("socket");
+    w.Uint64(x.number);
+    w.Key("state");
+    w.String(to_string(x.phase));
+    w.Key("streams");
+    w.Uint(x.streams);
+    w.Key("live");
+    w.Uint(x.live);
+    w.Key("requests_in_flight");
+    w.Uint(x.requests_in_flight);
+    w.Key("age_s");
+    w.Int64(x.age_ms < 0 ? -1 : x.age_ms / 1000);
+    w.Key("last_frame_age_ms");
+    w.Int64(x.last_frame_age_ms);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
 } // namespace
 
 std::string health_json(const std::vector<child_status>& children,
@@ -119,9 +155,9 @@ std::string health_json(const std::vector<child_status>& children,
   return finish(sb);
 }
 
-std::string status_json(std::int64_t uptime_s,
-                        const std::vector<child_status>& children,
-                        const transport_counters* transport) {
+std::string
+status_json(std::int64_t uptime_s, const std::vector<child_status>& children,
+            const transport_counters* transport, const pool_status* pool) {
   rapidjson::StringBuffer sb;
   json_writer w{sb};
   w.StartObject();
@@ -154,6 +190,13 @@ std::string status_json(std::int64_t uptime_s,
     w.Uint64(x.trades);
     w.Key("decode_errors");
     w.Uint64(x.decode_errors);
+    if (pool != nullptr) {
+      w.Key("socket");
+      if (x.socket == 0)
+        w.Null();
+      else
+        w.Uint64(x.socket);
+    }
     if (depth) {
       w.Key("book");
       w.String(x.book_known ? to_string(x.book_state) : "unknown");
@@ -174,6 +217,8 @@ std::string status_json(std::int64_t uptime_s,
     w.EndObject();
   }
   w.EndArray();
+  if (pool != nullptr)
+    write_pool(w, *pool);
   if (transport != nullptr) {
     const auto& t = *transport;
     const std::array<std::pair<const char*, std::uint64_t>, 8> fields{{

@@ -7,6 +7,7 @@
 
 #include "messages/book.hpp"
 #include "messages/metrics.hpp"
+#include "messages/pool_status.hpp"
 #include "messages/status.hpp"
 #include "messages/trade.hpp"
 #include "messages/transport_counters.hpp"
@@ -18,11 +19,13 @@ namespace sv {
 std::string health_json(const std::vector<child_status>& children,
                         bool& healthy);
 
-/// `{"uptime_s":..,"children":[{...}, ...],"transport":{...}}` as documented in
-/// docs/operations.md; "transport" only when `transport` is not null.
+/// `{"uptime_s":..,"children":[{...}, ...],"pool":{...},"transport":{...}}` as
+/// documented in docs/operations.md; "pool" (and each child's "socket") only when
+/// `pool` is not null, "transport" only when `transport` is not null.
 std::string status_json(std::int64_t uptime_s,
                         const std::vector<child_status>& children,
-                        const transport_counters* transport = nullptr);
+                        const transport_counters* transport = nullptr,
+                        const pool_status* pool = nullptr);
 
 /// `{"symbols":["BTCUSDT", ...]}`.
 std::string symbols_json(const std::vector<std::string>& symbols);

@@ -8,7 +8,10 @@
 #include "actors/api_actor.hpp"
 #include "actors/backfill_actor.hpp"
 #include "actors/book_actor.hpp"
+#include "actors/pooled_ws_client.hpp"
+#include "actors/socket_pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
+#include "actors/wire/ws_control.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/fake_http_responder.hpp"
 #include "tests/support/frames.hpp"
@@ -48,9 +51,12 @@ struct api_fixture : test::actor_fixture {
   supervisor_if sup;
   api_if api;
   std::uint64_t next_id = 0;
+  socket_pool_if pool; ///< with shared_sockets
+  std::unique_ptr<pooled_ws_client> pooled;
 
-  /// With `with_book`, BTCUSDT also has a depth child (connection 2) and a book.
-  explicit api_fixture(bool with_book = false) {
+  /// With `with_book`, BTCUSDT also has a depth child (connection 2) and a book;
+  /// with `shared_sockets` the children's streams go through a socket pool.
+  explicit api_fixture(bool with_book = false, bool shared_sockets = false) {
     std::map<std::string, stream_sinks> sinks;
     std::map<std::string, book_if> books;
     std::vector<std::pair<std::string, stream_kind>> children;
@@ -74,8 +80,17 @@ struct api_fixture : test::actor_fixture {
     }
     supervisor_config c;
     c.server.host = "127.0.0.1";
-    sup = keep_for_teardown(sys.spawn(
-      supervisor_actor, c, static_cast<ws_client*>(&ws), sinks, children));
+    ws_client* streams = &ws;
+    if (shared_sockets) {
+      socket_pool_config pc;
+      pc.server = c.server;
+      pool = keep_for_teardown(
+        sys.spawn(socket_pool_actor, pc, static_cast<ws_client*>(&ws)));
+      pooled = std::make_unique<pooled_ws_client>(pool);
+      streams = pooled.get();
+    }
+    sup = keep_for_teardown(
+      sys.spawn(supervisor_actor, c, streams, sinks, children));
     api_config ac;
     ac.symbols = {"BTCUSDT", "ETHUSDT"};
     ac.supervisor = sup;
@@ -83,9 +98,21 @@ struct api_fixture : test::actor_fixture {
     ac.books = books;
     ac.responder = &responder;
     ac.transport = &transport;
+    ac.pool = pool;
     api = keep_for_teardown(sys.spawn(api_actor, ac));
     run();
   }
+
+  ~api_fixture() {
+    // The children call `pooled` as they end: end them while it lives.
+    if (pooled) {
+      caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+      run();
+    }
+  }
+
+  api_fixture(const api_fixture&) = delete;
+  api_fixture& operator=(const api_fixture&) = delete;
 
   test::fake_http_responder::answer get(const std::string& path,
                                         const std::string& query = "",
@@ -155,6 +182,60 @@ TEST_CASE_METHOD(api_fixture, "status lists every child with its counters",
   CHECK(btc["last_message_age_ms"].GetInt64() == 0);
   CHECK(std::string{doc["children"][1]["state"].GetString()} == "connecting");
   CHECK(doc["children"][1]["last_message_age_ms"].GetInt64() == -1);
+}
+
+TEST_CASE("on shared sockets status lists the sockets and each child's "
+          "socket, and no socket for a stream that has none",
+          "[api][socket_pool]") {
+  api_fixture f{false, true};
+  auto plain = f.json(f.get("/status").body);
+  REQUIRE(f.ws.opened.size() == 1); // both streams wait on one socket
+  auto sock = f.ws.opened[0].id;
+  f.ws.inject_opened(sock);
+  f.run();
+  for (const auto& x : f.ws.sent) {
+    control_error error;
+    auto request = decode_control_request(x.text, error);
+    REQUIRE(request);
+    f.ws.inject_frames(sock, {encode_result_null(request->id)});
+  }
+  f.run();
+  auto doc = f.json(f.get("/status").body);
+  REQUIRE(doc["children"].Size() == 2);
+  for (auto& child : doc["children"].GetArray())
+    CHECK(child["socket"].GetUint64() == 1);
+  auto& pool = doc["pool"];
+  CHECK(pool["sockets_opened"].GetUint64() == 1);
+  REQUIRE(pool["sockets"].Size() == 1);
+  auto& s = pool["sockets"][0];
+  CHECK(s["socket"].GetUint64() == 1);
+  CHECK(std::string{s["state"].GetString()} == "open");
+  CHECK(s["streams"].GetUint() == 2);
+  CHECK(s["live"].GetUint() == 2);
+  CHECK(s["requests_in_flight"].GetUint() == 0);
+  CHECK(s["age_s"].GetInt64() == 0);
+  // Before the socket opened, it was there without an age.
+  REQUIRE(plain["pool"]["sockets"].Size() == 1);
+  CHECK(std::string{plain["pool"]["sockets"][0]["state"].GetString()}
+        == "connecting");
+  CHECK(plain["pool"]["sockets"][0]["age_s"].GetInt64() == -1);
+  CHECK(plain["pool"]["sockets"][0]["live"].GetUint() == 0);
+  // The socket is lost: its streams are on no socket until they restart.
+  f.ws.inject_closed(sock, "reset", 1006);
+  f.run();
+  doc = f.json(f.get("/status").body);
+  for (auto& child : doc["children"].GetArray())
+    CHECK(child["socket"].IsNull());
+  CHECK(doc["pool"]["sockets"].Size() == 0);
+}
+
+TEST_CASE_METHOD(api_fixture,
+                 "without a socket pool status has no pool and no child "
+                 "socket",
+                 "[api]") {
+  auto doc = json(get("/status").body);
+  CHECK_FALSE(doc.HasMember("pool"));
+  CHECK_FALSE(doc["children"][0].HasMember("socket"));
 }
 
 TEST_CASE_METHOD(api_fixture,

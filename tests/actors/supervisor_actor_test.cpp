@@ -1,10 +1,15 @@
 // Tests of supervisor_actor on the deterministic scheduler with the fake transport.
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include "actors/aggregator_actor.hpp"
 #include "actors/book_actor.hpp"
 #include "actors/core/symbol_case.hpp"
+#include "actors/pooled_ws_client.hpp"
+#include "actors/socket_pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
+#include "actors/wire/ws_control.hpp"
 #include "messages/errc.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/frames.hpp"
@@ -33,10 +38,16 @@ struct supervisor_fixture : test::actor_fixture {
     return c;
   }
 
+  /// Spawns the supervisor for `children` on `client` (the fake transport by
+  /// default); symbols in `startable` get sinks but no child, for start_atom.
   void start(std::vector<std::pair<std::string, stream_kind>> children,
-             supervisor_config c) {
+             supervisor_config c, ws_client* client = nullptr,
+             const std::vector<std::string>& startable = {}) {
     std::map<std::string, stream_sinks> sinks;
-    for (auto& [symbol, stream] : children) {
+    auto with_sinks = children;
+    for (const auto& symbol : startable)
+      with_sinks.emplace_back(symbol, stream_kind::agg_trade);
+    for (auto& [symbol, stream] : with_sinks) {
       auto up = upper_symbol(symbol);
       if (aggregators.count(up) == 0)
         aggregators[up] = keep_for_teardown(sys.spawn(
@@ -46,8 +57,10 @@ struct supervisor_fixture : test::actor_fixture {
         sinks[up].depth = keep_for_teardown(
           sys.spawn(book_actor, up, book_config{}, snapshot_source_if{}));
     }
-    sup = keep_for_teardown(sys.spawn(
-      supervisor_actor, c, static_cast<ws_client*>(&ws), sinks, children));
+    if (client == nullptr)
+      client = &ws;
+    sup = keep_for_teardown(
+      sys.spawn(supervisor_actor, c, client, sinks, children));
     run();
   }
 
@@ -544,4 +557,56 @@ TEST_CASE_METHOD(
   run();
   CHECK(ws.opened.size() == 1);
   CHECK(status().size() == 1);
+}
+
+TEST_CASE_METHOD(
+  supervisor_fixture,
+  "on shared sockets 100 concurrent starts of one key make one child and "
+  "one SUBSCRIBE of its stream",
+  "[supervisor][socket_pool]") {
+  socket_pool_config pc;
+  pc.server = config().server;
+  auto pool = keep_for_teardown(
+    sys.spawn(socket_pool_actor, pc, static_cast<ws_client*>(&ws)));
+  pooled_ws_client pooled{pool};
+  start({{"BTCUSDT", stream_kind::agg_trade}}, config(), &pooled, {"ETHUSDT"});
+  REQUIRE(ws.opened.size() == 1); // BTCUSDT's shared socket
+  auto sock = ws.opened[0].id;
+  ws.inject_opened(sock);
+  run();
+  // 100 clients ask at once, in both spellings, before anything answers.
+  caf::scoped_actor client{sys};
+  std::vector<decltype(client->request(sup, caf::infinite, start_atom::value,
+                                       std::string{}, stream_kind::agg_trade))>
+    answers;
+  for (int i = 0; i < 100; ++i)
+    answers.push_back(client->request(
+      sup, caf::infinite, start_atom::value,
+      std::string{i % 2 ? "ethusdt" : "ETHUSDT"}, stream_kind::agg_trade));
+  advance(1000ms); // past the pool's control pacing: every SUBSCRIBE is out
+  int started = 0;
+  int refused = 0;
+  for (auto& rh : answers)
+    rh.receive([&](bool) { ++started; },
+               [&](caf::error& err) {
+                 refused += err == errc::already_started ? 1 : 0;
+               });
+  CHECK(started == 1);
+  CHECK(refused == 99);
+  CHECK(status().size() == 2);
+  CHECK(ws.opened.size() == 1); // no socket of its own: it joins BTCUSDT's
+  int subscribed = 0;
+  for (const auto& x : ws.sent) {
+    control_error error;
+    auto r = decode_control_request(x.text, error);
+    REQUIRE(r);
+    CHECK(x.id == sock);
+    if (r->method == control_method::subscribe)
+      subscribed += static_cast<int>(
+        std::count(r->params.begin(), r->params.end(), "ethusdt@aggTrade"));
+  }
+  CHECK(subscribed == 1);
+  // The children call `pooled` as they end: end them while it lives.
+  caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
+  run();
 }

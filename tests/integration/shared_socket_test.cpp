@@ -89,3 +89,69 @@ TEST_CASE(
   CHECK(m["duplicates"].GetUint64() == 0);
   CHECK(sv.child->stop(SIGTERM, 7s) == 0);
 }
+
+TEST_CASE(
+  "a shared socket's loss costs each of its streams one reconnect on one new "
+  "socket, and every stream's gap is backfilled exactly",
+  "[integration][shared_socket]") {
+  auto dir = scratch_dir("shared-socket-loss");
+  make_certificate(dir);
+  // The first socket is closed (1001) after 300 frames of its three streams;
+  // each stream's next subscription first misses 10 trades only REST has.
+  const std::vector<std::string> symbols{"BTCUSDT", "ETHUSDT", "BNBUSDT"};
+  sim_process sim{dir,
+                  {"--rate", "100", "--symbols", "BTCUSDT,ETHUSDT,BNBUSDT",
+                   "--fault", "close-after:frames=300,code=1001,connections=1",
+                   "--fault", "skip-on-reconnect:trades=10"}};
+  streamvisor_process sv{
+    dir,
+    sim.port,
+    {"--symbols", "BTCUSDT,ETHUSDT,BNBUSDT", "--streams-per-connection", "10",
+     "--backoff-initial-ms", "100", "--backoff-max-ms", "200"}};
+  REQUIRE(eventually(
+    [&] {
+      auto c = children(sv);
+      if (c.size() != 3)
+        return false;
+      for (const auto& [key, v] : c)
+        if (v.restarts < 1 || v.state != "streaming")
+          return false;
+      return true;
+    },
+    30s, 20ms));
+  for (const auto& [key, v] : children(sv)) {
+    INFO(key);
+    CHECK(v.attempts == 2);
+    CHECK(v.restarts == 1);
+  }
+  // One socket lost, one opened for all three: every child is on socket 2.
+  auto status = parse(sv.get("/status").body);
+  CHECK(status["pool"]["sockets_opened"].GetUint64() == 2);
+  REQUIRE(status["pool"]["sockets"].Size() == 1);
+  CHECK(status["pool"]["sockets"][0]["socket"].GetUint64() == 2);
+  CHECK(status["pool"]["sockets"][0]["live"].GetUint() == 3);
+  for (auto& c : status["children"].GetArray())
+    CHECK(c["socket"].GetUint64() == 2);
+  // Each market saw two subscriptions: the lost socket's and the new one's.
+  auto stats = parse(http_get(sim.port, "/sim/stats", true, 5s).body);
+  for (const auto& symbol : symbols) {
+    INFO(symbol);
+    CHECK(stats["symbols"][symbol.c_str()]["connections_total"].GetInt64()
+          == 2);
+    rapidjson::Document m;
+    REQUIRE(eventually(
+      [&] {
+        m = parse(sv.get("/symbols/" + symbol + "/metrics").body);
+        return m["gaps_detected"].GetUint64() >= 1
+               && m["gaps_open"].GetUint64() == 0;
+      },
+      30s, 50ms));
+    CHECK(m["gaps_filled"].GetUint64() == m["gaps_detected"].GetUint64());
+    CHECK(m["backfilled"].GetUint64() >= 10);
+    CHECK(m["trades"].GetUint64()
+          == m["last_trade_id"].GetUint64() - m["first_trade_id"].GetUint64()
+               + 1);
+    CHECK(m["duplicates"].GetUint64() == 0);
+  }
+  CHECK(sv.child->stop(SIGTERM, 7s) == 0);
+}
