@@ -95,6 +95,18 @@ void get_health(api_self self, const http_request& req, const route_args&) {
       [=](caf::error& err) { respond_unavailable(self, id, err); });
 }
 
+/// Sets each child's socket to the one the pool says carries its stream.
+void assign_sockets(std::vector<child_status>& children,
+                    const pool_status& pool) {
+  std::unordered_map<std::string, std::uint64_t> socket_of;
+  for (const auto& s : pool.streams)
+    socket_of.emplace(s.name, s.socket);
+  for (auto& c : children)
+    if (auto i = socket_of.find(binance_stream_id(c.symbol, c.stream));
+        i != socket_of.end())
+      c.socket = i->second;
+}
+
 /// Adds each child's book counters (from its book actor), gap counters (from
 /// its aggregator) and socket (from the socket pool, if there is one) to the
 /// supervisor's answer, then answers 200 with the children in the supervisor's
@@ -133,13 +145,7 @@ void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
     self->request(cfg.pool, actor_answer_timeout, status_atom::value)
       .then(
         [=](pool_status& x) {
-          std::unordered_map<std::string, std::uint64_t> socket_of;
-          for (const auto& s : x.streams)
-            socket_of.emplace(s.name, s.socket);
-          for (auto& c : *children)
-            if (auto i = socket_of.find(binance_stream_id(c.symbol, c.stream));
-                i != socket_of.end())
-              c.socket = i->second;
+          assign_sockets(*children, x);
           *pool = std::move(x);
           leg_done();
         },

@@ -287,7 +287,7 @@ void route(socket_pool_self self, shared_socket& sock, const ws_frames& in) {
         ++st.frames_unrouted;
       continue;
     }
-    auto owner = sock.owners.find(std::string{name});
+    auto owner = sock.owners.find(name);
     if (owner == sock.owners.end()) {
       ++st.frames_unrouted; // unsubscribed; in flight before the answer
       continue;

@@ -41,6 +41,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <set>
@@ -114,10 +115,11 @@ struct pool_request {
 struct shared_socket {
   std::uint64_t id = 0; ///< transport connection id
   socket_phase phase = socket_phase::budget_wait;
-  std::map<std::string, std::uint64_t> owners; ///< name -> conn_id, any phase
-  std::vector<std::string> to_subscribe;       ///< waiting names, in order
-  std::vector<std::string> to_unsubscribe;     ///< closed names, in order
-  std::deque<pool_request> in_flight;          ///< sent, answered in order
+  /// name -> conn_id, any phase; looked up by string_view per frame (no copy).
+  std::map<std::string, std::uint64_t, std::less<>> owners;
+  std::vector<std::string> to_subscribe;   ///< waiting names, in order
+  std::vector<std::string> to_unsubscribe; ///< closed names, in order
+  std::deque<pool_request> in_flight;      ///< sent, answered in order
   std::int64_t next_control_ns = 0; ///< no control message before (actor clock)
   bool close_sent = false;          ///< ws_client::close asked
   std::string close_why; ///< why the pool closed it (passed to its streams)

@@ -144,6 +144,7 @@ lws_client_options transport_options_for(const settings& cfg) {
   result.hangup_after_s
     = static_cast<std::uint16_t>(cfg.ping_interval_s + cfg.pong_timeout_s);
   result.rest_body_bytes_max = cfg.rest_body_bytes_max;
+  result.delivery_interval_ms = cfg.delivery_interval_ms;
   // lws's own REST timeout is a second line behind the backfill actor's deadline,
   // which decides; the transport then only closes the socket.
   result.rest_timeout_ms = cfg.backfill_request_timeout_ms + 2000;

@@ -89,7 +89,8 @@ struct bench_options {
   std::size_t caf_threads = 0;      ///< --caf-threads: 0 = CAF default
   std::string caf_policy;           ///< --caf-policy stealing|sharing
   std::size_t batch_frames_max = 0; ///< --batch-frames: 0 = transport default
-  unsigned poll_ms = 2;             ///< --poll-ms
+  std::uint32_t delivery_interval_ms = 0; ///< --delivery-interval-ms
+  unsigned poll_ms = 2;                   ///< --poll-ms
   /// --caf KEY=VALUE (repeatable): any CAF setting, e.g.
   /// work-stealing.moderate-sleep-duration=0us; parsed by caf::config_value::parse.
   std::vector<std::pair<std::string, std::string>> caf_settings;
@@ -156,6 +157,11 @@ const std::array bench_option_table = {
     sv::cli_set_integer<&bench_options::batch_frames_max, 1000000>,
     "expected an integer in 1..1000000",
     "transport batch_frames_max (default 4096)"),
+  sv::cli_value_option(
+    "--delivery-interval-ms", "N",
+    sv::cli_set_integer<&bench_options::delivery_interval_ms, 1000, true>,
+    "expected an integer in 0..1000",
+    "transport delivery_interval_ms (default 0)"),
   sv::cli_value_option(
     "--source", "NAME", sv::cli_set_text<&bench_options::source>,
     "missing value", "label printed as source=NAME (default feed)"),
@@ -543,6 +549,7 @@ int main(int argc, char** argv) {
   if (opt.batch_frames_max > 0)
     ws_opts.batch_frames_max = opt.batch_frames_max;
   ws_opts.ca_file = opt.ca_file;
+  ws_opts.delivery_interval_ms = opt.delivery_interval_ms;
   std::unique_ptr<lws_client> ws;
   try {
     ws = std::make_unique<lws_client>(ws_opts);

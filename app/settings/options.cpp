@@ -352,6 +352,10 @@ const std::array option_table = {
   number_opt("--streams-per-connection", "streams_per_connection",
              &settings::streams_per_connection, {1, 1024},
              "streams sharing one socket (1: a socket per stream)"),
+  number_opt("--delivery-interval-ms", "delivery_interval_ms",
+             &settings::delivery_interval_ms, {0, 1000},
+             "hand frames to the actors about once per this many ms (0: "
+             "after every read)"),
   number_opt("--ping-interval-s", "ping_interval_s", &settings::ping_interval_s,
              {1, 3600}, "interval of the client's pings"),
   number_opt("--pong-timeout-s", "pong_timeout_s", &settings::pong_timeout_s,

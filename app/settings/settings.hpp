@@ -77,6 +77,10 @@ struct settings {
   /// Streams per shared socket (SUBSCRIBE on /stream; Binance allows 1,024). 1 keeps
   /// one socket per (symbol, stream), as before shared sockets existed.
   std::uint32_t streams_per_connection = 200;
+  /// The transport hands frames read to the actors about once per this many ms,
+  /// every socket's at once (fewer wake-ups of the CAF workers for many quiet
+  /// sockets; each frame waits up to this long); 0: after every read.
+  std::uint32_t delivery_interval_ms = 0;
   /// Client ping every ping_interval_s; no pong within pong_timeout_s drops the connection.
   std::uint32_t ping_interval_s = 20;
   std::uint32_t pong_timeout_s = 10;

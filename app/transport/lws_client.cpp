@@ -59,6 +59,8 @@ constexpr std::size_t rx_chunk_bytes = 64 * 1024;
 // Smallest reserve for a fresh batch buffer: a few typical Binance trade frames.
 constexpr std::size_t batch_reserve_min = 4096;
 
+constexpr std::int64_t ns_per_ms = 1'000'000;
+
 std::int64_t steady_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
            std::chrono::steady_clock::now().time_since_epoch())
@@ -150,6 +152,13 @@ struct lws_client::impl {
     lws_sorted_usec_list_t sul; ///< scheduled in the context's timer list
     impl* owner;                ///< the client
     std::uint64_t id;           ///< the connection it aborts
+  };
+
+  /// The delivery_interval_ms timer: wakes the service loop when held frames are
+  /// due. Standard layout with the sul first. lws service thread only.
+  struct delivery_timer {
+    lws_sorted_usec_list_t sul; ///< scheduled in the context's timer list
+    impl* owner;                ///< the client
   };
 
   /// Routing entry of one open() on the service thread; lives from the open
@@ -259,6 +268,12 @@ struct lws_client::impl {
   std::vector<command> drained;   // reused swap buffer for the queue
   std::vector<char> read_buf; // lws_http_client_read buffer (LWS_PRE + chunk)
   std::vector<unsigned char> write_buf; // send() frame: LWS_PRE + text
+  /// Connections whose batch holds frames, in the order they got their first
+  /// (an id may repeat or be gone: flush of an empty batch is a no-op).
+  std::vector<std::uint64_t> pending;
+  std::int64_t last_delivery_ns = 0; // steady clock; delivery_interval_ms
+  delivery_timer delivery{};         // armed while frames wait for their turn
+  bool delivery_armed = false;
 
   static int callback(lws* wsi, lws_callback_reasons reason, void* user,
                       void* in, size_t len);
@@ -269,6 +284,9 @@ struct lws_client::impl {
   static void on_rest_timeout(lws_sorted_usec_list_t* sul);
   /// lws service thread only: kills a connection that close() found handshaking.
   static void on_abort(lws_sorted_usec_list_t* sul);
+  /// lws service thread only: held frames are due (the service pass that ran
+  /// this returns, and run() delivers them).
+  static void on_delivery_due(lws_sorted_usec_list_t* sul);
 
   /// Any thread. Queues `cmd` and wakes the service thread; false if stopped or
   /// full (the command was not queued).
@@ -300,7 +318,13 @@ struct lws_client::impl {
   void reject_invalid_utf8(connection& c);
   void append_frame(connection& c, const char* data, std::size_t len);
   void flush(connection& c);
-  void flush_all();
+  /// Flushes every connection in `pending` and empties it.
+  void flush_pending();
+  /// After a service pass: flush_pending() now, or, under delivery_interval_ms,
+  /// once the interval since the last delivery has passed (arming the timer).
+  void deliver_due();
+  /// Disarms the timer, notes `now_ns` as the last delivery, flush_pending().
+  void deliver_held(std::int64_t now_ns);
   /// Sends ws_closed for `c`, logs it, and forgets `c` (invalidates it).
   void finish(connection& c);
 
@@ -339,9 +363,13 @@ bool lws_client::impl::post(command&& cmd, const char** why) {
 void lws_client::impl::run() {
   while (!stop_requested.load(std::memory_order_acquire)) {
     lws_service(context, 0);
-    // One ws_frames per connection per service pass (socket read), not per frame.
-    flush_all();
+    // One ws_frames per connection per delivery (at most per service pass),
+    // not per frame.
+    deliver_due();
   }
+  flush_pending();
+  if (delivery_armed)
+    lws_sul_cancel(&delivery.sul);
   // `stopped` is set: nothing is queued any more. Opens that never started still
   // owe their listener a ws_closed.
   {
@@ -556,8 +584,10 @@ int lws_client::impl::write_text(connection& c) {
 void lws_client::impl::append_frame(connection& c, const char* data,
                                     std::size_t len) {
   auto& b = c.batch;
-  if (b.ends.empty())
+  if (b.ends.empty()) {
     b.recv_ns = steady_now_ns();
+    pending.push_back(c.id);
+  }
   b.data.append(data, len);
   b.ends.push_back(static_cast<std::uint32_t>(b.data.size()));
   if (b.ends.size() >= options.batch_frames_max
@@ -666,9 +696,56 @@ void lws_client::impl::flush(connection& c) {
   batches_sent.fetch_add(1, std::memory_order_relaxed);
 }
 
-void lws_client::impl::flush_all() {
-  for (auto& entry : connections)
-    flush(*entry.second);
+void lws_client::impl::flush_pending() {
+  for (auto id : pending)
+    if (auto it = connections.find(id); it != connections.end())
+      flush(*it->second);
+  pending.clear();
+}
+
+void lws_client::impl::deliver_due() {
+  if (pending.empty())
+    return;
+  if (options.delivery_interval_ms == 0) {
+    flush_pending();
+    return;
+  }
+  // lws 4.1 polls in whole milliseconds, rounding a timer's wait down: a timer
+  // less than 1 ms away makes every pass poll(0) until it is ripe. So frames are
+  // due 1 ms early, when the pass that slept until then ends, and the timer
+  // rarely fires at all.
+  auto due_ns = last_delivery_ns
+                + static_cast<std::int64_t>(options.delivery_interval_ms)
+                    * ns_per_ms;
+  auto now = steady_now_ns();
+  if (now + ns_per_ms > due_ns) {
+    deliver_held(now);
+    return;
+  }
+  if (!delivery_armed) {
+    delivery.owner = this;
+    delivery_armed = true;
+    lws_sul_schedule(context, 0, &delivery.sul, &impl::on_delivery_due,
+                     (due_ns - now) / 1000);
+  }
+}
+
+void lws_client::impl::deliver_held(std::int64_t now_ns) {
+  if (delivery_armed) {
+    lws_sul_cancel(&delivery.sul);
+    delivery_armed = false;
+  }
+  last_delivery_ns = now_ns;
+  flush_pending();
+}
+
+void lws_client::impl::on_delivery_due(lws_sorted_usec_list_t* sul) {
+  // `sul` is the first member of the standard-layout delivery_timer; lws
+  // unlinked it before calling us.
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): as above.
+  auto* self = reinterpret_cast<delivery_timer*>(sul)->owner;
+  self->delivery_armed = false;
+  self->deliver_held(steady_now_ns());
 }
 
 void lws_client::impl::finish(connection& c) {

@@ -30,6 +30,12 @@ struct lws_client_options {
   /// lws drops a connection that has not been valid (PONG or handshake) for this
   /// long; must be greater than ping_after_s or lws never pings.
   std::uint16_t hangup_after_s = 60;
+  /// Frames read are handed to the actors about once per this many ms (at least
+  /// this minus 1 ms apart: lws polls in whole ms), every connection's at once,
+  /// so one CAF wake-up carries many reads (waking a sleeping worker costs more
+  /// than a quiet socket's frame). A frame waits at most this long; 0 hands them
+  /// over after every service pass. The batch bounds below still send at once.
+  std::uint32_t delivery_interval_ms = 0;
   /// A connection's pending ws_frames is sent early when it holds this many frames.
   std::size_t batch_frames_max = 4096;
   /// ... or this many payload bytes (1 MiB = 1 << 20).

@@ -113,6 +113,8 @@ struct api_fixture : test::actor_fixture {
 
   api_fixture(const api_fixture&) = delete;
   api_fixture& operator=(const api_fixture&) = delete;
+  api_fixture(api_fixture&&) = delete;
+  api_fixture& operator=(api_fixture&&) = delete;
 
   test::fake_http_responder::answer get(const std::string& path,
                                         const std::string& query = "",

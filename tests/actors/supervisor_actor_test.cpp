@@ -579,10 +579,11 @@ TEST_CASE_METHOD(
   std::vector<decltype(client->request(sup, caf::infinite, start_atom::value,
                                        std::string{}, stream_kind::agg_trade))>
     answers;
+  answers.reserve(100);
   for (int i = 0; i < 100; ++i)
     answers.push_back(client->request(
       sup, caf::infinite, start_atom::value,
-      std::string{i % 2 ? "ethusdt" : "ETHUSDT"}, stream_kind::agg_trade));
+      std::string{i % 2 == 1 ? "ethusdt" : "ETHUSDT"}, stream_kind::agg_trade));
   advance(1000ms); // past the pool's control pacing: every SUBSCRIBE is out
   int started = 0;
   int refused = 0;

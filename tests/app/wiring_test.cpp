@@ -209,7 +209,10 @@ TEST_CASE("the transport's lws timeouts follow the connect deadline and the "
   cfg.connect_timeout_ms = 2500; // whole seconds: 2
   cfg.ping_interval_s = 5;
   cfg.pong_timeout_s = 7;
+  cfg.delivery_interval_ms = 20;
   auto t = sv::transport_options_for(cfg);
+  CHECK(t.delivery_interval_ms == 20);
+  CHECK(d.delivery_interval_ms == 0);
   CHECK(t.ca_file == "/etc/extra-ca.pem");
   CHECK(t.insecure);
   CHECK(t.handshake_timeout_s == 4);

@@ -2,6 +2,7 @@
 // per-stream supervision survives the packing.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <map>
 #include <string>
@@ -111,12 +112,11 @@ TEST_CASE(
   REQUIRE(eventually(
     [&] {
       auto c = children(sv);
-      if (c.size() != 3)
-        return false;
-      for (const auto& [key, v] : c)
-        if (v.restarts < 1 || v.state != "streaming")
-          return false;
-      return true;
+      return c.size() == 3
+             && std::all_of(c.begin(), c.end(), [](const auto& kv) {
+                  return kv.second.restarts >= 1
+                         && kv.second.state == "streaming";
+                });
     },
     30s, 20ms));
   for (const auto& [key, v] : children(sv)) {

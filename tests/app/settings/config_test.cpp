@@ -452,6 +452,8 @@ TEST_CASE("config: each invalid value in the config file is reported with "
      "streams_per_connection: expected an integer in 1..1024"},
     {"streams_per_connection = 0",
      "streams_per_connection: expected an integer in 1..1024"},
+    {"delivery_interval_ms = 1001",
+     "delivery_interval_ms: expected an integer in 0..1000"},
     {"ping_interval_s = 3601",
      "ping_interval_s: expected an integer in 1..3600"},
     {"pong_timeout_s = 0",
@@ -924,6 +926,7 @@ TEST_CASE("config: supervision settings are read from the config file",
               "connect_budget_window_s = 1\n"
               "connect_burst = 10000\n"
               "ping_interval_s = 3600\n"
+              "delivery_interval_ms = 1000\n"
               "pong_timeout_s = 1\n"
               "silence_timeout_s = 86400\n"
               "max_connection_age_s = 60\n"
@@ -940,6 +943,7 @@ TEST_CASE("config: supervision settings are read from the config file",
   CHECK(s.connect_budget_window_s == 1);
   CHECK(s.connect_burst == 10000);
   CHECK(s.ping_interval_s == 3600);
+  CHECK(s.delivery_interval_ms == 1000);
   CHECK(s.pong_timeout_s == 1);
   CHECK(s.silence_timeout_s == 86400);
   CHECK(s.max_connection_age_s == 60);

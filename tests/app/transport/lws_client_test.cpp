@@ -432,6 +432,37 @@ TEST_CASE_METHOD(system_fixture,
   CHECK(server.established() == 2);
 }
 
+TEST_CASE_METHOD(system_fixture,
+                 "with delivery_interval_ms a quiet feed's frames arrive "
+                 "together, in order, and the close still follows them",
+                 "[transport]") {
+  // A frame every 5 ms; the client hands frames over once per 100 ms, so each
+  // ws_frames carries many (one per frame without the interval).
+  ws_script script;
+  script.messages = {"a", "b"};
+  script.tick_every_ms = 5;
+  lws_test_server server{script};
+  ws_recorder rec{sys};
+  sv::lws_client_options options;
+  options.delivery_interval_ms = 100;
+  sv::lws_client client{options};
+  client.open(40, plain(server.port()), rec.handle());
+  REQUIRE(rec.wait_until([&] { return rec.log[40].frames.size() >= 80; }, 10s));
+  client.close(40);
+  REQUIRE(rec.wait_closed(40, 10s));
+  const auto& l = rec.log[40];
+  REQUIRE(l.frames.size() >= 80);
+  CHECK(l.frames[0] == "a");
+  CHECK(l.frames[1] == "b");
+  CHECK(std::all_of(l.frames.begin() + 2, l.frames.end(),
+                    [](const std::string& f) { return f == "tick"; }));
+  CHECK(l.batches * 5 <= l.frames.size());
+  CHECK_FALSE(l.frames_before_open);
+  CHECK_FALSE(l.event_after_close);
+  CHECK(client.stats().frames == l.frames.size());
+  UNSCOPED_INFO("frames=" << l.frames.size() << " batches=" << l.batches);
+}
+
 namespace {
 
 constexpr std::size_t mib = std::size_t{1} << 20;
