@@ -24,6 +24,7 @@
 #include "actors/pooled_ws_client.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "app/fd_budget.hpp"
+#include "app/journal_stream.hpp"
 #include "app/lock_file.hpp"
 #include "app/nofile_limit.hpp"
 #include "app/scheduler_tuning.hpp"
@@ -316,6 +317,8 @@ int main(int argc, char** argv) {
   }
   // The config accepted the name, so it parses.
   set_log_level(parse_log_level(cfg.log_level).value_or(log_level::info));
+  // Under systemd the journal takes each line's priority from its prefix.
+  set_log_priority_prefix(stderr_is_journal());
   route_lws_logs(cfg.log_level == "debug");
   // Before any lws context: lws sizes its tables from the limit.
   auto budget = plan_descriptors(cfg);

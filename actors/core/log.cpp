@@ -16,7 +16,25 @@ namespace sv {
 namespace {
 
 std::atomic<int> current_level{static_cast<int>(log_level::info)};
+// NOLINTNEXTLINE(cppcoreguidelines-avoid-non-const-global-variables): the log's one switch, atomic.
+std::atomic<bool> priority_prefix{false};
 std::mutex write_mutex;
+
+/// The sd-daemon(3) prefix of `level`: LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG.
+const char* priority_of(log_level level) {
+  switch (level) {
+    case log_level::error:
+      return "<3>";
+    case log_level::warn:
+      return "<4>";
+    case log_level::info:
+      return "<6>";
+    case log_level::debug:
+    case log_level::off:
+      return "<7>";
+  }
+  return "<7>";
+}
 
 const char* level_name(log_level level) {
   switch (level) {
@@ -86,6 +104,10 @@ void set_log_level(log_level level) noexcept {
   current_level.store(static_cast<int>(level), std::memory_order_relaxed);
 }
 
+void set_log_priority_prefix(bool on) noexcept {
+  priority_prefix.store(on, std::memory_order_relaxed);
+}
+
 bool log_enabled(log_level level) noexcept {
   return static_cast<int>(level)
          <= current_level.load(std::memory_order_relaxed);
@@ -122,7 +144,9 @@ void log_line(log_level level, const char* component, std::string_view symbol,
     used = sizeof(line) - 2;
   // The newline is ours; nothing in the line can add one.
   std::string safe;
-  safe.reserve(used + 1);
+  safe.reserve(used + 4);
+  if (priority_prefix.load(std::memory_order_relaxed))
+    safe += priority_of(level);
   append_escaped(std::string_view{static_cast<const char*>(line), used}, safe);
   safe += '\n';
   std::lock_guard<std::mutex> guard{write_mutex};

@@ -25,6 +25,12 @@ std::optional<log_level> parse_log_level(std::string_view name) noexcept;
 /// Any thread. Sets the process-wide level (default info).
 void set_log_level(log_level level) noexcept;
 
+/// Any thread. With `on`, every line starts with its sd-daemon(3) priority,
+/// "<3>" error, "<4>" warn, "<6>" info, "<7>" debug, which systemd's journal takes
+/// as the line's priority (`journalctl -p warning`) and strips; main() turns it on
+/// when stderr is the journal (app/journal_stream.hpp). Default off.
+void set_log_priority_prefix(bool on) noexcept;
+
 /// Any thread. True if a line of `level` would be written.
 bool log_enabled(log_level level) noexcept;
 

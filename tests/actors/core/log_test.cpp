@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -71,4 +72,33 @@ TEST_CASE("a frame that carries a newline and a fake log line stays one line",
   CHECK(text.find('\n') == text.size() - 1); // only the line's own end
   CHECK_THAT(text, Catch::Contains("\\x0a2026-12-04T00:00:00.000Z ERROR "
                                    "streamvisor - INJECTED\\xff\n"));
+}
+
+TEST_CASE("with the priority prefix every line starts with its sd-daemon "
+          "priority, and without it with the time",
+          "[log]") {
+  set_log_level(log_level::debug);
+  set_log_priority_prefix(true);
+  auto with = captured_stderr([] {
+    log_line(log_level::error, "test", "-", "e", "%s", "");
+    log_line(log_level::warn, "test", "-", "w", "%s", "");
+    log_line(log_level::info, "test", "-", "i", "%s", "");
+    log_line(log_level::debug, "test", "-", "d", "%s", "");
+  });
+  set_log_priority_prefix(false);
+  auto without = captured_stderr(
+    [] { log_line(log_level::warn, "test", "-", "w", "%s", ""); });
+  set_log_level(log_level::info);
+  std::istringstream lines{with};
+  std::vector<std::string> got;
+  for (std::string line; std::getline(lines, line);)
+    got.push_back(line);
+  REQUIRE(got.size() == 4);
+  CHECK(got[0].rfind("<3>20", 0) == 0);
+  CHECK(got[0].find(" ERROR test - e") != std::string::npos);
+  CHECK(got[1].rfind("<4>20", 0) == 0);
+  CHECK(got[2].rfind("<6>20", 0) == 0);
+  CHECK(got[3].rfind("<7>20", 0) == 0);
+  CHECK(without.rfind("20", 0) == 0);
+  CHECK(without.find(" WARN test - w") != std::string::npos);
 }
