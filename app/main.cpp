@@ -1,6 +1,7 @@
 // main: streamvisor's process: settings, wiring of transport and actors, signals, shutdown.
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -9,7 +10,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <variant>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 #include <caf/actor_system_config.hpp>
@@ -28,6 +31,8 @@
 #include "app/lock_file.hpp"
 #include "app/nofile_limit.hpp"
 #include "app/scheduler_tuning.hpp"
+#include "app/service_notifier.hpp"
+#include "app/service_watchdog.hpp"
 #include "app/settings/config.hpp"
 #include "app/signals.hpp"
 #include "app/table_view.hpp"
@@ -165,6 +170,7 @@ struct process_actors {
   sv::socket_pool_if pool;      ///< shared sockets (streams_per_connection > 1)
   sv::api_if api;               ///< answers the HTTP server
   caf::actor table;             ///< --table only
+  sv::service_watchdog_if watchdog; ///< under systemd (NOTIFY_SOCKET) only
 };
 
 /// One aggregator per symbol, each with its limits; the backfill actor fills gaps.
@@ -237,6 +243,47 @@ int start_http(sv::lws_http_server& http, const sv::settings& cfg,
   return exit_ok;
 }
 
+/// Under systemd (`notifier` enabled): READY=1 with the first STATUS= once the
+/// supervisor answers (it has started every configured child: each is connecting
+/// or waiting for the connect budget), then the watchdog actor, which pings
+/// only while the supervisor and every aggregator answer.
+void announce_ready(caf::actor_system& sys, process_actors& actors,
+                    sv::service_notifier& notifier) {
+  if (!notifier.enabled())
+    return;
+  caf::scoped_actor self{sys};
+  std::string status;
+  self
+    ->request(actors.supervisor, std::chrono::seconds(10),
+              sv::status_atom::value)
+    .receive(
+      [&](std::vector<sv::child_status>& children) {
+        status = sv::service_status_line(children);
+      },
+      [&](caf::error&) { status = "supervisor did not answer"; });
+  notifier.notify("READY=1\nSTATUS=" + status);
+  sv::service_watchdog_config w;
+  w.supervisor = actors.supervisor;
+  for (const auto& [symbol, agg] : actors.aggregators)
+    w.aggregators.push_back(agg);
+  w.sink = &notifier;
+  // NOLINTBEGIN(concurrency-mt-unsafe): nothing here sets the environment.
+  auto ping = sv::watchdog_ping_interval(std::getenv("WATCHDOG_USEC"),
+                                         std::getenv("WATCHDOG_PID"),
+                                         static_cast<long>(::getpid()));
+  // NOLINTEND(concurrency-mt-unsafe)
+  if (ping.count() > 0) {
+    w.watchdog = true;
+    w.tick
+      = std::max(std::chrono::milliseconds{1},
+                 std::chrono::duration_cast<std::chrono::milliseconds>(ping));
+    w.answer_timeout = std::max(std::chrono::milliseconds{1}, w.tick * 3 / 4);
+  }
+  SV_INFO("streamvisor", "-", "systemd_ready", "watchdog_ping_ms=%lld",
+          static_cast<long long>(w.watchdog ? w.tick.count() : 0));
+  actors.watchdog = sys.spawn(sv::service_watchdog, std::move(w));
+}
+
 /// Waits for the first signal or the supervisor quitting on its own (unless the start
 /// already failed with `exit_code`); returns the exit code the process ends with.
 int wait_for_shutdown(caf::actor_system& sys,
@@ -260,6 +307,8 @@ int wait_for_shutdown(caf::actor_system& sys,
 void stop_in_order(caf::actor_system& sys, process_actors& actors,
                    sv::lws_http_server& http, sv::lws_client& ws,
                    std::uint32_t shutdown_timeout_ms) {
+  if (actors.watchdog)
+    caf::anon_send_exit(actors.watchdog, caf::exit_reason::user_shutdown);
   if (!sv::stop_supervisor(sys, actors.supervisor, shutdown_timeout_ms))
     SV_ERROR("streamvisor", "-", "supervisor_stuck", "action=kill");
   // After the connection actors: it closes the sockets they no longer use.
@@ -319,6 +368,8 @@ int main(int argc, char** argv) {
   set_log_level(parse_log_level(cfg.log_level).value_or(log_level::info));
   // Under systemd the journal takes each line's priority from its prefix.
   set_log_priority_prefix(stderr_is_journal());
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): nothing here sets the environment.
+  service_notifier notifier{std::getenv("NOTIFY_SOCKET")};
   route_lws_logs(cfg.log_level == "debug");
   // Before any lws context: lws sizes its tables from the limit.
   auto budget = plan_descriptors(cfg);
@@ -358,8 +409,11 @@ int main(int argc, char** argv) {
   int exit_code = start_http(http, cfg, actors.api);
   if (cfg.table)
     actors.table = spawn_table_view(sys, actors.supervisor, actors.aggregators);
+  if (exit_code == exit_ok)
+    announce_ready(sys, actors, notifier);
 
   exit_code = wait_for_shutdown(sys, actors.supervisor, sig, exit_code);
+  notifier.notify("STOPPING=1\nSTATUS=stopping");
   auto stop_started = clock::now();
   stop_in_order(sys, actors, http, *ws, cfg.shutdown_timeout_ms);
   flush_lws_log_summaries();

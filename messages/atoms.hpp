@@ -46,4 +46,8 @@ using book_atom = caf::atom_constant<caf::atom("book")>;
 /// Book timer: ask for a depth snapshot again after a failed one (tagged).
 using snapshot_retry_atom = caf::atom_constant<caf::atom("snap_rt")>;
 
+/// Service watchdog timer: ask the supervisor and the aggregators whether they
+/// answer, then tell systemd (app/service_watchdog.hpp).
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+
 } // namespace sv
