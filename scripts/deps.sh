@@ -10,10 +10,12 @@ $sudo apt-get update -qq
 # python3-websockets is the independent WebSocket server of tests/integration/oversize_frame_test.py;
 # clang-format and clang-tidy (14) are the house's static checks (scripts/lint.sh);
 # clang-14 and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes) build fuzz/ (scripts/fuzz.sh);
-# systemd brings systemd-analyze, which checks config/streamvisor.service (tests/app).
+# systemd brings systemd-analyze, which checks config/streamvisor.service (tests/app);
+# dpkg-dev (dpkg-shlibdeps) and lintian make and check the .deb (scripts/package.sh).
 $sudo apt-get install -y -qq --no-install-recommends \
   g++ cmake ninja-build ccache make \
   libcaf-dev libwebsockets-dev libssl-dev rapidjson-dev catch2 libtomlplusplus-dev \
   openssl ca-certificates curl python3 python3-websockets clang-format clang-tidy systemd \
+  dpkg-dev lintian \
   clang-14 libclang-rt-14-dev >/dev/null
 echo "deps: installed"
