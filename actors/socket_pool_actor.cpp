@@ -348,8 +348,7 @@ void on_pool_close(socket_pool_self self, const pool_close& x) {
     sock.to_unsubscribe.push_back(s.name);
   }
   auto silent_ns = clock_ns(self) - sock.last_frame_ns;
-  if (st.cfg.socket_silence_ms > 0 && sock.phase != socket_phase::budget_wait
-      && sock.phase != socket_phase::connecting && !sock.close_sent
+  if (st.cfg.socket_silence_ms > 0 && sock.opened_ns >= 0 && !sock.close_sent
       && silent_ns >= st.cfg.socket_silence_ms * ns_per_ms) {
     SV_WARN("pool", "-", "socket_silent",
             "socket=%llu streams=%zu silent_ms=%lld hint=\"no frame of any "

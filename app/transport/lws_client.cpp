@@ -284,8 +284,7 @@ struct lws_client::impl {
   static void on_rest_timeout(lws_sorted_usec_list_t* sul);
   /// lws service thread only: kills a connection that close() found handshaking.
   static void on_abort(lws_sorted_usec_list_t* sul);
-  /// lws service thread only: held frames are due (the service pass that ran
-  /// this returns, and run() delivers them).
+  /// lws service thread only: held frames are due; delivers them (deliver_held).
   static void on_delivery_due(lws_sorted_usec_list_t* sul);
 
   /// Any thread. Queues `cmd` and wakes the service thread; false if stopped or

@@ -55,9 +55,11 @@ struct watchdog_fixture : test::actor_fixture {
     run();
   }
 
-  service_watchdog_if start_watchdog() {
+  /// The watchdog over `supervisor` (the fixture's by default) and the
+  /// aggregators: 500 ms ticks, 300 ms deadline.
+  service_watchdog_if start_watchdog(const supervisor_if& supervisor = {}) {
     service_watchdog_config w;
-    w.supervisor = sup;
+    w.supervisor = supervisor ? supervisor : sup;
     w.aggregators = aggregators;
     w.sink = &sink;
     w.watchdog = true;
@@ -110,18 +112,10 @@ TEST_CASE_METHOD(watchdog_fixture,
 TEST_CASE_METHOD(watchdog_fixture,
                  "a supervisor that does not answer stops the pings",
                  "[service_watchdog]") {
-  // The supervisor's mailbox holds the request while nothing runs it: the
-  // deadline passes first.
-  service_watchdog_config w;
-  w.supervisor
-    = caf::actor_cast<supervisor_if>(keep_for_teardown(sys.spawn(wedged, 0)));
-  w.aggregators = aggregators;
-  w.sink = &sink;
-  w.watchdog = true;
-  w.tick = 500ms;
-  w.answer_timeout = 300ms;
-  auto h = keep_for_teardown(sys.spawn(service_watchdog, w));
-  run();
+  // The wedged supervisor keeps the status request unanswered: the deadline
+  // passes first.
+  auto h = start_watchdog(
+    caf::actor_cast<supervisor_if>(keep_for_teardown(sys.spawn(wedged, 0))));
   advance(300ms);
   advance(500ms);
   CHECK(sink.sent.empty());

@@ -34,6 +34,28 @@ std::map<std::string, child_view> children(streamvisor_process& sv) {
   return out;
 }
 
+/// Waits until `symbol` has had a gap and none is open, then checks that every
+/// gap was filled from REST (at least `backfilled_min` trades) and that its ids
+/// are contiguous with no duplicate.
+void check_gaps_backfilled(streamvisor_process& sv, const std::string& symbol,
+                           std::uint64_t backfilled_min) {
+  INFO(symbol);
+  rapidjson::Document m;
+  REQUIRE(eventually(
+    [&] {
+      m = parse(sv.get("/symbols/" + symbol + "/metrics").body);
+      return m["gaps_detected"].GetUint64() >= 1
+             && m["gaps_open"].GetUint64() == 0;
+    },
+    30s, 50ms));
+  CHECK(m["gaps_filled"].GetUint64() == m["gaps_detected"].GetUint64());
+  CHECK(m["backfilled"].GetUint64() >= backfilled_min);
+  CHECK(m["trades"].GetUint64()
+        == m["last_trade_id"].GetUint64() - m["first_trade_id"].GetUint64()
+             + 1);
+  CHECK(m["duplicates"].GetUint64() == 0);
+}
+
 } // namespace
 
 TEST_CASE(
@@ -74,20 +96,7 @@ TEST_CASE(
   }
   // The trades the dropped subscription missed come from REST: no gap stays open
   // and the ids are contiguous.
-  rapidjson::Document m;
-  REQUIRE(eventually(
-    [&] {
-      m = parse(sv.get("/symbols/ETHUSDT/metrics").body);
-      return m["gaps_detected"].GetUint64() >= 1
-             && m["gaps_open"].GetUint64() == 0;
-    },
-    30s, 50ms));
-  CHECK(m["gaps_filled"].GetUint64() == m["gaps_detected"].GetUint64());
-  CHECK(m["backfilled"].GetUint64() >= 1);
-  CHECK(m["trades"].GetUint64()
-        == m["last_trade_id"].GetUint64() - m["first_trade_id"].GetUint64()
-             + 1);
-  CHECK(m["duplicates"].GetUint64() == 0);
+  check_gaps_backfilled(sv, "ETHUSDT", 1);
   CHECK(sv.child->stop(SIGTERM, 7s) == 0);
 }
 
@@ -138,20 +147,7 @@ TEST_CASE(
     INFO(symbol);
     CHECK(stats["symbols"][symbol.c_str()]["connections_total"].GetInt64()
           == 2);
-    rapidjson::Document m;
-    REQUIRE(eventually(
-      [&] {
-        m = parse(sv.get("/symbols/" + symbol + "/metrics").body);
-        return m["gaps_detected"].GetUint64() >= 1
-               && m["gaps_open"].GetUint64() == 0;
-      },
-      30s, 50ms));
-    CHECK(m["gaps_filled"].GetUint64() == m["gaps_detected"].GetUint64());
-    CHECK(m["backfilled"].GetUint64() >= 10);
-    CHECK(m["trades"].GetUint64()
-          == m["last_trade_id"].GetUint64() - m["first_trade_id"].GetUint64()
-               + 1);
-    CHECK(m["duplicates"].GetUint64() == 0);
+    check_gaps_backfilled(sv, symbol, 10);
   }
   CHECK(sv.child->stop(SIGTERM, 7s) == 0);
 }
