@@ -267,6 +267,7 @@ void announce_ready(caf::actor_system& sys, process_actors& actors,
   for (const auto& [symbol, agg] : actors.aggregators)
     w.aggregators.push_back(agg);
   w.sink = &notifier;
+  w.status_sent = status;
   // NOLINTBEGIN(concurrency-mt-unsafe): nothing here sets the environment.
   auto ping = sv::watchdog_ping_interval(std::getenv("WATCHDOG_USEC"),
                                          std::getenv("WATCHDOG_PID"),

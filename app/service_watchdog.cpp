@@ -94,6 +94,7 @@ std::string service_status_line(const std::vector<child_status>& children) {
 service_watchdog_if::behavior_type
 service_watchdog(watchdog_self self, service_watchdog_config cfg) {
   self->state.cfg = std::move(cfg);
+  self->state.last_status = self->state.cfg.status_sent;
   self->send(self, heartbeat_atom::value);
   return {
     [=](heartbeat_atom) {

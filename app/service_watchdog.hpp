@@ -27,6 +27,8 @@ struct service_watchdog_config {
   /// An actor that has not answered this long after a tick is wedged (below
   /// `tick`, so a tick's answers are in before the next one).
   std::chrono::milliseconds answer_timeout{2000};
+  /// The STATUS= already sent (with READY=1): not sent again until it changes.
+  std::string status_sent;
 };
 
 /// State of the watchdog (plain data; behavior in service_watchdog.cpp).

@@ -57,8 +57,10 @@ struct watchdog_fixture : test::actor_fixture {
 
   /// The watchdog over `supervisor` (the fixture's by default) and the
   /// aggregators: 500 ms ticks, 300 ms deadline.
-  service_watchdog_if start_watchdog(const supervisor_if& supervisor = {}) {
+  service_watchdog_if start_watchdog(const supervisor_if& supervisor = {},
+                                     std::string status_sent = {}) {
     service_watchdog_config w;
+    w.status_sent = std::move(status_sent);
     w.supervisor = supervisor ? supervisor : sup;
     w.aggregators = aggregators;
     w.sink = &sink;
@@ -91,6 +93,14 @@ TEST_CASE_METHOD(watchdog_fixture,
   advance(500ms);
   REQUIRE(sink.sent.size() == 3);
   CHECK(sink.sent[2] == "WATCHDOG=1\nSTATUS=streaming 1/1");
+}
+
+TEST_CASE_METHOD(watchdog_fixture,
+                 "the status READY=1 already carried is not sent again",
+                 "[service_watchdog]") {
+  start_watchdog({}, "streaming 0/1, 1 connecting");
+  REQUIRE(sink.sent.size() == 1);
+  CHECK(sink.sent[0] == "WATCHDOG=1");
 }
 
 TEST_CASE_METHOD(watchdog_fixture,
