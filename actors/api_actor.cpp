@@ -15,6 +15,7 @@
 #include "actors/core/symbol_case.hpp"
 #include "actors/gather.hpp"
 #include "actors/wire/api_json.hpp"
+#include "actors/wire/metrics_text.hpp"
 
 namespace sv {
 
@@ -31,18 +32,6 @@ using api_self = api_if::stateful_pointer<api_state>;
 void respond(api_self self, std::uint64_t req_id, int status,
              std::string body) {
   self->state.cfg.responder->respond(req_id, status, std::move(body));
-}
-
-/// The /status body: the children, the pool's sockets when `pool` is not null
-/// and, when the api actor has a source, the transports' own counters.
-std::string status_of(api_self self, std::int64_t uptime_ns,
-                      const std::vector<child_status>& children,
-                      const pool_status* pool) {
-  const auto* source = self->state.cfg.transport;
-  if (source == nullptr)
-    return status_json(uptime_ns / 1'000'000'000, children, nullptr, pool);
-  auto counters = source->counters();
-  return status_json(uptime_ns / 1'000'000'000, children, &counters, pool);
 }
 
 void respond_unavailable(api_self self, std::uint64_t req_id,
@@ -107,21 +96,117 @@ void assign_sockets(std::vector<child_status>& children,
       c.socket = i->second;
 }
 
+/// What /status and /metrics gather from the actors before they render.
+struct gathered {
+  std::int64_t uptime_ns = 0; ///< actor clock since the api started
+  std::vector<child_status>
+    children;                      ///< the supervisor's, completed by the legs
+  std::optional<pool_status> pool; ///< the socket pool's, if it answered
+  // /metrics only:
+  std::optional<supervisor_metrics> supervisor; ///< if the supervisor answered
+  std::optional<backfill_status> backfill; ///< if the backfill actor answered
+  std::optional<histogram_counts>
+    frame_latency; ///< every answering aggregator's
+};
+
+/// Answers a request from what was gathered.
+using render_fn = void (*)(api_self, std::uint64_t req_id, const gathered&);
+
+/// The /status body: the children, the pool's sockets when the pool answered
+/// and, when the api actor has a source, the transports' own counters.
+void render_status(api_self self, std::uint64_t id, const gathered& g) {
+  const auto* source = self->state.cfg.transport;
+  const auto* pool = g.pool ? &*g.pool : nullptr;
+  auto uptime_s = g.uptime_ns / 1'000'000'000;
+  if (source == nullptr) {
+    respond(self, id, 200, status_json(uptime_s, g.children, nullptr, pool));
+    return;
+  }
+  auto counters = source->counters();
+  respond(self, id, 200, status_json(uptime_s, g.children, &counters, pool));
+}
+
+/// The /metrics body: every family whose source answered.
+void render_metrics(api_self self, std::uint64_t id, const gathered& g) {
+  const auto& cfg = self->state.cfg;
+  metrics_inputs in;
+  in.version = cfg.version;
+  in.children = &g.children;
+  in.supervisor = g.supervisor ? &*g.supervisor : nullptr;
+  in.backfill = g.backfill ? &*g.backfill : nullptr;
+  in.pool = g.pool ? &*g.pool : nullptr;
+  in.frame_latency = g.frame_latency ? &*g.frame_latency : nullptr;
+  transport_counters counters;
+  if (cfg.transport != nullptr) {
+    counters = cfg.transport->counters();
+    in.transport = &counters;
+  }
+  process_stats process;
+  if (cfg.process != nullptr) {
+    process = cfg.process->read();
+    in.process = &process;
+  }
+  self->state.cfg.responder->respond(id, 200, metrics_text(in),
+                                     media_type::prometheus_text);
+}
+
+/// /metrics's own legs: the supervisor's figures, the backfill actor's (if
+/// any) and every aggregator's latency histogram, merged. Each leg calls
+/// `leg_done` once, answered or not.
+template <class LegDone>
+void ask_metrics_legs(api_self self, const std::shared_ptr<gathered>& g,
+                      LegDone leg_done) {
+  auto& cfg = self->state.cfg;
+  self->request(cfg.supervisor, actor_answer_timeout, metrics_atom::value)
+    .then(
+      [=](supervisor_metrics& x) {
+        g->supervisor = std::move(x);
+        leg_done();
+      },
+      [=](caf::error&) { leg_done(); });
+  if (cfg.backfill)
+    self->request(cfg.backfill, actor_answer_timeout, status_atom::value)
+      .then(
+        [=](backfill_status& x) {
+          g->backfill = x;
+          leg_done();
+        },
+        [=](caf::error&) { leg_done(); });
+  std::vector<aggregator_if> every_agg;
+  for (auto& [symbol, agg] : cfg.aggregators)
+    every_agg.push_back(agg);
+  auto add_latency
+    = [=](std::vector<caf::expected<latency_snapshot>>& replies) {
+        histogram_counts merged;
+        for (auto& r : replies)
+          if (r)
+            merge(merged, r->buckets);
+        if (!merged.counts.empty())
+          g->frame_latency = std::move(merged);
+        leg_done();
+      };
+  gather<latency_snapshot>(self, every_agg, actor_answer_timeout, add_latency,
+                           latency_atom::value);
+}
+
 /// Adds each child's book counters (from its book actor), gap counters (from
 /// its aggregator) and socket (from the socket pool, if there is one) to the
-/// supervisor's answer, then answers 200 with the children in the supervisor's
-/// order. A child whose actor is missing or does not answer keeps zero
-/// counters; a pool that does not answer leaves "pool" out. The legs run side
-/// by side, so a silent actor delays the answer by at most one
+/// supervisor's answer; for /metrics (`for_metrics`) also asks the supervisor's
+/// own figures, the backfill actor's budget and every aggregator's latency.
+/// Then `render`s, with the children in the supervisor's order. A child whose
+/// actor is missing or does not answer keeps zero counters; a pool, supervisor
+/// or backfill actor that does not answer leaves its part out. The legs run
+/// side by side, so a silent actor delays the answer by at most one
 /// actor_answer_timeout.
-void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
-                   std::shared_ptr<std::vector<child_status>> children) {
+void answer_gathered(api_self self, std::uint64_t id,
+                     const std::shared_ptr<gathered>& g, bool for_metrics,
+                     render_fn render) {
   auto& cfg = self->state.cfg;
-  std::vector<std::size_t> book_of, agg_of; // indexes into *children
+  std::vector<std::size_t> book_of, agg_of; // indexes into g->children
   std::vector<book_if> books;
   std::vector<aggregator_if> aggs;
-  for (std::size_t i = 0; i < children->size(); ++i) {
-    auto& c = (*children)[i];
+  for (std::size_t i = 0; i < g->children.size(); ++i) {
+    auto& c = g->children[i];
     if (c.stream == stream_kind::depth) {
       if (auto book = cfg.books.find(c.symbol); book != cfg.books.end()) {
         book_of.push_back(i);
@@ -133,27 +218,27 @@ void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
       aggs.push_back(agg->second);
     }
   }
-  auto legs_left = std::make_shared<int>(cfg.pool ? 3 : 2);
-  auto pool = std::make_shared<std::optional<pool_status>>();
+  int legs = 2 + (cfg.pool ? 1 : 0);
+  if (for_metrics)
+    legs += 2 + (cfg.backfill ? 1 : 0);
+  auto legs_left = std::make_shared<int>(legs);
   auto leg_done = [=] {
     if (--*legs_left == 0)
-      respond(self, id, 200,
-              status_of(self, uptime_ns, *children,
-                        pool->has_value() ? &**pool : nullptr));
+      render(self, id, *g);
   };
   if (cfg.pool)
     self->request(cfg.pool, actor_answer_timeout, status_atom::value)
       .then(
         [=](pool_status& x) {
-          assign_sockets(*children, x);
-          *pool = std::move(x);
+          assign_sockets(g->children, x);
+          g->pool = std::move(x);
           leg_done();
         },
         [=](caf::error&) { leg_done(); });
   auto add_books = [=](std::vector<caf::expected<book_view>>& replies) {
     for (std::size_t n = 0; n < replies.size(); ++n)
       if (auto& v = replies[n]) {
-        auto& c = (*children)[book_of[n]];
+        auto& c = g->children[book_of[n]];
         c.book_state = v->state;
         c.book_known = true;
         c.book_syncs = v->counters.syncs;
@@ -165,10 +250,11 @@ void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
   auto add_gaps = [=](std::vector<caf::expected<metrics_snapshot>>& replies) {
     for (std::size_t n = 0; n < replies.size(); ++n)
       if (auto& m = replies[n]) {
-        auto& c = (*children)[agg_of[n]];
+        auto& c = g->children[agg_of[n]];
         c.gaps_detected = m->gaps_detected;
         c.gaps_filled = m->gaps_filled;
         c.gaps_open = m->gaps_open;
+        c.trades_backfilled = m->backfilled;
       }
     leg_done();
   };
@@ -176,21 +262,34 @@ void answer_status(api_self self, std::uint64_t id, std::int64_t uptime_ns,
                     book_atom::value, std::uint32_t{0});
   gather<metrics_snapshot>(self, aggs, actor_answer_timeout, add_gaps,
                            metrics_atom::value);
+  if (for_metrics)
+    ask_metrics_legs(self, g, leg_done);
 }
 
-void get_status(api_self self, const http_request& req, const route_args&) {
+/// /status and /metrics: the supervisor's children first, then the other legs.
+void get_gathered(api_self self, const http_request& req, bool for_metrics,
+                  render_fn render) {
   auto id = req.req_id;
   self
     ->request(self->state.cfg.supervisor, actor_answer_timeout,
               status_atom::value)
     .then(
       [=](std::vector<child_status>& children) {
-        auto uptime_ns = clock_ns(self) - self->state.started_ns;
-        answer_status(
-          self, id, uptime_ns,
-          std::make_shared<std::vector<child_status>>(std::move(children)));
+        auto g = std::make_shared<gathered>();
+        g->uptime_ns = clock_ns(self) - self->state.started_ns;
+        g->children = std::move(children);
+        answer_gathered(self, id, g, for_metrics, render);
       },
       [=](caf::error& err) { respond_unavailable(self, id, err); });
+}
+
+void get_status(api_self self, const http_request& req, const route_args&) {
+  get_gathered(self, req, false, render_status);
+}
+
+void get_prometheus(api_self self, const http_request& req,
+                    const route_args& /*args*/) {
+  get_gathered(self, req, true, render_metrics);
 }
 
 void get_symbols(api_self self, const http_request& req, const route_args&) {
@@ -282,6 +381,7 @@ struct route {
 constexpr route routes[] = {
   {"GET", "/health", get_health},
   {"GET", "/status", get_status},
+  {"GET", "/metrics", get_prometheus},
   {"GET", "/symbols", get_symbols},
   {"GET", "/symbols/{symbol}/book", get_book},
   {"GET", "/symbols/{symbol}/trades", get_trades},

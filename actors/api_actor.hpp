@@ -5,6 +5,9 @@
 //
 //   GET /health                      -> supervisor status -> 200 ok | 503 degraded
 //   GET /status                      -> supervisor status -> 200
+//   GET /metrics                     -> as /status, plus the supervisor's metrics_atom,
+//                                       the backfill actor's status and every
+//                                       aggregator's latency -> 200 (Prometheus text)
 //   GET /symbols                     -> 200 (configured symbols)
 //   GET /symbols/{S}/trades?limit=N  -> aggregator (trades_atom, N) -> 200
 //   GET /symbols/{S}/metrics         -> aggregator metrics_atom -> 200
@@ -25,6 +28,7 @@
 
 #include "actors/protocols.hpp"
 #include "actors/seams/http_responder.hpp"
+#include "actors/seams/process_stats_source.hpp"
 #include "actors/seams/transport_counter_source.hpp"
 
 namespace sv {
@@ -43,6 +47,11 @@ struct api_config {
   /// The transports' own counters for /status; null: /status has no "transport".
   const transport_counter_source* transport = nullptr; ///< outlives the actor
   std::uint32_t trades_limit_max = 100000; ///< largest accepted ?limit=
+  /// For /metrics's REST families; null: they are left out.
+  backfill_if backfill;
+  /// The process's CPU, memory and fds for /metrics; null: left out.
+  const process_stats_source* process = nullptr; ///< outlives the actor
+  std::string version; ///< streamvisor_build_info's label
 };
 
 /// State of the api actor (plain data; behavior in api_actor.cpp).

@@ -234,6 +234,8 @@ void on_deadline(backfill_self self, std::uint64_t id) {
 void handle_response(backfill_self self, const job_iterator& it,
                      rest_response& r) {
   auto& st = self->state;
+  if (r.used_weight_1m >= 0)
+    st.weight_used_reported = r.used_weight_1m;
   if (r.used_weight_1m >= 0
       && static_cast<std::uint64_t>(r.used_weight_1m) * 100
            > std::uint64_t{st.cfg.weight_budget_1m}
@@ -246,6 +248,7 @@ void handle_response(backfill_self self, const job_iterator& it,
   }
   auto& job = *it;
   if (r.status == 429 || r.status == 418) {
+    ++(r.status == 429 ? st.pauses_429 : st.pauses_418);
     auto seconds = std::max<std::int32_t>(r.retry_after_s, 1);
     SV_WARN("backfill", job.symbol, "rate_limited",
             "status=%d retry_after_s=%d detail=\"%s\"", r.status, seconds,
@@ -432,6 +435,19 @@ backfill_actor(backfill_self self, backfill_config cfg, rest_client* rest) {
     [=](backfill_deadline_atom, std::uint64_t id) {
       on_deadline(self, id);
       pump(self);
+    },
+    [=](status_atom) {
+      const auto& now = self->state;
+      backfill_status x;
+      x.weight_used = now.budget.used(clock_ns(self));
+      x.weight_budget = now.cfg.weight_budget_1m;
+      x.weight_used_reported = now.weight_used_reported;
+      x.pauses_429 = now.pauses_429;
+      x.pauses_418 = now.pauses_418;
+      x.requests_timed_out = now.requests_timed_out;
+      x.jobs_refused = now.jobs_refused;
+      x.jobs_queued = now.jobs.size();
+      return x;
     },
   };
 }

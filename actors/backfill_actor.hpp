@@ -20,6 +20,7 @@
 //         after 1, 2, 4, 8, 16 s while the others go on; then backfill_failed
 //         (depth_snapshot_failed) to the requester. An answer after its deadline
 //         is ignored.
+//   status_atom --> backfill_status (budget used, pauses, queue), for /metrics
 //   after each answer or deadline, every job of that request's symbol goes to the
 //         back of the queue (in their order): symbols take turns by request, so one
 //         symbol's long, slow or many gaps delay another's by at most the request
@@ -114,6 +115,10 @@ struct backfill_state {
   std::int64_t wake_at_ns = 0; ///< the earliest bf_wake pending, 0 if none
   std::uint64_t requests_timed_out = 0; ///< requests given up at their deadline
   std::uint64_t jobs_refused = 0; ///< requests refused with jobs_max queued
+  std::uint64_t pauses_429 = 0;   ///< 429 answers, each paused every request
+  std::uint64_t pauses_418 = 0;   ///< 418 answers, each paused every request
+  /// X-MBX-USED-WEIGHT-1M of the last answer that carried it, -1 if none yet.
+  std::int32_t weight_used_reported = -1;
   /// Decides which queue_full lines are written: the first of a 10 s window, the
   /// rest of the burst counted and written as one `suppressed` line at the first
   /// refusal or accepted job after the window. Fed the actor clock in ms.

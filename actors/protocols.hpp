@@ -18,6 +18,7 @@
 
 #include "messages/atoms.hpp"
 #include "messages/backfill.hpp"
+#include "messages/backfill_status.hpp"
 #include "messages/book.hpp"
 #include "messages/depth.hpp"
 #include "messages/http.hpp"
@@ -26,6 +27,7 @@
 #include "messages/pool_status.hpp"
 #include "messages/rest.hpp"
 #include "messages/status.hpp"
+#include "messages/supervisor_metrics.hpp"
 #include "messages/trade.hpp"
 #include "messages/ws_events.hpp"
 
@@ -96,7 +98,8 @@ using book_if = caf::typed_actor<
 using backfill_if = caf::typed_actor<
   caf::reacts_to<backfill_request>, caf::reacts_to<depth_snapshot_request>,
   caf::reacts_to<rest_response>, caf::reacts_to<backfill_wake_atom>,
-  caf::reacts_to<backfill_deadline_atom, std::uint64_t>>;
+  caf::reacts_to<backfill_deadline_atom, std::uint64_t>,
+  caf::replies_to<status_atom>::with<backfill_status>>;
 
 /// The socket pool's protocol (actors/socket_pool_actor.hpp): streams' opens and
 /// closes from pooled_ws_client, its sockets' events from the transport, /status.
@@ -112,6 +115,7 @@ using supervisor_if = caf::typed_actor<
   caf::reacts_to<child_report>,
   caf::replies_to<start_atom, std::string, stream_kind>::with<bool>,
   caf::replies_to<status_atom>::with<std::vector<child_status>>,
+  caf::replies_to<metrics_atom>::with<supervisor_metrics>,
   caf::reacts_to<connect_deadline_atom, std::string, std::uint64_t>,
   caf::reacts_to<restart_atom, std::string, std::uint64_t>,
   caf::reacts_to<budget_tick_atom>, caf::reacts_to<stop_atom>,

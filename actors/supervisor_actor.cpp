@@ -11,6 +11,7 @@
 #include "actors/actor_clock.hpp"
 #include "actors/connection_actor.hpp"
 #include "actors/core/log.hpp"
+#include "actors/core/observe.hpp"
 #include "actors/core/symbol_case.hpp"
 #include "actors/gather.hpp"
 #include "messages/errc.hpp"
@@ -45,6 +46,22 @@ std::int64_t retry_after_ms(const caf::error& err) {
     return -1;
   auto seconds = ctx.get_as<std::int32_t>(1);
   return seconds < 0 ? -1 : std::int64_t{seconds} * 1000;
+}
+
+/// Why a child went down, from its exit reason.
+restart_cause cause_of(const caf::error& err) {
+  if (!err || err.category() != caf::atom("sv"))
+    return restart_cause::other;
+  switch (static_cast<errc>(err.code())) {
+    case errc::connect_timeout:
+      return restart_cause::connect_timeout;
+    case errc::connection_closed:
+      return restart_cause::connection_closed;
+    case errc::silence_timeout:
+      return restart_cause::silence_timeout;
+    default:
+      return restart_cause::other;
+  }
 }
 
 void add(connection_counters& total, const connection_counters& x) {
@@ -197,6 +214,7 @@ std::vector<child_status> build_status(supervisor_self self) {
     x.state = rec.state;
     x.connect_attempts = rec.attempts;
     x.restarts = rec.restarts;
+    x.restarts_by_cause = rec.restarts_by_cause;
     x.last_error = rec.last_error;
     x.connect_latency_ms = rec.connect_latency_ms;
     connection_counters total = rec.finished;
@@ -244,8 +262,11 @@ auto report_handler(supervisor_self self) {
           rec.state = child_state::streaming;
           rec.streaming_since_ns = clock_ns(self);
           rec.live = r.counters;
-          rec.connect_latency_ms = (clock_ns(self) - rec.attempt_started_ns)
-                                   / 1'000'000;
+          auto latency_ns = clock_ns(self) - rec.attempt_started_ns;
+          rec.connect_latency_ms = latency_ns / 1'000'000;
+          observe(
+            self->state.connect_latency[static_cast<std::size_t>(rec.stream)],
+            static_cast<double>(latency_ns) / 1e9);
           SV_INFO("supervisor", rec.symbol, "child_streaming",
                   "stream=%s attempt=%llu connect_latency_ms=%lld",
                   to_string(rec.stream),
@@ -268,6 +289,18 @@ auto report_handler(supervisor_self self) {
       case connection_phase::closing:
         break;
     }
+  };
+}
+
+auto metrics_handler(supervisor_self self) {
+  return [=](metrics_atom) {
+    auto& st = self->state;
+    supervisor_metrics x;
+    x.connect_latency = st.connect_latency;
+    x.connect_budget_used = st.budget.used(clock_ns(self));
+    x.connect_budget = st.cfg.connect_budget;
+    x.waiting = st.waiting.size();
+    return x;
   };
 }
 
@@ -332,6 +365,7 @@ supervisor_if::behavior_type running(supervisor_self self) {
       return true;
     },
     status_handler(self),
+    metrics_handler(self),
     [=](connect_deadline_atom, std::string& key, std::uint64_t attempt) {
       auto i = self->state.children.find(key);
       if (i == self->state.children.end())
@@ -389,6 +423,7 @@ supervisor_if::behavior_type stopping(supervisor_self self) {
       return caf::make_error(errc::shutting_down);
     },
     status_handler(self),
+    metrics_handler(self),
     [=](connect_deadline_atom, std::string&, std::uint64_t) {},
     [=](restart_atom, std::string&, std::uint64_t) {},
     [=](budget_tick_atom) {},
@@ -464,6 +499,8 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
                             st.cfg.connect_burst};
   st.rng.seed(st.cfg.rng_seed != 0 ? st.cfg.rng_seed : std::random_device{}());
   st.sinks = std::move(sinks);
+  st.connect_latency.assign(stream_kind_count,
+                            make_histogram(connect_latency_bounds_s()));
   // Children are linked, so their non-normal exits reach us as exit_msg; restart
   // decisions are made in the down handler. Only an exit addressed to us from
   // outside (anon_send_exit: source == self) stops the supervisor.
@@ -483,6 +520,7 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
     }
     if (dm.reason)
       rec->last_error = describe(dm.reason);
+    ++rec->restarts_by_cause.at(static_cast<std::size_t>(cause_of(dm.reason)));
     auto streamed_ms = rec->streaming_since_ns >= 0
                          ? (clock_ns(self) - rec->streaming_since_ns)
                              / 1'000'000

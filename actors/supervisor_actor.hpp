@@ -16,11 +16,15 @@
 //   more than escalate_fraction of children parked --> supervisor quits (errc::escalated)
 //   any --stop_atom / shutdown--> stopped
 //
+// status_atom answers every child (child_status); metrics_atom the figures no
+// child shows (supervisor_metrics: connect-latency histograms, budget).
+//
 // Restart decisions live in one function (schedule_restart in the .cpp), which
 // applies actors/restart_policy.hpp; every attempt passes the connection budget
 // (actors/weight_budget.hpp, one unit per attempt).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -77,7 +81,9 @@ struct child_record {
   std::uint64_t attempts
     = 0; ///< connect attempts started (= current attempt number)
   std::uint64_t restarts = 0; ///< restarts scheduled after failures
-  std::string last_error;     ///< cause of the last failure
+  /// `restarts` by cause, indexed by restart_cause.
+  std::array<std::uint64_t, restart_cause_count> restarts_by_cause{};
+  std::string last_error; ///< cause of the last failure
   std::int64_t attempt_started_ns
     = 0; ///< actor clock, start of the current attempt
   std::int64_t connect_latency_ms
@@ -106,7 +112,16 @@ struct supervisor_state {
   bool budget_tick_pending = false;     ///< a budget_tick is scheduled
   bool budget_exhausted_logged = false; ///< one warning per exhaustion
   std::mt19937_64 rng;                  ///< backoff jitter
+  /// Attempt start to first frame, by stream_kind (see supervisor_metrics).
+  std::vector<histogram_counts> connect_latency;
 };
+
+/// The upper bounds (seconds) of the connect-latency histograms: loopback
+/// connects land in the first buckets, a slow TLS handshake near the deadline
+/// (connect_timeout_ms, 10 s by default) in the last.
+inline std::vector<double> connect_latency_bounds_s() {
+  return {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+}
 
 using supervisor_self = supervisor_if::stateful_pointer<supervisor_state>;
 

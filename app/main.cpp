@@ -30,6 +30,7 @@
 #include "app/journal_stream.hpp"
 #include "app/lock_file.hpp"
 #include "app/nofile_limit.hpp"
+#include "app/proc_self_stats.hpp"
 #include "app/scheduler_tuning.hpp"
 #include "app/service_notifier.hpp"
 #include "app/service_watchdog.hpp"
@@ -216,7 +217,8 @@ void log_starting(const sv::settings& cfg, const std::string& config_path) {
 /// The api actor: answers `http`'s requests from the supervisor, aggregators and books.
 sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
                      const process_actors& actors, sv::lws_http_server& http,
-                     const sv::transport_counter_source& counters) {
+                     const sv::transport_counter_source& counters,
+                     const sv::process_stats_source& process) {
   auto api_cfg = sv::api_config_for(cfg);
   api_cfg.supervisor = actors.supervisor;
   api_cfg.aggregators = actors.aggregators;
@@ -224,6 +226,8 @@ sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
   api_cfg.pool = actors.pool;
   api_cfg.responder = &http;
   api_cfg.transport = &counters;
+  api_cfg.backfill = actors.backfill;
+  api_cfg.process = &process;
   return sys.spawn(sv::api_actor, std::move(api_cfg));
 }
 
@@ -406,7 +410,8 @@ int main(int argc, char** argv) {
                                 stream_children(cfg));
   lws_http_server http{http_options_for(cfg, budget)};
   lws_counter_source counters{*ws, http};
-  actors.api = spawn_api(sys, cfg, actors, http, counters);
+  proc_self_stats process;
+  actors.api = spawn_api(sys, cfg, actors, http, counters, process);
   int exit_code = start_http(http, cfg, actors.api);
   if (cfg.table)
     actors.table = spawn_table_view(sys, actors.supervisor, actors.aggregators);

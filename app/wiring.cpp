@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "app/settings/config.hpp"
 #include "messages/stream_kind.hpp"
 
 namespace sv {
@@ -117,6 +118,7 @@ api_config api_config_for(const settings& cfg) {
   api_config result;
   result.symbols = cfg.symbols;
   result.trades_limit_max = cfg.history_trades_max;
+  result.version = version_number();
   return result;
 }
 

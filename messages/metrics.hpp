@@ -7,6 +7,8 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "messages/histogram.hpp"
+
 #include "messages/wide.hpp"
 #include "messages/window_snapshot.hpp"
 
@@ -90,12 +92,14 @@ struct latency_snapshot {
   std::int64_t p99_us = 0;   ///< 99th percentile
   std::int64_t p999_us = 0;  ///< 99.9th percentile
   std::int64_t max_us = 0; ///< largest sample (capped at the histogram's range)
+  /// The same samples in /metrics's buckets (latency_histogram::prometheus_bounds_us).
+  histogram_counts buckets;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, latency_snapshot& x) {
   return f(caf::meta::type_name("latency_snapshot"), x.samples, x.p50_us,
-           x.p90_us, x.p99_us, x.p999_us, x.max_us);
+           x.p90_us, x.p99_us, x.p999_us, x.max_us, x.buckets);
 }
 
 } // namespace sv

@@ -21,6 +21,20 @@ const char* to_string(connection_phase x) {
   return "unknown";
 }
 
+const char* to_string(restart_cause x) {
+  switch (x) {
+    case restart_cause::connect_timeout:
+      return "connect_timeout";
+    case restart_cause::connection_closed:
+      return "connection_closed";
+    case restart_cause::silence_timeout:
+      return "silence_timeout";
+    case restart_cause::other:
+      return "other";
+  }
+  return "unknown";
+}
+
 const char* to_string(child_state x) {
   switch (x) {
     case child_state::connecting:

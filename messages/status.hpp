@@ -1,6 +1,8 @@
 // connection_phase, child_report, child_status: what the supervisor knows about each child.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -29,6 +31,20 @@ enum class child_state : std::uint8_t {
   parked,     ///< restarted too often; waits park_s before trying again
   stopped,    ///< shut down (or never to be restarted)
 };
+
+/// Why a child died and was restarted: /metrics's `cause` label.
+enum class restart_cause : std::uint8_t {
+  connect_timeout, ///< no upgrade and first frame before the connect deadline
+  connection_closed, ///< the socket closed (peer close, refused, TLS failure, ...)
+  silence_timeout, ///< no frame within the silence timeout
+  other,           ///< any other exit (a crash, a kill, a normal exit unasked)
+};
+
+/// Number of restart_cause values (the size of child_status::restarts_by_cause).
+constexpr std::size_t restart_cause_count = 4;
+
+/// Text for a restart_cause ("silence_timeout").
+const char* to_string(restart_cause x);
 
 /// Text for a connection_phase ("streaming").
 const char* to_string(connection_phase x);
@@ -93,7 +109,9 @@ struct child_status {
   child_state state = child_state::stopped;    ///< see child_state
   std::uint64_t connect_attempts = 0; ///< attempts started since process start
   std::uint64_t restarts = 0;         ///< restarts scheduled after a failure
-  std::string last_error;             ///< cause of the last failure, "" if none
+  /// `restarts` by cause, indexed by restart_cause.
+  std::array<std::uint64_t, restart_cause_count> restarts_by_cause{};
+  std::string last_error; ///< cause of the last failure, "" if none
   std::int64_t connect_latency_ms
     = -1; ///< start of the current/last attempt to first frame, -1 if never
   std::int64_t last_message_age_ms
@@ -106,6 +124,8 @@ struct child_status {
     = 0; ///< id jumps (filled in by the api from the aggregator)
   std::uint64_t gaps_filled = 0; ///< of those, backfilled completely
   std::uint64_t gaps_open = 0;   ///< being filled or given up
+  std::uint64_t trades_backfilled
+    = 0; ///< trades applied from REST (aggregator)
   // A depth child's book, filled in by the api from the book actor:
   /// The book's phase (depth children); meaningful only if book_known.
   book_phase book_state = book_phase::waiting;
@@ -122,11 +142,11 @@ struct child_status {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, child_status& x) {
   return f(caf::meta::type_name("child_status"), x.symbol, x.stream, x.state,
-           x.connect_attempts, x.restarts, x.last_error, x.connect_latency_ms,
-           x.last_message_age_ms, x.frames, x.trades, x.decode_errors,
-           x.gaps_detected, x.gaps_filled, x.gaps_open, x.book_state,
-           x.book_known, x.book_syncs, x.book_resyncs, x.book_last_update_id,
-           x.socket);
+           x.connect_attempts, x.restarts, x.restarts_by_cause, x.last_error,
+           x.connect_latency_ms, x.last_message_age_ms, x.frames, x.trades,
+           x.decode_errors, x.gaps_detected, x.gaps_filled, x.gaps_open,
+           x.trades_backfilled, x.book_state, x.book_known, x.book_syncs,
+           x.book_resyncs, x.book_last_update_id, x.socket);
 }
 
 } // namespace sv

@@ -1,6 +1,7 @@
 // stream_kind: which Binance stream a child subscribes to; text only at the config, JSON and log edges.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,9 @@ enum class stream_kind : std::uint8_t {
   agg_trade, ///< "aggTrade": aggregate trades, for the symbol's aggregator
   depth,     ///< "depth": 100 ms order-book diffs, for the symbol's book actor
 };
+
+/// Number of stream_kind values (tables indexed by stream_kind have this size).
+constexpr std::size_t stream_kind_count = 2;
 
 /// The config's, the API's and the logs' name of `x`: "aggTrade", "depth".
 /// Also what CAF's deep_to_string shows.

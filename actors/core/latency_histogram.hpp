@@ -24,12 +24,44 @@ public:
   void add(std::int64_t us, std::uint64_t count = 1) noexcept {
     buckets_[bucket_of(us)] += count;
     samples_ += count;
+    sum_us_ += static_cast<std::uint64_t>(us < 0 ? 0 : us) * count;
+  }
+
+  /// The upper bounds of /metrics's frame-to-aggregator histogram, in µs.
+  static constexpr std::array<std::int64_t, 10> prometheus_bounds_us
+    = {10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000};
+
+  /// Everything added so far in prometheus_bounds_us buckets. A sample counts
+  /// at its bucket's highest value, so above 128 µs it may land one bound high
+  /// (a 250 µs sample shares a bucket with 251 µs: le=500), never low; samples
+  /// over range_us count in +Inf only.
+  [[nodiscard]] histogram_counts prometheus_counts() const {
+    histogram_counts result;
+    for (auto bound : prometheus_bounds_us)
+      result.bounds_s.push_back(static_cast<double>(bound) / 1e6);
+    result.counts.assign(prometheus_bounds_us.size() + 1, 0);
+    for (std::size_t i = 0; i < buckets_.size(); ++i) {
+      auto n = buckets_.at(i);
+      if (n == 0)
+        continue;
+      std::size_t slot = 0;
+      // The overflow bucket is over every bound: +Inf.
+      while (slot < prometheus_bounds_us.size()
+             && (i == overflow_bucket
+                 || highest_of(i) > prometheus_bounds_us.at(slot)))
+        ++slot;
+      result.counts.at(slot) += n;
+    }
+    result.sum_s = static_cast<double>(sum_us_) / 1e6;
+    result.count = samples_;
+    return result;
   }
 
   /// Percentiles of everything added so far.
   latency_snapshot snapshot() const noexcept {
     latency_snapshot result;
     result.samples = samples_;
+    result.buckets = prometheus_counts();
     if (samples_ == 0)
       return result;
     auto rank = [this](double q) {
@@ -92,6 +124,7 @@ private:
 
   std::array<std::uint64_t, overflow_bucket + 1> buckets_{};
   std::uint64_t samples_ = 0;
+  std::uint64_t sum_us_ = 0; ///< of every sample as added (negatives as 0)
 };
 
 } // namespace sv

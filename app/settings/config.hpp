@@ -65,4 +65,7 @@ std::string usage();
 /// The `--version` text, e.g. "streamvisor 0.1.0".
 std::string version_text();
 
+/// The version alone, e.g. "0.1.0" (the project() version in CMakeLists.txt).
+std::string version_number();
+
 } // namespace sv

@@ -653,7 +653,11 @@ std::string usage() {
 }
 
 std::string version_text() {
-  return std::string("streamvisor ") + SV_VERSION;
+  return "streamvisor " + version_number();
+}
+
+std::string version_number() {
+  return SV_VERSION;
 }
 
 } // namespace sv

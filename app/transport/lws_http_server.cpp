@@ -75,6 +75,13 @@ constexpr std::size_t header_pool_margin = 16;
 // lws descriptors beyond clients_max: the listen socket, the event pipe, margin.
 constexpr std::size_t fd_table_margin = 16;
 
+/// The Content-Type header of a body of `type`.
+const char* content_type_of(media_type type) {
+  return type == media_type::prometheus_text
+           ? "text/plain; version=0.0.4; charset=utf-8"
+           : "application/json";
+}
+
 unsigned long long ull(std::uint64_t x) {
   return static_cast<unsigned long long>(x);
 }
@@ -220,15 +227,17 @@ struct lws_http_server::impl {
     bool close_after = false;  ///< close instead of keep-alive (405)
     bool head_only = false;    ///< HEAD: headers without body
     int status = 0;            ///< status of the answer
-    std::string body;          ///< the answer's JSON
-    std::size_t sent = 0;      ///< body bytes written so far
+    std::string body;          ///< the answer's body
+    media_type type = media_type::json; ///< the body's Content-Type
+    std::size_t sent = 0;               ///< body bytes written so far
   };
 
   /// One respond() call on its way to the service thread.
   struct response {
-    std::uint64_t req_id = 0; ///< request being answered
-    int status = 0;           ///< HTTP status
-    std::string body;         ///< JSON body
+    std::uint64_t req_id = 0;           ///< request being answered
+    int status = 0;                     ///< HTTP status
+    std::string body;                   ///< JSON body, or /metrics's text
+    media_type type = media_type::json; ///< the body's Content-Type
   };
 
   explicit impl(lws_http_server_options opts) : options(std::move(opts)) {
@@ -277,7 +286,8 @@ struct lws_http_server::impl {
   void run();
   void drain_responses();
   void on_request(lws* wsi, const char* uri, std::size_t len);
-  void answer(lws* wsi, exchange& x, int status, std::string body);
+  void answer(lws* wsi, exchange& x, int status, std::string body,
+              media_type type = media_type::json);
   int on_writeable(lws* wsi, exchange& x);
   void forget(lws* wsi);
   /// `wsi`'s request header is complete: its header deadline is over.
@@ -478,14 +488,15 @@ void lws_http_server::impl::drain_responses() {
     auto& x = exchanges[wsi];
     x.req_id = 0;
     lws_set_timer_usecs(wsi, LWS_SET_TIMER_USEC_CANCEL);
-    answer(wsi, x, r.status, std::move(r.body));
+    answer(wsi, x, r.status, std::move(r.body), r.type);
   }
   drained.clear();
 }
 
 void lws_http_server::impl::answer(lws* wsi, exchange& x, int status,
-                                   std::string body) {
+                                   std::string body, media_type type) {
   x.responding = true;
+  x.type = type;
   x.headers_sent = false;
   x.status = status;
   x.body = std::move(body);
@@ -547,7 +558,7 @@ int lws_http_server::impl::on_writeable(lws* wsi, exchange& x) {
     unsigned char* p = start;
     unsigned char* end = buf + sizeof(buf) - 1;
     if (lws_add_http_common_headers(
-          wsi, static_cast<unsigned>(x.status), "application/json",
+          wsi, static_cast<unsigned>(x.status), content_type_of(x.type),
           static_cast<lws_filepos_t>(x.head_only ? 0 : x.body.size()), &p, end))
       return -1;
     if (x.close_after) {
@@ -769,7 +780,7 @@ lws_http_server_stats lws_http_server::stats() const {
 }
 
 void lws_http_server::respond(std::uint64_t req_id, int status,
-                              std::string body) {
+                              std::string body, media_type type) {
   auto& d = *impl_;
   std::lock_guard<std::mutex> guard{d.queue_mutex};
   if (!d.accepting)
@@ -781,7 +792,7 @@ void lws_http_server::respond(std::uint64_t req_id, int status,
             ull(req_id));
     return;
   }
-  d.queue.push_back(impl::response{req_id, status, std::move(body)});
+  d.queue.push_back(impl::response{req_id, status, std::move(body), type});
   lws_cancel_service(d.context);
 }
 

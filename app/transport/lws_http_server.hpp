@@ -101,7 +101,9 @@ public:
   [[nodiscard]] lws_http_server_stats stats() const;
 
   /// Any thread, never blocks. See http_responder::respond.
-  void respond(std::uint64_t req_id, int status, std::string body) override;
+  using http_responder::respond;
+  void respond(std::uint64_t req_id, int status, std::string body,
+               media_type type) override;
 
   struct impl;
 

@@ -1,6 +1,8 @@
 // Tests of api_actor: routing, status codes and bodies, on the deterministic scheduler.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <caf/event_based_actor.hpp>
 #include <rapidjson/document.h>
 
@@ -9,6 +11,7 @@
 #include "actors/backfill_actor.hpp"
 #include "actors/book_actor.hpp"
 #include "actors/pooled_ws_client.hpp"
+#include "actors/seams/process_stats_source.hpp"
 #include "actors/socket_pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "actors/wire/ws_control.hpp"
@@ -44,9 +47,18 @@ struct fake_counter_source : transport_counter_source {
   }
 };
 
+/// Process figures a test sets.
+struct fake_process_source : process_stats_source {
+  process_stats values;
+  [[nodiscard]] process_stats read() const override {
+    return values;
+  }
+};
+
 struct api_fixture : test::actor_fixture {
   test::fake_http_responder responder;
   fake_counter_source transport;
+  fake_process_source process;
   std::map<std::string, aggregator_if> aggregators;
   supervisor_if sup;
   api_if api;
@@ -99,6 +111,8 @@ struct api_fixture : test::actor_fixture {
     ac.responder = &responder;
     ac.transport = &transport;
     ac.pool = pool;
+    ac.process = &process;
+    ac.version = "9.8.7";
     api = keep_for_teardown(sys.spawn(api_actor, ac));
     run();
   }
@@ -184,6 +198,134 @@ TEST_CASE_METHOD(api_fixture, "status lists every child with its counters",
   CHECK(btc["last_message_age_ms"].GetInt64() == 0);
   CHECK(std::string{doc["children"][1]["state"].GetString()} == "connecting");
   CHECK(doc["children"][1]["last_message_age_ms"].GetInt64() == -1);
+}
+
+namespace {
+
+/// The value of the sample line that starts with `series` (name and labels
+/// exactly as written), or -1 if there is none.
+double sample_of(const std::string& text, const std::string& series) {
+  auto at = text.find("\n" + series + " ");
+  if (at == std::string::npos)
+    return -1;
+  return std::stod(text.substr(at + series.size() + 2));
+}
+
+} // namespace
+
+TEST_CASE("metrics show each stream's state, counters and book, the "
+          "connect-latency and frame-latency histograms, and the process's "
+          "figures, in Prometheus's text format",
+          "[api][metrics]") {
+  api_fixture f{true};
+  f.process.values.known = true;
+  f.process.values.resident_bytes = 4096;
+  f.process.values.open_fds = 12;
+  f.advance(30ms); // the connect latency of what streams next
+  // Frames stamped with the real clock, as the transport stamps them: the
+  // aggregator measures frame-to-update latency in real time.
+  auto stamped_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                      std::chrono::steady_clock::now().time_since_epoch())
+                      .count();
+  f.ws.inject_opened(1);
+  f.ws.inject_frames(
+    1,
+    {test::agg_trade_frame("BTCUSDT", 1, "1.00000000", "1.00000000", true),
+     test::agg_trade_frame("BTCUSDT", 2, "1.00000000", "1.00000000", false),
+     "garbage"},
+    stamped_ns);
+  f.run();
+  auto a = f.get("/metrics");
+  REQUIRE(a.status == 200);
+  CHECK(a.type == media_type::prometheus_text);
+  const auto& m = a.body;
+  CHECK(sample_of(m, R"(streamvisor_build_info{version="9.8.7"})") == 1);
+  auto state = [&](const char* symbol, const char* stream, const char* s) {
+    return sample_of(m, std::string{"streamvisor_stream_state{symbol=\""}
+                          + symbol + "\",stream=\"" + stream + "\",state=\"" + s
+                          + "\"}");
+  };
+  CHECK(state("BTCUSDT", "aggTrade", "streaming") == 1);
+  CHECK(state("BTCUSDT", "aggTrade", "connecting") == 0);
+  CHECK(state("BTCUSDT", "depth", "connecting") == 1);
+  CHECK(state("ETHUSDT", "aggTrade", "connecting") == 1);
+  CHECK(sample_of(m, R"(streamvisor_streams{state="streaming"})") == 1);
+  CHECK(sample_of(m, R"(streamvisor_streams{state="connecting"})") == 2);
+  CHECK(
+    sample_of(
+      m,
+      R"(streamvisor_stream_messages_received_total{symbol="BTCUSDT",stream="aggTrade"})")
+    == 3);
+  CHECK(
+    sample_of(
+      m,
+      R"(streamvisor_stream_decode_errors_total{symbol="BTCUSDT",stream="aggTrade"})")
+    == 1);
+  CHECK(
+    sample_of(
+      m,
+      R"(streamvisor_stream_last_message_age_seconds{symbol="BTCUSDT",stream="aggTrade"})")
+    == 0);
+  // No frame yet: no age rather than a made-up one.
+  CHECK(
+    sample_of(
+      m,
+      R"(streamvisor_stream_last_message_age_seconds{symbol="ETHUSDT",stream="aggTrade"})")
+    == -1);
+  CHECK(
+    sample_of(
+      m,
+      R"(streamvisor_stream_restarts_total{symbol="BTCUSDT",stream="aggTrade",cause="connection_closed"})")
+    == 0);
+  // The book actor answered: its state is there.
+  CHECK(
+    sample_of(m, R"(streamvisor_book_state{symbol="BTCUSDT",state="waiting"})")
+    == 1);
+  // One connect took 30 ms: it is in every bucket from le=0.05 up.
+  CHECK(
+    sample_of(
+      m,
+      R"(streamvisor_connect_latency_seconds_bucket{stream="aggTrade",le="0.025"})")
+    == 0);
+  CHECK(
+    sample_of(
+      m,
+      R"(streamvisor_connect_latency_seconds_bucket{stream="aggTrade",le="0.05"})")
+    == 1);
+  CHECK(
+    sample_of(
+      m,
+      R"(streamvisor_connect_latency_seconds_bucket{stream="aggTrade",le="+Inf"})")
+    == 1);
+  CHECK(sample_of(
+          m, R"(streamvisor_connect_latency_seconds_sum{stream="aggTrade"})")
+        == Approx(0.03));
+  CHECK(
+    sample_of(m, R"(streamvisor_connect_latency_seconds_count{stream="depth"})")
+    == 0);
+  // Two trades reached the aggregator.
+  CHECK(sample_of(m, R"(streamvisor_frame_to_aggregator_latency_seconds_count)")
+        == 2);
+  CHECK(
+    sample_of(
+      m, R"(streamvisor_frame_to_aggregator_latency_seconds_bucket{le="+Inf"})")
+    == 2);
+  CHECK(sample_of(m, "process_resident_memory_bytes") == 4096);
+  CHECK(sample_of(m, "process_open_fds") == 12);
+  // No backfill actor, no socket pool: their families are left out.
+  CHECK_THAT(m, !Catch::Contains("streamvisor_rest_"));
+  CHECK_THAT(m, !Catch::Contains("streamvisor_sockets"));
+  // Each family is declared once.
+  CHECK(std::count(m.begin(), m.end(), '\n') > 50);
+  auto declared = [&](const std::string& family) {
+    std::size_t n = 0;
+    for (auto at = m.find("# TYPE " + family + " "); at != std::string::npos;
+         at = m.find("# TYPE " + family + " ", at + 1))
+      ++n;
+    return n;
+  };
+  CHECK(declared("streamvisor_stream_state") == 1);
+  CHECK(declared("streamvisor_connect_latency_seconds") == 1);
 }
 
 TEST_CASE("on shared sockets status lists the sockets and each child's "
@@ -452,6 +594,9 @@ caf::behavior silent_actor(caf::event_based_actor* self, int /*unused*/) {
     [=](metrics_atom) {
       return self->make_response_promise<metrics_snapshot>();
     },
+    [=](latency_atom) {
+      return self->make_response_promise<latency_snapshot>();
+    },
   };
 }
 
@@ -479,15 +624,27 @@ TEST_CASE("status waits at most one answer timeout when a book and an "
   ac.responder = &responder;
   auto api = f.keep_for_teardown(f.sys.spawn(api_actor, ac));
   f.run();
-  caf::anon_send(api, http_request{1, "GET", "/status", ""});
+  auto path = GENERATE(std::string{"/status"}, std::string{"/metrics"});
+  caf::anon_send(api, http_request{1, "GET", path, ""});
   f.run();
-  CHECK(responder.answers.count(1) == 0); // both legs wait for their actor
+  CHECK(responder.answers.count(1) == 0); // every leg waits for its actor
   f.advance(1999ms);
   CHECK(responder.answers.count(1) == 0);
-  f.advance(1ms); // both legs time out together, not one after the other
+  f.advance(1ms); // the legs time out together, not one after the other
   REQUIRE(responder.answers.count(1) == 1);
   auto& a = responder.answers[1];
   CHECK(a.status == 200);
-  CHECK_THAT(a.body, Catch::Contains(R"("book":"unknown")"));
-  CHECK_THAT(a.body, Catch::Contains(R"("gaps_detected":0)"));
+  if (path == "/status") {
+    CHECK_THAT(a.body, Catch::Contains(R"("book":"unknown")"));
+    CHECK_THAT(a.body, Catch::Contains(R"("gaps_detected":0)"));
+  } else {
+    // The silent book's series are left out, not shown as zeros; the silent
+    // aggregators leave no latency histogram.
+    CHECK_THAT(a.body, !Catch::Contains("streamvisor_book_state{"));
+    CHECK_THAT(a.body,
+               !Catch::Contains("frame_to_aggregator_latency_seconds_"));
+    CHECK_THAT(a.body, Catch::Contains("streamvisor_stream_state{symbol="
+                                       "\"BTCUSDT\",stream=\"depth\","
+                                       "state=\"connecting\"} 1\n"));
+  }
 }

@@ -242,6 +242,35 @@ TEST_CASE_METHOD(backfill_fixture,
   CHECK(history_ids() == range(1, 5));
 }
 
+TEST_CASE_METHOD(
+  backfill_fixture,
+  "status counts 429 and 418 pauses apart and reports the weight "
+  "spent and the exchange's own count",
+  "[backfill][metrics]") {
+  live({1});
+  live({5});
+  auto before = ask<backfill_status>(backfill, status_atom::value);
+  CHECK(before.weight_used == 4); // one aggTrades page in flight
+  CHECK(before.weight_used_reported == -1);
+  CHECK(before.jobs_queued == 1);
+  rest.answer_last(429, R"({"code":-1003,"msg":"Too much request weight"})", 1,
+                   41);
+  run();
+  advance(1000ms);
+  rest.answer_last(418, R"({"code":-1003,"msg":"banned"})", 2);
+  run();
+  auto x = ask<backfill_status>(backfill, status_atom::value);
+  CHECK(x.pauses_429 == 1);
+  CHECK(x.pauses_418 == 1);
+  CHECK(x.weight_used == 8);
+  CHECK(x.weight_budget == config().weight_budget_1m);
+  CHECK(x.weight_used_reported == 41); // the 418 carried no count
+  advance(2000ms);
+  rest.answer_last(200, test::agg_trades_body(2, 4));
+  run();
+  CHECK(ask<backfill_status>(backfill, status_atom::value).jobs_queued == 0);
+}
+
 TEST_CASE_METHOD(backfill_fixture,
                  "a gap the exchange cannot serve stays open after retries and "
                  "marks the windows over it incomplete",

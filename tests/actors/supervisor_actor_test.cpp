@@ -611,3 +611,60 @@ TEST_CASE_METHOD(
   caf::anon_send_exit(sup, caf::exit_reason::user_shutdown);
   run();
 }
+
+TEST_CASE_METHOD(supervisor_fixture,
+                 "restarts are counted by cause: connect deadline, closed "
+                 "socket and silence each in their own counter",
+                 "[supervisor][metrics]") {
+  auto c = config();
+  c.silence_timeout_ms = 5000;
+  start({{"BTCUSDT", stream_kind::agg_trade}}, c);
+  auto by = [&](restart_cause cause) {
+    return status_of("BTCUSDT").restarts_by_cause.at(
+      static_cast<std::size_t>(cause));
+  };
+  advance(1500ms); // attempt 1: connect deadline
+  CHECK(by(restart_cause::connect_timeout) == 1);
+  advance(1000ms); // attempt 2 (id 2) closes under us
+  ws.inject_closed(2, "reset", 1006);
+  run();
+  CHECK(by(restart_cause::connection_closed) == 1);
+  advance(2000ms); // attempt 3 (id 3) streams, then falls silent
+  stream_one(3, "BTCUSDT", 1);
+  advance(6000ms);
+  auto x = status_of("BTCUSDT");
+  CHECK(x.restarts_by_cause.at(
+          static_cast<std::size_t>(restart_cause::silence_timeout))
+        == 1);
+  CHECK(x.restarts_by_cause.at(static_cast<std::size_t>(restart_cause::other))
+        == 0);
+  CHECK(x.restarts == 3);
+}
+
+TEST_CASE_METHOD(supervisor_fixture,
+                 "connect latency is a histogram per stream kind of the "
+                 "attempts that streamed, and the budget shows what it spent",
+                 "[supervisor][metrics]") {
+  start({{"BTCUSDT", stream_kind::agg_trade},
+         {"ETHUSDT", stream_kind::agg_trade},
+         {"BTCUSDT", stream_kind::depth}});
+  advance(40ms);
+  stream_one(1, "BTCUSDT", 1);
+  advance(160ms);
+  stream_one(2, "ETHUSDT", 1); // ids follow the list: the depth child is 3
+  auto m = ask<supervisor_metrics>(sup, metrics_atom::value);
+  REQUIRE(m.connect_latency.size() == stream_kind_count);
+  const auto& trades = m.connect_latency[0];
+  REQUIRE(trades.bounds_s == connect_latency_bounds_s());
+  CHECK(trades.count == 2);
+  CHECK(trades.sum_s == Approx(0.24));
+  // 40 ms is in (0.025, 0.05]; 200 ms in (0.1, 0.25].
+  std::vector<std::uint64_t> expected(trades.bounds_s.size() + 1, 0);
+  expected[3] = 1;
+  expected[5] = 1;
+  CHECK(trades.counts == expected);
+  CHECK(m.connect_latency[1].count == 0); // the depth child never streamed
+  CHECK(m.connect_budget_used == 3);
+  CHECK(m.connect_budget == config().connect_budget);
+  CHECK(m.waiting == 0);
+}

@@ -15,10 +15,13 @@ public:
   struct answer {
     int status = 0;
     std::string body;
+    media_type type = media_type::json;
   };
 
-  void respond(std::uint64_t req_id, int status, std::string body) override {
-    answers[req_id] = answer{status, std::move(body)};
+  using http_responder::respond;
+  void respond(std::uint64_t req_id, int status, std::string body,
+               media_type type) override {
+    answers[req_id] = answer{status, std::move(body), type};
   }
 
   std::map<std::uint64_t, answer> answers;

@@ -161,6 +161,22 @@ TEST_CASE_METHOD(http_fixture,
 }
 
 TEST_CASE_METHOD(http_fixture,
+                 "a metrics answer goes out as Prometheus text 0.0.4",
+                 "[transport]") {
+  sv::lws_http_server server;
+  REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
+  auto reply = request_async(server.port(), get("/metrics"));
+  sv::http_request req;
+  REQUIRE(next_request(req, 5s));
+  server.respond(req.req_id, 200, "up 1\n", sv::media_type::prometheus_text);
+  auto r = reply.get();
+  REQUIRE(r.ok);
+  CHECK(r.headers.find("content-type: text/plain; version=0.0.4; charset=utf-8")
+        != std::string::npos);
+  CHECK(r.body == "up 1\n");
+}
+
+TEST_CASE_METHOD(http_fixture,
                  "a request the api actor never answers gets 504 after the "
                  "request timeout",
                  "[transport]") {
