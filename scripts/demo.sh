@@ -45,6 +45,7 @@ else
   echo
   echo "--- GET /health";  curl -s "http://$api/health"; echo
   echo "--- GET /status";  curl -s "http://$api/status"; echo
+  echo "--- GET /metrics (Prometheus; streams by state)"; curl -s "http://$api/metrics" | grep '^streamvisor_streams{'
   echo "--- GET /symbols/BTCUSDT/metrics"; curl -s "http://$api/symbols/BTCUSDT/metrics"; echo
   echo "--- GET /symbols/BTCUSDT/trades?limit=3"; curl -s "http://$api/symbols/BTCUSDT/trades?limit=3"; echo
   echo "--- GET /symbols/BTCUSDT/book?depth=3"; curl -s "http://$api/symbols/BTCUSDT/book?depth=3"; echo

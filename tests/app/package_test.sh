@@ -27,7 +27,8 @@ for path in ./usr/bin/streamvisor ./usr/bin/streamvisor-sim \
             ./lib/systemd/system/streamvisor.service \
             ./usr/share/doc/streamvisor/copyright \
             ./usr/share/doc/streamvisor/changelog.Debian.gz \
-            ./usr/share/doc/streamvisor/operations.md; do
+            ./usr/share/doc/streamvisor/operations.md \
+            ./usr/share/doc/streamvisor/prometheus-alerts.yml; do
   grep -q " $path\$" <<<"$contents" || fail "missing $path"
 done
 mkdir "$work/control"
