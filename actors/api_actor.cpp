@@ -16,6 +16,7 @@
 #include "actors/gather.hpp"
 #include "actors/wire/api_json.hpp"
 #include "actors/wire/metrics_text.hpp"
+#include "messages/errc.hpp"
 
 namespace sv {
 
@@ -371,6 +372,121 @@ void get_large_trades(api_self self, const http_request& req,
   get_trades_of<large_trades_atom>(self, req, args);
 }
 
+// -- runtime symbol control ------------------------------------------------------
+
+/// How long a PUT waits for the registry (which waits up to 5 s for the supervisor).
+constexpr auto put_answer_timeout = std::chrono::seconds(6);
+/// How long a DELETE waits: the children's graceful close, bounded by the
+/// supervisor's shutdown_timeout_ms (5 s by default) and the registry's 7 s.
+constexpr auto delete_answer_timeout = std::chrono::seconds(8);
+
+/// Equal contents, compared in time that does not depend on where they differ
+/// (only the length may show).
+bool same_secret(std::string_view a, std::string_view b) {
+  if (a.size() != b.size())
+    return false;
+  unsigned diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    diff |= static_cast<unsigned char>(a[i]) ^ static_cast<unsigned char>(b[i]);
+  return diff == 0;
+}
+
+/// Whether `req` may change the symbol set; answers 401, 403 or 503 if not.
+/// With api_token set, only a request carrying `Authorization: Bearer <token>`
+/// may; without it, only one from a loopback peer.
+bool may_change_symbols(api_self self, const http_request& req) {
+  const auto& cfg = self->state.cfg;
+  if (!cfg.registry) {
+    respond(self, req.req_id, 503,
+            error_json("unavailable", "runtime symbol control is not wired"));
+    return false;
+  }
+  if (!cfg.api_token.empty()) {
+    if (same_secret(req.authorization, "Bearer " + cfg.api_token))
+      return true;
+    SV_WARN("api", "-", "unauthorized", "method=%s path=%s loopback=%d",
+            req.method.c_str(), req.path.c_str(), req.peer_loopback ? 1 : 0);
+    respond(self, req.req_id, 401,
+            error_json("unauthorized", "PUT and DELETE need the header "
+                                       "Authorization: Bearer <api_token>"));
+    return false;
+  }
+  if (req.peer_loopback)
+    return true;
+  SV_WARN("api", "-", "forbidden",
+          "method=%s path=%s hint=\"set api_token to "
+          "change symbols from other hosts\"",
+          req.method.c_str(), req.path.c_str());
+  respond(self, req.req_id, 403,
+          error_json("forbidden",
+                     "PUT and DELETE are taken from loopback only; "
+                     "set api_token to allow other peers"));
+  return false;
+}
+
+/// The status and body for a registry error.
+void respond_registry_error(api_self self, std::uint64_t id,
+                            const std::string& symbol, const caf::error& err) {
+  if (err == errc::invalid_symbol)
+    respond(
+      self, id, 400,
+      error_json("invalid symbol",
+                 "1 to 20 ASCII letters and digits, got '" + symbol + "'"));
+  else if (err == errc::unknown_symbol)
+    respond(self, id, 404,
+            unknown_symbol_json(upper_symbol(symbol), self->state.cfg.symbols));
+  else if (err == errc::being_removed)
+    respond(self, id, 409,
+            error_json("being removed", "the symbol's streams are closing; "
+                                        "retry when the DELETE has answered"));
+  else if (err == errc::limit_reached)
+    respond(self, id, 409, error_json("too many symbols", caf::to_string(err)));
+  else
+    respond_unavailable(self, id, err);
+}
+
+/// PUT /symbols/{symbol}: 201 when a stream started, 200 when all ran already.
+void put_symbol(api_self self, const http_request& req,
+                const route_args& args) {
+  auto id = req.req_id;
+  if (!may_change_symbols(self, req))
+    return;
+  std::vector<stream_kind> streams;
+  std::string why;
+  if (!decode_put_body(req.body, streams, why)) {
+    respond(self, id, 400, error_json("bad body", why));
+    return;
+  }
+  auto symbol = std::string{args.symbol};
+  self
+    ->request(self->state.cfg.registry, put_answer_timeout, put_atom::value,
+              symbol, streams)
+    .then(
+      [=](bool started) {
+        respond(self, id, started ? 201 : 200,
+                symbol_changed_json(upper_symbol(symbol), started));
+      },
+      [=](caf::error& err) { respond_registry_error(self, id, symbol, err); });
+}
+
+/// DELETE /symbols/{symbol}: 200 once its children closed, 404 if not served.
+void delete_symbol(api_self self, const http_request& req,
+                   const route_args& args) {
+  auto id = req.req_id;
+  if (!may_change_symbols(self, req))
+    return;
+  auto symbol = std::string{args.symbol};
+  self
+    ->request(self->state.cfg.registry, delete_answer_timeout,
+              remove_atom::value, symbol)
+    .then(
+      [=](std::uint32_t children) {
+        respond(self, id, 200,
+                symbol_removed_json(upper_symbol(symbol), children));
+      },
+      [=](caf::error& err) { respond_registry_error(self, id, symbol, err); });
+}
+
 /// Every endpoint. A pattern segment `{symbol}` matches any one segment.
 struct route {
   std::string_view method;  ///< the only method the route takes
@@ -383,6 +499,8 @@ constexpr route routes[] = {
   {"GET", "/status", get_status},
   {"GET", "/metrics", get_prometheus},
   {"GET", "/symbols", get_symbols},
+  {"PUT", "/symbols/{symbol}", put_symbol},
+  {"DELETE", "/symbols/{symbol}", delete_symbol},
   {"GET", "/symbols/{symbol}/book", get_book},
   {"GET", "/symbols/{symbol}/trades", get_trades},
   {"GET", "/symbols/{symbol}/metrics", get_metrics},
@@ -435,6 +553,12 @@ api_if::behavior_type api_actor(api_if::stateful_pointer<api_state> self,
                static_cast<unsigned long long>(req.req_id), req.method.c_str(),
                req.path.c_str(), req.query.c_str());
       handle(self, req);
+    },
+    [=](symbol_table& table) {
+      auto& now = self->state.cfg;
+      now.symbols = std::move(table.symbols);
+      now.aggregators = std::move(table.aggregators);
+      now.books = std::move(table.books);
     },
   };
 }

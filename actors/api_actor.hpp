@@ -12,6 +12,11 @@
 //   GET /symbols/{S}/trades?limit=N  -> aggregator (trades_atom, N) -> 200
 //   GET /symbols/{S}/metrics         -> aggregator metrics_atom -> 200
 //   GET /symbols/{S}/large_trades?limit=N -> aggregator (large_trades_atom, N) -> 200
+//   PUT /symbols/{S} [{"streams":[..]}] -> registry (put, S, streams) -> 201 started,
+//                                       200 already running (see registry_actor.hpp)
+//   DELETE /symbols/{S}              -> registry (remove, S) -> 200 once its children
+//                                       closed; 404 if not served
+//   symbol_table (from the registry) -> the symbols and actors routed to from now on
 //   GET /symbols/{S}/book?depth=N    -> book actor (book_atom, N) -> 200; a symbol
 //                                       without a depth stream -> 404 naming those with one
 //   unknown symbol -> 404 with the symbols that exist; unknown path -> 404;
@@ -52,6 +57,11 @@ struct api_config {
   /// The process's CPU, memory and fds for /metrics; null: left out.
   const process_stats_source* process = nullptr; ///< outlives the actor
   std::string version; ///< streamvisor_build_info's label
+  /// Runtime symbol control (PUT and DELETE /symbols/{S}); null: 503.
+  registry_if registry;
+  /// With it, PUT and DELETE need `Authorization: Bearer <api_token>` (from any
+  /// peer); without it, they are taken from loopback peers only.
+  std::string api_token;
 };
 
 /// State of the api actor (plain data; behavior in api_actor.cpp).

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,11 @@ struct stream_sinks {
   depth_sink_if depth;  ///< the symbol's book actor, or null
 };
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, stream_sinks& x) {
+  return f(caf::meta::type_name("stream_sinks"), x.trades, x.depth);
+}
+
 // --- full protocols -------------------------------------------------------------------
 
 /// A connection actor's protocol (actors/connection_actor.hpp).
@@ -114,6 +120,10 @@ using socket_pool_if
 using supervisor_if = caf::typed_actor<
   caf::reacts_to<child_report>,
   caf::replies_to<start_atom, std::string, stream_kind>::with<bool>,
+  caf::replies_to<start_atom, std::string, stream_kind,
+                  stream_sinks>::with<bool>,
+  caf::replies_to<remove_atom, std::string>::with<std::uint32_t>,
+  caf::reacts_to<remove_deadline_atom, std::string>,
   caf::replies_to<status_atom>::with<std::vector<child_status>>,
   caf::replies_to<metrics_atom>::with<supervisor_metrics>,
   caf::reacts_to<connect_deadline_atom, std::string, std::uint64_t>,
@@ -121,7 +131,30 @@ using supervisor_if = caf::typed_actor<
   caf::reacts_to<budget_tick_atom>, caf::reacts_to<stop_atom>,
   caf::reacts_to<shutdown_deadline_atom>>;
 
+/// The symbols streamvisor serves and each one's actors, as the registry
+/// publishes them to the api actor after every change.
+struct symbol_table {
+  std::vector<std::string> symbols; ///< upper case: the configured ones in
+    ///< config order, then runtime ones as added
+  std::map<std::string, aggregator_if> aggregators; ///< by symbol
+  std::map<std::string, book_if>
+    books; ///< by symbol, those with a depth stream
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, symbol_table& x) {
+  return f(caf::meta::type_name("symbol_table"), x.symbols, x.aggregators,
+           x.books);
+}
+
 /// The api actor's protocol (actors/api_actor.hpp).
-using api_if = caf::typed_actor<caf::reacts_to<http_request>>;
+using api_if = caf::typed_actor<caf::reacts_to<http_request>,
+                                caf::reacts_to<symbol_table>>;
+
+/// The registry's protocol (actors/registry_actor.hpp): runtime symbol control.
+using registry_if = caf::typed_actor<
+  caf::replies_to<put_atom, std::string, std::vector<stream_kind>>::with<bool>,
+  caf::replies_to<remove_atom, std::string>::with<std::uint32_t>,
+  caf::reacts_to<listen_atom, api_if>>;
 
 } // namespace sv

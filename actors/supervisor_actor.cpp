@@ -229,6 +229,107 @@ std::vector<child_status> build_status(supervisor_self self) {
   return result;
 }
 
+// -- runtime start and removal -----------------------------------------------------
+
+/// Starts (symbol, stream) unless it runs: errc::already_started if its child
+/// is alive, errc::being_removed while its symbol's children close,
+/// errc::unknown_symbol without sinks for it. The one door for every start.
+caf::result<bool> start_child(supervisor_self self, const std::string& symbol,
+                              stream_kind stream) {
+  auto key = child_key(symbol, stream);
+  auto& st = self->state;
+  if (st.removals.count(symbol) != 0)
+    return caf::make_error(errc::being_removed, key);
+  if (auto i = st.children.find(key);
+      i != st.children.end() && i->second.state != child_state::stopped)
+    return caf::make_error(errc::already_started, key);
+  auto sinks = st.sinks.find(symbol);
+  if (sinks == st.sinks.end()
+      || (stream == stream_kind::depth && !sinks->second.depth))
+    return caf::make_error(errc::unknown_symbol, key);
+  auto& rec = st.children[key];
+  rec.symbol = symbol;
+  rec.stream = stream;
+  SV_INFO("supervisor", symbol, "start", "stream=%s", to_string(stream));
+  request_attempt(self, key, rec);
+  return true;
+}
+
+/// Registers `sinks` for `symbol`: kept if it has sinks already, except that a
+/// book is added to sinks without one.
+void add_sinks(supervisor_self self, const std::string& symbol,
+               const stream_sinks& sinks) {
+  auto [i, added] = self->state.sinks.emplace(symbol, sinks);
+  if (!added && !i->second.depth)
+    i->second.depth = sinks.depth;
+}
+
+/// Ends `symbol`'s removal once none of its children is left: drops its sinks
+/// and answers every remove request.
+void finish_removal_if_done(supervisor_self self, const std::string& symbol) {
+  auto& st = self->state;
+  for (auto& [key, rec] : st.children)
+    if (rec.symbol == symbol)
+      return;
+  st.sinks.erase(symbol);
+  auto i = st.removals.find(symbol);
+  if (i == st.removals.end())
+    return;
+  SV_INFO("supervisor", symbol, "removed", "children=%u", i->second.children);
+  for (auto& rp : i->second.waiting)
+    rp.deliver(i->second.children);
+  st.removals.erase(i);
+}
+
+/// Stops `symbol`'s children gracefully and forgets them and its sinks; the
+/// answer (children stopped) comes when the last is down.
+caf::result<std::uint32_t> remove_symbol(supervisor_self self,
+                                         const std::string& symbol) {
+  auto& st = self->state;
+  if (auto i = st.removals.find(symbol); i != st.removals.end()) {
+    auto rp = self->make_response_promise<std::uint32_t>();
+    i->second.waiting.push_back(rp);
+    return rp;
+  }
+  std::uint32_t found = 0;
+  std::uint32_t live = 0;
+  for (auto i = st.children.begin(); i != st.children.end();) {
+    auto& rec = i->second;
+    if (rec.symbol != symbol) {
+      ++i;
+      continue;
+    }
+    ++found;
+    if (!rec.handle) { // waiting, backoff, parked or stopped: nothing to close
+      st.waiting.erase(std::remove(st.waiting.begin(), st.waiting.end(),
+                                   i->first),
+                       st.waiting.end());
+      i = st.children.erase(i);
+      continue;
+    }
+    ++live;
+    rec.removing = true;
+    self->send(rec.handle, stop_atom::value);
+    ++i;
+  }
+  if (found == 0 && st.sinks.count(symbol) == 0)
+    return caf::make_error(errc::unknown_symbol, symbol);
+  SV_INFO("supervisor", symbol, "remove", "children=%u closing=%u", found,
+          live);
+  if (live == 0) {
+    st.sinks.erase(symbol);
+    return found;
+  }
+  auto& r = st.removals[symbol];
+  r.children = found;
+  auto rp = self->make_response_promise<std::uint32_t>();
+  r.waiting.push_back(rp);
+  self->delayed_send(self,
+                     std::chrono::milliseconds(st.cfg.shutdown_timeout_ms),
+                     remove_deadline_atom::value, symbol);
+  return rp;
+}
+
 // -- shutdown ------------------------------------------------------------------
 
 bool all_children_down(supervisor_self self) {
@@ -347,22 +448,29 @@ supervisor_if::behavior_type running(supervisor_self self) {
     report_handler(self),
     [=](start_atom, std::string& symbol,
         stream_kind stream) -> caf::result<bool> {
-      symbol = upper_symbol(symbol);
-      auto key = child_key(symbol, stream);
-      auto& st = self->state;
-      if (auto i = st.children.find(key);
-          i != st.children.end() && i->second.state != child_state::stopped)
-        return caf::make_error(errc::already_started, key);
-      auto sinks = st.sinks.find(symbol);
-      if (sinks == st.sinks.end()
-          || (stream == stream_kind::depth && !sinks->second.depth))
-        return caf::make_error(errc::unknown_symbol, key);
-      auto& rec = st.children[key];
-      rec.symbol = symbol;
-      rec.stream = stream;
-      SV_INFO("supervisor", symbol, "start", "stream=%s", to_string(stream));
-      request_attempt(self, key, rec);
-      return true;
+      return start_child(self, upper_symbol(symbol), stream);
+    },
+    [=](start_atom, std::string& symbol, stream_kind stream,
+        stream_sinks& sinks) -> caf::result<bool> {
+      auto upper = upper_symbol(symbol);
+      if (self->state.removals.count(upper) == 0)
+        add_sinks(self, upper, sinks);
+      return start_child(self, upper, stream);
+    },
+    [=](remove_atom, std::string& symbol) -> caf::result<std::uint32_t> {
+      return remove_symbol(self, upper_symbol(symbol));
+    },
+    [=](remove_deadline_atom, std::string& symbol) {
+      if (self->state.removals.count(symbol) == 0)
+        return;
+      for (auto& [key, rec] : self->state.children)
+        if (rec.symbol == symbol && rec.handle) {
+          SV_WARN("supervisor", symbol, "remove_deadline",
+                  "stream=%s timeout_ms=%u hint=\"the child did not close in "
+                  "time; killed\"",
+                  to_string(rec.stream), self->state.cfg.shutdown_timeout_ms);
+          self->send_exit(rec.handle, caf::exit_reason::kill);
+        }
     },
     status_handler(self),
     metrics_handler(self),
@@ -422,6 +530,12 @@ supervisor_if::behavior_type stopping(supervisor_self self) {
     [=](start_atom, std::string&, stream_kind) -> caf::result<bool> {
       return caf::make_error(errc::shutting_down);
     },
+    [=](start_atom, std::string&, stream_kind, stream_sinks&)
+      -> caf::result<bool> { return caf::make_error(errc::shutting_down); },
+    [=](remove_atom, std::string&) -> caf::result<std::uint32_t> {
+      return caf::make_error(errc::shutting_down);
+    },
+    [=](remove_deadline_atom, std::string&) {},
     status_handler(self),
     metrics_handler(self),
     [=](connect_deadline_atom, std::string&, std::uint64_t) {},
@@ -513,6 +627,14 @@ supervisor_actor(supervisor_self self, supervisor_config cfg, ws_client* ws,
     if (rec == nullptr)
       return;
     rec->handle = nullptr;
+    if (rec->removing) {
+      auto symbol = rec->symbol;
+      self->state.children.erase(child_key(rec->symbol, rec->stream));
+      finish_removal_if_done(self, symbol);
+      if (self->state.stopping)
+        quit_if_all_down(self);
+      return;
+    }
     if (self->state.stopping) {
       rec->state = child_state::stopped;
       quit_if_all_down(self);

@@ -15,6 +15,11 @@
 //   parked --restart (after park)--> connecting|waiting
 //   more than escalate_fraction of children parked --> supervisor quits (errc::escalated)
 //   any --stop_atom / shutdown--> stopped
+//   (start_atom, symbol, stream, sinks) --> as (start): runtime start, sinks registered
+//   (remove_atom, symbol) --> its children get stop_atom (close frames); each
+//        record is dropped when its actor is down (or at once without one), then
+//        the symbol's sinks; the answer waits for that; remove_dl (after
+//        shutdown_timeout_ms) kills what still runs
 //
 // status_atom answers every child (child_status); metrics_atom the figures no
 // child shows (supervisor_metrics: connect-latency histograms, budget).
@@ -81,6 +86,8 @@ struct child_record {
   std::uint64_t attempts
     = 0; ///< connect attempts started (= current attempt number)
   std::uint64_t restarts = 0; ///< restarts scheduled after failures
+  /// Its symbol is being removed: when the actor goes down, the record goes.
+  bool removing = false;
   /// `restarts` by cause, indexed by restart_cause.
   std::array<std::uint64_t, restart_cause_count> restarts_by_cause{};
   std::string last_error; ///< cause of the last failure
@@ -95,6 +102,13 @@ struct child_record {
   std::int64_t streaming_since_ns
     = -1;                  ///< actor clock when the current attempt streamed
   restart_history history; ///< recent restarts, for backoff and intensity
+};
+
+/// A symbol's removal in progress.
+struct removal {
+  std::uint32_t children = 0; ///< children it stops (the answer)
+  /// The remove requests to answer once the last child is down.
+  std::vector<caf::typed_response_promise<std::uint32_t>> waiting;
 };
 
 /// State of the supervisor (plain data; behavior in supervisor_actor.cpp).
@@ -114,6 +128,9 @@ struct supervisor_state {
   std::mt19937_64 rng;                  ///< backoff jitter
   /// Attempt start to first frame, by stream_kind (see supervisor_metrics).
   std::vector<histogram_counts> connect_latency;
+  /// Symbols being removed: the remove requests waiting for their children to
+  /// go down, and how many children each stops.
+  std::map<std::string, removal> removals;
 };
 
 /// The upper bounds (seconds) of the connect-latency histograms: loopback

@@ -25,6 +25,7 @@
 #include "actors/book_actor.hpp"
 #include "actors/core/log.hpp"
 #include "actors/pooled_ws_client.hpp"
+#include "actors/registry_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "app/fd_budget.hpp"
 #include "app/journal_stream.hpp"
@@ -169,8 +170,9 @@ struct process_actors {
     books;                      ///< by symbol, those with a depth stream
   sv::supervisor_if supervisor; ///< owns the connection actors
   sv::socket_pool_if pool;      ///< shared sockets (streams_per_connection > 1)
-  sv::api_if api;               ///< answers the HTTP server
-  caf::actor table;             ///< --table only
+  sv::registry_if registry; ///< runtime symbol control (PUT/DELETE /symbols)
+  sv::api_if api;           ///< answers the HTTP server
+  caf::actor table;         ///< --table only
   sv::service_watchdog_if watchdog; ///< under systemd (NOTIFY_SOCKET) only
 };
 
@@ -228,7 +230,10 @@ sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
   api_cfg.transport = &counters;
   api_cfg.backfill = actors.backfill;
   api_cfg.process = &process;
-  return sys.spawn(sv::api_actor, std::move(api_cfg));
+  api_cfg.registry = actors.registry;
+  auto api = sys.spawn(sv::api_actor, std::move(api_cfg));
+  caf::anon_send(actors.registry, sv::listen_atom::value, api);
+  return api;
 }
 
 /// Starts the HTTP server in front of the api actor; exit_ok, or exit_runtime_error
@@ -323,6 +328,8 @@ void stop_in_order(caf::actor_system& sys, process_actors& actors,
   if (actors.table)
     caf::anon_send_exit(actors.table, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(actors.api, caf::exit_reason::user_shutdown);
+  // Its runtime-added aggregators and books are linked to it and end with it.
+  caf::anon_send_exit(actors.registry, caf::exit_reason::user_shutdown);
   for (auto& [symbol, agg] : actors.aggregators)
     caf::anon_send_exit(agg, caf::exit_reason::user_shutdown);
   for (auto& [symbol, book] : actors.books)
@@ -410,6 +417,9 @@ int main(int argc, char** argv) {
                                 stream_children(cfg));
   lws_http_server http{http_options_for(cfg, budget)};
   lws_counter_source counters{*ws, http};
+  actors.registry = sys.spawn(
+    registry_actor, registry_config_for(cfg, actors.supervisor, actors.backfill,
+                                        actors.aggregators, actors.books));
   proc_self_stats process;
   actors.api = spawn_api(sys, cfg, actors, http, counters, process);
   int exit_code = start_http(http, cfg, actors.api);

@@ -119,6 +119,28 @@ api_config api_config_for(const settings& cfg) {
   result.symbols = cfg.symbols;
   result.trades_limit_max = cfg.history_trades_max;
   result.version = version_number();
+  result.api_token = cfg.api_token;
+  return result;
+}
+
+registry_config
+registry_config_for(const settings& cfg, const supervisor_if& supervisor,
+                    const backfill_if& backfill,
+                    const std::map<std::string, aggregator_if>& aggregators,
+                    const std::map<std::string, book_if>& books) {
+  registry_config result;
+  result.supervisor = supervisor;
+  result.limits = aggregator_limits_for(cfg, "");
+  result.large_trade_quote_e8_by_symbol = cfg.large_trade_quote_e8_by_symbol;
+  result.book = book_config_for(cfg);
+  result.backfill = backfill;
+  result.streams = cfg.streams;
+  result.table.symbols = cfg.symbols;
+  result.table.aggregators = aggregators;
+  result.table.books = books;
+  // The supervisor closes a removed symbol's children within its shutdown
+  // deadline; the registry waits that plus 2 s for its answer.
+  result.remove_timeout_ms = cfg.shutdown_timeout_ms + 2000;
   return result;
 }
 

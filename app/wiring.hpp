@@ -10,6 +10,7 @@
 #include "actors/api_actor.hpp"
 #include "actors/backfill_actor.hpp"
 #include "actors/book_actor.hpp"
+#include "actors/registry_actor.hpp"
 #include "actors/socket_pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "app/fd_budget.hpp"
@@ -56,6 +57,14 @@ socket_pool_config socket_pool_config_for(const settings& cfg);
 /// The API actor's config without actor handles or responder: the symbols and the
 /// largest accepted ?limit=. The caller fills in the handles after spawning.
 api_config api_config_for(const settings& cfg);
+
+/// The registry's config: spawn settings from `cfg`, the table of the actors
+/// main spawned for the configured symbols, and whom it asks and tells.
+registry_config
+registry_config_for(const settings& cfg, const supervisor_if& supervisor,
+                    const backfill_if& backfill,
+                    const std::map<std::string, aggregator_if>& aggregators,
+                    const std::map<std::string, book_if>& books);
 
 /// The transport's options: the extra CA file and --insecure; lws's own handshake
 /// timeout (whole seconds of the connect deadline plus 2, a second line behind the

@@ -19,6 +19,14 @@ using latency_atom = caf::atom_constant<caf::atom("latency")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 /// Graceful stop: close sockets with a close frame, then quit.
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+/// Subscribe to the registry's symbol_table updates.
+using listen_atom = caf::atom_constant<caf::atom("listen")>;
+/// Start a symbol's streams at runtime (PUT /symbols/{S}).
+using put_atom = caf::atom_constant<caf::atom("put")>;
+/// Stop one symbol's children and forget them (runtime symbol control).
+using remove_atom = caf::atom_constant<caf::atom("remove")>;
+/// A symbol's removal has waited its grace period: kill what still runs.
+using remove_deadline_atom = caf::atom_constant<caf::atom("remove_dl")>;
 /// Supervisor timer: a child's connect deadline (tagged with the attempt).
 using connect_deadline_atom = caf::atom_constant<caf::atom("conn_dl")>;
 /// Supervisor timer: restart a child in backoff (tagged with the attempt it replaces).

@@ -21,6 +21,12 @@ const char* to_string(errc x) {
       return "silence_timeout";
     case errc::escalated:
       return "escalated";
+    case errc::being_removed:
+      return "being_removed";
+    case errc::invalid_symbol:
+      return "invalid_symbol";
+    case errc::limit_reached:
+      return "limit_reached";
   }
   return "unknown";
 }

@@ -18,7 +18,10 @@ enum class errc : std::uint8_t {
   unknown_symbol,    ///< a query named a symbol that is not configured
   shutting_down,     ///< the supervisor no longer starts children
   silence_timeout, ///< no frame within the silence timeout (half-open or idle feed)
-  escalated, ///< too many children parked: the process should be restarted
+  escalated,      ///< too many children parked: the process should be restarted
+  being_removed,  ///< a start of a symbol whose children are still closing
+  invalid_symbol, ///< not 1..20 ASCII letters and digits
+  limit_reached,  ///< symbols_max symbols run already
 };
 
 /// Text for an errc ("connect_timeout"); "unknown" for values outside the enum.

@@ -16,12 +16,16 @@ struct http_request {
     path; ///< decoded path without query, e.g. "/symbols/BTCUSDT/trades"
   std::string
     query; ///< raw query string without '?', e.g. "limit=10" (may be empty)
+  std::string body; ///< the request body (PUT), at most 4 KiB; empty if none
+  /// The Authorization header as sent ("Bearer abc"), empty if none.
+  std::string authorization;
+  bool peer_loopback = false; ///< the client connected from 127.0.0.0/8 or ::1
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, http_request& x) {
   return f(caf::meta::type_name("http_request"), x.req_id, x.method, x.path,
-           x.query);
+           x.query, x.body, x.authorization, x.peer_loopback);
 }
 
 } // namespace sv

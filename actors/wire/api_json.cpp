@@ -1,8 +1,10 @@
 // api_json: the JSON bodies of the HTTP API, written with RapidJSON's Writer (no DOM).
 #include "actors/wire/api_json.hpp"
 
+#include <algorithm>
 #include <array>
 
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -353,6 +355,79 @@ std::string metrics_json(const metrics_snapshot& x) {
     write_window(w, win);
   }
   w.EndObject();
+  w.EndObject();
+  return finish(sb);
+}
+
+bool decode_put_body(std::string_view body, std::vector<stream_kind>& streams,
+                     std::string& error) {
+  streams.clear();
+  if (body.find_first_not_of(" \t\r\n") == std::string_view::npos)
+    return true;
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  if (doc.HasParseError() || !doc.IsObject()) {
+    error
+      = R"(the body is not a JSON object; expected {"streams":["aggTrade","depth"]})";
+    return false;
+  }
+  for (auto& member : doc.GetObject()) {
+    std::string_view name{member.name.GetString(),
+                          member.name.GetStringLength()};
+    if (name != "streams") {
+      error = "unknown member '" + std::string{name}
+              + "'; only streams is taken";
+      return false;
+    }
+    if (!member.value.IsArray() || member.value.Empty()) {
+      error = R"(streams must be a non-empty array of "aggTrade" and "depth")";
+      return false;
+    }
+    for (auto& item : member.value.GetArray()) {
+      auto kind = item.IsString() ? parse_stream_kind(
+                    {item.GetString(), item.GetStringLength()})
+                                  : std::nullopt;
+      if (!kind) {
+        error = R"(streams holds something other than "aggTrade" or "depth")";
+        return false;
+      }
+      if (std::find(streams.begin(), streams.end(), *kind) != streams.end()) {
+        error = std::string{"streams names "} + to_string(*kind) + " twice";
+        return false;
+      }
+      streams.push_back(*kind);
+    }
+  }
+  if (streams.empty()) {
+    error = "the object has no streams member";
+    return false;
+  }
+  return true;
+}
+
+std::string symbol_changed_json(const std::string& symbol, bool started) {
+  rapidjson::StringBuffer sb;
+  json_writer w{sb};
+  w.StartObject();
+  w.Key("symbol");
+  write_string(w, symbol);
+  w.Key("started");
+  w.Bool(started);
+  w.EndObject();
+  return finish(sb);
+}
+
+std::string symbol_removed_json(const std::string& symbol,
+                                std::uint32_t children) {
+  rapidjson::StringBuffer sb;
+  json_writer w{sb};
+  w.StartObject();
+  w.Key("symbol");
+  write_string(w, symbol);
+  w.Key("removed");
+  w.Bool(true);
+  w.Key("children");
+  w.Uint(children);
   w.EndObject();
   return finish(sb);
 }

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "messages/book.hpp"
@@ -51,6 +52,18 @@ std::string error_json(const std::string& error,
 /// symbol streams no depth; book_symbols are those that do.
 std::string no_book_json(const std::string& symbol,
                          const std::vector<std::string>& book_symbols);
+
+/// Reads PUT /symbols/{S}'s body: empty (then `streams` stays empty: the
+/// defaults), or `{"streams":["aggTrade","depth"]}` with 1..2 distinct names
+/// and no other member. False with `error` saying what is wrong otherwise.
+bool decode_put_body(std::string_view body, std::vector<stream_kind>& streams,
+                     std::string& error);
+
+/// `{"symbol":"BTCUSDT","started":true}` (PUT) or
+/// `{"symbol":"BTCUSDT","removed":true,"children":2}` (DELETE).
+std::string symbol_changed_json(const std::string& symbol, bool started);
+std::string symbol_removed_json(const std::string& symbol,
+                                std::uint32_t children);
 
 /// `{"error":"unknown symbol","symbol":..,"symbols":[...]}`.
 std::string unknown_symbol_json(const std::string& symbol,

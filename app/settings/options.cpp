@@ -37,6 +37,19 @@ problem set_rest_endpoint(settings& s, std::string_view v) {
   return parse_endpoint_into(v, s.rest_endpoint);
 }
 
+problem set_api_token(settings& s, std::string_view v) {
+  // Long enough not to be guessed over a network, printable so it fits a
+  // header, bounded like every input.
+  if (!v.empty() && (v.size() < 16 || v.size() > 256))
+    return "must be empty or 16 to 256 characters, got "
+           + std::to_string(v.size());
+  for (char c : v)
+    if (c <= ' ' || c > '~')
+      return std::string{"must be printable ASCII without spaces"};
+  s.api_token = std::string(v);
+  return std::nullopt;
+}
+
 problem set_ca_file(settings& s, std::string_view v) {
   // Fail at startup rather than at the first TLS handshake; empty means "system
   // store only".
@@ -295,6 +308,14 @@ const std::array option_table = {
   number_opt("--api-idle-timeout-s", "api_idle_timeout_s",
              &settings::api_idle_timeout_s, {1, 3600},
              "idle keep-alive API connections are closed"),
+  text_opt(
+    "--api-token", "api_token", set_api_token,
+    [](const settings& s) {
+      return s.api_token.empty() ? std::string{"none"} : std::string{"set"};
+    },
+    "TOKEN",
+    "PUT/DELETE /symbols need Authorization: Bearer TOKEN (else loopback "
+    "only)"),
   number_opt("--connect-timeout-ms", "connect_timeout_ms",
              &settings::connect_timeout_ms, {100, 600000},
              "deadline for the upgrade and the first frame"),

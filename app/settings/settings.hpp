@@ -42,6 +42,8 @@ struct settings {
   std::uint32_t api_header_timeout_ms = 5000;
   /// An idle keep-alive API connection is closed after this long without a request.
   std::uint32_t api_idle_timeout_s = 30;
+  /// Token for PUT/DELETE /symbols/{S} (--api-token); empty: loopback clients only.
+  std::string api_token;
   /// Connect deadline: upgrade + first frame (--connect-timeout-ms).
   std::uint32_t connect_timeout_ms = 10000;
   /// Largest REST response body (--rest-body-bytes-max); a bigger answer fails that

@@ -1,6 +1,7 @@
 // lws_http_server: the HTTP/1.1 API server (own lws context, own service thread) behind http_responder.
 #include "app/transport/lws_http_server.hpp"
 
+#include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 #include <chrono>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iterator>
 #include <mutex>
@@ -61,6 +63,10 @@ constexpr unsigned short header_bytes_max = 16 * 1024;
 // Longest request target (path and query, decoded) we serve: longer ones are
 // answered 414.
 constexpr std::size_t target_bytes_max = 4096;
+
+/// The largest request body (PUT /symbols/{S}'s `{"streams":[...]}` is tens of
+/// bytes); a larger Content-Length gets 413 before any of it is read.
+constexpr std::size_t request_body_bytes_max = 4096;
 
 // Connections accepted per wake of the listen socket before lws serves the others
 // (the rest stay in the backlog and wake it again).
@@ -142,13 +148,16 @@ std::uint16_t bound_port_of(int fd) {
   return ntohs(v4.sin_port);
 }
 
-/// The method of the request on `wsi`, from the token lws filled in.
-const char* method_of(lws* wsi) {
-  struct entry {
-    lws_token_indexes token;
-    const char* name;
-  };
-  static const entry methods[] = {
+/// A request method and the header token lws puts its target in.
+struct method_token {
+  lws_token_indexes token;
+  const char* name;
+};
+
+/// The method of the request on `wsi`, from the token lws filled in; "?" if
+/// none (the token is then WSI_TOKEN_GET_URI, which holds nothing).
+method_token method_of(lws* wsi) {
+  static const method_token methods[] = {
     {WSI_TOKEN_GET_URI, "GET"},     {WSI_TOKEN_POST_URI, "POST"},
     {WSI_TOKEN_PUT_URI, "PUT"},     {WSI_TOKEN_DELETE_URI, "DELETE"},
     {WSI_TOKEN_PATCH_URI, "PATCH"}, {WSI_TOKEN_OPTIONS_URI, "OPTIONS"},
@@ -156,8 +165,44 @@ const char* method_of(lws* wsi) {
   };
   for (const auto& m : methods)
     if (lws_hdr_total_length(wsi, m.token) > 0)
-      return m.name;
-  return "?";
+      return m;
+  return {WSI_TOKEN_GET_URI, "?"};
+}
+
+/// Whether the client of `wsi` connected from loopback (127.0.0.0/8, ::1 or
+/// ::ffff:127.0.0.0/104): the only peers that may change the symbol set
+/// without api_token.
+bool peer_is_loopback(lws* wsi) {
+  sockaddr_storage addr{};
+  socklen_t len = sizeof(addr);
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the sockets API
+  if (getpeername(lws_get_socket_fd(wsi), reinterpret_cast<sockaddr*>(&addr),
+                  &len)
+      != 0)
+    return false;
+  if (addr.ss_family == AF_INET) {
+    sockaddr_in v4{};
+    std::memcpy(&v4, &addr, sizeof(v4));
+    return (ntohl(v4.sin_addr.s_addr) >> 24U) == 127U;
+  }
+  if (addr.ss_family == AF_INET6) {
+    sockaddr_in6 v6{};
+    std::memcpy(&v6, &addr, sizeof(v6));
+    if (IN6_IS_ADDR_LOOPBACK(&v6.sin6_addr))
+      return true;
+    return IN6_IS_ADDR_V4MAPPED(&v6.sin6_addr)
+           && v6.sin6_addr.s6_addr[12] == 127;
+  }
+  return false;
+}
+
+/// The value of header `token` on `wsi`, "" if absent or over 1 KiB.
+std::string header_of(lws* wsi, lws_token_indexes token) {
+  std::array<char, 1024> value{};
+  int n = lws_hdr_copy(wsi, value.data(), static_cast<int>(value.size()),
+                       token);
+  return n > 0 ? std::string{value.data(), static_cast<std::size_t>(n)}
+               : std::string{};
 }
 
 /// The query of `wsi`'s request, encoded again: lws has percent-decoded the
@@ -194,15 +239,15 @@ struct refusal {
 /// Why the request target of `wsi` (`uri`, `len` bytes, as lws decoded it) is not
 /// served: 414 if it is longer than target_bytes_max, 400 if it holds a NUL byte
 /// (a %00, which nothing here can name); nullopt if it is fine.
-std::optional<refusal> refused_target(lws* wsi, const char* uri,
-                                      std::size_t len) {
+std::optional<refusal> refused_target(lws* wsi, lws_token_indexes method,
+                                      const char* uri, std::size_t len) {
   auto args = static_cast<std::size_t>(
     std::max(0, lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_URI_ARGS)));
   if (len + args > target_bytes_max)
     return refusal{414, R"({"error":"uri too long","limit":)"
                           + std::to_string(target_bytes_max) + "}"};
-  auto total = static_cast<std::size_t>(
-    std::max(0, lws_hdr_total_length(wsi, WSI_TOKEN_GET_URI)));
+  auto total
+    = static_cast<std::size_t>(std::max(0, lws_hdr_total_length(wsi, method)));
   if ((uri != nullptr && std::memchr(uri, '\0', len) != nullptr)
       || total != len)
     return refusal{
@@ -226,8 +271,11 @@ struct lws_http_server::impl {
     bool headers_sent = false; ///< status line and headers are out
     bool close_after = false;  ///< close instead of keep-alive (405)
     bool head_only = false;    ///< HEAD: headers without body
-    int status = 0;            ///< status of the answer
-    std::string body;          ///< the answer's body
+    /// A PUT or DELETE whose body is being read: sent to the api actor at
+    /// LWS_CALLBACK_HTTP_BODY_COMPLETION.
+    std::optional<http_request> awaiting_body;
+    int status = 0;                     ///< status of the answer
+    std::string body;                   ///< the answer's body
     media_type type = media_type::json; ///< the body's Content-Type
     std::size_t sent = 0;               ///< body bytes written so far
   };
@@ -286,6 +334,8 @@ struct lws_http_server::impl {
   void run();
   void drain_responses();
   void on_request(lws* wsi, const char* uri, std::size_t len);
+  int on_body(lws* wsi, const char* data, std::size_t len);
+  void dispatch(lws* wsi, exchange& x, http_request req);
   void answer(lws* wsi, exchange& x, int status, std::string body,
               media_type type = media_type::json);
   int on_writeable(lws* wsi, exchange& x);
@@ -449,6 +499,16 @@ int lws_http_server::impl::on_timer(lws* wsi) {
     return -1; // closes the connection
   }
   auto it = exchanges.find(wsi);
+  if (it != exchanges.end() && it->second.awaiting_body) {
+    it->second.awaiting_body.reset();
+    it->second.close_after = true;
+    limited_warn("body_timeout",
+                 "after_ms=%u hint=\"a client sent a request header and not "
+                 "its whole body\"",
+                 options.request_timeout_ms);
+    answer(wsi, it->second, 408, R"({"error":"body timeout"})");
+    return 0;
+  }
   if (it == exchanges.end() || it->second.req_id == 0)
     return 0;
   auto& x = it->second;
@@ -509,18 +569,76 @@ void lws_http_server::impl::on_request(lws* wsi, const char* uri,
   header_complete(wsi);
   auto& x = exchanges[wsi];
   x = exchange{};
-  const char* method = method_of(wsi);
-  if (std::strcmp(method, "GET") != 0) {
+  auto method = method_of(wsi);
+  bool get = std::strcmp(method.name, "GET") == 0;
+  bool put = std::strcmp(method.name, "PUT") == 0;
+  bool del = std::strcmp(method.name, "DELETE") == 0;
+  if (!get && !put && !del) {
     x.close_after = true;
-    x.head_only = std::strcmp(method, "HEAD") == 0;
-    answer(wsi, x, 405, R"({"error":"method not allowed","allow":"GET"})");
+    x.head_only = std::strcmp(method.name, "HEAD") == 0;
+    answer(wsi, x, 405,
+           R"({"error":"method not allowed","allow":"GET, PUT, DELETE"})");
     return;
   }
-  if (auto refused = refused_target(wsi, uri, len)) {
+  if (auto refused = refused_target(wsi, method.token, uri, len)) {
     x.close_after = true;
     answer(wsi, x, refused->status, std::move(refused->body));
     return;
   }
+  http_request req;
+  req.method = method.name;
+  req.path.assign(uri != nullptr ? uri : "/", uri != nullptr ? len : 1);
+  req.query = encoded_query(wsi);
+  if (get) {
+    dispatch(wsi, x, std::move(req));
+    return;
+  }
+  req.peer_loopback = peer_is_loopback(wsi);
+  req.authorization = header_of(wsi, WSI_TOKEN_HTTP_AUTHORIZATION);
+  auto length_text = header_of(wsi, WSI_TOKEN_HTTP_CONTENT_LENGTH);
+  if (length_text.empty()) {
+    // lws 4.1 expects up to 100 MiB after a PUT without Content-Length: answer
+    // with what came (no body) and close rather than wait for it.
+    x.close_after = put;
+    dispatch(wsi, x, std::move(req));
+    return;
+  }
+  auto length = std::strtoull(length_text.c_str(), nullptr, 10);
+  if (length > request_body_bytes_max) {
+    x.close_after = true;
+    answer(wsi, x, 413,
+           R"({"error":"body too large","limit":)"
+             + std::to_string(request_body_bytes_max) + "}");
+    return;
+  }
+  if (length == 0) {
+    dispatch(wsi, x, std::move(req));
+    return;
+  }
+  // The body follows (LWS_CALLBACK_HTTP_BODY); the request deadline covers it.
+  x.awaiting_body = std::move(req);
+  lws_set_timer_usecs(wsi, static_cast<lws_usec_t>(options.request_timeout_ms)
+                             * 1000);
+}
+
+int lws_http_server::impl::on_body(lws* wsi, const char* data,
+                                   std::size_t len) {
+  auto it = exchanges.find(wsi);
+  if (it == exchanges.end() || !it->second.awaiting_body)
+    return 0;
+  auto& x = it->second;
+  if (data != nullptr) {
+    // Content-Length was checked against the bound; lws delivers no more.
+    x.awaiting_body->body.append(data, len);
+    return 0;
+  }
+  auto req = std::move(*x.awaiting_body);
+  x.awaiting_body.reset();
+  dispatch(wsi, x, std::move(req));
+  return 0;
+}
+
+void lws_http_server::impl::dispatch(lws* wsi, exchange& x, http_request req) {
   if (pending.size() >= options.pending_requests_max) {
     SV_WARN("http", "-", "busy",
             "pending=%zu hint=\"the api actor is slow; raise "
@@ -534,17 +652,14 @@ void lws_http_server::impl::on_request(lws* wsi, const char* uri,
     answer(wsi, x, 503, R"({"error":"unavailable"})");
     return;
   }
-  http_request req;
   req.req_id = next_req_id++;
-  req.method = "GET";
-  req.path.assign(uri != nullptr ? uri : "/", uri != nullptr ? len : 1);
-  req.query = encoded_query(wsi);
   x.req_id = req.req_id;
   pending.emplace(req.req_id, wsi);
   lws_set_timer_usecs(wsi, static_cast<lws_usec_t>(options.request_timeout_ms)
                              * 1000);
-  SV_DEBUG("http", "-", "request", "req=%llu path=%s query=%s", ull(req.req_id),
-           req.path.c_str(), req.query.c_str());
+  SV_DEBUG("http", "-", "request", "req=%llu method=%s path=%s query=%s",
+           ull(req.req_id), req.method.c_str(), req.path.c_str(),
+           req.query.c_str());
   caf::anon_send(api_actor, std::move(req));
 }
 
@@ -628,8 +743,9 @@ int lws_http_server::impl::callback(lws* wsi, lws_callback_reasons reason,
       // holding a connection nobody serves.
       return self->refuse_upgrade(wsi, static_cast<const char*>(in));
     case LWS_CALLBACK_HTTP_BODY:
+      return self->on_body(wsi, static_cast<const char*>(in), len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-      return 0; // bodies are not used: only GET is served
+      return self->on_body(wsi, nullptr, 0);
     case LWS_CALLBACK_RAW_RX_FILE:
       if (wsi == self->listen_wsi)
         self->on_acceptable();

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <optional>
 
 #include <caf/event_based_actor.hpp>
 #include <rapidjson/document.h>
@@ -11,6 +12,7 @@
 #include "actors/backfill_actor.hpp"
 #include "actors/book_actor.hpp"
 #include "actors/pooled_ws_client.hpp"
+#include "actors/registry_actor.hpp"
 #include "actors/seams/process_stats_source.hpp"
 #include "actors/socket_pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
@@ -134,7 +136,12 @@ struct api_fixture : test::actor_fixture {
                                         const std::string& query = "",
                                         const std::string& method = "GET") {
     auto id = ++next_id;
-    caf::anon_send(api, http_request{id, method, path, query});
+    http_request req;
+    req.req_id = id;
+    req.method = method;
+    req.path = path;
+    req.query = query;
+    caf::anon_send(api, std::move(req));
     run();
     auto i = responder.answers.find(id);
     if (i == responder.answers.end())
@@ -625,7 +632,11 @@ TEST_CASE("status waits at most one answer timeout when a book and an "
   auto api = f.keep_for_teardown(f.sys.spawn(api_actor, ac));
   f.run();
   auto path = GENERATE(std::string{"/status"}, std::string{"/metrics"});
-  caf::anon_send(api, http_request{1, "GET", path, ""});
+  http_request req;
+  req.req_id = 1;
+  req.method = "GET";
+  req.path = path;
+  caf::anon_send(api, std::move(req));
   f.run();
   CHECK(responder.answers.count(1) == 0); // every leg waits for its actor
   f.advance(1999ms);
@@ -647,4 +658,133 @@ TEST_CASE("status waits at most one answer timeout when a book and an "
                                        "\"BTCUSDT\",stream=\"depth\","
                                        "state=\"connecting\"} 1\n"));
   }
+}
+
+namespace {
+
+/// The api fixture with a registry, an api actor that uses it and, if given,
+/// an api_token.
+struct symbols_fixture : api_fixture {
+  registry_if registry;
+  api_if control;
+
+  explicit symbols_fixture(const std::string& token = {}) {
+    registry_config rc;
+    rc.supervisor = sup;
+    rc.streams = {stream_kind::agg_trade};
+    rc.table.symbols = {"BTCUSDT", "ETHUSDT"};
+    rc.table.aggregators = aggregators;
+    registry = keep_for_teardown(sys.spawn(registry_actor, rc));
+    api_config ac;
+    ac.symbols = rc.table.symbols;
+    ac.supervisor = sup;
+    ac.aggregators = aggregators;
+    ac.responder = &responder;
+    ac.registry = registry;
+    ac.api_token = token;
+    control = keep_for_teardown(sys.spawn(api_actor, ac));
+    caf::anon_send(registry, listen_atom::value, control);
+    run();
+  }
+
+  /// Sends a request to the controlling api actor; its answer, if any yet.
+  // NOLINTNEXTLINE(bugprone-easily-swappable-parameters): method, path, body as on the wire
+  std::optional<test::fake_http_responder::answer>
+  call(const std::string& method, const std::string& path,
+       const std::string& body = {}, bool loopback = true,
+       const std::string& authorization = {}) {
+    auto id = ++next_id;
+    http_request req;
+    req.req_id = id;
+    req.method = method;
+    req.path = path;
+    req.body = body;
+    req.peer_loopback = loopback;
+    req.authorization = authorization;
+    caf::anon_send(control, std::move(req));
+    run();
+    last_id = id;
+    auto i = responder.answers.find(id);
+    if (i == responder.answers.end())
+      return std::nullopt;
+    return i->second;
+  }
+
+  std::uint64_t last_id = 0;
+};
+
+} // namespace
+
+TEST_CASE("PUT starts a symbol (201, then 200), GET finds it at once, DELETE "
+          "answers 200 once its socket closed, then 404 naming what exists",
+          "[api][symbols]") {
+  symbols_fixture f;
+  auto a = f.call("PUT", "/symbols/solusdt");
+  REQUIRE(a);
+  CHECK(a->status == 201);
+  CHECK(a->body == R"({"symbol":"SOLUSDT","started":true})");
+  a = f.call("PUT", "/symbols/SOLUSDT", R"({"streams":["aggTrade"]})");
+  CHECK(a->status == 200);
+  CHECK(a->body == R"({"symbol":"SOLUSDT","started":false})");
+  CHECK(f.call("GET", "/symbols")->body
+        == R"({"symbols":["BTCUSDT","ETHUSDT","SOLUSDT"]})");
+  auto sol = f.ws.opened.back().id;
+  CHECK(f.ws.opened.back().target.path == "/ws/solusdt@aggTrade");
+  f.ws.inject_opened(sol);
+  f.ws.inject_frames(sol, {test::agg_trade_frame("SOLUSDT", 5, "150.00000000",
+                                                 "2.00000000", true)});
+  f.run();
+  a = f.call("GET", "/symbols/SOLUSDT/trades");
+  CHECK(a->status == 200);
+  CHECK_THAT(a->body, Catch::Contains(R"("id":5)"));
+  // DELETE waits for the close.
+  CHECK_FALSE(f.call("DELETE", "/symbols/SOLUSDT"));
+  auto pending = f.last_id;
+  f.ws.inject_closed(sol, "closed by us", 1000);
+  f.run();
+  REQUIRE(f.responder.answers.count(pending) == 1);
+  CHECK(f.responder.answers[pending].status == 200);
+  CHECK(f.responder.answers[pending].body
+        == R"({"symbol":"SOLUSDT","removed":true,"children":1})");
+  a = f.call("DELETE", "/symbols/SOLUSDT");
+  CHECK(a->status == 404);
+  CHECK(
+    a->body
+    == R"({"error":"unknown symbol","symbol":"SOLUSDT","symbols":["BTCUSDT","ETHUSDT"]})");
+  CHECK(f.call("GET", "/symbols/SOLUSDT/trades")->status == 404);
+}
+
+TEST_CASE("without api_token only loopback clients may change symbols; "
+          "bodies and names are checked before anything starts",
+          "[api][symbols]") {
+  symbols_fixture f;
+  auto opened = f.ws.opened.size();
+  auto a = f.call("PUT", "/symbols/SOLUSDT", "", false);
+  CHECK(a->status == 403);
+  CHECK(f.call("DELETE", "/symbols/BTCUSDT", "", false)->status == 403);
+  a = f.call("PUT", "/symbols/SOLUSDT", R"({"streams":["trades"]})");
+  CHECK(a->status == 400);
+  CHECK_THAT(a->body, Catch::Contains("bad body"));
+  CHECK(f.call("PUT", "/symbols/SOLUSDT", R"({"streams":[]})")->status == 400);
+  CHECK(f.call("PUT", "/symbols/SOLUSDT", R"({"depth":true})")->status == 400);
+  CHECK(f.call("PUT", "/symbols/SOLUSDT", "not json")->status == 400);
+  CHECK(f.call("PUT", "/symbols/SOL-USDT")->status == 400);
+  CHECK(f.ws.opened.size() == opened);
+  CHECK(f.call("POST", "/symbols/SOLUSDT")->status == 405);
+}
+
+TEST_CASE("with api_token a change needs its bearer token, from any client",
+          "[api][symbols]") {
+  symbols_fixture f{"0123456789abcdef"};
+  CHECK(f.call("PUT", "/symbols/SOLUSDT")->status == 401);
+  CHECK(f.call("PUT", "/symbols/SOLUSDT", "", true, "Bearer 0123456789abcdeX")
+          ->status
+        == 401);
+  CHECK(f.call("PUT", "/symbols/SOLUSDT", "", true, "0123456789abcdef")->status
+        == 401);
+  CHECK(f.call("PUT", "/symbols/SOLUSDT", "", false, "Bearer 0123456789abcdef")
+          ->status
+        == 201);
+  // Reads stay open.
+  CHECK(f.call("GET", "/symbols", "", false)->status == 200);
 }

@@ -1407,3 +1407,18 @@ TEST_CASE("config: a config path that is not a regular file is refused at once",
              + "\" is not a regular file");
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("config: api_token is empty or 16 to 256 printable characters, and "
+          "is named with its line when it is not",
+          "[config]") {
+  temp_file f("symbols = [\"BTCUSDT\"]\napi_token = \"short\"\n");
+  auto message = err({"--config", f.path});
+  INFO(message);
+  CHECK(
+    contains(message, f.path + ":2: api_token: must be empty or 16 to 256"));
+  CHECK(contains(err({"--api-token", "with space 0123456789"}),
+                 "printable ASCII without spaces"));
+  auto r = ok({"--api-token", "0123456789abcdef"});
+  CHECK(r.values.api_token == "0123456789abcdef");
+  CHECK(ok({}).values.api_token.empty());
+}

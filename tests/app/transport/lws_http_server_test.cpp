@@ -227,8 +227,71 @@ TEST_CASE_METHOD(http_fixture, "a POST gets 405 with a JSON body",
     5s);
   REQUIRE(r.ok);
   CHECK(r.status == 405);
-  CHECK(r.body.find(R"("error")") != std::string::npos);
+  CHECK(r.body
+        == R"({"error":"method not allowed","allow":"GET, PUT, DELETE"})");
   sv::http_request req;
+  CHECK_FALSE(next_request(req, 100ms));
+}
+
+TEST_CASE_METHOD(http_fixture,
+                 "a PUT's body, Authorization header and loopback peer reach "
+                 "the api actor, and so does a DELETE",
+                 "[transport][symbols]") {
+  sv::lws_http_server server;
+  REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
+  std::string body = R"({"streams":["aggTrade","depth"]})";
+  auto reply = request_async(
+    server.port(), "PUT /symbols/ETHUSDT HTTP/1.1\r\nHost: localhost\r\n"
+                   "Authorization: Bearer 0123456789abcdef\r\n"
+                   "Content-Length: "
+                     + std::to_string(body.size()) + "\r\n\r\n" + body);
+  sv::http_request req;
+  REQUIRE(next_request(req, 5s));
+  CHECK(req.method == "PUT");
+  CHECK(req.path == "/symbols/ETHUSDT");
+  CHECK(req.body == body);
+  CHECK(req.authorization == "Bearer 0123456789abcdef");
+  CHECK(req.peer_loopback);
+  server.respond(req.req_id, 201, R"({"started":true})");
+  auto r = reply.get();
+  REQUIRE(r.ok);
+  CHECK(r.status == 201);
+  reply = request_async(server.port(),
+                        "DELETE /symbols/ETHUSDT HTTP/1.1\r\nHost: "
+                        "localhost\r\n\r\n");
+  REQUIRE(next_request(req, 5s));
+  CHECK(req.method == "DELETE");
+  CHECK(req.body.empty());
+  CHECK(req.authorization.empty());
+  server.respond(req.req_id, 200, "{}");
+  CHECK(reply.get().status == 200);
+}
+
+TEST_CASE_METHOD(http_fixture,
+                 "a PUT without Content-Length is answered and closed, one "
+                 "with a body over 4 KiB gets 413 before the api actor sees it",
+                 "[transport][symbols]") {
+  sv::lws_http_server server;
+  REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
+  auto reply = request_async(
+    server.port(), "PUT /symbols/ETHUSDT HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  sv::http_request req;
+  REQUIRE(next_request(req, 5s));
+  CHECK(req.body.empty());
+  server.respond(req.req_id, 201, "{}");
+  auto r = reply.get();
+  REQUIRE(r.ok);
+  CHECK(r.status == 201);
+  CHECK(r.headers.find("connection: close") != std::string::npos);
+  std::string big(4097, 'x');
+  r = sv::test::http_exchange(
+    AF_INET, "127.0.0.1", server.port(),
+    "PUT /symbols/ETHUSDT HTTP/1.1\r\nHost: localhost\r\nContent-Length: "
+      + std::to_string(big.size()) + "\r\n\r\n" + big,
+    5s);
+  REQUIRE(r.ok);
+  CHECK(r.status == 413);
+  CHECK(r.body.find("4096") != std::string::npos);
   CHECK_FALSE(next_request(req, 100ms));
 }
 
