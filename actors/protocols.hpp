@@ -29,6 +29,7 @@
 #include "messages/rest.hpp"
 #include "messages/status.hpp"
 #include "messages/supervisor_metrics.hpp"
+#include "messages/symbol_plan.hpp"
 #include "messages/trade.hpp"
 #include "messages/ws_events.hpp"
 
@@ -124,6 +125,8 @@ using supervisor_if = caf::typed_actor<
                   stream_sinks>::with<bool>,
   caf::replies_to<remove_atom, std::string>::with<std::uint32_t>,
   caf::reacts_to<remove_deadline_atom, std::string>,
+  caf::reacts_to<reload_atom, std::uint32_t,
+                 std::map<std::string, std::uint32_t>>,
   caf::replies_to<status_atom>::with<std::vector<child_status>>,
   caf::replies_to<metrics_atom>::with<supervisor_metrics>,
   caf::reacts_to<connect_deadline_atom, std::string, std::uint64_t>,
@@ -155,6 +158,7 @@ using api_if = caf::typed_actor<caf::reacts_to<http_request>,
 using registry_if = caf::typed_actor<
   caf::replies_to<put_atom, std::string, std::vector<stream_kind>>::with<bool>,
   caf::replies_to<remove_atom, std::string>::with<std::uint32_t>,
-  caf::reacts_to<listen_atom, api_if>>;
+  caf::reacts_to<listen_atom, api_if>,
+  caf::replies_to<reload_atom, symbol_plan>::with<plan_applied>>;
 
 } // namespace sv

@@ -161,6 +161,65 @@ caf::result<std::uint32_t> remove(registry_self self,
   return rp;
 }
 
+/// Makes the served symbols those of `plan`: removes the others, starts what
+/// the plan's symbols lack (through the registry's own put and remove, so
+/// every guarantee of those holds), answers once every one has answered.
+caf::result<plan_applied> apply_plan(registry_self self, symbol_plan& plan) {
+  auto& st = self->state;
+  st.cfg.large_trade_quote_e8_by_symbol
+    = std::move(plan.large_trade_quote_e8_by_symbol);
+  std::vector<std::string> gone;
+  for (const auto& symbol : st.cfg.table.symbols)
+    if (std::find(plan.symbols.begin(), plan.symbols.end(), symbol)
+        == plan.symbols.end())
+      gone.push_back(symbol);
+  if (gone.empty() && plan.symbols.empty())
+    return plan_applied{};
+  struct pending {
+    caf::typed_response_promise<plan_applied> rp;
+    std::size_t left = 0;
+    plan_applied result;
+  };
+  auto p = std::make_shared<pending>();
+  p->rp = self->make_response_promise<plan_applied>();
+  p->left = gone.size() + plan.symbols.size();
+  auto done = [p] {
+    if (--p->left == 0)
+      p->rp.deliver(p->result);
+  };
+  auto failed = [=](const std::string& symbol, const caf::error& err) {
+    p->result.failed.push_back(symbol + ": " + caf::to_string(err));
+    done();
+  };
+  auto me = caf::actor_cast<registry_if>(self);
+  auto remove_wait = std::chrono::milliseconds(st.cfg.remove_timeout_ms)
+                     + std::chrono::seconds(1);
+  for (const auto& symbol : gone)
+    self->request(me, remove_wait, remove_atom::value, symbol)
+      .then(
+        [=](std::uint32_t) {
+          p->result.removed.push_back(symbol);
+          done();
+        },
+        [=](caf::error& err) { failed(symbol, err); });
+  for (std::size_t i = 0; i < plan.symbols.size(); ++i) {
+    auto symbol = plan.symbols[i];
+    auto streams = i < plan.streams.size() ? plan.streams[i]
+                                           : std::vector<stream_kind>{};
+    self
+      ->request(me, start_answer_timeout + std::chrono::seconds(1),
+                put_atom::value, symbol, streams)
+      .then(
+        [=](bool started) {
+          if (started)
+            p->result.added.push_back(symbol);
+          done();
+        },
+        [=](caf::error& err) { failed(symbol, err); });
+  }
+  return p->rp;
+}
+
 } // namespace
 
 registry_if::behavior_type registry_actor(registry_self self,
@@ -182,6 +241,9 @@ registry_if::behavior_type registry_actor(registry_self self,
       -> caf::result<bool> { return put(self, symbol, std::move(streams)); },
     [=](remove_atom, std::string& symbol) -> caf::result<std::uint32_t> {
       return remove(self, symbol);
+    },
+    [=](reload_atom, symbol_plan& plan) -> caf::result<plan_applied> {
+      return apply_plan(self, plan);
     },
     [=](listen_atom, api_if& listener) {
       self->send(listener, self->state.cfg.table);

@@ -11,6 +11,9 @@
 //   (remove, S) --> (remove_atom, S) to the supervisor, which answers once S's
 //        children closed --> exit S's aggregator and book, drop S, publish the
 //        table --> the number of children stopped; unknown_symbol if S is not served
+//   (reload, plan) --> (remove, S) to itself for each S the plan lacks, (put, S,
+//        streams) for each S it names --> plan_applied (added, removed, failed)
+//        once all answered
 //   (listen, api) --> the table now to it, and after every change
 //   every change --> symbol_table to each listener (the api actor), before the
 //        answer, so a client that got 201 finds the symbol in its next request

@@ -460,6 +460,15 @@ supervisor_if::behavior_type running(supervisor_self self) {
     [=](remove_atom, std::string& symbol) -> caf::result<std::uint32_t> {
       return remove_symbol(self, upper_symbol(symbol));
     },
+    [=](reload_atom, std::uint32_t silence_timeout_ms,
+        std::map<std::string, std::uint32_t>& by_symbol) {
+      auto& cfg = self->state.cfg;
+      cfg.silence_timeout_ms = silence_timeout_ms;
+      cfg.silence_timeout_ms_by_symbol = std::move(by_symbol);
+      SV_INFO("supervisor", "-", "reloaded",
+              "silence_timeout_ms=%u by_symbol=%zu applies=next_attempt",
+              silence_timeout_ms, cfg.silence_timeout_ms_by_symbol.size());
+    },
     [=](remove_deadline_atom, std::string& symbol) {
       if (self->state.removals.count(symbol) == 0)
         return;
@@ -536,6 +545,7 @@ supervisor_if::behavior_type stopping(supervisor_self self) {
       return caf::make_error(errc::shutting_down);
     },
     [=](remove_deadline_atom, std::string&) {},
+    [=](reload_atom, std::uint32_t, std::map<std::string, std::uint32_t>&) {},
     status_handler(self),
     metrics_handler(self),
     [=](connect_deadline_atom, std::string&, std::uint64_t) {},

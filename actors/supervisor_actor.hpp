@@ -16,6 +16,7 @@
 //   more than escalate_fraction of children parked --> supervisor quits (errc::escalated)
 //   any --stop_atom / shutdown--> stopped
 //   (start_atom, symbol, stream, sinks) --> as (start): runtime start, sinks registered
+//   (reload_atom, silence_ms, by_symbol) --> the silence timeouts of later attempts
 //   (remove_atom, symbol) --> its children get stop_atom (close frames); each
 //        record is dropped when its actor is down (or at once without one), then
 //        the symbol's sinks; the answer waits for that; remove_dl (after

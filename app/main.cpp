@@ -27,6 +27,7 @@
 #include "actors/pooled_ws_client.hpp"
 #include "actors/registry_actor.hpp"
 #include "actors/supervisor_actor.hpp"
+#include "app/config_reload.hpp"
 #include "app/fd_budget.hpp"
 #include "app/journal_stream.hpp"
 #include "app/lock_file.hpp"
@@ -62,10 +63,26 @@ struct shutdown_signal {
   int signo = 0;
   bool supervisor_down = false;
   bool escalated = false;
+  bool reload_requested = false; ///< SIGHUP came and is not handled yet
 
-  void wait() {
+  /// Waits for a shutdown signal, the supervisor's end or a SIGHUP; true for
+  /// a SIGHUP (cleared: the caller reloads and waits again).
+  bool wait() {
     std::unique_lock<std::mutex> guard{mtx};
-    cv.wait(guard, [this] { return signo != 0 || supervisor_down; });
+    cv.wait(guard, [this] {
+      return signo != 0 || supervisor_down || reload_requested;
+    });
+    bool reload = reload_requested && signo == 0 && !supervisor_down;
+    reload_requested = false;
+    return reload;
+  }
+
+  void notify_reload() {
+    {
+      std::lock_guard<std::mutex> guard{mtx};
+      reload_requested = true;
+    }
+    cv.notify_all();
   }
 
   void notify_signal(int signo_taken) {
@@ -298,11 +315,12 @@ void announce_ready(caf::actor_system& sys, process_actors& actors,
 /// already failed with `exit_code`); returns the exit code the process ends with.
 int wait_for_shutdown(caf::actor_system& sys,
                       const sv::supervisor_if& supervisor, shutdown_signal& sig,
-                      int exit_code) {
+                      int exit_code, sv::reload_target& reload) {
   auto watcher = sys.spawn(supervisor_watcher,
                            caf::actor_cast<caf::actor>(supervisor), &sig);
   if (exit_code == exit_ok)
-    sig.wait();
+    while (sig.wait())
+      sv::reload_config(reload);
   {
     std::lock_guard<std::mutex> guard{sig.mtx};
     if (sig.supervisor_down)
@@ -363,7 +381,7 @@ int main(int argc, char** argv) {
   take_process_signals();
   shutdown_signal sig;
   start_signal_thread([&sig](int signo) { sig.notify_signal(signo); },
-                      exit_second_signal)
+                      [&sig] { sig.notify_reload(); }, exit_second_signal)
     .detach(); // lives until exit; blocked in sigwait
   auto loaded = load_settings(argc, argv);
   if (auto code = early_exit(loaded))
@@ -428,7 +446,16 @@ int main(int argc, char** argv) {
   if (exit_code == exit_ok)
     announce_ready(sys, actors, notifier);
 
-  exit_code = wait_for_shutdown(sys, actors.supervisor, sig, exit_code);
+  settings running = cfg;
+  reload_target reload;
+  reload.argc = argc;
+  reload.argv = argv;
+  reload.running = &running;
+  reload.sys = &sys;
+  reload.registry = actors.registry;
+  reload.supervisor = actors.supervisor;
+  reload.notifier = &notifier;
+  exit_code = wait_for_shutdown(sys, actors.supervisor, sig, exit_code, reload);
   notifier.notify("STOPPING=1\nSTATUS=stopping");
   auto stop_started = clock::now();
   stop_in_order(sys, actors, http, *ws, cfg.shutdown_timeout_ms);

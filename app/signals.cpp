@@ -30,6 +30,7 @@ bool worth_logging(unsigned long n) {
 /// What the signal thread remembers between signals.
 struct signal_state {
   std::function<void(int)> on_shutdown;
+  std::function<void()> on_reload;
   int exit_code_second = 0;
   bool shutting_down = false;
   std::map<int, unsigned long> ignored; ///< how often each signal came
@@ -38,14 +39,22 @@ struct signal_state {
 /// Acts on one signal the thread took.
 void take(signal_state& st, int signo) {
   auto name = signal_name(signo);
-  if (action_for(signo) == signal_action::ignore) {
+  auto action = action_for(signo);
+  if (action == signal_action::reload && !st.shutting_down) {
+    SV_INFO("streamvisor", "-", "signal", "signal=%s action=reload",
+            name.c_str());
+    st.on_reload();
+    return;
+  }
+  if (action != signal_action::graceful_shutdown) {
     auto n = ++st.ignored[signo];
     if (worth_logging(n))
       SV_WARN("streamvisor", "-", "signal",
               "signal=%s action=ignored count=%lu hint=\"%s\"", name.c_str(), n,
-              signo == SIGHUP
-                ? "reload is not implemented; restart to apply changes"
-                : "streamvisor stops on SIGTERM, SIGINT or SIGQUIT");
+              action == signal_action::reload
+                ? "shutting down: no reload"
+                : "streamvisor stops on SIGTERM, SIGINT or SIGQUIT and "
+                  "reloads on SIGHUP");
     return;
   }
   if (!st.shutting_down) {
@@ -76,9 +85,9 @@ sigset_t taken_signals() {
 }
 
 signal_action action_for(int signo) {
-  return signo == SIGINT || signo == SIGTERM || signo == SIGQUIT
-           ? signal_action::graceful_shutdown
-           : signal_action::ignore;
+  if (signo == SIGINT || signo == SIGTERM || signo == SIGQUIT)
+    return signal_action::graceful_shutdown;
+  return signo == SIGHUP ? signal_action::reload : signal_action::ignore;
 }
 
 std::string signal_name(int signo) {
@@ -97,9 +106,11 @@ void take_process_signals() {
 }
 
 std::thread start_signal_thread(std::function<void(int)> on_shutdown,
+                                std::function<void()> on_reload,
                                 int exit_code_second) {
   signal_state state;
   state.on_shutdown = std::move(on_shutdown);
+  state.on_reload = std::move(on_reload);
   state.exit_code_second = exit_code_second;
   return std::thread{[state = std::move(state)]() mutable {
     auto set = taken_signals();

@@ -19,6 +19,8 @@ using latency_atom = caf::atom_constant<caf::atom("latency")>;
 using start_atom = caf::atom_constant<caf::atom("start")>;
 /// Graceful stop: close sockets with a close frame, then quit.
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
+/// Apply a reloaded config (SIGHUP): to the registry and the supervisor.
+using reload_atom = caf::atom_constant<caf::atom("reload")>;
 /// Subscribe to the registry's symbol_table updates.
 using listen_atom = caf::atom_constant<caf::atom("listen")>;
 /// Start a symbol's streams at runtime (PUT /symbols/{S}).

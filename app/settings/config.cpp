@@ -153,4 +153,9 @@ std::string default_lock_file() {
   return "/tmp/streamvisor-" + std::to_string(getuid()) + ".lock";
 }
 
+std::vector<std::string_view> changed_settings(const settings& a,
+                                               const settings& b) {
+  return config_detail::changed_keys(a, b);
+}
+
 } // namespace sv

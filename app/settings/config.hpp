@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "app/settings/settings.hpp"
 
@@ -51,6 +52,11 @@ struct load_result {
 /// default_lock_file(). Reads the config file and XDG_RUNTIME_DIR; main thread.
 std::variant<load_result, config_error> load_settings(int argc,
                                                       const char* const* argv);
+
+/// The config keys whose values differ between `a` and `b`, in the option
+/// table's order (what a reload changed). Pure.
+std::vector<std::string_view> changed_settings(const settings& a,
+                                               const settings& b);
 
 /// The lock file used when none is configured: `$XDG_RUNTIME_DIR/streamvisor.lock`
 /// when XDG_RUNTIME_DIR is an absolute path naming a directory, else

@@ -424,6 +424,40 @@ const std::array option_table = {
 
 } // namespace
 
+std::vector<std::string_view> changed_keys(const settings& a,
+                                           const settings& b) {
+  std::vector<std::string_view> result;
+  auto differs = [&](const option_spec& o) {
+    switch (o.type) {
+      case kind::number:
+        return a.*o.number != b.*o.number;
+      case kind::fraction:
+        return a.*o.real != b.*o.real;
+      case kind::flag:
+        return a.*o.flag != b.*o.flag;
+      case kind::symbol_map:
+        return a.*o.map != b.*o.map;
+      case kind::windows:
+        return a.*o.durations != b.*o.durations;
+      case kind::quote:
+        return a.*o.e8 != b.*o.e8;
+      case kind::quote_map:
+        return a.*o.quotes != b.*o.quotes;
+      case kind::text:
+      case kind::list:
+        // A secret shows only as set or not: compare it whole.
+        return o.key == "api_token"
+                 ? a.api_token != b.api_token
+                 : o.show != nullptr && o.show(a) != o.show(b);
+    }
+    return false;
+  };
+  for (const auto& o : option_table)
+    if (differs(o))
+      result.push_back(o.key);
+  return result;
+}
+
 const option_spec* find_cli(std::string_view name) {
   for (const auto& o : option_table)
     if (!o.cli.empty() && o.cli == name)

@@ -76,6 +76,11 @@ const option_spec* find_cli(std::string_view name);
 /// The option whose TOML key is `key` (e.g. "http"); null if none.
 const option_spec* find_key(std::string_view key);
 
+/// The TOML keys whose values differ between `a` and `b`, in table order
+/// (what a reload changed).
+std::vector<std::string_view> changed_keys(const settings& a,
+                                           const settings& b);
+
 /// A command-line error: `config error: <option>: <detail>`.
 config_error cli_error(std::string_view option, const std::string& detail);
 

@@ -668,3 +668,24 @@ TEST_CASE_METHOD(supervisor_fixture,
   CHECK(m.connect_budget == config().connect_budget);
   CHECK(m.waiting == 0);
 }
+
+TEST_CASE_METHOD(supervisor_fixture,
+                 "a reload's silence timeouts apply from the next attempt on",
+                 "[supervisor][reload]") {
+  auto c = config();
+  c.silence_timeout_ms = 5000;
+  start({{"BTCUSDT", stream_kind::agg_trade}}, c);
+  stream_one(1, "BTCUSDT", 1);
+  caf::anon_send(sup, reload_atom::value, std::uint32_t{60000},
+                 std::map<std::string, std::uint32_t>{{"BTCUSDT", 2000}});
+  run();
+  advance(5000ms); // the running attempt keeps its 5 s
+  CHECK(status_of("BTCUSDT").restarts == 1);
+  advance(1000ms); // restart delay
+  stream_one(2, "BTCUSDT", 2);
+  advance(1999ms);
+  CHECK(status_of("BTCUSDT").restarts == 1);
+  advance(201ms); // the reloaded 2 s for BTCUSDT, checked every 200 ms
+  CHECK(status_of("BTCUSDT").restarts == 2);
+  CHECK_THAT(status_of("BTCUSDT").last_error, Catch::Contains("2200 ms"));
+}

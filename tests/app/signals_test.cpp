@@ -20,12 +20,13 @@ TEST_CASE("every asynchronous signal that would end the process is taken, "
     CHECK(sigismember(&set, signo) == 0);
 }
 
-TEST_CASE("SIGINT, SIGTERM and SIGQUIT shut down gracefully, the rest are "
-          "ignored",
+TEST_CASE("SIGINT, SIGTERM and SIGQUIT shut down gracefully, SIGHUP reloads, "
+          "the rest are ignored",
           "[signals]") {
   for (int signo : {SIGINT, SIGTERM, SIGQUIT})
     CHECK(action_for(signo) == signal_action::graceful_shutdown);
-  for (int signo : {SIGHUP, SIGUSR1, SIGUSR2, SIGALRM, SIGRTMIN + 1})
+  CHECK(action_for(SIGHUP) == signal_action::reload);
+  for (int signo : {SIGUSR1, SIGUSR2, SIGALRM, SIGRTMIN + 1})
     CHECK(action_for(signo) == signal_action::ignore);
 }
 

@@ -2,7 +2,8 @@
 # systemd_unit_test.sh UNIT BINARY: config/streamvisor.service passes
 # `systemd-analyze verify` without a single warning (with ExecStart pointed at the
 # built BINARY, since verify checks that it is executable), and
-# `systemd-analyze security --offline` scores its exposure 2.0 or lower ("OK").
+# `systemd-analyze security --offline` scores its exposure 2.0 or lower ("OK"),
+# and `systemctl reload` sends SIGHUP.
 # Exit 77 (a skip for CTest) where systemd-analyze is not installed.
 set -euo pipefail
 unit="$1"
@@ -19,6 +20,9 @@ out="$(systemd-analyze verify "$work/streamvisor.service" 2>&1)" || {
 if [[ -n "$out" ]]; then
   echo "systemd-analyze verify warned:"; echo "$out"; exit 1
 fi
+# systemctl reload must reach streamvisor's SIGHUP handler (the config reload).
+grep -qx 'ExecReload=/bin/kill -HUP \$MAINPID' "$unit" || {
+  echo "the unit has no ExecReload sending SIGHUP"; exit 1; }
 score="$(systemd-analyze security --offline=yes "$work/streamvisor.service" 2>&1 |
   sed -n 's/.*Overall exposure level for streamvisor.service: \([0-9.]*\).*/\1/p')"
 if [[ -z "$score" ]]; then

@@ -25,7 +25,7 @@ std::vector<std::string> lines_of(const std::string& path) {
 
 /// Runs streamvisor with stderr appended to `log` and JOURNAL_STREAM naming the
 /// device and inode of `journal` (systemd's variable), at log level info, until
-/// it streams; then a SIGHUP (logged as a warning) and SIGTERM.
+/// it streams; then a SIGUSR1 (logged as a warning) and SIGTERM.
 void run_logged(const std::string& dir, int sim_port, const std::string& log,
                 const std::string& journal) {
   streamvisor_process sv{
@@ -36,7 +36,7 @@ void run_logged(const std::string& dir, int sim_port, const std::string& log,
       + "'; export JOURNAL_STREAM=$(stat -c %d:%i '" + journal
       + R"('); exec "$0" "$@" --log-level info 2>>')" + log + "'"};
   REQUIRE(eventually([&] { return sv.get("/health").status == 200; }, 20s));
-  REQUIRE(::kill(sv.child->pid(), SIGHUP) == 0);
+  REQUIRE(::kill(sv.child->pid(), SIGUSR1) == 0);
   CHECK(sv.child->stop(SIGTERM, 7s) == 0);
 }
 
@@ -67,7 +67,7 @@ TEST_CASE("with stderr on the journal every log line starts with its "
     }
   }
   CHECK(info > 0);
-  CHECK(warn > 0); // the SIGHUP
+  CHECK(warn > 0); // the SIGUSR1
   // JOURNAL_STREAM set, but stderr is another file: no prefix.
   auto plain = dir + "/plain.log";
   run_logged(dir, sim.port, plain, dir + "/elsewhere.log");

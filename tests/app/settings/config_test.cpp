@@ -1422,3 +1422,21 @@ TEST_CASE("config: api_token is empty or 16 to 256 printable characters, and "
   CHECK(r.values.api_token == "0123456789abcdef");
   CHECK(ok({}).values.api_token.empty());
 }
+
+TEST_CASE("config: changed_settings names each key whose value differs, the "
+          "token by value",
+          "[config]") {
+  auto a = ok({"--symbols", "BTCUSDT"}).values;
+  auto b = a;
+  CHECK(sv::changed_settings(a, b).empty());
+  b.symbols = {"BTCUSDT", "ETHUSDT"};
+  b.history_trades_max += 1;
+  b.api_token = "0123456789abcdef";
+  b.silence_timeout_s_by_symbol["BTCUSDT"] = 5;
+  auto keys = sv::changed_settings(a, b);
+  std::vector<std::string> got(keys.begin(), keys.end());
+  std::sort(got.begin(), got.end());
+  CHECK(got
+        == std::vector<std::string>{"api_token", "history_trades_max",
+                                    "silence_timeout_s_by_symbol", "symbols"});
+}
