@@ -150,6 +150,10 @@ typename Inspector::result_type inspect(Inspector& f, symbol_table& x) {
            x.books);
 }
 
+/// Whoever follows the registry's symbol table: the api actor, the systemd
+/// watchdog.
+using table_listener_if = caf::typed_actor<caf::reacts_to<symbol_table>>;
+
 /// The api actor's protocol (actors/api_actor.hpp).
 using api_if = caf::typed_actor<caf::reacts_to<http_request>,
                                 caf::reacts_to<symbol_table>>;
@@ -158,7 +162,7 @@ using api_if = caf::typed_actor<caf::reacts_to<http_request>,
 using registry_if = caf::typed_actor<
   caf::replies_to<put_atom, std::string, std::vector<stream_kind>>::with<bool>,
   caf::replies_to<remove_atom, std::string>::with<std::uint32_t>,
-  caf::reacts_to<listen_atom, api_if>,
+  caf::reacts_to<listen_atom, table_listener_if>,
   caf::replies_to<reload_atom, symbol_plan>::with<plan_applied>>;
 
 } // namespace sv

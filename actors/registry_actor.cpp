@@ -245,7 +245,7 @@ registry_if::behavior_type registry_actor(registry_self self,
     [=](reload_atom, symbol_plan& plan) -> caf::result<plan_applied> {
       return apply_plan(self, plan);
     },
-    [=](listen_atom, api_if& listener) {
+    [=](listen_atom, table_listener_if& listener) {
       self->send(listener, self->state.cfg.table);
       self->state.cfg.listeners.push_back(std::move(listener));
     },

@@ -14,7 +14,7 @@
 //   (reload, plan) --> (remove, S) to itself for each S the plan lacks, (put, S,
 //        streams) for each S it names --> plan_applied (added, removed, failed)
 //        once all answered
-//   (listen, api) --> the table now to it, and after every change
+//   (listen, listener) --> the table now to it, and after every change
 //   every change --> symbol_table to each listener (the api actor), before the
 //        answer, so a client that got 201 finds the symbol in its next request
 //
@@ -48,7 +48,8 @@ struct registry_config {
   std::uint32_t symbols_max = 4096; ///< a PUT beyond this many symbols fails
   std::uint32_t remove_timeout_ms = 7000; ///< wait for the supervisor's answer
   symbol_table table;                     ///< the symbols configured at start
-  std::vector<api_if> listeners; ///< get symbol_table after each change
+  std::vector<table_listener_if>
+    listeners; ///< get symbol_table after each change
 };
 
 /// State of the registry (plain data; behavior in registry_actor.cpp).

@@ -249,7 +249,8 @@ sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
   api_cfg.process = &process;
   api_cfg.registry = actors.registry;
   auto api = sys.spawn(sv::api_actor, std::move(api_cfg));
-  caf::anon_send(actors.registry, sv::listen_atom::value, api);
+  caf::anon_send(actors.registry, sv::listen_atom::value,
+                 caf::actor_cast<sv::table_listener_if>(api));
   return api;
 }
 
@@ -309,6 +310,9 @@ void announce_ready(caf::actor_system& sys, process_actors& actors,
   SV_INFO("streamvisor", "-", "systemd_ready", "watchdog_ping_ms=%lld",
           static_cast<long long>(w.watchdog ? w.tick.count() : 0));
   actors.watchdog = sys.spawn(sv::service_watchdog, std::move(w));
+  // Symbols added at runtime are pinged too: the registry tells it the table.
+  caf::anon_send(actors.registry, sv::listen_atom::value,
+                 caf::actor_cast<sv::table_listener_if>(actors.watchdog));
 }
 
 /// Waits for the first signal or the supervisor quitting on its own (unless the start

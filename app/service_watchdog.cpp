@@ -101,6 +101,12 @@ service_watchdog(watchdog_self self, service_watchdog_config cfg) {
       check(self);
       self->delayed_send(self, self->state.cfg.tick, heartbeat_atom::value);
     },
+    [=](symbol_table& table) {
+      auto& aggregators = self->state.cfg.aggregators;
+      aggregators.clear();
+      for (auto& [symbol, agg] : table.aggregators)
+        aggregators.push_back(std::move(agg));
+    },
   };
 }
 

@@ -39,13 +39,15 @@ struct service_watchdog_state {
   std::uint64_t withheld = 0; ///< ticks without WATCHDOG=1 (someone was late)
 };
 
-using service_watchdog_if = caf::typed_actor<caf::reacts_to<heartbeat_atom>>;
+using service_watchdog_if = caf::typed_actor<caf::reacts_to<heartbeat_atom>,
+                                             caf::reacts_to<symbol_table>>;
 
 /// Spawns with `sys.spawn(service_watchdog, cfg)`; ticks until it is stopped.
 /// Each tick: the supervisor's status, then a latency_atom to every aggregator,
 /// all within answer_timeout; if all answered, WATCHDOG=1 (with `watchdog`), and
 /// STATUS= whenever the line changed. A late answer withholds that tick's ping
-/// and logs `watchdog_withheld` naming who was late.
+/// and logs `watchdog_withheld` naming who was late. A symbol_table (from the
+/// registry, after a runtime change) replaces the aggregators it asks.
 service_watchdog_if::behavior_type service_watchdog(
   service_watchdog_if::stateful_pointer<service_watchdog_state> self,
   service_watchdog_config cfg);

@@ -683,7 +683,8 @@ struct symbols_fixture : api_fixture {
     ac.registry = registry;
     ac.api_token = token;
     control = keep_for_teardown(sys.spawn(api_actor, ac));
-    caf::anon_send(registry, listen_atom::value, control);
+    caf::anon_send(registry, listen_atom::value,
+                   caf::actor_cast<table_listener_if>(control));
     run();
   }
 

@@ -75,7 +75,8 @@ struct registry_fixture : test::actor_fixture {
     rc.table.aggregators["BTCUSDT"] = btc;
     registry = keep_for_teardown(sys.spawn(registry_actor, rc));
     auto api = keep_for_teardown(sys.spawn(table_recorder, tables));
-    caf::anon_send(registry, listen_atom::value, api);
+    caf::anon_send(registry, listen_atom::value,
+                   caf::actor_cast<table_listener_if>(api));
     run();
   }
 

@@ -120,6 +120,27 @@ TEST_CASE_METHOD(watchdog_fixture,
 }
 
 TEST_CASE_METHOD(watchdog_fixture,
+                 "an aggregator the registry adds at runtime is asked too: "
+                 "when it is wedged the pings stop",
+                 "[service_watchdog]") {
+  auto h = start_watchdog();
+  REQUIRE(sink.sent.size() == 1); // the first tick pinged
+  symbol_table table;
+  table.symbols = {"BTCUSDT", "SOLUSDT"};
+  table.aggregators["BTCUSDT"] = aggregators.at(0);
+  table.aggregators["SOLUSDT"]
+    = caf::actor_cast<aggregator_if>(keep_for_teardown(sys.spawn(wedged, 0)));
+  caf::anon_send(h, table);
+  run();
+  auto pinged = sink.sent.size();
+  for (int tick = 0; tick < 6; ++tick)
+    advance(300ms);
+  for (auto i = pinged; i < sink.sent.size(); ++i)
+    CHECK(sink.sent[i].find("WATCHDOG=1") == std::string::npos);
+  CHECK(state_of<service_watchdog_state>(h).withheld >= 2);
+}
+
+TEST_CASE_METHOD(watchdog_fixture,
                  "a supervisor that does not answer stops the pings",
                  "[service_watchdog]") {
   // The wedged supervisor keeps the status request unanswered: the deadline
