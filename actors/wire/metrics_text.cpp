@@ -137,8 +137,80 @@ std::array<label, 2> stream_labels(const child_status& c) {
   return {label{"symbol", c.symbol}, label{"stream", to_string(c.stream)}};
 }
 
-/// The per-stream families: one series per child (and state or cause).
-void write_streams(writer& w, const std::vector<child_status>& children) {
+/// Which children a per-child family has a sample for, and its labels.
+enum class child_scope : std::uint8_t {
+  every_stream, ///< all children; labels symbol and stream
+  trade_stream, ///< aggTrade children (their aggregator); label symbol
+  book,         ///< depth children whose book answered; label symbol
+};
+
+/// A family with one sample per child, taken from one child_status field.
+struct child_family {
+  std::string_view name;              ///< streamvisor_...
+  std::string_view type;              ///< counter or gauge
+  std::string_view help;              ///< one line
+  std::uint64_t child_status::*field; ///< the value
+  child_scope scope;                  ///< whose, and the labels
+};
+
+constexpr std::array child_families = {
+  child_family{"streamvisor_stream_connect_attempts_total", "counter",
+               "Connect attempts started since the process started.",
+               &child_status::connect_attempts, child_scope::every_stream},
+  child_family{"streamvisor_stream_messages_received_total", "counter",
+               "Text frames received from the exchange.", &child_status::frames,
+               child_scope::every_stream},
+  child_family{"streamvisor_stream_decode_errors_total", "counter",
+               "Frames that did not decode (counted, logged and dropped).",
+               &child_status::decode_errors, child_scope::every_stream},
+  child_family{"streamvisor_gaps_detected_total", "counter",
+               "Jumps in aggregate trade ids.", &child_status::gaps_detected,
+               child_scope::trade_stream},
+  child_family{"streamvisor_gaps_filled_total", "counter",
+               "Gaps backfilled completely from REST.",
+               &child_status::gaps_filled, child_scope::trade_stream},
+  child_family{"streamvisor_gaps_open", "gauge",
+               "Gaps being filled or given up now.", &child_status::gaps_open,
+               child_scope::trade_stream},
+  child_family{"streamvisor_trades_backfilled_total", "counter",
+               "Trades applied from REST (gap fills and the warm start).",
+               &child_status::trades_backfilled, child_scope::trade_stream},
+  child_family{"streamvisor_book_syncs_total", "counter",
+               "Times the local order book became synced.",
+               &child_status::book_syncs, child_scope::book},
+  child_family{"streamvisor_book_resyncs_total", "counter",
+               "Sequence breaks that discarded the local order book.",
+               &child_status::book_resyncs, child_scope::book},
+};
+
+bool in_scope(const child_status& c, child_scope scope) {
+  switch (scope) {
+    case child_scope::every_stream:
+      return true;
+    case child_scope::trade_stream:
+      return c.stream == stream_kind::agg_trade;
+    case child_scope::book:
+      return c.stream == stream_kind::depth && c.book_known;
+  }
+  return false;
+}
+
+void write_child_family(writer& w, const child_family& f,
+                        const std::vector<child_status>& children) {
+  w.family(f.name, f.type, f.help);
+  for (const auto& c : children) {
+    if (!in_scope(c, f.scope))
+      continue;
+    if (f.scope == child_scope::every_stream)
+      w.sample(f.name, c.*f.field, stream_labels(c));
+    else
+      w.sample(f.name, c.*f.field, std::array{label{"symbol", c.symbol}});
+  }
+}
+
+/// The per-child families: states (one series per state), restarts by cause,
+/// the last message's age, and the table above.
+void write_children(writer& w, const std::vector<child_status>& children) {
   w.family("streamvisor_stream_state", "gauge",
            "1 for the state each stream's child is in, 0 for the others.");
   for (const auto& c : children)
@@ -156,11 +228,6 @@ void write_streams(writer& w, const std::vector<child_status>& children) {
     w.sample("streamvisor_streams", n,
              std::array{label{"state", to_string(s)}});
   }
-  w.family("streamvisor_stream_connect_attempts_total", "counter",
-           "Connect attempts started since the process started.");
-  for (const auto& c : children)
-    w.sample("streamvisor_stream_connect_attempts_total", c.connect_attempts,
-             stream_labels(c));
   w.family("streamvisor_stream_restarts_total", "counter",
            "Restarts scheduled after a child died, by the cause of its death.");
   for (const auto& c : children)
@@ -170,16 +237,6 @@ void write_streams(writer& w, const std::vector<child_status>& children) {
                std::array{label{"symbol", c.symbol},
                           label{"stream", to_string(c.stream)},
                           label{"cause", to_string(cause)}});
-  w.family("streamvisor_stream_messages_received_total", "counter",
-           "Text frames received from the exchange.");
-  for (const auto& c : children)
-    w.sample("streamvisor_stream_messages_received_total", c.frames,
-             stream_labels(c));
-  w.family("streamvisor_stream_decode_errors_total", "counter",
-           "Frames that did not decode (counted, logged and dropped).");
-  for (const auto& c : children)
-    w.sample("streamvisor_stream_decode_errors_total", c.decode_errors,
-             stream_labels(c));
   w.family("streamvisor_stream_last_message_age_seconds", "gauge",
            "Time since the stream's last frame; absent before its first.");
   for (const auto& c : children)
@@ -187,59 +244,16 @@ void write_streams(writer& w, const std::vector<child_status>& children) {
       w.sample("streamvisor_stream_last_message_age_seconds",
                static_cast<double>(c.last_message_age_ms) / 1e3,
                stream_labels(c));
-}
-
-/// The per-symbol families of the aggregators (aggTrade children) and books
-/// (depth children).
-void write_symbols(writer& w, const std::vector<child_status>& children) {
-  auto each_trade_child = [&](auto f) {
-    for (const auto& c : children)
-      if (c.stream == stream_kind::agg_trade)
-        f(c, std::array{label{"symbol", c.symbol}});
-  };
-  auto each_book = [&](auto f) {
-    for (const auto& c : children)
-      if (c.stream == stream_kind::depth && c.book_known)
-        f(c, std::array{label{"symbol", c.symbol}});
-  };
-  w.family("streamvisor_gaps_detected_total", "counter",
-           "Jumps in aggregate trade ids.");
-  each_trade_child([&](const child_status& c, const auto& l) {
-    w.sample("streamvisor_gaps_detected_total", c.gaps_detected, l);
-  });
-  w.family("streamvisor_gaps_filled_total", "counter",
-           "Gaps backfilled completely from REST.");
-  each_trade_child([&](const child_status& c, const auto& l) {
-    w.sample("streamvisor_gaps_filled_total", c.gaps_filled, l);
-  });
-  w.family("streamvisor_gaps_open", "gauge",
-           "Gaps being filled or given up now.");
-  each_trade_child([&](const child_status& c, const auto& l) {
-    w.sample("streamvisor_gaps_open", c.gaps_open, l);
-  });
-  w.family("streamvisor_trades_backfilled_total", "counter",
-           "Trades applied from REST (gap fills and the warm start).");
-  each_trade_child([&](const child_status& c, const auto& l) {
-    w.sample("streamvisor_trades_backfilled_total", c.trades_backfilled, l);
-  });
-  w.family("streamvisor_book_syncs_total", "counter",
-           "Times the local order book became synced.");
-  each_book([&](const child_status& c, const auto& l) {
-    w.sample("streamvisor_book_syncs_total", c.book_syncs, l);
-  });
-  w.family("streamvisor_book_resyncs_total", "counter",
-           "Sequence breaks that discarded the local order book.");
-  each_book([&](const child_status& c, const auto& l) {
-    w.sample("streamvisor_book_resyncs_total", c.book_resyncs, l);
-  });
+  for (const auto& f : child_families)
+    write_child_family(w, f, children);
   w.family("streamvisor_book_state", "gauge",
            "1 for the state each order book is in, 0 for the others.");
-  each_book([&](const child_status& c, const auto&) {
-    for (auto p : all_book_phases)
-      w.sample(
-        "streamvisor_book_state", std::uint64_t{c.book_state == p ? 1U : 0U},
-        std::array{label{"symbol", c.symbol}, label{"state", to_string(p)}});
-  });
+  for (const auto& c : children)
+    if (in_scope(c, child_scope::book))
+      for (auto p : all_book_phases)
+        w.sample(
+          "streamvisor_book_state", std::uint64_t{c.book_state == p ? 1U : 0U},
+          std::array{label{"symbol", c.symbol}, label{"state", to_string(p)}});
 }
 
 void write_supervisor(writer& w, const supervisor_metrics& s) {
@@ -375,10 +389,8 @@ std::string metrics_text(const metrics_inputs& in) {
            "1, labelled with the running streamvisor's version.");
   w.sample("streamvisor_build_info", std::uint64_t{1},
            std::array{label{"version", in.version}});
-  if (in.children != nullptr) {
-    write_streams(w, *in.children);
-    write_symbols(w, *in.children);
-  }
+  if (in.children != nullptr)
+    write_children(w, *in.children);
   if (in.supervisor != nullptr)
     write_supervisor(w, *in.supervisor);
   if (in.frame_latency != nullptr) {

@@ -16,8 +16,6 @@ SIGHUP, three times:
 Then SIGTERM exits 0. Usage: config_reload_test.py STREAMVISOR SIM.
 """
 
-import http.client
-import json
 import os
 import re
 import shutil
@@ -28,37 +26,21 @@ import sys
 import tempfile
 import time
 
-DEADLINE_S = 30
+import process_harness as harness
+
+DEADLINE_S = harness.DEADLINE_S
 
 
 def fail(why, log_path):
-    print("FAIL:", why)
-    with open(log_path, errors="replace") as f:
-        print("".join(f.readlines()[-40:]))
-    sys.exit(1)
+    harness.fail(why, {"streamvisor": log_path})
 
 
 def get(port, path):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", path)
-        r = conn.getresponse()
-        return r.status, json.loads(r.read().decode())
-    finally:
-        conn.close()
+    return harness.call(port, "GET", path)
 
 
 def wait_for(what, check, log_path):
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
-        try:
-            got = check()
-            if got:
-                return got
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            pass
-        time.sleep(0.1)
-    fail("timed out waiting for " + what, log_path)
+    return harness.wait_for(what, check, {"streamvisor": log_path})
 
 
 def write_config(path, lines):

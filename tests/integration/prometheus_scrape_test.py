@@ -30,19 +30,10 @@ import time
 import urllib.parse
 import urllib.request
 
-DEADLINE_S = 60
+import process_harness as harness
 
 
-def fail(why, logs):
-    print("FAIL:", why)
-    for name, path in logs.items():
-        try:
-            with open(path, "r", errors="replace") as f:
-                print("--- %s (last 40 lines)" % name)
-                print("".join(f.readlines()[-40:]))
-        except OSError:
-            pass
-    sys.exit(1)
+fail = harness.fail
 
 
 def free_port():
@@ -52,21 +43,7 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(what, check, logs, procs):
-    deadline = time.monotonic() + DEADLINE_S
-    last = None
-    while time.monotonic() < deadline:
-        for name, p in procs.items():
-            if p.poll() is not None:
-                fail("%s exited with %d while waiting for %s" % (name, p.returncode, what), logs)
-        try:
-            last = check()
-            if last:
-                return last
-        except (OSError, ValueError, KeyError, IndexError, AttributeError, TypeError) as e:
-            last = e
-        time.sleep(0.2)
-    fail("timed out waiting for %s (last: %r)" % (what, last), logs)
+wait_for = harness.wait_for
 
 
 def main(streamvisor, sim, source_dir):

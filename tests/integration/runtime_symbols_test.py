@@ -16,7 +16,6 @@ nobody here wrote) then:
 Usage: runtime_symbols_test.py STREAMVISOR SIM. Exit 0 on success, 1 on failure.
 """
 
-import http.client
 import json
 import os
 import re
@@ -28,40 +27,21 @@ import tempfile
 import threading
 import time
 
-DEADLINE_S = 30
+import process_harness as harness
+
+DEADLINE_S = harness.DEADLINE_S
 TOKEN = "0123456789abcdef0123"
 
 
 def fail(why, log_path=None):
-    print("FAIL:", why)
-    if log_path:
-        with open(log_path, errors="replace") as f:
-            print("".join(f.readlines()[-40:]))
-    sys.exit(1)
-
-
-def call(port, method, path, body=None, headers=None):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request(method, path, body=body, headers=headers or {})
-        r = conn.getresponse()
-        data = r.read().decode()
-        return r.status, (json.loads(data) if data else None)
-    finally:
-        conn.close()
+    harness.fail(why, {"streamvisor": log_path} if log_path else {})
 
 
 def wait_for(what, check, log_path):
-    deadline = time.monotonic() + DEADLINE_S
-    while time.monotonic() < deadline:
-        try:
-            got = check()
-            if got:
-                return got
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
-        time.sleep(0.1)
-    fail("timed out waiting for " + what, log_path)
+    return harness.wait_for(what, check, {"streamvisor": log_path} if log_path else {})
+
+
+call = harness.call
 
 
 class daemon:
