@@ -14,7 +14,8 @@ every child streams (and every book is synced), then measures a steady window of
   sv_rss_mib (at the end of the window), sv_rss_mib_at_60s (60 s after
   streamvisor's start, if the run lasts that long), sv_rss_kib_per_symbol, sv_threads,
   trades and depth_events counted by streamvisor in the window (and per second),
-  sim_cpu_pct, cpu_us_per_msg.
+  sim_cpu_pct, cpu_us_per_msg; with --scrapes N also the median and largest time
+  of N GET /metrics one after another, its size and sample count.
 
 Usage (from the repository root, after building the ci or a Release preset):
   bench/scale.py --symbols 100 --depth
@@ -22,7 +23,8 @@ Usage (from the repository root, after building the ci or a Release preset):
       --sv-arg=--connect-burst=1000
 Options: --bin-dir [build/ci/app] --symbols [100] --trade-rate [2] --depth
 --depth-interval-ms [100] --steady-s [60] --start-timeout-s [600] --no-tls
---sv-arg=ARG (repeatable, passed to streamvisor) --work-dir [a temporary one].
+--sv-arg=ARG (repeatable, passed to streamvisor) --work-dir [a temporary one]
+--scrapes [0].
 Exit 1 if streamvisor or the simulator exits, or not every child streams within
 --start-timeout-s (the line is printed anyway, with what was reached).
 """
@@ -93,6 +95,25 @@ def status(port):
         conn.close()
 
 
+def scrape_metrics(port, times):
+    """GETs /metrics `times` times, one after the other; (median ms, max ms,
+    bytes, samples) of the scrapes."""
+    took, size, samples = [], 0, 0
+    for _ in range(times):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        try:
+            start = time.monotonic()
+            conn.request("GET", "/metrics")
+            body = conn.getresponse().read()
+            took.append(1000 * (time.monotonic() - start))
+        finally:
+            conn.close()
+        size = len(body)
+        samples = sum(1 for line in body.split(b"\n") if line and not line.startswith(b"#"))
+    took.sort()
+    return took[len(took) // 2], took[-1], size, samples
+
+
 def totals(doc):
     kids = doc["children"]
     return {
@@ -128,6 +149,7 @@ def main():
     p.add_argument("--no-tls", action="store_true")
     p.add_argument("--sv-arg", action="append", default=[])
     p.add_argument("--work-dir")
+    p.add_argument("--scrapes", type=int, default=0)
     a = p.parse_args()
 
     work = a.work_dir or tempfile.mkdtemp(prefix="sv-scale-")
@@ -236,6 +258,11 @@ def main():
             "cpu_us_per_msg": round(1e6 * sv_cpu / msgs, 1) if msgs else "-",
             "sim_cpu_pct": round(100 * (m1["cpu_s"] - m0["cpu_s"]) / window, 1),
         }
+        if a.scrapes > 0:
+            median, worst, size, samples = scrape_metrics(api_port, a.scrapes)
+            fig.update({"metrics_scrape_ms_p50": round(median, 1),
+                        "metrics_scrape_ms_max": round(worst, 1),
+                        "metrics_kib": round(size / 1024), "metrics_samples": samples})
         print(" ".join(f"{k}={v}" for k, v in fig.items()), flush=True)
         return 0 if ok else 1
     finally:

@@ -276,8 +276,12 @@ TEST_CASE(
   REQUIRE(eventually(
     [&] {
       auto s = parse(http_get(sim.port, "/sim/stats", true, 5s).body);
-      return s["symbols"]["BTCUSDT"]["connections_total"].GetUint64() == 2
-             && s["symbols"]["BTCUSDT"]["connections"].GetUint64() == 1;
+      // The market exists once streamvisor's first subscription reached it.
+      if (!s.HasMember("symbols") || !s["symbols"].HasMember("BTCUSDT"))
+        return false;
+      const auto& btc = s["symbols"]["BTCUSDT"];
+      return btc["connections_total"].GetUint64() == 2
+             && btc["connections"].GetUint64() == 1;
     },
     20s));
   std::this_thread::sleep_for(500ms);

@@ -27,8 +27,8 @@ std::uint64_t blocked_signals(pid_t pid) {
 } // namespace
 
 TEST_CASE("signals that would end the process by default are logged and "
-          "ignored (SIGHUP reloads: config_reload_test.py); SIGQUIT shuts down "
-          "gracefully",
+          "ignored (SIGHUP reloads: config_reload_test.py), and SIGQUIT shuts "
+          "down gracefully",
           "[integration][signals]") {
   auto dir = scratch_dir("signals");
   make_certificate(dir);
