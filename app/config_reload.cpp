@@ -52,11 +52,7 @@ symbol_plan symbol_plan_for(const settings& cfg) {
   symbol_plan plan;
   for (const auto& symbol : cfg.symbols) {
     plan.symbols.push_back(symbol);
-    std::vector<stream_kind> streams;
-    for (auto stream : cfg.streams)
-      if (stream != stream_kind::depth || wants_book(cfg, symbol))
-        streams.push_back(stream);
-    plan.streams.push_back(std::move(streams));
+    plan.streams.push_back(streams_of(cfg, symbol));
   }
   plan.large_trade_quote_e8_by_symbol = cfg.large_trade_quote_e8_by_symbol;
   return plan;

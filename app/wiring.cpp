@@ -69,12 +69,20 @@ std::vector<std::string> book_symbols_of(const settings& cfg) {
   return result;
 }
 
+std::vector<stream_kind> streams_of(const settings& cfg,
+                                    const std::string& symbol) {
+  std::vector<stream_kind> result;
+  for (auto stream : cfg.streams)
+    if (stream != stream_kind::depth || wants_book(cfg, symbol))
+      result.push_back(stream);
+  return result;
+}
+
 std::vector<child_spec> stream_children(const settings& cfg) {
   std::vector<child_spec> result;
   for (auto& symbol : cfg.symbols)
-    for (auto& stream : cfg.streams)
-      if (stream != stream_kind::depth || wants_book(cfg, symbol))
-        result.emplace_back(symbol, stream);
+    for (auto stream : streams_of(cfg, symbol))
+      result.emplace_back(symbol, stream);
   return result;
 }
 

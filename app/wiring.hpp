@@ -45,6 +45,11 @@ std::vector<std::string> book_symbols_of(const settings& cfg);
 /// a depth stream only for symbols that get a book.
 std::vector<child_spec> stream_children(const settings& cfg);
 
+/// The streams `symbol` gets under `cfg`: cfg.streams in order, depth only if
+/// it wants a book. stream_children() and a reload's symbol plan both use it.
+std::vector<stream_kind> streams_of(const settings& cfg,
+                                    const std::string& symbol);
+
 /// The supervisor's config: stream endpoint, deadlines, restart policy (seconds become
 /// milliseconds), connect budget, silence timeouts and the shutdown grace period.
 supervisor_config supervisor_config_for(const settings& cfg);
