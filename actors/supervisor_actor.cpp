@@ -233,7 +233,8 @@ std::vector<child_status> build_status(supervisor_self self) {
 
 /// Starts (symbol, stream) unless it runs: errc::already_started if its child
 /// is alive, errc::being_removed while its symbol's children close,
-/// errc::unknown_symbol without sinks for it. The one door for every start.
+/// errc::unknown_symbol without sinks for it. The one door for every start
+/// after spawn (the configured children are started by supervisor_actor).
 caf::result<bool> start_child(supervisor_self self, const std::string& symbol,
                               stream_kind stream) {
   auto key = child_key(symbol, stream);
