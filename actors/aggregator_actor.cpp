@@ -24,6 +24,73 @@ void keep_large(aggregator_state& st, const trade& x) {
     st.large_trades.pop_front();
 }
 
+/// A gap up to `to_id` opened: the feed waits for it at most feed_gap_wait_ms.
+void wait_for_gap(aggregator_self self, std::uint64_t to_id) {
+  auto& st = self->state;
+  if (st.feed)
+    self->delayed_send(self, std::chrono::milliseconds(st.feed_gap_wait_ms),
+                       gap_wait_atom::value, to_id);
+}
+
+/// The last id the feed may release: the last applied one, or the one before
+/// the first id still awaited from a gap the feed waits for.
+std::uint64_t release_limit(const aggregator_state& st) {
+  auto limit = st.flow.last_trade_id();
+  for (const auto& gap : st.gaps) {
+    // The start-up warm start loads trades from before the first released one.
+    bool before_feed = gap.warmup && !gap.outage;
+    if (before_feed || gap.failed || gap.feed_passed || gap.next_id > gap.to_id)
+      continue;
+    limit = std::min(limit, gap.next_id - 1);
+  }
+  return limit;
+}
+
+/// Hands the feed what is no longer held up by a gap: the trades held between the
+/// last released id and the limit. Ids in that range that the history lacks (a gap
+/// given up, an outage's skip, eviction) are skipped for good.
+void release(aggregator_self self) {
+  auto& st = self->state;
+  if (!st.feed || st.released_id == 0)
+    return;
+  auto limit = release_limit(st);
+  if (limit <= st.released_id)
+    return;
+  released_trades out;
+  out.symbol = st.symbol;
+  out.trades = st.history.between(st.released_id, limit);
+  out.skipped = (limit - st.released_id) - out.trades.size();
+  if (out.skipped > 0) {
+    st.feed_skipped += out.skipped;
+    SV_WARN("aggregator", st.symbol, "feed_skipped",
+            "after_id=%llu through_id=%llu skipped=%llu total=%llu "
+            "hint=\"a gap was not filled within feed_gap_wait_ms (or its "
+            "backfill failed): feed clients get the trades after it\"",
+            static_cast<unsigned long long>(st.released_id),
+            static_cast<unsigned long long>(limit),
+            static_cast<unsigned long long>(out.skipped),
+            static_cast<unsigned long long>(st.feed_skipped));
+  }
+  st.released_id = limit;
+  self->send(st.feed, std::move(out));
+}
+
+/// The gap wait of the gap up to `to_id` is over: if it is still open, the feed
+/// passes it.
+void on_gap_wait(aggregator_self self, std::uint64_t to_id) {
+  auto& st = self->state;
+  for (auto& gap : st.gaps) {
+    if (gap.to_id != to_id || gap.failed || gap.next_id > gap.to_id)
+      continue;
+    gap.feed_passed = true;
+    SV_WARN("aggregator", st.symbol, "feed_gap_wait_over",
+            "from_id=%llu to_id=%llu wait_ms=%u",
+            static_cast<unsigned long long>(gap.next_id),
+            static_cast<unsigned long long>(gap.to_id), st.feed_gap_wait_ms);
+  }
+  release(self);
+}
+
 /// Keeps `gap`; past gaps_max the oldest is forgotten (its windows stay marked).
 void push_gap(aggregator_state& st, const open_gap& gap) {
   st.gaps.push_back(gap);
@@ -75,6 +142,7 @@ void warm_start_after_outage(aggregator_self self, const trade& x) {
   auto& gap = request_warmup(self, x, last_id + 1);
   gap.outage = true;
   gap.skip_from_id = last_id + 1;
+  wait_for_gap(self, gap.to_id);
   // The skipped part of the outage is missing from every window that overlaps it.
   st.windows->mark_gap(last_ms, gap.before_ms);
 }
@@ -117,6 +185,7 @@ void open_gap_before(aggregator_self self, const trade& x) {
   gap.before_ms = st.flow.last_trade_time_ms();
   gap.after_ms = x.trade_time_ms;
   ++st.gaps_detected;
+  wait_for_gap(self, gap.to_id);
   if (!st.backfill) {
     gap.failed = true;
     st.windows->mark_gap(gap.before_ms, gap.after_ms);
@@ -162,8 +231,11 @@ void on_trades(aggregator_self self, trade_batch& batch) {
     }
     if (last != 0 && x.agg_id > last + 1)
       open_gap_before(self, x);
-    if (last == 0)
+    if (last == 0) {
+      // The feed starts at the first live trade.
+      st.released_id = x.agg_id - 1;
       start_warmup(self, x);
+    }
     st.flow.add(x);
     st.history.push(x);
     if (st.windows->add(x))
@@ -177,6 +249,8 @@ void on_trades(aggregator_self self, trade_batch& batch) {
                   .count();
   if (applied > 0 && batch.recv_ns > 0)
     st.latency.add((now_ns - batch.recv_ns) / 1000, applied);
+  if (applied > 0)
+    release(self);
 }
 
 /// Applies one REST page of a gap (or of the warm start) in its id places; closes
@@ -208,6 +282,7 @@ void on_backfill(aggregator_self self, backfill_batch& batch) {
                                  }),
                   st.gaps.end());
   }
+  release(self);
 }
 
 /// The backfill actor gave up: the rest of the gap stays open and the windows over
@@ -231,6 +306,7 @@ void on_backfill_failed(aggregator_self self, const backfill_failed& failed) {
                 failed.from_id >= gap->skip_from_id ? failed.from_id
                                                     : gap->to_id + 1);
   st.windows->mark_gap(gap->before_ms, gap->after_ms);
+  release(self);
 }
 
 /// Totals since start, the rolling windows (slid to the wall clock if so
@@ -290,10 +366,13 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
   st0.backfill = std::move(backfill);
   st0.warmup_s = limits.warmup_s;
   st0.history_age_ms = std::int64_t{limits.age_s} * 1000;
+  st0.feed = std::move(limits.feed);
+  st0.feed_gap_wait_ms = limits.feed_gap_wait_ms;
   return {
     [=](trade_batch& batch) { on_trades(self, batch); },
     [=](backfill_batch& batch) { on_backfill(self, batch); },
     [=](backfill_failed& failed) { on_backfill_failed(self, failed); },
+    [=](gap_wait_atom, std::uint64_t to_id) { on_gap_wait(self, to_id); },
     [=](trades_atom, std::uint32_t n) { return self->state.history.last(n); },
     [=](metrics_atom) { return metrics(self); },
     [=](large_trades_atom, std::uint32_t n) {

@@ -11,10 +11,18 @@
 //   backfill_batch -----------------> apply the missing trades in their id places
 //   backfill_failed ----------------> the gap stays open: windows over it are
 //                                      marked incomplete
+//   (gap_wait_atom, to_id) ---------> a gap still unfilled feed_gap_wait_ms after
+//                                      it opened no longer holds up the feed
 //   (trades_atom, n) ---------------> last n trades, oldest first
 //   metrics_atom -------------------> order-flow totals since start and rolling windows
 //   (large_trades_atom, n) ---------> last n large trades, oldest first
 //   latency_atom -------------------> frame-arrival-to-update latency percentiles
+//
+// The feed (limits.feed, when set): after each of the messages above, the trades
+// whose ids are no longer behind an open gap are released to it, each id once and
+// in ascending order from the first live trade on. A gap holds back the trades
+// after it until it is filled, its backfill fails, or feed_gap_wait_ms pass; then
+// the ids still missing are skipped (counted, logged). docs/feed.md.
 //
 // One state only: an aggregator never changes behavior.
 #pragma once
@@ -50,6 +58,11 @@ struct aggregator_limits {
   bool windows_follow_wall_clock = true;
   /// Warm start: at the first live trade, load this many seconds before it (0: off).
   std::uint32_t warmup_s = 0;
+  /// Where released trades go (the feed actor); null: no feed, nothing released.
+  /// Not a bound, but every aggregator of a process shares it, as the bounds.
+  trade_release_sink_if feed{};
+  /// A gap holds up the feed at most this long after it opened.
+  std::uint32_t feed_gap_wait_ms = 10000;
 };
 
 /// A range of aggregate ids missing from the live stream.
@@ -67,6 +80,7 @@ struct open_gap {
   std::uint64_t skip_from_id
     = 0;                     ///< outage: first id after the last one applied
   bool skip_counted = false; ///< outage: the skipped ids have been counted
+  bool feed_passed = false;  ///< the feed stopped waiting for it (gap wait)
 };
 
 /// State of one aggregator (plain data; see aggregator_actor.cpp).
@@ -91,6 +105,10 @@ struct aggregator_state {
   std::int64_t history_age_ms = 0;  ///< an outage longer than this warm-starts
   std::uint64_t long_outages = 0;   ///< outages ended by a warm start
   std::uint64_t skipped_trades = 0; ///< their trades before the warm-up period
+  trade_release_sink_if feed;       ///< see aggregator_limits; null: no feed
+  std::uint32_t feed_gap_wait_ms = 10000; ///< see aggregator_limits
+  std::uint64_t released_id = 0;  ///< last id released to the feed; 0: none
+  std::uint64_t feed_skipped = 0; ///< ids the feed passed without their trade
 };
 
 /// Spawns with `sys.spawn(aggregator_actor, "BTCUSDT", limits, backfill)`; a null

@@ -103,6 +103,7 @@ struct gathered {
   std::vector<child_status>
     children;                      ///< the supervisor's, completed by the legs
   std::optional<pool_status> pool; ///< the socket pool's, if it answered
+  std::optional<feed_status> feed; ///< the feed actor's, if it answered
   // /metrics only:
   std::optional<supervisor_metrics> supervisor; ///< if the supervisor answered
   std::optional<backfill_status> backfill; ///< if the backfill actor answered
@@ -119,12 +120,15 @@ void render_status(api_self self, std::uint64_t id, const gathered& g) {
   const auto* source = self->state.cfg.transport;
   const auto* pool = g.pool ? &*g.pool : nullptr;
   auto uptime_s = g.uptime_ns / 1'000'000'000;
+  const auto* consumers = g.feed ? &*g.feed : nullptr;
   if (source == nullptr) {
-    respond(self, id, 200, status_json(uptime_s, g.children, nullptr, pool));
+    respond(self, id, 200,
+            status_json(uptime_s, g.children, nullptr, pool, consumers));
     return;
   }
   auto counters = source->counters();
-  respond(self, id, 200, status_json(uptime_s, g.children, &counters, pool));
+  respond(self, id, 200,
+          status_json(uptime_s, g.children, &counters, pool, consumers));
 }
 
 /// The /metrics body: every family whose source answered.
@@ -137,6 +141,7 @@ void render_metrics(api_self self, std::uint64_t id, const gathered& g) {
   in.backfill = g.backfill ? &*g.backfill : nullptr;
   in.pool = g.pool ? &*g.pool : nullptr;
   in.frame_latency = g.frame_latency ? &*g.frame_latency : nullptr;
+  in.feed = g.feed ? &*g.feed : nullptr;
   transport_counters counters;
   if (cfg.transport != nullptr) {
     counters = cfg.transport->counters();
@@ -219,7 +224,7 @@ void answer_gathered(api_self self, std::uint64_t id,
       aggs.push_back(agg->second);
     }
   }
-  int legs = 2 + (cfg.pool ? 1 : 0);
+  int legs = 2 + (cfg.pool ? 1 : 0) + (cfg.feed ? 1 : 0);
   if (for_metrics)
     legs += 2 + (cfg.backfill ? 1 : 0);
   auto legs_left = std::make_shared<int>(legs);
@@ -233,6 +238,14 @@ void answer_gathered(api_self self, std::uint64_t id,
         [=](pool_status& x) {
           assign_sockets(g->children, x);
           g->pool = std::move(x);
+          leg_done();
+        },
+        [=](caf::error&) { leg_done(); });
+  if (cfg.feed)
+    self->request(cfg.feed, actor_answer_timeout, status_atom::value)
+      .then(
+        [=](feed_status& x) {
+          g->feed = std::move(x);
           leg_done();
         },
         [=](caf::error&) { leg_done(); });

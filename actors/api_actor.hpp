@@ -54,6 +54,9 @@ struct api_config {
   std::uint32_t trades_limit_max = 100000; ///< largest accepted ?limit=
   /// For /metrics's REST families; null: they are left out.
   backfill_if backfill;
+  /// The WebSocket feed, for /status's "consumers" and /metrics's feed
+  /// families; null: left out.
+  feed_if feed;
   /// The process's CPU, memory and fds for /metrics; null: left out.
   const process_stats_source* process = nullptr; ///< outlives the actor
   std::string version; ///< streamvisor_build_info's label

@@ -22,6 +22,7 @@
 #include "messages/backfill_status.hpp"
 #include "messages/book.hpp"
 #include "messages/depth.hpp"
+#include "messages/feed.hpp"
 #include "messages/http.hpp"
 #include "messages/metrics.hpp"
 #include "messages/pool_events.hpp"
@@ -62,6 +63,10 @@ using snapshot_requester_if
   = caf::typed_actor<caf::reacts_to<depth_snapshot>,
                      caf::reacts_to<depth_snapshot_failed>>;
 
+/// Where an aggregator releases its trades, in id order, for the feed's clients
+/// (the feed actor).
+using trade_release_sink_if = caf::typed_actor<caf::reacts_to<released_trades>>;
+
 /// Where a symbol's decoded events go: trades to its aggregator, depth events to
 /// its book actor (null when the symbol has no depth stream).
 struct stream_sinks {
@@ -88,7 +93,7 @@ using connection_if
 /// An aggregator's protocol (actors/aggregator_actor.hpp draws what each message does).
 using aggregator_if = caf::typed_actor<
   caf::reacts_to<trade_batch>, caf::reacts_to<backfill_batch>,
-  caf::reacts_to<backfill_failed>,
+  caf::reacts_to<backfill_failed>, caf::reacts_to<gap_wait_atom, std::uint64_t>,
   caf::replies_to<trades_atom, std::uint32_t>::with<std::vector<trade>>,
   caf::replies_to<metrics_atom>::with<metrics_snapshot>,
   caf::replies_to<large_trades_atom, std::uint32_t>::with<std::vector<trade>>,
@@ -153,6 +158,14 @@ typename Inspector::result_type inspect(Inspector& f, symbol_table& x) {
 /// Whoever follows the registry's symbol table: the api actor, the systemd
 /// watchdog.
 using table_listener_if = caf::typed_actor<caf::reacts_to<symbol_table>>;
+
+/// The feed actor's protocol (actors/feed_actor.hpp): the Binance-compatible
+/// WebSocket mirror's clients, from the transport, and the trades they get.
+using feed_if
+  = caf::typed_actor<caf::reacts_to<released_trades>,
+                     caf::reacts_to<feed_opened>, caf::reacts_to<feed_text>,
+                     caf::reacts_to<feed_closed>, caf::reacts_to<symbol_table>,
+                     caf::replies_to<status_atom>::with<feed_status>>;
 
 /// The api actor's protocol (actors/api_actor.hpp).
 using api_if = caf::typed_actor<caf::reacts_to<http_request>,

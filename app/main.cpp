@@ -188,18 +188,23 @@ struct process_actors {
   sv::supervisor_if supervisor; ///< owns the connection actors
   sv::socket_pool_if pool;      ///< shared sockets (streams_per_connection > 1)
   sv::registry_if registry; ///< runtime symbol control (PUT/DELETE /symbols)
+  sv::feed_if feed;         ///< the WebSocket feed's clients
   sv::api_if api;           ///< answers the HTTP server
   caf::actor table;         ///< --table only
   sv::service_watchdog_if watchdog; ///< under systemd (NOTIFY_SOCKET) only
 };
 
-/// One aggregator per symbol, each with its limits; the backfill actor fills gaps.
+/// One aggregator per symbol, each with its limits; the backfill actor fills gaps,
+/// the feed actor gets the trades released.
 void spawn_aggregators(caf::actor_system& sys, const sv::settings& cfg,
                        process_actors& actors) {
-  for (auto& symbol : cfg.symbols)
-    actors.aggregators[symbol] = sys.spawn(
-      sv::aggregator_actor, symbol, sv::aggregator_limits_for(cfg, symbol),
-      caf::actor_cast<sv::backfill_sink_if>(actors.backfill));
+  for (auto& symbol : cfg.symbols) {
+    auto limits = sv::aggregator_limits_for(cfg, symbol);
+    limits.feed = caf::actor_cast<sv::trade_release_sink_if>(actors.feed);
+    actors.aggregators[symbol]
+      = sys.spawn(sv::aggregator_actor, symbol, limits,
+                  caf::actor_cast<sv::backfill_sink_if>(actors.backfill));
+  }
 }
 
 /// One book actor per symbol with a depth stream; the backfill actor fetches snapshots.
@@ -248,6 +253,7 @@ sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
   api_cfg.backfill = actors.backfill;
   api_cfg.process = &process;
   api_cfg.registry = actors.registry;
+  api_cfg.feed = actors.feed;
   auto api = sys.spawn(sv::api_actor, std::move(api_cfg));
   caf::anon_send(actors.registry, sv::listen_atom::value,
                  caf::actor_cast<sv::table_listener_if>(api));
@@ -257,8 +263,9 @@ sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
 /// Starts the HTTP server in front of the api actor; exit_ok, or exit_runtime_error
 /// after logging why it cannot listen.
 int start_http(sv::lws_http_server& http, const sv::settings& cfg,
-               const sv::api_if& api) {
-  if (!http.start(caf::actor_cast<caf::actor>(api))) {
+               const sv::api_if& api, const sv::feed_if& feed) {
+  if (!http.start(caf::actor_cast<caf::actor>(api),
+                  caf::actor_cast<caf::actor>(feed))) {
     SV_ERROR(
       "streamvisor", "-", "api_failed",
       "listen=%s:%u hint=\"is another process using the port? set --http\"",
@@ -350,6 +357,8 @@ void stop_in_order(caf::actor_system& sys, process_actors& actors,
   if (actors.table)
     caf::anon_send_exit(actors.table, caf::exit_reason::user_shutdown);
   caf::anon_send_exit(actors.api, caf::exit_reason::user_shutdown);
+  // After http.stop(): its writes are ignored from then on.
+  caf::anon_send_exit(actors.feed, caf::exit_reason::user_shutdown);
   // Its runtime-added aggregators and books are linked to it and end with it.
   caf::anon_send_exit(actors.registry, caf::exit_reason::user_shutdown);
   for (auto& [symbol, agg] : actors.aggregators)
@@ -421,6 +430,10 @@ int main(int argc, char** argv) {
   process_actors actors;
   actors.backfill = sys.spawn(backfill_actor, backfill_config_for(cfg),
                               static_cast<rest_client*>(ws.get()));
+  lws_http_server http{http_options_for(cfg, budget)};
+  auto feed_cfg = feed_config_for(cfg);
+  feed_cfg.writer = &http;
+  actors.feed = sys.spawn(feed_actor, std::move(feed_cfg));
   spawn_aggregators(sys, cfg, actors);
   spawn_books(sys, cfg, actors);
   log_starting(cfg, result.config_path);
@@ -437,14 +450,17 @@ int main(int argc, char** argv) {
   actors.supervisor = sys.spawn(supervisor_actor, supervisor_config_for(cfg),
                                 streams, sinks_of(actors),
                                 stream_children(cfg));
-  lws_http_server http{http_options_for(cfg, budget)};
   lws_counter_source counters{*ws, http};
-  actors.registry = sys.spawn(
-    registry_actor, registry_config_for(cfg, actors.supervisor, actors.backfill,
-                                        actors.aggregators, actors.books));
+  auto registry_cfg = registry_config_for(
+    cfg, actors.supervisor, actors.backfill, actors.aggregators, actors.books);
+  registry_cfg.limits.feed
+    = caf::actor_cast<trade_release_sink_if>(actors.feed);
+  registry_cfg.listeners.push_back(
+    caf::actor_cast<table_listener_if>(actors.feed));
+  actors.registry = sys.spawn(registry_actor, std::move(registry_cfg));
   proc_self_stats process;
   actors.api = spawn_api(sys, cfg, actors, http, counters, process);
-  int exit_code = start_http(http, cfg, actors.api);
+  int exit_code = start_http(http, cfg, actors.api, actors.feed);
   if (cfg.table)
     actors.table = spawn_table_view(sys, actors.supervisor, actors.aggregators);
   if (exit_code == exit_ok)

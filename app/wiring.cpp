@@ -36,6 +36,7 @@ aggregator_limits aggregator_limits_for(const settings& cfg,
     result.windows_ms.push_back(std::int64_t{seconds} * 1000);
   result.large_trades_max = cfg.large_trades_max;
   result.warmup_s = cfg.warmup_s;
+  result.feed_gap_wait_ms = cfg.feed_gap_wait_ms;
   auto threshold = cfg.large_trade_quote_e8_by_symbol.find(symbol);
   result.large_trade_quote_e8 = threshold
                                     != cfg.large_trade_quote_e8_by_symbol.end()
@@ -122,6 +123,14 @@ supervisor_config supervisor_config_for(const settings& cfg) {
   return result;
 }
 
+feed_config feed_config_for(const settings& cfg) {
+  feed_config result;
+  result.clients_max = cfg.feed_clients_max;
+  result.requests_per_s = cfg.feed_requests_per_s;
+  result.symbols = cfg.symbols;
+  return result;
+}
+
 api_config api_config_for(const settings& cfg) {
   api_config result;
   result.symbols = cfg.symbols;
@@ -191,6 +200,12 @@ lws_http_server_options http_options_for(const settings& cfg,
   result.clients_max = budget.api_clients_max;
   result.header_timeout_ms = cfg.api_header_timeout_ms;
   result.idle_timeout_s = cfg.api_idle_timeout_s;
+  result.feed_queue_bytes_max = cfg.feed_queue_bytes_max;
+  result.feed_queue_age_ms = cfg.feed_queue_age_ms;
+  result.feed_ping_interval_s
+    = static_cast<std::uint16_t>(cfg.feed_ping_interval_s);
+  result.feed_pong_timeout_s
+    = static_cast<std::uint16_t>(cfg.feed_pong_timeout_s);
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include "actors/api_actor.hpp"
 #include "actors/backfill_actor.hpp"
 #include "actors/book_actor.hpp"
+#include "actors/feed_actor.hpp"
 #include "actors/registry_actor.hpp"
 #include "actors/socket_pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
@@ -62,6 +63,9 @@ socket_pool_config socket_pool_config_for(const settings& cfg);
 /// The API actor's config without actor handles or responder: the symbols and the
 /// largest accepted ?limit=. The caller fills in the handles after spawning.
 api_config api_config_for(const settings& cfg);
+
+/// The feed actor's settings (its writer is the caller's to set).
+feed_config feed_config_for(const settings& cfg);
 
 /// The registry's config: spawn settings from `cfg`, the table of the actors
 /// main spawned for the configured symbols, and whom it asks and tells.

@@ -51,6 +51,10 @@ using backfill_wake_atom = caf::atom_constant<caf::atom("bf_wake")>;
 /// Backfill timer: the request with this id has had its time (request_timeout_ms).
 using backfill_deadline_atom = caf::atom_constant<caf::atom("bf_dl")>;
 
+/// Aggregator timer: a gap opened feed_gap_wait_ms ago may now hold up the feed
+/// (tagged with the gap's first id).
+using gap_wait_atom = caf::atom_constant<caf::atom("gap_wait")>;
+
 /// Ask a book actor for its top N levels, figures and counters.
 using book_atom = caf::atom_constant<caf::atom("book")>;
 /// Book timer: ask for a depth snapshot again after a failed one (tagged).

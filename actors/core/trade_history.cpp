@@ -134,4 +134,16 @@ std::vector<trade> trade_history::last(std::size_t n) const {
   return result;
 }
 
+std::vector<trade> trade_history::between(std::uint64_t after_id,
+                                          std::uint64_t through_id) const {
+  std::vector<trade> result;
+  auto i = std::upper_bound(trades_.begin(), trades_.end(), after_id,
+                            [](std::uint64_t id, const held& h) {
+                              return id < h.agg_id;
+                            });
+  for (; i != trades_.end() && i->agg_id <= through_id; ++i)
+    result.push_back(unpack(*i));
+  return result;
+}
+
 } // namespace sv

@@ -35,6 +35,9 @@ public:
   void insert(const trade& x);
   /// The last `n` trades (fewer if fewer are held), oldest first.
   [[nodiscard]] std::vector<trade> last(std::size_t n) const;
+  /// The trades held with `after_id < a <= through_id`, ascending.
+  [[nodiscard]] std::vector<trade> between(std::uint64_t after_id,
+                                           std::uint64_t through_id) const;
   [[nodiscard]] std::size_t size() const noexcept {
     return trades_.size();
   }

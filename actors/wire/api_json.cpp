@@ -132,6 +132,49 @@ void write_pool(json_writer& w, const pool_status& pool) {
   w.EndObject();
 }
 
+void write_consumers(json_writer& w, const feed_status& f) {
+  w.Key("consumers");
+  w.StartObject();
+  const std::array<std::pair<const char*, std::uint64_t>, 9> fields{{
+    {"clients", f.clients.size()},
+    {"opened", f.opened},
+    {"refused", f.refused},
+    {"closed_slow", f.closed_slow},
+    {"closed_requests", f.closed_requests},
+    {"closed_other", f.closed_other},
+    {"trades_released", f.trades_released},
+    {"trades_sent", f.trades_sent},
+    {"skipped_trades", f.skipped_trades},
+  }};
+  for (const auto& [key, value] : fields) {
+    w.Key(key);
+    w.Uint64(value);
+  }
+  w.Key("connected");
+  w.StartArray();
+  for (const auto& c : f.clients) {
+    w.StartObject();
+    w.Key("client");
+    w.Uint64(c.client);
+    w.Key("peer");
+    write_string(w, c.peer);
+    w.Key("path");
+    write_string(w, c.path);
+    w.Key("streams");
+    w.StartArray();
+    for (const auto& s : c.streams)
+      write_string(w, s);
+    w.EndArray();
+    w.Key("trades_sent");
+    w.Uint64(c.trades_sent);
+    w.Key("requests");
+    w.Uint64(c.requests);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
 } // namespace
 
 std::string health_json(const std::vector<child_status>& children,
@@ -157,9 +200,10 @@ std::string health_json(const std::vector<child_status>& children,
   return finish(sb);
 }
 
-std::string
-status_json(std::int64_t uptime_s, const std::vector<child_status>& children,
-            const transport_counters* transport, const pool_status* pool) {
+std::string status_json(std::int64_t uptime_s,
+                        const std::vector<child_status>& children,
+                        const transport_counters* transport,
+                        const pool_status* pool, const feed_status* consumers) {
   rapidjson::StringBuffer sb;
   json_writer w{sb};
   w.StartObject();
@@ -241,6 +285,8 @@ status_json(std::int64_t uptime_s, const std::vector<child_status>& children,
     }
     w.EndObject();
   }
+  if (consumers != nullptr)
+    write_consumers(w, *consumers);
   w.EndObject();
   return finish(sb);
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "messages/book.hpp"
+#include "messages/feed.hpp"
 #include "messages/metrics.hpp"
 #include "messages/pool_status.hpp"
 #include "messages/status.hpp"
@@ -20,13 +21,16 @@ namespace sv {
 std::string health_json(const std::vector<child_status>& children,
                         bool& healthy);
 
-/// `{"uptime_s":..,"children":[{...}, ...],"pool":{...},"transport":{...}}` as
-/// documented in docs/operations.md; "pool" (and each child's "socket") only when
-/// `pool` is not null, "transport" only when `transport` is not null.
+/// `{"uptime_s":..,"children":[{...}, ...],"pool":{...},"transport":{...},
+/// "consumers":{...}}` as documented in docs/operations.md; "pool" (and each
+/// child's "socket") only when `pool` is not null, "transport" only when
+/// `transport` is not null, "consumers" (the feed's clients) only when
+/// `consumers` is not null.
 std::string status_json(std::int64_t uptime_s,
                         const std::vector<child_status>& children,
                         const transport_counters* transport = nullptr,
-                        const pool_status* pool = nullptr);
+                        const pool_status* pool = nullptr,
+                        const feed_status* consumers = nullptr);
 
 /// `{"symbols":["BTCUSDT", ...]}`.
 std::string symbols_json(const std::vector<std::string>& symbols);

@@ -380,6 +380,38 @@ void write_process(writer& w, const process_stats& p) {
   w.sample("process_start_time_seconds", p.start_time_seconds);
 }
 
+void write_feed(writer& w, const feed_status& f) {
+  w.family("streamvisor_feed_clients", "gauge",
+           "WebSocket feed clients connected now.");
+  w.sample("streamvisor_feed_clients",
+           static_cast<std::uint64_t>(f.clients.size()));
+  w.family("streamvisor_feed_clients_opened_total", "counter",
+           "WebSocket feed clients accepted.");
+  w.sample("streamvisor_feed_clients_opened_total", f.opened);
+  w.family("streamvisor_feed_clients_closed_total", "counter",
+           "WebSocket feed clients closed, by why (slow: queue past its bound; "
+           "requests: over feed_requests_per_s; refused: over "
+           "feed_clients_max).");
+  w.sample("streamvisor_feed_clients_closed_total", f.closed_slow,
+           std::array{label{"reason", "slow"}});
+  w.sample("streamvisor_feed_clients_closed_total", f.closed_requests,
+           std::array{label{"reason", "requests"}});
+  w.sample("streamvisor_feed_clients_closed_total", f.refused,
+           std::array{label{"reason", "refused"}});
+  w.sample("streamvisor_feed_clients_closed_total", f.closed_other,
+           std::array{label{"reason", "other"}});
+  w.family("streamvisor_feed_trades_released_total", "counter",
+           "Trades the aggregators released to the feed, in id order.");
+  w.sample("streamvisor_feed_trades_released_total", f.trades_released);
+  w.family("streamvisor_feed_trades_sent_total", "counter",
+           "aggTrade frames queued for feed clients (one per client).");
+  w.sample("streamvisor_feed_trades_sent_total", f.trades_sent);
+  w.family("streamvisor_feed_skipped_trades_total", "counter",
+           "Trade ids the feed passed without their trade (a gap unfilled "
+           "after feed_gap_wait_ms, or its backfill failed).");
+  w.sample("streamvisor_feed_skipped_trades_total", f.skipped_trades);
+}
+
 } // namespace
 
 std::string metrics_text(const metrics_inputs& in) {
@@ -405,6 +437,8 @@ std::string metrics_text(const metrics_inputs& in) {
     write_pool(w, *in.pool);
   if (in.transport != nullptr)
     write_transport(w, *in.transport);
+  if (in.feed != nullptr)
+    write_feed(w, *in.feed);
   if (in.process != nullptr && in.process->known)
     write_process(w, *in.process);
   return out;

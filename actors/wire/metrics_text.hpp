@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "messages/backfill_status.hpp"
+#include "messages/feed.hpp"
 #include "messages/histogram.hpp"
 #include "messages/pool_status.hpp"
 #include "messages/process_stats.hpp"
@@ -27,6 +28,7 @@ struct metrics_inputs {
   /// Frame arrival to aggregator update, every aggregator's samples merged.
   const histogram_counts* frame_latency = nullptr;
   const process_stats* process = nullptr; ///< process_* families (if known)
+  const feed_status* feed = nullptr;      ///< the WebSocket feed's clients
 };
 
 /// The body of GET /metrics: `# HELP` and `# TYPE` once per family, then its

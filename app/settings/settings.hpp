@@ -44,6 +44,20 @@ struct settings {
   std::uint32_t api_idle_timeout_s = 30;
   /// Token for PUT/DELETE /symbols/{S} (--api-token); empty: loopback clients only.
   std::string api_token;
+  /// The Binance-compatible WebSocket feed on the API port (docs/feed.md).
+  /// Feed clients at once; a further one is closed with 1008.
+  std::uint32_t feed_clients_max = 256;
+  /// Trades behind an open gap wait at most this long for its backfill; then the
+  /// feed releases the trades after it and counts the skip.
+  std::uint32_t feed_gap_wait_ms = 10000;
+  /// A feed client's queue beyond its socket: past either bound it is closed 1008.
+  std::uint32_t feed_queue_bytes_max = 8U << 20U;
+  std::uint32_t feed_queue_age_ms = 10000;
+  /// Ping after this long without a pong; drop when none came this long after.
+  std::uint32_t feed_ping_interval_s = 20;
+  std::uint32_t feed_pong_timeout_s = 60;
+  /// Incoming messages per second per feed client (Binance: 5); more closes it.
+  std::uint32_t feed_requests_per_s = 5;
   /// Connect deadline: upgrade + first frame (--connect-timeout-ms).
   std::uint32_t connect_timeout_ms = 10000;
   /// Largest REST response body (--rest-body-bytes-max); a bigger answer fails that

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <iterator>
 #include <mutex>
 #include <optional>
@@ -38,6 +39,7 @@
 #include "actors/core/log_limiter.hpp"
 #include "app/transport/lws_json_status.hpp"
 #include "app/transport/lws_logging.hpp"
+#include "messages/feed.hpp"
 #include "messages/http.hpp"
 
 namespace sv {
@@ -256,6 +258,37 @@ std::optional<refusal> refused_target(lws* wsi, lws_token_indexes method,
   return std::nullopt;
 }
 
+// Feed frames written per SERVER_WRITEABLE at most, while the socket takes them:
+// enough to keep up with a burst, few enough that other clients are served.
+constexpr int feed_frames_per_writeable = 64;
+
+// A client closed for its queue or by the feed actor whose close frame cannot go
+// out (its socket is full) is dropped this long after.
+constexpr lws_usec_t feed_close_grace_us = 2'000'000;
+
+/// The whole value of header `token` on `wsi` ("" if absent).
+std::string whole_header(lws* wsi, lws_token_indexes token) {
+  int len = lws_hdr_total_length(wsi, token);
+  if (len <= 0)
+    return {};
+  std::string value(static_cast<std::size_t>(len) + 1, '\0');
+  int n = lws_hdr_copy(wsi, value.data(), len + 1, token);
+  value.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return value;
+}
+
+/// True for the paths of the Binance-compatible feed: /ws, /ws/..., /stream.
+bool is_feed_path(std::string_view path) {
+  return path == "/ws" || path.substr(0, 4) == "/ws/" || path == "/stream"
+         || path == "/stream/";
+}
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
 /// Per-connection data lws allocates; only present so lws delivers CLOSED_HTTP.
 struct session_marker {
   int unused;
@@ -288,6 +321,35 @@ struct lws_http_server::impl {
     media_type type = media_type::json; ///< the body's Content-Type
   };
 
+  /// An upgrade accepted for the feed, until it is established.
+  struct feed_target {
+    std::string path;
+    std::string query;
+  };
+
+  /// One WebSocket feed client. lws service thread only.
+  struct feed_session {
+    std::uint64_t id = 0;
+    /// Frames not yet written, with the steady time they were queued.
+    std::deque<std::pair<feed_frame, std::int64_t>> queue;
+    std::size_t queued_bytes = 0;
+    std::string incoming;           ///< a message arriving in fragments
+    bool closing = false;           ///< close once `queue` is written
+    std::uint16_t code = 0;         ///< our close code; 0: the peer's or 1006
+    std::string reason;             ///< with code
+    std::uint16_t peer_code = 1006; ///< the code of the peer's close frame
+    std::string peer_reason;
+  };
+
+  /// One send() or close() on its way to the service thread.
+  struct feed_command {
+    std::uint64_t client = 0;
+    std::vector<feed_frame> frames;
+    bool close = false;
+    std::uint16_t code = 0;
+    std::string reason;
+  };
+
   explicit impl(lws_http_server_options opts) : options(std::move(opts)) {
   }
 
@@ -295,6 +357,8 @@ struct lws_http_server::impl {
   lws_http_server_options options;
   lws_protocols protocols[2]{};
   caf::weak_actor_ptr api;
+  caf::weak_actor_ptr feed;       // null: no WebSocket upgrade is served
+  lws_retry_bo_t feed_retry{};    // ping and hangup of feed clients
   lws_context* context = nullptr; // destroyed on the service thread
   std::thread service_thread;
   std::atomic<std::uint16_t> bound_port{0};
@@ -302,6 +366,7 @@ struct lws_http_server::impl {
   // any thread; guarded by queue_mutex
   std::mutex queue_mutex;
   std::vector<response> queue;
+  std::vector<feed_command> feed_inbox;
   bool accepting = false; // started and not stopped: respond() may wake lws
 
   std::atomic<bool> stop_requested{false}; // read by the service loop
@@ -326,7 +391,14 @@ struct lws_http_server::impl {
   std::unordered_map<std::uint64_t, lws*> pending; // req_id -> connection
   std::uint64_t next_req_id = 1;
   std::vector<response> drained;
-  std::vector<unsigned char> scratch; // LWS_PRE + one body chunk
+  std::vector<unsigned char> scratch; // LWS_PRE + one body chunk or frame
+
+  // lws service thread only: feed clients
+  std::unordered_map<lws*, feed_target> upgrading;
+  std::unordered_map<lws*, feed_session> sessions;
+  std::unordered_map<std::uint64_t, lws*> session_by_id;
+  std::uint64_t next_client_id = 1;
+  std::vector<feed_command> feed_drained;
 
   static int callback(lws* wsi, lws_callback_reasons reason, void* user,
                       void* in, size_t len);
@@ -343,6 +415,16 @@ struct lws_http_server::impl {
   /// `wsi`'s request header is complete: its header deadline is over.
   void header_complete(lws* wsi);
   int refuse_upgrade(lws* wsi, const char* protocol);
+  int confirm_upgrade(lws* wsi, const char* protocol);
+  int on_feed_established(lws* wsi);
+  int on_feed_receive(lws* wsi, const char* data, std::size_t len);
+  int on_feed_writeable(lws* wsi, feed_session& s);
+  void on_feed_peer_close(lws* wsi, const unsigned char* in, std::size_t len);
+  void forget_session(lws* wsi);
+  void drain_feed();
+  void close_session(lws* wsi, feed_session& s, std::uint16_t code,
+                     std::string reason);
+  void check_slow(lws* wsi, feed_session& s, std::int64_t now_ns);
   void on_acceptable();
   void refuse(int fd);
   void pause_accepting(int err);
@@ -391,6 +473,190 @@ int lws_http_server::impl::refuse_upgrade(lws* wsi, const char* protocol) {
   if (lws_write_json_status(wsi, HTTP_STATUS_NOT_FOUND, body) != 0)
     return -1; // hang up: the answer did not go out
   return 1;    // answered: lws completes the transaction (keep-alive goes on)
+}
+
+int lws_http_server::impl::confirm_upgrade(lws* wsi, const char* protocol) {
+  if (!feed || protocol == nullptr || std::strcmp(protocol, "websocket") != 0)
+    return refuse_upgrade(wsi, protocol);
+  auto path = whole_header(wsi, WSI_TOKEN_GET_URI);
+  if (!is_feed_path(path))
+    return refuse_upgrade(wsi, protocol);
+  header_complete(wsi);
+  upgrading[wsi] = feed_target{std::move(path), encoded_query(wsi)};
+  return 0; // lws completes the upgrade; ESTABLISHED follows
+}
+
+int lws_http_server::impl::on_feed_established(lws* wsi) {
+  auto target = upgrading.find(wsi);
+  if (target == upgrading.end())
+    return -1; // not upgraded through confirm_upgrade: nothing serves it
+  auto opened = feed_opened{next_client_id++,
+                            std::move(target->second.path),
+                            std::move(target->second.query),
+                            {}};
+  upgrading.erase(target);
+  std::array<char, 64> peer{};
+  lws_get_peer_simple(wsi, peer.data(), peer.size());
+  opened.peer = peer.data();
+  auto feed_actor = caf::actor_cast<caf::actor>(feed);
+  if (!feed_actor)
+    return -1;
+  auto& s = sessions[wsi];
+  s.id = opened.client;
+  session_by_id[s.id] = wsi;
+  caf::anon_send(feed_actor, std::move(opened));
+  return 0;
+}
+
+int lws_http_server::impl::on_feed_receive(lws* wsi, const char* data,
+                                           std::size_t len) {
+  auto it = sessions.find(wsi);
+  if (it == sessions.end() || it->second.closing)
+    return 0;
+  auto& s = it->second;
+  if (s.incoming.size() + len > options.feed_message_bytes_max) {
+    limited_warn("feed_message_too_big", "client=%llu limit=%zu", ull(s.id),
+                 options.feed_message_bytes_max);
+    s.code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
+    s.reason = "message too big";
+    lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
+                     reinterpret_cast<unsigned char*>(s.reason.data()),
+                     s.reason.size());
+    return -1;
+  }
+  s.incoming.append(data, len);
+  if (lws_is_final_fragment(wsi) == 0)
+    return 0;
+  auto feed_actor = caf::actor_cast<caf::actor>(feed);
+  if (feed_actor)
+    caf::anon_send(feed_actor, feed_text{s.id, std::move(s.incoming)});
+  s.incoming.clear();
+  return 0;
+}
+
+int lws_http_server::impl::on_feed_writeable(lws* wsi, feed_session& s) {
+  // lws raises WRITEABLE for its own pings too: write only what is queued.
+  for (int n = 0; !s.queue.empty() && n < feed_frames_per_writeable; ++n) {
+    const auto& frame = *s.queue.front().first;
+    if (scratch.size() < LWS_PRE + frame.size())
+      scratch.resize(LWS_PRE + frame.size());
+    std::memcpy(scratch.data() + LWS_PRE, frame.data(), frame.size());
+    // lws keeps what the socket did not take and reports the pipe choked.
+    if (lws_write(wsi, scratch.data() + LWS_PRE, frame.size(), LWS_WRITE_TEXT)
+        < static_cast<int>(frame.size()))
+      return -1;
+    s.queued_bytes -= frame.size();
+    s.queue.pop_front();
+    if (lws_send_pipe_choked(wsi) != 0)
+      break;
+  }
+  if (!s.queue.empty()) {
+    lws_callback_on_writable(wsi);
+    return 0;
+  }
+  if (!s.closing)
+    return 0;
+  lws_close_reason(wsi, static_cast<lws_close_status>(s.code),
+                   reinterpret_cast<unsigned char*>(s.reason.data()),
+                   s.reason.size());
+  return -1;
+}
+
+void lws_http_server::impl::on_feed_peer_close(lws* wsi,
+                                               const unsigned char* in,
+                                               std::size_t len) {
+  auto it = sessions.find(wsi);
+  if (it == sessions.end() || in == nullptr || len < 2)
+    return;
+  it->second.peer_code = static_cast<std::uint16_t>((in[0] << 8U) | in[1]);
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): lws's bytes
+  it->second.peer_reason.assign(reinterpret_cast<const char*>(in + 2), len - 2);
+}
+
+void lws_http_server::impl::forget_session(lws* wsi) {
+  upgrading.erase(wsi);
+  auto it = sessions.find(wsi);
+  if (it == sessions.end())
+    return;
+  auto& s = it->second;
+  feed_closed closed;
+  closed.client = s.id;
+  closed.code = s.code != 0 ? s.code : s.peer_code;
+  closed.reason = s.code != 0 ? s.reason : s.peer_reason;
+  session_by_id.erase(s.id);
+  sessions.erase(it);
+  if (auto feed_actor = caf::actor_cast<caf::actor>(feed))
+    caf::anon_send(feed_actor, std::move(closed));
+}
+
+void lws_http_server::impl::close_session(lws* wsi, feed_session& s,
+                                          std::uint16_t code,
+                                          std::string reason) {
+  s.closing = true;
+  s.code = code;
+  s.reason = std::move(reason);
+  if (s.reason.size() > 123) // a close frame's reason fits in 123 bytes
+    s.reason.resize(123);
+  lws_callback_on_writable(wsi);
+  // A socket that takes nothing never becomes writeable: drop it then.
+  lws_set_timer_usecs(wsi, feed_close_grace_us);
+}
+
+void lws_http_server::impl::check_slow(lws* wsi, feed_session& s,
+                                       std::int64_t now_ns) {
+  std::string why;
+  if (s.queued_bytes > options.feed_queue_bytes_max) {
+    why = "slow consumer: " + std::to_string(s.queued_bytes)
+          + " bytes queued, limit "
+          + std::to_string(options.feed_queue_bytes_max);
+  } else if (!s.queue.empty()) {
+    auto age_ms = (now_ns - s.queue.front().second) / 1'000'000;
+    if (age_ms > options.feed_queue_age_ms)
+      why = "slow consumer: a frame queued " + std::to_string(age_ms)
+            + " ms, limit " + std::to_string(options.feed_queue_age_ms);
+  }
+  if (why.empty())
+    return;
+  limited_warn("feed_slow_consumer",
+               "client=%llu queued_bytes=%zu queued_frames=%zu reason=\"%s\" "
+               "hint=\"the client reads slower than the feed: it is closed "
+               "with 1008 (trades are never dropped silently); raise "
+               "feed_queue_bytes_max or feed_queue_age_ms for bursty "
+               "readers\"",
+               ull(s.id), s.queued_bytes, s.queue.size(), why.c_str());
+  // Its frames are dropped with it: memory is freed now, not after the grace.
+  s.queue.clear();
+  s.queued_bytes = 0;
+  close_session(wsi, s, LWS_CLOSE_STATUS_POLICY_VIOLATION, std::move(why));
+}
+
+void lws_http_server::impl::drain_feed() {
+  {
+    std::lock_guard<std::mutex> guard{queue_mutex};
+    feed_drained.swap(feed_inbox);
+  }
+  auto now = steady_ns();
+  for (auto& c : feed_drained) {
+    auto it = session_by_id.find(c.client);
+    if (it == session_by_id.end())
+      continue; // gone: its feed_closed is on its way to the feed actor
+    auto* wsi = it->second;
+    auto& s = sessions[wsi];
+    if (s.closing)
+      continue;
+    if (c.close) {
+      close_session(wsi, s, c.code, std::move(c.reason));
+      continue;
+    }
+    for (auto& frame : c.frames) {
+      s.queued_bytes += frame->size();
+      s.queue.emplace_back(std::move(frame), now);
+    }
+    check_slow(wsi, s, now);
+    if (!s.closing)
+      lws_callback_on_writable(wsi);
+  }
+  feed_drained.clear();
 }
 
 void lws_http_server::impl::on_acceptable() {
@@ -489,6 +755,8 @@ int lws_http_server::impl::on_timer(lws* wsi) {
     lws_rx_flow_control(listen_wsi, 1); // the pause is over
     return 0;
   }
+  if (auto session = sessions.find(wsi); session != sessions.end())
+    return session->second.closing ? -1 : 0; // its close grace is over
   if (awaiting_header.erase(wsi) > 0) {
     auto total = n_header_timeouts.fetch_add(1, std::memory_order_relaxed) + 1;
     limited_warn("header_timeout",
@@ -528,6 +796,9 @@ void lws_http_server::impl::run() {
   lws_context_destroy(context);
   exchanges.clear();
   pending.clear();
+  upgrading.clear();
+  sessions.clear();
+  session_by_id.clear();
   clients.clear();
   awaiting_header.clear();
   n_clients.store(0, std::memory_order_relaxed);
@@ -733,15 +1004,32 @@ int lws_http_server::impl::callback(lws* wsi, lws_callback_reasons reason,
   switch (reason) {
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
       self->drain_responses();
+      self->drain_feed();
       return 0;
     case LWS_CALLBACK_HTTP:
       self->on_request(wsi, static_cast<const char*>(in), len);
       return 0;
     case LWS_CALLBACK_HTTP_CONFIRM_UPGRADE:
-      // No path of this server speaks WebSocket (or any other upgrade): answer
-      // the request as plain HTTP instead of switching protocols and then
-      // holding a connection nobody serves.
-      return self->refuse_upgrade(wsi, static_cast<const char*>(in));
+      // WebSocket on the feed's paths; any other upgrade is answered as plain
+      // HTTP instead of switching protocols and holding a connection nobody
+      // serves.
+      return self->confirm_upgrade(wsi, static_cast<const char*>(in));
+    case LWS_CALLBACK_ESTABLISHED:
+      return self->on_feed_established(wsi);
+    case LWS_CALLBACK_RECEIVE:
+      return self->on_feed_receive(wsi, static_cast<const char*>(in), len);
+    case LWS_CALLBACK_SERVER_WRITEABLE: {
+      auto it = self->sessions.find(wsi);
+      return it == self->sessions.end()
+               ? 0
+               : self->on_feed_writeable(wsi, it->second);
+    }
+    case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+      self->on_feed_peer_close(wsi, static_cast<const unsigned char*>(in), len);
+      return 0;
+    case LWS_CALLBACK_CLOSED:
+      self->forget_session(wsi);
+      return 0;
     case LWS_CALLBACK_HTTP_BODY:
       return self->on_body(wsi, static_cast<const char*>(in), len);
     case LWS_CALLBACK_HTTP_BODY_COMPLETION:
@@ -768,6 +1056,7 @@ int lws_http_server::impl::callback(lws* wsi, lws_callback_reasons reason,
       return 0;
     case LWS_CALLBACK_WSI_DESTROY:
       self->forget(wsi);
+      self->forget_session(wsi);
       self->forget_client(wsi);
       return 0;
     default:
@@ -785,10 +1074,16 @@ lws_http_server::~lws_http_server() {
 }
 
 bool lws_http_server::start(const caf::actor& api) {
+  return start(api, caf::actor{});
+}
+
+bool lws_http_server::start(const caf::actor& api, const caf::actor& feed) {
   auto& d = *impl_;
   if (d.context != nullptr)
     return false;
   d.api = caf::actor_cast<caf::weak_actor_ptr>(api);
+  if (feed)
+    d.feed = caf::actor_cast<caf::weak_actor_ptr>(feed);
   d.protocols[0].name = protocol_name;
   d.protocols[0].callback = &impl::callback;
   d.protocols[0].per_session_data_size = sizeof(session_marker);
@@ -827,6 +1122,12 @@ bool lws_http_server::start(const caf::actor& api) {
   // table (whole seconds; the first request has our own ms timer as well).
   info.timeout_secs_ah_idle = (d.options.header_timeout_ms + 999) / 1000;
   info.keepalive_timeout = static_cast<int>(d.options.idle_timeout_s);
+  // Feed clients are pinged and dropped without a pong, as Binance does; plain
+  // HTTP connections never use the validity timer (only ws confirms validity).
+  d.feed_retry.secs_since_valid_ping = d.options.feed_ping_interval_s;
+  d.feed_retry.secs_since_valid_hangup = static_cast<std::uint16_t>(
+    d.options.feed_ping_interval_s + d.options.feed_pong_timeout_s);
+  info.retry_and_idle_policy = &d.feed_retry;
   d.context = lws_create_context(&info);
   d.vhost = d.context != nullptr ? lws_get_vhost_by_name(d.context, "default")
                                  : nullptr;
@@ -878,10 +1179,39 @@ void lws_http_server::stop() {
     d.service_thread.join();
   d.context = nullptr;
   d.queue.clear();
+  d.feed_inbox.clear();
 }
 
 std::uint16_t lws_http_server::port() const {
   return impl_->bound_port.load();
+}
+
+void lws_http_server::send(std::uint64_t client,
+                           std::vector<feed_frame> frames) {
+  auto& d = *impl_;
+  std::lock_guard<std::mutex> guard{d.queue_mutex};
+  if (!d.accepting)
+    return;
+  impl::feed_command command;
+  command.client = client;
+  command.frames = std::move(frames);
+  d.feed_inbox.push_back(std::move(command));
+  lws_cancel_service(d.context);
+}
+
+void lws_http_server::close(std::uint64_t client, std::uint16_t code,
+                            std::string reason) {
+  auto& d = *impl_;
+  std::lock_guard<std::mutex> guard{d.queue_mutex};
+  if (!d.accepting)
+    return;
+  impl::feed_command command;
+  command.client = client;
+  command.close = true;
+  command.code = code;
+  command.reason = std::move(reason);
+  d.feed_inbox.push_back(std::move(command));
+  lws_cancel_service(d.context);
 }
 
 lws_http_server_stats lws_http_server::stats() const {

@@ -8,6 +8,7 @@
 
 #include <caf/actor.hpp>
 
+#include "actors/seams/feed_writer.hpp"
 #include "actors/seams/http_responder.hpp"
 
 namespace sv {
@@ -41,6 +42,17 @@ struct lws_http_server_options {
   /// ENOBUFS, ENOMEM) the listen socket is not polled for this long; waiting
   /// clients stay in the kernel's backlog.
   unsigned accept_pause_ms = 500;
+  /// Feed clients (WebSocket on /ws and /stream): frames queued for one client
+  /// beyond what its socket took. Past either bound the client is closed with 1008
+  /// "slow consumer: ..." (feed_queue_bytes_max, feed_queue_age_ms).
+  std::size_t feed_queue_bytes_max = 8U << 20U;
+  unsigned feed_queue_age_ms = 10000;
+  /// Feed clients are pinged after this long without a pong (Binance: 20 s) ...
+  std::uint16_t feed_ping_interval_s = 20;
+  /// ... and dropped when no pong came this long after the ping (Binance: 60 s).
+  std::uint16_t feed_pong_timeout_s = 60;
+  /// A feed client's message (a control request) longer than this closes it 1009.
+  std::size_t feed_message_bytes_max = 4096;
 };
 
 /// Counters of an lws_http_server since start(); any thread.
@@ -71,9 +83,16 @@ struct lws_http_server_stats {
 /// listener logs "accept: errno 24" and retries at once, forever); a connection
 /// that sends no complete header within header_timeout_ms is closed.
 ///
-/// Threads: start() and stop() from the owner thread; respond() and port() from any
-/// thread; respond() never blocks (it queues and wakes the service thread).
-class lws_http_server final : public http_responder {
+/// WebSocket: with a feed actor given to start(), an upgrade on /ws, /ws/... or
+/// /stream is accepted and the connection becomes a feed client: lws_http_server
+/// reports feed_opened, feed_text and feed_closed to the feed actor and writes what
+/// it sends through feed_writer, each client from its own bounded queue. Any other
+/// upgrade gets 404.
+///
+/// Threads: start() and stop() from the owner thread; respond(), send(), close()
+/// and port() from any thread; those never block (they queue and wake the service
+/// thread).
+class lws_http_server final : public http_responder, public feed_writer {
 public:
   /// Owner thread. Does not listen yet.
   explicit lws_http_server(lws_http_server_options options = {});
@@ -88,6 +107,9 @@ public:
   /// `api`, held weakly (a request arriving after `api` is gone gets 503).
   /// Returns false, after logging why, if the address cannot be bound.
   bool start(const caf::actor& api);
+
+  /// As start(api), with WebSocket feed clients reported to `feed` (held weakly).
+  bool start(const caf::actor& api, const caf::actor& feed);
 
   /// Owner thread, idempotent. Stops serving, closes all connections (pending
   /// requests are dropped unanswered) and joins the service thread. Later
@@ -104,6 +126,11 @@ public:
   using http_responder::respond;
   void respond(std::uint64_t req_id, int status, std::string body,
                media_type type) override;
+
+  /// Any thread, never blocks. See feed_writer.
+  void send(std::uint64_t client, std::vector<feed_frame> frames) override;
+  void close(std::uint64_t client, std::uint16_t code,
+             std::string reason) override;
 
   struct impl;
 

@@ -142,3 +142,25 @@ TEST_CASE("a backfilled trade goes to its place once, and its fields read back",
   CHECK(held[0].symbol == "ETHUSDT");
   CHECK(h.escaped() == 1);
 }
+
+TEST_CASE("between reads the held trades of an id range, skipping missing ids",
+          "[trade_history]") {
+  trade_history h{"BTCUSDT", 100, hour_ms};
+  for (std::uint64_t id : {10, 11, 12, 15, 16})
+    h.push(make(id, 1000 + static_cast<std::int64_t>(id)));
+  auto ids = [](const std::vector<trade>& xs) {
+    std::vector<std::uint64_t> out;
+    for (const auto& x : xs)
+      out.push_back(x.agg_id);
+    return out;
+  };
+  CHECK(ids(h.between(10, 15)) == std::vector<std::uint64_t>{11, 12, 15});
+  CHECK(ids(h.between(0, 100))
+        == std::vector<std::uint64_t>{10, 11, 12, 15, 16});
+  CHECK(h.between(12, 14).empty());
+  CHECK(h.between(16, 20).empty());
+  auto one = h.between(14, 15);
+  REQUIRE(one.size() == 1);
+  CHECK(one[0].price_e8 == make(15, 1015).price_e8);
+  CHECK(one[0].event_time_ms == 1022);
+}

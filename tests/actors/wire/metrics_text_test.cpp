@@ -39,6 +39,7 @@ struct full_scrape {
   transport_counters transport;
   histogram_counts frame_latency;
   process_stats process;
+  feed_status feed;
 
   full_scrape() {
     child_status trade;
@@ -89,6 +90,11 @@ struct full_scrape {
     process.open_fds = 9;
     process.max_fds = 1024;
     process.start_time_seconds = 1764969600.5;
+    feed.clients.resize(2);
+    feed.opened = 3;
+    feed.closed_slow = 1;
+    feed.trades_released = 50;
+    feed.trades_sent = 100;
   }
 
   [[nodiscard]] std::string render() const {
@@ -101,6 +107,7 @@ struct full_scrape {
     in.transport = &transport;
     in.frame_latency = &frame_latency;
     in.process = &process;
+    in.feed = &feed;
     return metrics_text(in);
   }
 };
@@ -228,6 +235,10 @@ TEST_CASE("per-stream series carry the upper-case symbol and the stream, one "
   CHECK_THAT(text, Catch::Contains("process_max_fds 1024\n"));
   CHECK_THAT(text,
              Catch::Contains("process_start_time_seconds 1.7649696005e+09\n"));
+  CHECK_THAT(text, Catch::Contains("streamvisor_feed_clients 2\n"));
+  CHECK_THAT(text, Catch::Contains("streamvisor_feed_clients_closed_total{"
+                                   "reason=\"slow\"} 1\n"));
+  CHECK_THAT(text, Catch::Contains("streamvisor_feed_trades_sent_total 100\n"));
 }
 
 TEST_CASE("sources that did not answer leave their families out",

@@ -1,0 +1,79 @@
+// feed_actor: the Binance-compatible WebSocket mirror's clients and what each one gets.
+//
+// One state. What each message of feed_if (actors/protocols.hpp) does:
+//
+//   feed_opened -----------> a client upgraded on /ws[/<stream>...] or
+//                             /stream?streams=<stream>/...: over clients_max it is
+//                             closed 1008; a stream in its path that streamvisor does
+//                             not serve gets {"error":{"code":2,...},"id":null} and a
+//                             1008 close; otherwise it is subscribed
+//   feed_text -------------> a control message, answered as Binance answers it
+//                             (SUBSCRIBE, UNSUBSCRIBE, LIST_SUBSCRIPTIONS,
+//                             SET_PROPERTY/GET_PROPERTY "combined"); more than
+//                             requests_per_s in a second closes 1008 "Too many
+//                             requests", as Binance does
+//   feed_closed -----------> the client is forgotten; why is counted
+//   released_trades -------> each trade's frame is written once (raw, and wrapped
+//                             for combined clients) and queued for every subscriber
+//   symbol_table ----------> the symbols a SUBSCRIBE may name from now on
+//   status_atom -----------> /status's consumers section
+//
+// Streams relayed: <symbol>@aggTrade (symbol lower case, as Binance writes it). The
+// order and exactly-once guarantee comes from the aggregators' released_trades
+// (actors/aggregator_actor.hpp); this actor adds no reordering: one client's frames
+// of one symbol are queued in release order. docs/feed.md.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/protocols.hpp"
+#include "actors/seams/feed_writer.hpp"
+
+namespace sv {
+
+/// What the feed actor serves with.
+struct feed_config {
+  feed_writer* writer = nullptr;               ///< outlives the actor
+  std::uint32_t clients_max = 256;             ///< feed_clients_max
+  std::uint32_t streams_per_client_max = 1024; ///< as Binance
+  std::uint32_t requests_per_s = 5; ///< incoming messages, as Binance
+  std::vector<std::string> symbols; ///< served at spawn, upper case
+};
+
+/// One connected client.
+struct feed_client {
+  std::string peer;
+  std::string path;
+  bool combined = false;            ///< frames wrapped {"stream":..,"data":..}
+  std::vector<std::string> streams; ///< subscribed, in subscription order
+  std::uint64_t trades_sent = 0;
+  std::uint64_t requests = 0;
+  std::int64_t window_start_ns = 0; ///< start of the current 1 s request window
+  std::uint32_t window_requests = 0; ///< requests in it
+  bool closing = false; ///< closed by this actor; its feed_closed is counted
+};
+
+/// State of the feed actor (plain data; behavior in feed_actor.cpp).
+struct feed_state {
+  static inline const char* name = "feed";
+  feed_config cfg;
+  std::set<std::string> symbols;                ///< served, upper case
+  std::map<std::uint64_t, feed_client> clients; ///< by transport id
+  /// aggTrade subscribers by symbol (upper case).
+  std::map<std::string, std::set<std::uint64_t>> subscribers;
+  feed_status totals; ///< counters; clients filled in on status_atom
+};
+
+using feed_self = feed_if::stateful_pointer<feed_state>;
+
+/// Spawns with `sys.spawn(feed_actor, cfg)`.
+feed_if::behavior_type feed_actor(feed_self self, feed_config cfg);
+
+} // namespace sv

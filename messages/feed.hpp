@@ -1,0 +1,106 @@
+// feed: what flows between the aggregators, the feed actor and the feed's transport (data only).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "messages/trade.hpp"
+
+namespace sv {
+
+/// Trades an aggregator hands the feed: each aggregate id at most once, ascending
+/// across every released_trades of the symbol, and none before the gaps below it are
+/// filled or given up (docs/feed.md, "Exactly once").
+struct released_trades {
+  std::string symbol;        ///< upper case
+  std::vector<trade> trades; ///< ascending ids; ids in between were skipped
+  /// Ids between the previous release and this one's first trade that will never
+  /// be released (a gap given up after feed_gap_wait_ms, or an outage's skip).
+  std::uint64_t skipped = 0;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, released_trades& x) {
+  return f(caf::meta::type_name("released_trades"), x.symbol, x.trades,
+           x.skipped);
+}
+
+/// The transport accepted a feed client's WebSocket upgrade.
+struct feed_opened {
+  std::uint64_t client = 0; ///< the transport's id for it, never reused
+  std::string path;         ///< "/ws/btcusdt@aggTrade", "/stream", ...
+  std::string query;        ///< "streams=btcusdt@aggTrade/ethusdt@aggTrade"
+  std::string peer;         ///< the client's address, for logs and /status
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, feed_opened& x) {
+  return f(caf::meta::type_name("feed_opened"), x.client, x.path, x.query,
+           x.peer);
+}
+
+/// A text message from a feed client (a control request, or anything else).
+struct feed_text {
+  std::uint64_t client = 0;
+  std::string text;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, feed_text& x) {
+  return f(caf::meta::type_name("feed_text"), x.client, x.text);
+}
+
+/// A feed client is gone. `code` says why: the close code the transport sent (1008
+/// for a slow consumer, which `reason` explains) or received (1000, 1001), 1006
+/// when the connection just dropped (a missed pong, a reset).
+struct feed_closed {
+  std::uint64_t client = 0;
+  std::uint16_t code = 1006;
+  std::string reason;
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, feed_closed& x) {
+  return f(caf::meta::type_name("feed_closed"), x.client, x.code, x.reason);
+}
+
+/// One connected feed client, as /status's `consumers` section shows it.
+struct feed_client_status {
+  std::uint64_t client = 0;
+  std::string peer;
+  std::string path;
+  std::vector<std::string> streams; ///< subscribed stream names
+  std::uint64_t trades_sent = 0;    ///< aggTrade frames handed to the transport
+  std::uint64_t requests = 0;       ///< control messages received
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, feed_client_status& x) {
+  return f(caf::meta::type_name("feed_client_status"), x.client, x.peer, x.path,
+           x.streams, x.trades_sent, x.requests);
+}
+
+/// The feed actor's answer to status_atom.
+struct feed_status {
+  std::vector<feed_client_status> clients; ///< connected now, by id
+  std::uint64_t opened = 0;                ///< clients accepted since start
+  std::uint64_t refused = 0;         ///< over feed_clients_max: closed at once
+  std::uint64_t closed_slow = 0;     ///< closed 1008 as slow consumers
+  std::uint64_t closed_requests = 0; ///< closed 1008 for too many requests
+  std::uint64_t closed_other = 0;    ///< every other close
+  std::uint64_t trades_released = 0; ///< trades the aggregators released
+  std::uint64_t trades_sent = 0;     ///< aggTrade frames to all clients
+  std::uint64_t skipped_trades = 0;  ///< ids released past (gaps given up)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, feed_status& x) {
+  return f(caf::meta::type_name("feed_status"), x.clients, x.opened, x.refused,
+           x.closed_slow, x.closed_requests, x.closed_other, x.trades_released,
+           x.trades_sent, x.skipped_trades);
+}
+
+} // namespace sv

@@ -1,0 +1,213 @@
+// Tests of the aggregator's feed release: each id once, ascending, held behind open gaps.
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <vector>
+
+#include "actors/aggregator_actor.hpp"
+#include "tests/support/actor_fixture.hpp"
+#include "tests/support/trades.hpp"
+
+using namespace sv;
+using namespace std::chrono_literals;
+using test::make_trade;
+using test::trade_spec;
+
+namespace {
+
+/// Plays the feed actor: keeps every released_trades.
+trade_release_sink_if::behavior_type
+release_recorder(trade_release_sink_if::pointer /*self*/,
+                 const std::shared_ptr<std::vector<released_trades>>& log) {
+  return {
+    [log](released_trades& x) { log->push_back(std::move(x)); },
+  };
+}
+
+/// Plays the backfill actor: keeps the requests, answers none (the test does).
+backfill_sink_if::behavior_type
+request_recorder(backfill_sink_if::pointer /*self*/,
+                 const std::shared_ptr<std::vector<backfill_request>>& log) {
+  return {
+    [log](backfill_request& x) { log->push_back(std::move(x)); },
+  };
+}
+
+trade at(std::uint64_t id) {
+  return make_trade(trade_spec{}.id(id).price_e8(100).qty_e8(1).time_ms(
+    1'700'000'000'000 + static_cast<std::int64_t>(id)));
+}
+
+struct feed_fixture : test::actor_fixture {
+  std::shared_ptr<std::vector<released_trades>> released
+    = std::make_shared<std::vector<released_trades>>();
+  std::shared_ptr<std::vector<backfill_request>> requests
+    = std::make_shared<std::vector<backfill_request>>();
+  aggregator_if agg;
+
+  explicit feed_fixture(std::uint32_t gap_wait_ms = 10000) {
+    aggregator_limits limits;
+    limits.windows_follow_wall_clock = false;
+    limits.feed = keep_for_teardown(sys.spawn(release_recorder, released));
+    limits.feed_gap_wait_ms = gap_wait_ms;
+    auto backfill = keep_for_teardown(sys.spawn(request_recorder, requests));
+    agg = keep_for_teardown(
+      sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, limits, backfill));
+  }
+
+  void live(const std::vector<std::uint64_t>& ids) {
+    trade_batch b;
+    b.symbol = "BTCUSDT";
+    for (auto id : ids)
+      b.trades.push_back(at(id));
+    caf::anon_send(agg, std::move(b));
+    run();
+  }
+
+  void backfill(std::uint64_t from, std::uint64_t to,
+                const std::vector<std::uint64_t>& ids) {
+    backfill_batch b;
+    b.symbol = "BTCUSDT";
+    b.from_id = from;
+    b.to_id = to;
+    for (auto id : ids) {
+      auto x = at(id);
+      x.event_time_ms = x.trade_time_ms; // as REST fills it
+      b.trades.push_back(x);
+    }
+    caf::anon_send(agg, std::move(b));
+    run();
+  }
+
+  /// Every id released so far, in release order.
+  std::vector<std::uint64_t> ids() const {
+    std::vector<std::uint64_t> out;
+    for (const auto& batch : *released)
+      for (const auto& x : batch.trades)
+        out.push_back(x.agg_id);
+    return out;
+  }
+
+  std::uint64_t skipped() const {
+    std::uint64_t n = 0;
+    for (const auto& batch : *released)
+      n += batch.skipped;
+    return n;
+  }
+};
+
+std::vector<std::uint64_t> range(std::uint64_t from, std::uint64_t to) {
+  std::vector<std::uint64_t> out;
+  for (auto id = from; id <= to; ++id)
+    out.push_back(id);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE_METHOD(feed_fixture,
+                 "live trades are released once each, duplicates never",
+                 "[aggregator][feed]") {
+  live({10, 11, 12});
+  live({11, 12, 13});
+  live({13, 14});
+  CHECK(ids() == range(10, 14));
+  CHECK(skipped() == 0);
+}
+
+TEST_CASE_METHOD(feed_fixture,
+                 "trades behind a gap wait for its backfill, then come in id "
+                 "order with the backfilled ones",
+                 "[aggregator][feed]") {
+  live({10, 11});
+  live({15, 16}); // 12..14 missing
+  REQUIRE(requests->size() == 1);
+  CHECK(requests->front().from_id == 12);
+  CHECK(ids() == range(10, 11));
+  live({17});
+  CHECK(ids() == range(10, 11));
+  // A partial page releases what it fills, and nothing after the rest.
+  backfill(12, 14, {12, 13});
+  CHECK(ids() == range(10, 13));
+  backfill(12, 14, {14});
+  CHECK(ids() == range(10, 17));
+  CHECK(skipped() == 0);
+  // Backfilled trades carry E = T, as REST has no event time.
+  for (const auto& batch : *released)
+    for (const auto& x : batch.trades)
+      if (x.agg_id >= 12 && x.agg_id <= 14)
+        CHECK(x.event_time_ms == x.trade_time_ms);
+}
+
+TEST_CASE_METHOD(feed_fixture,
+                 "a gap unfilled after feed_gap_wait_ms is passed: the trades "
+                 "after it are released and the skip counted",
+                 "[aggregator][feed]") {
+  live({10});
+  live({14, 15}); // 11..13 missing
+  advance(9999ms);
+  CHECK(ids() == range(10, 10));
+  advance(1ms);
+  CHECK(ids() == std::vector<std::uint64_t>{10, 14, 15});
+  CHECK(skipped() == 3);
+  // A late backfill fills the history but is never released out of order.
+  backfill(11, 13, {11, 12, 13});
+  live({16});
+  CHECK(ids() == std::vector<std::uint64_t>{10, 14, 15, 16});
+}
+
+TEST_CASE_METHOD(feed_fixture,
+                 "a failed backfill releases the trades after the gap",
+                 "[aggregator][feed]") {
+  live({10});
+  live({14}); // 11..13 missing
+  backfill(11, 13, {11});
+  caf::anon_send(agg, backfill_failed{"BTCUSDT", 12, 13, "gave up"});
+  run();
+  CHECK(ids() == std::vector<std::uint64_t>{10, 11, 14});
+  CHECK(skipped() == 2);
+}
+
+TEST_CASE_METHOD(feed_fixture,
+                 "two gaps: the later one's fill waits for the earlier one",
+                 "[aggregator][feed]") {
+  live({10});
+  live({12}); // 11 missing
+  live({15}); // 13..14 missing
+  backfill(13, 14, {13, 14});
+  CHECK(ids() == range(10, 10));
+  backfill(11, 11, {11});
+  CHECK(ids() == range(10, 15));
+}
+
+TEST_CASE("a feed released from random gaps and fills equals the id range",
+          "[aggregator][feed]") {
+  // Live ids with random holes, fills in random order: the feed is always a prefix
+  // of the full range, and the whole range once every gap is filled.
+  feed_fixture f;
+  std::uint64_t next = 100;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> gaps;
+  std::uint64_t seed = 7;
+  auto rnd = [&seed] {
+    seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+    return seed >> 33U;
+  };
+  for (int i = 0; i < 200; ++i) {
+    if (i > 0 && rnd() % 4 == 0) {
+      auto hole = 1 + rnd() % 5;
+      gaps.emplace_back(next, next + hole - 1);
+      next += hole;
+    }
+    f.live({next++});
+  }
+  while (!gaps.empty()) {
+    auto k = rnd() % gaps.size();
+    f.backfill(gaps[k].first, gaps[k].second,
+               range(gaps[k].first, gaps[k].second));
+    gaps.erase(gaps.begin() + static_cast<std::ptrdiff_t>(k));
+    auto got = f.ids();
+    REQUIRE(got == range(100, 100 + got.size() - 1));
+  }
+  CHECK(f.ids() == range(100, next - 1));
+  CHECK(f.skipped() == 0);
+}
