@@ -374,6 +374,9 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
     [=](backfill_failed& failed) { on_backfill_failed(self, failed); },
     [=](gap_wait_atom, std::uint64_t to_id) { on_gap_wait(self, to_id); },
     [=](trades_atom, std::uint32_t n) { return self->state.history.last(n); },
+    [=](agg_trades_atom, const trade_query& q) {
+      return self->state.history.select(q);
+    },
     [=](metrics_atom) { return metrics(self); },
     [=](large_trades_atom, std::uint32_t n) {
       return recent_large_trades(self, n);

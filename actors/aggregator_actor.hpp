@@ -14,6 +14,8 @@
 //   (gap_wait_atom, to_id) ---------> a gap still unfilled feed_gap_wait_ms after
 //                                      it opened no longer holds up the feed
 //   (trades_atom, n) ---------------> last n trades, oldest first
+//   (agg_trades_atom, query) -------> trades by Binance's aggTrades rules (the REST
+//                                      mirror), consecutive ids only
 //   metrics_atom -------------------> order-flow totals since start and rolling windows
 //   (large_trades_atom, n) ---------> last n large trades, oldest first
 //   latency_atom -------------------> frame-arrival-to-update latency percentiles

@@ -15,6 +15,7 @@
 #include "actors/core/symbol_case.hpp"
 #include "actors/gather.hpp"
 #include "actors/wire/api_json.hpp"
+#include "actors/wire/binance_rest.hpp"
 #include "actors/wire/metrics_text.hpp"
 #include "messages/errc.hpp"
 
@@ -195,6 +196,19 @@ void ask_metrics_legs(api_self self, const std::shared_ptr<gathered>& g,
                            latency_atom::value);
 }
 
+/// The feed's clients for /status's "consumers" and /metrics's feed families.
+template <class LegDone>
+void ask_feed_leg(api_self self, const std::shared_ptr<gathered>& g,
+                  LegDone leg_done) {
+  self->request(self->state.cfg.feed, actor_answer_timeout, status_atom::value)
+    .then(
+      [=](feed_status& x) {
+        g->feed = std::move(x);
+        leg_done();
+      },
+      [=](caf::error&) { leg_done(); });
+}
+
 /// Adds each child's book counters (from its book actor), gap counters (from
 /// its aggregator) and socket (from the socket pool, if there is one) to the
 /// supervisor's answer; for /metrics (`for_metrics`) also asks the supervisor's
@@ -242,13 +256,7 @@ void answer_gathered(api_self self, std::uint64_t id,
         },
         [=](caf::error&) { leg_done(); });
   if (cfg.feed)
-    self->request(cfg.feed, actor_answer_timeout, status_atom::value)
-      .then(
-        [=](feed_status& x) {
-          g->feed = std::move(x);
-          leg_done();
-        },
-        [=](caf::error&) { leg_done(); });
+    ask_feed_leg(self, g, leg_done);
   auto add_books = [=](std::vector<caf::expected<book_view>>& replies) {
     for (std::size_t n = 0; n < replies.size(); ++n)
       if (auto& v = replies[n]) {
@@ -500,6 +508,130 @@ void delete_symbol(api_self self, const http_request& req,
       [=](caf::error& err) { respond_registry_error(self, id, symbol, err); });
 }
 
+// -- the Binance REST mirror ----------------------------------------------------
+
+void respond_binance(api_self self, std::uint64_t id, const binance_error& e) {
+  respond(self, id, e.status, binance_error_json(e));
+}
+
+/// Binance's -1121 with, after its text, the symbols streamvisor serves.
+binance_error unserved_symbol(api_self self) {
+  auto e = invalid_symbol();
+  std::string served;
+  for (const auto& symbol : self->state.cfg.symbols)
+    served += (served.empty() ? "" : ", ") + symbol;
+  e.msg += " streamvisor serves: " + served + ".";
+  return e;
+}
+
+/// What the mirror cannot answer from what it holds: Binance's shape, code -1,
+/// and a message that says so (a client then asks the exchange).
+binance_error not_held(const std::string& why) {
+  return {400, -1, "streamvisor does not hold " + why + "; ask the exchange."};
+}
+
+/// The answer to `r` from the aggregator's `rows`: the rows, or why they would
+/// not be the exchange's answer.
+void answer_agg_trades(api_self self, std::uint64_t id,
+                       const agg_trades_request& r, const trade_rows& rows) {
+  const auto& q = r.query;
+  auto held = [&] {
+    return std::to_string(rows.oldest_id) + ".."
+           + std::to_string(rows.newest_id)
+           + " (from T=" + std::to_string(rows.oldest_ms) + ")";
+  };
+  bool asks_past = q.by_id || q.start_ms >= 0;
+  if (asks_past && rows.oldest_id == 0) {
+    respond_binance(self, id, not_held("any trade of " + r.symbol + " yet"));
+    return;
+  }
+  if (q.by_id && q.from_id < rows.oldest_id) {
+    respond_binance(self, id,
+                    not_held(r.symbol + " trades before id "
+                             + std::to_string(rows.oldest_id)
+                             + ": it holds ids " + held()));
+    return;
+  }
+  if (q.start_ms >= 0 && q.start_ms < rows.oldest_ms) {
+    respond_binance(
+      self, id,
+      not_held(r.symbol + " trades before T=" + std::to_string(rows.oldest_ms)
+               + ": it holds ids " + held()));
+    return;
+  }
+  if (rows.missing_id != 0) {
+    respond_binance(self, id,
+                    not_held(r.symbol + " trade id "
+                             + std::to_string(rows.missing_id)
+                             + " (a gap being backfilled, or given up)"));
+    return;
+  }
+  std::string body;
+  append_agg_trades_json(body, rows.trades);
+  respond(self, id, 200, std::move(body));
+}
+
+/// GET /api/v3/aggTrades: Binance's answer, from the symbol's history.
+void get_binance_agg_trades(api_self self, const http_request& req,
+                            const route_args& /*args*/) {
+  auto id = req.req_id;
+  agg_trades_request r;
+  if (auto err = parse_agg_trades_request(decode_query(req.query), r)) {
+    respond_binance(self, id, *err);
+    return;
+  }
+  auto agg = self->state.cfg.aggregators.find(r.symbol);
+  if (agg == self->state.cfg.aggregators.end()) {
+    respond_binance(self, id, unserved_symbol(self));
+    return;
+  }
+  self
+    ->request(agg->second, actor_answer_timeout, agg_trades_atom::value,
+              r.query)
+    .then([=](trade_rows& rows) { answer_agg_trades(self, id, r, rows); },
+          [=](caf::error& err) { respond_unavailable(self, id, err); });
+}
+
+/// GET /api/v3/depth: Binance's snapshot, from the symbol's synced book.
+void get_binance_depth(api_self self, const http_request& req,
+                       const route_args& /*args*/) {
+  auto id = req.req_id;
+  depth_request r;
+  if (auto err = parse_depth_request(decode_query(req.query), r)) {
+    respond_binance(self, id, *err);
+    return;
+  }
+  const auto& cfg = self->state.cfg;
+  if (cfg.aggregators.count(r.symbol) == 0) {
+    respond_binance(self, id, unserved_symbol(self));
+    return;
+  }
+  auto book = cfg.books.find(r.symbol);
+  if (book == cfg.books.end()) {
+    respond_binance(self, id,
+                    not_held("an order book of " + r.symbol
+                             + " (its depth stream is not configured)"));
+    return;
+  }
+  auto symbol = r.symbol;
+  self->request(book->second, actor_answer_timeout, book_atom::value, r.limit)
+    .then(
+      [=](book_view& v) {
+        if (v.state != book_phase::synced) {
+          // Binance's answer to a request it cannot serve now.
+          respond_binance(
+            self, id,
+            {503, -1001,
+             "Internal error; unable to process your request. Please try "
+             "again. (streamvisor: the "
+               + symbol + " book is " + to_string(v.state) + ")"});
+          return;
+        }
+        respond(self, id, 200, depth_snapshot_json(v));
+      },
+      [=](caf::error& err) { respond_unavailable(self, id, err); });
+}
+
 /// Every endpoint. A pattern segment `{symbol}` matches any one segment.
 struct route {
   std::string_view method;  ///< the only method the route takes
@@ -518,6 +650,8 @@ constexpr route routes[] = {
   {"GET", "/symbols/{symbol}/trades", get_trades},
   {"GET", "/symbols/{symbol}/metrics", get_metrics},
   {"GET", "/symbols/{symbol}/large_trades", get_large_trades},
+  {"GET", "/api/v3/aggTrades", get_binance_agg_trades},
+  {"GET", "/api/v3/depth", get_binance_depth},
 };
 
 /// True if `parts` matches `pattern`; fills `args` with what it captured.

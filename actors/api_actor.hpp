@@ -19,6 +19,11 @@
 //   symbol_table (from the registry) -> the symbols and actors routed to from now on
 //   GET /symbols/{S}/book?depth=N    -> book actor (book_atom, N) -> 200; a symbol
 //                                       without a depth stream -> 404 naming those with one
+//   GET /api/v3/aggTrades?symbol=..  -> aggregator (agg_trades_atom, query) -> 200
+//                                       Binance's rows; Binance's errors, and code -1
+//                                       for what the history does not hold
+//   GET /api/v3/depth?symbol=..      -> book actor (book_atom, limit) -> 200 Binance's
+//                                       snapshot when synced, else 503 -1001
 //   unknown symbol -> 404 with the symbols that exist; unknown path -> 404;
 //   bad query -> 400; other methods -> 405; an actor that does not answer -> 503.
 #pragma once

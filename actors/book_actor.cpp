@@ -71,6 +71,16 @@ void step(book_self self, const char* why, Step&& f) {
   request_snapshot(self);
 }
 
+/// Hands the feed the events applied since the last release.
+void release(book_self self) {
+  auto& st = self->state;
+  if (!st.cfg.feed)
+    return;
+  auto applied = st.sync.take_applied();
+  if (!applied.empty())
+    self->send(st.cfg.feed, released_depth{st.symbol, std::move(applied)});
+}
+
 book_view make_view(book_self self, std::uint32_t depth) {
   auto& st = self->state;
   book_view v;
@@ -100,17 +110,21 @@ book_if::behavior_type book_actor(book_self self, std::string symbol,
   self->state.cfg = cfg;
   self->state.sync = book_sync{std::max<std::uint32_t>(cfg.buffer_max, 1)};
   self->state.snapshots = std::move(snapshots);
+  if (self->state.cfg.feed)
+    self->state.sync.keep_applied();
   return {
     [=](depth_batch& batch) {
       for (auto& u : batch.updates)
         step(self, "depth event",
              [&](book_sync& s) { return s.on_update(std::move(u)); });
+      release(self);
     },
     [=](depth_snapshot& snapshot) {
       self->state.snapshot_in_flight = false;
       ++self->state.retry_generation; // the request's deadline is void
       step(self, "snapshot",
            [&](book_sync& s) { return s.on_snapshot(snapshot); });
+      release(self);
     },
     [=](depth_snapshot_failed& failed) {
       auto& st = self->state;

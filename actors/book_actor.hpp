@@ -14,6 +14,9 @@
 //                                 (stale generations ignored)
 //   (book_atom, n) -------------> top n levels, figures, counters
 //
+// With cfg.feed set, the events a depth_batch or a snapshot got applied are sent
+// on as released_depth, in order (book_sync::take_applied).
+//
 // Every phase change is logged: `book ETHUSDT phase from=synced to=syncing why="..."`.
 // A resync touches this symbol only: other books never hear of it.
 #pragma once
@@ -41,6 +44,8 @@ struct book_config {
   /// An unanswered request is given up after this long and asked again. Longer than
   /// the backfill actor's own retries (1+2+4+8+16 s) plus a Retry-After pause.
   std::uint32_t snapshot_timeout_ms = 120000;
+  /// Where the events applied to the book go (the feed actor); null: nowhere.
+  depth_release_sink_if feed{};
 };
 
 /// State of one book actor (plain data; behavior in book_actor.cpp).

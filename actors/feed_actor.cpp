@@ -11,6 +11,7 @@
 #include "actors/core/symbol_case.hpp"
 #include "actors/core/symbol_name.hpp"
 #include "actors/wire/agg_trade_json.hpp"
+#include "actors/wire/depth_event_json.hpp"
 #include "actors/wire/ws_control.hpp"
 
 namespace sv {
@@ -18,6 +19,8 @@ namespace sv {
 namespace {
 
 constexpr std::string_view agg_trade_suffix = "@aggTrade";
+constexpr std::string_view depth_suffix = "@depth@100ms";
+constexpr std::string_view slow_depth_suffix = "@depth";
 constexpr std::int64_t ns_per_s = 1'000'000'000;
 /// Symbols an "invalid stream" answer lists before "...".
 constexpr std::size_t listed_symbols_max = 16;
@@ -26,18 +29,38 @@ unsigned long long ull(std::uint64_t x) {
   return static_cast<unsigned long long>(x);
 }
 
-/// The upper-case symbol of `<symbol>@aggTrade` with the symbol in lower case, as
-/// Binance names streams; nullopt for any other name.
-std::optional<std::string> agg_trade_symbol(std::string_view name) {
-  if (name.size() <= agg_trade_suffix.size()
-      || name.substr(name.size() - agg_trade_suffix.size()) != agg_trade_suffix)
+/// A stream the feed relays.
+struct stream_ask {
+  std::string symbol; ///< upper case
+  bool depth = false; ///< a depth stream, else aggTrade
+};
+
+/// `<symbol>@aggTrade`, `<symbol>@depth@100ms` or `<symbol>@depth`, the symbol in
+/// lower case as Binance names streams; nullopt for any other name.
+std::optional<stream_ask> parse_stream(std::string_view name) {
+  auto at = name.find('@');
+  if (at == std::string_view::npos)
     return std::nullopt;
-  auto symbol = name.substr(0, name.size() - agg_trade_suffix.size());
+  auto symbol = name.substr(0, at);
+  auto suffix = name.substr(at);
   bool lower = std::none_of(symbol.begin(), symbol.end(),
                             [](char c) { return c >= 'A' && c <= 'Z'; });
   if (!lower || !is_symbol_name(symbol))
     return std::nullopt;
-  return upper_symbol(symbol);
+  if (suffix == agg_trade_suffix)
+    return stream_ask{upper_symbol(symbol), false};
+  if (suffix == depth_suffix || suffix == slow_depth_suffix)
+    return stream_ask{upper_symbol(symbol), true};
+  return std::nullopt;
+}
+
+/// Whether `name` is a stream the feed serves now.
+bool is_served(const feed_state& st, const std::string& name) {
+  auto ask = parse_stream(name);
+  if (!ask)
+    return false;
+  return ask->depth ? st.book_symbols.count(ask->symbol) != 0
+                    : st.symbols.count(ask->symbol) != 0;
 }
 
 /// Binance's answer to a stream it does not serve, with what streamvisor serves.
@@ -45,18 +68,24 @@ control_error invalid_stream(const feed_state& st, std::string_view name,
                              std::optional<std::uint64_t> id) {
   std::string served;
   std::size_t listed = 0;
-  for (const auto& symbol : st.symbols) {
-    if (listed == listed_symbols_max) {
-      served += ", ...";
-      break;
+  auto list = [&](const std::set<std::string>& symbols,
+                  std::string_view suffix) {
+    for (const auto& symbol : symbols) {
+      if (listed == listed_symbols_max) {
+        served += ", ...";
+        return;
+      }
+      served += (listed++ == 0 ? "" : ", ") + lower_ascii(symbol)
+                + std::string{suffix};
     }
-    served += (listed++ == 0 ? "" : ", ") + lower_ascii(symbol)
-              + std::string{agg_trade_suffix};
-  }
+  };
+  list(st.symbols, agg_trade_suffix);
+  list(st.book_symbols, depth_suffix);
   return {2,
           "Invalid request: invalid stream `" + std::string{name}
             + "`: streamvisor relays <symbol>@aggTrade of the symbols it "
-              "streams ("
+              "streams and <symbol>@depth@100ms (or @depth) of those with a "
+              "book ("
             + served + ")",
           id};
 }
@@ -74,11 +103,9 @@ control_error too_many_streams(const feed_state& st,
 /// The first of `names` that is not a served aggTrade stream, if any.
 std::optional<std::string>
 first_invalid(const feed_state& st, const std::vector<std::string>& names) {
-  for (const auto& name : names) {
-    auto symbol = agg_trade_symbol(name);
-    if (!symbol || st.symbols.count(*symbol) == 0)
+  for (const auto& name : names)
+    if (!is_served(st, name))
       return name;
-  }
   return std::nullopt;
 }
 
@@ -99,7 +126,7 @@ void subscribe(feed_state& st, std::uint64_t client, feed_client& c,
   if (std::find(c.streams.begin(), c.streams.end(), name) != c.streams.end())
     return;
   c.streams.push_back(name);
-  st.subscribers[*agg_trade_symbol(name)].insert(client);
+  st.subscribers[name].insert(client);
 }
 
 void unsubscribe(feed_state& st, std::uint64_t client, feed_client& c,
@@ -108,8 +135,7 @@ void unsubscribe(feed_state& st, std::uint64_t client, feed_client& c,
   if (it == c.streams.end())
     return;
   c.streams.erase(it);
-  auto symbol = *agg_trade_symbol(name);
-  auto subs = st.subscribers.find(symbol);
+  auto subs = st.subscribers.find(name);
   if (subs == st.subscribers.end())
     return;
   subs->second.erase(client);
@@ -300,27 +326,25 @@ void on_closed(feed_self self, const feed_closed& x) {
   st.clients.erase(it);
 }
 
-void on_released(feed_self self, released_trades& x) {
-  auto& st = self->state;
-  st.totals.trades_released += x.trades.size();
-  st.totals.skipped_trades += x.skipped;
-  auto subs = st.subscribers.find(x.symbol);
-  if (subs == st.subscribers.end() || x.trades.empty())
+/// Queues `events` for every subscriber of `stream`, each event's text written once
+/// per form (raw, or wrapped in `stream`'s name) and shared by every client.
+/// `append(out, event, wrapped_in)` writes one frame; returns the frames queued
+/// per client, by client.
+template <class Event, class Append, class Count>
+void fan_out(feed_state& st, const std::string& stream,
+             const std::vector<Event>& events, Append append, Count count) {
+  auto subs = st.subscribers.find(stream);
+  if (subs == st.subscribers.end() || events.empty())
     return;
-  // Each trade's text is written once per form, then shared by every client.
   std::vector<feed_frame> raw;
   std::vector<feed_frame> combined;
-  auto stream = lower_ascii(x.symbol) + std::string{agg_trade_suffix};
   auto frames = [&](bool wrapped) -> const std::vector<feed_frame>& {
     auto& out = wrapped ? combined : raw;
     if (out.empty())
-      for (const auto& t : x.trades) {
+      for (const auto& e : events) {
         std::string text;
-        text.reserve(wrapped ? 192 : 160);
-        if (wrapped)
-          append_combined_agg_trade(text, stream, t);
-        else
-          append_agg_trade_event(text, t);
+        append(text, e,
+               wrapped ? std::string_view{stream} : std::string_view{});
         out.push_back(std::make_shared<const std::string>(std::move(text)));
       }
     return out;
@@ -330,15 +354,56 @@ void on_released(feed_self self, released_trades& x) {
     if (c.closing)
       continue;
     st.cfg.writer->send(client, frames(c.combined));
-    c.trades_sent += x.trades.size();
-    st.totals.trades_sent += x.trades.size();
+    count(c, events.size());
   }
+}
+
+void on_released(feed_self self, released_trades& x) {
+  auto& st = self->state;
+  st.totals.trades_released += x.trades.size();
+  st.totals.skipped_trades += x.skipped;
+  auto append = [](std::string& out, const trade& t, std::string_view wrap) {
+    out.reserve(192);
+    if (wrap.empty())
+      append_agg_trade_event(out, t);
+    else
+      append_combined_agg_trade(out, wrap, t);
+  };
+  auto count = [&st](feed_client& c, std::size_t n) {
+    c.trades_sent += n;
+    st.totals.trades_sent += n;
+  };
+  fan_out(st, lower_ascii(x.symbol) + std::string{agg_trade_suffix}, x.trades,
+          append, count);
+}
+
+void on_released_depth(feed_self self, released_depth& x) {
+  auto& st = self->state;
+  auto append = [](std::string& out, const depth_update& u,
+                   std::string_view wrap) {
+    if (wrap.empty())
+      append_depth_event(out, u);
+    else
+      append_combined_depth_event(out, wrap, u);
+  };
+  auto count = [&st](feed_client& c, std::size_t n) {
+    c.depth_sent += n;
+    st.totals.depth_sent += n;
+  };
+  // Binance's @depth is the same diffs a second apart; streamvisor relays every
+  // event on both names (finer, and the same book at every step).
+  auto lower = lower_ascii(x.symbol);
+  fan_out(st, lower + std::string{depth_suffix}, x.updates, append, count);
+  fan_out(st, lower + std::string{slow_depth_suffix}, x.updates, append, count);
 }
 
 void on_table(feed_self self, const symbol_table& table) {
   auto& st = self->state;
   st.symbols = std::set<std::string>(table.symbols.begin(),
                                      table.symbols.end());
+  st.book_symbols.clear();
+  for (const auto& [symbol, book] : table.books)
+    st.book_symbols.insert(symbol);
 }
 
 feed_status status(feed_self self) {
@@ -351,6 +416,7 @@ feed_status status(feed_self self) {
     s.path = c.path;
     s.streams = c.streams;
     s.trades_sent = c.trades_sent;
+    s.depth_sent = c.depth_sent;
     s.requests = c.requests;
     result.clients.push_back(std::move(s));
   }
@@ -362,9 +428,12 @@ feed_status status(feed_self self) {
 feed_if::behavior_type feed_actor(feed_self self, feed_config cfg) {
   self->state.symbols = std::set<std::string>(cfg.symbols.begin(),
                                               cfg.symbols.end());
+  self->state.book_symbols = std::set<std::string>(cfg.book_symbols.begin(),
+                                                   cfg.book_symbols.end());
   self->state.cfg = std::move(cfg);
   return {
     [=](released_trades& x) { on_released(self, x); },
+    [=](released_depth& x) { on_released_depth(self, x); },
     [=](feed_opened& x) { on_opened(self, x); },
     [=](feed_text& x) { on_text(self, x); },
     [=](feed_closed& x) { on_closed(self, x); },

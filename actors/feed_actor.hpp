@@ -15,13 +15,17 @@
 //   feed_closed -----------> the client is forgotten; why is counted
 //   released_trades -------> each trade's frame is written once (raw, and wrapped
 //                             for combined clients) and queued for every subscriber
-//   symbol_table ----------> the symbols a SUBSCRIBE may name from now on
+//   released_depth --------> likewise each depth event a book applied, for
+//                             <symbol>@depth@100ms and <symbol>@depth
+//   symbol_table ----------> the symbols (and books) a SUBSCRIBE may name from now on
 //   status_atom -----------> /status's consumers section
 //
-// Streams relayed: <symbol>@aggTrade (symbol lower case, as Binance writes it). The
-// order and exactly-once guarantee comes from the aggregators' released_trades
-// (actors/aggregator_actor.hpp); this actor adds no reordering: one client's frames
-// of one symbol are queued in release order. docs/feed.md.
+// Streams relayed: <symbol>@aggTrade of every symbol, <symbol>@depth@100ms and
+// <symbol>@depth of those with a book (symbol lower case, as Binance writes it).
+// The trades' order and exactly-once guarantee comes from the aggregators'
+// released_trades (actors/aggregator_actor.hpp), the depth events' from the books'
+// released_depth; this actor adds no reordering: one client's frames of one
+// stream are queued in release order. docs/feed.md.
 #pragma once
 
 #include <cstdint>
@@ -43,8 +47,9 @@ struct feed_config {
   feed_writer* writer = nullptr;               ///< outlives the actor
   std::uint32_t clients_max = 256;             ///< feed_clients_max
   std::uint32_t streams_per_client_max = 1024; ///< as Binance
-  std::uint32_t requests_per_s = 5; ///< incoming messages, as Binance
-  std::vector<std::string> symbols; ///< served at spawn, upper case
+  std::uint32_t requests_per_s = 5;      ///< incoming messages, as Binance
+  std::vector<std::string> symbols;      ///< served at spawn, upper case
+  std::vector<std::string> book_symbols; ///< those with a book at spawn
 };
 
 /// One connected client.
@@ -54,6 +59,7 @@ struct feed_client {
   bool combined = false;            ///< frames wrapped {"stream":..,"data":..}
   std::vector<std::string> streams; ///< subscribed, in subscription order
   std::uint64_t trades_sent = 0;
+  std::uint64_t depth_sent = 0;
   std::uint64_t requests = 0;
   std::int64_t window_start_ns = 0; ///< start of the current 1 s request window
   std::uint32_t window_requests = 0; ///< requests in it
@@ -62,11 +68,12 @@ struct feed_client {
 
 /// State of the feed actor (plain data; behavior in feed_actor.cpp).
 struct feed_state {
-  static inline const char* name = "feed";
+  static inline const char* const name = "feed";
   feed_config cfg;
   std::set<std::string> symbols;                ///< served, upper case
+  std::set<std::string> book_symbols;           ///< with a book, upper case
   std::map<std::uint64_t, feed_client> clients; ///< by transport id
-  /// aggTrade subscribers by symbol (upper case).
+  /// Subscribers by stream name ("btcusdt@aggTrade", "btcusdt@depth@100ms").
   std::map<std::string, std::set<std::uint64_t>> subscribers;
   feed_status totals; ///< counters; clients filled in on status_atom
 };

@@ -32,6 +32,7 @@
 #include "messages/supervisor_metrics.hpp"
 #include "messages/symbol_plan.hpp"
 #include "messages/trade.hpp"
+#include "messages/trade_query.hpp"
 #include "messages/ws_events.hpp"
 
 namespace sv {
@@ -67,6 +68,9 @@ using snapshot_requester_if
 /// (the feed actor).
 using trade_release_sink_if = caf::typed_actor<caf::reacts_to<released_trades>>;
 
+/// Where a book actor releases the depth events it applied (the feed actor).
+using depth_release_sink_if = caf::typed_actor<caf::reacts_to<released_depth>>;
+
 /// Where a symbol's decoded events go: trades to its aggregator, depth events to
 /// its book actor (null when the symbol has no depth stream).
 struct stream_sinks {
@@ -95,6 +99,7 @@ using aggregator_if = caf::typed_actor<
   caf::reacts_to<trade_batch>, caf::reacts_to<backfill_batch>,
   caf::reacts_to<backfill_failed>, caf::reacts_to<gap_wait_atom, std::uint64_t>,
   caf::replies_to<trades_atom, std::uint32_t>::with<std::vector<trade>>,
+  caf::replies_to<agg_trades_atom, trade_query>::with<trade_rows>,
   caf::replies_to<metrics_atom>::with<metrics_snapshot>,
   caf::replies_to<large_trades_atom, std::uint32_t>::with<std::vector<trade>>,
   caf::replies_to<latency_atom>::with<latency_snapshot>>;
@@ -163,6 +168,7 @@ using table_listener_if = caf::typed_actor<caf::reacts_to<symbol_table>>;
 /// WebSocket mirror's clients, from the transport, and the trades they get.
 using feed_if
   = caf::typed_actor<caf::reacts_to<released_trades>,
+                     caf::reacts_to<released_depth>,
                      caf::reacts_to<feed_opened>, caf::reacts_to<feed_text>,
                      caf::reacts_to<feed_closed>, caf::reacts_to<symbol_table>,
                      caf::replies_to<status_atom>::with<feed_status>>;

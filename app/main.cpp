@@ -210,9 +210,11 @@ void spawn_aggregators(caf::actor_system& sys, const sv::settings& cfg,
 /// One book actor per symbol with a depth stream; the backfill actor fetches snapshots.
 void spawn_books(caf::actor_system& sys, const sv::settings& cfg,
                  process_actors& actors) {
+  auto book_cfg = sv::book_config_for(cfg);
+  book_cfg.feed = caf::actor_cast<sv::depth_release_sink_if>(actors.feed);
   for (auto& symbol : sv::book_symbols_of(cfg))
     actors.books[symbol]
-      = sys.spawn(sv::book_actor, symbol, sv::book_config_for(cfg),
+      = sys.spawn(sv::book_actor, symbol, book_cfg,
                   caf::actor_cast<sv::snapshot_source_if>(actors.backfill));
 }
 
@@ -455,6 +457,7 @@ int main(int argc, char** argv) {
     cfg, actors.supervisor, actors.backfill, actors.aggregators, actors.books);
   registry_cfg.limits.feed
     = caf::actor_cast<trade_release_sink_if>(actors.feed);
+  registry_cfg.book.feed = caf::actor_cast<depth_release_sink_if>(actors.feed);
   registry_cfg.listeners.push_back(
     caf::actor_cast<table_listener_if>(actors.feed));
   actors.registry = sys.spawn(registry_actor, std::move(registry_cfg));

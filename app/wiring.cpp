@@ -128,6 +128,7 @@ feed_config feed_config_for(const settings& cfg) {
   result.clients_max = cfg.feed_clients_max;
   result.requests_per_s = cfg.feed_requests_per_s;
   result.symbols = cfg.symbols;
+  result.book_symbols = book_symbols_of(cfg);
   return result;
 }
 

@@ -9,6 +9,8 @@ namespace sv {
 using status_atom = caf::atom_constant<caf::atom("status")>;
 /// Ask an aggregator for its last N trades.
 using trades_atom = caf::atom_constant<caf::atom("trades")>;
+/// Ask an aggregator for trades by Binance's aggTrades rules (GET /api/v3/aggTrades).
+using agg_trades_atom = caf::atom_constant<caf::atom("agg_trades")>;
 /// Ask an aggregator for its order-flow totals.
 using metrics_atom = caf::atom_constant<caf::atom("metrics")>;
 /// Ask an aggregator for its most recent large trades.

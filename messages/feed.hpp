@@ -7,6 +7,7 @@
 
 #include <caf/meta/type_name.hpp>
 
+#include "messages/depth.hpp"
 #include "messages/trade.hpp"
 
 namespace sv {
@@ -26,6 +27,19 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, released_trades& x) {
   return f(caf::meta::type_name("released_trades"), x.symbol, x.trades,
            x.skipped);
+}
+
+/// Depth events a book actor applied, in order, for the feed's depth streams:
+/// consecutive while the book stays synced; a resync shows as a jump in U, after
+/// which the events continue from the resynced book (docs/feed.md).
+struct released_depth {
+  std::string symbol;                ///< upper case
+  std::vector<depth_update> updates; ///< as applied
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, released_depth& x) {
+  return f(caf::meta::type_name("released_depth"), x.symbol, x.updates);
 }
 
 /// The transport accepted a feed client's WebSocket upgrade.
@@ -74,13 +88,14 @@ struct feed_client_status {
   std::string path;
   std::vector<std::string> streams; ///< subscribed stream names
   std::uint64_t trades_sent = 0;    ///< aggTrade frames handed to the transport
+  std::uint64_t depth_sent = 0;     ///< depthUpdate frames handed to it
   std::uint64_t requests = 0;       ///< control messages received
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, feed_client_status& x) {
   return f(caf::meta::type_name("feed_client_status"), x.client, x.peer, x.path,
-           x.streams, x.trades_sent, x.requests);
+           x.streams, x.trades_sent, x.depth_sent, x.requests);
 }
 
 /// The feed actor's answer to status_atom.
@@ -93,6 +108,7 @@ struct feed_status {
   std::uint64_t closed_other = 0;    ///< every other close
   std::uint64_t trades_released = 0; ///< trades the aggregators released
   std::uint64_t trades_sent = 0;     ///< aggTrade frames to all clients
+  std::uint64_t depth_sent = 0;      ///< depthUpdate frames to all clients
   std::uint64_t skipped_trades = 0;  ///< ids released past (gaps given up)
 };
 
@@ -100,7 +116,7 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, feed_status& x) {
   return f(caf::meta::type_name("feed_status"), x.clients, x.opened, x.refused,
            x.closed_slow, x.closed_requests, x.closed_other, x.trades_released,
-           x.trades_sent, x.skipped_trades);
+           x.trades_sent, x.depth_sent, x.skipped_trades);
 }
 
 } // namespace sv

@@ -86,6 +86,8 @@ sync_step book_sync::on_update(depth_update u) {
       last_event_time_ms_ = u.event_time_ms;
       first_after_snapshot_ = false;
       ++counters_.updates_applied;
+      if (keep_applied_)
+        applied_.push_back(std::move(u));
       return sync_step::none;
     case fit::contained:
       ++counters_.updates_dropped;
@@ -146,6 +148,12 @@ sync_step book_sync::on_snapshot(const depth_snapshot& s) {
 
 void book_sync::on_snapshot_failed() {
   ++counters_.snapshot_failures;
+}
+
+std::vector<depth_update> book_sync::take_applied() {
+  auto out = std::move(applied_);
+  applied_.clear();
+  return out;
 }
 
 } // namespace sv

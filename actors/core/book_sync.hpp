@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <string>
+#include <vector>
 
 #include "actors/core/order_book.hpp"
 #include "messages/book.hpp"
@@ -85,6 +86,17 @@ public:
     return counters_;
   }
 
+  /// From now on, keep a copy of every event applied to the book (live, or
+  /// from the buffer after a snapshot), in order, for take_applied().
+  void keep_applied() noexcept {
+    keep_applied_ = true;
+  }
+
+  /// The events applied since the last call: consecutive (U = previous u + 1),
+  /// except that the first after a sync overlaps the snapshot's id as Binance's
+  /// procedure allows. A resync shows as a jump in U.
+  std::vector<depth_update> take_applied();
+
   /// Events currently buffered.
   std::size_t buffered() const noexcept {
     return buffer_.size();
@@ -100,6 +112,9 @@ private:
     = false; ///< synced, nothing applied since the snapshot
   std::int64_t last_event_time_ms_ = 0;
   book_counters counters_;
+  bool keep_applied_ = false;
+  std::vector<depth_update>
+    applied_; ///< since take_applied(), with keep_applied_
 };
 
 } // namespace sv

@@ -134,6 +134,8 @@ std::vector<trade> trade_history::last(std::size_t n) const {
   return result;
 }
 
+// An id range, named in the order it is written.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
 std::vector<trade> trade_history::between(std::uint64_t after_id,
                                           std::uint64_t through_id) const {
   std::vector<trade> result;
@@ -144,6 +146,69 @@ std::vector<trade> trade_history::between(std::uint64_t after_id,
   for (; i != trades_.end() && i->agg_id <= through_id; ++i)
     result.push_back(unpack(*i));
   return result;
+}
+
+trade_rows trade_history::select(const trade_query& q) const {
+  trade_rows out;
+  if (trades_.empty() || q.limit == 0)
+    return out;
+  out.oldest_id = trades_.front().agg_id;
+  out.newest_id = trades_.back().agg_id;
+  out.oldest_ms = trade_time_ms(trades_.front());
+  if (!q.by_id && q.start_ms < 0)
+    select_most_recent(q, out);
+  else
+    select_forward(q, out);
+  return out;
+}
+
+std::deque<trade_history::held>::const_iterator
+trade_history::first_at_or_after(std::int64_t ms) const {
+  // T never decreases along the ids, so the history is sorted by T too.
+  return std::lower_bound(trades_.begin(), trades_.end(), ms,
+                          [this](const held& h, std::int64_t t) {
+                            return trade_time_ms(h) < t;
+                          });
+}
+
+void trade_history::select_most_recent(const trade_query& q,
+                                       trade_rows& out) const {
+  // Walk back from the last trade (up to endTime) while the ids run on.
+  auto end = q.end_ms < 0 ? trades_.end() : first_at_or_after(q.end_ms + 1);
+  auto begin = end;
+  while (begin != trades_.begin()
+         && static_cast<std::size_t>(end - begin) < q.limit) {
+    auto prev = begin - 1;
+    if (begin != end && prev->agg_id + 1 != begin->agg_id)
+      break;
+    begin = prev;
+  }
+  for (auto i = begin; i != end; ++i)
+    out.trades.push_back(unpack(*i));
+}
+
+void trade_history::select_forward(const trade_query& q,
+                                   trade_rows& out) const {
+  auto begin = first_at_or_after(q.start_ms);
+  if (q.by_id) {
+    begin = std::lower_bound(trades_.begin(), trades_.end(), q.from_id,
+                             [](const held& h, std::uint64_t id) {
+                               return h.agg_id < id;
+                             });
+    bool held_range = q.from_id >= out.oldest_id && q.from_id <= out.newest_id;
+    if (held_range && begin->agg_id != q.from_id) {
+      out.missing_id = q.from_id;
+      return;
+    }
+  }
+  for (auto i = begin; i != trades_.end() && out.trades.size() < q.limit; ++i) {
+    bool after_end = q.end_ms >= 0 && trade_time_ms(*i) > q.end_ms;
+    bool hole = !out.trades.empty()
+                && out.trades.back().agg_id + 1 != i->agg_id;
+    if (after_end || hole)
+      break;
+    out.trades.push_back(unpack(*i));
+  }
 }
 
 } // namespace sv

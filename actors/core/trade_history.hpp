@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "messages/trade.hpp"
+#include "messages/trade_query.hpp"
 
 namespace sv {
 
@@ -38,6 +39,12 @@ public:
   /// The trades held with `after_id < a <= through_id`, ascending.
   [[nodiscard]] std::vector<trade> between(std::uint64_t after_id,
                                            std::uint64_t through_id) const;
+  /// The trades `q` asks for, by Binance's aggTrades rules (fromId: from that id;
+  /// startTime and/or endTime: within those trade times; neither: the most
+  /// recent), at most q.limit, and only a run of consecutive ids: the answer
+  /// stops before a missing one (or, for the most recent, starts after it). The
+  /// held range is filled in; missing_id names the id a run could not start with.
+  [[nodiscard]] trade_rows select(const trade_query& q) const;
   [[nodiscard]] std::size_t size() const noexcept {
     return trades_.size();
   }
@@ -71,6 +78,12 @@ private:
   trade unpack(const held& h) const;
   /// T of `h`.
   std::int64_t trade_time_ms(const held& h) const;
+  /// The first trade with T >= ms.
+  std::deque<held>::const_iterator first_at_or_after(std::int64_t ms) const;
+  /// select() without fromId and startTime: the most recent run.
+  void select_most_recent(const trade_query& q, trade_rows& out) const;
+  /// select() from fromId or startTime.
+  void select_forward(const trade_query& q, trade_rows& out) const;
   /// Removes the oldest trade (and its side-table entry).
   void pop_oldest();
   /// Evicts what exceeds either bound, measured from `newest_ms`.

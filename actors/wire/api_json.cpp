@@ -135,7 +135,7 @@ void write_pool(json_writer& w, const pool_status& pool) {
 void write_consumers(json_writer& w, const feed_status& f) {
   w.Key("consumers");
   w.StartObject();
-  const std::array<std::pair<const char*, std::uint64_t>, 9> fields{{
+  const std::array<std::pair<const char*, std::uint64_t>, 10> fields{{
     {"clients", f.clients.size()},
     {"opened", f.opened},
     {"refused", f.refused},
@@ -144,6 +144,7 @@ void write_consumers(json_writer& w, const feed_status& f) {
     {"closed_other", f.closed_other},
     {"trades_released", f.trades_released},
     {"trades_sent", f.trades_sent},
+    {"depth_sent", f.depth_sent},
     {"skipped_trades", f.skipped_trades},
   }};
   for (const auto& [key, value] : fields) {
@@ -167,6 +168,8 @@ void write_consumers(json_writer& w, const feed_status& f) {
     w.EndArray();
     w.Key("trades_sent");
     w.Uint64(c.trades_sent);
+    w.Key("depth_sent");
+    w.Uint64(c.depth_sent);
     w.Key("requests");
     w.Uint64(c.requests);
     w.EndObject();

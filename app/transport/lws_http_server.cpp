@@ -289,6 +289,15 @@ std::int64_t steady_ns() {
     .count();
 }
 
+/// Queues `reason` as the close frame's reason on `wsi` (lws copies it).
+void set_close_reason(lws* wsi, std::uint16_t code, std::string& reason) {
+  // lws takes the reason as bytes.
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+  auto* bytes = reinterpret_cast<unsigned char*>(reason.data());
+  lws_close_reason(wsi, static_cast<lws_close_status>(code), bytes,
+                   reason.size());
+}
+
 /// Per-connection data lws allocates; only present so lws delivers CLOSED_HTTP.
 struct session_marker {
   int unused;
@@ -422,8 +431,8 @@ struct lws_http_server::impl {
   void on_feed_peer_close(lws* wsi, const unsigned char* in, std::size_t len);
   void forget_session(lws* wsi);
   void drain_feed();
-  void close_session(lws* wsi, feed_session& s, std::uint16_t code,
-                     std::string reason);
+  static void close_session(lws* wsi, feed_session& s, std::uint16_t code,
+                            std::string reason);
   void check_slow(lws* wsi, feed_session& s, std::int64_t now_ns);
   void on_acceptable();
   void refuse(int fd);
@@ -519,9 +528,7 @@ int lws_http_server::impl::on_feed_receive(lws* wsi, const char* data,
                  options.feed_message_bytes_max);
     s.code = LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE;
     s.reason = "message too big";
-    lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE,
-                     reinterpret_cast<unsigned char*>(s.reason.data()),
-                     s.reason.size());
+    set_close_reason(wsi, s.code, s.reason);
     return -1;
   }
   s.incoming.append(data, len);
@@ -540,9 +547,11 @@ int lws_http_server::impl::on_feed_writeable(lws* wsi, feed_session& s) {
     const auto& frame = *s.queue.front().first;
     if (scratch.size() < LWS_PRE + frame.size())
       scratch.resize(LWS_PRE + frame.size());
-    std::memcpy(scratch.data() + LWS_PRE, frame.data(), frame.size());
-    // lws keeps what the socket did not take and reports the pipe choked.
-    if (lws_write(wsi, scratch.data() + LWS_PRE, frame.size(), LWS_WRITE_TEXT)
+    // lws_write needs LWS_PRE writable bytes before the payload; it keeps what
+    // the socket did not take and reports the pipe choked.
+    auto* payload = &scratch.at(LWS_PRE);
+    std::memcpy(payload, frame.data(), frame.size());
+    if (lws_write(wsi, payload, frame.size(), LWS_WRITE_TEXT)
         < static_cast<int>(frame.size()))
       return -1;
     s.queued_bytes -= frame.size();
@@ -556,9 +565,7 @@ int lws_http_server::impl::on_feed_writeable(lws* wsi, feed_session& s) {
   }
   if (!s.closing)
     return 0;
-  lws_close_reason(wsi, static_cast<lws_close_status>(s.code),
-                   reinterpret_cast<unsigned char*>(s.reason.data()),
-                   s.reason.size());
+  set_close_reason(wsi, s.code, s.reason);
   return -1;
 }
 
@@ -568,9 +575,13 @@ void lws_http_server::impl::on_feed_peer_close(lws* wsi,
   auto it = sessions.find(wsi);
   if (it == sessions.end() || in == nullptr || len < 2)
     return;
-  it->second.peer_code = static_cast<std::uint16_t>((in[0] << 8U) | in[1]);
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): lws's bytes
-  it->second.peer_reason.assign(reinterpret_cast<const char*>(in + 2), len - 2);
+  // A close frame's payload: the code (big endian), then the reason.
+  std::string payload(len, '\0');
+  std::memcpy(payload.data(), in, len);
+  it->second.peer_code = static_cast<std::uint16_t>(
+    (static_cast<unsigned>(static_cast<unsigned char>(payload[0])) << 8U)
+    | static_cast<unsigned char>(payload[1]));
+  it->second.peer_reason = payload.substr(2);
 }
 
 void lws_http_server::impl::forget_session(lws* wsi) {
@@ -1199,6 +1210,8 @@ void lws_http_server::send(std::uint64_t client,
   lws_cancel_service(d.context);
 }
 
+// The seam's order: who, then how.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
 void lws_http_server::close(std::uint64_t client, std::uint16_t code,
                             std::string reason) {
   auto& d = *impl_;

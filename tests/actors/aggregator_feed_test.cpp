@@ -64,6 +64,8 @@ struct feed_fixture : test::actor_fixture {
     run();
   }
 
+  // Test helper: a gap's bounds, then its page.
+  // NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
   void backfill(std::uint64_t from, std::uint64_t to,
                 const std::vector<std::uint64_t>& ids) {
     backfill_batch b;
@@ -96,6 +98,8 @@ struct feed_fixture : test::actor_fixture {
   }
 };
 
+// Test helper: from..to, inclusive.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
 std::vector<std::uint64_t> range(std::uint64_t from, std::uint64_t to) {
   std::vector<std::uint64_t> out;
   for (auto id = from; id <= to; ++id)

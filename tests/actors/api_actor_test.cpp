@@ -789,3 +789,53 @@ TEST_CASE("with api_token a change needs its bearer token, from any client",
   // Reads stay open.
   CHECK(f.call("GET", "/symbols", "", false)->status == 200);
 }
+
+TEST_CASE_METHOD(api_fixture,
+                 "GET /api/v3/aggTrades answers Binance's rows from the "
+                 "history, and Binance's errors",
+                 "[api][mirror]") {
+  stream(
+    1,
+    {test::agg_trade_frame("BTCUSDT", 7, "100.00000000", "0.50000000", false),
+     test::agg_trade_frame("BTCUSDT", 8, "101.00000000", "0.00000001", true)});
+  auto a = get("/api/v3/aggTrades", "symbol=BTCUSDT&fromId=8");
+  REQUIRE(a.status == 200);
+  CHECK(a.body
+        == R"([{"a":8,"p":"101.00000000","q":"0.00000001","f":16,"l":16,)"
+           R"("T":1700000000000,"m":true,"M":true}])");
+  CHECK(get("/api/v3/aggTrades", "symbol=BTCUSDT&limit=1").body == a.body);
+  auto older = get("/api/v3/aggTrades", "symbol=BTCUSDT&fromId=3");
+  CHECK(older.status == 400);
+  CHECK_THAT(older.body,
+             Catch::StartsWith(R"({"code":-1,"msg":"streamvisor does not )"
+                               R"(hold BTCUSDT trades before id 7)"));
+  auto unknown = get("/api/v3/aggTrades", "symbol=DOGEUSDT");
+  CHECK(unknown.status == 400);
+  CHECK(unknown.body
+        == R"({"code":-1121,"msg":"Invalid symbol. streamvisor serves: )"
+           R"(BTCUSDT, ETHUSDT."})");
+  CHECK(get("/api/v3/aggTrades", "symbol=BTCUSDT&limit=1001").status == 400);
+  // A symbol without a depth stream has no book to mirror.
+  auto depth = get("/api/v3/depth", "symbol=BTCUSDT");
+  CHECK(depth.status == 400);
+  CHECK_THAT(depth.body, Catch::Contains("does not hold an order book"));
+}
+
+TEST_CASE("GET /api/v3/depth answers the synced book's snapshot, and 503 "
+          "before it is synced",
+          "[api][mirror]") {
+  api_fixture f{true};
+  auto before = f.get("/api/v3/depth", "symbol=BTCUSDT&limit=2");
+  CHECK(before.status == 503);
+  CHECK_THAT(before.body, Catch::StartsWith(R"({"code":-1001,)"));
+  f.stream(
+    2,
+    {R"({"e":"depthUpdate","E":1700000000000,"s":"BTCUSDT","U":100,"u":101,)"
+     R"("b":[["100.01000000","1.00000000"]],"a":[["100.02000000","0.00000000"]]})"});
+  auto a = f.get("/api/v3/depth", "symbol=BTCUSDT&limit=2");
+  REQUIRE(a.status == 200);
+  CHECK(a.body
+        == R"({"lastUpdateId":101,"bids":[["100.01000000","1.00000000"],)"
+           R"(["100.00000000","2.00000000"]],"asks":[["100.05000000",)"
+           R"("4.00000000"]]})");
+}

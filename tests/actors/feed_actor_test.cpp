@@ -26,6 +26,7 @@ struct feed_actor_fixture : test::actor_fixture {
     c.clients_max = clients_max;
     c.streams_per_client_max = 3;
     c.symbols = {"BTCUSDT", "ETHUSDT"};
+    c.book_symbols = {"BTCUSDT"};
     feed = keep_for_teardown(sys.spawn(feed_actor, c));
   }
 
@@ -40,7 +41,8 @@ struct feed_actor_fixture : test::actor_fixture {
     run();
   }
 
-  void release(const std::string& symbol, std::vector<std::uint64_t> ids) {
+  void release(const std::string& symbol,
+               const std::vector<std::uint64_t>& ids) {
     released_trades r;
     r.symbol = symbol;
     for (auto id : ids) {
@@ -130,7 +132,7 @@ TEST_CASE_METHOD(feed_actor_fixture,
   open(1, "/ws");
   text(1, R"({"method":"SUBSCRIBE","params":["btcusdt@aggTrade",)"
           R"("xrpusdt@aggTrade"],"id":4})");
-  text(1, R"({"method":"SUBSCRIBE","params":["btcusdt@depth"],"id":5})");
+  text(1, R"({"method":"SUBSCRIBE","params":["ethusdt@depth"],"id":5})");
   text(1, "nonsense");
   auto answers = writer.take(1);
   REQUIRE(answers.size() == 3);
@@ -142,7 +144,7 @@ TEST_CASE_METHOD(feed_actor_fixture,
         != std::string::npos);
   CHECK(ends_with(answers[0], R"(,"id":4})"));
   CHECK(answers[1].rfind(R"({"error":{"code":2,"msg":"Invalid request: )"
-                         R"(invalid stream `btcusdt@depth`)",
+                         R"(invalid stream `ethusdt@depth`)",
                          0)
         == 0);
   CHECK(answers[2].rfind(R"({"error":{"code":3,"msg":"Invalid JSON: )", 0)
@@ -158,7 +160,7 @@ TEST_CASE_METHOD(feed_actor_fixture,
                  "[feed]") {
   open(1, "/ws/BTCUSDT@aggTrade"); // Binance names streams in lower case
   open(2, "/stream", "streams=btcusdt@aggTrade/dogeusdt@aggTrade");
-  for (std::uint64_t c : {1, 2}) {
+  for (std::uint64_t c : std::vector<std::uint64_t>{1, 2}) {
     auto answers = writer.take(c);
     REQUIRE(answers.size() == 1);
     CHECK(answers[0].rfind(R"({"error":{"code":2,"msg":"Invalid request: )"
@@ -268,4 +270,34 @@ TEST_CASE_METHOD(feed_actor_fixture,
   text(1, R"({"method":"SUBSCRIBE","params":["solusdt@aggTrade"],"id":2})");
   CHECK(writer.take(1)
         == std::vector<std::string>{R"({"result":null,"id":2})"});
+}
+
+TEST_CASE_METHOD(feed_actor_fixture,
+                 "depth streams relay the book's applied events, for symbols "
+                 "with a book only",
+                 "[feed]") {
+  open(1, "/ws/btcusdt@depth@100ms");
+  open(2, "/stream", "streams=btcusdt@depth/btcusdt@aggTrade");
+  open(3, "/ws");
+  text(3, R"({"method":"SUBSCRIBE","params":["ethusdt@depth@100ms"],"id":1})");
+  CHECK(writer.take(3).at(0).rfind(R"({"error":{"code":2,)", 0) == 0);
+  released_depth d;
+  d.symbol = "BTCUSDT";
+  depth_update u;
+  u.symbol = "BTCUSDT";
+  u.first_update_id = 157;
+  u.final_update_id = 160;
+  u.event_time_ms = 5;
+  u.bids = {{6'000'000'000'000, 100'000}};
+  d.updates = {u};
+  caf::anon_send(feed, d);
+  run();
+  std::string raw = R"({"e":"depthUpdate","E":5,"s":"BTCUSDT","U":157,)"
+                    R"("u":160,"b":[["60000.00000000","0.00100000"]],"a":[]})";
+  CHECK(writer.take(1) == std::vector<std::string>{raw});
+  CHECK(writer.take(2)
+        == std::vector<std::string>{R"({"stream":"btcusdt@depth","data":)" + raw
+                                    + "}"});
+  auto status = ask<feed_status>(feed, status_atom::value);
+  CHECK(status.depth_sent == 2);
 }

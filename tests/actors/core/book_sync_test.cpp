@@ -553,3 +553,41 @@ TEST_CASE("phases have the names the API shows", "[book_sync]") {
   CHECK(std::string{sv::to_string(book_phase::syncing)} == "syncing");
   CHECK(std::string{sv::to_string(book_phase::synced)} == "synced");
 }
+
+TEST_CASE("the applied events are kept in order for the feed: consecutive, "
+          "then a jump at a resync",
+          "[book_sync]") {
+  sv::book_sync sync{roomy};
+  sync.keep_applied();
+  sync.on_update(ev(100, 105));
+  sync.on_update(ev(106, 110));
+  CHECK(sync.take_applied().empty()); // buffered, not applied
+  sync.on_snapshot(snap(102));
+  auto ids = [](const std::vector<sv::depth_update>& xs) {
+    std::vector<std::uint64_t> out;
+    for (const auto& x : xs) {
+      out.push_back(x.first_update_id);
+      out.push_back(x.final_update_id);
+    }
+    return out;
+  };
+  // The first overlaps the snapshot (102 within 100..105), as Binance allows.
+  CHECK(ids(sync.take_applied())
+        == std::vector<std::uint64_t>{100, 105, 106, 110});
+  sync.on_update(ev(108, 110)); // contained: dropped, not relayed
+  sync.on_update(ev(111, 112));
+  CHECK(ids(sync.take_applied()) == std::vector<std::uint64_t>{111, 112});
+  sync.on_update(ev(120, 125)); // lost 113..119: resync
+  sync.on_update(ev(126, 130));
+  CHECK(sync.take_applied().empty());
+  sync.on_snapshot(snap(127));
+  CHECK(ids(sync.take_applied()) == std::vector<std::uint64_t>{126, 130});
+}
+
+TEST_CASE("without keep_applied nothing is kept", "[book_sync]") {
+  sv::book_sync sync{roomy};
+  sync.on_update(ev(100, 105));
+  sync.on_snapshot(snap(102));
+  sync.on_update(ev(106, 110));
+  CHECK(sync.take_applied().empty());
+}

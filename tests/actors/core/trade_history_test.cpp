@@ -164,3 +164,71 @@ TEST_CASE("between reads the held trades of an id range, skipping missing ids",
   CHECK(one[0].price_e8 == make(15, 1015).price_e8);
   CHECK(one[0].event_time_ms == 1022);
 }
+
+namespace {
+
+/// Ids 10..12 and 15..16 at T = 1000 + id.
+trade_history held_with_hole() {
+  trade_history h{"BTCUSDT", 100, hour_ms};
+  for (std::uint64_t id : {10, 11, 12, 15, 16})
+    h.push(make(id, 1000 + static_cast<std::int64_t>(id)));
+  return h;
+}
+
+std::vector<std::uint64_t> ids_of(const sv::trade_rows& rows) {
+  std::vector<std::uint64_t> out;
+  for (const auto& x : rows.trades)
+    out.push_back(x.agg_id);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("select answers aggTrades's queries with consecutive ids only",
+          "[trade_history]") {
+  auto h = held_with_hole();
+  sv::trade_query q;
+  q.limit = 500;
+  // The most recent: the run after the hole.
+  auto recent = h.select(q);
+  CHECK(ids_of(recent) == std::vector<std::uint64_t>{15, 16});
+  CHECK(recent.oldest_id == 10);
+  CHECK(recent.newest_id == 16);
+  CHECK(recent.oldest_ms == 1010);
+  q.limit = 1;
+  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{16});
+  // Up to endTime.
+  q.limit = 500;
+  q.end_ms = 1012;
+  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{10, 11, 12});
+  // From an id: stops before the hole; an id inside it is missing.
+  q = sv::trade_query{};
+  q.by_id = true;
+  q.from_id = 11;
+  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{11, 12});
+  q.from_id = 13;
+  auto missing = h.select(q);
+  CHECK(missing.trades.empty());
+  CHECK(missing.missing_id == 13);
+  q.from_id = 17;
+  CHECK(h.select(q).trades.empty());
+  CHECK(h.select(q).missing_id == 0);
+  // From a time, up to a time, with a limit.
+  q = sv::trade_query{};
+  q.start_ms = 1011;
+  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{11, 12});
+  q.start_ms = 1013;
+  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{15, 16});
+  q.end_ms = 1015;
+  q.limit = 5;
+  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{15});
+  // Every field of a row reads back.
+  q = sv::trade_query{};
+  q.by_id = true;
+  q.from_id = 15;
+  q.limit = 1;
+  auto row = h.select(q);
+  REQUIRE(row.trades.size() == 1);
+  CHECK(row.trades[0].last_id == make(15, 1015).last_id);
+  CHECK(row.trades[0].event_time_ms == 1022);
+}

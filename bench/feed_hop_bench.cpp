@@ -1,0 +1,182 @@
+// feed_hop_bench: the latency streamvisor's feed adds, measured against a direct
+// libwebsockets client of the same exchange in the same run.
+//
+// Usage: feed_hop_bench DIRECT_PORT FEED_PORT SECONDS [SYMBOL]
+//   DIRECT_PORT: the firehose (bench/firehose.c in -L mode: "E" is the send time in
+//                microseconds, CLOCK_REALTIME), read directly on /ws/<sym>@aggTrade;
+//   FEED_PORT:   streamvisor's API port, read on /ws/<sym>@aggTrade (the same
+//                firehose upstream).
+// Both connections are served by one lws context and thread, so each frame costs
+// the same client work on either path; the difference of the two latency
+// distributions (exchange send -> this process's receive) is the hop through
+// streamvisor. Prints one line per path (count, p50, p90, p99, p99.9, max in µs)
+// and the added p50 and p99. bench/feed_hop.py runs it with the firehose and
+// streamvisor (docs/performance.md, "Feed").
+#include <libwebsockets.h>
+
+#include <time.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+/// One measured connection.
+struct path_samples {
+  const char* name = "";
+  std::vector<std::int64_t> us; ///< receive time - E, µs
+  std::uint64_t frames = 0;
+  std::uint64_t last_id = 0;
+  std::uint64_t out_of_order = 0; ///< ids not one above the last
+  bool connected = false;
+};
+
+std::array<path_samples, 2> g_paths;
+bool g_done = false;
+std::int64_t g_measure_from_us = 0; ///< samples before this are warm-up
+std::int64_t g_measure_until_us = 0;
+
+std::int64_t realtime_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
+}
+
+/// The unsigned integer after `key` in `frame`, or -1.
+std::int64_t field(const char* frame, std::size_t len, const char* key) {
+  std::string_view text{frame, len};
+  auto at = text.find(key);
+  if (at == std::string_view::npos)
+    return -1;
+  std::int64_t v = 0;
+  for (auto i = at + std::strlen(key);
+       i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
+    v = v * 10 + (text[i] - '0');
+  return v;
+}
+
+int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
+             size_t len) {
+  auto* p = static_cast<path_samples*>(lws_get_opaque_user_data(wsi));
+  switch (reason) {
+    case LWS_CALLBACK_CLIENT_ESTABLISHED:
+      p->connected = true;
+      return 0;
+    case LWS_CALLBACK_CLIENT_RECEIVE: {
+      auto now = realtime_us();
+      const auto* frame = static_cast<const char*>(in);
+      auto e = field(frame, len, "\"E\":");
+      auto a = field(frame, len, "\"a\":");
+      if (e <= 0)
+        return 0;
+      ++p->frames;
+      if (p->last_id != 0 && static_cast<std::uint64_t>(a) != p->last_id + 1)
+        ++p->out_of_order;
+      p->last_id = static_cast<std::uint64_t>(a);
+      if (now >= g_measure_from_us && now < g_measure_until_us)
+        p->us.push_back(now - e);
+      if (now >= g_measure_until_us)
+        g_done = true;
+      return 0;
+    }
+    case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+      std::fprintf(stderr, "%s: connection error: %s\n", p->name,
+                   in != nullptr ? static_cast<const char*>(in) : "");
+      g_done = true;
+      return 0;
+    case LWS_CALLBACK_CLIENT_CLOSED:
+      g_done = true;
+      return 0;
+    default:
+      return 0;
+  }
+}
+
+std::int64_t percentile(std::vector<std::int64_t>& xs, double q) {
+  if (xs.empty())
+    return -1;
+  auto k = static_cast<std::size_t>(q * static_cast<double>(xs.size() - 1));
+  std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(k),
+                   xs.end());
+  return xs[k];
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::fprintf(
+      stderr, "usage: feed_hop_bench DIRECT_PORT FEED_PORT SECONDS [SYMBOL]\n");
+    return 2;
+  }
+  int ports[2] = {std::atoi(argv[1]), std::atoi(argv[2])};
+  double seconds = std::atof(argv[3]);
+  std::string path = std::string{"/ws/"} + (argc > 4 ? argv[4] : "btcusdt")
+                     + "@aggTrade";
+  g_paths[0].name = "direct";
+  g_paths[1].name = "streamvisor";
+  lws_set_log_level(LLL_ERR, nullptr);
+  static const lws_protocols protocols[]
+    = {{"bench", callback, 0, 1 << 16, 0, nullptr, 0},
+       {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+  lws_context_creation_info info{};
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  info.protocols = protocols;
+  auto* ctx = lws_create_context(&info);
+  if (ctx == nullptr)
+    return 1;
+  for (int i = 0; i < 2; ++i) {
+    lws_client_connect_info c{};
+    c.context = ctx;
+    c.address = "127.0.0.1";
+    c.port = ports[i];
+    c.path = path.c_str();
+    c.host = "127.0.0.1";
+    c.origin = "127.0.0.1";
+    c.protocol = nullptr;
+    c.local_protocol_name = "bench";
+    c.opaque_user_data = &g_paths.at(static_cast<std::size_t>(i));
+    if (lws_client_connect_via_info(&c) == nullptr) {
+      std::fprintf(stderr, "%s: connect failed\n",
+                   g_paths.at(static_cast<std::size_t>(i)).name);
+      return 1;
+    }
+  }
+  // One second of warm-up once both are connected, then the measured window.
+  while (!g_done && !(g_paths[0].connected && g_paths[1].connected))
+    lws_service(ctx, 0);
+  g_measure_from_us = realtime_us() + 1'000'000;
+  g_measure_until_us = g_measure_from_us
+                       + static_cast<std::int64_t>(seconds * 1e6);
+  while (!g_done)
+    lws_service(ctx, 0);
+  lws_context_destroy(ctx);
+  std::int64_t p50[2] = {};
+  std::int64_t p99[2] = {};
+  for (int i = 0; i < 2; ++i) {
+    auto& p = g_paths.at(static_cast<std::size_t>(i));
+    auto n = p.us.size();
+    p50[i] = percentile(p.us, 0.50);
+    auto p90 = percentile(p.us, 0.90);
+    p99[i] = percentile(p.us, 0.99);
+    auto p999 = percentile(p.us, 0.999);
+    auto max = p.us.empty() ? -1 : *std::max_element(p.us.begin(), p.us.end());
+    std::printf("%-12s samples=%zu frames=%llu out_of_order=%llu p50_us=%lld "
+                "p90_us=%lld p99_us=%lld p999_us=%lld max_us=%lld\n",
+                p.name, n, static_cast<unsigned long long>(p.frames),
+                static_cast<unsigned long long>(p.out_of_order),
+                static_cast<long long>(p50[i]), static_cast<long long>(p90),
+                static_cast<long long>(p99[i]), static_cast<long long>(p999),
+                static_cast<long long>(max));
+  }
+  std::printf("added        p50_us=%lld p99_us=%lld\n",
+              static_cast<long long>(p50[1] - p50[0]),
+              static_cast<long long>(p99[1] - p99[0]));
+  return 0;
+}
