@@ -43,6 +43,25 @@ constexpr std::int64_t backfill_retries_ms = 35'000;
 /// A time that never comes.
 constexpr std::int64_t never_ms = std::numeric_limits<std::int64_t>::max();
 
+/// What the aggregators released to the feed, by symbol (the world's one thread).
+struct feed_log {
+  std::map<std::string, std::vector<trade>> trades;
+  std::map<std::string, std::uint64_t> skipped;
+};
+
+/// Plays the feed actor: keeps every released_trades in `log`.
+trade_release_sink_if::behavior_type
+feed_recorder(trade_release_sink_if::pointer /*self*/,
+              const std::shared_ptr<feed_log>& log) {
+  return {
+    [log](released_trades& x) {
+      auto& out = log->trades[x.symbol];
+      out.insert(out.end(), x.trades.begin(), x.trades.end());
+      log->skipped[x.symbol] += x.skipped;
+    },
+  };
+}
+
 /// The world's settings, all drawn from the seed.
 struct world_params {
   std::vector<std::string> symbols; ///< started at once
@@ -248,6 +267,8 @@ private:
     backfill_ = sys_.spawn(backfill_actor, backfill_config{},
                            static_cast<rest_client*>(&net_));
     all_actors_.push_back(caf::actor_cast<caf::actor>(backfill_));
+    feed_ = sys_.spawn(feed_recorder, feed_log_);
+    all_actors_.push_back(caf::actor_cast<caf::actor>(feed_));
     std::map<std::string, stream_sinks> sinks;
     for (auto& symbol : all) {
       symbol_tape::origin origin;
@@ -261,6 +282,7 @@ private:
       limits.windows_follow_wall_clock = false;
       limits.trades_max = 1'000'000;
       limits.age_s = 86'400;
+      limits.feed = feed_;
       auto agg = sys_.spawn(aggregator_actor, symbol, limits,
                             caf::actor_cast<backfill_sink_if>(backfill_));
       aggregators_[symbol] = agg;
@@ -875,6 +897,7 @@ private:
                   + ")");
     for (const auto& symbol : started_) {
       check_trades(symbol);
+      check_feed(symbol);
       if (books_.count(symbol) != 0)
         check_book(symbol, true);
     }
@@ -968,6 +991,44 @@ private:
     count("trades_checked", held.size());
   }
 
+  /// After heal: the feed got every id from its first release to the last trade
+  /// once, ascending, with the exchange's fields, except ids it counted as
+  /// skipped (gaps given up, or unfilled within feed_gap_wait_ms).
+  void check_feed(const std::string& symbol) {
+    const auto& released = feed_log_->trades[symbol];
+    if (released.empty()) {
+      violation(symbol + " released no trade to the feed");
+      return;
+    }
+    const auto& tape = tapes_.at(symbol);
+    std::uint64_t holes = 0;
+    for (std::size_t i = 0; i < released.size(); ++i) {
+      const auto& x = released[i];
+      if (i > 0 && x.agg_id <= released[i - 1].agg_id) {
+        violation(symbol + " released id " + std::to_string(x.agg_id)
+                  + " after " + std::to_string(released[i - 1].agg_id));
+        return;
+      }
+      if (!tape.has(x.agg_id) || !same_fields(x, tape.at(x.agg_id))) {
+        violation(symbol + " released id " + std::to_string(x.agg_id)
+                  + " unlike the exchange's");
+        return;
+      }
+      if (i > 0)
+        holes += x.agg_id - released[i - 1].agg_id - 1;
+    }
+    if (holes != feed_log_->skipped[symbol])
+      violation(symbol + "'s feed has " + std::to_string(holes)
+                + " missing ids and counted "
+                + std::to_string(feed_log_->skipped[symbol]) + " skipped");
+    if (released.back().agg_id != tape.last_id())
+      violation(symbol + "'s feed ends at "
+                + std::to_string(released.back().agg_id) + ", the exchange at "
+                + std::to_string(tape.last_id()));
+    count("feed_trades_checked", released.size());
+    count("feed_ids_skipped", holes);
+  }
+
   /// Each held id once and ascending, with the exchange's fields; each id missing
   /// between the first and the last held lies in an open gap of `m`. Returns false
   /// after the first violation.
@@ -1033,6 +1094,7 @@ private:
     for (auto& [symbol, book] : books_)
       caf::anon_send_exit(book, caf::exit_reason::user_shutdown);
     caf::anon_send_exit(backfill_, caf::exit_reason::user_shutdown);
+    caf::anon_send_exit(feed_, caf::exit_reason::user_shutdown);
     if (!drain(10'000))
       violation("timers keep firing after every actor was stopped");
     auto running = sys_.registry().running();
@@ -1101,6 +1163,8 @@ private:
   caf::scheduler::test_coordinator& sched_;
   backfill_if backfill_;
   std::map<std::string, aggregator_if> aggregators_;
+  std::shared_ptr<feed_log> feed_log_ = std::make_shared<feed_log>();
+  trade_release_sink_if feed_; ///< the feed_recorder, spawned with the world
   std::map<std::string, book_if> books_;
   supervisor_if supervisor_;
   caf::actor watcher_;
