@@ -64,8 +64,9 @@ void release(aggregator_self self) {
     st.feed_skipped += out.skipped;
     SV_WARN("aggregator", st.symbol, "feed_skipped",
             "after_id=%llu through_id=%llu skipped=%llu total=%llu "
-            "hint=\"a gap was not filled within feed_gap_wait_ms (or its "
-            "backfill failed): feed clients get the trades after it\"",
+            "hint=\"a gap was not filled within feed_gap_wait_ms, its "
+            "backfill failed, or the history (history_trades_max) could not "
+            "hold all of it: feed clients get the trades after it\"",
             static_cast<unsigned long long>(st.released_id),
             static_cast<unsigned long long>(limit),
             static_cast<unsigned long long>(out.skipped),

@@ -196,6 +196,16 @@ void ask_metrics_legs(api_self self, const std::shared_ptr<gathered>& g,
                            latency_atom::value);
 }
 
+/// The legs answer_gathered waits for: books and aggregators, the pool and the
+/// feed when wired; for /metrics also the supervisor's figures, the latencies
+/// and the backfill actor.
+int legs_of(const api_config& cfg, bool for_metrics) {
+  int legs = 2 + (cfg.pool ? 1 : 0) + (cfg.feed ? 1 : 0);
+  if (for_metrics)
+    legs += 2 + (cfg.backfill ? 1 : 0);
+  return legs;
+}
+
 /// The feed's clients for /status's "consumers" and /metrics's feed families.
 template <class LegDone>
 void ask_feed_leg(api_self self, const std::shared_ptr<gathered>& g,
@@ -238,10 +248,7 @@ void answer_gathered(api_self self, std::uint64_t id,
       aggs.push_back(agg->second);
     }
   }
-  int legs = 2 + (cfg.pool ? 1 : 0) + (cfg.feed ? 1 : 0);
-  if (for_metrics)
-    legs += 2 + (cfg.backfill ? 1 : 0);
-  auto legs_left = std::make_shared<int>(legs);
+  auto legs_left = std::make_shared<int>(legs_of(cfg, for_metrics));
   auto leg_done = [=] {
     if (--*legs_left == 0)
       render(self, id, *g);
@@ -540,9 +547,26 @@ void answer_agg_trades(api_self self, std::uint64_t id,
            + std::to_string(rows.newest_id)
            + " (from T=" + std::to_string(rows.oldest_ms) + ")";
   };
-  bool asks_past = q.by_id || q.start_ms >= 0;
+  bool asks_past = q.by_id || q.start_ms >= 0 || q.end_ms >= 0;
   if (asks_past && rows.oldest_id == 0) {
     respond_binance(self, id, not_held("any trade of " + r.symbol + " yet"));
+    return;
+  }
+  auto older_than_held = [&] {
+    respond_binance(
+      self, id,
+      not_held(r.symbol + " trades before T=" + std::to_string(rows.oldest_ms)
+               + ": it holds ids " + held()));
+  };
+  // Trades of the oldest millisecond held may have been evicted already.
+  if ((q.start_ms >= 0 && q.start_ms <= rows.oldest_ms)
+      || (q.end_ms >= 0 && q.end_ms < rows.oldest_ms)) {
+    older_than_held();
+    return;
+  }
+  bool most_recent = !q.by_id && q.start_ms < 0;
+  if (most_recent && rows.from_oldest && rows.trades.size() < q.limit) {
+    older_than_held();
     return;
   }
   if (q.by_id && q.from_id < rows.oldest_id) {
@@ -552,14 +576,12 @@ void answer_agg_trades(api_self self, std::uint64_t id,
                              + ": it holds ids " + held()));
     return;
   }
-  if (q.start_ms >= 0 && q.start_ms < rows.oldest_ms) {
-    respond_binance(
-      self, id,
-      not_held(r.symbol + " trades before T=" + std::to_string(rows.oldest_ms)
-               + ": it holds ids " + held()));
-    return;
-  }
-  if (rows.missing_id != 0) {
+  // A run stopped by a missing id: from an id, the rows up to it are the
+  // exchange's first rows (a client pages on to the missing id, which is
+  // refused); any other query would look complete while it is not.
+  bool short_by_gap = rows.missing_id != 0 && (!q.by_id || rows.trades.empty())
+                      && rows.trades.size() < q.limit;
+  if (short_by_gap) {
     respond_binance(self, id,
                     not_held(r.symbol + " trade id "
                              + std::to_string(rows.missing_id)
@@ -611,6 +633,13 @@ void get_binance_depth(api_self self, const http_request& req,
     respond_binance(self, id,
                     not_held("an order book of " + r.symbol
                              + " (its depth stream is not configured)"));
+    return;
+  }
+  if (r.limit > cfg.book_levels) {
+    respond_binance(
+      self, id,
+      not_held("more than " + std::to_string(cfg.book_levels)
+               + " levels per side of a book (book_snapshot_limit)"));
     return;
   }
   auto symbol = r.symbol;

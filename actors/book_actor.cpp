@@ -107,8 +107,9 @@ book_if::behavior_type book_actor(book_self self, std::string symbol,
                                   book_config cfg,
                                   snapshot_source_if snapshots) {
   self->state.symbol = std::move(symbol);
-  self->state.cfg = cfg;
-  self->state.sync = book_sync{std::max<std::uint32_t>(cfg.buffer_max, 1)};
+  self->state.cfg = std::move(cfg);
+  self->state.sync
+    = book_sync{std::max<std::uint32_t>(self->state.cfg.buffer_max, 1)};
   self->state.snapshots = std::move(snapshots);
   if (self->state.cfg.feed)
     self->state.sync.keep_applied();

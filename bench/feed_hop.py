@@ -65,6 +65,27 @@ asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
 '''
 
 
+def latency_buckets(port):
+    """The frame-to-aggregator histogram's cumulative buckets {le: count}."""
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
+    out = {}
+    for m in re.finditer(r'streamvisor_frame_to_aggregator_latency_seconds_bucket\{le="([^"]+)"\} (\d+)', text):
+        out[float("inf") if m.group(1) == "+Inf" else float(m.group(1))] = int(m.group(2))
+    return out
+
+
+def bucket_quantile(before, after, q):
+    """The upper bound of the bucket holding quantile q of the samples in between."""
+    les = sorted(after)
+    total = after[les[-1]] - before.get(les[-1], 0)
+    if total <= 0:
+        return None
+    for le in les:
+        if after[le] - before.get(le, 0) >= q * total:
+            return le
+    return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin-dir", default="build/ci")
@@ -118,6 +139,7 @@ def main():
             procs.append(subprocess.Popen(["/usr/bin/python3", "-c", CONSUMERS,
                                            str(sv_port), str(args.consumers - 1)]))
             time.sleep(1)
+        hist0 = latency_buckets(sv_port)
         cpu0, _ = proc_sample(sv.pid)
         t0 = time.time()
         out = subprocess.run([os.path.join(args.bin_dir, "bench", "feed_hop_bench"),
@@ -127,6 +149,10 @@ def main():
         wall = time.time() - t0
         sys.stdout.write(out.stdout)
         sys.stderr.write(out.stderr)
+        hist1 = latency_buckets(sv_port)
+        p50, p99 = (bucket_quantile(hist0, hist1, q) for q in (0.5, 0.99))
+        print(f"ingest       frame_to_aggregator p50_le_us={p50 * 1e6:.0f} "
+              f"p99_le_us={p99 * 1e6:.0f} (bucket upper bounds, from /metrics)")
         status = urllib.request.urlopen(f"http://127.0.0.1:{sv_port}/status").read().decode()
         m = re.search(r'"trades_sent":(\d+)', status)
         print(f"streamvisor  rate={args.rate} consumers={args.consumers} "

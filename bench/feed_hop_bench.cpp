@@ -14,14 +14,13 @@
 // streamvisor (docs/performance.md, "Feed").
 #include <libwebsockets.h>
 
-#include <time.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -37,10 +36,13 @@ struct path_samples {
   bool connected = false;
 };
 
-std::array<path_samples, 2> g_paths;
-bool g_done = false;
-std::int64_t g_measure_from_us = 0; ///< samples before this are warm-up
-std::int64_t g_measure_until_us = 0;
+/// Everything the callback updates; the lws context's user data.
+struct bench_state {
+  std::array<path_samples, 2> paths;
+  bool done = false;
+  std::int64_t measure_from_us = 0; ///< samples before this are warm-up
+  std::int64_t measure_until_us = 0;
+};
 
 std::int64_t realtime_us() {
   timespec ts{};
@@ -64,6 +66,9 @@ std::int64_t field(const char* frame, std::size_t len, const char* key) {
 int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
              size_t len) {
   auto* p = static_cast<path_samples*>(lws_get_opaque_user_data(wsi));
+  auto* st = static_cast<bench_state*>(lws_context_user(lws_get_context(wsi)));
+  if (p == nullptr || st == nullptr)
+    return 0;
   switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
       p->connected = true;
@@ -79,19 +84,19 @@ int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
       if (p->last_id != 0 && static_cast<std::uint64_t>(a) != p->last_id + 1)
         ++p->out_of_order;
       p->last_id = static_cast<std::uint64_t>(a);
-      if (now >= g_measure_from_us && now < g_measure_until_us)
+      if (now >= st->measure_from_us && now < st->measure_until_us)
         p->us.push_back(now - e);
-      if (now >= g_measure_until_us)
-        g_done = true;
+      if (now >= st->measure_until_us)
+        st->done = true;
       return 0;
     }
     case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
       std::fprintf(stderr, "%s: connection error: %s\n", p->name,
                    in != nullptr ? static_cast<const char*>(in) : "");
-      g_done = true;
+      st->done = true;
       return 0;
     case LWS_CALLBACK_CLIENT_CLOSED:
-      g_done = true;
+      st->done = true;
       return 0;
     default:
       return 0;
@@ -110,69 +115,74 @@ std::int64_t percentile(std::vector<std::int64_t>& xs, double q) {
 } // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 4) {
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-pointer-arithmetic): argv
+  std::vector<std::string> args(argv, argv + argc);
+  if (args.size() < 4) {
     std::fprintf(
       stderr, "usage: feed_hop_bench DIRECT_PORT FEED_PORT SECONDS [SYMBOL]\n");
     return 2;
   }
-  int ports[2] = {std::atoi(argv[1]), std::atoi(argv[2])};
-  double seconds = std::atof(argv[3]);
-  std::string path = std::string{"/ws/"} + (argc > 4 ? argv[4] : "btcusdt")
+  const std::array<int, 2> ports = {std::atoi(args[1].c_str()),
+                                    std::atoi(args[2].c_str())};
+  double seconds = std::atof(args[3].c_str());
+  std::string path = "/ws/"
+                     + (args.size() > 4 ? args[4] : std::string{"btcusdt"})
                      + "@aggTrade";
-  g_paths[0].name = "direct";
-  g_paths[1].name = "streamvisor";
+  bench_state st;
+  st.paths[0].name = "direct";
+  st.paths[1].name = "streamvisor";
   lws_set_log_level(LLL_ERR, nullptr);
-  static const lws_protocols protocols[]
-    = {{"bench", callback, 0, 1 << 16, 0, nullptr, 0},
-       {nullptr, nullptr, 0, 0, 0, nullptr, 0}};
+  static const std::array<lws_protocols, 2> protocols = {{
+    {"bench", callback, 0, 1 << 16, 0, nullptr, 0},
+    {nullptr, nullptr, 0, 0, 0, nullptr, 0},
+  }};
   lws_context_creation_info info{};
   info.port = CONTEXT_PORT_NO_LISTEN;
-  info.protocols = protocols;
+  info.protocols = protocols.data();
+  info.user = &st;
   auto* ctx = lws_create_context(&info);
   if (ctx == nullptr)
     return 1;
-  for (int i = 0; i < 2; ++i) {
+  for (std::size_t i = 0; i < ports.size(); ++i) {
     lws_client_connect_info c{};
     c.context = ctx;
     c.address = "127.0.0.1";
-    c.port = ports[i];
+    c.port = ports.at(i);
     c.path = path.c_str();
     c.host = "127.0.0.1";
     c.origin = "127.0.0.1";
-    c.protocol = nullptr;
     c.local_protocol_name = "bench";
-    c.opaque_user_data = &g_paths.at(static_cast<std::size_t>(i));
+    c.opaque_user_data = &st.paths.at(i);
     if (lws_client_connect_via_info(&c) == nullptr) {
-      std::fprintf(stderr, "%s: connect failed\n",
-                   g_paths.at(static_cast<std::size_t>(i)).name);
+      std::fprintf(stderr, "%s: connect failed\n", st.paths.at(i).name);
       return 1;
     }
   }
   // One second of warm-up once both are connected, then the measured window.
-  while (!g_done && !(g_paths[0].connected && g_paths[1].connected))
+  while (!st.done && !(st.paths[0].connected && st.paths[1].connected))
     lws_service(ctx, 0);
-  g_measure_from_us = realtime_us() + 1'000'000;
-  g_measure_until_us = g_measure_from_us
-                       + static_cast<std::int64_t>(seconds * 1e6);
-  while (!g_done)
+  st.measure_from_us = realtime_us() + 1'000'000;
+  st.measure_until_us = st.measure_from_us
+                        + static_cast<std::int64_t>(seconds * 1e6);
+  while (!st.done)
     lws_service(ctx, 0);
   lws_context_destroy(ctx);
-  std::int64_t p50[2] = {};
-  std::int64_t p99[2] = {};
-  for (int i = 0; i < 2; ++i) {
-    auto& p = g_paths.at(static_cast<std::size_t>(i));
+  std::array<std::int64_t, 2> p50{};
+  std::array<std::int64_t, 2> p99{};
+  for (std::size_t i = 0; i < st.paths.size(); ++i) {
+    auto& p = st.paths.at(i);
     auto n = p.us.size();
-    p50[i] = percentile(p.us, 0.50);
+    p50.at(i) = percentile(p.us, 0.50);
     auto p90 = percentile(p.us, 0.90);
-    p99[i] = percentile(p.us, 0.99);
+    p99.at(i) = percentile(p.us, 0.99);
     auto p999 = percentile(p.us, 0.999);
     auto max = p.us.empty() ? -1 : *std::max_element(p.us.begin(), p.us.end());
     std::printf("%-12s samples=%zu frames=%llu out_of_order=%llu p50_us=%lld "
                 "p90_us=%lld p99_us=%lld p999_us=%lld max_us=%lld\n",
                 p.name, n, static_cast<unsigned long long>(p.frames),
                 static_cast<unsigned long long>(p.out_of_order),
-                static_cast<long long>(p50[i]), static_cast<long long>(p90),
-                static_cast<long long>(p99[i]), static_cast<long long>(p999),
+                static_cast<long long>(p50.at(i)), static_cast<long long>(p90),
+                static_cast<long long>(p99.at(i)), static_cast<long long>(p999),
                 static_cast<long long>(max));
   }
   std::printf("added        p50_us=%lld p99_us=%lld\n",

@@ -34,15 +34,18 @@ struct trade_rows {
   std::uint64_t oldest_id = 0; ///< first id held, 0: none held
   std::uint64_t newest_id = 0; ///< last id held
   std::int64_t oldest_ms = 0;  ///< T of the first trade held
-  /// The first id the answer would have started with but the history lacks (a
-  /// gap being filled, or given up); 0 if none.
+  /// A missing id the answer stopped at (or would have started with): inside a
+  /// gap being filled, or given up; 0 if none.
   std::uint64_t missing_id = 0;
+  /// The most recent run reached back to the oldest trade held with fewer rows
+  /// than asked: older trades exist (on the exchange) but are not held.
+  bool from_oldest = false;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, trade_rows& x) {
   return f(caf::meta::type_name("trade_rows"), x.trades, x.oldest_id,
-           x.newest_id, x.oldest_ms, x.missing_id);
+           x.newest_id, x.oldest_ms, x.missing_id, x.from_oldest);
 }
 
 } // namespace sv

@@ -7,7 +7,8 @@ export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 # libcaf-dev is CAF 0.17.6, libwebsockets-dev 4.1.6; libtomlplusplus-dev parses the config;
 # openssl (CLI) makes test certificates; curl is for the demo's final API calls;
-# python3-websockets is the independent WebSocket server of tests/integration/oversize_frame_test.py;
+# python3-websockets is the independent WebSocket server of tests/integration/oversize_frame_test.py
+# and the independent client of the feed's tests (tests/integration/feed_*_test.py);
 # clang-format and clang-tidy (14) are the house's static checks (scripts/lint.sh);
 # clang-14 and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes) build fuzz/ (scripts/fuzz.sh);
 # systemd brings systemd-analyze, which checks config/streamvisor.service (tests/app);
@@ -19,4 +20,11 @@ $sudo apt-get install -y -qq --no-install-recommends \
   openssl ca-certificates curl python3 python3-websockets clang-format clang-tidy systemd \
   dpkg-dev lintian prometheus \
   clang-14 libclang-rt-14-dev >/dev/null
+# Node.js and npm run an unchanged npm Binance client against the feed
+# (tests/integration/npm_connector_test.py, which installs @binance/connector from
+# the npm registry into the build tree). A Node.js that is already installed (with
+# its own npm) is kept; Debian's is taken only where there is none.
+if ! command -v npm >/dev/null 2>&1; then
+  $sudo apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
 echo "deps: installed"

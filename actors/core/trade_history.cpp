@@ -176,11 +176,16 @@ void trade_history::select_most_recent(const trade_query& q,
   // Walk back from the last trade (up to endTime) while the ids run on.
   auto end = q.end_ms < 0 ? trades_.end() : first_at_or_after(q.end_ms + 1);
   auto begin = end;
-  while (begin != trades_.begin()
-         && static_cast<std::size_t>(end - begin) < q.limit) {
-    auto prev = begin - 1;
-    if (begin != end && prev->agg_id + 1 != begin->agg_id)
+  while (static_cast<std::size_t>(end - begin) < q.limit) {
+    if (begin == trades_.begin()) {
+      out.from_oldest = true;
       break;
+    }
+    auto prev = begin - 1;
+    if (begin != end && prev->agg_id + 1 != begin->agg_id) {
+      out.missing_id = begin->agg_id - 1;
+      break;
+    }
     begin = prev;
   }
   for (auto i = begin; i != end; ++i)
@@ -202,11 +207,12 @@ void trade_history::select_forward(const trade_query& q,
     }
   }
   for (auto i = begin; i != trades_.end() && out.trades.size() < q.limit; ++i) {
-    bool after_end = q.end_ms >= 0 && trade_time_ms(*i) > q.end_ms;
-    bool hole = !out.trades.empty()
-                && out.trades.back().agg_id + 1 != i->agg_id;
-    if (after_end || hole)
+    if (q.end_ms >= 0 && trade_time_ms(*i) > q.end_ms)
       break;
+    if (!out.trades.empty() && out.trades.back().agg_id + 1 != i->agg_id) {
+      out.missing_id = out.trades.back().agg_id + 1;
+      break;
+    }
     out.trades.push_back(unpack(*i));
   }
 }

@@ -43,7 +43,9 @@ public:
   /// startTime and/or endTime: within those trade times; neither: the most
   /// recent), at most q.limit, and only a run of consecutive ids: the answer
   /// stops before a missing one (or, for the most recent, starts after it). The
-  /// held range is filled in; missing_id names the id a run could not start with.
+  /// held range is filled in; missing_id names the missing id a run stopped at or
+  /// could not start with, from_oldest that a most-recent run is short because
+  /// the history begins there.
   [[nodiscard]] trade_rows select(const trade_query& q) const;
   [[nodiscard]] std::size_t size() const noexcept {
     return trades_.size();

@@ -40,7 +40,8 @@ struct agg_trades_request {
 /// Reads aggTrades's parameters by Binance's rules: symbol mandatory
 /// ^[A-Z0-9-_.]{1,20}$ (-1102, -1100), limit 1..1000 default 500, fromId,
 /// startTime, endTime ^[0-9]{1,20}$ (-1100); fromId with startTime or endTime is
-/// -1128; startTime and endTime more than an hour apart is -1127. The symbol's
+/// -1128 (Binance dropped its one-hour bound on startTime..endTime in 2022). The
+/// symbol's
 /// existence is the caller's to check (-1121 after these). nullopt: `out` is set.
 std::optional<binance_error> parse_agg_trades_request(const query_args& args,
                                                       agg_trades_request& out);

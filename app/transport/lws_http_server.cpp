@@ -550,6 +550,8 @@ int lws_http_server::impl::on_feed_writeable(lws* wsi, feed_session& s) {
     // lws_write needs LWS_PRE writable bytes before the payload; it keeps what
     // the socket did not take and reports the pipe choked.
     auto* payload = &scratch.at(LWS_PRE);
+    // A WebSocket payload, not a C string: its length goes to lws_write.
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
     std::memcpy(payload, frame.data(), frame.size());
     if (lws_write(wsi, payload, frame.size(), LWS_WRITE_TEXT)
         < static_cast<int>(frame.size()))

@@ -804,6 +804,16 @@ TEST_CASE_METHOD(api_fixture,
         == R"([{"a":8,"p":"101.00000000","q":"0.00000001","f":16,"l":16,)"
            R"("T":1700000000000,"m":true,"M":true}])");
   CHECK(get("/api/v3/aggTrades", "symbol=BTCUSDT&limit=1").body == a.body);
+  // 500 most recent while 2 are held: older trades exist but are not held.
+  auto short_recent = get("/api/v3/aggTrades", "symbol=BTCUSDT");
+  CHECK(short_recent.status == 400);
+  CHECK_THAT(short_recent.body,
+             Catch::StartsWith(R"({"code":-1,"msg":"streamvisor does not )"
+                               R"(hold BTCUSDT trades before T=)"));
+  CHECK(get("/api/v3/aggTrades", "symbol=BTCUSDT&endTime=5").status == 400);
+  CHECK(
+    get("/api/v3/aggTrades", "symbol=BTCUSDT&startTime=1700000000000").status
+    == 400); // the oldest millisecond held may have lost trades
   auto older = get("/api/v3/aggTrades", "symbol=BTCUSDT&fromId=3");
   CHECK(older.status == 400);
   CHECK_THAT(older.body,

@@ -146,10 +146,11 @@ TEST_CASE("a backfilled trade goes to its place once, and its fields read back",
 TEST_CASE("between reads the held trades of an id range, skipping missing ids",
           "[trade_history]") {
   trade_history h{"BTCUSDT", 100, hour_ms};
-  for (std::uint64_t id : {10, 11, 12, 15, 16})
+  for (std::uint64_t id : std::vector<std::uint64_t>{10, 11, 12, 15, 16})
     h.push(make(id, 1000 + static_cast<std::int64_t>(id)));
   auto ids = [](const std::vector<trade>& xs) {
     std::vector<std::uint64_t> out;
+    out.reserve(xs.size());
     for (const auto& x : xs)
       out.push_back(x.agg_id);
     return out;
@@ -170,13 +171,14 @@ namespace {
 /// Ids 10..12 and 15..16 at T = 1000 + id.
 trade_history held_with_hole() {
   trade_history h{"BTCUSDT", 100, hour_ms};
-  for (std::uint64_t id : {10, 11, 12, 15, 16})
+  for (std::uint64_t id : std::vector<std::uint64_t>{10, 11, 12, 15, 16})
     h.push(make(id, 1000 + static_cast<std::int64_t>(id)));
   return h;
 }
 
 std::vector<std::uint64_t> ids_of(const sv::trade_rows& rows) {
   std::vector<std::uint64_t> out;
+  out.reserve(rows.trades.size());
   for (const auto& x : rows.trades)
     out.push_back(x.agg_id);
   return out;
@@ -192,6 +194,7 @@ TEST_CASE("select answers aggTrades's queries with consecutive ids only",
   // The most recent: the run after the hole.
   auto recent = h.select(q);
   CHECK(ids_of(recent) == std::vector<std::uint64_t>{15, 16});
+  CHECK(recent.missing_id == 14); // short: the run starts after a hole
   CHECK(recent.oldest_id == 10);
   CHECK(recent.newest_id == 16);
   CHECK(recent.oldest_ms == 1010);
@@ -200,12 +203,16 @@ TEST_CASE("select answers aggTrades's queries with consecutive ids only",
   // Up to endTime.
   q.limit = 500;
   q.end_ms = 1012;
-  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{10, 11, 12});
+  auto to_end = h.select(q);
+  CHECK(ids_of(to_end) == std::vector<std::uint64_t>{10, 11, 12});
+  CHECK(to_end.from_oldest); // short: older trades are not held
   // From an id: stops before the hole; an id inside it is missing.
   q = sv::trade_query{};
   q.by_id = true;
   q.from_id = 11;
-  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{11, 12});
+  auto from_11 = h.select(q);
+  CHECK(ids_of(from_11) == std::vector<std::uint64_t>{11, 12});
+  CHECK(from_11.missing_id == 13); // stopped at the hole
   q.from_id = 13;
   auto missing = h.select(q);
   CHECK(missing.trades.empty());
