@@ -105,7 +105,7 @@ def main():
     try:
         run_s = args.seconds + 30
         fh = subprocess.Popen(
-            [firehose, "-r", str(args.rate), "-L", "-k", "2", "-q",
+            [firehose, "-r", str(args.rate), "-L", "-k", "0", "-q",
              "-n", str(int(args.rate * run_s)), "-T", str(int(run_s + 30)),
              "-f", os.path.join(work, "port")])
         procs.append(fh)
