@@ -43,7 +43,10 @@ std::string percent_decoded(std::string_view text) {
   return out;
 }
 
-const std::string* find_arg(const query_args& args, std::string_view name) {
+} // namespace
+
+const std::string* find_query_arg(const query_args& args,
+                                  std::string_view name) {
   const std::string* found = nullptr;
   for (const auto& [k, v] : args)
     if (k == name)
@@ -52,7 +55,7 @@ const std::string* find_arg(const query_args& args, std::string_view name) {
 }
 
 /// ^[0-9]{1,20}$ within int64; nullopt if malformed or too big.
-std::optional<std::int64_t> parse_uint(std::string_view text) {
+std::optional<std::int64_t> parse_binance_uint(std::string_view text) {
   constexpr std::size_t digits_max = 20;
   if (text.empty() || text.size() > digits_max)
     return std::nullopt;
@@ -63,15 +66,16 @@ std::optional<std::int64_t> parse_uint(std::string_view text) {
   return v;
 }
 
-binance_error illegal_chars(std::string_view name, std::string_view range) {
+binance_error illegal_characters(std::string_view name,
+                                 std::string_view range) {
   return {400, -1100,
           "Illegal characters found in parameter '" + std::string{name}
             + "'; legal range is '" + std::string{range} + "'."};
 }
 
-std::optional<binance_error> symbol_arg(const query_args& args,
-                                        std::string& out) {
-  const auto* symbol = find_arg(args, "symbol");
+std::optional<binance_error> read_symbol_arg(const query_args& args,
+                                             std::string& out) {
+  const auto* symbol = find_query_arg(args, "symbol");
   if (symbol == nullptr || symbol->empty())
     return binance_error{400, -1102,
                          "Mandatory parameter 'symbol' was not sent, was "
@@ -84,30 +88,28 @@ std::optional<binance_error> symbol_arg(const query_args& args,
   for (char c : *symbol)
     ok = ok && legal(c);
   if (!ok)
-    return illegal_chars("symbol", "^[A-Z0-9-_.]{1,20}$");
+    return illegal_characters("symbol", "^[A-Z0-9-_.]{1,20}$");
   out = *symbol;
   return std::nullopt;
 }
 
 // The default, then the bound, as Binance's docs list them.
-std::optional<binance_error> limit_arg(
+std::optional<binance_error> read_limit_arg(
   const query_args& args,
   std::uint32_t fallback, // NOLINT(bugprone-easily-swappable-parameters)
   std::uint32_t max, std::uint32_t& out) {
   out = fallback;
-  const auto* text = find_arg(args, "limit");
+  const auto* text = find_query_arg(args, "limit");
   if (text == nullptr)
     return std::nullopt;
-  auto v = parse_uint(*text);
+  auto v = parse_binance_uint(*text);
   if (!v)
-    return illegal_chars("limit", "^[0-9]{1,20}$");
+    return illegal_characters("limit", "^[0-9]{1,20}$");
   if (*v < 1 || *v > max)
-    return illegal_chars("limit", "1.." + std::to_string(max));
+    return illegal_characters("limit", "1.." + std::to_string(max));
   out = static_cast<std::uint32_t>(*v);
   return std::nullopt;
 }
-
-} // namespace
 
 query_args decode_query(std::string_view query) {
   query_args out;
@@ -146,10 +148,10 @@ std::string binance_error_json(const binance_error& x) {
 
 std::optional<binance_error> parse_agg_trades_request(const query_args& args,
                                                       agg_trades_request& out) {
-  if (auto err = symbol_arg(args, out.symbol))
+  if (auto err = read_symbol_arg(args, out.symbol))
     return err;
-  if (auto err = limit_arg(args, trades_limit_default, trades_limit_max,
-                           out.query.limit))
+  if (auto err = read_limit_arg(args, trades_limit_default, trades_limit_max,
+                                out.query.limit))
     return err;
   std::int64_t from_id = -1;
   struct bound {
@@ -160,10 +162,10 @@ std::optional<binance_error> parse_agg_trades_request(const query_args& args,
        {bound{"fromId", &from_id}, bound{"startTime", &out.query.start_ms},
         bound{"endTime", &out.query.end_ms}}) {
     *b.field = -1;
-    if (const auto* text = find_arg(args, b.name)) {
-      auto v = parse_uint(*text);
+    if (const auto* text = find_query_arg(args, b.name)) {
+      auto v = parse_binance_uint(*text);
       if (!v)
-        return illegal_chars(b.name, "^[0-9]{1,20}$");
+        return illegal_characters(b.name, "^[0-9]{1,20}$");
       *b.field = *v;
     }
   }
@@ -178,9 +180,9 @@ std::optional<binance_error> parse_agg_trades_request(const query_args& args,
 
 std::optional<binance_error> parse_depth_request(const query_args& args,
                                                  depth_request& out) {
-  if (auto err = symbol_arg(args, out.symbol))
+  if (auto err = read_symbol_arg(args, out.symbol))
     return err;
-  return limit_arg(args, depth_limit_default, depth_limit_max, out.limit);
+  return read_limit_arg(args, depth_limit_default, depth_limit_max, out.limit);
 }
 
 binance_error invalid_symbol() {

@@ -31,6 +31,25 @@ struct binance_error {
 /// `{"code":C,"msg":"..."}`, the message JSON-escaped.
 std::string binance_error_json(const binance_error& x);
 
+/// The value of the last `name` in `args`, or null.
+const std::string* find_query_arg(const query_args& args,
+                                  std::string_view name);
+
+/// ^[0-9]{1,20}$ within int64, as Binance reads ids and times; nullopt otherwise.
+std::optional<std::int64_t> parse_binance_uint(std::string_view text);
+
+/// -1100 "Illegal characters found in parameter 'NAME'; legal range is 'RANGE'."
+binance_error illegal_characters(std::string_view name, std::string_view range);
+
+/// The mandatory symbol, ^[A-Z0-9-_.]{1,20}$ (-1102 missing, -1100 malformed).
+std::optional<binance_error> read_symbol_arg(const query_args& args,
+                                             std::string& out);
+
+/// `limit`: `fallback` when absent, else 1..`max` (-1100).
+std::optional<binance_error>
+read_limit_arg(const query_args& args, std::uint32_t fallback,
+               std::uint32_t max, std::uint32_t& out);
+
 /// GET /api/v3/aggTrades's parameters.
 struct agg_trades_request {
   std::string symbol; ///< as sent (Binance's symbols are upper case)

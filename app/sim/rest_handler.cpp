@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "actors/wire/binance_rest.hpp"
 #include "app/sim/exchange/depth_json.hpp"
 #include "app/sim/exchange/trade_json.hpp"
 
@@ -10,108 +11,55 @@ namespace sv {
 
 namespace {
 
-constexpr std::int64_t limit_default = 500;
-constexpr std::int64_t limit_max = 1000;
-constexpr std::int64_t depth_limit_default = 100;
-constexpr std::int64_t depth_limit_max = 5000;
+constexpr std::uint32_t depth_limit_default = 100;
+constexpr std::uint32_t depth_limit_max = 5000;
 
-http_reply binance_error(int code, const std::string& msg) {
-  return {400,
-          "{\"code\":" + std::to_string(code) + ",\"msg\":\"" + msg + "\"}"};
+/// A Binance error as the simulator's HTTP answer.
+http_reply error_reply(const binance_error& e) {
+  return {static_cast<unsigned>(e.status), binance_error_json(e)};
 }
 
-const std::string* find_arg(const query_args& args, std::string_view name) {
-  const std::string* found = nullptr;
-  for (const auto& [k, v] : args)
-    if (k == name)
-      found = &v; // the last occurrence wins
-  return found;
-}
-
-/// Parses ^[0-9]{1,20}$ into a non-negative int64; nullopt if malformed or too big.
-std::optional<std::int64_t> parse_uint(std::string_view text) {
-  constexpr std::size_t digits_max = 20;
-  if (text.empty() || text.size() > digits_max)
-    return std::nullopt;
-  std::uint64_t acc = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9')
-      return std::nullopt;
-    auto d = static_cast<std::uint64_t>(c - '0');
-    if (acc > (static_cast<std::uint64_t>(INT64_MAX) - d) / 10)
-      return std::nullopt;
-    acc = acc * 10 + d;
-  }
-  return static_cast<std::int64_t>(acc);
-}
-
-http_reply illegal_chars(std::string_view name) {
-  return binance_error(-1100, "Illegal characters found in parameter '"
-                                + std::string(name)
-                                + "'; legal range is '^[0-9]{1,20}$'.");
-}
-
-/// The symbol parameter checked as aggTrades checks it: the error reply, or nullopt
-/// with `*market` set (nullptr: well-formed but unknown, which callers check last).
+/// The symbol parameter checked as Binance checks it (actors/wire/binance_rest):
+/// the error reply, or nullopt with `*market` set (nullptr: well-formed but
+/// unknown, which callers check last, as Binance validates syntax first).
 std::optional<http_reply> symbol_arg(const sim_exchange& ex,
                                      const query_args& args,
                                      const symbol_market** market) {
-  const auto* symbol = find_arg(args, "symbol");
-  if (!symbol || symbol->empty())
-    return binance_error(-1102,
-                         "Mandatory parameter 'symbol' was not sent, was "
-                         "empty/null, or malformed.");
-  if (!valid_symbol(*symbol))
-    return binance_error(-1100,
-                         "Illegal characters found in parameter 'symbol'; "
-                         "legal range is '^[A-Z0-9-_.]{1,20}$'.");
-  *market = ex.find(*symbol);
+  std::string symbol;
+  if (auto err = read_symbol_arg(args, symbol))
+    return error_reply(*err);
+  *market = ex.find(symbol);
   return std::nullopt;
 }
 
 /// The limit parameter (`fallback` when absent, 1..`max`): the error reply, or
 /// nullopt with `*limit` set.
 std::optional<http_reply> limit_arg(const query_args& args,
-                                    std::int64_t fallback, std::int64_t max,
+                                    std::uint32_t fallback, std::uint32_t max,
                                     std::size_t* limit) {
-  *limit = static_cast<std::size_t>(fallback);
-  if (const auto* text = find_arg(args, "limit")) {
-    auto v = parse_uint(*text);
-    if (!v)
-      return illegal_chars("limit");
-    if (*v < 1 || *v > max)
-      return binance_error(-1100,
-                           "Illegal characters found in parameter 'limit'; "
-                           "legal range is '1.."
-                             + std::to_string(max) + "'.");
-    *limit = static_cast<std::size_t>(*v);
-  }
+  std::uint32_t value = 0;
+  if (auto err = read_limit_arg(args, fallback, max, value))
+    return error_reply(*err);
+  *limit = value;
   return std::nullopt;
 }
 
 http_reply agg_trades(const sim_exchange& ex, const query_args& args) {
-  const symbol_market* market = nullptr;
-  if (auto err = symbol_arg(ex, args, &market))
-    return *err;
-  trade_query q;
-  if (auto err = limit_arg(args, limit_default, limit_max, &q.limit))
-    return *err;
-  struct bound {
-    const char* name;
-    std::optional<std::int64_t>* field;
-  };
-  for (auto b : {bound{"fromId", &q.from_id}, bound{"startTime", &q.start_ms},
-                 bound{"endTime", &q.end_ms}}) {
-    if (const auto* text = find_arg(args, b.name)) {
-      auto v = parse_uint(*text);
-      if (!v)
-        return illegal_chars(b.name);
-      *b.field = v;
-    }
-  }
+  agg_trades_request r;
+  if (auto err = parse_agg_trades_request(args, r))
+    return error_reply(*err);
+  const symbol_market* market = ex.find(r.symbol);
+  sim_trade_query q;
+  q.limit = r.query.limit;
+  if (r.query.by_id)
+    q.from_id = static_cast<std::int64_t>(r.query.from_id);
+  if (r.query.start_ms >= 0)
+    q.start_ms = r.query.start_ms;
+  if (r.query.end_ms >= 0)
+    q.end_ms = r.query.end_ms;
   // Checked after the parameters, as Binance validates syntax before existence.
   if (!market)
-    return binance_error(-1121, "Invalid symbol.");
+    return error_reply(invalid_symbol());
   std::string body = "[";
   bool first = true;
   for (const auto& t : market->select(q)) {
@@ -132,7 +80,7 @@ http_reply depth(const sim_exchange& ex, const query_args& args) {
   if (auto err = limit_arg(args, depth_limit_default, depth_limit_max, &limit))
     return *err;
   if (!market)
-    return binance_error(-1121, "Invalid symbol.");
+    return error_reply(invalid_symbol());
   std::string body;
   append_depth_snapshot(body, market->depth().book().snapshot(limit));
   return {200, std::move(body)};
@@ -146,20 +94,21 @@ http_reply sim_book(const sim_exchange& ex, const query_args& args) {
   if (auto err = limit_arg(args, depth_limit_default, depth_limit_max, &limit))
     return *err;
   std::optional<std::int64_t> update_id;
-  if (const auto* text = find_arg(args, "update_id")) {
-    update_id = parse_uint(*text);
+  if (const auto* text = find_query_arg(args, "update_id")) {
+    update_id = parse_binance_uint(*text);
     if (!update_id)
-      return illegal_chars("update_id");
+      return error_reply(illegal_characters("update_id", "^[0-9]{1,20}$"));
   }
   if (!market)
-    return binance_error(-1121, "Invalid symbol.");
+    return error_reply(invalid_symbol());
   const auto& book = market->depth().book();
   auto id = update_id.value_or(book.last_update_id());
   auto snapshot = book.snapshot_at(id, limit);
   if (!snapshot)
-    return binance_error(-1, "update_id " + std::to_string(id) + " is outside "
-                               + std::to_string(book.initial_update_id()) + ".."
-                               + std::to_string(book.last_update_id()) + ".");
+    return error_reply({400, -1,
+                        "update_id " + std::to_string(id) + " is outside "
+                          + std::to_string(book.initial_update_id()) + ".."
+                          + std::to_string(book.last_update_id()) + "."});
   std::string body;
   append_depth_snapshot(body, *snapshot);
   return {200, std::move(body)};
@@ -205,9 +154,9 @@ int rest_request_weight(std::string_view path,
   if (path == "/api/v3/aggTrades")
     return 4;
   if (path == "/api/v3/depth") {
-    auto limit = depth_limit_default;
-    if (const auto* text = find_arg(args, "limit"))
-      limit = parse_uint(*text).value_or(depth_limit_default);
+    std::int64_t limit = depth_limit_default;
+    if (const auto* text = find_query_arg(args, "limit"))
+      limit = parse_binance_uint(*text).value_or(depth_limit_default);
     return depth_request_weight(limit);
   }
   return is_rest_api_path(path) ? 1 : 0;

@@ -51,7 +51,7 @@ std::int64_t symbol_market::emit_skipped(std::int64_t n, std::int64_t now_ms) {
   return done;
 }
 
-std::vector<sim_trade> symbol_market::select(const trade_query& q) const {
+std::vector<sim_trade> symbol_market::select(const sim_trade_query& q) const {
   std::vector<sim_trade> out;
   if (history_.empty() || q.limit == 0)
     return out;

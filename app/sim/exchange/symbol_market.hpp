@@ -39,7 +39,7 @@ struct trade_totals {
 };
 
 /// A REST aggTrades query after validation; unset fields do not filter.
-struct trade_query {
+struct sim_trade_query {
   std::optional<std::int64_t> from_id;  ///< inclusive lower bound on `a`
   std::optional<std::int64_t> start_ms; ///< inclusive lower bound on T
   std::optional<std::int64_t> end_ms;   ///< inclusive upper bound on T
@@ -98,7 +98,7 @@ public:
 
   /// Kept trades matching `q`, ascending by id. With neither `from_id` nor a time
   /// bound, the most recent `limit` trades (Binance's behaviour).
-  std::vector<sim_trade> select(const trade_query& q) const;
+  std::vector<sim_trade> select(const sim_trade_query& q) const;
 
   const trade_totals& totals() const noexcept {
     return totals_;
