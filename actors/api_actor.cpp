@@ -635,13 +635,6 @@ void get_binance_depth(api_self self, const http_request& req,
                              + " (its depth stream is not configured)"));
     return;
   }
-  if (r.limit > cfg.book_levels) {
-    respond_binance(
-      self, id,
-      not_held("more than " + std::to_string(cfg.book_levels)
-               + " levels per side of a book (book_snapshot_limit)"));
-    return;
-  }
   auto symbol = r.symbol;
   self->request(book->second, actor_answer_timeout, book_atom::value, r.limit)
     .then(

@@ -59,9 +59,6 @@ struct api_config {
   std::uint32_t trades_limit_max = 100000; ///< largest accepted ?limit=
   /// For /metrics's REST families; null: they are left out.
   backfill_if backfill;
-  /// Levels per side a book's snapshot holds (book_snapshot_limit): the deepest
-  /// /api/v3/depth answered; a local book knows no level below them.
-  std::uint32_t book_levels = 1000;
   /// The WebSocket feed, for /status's "consumers" and /metrics's feed
   /// families; null: left out.
   feed_if feed;

@@ -138,7 +138,6 @@ api_config api_config_for(const settings& cfg) {
   result.trades_limit_max = cfg.history_trades_max;
   result.version = version_number();
   result.api_token = cfg.api_token;
-  result.book_levels = cfg.book_snapshot_limit;
   return result;
 }
 
