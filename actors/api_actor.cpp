@@ -547,8 +547,7 @@ void answer_agg_trades(api_self self, std::uint64_t id,
            + std::to_string(rows.newest_id)
            + " (from T=" + std::to_string(rows.oldest_ms) + ")";
   };
-  bool asks_past = q.by_id || q.start_ms >= 0 || q.end_ms >= 0;
-  if (asks_past && rows.oldest_id == 0) {
+  if (rows.oldest_id == 0) {
     respond_binance(self, id, not_held("any trade of " + r.symbol + " yet"));
     return;
   }

@@ -175,6 +175,12 @@ void trade_history::select_most_recent(const trade_query& q,
                                        trade_rows& out) const {
   // Walk back from the last trade (up to endTime) while the ids run on.
   auto end = q.end_ms < 0 ? trades_.end() : first_at_or_after(q.end_ms + 1);
+  if (end != trades_.begin() && end != trades_.end()
+      && (end - 1)->agg_id + 1 != end->agg_id) {
+    // Missing ids right after the last row may have T <= endTime.
+    out.missing_id = (end - 1)->agg_id + 1;
+    return;
+  }
   auto begin = end;
   while (static_cast<std::size_t>(end - begin) < q.limit) {
     if (begin == trades_.begin()) {
@@ -194,7 +200,7 @@ void trade_history::select_most_recent(const trade_query& q,
 
 void trade_history::select_forward(const trade_query& q,
                                    trade_rows& out) const {
-  auto begin = first_at_or_after(q.start_ms);
+  std::deque<held>::const_iterator begin;
   if (q.by_id) {
     begin = std::lower_bound(trades_.begin(), trades_.end(), q.from_id,
                              [](const held& h, std::uint64_t id) {
@@ -205,14 +211,25 @@ void trade_history::select_forward(const trade_query& q,
       out.missing_id = q.from_id;
       return;
     }
+  } else {
+    begin = first_at_or_after(q.start_ms);
+    if (begin != trades_.begin() && begin != trades_.end()
+        && (begin - 1)->agg_id + 1 != begin->agg_id) {
+      // Missing ids just before the first row may have T >= startTime.
+      out.missing_id = (begin - 1)->agg_id + 1;
+      return;
+    }
   }
   for (auto i = begin; i != trades_.end() && out.trades.size() < q.limit; ++i) {
-    if (q.end_ms >= 0 && trade_time_ms(*i) > q.end_ms)
-      break;
-    if (!out.trades.empty() && out.trades.back().agg_id + 1 != i->agg_id) {
+    bool continues = out.trades.empty()
+                     || out.trades.back().agg_id + 1 == i->agg_id;
+    if (!continues) {
+      // Stopped by a missing id (whatever its time: it may be inside the window).
       out.missing_id = out.trades.back().agg_id + 1;
       break;
     }
+    if (q.end_ms >= 0 && trade_time_ms(*i) > q.end_ms)
+      break;
     out.trades.push_back(unpack(*i));
   }
 }

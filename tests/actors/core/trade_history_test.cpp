@@ -200,12 +200,16 @@ TEST_CASE("select answers aggTrades's queries with consecutive ids only",
   CHECK(recent.oldest_ms == 1010);
   q.limit = 1;
   CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{16});
-  // Up to endTime.
+  // Up to endTime: the missing 13 and 14 may have T <= 1012, so that is not
+  // answered; up to 1011 it is, and short because older trades are not held.
   q.limit = 500;
   q.end_ms = 1012;
+  CHECK(h.select(q).trades.empty());
+  CHECK(h.select(q).missing_id == 13);
+  q.end_ms = 1011;
   auto to_end = h.select(q);
-  CHECK(ids_of(to_end) == std::vector<std::uint64_t>{10, 11, 12});
-  CHECK(to_end.from_oldest); // short: older trades are not held
+  CHECK(ids_of(to_end) == std::vector<std::uint64_t>{10, 11});
+  CHECK(to_end.from_oldest);
   // From an id: stops before the hole; an id inside it is missing.
   q = sv::trade_query{};
   q.by_id = true;
@@ -223,12 +227,18 @@ TEST_CASE("select answers aggTrades's queries with consecutive ids only",
   // From a time, up to a time, with a limit.
   q = sv::trade_query{};
   q.start_ms = 1011;
-  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{11, 12});
+  auto from_1011 = h.select(q);
+  CHECK(ids_of(from_1011) == std::vector<std::uint64_t>{11, 12});
+  CHECK(from_1011.missing_id == 13); // stopped at the hole
+  q.end_ms = 1011;
+  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{11});
+  // The missing 13 and 14 may have T >= 1013: not answered.
   q.start_ms = 1013;
-  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{15, 16});
-  q.end_ms = 1015;
-  q.limit = 5;
-  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{15});
+  q.end_ms = -1;
+  CHECK(h.select(q).trades.empty());
+  CHECK(h.select(q).missing_id == 13);
+  q.start_ms = 1016;
+  CHECK(ids_of(h.select(q)) == std::vector<std::uint64_t>{16});
   // Every field of a row reads back.
   q = sv::trade_query{};
   q.by_id = true;
