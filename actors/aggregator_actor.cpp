@@ -51,7 +51,7 @@ std::uint64_t release_limit(const aggregator_state& st) {
 /// given up, an outage's skip, eviction) are skipped for good.
 void release(aggregator_self self) {
   auto& st = self->state;
-  if (!st.feed || st.released_id == 0)
+  if (!st.feed || !st.feed_started)
     return;
   auto limit = release_limit(st);
   if (limit <= st.released_id)
@@ -234,7 +234,8 @@ void on_trades(aggregator_self self, trade_batch& batch) {
       open_gap_before(self, x);
     if (last == 0) {
       // The feed starts at the first live trade.
-      st.released_id = x.agg_id - 1;
+      st.feed_started = true;
+      st.released_id = x.agg_id > 0 ? x.agg_id - 1 : 0;
       start_warmup(self, x);
     }
     st.flow.add(x);

@@ -109,7 +109,8 @@ struct aggregator_state {
   std::uint64_t skipped_trades = 0; ///< their trades before the warm-up period
   trade_release_sink_if feed;       ///< see aggregator_limits; null: no feed
   std::uint32_t feed_gap_wait_ms = 10000; ///< see aggregator_limits
-  std::uint64_t released_id = 0;  ///< last id released to the feed; 0: none
+  bool feed_started = false;              ///< the first live trade has come
+  std::uint64_t released_id = 0;          ///< last id released to the feed
   std::uint64_t feed_skipped = 0; ///< ids the feed passed without their trade
 };
 

@@ -239,11 +239,12 @@ void control(feed_self self, std::uint64_t client, feed_client& c,
                   encode_control_error(invalid_stream(st, *bad, request.id)));
         return;
       }
-      std::size_t fresh = 0;
+      std::set<std::string> fresh_names;
       for (const auto& name : request.params)
         if (std::find(c.streams.begin(), c.streams.end(), name)
             == c.streams.end())
-          ++fresh;
+          fresh_names.insert(name);
+      auto fresh = fresh_names.size();
       if (c.streams.size() + fresh > st.cfg.streams_per_client_max) {
         send_text(self, client,
                   encode_control_error(too_many_streams(st, request.id)));

@@ -431,8 +431,8 @@ struct lws_http_server::impl {
   void on_feed_peer_close(lws* wsi, const unsigned char* in, std::size_t len);
   void forget_session(lws* wsi);
   void drain_feed();
-  static void close_session(lws* wsi, feed_session& s, std::uint16_t code,
-                            std::string reason);
+  void close_session(lws* wsi, feed_session& s, std::uint16_t code,
+                     std::string reason) const;
   void check_slow(lws* wsi, feed_session& s, std::int64_t now_ns);
   void on_acceptable();
   void refuse(int fd);
@@ -532,7 +532,9 @@ int lws_http_server::impl::on_feed_receive(lws* wsi, const char* data,
     return -1;
   }
   s.incoming.append(data, len);
-  if (lws_is_final_fragment(wsi) == 0)
+  // lws 4.1 hands a server what it has read of a frame so far, each piece
+  // flagged final: the message is whole only when the frame's payload is in.
+  if (lws_is_final_fragment(wsi) == 0 || lws_remaining_packet_payload(wsi) != 0)
     return 0;
   auto feed_actor = caf::actor_cast<caf::actor>(feed);
   if (feed_actor)
@@ -604,15 +606,22 @@ void lws_http_server::impl::forget_session(lws* wsi) {
 
 void lws_http_server::impl::close_session(lws* wsi, feed_session& s,
                                           std::uint16_t code,
-                                          std::string reason) {
+                                          std::string reason) const {
   s.closing = true;
   s.code = code;
   s.reason = std::move(reason);
   if (s.reason.size() > 123) // a close frame's reason fits in 123 bytes
     s.reason.resize(123);
   lws_callback_on_writable(wsi);
-  // A socket that takes nothing never becomes writeable: drop it then.
-  lws_set_timer_usecs(wsi, feed_close_grace_us);
+  // A socket that takes nothing never becomes writeable: drop it then. A close
+  // the feed actor asked for goes after the frames queued before it, which a
+  // client reading at its pace has up to feed_queue_age_ms to take.
+  auto grace_us
+    = s.queue.empty()
+        ? feed_close_grace_us
+        : std::max(feed_close_grace_us,
+                   static_cast<lws_usec_t>(options.feed_queue_age_ms) * 1000);
+  lws_set_timer_usecs(wsi, grace_us);
 }
 
 void lws_http_server::impl::check_slow(lws* wsi, feed_session& s,

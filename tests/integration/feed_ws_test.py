@@ -445,8 +445,43 @@ class raw_ws:
             else:
                 frames += 1
 
+    def send_text_split(self, text, pause_s=0.2):
+        """Sends `text` as one masked text frame in two TCP segments, `pause_s`
+        apart, cut in the middle of the payload: the server must read it whole."""
+        payload = text.encode()
+        mask = os.urandom(4)
+        head = bytes([0x81, 0x80 | len(payload)]) if len(payload) < 126 else (
+            bytes([0x81, 0x80 | 126]) + struct.pack(">H", len(payload)))
+        frame = head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        cut = len(head) + 4 + len(payload) // 2
+        self.sock.sendall(frame[:cut])
+        time.sleep(pause_s)
+        self.sock.sendall(frame[cut:])
+
     def close(self):
         self.sock.close()
+
+
+def split_message(port):
+    """A control message whose frame arrives in two reads is answered once, whole
+    (lws hands a server each read of a frame as if it were final)."""
+    ws = raw_ws(port, "/ws")
+    try:
+        # About 2.7 KB: over one read of lws's, under the 4 KiB message bound.
+        ws.send_text_split(compact({"method": "SUBSCRIBE",
+                                    "params": ["btcusdt@aggTrade"] * 150, "id": 77}))
+        deadline = time.monotonic() + 10
+        while True:
+            f = ws.frame(deadline)
+            check(f is not None, "a split SUBSCRIBE: the connection closed")
+            opcode, payload = f
+            if opcode != 0x1:
+                continue
+            expect("a SUBSCRIBE split across two reads", payload.decode(), null(77))
+            break
+    finally:
+        ws.close()
 
 
 class control_session:
@@ -806,6 +841,7 @@ async def requests_limit(port, per_s):
 
 
 async def control_messages(sv):
+    split_message(sv.port)
     trades = await in_band_control(sv.port)
     for path in ("/ws/xrpusdt@aggTrade", "/ws/btcusdt@aggTrade/xrpusdt@aggTrade",
                  "/stream?streams=btcusdt@aggTrade/btcusdt@trade"):
