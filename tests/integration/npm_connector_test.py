@@ -124,32 +124,13 @@ LOGS = {}  # name -> log path, printed on failure
 PROCS = []  # every process started, killed at the end if still running
 
 
-class failure(Exception):
-    """A broken promise; main() prints it with the logs and exits 1."""
-
-
-def check(ok, why):
-    if not ok:
-        raise failure(why)
+failure = harness.failure
+check = harness.check
 
 
 def poll(what, fn, procs=None, deadline_s=DEADLINE_S):
-    """fn() until it returns something true (returned), or failure at the deadline or
-    when one of procs ({name: Popen}) exits first."""
-    deadline = time.monotonic() + deadline_s
-    last = None
-    while time.monotonic() < deadline:
-        for name, p in (procs or {}).items():
-            check(p.poll() is None, "%s exited with %s while waiting for %s"
-                  % (name, p.returncode, what))
-        try:
-            last = fn()
-            if last:
-                return last
-        except (OSError, ValueError, KeyError, IndexError, AttributeError, TypeError) as e:
-            last = e
-        time.sleep(0.1)
-    raise failure("timed out waiting for %s (last: %r)" % (what, last))
+    """harness.poll; a failed check inside fn() fails at once."""
+    return harness.poll(what, fn, deadline_s, procs)
 
 
 def compact(obj):

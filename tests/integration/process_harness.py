@@ -1,5 +1,6 @@
 """process_harness: what the Python integration tests share (failing with logs,
-polling with a deadline, HTTP calls with Python's own http.client)."""
+polling with a deadline, HTTP calls with Python's own http.client, and the
+failure/check/poll trio of the tests that raise instead of exiting)."""
 
 import http.client
 import json
@@ -41,6 +42,40 @@ def wait_for(what, check, logs, procs=None, deadline_s=DEADLINE_S):
             last = e
         time.sleep(0.1)
     fail("timed out waiting for %s (last: %r)" % (what, last), logs)
+
+
+class failure(Exception):
+    """A broken promise; the test's main() prints it with its logs and exits 1."""
+
+
+def check(ok, why):
+    if not ok:
+        raise failure(why)
+
+
+#: What poll() counts as "not yet" by default: the errors of a process or an
+#: answer that is still coming.
+NOT_YET = (OSError, ValueError, KeyError, IndexError, AttributeError, TypeError)
+
+
+def poll(what, fn, deadline_s=DEADLINE_S, procs=None, not_yet=NOT_YET):
+    """fn() until it returns something true (returned), or failure at the deadline or
+    when one of procs ({name: Popen}) exits first. An exception in `not_yet` from
+    fn() means not yet; any other propagates."""
+    deadline = time.monotonic() + deadline_s
+    last = None
+    while time.monotonic() < deadline:
+        for name, p in (procs or {}).items():
+            check(p.poll() is None, "%s exited with %s while waiting for %s"
+                  % (name, p.returncode, what))
+        try:
+            last = fn()
+            if last:
+                return last
+        except not_yet as e:
+            last = e
+        time.sleep(0.1)
+    raise failure("timed out waiting for %s (last: %r)" % (what, last))
 
 
 def call(port, method, path, body=None, headers=None):
