@@ -24,7 +24,13 @@
 #include <utility>
 #include <vector>
 
+#include "bench/bench_util.hpp"
+
 namespace {
+
+using sv::bench::number_after;
+using sv::bench::percentile;
+using sv::bench::realtime_us;
 
 /// One consumer connection.
 struct consumer {
@@ -44,23 +50,6 @@ struct bench_state {
   std::int64_t measure_until_us = 0;
   std::uint64_t measured_frames = 0;
 };
-
-std::int64_t realtime_us() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
-}
-
-std::int64_t number_after(std::string_view text, std::string_view key) {
-  auto at = text.find(key);
-  if (at == std::string_view::npos)
-    return -1;
-  std::int64_t v = 0;
-  for (auto i = at + key.size();
-       i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
-    v = v * 10 + (text[i] - '0');
-  return v;
-}
 
 std::string symbol_of(std::string_view text) {
   auto at = text.find(R"("s":")");
@@ -105,15 +94,6 @@ int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
     default:
       return 0;
   }
-}
-
-std::int64_t percentile(std::vector<std::int64_t>& xs, double q) {
-  if (xs.empty())
-    return -1;
-  auto k = static_cast<std::size_t>(q * static_cast<double>(xs.size() - 1));
-  std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(k),
-                   xs.end());
-  return xs[k];
 }
 
 } // namespace

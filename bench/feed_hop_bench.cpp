@@ -24,7 +24,13 @@
 #include <string>
 #include <vector>
 
+#include "bench/bench_util.hpp"
+
 namespace {
+
+using sv::bench::number_after;
+using sv::bench::percentile;
+using sv::bench::realtime_us;
 
 /// One measured connection.
 struct path_samples {
@@ -44,25 +50,6 @@ struct bench_state {
   std::int64_t measure_until_us = 0;
 };
 
-std::int64_t realtime_us() {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
-}
-
-/// The unsigned integer after `key` in `frame`, or -1.
-std::int64_t field(const char* frame, std::size_t len, const char* key) {
-  std::string_view text{frame, len};
-  auto at = text.find(key);
-  if (at == std::string_view::npos)
-    return -1;
-  std::int64_t v = 0;
-  for (auto i = at + std::strlen(key);
-       i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i)
-    v = v * 10 + (text[i] - '0');
-  return v;
-}
-
 int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
              size_t len) {
   auto* p = static_cast<path_samples*>(lws_get_opaque_user_data(wsi));
@@ -75,9 +62,9 @@ int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
       return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE: {
       auto now = realtime_us();
-      const auto* frame = static_cast<const char*>(in);
-      auto e = field(frame, len, "\"E\":");
-      auto a = field(frame, len, "\"a\":");
+      std::string_view frame{static_cast<const char*>(in), len};
+      auto e = number_after(frame, R"("E":)");
+      auto a = number_after(frame, R"("a":)");
       if (e <= 0)
         return 0;
       ++p->frames;
@@ -96,20 +83,15 @@ int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
       st->done = true;
       return 0;
     case LWS_CALLBACK_CLIENT_CLOSED:
+      if (realtime_us() < st->measure_until_us || st->measure_until_us == 0)
+        std::fprintf(stderr,
+                     "%s: closed after %llu frames, before the window ended\n",
+                     p->name, static_cast<unsigned long long>(p->frames));
       st->done = true;
       return 0;
     default:
       return 0;
   }
-}
-
-std::int64_t percentile(std::vector<std::int64_t>& xs, double q) {
-  if (xs.empty())
-    return -1;
-  auto k = static_cast<std::size_t>(q * static_cast<double>(xs.size() - 1));
-  std::nth_element(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(k),
-                   xs.end());
-  return xs[k];
 }
 
 } // namespace
@@ -185,8 +167,11 @@ int main(int argc, char** argv) {
                 static_cast<long long>(p99.at(i)), static_cast<long long>(p999),
                 static_cast<long long>(max));
   }
+  bool measured = !st.paths[0].us.empty() && !st.paths[1].us.empty();
+  if (!measured)
+    std::fprintf(stderr, "feed_hop_bench: a path has no sample (see above)\n");
   std::printf("added        p50_us=%lld p99_us=%lld\n",
               static_cast<long long>(p50[1] - p50[0]),
               static_cast<long long>(p99[1] - p99[0]));
-  return 0;
+  return measured ? 0 : 1;
 }
