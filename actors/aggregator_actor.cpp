@@ -76,6 +76,24 @@ void release(aggregator_self self) {
   self->send(st.feed, std::move(out));
 }
 
+/// What was released to the feed from `from_id` on, at most `limit` trades.
+resume_page resume(aggregator_self self, std::uint64_t from_id,
+                   std::uint32_t limit) {
+  auto& st = self->state;
+  resume_page page;
+  page.released_id = st.released_id;
+  page.oldest_id = st.history.oldest_id();
+  if (from_id == 0 || from_id > st.released_id)
+    return page;
+  page.trades = st.history.between(from_id - 1, st.released_id,
+                                   std::size_t{limit} + 1);
+  if (page.trades.size() > limit) {
+    page.trades.pop_back();
+    page.more = true;
+  }
+  return page;
+}
+
 /// The gap wait of the gap up to `to_id` is over: if it is still open, the feed
 /// passes it.
 void on_gap_wait(aggregator_self self, std::uint64_t to_id) {
@@ -378,6 +396,9 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
     [=](trades_atom, std::uint32_t n) { return self->state.history.last(n); },
     [=](agg_trades_atom, const trade_query& q) {
       return self->state.history.select(q);
+    },
+    [=](resume_atom, std::uint64_t from_id, std::uint32_t limit) {
+      return resume(self, from_id, limit);
     },
     [=](metrics_atom) { return metrics(self); },
     [=](large_trades_atom, std::uint32_t n) {

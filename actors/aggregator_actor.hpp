@@ -16,6 +16,8 @@
 //   (trades_atom, n) ---------------> last n trades, oldest first
 //   (agg_trades_atom, query) -------> trades by Binance's aggTrades rules (the REST
 //                                      mirror), consecutive ids only
+//   (resume_atom, from_id, limit) --> the trades released to the feed from from_id
+//                                      on (a native feed client's resume)
 //   metrics_atom -------------------> order-flow totals since start and rolling windows
 //   (large_trades_atom, n) ---------> last n large trades, oldest first
 //   latency_atom -------------------> frame-arrival-to-update latency percentiles

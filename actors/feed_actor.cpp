@@ -2,6 +2,7 @@
 #include "actors/feed_actor.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <optional>
 #include <string_view>
 #include <utility>
@@ -11,7 +12,10 @@
 #include "actors/core/symbol_case.hpp"
 #include "actors/core/symbol_name.hpp"
 #include "actors/wire/agg_trade_json.hpp"
+#include "actors/wire/api_json.hpp"
+#include "actors/wire/binance_rest.hpp"
 #include "actors/wire/depth_event_json.hpp"
+#include "actors/wire/native_feed_json.hpp"
 #include "actors/wire/ws_control.hpp"
 
 namespace sv {
@@ -22,6 +26,13 @@ constexpr std::string_view agg_trade_suffix = "@aggTrade";
 constexpr std::string_view depth_suffix = "@depth@100ms";
 constexpr std::string_view slow_depth_suffix = "@depth";
 constexpr std::int64_t ns_per_s = 1'000'000'000;
+/// The native feed's path.
+constexpr std::string_view native_path = "/v1/feed";
+/// Trades per resume page asked of an aggregator.
+constexpr std::uint32_t resume_page_max = 1000;
+/// Levels per side of a native book snapshot: the whole book (Binance's REST
+/// snapshot stops at 5000; the local book is what the deltas apply to).
+constexpr std::uint32_t snapshot_levels = 1'000'000;
 /// Symbols an "invalid stream" answer lists before "...".
 constexpr std::size_t listed_symbols_max = 16;
 
@@ -109,9 +120,13 @@ first_invalid(const feed_state& st, const std::vector<std::string>& names) {
   return std::nullopt;
 }
 
+void send_text_to(feed_state& st, std::uint64_t client, std::string text) {
+  st.cfg.writer->send(client,
+                      {std::make_shared<const std::string>(std::move(text))});
+}
+
 void send_text(feed_self self, std::uint64_t client, std::string text) {
-  self->state.cfg.writer->send(
-    client, {std::make_shared<const std::string>(std::move(text))});
+  send_text_to(self->state, client, std::move(text));
 }
 
 /// Closes `client` with 1008 and `reason`; its feed_closed is then not counted again.
@@ -184,6 +199,470 @@ std::optional<std::vector<std::string>> path_streams(const feed_opened& x,
   return std::nullopt;
 }
 
+// --- the native feed (/v1/feed) -------------------------------------------------
+
+using sub_key = std::pair<std::uint64_t, std::uint64_t>; ///< (client, sub)
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// The client and subscription `key` names, or nulls when either is gone.
+std::pair<feed_client*, native_sub*> find_sub(feed_state& st, sub_key key) {
+  auto c = st.clients.find(key.first);
+  if (c == st.clients.end() || c->second.closing)
+    return {nullptr, nullptr};
+  auto s = c->second.subs.find(key.second);
+  if (s == c->second.subs.end())
+    return {&c->second, nullptr};
+  return {&c->second, &s->second};
+}
+
+void drop_sub(feed_state& st, std::uint64_t client, feed_client& c,
+              std::uint64_t sub) {
+  auto it = c.subs.find(sub);
+  if (it == c.subs.end())
+    return;
+  auto idx = st.native_subs.find(it->second.symbol);
+  if (idx != st.native_subs.end()) {
+    idx->second.erase({client, sub});
+    if (idx->second.empty())
+      st.native_subs.erase(idx);
+  }
+  c.subs.erase(it);
+}
+
+/// One message of subscription `sub` of `s`: the head with the next seq, then
+/// `tail` (which closes the object).
+// Head fields, then the body.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
+feed_frame sub_message(std::uint64_t sub, native_sub& s, std::string_view type,
+                       std::string_view tail) {
+  std::string out;
+  out.reserve(48 + tail.size());
+  append_native_head(out, type, sub, ++s.seq);
+  out += tail;
+  return std::make_shared<const std::string>(std::move(out));
+}
+
+/// Appends `t` to `out` for subscription `sub`, after a gap message for the ids
+/// between the last one accounted for and `t` (the ids below from_id are not the
+/// client's). Ids at or below last_id are not sent again.
+void native_trade(feed_client& c, std::uint64_t sub, native_sub& s,
+                  const trade& t, std::vector<feed_frame>& out) {
+  if (t.agg_id < s.from_id || t.agg_id <= s.last_id)
+    return;
+  auto expected = s.last_id != 0 ? s.last_id + 1 : s.from_id;
+  if (expected != 0 && t.agg_id > expected) {
+    std::string gap;
+    append_gap_tail(gap, expected, t.agg_id - 1);
+    out.push_back(sub_message(sub, s, "gap", gap));
+  }
+  std::string tail = "\"data\":";
+  append_agg_trade_event(tail, t);
+  tail.push_back('}');
+  out.push_back(sub_message(sub, s, "trade", tail));
+  s.last_id = t.agg_id;
+  ++c.trades_sent;
+}
+
+void ask_resume(feed_self self, sub_key key, const std::string& symbol,
+                std::uint64_t from_id);
+
+/// A resume page is in: its trades go out; the first page decides whether the
+/// resume is possible at all; the last one makes the subscription live.
+void on_resume_page(feed_self self, sub_key key, resume_page& page) {
+  auto& st = self->state;
+  auto [c, s] = find_sub(st, key);
+  if (s == nullptr)
+    return;
+  bool first = s->seq == 0;
+  if (first) {
+    bool released = page.released_id >= s->from_id;
+    if (released && (page.oldest_id == 0 || page.oldest_id > s->from_id)) {
+      native_error error{"not_held",
+                         "from_id " + std::to_string(s->from_id)
+                           + " is older than the history holds: resume from "
+                             "oldest_id or later, or fetch the older trades "
+                             "from Binance",
+                         s->request.id, page.oldest_id};
+      send_text(self, key.first, encode_native_error(error));
+      drop_sub(st, key.first, *c, key.second);
+      return;
+    }
+    ++st.totals.resumes;
+    send_text(self, key.first, encode_subscribed(s->request, key.second));
+  }
+  std::vector<feed_frame> out;
+  for (const auto& t : page.trades)
+    native_trade(*c, key.second, *s, t, out);
+  if (page.more) {
+    st.cfg.writer->send(key.first, std::move(out));
+    st.totals.trades_sent += page.trades.size();
+    ask_resume(self, key, s->symbol, page.trades.back().agg_id + 1);
+    return;
+  }
+  s->resuming = false;
+  std::string live = "\"released_id\":" + std::to_string(page.released_id)
+                     + "}";
+  out.push_back(sub_message(key.second, *s, "live", live));
+  st.totals.trades_sent += page.trades.size();
+  st.cfg.writer->send(key.first, std::move(out));
+}
+
+void ask_resume(feed_self self, sub_key key, const std::string& symbol,
+                std::uint64_t from_id) {
+  auto& st = self->state;
+  auto agg = st.aggregators.find(symbol);
+  if (agg == st.aggregators.end())
+    return; // checked at subscribe; a symbol removed since leaves it waiting
+  self
+    ->request(agg->second, caf::infinite, resume_atom::value, from_id,
+              resume_page_max)
+    .then([=](resume_page& page) { on_resume_page(self, key, page); },
+          [=](caf::error&) {
+            auto [client, s] = find_sub(self->state, key);
+            if (s == nullptr)
+              return;
+            send_text(self, key.first,
+                      encode_native_error({"unknown_symbol",
+                                           s->symbol + " is no longer streamed",
+                                           s->request.id, 0}));
+            drop_sub(self->state, key.first, *client, key.second);
+          });
+}
+
+/// A book's answer to ask_snapshot: a synced book goes out as the snapshot the
+/// deltas continue from.
+void on_snapshot(feed_state& st, sub_key key, const book_view& view) {
+  auto [c, s] = find_sub(st, key);
+  if (s == nullptr)
+    return;
+  s->snapshot_asked = false;
+  // Not synced: the next released_depth (the book synced again) asks anew.
+  if (view.state != book_phase::synced)
+    return;
+  std::string tail = s->conflated ? R"("conflated":true,"data":)"
+                                  : R"("conflated":false,"data":)";
+  tail += depth_snapshot_json(view);
+  tail.push_back('}');
+  st.cfg.writer->send(key.first,
+                      {sub_message(key.second, *s, "snapshot", tail)});
+  s->book_live = true;
+  s->conflated = false;
+  s->last_u = view.last_update_id;
+}
+
+/// Asks `key`'s book for a snapshot; its answer starts (or restarts) the deltas.
+void ask_snapshot(feed_self self, sub_key key, const std::string& symbol) {
+  auto& st = self->state;
+  auto book = st.books.find(symbol);
+  auto found = find_sub(st, key);
+  if (book == st.books.end() || found.second == nullptr)
+    return;
+  found.second->snapshot_asked = true;
+  self->request(book->second, caf::infinite, book_atom::value, snapshot_levels)
+    .then([=](book_view& view) { on_snapshot(self->state, key, view); },
+          [=](caf::error&) {
+            auto* sub = find_sub(self->state, key).second;
+            if (sub != nullptr)
+              sub->snapshot_asked = false;
+          });
+}
+
+/// Whether `client`'s queue is past the conflation bound (or, with `low`, not yet
+/// back below half of it).
+bool backlogged(const feed_state& st, std::uint64_t client, bool low) {
+  auto bytes = st.cfg.writer->backlog_bytes(client);
+  return low ? bytes > st.cfg.conflate_bytes / 2
+             : bytes > st.cfg.conflate_bytes;
+}
+
+/// Book deltas for native subscriptions: continuous ones go out; a jump (the book
+/// resynced) sends a resync marker and asks for a snapshot; a backlog stops the
+/// deltas until the queue drains, then a snapshot marked conflated replaces them.
+void native_depth(feed_self self, const released_depth& x) {
+  auto& st = self->state;
+  auto idx = st.native_subs.find(x.symbol);
+  if (idx == st.native_subs.end())
+    return;
+  auto keys = idx->second;
+  for (auto key : keys) {
+    auto [c, s] = find_sub(st, key);
+    if (s == nullptr || s->channel != native_channel::book)
+      continue;
+    if (!s->book_live) {
+      if (!s->snapshot_asked && !backlogged(st, key.first, true))
+        ask_snapshot(self, key, x.symbol);
+      continue;
+    }
+    std::vector<feed_frame> out;
+    for (const auto& u : x.updates) {
+      if (u.final_update_id <= s->last_u)
+        continue;
+      if (u.first_update_id > s->last_u + 1) {
+        out.push_back(sub_message(key.second, *s, "resync",
+                                  R"("reason":"the book resynced"})"));
+        s->book_live = false;
+        break;
+      }
+      if (backlogged(st, key.first, false)) {
+        s->book_live = false;
+        s->conflated = true;
+        ++c->conflated;
+        ++st.totals.conflated;
+        break;
+      }
+      std::string tail = "\"data\":";
+      append_depth_event(tail, u);
+      tail.push_back('}');
+      out.push_back(sub_message(key.second, *s, "delta", tail));
+      s->last_u = u.final_update_id;
+      ++c->depth_sent;
+      ++st.totals.depth_sent;
+    }
+    st.cfg.writer->send(key.first, std::move(out));
+    if (!s->book_live && !s->conflated)
+      ask_snapshot(self, key, x.symbol);
+  }
+}
+
+/// Feeds `x` to its symbol's bar builders; returns the bars closed, with the index
+/// of their interval in bar_intervals.
+std::vector<std::pair<std::size_t, bar>> build_bars(feed_state& st,
+                                                    const released_trades& x) {
+  auto& builders = st.bars[x.symbol];
+  if (builders.empty())
+    for (const auto& interval : bar_intervals)
+      builders.emplace_back(interval.ms);
+  std::vector<std::pair<std::size_t, bar>> closed;
+  for (const auto& t : x.trades)
+    for (std::size_t i = 0; i < builders.size(); ++i)
+      if (auto b = builders[i].add(t))
+        closed.emplace_back(i, *b);
+  return closed;
+}
+
+/// The bar messages of `closed` for bars subscription `sub` of `s`.
+void native_bars(const std::string& symbol, std::uint64_t sub, native_sub& s,
+                 const std::vector<std::pair<std::size_t, bar>>& closed,
+                 std::vector<feed_frame>& out) {
+  for (const auto& [i, b] : closed) {
+    if (i != s.interval)
+      continue;
+    std::string tail;
+    append_bar_tail(tail, symbol, bar_intervals.at(i).name, b);
+    out.push_back(sub_message(sub, s, "bar", tail));
+  }
+}
+
+/// Live trades and closed bars for native subscriptions of `x.symbol`.
+void native_trades(feed_state& st, const released_trades& x) {
+  if (!x.trades.empty())
+    st.last_released[x.symbol] = x.trades.back().agg_id;
+  auto closed = build_bars(st, x);
+  auto idx = st.native_subs.find(x.symbol);
+  if (idx == st.native_subs.end())
+    return;
+  for (auto key : idx->second) {
+    auto [c, s] = find_sub(st, key);
+    if (s == nullptr)
+      continue;
+    std::vector<feed_frame> out;
+    if (s->channel == native_channel::trades && !s->resuming) {
+      auto before = c->trades_sent;
+      for (const auto& t : x.trades)
+        native_trade(*c, key.second, *s, t, out);
+      st.totals.trades_sent += c->trades_sent - before;
+    } else if (s->channel == native_channel::bars) {
+      native_bars(x.symbol, key.second, *s, closed, out);
+    }
+    if (!out.empty())
+      st.cfg.writer->send(key.first, std::move(out));
+  }
+}
+
+/// Starts the metrics and heartbeat timers unless they run.
+void start_ticking(feed_self self) {
+  auto& st = self->state;
+  if (st.ticking)
+    return;
+  st.ticking = true;
+  self->delayed_send(self,
+                     std::chrono::milliseconds(st.cfg.metrics_interval_ms),
+                     metrics_tick_atom::value);
+  self->delayed_send(self, std::chrono::milliseconds(st.cfg.heartbeat_ms),
+                     feed_beat_atom::value);
+}
+
+bool any_native(const feed_state& st) {
+  return std::any_of(st.clients.begin(), st.clients.end(),
+                     [](const auto& kv) { return kv.second.native; });
+}
+
+/// An aggregator's metrics, for its symbol's metrics subscribers whose queue is
+/// not backlogged (a left-out update is conflated into the next).
+void on_metrics(feed_state& st, const metrics_snapshot& m) {
+  auto idx = st.native_subs.find(m.symbol);
+  if (idx == st.native_subs.end())
+    return;
+  std::string tail = "\"data\":" + metrics_json(m) + "}";
+  for (auto key : idx->second) {
+    auto [c, s] = find_sub(st, key);
+    if (s == nullptr || s->channel != native_channel::metrics)
+      continue;
+    if (backlogged(st, key.first, false)) {
+      ++c->conflated;
+      ++st.totals.conflated;
+      continue;
+    }
+    st.cfg.writer->send(key.first,
+                        {sub_message(key.second, *s, "metrics", tail)});
+  }
+}
+
+/// Each symbol with metrics subscribers is asked for its metrics; each answer
+/// goes to those subscribers whose queue is not backlogged (a left-out update is
+/// conflated into the next).
+void on_metrics_tick(feed_self self) {
+  auto& st = self->state;
+  if (!any_native(st)) {
+    st.ticking = false; // the feed_beat timer sees the same and stops too
+    return;
+  }
+  self->delayed_send(self,
+                     std::chrono::milliseconds(st.cfg.metrics_interval_ms),
+                     metrics_tick_atom::value);
+  for (const auto& [symbol, keys] : st.native_subs) {
+    bool wanted = std::any_of(keys.begin(), keys.end(), [&](sub_key key) {
+      auto [c, s] = find_sub(st, key);
+      return s != nullptr && s->channel == native_channel::metrics;
+    });
+    auto agg = st.aggregators.find(symbol);
+    if (!wanted || agg == st.aggregators.end())
+      continue;
+    self->request(agg->second, caf::infinite, metrics_atom::value)
+      .then([=](metrics_snapshot& m) { on_metrics(self->state, m); },
+            [](caf::error&) {});
+  }
+}
+
+/// Every native client gets a heartbeat with the states of the upstream streams
+/// of the symbols it subscribes to (none while it has no subscription).
+void send_heartbeats(feed_state& st,
+                     const std::vector<child_status>& children) {
+  auto now = wall_ms();
+  for (auto& [id, c] : st.clients) {
+    if (!c.native || c.closing)
+      continue;
+    std::set<std::string> symbols;
+    for (const auto& [n, s] : c.subs)
+      symbols.insert(s.symbol);
+    std::vector<stream_state> streams;
+    for (const auto& child : children)
+      if (symbols.count(child.symbol) != 0)
+        streams.push_back({child.symbol, to_string(child.stream), child.state,
+                           child.last_message_age_ms});
+    send_text_to(st, id, encode_heartbeat(now, streams));
+  }
+}
+
+void on_beat(feed_self self) {
+  auto& st = self->state;
+  if (!st.ticking)
+    return;
+  self->delayed_send(self, std::chrono::milliseconds(st.cfg.heartbeat_ms),
+                     feed_beat_atom::value);
+  if (!st.supervisor) {
+    send_heartbeats(st, {});
+    return;
+  }
+  self->request(st.supervisor, caf::infinite, status_atom::value)
+    .then(
+      [=](std::vector<child_status>& children) {
+        send_heartbeats(self->state, children);
+      },
+      [=](caf::error&) { send_heartbeats(self->state, {}); });
+}
+
+/// A native client's subscribe.
+void native_subscribe(feed_self self, std::uint64_t client, feed_client& c,
+                      native_request& r) {
+  auto& st = self->state;
+  bool book = r.channel == native_channel::book;
+  const auto& served = book ? st.book_symbols : st.symbols;
+  if (served.count(r.symbol) == 0) {
+    std::string list;
+    for (const auto& symbol : served)
+      list += (list.empty() ? "" : ", ") + symbol;
+    send_text(self, client,
+              encode_native_error(
+                {book ? "no_book" : "unknown_symbol",
+                 r.symbol
+                   + (book ? " has no book here; symbols with a book: "
+                           : " is not streamed here; symbols streamed: ")
+                   + (list.empty() ? "none" : list),
+                 r.id, 0}));
+    return;
+  }
+  if (c.subs.size() >= st.cfg.streams_per_client_max) {
+    send_text(
+      self, client,
+      encode_native_error({"bad_request",
+                           "too many subscriptions (at most "
+                             + std::to_string(st.cfg.streams_per_client_max)
+                             + " per connection)",
+                           r.id, 0}));
+    return;
+  }
+  auto id = c.next_sub++;
+  auto& s = c.subs[id];
+  s.channel = r.channel;
+  s.symbol = r.symbol;
+  s.interval = r.interval;
+  st.native_subs[r.symbol].insert({client, id});
+  if (r.channel == native_channel::trades && r.from_id) {
+    s.from_id = *r.from_id;
+    s.resuming = true;
+    s.request = r;
+    ask_resume(self, {client, id}, r.symbol, *r.from_id);
+    return;
+  }
+  if (r.channel == native_channel::trades) {
+    auto last = st.last_released.find(r.symbol);
+    s.from_id = last == st.last_released.end() ? 0 : last->second + 1;
+  }
+  send_text(self, client, encode_subscribed(r, id));
+  if (book)
+    ask_snapshot(self, {client, id}, r.symbol);
+}
+
+void native_text(feed_self self, std::uint64_t client, feed_client& c,
+                 const std::string& text) {
+  native_error error;
+  auto r = decode_native_request(text, error);
+  if (!r) {
+    send_text(self, client, encode_native_error(error));
+    return;
+  }
+  if (r->subscribe) {
+    native_subscribe(self, client, c, *r);
+    return;
+  }
+  if (c.subs.count(r->sub) == 0) {
+    send_text(self, client,
+              encode_native_error({"unknown_sub",
+                                   "no subscription " + std::to_string(r->sub)
+                                     + " on this connection",
+                                   r->id, 0}));
+    return;
+  }
+  drop_sub(self->state, client, c, r->sub);
+  send_text(self, client, encode_unsubscribed(r->id, r->sub));
+}
+
 // --- handlers: one per message of feed_if, in the behavior's order --------------
 
 void on_opened(feed_self self, feed_opened& x) {
@@ -202,6 +681,14 @@ void on_opened(feed_self self, feed_opened& x) {
   c.peer = x.peer;
   c.path = x.path;
   c.window_start_ns = clock_ns(self);
+  if (x.path == native_path) {
+    c.native = true;
+    start_ticking(self);
+    SV_INFO("feed", "-", "client_opened",
+            "client=%llu peer=%s path=%s native=1 clients=%zu", ull(x.client),
+            x.peer.c_str(), x.path.c_str(), st.clients.size());
+    return;
+  }
   bool combined = false;
   auto names = path_streams(x, combined);
   c.combined = combined;
@@ -294,6 +781,10 @@ void on_text(feed_self self, feed_text& x) {
     close_client(self, x.client, c, "Too many requests");
     return;
   }
+  if (c.native) {
+    native_text(self, x.client, c, x.text);
+    return;
+  }
   control_error error;
   auto request = decode_control_request(x.text, error);
   if (!request) {
@@ -324,6 +815,8 @@ void on_closed(feed_self self, const feed_closed& x) {
   auto streams = c.streams;
   for (const auto& name : streams)
     unsubscribe(st, x.client, c, name);
+  while (!c.subs.empty())
+    drop_sub(st, x.client, c, c.subs.begin()->first);
   st.clients.erase(it);
 }
 
@@ -376,6 +869,7 @@ void on_released(feed_self self, released_trades& x) {
   };
   fan_out(st, lower_ascii(x.symbol) + std::string{agg_trade_suffix}, x.trades,
           append, count);
+  native_trades(st, x);
 }
 
 void on_released_depth(feed_self self, released_depth& x) {
@@ -396,6 +890,7 @@ void on_released_depth(feed_self self, released_depth& x) {
   auto lower = lower_ascii(x.symbol);
   fan_out(st, lower + std::string{depth_suffix}, x.updates, append, count);
   fan_out(st, lower + std::string{slow_depth_suffix}, x.updates, append, count);
+  native_depth(self, x);
 }
 
 void on_table(feed_self self, const symbol_table& table) {
@@ -405,6 +900,8 @@ void on_table(feed_self self, const symbol_table& table) {
   st.book_symbols.clear();
   for (const auto& [symbol, book] : table.books)
     st.book_symbols.insert(symbol);
+  st.aggregators = table.aggregators;
+  st.books = table.books;
 }
 
 feed_status status(feed_self self) {
@@ -416,6 +913,13 @@ feed_status status(feed_self self) {
     s.peer = c.peer;
     s.path = c.path;
     s.streams = c.streams;
+    for (const auto& [n, sub] : c.subs)
+      s.streams.push_back(
+        std::string{to_string(sub.channel)} + ":" + sub.symbol
+        + (sub.channel == native_channel::bars
+             ? std::string{":"} + bar_intervals.at(sub.interval).name
+             : std::string{}));
+    s.conflated = c.conflated;
     s.trades_sent = c.trades_sent;
     s.depth_sent = c.depth_sent;
     s.requests = c.requests;
@@ -439,6 +943,11 @@ feed_if::behavior_type feed_actor(feed_self self, feed_config cfg) {
     [=](feed_text& x) { on_text(self, x); },
     [=](feed_closed& x) { on_closed(self, x); },
     [=](symbol_table& table) { on_table(self, table); },
+    [=](supervisor_if& supervisor) {
+      self->state.supervisor = std::move(supervisor);
+    },
+    [=](metrics_tick_atom) { on_metrics_tick(self); },
+    [=](feed_beat_atom) { on_beat(self); },
     [=](status_atom) { return status(self); },
   };
 }

@@ -20,6 +20,19 @@
 //   symbol_table ----------> the symbols (and books) a SUBSCRIBE may name from now on
 //   status_atom -----------> /status's consumers section
 //
+//   resume_page (an answer) -> a native trades subscription's resume: the trades
+//                             released from its from_id on, page by page, then live
+//   metrics_tick_atom -------> each native metrics subscription gets its symbol's
+//                             metrics (conflated: at most one per interval)
+//   feed_beat_atom ---------> each native client gets a heartbeat with the states
+//                             of its symbols' upstream streams
+//   supervisor_if ----------> where heartbeats ask for the streams' states
+//
+// Native clients (/v1/feed, docs/feed.md "Native feed") subscribe by request to
+// trades (live, or resumed from an id), book (snapshot, then deltas; a resync or a
+// backlog past conflate_bytes sends a fresh snapshot instead of deltas), metrics
+// and bars; every subscription numbers its messages 1, 2, 3, ... with no holes.
+//
 // Streams relayed: <symbol>@aggTrade of every symbol, <symbol>@depth@100ms and
 // <symbol>@depth of those with a book (symbol lower case, as Binance writes it).
 // The trades' order and exactly-once guarantee comes from the aggregators'
@@ -37,8 +50,10 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include "actors/core/bar_builder.hpp"
 #include "actors/protocols.hpp"
 #include "actors/seams/feed_writer.hpp"
+#include "actors/wire/native_feed_json.hpp"
 
 namespace sv {
 
@@ -47,9 +62,33 @@ struct feed_config {
   feed_writer* writer = nullptr;               ///< outlives the actor
   std::uint32_t clients_max = 256;             ///< feed_clients_max
   std::uint32_t streams_per_client_max = 1024; ///< as Binance
-  std::uint32_t requests_per_s = 5;      ///< incoming messages, as Binance
-  std::vector<std::string> symbols;      ///< served at spawn, upper case
-  std::vector<std::string> book_symbols; ///< those with a book at spawn
+  std::uint32_t requests_per_s = 5;         ///< incoming messages, as Binance
+  std::vector<std::string> symbols;         ///< served at spawn, upper case
+  std::vector<std::string> book_symbols;    ///< those with a book at spawn
+  std::uint32_t metrics_interval_ms = 1000; ///< feed_metrics_interval_ms
+  std::uint32_t heartbeat_ms = 1000;        ///< feed_heartbeat_ms
+  /// A native client with more bytes queued gets no book deltas or metrics
+  /// until its queue is below half of this; then a fresh snapshot.
+  std::size_t conflate_bytes = 2U << 20U;
+};
+
+/// One subscription of a native client.
+struct native_sub {
+  native_channel channel = native_channel::trades;
+  std::string symbol;       ///< upper case
+  std::size_t interval = 0; ///< bars: index into bar_intervals
+  std::uint64_t seq = 0;    ///< of the last message sent: 1, 2, 3, ...
+  // trades
+  std::uint64_t from_id = 0; ///< ids below it are not sent (a resume's start)
+  std::uint64_t last_id = 0; ///< the last trade id sent, 0: none yet
+  /// Resume pages are awaited: live trades are left to them (docs/feed.md).
+  bool resuming = false;
+  native_request request; ///< answered once the first resume page is in
+  // book
+  bool book_live = false;      ///< a snapshot went out; deltas follow it
+  bool snapshot_asked = false; ///< a snapshot request is in flight
+  bool conflated = false;   ///< deltas were left out: the next snapshot says so
+  std::uint64_t last_u = 0; ///< `u` the client's book is at
 };
 
 /// One connected client.
@@ -64,6 +103,10 @@ struct feed_client {
   std::int64_t window_start_ns = 0; ///< start of the current 1 s request window
   std::uint32_t window_requests = 0; ///< requests in it
   bool closing = false; ///< closed by this actor; its feed_closed is counted
+  bool native = false;  ///< a /v1/feed client
+  std::map<std::uint64_t, native_sub> subs; ///< native: by subscription number
+  std::uint64_t next_sub = 1;
+  std::uint64_t conflated = 0; ///< book deltas runs and metrics left out
 };
 
 /// State of the feed actor (plain data; behavior in feed_actor.cpp).
@@ -76,6 +119,19 @@ struct feed_state {
   /// Subscribers by stream name ("btcusdt@aggTrade", "btcusdt@depth@100ms").
   std::map<std::string, std::set<std::uint64_t>> subscribers;
   feed_status totals; ///< counters; clients filled in on status_atom
+  std::map<std::string, aggregator_if> aggregators; ///< from the symbol table
+  std::map<std::string, book_if> books;             ///< from the symbol table
+  supervisor_if supervisor;                         ///< heartbeats' source
+  /// Native subscriptions by symbol, as (client, subscription) pairs.
+  std::map<std::string, std::set<std::pair<std::uint64_t, std::uint64_t>>>
+    native_subs;
+  /// Each symbol's bars, one builder per bar_intervals entry, fed every
+  /// released trade from the first on.
+  std::map<std::string, std::vector<bar_builder>> bars;
+  /// Each symbol's highest trade id released so far: a live subscription starts
+  /// after it, so ids skipped from then on show as a gap.
+  std::map<std::string, std::uint64_t> last_released;
+  bool ticking = false; ///< the metrics and heartbeat timers run
 };
 
 using feed_self = feed_if::stateful_pointer<feed_state>;

@@ -100,6 +100,7 @@ using aggregator_if = caf::typed_actor<
   caf::reacts_to<backfill_failed>, caf::reacts_to<gap_wait_atom, std::uint64_t>,
   caf::replies_to<trades_atom, std::uint32_t>::with<std::vector<trade>>,
   caf::replies_to<agg_trades_atom, trade_query>::with<trade_rows>,
+  caf::replies_to<resume_atom, std::uint64_t, std::uint32_t>::with<resume_page>,
   caf::replies_to<metrics_atom>::with<metrics_snapshot>,
   caf::replies_to<large_trades_atom, std::uint32_t>::with<std::vector<trade>>,
   caf::replies_to<latency_atom>::with<latency_snapshot>>;
@@ -166,12 +167,13 @@ using table_listener_if = caf::typed_actor<caf::reacts_to<symbol_table>>;
 
 /// The feed actor's protocol (actors/feed_actor.hpp): the Binance-compatible
 /// WebSocket mirror's clients, from the transport, and the trades they get.
-using feed_if
-  = caf::typed_actor<caf::reacts_to<released_trades>,
-                     caf::reacts_to<released_depth>,
-                     caf::reacts_to<feed_opened>, caf::reacts_to<feed_text>,
-                     caf::reacts_to<feed_closed>, caf::reacts_to<symbol_table>,
-                     caf::replies_to<status_atom>::with<feed_status>>;
+using feed_if = caf::typed_actor<
+  caf::reacts_to<released_trades>, caf::reacts_to<released_depth>,
+  caf::reacts_to<feed_opened>, caf::reacts_to<feed_text>,
+  caf::reacts_to<feed_closed>, caf::reacts_to<symbol_table>,
+  caf::reacts_to<supervisor_if>, caf::reacts_to<metrics_tick_atom>,
+  caf::reacts_to<feed_beat_atom>,
+  caf::replies_to<status_atom>::with<feed_status>>;
 
 /// The api actor's protocol (actors/api_actor.hpp).
 using api_if = caf::typed_actor<caf::reacts_to<http_request>,

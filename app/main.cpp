@@ -452,6 +452,7 @@ int main(int argc, char** argv) {
   actors.supervisor = sys.spawn(supervisor_actor, supervisor_config_for(cfg),
                                 streams, sinks_of(actors),
                                 stream_children(cfg));
+  caf::anon_send(actors.feed, actors.supervisor); // the heartbeats' source
   lws_counter_source counters{*ws, http};
   auto registry_cfg = registry_config_for(
     cfg, actors.supervisor, actors.backfill, actors.aggregators, actors.books);
@@ -460,6 +461,8 @@ int main(int argc, char** argv) {
   registry_cfg.book.feed = caf::actor_cast<depth_release_sink_if>(actors.feed);
   registry_cfg.listeners.push_back(
     caf::actor_cast<table_listener_if>(actors.feed));
+  // The registry publishes changes; the feed starts from the configured table.
+  caf::anon_send(actors.feed, registry_cfg.table);
   actors.registry = sys.spawn(registry_actor, std::move(registry_cfg));
   proc_self_stats process;
   actors.api = spawn_api(sys, cfg, actors, http, counters, process);

@@ -127,6 +127,10 @@ feed_config feed_config_for(const settings& cfg) {
   feed_config result;
   result.clients_max = cfg.feed_clients_max;
   result.requests_per_s = cfg.feed_requests_per_s;
+  result.metrics_interval_ms = cfg.feed_metrics_interval_ms;
+  result.heartbeat_ms = cfg.feed_heartbeat_ms;
+  // Book deltas and metrics give way well before the queue bound closes a client.
+  result.conflate_bytes = cfg.feed_queue_bytes_max / 4;
   result.symbols = cfg.symbols;
   result.book_symbols = book_symbols_of(cfg);
   return result;

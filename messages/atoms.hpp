@@ -66,4 +66,12 @@ using snapshot_retry_atom = caf::atom_constant<caf::atom("snap_rt")>;
 /// answer, then tell systemd (app/service_watchdog.hpp).
 using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
 
+/// Ask an aggregator for the trades it released to the feed from an id on (a
+/// native feed client's resume).
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
+/// Feed timer: native feed clients' conflated metrics are due.
+using metrics_tick_atom = caf::atom_constant<caf::atom("m_tick")>;
+/// Feed timer: native feed clients' heartbeat is due.
+using feed_beat_atom = caf::atom_constant<caf::atom("feed_beat")>;
+
 } // namespace sv

@@ -42,6 +42,24 @@ typename Inspector::result_type inspect(Inspector& f, released_depth& x) {
   return f(caf::meta::type_name("released_depth"), x.symbol, x.updates);
 }
 
+/// An aggregator's answer to (resume_atom, from_id, limit): what it released to the
+/// feed from `from_id` on, so a native feed client resumes exactly where it left.
+/// Because the aggregator sends its released_trades and this answer to the feed
+/// actor in one FIFO, every trade released after `released_id` reaches the feed
+/// after this answer (docs/feed.md, "Resume").
+struct resume_page {
+  std::vector<trade> trades; ///< held ids in [from_id, released_id], ascending
+  std::uint64_t released_id = 0; ///< the last id released to the feed so far
+  std::uint64_t oldest_id = 0;   ///< the first id the history holds, 0: none
+  bool more = false; ///< cut at `limit`: ask again after trades.back()
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, resume_page& x) {
+  return f(caf::meta::type_name("resume_page"), x.trades, x.released_id,
+           x.oldest_id, x.more);
+}
+
 /// The transport accepted a feed client's WebSocket upgrade.
 struct feed_opened {
   std::uint64_t client = 0; ///< the transport's id for it, never reused
@@ -90,12 +108,15 @@ struct feed_client_status {
   std::uint64_t trades_sent = 0;    ///< aggTrade frames handed to the transport
   std::uint64_t depth_sent = 0;     ///< depthUpdate frames handed to it
   std::uint64_t requests = 0;       ///< control messages received
+  /// Native feed: book delta runs and metrics updates left out for a backlog
+  /// (each run replaced by a snapshot).
+  std::uint64_t conflated = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, feed_client_status& x) {
   return f(caf::meta::type_name("feed_client_status"), x.client, x.peer, x.path,
-           x.streams, x.trades_sent, x.depth_sent, x.requests);
+           x.streams, x.trades_sent, x.depth_sent, x.requests, x.conflated);
 }
 
 /// The feed actor's answer to status_atom.
@@ -110,13 +131,16 @@ struct feed_status {
   std::uint64_t trades_sent = 0;     ///< aggTrade frames to all clients
   std::uint64_t depth_sent = 0;      ///< depthUpdate frames to all clients
   std::uint64_t skipped_trades = 0;  ///< ids released past (gaps given up)
+  std::uint64_t conflated = 0;       ///< see feed_client_status, all clients
+  std::uint64_t resumes = 0;         ///< native trade subscriptions resumed
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, feed_status& x) {
   return f(caf::meta::type_name("feed_status"), x.clients, x.opened, x.refused,
            x.closed_slow, x.closed_requests, x.closed_other, x.trades_released,
-           x.trades_sent, x.depth_sent, x.skipped_trades);
+           x.trades_sent, x.depth_sent, x.skipped_trades, x.conflated,
+           x.resumes);
 }
 
 } // namespace sv

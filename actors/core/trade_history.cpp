@@ -137,13 +137,15 @@ std::vector<trade> trade_history::last(std::size_t n) const {
 // An id range, named in the order it is written.
 // NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
 std::vector<trade> trade_history::between(std::uint64_t after_id,
-                                          std::uint64_t through_id) const {
+                                          std::uint64_t through_id,
+                                          std::size_t max) const {
   std::vector<trade> result;
   auto i = std::upper_bound(trades_.begin(), trades_.end(), after_id,
                             [](std::uint64_t id, const held& h) {
                               return id < h.agg_id;
                             });
-  for (; i != trades_.end() && i->agg_id <= through_id; ++i)
+  for (; i != trades_.end() && i->agg_id <= through_id && result.size() < max;
+       ++i)
     result.push_back(unpack(*i));
   return result;
 }

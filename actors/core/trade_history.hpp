@@ -36,9 +36,10 @@ public:
   void insert(const trade& x);
   /// The last `n` trades (fewer if fewer are held), oldest first.
   [[nodiscard]] std::vector<trade> last(std::size_t n) const;
-  /// The trades held with `after_id < a <= through_id`, ascending.
-  [[nodiscard]] std::vector<trade> between(std::uint64_t after_id,
-                                           std::uint64_t through_id) const;
+  /// The trades held with `after_id < a <= through_id`, ascending, at most `max`.
+  [[nodiscard]] std::vector<trade>
+  between(std::uint64_t after_id, std::uint64_t through_id,
+          std::size_t max = static_cast<std::size_t>(-1)) const;
   /// The trades `q` asks for, by Binance's aggTrades rules (fromId: from that id;
   /// startTime and/or endTime: within those trade times; neither: the most
   /// recent), at most q.limit, and only a run of consecutive ids: the answer
@@ -47,6 +48,10 @@ public:
   /// could not start with, from_oldest that a most-recent run is short because
   /// the history begins there.
   [[nodiscard]] trade_rows select(const trade_query& q) const;
+  /// The first id held, 0 if none.
+  [[nodiscard]] std::uint64_t oldest_id() const noexcept {
+    return trades_.empty() ? 0 : trades_.front().agg_id;
+  }
   [[nodiscard]] std::size_t size() const noexcept {
     return trades_.size();
   }

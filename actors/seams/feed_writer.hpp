@@ -1,6 +1,7 @@
 // feed_writer: the seam through which the feed actor writes to its WebSocket clients.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,6 +31,13 @@ public:
   /// Any thread, never blocks. Queues `frames` for `client` after what was queued
   /// before. A client that is gone or closing is ignored.
   virtual void send(std::uint64_t client, std::vector<feed_frame> frames) = 0;
+
+  /// Any thread, never blocks. Bytes queued for `client` and not yet written to
+  /// its socket, 0 for a client that is gone. It may trail the latest send and
+  /// write by a moment: the native feed reads it to conflate a slow client's book
+  /// and metrics, never to decide anything about trades.
+  [[nodiscard]] virtual std::size_t
+  backlog_bytes(std::uint64_t client) const = 0;
 
   /// Any thread, never blocks. Closes `client` with `code` and `reason` (at most
   /// 123 bytes) once the frames queued before have gone out. The transport then

@@ -135,7 +135,7 @@ void write_pool(json_writer& w, const pool_status& pool) {
 void write_consumers(json_writer& w, const feed_status& f) {
   w.Key("consumers");
   w.StartObject();
-  const std::array<std::pair<const char*, std::uint64_t>, 10> fields{{
+  const std::array<std::pair<const char*, std::uint64_t>, 12> fields{{
     {"clients", f.clients.size()},
     {"opened", f.opened},
     {"refused", f.refused},
@@ -146,6 +146,8 @@ void write_consumers(json_writer& w, const feed_status& f) {
     {"trades_sent", f.trades_sent},
     {"depth_sent", f.depth_sent},
     {"skipped_trades", f.skipped_trades},
+    {"conflated", f.conflated},
+    {"resumes", f.resumes},
   }};
   for (const auto& [key, value] : fields) {
     w.Key(key);
@@ -172,6 +174,8 @@ void write_consumers(json_writer& w, const feed_status& f) {
     w.Uint64(c.depth_sent);
     w.Key("requests");
     w.Uint64(c.requests);
+    w.Key("conflated");
+    w.Uint64(c.conflated);
     w.EndObject();
   }
   w.EndArray();

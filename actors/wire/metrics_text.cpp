@@ -410,6 +410,13 @@ void write_feed(writer& w, const feed_status& f) {
            "Trade ids the feed passed without their trade (a gap unfilled "
            "after feed_gap_wait_ms, or its backfill failed).");
   w.sample("streamvisor_feed_skipped_trades_total", f.skipped_trades);
+  w.family("streamvisor_feed_conflated_total", "counter",
+           "Native feed: book delta runs and metrics updates left out for a "
+           "client's backlog (each delta run replaced by a snapshot).");
+  w.sample("streamvisor_feed_conflated_total", f.conflated);
+  w.family("streamvisor_feed_resumes_total", "counter",
+           "Native feed: trade subscriptions resumed from an aggregate id.");
+  w.sample("streamvisor_feed_resumes_total", f.resumes);
 }
 
 } // namespace

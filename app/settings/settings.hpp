@@ -58,6 +58,10 @@ struct settings {
   std::uint32_t feed_pong_timeout_s = 60;
   /// Incoming messages per second per feed client (Binance: 5); more closes it.
   std::uint32_t feed_requests_per_s = 5;
+  /// Native feed (/v1/feed): at most one metrics update per symbol this often, and
+  /// a heartbeat with the upstream streams' states this often.
+  std::uint32_t feed_metrics_interval_ms = 1000;
+  std::uint32_t feed_heartbeat_ms = 1000;
   /// Connect deadline: upgrade + first frame (--connect-timeout-ms).
   std::uint32_t connect_timeout_ms = 10000;
   /// Largest REST response body (--rest-body-bytes-max); a bigger answer fails that

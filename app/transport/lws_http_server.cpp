@@ -277,10 +277,11 @@ std::string whole_header(lws* wsi, lws_token_indexes token) {
   return value;
 }
 
-/// True for the paths of the Binance-compatible feed: /ws, /ws/..., /stream.
+/// True for the feed's paths: the Binance-compatible /ws, /ws/..., /stream and
+/// the native /v1/feed.
 bool is_feed_path(std::string_view path) {
   return path == "/ws" || path.substr(0, 4) == "/ws/" || path == "/stream"
-         || path == "/stream/";
+         || path == "/stream/" || path == "/v1/feed";
 }
 
 std::int64_t steady_ns() {
@@ -376,6 +377,9 @@ struct lws_http_server::impl {
   std::mutex queue_mutex;
   std::vector<response> queue;
   std::vector<feed_command> feed_inbox;
+  /// Bytes sent to each feed client and not yet written (backlog_bytes): an
+  /// entry from establishment to forget_session.
+  std::unordered_map<std::uint64_t, std::size_t> backlog;
   bool accepting = false; // started and not stopped: respond() may wake lws
 
   std::atomic<bool> stop_requested{false}; // read by the service loop
@@ -513,6 +517,10 @@ int lws_http_server::impl::on_feed_established(lws* wsi) {
   auto& s = sessions[wsi];
   s.id = opened.client;
   session_by_id[s.id] = wsi;
+  {
+    std::lock_guard<std::mutex> guard{queue_mutex};
+    backlog[s.id] = 0;
+  }
   caf::anon_send(feed_actor, std::move(opened));
   return 0;
 }
@@ -545,6 +553,7 @@ int lws_http_server::impl::on_feed_receive(lws* wsi, const char* data,
 
 int lws_http_server::impl::on_feed_writeable(lws* wsi, feed_session& s) {
   // lws raises WRITEABLE for its own pings too: write only what is queued.
+  std::size_t written = 0;
   for (int n = 0; !s.queue.empty() && n < feed_frames_per_writeable; ++n) {
     const auto& frame = *s.queue.front().first;
     if (scratch.size() < LWS_PRE + frame.size())
@@ -559,9 +568,16 @@ int lws_http_server::impl::on_feed_writeable(lws* wsi, feed_session& s) {
         < static_cast<int>(frame.size()))
       return -1;
     s.queued_bytes -= frame.size();
+    written += frame.size();
     s.queue.pop_front();
     if (lws_send_pipe_choked(wsi) != 0)
       break;
+  }
+  if (written > 0) {
+    std::lock_guard<std::mutex> guard{queue_mutex};
+    auto it = backlog.find(s.id);
+    if (it != backlog.end())
+      it->second -= std::min(it->second, written);
   }
   if (!s.queue.empty()) {
     lws_callback_on_writable(wsi);
@@ -599,6 +615,10 @@ void lws_http_server::impl::forget_session(lws* wsi) {
   closed.code = s.code != 0 ? s.code : s.peer_code;
   closed.reason = s.code != 0 ? s.reason : s.peer_reason;
   session_by_id.erase(s.id);
+  {
+    std::lock_guard<std::mutex> guard{queue_mutex};
+    backlog.erase(s.id);
+  }
   sessions.erase(it);
   if (auto feed_actor = caf::actor_cast<caf::actor>(feed))
     caf::anon_send(feed_actor, std::move(closed));
@@ -1214,6 +1234,10 @@ void lws_http_server::send(std::uint64_t client,
   std::lock_guard<std::mutex> guard{d.queue_mutex};
   if (!d.accepting)
     return;
+  auto pending = d.backlog.find(client);
+  if (pending != d.backlog.end())
+    for (const auto& frame : frames)
+      pending->second += frame->size();
   impl::feed_command command;
   command.client = client;
   command.frames = std::move(frames);
@@ -1236,6 +1260,13 @@ void lws_http_server::close(std::uint64_t client, std::uint16_t code,
   command.reason = std::move(reason);
   d.feed_inbox.push_back(std::move(command));
   lws_cancel_service(d.context);
+}
+
+std::size_t lws_http_server::backlog_bytes(std::uint64_t client) const {
+  auto& d = *impl_;
+  std::lock_guard<std::mutex> guard{d.queue_mutex};
+  auto it = d.backlog.find(client);
+  return it == d.backlog.end() ? 0 : it->second;
 }
 
 lws_http_server_stats lws_http_server::stats() const {

@@ -129,6 +129,8 @@ public:
 
   /// Any thread, never blocks. See feed_writer.
   void send(std::uint64_t client, std::vector<feed_frame> frames) override;
+  /// Any thread, never blocks long (one mutex). See feed_writer.
+  [[nodiscard]] std::size_t backlog_bytes(std::uint64_t client) const override;
   void close(std::uint64_t client, std::uint16_t code,
              std::string reason) override;
 

@@ -30,6 +30,11 @@ public:
     closed[client] = closing{code, std::move(reason)};
   }
 
+  [[nodiscard]] std::size_t backlog_bytes(std::uint64_t client) const override {
+    auto it = backlog.find(client);
+    return it == backlog.end() ? 0 : it->second;
+  }
+
   /// Takes the frames sent to `client` so far.
   std::vector<std::string> take(std::uint64_t client) {
     auto out = std::move(sent[client]);
@@ -39,6 +44,8 @@ public:
 
   std::map<std::uint64_t, std::vector<std::string>> sent;
   std::map<std::uint64_t, closing> closed;
+  /// What backlog_bytes answers, set by a test to play a slow client.
+  std::map<std::uint64_t, std::size_t> backlog;
 };
 
 } // namespace sv::test
