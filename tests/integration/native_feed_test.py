@@ -24,7 +24,13 @@ Two simulators and two streamvisors on 127.0.0.1, all ports picked by the kernel
      restarting from each snapshot after a "resync". Its whole book equals the
      simulator's true book (/sim/book at the same update id) after every snapshot and
      every CHECK_EVERY deltas; it sees at least RESYNCS_MIN resyncs.
-  3. Refusals: an unknown symbol (404-like "unknown_symbol" naming the streamed
+  3. A slow book client. A client subscribed to trades and the book stops reading
+     (a small receive buffer, python3-websockets' bounded queue) until /status counts
+     a conflation: its book deltas stopped at a quarter of --feed-queue-bytes-max.
+     It reads again: a snapshot marked "conflated" replaces the deltas it missed, its
+     book equals the simulator's from there on, and not one trade is missing (trades
+     are never conflated) and no seq jumps. It is not closed.
+  4. Refusals: an unknown symbol (404-like "unknown_symbol" naming the streamed
      symbols), a book of a symbol without one ("no_book"), a resume from before the
      history ("not_held" with "oldest_id").
 Usage: native_feed_test.py STREAMVISOR SIM. Exit 0 on success, 1 on failure, 77 (CTest:
@@ -37,6 +43,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -79,6 +86,14 @@ RESYNCS_MIN = 4
 CHECK_EVERY = 20
 CHECKS_MIN = 8
 BOOK_DEADLINE_S = 30
+
+# --- 3. a slow book client ---------------------------------------------------------
+SLOW_RATE = 1000  # trades per second: ~250 KB/s of native trade messages
+SLOW_DEPTH_MS = 20
+SLOW_QUEUE_BYTES = 1 << 20  # deltas stop past 256 KiB queued; closed past 1 MiB
+SLOW_RCVBUF = 4096
+SLOW_MSS = 536
+SLOW_STALL_S = 15  # the most the client waits, not reading, for the conflation
 
 LOGS = {}
 PROCS = []
@@ -225,8 +240,19 @@ class session:
                 return msg
 
 
-async def open_session(name, port):
-    ws = await websockets.connect(feed_url(port), max_queue=None, open_timeout=10)
+async def open_session(name, port, slow=False):
+    if slow:
+        # A reader that can fall behind: a small kernel buffer, and a library queue of
+        # one message (python3-websockets stops reading the socket when it is full).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SLOW_RCVBUF)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, SLOW_MSS)
+        sock.connect(("127.0.0.1", port))
+        sock.setblocking(False)
+        ws = await websockets.connect(feed_url(port), sock=sock, max_queue=1,
+                                      open_timeout=10)
+    else:
+        ws = await websockets.connect(feed_url(port), max_queue=None, open_timeout=10)
     s = session(name, ws)
     s.pending = []
     return s
@@ -516,10 +542,110 @@ async def book_part(streamvisor, sim_binary, work):
           % (checks, resyncs, snapshots, conflated, deltas, time.monotonic() - t0))
 
 
+# --- 3. a slow book client -------------------------------------------------------------
+
+class book_keeper:
+    """Keeps a book from snapshot and delta messages and compares it with the
+    simulator's."""
+
+    def __init__(self, name, source):
+        self.name = name
+        self.source = source
+        self.bids = self.asks = None
+        self.last_u = None
+        self.deltas = 0
+        self.snapshots = []  # (lastUpdateId, conflated)
+        self.checks = 0
+
+    def take(self, msg):
+        kind = msg["type"]
+        if kind == "snapshot":
+            data = msg["data"]
+            self.bids, self.asks = book_of(data["bids"]), book_of(data["asks"])
+            self.last_u = data["lastUpdateId"]
+            self.snapshots.append((self.last_u, msg["conflated"]))
+            return True
+        if kind == "resync":
+            self.bids = self.asks = None
+        elif kind == "delta":
+            check(self.bids is not None, "%s: a delta without a snapshot" % self.name)
+            e = msg["data"]
+            check(e["U"] <= self.last_u + 1 <= e["u"], "%s: delta U=%d u=%d after %d"
+                  % (self.name, e["U"], e["u"], self.last_u))
+            apply(self.bids, e["b"])
+            apply(self.asks, e["a"])
+            self.last_u = e["u"]
+            self.deltas += 1
+            return self.deltas % CHECK_EVERY == 0
+        return False
+
+    async def compare(self):
+        truth = await asyncio.to_thread(self.source.book, self.last_u)
+        check(same_book(self.bids, self.asks, truth),
+              "%s: the book at %d differs from the simulator's" % (self.name, self.last_u))
+        self.checks += 1
+
+
+async def slow_part(streamvisor, sim_binary, work):
+    t0 = time.monotonic()
+    source = sim(sim_binary, work, "sim-slow", [
+        "--rate", str(SLOW_RATE), "--symbols", SYMBOL,
+        "--depth-interval-ms", str(SLOW_DEPTH_MS)])
+    sv = await asyncio.to_thread(
+        daemon, streamvisor, source.port, work, "streamvisor-slow", [SYMBOL],
+        ["--streams", "aggTrade,depth", "--feed-queue-bytes-max", str(SLOW_QUEUE_BYTES)])
+    await asyncio.to_thread(poll, "streamvisor's book synced", lambda: any(
+        c["book"] == "synced" for c in get(sv.port, "/status")["children"]
+        if c["stream"] == "depth"))
+    s = await open_session("slow", sv.port, slow=True)
+    await s.subscribe(channel="trades", symbol=SYMBOL)
+    await s.subscribe(channel="book", symbol=SYMBOL)
+    book = book_keeper("slow", source)
+    trades = []
+
+    async def read_until(done):
+        while not done():
+            msg = await s.next()
+            if msg["type"] == "trade":
+                trades.append(msg["data"]["a"])
+            check(msg["type"] != "gap", "slow: a gap message %s" % msg)
+            if book.take(msg):
+                await book.compare()
+
+    await read_until(lambda: book.checks >= 2)
+    before = len(book.snapshots)
+
+    def conflated():
+        consumers = get(sv.port, "/status")["consumers"]
+        return consumers["conflated"] >= 1 and consumers["closed_slow"] == 0
+    stalled = time.monotonic()
+    await asyncio.to_thread(poll, "a conflation of the stalled client", conflated,
+                            SLOW_STALL_S, {"streamvisor-slow": sv.proc})
+    stall_s = time.monotonic() - stalled
+    await read_until(lambda: len(book.snapshots) > before and book.checks >= 4)
+    last_u, was_conflated = book.snapshots[before]
+    check(was_conflated, "slow: the snapshot after the stall at %d is not marked "
+          "conflated" % last_u)
+    bad = next((i for i in range(1, len(trades)) if trades[i] != trades[i - 1] + 1), None)
+    check(bad is None, "slow: trade %s after %s" % (trades[bad] if bad else None,
+                                                   trades[bad - 1] if bad else None))
+    status = await asyncio.to_thread(get, sv.port, "/status")
+    check(status["consumers"]["closed_slow"] == 0, "slow: closed as a slow consumer")
+    await s.ws.close()
+    sv.stop()
+    source.proc.terminate()
+    source.proc.wait(timeout=10)
+    print("ok: a client that stopped reading for %.1f s got its book deltas replaced by "
+          "a conflated snapshot (at %d), its book equal to the simulator's at %d points, "
+          "%d trades with consecutive ids and no seq jump, and stayed connected (%.1f s)"
+          % (stall_s, last_u, book.checks, len(trades), time.monotonic() - t0))
+
+
 async def run(streamvisor, sim_binary, work):
     try:
         await trades_part(streamvisor, sim_binary, work)
         await book_part(streamvisor, sim_binary, work)
+        await slow_part(streamvisor, sim_binary, work)
     finally:
         for task in TASKS:
             task.cancel()
