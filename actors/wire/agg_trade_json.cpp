@@ -6,23 +6,11 @@
 #include <cstdint>
 
 #include "actors/core/decimal.hpp"
+#include "actors/wire/json_text.hpp"
 
 namespace sv {
 
 namespace {
-
-template <class Int>
-void append_number(std::string& out, Int v) {
-  std::array<char, 24> buf{};
-  auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  out.append(buf.data(), res.ptr);
-}
-
-void append_quoted_e8(std::string& out, std::int64_t v) {
-  out.push_back('"');
-  append_e8(out, v);
-  out.push_back('"');
-}
 
 /// The fields shared by the stream event and the REST row, from "a" to "M}".
 void append_trade_fields(std::string& out, const trade& x) {

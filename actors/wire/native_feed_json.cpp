@@ -10,17 +10,11 @@
 #include "actors/core/decimal.hpp"
 #include "actors/core/symbol_case.hpp"
 #include "actors/core/symbol_name.hpp"
+#include "actors/wire/json_text.hpp"
 
 namespace sv {
 
 namespace {
-
-template <class Int>
-void append_number(std::string& out, Int v) {
-  std::array<char, 40> buf{};
-  auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  out.append(buf.data(), res.ptr);
-}
 
 /// Appends `s` as a JSON string (escapes quotes, backslashes, control bytes).
 void append_string(std::string& out, std::string_view s) {
@@ -47,12 +41,6 @@ void append_id(std::string& out, std::optional<std::uint64_t> id) {
     append_number(out, *id);
   else
     out += "null";
-}
-
-void append_quoted_e8(std::string& out, int128 v) {
-  out.push_back('"');
-  append_e8(out, v);
-  out.push_back('"');
 }
 
 /// Appends `v` (units of 1e-16) exactly, with 16 fractional digits.

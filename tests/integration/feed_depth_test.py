@@ -50,13 +50,8 @@ Usage: feed_depth_test.py STREAMVISOR SIM. Exit 0 on success, 1 on failure, 77
 
 import asyncio
 import json
-import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from decimal import Decimal
 
@@ -100,8 +95,6 @@ INVALID_STREAM = "Invalid request: invalid stream"
 COMBINED_PREFIX = '{"stream":"%s","data":' % DEPTH_STREAM
 
 TASKS = []  # every client task, cancelled at the end if still running
-LOGS = {}  # name -> log path, printed on failure
-PROCS = []  # every process started, killed at the end if still running
 
 
 failure = harness.failure
@@ -115,10 +108,7 @@ def poll(what, fn, deadline_s=DEADLINE_S, procs=None):
                         harness.NOT_YET + (failure, StopIteration))
 
 
-def get(port, path):
-    code, body = harness.call(port, "GET", path)
-    check(code == 200, "GET %s answered %d %s" % (path, code, body))
-    return body
+get = harness.get
 
 
 def url(port, path):
@@ -131,51 +121,17 @@ def compact(obj):
 
 # --- processes -----------------------------------------------------------------------
 
-class sim:
-    """streamvisor-sim on 127.0.0.1 with `args`."""
-
-    def __init__(self, binary, work, name, args):
-        self.name = name
-        self.log = os.path.join(work, name + ".log")
-        port_file = os.path.join(work, name + ".port")
-        self.proc = subprocess.Popen(
-            [binary, "--port", "0", "--port-file", port_file, "--log-level", "info"] + args,
-            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
-        PROCS.append(self.proc)
-        LOGS[name] = self.log
-        self.port = int(poll(name + "'s port", lambda: open(port_file).read().strip(),
-                             procs={name: self.proc}))
-
+class sim(harness.sim_process):
     def book(self, update_id):
         """The simulator's book right after `update_id`."""
         return get(self.port, "/sim/book?symbol=%s&limit=%d&update_id=%d"
                    % (SYMBOL, SNAPSHOT_LIMIT, update_id))
 
 
-class daemon:
-    """streamvisor streaming `symbols` from a simulator, with its API (and the feed) on
-    a kernel-picked port."""
-
+class daemon(harness.daemon_process):
     def __init__(self, binary, sim_port, work, name, symbols, extra):
-        self.name = name
-        self.log = os.path.join(work, name + ".log")
-        self.proc = subprocess.Popen(
-            [binary, "--symbols", ",".join(symbols),
-             "--endpoint", "ws://127.0.0.1:%d" % sim_port,
-             "--rest-endpoint", "http://127.0.0.1:%d" % sim_port,
-             "--http", "127.0.0.1:0", "--warmup-s", "0",
-             "--lock-file", os.path.join(work, name + ".lock")] + extra,
-            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
-        PROCS.append(self.proc)
-        LOGS[name] = self.log
-
-        def port():
-            m = re.search(r"api_listening listen=127\.0\.0\.1:(\d+)", self.text())
-            return int(m.group(1)) if m else None
-        self.port = poll(name + "'s API", port, procs={name: self.proc})
-
-    def text(self):
-        return open(self.log, errors="replace").read()
+        super().__init__(binary, sim_port, work, name,
+                         ["--symbols", ",".join(symbols), "--warmup-s", "0"] + extra)
 
     def child(self, symbol, stream):
         status = get(self.port, "/status")
@@ -189,11 +145,6 @@ class daemon:
             return (c["resyncs"], c["lastUpdateId"]) if c["book"] == "synced" else None
         return poll("%s's %s book synced" % (self.name, SYMBOL), synced,
                     procs={self.name: self.proc})
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=DEADLINE_S)
-        check(code == 0, "%s exited with %d after SIGTERM" % (self.name, code))
 
 
 # --- frames --------------------------------------------------------------------------
@@ -671,19 +622,9 @@ async def checks(streamvisor, sim_binary, work):
 
 
 def main(streamvisor, sim_binary):
-    work = tempfile.mkdtemp(prefix="sv-feed-depth-")
-    try:
-        asyncio.run(run(streamvisor, sim_binary, work))
-    except failure as e:
-        harness.fail(str(e), LOGS)
-    except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as e:
-        harness.fail("%s: %s" % (type(e).__name__, e), LOGS)
-    finally:
-        for p in PROCS:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+    harness.run_main("sv-feed-depth-",
+                     lambda work: asyncio.run(run(streamvisor, sim_binary, work)),
+                     (asyncio.TimeoutError, websockets.WebSocketException))
 
 
 if __name__ == "__main__":

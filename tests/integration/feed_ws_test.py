@@ -43,13 +43,9 @@ import hashlib
 import json
 import os
 import re
-import shutil
-import signal
 import socket
 import struct
-import subprocess
 import sys
-import tempfile
 import time
 
 import process_harness as harness
@@ -118,8 +114,6 @@ REST_FIELDS = ["p", "q", "f", "l", "T", "m", "M"]
 DECIMAL_8 = re.compile(r"^[0-9]+\.[0-9]{8}$")
 GAP_FILLED = re.compile(r"backfill (\S+) gap_filled from=(\d+) to=(\d+)")
 
-LOGS = {}  # name -> log path, printed on failure
-PROCS = []  # every process started, killed at the end if still running
 
 
 failure = harness.failure
@@ -150,10 +144,7 @@ async def eventually(what, fn, deadline_s=DEADLINE_S, alive=()):
     raise failure("timed out waiting for %s (last: %r)" % (what, last))
 
 
-def get(port, path):
-    code, body = harness.call(port, "GET", path)
-    check(code == 200, "GET %s answered %d %s" % (path, code, body))
-    return body
+get = harness.get
 
 
 def stream_of(symbol):
@@ -170,73 +161,21 @@ def compact(obj):
 
 # --- processes -----------------------------------------------------------------------
 
-class sim:
-    """streamvisor-sim on 127.0.0.1 with `args`."""
-
-    def __init__(self, binary, work, name, args):
-        self.log = os.path.join(work, name + ".log")
-        port_file = os.path.join(work, name + ".port")
-        self.proc = subprocess.Popen(
-            [binary, "--port", "0", "--port-file", port_file, "--log-level", "info"] + args,
-            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
-        PROCS.append(self.proc)
-        LOGS[name] = self.log
-        self.port = int(poll(name + "'s port", lambda: open(port_file).read().strip(),
-                             procs={name: self.proc}))
-
+class sim(harness.sim_process):
     def stats(self):
         return get(self.port, "/sim/stats")
 
-    def rest_rows(self, symbol, first, last):
-        """The simulator's REST rows for ids first..last, by id."""
-        rows = {}
-        n = first
-        while n <= last:
-            page = get(self.port, "/api/v3/aggTrades?symbol=%s&fromId=%d&limit=1000"
-                       % (symbol, n))
-            check(page and page[0]["a"] == n,
-                  "the simulator's REST has no %s trade %d: %s" % (symbol, n, page[:1]))
-            for row in page:
-                rows[row["a"]] = row
-            n = page[-1]["a"] + 1
-        return rows
 
-
-class daemon:
-    """streamvisor streaming `symbols` from a simulator, with its API (and the feed) on
-    a kernel-picked port."""
+class daemon(harness.daemon_process):
+    """streamvisor streaming `symbols`' trades from a simulator."""
 
     def __init__(self, binary, sim_port, work, name, symbols, extra):
-        self.name = name
-        self.log = os.path.join(work, name + ".log")
-        self.proc = subprocess.Popen(
-            [binary, "--symbols", ",".join(symbols), "--streams", "aggTrade",
-             "--endpoint", "ws://127.0.0.1:%d" % sim_port,
-             "--rest-endpoint", "http://127.0.0.1:%d" % sim_port,
-             "--http", "127.0.0.1:0", "--warmup-s", "0",
-             "--lock-file", os.path.join(work, name + ".lock")] + extra,
-            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
-        PROCS.append(self.proc)
-        LOGS[name] = self.log
-
-        def port():
-            m = re.search(r"api_listening listen=127\.0\.0\.1:(\d+)", self.text())
-            return int(m.group(1)) if m else None
-        self.port = poll(name + "'s API", port, procs={name: self.proc})
-
-    def text(self):
-        return open(self.log, errors="replace").read()
-
-    def metrics(self, symbol):
-        return get(self.port, "/symbols/%s/metrics" % symbol)
+        super().__init__(binary, sim_port, work, name,
+                         ["--symbols", ",".join(symbols), "--streams", "aggTrade",
+                          "--warmup-s", "0"] + extra)
 
     def streaming(self, symbols):
         return all(self.metrics(s)["trades"] > 0 for s in symbols)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=DEADLINE_S)
-        check(code == 0, "%s exited with %d after SIGTERM" % (self.name, code))
 
 
 def filled_gaps(log_text):
@@ -972,19 +911,8 @@ async def run(streamvisor, sim_binary, work):
 
 
 def main(streamvisor, sim_binary):
-    work = tempfile.mkdtemp(prefix="sv-feed-ws-")
-    try:
-        asyncio.run(run(streamvisor, sim_binary, work))
-    except failure as e:
-        harness.fail(str(e), LOGS)
-    except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as e:
-        harness.fail("%s: %s" % (type(e).__name__, e), LOGS)
-    finally:
-        for p in PROCS:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+    harness.run_main("sv-feed-ws-", lambda work: asyncio.run(run(streamvisor, sim_binary, work)),
+                     (asyncio.TimeoutError, websockets.WebSocketException))
 
 
 if __name__ == "__main__":

@@ -39,14 +39,9 @@ skipped) without python3-websockets.
 
 import asyncio
 import json
-import os
 import re
-import shutil
-import signal
 import socket
-import subprocess
 import sys
-import tempfile
 import time
 from decimal import Decimal
 
@@ -95,8 +90,6 @@ SLOW_RCVBUF = 4096
 SLOW_MSS = 536
 SLOW_STALL_S = 15  # the most the client waits, not reading, for the conflation
 
-LOGS = {}
-PROCS = []
 TASKS = []
 
 failure = harness.failure
@@ -108,10 +101,7 @@ def poll(what, fn, deadline_s=DEADLINE_S, procs=None):
     return harness.poll(what, fn, deadline_s, procs, harness.NOT_YET + (failure,))
 
 
-def get(port, path):
-    code, body = harness.call(port, "GET", path)
-    check(code == 200, "GET %s answered %d %s" % (path, code, body))
-    return body
+get = harness.get
 
 
 def feed_url(port):
@@ -120,67 +110,16 @@ def feed_url(port):
 
 # --- processes -----------------------------------------------------------------------
 
-class sim:
-    def __init__(self, binary, work, name, args):
-        self.log = os.path.join(work, name + ".log")
-        port_file = os.path.join(work, name + ".port")
-        self.proc = subprocess.Popen(
-            [binary, "--port", "0", "--port-file", port_file, "--log-level", "info"] + args,
-            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
-        PROCS.append(self.proc)
-        LOGS[name] = self.log
-        self.port = int(poll(name + "'s port", lambda: open(port_file).read().strip(),
-                             procs={name: self.proc}))
-
-    def stats(self):
-        return get(self.port, "/sim/stats")["symbols"]
-
-    def rest_rows(self, first, last):
-        rows = {}
-        n = first
-        while n <= last:
-            page = get(self.port, "/api/v3/aggTrades?symbol=%s&fromId=%d&limit=1000"
-                       % (SYMBOL, n))
-            check(page and page[0]["a"] == n, "the simulator's REST has no trade %d" % n)
-            for row in page:
-                rows[row["a"]] = row
-            n = page[-1]["a"] + 1
-        return rows
-
+class sim(harness.sim_process):
     def book(self, update_id):
         return get(self.port, "/sim/book?symbol=%s&limit=5000&update_id=%d"
                    % (SYMBOL, update_id))
 
 
-class daemon:
+class daemon(harness.daemon_process):
     def __init__(self, binary, sim_port, work, name, symbols, extra):
-        self.name = name
-        self.log = os.path.join(work, name + ".log")
-        self.proc = subprocess.Popen(
-            [binary, "--symbols", ",".join(symbols),
-             "--endpoint", "ws://127.0.0.1:%d" % sim_port,
-             "--rest-endpoint", "http://127.0.0.1:%d" % sim_port,
-             "--http", "127.0.0.1:0", "--warmup-s", "0",
-             "--lock-file", os.path.join(work, name + ".lock")] + extra,
-            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
-        PROCS.append(self.proc)
-        LOGS[name] = self.log
-
-        def port():
-            m = re.search(r"api_listening listen=127\.0\.0\.1:(\d+)", self.text())
-            return int(m.group(1)) if m else None
-        self.port = poll(name + "'s API", port, procs={name: self.proc})
-
-    def text(self):
-        return open(self.log, errors="replace").read()
-
-    def metrics(self, symbol):
-        return get(self.port, "/symbols/%s/metrics" % symbol)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=DEADLINE_S)
-        check(code == 0, "%s exited with %d after SIGTERM" % (self.name, code))
+        super().__init__(binary, sim_port, work, name,
+                         ["--symbols", ",".join(symbols), "--warmup-s", "0"] + extra)
 
 
 # --- the native protocol, as a client uses it ----------------------------------------
@@ -406,7 +345,7 @@ async def trades_part(streamvisor, sim_binary, work):
     TASKS.extend(tasks)
 
     def faults_done():
-        return source.stats()[SYMBOL]["connections_total"] >= DISCONNECTS + 1
+        return source.symbols()[SYMBOL]["connections_total"] >= DISCONNECTS + 1
 
     deadline = time.monotonic() + DEADLINE_S + DISCONNECTS
     while not await asyncio.to_thread(faults_done):
@@ -418,7 +357,7 @@ async def trades_part(streamvisor, sim_binary, work):
         await asyncio.sleep(0.2)
     await asyncio.to_thread(poll, "streamvisor's gaps filled",
                             lambda: sv.metrics(SYMBOL)["gaps_open"] == 0)
-    target = (await asyncio.to_thread(source.stats))[SYMBOL]["last_id"]
+    target = (await asyncio.to_thread(source.symbols))[SYMBOL]["last_id"]
     steady.target = resumer.target = target
     await asyncio.wait_for(asyncio.gather(*tasks), DEADLINE_S)
     elapsed = time.monotonic() - t0
@@ -427,8 +366,9 @@ async def trades_part(streamvisor, sim_binary, work):
     consumers = status["consumers"]
     check(consumers["resumes"] >= RESUMES, "/status counts %d resumes, not >= %d"
           % (consumers["resumes"], RESUMES))
-    rows = await asyncio.to_thread(source.rest_rows, min(steady.trades[0]["a"],
-                                                         resumer.trades[0]["a"]), target)
+    rows = await asyncio.to_thread(source.rest_rows, SYMBOL, min(steady.trades[0]["a"],
+                                                                 resumer.trades[0]["a"]),
+                                   target)
     gaps = [(int(lo), int(hi)) for s, lo, hi in GAP_FILLED.findall(sv.text()) if s == SYMBOL]
     n_steady, spanned = check_trades(steady, rows, gaps)
     n_resumer, _ = check_trades(resumer, rows, gaps)
@@ -437,8 +377,7 @@ async def trades_part(streamvisor, sim_binary, work):
     bars = check_bars(steady)
     n_metrics, n_beats, states = check_metrics(steady, elapsed)
     sv.stop()
-    source.proc.terminate()
-    source.proc.wait(timeout=10)
+    source.stop()
     print("ok: %d disconnects (%d skipped trades each, %d filled gaps spanned): steady got "
           "%d trades, the resumer %d over %d connections, every id once in order, equal "
           "to REST; %d complete 1s bars exact; %d metrics, %d heartbeats (states %s) "
@@ -535,8 +474,7 @@ async def book_part(streamvisor, sim_binary, work):
         checks += 1
     await s.ws.close()
     sv.stop()
-    source.proc.terminate()
-    source.proc.wait(timeout=10)
+    source.stop()
     print("ok: refusals by name; a book kept from /v1/feed alone equals the simulator's at "
           "%d points across %d resyncs (%d snapshots, %d conflated, %d deltas) (%.1f s)"
           % (checks, resyncs, snapshots, conflated, deltas, time.monotonic() - t0))
@@ -633,8 +571,7 @@ async def slow_part(streamvisor, sim_binary, work):
     check(status["consumers"]["closed_slow"] == 0, "slow: closed as a slow consumer")
     await s.ws.close()
     sv.stop()
-    source.proc.terminate()
-    source.proc.wait(timeout=10)
+    source.stop()
     print("ok: a client that stopped reading for %.1f s got its book deltas replaced by "
           "a conflated snapshot (at %d), its book equal to the simulator's at %d points, "
           "%d trades with consecutive ids and no seq jump, and stayed connected (%.1f s)"
@@ -653,19 +590,9 @@ async def run(streamvisor, sim_binary, work):
 
 
 def main(streamvisor, sim_binary):
-    work = tempfile.mkdtemp(prefix="sv-native-feed-")
-    try:
-        asyncio.run(run(streamvisor, sim_binary, work))
-    except failure as e:
-        harness.fail(str(e), LOGS)
-    except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as e:
-        harness.fail("%s: %s" % (type(e).__name__, e), LOGS)
-    finally:
-        for p in PROCS:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+    harness.run_main("sv-native-feed-",
+                     lambda work: asyncio.run(run(streamvisor, sim_binary, work)),
+                     (asyncio.TimeoutError, websockets.WebSocketException))
 
 
 if __name__ == "__main__":

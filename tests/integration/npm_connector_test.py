@@ -68,10 +68,8 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
@@ -120,8 +118,6 @@ DECIMAL_8 = re.compile(r"^[0-9]+\.[0-9]{8}$")
 GAP_FILLED = re.compile(r"backfill BTCUSDT gap_filled from=(\d+) to=(\d+)")
 RESYNC = re.compile(r"book BTCUSDT resync ")
 
-LOGS = {}  # name -> log path, printed on failure
-PROCS = []  # every process started, killed at the end if still running
 
 
 failure = harness.failure
@@ -207,75 +203,30 @@ def install_connector(cache_dir):
 
 # --- processes -----------------------------------------------------------------------
 
-class sim:
-    """streamvisor-sim on 127.0.0.1 with `args`."""
-
+class sim(harness.sim_process):
     def __init__(self, binary, work, args):
-        self.log = os.path.join(work, "sim.log")
-        port_file = os.path.join(work, "sim.port")
-        self.proc = subprocess.Popen(
-            [binary, "--port", "0", "--port-file", port_file, "--log-level", "info"] + args,
-            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
-        PROCS.append(self.proc)
-        LOGS["sim"] = self.log
-        self.port = int(poll("the simulator's port", lambda: open(port_file).read().strip(),
-                             {"sim": self.proc}))
+        super().__init__(binary, work, "sim", args)
 
     def stats(self):
-        return get(self.port, "/sim/stats")["symbols"][SYMBOL]
-
-    def rest_rows(self, first, last):
-        """The simulator's REST rows for ids first..last, by id."""
-        rows = {}
-        n = first
-        while n <= last:
-            page = get(self.port, "/api/v3/aggTrades?symbol=%s&fromId=%d&limit=1000"
-                       % (SYMBOL, n))
-            check(page and page[0]["a"] == n,
-                  "the simulator's REST has no trade %d: %s" % (n, page[:1]))
-            for row in page:
-                rows[row["a"]] = row
-            n = page[-1]["a"] + 1
-        return rows
+        return self.symbols()[SYMBOL]
 
 
-class daemon:
-    """streamvisor streaming BTCUSDT's aggTrade and depth from the simulator, its API
-    (and the feed) on a kernel-picked port."""
+class daemon(harness.daemon_process):
+    """streamvisor streaming BTCUSDT's aggTrade and depth from the simulator."""
 
     def __init__(self, binary, sim_port, work):
-        self.log = os.path.join(work, "streamvisor.log")
-        self.proc = subprocess.Popen(
-            [binary, "--symbols", SYMBOL, "--streams", "aggTrade,depth",
-             "--endpoint", "ws://127.0.0.1:%d" % sim_port,
-             "--rest-endpoint", "http://127.0.0.1:%d" % sim_port,
-             "--http", "127.0.0.1:0", "--warmup-s", "0",
-             "--lock-file", os.path.join(work, "streamvisor.lock"),
-             "--feed-ping-interval-s", str(PING_S), "--feed-pong-timeout-s", str(PONG_S)]
-            + RECONNECT_AT_ONCE,
-            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
-        PROCS.append(self.proc)
-        LOGS["streamvisor"] = self.log
-
-        def port():
-            m = re.search(r"api_listening listen=127\.0\.0\.1:(\d+)", self.text())
-            return int(m.group(1)) if m else None
-        self.port = poll("streamvisor's API", port, {"streamvisor": self.proc})
-
-    def text(self):
-        return open(self.log, errors="replace").read()
+        super().__init__(binary, sim_port, work, "streamvisor",
+                         ["--symbols", SYMBOL, "--streams", "aggTrade,depth",
+                          "--warmup-s", "0", "--feed-ping-interval-s", str(PING_S),
+                          "--feed-pong-timeout-s", str(PONG_S)] + RECONNECT_AT_ONCE)
 
     def metrics(self):
-        return get(self.port, "/symbols/%s/metrics" % SYMBOL)
+        return super().metrics(SYMBOL)
 
     def book_synced(self):
         code, _ = harness.call(self.port, "GET", "/api/v3/depth?symbol=%s&limit=5" % SYMBOL)
         return code == 200
 
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=DEADLINE_S)
-        check(code == 0, "streamvisor exited with %d after SIGTERM" % code)
 
 
 class connector:
@@ -286,13 +237,13 @@ class connector:
         self.events = []
         events_log = os.path.join(work, "connector-events.log")
         stderr_log = os.path.join(work, "connector-stderr.log")
-        LOGS["connector events"] = events_log
-        LOGS["connector stderr"] = stderr_log
+        harness.LOGS["connector events"] = events_log
+        harness.LOGS["connector stderr"] = stderr_log
         self.proc = subprocess.Popen(
             [shutil.which("node"), CLIENT_JS, install_dir, str(port)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=open(stderr_log, "wb"),
             text=True, bufsize=1)
-        PROCS.append(self.proc)
+        harness.PROCS.append(self.proc)
         self._reader = threading.Thread(target=self._read, args=(events_log,), daemon=True)
         self._reader.start()
 
@@ -537,7 +488,7 @@ def run(streamvisor, sim_binary, install_dir, work):
                       {"startTime": start_ms, "endTime": end_ms, "limit": PAGE_LIMIT})
     depth = c.rest("depth", "depth", SYMBOL, {"limit": DEPTH_LIMIT})
     c.exit()
-    sim_rows = source.rest_rows(first, last)
+    sim_rows = source.rest_rows(SYMBOL, first, last)
     sv_log = sv.text()
     sv.stop()
     source.proc.terminate()
@@ -636,19 +587,9 @@ def run(streamvisor, sim_binary, install_dir, work):
 
 def main(streamvisor, sim_binary, cache_dir):
     install_dir = install_connector(cache_dir)
-    work = tempfile.mkdtemp(prefix="sv-npm-connector-")
-    try:
-        run(streamvisor, sim_binary, install_dir, work)
-    except failure as e:
-        harness.fail(str(e), LOGS)
-    except (OSError, subprocess.SubprocessError) as e:
-        harness.fail("%s: %s" % (type(e).__name__, e), LOGS)
-    finally:
-        for p in PROCS:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+    harness.run_main("sv-npm-connector-",
+                     lambda work: run(streamvisor, sim_binary, install_dir, work),
+                     (subprocess.SubprocessError,))
 
 
 if __name__ == "__main__":

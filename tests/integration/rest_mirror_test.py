@@ -49,13 +49,9 @@ Usage: rest_mirror_test.py STREAMVISOR SIM. Exit 0 on success, 1 on failure.
 import bisect
 import http.client
 import json
-import os
 import re
-import shutil
-import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 import process_harness as harness
@@ -96,8 +92,6 @@ HELD = re.compile(r"it holds ids (\d+)\.\.(\d+) \(from T=(\d+)\)")
 GAP_DETECTED = re.compile(r"backfill (\S+) gap_detected from=(\d+) to=(\d+)")
 GAP_FILLED = re.compile(r"backfill (\S+) gap_filled from=(\d+) to=(\d+)")
 
-LOGS = {}  # name -> log path, printed on failure
-PROCS = []  # every process started, killed at the end if still running
 
 
 failure = harness.failure
@@ -146,55 +140,17 @@ def first_difference(a, b):
 
 # --- processes -----------------------------------------------------------------------
 
-class sim:
-    """streamvisor-sim on 127.0.0.1 with `args`."""
-
-    def __init__(self, binary, work, name, args):
-        self.name = name
-        self.log = os.path.join(work, name + ".log")
-        port_file = os.path.join(work, name + ".port")
-        self.proc = subprocess.Popen(
-            [binary, "--port", "0", "--port-file", port_file, "--log-level", "info"] + args,
-            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
-        PROCS.append(self.proc)
-        LOGS[name] = self.log
-        self.port = int(poll(name + "'s port", lambda: open(port_file).read().strip(),
-                             procs={name: self.proc}))
-
+class sim(harness.sim_process):
     def stats(self, symbol):
-        return get(self.port, "/sim/stats")["symbols"][symbol]
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        return self.symbols()[symbol]
 
 
-class daemon:
-    """streamvisor streaming `symbols` from a simulator, its API on a kernel-picked port."""
+class daemon(harness.daemon_process):
+    """streamvisor streaming `symbols` from the simulator `source`."""
 
     def __init__(self, binary, source, work, name, symbols, extra):
-        self.name = name
-        self.log = os.path.join(work, name + ".log")
-        self.proc = subprocess.Popen(
-            [binary, "--symbols", ",".join(symbols),
-             "--endpoint", "ws://127.0.0.1:%d" % source.port,
-             "--rest-endpoint", "http://127.0.0.1:%d" % source.port,
-             "--http", "127.0.0.1:0",
-             "--lock-file", os.path.join(work, name + ".lock")] + extra,
-            stdout=open(self.log, "wb"), stderr=subprocess.STDOUT)
-        PROCS.append(self.proc)
-        LOGS[name] = self.log
-
-        def port():
-            m = re.search(r"api_listening listen=127\.0\.0\.1:(\d+)", self.text())
-            return int(m.group(1)) if m else None
-        self.port = poll(name + "'s API", port, procs={name: self.proc})
-
-    def text(self):
-        return open(self.log, errors="replace").read()
-
-    def metrics(self, symbol):
-        return get(self.port, "/symbols/%s/metrics" % symbol)
+        super().__init__(binary, source.port, work, name,
+                         ["--symbols", ",".join(symbols)] + extra)
 
     def held(self, symbol):
         """(oldest id, newest id, oldest T) from the answer to fromId=0, which is below
@@ -211,11 +167,6 @@ class daemon:
         status = get(self.port, "/status")
         return next(c for c in status["children"]
                     if c["symbol"] == symbol and c["stream"] == "depth")
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=DEADLINE_S)
-        check(code == 0, "%s exited with %d after SIGTERM" % (self.name, code))
 
 
 # --- comparisons ---------------------------------------------------------------------
@@ -761,19 +712,8 @@ def run(streamvisor, sim_binary, work):
 
 
 def main(streamvisor, sim_binary):
-    work = tempfile.mkdtemp(prefix="sv-rest-mirror-")
-    try:
-        run(streamvisor, sim_binary, work)
-    except failure as e:
-        harness.fail(str(e), LOGS)
-    except (OSError, ValueError, KeyError, IndexError, subprocess.TimeoutExpired) as e:
-        harness.fail("%s: %s" % (type(e).__name__, e), LOGS)
-    finally:
-        for p in PROCS:
-            if p.poll() is None:
-                p.kill()
-                p.wait(timeout=10)
-        shutil.rmtree(work, ignore_errors=True)
+    harness.run_main("sv-rest-mirror-", lambda work: run(streamvisor, sim_binary, work),
+                     (ValueError, KeyError, IndexError, subprocess.TimeoutExpired))
 
 
 if __name__ == "__main__":
