@@ -149,6 +149,9 @@ def main():
         wall = time.time() - t0
         sys.stdout.write(out.stdout)
         sys.stderr.write(out.stderr)
+        if out.returncode != 0:
+            # What streamvisor logged about it (at --log-level warn unless --sv-arg).
+            sys.stderr.write("".join(open(log, errors="replace").readlines()[-30:]))
         hist1 = latency_buckets(sv_port)
         p50, p99 = (bucket_quantile(hist0, hist1, q) for q in (0.5, 0.99))
         print(f"ingest       frame_to_aggregator p50_le_us={p50 * 1e6:.0f} "

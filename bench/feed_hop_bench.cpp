@@ -73,7 +73,9 @@ int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
       p->last_id = static_cast<std::uint64_t>(a);
       if (now >= st->measure_from_us && now < st->measure_until_us)
         p->us.push_back(now - e);
-      if (now >= st->measure_until_us)
+      // Frames of one path may come before the other has connected: the window
+      // (and its end) is set only once both have.
+      if (st->measure_until_us != 0 && now >= st->measure_until_us)
         st->done = true;
       return 0;
     }
