@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "actors/actor_clock.hpp"
+#include "actors/core/feed_path.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/symbol_case.hpp"
 #include "actors/core/symbol_name.hpp"
@@ -26,8 +27,6 @@ constexpr std::string_view agg_trade_suffix = "@aggTrade";
 constexpr std::string_view depth_suffix = "@depth@100ms";
 constexpr std::string_view slow_depth_suffix = "@depth";
 constexpr std::int64_t ns_per_s = 1'000'000'000;
-/// The native feed's path.
-constexpr std::string_view native_path = "/v1/feed";
 /// Trades per resume page asked of an aggregator.
 constexpr std::uint32_t resume_page_max = 1000;
 /// Levels per side of a native book snapshot: the whole book (Binance's REST
@@ -175,11 +174,12 @@ std::optional<std::vector<std::string>> path_streams(const feed_opened& x,
     return out;
   };
   std::string_view path = x.path;
-  if (path == "/ws" || path.substr(0, 4) == "/ws/") {
+  auto kind = feed_path_of(path);
+  if (kind == feed_path_kind::raw) {
     combined = false;
     return split(path.substr(std::min<std::size_t>(path.size(), 4)));
   }
-  if (path == "/stream" || path == "/stream/") {
+  if (kind == feed_path_kind::combined) {
     combined = true;
     std::string_view query = x.query;
     std::vector<std::string> out;
@@ -681,7 +681,7 @@ void on_opened(feed_self self, feed_opened& x) {
   c.peer = x.peer;
   c.path = x.path;
   c.window_start_ns = clock_ns(self);
-  if (x.path == native_path) {
+  if (feed_path_of(x.path) == feed_path_kind::native) {
     c.native = true;
     start_ticking(self);
     SV_INFO("feed", "-", "client_opened",

@@ -34,6 +34,7 @@
 
 #include <libwebsockets.h>
 
+#include "actors/core/feed_path.hpp"
 #include "actors/core/http_query.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/log_limiter.hpp"
@@ -277,13 +278,6 @@ std::string whole_header(lws* wsi, lws_token_indexes token) {
   return value;
 }
 
-/// True for the feed's paths: the Binance-compatible /ws, /ws/..., /stream and
-/// the native /v1/feed.
-bool is_feed_path(std::string_view path) {
-  return path == "/ws" || path.substr(0, 4) == "/ws/" || path == "/stream"
-         || path == "/stream/" || path == "/v1/feed";
-}
-
 std::int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
            std::chrono::steady_clock::now().time_since_epoch())
@@ -492,7 +486,7 @@ int lws_http_server::impl::confirm_upgrade(lws* wsi, const char* protocol) {
   if (!feed || protocol == nullptr || std::strcmp(protocol, "websocket") != 0)
     return refuse_upgrade(wsi, protocol);
   auto path = whole_header(wsi, WSI_TOKEN_GET_URI);
-  if (!is_feed_path(path))
+  if (feed_path_of(path) == feed_path_kind::none)
     return refuse_upgrade(wsi, protocol);
   header_complete(wsi);
   upgrading[wsi] = feed_target{std::move(path), encoded_query(wsi)};
