@@ -14,7 +14,7 @@ core = 100) and RSS over the measured window.
 Usage (from the repository root, after building the dev or ci preset):
   bench/feed_hop.py --bin-dir build/dev --rate 20000 --seconds 20
 Options: --bin-dir [build/ci] --rate [20000] --seconds [20] --consumers [1]
---shared-dir [../shared].
+--shared-dir [../shared] --native (read /v1/feed instead).
 """
 
 import argparse
@@ -93,6 +93,8 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--consumers", type=int, default=1)
     ap.add_argument("--sv-arg", action="append", default=[])
+    ap.add_argument("--native", action="store_true",
+                    help="read streamvisor's native feed /v1/feed instead of /ws/...")
     ap.add_argument("--shared-dir", default=os.path.join(HERE, "..", "..", "shared"))
     args = ap.parse_args()
     firehose_c = os.path.join(args.shared_dir, "bench", "firehose.c")
@@ -143,7 +145,8 @@ def main():
         cpu0, _ = proc_sample(sv.pid)
         t0 = time.time()
         out = subprocess.run([os.path.join(args.bin_dir, "bench", "feed_hop_bench"),
-                              str(fh_port), str(sv_port), str(args.seconds)],
+                              str(fh_port), str(sv_port), str(args.seconds)]
+                             + (["btcusdt", "native"] if args.native else []),
                              capture_output=True, text=True, timeout=args.seconds + 30)
         cpu1, rss = proc_sample(sv.pid)
         wall = time.time() - t0

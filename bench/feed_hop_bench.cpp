@@ -1,11 +1,12 @@
 // feed_hop_bench: the latency streamvisor's feed adds, measured against a direct
 // libwebsockets client of the same exchange in the same run.
 //
-// Usage: feed_hop_bench DIRECT_PORT FEED_PORT SECONDS [SYMBOL]
+// Usage: feed_hop_bench DIRECT_PORT FEED_PORT SECONDS [SYMBOL [native]]
 //   DIRECT_PORT: the firehose (bench/firehose.c in -L mode: "E" is the send time in
 //                microseconds, CLOCK_REALTIME), read directly on /ws/<sym>@aggTrade;
 //   FEED_PORT:   streamvisor's API port, read on /ws/<sym>@aggTrade (the same
-//                firehose upstream).
+//                firehose upstream), or with "native" on /v1/feed with a trades
+//                subscription.
 // Both connections are served by one lws context and thread, so each frame costs
 // the same client work on either path; the difference of the two latency
 // distributions (exchange send -> this process's receive) is the hop through
@@ -40,6 +41,7 @@ struct path_samples {
   std::uint64_t last_id = 0;
   std::uint64_t out_of_order = 0; ///< ids not one above the last
   bool connected = false;
+  std::string subscribe; ///< sent once connected (the native feed), if any
 };
 
 /// Everything the callback updates; the lws context's user data.
@@ -59,7 +61,19 @@ int callback(lws* wsi, lws_callback_reasons reason, void* /*user*/, void* in,
   switch (reason) {
     case LWS_CALLBACK_CLIENT_ESTABLISHED:
       p->connected = true;
+      if (!p->subscribe.empty())
+        lws_callback_on_writable(wsi);
       return 0;
+    case LWS_CALLBACK_CLIENT_WRITEABLE: {
+      if (p->subscribe.empty())
+        return 0;
+      std::vector<unsigned char> buf(LWS_PRE + p->subscribe.size());
+      std::memcpy(&buf.at(LWS_PRE), p->subscribe.data(), p->subscribe.size());
+      auto n = lws_write(wsi, &buf.at(LWS_PRE), p->subscribe.size(),
+                         LWS_WRITE_TEXT);
+      p->subscribe.clear();
+      return n < 0 ? -1 : 0;
+    }
     case LWS_CALLBACK_CLIENT_RECEIVE: {
       auto now = realtime_us();
       std::string_view frame{static_cast<const char*>(in), len};
@@ -102,19 +116,23 @@ int main(int argc, char** argv) {
   // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-pointer-arithmetic): argv
   std::vector<std::string> args(argv, argv + argc);
   if (args.size() < 4) {
-    std::fprintf(
-      stderr, "usage: feed_hop_bench DIRECT_PORT FEED_PORT SECONDS [SYMBOL]\n");
+    std::fprintf(stderr, "usage: feed_hop_bench DIRECT_PORT FEED_PORT SECONDS "
+                         "[SYMBOL [native]]\n");
     return 2;
   }
   const std::array<int, 2> ports = {std::atoi(args[1].c_str()),
                                     std::atoi(args[2].c_str())};
   double seconds = std::atof(args[3].c_str());
-  std::string path = "/ws/"
-                     + (args.size() > 4 ? args[4] : std::string{"btcusdt"})
-                     + "@aggTrade";
+  std::string symbol = args.size() > 4 ? args[4] : std::string{"btcusdt"};
+  std::string path = "/ws/" + symbol + "@aggTrade";
+  bool native = args.size() > 5 && args[5] == "native";
+  std::string feed_path = native ? std::string{"/v1/feed"} : path;
   bench_state st;
   st.paths[0].name = "direct";
   st.paths[1].name = "streamvisor";
+  if (native)
+    st.paths[1].subscribe = R"({"op":"subscribe","channel":"trades","symbol":")"
+                            + symbol + R"("})";
   lws_set_log_level(LLL_ERR, nullptr);
   static const std::array<lws_protocols, 2> protocols = {{
     {"bench", callback, 0, 1 << 16, 0, nullptr, 0},
@@ -132,7 +150,7 @@ int main(int argc, char** argv) {
     c.context = ctx;
     c.address = "127.0.0.1";
     c.port = ports.at(i);
-    c.path = path.c_str();
+    c.path = i == 0 ? path.c_str() : feed_path.c_str();
     c.host = "127.0.0.1";
     c.origin = "127.0.0.1";
     c.local_protocol_name = "bench";
