@@ -73,6 +73,7 @@ void release(aggregator_self self) {
             static_cast<unsigned long long>(st.feed_skipped));
   }
   st.released_id = limit;
+  out.through_id = limit;
   self->send(st.feed, std::move(out));
 }
 

@@ -271,66 +271,122 @@ void native_trade(feed_client& c, std::uint64_t sub, native_sub& s,
 void ask_resume(feed_self self, sub_key key, const std::string& symbol,
                 std::uint64_t from_id);
 
-/// A resume page is in: its trades go out; the first page decides whether the
-/// resume is possible at all; the last one makes the subscription live.
-void on_resume_page(feed_self self, sub_key key, resume_page& page) {
+bool backlogged(const feed_state& st, std::uint64_t client, bool low);
+
+/// Refuses a resume with `error` and forgets its subscription.
+void refuse_resume(feed_self self, sub_key key, feed_client& c, native_sub& s,
+                   std::string code, std::string message,
+                   std::uint64_t oldest_id) {
+  native_error error{std::move(code), std::move(message), s.request.id,
+                     oldest_id};
+  send_text(self, key.first, encode_native_error(error));
+  drop_sub(self->state, key.first, c, key.second);
+}
+
+/// Whether `page`, asked from `from_id`, can continue the resume; refuses it
+/// otherwise. The first page also answers the subscribe.
+bool page_usable(feed_self self, sub_key key, feed_client& c, native_sub& s,
+                 std::uint64_t from_id, const resume_page& page) {
+  auto from = std::to_string(from_id);
+  if (!s.answered && page.released_id == 0) {
+    refuse_resume(self, key, c, s, "not_held",
+                  "no " + s.symbol
+                    + " trade is released yet (streamvisor is starting): "
+                      "resume once it streams, or subscribe without from_id",
+                  page.oldest_id);
+    return false;
+  }
+  if (!s.answered && from_id > page.released_id + 1) {
+    refuse_resume(self, key, c, s, "bad_request",
+                  "from_id " + from + " is past the last trade released ("
+                    + std::to_string(page.released_id) + ")",
+                  0);
+    return false;
+  }
+  // The history does not reach back to from_id: older than held, or (on a later
+  // page) evicted while the resume was read.
+  if (page.released_id >= from_id
+      && (page.oldest_id == 0 || page.oldest_id > from_id)) {
+    refuse_resume(self, key, c, s, "not_held",
+                  "from_id " + from
+                    + " is older than the history holds: resume from "
+                      "oldest_id or later, or fetch the older trades from "
+                      "Binance",
+                  page.oldest_id);
+    return false;
+  }
+  if (!s.answered) {
+    s.answered = true;
+    ++self->state.totals.resumes;
+    send_text(self, key.first, encode_subscribed(s.request, key.second));
+  }
+  return true;
+}
+
+/// A resume page is in: its trades go out; the next page is asked for while the
+/// client's queue is short (else the subscription waits, resume_next set, until it
+/// drains: a long resume never overruns feed_queue_bytes_max); the last page
+/// makes the subscription live.
+void on_resume_page(feed_self self, sub_key key, std::uint64_t from_id,
+                    resume_page& page) {
   auto& st = self->state;
   auto [c, s] = find_sub(st, key);
-  if (s == nullptr)
+  if (s == nullptr || !page_usable(self, key, *c, *s, from_id, page))
     return;
-  bool first = s->seq == 0;
-  if (first) {
-    bool released = page.released_id >= s->from_id;
-    if (released && (page.oldest_id == 0 || page.oldest_id > s->from_id)) {
-      native_error error{"not_held",
-                         "from_id " + std::to_string(s->from_id)
-                           + " is older than the history holds: resume from "
-                             "oldest_id or later, or fetch the older trades "
-                             "from Binance",
-                         s->request.id, page.oldest_id};
-      send_text(self, key.first, encode_native_error(error));
-      drop_sub(st, key.first, *c, key.second);
-      return;
-    }
-    ++st.totals.resumes;
-    send_text(self, key.first, encode_subscribed(s->request, key.second));
-  }
   std::vector<feed_frame> out;
   for (const auto& t : page.trades)
     native_trade(*c, key.second, *s, t, out);
+  st.totals.trades_sent += page.trades.size();
   if (page.more) {
     st.cfg.writer->send(key.first, std::move(out));
-    st.totals.trades_sent += page.trades.size();
-    ask_resume(self, key, s->symbol, page.trades.back().agg_id + 1);
+    s->resume_next = page.trades.back().agg_id + 1;
+    if (!backlogged(st, key.first, false)) {
+      auto next = std::exchange(s->resume_next, 0);
+      ask_resume(self, key, s->symbol, next);
+    }
     return;
   }
   s->resuming = false;
   std::string live = "\"released_id\":" + std::to_string(page.released_id)
                      + "}";
   out.push_back(sub_message(key.second, *s, "live", live));
-  st.totals.trades_sent += page.trades.size();
   st.cfg.writer->send(key.first, std::move(out));
+}
+
+/// Asks for the next page of each resume that waits for its client's queue to
+/// drain and now may.
+void continue_resumes(feed_self self, const std::vector<sub_key>& keys) {
+  for (auto key : keys) {
+    auto [c, s] = find_sub(self->state, key);
+    if (s == nullptr || s->resume_next == 0
+        || backlogged(self->state, key.first, false))
+      continue;
+    auto next = std::exchange(s->resume_next, 0);
+    ask_resume(self, key, s->symbol, next);
+  }
 }
 
 void ask_resume(feed_self self, sub_key key, const std::string& symbol,
                 std::uint64_t from_id) {
   auto& st = self->state;
   auto agg = st.aggregators.find(symbol);
-  if (agg == st.aggregators.end())
-    return; // checked at subscribe; a symbol removed since leaves it waiting
+  auto [c, s] = find_sub(st, key);
+  if (s == nullptr)
+    return;
+  if (agg == st.aggregators.end()) {
+    refuse_resume(self, key, *c, *s, "unknown_symbol",
+                  symbol + " is no longer streamed", 0);
+    return;
+  }
   self
     ->request(agg->second, caf::infinite, resume_atom::value, from_id,
               resume_page_max)
-    .then([=](resume_page& page) { on_resume_page(self, key, page); },
+    .then([=](resume_page& page) { on_resume_page(self, key, from_id, page); },
           [=](caf::error&) {
-            auto [client, s] = find_sub(self->state, key);
-            if (s == nullptr)
-              return;
-            send_text(self, key.first,
-                      encode_native_error({"unknown_symbol",
-                                           s->symbol + " is no longer streamed",
-                                           s->request.id, 0}));
-            drop_sub(self->state, key.first, *client, key.second);
+            auto [client, sub] = find_sub(self->state, key);
+            if (sub != nullptr)
+              refuse_resume(self, key, *client, *sub, "unknown_symbol",
+                            sub->symbol + " is no longer streamed", 0);
           });
 }
 
@@ -353,6 +409,7 @@ void on_snapshot(feed_state& st, sub_key key, const book_view& view) {
   s->book_live = true;
   s->conflated = false;
   s->last_u = view.last_update_id;
+  s->snapshot_bytes = tail.size();
 }
 
 /// Asks `key`'s book for a snapshot; its answer starts (or restarts) the deltas.
@@ -380,6 +437,45 @@ bool backlogged(const feed_state& st, std::uint64_t client, bool low) {
              : bytes > st.cfg.conflate_bytes;
 }
 
+/// Counts a run of deltas left out of `c`'s book subscription `s`.
+void count_conflation(feed_state& st, feed_client& c, native_sub& s) {
+  s.conflated = true;
+  ++c.conflated;
+  ++st.totals.conflated;
+}
+
+/// The delta messages of `updates` for live book subscription `sub` of `s`, until
+/// a jump (a resync marker; the book goes back to waiting for a snapshot) or, when
+/// `over`, the first delta (left out: conflated).
+std::vector<feed_frame>
+book_deltas(feed_state& st, feed_client& c, std::uint64_t sub, native_sub& s,
+            const std::vector<depth_update>& updates, bool over) {
+  std::vector<feed_frame> out;
+  for (const auto& u : updates) {
+    if (u.final_update_id <= s.last_u)
+      continue;
+    if (u.first_update_id > s.last_u + 1) {
+      out.push_back(
+        sub_message(sub, s, "resync", R"("reason":"the book resynced"})"));
+      s.book_live = false;
+      break;
+    }
+    if (over) {
+      s.book_live = false;
+      count_conflation(st, c, s);
+      break;
+    }
+    std::string tail = "\"data\":";
+    append_depth_event(tail, u);
+    tail.push_back('}');
+    out.push_back(sub_message(sub, s, "delta", tail));
+    s.last_u = u.final_update_id;
+    ++c.depth_sent;
+    ++st.totals.depth_sent;
+  }
+  return out;
+}
+
 /// Book deltas for native subscriptions: continuous ones go out; a jump (the book
 /// resynced) sends a resync marker and asks for a snapshot; a backlog stops the
 /// deltas until the queue drains, then a snapshot marked conflated replaces them.
@@ -393,39 +489,28 @@ void native_depth(feed_self self, const released_depth& x) {
     auto [c, s] = find_sub(st, key);
     if (s == nullptr || s->channel != native_channel::book)
       continue;
+    // One reading of the client's queue per batch. The snapshot this client got
+    // last does not count against its own deltas: a book bigger than
+    // conflate_bytes would otherwise conflate every time.
+    auto backlog = st.cfg.writer->backlog_bytes(key.first);
+    bool drained = backlog <= st.cfg.conflate_bytes / 2;
     if (!s->book_live) {
-      if (!s->snapshot_asked && !backlogged(st, key.first, true))
+      if (!s->snapshot_asked && drained)
         ask_snapshot(self, key, x.symbol);
       continue;
     }
-    std::vector<feed_frame> out;
-    for (const auto& u : x.updates) {
-      if (u.final_update_id <= s->last_u)
-        continue;
-      if (u.first_update_id > s->last_u + 1) {
-        out.push_back(sub_message(key.second, *s, "resync",
-                                  R"("reason":"the book resynced"})"));
-        s->book_live = false;
-        break;
-      }
-      if (backlogged(st, key.first, false)) {
-        s->book_live = false;
-        s->conflated = true;
-        ++c->conflated;
-        ++st.totals.conflated;
-        break;
-      }
-      std::string tail = "\"data\":";
-      append_depth_event(tail, u);
-      tail.push_back('}');
-      out.push_back(sub_message(key.second, *s, "delta", tail));
-      s->last_u = u.final_update_id;
-      ++c->depth_sent;
-      ++st.totals.depth_sent;
-    }
-    st.cfg.writer->send(key.first, std::move(out));
-    if (!s->book_live && !s->conflated)
+    bool over = backlog > st.cfg.conflate_bytes + s->snapshot_bytes;
+    auto out = book_deltas(st, *c, key.second, *s, x.updates, over);
+    if (!out.empty())
+      st.cfg.writer->send(key.first, std::move(out));
+    if (s->book_live || s->conflated)
+      continue;
+    // Resynced: the fresh snapshot goes out now, or, to a client that is behind,
+    // once its queue drains (marked conflated, like a backlog's).
+    if (drained)
       ask_snapshot(self, key, x.symbol);
+    else
+      count_conflation(st, *c, *s);
   }
 }
 
@@ -458,18 +543,24 @@ void native_bars(const std::string& symbol, std::uint64_t sub, native_sub& s,
   }
 }
 
-/// Live trades and closed bars for native subscriptions of `x.symbol`.
-void native_trades(feed_state& st, const released_trades& x) {
-  if (!x.trades.empty())
-    st.last_released[x.symbol] = x.trades.back().agg_id;
+/// Live trades and closed bars for native subscriptions of `x.symbol`; resumes of
+/// it that wait for their client's queue look again.
+void native_trades(feed_self self, const released_trades& x) {
+  auto& st = self->state;
+  auto& last = st.last_released[x.symbol];
+  last = std::max(
+    {last, x.through_id, x.trades.empty() ? 0 : x.trades.back().agg_id});
   auto closed = build_bars(st, x);
   auto idx = st.native_subs.find(x.symbol);
   if (idx == st.native_subs.end())
     return;
+  std::vector<sub_key> waiting;
   for (auto key : idx->second) {
     auto [c, s] = find_sub(st, key);
     if (s == nullptr)
       continue;
+    if (s->resume_next != 0)
+      waiting.push_back(key);
     std::vector<feed_frame> out;
     if (s->channel == native_channel::trades && !s->resuming) {
       auto before = c->trades_sent;
@@ -482,24 +573,39 @@ void native_trades(feed_state& st, const released_trades& x) {
     if (!out.empty())
       st.cfg.writer->send(key.first, std::move(out));
   }
-}
-
-/// Starts the metrics and heartbeat timers unless they run.
-void start_ticking(feed_self self) {
-  auto& st = self->state;
-  if (st.ticking)
-    return;
-  st.ticking = true;
-  self->delayed_send(self,
-                     std::chrono::milliseconds(st.cfg.metrics_interval_ms),
-                     metrics_tick_atom::value);
-  self->delayed_send(self, std::chrono::milliseconds(st.cfg.heartbeat_ms),
-                     feed_beat_atom::value);
+  continue_resumes(self, waiting);
 }
 
 bool any_native(const feed_state& st) {
   return std::any_of(st.clients.begin(), st.clients.end(),
                      [](const auto& kv) { return kv.second.native; });
+}
+
+/// Starts the metrics and heartbeat timers unless they run. CAF 0.17's timers
+/// cannot be cancelled: each start is a new generation, and a timer of an older
+/// one (still pending when the last native client left and a new one came) is
+/// ignored, so there is never more than one chain of each.
+void start_ticking(feed_self self) {
+  auto& st = self->state;
+  if (st.ticking)
+    return;
+  st.ticking = true;
+  ++st.tick_generation;
+  self->delayed_send(self,
+                     std::chrono::milliseconds(st.cfg.metrics_interval_ms),
+                     metrics_tick_atom::value, st.tick_generation);
+  self->delayed_send(self, std::chrono::milliseconds(st.cfg.heartbeat_ms),
+                     feed_beat_atom::value, st.tick_generation);
+}
+
+/// Whether a timer of `generation` goes on: it is the current one and a native
+/// client is connected; otherwise both chains stop.
+bool tick_goes_on(feed_state& st, std::uint64_t generation) {
+  if (generation != st.tick_generation)
+    return false;
+  if (!any_native(st))
+    st.ticking = false;
+  return st.ticking;
 }
 
 /// An aggregator's metrics, for its symbol's metrics subscribers whose queue is
@@ -526,15 +632,13 @@ void on_metrics(feed_state& st, const metrics_snapshot& m) {
 /// Each symbol with metrics subscribers is asked for its metrics; each answer
 /// goes to those subscribers whose queue is not backlogged (a left-out update is
 /// conflated into the next).
-void on_metrics_tick(feed_self self) {
+void on_metrics_tick(feed_self self, std::uint64_t generation) {
   auto& st = self->state;
-  if (!any_native(st)) {
-    st.ticking = false; // the feed_beat timer sees the same and stops too
+  if (!tick_goes_on(st, generation))
     return;
-  }
   self->delayed_send(self,
                      std::chrono::milliseconds(st.cfg.metrics_interval_ms),
-                     metrics_tick_atom::value);
+                     metrics_tick_atom::value, generation);
   for (const auto& [symbol, keys] : st.native_subs) {
     bool wanted = std::any_of(keys.begin(), keys.end(), [&](sub_key key) {
       auto [c, s] = find_sub(st, key);
@@ -569,12 +673,19 @@ void send_heartbeats(feed_state& st,
   }
 }
 
-void on_beat(feed_self self) {
+void on_beat(feed_self self, std::uint64_t generation) {
   auto& st = self->state;
-  if (!st.ticking)
+  if (!tick_goes_on(st, generation))
     return;
   self->delayed_send(self, std::chrono::milliseconds(st.cfg.heartbeat_ms),
-                     feed_beat_atom::value);
+                     feed_beat_atom::value, generation);
+  // Resumes that wait for their client's queue to drain look again.
+  std::vector<sub_key> waiting;
+  for (const auto& [id, c] : st.clients)
+    for (const auto& [n, s] : c.subs)
+      if (s.resume_next != 0)
+        waiting.emplace_back(id, n);
+  continue_resumes(self, waiting);
   if (!st.supervisor) {
     send_heartbeats(st, {});
     return;
@@ -869,7 +980,7 @@ void on_released(feed_self self, released_trades& x) {
   };
   fan_out(st, lower_ascii(x.symbol) + std::string{agg_trade_suffix}, x.trades,
           append, count);
-  native_trades(st, x);
+  native_trades(self, x);
 }
 
 void on_released_depth(feed_self self, released_depth& x) {
@@ -902,6 +1013,29 @@ void on_table(feed_self self, const symbol_table& table) {
     st.book_symbols.insert(symbol);
   st.aggregators = table.aggregators;
   st.books = table.books;
+  // Native subscriptions of a symbol (or book) no longer served end with an
+  // error, not in silence.
+  std::vector<sub_key> gone;
+  for (const auto& [symbol, keys] : st.native_subs)
+    for (auto key : keys) {
+      auto [c, s] = find_sub(st, key);
+      bool book = s != nullptr && s->channel == native_channel::book;
+      if (s != nullptr
+          && (book ? st.book_symbols : st.symbols).count(symbol) == 0)
+        gone.push_back(key);
+    }
+  for (auto key : gone) {
+    auto [c, s] = find_sub(st, key);
+    bool book = s->channel == native_channel::book;
+    send_text(self, key.first,
+              encode_native_error({book ? "no_book" : "unknown_symbol",
+                                   "subscription " + std::to_string(key.second)
+                                     + " ended: " + s->symbol
+                                     + (book ? " has no book here any more"
+                                             : " is no longer streamed here"),
+                                   std::nullopt, 0}));
+    drop_sub(st, key.first, *c, key.second);
+  }
 }
 
 feed_status status(feed_self self) {
@@ -946,8 +1080,12 @@ feed_if::behavior_type feed_actor(feed_self self, feed_config cfg) {
     [=](supervisor_if& supervisor) {
       self->state.supervisor = std::move(supervisor);
     },
-    [=](metrics_tick_atom) { on_metrics_tick(self); },
-    [=](feed_beat_atom) { on_beat(self); },
+    [=](metrics_tick_atom, std::uint64_t generation) {
+      on_metrics_tick(self, generation);
+    },
+    [=](feed_beat_atom, std::uint64_t generation) {
+      on_beat(self, generation);
+    },
     [=](status_atom) { return status(self); },
   };
 }

@@ -22,9 +22,9 @@
 //
 //   resume_page (an answer) -> a native trades subscription's resume: the trades
 //                             released from its from_id on, page by page, then live
-//   metrics_tick_atom -------> each native metrics subscription gets its symbol's
+//   (metrics_tick_atom, gen) -> each native metrics subscription gets its symbol's
 //                             metrics (conflated: at most one per interval)
-//   feed_beat_atom ---------> each native client gets a heartbeat with the states
+//   (feed_beat_atom, gen) ---> each native client gets a heartbeat with the states
 //                             of its symbols' upstream streams
 //   supervisor_if ----------> where heartbeats ask for the streams' states
 //
@@ -84,11 +84,16 @@ struct native_sub {
   /// Resume pages are awaited: live trades are left to them (docs/feed.md).
   bool resuming = false;
   native_request request; ///< answered once the first resume page is in
+  bool answered = false;  ///< the resume's subscribe was answered
+  /// The next page's first id while the resume waits for the client's queue to
+  /// drain; 0: not waiting.
+  std::uint64_t resume_next = 0;
   // book
   bool book_live = false;      ///< a snapshot went out; deltas follow it
   bool snapshot_asked = false; ///< a snapshot request is in flight
   bool conflated = false;   ///< deltas were left out: the next snapshot says so
   std::uint64_t last_u = 0; ///< `u` the client's book is at
+  std::size_t snapshot_bytes = 0; ///< the size of the last snapshot sent
 };
 
 /// One connected client.
@@ -131,7 +136,8 @@ struct feed_state {
   /// Each symbol's highest trade id released so far: a live subscription starts
   /// after it, so ids skipped from then on show as a gap.
   std::map<std::string, std::uint64_t> last_released;
-  bool ticking = false; ///< the metrics and heartbeat timers run
+  bool ticking = false;              ///< the metrics and heartbeat timers run
+  std::uint64_t tick_generation = 0; ///< of the running timers (start_ticking)
 };
 
 using feed_self = feed_if::stateful_pointer<feed_state>;

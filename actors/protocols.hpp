@@ -167,13 +167,15 @@ using table_listener_if = caf::typed_actor<caf::reacts_to<symbol_table>>;
 
 /// The feed actor's protocol (actors/feed_actor.hpp): the Binance-compatible
 /// WebSocket mirror's clients, from the transport, and the trades they get.
-using feed_if = caf::typed_actor<
-  caf::reacts_to<released_trades>, caf::reacts_to<released_depth>,
-  caf::reacts_to<feed_opened>, caf::reacts_to<feed_text>,
-  caf::reacts_to<feed_closed>, caf::reacts_to<symbol_table>,
-  caf::reacts_to<supervisor_if>, caf::reacts_to<metrics_tick_atom>,
-  caf::reacts_to<feed_beat_atom>,
-  caf::replies_to<status_atom>::with<feed_status>>;
+using feed_if
+  = caf::typed_actor<caf::reacts_to<released_trades>,
+                     caf::reacts_to<released_depth>,
+                     caf::reacts_to<feed_opened>, caf::reacts_to<feed_text>,
+                     caf::reacts_to<feed_closed>, caf::reacts_to<symbol_table>,
+                     caf::reacts_to<supervisor_if>,
+                     caf::reacts_to<metrics_tick_atom, std::uint64_t>,
+                     caf::reacts_to<feed_beat_atom, std::uint64_t>,
+                     caf::replies_to<status_atom>::with<feed_status>>;
 
 /// The api actor's protocol (actors/api_actor.hpp).
 using api_if = caf::typed_actor<caf::reacts_to<http_request>,

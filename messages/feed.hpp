@@ -21,12 +21,14 @@ struct released_trades {
   /// Ids between the previous release and this one's first trade that will never
   /// be released (a gap given up after feed_gap_wait_ms, or an outage's skip).
   std::uint64_t skipped = 0;
+  /// Every id up to this one is released or skipped (>= trades.back().agg_id).
+  std::uint64_t through_id = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, released_trades& x) {
   return f(caf::meta::type_name("released_trades"), x.symbol, x.trades,
-           x.skipped);
+           x.skipped, x.through_id);
 }
 
 /// Depth events a book actor applied, in order, for the feed's depth streams:
@@ -42,8 +44,10 @@ typename Inspector::result_type inspect(Inspector& f, released_depth& x) {
   return f(caf::meta::type_name("released_depth"), x.symbol, x.updates);
 }
 
-/// An aggregator's answer to (resume_atom, from_id, limit): what it released to the
-/// feed from `from_id` on, so a native feed client resumes exactly where it left.
+/// An aggregator's answer to (resume_atom, from_id, limit): the trades its history
+/// holds from `from_id` up to what it released to the feed, so a native feed client
+/// resumes exactly where it left (ids filled in after the feed passed them are
+/// included: the history is more complete than the live release was).
 /// Because the aggregator sends its released_trades and this answer to the feed
 /// actor in one FIFO, every trade released after `released_id` reaches the feed
 /// after this answer (docs/feed.md, "Resume").

@@ -55,6 +55,7 @@ struct feed_actor_fixture : test::actor_fixture {
       x.symbol = symbol;
       r.trades.push_back(x);
     }
+    r.through_id = ids.empty() ? 0 : ids.back();
     caf::anon_send(feed, std::move(r));
     run();
   }

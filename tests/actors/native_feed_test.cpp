@@ -91,9 +91,13 @@ struct native_fixture : test::actor_fixture {
   feed_if feed;
   aggregator_if agg;
 
-  explicit native_fixture(std::uint32_t trades_max = 100000) {
+  // Test helper: the history's size, then the heartbeat's interval.
+  // NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
+  explicit native_fixture(std::uint32_t trades_max = 100000,
+                          std::uint32_t heartbeat_ms = 1000) {
     feed_config c;
     c.writer = &writer;
+    c.heartbeat_ms = heartbeat_ms;
     c.symbols = {"BTCUSDT"};
     c.book_symbols = {"BTCUSDT"};
     c.conflate_bytes = 1000;
@@ -444,4 +448,117 @@ TEST_CASE_METHOD(native_fixture,
   CHECK(type_of(*msgs[0]) == "unsubscribed");
   live(1, 3);
   CHECK(take().empty());
+}
+
+TEST_CASE("a resume waits for its client's queue between pages", "[feed]") {
+  native_fixture f{100000};
+  f.live(1, 2500);
+  f.writer.backlog[client] = 5000; // behind: past conflate_bytes (1000)
+  f.text(
+    R"({"op":"subscribe","channel":"trades","symbol":"BTCUSDT","from_id":1})");
+  trade_log log;
+  follow(log, f.take());
+  CHECK(log.events == ids(1, 1000)); // one page, then it waits
+  CHECK_FALSE(log.live);
+  f.advance(1000ms); // a heartbeat looks again: still behind
+  follow(log, f.take());
+  CHECK(log.events.size() == 1000);
+  f.writer.backlog[client] = 0;
+  f.live(2501, 2510); // a release looks again: drained
+  follow(log, f.take());
+  CHECK(log.seq_ok);
+  CHECK(log.live);
+  CHECK(log.events == ids(1, 2510));
+}
+
+TEST_CASE("a resume whose next page was evicted meanwhile ends with not_held",
+          "[feed]") {
+  native_fixture f{1500};
+  f.live(1, 1500);
+  f.writer.backlog[client] = 5000;
+  f.text(
+    R"({"op":"subscribe","channel":"trades","symbol":"BTCUSDT","from_id":1})");
+  trade_log log;
+  follow(log, f.take());
+  REQUIRE(log.events == ids(1, 1000));
+  f.live(1501, 2600); // the history now starts at 1101
+  f.writer.backlog[client] = 0;
+  f.advance(1000ms);
+  auto msgs = f.take();
+  auto error = std::find_if(msgs.begin(), msgs.end(), [](const auto& m) {
+    return type_of(*m) == "error";
+  });
+  REQUIRE(error != msgs.end());
+  CHECK((**error)["code"].GetString() == std::string{"not_held"});
+  CHECK((**error)["oldest_id"].GetUint64() == 1101);
+  f.live(2601, 2602);
+  for (const auto& m : f.take())
+    CHECK(type_of(*m) != "trade"); // the subscription is gone
+}
+
+TEST_CASE_METHOD(native_fixture,
+                 "a resume before anything is released, or past it, is "
+                 "refused") {
+  text(
+    R"({"op":"subscribe","id":1,"channel":"trades","symbol":"BTCUSDT","from_id":5})");
+  auto msgs = take();
+  REQUIRE(msgs.size() == 1);
+  CHECK((*msgs[0])["code"].GetString() == std::string{"not_held"});
+  live(1, 10);
+  text(
+    R"({"op":"subscribe","id":2,"channel":"trades","symbol":"BTCUSDT","from_id":50})");
+  msgs = take();
+  REQUIRE(msgs.size() == 1);
+  CHECK((*msgs[0])["code"].GetString() == std::string{"bad_request"});
+  CHECK(std::string{(*msgs[0])["message"].GetString()}.find("(10)")
+        != std::string::npos);
+  // The next id is fine: nothing to read back, live at once.
+  text(
+    R"({"op":"subscribe","id":3,"channel":"trades","symbol":"BTCUSDT","from_id":11})");
+  live(11, 12);
+  trade_log log;
+  follow(log, take());
+  CHECK(log.live);
+  CHECK(log.events == ids(11, 12));
+}
+
+TEST_CASE_METHOD(
+  native_fixture,
+  "subscriptions of a symbol that is removed end with an error") {
+  text(R"({"op":"subscribe","channel":"trades","symbol":"BTCUSDT"})");
+  text(R"({"op":"subscribe","channel":"metrics","symbol":"BTCUSDT"})");
+  take();
+  symbol_table none;
+  caf::anon_send(feed, none);
+  run();
+  auto msgs = take();
+  REQUIRE(msgs.size() == 2);
+  for (const auto& m : msgs) {
+    CHECK((*m)["code"].GetString() == std::string{"unknown_symbol"});
+    CHECK(std::string{(*m)["message"].GetString()}.find("ended")
+          != std::string::npos);
+  }
+  CHECK(state_of<feed_state>(feed).native_subs.empty());
+}
+
+TEST_CASE("a client that leaves and comes back between two timers leaves one "
+          "heartbeat chain",
+          "[feed]") {
+  // Heartbeats every 1.5 s, metrics every 1 s: the metrics timer stops the
+  // timers at 1 s while the old heartbeat is still pending at 1.5 s.
+  native_fixture f{100000, 1500};
+  caf::anon_send(f.feed, feed_closed{client, 1000, ""});
+  f.advance(1000ms);
+  caf::anon_send(f.feed, feed_opened{client, "/v1/feed", "", "127.0.0.1"});
+  f.run();
+  f.take();
+  // To 6 s in steps (a timer re-armed while the clock jumps would count from the
+  // jump's end): the new chain beats at 2.5, 4 and 5.5 s.
+  for (int i = 0; i < 10; ++i)
+    f.advance(500ms);
+  auto msgs = f.take();
+  auto beats = std::count_if(msgs.begin(), msgs.end(), [](const auto& m) {
+    return type_of(*m) == "heartbeat";
+  });
+  CHECK(beats == 3);
 }
