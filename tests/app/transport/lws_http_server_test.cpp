@@ -6,6 +6,7 @@
 #include <string>
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -122,6 +123,27 @@ int open_descriptors() {
     ++n;
   }
   return n - 1; // the iterator's own descriptor
+}
+
+/// The TCP_NODELAY of this process's socket that is connected to local port
+/// `peer_port` (the server's end of a test client's connection); -1 if none.
+int nodelay_of_peer(std::uint16_t peer_port) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/proc/self/fd")) {
+    int fd = std::stoi(entry.path().filename().string());
+    sockaddr_in peer{};
+    socklen_t len = sizeof(peer);
+    // The sockets API takes the generic sockaddr.
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+    if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &len) != 0
+        || peer.sin_family != AF_INET || ntohs(peer.sin_port) != peer_port)
+      continue;
+    int on = 0;
+    socklen_t on_len = sizeof(on);
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, &on_len) == 0)
+      return on;
+  }
+  return -1;
 }
 
 /// User + system CPU seconds of this process so far.
@@ -597,4 +619,29 @@ TEST_CASE_METHOD(http_fixture,
   CHECK(req.path.size() == 9 + 4000);
   server.respond(req.req_id, 404, R"({"error":"not found"})");
   CHECK(reply.get().status == 404);
+}
+
+TEST_CASE_METHOD(http_fixture,
+                 "accepted connections send without Nagle (TCP_NODELAY), so a "
+                 "feed client that has written anything is not held behind its "
+                 "delayed ACKs",
+                 "[transport]") {
+  sv::lws_http_server server;
+  REQUIRE(server.start(caf::actor_cast<caf::actor>(api)));
+  int fd = idle_connection(server.port());
+  REQUIRE(fd >= 0);
+  sockaddr_in local{};
+  socklen_t len = sizeof(local);
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast)
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0);
+  auto client_port = ntohs(local.sin_port);
+  int nodelay = -1;
+  CHECK(wait_for(
+    [&] {
+      nodelay = nodelay_of_peer(client_port);
+      return nodelay != -1;
+    },
+    2s));
+  CHECK(nodelay == 1);
+  ::close(fd);
 }
