@@ -247,6 +247,21 @@ feed_frame sub_message(std::uint64_t sub, native_sub& s, std::string_view type,
   return std::make_shared<const std::string>(std::move(out));
 }
 
+/// One message of subscription `sub` of `s` whose body is an event object:
+/// the head with the next seq, then "data": and what `append_data(out)` writes,
+/// appended in place (one string per message on the hot path, no copy).
+template <class AppendData>
+feed_frame data_message(std::uint64_t sub, native_sub& s, std::string_view type,
+                        AppendData append_data) {
+  std::string out;
+  out.reserve(256);
+  append_native_head(out, type, sub, ++s.seq);
+  out += R"("data":)";
+  append_data(out);
+  out.push_back('}');
+  return std::make_shared<const std::string>(std::move(out));
+}
+
 /// Appends `t` to `out` for subscription `sub`, after a gap message for the ids
 /// between the last one accounted for and `t` (the ids below from_id are not the
 /// client's). Ids at or below last_id are not sent again.
@@ -260,10 +275,9 @@ void native_trade(feed_client& c, std::uint64_t sub, native_sub& s,
     append_gap_tail(gap, expected, t.agg_id - 1);
     out.push_back(sub_message(sub, s, "gap", gap));
   }
-  std::string tail = "\"data\":";
-  append_agg_trade_event(tail, t);
-  tail.push_back('}');
-  out.push_back(sub_message(sub, s, "trade", tail));
+  out.push_back(data_message(sub, s, "trade", [&t](std::string& text) {
+    append_agg_trade_event(text, t);
+  }));
   s.last_id = t.agg_id;
   ++c.trades_sent;
 }
@@ -465,10 +479,9 @@ book_deltas(feed_state& st, feed_client& c, std::uint64_t sub, native_sub& s,
       count_conflation(st, c, s);
       break;
     }
-    std::string tail = "\"data\":";
-    append_depth_event(tail, u);
-    tail.push_back('}');
-    out.push_back(sub_message(sub, s, "delta", tail));
+    out.push_back(data_message(sub, s, "delta", [&u](std::string& text) {
+      append_depth_event(text, u);
+    }));
     s.last_u = u.final_update_id;
     ++c.depth_sent;
     ++st.totals.depth_sent;
