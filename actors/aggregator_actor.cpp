@@ -48,8 +48,9 @@ std::uint64_t release_limit(const aggregator_state& st) {
 
 /// Hands the feed what is no longer held up by a gap: the trades held between the
 /// last released id and the limit. Ids in that range that the history lacks (a gap
-/// given up, an outage's skip, eviction) are skipped for good.
-void release(aggregator_self self) {
+/// given up, an outage's skip, eviction) are skipped for good. `recv_ns`: when
+/// the live frames that caused this release were read, 0 for any other cause.
+void release(aggregator_self self, std::int64_t recv_ns = 0) {
   auto& st = self->state;
   if (!st.feed || !st.feed_started)
     return;
@@ -74,6 +75,7 @@ void release(aggregator_self self) {
   }
   st.released_id = limit;
   out.through_id = limit;
+  out.recv_ns = recv_ns;
   self->send(st.feed, std::move(out));
 }
 
@@ -271,7 +273,7 @@ void on_trades(aggregator_self self, trade_batch& batch) {
   if (applied > 0 && batch.recv_ns > 0)
     st.latency.add((now_ns - batch.recv_ns) / 1000, applied);
   if (applied > 0)
-    release(self);
+    release(self, batch.recv_ns);
 }
 
 /// Applies one REST page of a gap (or of the warm start) in its id places; closes

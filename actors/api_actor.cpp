@@ -116,20 +116,23 @@ struct gathered {
 using render_fn = void (*)(api_self, std::uint64_t req_id, const gathered&);
 
 /// The /status body: the children, the pool's sockets when the pool answered
-/// and, when the api actor has a source, the transports' own counters.
+/// and, when the api actor has a source, the transports' own counters; with a
+/// publisher, its state ("nats").
 void render_status(api_self self, std::uint64_t id, const gathered& g) {
   const auto* source = self->state.cfg.transport;
   const auto* pool = g.pool ? &*g.pool : nullptr;
   auto uptime_s = g.uptime_ns / 1'000'000'000;
   const auto* consumers = g.feed ? &*g.feed : nullptr;
-  if (source == nullptr) {
-    respond(self, id, 200,
-            status_json(uptime_s, g.children, nullptr, pool, consumers));
-    return;
-  }
-  auto counters = source->counters();
+  std::optional<publisher_status> nats;
+  if (self->state.cfg.publisher != nullptr)
+    nats = self->state.cfg.publisher->status();
+  const auto* nats_status = nats ? &*nats : nullptr;
+  std::optional<transport_counters> counters;
+  if (source != nullptr)
+    counters = source->counters();
   respond(self, id, 200,
-          status_json(uptime_s, g.children, &counters, pool, consumers));
+          status_json(uptime_s, g.children, counters ? &*counters : nullptr,
+                      pool, consumers, nats_status));
 }
 
 /// The /metrics body: every family whose source answered.
@@ -147,6 +150,11 @@ void render_metrics(api_self self, std::uint64_t id, const gathered& g) {
   if (cfg.transport != nullptr) {
     counters = cfg.transport->counters();
     in.transport = &counters;
+  }
+  publisher_status nats;
+  if (cfg.publisher != nullptr) {
+    nats = cfg.publisher->status();
+    in.nats = &nats;
   }
   process_stats process;
   if (cfg.process != nullptr) {

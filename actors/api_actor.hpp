@@ -38,6 +38,7 @@
 
 #include "actors/protocols.hpp"
 #include "actors/seams/http_responder.hpp"
+#include "actors/seams/market_publisher.hpp"
 #include "actors/seams/process_stats_source.hpp"
 #include "actors/seams/transport_counter_source.hpp"
 
@@ -64,6 +65,9 @@ struct api_config {
   feed_if feed;
   /// The process's CPU, memory and fds for /metrics; null: left out.
   const process_stats_source* process = nullptr; ///< outlives the actor
+  /// The JetStream publisher, for /status's "nats" and /metrics's
+  /// streamvisor_nats_* families; null: left out.
+  const market_publisher* publisher = nullptr; ///< outlives the actor
   std::string version; ///< streamvisor_build_info's label
   /// Runtime symbol control (PUT and DELETE /symbols/{S}); null: 503.
   registry_if registry;

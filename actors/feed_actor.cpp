@@ -16,6 +16,7 @@
 #include "actors/wire/api_json.hpp"
 #include "actors/wire/binance_rest.hpp"
 #include "actors/wire/depth_event_json.hpp"
+#include "actors/wire/market_subjects.hpp"
 #include "actors/wire/native_feed_json.hpp"
 #include "actors/wire/ws_control.hpp"
 
@@ -994,6 +995,13 @@ void on_released(feed_self self, released_trades& x) {
   fan_out(st, lower_ascii(x.symbol) + std::string{agg_trade_suffix}, x.trades,
           append, count);
   native_trades(self, x);
+  if (st.cfg.publisher != nullptr && !x.trades.empty()) {
+    std::vector<market_message> out;
+    out.reserve(x.trades.size());
+    for (const auto& t : x.trades)
+      out.push_back(trade_message(t, x.recv_ns));
+    st.cfg.publisher->publish(std::move(out));
+  }
 }
 
 void on_released_depth(feed_self self, released_depth& x) {

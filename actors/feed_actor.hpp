@@ -14,7 +14,9 @@
 //                             requests", as Binance does
 //   feed_closed -----------> the client is forgotten; why is counted
 //   released_trades -------> each trade's frame is written once (raw, and wrapped
-//                             for combined clients) and queued for every subscriber
+//                             for combined clients) and queued for every subscriber;
+//                             with a publisher, each trade is also published
+//                             (subject and id: actors/wire/market_subjects.hpp)
 //   released_depth --------> likewise each depth event a book applied, for
 //                             <symbol>@depth@100ms and <symbol>@depth
 //   symbol_table ----------> the symbols (and books) a SUBSCRIBE may name from now on
@@ -53,13 +55,17 @@
 #include "actors/core/bar_builder.hpp"
 #include "actors/protocols.hpp"
 #include "actors/seams/feed_writer.hpp"
+#include "actors/seams/market_publisher.hpp"
 #include "actors/wire/native_feed_json.hpp"
 
 namespace sv {
 
 /// What the feed actor serves with.
 struct feed_config {
-  feed_writer* writer = nullptr;               ///< outlives the actor
+  feed_writer* writer = nullptr; ///< outlives the actor
+  /// Where released trades are published too (JetStream); null: nowhere.
+  /// Outlives the actor.
+  market_publisher* publisher = nullptr;
   std::uint32_t clients_max = 256;             ///< feed_clients_max
   std::uint32_t streams_per_client_max = 1024; ///< as Binance
   std::uint32_t requests_per_s = 5;         ///< incoming messages, as Binance

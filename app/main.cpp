@@ -33,6 +33,7 @@
 #include "app/lock_file.hpp"
 #include "app/nofile_limit.hpp"
 #include "app/proc_self_stats.hpp"
+#include "app/publish/nats_publisher.hpp"
 #include "app/scheduler_tuning.hpp"
 #include "app/service_notifier.hpp"
 #include "app/service_watchdog.hpp"
@@ -244,7 +245,8 @@ void log_starting(const sv::settings& cfg, const std::string& config_path) {
 sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
                      const process_actors& actors, sv::lws_http_server& http,
                      const sv::transport_counter_source& counters,
-                     const sv::process_stats_source& process) {
+                     const sv::process_stats_source& process,
+                     const sv::market_publisher* publisher) {
   auto api_cfg = sv::api_config_for(cfg);
   api_cfg.supervisor = actors.supervisor;
   api_cfg.aggregators = actors.aggregators;
@@ -256,6 +258,7 @@ sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
   api_cfg.process = &process;
   api_cfg.registry = actors.registry;
   api_cfg.feed = actors.feed;
+  api_cfg.publisher = publisher;
   auto api = sys.spawn(sv::api_actor, std::move(api_cfg));
   caf::anon_send(actors.registry, sv::listen_atom::value,
                  caf::actor_cast<sv::table_listener_if>(api));
@@ -435,6 +438,13 @@ int main(int argc, char** argv) {
   lws_http_server http{http_options_for(cfg, budget)};
   auto feed_cfg = feed_config_for(cfg);
   feed_cfg.writer = &http;
+  // Outlives the feed actor, its only caller (stop_in_order, then stop below).
+  std::unique_ptr<nats_publisher> nats;
+  if (!cfg.nats_url.empty()) {
+    nats = std::make_unique<nats_publisher>(nats_publisher_config_for(cfg));
+    nats->start();
+    feed_cfg.publisher = nats.get();
+  }
   actors.feed = sys.spawn(feed_actor, std::move(feed_cfg));
   spawn_aggregators(sys, cfg, actors);
   spawn_books(sys, cfg, actors);
@@ -465,7 +475,7 @@ int main(int argc, char** argv) {
   caf::anon_send(actors.feed, registry_cfg.table);
   actors.registry = sys.spawn(registry_actor, std::move(registry_cfg));
   proc_self_stats process;
-  actors.api = spawn_api(sys, cfg, actors, http, counters, process);
+  actors.api = spawn_api(sys, cfg, actors, http, counters, process, nats.get());
   int exit_code = start_http(http, cfg, actors.api, actors.feed);
   if (cfg.table)
     actors.table = spawn_table_view(sys, actors.supervisor, actors.aggregators);
@@ -485,6 +495,10 @@ int main(int argc, char** argv) {
   notifier.notify("STOPPING=1\nSTATUS=stopping");
   auto stop_started = clock::now();
   stop_in_order(sys, actors, http, *ws, cfg.shutdown_timeout_ms);
+  // Every trade the aggregators released is queued by now: the publisher gets
+  // the shutdown grace period to have them acked.
+  if (nats)
+    nats->stop(std::chrono::milliseconds{cfg.shutdown_timeout_ms});
   flush_lws_log_summaries();
   log_stopped(exit_code, started, stop_started);
   return exit_code;

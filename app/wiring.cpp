@@ -136,6 +136,17 @@ feed_config feed_config_for(const settings& cfg) {
   return result;
 }
 
+nats_publisher_config nats_publisher_config_for(const settings& cfg) {
+  nats_publisher_config result;
+  result.url = cfg.nats_url;
+  result.stream = cfg.nats_stream;
+  result.duplicate_window_s = cfg.nats_duplicate_window_s;
+  result.age_s_max = cfg.nats_age_s_max;
+  result.mb_max = cfg.nats_mb_max;
+  result.buffer_max = cfg.nats_buffer_max;
+  return result;
+}
+
 api_config api_config_for(const settings& cfg) {
   api_config result;
   result.symbols = cfg.symbols;

@@ -15,6 +15,7 @@
 #include "actors/socket_pool_actor.hpp"
 #include "actors/supervisor_actor.hpp"
 #include "app/fd_budget.hpp"
+#include "app/publish/nats_publisher.hpp"
 #include "app/settings/settings.hpp"
 #include "app/transport/lws_client.hpp"
 #include "app/transport/lws_http_server.hpp"
@@ -66,6 +67,9 @@ api_config api_config_for(const settings& cfg);
 
 /// The feed actor's settings (its writer is the caller's to set).
 feed_config feed_config_for(const settings& cfg);
+
+/// The JetStream publisher's settings (nats_* keys).
+nats_publisher_config nats_publisher_config_for(const settings& cfg);
 
 /// The registry's config: spawn settings from `cfg`, the table of the actors
 /// main spawned for the configured symbols, and whom it asks and tells.

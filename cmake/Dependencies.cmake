@@ -21,3 +21,13 @@ target_compile_definitions(sv_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)
 # toml++ (libtomlplusplus-dev): parses the config file and reports the line of every error,
 # which a hand-written TOML parser would have to re-implement.
 find_package(tomlplusplus CONFIG REQUIRED)
+
+# libnats (libnats-dev 3.4.1): the NATS C client, JetStream included, for the publisher
+# (app/publish/). Debian's CMake package for it also names libnats_static.a, which the
+# package does not ship, so find_package(cnats) fails: the library is found by hand.
+find_path(NATS_INCLUDE_DIR nats/nats.h REQUIRED)
+find_library(NATS_LIBRARY NAMES nats REQUIRED)
+add_library(cnats::nats UNKNOWN IMPORTED)
+set_target_properties(cnats::nats PROPERTIES
+  IMPORTED_LOCATION "${NATS_LIBRARY}"
+  INTERFACE_SYSTEM_INCLUDE_DIRECTORIES "${NATS_INCLUDE_DIR}")

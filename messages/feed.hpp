@@ -23,12 +23,16 @@ struct released_trades {
   std::uint64_t skipped = 0;
   /// Every id up to this one is released or skipped (>= trades.back().agg_id).
   std::uint64_t through_id = 0;
+  /// Steady-clock time the transport read the live frames whose arrival released
+  /// these trades (the JetStream ack latency's origin); 0 when a backfill or a
+  /// timer released them.
+  std::int64_t recv_ns = 0;
 };
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, released_trades& x) {
   return f(caf::meta::type_name("released_trades"), x.symbol, x.trades,
-           x.skipped, x.through_id);
+           x.skipped, x.through_id, x.recv_ns);
 }
 
 /// Depth events a book actor applied, in order, for the feed's depth streams:

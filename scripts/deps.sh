@@ -13,12 +13,14 @@ $sudo apt-get update -qq
 # clang-14 and libclang-rt-14-dev (libFuzzer and the sanitizer runtimes) build fuzz/ (scripts/fuzz.sh);
 # systemd brings systemd-analyze, which checks config/streamvisor.service (tests/app);
 # dpkg-dev (dpkg-shlibdeps) and lintian make and check the .deb (scripts/package.sh);
-# prometheus brings promtool (lints /metrics) and the server the scrape test runs.
+# prometheus brings promtool (lints /metrics) and the server the scrape test runs;
+# libnats-dev is the NATS C client the JetStream publisher uses (app/publish/) and
+# nats-server the real JetStream server its tests start (tests/integration/nats_*).
 $sudo apt-get install -y -qq --no-install-recommends \
   g++ cmake ninja-build ccache make \
   libcaf-dev libwebsockets-dev libssl-dev rapidjson-dev catch2 libtomlplusplus-dev \
   openssl ca-certificates curl python3 python3-websockets clang-format clang-tidy systemd \
-  dpkg-dev lintian prometheus \
+  dpkg-dev lintian prometheus libnats-dev nats-server \
   clang-14 libclang-rt-14-dev >/dev/null
 # Node.js and npm run an unchanged npm Binance client against the feed
 # (tests/integration/npm_connector_test.py, which installs @binance/connector from

@@ -132,6 +132,50 @@ void write_pool(json_writer& w, const pool_status& pool) {
   w.EndObject();
 }
 
+void write_nats(json_writer& w, const publisher_status& n) {
+  w.Key("nats");
+  w.StartObject();
+  w.Key("url");
+  write_string(w, n.url);
+  w.Key("stream");
+  write_string(w, n.stream);
+  w.Key("connected");
+  w.Bool(n.connected);
+  w.Key("stream_ready");
+  w.Bool(n.stream_ready);
+  const std::array<std::pair<const char*, std::uint64_t>, 13> fields{{
+    {"queued", n.queued},
+    {"in_flight", n.in_flight},
+    {"buffer_max", n.buffer_max},
+    {"published", n.published},
+    {"acked", n.acked},
+    {"duplicates", n.duplicates},
+    {"republished", n.republished},
+    {"ack_errors", n.ack_errors},
+    {"dropped", n.dropped},
+    {"expired", n.expired},
+    {"disconnects", n.disconnects},
+    {"reconnects", n.reconnects},
+    {"ack_latency_samples", n.ack_latency.samples},
+  }};
+  for (const auto& [key, value] : fields) {
+    w.Key(key);
+    w.Uint64(value);
+  }
+  w.Key("ack_latency_us");
+  w.StartObject();
+  w.Key("p50");
+  w.Int64(n.ack_latency.p50_us);
+  w.Key("p99");
+  w.Int64(n.ack_latency.p99_us);
+  w.Key("max");
+  w.Int64(n.ack_latency.max_us);
+  w.EndObject();
+  w.Key("last_error");
+  write_string(w, n.last_error);
+  w.EndObject();
+}
+
 void write_consumers(json_writer& w, const feed_status& f) {
   w.Key("consumers");
   w.StartObject();
@@ -207,10 +251,10 @@ std::string health_json(const std::vector<child_status>& children,
   return finish(sb);
 }
 
-std::string status_json(std::int64_t uptime_s,
-                        const std::vector<child_status>& children,
-                        const transport_counters* transport,
-                        const pool_status* pool, const feed_status* consumers) {
+std::string
+status_json(std::int64_t uptime_s, const std::vector<child_status>& children,
+            const transport_counters* transport, const pool_status* pool,
+            const feed_status* consumers, const publisher_status* nats) {
   rapidjson::StringBuffer sb;
   json_writer w{sb};
   w.StartObject();
@@ -294,6 +338,8 @@ std::string status_json(std::int64_t uptime_s,
   }
   if (consumers != nullptr)
     write_consumers(w, *consumers);
+  if (nats != nullptr)
+    write_nats(w, *nats);
   w.EndObject();
   return finish(sb);
 }

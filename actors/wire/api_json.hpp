@@ -10,6 +10,7 @@
 #include "messages/feed.hpp"
 #include "messages/metrics.hpp"
 #include "messages/pool_status.hpp"
+#include "messages/publisher_status.hpp"
 #include "messages/status.hpp"
 #include "messages/trade.hpp"
 #include "messages/transport_counters.hpp"
@@ -25,12 +26,14 @@ std::string health_json(const std::vector<child_status>& children,
 /// "consumers":{...}}` as documented in docs/operations.md; "pool" (and each
 /// child's "socket") only when `pool` is not null, "transport" only when
 /// `transport` is not null, "consumers" (the feed's clients) only when
-/// `consumers` is not null.
+/// `consumers` is not null, "nats" (the JetStream publisher) only when `nats`
+/// is not null.
 std::string status_json(std::int64_t uptime_s,
                         const std::vector<child_status>& children,
                         const transport_counters* transport = nullptr,
                         const pool_status* pool = nullptr,
-                        const feed_status* consumers = nullptr);
+                        const feed_status* consumers = nullptr,
+                        const publisher_status* nats = nullptr);
 
 /// `{"symbols":["BTCUSDT", ...]}`.
 std::string symbols_json(const std::vector<std::string>& symbols);

@@ -419,6 +419,59 @@ void write_feed(writer& w, const feed_status& f) {
   w.sample("streamvisor_feed_resumes_total", f.resumes);
 }
 
+void write_nats(writer& w, const publisher_status& n) {
+  w.family("streamvisor_nats_connected", "gauge",
+           "1 while the connection to NATS is up.");
+  w.sample("streamvisor_nats_connected", std::uint64_t{n.connected ? 1U : 0U});
+  w.family("streamvisor_nats_stream_ready", "gauge",
+           "1 once the JetStream stream exists with the configured limits.");
+  w.sample("streamvisor_nats_stream_ready",
+           std::uint64_t{n.stream_ready ? 1U : 0U});
+  w.family("streamvisor_nats_messages_queued", "gauge",
+           "Messages kept for JetStream and not sent yet (replays included).");
+  w.sample("streamvisor_nats_messages_queued", n.queued);
+  w.family("streamvisor_nats_messages_in_flight", "gauge",
+           "Messages sent to JetStream whose ack is not in yet.");
+  w.sample("streamvisor_nats_messages_in_flight", n.in_flight);
+  struct counter {
+    std::string_view name;
+    std::string_view help;
+    std::uint64_t value;
+  };
+  const std::array counters = {
+    counter{"streamvisor_nats_published_total",
+            "Publishes sent to JetStream, replays included.", n.published},
+    counter{"streamvisor_nats_acked_total", "Messages JetStream acknowledged.",
+            n.acked},
+    counter{"streamvisor_nats_duplicates_total",
+            "Acks for an id the stream already held (stored once).",
+            n.duplicates},
+    counter{"streamvisor_nats_republished_total",
+            "Messages sent again after an ack error or a disconnect.",
+            n.republished},
+    counter{"streamvisor_nats_ack_errors_total",
+            "Acks that failed (timeout or refusal); the message is replayed.",
+            n.ack_errors},
+    counter{"streamvisor_nats_disconnects_total", "Connections to NATS lost.",
+            n.disconnects},
+  };
+  for (const auto& c : counters) {
+    w.family(c.name, "counter", c.help);
+    w.sample(c.name, c.value);
+  }
+  w.family("streamvisor_nats_lost_total", "counter",
+           "Messages never published, by why (dropped: the buffer was full; "
+           "expired: older than 90 % of the duplicate window).");
+  w.sample("streamvisor_nats_lost_total", n.dropped,
+           std::array{label{"reason", "dropped"}});
+  w.sample("streamvisor_nats_lost_total", n.expired,
+           std::array{label{"reason", "expired"}});
+  w.family("streamvisor_nats_ack_latency_seconds", "histogram",
+           "Live trades: frame read to JetStream ack.");
+  w.histogram("streamvisor_nats_ack_latency_seconds", n.ack_latency.buckets,
+              std::array<label, 0>{});
+}
+
 } // namespace
 
 std::string metrics_text(const metrics_inputs& in) {
@@ -446,6 +499,8 @@ std::string metrics_text(const metrics_inputs& in) {
     write_transport(w, *in.transport);
   if (in.feed != nullptr)
     write_feed(w, *in.feed);
+  if (in.nats != nullptr)
+    write_nats(w, *in.nats);
   if (in.process != nullptr && in.process->known)
     write_process(w, *in.process);
   return out;

@@ -10,6 +10,7 @@
 #include "messages/histogram.hpp"
 #include "messages/pool_status.hpp"
 #include "messages/process_stats.hpp"
+#include "messages/publisher_status.hpp"
 #include "messages/status.hpp"
 #include "messages/supervisor_metrics.hpp"
 #include "messages/transport_counters.hpp"
@@ -29,6 +30,7 @@ struct metrics_inputs {
   const histogram_counts* frame_latency = nullptr;
   const process_stats* process = nullptr; ///< process_* families (if known)
   const feed_status* feed = nullptr;      ///< the WebSocket feed's clients
+  const publisher_status* nats = nullptr; ///< the JetStream publisher
 };
 
 /// The body of GET /metrics: `# HELP` and `# TYPE` once per family, then its

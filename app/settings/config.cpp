@@ -45,6 +45,15 @@ std::optional<config_error> check_together(const settings& s,
       + from("backoff_max_ms") + ") is less than backoff_initial_ms "
       + std::to_string(s.backoff_initial_ms) + " (" + from("backoff_initial_ms")
       + "); backoff_max_ms must be >= backoff_initial_ms"};
+  // JetStream refuses a stream whose duplicate window outlasts its messages.
+  if (s.nats_age_s_max != 0 && s.nats_age_s_max < s.nats_duplicate_window_s)
+    return config_error{
+      "config error: nats_age_s_max " + std::to_string(s.nats_age_s_max) + " ("
+      + from("nats_age_s_max") + ") is less than nats_duplicate_window_s "
+      + std::to_string(s.nats_duplicate_window_s) + " ("
+      + from("nats_duplicate_window_s")
+      + "); JetStream needs the age limit to be 0 (none) or at least the "
+        "duplicate window"};
   for (const auto& sym : s.book_symbols)
     if (std::find(s.symbols.begin(), s.symbols.end(), sym) == s.symbols.end())
       return config_error{"config error: book_symbols (" + from("book_symbols")

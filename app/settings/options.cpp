@@ -62,6 +62,28 @@ problem set_ca_file(settings& s, std::string_view v) {
   return std::nullopt;
 }
 
+problem set_nats_url(settings& s, std::string_view v) {
+  // libnats takes nats://, tls:// or a bare HOST:PORT; what else it gets wrong
+  // shows in the log and /status once it tries.
+  if (!v.empty() && v.find_first_of(" \t\r\n") != std::string_view::npos)
+    return "expected nats://HOST:PORT, got " + in_quotes(v);
+  s.nats_url = std::string(v);
+  return std::nullopt;
+}
+
+problem set_nats_stream(settings& s, std::string_view v) {
+  // JetStream's own rule for stream names, kept to the safe part: letters,
+  // digits, '-' and '_', as a subject token cannot hold '.', '*', '>' or space.
+  auto ok = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+           || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  };
+  if (v.empty() || v.size() > 64 || !std::all_of(v.begin(), v.end(), ok))
+    return "expected 1 to 64 letters, digits, '-' or '_', got " + in_quotes(v);
+  s.nats_stream = std::string(v);
+  return std::nullopt;
+}
+
 problem set_http(settings& s, std::string_view v) {
   std::string host;
   std::optional<std::string_view> port_text;
@@ -449,6 +471,27 @@ const std::array option_table = {
              {1, 5000}, "levels per side in the top-N imbalance"),
   number_opt("--book-band-bps", "book_band_bps", &settings::book_band_bps,
              {1, 10000}, "basis points around the mid in the band imbalance"),
+  titled("NATS JetStream (see docs/scale-out.md):",
+         text_opt(
+           "--nats", "nats_url", set_nats_url,
+           [](const settings& s) {
+             return s.nats_url.empty() ? std::string{"off"} : s.nats_url;
+           },
+           "URL", "publish trades to JetStream there (nats://HOST:PORT)")),
+  text_opt(
+    "--nats-stream", "nats_stream", set_nats_stream,
+    [](const settings& s) { return s.nats_stream; }, "NAME",
+    "the stream (subjects md.>), created or updated at start"),
+  number_opt("--nats-duplicate-window-s", "nats_duplicate_window_s",
+             &settings::nats_duplicate_window_s, {120, 86400},
+             "the stream stores an id once within this window"),
+  number_opt("--nats-age-s-max", "nats_age_s_max", &settings::nats_age_s_max,
+             {0, 315360000}, "the stream drops messages older; 0: none"),
+  number_opt("--nats-mb-max", "nats_mb_max", &settings::nats_mb_max,
+             {0, 16777216}, "the stream's size in MiB at most; 0: none"),
+  number_opt("--nats-buffer-max", "nats_buffer_max", &settings::nats_buffer_max,
+             {1000, 100000000},
+             "messages kept while NATS is down; the oldest dropped beyond"),
 };
 
 } // namespace

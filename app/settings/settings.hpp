@@ -146,6 +146,20 @@ struct settings {
   bool table = false;
   /// Log level: "error", "warn", "info" (default) or "debug".
   std::string log_level = "info";
+  /// NATS JetStream (docs/scale-out.md). The server to publish to (--nats
+  /// nats://HOST:PORT); empty: nothing is published.
+  std::string nats_url;
+  /// The stream, created or updated at start with subjects md.>.
+  std::string nats_stream = "MARKETDATA";
+  /// The stream's de-duplication window: two instances (or a replay) publishing
+  /// the same id within it store it once. At least 2 minutes.
+  std::uint32_t nats_duplicate_window_s = 120;
+  /// The stream's limits: age (0: none) and size in MiB (0: none).
+  std::uint32_t nats_age_s_max = 86400;
+  std::uint32_t nats_mb_max = 0;
+  /// Messages kept while NATS is down or slow (queued + awaiting the ack); past
+  /// it the oldest unsent are dropped, counted and logged.
+  std::uint32_t nats_buffer_max = 1000000;
 };
 
 } // namespace sv

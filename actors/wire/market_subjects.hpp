@@ -1,0 +1,27 @@
+// market_subjects: the bus subjects and message ids streamvisor publishes market data under.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "actors/seams/market_publisher.hpp"
+#include "messages/trade.hpp"
+
+namespace sv {
+
+/// Every subject starts with this; a stream takes them all with "md.>".
+constexpr std::string_view market_subject_root = "md.binance.spot.";
+
+/// md.binance.spot.<SYMBOL>.trade (`symbol` upper case).
+std::string trade_subject(std::string_view symbol);
+
+/// binance.spot.<SYMBOL>.trade.<agg_id>: the same on every instance that
+/// publishes this trade, so the stream stores it once (docs/scale-out.md).
+std::string trade_msg_id(std::string_view symbol, std::uint64_t agg_id);
+
+/// A trade as published: its subject and id, and the payload the compatible
+/// feed sends for it (Binance's aggTrade event, exact decimals).
+market_message trade_message(const trade& x, std::int64_t recv_ns);
+
+} // namespace sv

@@ -1,0 +1,575 @@
+// nats_publisher: market data published to a NATS JetStream stream, in order, acked, replayed.
+#include "app/publish/nats_publisher.hpp"
+
+#include <array>
+#include <cassert>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+
+#include <nats/nats.h>
+
+#include "actors/core/latency_histogram.hpp"
+#include "actors/core/log.hpp"
+
+namespace sv {
+
+namespace {
+
+constexpr std::int64_t ns_per_ms = 1'000'000;
+constexpr std::int64_t ns_per_s = 1'000'000'000;
+constexpr std::int64_t bytes_per_mb = 1 << 20;
+/// Between connect attempts and stream checks that failed.
+constexpr auto retry_interval = std::chrono::milliseconds(500);
+/// The longest the thread sleeps without looking at stop, losses and recovery.
+constexpr auto poll_interval = std::chrono::milliseconds(250);
+/// How long js_PublishMsgAsync waits when in_flight_max acks are outstanding
+/// before it returns NATS_TIMEOUT without taking the message (it is sent again).
+constexpr std::int64_t stall_wait_ms = 100;
+/// Losses are logged at most this often, as one line with the ids lost.
+constexpr std::int64_t loss_log_interval_ns = ns_per_s;
+/// The only subjects of the stream: every market_message subject is under md.
+constexpr const char* stream_subject = "md.>";
+
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+unsigned long long ull(std::uint64_t x) {
+  return static_cast<unsigned long long>(x);
+}
+
+/// libnats's text of `s` and of the last error on this thread.
+std::string error_text(natsStatus s) {
+  std::string out = natsStatus_GetText(s);
+  const char* last = nats_GetLastError(nullptr);
+  if (last != nullptr && *last != '\0' && out != last)
+    out.append(": ").append(last);
+  return out;
+}
+
+/// One message the publisher holds until the stream acked it.
+struct held {
+  market_message msg;
+  std::int64_t enqueued_ns = 0; ///< steady clock, when publish() took it
+  std::uint64_t serial = 0;     ///< send order, given at the first send
+  bool replay = false;          ///< its ack failed: the next send is a replay
+};
+
+/// Messages lost since the last log line, by cause.
+struct loss_tally {
+  std::uint64_t count = 0;
+  std::string first_id; ///< of the first message lost
+  std::string last_id;  ///< of the last
+  void add(const held& h) {
+    if (count++ == 0)
+      first_id = h.msg.msg_id;
+    last_id = h.msg.msg_id;
+  }
+};
+
+} // namespace
+
+struct nats_publisher::impl {
+  nats_publisher_config cfg;
+  std::string shown_url;
+
+  // -- any thread; guarded by mutex ------------------------------------------
+  mutable std::mutex mutex;
+  std::condition_variable wake; ///< the thread: work, an ack, stop
+  std::deque<held> queue;       ///< not sent yet, in order
+  std::map<std::uint64_t, held>
+    in_flight; ///< sent, awaiting the ack; by serial
+  std::unordered_map<const natsMsg*, std::uint64_t> serial_of; ///< in flight
+  std::map<std::uint64_t, held> failed; ///< ack failed, awaiting replay
+  std::uint64_t next_serial = 1;
+  /// An ack failed or the connection dropped: nothing new is sent until every
+  /// ack in flight is in and the failed messages are queued again in order.
+  bool recovering = false;
+  bool draining = false;              ///< stop() was called
+  std::int64_t drain_deadline_ns = 0; ///< when draining gives up
+  bool connected = false;
+  bool stream_ready = false;
+  publisher_status counters; ///< the counter fields only
+  latency_histogram ack_latency;
+  loss_tally dropped_unlogged;
+  loss_tally expired_unlogged;
+  std::int64_t losses_logged_ns = 0;
+
+  // -- the publisher thread only (libnats objects) ---------------------------
+  natsOptions* opts = nullptr;
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  bool connect_failing = false; ///< a connect failure was logged
+  std::thread thread;
+
+  [[nodiscard]] std::size_t held_count() const {
+    return queue.size() + in_flight.size() + failed.size();
+  }
+  [[nodiscard]] bool expired(const held& h, std::int64_t now) const {
+    auto window_ns = static_cast<std::int64_t>(cfg.duplicate_window_s)
+                     * ns_per_s;
+    return now - h.enqueued_ns > window_ns / 10 * 9;
+  }
+  [[nodiscard]] bool drained(std::int64_t now) const {
+    return draining
+           && ((queue.empty() && in_flight.empty() && failed.empty())
+               || now >= drain_deadline_ns);
+  }
+
+  void run();
+  bool connect();
+  bool ensure_stream();
+  bool recover(std::unique_lock<std::mutex>& lock);
+  void send_queued(std::unique_lock<std::mutex>& lock);
+  void log_losses(std::int64_t now);
+  void close();
+
+  static void on_ack(jsCtx* js, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae,
+                     void* closure);
+  static void on_disconnected(natsConnection* nc, void* closure);
+};
+
+// -- callbacks (libnats's threads) ----------------------------------------------
+
+void nats_publisher::impl::on_ack(jsCtx* /*js*/, natsMsg* msg, jsPubAck* pa,
+                                  jsPubAckErr* pae, void* closure) {
+  auto* self = static_cast<impl*>(closure);
+  auto now = steady_ns();
+  {
+    std::lock_guard<std::mutex> guard{self->mutex};
+    auto it = self->serial_of.find(msg);
+    if (it != self->serial_of.end()) {
+      auto node = self->in_flight.extract(it->second);
+      self->serial_of.erase(it);
+      auto& h = node.mapped();
+      if (pa != nullptr && pae == nullptr) {
+        ++self->counters.acked;
+        if (pa->Duplicate)
+          ++self->counters.duplicates;
+        if (h.msg.recv_ns > 0)
+          self->ack_latency.add((now - h.msg.recv_ns) / 1000);
+      } else {
+        ++self->counters.ack_errors;
+        if (pae != nullptr)
+          self->counters.last_error
+            = std::string{"ack: "} + natsStatus_GetText(pae->Err)
+              + (pae->ErrText != nullptr ? std::string{": "} + pae->ErrText
+                                         : std::string{});
+        h.replay = true;
+        self->failed.insert(std::move(node));
+        self->recovering = true;
+        // No stream took it: the stream is gone (deleted, or a server that
+        // restarted without its store); recovery creates it again.
+        if (pae != nullptr && pae->Err == NATS_NO_RESPONDERS)
+          self->stream_ready = false;
+      }
+      if (self->in_flight.empty())
+        self->wake.notify_all();
+    }
+  }
+  natsMsg_Destroy(msg);
+}
+
+void nats_publisher::impl::on_disconnected(natsConnection* /*nc*/,
+                                           void* closure) {
+  auto* self = static_cast<impl*>(closure);
+  std::lock_guard<std::mutex> guard{self->mutex};
+  if (!self->connected)
+    return; // our own close
+  self->connected = false;
+  self->recovering = true;
+  ++self->counters.disconnects;
+  SV_WARN("nats", "-", "disconnected",
+          "url=%s in_flight=%zu queued=%zu hint=\"reconnecting every 500 ms; "
+          "messages are kept up to nats_buffer_max and replayed in order\"",
+          self->shown_url.c_str(), self->in_flight.size(), self->queue.size());
+  self->wake.notify_all();
+}
+
+// -- the publisher thread ---------------------------------------------------------
+
+void nats_publisher::impl::run() {
+  std::unique_lock<std::mutex> lock{mutex};
+  while (!drained(steady_ns())) {
+    if (nc != nullptr && (!connected || natsConnection_IsClosed(nc))) {
+      // The connection is gone (no library reconnects: see connect()).
+      lock.unlock();
+      close();
+      lock.lock();
+    }
+    if (nc == nullptr || !stream_ready) {
+      lock.unlock();
+      bool ready = (nc != nullptr || connect()) && ensure_stream();
+      lock.lock();
+      if (!ready) {
+        if (draining)
+          break; // nothing can be delivered: give up at once
+        wake.wait_for(lock, retry_interval);
+      }
+      continue;
+    }
+    log_losses(steady_ns());
+    if (recovering) {
+      if (!recover(lock))
+        wake.wait_for(lock, poll_interval);
+      continue;
+    }
+    if (queue.empty()) {
+      wake.wait_for(lock, poll_interval);
+      continue;
+    }
+    send_queued(lock);
+  }
+  log_losses(steady_ns() + loss_log_interval_ns);
+  if (draining && held_count() > 0)
+    SV_WARN("nats", "-", "stop_unpublished",
+            "queued=%zu in_flight=%zu hint=\"NATS did not take them within "
+            "the shutdown drain; an instance with the same symbols publishes "
+            "the same ids\"",
+            queue.size() + failed.size(), in_flight.size());
+  lock.unlock();
+  close();
+}
+
+bool nats_publisher::impl::connect() {
+  natsStatus s = natsOptions_Create(&opts);
+  if (s == NATS_OK)
+    s = natsOptions_SetURL(opts, cfg.url.c_str());
+  if (s == NATS_OK)
+    s = natsOptions_SetName(opts, "streamvisor");
+  // No reconnects by the library: while reconnecting it buffers publishes and
+  // flushes them on reconnect, ahead of this publisher's replay of what the
+  // disconnect lost, which would store them out of order. This thread makes a
+  // new connection instead and replays first (libnats 3.4.1 cannot turn the
+  // buffer off: a size of 0 means its default, 8 MB).
+  if (s == NATS_OK)
+    s = natsOptions_SetAllowReconnect(opts, false);
+  if (s == NATS_OK)
+    s = natsOptions_SetDisconnectedCB(opts, on_disconnected, this);
+  if (s == NATS_OK)
+    s = natsConnection_Connect(&nc, opts);
+  if (s == NATS_OK) {
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.PublishAsync.MaxPending = cfg.in_flight_max;
+    jo.PublishAsync.AckHandler = on_ack;
+    jo.PublishAsync.AckHandlerClosure = this;
+    jo.PublishAsync.StallWait = stall_wait_ms;
+    s = natsConnection_JetStream(&js, nc, &jo);
+  }
+  if (s != NATS_OK) {
+    auto why = error_text(s);
+    if (!connect_failing)
+      SV_WARN("nats", "-", "connect_failed",
+              "url=%s error=\"%s\" hint=\"is nats-server running there, with "
+              "JetStream (-js)? retrying every 0.5 s; trades are kept up to "
+              "nats_buffer_max meanwhile\"",
+              shown_url.c_str(), why.c_str());
+    connect_failing = true;
+    {
+      std::lock_guard<std::mutex> guard{mutex};
+      counters.last_error = "connect: " + why;
+    }
+    close();
+    return false;
+  }
+  connect_failing = false;
+  std::lock_guard<std::mutex> guard{mutex};
+  connected = true;
+  if (counters.disconnects > 0)
+    ++counters.reconnects;
+  SV_INFO("nats", "-", counters.disconnects > 0 ? "reconnected" : "connected",
+          "url=%s stream=%s", shown_url.c_str(), cfg.stream.c_str());
+  return true;
+}
+
+bool nats_publisher::impl::ensure_stream() {
+  std::array<const char*, 1> subjects{stream_subject};
+  jsStreamConfig want;
+  jsStreamConfig_Init(&want);
+  want.Name = cfg.stream.c_str();
+  want.Subjects = subjects.data();
+  want.SubjectsLen = 1;
+  want.Storage = js_FileStorage;
+  want.Duplicates = static_cast<std::int64_t>(cfg.duplicate_window_s)
+                    * ns_per_s;
+  want.MaxAge = static_cast<std::int64_t>(cfg.age_s_max) * ns_per_s;
+  want.MaxBytes = cfg.mb_max == 0
+                    ? -1
+                    : static_cast<std::int64_t>(cfg.mb_max) * bytes_per_mb;
+  jsStreamInfo* info = nullptr;
+  jsErrCode code = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&info, js, cfg.stream.c_str(), nullptr,
+                                  &code);
+  const char* action = "found";
+  if (s == NATS_NOT_FOUND) {
+    action = "created";
+    s = js_AddStream(nullptr, js, &want, nullptr, &code);
+  } else if (s == NATS_OK) {
+    const auto& have = info->Config;
+    bool same = have->SubjectsLen == 1
+                && std::strcmp(have->Subjects[0], stream_subject) == 0
+                && have->Duplicates == want.Duplicates
+                && have->MaxAge == want.MaxAge
+                && have->MaxBytes == want.MaxBytes;
+    jsStreamInfo_Destroy(info);
+    if (!same) {
+      action = "updated";
+      s = js_UpdateStream(nullptr, js, &want, nullptr, &code);
+    }
+  }
+  if (s != NATS_OK) {
+    auto why = error_text(s);
+    SV_WARN("nats", "-", "stream_failed",
+            "stream=%s error=\"%s\" jetstream_code=%d hint=\"nats-server must "
+            "run with JetStream (-js); the stream must keep file storage, and "
+            "nats_age_s_max must be 0 or at least nats_duplicate_window_s; "
+            "retrying every 0.5 s\"",
+            cfg.stream.c_str(), why.c_str(), static_cast<int>(code));
+    std::lock_guard<std::mutex> guard{mutex};
+    counters.last_error = "stream: " + why;
+    stream_ready = false;
+    return false;
+  }
+  SV_INFO("nats", "-", "stream_ready",
+          "stream=%s action=%s subjects=%s duplicate_window_s=%u age_s_max=%u "
+          "mb_max=%u",
+          cfg.stream.c_str(), action, stream_subject, cfg.duplicate_window_s,
+          cfg.age_s_max, cfg.mb_max);
+  std::lock_guard<std::mutex> guard{mutex};
+  stream_ready = true;
+  return true;
+}
+
+/// Called with `lock` held and `recovering` set. Returns false while it has to
+/// wait (acks in flight, no connection), true once the failed messages are
+/// queued again ahead of the rest, in their first send order.
+bool nats_publisher::impl::recover(std::unique_lock<std::mutex>& lock) {
+  if (!in_flight.empty())
+    return false; // each ack comes, or times out after ack_wait_ms
+  bool ready_before = stream_ready;
+  lock.unlock();
+  // A new connection has just checked the stream; on the same one, a stream
+  // found missing (no responders) is created again.
+  bool ready = ready_before || ensure_stream();
+  lock.lock();
+  if (!ready)
+    return false;
+  auto replays = failed.size();
+  for (auto it = failed.rbegin(); it != failed.rend(); ++it)
+    queue.push_front(std::move(it->second));
+  failed.clear();
+  recovering = false;
+  if (replays > 0)
+    SV_INFO("nats", "-", "replaying",
+            "messages=%zu first_id=%s hint=\"their acks failed or their "
+            "connection was lost; the stream stores each id once within its "
+            "duplicate window\"",
+            replays, queue.front().msg.msg_id.c_str());
+  return true;
+}
+
+/// Called with `lock` held: sends from the head of the queue until it is empty,
+/// recovery starts or stop() gives up.
+void nats_publisher::impl::send_queued(std::unique_lock<std::mutex>& lock) {
+  jsPubOptions po;
+  jsPubOptions_Init(&po);
+  po.MaxWait = cfg.ack_wait_ms;
+  po.ExpectStream = cfg.stream.c_str();
+  while (!queue.empty() && !recovering) {
+    auto now = steady_ns();
+    if (drained(now))
+      return;
+    if (expired(queue.front(), now)) {
+      ++counters.expired;
+      expired_unlogged.add(queue.front());
+      queue.pop_front();
+      continue;
+    }
+    held h = std::move(queue.front());
+    queue.pop_front();
+    if (h.serial == 0)
+      h.serial = next_serial++;
+    auto serial = h.serial;
+    bool replay = h.replay;
+    // The id and the subject outlive the publish call in these copies; the
+    // entry itself may be acked (and erased) before js_PublishMsgAsync returns.
+    std::string id = h.msg.msg_id;
+    natsMsg* msg = nullptr;
+    natsStatus s = natsMsg_Create(&msg, h.msg.subject.c_str(), nullptr,
+                                  h.msg.payload.data(),
+                                  static_cast<int>(h.msg.payload.size()));
+    if (s != NATS_OK) {
+      counters.last_error = "message: " + error_text(s);
+      queue.push_front(std::move(h));
+      recovering = true;
+      return;
+    }
+    serial_of.emplace(msg, serial);
+    in_flight.emplace(serial, std::move(h));
+    lock.unlock();
+    po.MsgId = id.empty() ? nullptr : id.c_str();
+    s = js_PublishMsgAsync(js, &msg, &po);
+    lock.lock();
+    if (s == NATS_OK) {
+      ++counters.published;
+      if (replay)
+        ++counters.republished;
+      continue;
+    }
+    // Not taken: back to the head, so the order holds.
+    serial_of.erase(msg);
+    auto node = in_flight.extract(serial);
+    queue.push_front(std::move(node.mapped()));
+    natsMsg_Destroy(msg);
+    if (s != NATS_TIMEOUT) { // a stall (in_flight_max acks due) just retries
+      counters.last_error = "publish: " + error_text(s);
+      recovering = true;
+    }
+  }
+}
+
+void nats_publisher::impl::log_losses(std::int64_t now) {
+  if (now - losses_logged_ns < loss_log_interval_ns)
+    return;
+  losses_logged_ns = now;
+  if (dropped_unlogged.count > 0)
+    SV_WARN("nats", "-", "dropped",
+            "messages=%llu first_id=%s last_id=%s total=%llu hint=\"NATS took "
+            "less than the feed for longer than nats_buffer_max messages "
+            "last: the oldest unsent were dropped; raise nats_buffer_max or "
+            "look at the NATS server\"",
+            ull(dropped_unlogged.count), dropped_unlogged.first_id.c_str(),
+            dropped_unlogged.last_id.c_str(), ull(counters.dropped));
+  if (expired_unlogged.count > 0)
+    SV_WARN("nats", "-", "expired",
+            "messages=%llu first_id=%s last_id=%s total=%llu hint=\"they "
+            "waited longer than 90 %% of the duplicate window, so sending "
+            "them could store an id twice; raise nats_duplicate_window_s to "
+            "ride out longer NATS outages\"",
+            ull(expired_unlogged.count), expired_unlogged.first_id.c_str(),
+            expired_unlogged.last_id.c_str(), ull(counters.expired));
+  dropped_unlogged = {};
+  expired_unlogged = {};
+}
+
+void nats_publisher::impl::close() {
+  {
+    // First, so that on_disconnected takes this close for what it is.
+    std::lock_guard<std::mutex> guard{mutex};
+    connected = false;
+    stream_ready = false;
+  }
+  if (js != nullptr)
+    jsCtx_Destroy(js);
+  js = nullptr;
+  if (nc != nullptr)
+    natsConnection_Destroy(nc);
+  nc = nullptr;
+  if (opts != nullptr)
+    natsOptions_Destroy(opts);
+  opts = nullptr;
+  std::lock_guard<std::mutex> guard{mutex};
+  // Acks still due will never come: the messages are replayed on the next
+  // connection, before anything newer (the stream stores an id once).
+  for (auto& [serial, h] : in_flight) {
+    h.replay = true;
+    failed.emplace(serial, std::move(h));
+  }
+  in_flight.clear();
+  serial_of.clear();
+  if (!failed.empty())
+    recovering = true;
+}
+
+// -- nats_publisher ---------------------------------------------------------------
+
+nats_publisher::nats_publisher(nats_publisher_config cfg)
+  : impl_(std::make_unique<impl>()) {
+  impl_->shown_url = url_without_credentials(cfg.url);
+  impl_->counters.url = impl_->shown_url;
+  impl_->counters.stream = cfg.stream;
+  impl_->counters.buffer_max = cfg.buffer_max;
+  impl_->cfg = std::move(cfg);
+}
+
+nats_publisher::~nats_publisher() {
+  stop(std::chrono::milliseconds{0});
+}
+
+void nats_publisher::start() {
+  assert(!impl_->thread.joinable());
+  impl_->thread = std::thread{[this] { impl_->run(); }};
+}
+
+void nats_publisher::stop(std::chrono::milliseconds drain) {
+  if (!impl_->thread.joinable())
+    return;
+  {
+    std::lock_guard<std::mutex> guard{impl_->mutex};
+    impl_->draining = true;
+    impl_->drain_deadline_ns
+      = steady_ns()
+        + std::chrono::duration_cast<std::chrono::nanoseconds>(drain).count();
+    impl_->wake.notify_all();
+  }
+  impl_->thread.join();
+  // Every connection of the process is closed: libnats's own threads may go.
+  nats_CloseAndWait(static_cast<std::int64_t>(1000));
+}
+
+void nats_publisher::publish(std::vector<market_message> messages) {
+  auto now = steady_ns();
+  {
+    std::lock_guard<std::mutex> guard{impl_->mutex};
+    auto& d = *impl_;
+    for (auto& m : messages) {
+      held h;
+      h.msg = std::move(m);
+      h.enqueued_ns = now;
+      if (d.held_count() >= d.cfg.buffer_max) {
+        ++d.counters.dropped;
+        if (d.queue.empty()) { // all in flight or failed: the new one goes
+          d.dropped_unlogged.add(h);
+          continue;
+        }
+        d.dropped_unlogged.add(d.queue.front());
+        d.queue.pop_front();
+      }
+      d.queue.push_back(std::move(h));
+    }
+  }
+  impl_->wake.notify_one();
+}
+
+publisher_status nats_publisher::status() const {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  const auto& d = *impl_;
+  publisher_status out = d.counters;
+  out.connected = d.connected;
+  out.stream_ready = d.stream_ready;
+  out.queued = d.queue.size() + d.failed.size();
+  out.in_flight = d.in_flight.size();
+  out.ack_latency = d.ack_latency.snapshot();
+  return out;
+}
+
+std::string url_without_credentials(const std::string& url) {
+  auto scheme = url.find("://");
+  auto start = scheme == std::string::npos ? 0 : scheme + 3;
+  auto at = url.find('@', start);
+  auto slash = url.find('/', start);
+  if (at == std::string::npos || (slash != std::string::npos && at > slash))
+    return url;
+  return url.substr(0, start) + url.substr(at + 1);
+}
+
+} // namespace sv
