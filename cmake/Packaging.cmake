@@ -6,6 +6,7 @@ install(FILES config/streamvisor.toml DESTINATION /etc/streamvisor)
 install(FILES config/streamvisor.service DESTINATION /lib/systemd/system)
 install(FILES README.md docs/architecture.md docs/operations.md
               docs/supervision.md docs/data-integrity.md docs/performance.md
+              docs/scale-out.md
               config/prometheus-alerts.yml cmake/deb/copyright
         DESTINATION ${CMAKE_INSTALL_DOCDIR})
 # Debian wants the changelog compressed with gzip -9n (reproducible: no name, no time).

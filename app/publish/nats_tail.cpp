@@ -47,8 +47,10 @@ int usage(const char* why) {
 
 bool parse(int argc, char** argv, options& o) {
   for (int i = 1; i + 1 < argc; i += 2) {
+    // NOLINTBEGIN(cppcoreguidelines-pro-bounds-pointer-arithmetic): main's argv
     std::string_view key = argv[i];
     const char* value = argv[i + 1];
+    // NOLINTEND(cppcoreguidelines-pro-bounds-pointer-arithmetic)
     if (key == "--url")
       o.url = value;
     else if (key == "--stream")
@@ -108,7 +110,7 @@ int main(int argc, char** argv) {
   jsSubOptions so;
   jsSubOptions_Init(&so);
   so.Stream = o.stream.c_str();
-  jsErrCode code = static_cast<jsErrCode>(0);
+  auto code = static_cast<jsErrCode>(0);
   s = js_PullSubscribe(&sub, js, o.subject.c_str(), o.durable.c_str(), nullptr,
                        &so, &code);
   if (s != NATS_OK)
@@ -134,6 +136,7 @@ int main(int argc, char** argv) {
     }
     idle_ms = 0;
     for (int i = 0; i < list.Count; ++i)
+      // NOLINTNEXTLINE(cppcoreguidelines-pro-bounds-pointer-arithmetic): libnats's array
       if (print_and_ack(list.Msgs[i]))
         ++printed;
     natsMsgList_Destroy(&list);

@@ -1,6 +1,7 @@
 // Tests of the aggregator's feed release: each id once, ascending, held behind open gaps.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <memory>
 #include <vector>
 
@@ -55,9 +56,11 @@ struct feed_fixture : test::actor_fixture {
       sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, limits, backfill));
   }
 
-  void live(const std::vector<std::uint64_t>& ids) {
+  /// `recv_ns`: when the transport read the batch's frames (0: not stamped).
+  void live(const std::vector<std::uint64_t>& ids, std::int64_t recv_ns = 0) {
     trade_batch b;
     b.symbol = "BTCUSDT";
+    b.recv_ns = recv_ns;
     for (auto id : ids)
       b.trades.push_back(at(id));
     caf::anon_send(agg, std::move(b));
@@ -104,6 +107,21 @@ std::vector<std::uint64_t> range(std::uint64_t from, std::uint64_t to) {
   std::vector<std::uint64_t> out;
   for (auto id = from; id <= to; ++id)
     out.push_back(id);
+  return out;
+}
+
+/// Now on the steady clock, as the transport stamps a read.
+std::int64_t steady_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+           std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+/// The ids of one release.
+std::vector<std::uint64_t> ids_of(const released_trades& r) {
+  std::vector<std::uint64_t> out;
+  for (const auto& x : r.trades)
+    out.push_back(x.agg_id);
   return out;
 }
 
@@ -214,4 +232,47 @@ TEST_CASE("a feed released from random gaps and fills equals the id range",
   }
   CHECK(f.ids() == range(100, next - 1));
   CHECK(f.skipped() == 0);
+}
+
+TEST_CASE_METHOD(feed_fixture,
+                 "a release caused by a live batch carries that batch's "
+                 "recv_ns, one caused by a backfill carries 0",
+                 "[aggregator][feed]") {
+  auto t0 = steady_ns();
+  live({10, 11}, t0);
+  live({15}, t0 + 1000); // 12..14 missing: 15 waits
+  backfill(12, 14, {12, 13, 14});
+  live({16}, t0 + 2000);
+  live({16}, t0 + 3000); // a duplicate applies nothing and releases nothing
+  REQUIRE(released->size() == 3);
+  CHECK(ids_of(released->at(0)) == range(10, 11));
+  CHECK(released->at(0).recv_ns == t0);
+  // The backfill released 15 too, though 15 came live: its frame's time is
+  // not this release's cause.
+  CHECK(ids_of(released->at(1)) == range(12, 15));
+  CHECK(released->at(1).recv_ns == 0);
+  CHECK(ids_of(released->at(2)) == range(16, 16));
+  CHECK(released->at(2).recv_ns == t0 + 2000);
+}
+
+TEST_CASE_METHOD(feed_fixture,
+                 "a release caused by the gap timer or a failed backfill "
+                 "carries recv_ns 0",
+                 "[aggregator][feed]") {
+  auto t0 = steady_ns();
+  live({10}, t0);
+  live({14}, t0 + 1000); // 11..13 missing
+  advance(10000ms);      // given up: 14 released by the timer
+  live({16}, t0 + 2000); // 15 missing
+  caf::anon_send(agg, backfill_failed{"BTCUSDT", 15, 15, "gave up"});
+  run();
+  live({17}, t0 + 3000);
+  REQUIRE(released->size() == 4);
+  CHECK(released->at(0).recv_ns == t0);
+  CHECK(ids_of(released->at(1)) == std::vector<std::uint64_t>{14});
+  CHECK(released->at(1).recv_ns == 0);
+  CHECK(ids_of(released->at(2)) == std::vector<std::uint64_t>{16});
+  CHECK(released->at(2).recv_ns == 0);
+  CHECK(ids_of(released->at(3)) == std::vector<std::uint64_t>{17});
+  CHECK(released->at(3).recv_ns == t0 + 3000);
 }

@@ -7,6 +7,7 @@
 #include "actors/feed_actor.hpp"
 #include "tests/support/actor_fixture.hpp"
 #include "tests/support/fake_feed_writer.hpp"
+#include "tests/support/fake_market_publisher.hpp"
 #include "tests/support/trades.hpp"
 
 using namespace sv;
@@ -16,13 +17,20 @@ using test::trade_spec;
 
 namespace {
 
+/// Whether the feed actor gets the fake publisher (cfg.publisher).
+enum class publishing { off, on };
+
 struct feed_actor_fixture : test::actor_fixture {
   test::fake_feed_writer writer;
+  test::fake_market_publisher publisher; ///< the feed's with publishing::on
   feed_if feed;
 
-  explicit feed_actor_fixture(std::uint32_t clients_max = 256) {
+  explicit feed_actor_fixture(std::uint32_t clients_max = 256,
+                              publishing with = publishing::off) {
     feed_config c;
     c.writer = &writer;
+    if (with == publishing::on)
+      c.publisher = &publisher;
     c.clients_max = clients_max;
     c.streams_per_client_max = 3;
     c.symbols = {"BTCUSDT", "ETHUSDT"};
@@ -41,8 +49,9 @@ struct feed_actor_fixture : test::actor_fixture {
     run();
   }
 
-  void release(const std::string& symbol,
-               const std::vector<std::uint64_t>& ids) {
+  /// `recv_ns`: when the live frames that released them were read (0: none).
+  void release(const std::string& symbol, const std::vector<std::uint64_t>& ids,
+               std::int64_t recv_ns = 0) {
     released_trades r;
     r.symbol = symbol;
     for (auto id : ids) {
@@ -56,6 +65,7 @@ struct feed_actor_fixture : test::actor_fixture {
       r.trades.push_back(x);
     }
     r.through_id = ids.empty() ? 0 : ids.back();
+    r.recv_ns = recv_ns;
     caf::anon_send(feed, std::move(r));
     run();
   }
@@ -67,6 +77,34 @@ std::string raw_trade(std::uint64_t id, const std::string& symbol = "BTCUSDT") {
          + std::to_string(id) + R"(,"p":"60000.01000000","q":"0.00100000","f":)"
          + std::to_string(id) + R"(,"l":)" + std::to_string(id) + R"(,"T":)" + t
          + R"(,"m":true,"M":true})";
+}
+
+/// The feed with the fake publisher.
+struct publishing_feed_fixture : feed_actor_fixture {
+  publishing_feed_fixture() : feed_actor_fixture(256, publishing::on) {
+  }
+};
+
+/// A published message as one line: subject, id, recv_ns, payload.
+std::string line_of(const market_message& m) {
+  return m.subject + " " + m.msg_id + " " + std::to_string(m.recv_ns) + " "
+         + m.payload;
+}
+
+std::vector<std::string> lines_of(const std::vector<market_message>& ms) {
+  std::vector<std::string> out;
+  out.reserve(ms.size());
+  for (const auto& m : ms)
+    out.push_back(line_of(m));
+  return out;
+}
+
+/// What the feed must publish for trade `id` of release()'s making.
+std::string published(std::uint64_t id, const std::string& symbol = "BTCUSDT",
+                      std::int64_t recv_ns = 0) {
+  return "md.binance.spot." + symbol + ".trade binance.spot." + symbol
+         + ".trade." + std::to_string(id) + " " + std::to_string(recv_ns) + " "
+         + raw_trade(id, symbol);
 }
 
 bool ends_with(const std::string& text, const std::string& tail) {
@@ -301,4 +339,59 @@ TEST_CASE_METHOD(feed_actor_fixture,
                                     + "}"});
   auto status = ask<feed_status>(feed, status_atom::value);
   CHECK(status.depth_sent == 2);
+}
+
+TEST_CASE_METHOD(publishing_feed_fixture,
+                 "with a publisher, every released trade is published once, "
+                 "in order, as Binance's aggTrade event under its subject and "
+                 "id, with the release's recv_ns",
+                 "[feed][publish]") {
+  release("BTCUSDT", {7, 8}, 1'234'567'890);
+  release("ETHUSDT", {9});
+  release("BTCUSDT", {10, 12, 13}, 42);
+  CHECK(lines_of(publisher.take())
+        == std::vector<std::string>{
+          published(7, "BTCUSDT", 1'234'567'890),
+          published(8, "BTCUSDT", 1'234'567'890), published(9, "ETHUSDT"),
+          published(10, "BTCUSDT", 42), published(12, "BTCUSDT", 42),
+          published(13, "BTCUSDT", 42)});
+  // One publish() per release, all of its trades together.
+  CHECK(publisher.calls == std::vector<std::size_t>{2, 1, 3});
+}
+
+TEST_CASE_METHOD(publishing_feed_fixture,
+                 "a release that only skips ids publishes nothing",
+                 "[feed][publish]") {
+  released_trades r;
+  r.symbol = "BTCUSDT";
+  r.skipped = 3;
+  r.through_id = 10;
+  r.recv_ns = 5;
+  caf::anon_send(feed, std::move(r));
+  run();
+  CHECK(publisher.calls.empty());
+  CHECK(publisher.published.empty());
+  auto status = ask<feed_status>(feed, status_atom::value);
+  CHECK(status.skipped_trades == 3);
+}
+
+TEST_CASE_METHOD(publishing_feed_fixture,
+                 "what is published does not depend on the feed's clients: "
+                 "none, raw and combined subscribers, or a client that left",
+                 "[feed][publish]") {
+  release("BTCUSDT", {7});
+  open(1, "/ws/btcusdt@aggTrade");
+  open(2, "/stream", "streams=btcusdt@aggTrade");
+  open(3, "/ws/ethusdt@aggTrade");
+  release("BTCUSDT", {8});
+  caf::anon_send(feed, feed_closed{1, 1000, "bye"});
+  caf::anon_send(feed, feed_closed{2, 1000, "bye"});
+  run();
+  release("BTCUSDT", {9});
+  CHECK(lines_of(publisher.take())
+        == std::vector<std::string>{published(7), published(8), published(9)});
+  // The clients got theirs as before.
+  CHECK(writer.take(1) == std::vector<std::string>{raw_trade(8)});
+  CHECK(writer.take(2).size() == 1);
+  CHECK(writer.take(3).empty());
 }

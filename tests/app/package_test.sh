@@ -23,6 +23,7 @@ echo "package: $(basename "$deb") ($(stat -c %s "$deb") bytes)"
 
 contents="$(dpkg-deb -c "$deb")"
 for path in ./usr/bin/streamvisor ./usr/bin/streamvisor-sim \
+            ./usr/bin/streamvisor-nats-tail ./usr/share/doc/streamvisor/scale-out.md \
             ./etc/streamvisor/streamvisor.toml \
             ./lib/systemd/system/streamvisor.service \
             ./usr/share/doc/streamvisor/copyright \
@@ -37,7 +38,7 @@ grep -qx /etc/streamvisor/streamvisor.toml "$work/control/conffiles" ||
   fail "the config is not a conffile"
 depends="$(dpkg-deb -f "$deb" Depends)"
 echo "depends: $depends"
-for lib in libcaf-core libwebsockets libtomlplusplus; do
+for lib in libcaf-core libwebsockets libtomlplusplus libnats; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib"
 done
 

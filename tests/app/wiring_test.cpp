@@ -286,3 +286,33 @@ TEST_CASE(
   CHECK(sv::supervisor_config_for(cfg).connect_burst == 10);
   CHECK(sv::supervisor_config_for(cfg).max_connection_age_ms == 84'600'000);
 }
+
+TEST_CASE("the JetStream publisher config carries every nats_* setting",
+          "[wiring]") {
+  sv::settings defaults;
+  auto d = sv::nats_publisher_config_for(defaults);
+  CHECK(d.url.empty());
+  CHECK(d.stream == "MARKETDATA");
+  CHECK(d.duplicate_window_s == 120);
+  CHECK(d.age_s_max == 86400);
+  CHECK(d.mb_max == 0);
+  CHECK(d.buffer_max == 1000000);
+  sv::settings cfg;
+  cfg.nats_url = "nats://user:pw@10.0.0.5:4223";
+  cfg.nats_stream = "TRADES";
+  cfg.nats_duplicate_window_s = 600;
+  cfg.nats_age_s_max = 7200;
+  cfg.nats_mb_max = 512;
+  cfg.nats_buffer_max = 5000;
+  auto n = sv::nats_publisher_config_for(cfg);
+  // The publisher needs the credentials; it leaves them out of what it shows.
+  CHECK(n.url == "nats://user:pw@10.0.0.5:4223");
+  CHECK(n.stream == "TRADES");
+  CHECK(n.duplicate_window_s == 600);
+  CHECK(n.age_s_max == 7200);
+  CHECK(n.mb_max == 512);
+  CHECK(n.buffer_max == 5000);
+  // Not settings: the publisher's own defaults.
+  CHECK(n.ack_wait_ms == sv::nats_publisher_config{}.ack_wait_ms);
+  CHECK(n.in_flight_max == sv::nats_publisher_config{}.in_flight_max);
+}

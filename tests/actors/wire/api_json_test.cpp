@@ -21,6 +21,33 @@ child_status depth_child() {
   return x;
 }
 
+/// A publisher's status with every field set, each counter to its own value.
+publisher_status nats_status() {
+  publisher_status n;
+  n.url = "nats://127.0.0.1:4222";
+  n.stream = "MARKETDATA";
+  n.connected = true;
+  n.stream_ready = false;
+  n.queued = 1;
+  n.in_flight = 2;
+  n.buffer_max = 3;
+  n.published = 4;
+  n.acked = 5;
+  n.duplicates = 6;
+  n.republished = 7;
+  n.ack_errors = 8;
+  n.dropped = 9;
+  n.expired = 10;
+  n.disconnects = 11;
+  n.reconnects = 12;
+  n.ack_latency.samples = 13;
+  n.ack_latency.p50_us = 140;
+  n.ack_latency.p99_us = 1500;
+  n.ack_latency.max_us = 16000;
+  n.last_error = "ack: \"timeout\"";
+  return n;
+}
+
 } // namespace
 
 TEST_CASE("status names a depth child's book phase, and unknown when no book "
@@ -58,4 +85,23 @@ TEST_CASE("metrics name the warm-up state", "[api_json]") {
   CHECK(contains(metrics_json(m), R"("warmup":"done",)"));
   m.warmup = warmup_state::failed;
   CHECK(contains(metrics_json(m), R"("warmup":"failed",)"));
+}
+
+TEST_CASE("status has a nats object with the publisher's state and counters "
+          "only when there is a publisher",
+          "[api_json]") {
+  auto n = nats_status();
+  auto text = status_json(1, {}, nullptr, nullptr, nullptr, &n);
+  CHECK(contains(
+    text, R"("nats":{"url":"nats://127.0.0.1:4222","stream":"MARKETDATA",)"
+          R"("connected":true,"stream_ready":false,"queued":1,"in_flight":2,)"
+          R"("buffer_max":3,"published":4,"acked":5,"duplicates":6,)"
+          R"("republished":7,"ack_errors":8,"dropped":9,"expired":10,)"
+          R"("disconnects":11,"reconnects":12,"ack_latency_samples":13,)"
+          R"("ack_latency_us":{"p50":140,"p99":1500,"max":16000},)"
+          R"("last_error":"ack: \"timeout\""})"));
+  CHECK_FALSE(contains(status_json(1, {}), R"("nats")"));
+  feed_status consumers;
+  CHECK_FALSE(
+    contains(status_json(1, {}, nullptr, nullptr, &consumers), R"("nats")"));
 }

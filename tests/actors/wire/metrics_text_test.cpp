@@ -40,6 +40,7 @@ struct full_scrape {
   histogram_counts frame_latency;
   process_stats process;
   feed_status feed;
+  publisher_status nats;
 
   full_scrape() {
     child_status trade;
@@ -95,6 +96,25 @@ struct full_scrape {
     feed.closed_slow = 1;
     feed.trades_released = 50;
     feed.trades_sent = 100;
+    nats.url = "nats://127.0.0.1:4222";
+    nats.stream = "MARKETDATA";
+    nats.connected = true;
+    nats.stream_ready = true;
+    nats.queued = 3;
+    nats.in_flight = 4;
+    nats.published = 12;
+    nats.acked = 8;
+    nats.duplicates = 1;
+    nats.republished = 2;
+    nats.ack_errors = 2;
+    nats.dropped = 5;
+    nats.expired = 6;
+    nats.disconnects = 1;
+    latency_histogram acks;
+    acks.add(800);
+    acks.add(800);
+    acks.add(3000);
+    nats.ack_latency = acks.snapshot();
   }
 
   [[nodiscard]] std::string render() const {
@@ -108,6 +128,7 @@ struct full_scrape {
     in.frame_latency = &frame_latency;
     in.process = &process;
     in.feed = &feed;
+    in.nats = &nats;
     return metrics_text(in);
   }
 };
@@ -239,6 +260,57 @@ TEST_CASE("per-stream series carry the upper-case symbol and the stream, one "
   CHECK_THAT(text, Catch::Contains("streamvisor_feed_clients_closed_total{"
                                    "reason=\"slow\"} 1\n"));
   CHECK_THAT(text, Catch::Contains("streamvisor_feed_trades_sent_total 100\n"));
+}
+
+TEST_CASE("the publisher's families: connected and stream_ready gauges, "
+          "queue gauges, counters, losses by reason and the ack latency "
+          "histogram, and none without a publisher",
+          "[metrics_text]") {
+  full_scrape s;
+  auto text = s.render();
+  CHECK(lines_starting(text, "streamvisor_nats_connected")
+        == "streamvisor_nats_connected 1\n");
+  CHECK_THAT(text,
+             Catch::Contains("# TYPE streamvisor_nats_connected gauge\n"));
+  CHECK(lines_starting(text, "streamvisor_nats_stream_ready")
+        == "streamvisor_nats_stream_ready 1\n");
+  CHECK(lines_starting(text, "streamvisor_nats_messages_")
+        == "streamvisor_nats_messages_queued 3\n"
+           "streamvisor_nats_messages_in_flight 4\n");
+  for (const char* line : {"streamvisor_nats_published_total 12\n",
+                           "streamvisor_nats_acked_total 8\n",
+                           "streamvisor_nats_duplicates_total 1\n",
+                           "streamvisor_nats_republished_total 2\n",
+                           "streamvisor_nats_ack_errors_total 2\n",
+                           "streamvisor_nats_disconnects_total 1\n"}) {
+    INFO(line);
+    CHECK_THAT(text, Catch::Contains(line));
+  }
+  CHECK_THAT(text,
+             Catch::Contains("# TYPE streamvisor_nats_lost_total counter\n"));
+  CHECK(lines_starting(text, "streamvisor_nats_lost_total")
+        == "streamvisor_nats_lost_total{reason=\"dropped\"} 5\n"
+           "streamvisor_nats_lost_total{reason=\"expired\"} 6\n");
+  // 800 us twice at le=0.001, 3 ms at le=0.005.
+  CHECK_THAT(text,
+             Catch::Contains("# TYPE streamvisor_nats_ack_latency_seconds "
+                             "histogram\n"));
+  auto buckets = lines_starting(text,
+                                "streamvisor_nats_ack_latency_seconds_bucket");
+  CHECK_THAT(buckets, Catch::Contains("{le=\"0.0005\"} 0\n"));
+  CHECK_THAT(buckets, Catch::Contains("{le=\"0.001\"} 2\n"));
+  CHECK_THAT(buckets, Catch::Contains("{le=\"0.0025\"} 2\n"));
+  CHECK_THAT(buckets, Catch::Contains("{le=\"0.005\"} 3\n"));
+  CHECK_THAT(buckets, Catch::Contains("{le=\"+Inf\"} 3\n"));
+  CHECK(lines_starting(text, "streamvisor_nats_ack_latency_seconds_count")
+        == "streamvisor_nats_ack_latency_seconds_count 3\n");
+  CHECK(lines_starting(text, "streamvisor_nats_ack_latency_seconds_sum")
+        == "streamvisor_nats_ack_latency_seconds_sum 0.0046\n");
+  s.nats.connected = false;
+  CHECK_THAT(s.render(), Catch::Contains("streamvisor_nats_connected 0\n"));
+  metrics_inputs without;
+  without.feed = &s.feed;
+  CHECK_THAT(metrics_text(without), !Catch::Contains("streamvisor_nats_"));
 }
 
 TEST_CASE("sources that did not answer leave their families out",

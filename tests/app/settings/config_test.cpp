@@ -150,6 +150,12 @@ void check_defaults(const sv::settings& s,
   CHECK(s.book_top_levels == 10);
   CHECK(s.book_band_bps == 10);
   CHECK(s.warmup_s == 900);
+  CHECK(s.nats_url.empty());
+  CHECK(s.nats_stream == "MARKETDATA");
+  CHECK(s.nats_duplicate_window_s == 120);
+  CHECK(s.nats_age_s_max == 86400);
+  CHECK(s.nats_mb_max == 0);
+  CHECK(s.nats_buffer_max == 1000000);
 }
 
 /// "--name value" or "--name=value", as the section asks.
@@ -259,6 +265,12 @@ TEST_CASE("config: every command-line option overrides its default in both "
     add(args, joined, "--book-buffer-events", "300");
     add(args, joined, "--book-top-levels", "5");
     add(args, joined, "--book-band-bps", "25");
+    add(args, joined, "--nats", "nats://10.0.0.5:4223");
+    add(args, joined, "--nats-stream", "MD_test-2");
+    add(args, joined, "--nats-duplicate-window-s", "600");
+    add(args, joined, "--nats-age-s-max", "3600");
+    add(args, joined, "--nats-mb-max", "512");
+    add(args, joined, "--nats-buffer-max", "5000");
     args.emplace_back("--combined");
     args.emplace_back("--insecure");
     args.emplace_back("--table");
@@ -308,6 +320,12 @@ TEST_CASE("config: every command-line option overrides its default in both "
     CHECK(s.book_buffer_events == 300);
     CHECK(s.book_top_levels == 5);
     CHECK(s.book_band_bps == 25);
+    CHECK(s.nats_url == "nats://10.0.0.5:4223");
+    CHECK(s.nats_stream == "MD_test-2");
+    CHECK(s.nats_duplicate_window_s == 600);
+    CHECK(s.nats_age_s_max == 3600);
+    CHECK(s.nats_mb_max == 512);
+    CHECK(s.nats_buffer_max == 5000);
     CHECK(s.combined);
     CHECK(s.insecure);
     CHECK(s.table);
@@ -610,6 +628,23 @@ TEST_CASE("config: each invalid value in the config file is reported with "
      "large_trades_max: expected an integer in 1..100000, got 100001"},
     {"large_trades_max = \"10\"",
      "large_trades_max: expected an integer in 1..100000, got \"10\""},
+    {"nats_url = 4222", "nats_url: expected a string, got 4222"},
+    {"nats_url = \"nats://a b:4222\"",
+     "nats_url: expected nats://HOST:PORT, got \"nats://a b:4222\""},
+    {"nats_stream = \"a.b\"",
+     "nats_stream: expected 1 to 64 letters, digits, '-' or '_', got \"a.b\""},
+    {"nats_stream = \"\"",
+     "nats_stream: expected 1 to 64 letters, digits, '-' or '_', got \"\""},
+    {"nats_duplicate_window_s = 119",
+     "nats_duplicate_window_s: expected an integer in 120..86400, got 119"},
+    {"nats_duplicate_window_s = 86401",
+     "nats_duplicate_window_s: expected an integer in 120..86400, got 86401"},
+    {"nats_age_s_max = -1",
+     "nats_age_s_max: expected an integer in 0..315360000, got -1"},
+    {"nats_mb_max = 16777217",
+     "nats_mb_max: expected an integer in 0..16777216, got 16777217"},
+    {"nats_buffer_max = 999",
+     "nats_buffer_max: expected an integer in 1000..100000000, got 999"},
     {"bogus_key = 1", "bogus_key: unknown key"},
     {"[server]", "server: unknown key"},
   };
@@ -866,7 +901,13 @@ TEST_CASE("config: usage names every command-line option", "[config]") {
                              "--book-snapshot-limit N",
                              "--book-buffer-events N",
                              "--book-top-levels N",
-                             "--book-band-bps N"}) {
+                             "--book-band-bps N",
+                             "--nats URL",
+                             "--nats-stream NAME",
+                             "--nats-duplicate-window-s N",
+                             "--nats-age-s-max N",
+                             "--nats-mb-max N",
+                             "--nats-buffer-max N"}) {
     INFO(option);
     CHECK(contains(text, option));
   }
@@ -1024,6 +1065,96 @@ TEST_CASE("config: backoff_max_ms below backoff_initial_ms is refused naming "
   CHECK(ok({"--config", f.path, "--backoff-initial-ms", "300"})
           .values.backoff_initial_ms
         == 300);
+}
+
+TEST_CASE("config: the nats_* settings are read from the config file, and "
+          "the command line wins over it",
+          "[config][nats]") {
+  temp_file f("nats_url = \"nats://user:pw@nats.internal:4222\"\n"
+              "nats_stream = \"TRADES\"\n"
+              "nats_duplicate_window_s = 86400\n"
+              "nats_age_s_max = 0\n"
+              "nats_mb_max = 16777216\n"
+              "nats_buffer_max = 100000000\n");
+  auto s = ok({"--config", f.path}).values;
+  CHECK(s.nats_url == "nats://user:pw@nats.internal:4222");
+  CHECK(s.nats_stream == "TRADES");
+  CHECK(s.nats_duplicate_window_s == 86400);
+  CHECK(s.nats_age_s_max == 0);
+  CHECK(s.nats_mb_max == 16777216);
+  CHECK(s.nats_buffer_max == 100000000);
+  auto over
+    = ok({"--config", f.path, "--nats=127.0.0.1:4222", "--nats-stream", "OTHER",
+          "--nats-duplicate-window-s", "120", "--nats-buffer-max", "1000"})
+        .values;
+  CHECK(over.nats_url == "127.0.0.1:4222");
+  CHECK(over.nats_stream == "OTHER");
+  CHECK(over.nats_duplicate_window_s == 120);
+  CHECK(over.nats_buffer_max == 1000);
+  CHECK(over.nats_mb_max == 16777216);
+}
+
+TEST_CASE("config: a bad nats_stream or nats_url is refused naming the "
+          "option, a stream name being 1 to 64 letters, digits, '-' or '_'",
+          "[config][nats]") {
+  for (const auto& bad :
+       std::vector<std::string>{"a.b", "", "md.>", "A*", "has space",
+                                "tab\tname", std::string(65, 'S')}) {
+    INFO("nats_stream: " << bad);
+    CHECK(contains(err({"--nats-stream", bad}),
+                   "config error: --nats-stream: expected 1 to 64 letters, "
+                   "digits, '-' or '_', got "));
+  }
+  CHECK(err({"--nats-stream=a.b"})
+        == "config error: --nats-stream: expected 1 to 64 letters, digits, "
+           "'-' or '_', got \"a.b\"");
+  CHECK(ok({"--nats-stream", std::string(64, 'S')}).values.nats_stream
+        == std::string(64, 'S'));
+  CHECK(ok({"--nats-stream", "a-Z_09"}).values.nats_stream == "a-Z_09");
+  CHECK(contains(err({"--nats", "nats://host:4222 x"}),
+                 "config error: --nats: expected nats://HOST:PORT, got "));
+  // Empty is the default: nothing is published.
+  CHECK(ok({"--nats", ""}).values.nats_url.empty());
+  CHECK(contains(err({"--nats-duplicate-window-s", "119"}),
+                 "config error: --nats-duplicate-window-s: expected an "
+                 "integer in 120..86400, got 119"));
+  CHECK(contains(err({"--nats-duplicate-window-s", "86401"}),
+                 "--nats-duplicate-window-s: expected an integer in "
+                 "120..86400, got 86401"));
+  CHECK(ok({"--nats-duplicate-window-s", "86400", "--nats-age-s-max", "0"})
+          .values.nats_duplicate_window_s
+        == 86400);
+}
+
+TEST_CASE("config: nats_age_s_max below nats_duplicate_window_s is refused "
+          "naming both and their origins, while 0 (no age limit) and equal "
+          "are accepted",
+          "[config][nats]") {
+  CHECK(err({"--nats-age-s-max", "60"})
+        == "config error: nats_age_s_max 60 (--nats-age-s-max) is less than "
+           "nats_duplicate_window_s 120 (default); JetStream needs the age "
+           "limit to be 0 (none) or at least the duplicate window");
+  CHECK(err({"--nats-duplicate-window-s=3600", "--nats-age-s-max=600"})
+        == "config error: nats_age_s_max 600 (--nats-age-s-max) is less than "
+           "nats_duplicate_window_s 3600 (--nats-duplicate-window-s); "
+           "JetStream needs the age limit to be 0 (none) or at least the "
+           "duplicate window");
+  temp_file f("# nats\nnats_duplicate_window_s = 7200\n"
+              "nats_age_s_max = 3600\n");
+  CHECK(err({"--config", f.path})
+        == "config error: nats_age_s_max 3600 (" + f.path
+             + ":3) is less than nats_duplicate_window_s 7200 (" + f.path
+             + ":2); JetStream needs the age limit to be 0 (none) or at "
+               "least the duplicate window");
+  // The widest window and the default age limit fit together.
+  CHECK(ok({"--nats-duplicate-window-s", "86400"}).values.nats_age_s_max
+        == 86400);
+  CHECK(ok({"--nats-duplicate-window-s", "3600", "--nats-age-s-max", "3600"})
+          .values.nats_age_s_max
+        == 3600);
+  CHECK(ok({"--nats-duplicate-window-s", "3600", "--nats-age-s-max", "0"})
+          .values.nats_age_s_max
+        == 0);
 }
 
 TEST_CASE("config: --escalate-fraction takes a number in 0..1 and refuses "

@@ -1,0 +1,145 @@
+"""nats_harness: what the JetStream tests share: a real nats-server (Debian's) with
+JetStream on a kernel-picked port of 127.0.0.1 and a scratch store, killed and started
+again on the same port and store; the stream read back with streamvisor-nats-tail (a
+durable libnats consumer); and a publish written here with the NATS protocol itself,
+to see JetStream's de-duplication answer without streamvisor in between."""
+
+import json
+import os
+import re
+import signal
+import socket
+
+import process_harness as harness
+from process_harness import check, poll
+
+LISTENING = re.compile(r"Listening for client connections on 127\.0\.0\.1:(\d+)")
+
+
+class nats_server:
+    """nats-server -js on 127.0.0.1; its store in work/name-store."""
+
+    def __init__(self, binary, work, name):
+        self.binary, self.work, self.name = binary, work, name
+        self.store = os.path.join(work, name + "-store")
+        self.port = -1  # nats-server's own "pick a free port"
+        self.starts = 0
+        self.start()
+
+    def start(self):
+        self.starts += 1
+        log_name = "%s-%d" % (self.name, self.starts)
+        self.proc, self.log = harness.start_process(
+            [self.binary, "-js", "-a", "127.0.0.1", "-p", str(self.port),
+             "-sd", self.store], self.work, log_name)
+
+        def listening():
+            with open(self.log, errors="replace") as f:
+                m = LISTENING.search(f.read())
+            return int(m.group(1)) if m else None
+        self.port = poll(log_name + " listening", listening, procs={log_name: self.proc})
+
+    def url(self):
+        return "nats://127.0.0.1:%d" % self.port
+
+    def kill(self):
+        """SIGKILL: no flush, no goodbye to the clients."""
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def pause(self):
+        """SIGSTOP: the connections stay up, nothing is read or answered."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.proc.send_signal(signal.SIGCONT)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+def read_stream(tail_binary, url, durable, subject="md.>", idle_ms=1500):
+    """Every message of the stream on `subject`, through a new durable consumer, as
+    (stream sequence, Nats-Msg-Id, payload text) in stream order."""
+    import subprocess
+    out = subprocess.run([tail_binary, "--url", url, "--durable", durable, "--subject",
+                          subject, "--idle-ms", str(idle_ms)],
+                         capture_output=True, text=True, timeout=120)
+    check(out.returncode == 0, "streamvisor-nats-tail exited %d: %s"
+          % (out.returncode, out.stderr.strip()))
+    rows = []
+    for line in out.stdout.splitlines():
+        seq, msg_id, payload = line.split(" ", 2)
+        rows.append((int(seq), msg_id, payload))
+    return rows
+
+
+class raw_client:
+    """The NATS client protocol over a socket, written from its documentation
+    (docs.nats.io "Client Protocol"): CONNECT with headers, SUB, HPUB, MSG."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buf = b""
+        check(self.line().startswith(b"INFO "), "the server did not start with INFO")
+        self.send(b'CONNECT {"verbose":false,"pedantic":false,"headers":true,'
+                  b'"no_responders":true}\r\nPING\r\n')
+        check(self.line() == b"PONG", "no PONG after CONNECT")
+
+    def send(self, data):
+        self.sock.sendall(data)
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            check(chunk, "the server closed the connection")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def exactly(self, n):
+        while len(self.buf) < n + 2:
+            chunk = self.sock.recv(65536)
+            check(chunk, "the server closed the connection")
+            self.buf += chunk
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    def request_with_id(self, subject, msg_id, payload):
+        """HPUB with a Nats-Msg-Id header and a reply inbox; JetStream's answer, parsed."""
+        inbox = "_INBOX.sv_test_%d" % id(self)
+        headers = ("NATS/1.0\r\nNats-Msg-Id: %s\r\n\r\n" % msg_id).encode()
+        body = payload.encode()
+        self.send(b"SUB %s 1\r\n" % inbox.encode())
+        self.send(b"HPUB %s %s %d %d\r\n%s%s\r\n" % (subject.encode(), inbox.encode(),
+                                                     len(headers), len(headers) + len(body),
+                                                     headers, body))
+        while True:
+            line = self.line()
+            if line == b"PING":
+                self.send(b"PONG\r\n")
+                continue
+            if line.startswith(b"MSG "):
+                size = int(line.split()[-1])
+                answer = json.loads(self.exactly(size))
+                self.send(b"UNSUB 1\r\n")
+                return answer
+            check(not line.startswith(b"-ERR"), "the server answered %r" % line)
+
+    def close(self):
+        self.sock.close()
+
+
+def trade_ids(rows, symbol):
+    """(aggregate id, event) of each of `rows` (read from `symbol`'s trade subject) in
+    stream order, each payload an aggTrade of `symbol` whose message id names its id."""
+    ids = []
+    for seq, msg_id, payload in rows:
+        event = json.loads(payload)
+        check(event["e"] == "aggTrade" and event["s"] == symbol,
+              "stream sequence %d holds %s" % (seq, payload))
+        check(msg_id == "binance.spot.%s.trade.%d" % (symbol, event["a"]),
+              "stream sequence %d: message id %s for %s" % (seq, msg_id, payload))
+        ids.append((event["a"], event))
+    return ids
