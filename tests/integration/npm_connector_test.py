@@ -73,6 +73,7 @@ import sys
 import threading
 import time
 
+import npm_install
 import process_harness as harness
 
 DEADLINE_S = harness.DEADLINE_S
@@ -85,7 +86,6 @@ CLIENT_JS = os.path.join(HERE, "npm_connector_client.js")
 CONNECTOR_VERSION = "3.6.1"
 PINNED = {"@binance/connector": CONNECTOR_VERSION, "axios": "1.21.1", "ws": "8.23.1"}
 NODE_MAJOR_MIN = 14  # the connector's source uses ?. (node 14)
-NPM_TIMEOUT_S = 60  # leaves the run room under CTest's 120 s on a first install
 
 # The simulator's faults. streamvisor shares one upstream socket for BTCUSDT's aggTrade
 # and depth streams, so the frames counted are both: about RATE + 10 a second. The
@@ -139,66 +139,12 @@ def get(port, path):
     return body
 
 
-def skip_or_fail(why):
-    """Without node, npm or the package: skip (77), or fail where SV_NPM_REQUIRED=1."""
-    if os.environ.get("SV_NPM_REQUIRED") == "1":
-        print("FAIL: %s (SV_NPM_REQUIRED=1)" % why)
-        sys.exit(1)
-    print("SKIP: %s" % why)
-    sys.exit(77)
-
-
-# --- the npm install -----------------------------------------------------------------
-
-def installed_versions(prefix):
-    """{package: version} of PINNED's packages under prefix/node_modules."""
-    out = {}
-    for name in PINNED:
-        try:
-            with open(os.path.join(prefix, "node_modules", name, "package.json")) as f:
-                out[name] = json.load(f).get("version")
-        except (OSError, ValueError):
-            out[name] = None
-    return out
-
+# --- the npm install (npm_install.py) ------------------------------------------------
 
 def install_connector(cache_dir):
     """The install folder holding PINNED, installed by npm unless already there."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if not node or not npm:
-        skip_or_fail("node or npm is not on PATH (node %s, npm %s)" % (node, npm))
-    try:
-        version = subprocess.run([node, "--version"], capture_output=True, text=True,
-                                 timeout=30).stdout.strip()
-        major = int(version.lstrip("v").split(".")[0])
-    except (OSError, ValueError, subprocess.SubprocessError) as e:
-        skip_or_fail("node --version failed: %s" % e)
-    if major < NODE_MAJOR_MIN:
-        skip_or_fail("node %s is older than %d" % (version, NODE_MAJOR_MIN))
-    prefix = os.path.join(os.path.abspath(cache_dir), "binance-connector-" + CONNECTOR_VERSION)
-    if installed_versions(prefix) == PINNED:
-        return prefix
-    # Installed beside it and renamed, so an interrupted install is never reused.
-    os.makedirs(cache_dir, exist_ok=True)
-    staging = "%s.tmp-%d" % (prefix, os.getpid())
-    shutil.rmtree(staging, ignore_errors=True)
-    os.makedirs(staging)
-    cmd = [npm, "install", "--no-audit", "--no-fund", "--ignore-scripts", "--prefix", staging]
-    cmd += ["%s@%s" % kv for kv in PINNED.items()]
-    print("installing: %s" % " ".join(cmd))
-    try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=NPM_TIMEOUT_S)
-        ok, output = r.returncode == 0, r.stdout + r.stderr
-    except (OSError, subprocess.SubprocessError) as e:
-        ok, output = False, str(e)
-    got = installed_versions(staging)
-    if not ok or got != PINNED:
-        shutil.rmtree(staging, ignore_errors=True)
-        skip_or_fail("npm could not install %s (installed %s):\n%s"
-                     % (PINNED, got, output[-2000:]))
-    shutil.rmtree(prefix, ignore_errors=True)
-    os.rename(staging, prefix)
-    return prefix
+    npm_install.node_binary(NODE_MAJOR_MIN)
+    return npm_install.install(cache_dir, "binance-connector-" + CONNECTOR_VERSION, PINNED)
 
 
 # --- processes -----------------------------------------------------------------------
