@@ -29,8 +29,10 @@ struct publisher_status {
   std::uint64_t ack_errors = 0; ///< acks that failed (timeout, refused)
   /// Lost: the oldest queued messages when the buffer was full.
   std::uint64_t dropped = 0;
-  /// Lost: messages older than 90 % of the duplicate window when they could be
-  /// sent, whose replay might be stored twice.
+  /// Not sent: messages older than 90 % of the duplicate window (by their event
+  /// time) whose subject's last message in the stream already had their id or a
+  /// later one: sending them could store an id twice. Lost only where the stream
+  /// skipped that id for good.
   std::uint64_t expired = 0;
   std::uint64_t disconnects = 0; ///< the connection to NATS was lost
   std::uint64_t reconnects = 0;  ///< and came back

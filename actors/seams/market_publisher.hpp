@@ -15,6 +15,12 @@ struct market_message {
   std::string subject; ///< md.binance.spot.<SYMBOL>.trade
   std::string msg_id;  ///< binance.spot.<SYMBOL>.trade.<a>; empty: no de-dup
   std::string payload; ///< the event's JSON text
+  /// The number that ends msg_id, ascending per subject (a trade's aggregate id);
+  /// 0: none. With it the publisher can ask the bus whether an old message is
+  /// already stored (the bus keeps a subject's messages in this order).
+  std::uint64_t ordinal = 0;
+  std::int64_t time_ms
+    = 0; ///< the event's exchange time, Unix ms (a trade's T)
   /// Steady-clock time its frame was read (latency origin); 0: not timed
   /// (a backfilled trade).
   std::int64_t recv_ns = 0;

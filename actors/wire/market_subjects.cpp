@@ -1,6 +1,8 @@
 // market_subjects: the bus subjects and message ids streamvisor publishes market data under.
 #include "actors/wire/market_subjects.hpp"
 
+#include <limits>
+
 #include "actors/wire/agg_trade_json.hpp"
 
 namespace sv {
@@ -18,6 +20,24 @@ std::string trade_msg_id(std::string_view symbol, std::uint64_t agg_id) {
   return out;
 }
 
+std::uint64_t ordinal_of_msg_id(std::string_view msg_id) {
+  auto dot = msg_id.rfind('.');
+  auto digits = dot == std::string_view::npos ? msg_id : msg_id.substr(dot + 1);
+  if (digits.empty())
+    return 0;
+  constexpr auto max = std::numeric_limits<std::uint64_t>::max();
+  std::uint64_t out = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9')
+      return 0;
+    auto digit = static_cast<std::uint64_t>(c - '0');
+    if (out > (max - digit) / 10)
+      return 0; // past 64 bits: not an ordinal
+    out = out * 10 + digit;
+  }
+  return out;
+}
+
 market_message trade_message(const trade& x, std::int64_t recv_ns) {
   market_message out;
   out.subject = trade_subject(x.symbol);
@@ -25,6 +45,8 @@ market_message trade_message(const trade& x, std::int64_t recv_ns) {
   out.payload.reserve(192);
   append_agg_trade_event(out.payload, x);
   out.recv_ns = recv_ns;
+  out.ordinal = x.agg_id;
+  out.time_ms = x.trade_time_ms;
   return out;
 }
 

@@ -20,6 +20,10 @@ std::string trade_subject(std::string_view symbol);
 /// publishes this trade, so the stream stores it once (docs/scale-out.md).
 std::string trade_msg_id(std::string_view symbol, std::uint64_t agg_id);
 
+/// The number after the last '.' of a message id (a trade's aggregate id); 0 if
+/// the id does not end in one.
+std::uint64_t ordinal_of_msg_id(std::string_view msg_id);
+
 /// A trade as published: its subject and id, and the payload the compatible
 /// feed sends for it (Binance's aggTrade event, exact decimals).
 market_message trade_message(const trade& x, std::int64_t recv_ns);

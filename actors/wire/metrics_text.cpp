@@ -460,8 +460,9 @@ void write_nats(writer& w, const publisher_status& n) {
     w.sample(c.name, c.value);
   }
   w.family("streamvisor_nats_lost_total", "counter",
-           "Messages never published, by why (dropped: the buffer was full; "
-           "expired: older than 90 % of the duplicate window).");
+           "Messages not published, by why (dropped: the buffer was full; "
+           "expired: older than 90 % of the duplicate window, and the stream "
+           "already past their id).");
   w.sample("streamvisor_nats_lost_total", n.dropped,
            std::array{label{"reason", "dropped"}});
   w.sample("streamvisor_nats_lost_total", n.expired,

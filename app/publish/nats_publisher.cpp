@@ -1,6 +1,7 @@
 // nats_publisher: market data published to a NATS JetStream stream, in order, acked, replayed.
 #include "app/publish/nats_publisher.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cassert>
 #include <condition_variable>
@@ -8,6 +9,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <utility>
@@ -16,6 +18,7 @@
 
 #include "actors/core/latency_histogram.hpp"
 #include "actors/core/log.hpp"
+#include "actors/wire/market_subjects.hpp"
 
 namespace sv {
 
@@ -30,6 +33,10 @@ constexpr auto poll_interval = std::chrono::milliseconds(250);
 /// How long js_PublishMsgAsync waits when in_flight_max acks are outstanding
 /// before it returns NATS_TIMEOUT without taking the message (it is sent again).
 constexpr std::int64_t stall_wait_ms = 100;
+/// How long the stream's last id of a subject, once asked, is taken as known
+/// (raised meanwhile by acks). Far below the shortest duplicate window (120 s):
+/// an id stored since the question is still inside the window.
+constexpr std::int64_t last_stored_ttl_ns = 10 * ns_per_s;
 /// Losses are logged at most this often, as one line with the ids lost.
 constexpr std::int64_t loss_log_interval_ns = ns_per_s;
 /// The only subjects of the stream: every market_message subject is under md.
@@ -38,6 +45,12 @@ constexpr const char* stream_subject = "md.>";
 std::int64_t steady_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
            std::chrono::steady_clock::now().time_since_epoch())
+    .count();
+}
+
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
     .count();
 }
 
@@ -101,6 +114,13 @@ struct nats_publisher::impl {
   loss_tally dropped_unlogged;
   loss_tally expired_unlogged;
   std::int64_t losses_logged_ns = 0;
+  /// By subject: the highest ordinal the stream is known to hold, and when the
+  /// stream was last asked (0: never; acks raise the ordinal in between).
+  struct last_stored {
+    std::uint64_t ordinal = 0;
+    std::int64_t asked_ns = 0;
+  };
+  std::map<std::string, last_stored> stored;
 
   // -- the publisher thread only (libnats objects) ---------------------------
   natsOptions* opts = nullptr;
@@ -112,10 +132,16 @@ struct nats_publisher::impl {
   [[nodiscard]] std::size_t held_count() const {
     return queue.size() + in_flight.size() + failed.size();
   }
-  [[nodiscard]] bool expired(const held& h, std::int64_t now) const {
-    auto window_ns = static_cast<std::int64_t>(cfg.duplicate_window_s)
-                     * ns_per_s;
-    return now - h.enqueued_ns > window_ns / 10 * 9;
+  /// Older than 90 % of the duplicate window: the stream may hold the id from
+  /// longer ago than the window, where a copy is no longer dropped. The age is
+  /// the event's (another instance stored it after its exchange time) or, for a
+  /// message without an ordinal, its wait here.
+  [[nodiscard]] bool past_window(const held& h, std::int64_t now) const {
+    auto window_ms = static_cast<std::int64_t>(cfg.duplicate_window_s) * 1000;
+    if (h.msg.ordinal != 0)
+      return wall_ms() - h.msg.time_ms > window_ms / 10 * 9;
+    return !h.msg.msg_id.empty()
+           && (now - h.enqueued_ns) / 1'000'000 > window_ms / 10 * 9;
   }
   [[nodiscard]] bool drained(std::int64_t now) const {
     return draining
@@ -125,6 +151,9 @@ struct nats_publisher::impl {
 
   void run();
   bool ready_to_send(std::unique_lock<std::mutex>& lock);
+  enum class freshness { send, expired, ask };
+  [[nodiscard]] freshness check_front(std::int64_t now) const;
+  std::optional<std::uint64_t> ask_last_stored(const std::string& subject);
   bool connect();
   bool ensure_stream();
   bool recover(std::unique_lock<std::mutex>& lock);
@@ -134,6 +163,10 @@ struct nats_publisher::impl {
 
   static void on_ack(jsCtx* js, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae,
                      void* closure);
+  // on_ack's two outcomes, with the lock held.
+  void acked(const held& h, bool duplicate, std::int64_t now);
+  void ack_failed(std::map<std::uint64_t, held>::node_type node,
+                  const jsPubAckErr* pae);
   static void on_disconnected(natsConnection* nc, void* closure);
 };
 
@@ -149,33 +182,45 @@ void nats_publisher::impl::on_ack(jsCtx* /*js*/, natsMsg* msg, jsPubAck* pa,
     if (it != self->serial_of.end()) {
       auto node = self->in_flight.extract(it->second);
       self->serial_of.erase(it);
-      auto& h = node.mapped();
-      if (pa != nullptr && pae == nullptr) {
-        ++self->counters.acked;
-        if (pa->Duplicate)
-          ++self->counters.duplicates;
-        if (h.msg.recv_ns > 0)
-          self->ack_latency.add((now - h.msg.recv_ns) / 1000);
-      } else {
-        ++self->counters.ack_errors;
-        if (pae != nullptr)
-          self->counters.last_error
-            = std::string{"ack: "} + natsStatus_GetText(pae->Err)
-              + (pae->ErrText != nullptr ? std::string{": "} + pae->ErrText
-                                         : std::string{});
-        h.replay = true;
-        self->failed.insert(std::move(node));
-        self->recovering = true;
-        // No stream took it: the stream is gone (deleted, or a server that
-        // restarted without its store); recovery creates it again.
-        if (pae != nullptr && pae->Err == NATS_NO_RESPONDERS)
-          self->stream_ready = false;
-      }
+      if (pa != nullptr && pae == nullptr)
+        self->acked(node.mapped(), pa->Duplicate, now);
+      else
+        self->ack_failed(std::move(node), pae);
       if (self->in_flight.empty())
         self->wake.notify_all();
     }
   }
   natsMsg_Destroy(msg);
+}
+
+void nats_publisher::impl::acked(const held& h, bool duplicate,
+                                 std::int64_t now) {
+  ++counters.acked;
+  if (duplicate)
+    ++counters.duplicates;
+  if (h.msg.recv_ns > 0)
+    ack_latency.add((now - h.msg.recv_ns) / 1000);
+  if (h.msg.ordinal != 0) {
+    auto& known = stored[h.msg.subject];
+    known.ordinal = std::max(known.ordinal, h.msg.ordinal);
+  }
+}
+
+void nats_publisher::impl::ack_failed(
+  std::map<std::uint64_t, held>::node_type node, const jsPubAckErr* pae) {
+  ++counters.ack_errors;
+  if (pae != nullptr)
+    counters.last_error = std::string{"ack: "} + natsStatus_GetText(pae->Err)
+                          + (pae->ErrText != nullptr
+                               ? std::string{": "} + pae->ErrText
+                               : std::string{});
+  node.mapped().replay = true;
+  failed.insert(std::move(node));
+  recovering = true;
+  // No stream took it: the stream is gone (deleted, or a server that restarted
+  // without its store); recovery creates it again.
+  if (pae != nullptr && pae->Err == NATS_NO_RESPONDERS)
+    stream_ready = false;
 }
 
 void nats_publisher::impl::on_disconnected(natsConnection* /*nc*/,
@@ -354,6 +399,8 @@ bool nats_publisher::impl::ensure_stream() {
           cfg.age_s_max, cfg.mb_max);
   std::lock_guard<std::mutex> guard{mutex};
   stream_ready = true;
+  if (std::strcmp(action, "created") == 0)
+    stored.clear(); // a new, empty stream
   return true;
 }
 
@@ -385,6 +432,51 @@ bool nats_publisher::impl::recover(std::unique_lock<std::mutex>& lock) {
   return true;
 }
 
+/// Called with the lock held: whether the queue's head can be sent. One past the
+/// duplicate window is sent only if the stream's last message of its subject
+/// has a lower ordinal: a subject's messages are stored in ordinal order (every
+/// instance publishes in order, replays first), so then the stream does not hold
+/// it, and otherwise it does (or skipped it for good). Asks the stream when that
+/// is not known.
+nats_publisher::impl::freshness
+nats_publisher::impl::check_front(std::int64_t now) const {
+  const auto& h = queue.front();
+  if (!past_window(h, now))
+    return freshness::send;
+  if (h.msg.ordinal == 0)
+    return freshness::expired;
+  auto it = stored.find(h.msg.subject);
+  if (it != stored.end() && h.msg.ordinal <= it->second.ordinal)
+    return freshness::expired;
+  if (it == stored.end() || it->second.asked_ns == 0
+      || now - it->second.asked_ns > last_stored_ttl_ns)
+    return freshness::ask;
+  return freshness::send;
+}
+
+/// The ordinal of the stream's last message on `subject` (0: none), or nothing
+/// if the stream did not answer. Publisher thread, without the lock.
+std::optional<std::uint64_t>
+nats_publisher::impl::ask_last_stored(const std::string& subject) {
+  natsMsg* last = nullptr;
+  auto code = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetLastMsg(&last, js, cfg.stream.c_str(), subject.c_str(),
+                               nullptr, &code);
+  if (s == NATS_NOT_FOUND)
+    return std::uint64_t{0};
+  if (s != NATS_OK) {
+    std::lock_guard<std::mutex> guard{mutex};
+    counters.last_error = "last message: " + error_text(s);
+    return std::nullopt;
+  }
+  const char* id = nullptr;
+  std::uint64_t ordinal = 0;
+  if (natsMsgHeader_Get(last, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr)
+    ordinal = ordinal_of_msg_id(id);
+  natsMsg_Destroy(last);
+  return ordinal;
+}
+
 /// Called with `lock` held: sends from the head of the queue until it is empty,
 /// recovery starts or stop() gives up.
 void nats_publisher::impl::send_queued(std::unique_lock<std::mutex>& lock) {
@@ -396,11 +488,28 @@ void nats_publisher::impl::send_queued(std::unique_lock<std::mutex>& lock) {
     auto now = steady_ns();
     if (drained(now))
       return;
-    if (expired(queue.front(), now)) {
-      ++counters.expired;
-      expired_unlogged.add(queue.front());
-      queue.pop_front();
-      continue;
+    switch (check_front(now)) {
+      case freshness::send:
+        break;
+      case freshness::expired:
+        ++counters.expired;
+        expired_unlogged.add(queue.front());
+        queue.pop_front();
+        continue;
+      case freshness::ask: {
+        std::string subject = queue.front().msg.subject;
+        lock.unlock();
+        auto last = ask_last_stored(subject);
+        lock.lock();
+        if (!last) {
+          recovering = true; // the connection or the stream is in trouble
+          return;
+        }
+        auto& known = stored[subject];
+        known.ordinal = std::max(known.ordinal, *last);
+        known.asked_ns = now;
+        continue; // the queue's head may have changed meanwhile
+      }
     }
     held h = std::move(queue.front());
     queue.pop_front();
@@ -459,10 +568,11 @@ void nats_publisher::impl::log_losses(std::int64_t now) {
             dropped_unlogged.last_id.c_str(), ull(counters.dropped));
   if (expired_unlogged.count > 0)
     SV_WARN("nats", "-", "expired",
-            "messages=%llu first_id=%s last_id=%s total=%llu hint=\"they "
-            "waited longer than 90 %% of the duplicate window, so sending "
-            "them could store an id twice; raise nats_duplicate_window_s to "
-            "ride out longer NATS outages\"",
+            "messages=%llu first_id=%s last_id=%s total=%llu hint=\"older "
+            "than 90 %% of the duplicate window and the stream already holds "
+            "their ids or later ones of their subjects (another instance "
+            "published them, or their acks were lost), so they were not sent "
+            "again\"",
             ull(expired_unlogged.count), expired_unlogged.first_id.c_str(),
             expired_unlogged.last_id.c_str(), ull(counters.expired));
   dropped_unlogged = {};
@@ -494,6 +604,8 @@ void nats_publisher::impl::close() {
   }
   in_flight.clear();
   serial_of.clear();
+  // The next server may hold another stream (one restarted without its store).
+  stored.clear();
   if (!failed.empty())
     recovering = true;
 }

@@ -32,12 +32,18 @@ struct nats_publisher_config {
 /// every ack in flight is in or timed out and the connection is back, makes sure
 /// the stream exists, and sends the failed messages again, in order, before the
 /// rest: the stream's de-duplication window makes the replay store each id once.
-/// The library's reconnect buffer is cut to almost nothing, so messages are not
-/// flushed behind the publisher's back ahead of a replay.
+/// The library does not reconnect by itself (it would flush publishes it buffered
+/// ahead of the replay); this thread does.
+///
+/// A message older than 90 % of the duplicate window (by its event time) may be
+/// in the stream from longer ago than the window, where a copy is stored again:
+/// it is sent only if the stream's last message of its subject has a lower
+/// ordinal (asked with js_GetLastMsg, then kept from the acks), else counted as
+/// expired. So a late instance, or a replay after a long NATS outage, stores
+/// nothing twice and still sends what the stream lacks at its end.
 ///
 /// What it loses, counted and logged: the oldest queued messages when queued +
-/// in flight reach buffer_max, and messages that waited longer than 90 % of the
-/// duplicate window (sending them could store an id twice).
+/// in flight reach buffer_max.
 class nats_publisher final : public market_publisher {
 public:
   explicit nats_publisher(nats_publisher_config cfg);

@@ -63,4 +63,24 @@ TEST_CASE("a published trade carries its subject, its id, Binance's aggTrade "
   CHECK(m.payload == event);
   CHECK(m.recv_ns == 123'456'789);
   CHECK(trade_message(x, 0).recv_ns == 0);
+  CHECK(m.ordinal == 26129);
+  CHECK(m.time_ms == 1700000000000);
+}
+
+TEST_CASE("a message id's ordinal is the number after its last dot, 0 when it "
+          "does not end in one",
+          "[market_subjects]") {
+  CHECK(ordinal_of_msg_id("binance.spot.BTCUSDT.trade.26129") == 26129);
+  CHECK(ordinal_of_msg_id(trade_msg_id("BTCUSDT", 42)) == 42);
+  CHECK(ordinal_of_msg_id("binance.spot.BTCUSDT.trade."
+                          "18446744073709551615")
+        == std::numeric_limits<std::uint64_t>::max());
+  CHECK(ordinal_of_msg_id("binance.spot.BTCUSDT.trade."
+                          "18446744073709551616")
+        == 0);
+  CHECK(ordinal_of_msg_id("7") == 7);
+  CHECK(ordinal_of_msg_id("binance.spot.BTCUSDT.trade.") == 0);
+  CHECK(ordinal_of_msg_id("binance.spot.BTCUSDT.trade.12a") == 0);
+  CHECK(ordinal_of_msg_id("dedupe-on-purpose") == 0);
+  CHECK(ordinal_of_msg_id("") == 0);
 }
