@@ -29,29 +29,9 @@ import tempfile
 import time
 import urllib.request
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+from bench_procs import proc_sample, stop_all, wait_for
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def proc_sample(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    rss = 0
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1])
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK, rss
-
-
-def wait_for(what, check, timeout_s=60):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    sys.exit(f"feed_fanout: timed out waiting for {what}")
 
 
 def status(port):
@@ -83,7 +63,7 @@ def main():
              "-n", str(int(args.rate * run_s)), "-T", str(int(run_s + 30)),
              "-f", os.path.join(work, "port")]))
         fh_port = int(wait_for("the firehose's port", lambda: os.path.exists(
-            os.path.join(work, "port")) and open(os.path.join(work, "port")).read().strip()))
+            os.path.join(work, "port")) and open(os.path.join(work, "port")).read().strip(), 60, 0.1))
         log = os.path.join(work, "streamvisor.log")
         sv = subprocess.Popen(
             [os.path.join(args.bin_dir, "app", "streamvisor"), "--symbols", ",".join(symbols),
@@ -98,9 +78,9 @@ def main():
         def port():
             m = re.search(r"api_listening listen=127\.0\.0\.1:(\d+)", open(log).read())
             return int(m.group(1)) if m else None
-        sv_port = wait_for("streamvisor's API port", port)
+        sv_port = wait_for("streamvisor's API port", port, 60, 0.1)
         wait_for("every stream streaming", lambda: all(
-            c["state"] == "streaming" for c in status(sv_port)["children"]))
+            c["state"] == "streaming" for c in status(sv_port)["children"]), 60, 0.1)
         if args.mode == "one":
             paths = [f"/ws/{symbols[i % len(symbols)].lower()}@aggTrade"
                      for i in range(args.consumers)]
@@ -126,14 +106,7 @@ def main():
               f"closed_slow={consumers.get('closed_slow')} "
               f"skipped_trades={consumers.get('skipped_trades')}")
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -27,29 +27,9 @@ import tempfile
 import time
 import urllib.request
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+from bench_procs import bucket_quantile, histogram_buckets, proc_sample, stop_all, wait_for
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def proc_sample(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    rss = 0
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1])
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK, rss
-
-
-def wait_for(what, check, timeout_s=20):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    sys.exit(f"feed_hop: timed out waiting for {what}")
 
 
 CONSUMERS = r'''
@@ -67,23 +47,7 @@ asyncio.run(main(int(sys.argv[1]), int(sys.argv[2])))
 
 def latency_buckets(port):
     """The frame-to-aggregator histogram's cumulative buckets {le: count}."""
-    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics").read().decode()
-    out = {}
-    for m in re.finditer(r'streamvisor_frame_to_aggregator_latency_seconds_bucket\{le="([^"]+)"\} (\d+)', text):
-        out[float("inf") if m.group(1) == "+Inf" else float(m.group(1))] = int(m.group(2))
-    return out
-
-
-def bucket_quantile(before, after, q):
-    """The upper bound of the bucket holding quantile q of the samples in between."""
-    les = sorted(after)
-    total = after[les[-1]] - before.get(les[-1], 0)
-    if total <= 0:
-        return None
-    for le in les:
-        if after[le] - before.get(le, 0) >= q * total:
-            return le
-    return None
+    return histogram_buckets(port, "streamvisor_frame_to_aggregator_latency_seconds")
 
 
 def main():
@@ -165,14 +129,7 @@ def main():
               f"cpu_pct={100 * (cpu1 - cpu0) / wall:.1f} rss_mib={rss / 1024:.1f} "
               f"feed_trades_sent={m.group(1) if m else '?'}")
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs)
         shutil.rmtree(work, ignore_errors=True)
 
 

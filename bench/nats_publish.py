@@ -26,40 +26,15 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+from bench_procs import bucket_quantile, histogram_buckets, proc_sample, stop_all, wait_for
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
-
-
-def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def wait_for(what, check, timeout_s=30):
-    deadline = time.time() + timeout_s
-    while time.time() < deadline:
-        try:
-            value = check()
-        except (OSError, ValueError, KeyError, AttributeError):
-            value = None
-        if value:
-            return value
-        time.sleep(0.05)
-    sys.exit(f"nats_publish: timed out waiting for {what}")
+#: What wait_for() takes as "not yet": a file or an answer still coming.
+NOT_YET = (OSError, ValueError, KeyError, AttributeError)
 
 
 def get(port, path):
@@ -67,22 +42,7 @@ def get(port, path):
 
 
 def ack_buckets(port):
-    out = {}
-    for m in re.finditer(r'streamvisor_nats_ack_latency_seconds_bucket\{le="([^"]+)"\} (\d+)',
-                         get(port, "/metrics")):
-        out[float("inf") if m.group(1) == "+Inf" else float(m.group(1))] = int(m.group(2))
-    return out
-
-
-def bucket_quantile(before, after, q):
-    les = sorted(after)
-    total = after[les[-1]] - before.get(les[-1], 0)
-    if total <= 0:
-        return None
-    for le in les:
-        if after[le] - before.get(le, 0) >= q * total:
-            return le
-    return None
+    return histogram_buckets(port, "streamvisor_nats_ack_latency_seconds")
 
 
 def trades_in(port):
@@ -101,7 +61,8 @@ def run(args, firehose, work, nats_url):
         fh = subprocess.Popen([firehose, "-r", str(args.rate), "-k", "0", "-q", "-n", str(count),
                                "-T", str(int(run_s + 30)), "-f", port_file])
         procs.append(fh)
-        fh_port = int(wait_for("the firehose's port", lambda: open(port_file).read().strip()))
+        fh_port = int(wait_for("the firehose's port", lambda: open(port_file).read().strip(),
+                                    30, errors=NOT_YET))
         log = os.path.join(work, "streamvisor.log")
         argv = [os.path.join(args.bin_dir, "app", "streamvisor"), "--symbols", "BTCUSDT",
                 "--streams", "aggTrade", "--endpoint", f"ws://127.0.0.1:{fh_port}",
@@ -115,19 +76,19 @@ def run(args, firehose, work, nats_url):
         def port():
             m = re.search(r"api_listening listen=127\.0\.0\.1:(\d+)", open(log).read())
             return int(m.group(1)) if m else None
-        sv_port = wait_for("streamvisor's API", port)
-        wait_for("trades", lambda: trades_in(sv_port) > 0)
+        sv_port = wait_for("streamvisor's API", port, 30, errors=NOT_YET)
+        wait_for("trades", lambda: trades_in(sv_port) > 0, 30, errors=NOT_YET)
         time.sleep(1)
         nats0 = json.loads(get(sv_port, "/status")).get("nats") if nats_url else None
         hist0 = ack_buckets(sv_port) if nats_url else {}
-        trades0, cpu0, t0 = trades_in(sv_port), cpu_seconds(sv.pid), time.time()
-        nats_cpu0 = cpu_seconds(args.nats_pid) if nats_url else 0
+        trades0, cpu0, t0 = trades_in(sv_port), proc_sample(sv.pid)[0], time.time()
+        nats_cpu0 = proc_sample(args.nats_pid)[0] if nats_url else 0
         time.sleep(args.seconds)
-        trades1, cpu1, t1 = trades_in(sv_port), cpu_seconds(sv.pid), time.time()
-        nats_cpu1 = cpu_seconds(args.nats_pid) if nats_url else 0
+        trades1, cpu1, t1 = trades_in(sv_port), proc_sample(sv.pid)[0], time.time()
+        nats_cpu1 = proc_sample(args.nats_pid)[0] if nats_url else 0
         wall = t1 - t0
         out = {"trades_per_s": (trades1 - trades0) / wall,
-               "cpu_pct": 100 * (cpu1 - cpu0) / wall, "rss_mib": rss_mib(sv.pid),
+               "cpu_pct": 100 * (cpu1 - cpu0) / wall, "rss_mib": proc_sample(sv.pid)[1] / 1024,
                "cpu_s": cpu1 - cpu0, "wall": wall}
         if nats_url:
             nats1 = json.loads(get(sv_port, "/status"))["nats"]
@@ -145,14 +106,7 @@ def run(args, firehose, work, nats_url):
                 "ack_errors": nats1["ack_errors"]})
         return out
     finally:
-        for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-        for p in procs:
-            try:
-                p.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_all(procs, timeout_s=20)
 
 
 def main():
@@ -181,7 +135,8 @@ def main():
                                 stdout=open(nats_log, "wb"), stderr=subprocess.STDOUT)
         args.nats_pid = nats.pid
         nats_port = int(wait_for("nats-server listening", lambda: re.search(
-            r"client connections on 127\.0\.0\.1:(\d+)", open(nats_log).read()).group(1)))
+            r"client connections on 127\.0\.0\.1:(\d+)", open(nats_log).read()).group(1),
+            30, errors=NOT_YET))
         with_nats = run(args, firehose, work, f"nats://127.0.0.1:{nats_port}")
         lat = with_nats["latency"]
         rate = "firehose" if args.rate == 0 else str(args.rate)
