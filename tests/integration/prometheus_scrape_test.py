@@ -130,10 +130,14 @@ def main(streamvisor, sim, source_dir):
         wait_for(book + " == 1", lambda: value(book) == 1, logs, procs)
         samples = value('scrape_samples_scraped{job="streamvisor"}')
 
+        with open(alerts) as f:
+            in_file = sum(1 for line in f if line.strip().startswith("- alert:"))
+
         def rules_ok():
             groups = api("/api/v1/rules")["groups"]
             rules = [r for g in groups for r in g["rules"]]
-            return len(rules) >= 6 and all(r.get("health") == "ok" for r in rules) and rules
+            return (len(rules) == in_file and all(r.get("health") == "ok" for r in rules)
+                    and rules)
         rules = wait_for("every alert rule evaluated with health ok", rules_ok, logs, procs)
 
         version = build[0]["metric"].get("version", "")
