@@ -1004,6 +1004,48 @@ void on_released(feed_self self, released_trades& x) {
   }
 }
 
+/// The book's snapshot for the bus arrived: published, and the deltas after it
+/// follow. Its answer comes after the released_depth the book sent before it
+/// (one FIFO: a response keeps its request's category), and every released_depth
+/// after it continues at U = lastUpdateId + 1.
+void on_bus_snapshot(feed_state& st, const book_view& view) {
+  auto& b = st.bus_books[view.symbol];
+  b.asked = false;
+  // Not synced: the next released_depth (the book synced again) asks anew.
+  if (view.state != book_phase::synced || st.cfg.publisher == nullptr)
+    return;
+  st.cfg.publisher->publish({book_snapshot_message(view)});
+  b.live = true;
+  b.last_u = view.last_update_id;
+}
+
+/// Publishes `x`'s events while the bus's book is live; a jump in U (the book
+/// resynced) or no snapshot yet asks the book for one, and the events until its
+/// answer are in it.
+void publish_depth(feed_self self, const released_depth& x) {
+  auto& st = self->state;
+  auto& b = st.bus_books[x.symbol];
+  std::vector<market_message> out;
+  for (const auto& u : x.updates) {
+    if (b.live && u.first_update_id != b.last_u + 1)
+      b.live = false; // resynced: a new snapshot, then deltas from it
+    if (!b.live)
+      continue;
+    out.push_back(book_delta_message(u));
+    b.last_u = u.final_update_id;
+  }
+  if (!out.empty())
+    st.cfg.publisher->publish(std::move(out));
+  auto book = st.books.find(x.symbol);
+  if (b.live || b.asked || book == st.books.end())
+    return;
+  b.asked = true;
+  auto symbol = x.symbol;
+  self->request(book->second, caf::infinite, book_atom::value, snapshot_levels)
+    .then([=](book_view& view) { on_bus_snapshot(self->state, view); },
+          [=](caf::error&) { self->state.bus_books[symbol].asked = false; });
+}
+
 void on_released_depth(feed_self self, released_depth& x) {
   auto& st = self->state;
   auto append = [](std::string& out, const depth_update& u,
@@ -1023,6 +1065,8 @@ void on_released_depth(feed_self self, released_depth& x) {
   fan_out(st, lower + std::string{depth_suffix}, x.updates, append, count);
   fan_out(st, lower + std::string{slow_depth_suffix}, x.updates, append, count);
   native_depth(self, x);
+  if (st.cfg.publisher != nullptr && !x.updates.empty())
+    publish_depth(self, x);
 }
 
 void on_table(feed_self self, const symbol_table& table) {

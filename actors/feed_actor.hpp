@@ -17,6 +17,9 @@
 //                             for combined clients) and queued for every subscriber;
 //                             with a publisher, each trade is also published
 //                             (subject and id: actors/wire/market_subjects.hpp)
+//   released_depth --------> likewise; with a publisher, each applied event once
+//                             the book's snapshot went out (asked of the book
+//                             after its first sync and after each jump in U)
 //   released_depth --------> likewise each depth event a book applied, for
 //                             <symbol>@depth@100ms and <symbol>@depth
 //   symbol_table ----------> the symbols (and books) a SUBSCRIBE may name from now on
@@ -120,6 +123,14 @@ struct feed_client {
   std::uint64_t conflated = 0; ///< book deltas runs and metrics left out
 };
 
+/// A symbol's book as published to the bus (feed_config::publisher): a snapshot
+/// after each sync and resync, then every delta the book applies.
+struct bus_book {
+  bool live = false;        ///< a snapshot went out; deltas follow it
+  bool asked = false;       ///< a snapshot request is in flight
+  std::uint64_t last_u = 0; ///< `u` of the last message published
+};
+
 /// State of the feed actor (plain data; behavior in feed_actor.cpp).
 struct feed_state {
   static inline const char* const name = "feed";
@@ -142,6 +153,7 @@ struct feed_state {
   /// Each symbol's highest trade id released so far: a live subscription starts
   /// after it, so ids skipped from then on show as a gap.
   std::map<std::string, std::uint64_t> last_released;
+  std::map<std::string, bus_book> bus_books; ///< with a publisher, by symbol
   bool ticking = false;              ///< the metrics and heartbeat timers run
   std::uint64_t tick_generation = 0; ///< of the running timers (start_ticking)
 };

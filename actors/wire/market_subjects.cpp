@@ -4,6 +4,8 @@
 #include <limits>
 
 #include "actors/wire/agg_trade_json.hpp"
+#include "actors/wire/binance_rest.hpp"
+#include "actors/wire/depth_event_json.hpp"
 
 namespace sv {
 
@@ -17,6 +19,37 @@ std::string trade_subject(std::string_view symbol) {
 std::string trade_msg_id(std::string_view symbol, std::uint64_t agg_id) {
   std::string out = "binance.spot.";
   out.append(symbol).append(".trade.").append(std::to_string(agg_id));
+  return out;
+}
+
+std::string book_subject(std::string_view symbol) {
+  std::string out;
+  out.append(market_subject_root).append(symbol).append(".book");
+  return out;
+}
+
+market_message book_delta_message(const depth_update& x) {
+  market_message out;
+  out.subject = book_subject(x.symbol);
+  out.msg_id = "binance.spot.";
+  out.msg_id.append(x.symbol).append(".book.").append(
+    std::to_string(x.final_update_id));
+  append_depth_event(out.payload, x);
+  out.ordinal = x.final_update_id;
+  out.time_ms = x.event_time_ms;
+  return out;
+}
+
+market_message book_snapshot_message(const book_view& book) {
+  market_message out;
+  out.subject = book_subject(book.symbol);
+  out.msg_id = "binance.spot.";
+  out.msg_id.append(book.symbol)
+    .append(".book.snap.")
+    .append(std::to_string(book.last_update_id));
+  out.payload = depth_snapshot_json(book);
+  out.ordinal = book.last_update_id;
+  out.time_ms = book.last_event_time_ms;
   return out;
 }
 

@@ -6,6 +6,8 @@
 #include <string_view>
 
 #include "actors/seams/market_publisher.hpp"
+#include "messages/book.hpp"
+#include "messages/depth.hpp"
 #include "messages/trade.hpp"
 
 namespace sv {
@@ -19,6 +21,19 @@ std::string trade_subject(std::string_view symbol);
 /// binance.spot.<SYMBOL>.trade.<agg_id>: the same on every instance that
 /// publishes this trade, so the stream stores it once (docs/scale-out.md).
 std::string trade_msg_id(std::string_view symbol, std::uint64_t agg_id);
+
+/// md.binance.spot.<SYMBOL>.book.
+std::string book_subject(std::string_view symbol);
+
+/// A depth event a book applied, as published: id binance.spot.<SYMBOL>.book.<u>
+/// (the same on every instance), payload Binance's depthUpdate event, ordinal u.
+market_message book_delta_message(const depth_update& x);
+
+/// A synced book as published after each sync and resync: id
+/// binance.spot.<SYMBOL>.book.snap.<lastUpdateId>, payload Binance's REST depth
+/// body {"lastUpdateId":L,"bids":[["p","q"],...],"asks":[...]} of every level
+/// in `book`, ordinal L. The deltas after it start at U = L + 1.
+market_message book_snapshot_message(const book_view& book);
 
 /// The number after the last '.' of a message id (a trade's aggregate id); 0 if
 /// the id does not end in one.

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "actors/wire/agg_trade_json.hpp"
+#include "actors/wire/binance_rest.hpp"
+#include "actors/wire/depth_event_json.hpp"
 #include "actors/wire/market_subjects.hpp"
 
 using namespace sv;
@@ -83,4 +85,53 @@ TEST_CASE("a message id's ordinal is the number after its last dot, 0 when it "
   CHECK(ordinal_of_msg_id("binance.spot.BTCUSDT.trade.12a") == 0);
   CHECK(ordinal_of_msg_id("dedupe-on-purpose") == 0);
   CHECK(ordinal_of_msg_id("") == 0);
+}
+
+TEST_CASE(
+  "an applied depth event is published on the book subject with id "
+  "binance.spot.<SYMBOL>.book.<u>, Binance's depthUpdate as payload and "
+  "u as ordinal",
+  "[market_subjects]") {
+  depth_update u;
+  u.symbol = "BTCUSDT";
+  u.first_update_id = 101;
+  u.final_update_id = 105;
+  u.event_time_ms = 1700000000123;
+  u.bids = {{6000001000000, 150000000}};
+  u.asks = {{6000002000000, 0}};
+  auto m = book_delta_message(u);
+  CHECK(book_subject("BTCUSDT") == "md.binance.spot.BTCUSDT.book");
+  CHECK(m.subject == "md.binance.spot.BTCUSDT.book");
+  CHECK(m.msg_id == "binance.spot.BTCUSDT.book.105");
+  std::string event;
+  append_depth_event(event, u);
+  CHECK(m.payload == event);
+  CHECK(m.ordinal == 105);
+  CHECK(ordinal_of_msg_id(m.msg_id) == m.ordinal);
+  CHECK(m.time_ms == 1700000000123);
+  CHECK(m.recv_ns == 0);
+}
+
+TEST_CASE("a synced book is published with id "
+          "binance.spot.<SYMBOL>.book.snap.<lastUpdateId> and Binance's REST "
+          "depth body of every level it holds",
+          "[market_subjects]") {
+  book_view b;
+  b.symbol = "ETHUSDT";
+  b.state = book_phase::synced;
+  b.last_update_id = 777;
+  b.last_event_time_ms = 1700000000999;
+  b.bids = {{300000000000, 100000000}, {299900000000, 200000000}};
+  b.asks = {{300100000000, 50000000}};
+  auto m = book_snapshot_message(b);
+  CHECK(m.subject == "md.binance.spot.ETHUSDT.book");
+  CHECK(m.msg_id == "binance.spot.ETHUSDT.book.snap.777");
+  CHECK(m.payload == depth_snapshot_json(b));
+  CHECK(m.payload
+        == R"({"lastUpdateId":777,"bids":[["3000.00000000","1.00000000"],)"
+           R"(["2999.00000000","2.00000000"]],"asks":[["3001.00000000",)"
+           R"("0.50000000"]]})");
+  CHECK(m.ordinal == 777);
+  CHECK(ordinal_of_msg_id(m.msg_id) == m.ordinal);
+  CHECK(m.time_ms == 1700000000999);
 }
