@@ -37,6 +37,8 @@ constexpr std::int64_t stall_wait_ms = 100;
 /// (raised meanwhile by acks). Far below the shortest duplicate window (120 s):
 /// an id stored since the question is still inside the window.
 constexpr std::int64_t last_stored_ttl_ns = 10 * ns_per_s;
+/// A write to the server's socket not done in this long fails the connection.
+constexpr std::int64_t write_deadline_ms = 2000;
 /// Losses are logged at most this often, as one line with the ids lost.
 constexpr std::int64_t loss_log_interval_ns = ns_per_s;
 /// The only subjects of the stream: every market_message subject is under md.
@@ -109,6 +111,9 @@ struct nats_publisher::impl {
   std::int64_t drain_deadline_ns = 0; ///< when draining gives up
   bool connected = false;
   bool stream_ready = false;
+  /// The connection callbacks may refer to (the publisher thread's nc while it
+  /// is up); a callback of an older one is ignored.
+  const natsConnection* live = nullptr;
   publisher_status counters; ///< the counter fields only
   latency_histogram ack_latency;
   loss_tally dropped_unlogged;
@@ -168,6 +173,8 @@ struct nats_publisher::impl {
   void ack_failed(std::map<std::uint64_t, held>::node_type node,
                   const jsPubAckErr* pae);
   static void on_disconnected(natsConnection* nc, void* closure);
+  /// With the lock held: the live connection is gone (counted once).
+  void lost_connection();
 };
 
 // -- callbacks (libnats's threads) ----------------------------------------------
@@ -223,20 +230,26 @@ void nats_publisher::impl::ack_failed(
     stream_ready = false;
 }
 
-void nats_publisher::impl::on_disconnected(natsConnection* /*nc*/,
-                                           void* closure) {
+void nats_publisher::impl::on_disconnected(natsConnection* nc, void* closure) {
   auto* self = static_cast<impl*>(closure);
   std::lock_guard<std::mutex> guard{self->mutex};
-  if (!self->connected)
-    return; // our own close
-  self->connected = false;
-  self->recovering = true;
-  ++self->counters.disconnects;
+  // libnats posts this from its own thread, possibly late: only the live
+  // connection counts (not our own close, nor one already replaced).
+  if (nc == self->live || self->live == nullptr)
+    self->lost_connection();
+}
+
+void nats_publisher::impl::lost_connection() {
+  if (!connected)
+    return;
+  connected = false;
+  recovering = true;
+  ++counters.disconnects;
   SV_WARN("nats", "-", "disconnected",
           "url=%s in_flight=%zu queued=%zu hint=\"reconnecting every 500 ms; "
           "messages are kept up to nats_buffer_max and replayed in order\"",
-          self->shown_url.c_str(), self->in_flight.size(), self->queue.size());
-  self->wake.notify_all();
+          shown_url.c_str(), in_flight.size(), queue.size());
+  wake.notify_all();
 }
 
 // -- the publisher thread ---------------------------------------------------------
@@ -276,7 +289,14 @@ void nats_publisher::impl::run() {
 /// Called with `lock` held: a lost connection closed, a new one made, the
 /// stream checked, as needed. False if there is no connection or no stream.
 bool nats_publisher::impl::ready_to_send(std::unique_lock<std::mutex>& lock) {
-  bool lost = nc != nullptr && (!connected || natsConnection_IsClosed(nc));
+  // Without the lock: libnats takes the connection's own lock, which a thread of
+  // it may hold while it writes to the socket.
+  lock.unlock();
+  bool closed = nc != nullptr && natsConnection_IsClosed(nc);
+  lock.lock();
+  if (closed)
+    lost_connection(); // before (or without) libnats's callback
+  bool lost = nc != nullptr && !connected;
   if (nc != nullptr && !lost && stream_ready)
     return true;
   lock.unlock();
@@ -307,6 +327,12 @@ bool nats_publisher::impl::connect() {
   // (847 us at 20,000 trades/s; bench/nats_publish.py).
   if (s == NATS_OK)
     s = natsOptions_SetSendAsap(opts, true);
+  // A socket write that cannot finish in this long (a frozen server, a black
+  // hole) fails the connection. Without it libnats 3.4.1 writes in blocking mode
+  // with its connection lock held, and this thread (and stop()) would wait
+  // until TCP gives up, or for ever while the server's window stays shut.
+  if (s == NATS_OK)
+    s = natsOptions_SetWriteDeadline(opts, write_deadline_ms);
   if (s == NATS_OK)
     s = natsConnection_Connect(&nc, opts);
   if (s == NATS_OK) {
@@ -337,6 +363,7 @@ bool nats_publisher::impl::connect() {
   connect_failing = false;
   std::lock_guard<std::mutex> guard{mutex};
   connected = true;
+  live = nc;
   if (counters.disconnects > 0)
     ++counters.reconnects;
   SV_INFO("nats", "-", counters.disconnects > 0 ? "reconnected" : "connected",
@@ -448,8 +475,13 @@ nats_publisher::impl::check_front(std::int64_t now) const {
   auto it = stored.find(h.msg.subject);
   if (it != stored.end() && h.msg.ordinal <= it->second.ordinal)
     return freshness::expired;
+  // Known for at most a tenth of the window: an id stored since the question is
+  // still inside it.
+  auto ttl = std::min(last_stored_ttl_ns,
+                      static_cast<std::int64_t>(cfg.duplicate_window_s)
+                        * ns_per_s / 10);
   if (it == stored.end() || it->second.asked_ns == 0
-      || now - it->second.asked_ns > last_stored_ttl_ns)
+      || now - it->second.asked_ns > ttl)
     return freshness::ask;
   return freshness::send;
 }
@@ -502,7 +534,10 @@ void nats_publisher::impl::send_queued(std::unique_lock<std::mutex>& lock) {
         auto last = ask_last_stored(subject);
         lock.lock();
         if (!last) {
-          recovering = true; // the connection or the stream is in trouble
+          // The connection or the stream is in trouble (a deleted stream answers
+          // "stream not found"): check the stream again, after a pause.
+          stream_ready = false;
+          wake.wait_for(lock, retry_interval);
           return;
         }
         auto& known = stored[subject];
@@ -524,11 +559,11 @@ void nats_publisher::impl::send_queued(std::unique_lock<std::mutex>& lock) {
     natsStatus s = natsMsg_Create(&msg, h.msg.subject.c_str(), nullptr,
                                   h.msg.payload.data(),
                                   static_cast<int>(h.msg.payload.size()));
-    if (s != NATS_OK) {
+    if (s != NATS_OK) { // an invalid subject: it can never be published
       counters.last_error = "message: " + error_text(s);
-      queue.push_front(std::move(h));
-      recovering = true;
-      return;
+      ++counters.dropped;
+      dropped_unlogged.add(h);
+      continue;
     }
     serial_of.emplace(msg, serial);
     in_flight.emplace(serial, std::move(h));
@@ -545,12 +580,20 @@ void nats_publisher::impl::send_queued(std::unique_lock<std::mutex>& lock) {
     // Not taken: back to the head, so the order holds.
     serial_of.erase(msg);
     auto node = in_flight.extract(serial);
-    queue.push_front(std::move(node.mapped()));
     natsMsg_Destroy(msg);
-    if (s != NATS_TIMEOUT) { // a stall (in_flight_max acks due) just retries
+    if (s == NATS_MAX_PAYLOAD) { // larger than the server takes: never will
       counters.last_error = "publish: " + error_text(s);
-      recovering = true;
+      ++counters.dropped;
+      dropped_unlogged.add(node.mapped());
+      continue;
     }
+    queue.push_front(std::move(node.mapped()));
+    if (s == NATS_TIMEOUT)
+      return; // a stall (in_flight_max acks due): run() looks at the connection
+    counters.last_error = "publish: " + error_text(s);
+    recovering = true;
+    wake.wait_for(lock, retry_interval);
+    return;
   }
 }
 
@@ -585,6 +628,7 @@ void nats_publisher::impl::close() {
     std::lock_guard<std::mutex> guard{mutex};
     connected = false;
     stream_ready = false;
+    live = nullptr;
   }
   if (js != nullptr)
     jsCtx_Destroy(js);
@@ -631,7 +675,7 @@ void nats_publisher::start() {
 }
 
 void nats_publisher::stop(std::chrono::milliseconds drain) {
-  if (!impl_->thread.joinable())
+  if (!impl_ || !impl_->thread.joinable())
     return;
   {
     std::lock_guard<std::mutex> guard{impl_->mutex};
@@ -643,10 +687,18 @@ void nats_publisher::stop(std::chrono::milliseconds drain) {
   }
   impl_->thread.join();
   // Every connection of the process is closed: libnats's own threads may go.
-  nats_CloseAndWait(static_cast<std::int64_t>(1000));
+  // If one of them is still in a callback after this, impl must outlive it.
+  if (nats_CloseAndWait(static_cast<std::int64_t>(5000)) == NATS_TIMEOUT) {
+    SV_WARN("nats", "-", "close_timeout",
+            "hint=\"libnats's threads did not end within 5 s; the publisher's "
+            "state is left allocated\"");
+    (void) impl_.release(); // NOLINT(bugprone-unused-return-value): on purpose
+  }
 }
 
 void nats_publisher::publish(std::vector<market_message> messages) {
+  if (!impl_)
+    return; // stopped, and libnats's threads did not end (stop())
   auto now = steady_ns();
   {
     std::lock_guard<std::mutex> guard{impl_->mutex};
@@ -671,6 +723,8 @@ void nats_publisher::publish(std::vector<market_message> messages) {
 }
 
 publisher_status nats_publisher::status() const {
+  if (!impl_)
+    return {};
   std::lock_guard<std::mutex> guard{impl_->mutex};
   const auto& d = *impl_;
   publisher_status out = d.counters;
