@@ -613,11 +613,12 @@ void start_ticking(feed_self self) {
 }
 
 /// Whether a timer of `generation` goes on: it is the current one and a native
-/// client is connected; otherwise both chains stop.
+/// client is connected or a publisher takes the metrics; otherwise both chains
+/// stop.
 bool tick_goes_on(feed_state& st, std::uint64_t generation) {
   if (generation != st.tick_generation)
     return false;
-  if (!any_native(st))
+  if (!any_native(st) && st.cfg.publisher == nullptr)
     st.ticking = false;
   return st.ticking;
 }
@@ -625,6 +626,8 @@ bool tick_goes_on(feed_state& st, std::uint64_t generation) {
 /// An aggregator's metrics, for its symbol's metrics subscribers whose queue is
 /// not backlogged (a left-out update is conflated into the next).
 void on_metrics(feed_state& st, const metrics_snapshot& m) {
+  if (st.cfg.publisher != nullptr)
+    st.cfg.publisher->publish({metrics_message(m)});
   auto idx = st.native_subs.find(m.symbol);
   if (idx == st.native_subs.end())
     return;
@@ -653,15 +656,21 @@ void on_metrics_tick(feed_self self, std::uint64_t generation) {
   self->delayed_send(self,
                      std::chrono::milliseconds(st.cfg.metrics_interval_ms),
                      metrics_tick_atom::value, generation);
-  for (const auto& [symbol, keys] : st.native_subs) {
-    bool wanted = std::any_of(keys.begin(), keys.end(), [&](sub_key key) {
-      auto [c, s] = find_sub(st, key);
-      return s != nullptr && s->channel == native_channel::metrics;
-    });
-    auto agg = st.aggregators.find(symbol);
-    if (!wanted || agg == st.aggregators.end())
+  auto wanted = [&st](const std::string& symbol) {
+    if (st.cfg.publisher != nullptr)
+      return true; // every symbol's metrics go to the bus
+    auto keys = st.native_subs.find(symbol);
+    return keys != st.native_subs.end()
+           && std::any_of(
+             keys->second.begin(), keys->second.end(), [&](sub_key key) {
+               auto [c, s] = find_sub(st, key);
+               return s != nullptr && s->channel == native_channel::metrics;
+             });
+  };
+  for (const auto& [symbol, agg] : st.aggregators) {
+    if (!wanted(symbol))
       continue;
-    self->request(agg->second, caf::infinite, metrics_atom::value)
+    self->request(agg, caf::infinite, metrics_atom::value)
       .then([=](metrics_snapshot& m) { on_metrics(self->state, m); },
             [](caf::error&) {});
   }
@@ -693,6 +702,8 @@ void on_beat(feed_self self, std::uint64_t generation) {
     return;
   self->delayed_send(self, std::chrono::milliseconds(st.cfg.heartbeat_ms),
                      feed_beat_atom::value, generation);
+  if (!any_native(st))
+    return; // the chain runs for the publisher's metrics: no one to beat to
   // Resumes that wait for their client's queue to drain look again.
   std::vector<sub_key> waiting;
   for (const auto& [id, c] : st.clients)
@@ -1135,6 +1146,9 @@ feed_if::behavior_type feed_actor(feed_self self, feed_config cfg) {
   self->state.book_symbols = std::set<std::string>(cfg.book_symbols.begin(),
                                                    cfg.book_symbols.end());
   self->state.cfg = std::move(cfg);
+  // The bus gets every symbol's metrics each interval, with or without clients.
+  if (self->state.cfg.publisher != nullptr)
+    start_ticking(self);
   return {
     [=](released_trades& x) { on_released(self, x); },
     [=](released_depth& x) { on_released_depth(self, x); },

@@ -28,7 +28,8 @@
 //   resume_page (an answer) -> a native trades subscription's resume: the trades
 //                             released from its from_id on, page by page, then live
 //   (metrics_tick_atom, gen) -> each native metrics subscription gets its symbol's
-//                             metrics (conflated: at most one per interval)
+//                             metrics (conflated: at most one per interval); with
+//                             a publisher, every symbol's metrics are published
 //   (feed_beat_atom, gen) ---> each native client gets a heartbeat with the states
 //                             of its symbols' upstream streams
 //   supervisor_if ----------> where heartbeats ask for the streams' states

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "actors/wire/agg_trade_json.hpp"
+#include "actors/wire/api_json.hpp"
 #include "actors/wire/binance_rest.hpp"
 #include "actors/wire/depth_event_json.hpp"
 
@@ -50,6 +51,19 @@ market_message book_snapshot_message(const book_view& book) {
   out.payload = depth_snapshot_json(book);
   out.ordinal = book.last_update_id;
   out.time_ms = book.last_event_time_ms;
+  return out;
+}
+
+std::string metrics_subject(std::string_view symbol) {
+  std::string out;
+  out.append(market_subject_root).append(symbol).append(".metrics");
+  return out;
+}
+
+market_message metrics_message(const metrics_snapshot& m) {
+  market_message out;
+  out.subject = metrics_subject(m.symbol);
+  out.payload = metrics_json(m);
   return out;
 }
 

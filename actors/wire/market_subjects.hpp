@@ -8,6 +8,7 @@
 #include "actors/seams/market_publisher.hpp"
 #include "messages/book.hpp"
 #include "messages/depth.hpp"
+#include "messages/metrics.hpp"
 #include "messages/trade.hpp"
 
 namespace sv {
@@ -34,6 +35,14 @@ market_message book_delta_message(const depth_update& x);
 /// body {"lastUpdateId":L,"bids":[["p","q"],...],"asks":[...]} of every level
 /// in `book`, ordinal L. The deltas after it start at U = L + 1.
 market_message book_snapshot_message(const book_view& book);
+
+/// md.binance.spot.<SYMBOL>.metrics.
+std::string metrics_subject(std::string_view symbol);
+
+/// A symbol's order-flow metrics as published once per feed_metrics_interval_ms:
+/// the body of GET /symbols/{S}/metrics, no id (a newer one supersedes it, and
+/// two instances' figures of one moment differ), no ordinal.
+market_message metrics_message(const metrics_snapshot& m);
 
 /// The number after the last '.' of a message id (a trade's aggregate id); 0 if
 /// the id does not end in one.

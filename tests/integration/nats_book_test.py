@@ -17,6 +17,10 @@ streamvisor-nats-tail (a durable libnats consumer). In stream order:
     CHECK_EVERY applied deltas, and after the last, the book equals the simulator's
     after that u;
   - the ids' update ids ascend, and there are at least RESYNCS_MIN + 1 snapshots.
+Also md.binance.spot.BTCUSDT.metrics: the body of GET /symbols/BTCUSDT/metrics, without
+a message id, once per feed_metrics_interval_ms (METRICS_MS here): at least one for
+every two intervals of the run and at most one per interval, its trade count never
+falling, its last one no later than the trades streamvisor had at its stop.
 Usage: nats_book_test.py STREAMVISOR SIM NATS_TAIL NATS_SERVER. Exit 0 on success, 1
 on failure, 77 (CTest: skipped) without nats-server.
 """
@@ -40,6 +44,7 @@ DROP_EVERY = 40
 RESYNCS_MIN = 4
 CHECK_EVERY = 20
 SNAPSHOT_LIMIT = 5000  # the simulator's book is shallower: compared whole
+METRICS_MS = 500
 
 
 class sim(sim_process):
@@ -113,16 +118,22 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
         "--fault", "drop-depth:after=%d,every=%d,symbol=%s" % (DROP_AFTER, DROP_EVERY, SYMBOL)])
     sv = daemon_process(streamvisor, source.port, work, "streamvisor", [
         "--symbols", SYMBOL, "--streams", "aggTrade,depth", "--warmup-s", "0",
-        "--book-snapshot-limit", str(SNAPSHOT_LIMIT), "--nats", nats.url()])
+        "--book-snapshot-limit", str(SNAPSHOT_LIMIT), "--nats", nats.url(),
+        "--feed-metrics-interval-ms", str(METRICS_MS)])
+    started = time.monotonic()
 
-    def resyncs():
+    def resynced():
+        # Synced again after the last resync, so its snapshot is on its way.
         c = next(c for c in get(sv.port, "/status")["children"] if c["stream"] == "depth")
-        return c["resyncs"] if c["resyncs"] >= RESYNCS_MIN else None
-    seen = poll("%d resyncs" % RESYNCS_MIN, resyncs,
+        return c["resyncs"] if c["resyncs"] >= RESYNCS_MIN and c["book"] == "synced" else None
+    seen = poll("%d resyncs, and the book synced" % RESYNCS_MIN, resynced,
                 deadline_s=harness.DEADLINE_S + 2 * RESYNCS_MIN, procs={"streamvisor": sv.proc})
+    time.sleep(0.3)  # the snapshot's request and answer, and a few deltas after it
     final = get(sv.port, "/status")["nats"]
+    trades_at_stop = sv.metrics(SYMBOL)["trades"]
     sv.stop()  # SIGTERM: the publisher gets the shutdown grace to have its queue acked
     t1 = time.monotonic()
+    ran_ms = (t1 - started) * 1000
 
     rows = nats_harness.read_stream(tail, nats.url(), "book", SUBJECT)
     check(rows, "nothing on %s" % SUBJECT)
@@ -143,12 +154,28 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     check(book.snapshots >= RESYNCS_MIN + 1, "%d snapshots for a book that synced %d times"
           % (book.snapshots, seen + 1))
     check(final["dropped"] == 0 and final["ack_errors"] == 0, "/status nats: %r" % final)
+
+    metrics = nats_harness.read_stream(tail, nats.url(), "metrics",
+                                       "md.binance.spot.%s.metrics" % SYMBOL)
+    counts = []
+    for seq, msg_id, payload in metrics:
+        body = json.loads(payload)
+        check(msg_id == "-" and body["symbol"] == SYMBOL,
+              "metrics message %d: id %s, %s" % (seq, msg_id, payload[:200]))
+        counts.append(body["trades"])
+    check(ran_ms / METRICS_MS / 2 <= len(metrics) <= ran_ms / METRICS_MS + 2,
+          "%d metrics messages in %.0f ms at one per %d ms" % (len(metrics), ran_ms, METRICS_MS))
+    check(counts == sorted(counts) and counts[-1] <= trades_at_stop,
+          "the metrics' trade counts %s..%s (streamvisor had %d)"
+          % (counts[:3], counts[-3:], trades_at_stop))
     source.stop()
     nats.stop()
     print("ok: %d book messages (%d snapshots, one per sync and resync; %d deltas) rebuild "
           "the simulator's book: equal at all %d comparisons, U continuous between "
           "snapshots, update ids ascending (%.1f s)"
           % (len(rows), book.snapshots, book.applied, book.compared, t1 - t0))
+    print("ok: %d metrics messages in %.1f s at one per %d ms, trades %d..%d"
+          % (len(metrics), ran_ms / 1000, METRICS_MS, counts[0], counts[-1]))
 
 
 def main(streamvisor, sim_binary, tail, nats_server_binary):

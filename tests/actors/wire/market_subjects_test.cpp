@@ -6,6 +6,7 @@
 #include <string>
 
 #include "actors/wire/agg_trade_json.hpp"
+#include "actors/wire/api_json.hpp"
 #include "actors/wire/binance_rest.hpp"
 #include "actors/wire/depth_event_json.hpp"
 #include "actors/wire/market_subjects.hpp"
@@ -134,4 +135,18 @@ TEST_CASE("a synced book is published with id "
   CHECK(m.ordinal == 777);
   CHECK(ordinal_of_msg_id(m.msg_id) == m.ordinal);
   CHECK(m.time_ms == 1700000000999);
+}
+
+TEST_CASE("a symbol's metrics are published on its metrics subject as the body "
+          "of GET /symbols/{S}/metrics, without an id or an ordinal",
+          "[market_subjects]") {
+  metrics_snapshot m;
+  m.symbol = "SOLUSDT";
+  m.trades = 12;
+  auto out = metrics_message(m);
+  CHECK(metrics_subject("SOLUSDT") == "md.binance.spot.SOLUSDT.metrics");
+  CHECK(out.subject == "md.binance.spot.SOLUSDT.metrics");
+  CHECK(out.payload == metrics_json(m));
+  CHECK(out.msg_id.empty());
+  CHECK(out.ordinal == 0);
 }
