@@ -60,6 +60,17 @@ def bucket_quantile(before, after, q):
     return None
 
 
+def built_firehose(shared_dir, bin_dir):
+    """The firehose (shared_dir/bench/firehose.c) built into bin_dir unless it is
+    there and newer than its source; its path."""
+    source = os.path.join(shared_dir, "bench", "firehose.c")
+    binary = os.path.join(bin_dir, "firehose")
+    if not os.path.exists(binary) or os.path.getmtime(source) > os.path.getmtime(binary):
+        subprocess.check_call(["gcc", "-O2", "-o", binary, source,
+                               "-lcrypto", "-lpthread", "-lm"])
+    return binary
+
+
 def stop_all(procs, timeout_s=10):
     """SIGTERM to every process still running, last started first; SIGKILL after."""
     for p in reversed(procs):

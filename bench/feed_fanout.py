@@ -29,7 +29,7 @@ import tempfile
 import time
 import urllib.request
 
-from bench_procs import proc_sample, stop_all, wait_for
+from bench_procs import built_firehose, proc_sample, stop_all, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -48,11 +48,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=20)
     ap.add_argument("--shared-dir", default=os.path.join(HERE, "..", "..", "shared"))
     args = ap.parse_args()
-    firehose_c = os.path.join(args.shared_dir, "bench", "firehose.c")
-    firehose = os.path.join(args.bin_dir, "firehose")
-    if not os.path.exists(firehose) or os.path.getmtime(firehose_c) > os.path.getmtime(firehose):
-        subprocess.check_call(["gcc", "-O2", "-o", firehose, firehose_c,
-                               "-lcrypto", "-lpthread", "-lm"])
+    firehose = built_firehose(args.shared_dir, args.bin_dir)
     symbols = [f"T{i:03d}USDT" for i in range(args.symbols)]
     work = tempfile.mkdtemp(prefix="feed_fanout.")
     procs = []

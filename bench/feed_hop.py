@@ -27,7 +27,7 @@ import tempfile
 import time
 import urllib.request
 
-from bench_procs import bucket_quantile, histogram_buckets, proc_sample, stop_all, wait_for
+from bench_procs import built_firehose, bucket_quantile, histogram_buckets, proc_sample, stop_all, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -61,11 +61,7 @@ def main():
                     help="read streamvisor's native feed /v1/feed instead of /ws/...")
     ap.add_argument("--shared-dir", default=os.path.join(HERE, "..", "..", "shared"))
     args = ap.parse_args()
-    firehose_c = os.path.join(args.shared_dir, "bench", "firehose.c")
-    firehose = os.path.join(args.bin_dir, "firehose")
-    if not os.path.exists(firehose) or os.path.getmtime(firehose_c) > os.path.getmtime(firehose):
-        subprocess.check_call(["gcc", "-O2", "-o", firehose, firehose_c,
-                               "-lcrypto", "-lpthread", "-lm"])
+    firehose = built_firehose(args.shared_dir, args.bin_dir)
     work = tempfile.mkdtemp(prefix="feed_hop.")
     procs = []
     try:

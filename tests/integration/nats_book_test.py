@@ -26,7 +26,6 @@ on failure, 77 (CTest: skipped) without nats-server.
 """
 
 import json
-import os
 import sys
 import time
 from decimal import Decimal
@@ -179,10 +178,7 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
 
 
 def main(streamvisor, sim_binary, tail, nats_server_binary):
-    if not os.access(nats_server_binary, os.X_OK):
-        print("SKIP: %s is not installed (scripts/deps.sh installs nats-server)"
-              % nats_server_binary)
-        sys.exit(77)
+    nats_harness.require(nats_server_binary)
     harness.run_main("sv-nats-book-",
                      lambda work: run(streamvisor, sim_binary, tail, nats_server_binary, work))
 

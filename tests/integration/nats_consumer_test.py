@@ -134,10 +134,7 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, node, modules, work):
 
 
 def main(streamvisor, sim_binary, tail, nats_server_binary, cache_dir):
-    if not os.access(nats_server_binary, os.X_OK):
-        print("SKIP: %s is not installed (scripts/deps.sh installs nats-server)"
-              % nats_server_binary)
-        sys.exit(77)
+    nats_harness.require(nats_server_binary)
     node = npm_install.node_binary(NODE_MAJOR_MIN)
     modules = npm_install.install(cache_dir, "nats-js-" + NATS_JS_VERSION, PINNED)
     harness.run_main("sv-nats-consumer-",

@@ -9,11 +9,20 @@ import os
 import re
 import signal
 import socket
+import sys
 
 import process_harness as harness
 from process_harness import check, poll
 
 LISTENING = re.compile(r"Listening for client connections on 127\.0\.0\.1:(\d+)")
+
+
+def require(nats_server_binary):
+    """Exits 77 (CTest: skipped) when nats-server is not installed."""
+    if not os.access(nats_server_binary, os.X_OK):
+        print("SKIP: %s is not installed (scripts/deps.sh installs nats-server)"
+              % nats_server_binary)
+        sys.exit(77)
 
 
 class nats_server:

@@ -17,7 +17,6 @@ Usage: nats_redundancy_test.py STREAMVISOR SIM NATS_TAIL NATS_SERVER. Exit 0 on
 success, 1 on failure, 77 (CTest: skipped) without nats-server.
 """
 
-import os
 import sys
 import time
 
@@ -108,10 +107,7 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
 
 
 def main(streamvisor, sim_binary, tail, nats_server_binary):
-    if not os.access(nats_server_binary, os.X_OK):
-        print("SKIP: %s is not installed (scripts/deps.sh installs nats-server)"
-              % nats_server_binary)
-        sys.exit(77)
+    nats_harness.require(nats_server_binary)
     harness.run_main("sv-nats-redundancy-",
                      lambda work: run(streamvisor, sim_binary, tail, nats_server_binary, work))
 
