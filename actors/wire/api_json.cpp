@@ -132,6 +132,19 @@ void write_pool(json_writer& w, const pool_status& pool) {
   w.EndObject();
 }
 
+/// One unsigned field of a /status object, by key.
+using uint_field = std::pair<const char*, std::uint64_t>;
+
+/// Writes each of `fields` as `"key":value` into the open object.
+template <std::size_t N>
+void write_uint_fields(json_writer& w,
+                       const std::array<uint_field, N>& fields) {
+  for (const auto& [key, value] : fields) {
+    w.Key(key);
+    w.Uint64(value);
+  }
+}
+
 void write_nats(json_writer& w, const publisher_status& n) {
   w.Key("nats");
   w.StartObject();
@@ -143,7 +156,7 @@ void write_nats(json_writer& w, const publisher_status& n) {
   w.Bool(n.connected);
   w.Key("stream_ready");
   w.Bool(n.stream_ready);
-  const std::array<std::pair<const char*, std::uint64_t>, 13> fields{{
+  const std::array<uint_field, 13> fields{{
     {"queued", n.queued},
     {"in_flight", n.in_flight},
     {"buffer_max", n.buffer_max},
@@ -158,10 +171,7 @@ void write_nats(json_writer& w, const publisher_status& n) {
     {"reconnects", n.reconnects},
     {"ack_latency_samples", n.ack_latency.samples},
   }};
-  for (const auto& [key, value] : fields) {
-    w.Key(key);
-    w.Uint64(value);
-  }
+  write_uint_fields(w, fields);
   w.Key("ack_latency_us");
   w.StartObject();
   w.Key("p50");
@@ -179,7 +189,7 @@ void write_nats(json_writer& w, const publisher_status& n) {
 void write_consumers(json_writer& w, const feed_status& f) {
   w.Key("consumers");
   w.StartObject();
-  const std::array<std::pair<const char*, std::uint64_t>, 12> fields{{
+  const std::array<uint_field, 12> fields{{
     {"clients", f.clients.size()},
     {"opened", f.opened},
     {"refused", f.refused},
@@ -193,10 +203,7 @@ void write_consumers(json_writer& w, const feed_status& f) {
     {"conflated", f.conflated},
     {"resumes", f.resumes},
   }};
-  for (const auto& [key, value] : fields) {
-    w.Key(key);
-    w.Uint64(value);
-  }
+  write_uint_fields(w, fields);
   w.Key("connected");
   w.StartArray();
   for (const auto& c : f.clients) {
@@ -318,7 +325,7 @@ status_json(std::int64_t uptime_s, const std::vector<child_status>& children,
     write_pool(w, *pool);
   if (transport != nullptr) {
     const auto& t = *transport;
-    const std::array<std::pair<const char*, std::uint64_t>, 8> fields{{
+    const std::array<uint_field, 8> fields{{
       {"binary_frames", t.binary_frames},
       {"oversize_messages", t.oversize_messages},
       {"invalid_utf8_messages", t.invalid_utf8_messages},
@@ -330,10 +337,7 @@ status_json(std::int64_t uptime_s, const std::vector<child_status>& children,
     }};
     w.Key("transport");
     w.StartObject();
-    for (const auto& [key, value] : fields) {
-      w.Key(key);
-      w.Uint64(value);
-    }
+    write_uint_fields(w, fields);
     w.EndObject();
   }
   if (consumers != nullptr)

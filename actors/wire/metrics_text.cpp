@@ -324,12 +324,23 @@ void write_pool(writer& w, const pool_status& p) {
   w.sample("streamvisor_pool_frames_unrouted_total", p.frames_unrouted);
 }
 
+/// A counter family without labels: its name, help text and one sample.
+struct counter {
+  std::string_view name;
+  std::string_view help;
+  std::uint64_t value;
+};
+
+/// Each of `counters` as a family of its own with its one sample.
+template <std::size_t N>
+void write_counters(writer& w, const std::array<counter, N>& counters) {
+  for (const auto& c : counters) {
+    w.family(c.name, "counter", c.help);
+    w.sample(c.name, c.value);
+  }
+}
+
 void write_transport(writer& w, const transport_counters& t) {
-  struct counter {
-    std::string_view name;
-    std::string_view help;
-    std::uint64_t value;
-  };
   const std::array counters = {
     counter{"streamvisor_binary_frames_dropped_total",
             "Binary WebSocket frames received and dropped.", t.binary_frames},
@@ -352,10 +363,7 @@ void write_transport(writer& w, const transport_counters& t) {
             "accept() errors on the API socket (e.g. EMFILE).",
             t.api_accept_failures},
   };
-  for (const auto& c : counters) {
-    w.family(c.name, "counter", c.help);
-    w.sample(c.name, c.value);
-  }
+  write_counters(w, counters);
   w.family("streamvisor_api_clients", "gauge", "API connections open now.");
   w.sample("streamvisor_api_clients", t.api_clients);
 }
@@ -433,11 +441,6 @@ void write_nats(writer& w, const publisher_status& n) {
   w.family("streamvisor_nats_messages_in_flight", "gauge",
            "Messages sent to JetStream whose ack is not in yet.");
   w.sample("streamvisor_nats_messages_in_flight", n.in_flight);
-  struct counter {
-    std::string_view name;
-    std::string_view help;
-    std::uint64_t value;
-  };
   const std::array counters = {
     counter{"streamvisor_nats_published_total",
             "Publishes sent to JetStream, replays included.", n.published},
@@ -455,10 +458,7 @@ void write_nats(writer& w, const publisher_status& n) {
     counter{"streamvisor_nats_disconnects_total", "Connections to NATS lost.",
             n.disconnects},
   };
-  for (const auto& c : counters) {
-    w.family(c.name, "counter", c.help);
-    w.sample(c.name, c.value);
-  }
+  write_counters(w, counters);
   w.family("streamvisor_nats_lost_total", "counter",
            "Messages not published, by why (dropped: the buffer was full; "
            "expired: older than 90 % of the duplicate window, and the stream "
