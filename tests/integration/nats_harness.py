@@ -140,6 +140,31 @@ class raw_client:
         self.sock.close()
 
 
+#: The fields of a stream's aggTrade compared with the simulator's REST row.
+REST_FIELDS = ("p", "q", "f", "l", "T", "m")
+
+
+def check_trades(tail_binary, url, durable, source, symbol, last_id):
+    """Reads `symbol`'s trade subject with a new durable consumer and checks it
+    holds ids first..last_id (first: whatever the stream starts at), each once in
+    stream order, each equal to the simulator's REST row. Returns the ids."""
+    rows = read_stream(tail_binary, url, durable, "md.binance.spot.%s.trade" % symbol)
+    trades = trade_ids(rows, symbol)
+    check(trades, "the stream holds no %s trade" % symbol)
+    ids = [a for a, _ in trades]
+    bad = next((i for i in range(1, len(ids)) if ids[i] != ids[i - 1] + 1), None)
+    check(bad is None, "%s: the stream holds trade %s after %s (stream order)"
+          % (symbol, ids[bad] if bad else None, ids[bad - 1] if bad else None))
+    check(ids[-1] == last_id, "%s: the stream ends at %d, the simulator at %d"
+          % (symbol, ids[-1], last_id))
+    rest = source.rest_rows(symbol, ids[0], ids[-1])
+    for a, event in trades:
+        for k in REST_FIELDS:
+            check(event[k] == rest[a][k], "%s trade %d: %s=%r in the stream, REST %r"
+                  % (symbol, a, k, event[k], rest[a][k]))
+    return ids
+
+
 def trade_ids(rows, symbol):
     """(aggregate id, event) of each of `rows` (read from `symbol`'s trade subject) in
     stream order, each payload an aggTrade of `symbol` whose message id names its id."""

@@ -51,7 +51,6 @@ NATS_STOPPED_BEFORE_KILL_S = 2.0  # under the ack wait: those acks are still due
 NATS_DOWN_S = 1.0
 NATS_STOPPED_S = 7.0  # longer than the publisher's ack wait of 5 s
 GAP_FILLED = re.compile(r"backfill (\S+) gap_filled from=(\d+) to=(\d+)")
-REST_FIELDS = ("p", "q", "f", "l", "T", "m")
 
 
 def dedupe_on_purpose(nats):
@@ -127,21 +126,7 @@ def run(streamvisor, sim_binary, nats_server_binary, work):
     final = poll("every trade acked", all_acked)
     t2 = time.monotonic()
 
-    rows = nats_harness.read_stream(TAIL, nats.url(), "check",
-                                    "md.binance.spot.%s.trade" % SYMBOL)
-    trades = nats_harness.trade_ids(rows, SYMBOL)
-    check(trades, "the stream holds no %s trade" % SYMBOL)
-    ids = [a for a, _ in trades]
-    bad = next((i for i in range(1, len(ids)) if ids[i] != ids[i - 1] + 1), None)
-    check(bad is None, "the stream holds trade %s after %s (stream order)"
-          % (ids[bad] if bad else None, ids[bad - 1] if bad else None))
-    check(ids[-1] == last_id, "the stream ends at %d, the simulator at %d"
-          % (ids[-1], last_id))
-    rest = source.rest_rows(SYMBOL, ids[0], ids[-1])
-    for a, event in trades:
-        for k in REST_FIELDS:
-            check(event[k] == rest[a][k], "trade %d: %s=%r in the stream, REST %r"
-                  % (a, k, event[k], rest[a][k]))
+    ids = nats_harness.check_trades(TAIL, nats.url(), "check", source, SYMBOL, last_id)
     gaps = [(int(lo), int(hi)) for s, lo, hi in GAP_FILLED.findall(sv.text()) if s == SYMBOL]
     spanned = sum(1 for lo, hi in gaps if ids[0] <= lo and hi <= ids[-1])
     check(spanned >= DISCONNECTS, "the stream's ids %d..%d span %d filled gaps, not %d"

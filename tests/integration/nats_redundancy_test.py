@@ -29,7 +29,6 @@ RATE = 500  # trades per second per symbol
 COUNT = 10000  # per symbol: 20 s
 FIRST_ID = 1000000
 MIN_ACKED = 1000
-REST_FIELDS = ("p", "q", "f", "l", "T", "m")
 
 
 def nats_status(sv):
@@ -71,21 +70,8 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
 
     stored = 0
     for symbol in SYMBOLS:
-        rows = nats_harness.read_stream(tail, nats.url(), "check_" + symbol,
-                                        "md.binance.spot.%s.trade" % symbol)
-        trades = nats_harness.trade_ids(rows, symbol)
-        check(trades, "the stream holds no %s trade" % symbol)
-        ids = [x for x, _ in trades]
-        bad = next((i for i in range(1, len(ids)) if ids[i] != ids[i - 1] + 1), None)
-        check(bad is None, "%s: the stream holds trade %s after %s (stream order)"
-              % (symbol, ids[bad] if bad else None, ids[bad - 1] if bad else None))
-        check(ids[-1] == last_id, "%s: the stream ends at %d, the simulator at %d"
-              % (symbol, ids[-1], last_id))
-        rest = source.rest_rows(symbol, ids[0], ids[-1])
-        for x, event in trades:
-            for k in REST_FIELDS:
-                check(event[k] == rest[x][k], "%s trade %d: %s=%r in the stream, REST %r"
-                      % (symbol, x, k, event[k], rest[x][k]))
+        ids = nats_harness.check_trades(tail, nats.url(), "check_" + symbol, source, symbol,
+                                        last_id)
         stored += len(ids)
     # Every trade b had acked before the kill was published by a too (a's stream
     # is gap-free), so one of the two acks of each was a duplicate.
