@@ -120,14 +120,14 @@ void push_gap(aggregator_state& st, const open_gap& gap) {
     st.gaps.pop_front();
 }
 
-/// A warm start: the warmup_s seconds of trades before `x`, ids below `x` from
-/// `next_id` on. Records the gap and asks the backfill actor for it.
+/// A warm start: the warmup_s seconds of trades before `x`, ids up to `to_id`
+/// from `next_id` on. Records the gap and asks the backfill actor for it.
 open_gap& request_warmup(aggregator_self self, const trade& x,
-                         std::uint64_t next_id) {
+                         std::uint64_t next_id, std::uint64_t to_id) {
   auto& st = self->state;
   open_gap gap;
   gap.from_id = 0;
-  gap.to_id = x.agg_id - 1;
+  gap.to_id = to_id;
   gap.next_id = next_id;
   gap.before_ms = x.trade_time_ms - std::int64_t{st.warmup_s} * 1000;
   gap.after_ms = x.trade_time_ms;
@@ -139,12 +139,53 @@ open_gap& request_warmup(aggregator_self self, const trade& x,
   return st.gaps.back();
 }
 
-/// The first live trade `x`: ask for the warmup_s seconds of trades before it.
-void start_warmup(aggregator_self self, const trade& x) {
+/// True if the first live trade `x` continues another instance's publication
+/// from resume_after_id + 1 (a shard hand-over): then the ids between are a gap.
+bool continues_handover(const aggregator_state& st, const trade& x) {
+  return st.resume_after_id > 0 && st.backfill
+         && x.agg_id > st.resume_after_id + 1
+         && x.agg_id - st.resume_after_id - 1 <= st.trades_max;
+}
+
+/// The first live trade `x` of a hand-over: the feed starts after
+/// resume_after_id and the ids up to `x` are backfilled, held up by the gap wait
+/// as any gap, so the stream the feed publishes has no hole at the hand-over.
+void open_handover_gap(aggregator_self self, const trade& x) {
   auto& st = self->state;
+  open_gap gap;
+  gap.from_id = st.resume_after_id + 1;
+  gap.to_id = x.agg_id - 1;
+  gap.next_id = gap.from_id;
+  gap.before_ms = x.trade_time_ms;
+  gap.after_ms = x.trade_time_ms;
+  st.released_id = st.resume_after_id;
+  SV_INFO("aggregator", st.symbol, "handover_backfill",
+          "from_id=%llu to_id=%llu",
+          static_cast<unsigned long long>(gap.from_id),
+          static_cast<unsigned long long>(gap.to_id));
+  wait_for_gap(self, gap.to_id);
+  self->send(st.backfill, backfill_request{st.symbol, gap.from_id, gap.to_id});
+  push_gap(st, gap);
+}
+
+/// The first live trade `x`: the hand-over gap, if `x` continues one, and the
+/// warm start: the warmup_s seconds of trades before `x`, up to the hand-over
+/// gap (which loads the ids after it).
+void start_first(aggregator_self self, const trade& x) {
+  auto& st = self->state;
+  bool handover = continues_handover(st, x);
+  if (handover)
+    open_handover_gap(self, x);
+  else if (st.resume_after_id > 0 && x.agg_id > st.resume_after_id + 1)
+    SV_WARN("aggregator", st.symbol, "handover_not_backfilled",
+            "after_id=%llu first_live_id=%llu trades_max=%u "
+            "hint=\"the ids between were published by no one: more than "
+            "history_trades_max of them, or no backfill\"",
+            static_cast<unsigned long long>(st.resume_after_id),
+            static_cast<unsigned long long>(x.agg_id), st.trades_max);
   if (st.warmup_s == 0 || !st.backfill || x.agg_id == 0)
     return;
-  request_warmup(self, x, 0);
+  request_warmup(self, x, 0, handover ? st.resume_after_id : x.agg_id - 1);
 }
 
 /// A jump across more time than the history window: the outage's early trades could
@@ -161,7 +202,7 @@ void warm_start_after_outage(aggregator_self self, const trade& x) {
           static_cast<long long>(x.trade_time_ms - last_ms), st.warmup_s);
   ++st.long_outages;
   // Nothing at or below the last applied id may be applied twice, whatever REST sends.
-  auto& gap = request_warmup(self, x, last_id + 1);
+  auto& gap = request_warmup(self, x, last_id + 1, x.agg_id - 1);
   gap.outage = true;
   gap.skip_from_id = last_id + 1;
   wait_for_gap(self, gap.to_id);
@@ -254,10 +295,10 @@ void on_trades(aggregator_self self, trade_batch& batch) {
     if (last != 0 && x.agg_id > last + 1)
       open_gap_before(self, x);
     if (last == 0) {
-      // The feed starts at the first live trade.
+      // The feed starts at the first live trade, or after a hand-over's last id.
       st.feed_started = true;
       st.released_id = x.agg_id > 0 ? x.agg_id - 1 : 0;
-      start_warmup(self, x);
+      start_first(self, x);
     }
     st.flow.add(x);
     st.history.push(x);
@@ -391,6 +432,8 @@ aggregator_actor(aggregator_if::stateful_pointer<aggregator_state> self,
   st0.history_age_ms = std::int64_t{limits.age_s} * 1000;
   st0.feed = std::move(limits.feed);
   st0.feed_gap_wait_ms = limits.feed_gap_wait_ms;
+  st0.resume_after_id = limits.resume_after_id;
+  st0.trades_max = limits.trades_max;
   return {
     [=](trade_batch& batch) { on_trades(self, batch); },
     [=](backfill_batch& batch) { on_backfill(self, batch); },

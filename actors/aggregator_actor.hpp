@@ -24,7 +24,8 @@
 //
 // The feed (limits.feed, when set): after each of the messages above, the trades
 // whose ids are no longer behind an open gap are released to it, each id once and
-// in ascending order from the first live trade on. A gap holds back the trades
+// in ascending order from the first live trade on (from limits.resume_after_id + 1
+// on a shard hand-over: the ids below the first live trade are a gap). A gap holds back the trades
 // after it until it is filled, its backfill fails, or feed_gap_wait_ms pass; then
 // the ids still missing are skipped (counted, logged). docs/feed.md.
 //
@@ -67,6 +68,12 @@ struct aggregator_limits {
   trade_release_sink_if feed{};
   /// A gap holds up the feed at most this long after it opened.
   std::uint32_t feed_gap_wait_ms = 10000;
+  /// Per symbol, not a bound: a hand-over in a shard group (docs/scale-out.md).
+  /// The last id another instance published; the feed then starts at the id
+  /// after it, not at the first live trade, and the ids between are backfilled
+  /// as a gap. 0: no hand-over. Ignored when it is more than trades_max ids
+  /// below the first live trade (the history could not hold them).
+  std::uint64_t resume_after_id = 0;
 };
 
 /// A range of aggregate ids missing from the live stream.
@@ -111,6 +118,8 @@ struct aggregator_state {
   std::uint64_t skipped_trades = 0; ///< their trades before the warm-up period
   trade_release_sink_if feed;       ///< see aggregator_limits; null: no feed
   std::uint32_t feed_gap_wait_ms = 10000; ///< see aggregator_limits
+  std::uint64_t resume_after_id = 0;      ///< see aggregator_limits
+  std::uint32_t trades_max = 0;           ///< the history's bound
   bool feed_started = false;              ///< the first live trade has come
   std::uint64_t released_id = 0;          ///< last id released to the feed
   std::uint64_t feed_skipped = 0; ///< ids the feed passed without their trade

@@ -184,6 +184,8 @@ using api_if = caf::typed_actor<caf::reacts_to<http_request>,
 /// The registry's protocol (actors/registry_actor.hpp): runtime symbol control.
 using registry_if = caf::typed_actor<
   caf::replies_to<put_atom, std::string, std::vector<stream_kind>>::with<bool>,
+  caf::replies_to<put_atom, std::string, std::vector<stream_kind>,
+                  std::uint64_t>::with<bool>,
   caf::replies_to<remove_atom, std::string>::with<std::uint32_t>,
   caf::reacts_to<listen_atom, table_listener_if>,
   caf::replies_to<reload_atom, symbol_plan>::with<plan_applied>>;

@@ -22,10 +22,12 @@ void publish(registry_self self) {
     self->send(listener, self->state.cfg.table);
 }
 
-/// Spawns what `symbol` lacks for `streams` (its aggregator; its book when
-/// depth is asked); true if it spawned anything.
+/// Spawns what `symbol` lacks for `streams` (its aggregator, whose feed starts
+/// after `resume_after_id` if not 0; its book when depth is asked); true if it
+/// spawned anything.
 bool spawn_missing(registry_self self, const std::string& symbol,
-                   const std::vector<stream_kind>& streams) {
+                   const std::vector<stream_kind>& streams,
+                   std::uint64_t resume_after_id) {
   auto& cfg = self->state.cfg;
   auto& table = cfg.table;
   bool spawned = false;
@@ -34,6 +36,7 @@ bool spawn_missing(registry_self self, const std::string& symbol,
     if (auto i = cfg.large_trade_quote_e8_by_symbol.find(symbol);
         i != cfg.large_trade_quote_e8_by_symbol.end())
       limits.large_trade_quote_e8 = i->second;
+    limits.resume_after_id = resume_after_id;
     table.aggregators[symbol] = self->spawn<caf::linked>(
       aggregator_actor, symbol, limits,
       caf::actor_cast<backfill_sink_if>(cfg.backfill));
@@ -52,7 +55,8 @@ bool spawn_missing(registry_self self, const std::string& symbol,
 }
 
 caf::result<bool> put(registry_self self, const std::string& listed,
-                      std::vector<stream_kind> streams) {
+                      std::vector<stream_kind> streams,
+                      std::uint64_t resume_after_id = 0) {
   auto& st = self->state;
   if (!is_symbol_name(listed))
     return caf::make_error(errc::invalid_symbol, listed);
@@ -65,7 +69,7 @@ caf::result<bool> put(registry_self self, const std::string& listed,
       && st.cfg.table.symbols.size() >= st.cfg.symbols_max)
     return caf::make_error(errc::limit_reached,
                            "symbols_max=" + std::to_string(st.cfg.symbols_max));
-  if (spawn_missing(self, symbol, streams)) {
+  if (spawn_missing(self, symbol, streams, resume_after_id)) {
     SV_INFO("registry", symbol, "added", "streams=%s symbols=%zu",
             join_streams(streams).c_str(), st.cfg.table.symbols.size());
     publish(self);
@@ -239,6 +243,10 @@ registry_if::behavior_type registry_actor(registry_self self,
   return {
     [=](put_atom, std::string& symbol, std::vector<stream_kind>& streams)
       -> caf::result<bool> { return put(self, symbol, std::move(streams)); },
+    [=](put_atom, std::string& symbol, std::vector<stream_kind>& streams,
+        std::uint64_t resume_after_id) -> caf::result<bool> {
+      return put(self, symbol, std::move(streams), resume_after_id);
+    },
     [=](remove_atom, std::string& symbol) -> caf::result<std::uint32_t> {
       return remove(self, symbol);
     },

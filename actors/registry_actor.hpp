@@ -8,6 +8,9 @@
 //        linked to the registry; publish the table --> (start_atom, S, stream,
 //        sinks) to the supervisor per stream --> true if one started, false if
 //        every one ran already; being_removed while S's removal is under way
+//   (put, S, streams, after_id) --> as (put, S, streams); a newly spawned
+//        aggregator's feed starts after after_id (a shard hand-over: the ids
+//        up to its first live trade are backfilled)
 //   (remove, S) --> (remove_atom, S) to the supervisor, which answers once S's
 //        children closed --> exit S's aggregator and book, drop S, publish the
 //        table --> the number of children stopped; unknown_symbol if S is not served

@@ -48,9 +48,18 @@ struct feed_fixture : test::actor_fixture {
 
   explicit feed_fixture(std::uint32_t gap_wait_ms = 10000) {
     aggregator_limits limits;
+    limits.feed_gap_wait_ms = gap_wait_ms;
+    spawn(limits);
+  }
+
+  /// `limits` with the recorders as feed and backfill.
+  explicit feed_fixture(aggregator_limits limits) {
+    spawn(limits);
+  }
+
+  void spawn(aggregator_limits limits) {
     limits.windows_follow_wall_clock = false;
     limits.feed = keep_for_teardown(sys.spawn(release_recorder, released));
-    limits.feed_gap_wait_ms = gap_wait_ms;
     auto backfill = keep_for_teardown(sys.spawn(request_recorder, requests));
     agg = keep_for_teardown(
       sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, limits, backfill));
@@ -275,4 +284,81 @@ TEST_CASE_METHOD(feed_fixture,
   CHECK(released->at(2).recv_ns == 0);
   CHECK(ids_of(released->at(3)) == std::vector<std::uint64_t>{17});
   CHECK(released->at(3).recv_ns == t0 + 3000);
+}
+
+namespace {
+
+/// An aggregator that takes a symbol over from another instance, which
+/// published up to id 100.
+aggregator_limits handover_limits() {
+  aggregator_limits limits;
+  limits.resume_after_id = 100;
+  return limits;
+}
+
+} // namespace
+
+TEST_CASE("a shard hand-over backfills from the last published id and "
+          "releases from the id after it",
+          "[aggregator][feed][shard]") {
+  feed_fixture f{handover_limits()};
+  f.live(range(150, 160));
+  REQUIRE(f.requests->size() == 1);
+  CHECK(f.requests->at(0).from_id == 101);
+  CHECK(f.requests->at(0).to_id == 149);
+  CHECK(f.ids().empty()); // held behind the hand-over gap
+  f.backfill(101, 149, range(101, 149));
+  CHECK(f.ids() == range(101, 160));
+  CHECK(f.skipped() == 0);
+}
+
+TEST_CASE("a hand-over's gap is passed after the gap wait like any gap",
+          "[aggregator][feed][shard]") {
+  auto limits = handover_limits();
+  limits.feed_gap_wait_ms = 1000;
+  feed_fixture f{limits};
+  f.live(range(150, 152));
+  f.advance(1s);
+  CHECK(f.ids() == range(150, 152));
+  CHECK(f.skipped() == 49);
+}
+
+TEST_CASE("with a warm start, a hand-over warms up below its gap",
+          "[aggregator][feed][shard]") {
+  auto limits = handover_limits();
+  limits.warmup_s = 60;
+  feed_fixture f{limits};
+  f.live(range(150, 160));
+  REQUIRE(f.requests->size() == 2);
+  auto& handover = f.requests->at(0);
+  auto& warmup = f.requests->at(1);
+  CHECK(handover.from_id == 101);
+  CHECK(warmup.from_id == 0);
+  CHECK(warmup.to_id == 100);
+  CHECK(warmup.start_time_ms >= 0);
+  f.backfill(0, 100, range(40, 100)); // the warm start: before the feed
+  CHECK(f.ids().empty());
+  f.backfill(101, 149, range(101, 149));
+  CHECK(f.ids() == range(101, 160));
+}
+
+TEST_CASE("a hand-over too far back for the history, or already passed, "
+          "starts at the first live trade",
+          "[aggregator][feed][shard]") {
+  SECTION("more ids than history_trades_max") {
+    auto limits = handover_limits();
+    limits.trades_max = 20;
+    feed_fixture f{limits};
+    f.live(range(150, 155));
+    CHECK(f.requests->empty());
+    CHECK(f.ids() == range(150, 155));
+  }
+  SECTION("the stream is ahead of the first live trade") {
+    auto limits = handover_limits();
+    limits.resume_after_id = 200;
+    feed_fixture f{limits};
+    f.live(range(150, 155));
+    CHECK(f.requests->empty());
+    CHECK(f.ids() == range(150, 155));
+  }
 }
