@@ -122,8 +122,10 @@ void push_gap(aggregator_state& st, const open_gap& gap) {
 
 /// A warm start: the warmup_s seconds of trades before `x`, ids up to `to_id`
 /// from `next_id` on. Records the gap and asks the backfill actor for it.
+// NOLINTBEGIN(bugprone-easily-swappable-parameters): next_id <= to_id, both named at each call
 open_gap& request_warmup(aggregator_self self, const trade& x,
                          std::uint64_t next_id, std::uint64_t to_id) {
+  // NOLINTEND(bugprone-easily-swappable-parameters)
   auto& st = self->state;
   open_gap gap;
   gap.from_id = 0;

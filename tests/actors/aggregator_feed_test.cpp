@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "actors/aggregator_actor.hpp"
@@ -49,20 +50,20 @@ struct feed_fixture : test::actor_fixture {
   explicit feed_fixture(std::uint32_t gap_wait_ms = 10000) {
     aggregator_limits limits;
     limits.feed_gap_wait_ms = gap_wait_ms;
-    spawn(limits);
+    spawn(std::move(limits));
   }
 
   /// `limits` with the recorders as feed and backfill.
   explicit feed_fixture(aggregator_limits limits) {
-    spawn(limits);
+    spawn(std::move(limits));
   }
 
   void spawn(aggregator_limits limits) {
     limits.windows_follow_wall_clock = false;
     limits.feed = keep_for_teardown(sys.spawn(release_recorder, released));
     auto backfill = keep_for_teardown(sys.spawn(request_recorder, requests));
-    agg = keep_for_teardown(
-      sys.spawn(aggregator_actor, std::string{"BTCUSDT"}, limits, backfill));
+    agg = keep_for_teardown(sys.spawn(aggregator_actor, std::string{"BTCUSDT"},
+                                      std::move(limits), backfill));
   }
 
   /// `recv_ns`: when the transport read the batch's frames (0: not stamped).

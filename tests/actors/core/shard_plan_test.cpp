@@ -12,6 +12,7 @@ namespace {
 
 std::vector<std::string> symbols(int n) {
   std::vector<std::string> result;
+  result.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i)
     result.push_back("S" + std::to_string(100 + i) + "USDT");
   return result;
@@ -38,7 +39,7 @@ struct bucket {
     return true;
   }
 
-  shard_view view() const {
+  [[nodiscard]] shard_view view() const {
     shard_view v;
     v.members.assign(members.begin(), members.end());
     for (const auto& [key, e] : keys) {
@@ -58,7 +59,8 @@ struct bucket {
       it = it->second.holder == id ? keys.erase(it) : std::next(it);
   }
 
-  std::map<std::string, std::set<std::string>> holders_by_symbol() const {
+  [[nodiscard]] std::map<std::string, std::set<std::string>>
+  holders_by_symbol() const {
     std::map<std::string, std::set<std::string>> result;
     for (const auto& [key, e] : keys) {
       shard_lease lease;
@@ -69,7 +71,7 @@ struct bucket {
     return result;
   }
 
-  std::map<std::string, int> count_by_holder() const {
+  [[nodiscard]] std::map<std::string, int> count_by_holder() const {
     std::map<std::string, int> result;
     for (const auto& [key, e] : keys)
       if (!e.holder.empty())
@@ -99,9 +101,12 @@ shard_actions round(bucket& b, const std::string& me,
   return actions;
 }
 
+// Test helper: instances in order, then the group's symbols.
+// NOLINTBEGIN(bugprone-easily-swappable-parameters)
 void rounds(bucket& b, const std::vector<std::string>& instances,
             const std::vector<std::string>& group, int n,
             std::uint32_t replicas = 1) {
+  // NOLINTEND(bugprone-easily-swappable-parameters)
   for (int i = 0; i < n; ++i)
     for (const auto& id : instances)
       round(b, id, group, replicas);
@@ -167,7 +172,7 @@ TEST_CASE("a survivor keeps its leases when another dies", "[shard_plan]") {
   for (auto& [symbol, ids] : b.holders_by_symbol())
     if (ids.count("a") != 0)
       a_after.insert(symbol);
-  for (auto& symbol : a_before)
+  for (const auto& symbol : a_before)
     CHECK(a_after.count(symbol) == 1);
 }
 
