@@ -127,12 +127,15 @@ void render_status(api_self self, std::uint64_t id, const gathered& g) {
   if (self->state.cfg.publisher != nullptr)
     nats = self->state.cfg.publisher->status();
   const auto* nats_status = nats ? &*nats : nullptr;
+  std::optional<shard_status> shard;
+  if (self->state.cfg.shard != nullptr)
+    shard = self->state.cfg.shard->status();
   std::optional<transport_counters> counters;
   if (source != nullptr)
     counters = source->counters();
   respond(self, id, 200,
           status_json(uptime_s, g.children, counters ? &*counters : nullptr,
-                      pool, consumers, nats_status));
+                      pool, consumers, nats_status, shard ? &*shard : nullptr));
 }
 
 /// The /metrics body: every family whose source answered.
@@ -155,6 +158,11 @@ void render_metrics(api_self self, std::uint64_t id, const gathered& g) {
   if (cfg.publisher != nullptr) {
     nats = cfg.publisher->status();
     in.nats = &nats;
+  }
+  shard_status shard;
+  if (cfg.shard != nullptr) {
+    shard = cfg.shard->status();
+    in.shard = &shard;
   }
   process_stats process;
   if (cfg.process != nullptr) {

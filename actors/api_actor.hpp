@@ -40,6 +40,7 @@
 #include "actors/seams/http_responder.hpp"
 #include "actors/seams/market_publisher.hpp"
 #include "actors/seams/process_stats_source.hpp"
+#include "actors/seams/shard_membership.hpp"
 #include "actors/seams/transport_counter_source.hpp"
 
 namespace sv {
@@ -68,7 +69,10 @@ struct api_config {
   /// The JetStream publisher, for /status's "nats" and /metrics's
   /// streamvisor_nats_* families; null: left out.
   const market_publisher* publisher = nullptr; ///< outlives the actor
-  std::string version; ///< streamvisor_build_info's label
+  /// The shard group member, for /status's "shard" and streamvisor_shard_*;
+  /// null: no shard group.
+  const shard_membership* shard = nullptr; ///< outlives the actor
+  std::string version;                     ///< streamvisor_build_info's label
   /// Runtime symbol control (PUT and DELETE /symbols/{S}); null: 503.
   registry_if registry;
   /// With it, PUT and DELETE need `Authorization: Bearer <api_token>` (from any

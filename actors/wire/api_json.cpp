@@ -145,6 +145,39 @@ void write_uint_fields(json_writer& w,
   }
 }
 
+void write_shard(json_writer& w, const shard_status& s) {
+  w.Key("shard");
+  w.StartObject();
+  w.Key("group");
+  write_string(w, s.group);
+  w.Key("instance");
+  write_string(w, s.instance);
+  w.Key("connected");
+  w.Bool(s.connected);
+  const std::array<uint_field, 11> fields{{
+    {"lease_s", s.lease_s},
+    {"replicas", s.replicas},
+    {"members", s.members},
+    {"quota", s.quota},
+    {"symbols", s.symbols},
+    {"unheld", s.unheld},
+    {"rounds", s.rounds},
+    {"taken", s.taken},
+    {"released", s.released},
+    {"lost", s.lost},
+    {"handovers", s.handovers},
+  }};
+  write_uint_fields(w, fields);
+  w.Key("held");
+  w.StartArray();
+  for (const auto& symbol : s.held)
+    write_string(w, symbol);
+  w.EndArray();
+  w.Key("last_error");
+  write_string(w, s.last_error);
+  w.EndObject();
+}
+
 void write_nats(json_writer& w, const publisher_status& n) {
   w.Key("nats");
   w.StartObject();
@@ -261,7 +294,8 @@ std::string health_json(const std::vector<child_status>& children,
 std::string
 status_json(std::int64_t uptime_s, const std::vector<child_status>& children,
             const transport_counters* transport, const pool_status* pool,
-            const feed_status* consumers, const publisher_status* nats) {
+            const feed_status* consumers, const publisher_status* nats,
+            const shard_status* shard) {
   rapidjson::StringBuffer sb;
   json_writer w{sb};
   w.StartObject();
@@ -344,6 +378,8 @@ status_json(std::int64_t uptime_s, const std::vector<child_status>& children,
     write_consumers(w, *consumers);
   if (nats != nullptr)
     write_nats(w, *nats);
+  if (shard != nullptr)
+    write_shard(w, *shard);
   w.EndObject();
   return finish(sb);
 }

@@ -11,6 +11,7 @@
 #include "messages/metrics.hpp"
 #include "messages/pool_status.hpp"
 #include "messages/publisher_status.hpp"
+#include "messages/shard_status.hpp"
 #include "messages/status.hpp"
 #include "messages/trade.hpp"
 #include "messages/transport_counters.hpp"
@@ -27,13 +28,14 @@ std::string health_json(const std::vector<child_status>& children,
 /// child's "socket") only when `pool` is not null, "transport" only when
 /// `transport` is not null, "consumers" (the feed's clients) only when
 /// `consumers` is not null, "nats" (the JetStream publisher) only when `nats`
-/// is not null.
+/// is not null, "shard" (the shard group member) only when `shard` is not null.
 std::string status_json(std::int64_t uptime_s,
                         const std::vector<child_status>& children,
                         const transport_counters* transport = nullptr,
                         const pool_status* pool = nullptr,
                         const feed_status* consumers = nullptr,
-                        const publisher_status* nats = nullptr);
+                        const publisher_status* nats = nullptr,
+                        const shard_status* shard = nullptr);
 
 /// `{"symbols":["BTCUSDT", ...]}`.
 std::string symbols_json(const std::vector<std::string>& symbols);

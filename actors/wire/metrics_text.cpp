@@ -427,6 +427,35 @@ void write_feed(writer& w, const feed_status& f) {
   w.sample("streamvisor_feed_resumes_total", f.resumes);
 }
 
+void write_shard(writer& w, const shard_status& s) {
+  w.family("streamvisor_shard_connected", "gauge",
+           "1 if the last round read the shard group's bucket.");
+  w.sample("streamvisor_shard_connected", std::uint64_t{s.connected ? 1U : 0U});
+  w.family("streamvisor_shard_members", "gauge",
+           "Live members of the shard group at the last round.");
+  w.sample("streamvisor_shard_members", std::uint64_t{s.members});
+  w.family("streamvisor_shard_leases_held", "gauge",
+           "Symbol leases this instance holds.");
+  w.sample("streamvisor_shard_leases_held", std::uint64_t{s.held.size()});
+  w.family("streamvisor_shard_leases_unheld", "gauge",
+           "Leases of the group's symbols no member held at the last round.");
+  w.sample("streamvisor_shard_leases_unheld", std::uint64_t{s.unheld});
+  const std::array counters = {
+    counter{"streamvisor_shard_rounds_total", "Shard rounds done.", s.rounds},
+    counter{"streamvisor_shard_leases_taken_total",
+            "Symbol leases taken (the symbol started here).", s.taken},
+    counter{"streamvisor_shard_leases_released_total",
+            "Symbol leases given up (balance, unhealthy streams, stop).",
+            s.released},
+    counter{"streamvisor_shard_leases_lost_total",
+            "Symbol leases found lapsed or taken by another member.", s.lost},
+    counter{"streamvisor_shard_handovers_total",
+            "Symbols started after the stream's last trade id (backfilled).",
+            s.handovers},
+  };
+  write_counters(w, counters);
+}
+
 void write_nats(writer& w, const publisher_status& n) {
   w.family("streamvisor_nats_connected", "gauge",
            "1 while the connection to NATS is up.");
@@ -502,6 +531,8 @@ std::string metrics_text(const metrics_inputs& in) {
     write_feed(w, *in.feed);
   if (in.nats != nullptr)
     write_nats(w, *in.nats);
+  if (in.shard != nullptr)
+    write_shard(w, *in.shard);
   if (in.process != nullptr && in.process->known)
     write_process(w, *in.process);
   return out;

@@ -11,6 +11,7 @@
 #include "messages/pool_status.hpp"
 #include "messages/process_stats.hpp"
 #include "messages/publisher_status.hpp"
+#include "messages/shard_status.hpp"
 #include "messages/status.hpp"
 #include "messages/supervisor_metrics.hpp"
 #include "messages/transport_counters.hpp"
@@ -31,6 +32,7 @@ struct metrics_inputs {
   const process_stats* process = nullptr; ///< process_* families (if known)
   const feed_status* feed = nullptr;      ///< the WebSocket feed's clients
   const publisher_status* nats = nullptr; ///< the JetStream publisher
+  const shard_status* shard = nullptr;    ///< the shard group member
 };
 
 /// The body of GET /metrics: `# HELP` and `# TYPE` once per family, then its

@@ -87,6 +87,34 @@ TEST_CASE("metrics name the warm-up state", "[api_json]") {
   CHECK(contains(metrics_json(m), R"("warmup":"failed",)"));
 }
 
+TEST_CASE("status has a shard object with the group member's state only when "
+          "there is a shard group",
+          "[api_json]") {
+  shard_status g;
+  g.group = "eu";
+  g.instance = "host-1";
+  g.connected = true;
+  g.lease_s = 10;
+  g.replicas = 1;
+  g.members = 3;
+  g.quota = 10;
+  g.symbols = 30;
+  g.unheld = 2;
+  g.rounds = 7;
+  g.taken = 11;
+  g.released = 1;
+  g.lost = 4;
+  g.handovers = 5;
+  g.held = {"BTCUSDT", "ETHUSDT"};
+  auto text = status_json(1, {}, nullptr, nullptr, nullptr, nullptr, &g);
+  CHECK(contains(
+    text, R"("shard":{"group":"eu","instance":"host-1","connected":true,)"
+          R"("lease_s":10,"replicas":1,"members":3,"quota":10,"symbols":30,)"
+          R"("unheld":2,"rounds":7,"taken":11,"released":1,"lost":4,)"
+          R"("handovers":5,"held":["BTCUSDT","ETHUSDT"],"last_error":""})"));
+  CHECK_FALSE(contains(status_json(1, {}), R"("shard")"));
+}
+
 TEST_CASE("status has a nats object with the publisher's state and counters "
           "only when there is a publisher",
           "[api_json]") {

@@ -41,6 +41,7 @@ struct full_scrape {
   process_stats process;
   feed_status feed;
   publisher_status nats;
+  shard_status shard;
 
   full_scrape() {
     child_status trade;
@@ -115,6 +116,16 @@ struct full_scrape {
     acks.add(800);
     acks.add(3000);
     nats.ack_latency = acks.snapshot();
+    shard.group = "eu";
+    shard.connected = true;
+    shard.members = 3;
+    shard.held = {"BTCUSDT", "ETHUSDT"};
+    shard.unheld = 1;
+    shard.rounds = 9;
+    shard.taken = 4;
+    shard.released = 2;
+    shard.lost = 1;
+    shard.handovers = 3;
   }
 
   [[nodiscard]] std::string render() const {
@@ -129,6 +140,7 @@ struct full_scrape {
     in.process = &process;
     in.feed = &feed;
     in.nats = &nats;
+    in.shard = &shard;
     return metrics_text(in);
   }
 };
@@ -260,6 +272,28 @@ TEST_CASE("per-stream series carry the upper-case symbol and the stream, one "
   CHECK_THAT(text, Catch::Contains("streamvisor_feed_clients_closed_total{"
                                    "reason=\"slow\"} 1\n"));
   CHECK_THAT(text, Catch::Contains("streamvisor_feed_trades_sent_total 100\n"));
+}
+
+TEST_CASE("the shard member's families: gauges of the group now and counters "
+          "of the leases, and none without a shard group",
+          "[metrics_text]") {
+  full_scrape s;
+  auto text = s.render();
+  CHECK(lines_starting(text, "streamvisor_shard_")
+        == "streamvisor_shard_connected 1\n"
+           "streamvisor_shard_members 3\n"
+           "streamvisor_shard_leases_held 2\n"
+           "streamvisor_shard_leases_unheld 1\n"
+           "streamvisor_shard_rounds_total 9\n"
+           "streamvisor_shard_leases_taken_total 4\n"
+           "streamvisor_shard_leases_released_total 2\n"
+           "streamvisor_shard_leases_lost_total 1\n"
+           "streamvisor_shard_handovers_total 3\n");
+  CHECK_THAT(text, Catch::Contains("# TYPE streamvisor_shard_members gauge\n"));
+  CHECK_THAT(text, Catch::Contains(
+                     "# TYPE streamvisor_shard_leases_lost_total counter\n"));
+  metrics_inputs none;
+  CHECK_THAT(metrics_text(none), !Catch::Contains("streamvisor_shard_"));
 }
 
 TEST_CASE("the publisher's families: connected and stream_ready gauges, "
