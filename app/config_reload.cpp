@@ -89,12 +89,16 @@ bool reload_config(reload_target& target) {
   // Removals wait for their children's close (shutdown_timeout_ms at most).
   auto wait = std::chrono::milliseconds(running.shutdown_timeout_ms)
               + std::chrono::seconds(10);
-  self
-    ->request(target.registry, wait, reload_atom::value, symbol_plan_for(next))
-    .receive([&](plan_applied& x) { applied = std::move(x); },
-             [&](caf::error& err) {
-               applied.failed.push_back("registry: " + caf::to_string(err));
-             });
+  if (target.regroup)
+    target.regroup(symbol_plan_for(next));
+  else
+    self
+      ->request(target.registry, wait, reload_atom::value,
+                symbol_plan_for(next))
+      .receive([&](plan_applied& x) { applied = std::move(x); },
+               [&](caf::error& err) {
+                 applied.failed.push_back("registry: " + caf::to_string(err));
+               });
   if (!restart_needed.empty())
     SV_WARN("streamvisor", "-", "reload_needs_restart",
             "keys=%s hint=\"these settings apply at the next start\"",

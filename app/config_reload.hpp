@@ -1,6 +1,7 @@
 // config_reload: SIGHUP's work: re-read the settings and apply what can change live.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,9 @@ struct reload_target {
   registry_if registry;                 ///< applies the symbol plan
   supervisor_if supervisor;             ///< takes the silence timeouts
   service_notifier* notifier = nullptr; ///< RELOADING=1 ... READY=1
+  /// With a shard group: takes the symbol plan instead of the registry (the
+  /// group's member starts and stops the symbols whose leases it holds).
+  std::function<void(symbol_plan)> regroup;
 };
 
 /// Re-reads the command line and config file as at start. An invalid file is

@@ -246,7 +246,8 @@ sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
                      const process_actors& actors, sv::lws_http_server& http,
                      const sv::transport_counter_source& counters,
                      const sv::process_stats_source& process,
-                     const sv::market_publisher* publisher) {
+                     const sv::market_publisher* publisher,
+                     const sv::shard_membership* shard) {
   auto api_cfg = sv::api_config_for(cfg);
   api_cfg.supervisor = actors.supervisor;
   api_cfg.aggregators = actors.aggregators;
@@ -259,6 +260,7 @@ sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
   api_cfg.registry = actors.registry;
   api_cfg.feed = actors.feed;
   api_cfg.publisher = publisher;
+  api_cfg.shard = shard;
   auto api = sys.spawn(sv::api_actor, std::move(api_cfg));
   caf::anon_send(actors.registry, sv::listen_atom::value,
                  caf::actor_cast<sv::table_listener_if>(api));
@@ -405,7 +407,13 @@ int main(int argc, char** argv) {
   if (auto code = early_exit(loaded))
     return *code;
   const auto& result = std::get<load_result>(loaded);
-  const settings& cfg = result.values;
+  const settings& configured = result.values;
+  // With a shard group the process starts with no symbol: the group's member
+  // starts those whose leases it takes (docs/scale-out.md, "Sharding").
+  settings started_with = configured;
+  if (!configured.shard_group.empty())
+    started_with.symbols.clear();
+  const settings& cfg = started_with;
   // One process per lock file: two would share the IP's connection budget unknowingly.
   auto lock = lock_file::acquire(cfg.lock_file);
   if (auto* err = std::get_if<std::string>(&lock)) {
@@ -420,7 +428,8 @@ int main(int argc, char** argv) {
   service_notifier notifier{std::getenv("NOTIFY_SOCKET")};
   route_lws_logs(cfg.log_level == "debug");
   // Before any lws context: lws sizes its tables from the limit.
-  auto budget = plan_descriptors(cfg);
+  // Sized for every configured symbol: a shard member may hold them all.
+  auto budget = plan_descriptors(configured);
 
   auto started = clock::now();
 
@@ -448,7 +457,7 @@ int main(int argc, char** argv) {
   actors.feed = sys.spawn(feed_actor, std::move(feed_cfg));
   spawn_aggregators(sys, cfg, actors);
   spawn_books(sys, cfg, actors);
-  log_starting(cfg, result.config_path);
+  log_starting(configured, result.config_path);
   // With shared sockets the connection actors reach the transport through the
   // pool; declared here so it outlives every connection actor (stop_in_order).
   ws_client* streams = ws.get();
@@ -474,15 +483,23 @@ int main(int argc, char** argv) {
   // The registry publishes changes; the feed starts from the configured table.
   caf::anon_send(actors.feed, registry_cfg.table);
   actors.registry = sys.spawn(registry_actor, std::move(registry_cfg));
+  std::unique_ptr<nats_shard_member> shard;
+  if (!configured.shard_group.empty())
+    shard = std::make_unique<nats_shard_member>(
+      shard_member_config_for(configured),
+      shard_member_actors{&sys, actors.registry, actors.supervisor});
   proc_self_stats process;
-  actors.api = spawn_api(sys, cfg, actors, http, counters, process, nats.get());
+  actors.api = spawn_api(sys, cfg, actors, http, counters, process, nats.get(),
+                         shard.get());
+  if (shard)
+    shard->start();
   int exit_code = start_http(http, cfg, actors.api, actors.feed);
   if (cfg.table)
     actors.table = spawn_table_view(sys, actors.supervisor, actors.aggregators);
   if (exit_code == exit_ok)
     announce_ready(sys, actors, notifier);
 
-  settings running = cfg;
+  settings running = configured;
   reload_target reload;
   reload.argc = argc;
   reload.argv = argv;
@@ -491,9 +508,17 @@ int main(int argc, char** argv) {
   reload.registry = actors.registry;
   reload.supervisor = actors.supervisor;
   reload.notifier = &notifier;
+  if (shard)
+    reload.regroup = [&shard](symbol_plan plan) {
+      shard->set_plan(std::move(plan));
+    };
   exit_code = wait_for_shutdown(sys, actors.supervisor, sig, exit_code, reload);
   notifier.notify("STOPPING=1\nSTATUS=stopping");
   auto stop_started = clock::now();
+  // First: it asks the registry and supervisor, and its leases go to the
+  // group's other members at their next round instead of after the TTL.
+  if (shard)
+    shard->stop();
   stop_in_order(sys, actors, http, *ws, cfg.shutdown_timeout_ms);
   // Every trade the aggregators released is queued by now: the publisher gets
   // the shutdown grace period to have them acked.

@@ -156,6 +156,26 @@ api_config api_config_for(const settings& cfg) {
   return result;
 }
 
+shard_member_config shard_member_config_for(const settings& cfg) {
+  shard_member_config result;
+  result.url = cfg.nats_url;
+  result.group = cfg.shard_group;
+  result.instance = cfg.shard_instance.empty() ? default_shard_instance()
+                                               : cfg.shard_instance;
+  result.lease_s = cfg.shard_lease_s;
+  result.replicas = cfg.shard_replicas;
+  result.stream = cfg.nats_stream;
+  for (const auto& symbol : cfg.symbols) {
+    result.plan.symbols.push_back(symbol);
+    result.plan.streams.push_back(streams_of(cfg, symbol));
+  }
+  result.plan.large_trade_quote_e8_by_symbol
+    = cfg.large_trade_quote_e8_by_symbol;
+  // As the registry waits for a removal (registry_config_for).
+  result.remove_timeout_ms = cfg.shutdown_timeout_ms + 2000 + 1000;
+  return result;
+}
+
 registry_config
 registry_config_for(const settings& cfg, const supervisor_if& supervisor,
                     const backfill_if& backfill,

@@ -16,6 +16,7 @@
 #include "actors/supervisor_actor.hpp"
 #include "app/fd_budget.hpp"
 #include "app/publish/nats_publisher.hpp"
+#include "app/publish/nats_shard_member.hpp"
 #include "app/settings/settings.hpp"
 #include "app/transport/lws_client.hpp"
 #include "app/transport/lws_http_server.hpp"
@@ -70,6 +71,10 @@ feed_config feed_config_for(const settings& cfg);
 
 /// The JetStream publisher's settings (nats_* keys).
 nats_publisher_config nats_publisher_config_for(const settings& cfg);
+
+/// The shard group member's settings: the group's symbols are cfg.symbols
+/// (each with its streams), its id shard_instance or default_shard_instance().
+shard_member_config shard_member_config_for(const settings& cfg);
 
 /// The registry's config: spawn settings from `cfg`, the table of the actors
 /// main spawned for the configured symbols, and whom it asks and tells.

@@ -19,6 +19,7 @@
 #include "actors/core/latency_histogram.hpp"
 #include "actors/core/log.hpp"
 #include "actors/wire/market_subjects.hpp"
+#include "app/publish/nats_calls.hpp"
 
 namespace sv {
 
@@ -58,15 +59,6 @@ std::int64_t wall_ms() {
 
 unsigned long long ull(std::uint64_t x) {
   return static_cast<unsigned long long>(x);
-}
-
-/// libnats's text of `s` and of the last error on this thread.
-std::string error_text(natsStatus s) {
-  std::string out = natsStatus_GetText(s);
-  const char* last = nats_GetLastError(nullptr);
-  if (last != nullptr && *last != '\0' && out != last)
-    out.append(": ").append(last);
-  return out;
 }
 
 /// One message the publisher holds until the stream acked it.
@@ -345,7 +337,7 @@ bool nats_publisher::impl::connect() {
     s = natsConnection_JetStream(&js, nc, &jo);
   }
   if (s != NATS_OK) {
-    auto why = error_text(s);
+    auto why = nats_error_text(s);
     if (!connect_failing)
       SV_WARN("nats", "-", "connect_failed",
               "url=%s error=\"%s\" hint=\"is nats-server running there, with "
@@ -407,7 +399,7 @@ bool nats_publisher::impl::ensure_stream() {
     }
   }
   if (s != NATS_OK) {
-    auto why = error_text(s);
+    auto why = nats_error_text(s);
     SV_WARN("nats", "-", "stream_failed",
             "stream=%s error=\"%s\" jetstream_code=%d hint=\"nats-server must "
             "run with JetStream (-js); the stream must keep file storage, and "
@@ -490,22 +482,12 @@ nats_publisher::impl::check_front(std::int64_t now) const {
 /// if the stream did not answer. Publisher thread, without the lock.
 std::optional<std::uint64_t>
 nats_publisher::impl::ask_last_stored(const std::string& subject) {
-  natsMsg* last = nullptr;
-  auto code = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetLastMsg(&last, js, cfg.stream.c_str(), subject.c_str(),
-                               nullptr, &code);
-  if (s == NATS_NOT_FOUND)
-    return std::uint64_t{0};
-  if (s != NATS_OK) {
+  std::string error;
+  auto ordinal = last_ordinal_on(js, cfg.stream, subject, error);
+  if (!ordinal) {
     std::lock_guard<std::mutex> guard{mutex};
-    counters.last_error = "last message: " + error_text(s);
-    return std::nullopt;
+    counters.last_error = "last message: " + error;
   }
-  const char* id = nullptr;
-  std::uint64_t ordinal = 0;
-  if (natsMsgHeader_Get(last, "Nats-Msg-Id", &id) == NATS_OK && id != nullptr)
-    ordinal = ordinal_of_msg_id(id);
-  natsMsg_Destroy(last);
   return ordinal;
 }
 
@@ -560,7 +542,7 @@ void nats_publisher::impl::send_queued(std::unique_lock<std::mutex>& lock) {
                                   h.msg.payload.data(),
                                   static_cast<int>(h.msg.payload.size()));
     if (s != NATS_OK) { // an invalid subject: it can never be published
-      counters.last_error = "message: " + error_text(s);
+      counters.last_error = "message: " + nats_error_text(s);
       ++counters.dropped;
       dropped_unlogged.add(h);
       continue;
@@ -582,7 +564,7 @@ void nats_publisher::impl::send_queued(std::unique_lock<std::mutex>& lock) {
     auto node = in_flight.extract(serial);
     natsMsg_Destroy(msg);
     if (s == NATS_MAX_PAYLOAD) { // larger than the server takes: never will
-      counters.last_error = "publish: " + error_text(s);
+      counters.last_error = "publish: " + nats_error_text(s);
       ++counters.dropped;
       dropped_unlogged.add(node.mapped());
       continue;
@@ -590,7 +572,7 @@ void nats_publisher::impl::send_queued(std::unique_lock<std::mutex>& lock) {
     queue.push_front(std::move(node.mapped()));
     if (s == NATS_TIMEOUT)
       return; // a stall (in_flight_max acks due): run() looks at the connection
-    counters.last_error = "publish: " + error_text(s);
+    counters.last_error = "publish: " + nats_error_text(s);
     recovering = true;
     wake.wait_for(lock, retry_interval);
     return;

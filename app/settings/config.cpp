@@ -54,6 +54,11 @@ std::optional<config_error> check_together(const settings& s,
       + from("nats_duplicate_window_s")
       + "); JetStream needs the age limit to be 0 (none) or at least the "
         "duplicate window"};
+  if (!s.shard_group.empty() && s.nats_url.empty())
+    return config_error{"config error: shard_group " + s.shard_group + " ("
+                        + from("shard_group")
+                        + ") needs nats_url: the group's leases are kept in "
+                          "JetStream; set nats_url or unset shard_group"};
   for (const auto& sym : s.book_symbols)
     if (std::find(s.symbols.begin(), s.symbols.end(), sym) == s.symbols.end())
       return config_error{"config error: book_symbols (" + from("book_symbols")

@@ -62,6 +62,15 @@ problem set_ca_file(settings& s, std::string_view v) {
   return std::nullopt;
 }
 
+/// A word a NATS bucket name or key may hold: letters, digits, '-' and '_'.
+bool is_nats_word(std::string_view v) {
+  auto ok = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
+           || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  };
+  return !v.empty() && v.size() <= 64 && std::all_of(v.begin(), v.end(), ok);
+}
+
 problem set_nats_url(settings& s, std::string_view v) {
   // libnats takes nats://, tls:// or a bare HOST:PORT; what else it gets wrong
   // shows in the log and /status once it tries.
@@ -74,13 +83,23 @@ problem set_nats_url(settings& s, std::string_view v) {
 problem set_nats_stream(settings& s, std::string_view v) {
   // JetStream's own rule for stream names, kept to the safe part: letters,
   // digits, '-' and '_', as a subject token cannot hold '.', '*', '>' or space.
-  auto ok = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
-           || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  };
-  if (v.empty() || v.size() > 64 || !std::all_of(v.begin(), v.end(), ok))
+  if (!is_nats_word(v))
     return "expected 1 to 64 letters, digits, '-' or '_', got " + in_quotes(v);
   s.nats_stream = std::string(v);
+  return std::nullopt;
+}
+
+problem set_shard_group(settings& s, std::string_view v) {
+  if (!v.empty() && !is_nats_word(v))
+    return "expected 1 to 64 letters, digits, '-' or '_', got " + in_quotes(v);
+  s.shard_group = std::string(v);
+  return std::nullopt;
+}
+
+problem set_shard_instance(settings& s, std::string_view v) {
+  if (!v.empty() && !is_nats_word(v))
+    return "expected 1 to 64 letters, digits, '-' or '_', got " + in_quotes(v);
+  s.shard_instance = std::string(v);
   return std::nullopt;
 }
 
@@ -492,6 +511,24 @@ const std::array option_table = {
   number_opt("--nats-buffer-max", "nats_buffer_max", &settings::nats_buffer_max,
              {1000, 100000000},
              "messages kept while NATS is down; the oldest dropped beyond"),
+  text_opt(
+    "--shard-group", "shard_group", set_shard_group,
+    [](const settings& s) {
+      return s.shard_group.empty() ? std::string{"off"} : s.shard_group;
+    },
+    "NAME",
+    "divide the symbols with the group's other instances (needs nats_url)"),
+  text_opt(
+    "--shard-instance", "shard_instance", set_shard_instance,
+    [](const settings& s) {
+      return s.shard_instance.empty() ? std::string{"host-pid"}
+                                      : s.shard_instance;
+    },
+    "ID", "this instance's id in the shard group"),
+  number_opt("--shard-lease-s", "shard_lease_s", &settings::shard_lease_s,
+             {2, 300}, "a symbol's lease lapses unrenewed after this"),
+  number_opt("--shard-replicas", "shard_replicas", &settings::shard_replicas,
+             {1, 5}, "instances of the group streaming each symbol"),
 };
 
 } // namespace

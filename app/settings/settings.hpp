@@ -160,6 +160,16 @@ struct settings {
   /// Messages kept while NATS is down or slow (queued + awaiting the ack); past
   /// it the oldest unsent are dropped, counted and logged.
   std::uint32_t nats_buffer_max = 1000000;
+  /// Sharding (docs/scale-out.md): instances with the same group divide the
+  /// configured symbols through leases in the key-value bucket sv_shards_<group>
+  /// on nats_url's server; empty: every configured symbol streams here.
+  std::string shard_group;
+  /// This instance's id in the group; empty: the host name and process id.
+  std::string shard_instance;
+  /// A lease not renewed for this long lapses and another member takes it over.
+  std::uint32_t shard_lease_s = 10;
+  /// Instances streaming each symbol (each holds one replica's lease).
+  std::uint32_t shard_replicas = 1;
 };
 
 } // namespace sv

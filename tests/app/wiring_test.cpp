@@ -287,6 +287,36 @@ TEST_CASE(
   CHECK(sv::supervisor_config_for(cfg).max_connection_age_ms == 84'600'000);
 }
 
+TEST_CASE("the shard member's config carries the shard_* settings and the "
+          "group's symbols with their streams",
+          "[wiring]") {
+  sv::settings cfg;
+  cfg.nats_url = "nats://10.0.0.5:4222";
+  cfg.nats_stream = "TRADES";
+  cfg.shard_group = "eu";
+  cfg.shard_lease_s = 7;
+  cfg.shard_replicas = 2;
+  cfg.symbols = {"BTCUSDT", "ETHUSDT"};
+  cfg.streams = {sv::stream_kind::agg_trade, sv::stream_kind::depth};
+  cfg.book_symbols = {"ETHUSDT"};
+  auto m = sv::shard_member_config_for(cfg);
+  CHECK(m.url == "nats://10.0.0.5:4222");
+  CHECK(m.group == "eu");
+  CHECK(m.stream == "TRADES");
+  CHECK(m.lease_s == 7);
+  CHECK(m.replicas == 2);
+  CHECK(m.plan.symbols == cfg.symbols);
+  REQUIRE(m.plan.streams.size() == 2);
+  CHECK(m.plan.streams[0]
+        == std::vector<sv::stream_kind>{sv::stream_kind::agg_trade});
+  CHECK(m.plan.streams[1] == cfg.streams);
+  // No id given: the host name and process id, as a bucket key accepts them.
+  CHECK(m.instance == sv::default_shard_instance());
+  CHECK(m.instance.find('.') == std::string::npos);
+  cfg.shard_instance = "node-7";
+  CHECK(sv::shard_member_config_for(cfg).instance == "node-7");
+}
+
 TEST_CASE("the JetStream publisher config carries every nats_* setting",
           "[wiring]") {
   sv::settings defaults;

@@ -156,6 +156,10 @@ void check_defaults(const sv::settings& s,
   CHECK(s.nats_age_s_max == 86400);
   CHECK(s.nats_mb_max == 0);
   CHECK(s.nats_buffer_max == 1000000);
+  CHECK(s.shard_group.empty());
+  CHECK(s.shard_instance.empty());
+  CHECK(s.shard_lease_s == 10);
+  CHECK(s.shard_replicas == 1);
 }
 
 /// "--name value" or "--name=value", as the section asks.
@@ -645,6 +649,16 @@ TEST_CASE("config: each invalid value in the config file is reported with "
      "nats_mb_max: expected an integer in 0..16777216, got 16777217"},
     {"nats_buffer_max = 999",
      "nats_buffer_max: expected an integer in 1000..100000000, got 999"},
+    {"shard_group = \"eu.west\"",
+     "shard_group: expected 1 to 64 letters, digits, '-' or '_', got "
+     "\"eu.west\""},
+    {"shard_instance = \"a b\"",
+     "shard_instance: expected 1 to 64 letters, digits, '-' or '_', got "
+     "\"a b\""},
+    {"shard_lease_s = 1",
+     "shard_lease_s: expected an integer in 2..300, got 1"},
+    {"shard_replicas = 0",
+     "shard_replicas: expected an integer in 1..5, got 0"},
     {"bogus_key = 1", "bogus_key: unknown key"},
     {"[server]", "server: unknown key"},
   };
@@ -1155,6 +1169,22 @@ TEST_CASE("config: nats_age_s_max below nats_duplicate_window_s is refused "
   CHECK(ok({"--nats-duplicate-window-s", "3600", "--nats-age-s-max", "0"})
           .values.nats_age_s_max
         == 0);
+}
+
+TEST_CASE("config: shard_group needs nats_url, naming where the group was set",
+          "[config][nats][shard]") {
+  CHECK(err({"--shard-group", "eu"})
+        == "config error: shard_group eu (--shard-group) needs nats_url: the "
+           "group's leases are kept in JetStream; set nats_url or unset "
+           "shard_group");
+  auto s = ok({"--shard-group", "eu", "--nats", "nats://127.0.0.1:4222",
+               "--shard-instance", "node-1", "--shard-lease-s", "5",
+               "--shard-replicas", "2"})
+             .values;
+  CHECK(s.shard_group == "eu");
+  CHECK(s.shard_instance == "node-1");
+  CHECK(s.shard_lease_s == 5);
+  CHECK(s.shard_replicas == 2);
 }
 
 TEST_CASE("config: --escalate-fraction takes a number in 0..1 and refuses "

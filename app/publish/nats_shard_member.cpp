@@ -1,0 +1,519 @@
+// nats_shard_member: this instance's part in a shard group over JetStream's key-value store.
+#include "app/publish/nats_shard_member.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <utility>
+
+#include <unistd.h>
+
+#include <caf/scoped_actor.hpp>
+
+#include "actors/core/log.hpp"
+#include "actors/core/shard_plan.hpp"
+#include "actors/wire/market_subjects.hpp"
+#include "app/publish/nats_calls.hpp"
+#include "app/publish/nats_publisher.hpp"
+#include "messages/atoms.hpp"
+#include "messages/errc.hpp"
+#include "messages/status.hpp"
+
+namespace sv {
+
+namespace {
+
+constexpr std::int64_t ns_per_ms = 1'000'000;
+/// How long one read of the bucket (its watcher's next entry) may take.
+constexpr std::int64_t bucket_read_timeout_ms = 2000;
+/// How long the supervisor may take to say which streams gave up.
+constexpr auto status_timeout = std::chrono::seconds(2);
+/// How long the registry may take to start a symbol's streams.
+constexpr auto put_timeout = std::chrono::seconds(7);
+/// A symbol whose streams gave up here is not taken here again for this long.
+constexpr auto cooling_period = std::chrono::seconds(60);
+
+unsigned long long ull(std::uint64_t x) {
+  return static_cast<unsigned long long>(x);
+}
+
+} // namespace
+
+struct nats_shard_member::impl {
+  shard_member_config cfg;
+  shard_member_actors actors;
+  std::string shown_url;
+  std::string bucket;
+
+  // Shared with other threads; guarded by `mutex`.
+  mutable std::mutex mutex;
+  std::condition_variable wake;
+  bool stopping = false;
+  symbol_plan next_plan; ///< set_plan's, taken at the next round
+  bool plan_changed = false;
+  shard_status counters;
+
+  // Member thread only.
+  std::thread thread;
+  natsOptions* opts = nullptr;
+  natsConnection* nc = nullptr;
+  jsCtx* js = nullptr;
+  kvStore* kv = nullptr;
+  std::map<std::string, shard_lease> held; ///< by lease key, with our revision
+  std::set<std::string> running;           ///< symbols this member started here
+  std::map<std::string, std::chrono::steady_clock::time_point> cooling;
+  bool failing = false; ///< the last round failed (logged once per outage)
+
+  void run();
+  bool connect();
+  void close();
+  void round(caf::scoped_actor& self);
+  bool read_view(shard_view& view);
+  std::set<std::string> gave_up(caf::scoped_actor& self) const;
+  void write_leases(const shard_actions& actions);
+  bool write(const shard_lease& lease, const std::string& holder);
+  void check_lost(const shard_lease& lease);
+  void reconcile(caf::scoped_actor& self);
+  void start_symbol(caf::scoped_actor& self, const std::string& symbol);
+  void stop_symbol(caf::scoped_actor& self, const std::string& symbol);
+  void release_all();
+  void fail(const std::string& what, natsStatus s);
+  void note_members(const shard_view& view, const shard_actions& actions);
+};
+
+// -- connection ---------------------------------------------------------------------
+
+bool nats_shard_member::impl::connect() {
+  natsStatus s = natsOptions_Create(&opts);
+  if (s == NATS_OK)
+    s = natsOptions_SetURL(opts, cfg.url.c_str());
+  if (s == NATS_OK)
+    s = natsOptions_SetName(opts, "streamvisor-shard");
+  // Key-value writes are requests answered by the stream; a write buffered
+  // while reconnecting and flushed later is still checked by its revision.
+  if (s == NATS_OK)
+    s = natsOptions_SetMaxReconnect(opts, -1);
+  if (s == NATS_OK)
+    s = natsConnection_Connect(&nc, opts);
+  if (s == NATS_OK)
+    s = natsConnection_JetStream(&js, nc, nullptr);
+  if (s == NATS_OK) {
+    kvConfig kc;
+    kvConfig_Init(&kc);
+    kc.Bucket = bucket.c_str();
+    kc.History = 1;
+    kc.TTL = std::int64_t{cfg.lease_s} * 1000 * ns_per_ms;
+    // Leases need not outlive a server restart: they lapse in lease_s anyway.
+    kc.StorageType = js_MemoryStorage;
+    s = js_CreateKeyValue(&kv, js, &kc);
+    if (s != NATS_OK) {
+      // It exists with other settings (another member's lease_s): join it.
+      s = js_KeyValue(&kv, js, bucket.c_str());
+      if (s == NATS_OK)
+        SV_WARN("shard", "-", "bucket_differs",
+                "bucket=%s lease_s=%u hint=\"the bucket exists with other "
+                "settings; the group's members should share shard_lease_s\"",
+                bucket.c_str(), cfg.lease_s);
+    }
+  }
+  if (s != NATS_OK) {
+    fail("connect", s);
+    close();
+    return false;
+  }
+  SV_INFO("shard", "-", "joined", "url=%s group=%s instance=%s lease_s=%u",
+          shown_url.c_str(), cfg.group.c_str(), cfg.instance.c_str(),
+          cfg.lease_s);
+  return true;
+}
+
+void nats_shard_member::impl::close() {
+  if (kv != nullptr)
+    kvStore_Destroy(kv);
+  kv = nullptr;
+  if (js != nullptr)
+    jsCtx_Destroy(js);
+  js = nullptr;
+  if (nc != nullptr)
+    natsConnection_Destroy(nc);
+  nc = nullptr;
+  if (opts != nullptr)
+    natsOptions_Destroy(opts);
+  opts = nullptr;
+  std::lock_guard<std::mutex> guard{mutex};
+  counters.connected = false;
+}
+
+void nats_shard_member::impl::fail(const std::string& what, natsStatus s) {
+  auto why = what + ": " + nats_error_text(s);
+  if (!failing)
+    SV_WARN("shard", "-", "round_failed",
+            "url=%s error=\"%s\" hint=\"the symbols running here keep "
+            "running; their leases lapse after shard_lease_s if this lasts, "
+            "and another member may stream them too (the stream stores each "
+            "id once)\"",
+            shown_url.c_str(), why.c_str());
+  failing = true;
+  std::lock_guard<std::mutex> guard{mutex};
+  counters.connected = false;
+  counters.last_error = why;
+}
+
+// -- one round ------------------------------------------------------------------------
+
+void nats_shard_member::impl::run() {
+  caf::scoped_actor self{*actors.sys};
+  auto period = std::chrono::milliseconds(std::int64_t{cfg.lease_s} * 1000 / 3);
+  std::unique_lock<std::mutex> lock{mutex};
+  while (!stopping) {
+    if (plan_changed) {
+      cfg.plan = std::move(next_plan);
+      plan_changed = false;
+    }
+    lock.unlock();
+    if (kv != nullptr || connect())
+      round(self);
+    lock.lock();
+    wake.wait_for(lock, period, [this] { return stopping; });
+  }
+  lock.unlock();
+  if (kv != nullptr)
+    release_all();
+  close();
+}
+
+void nats_shard_member::impl::round(caf::scoped_actor& self) {
+  uint64_t rev = 0;
+  auto member = std::to_string(held.size());
+  natsStatus s = kvStore_PutString(
+    &rev, kv, shard_member_key(cfg.instance).c_str(), member.c_str());
+  if (s != NATS_OK) {
+    fail("member key", s);
+    return;
+  }
+  shard_view view;
+  if (!read_view(view))
+    return;
+  // What the bucket says we hold, with its revisions, is what we renew: a
+  // lease another member took meanwhile is not ours any more.
+  held.clear();
+  for (const auto& lease : view.leases)
+    if (lease.holder == cfg.instance && lease.revision > 0)
+      held[shard_lease_key(lease.symbol, lease.replica)] = lease;
+  shard_round_input in;
+  in.me = cfg.instance;
+  in.symbols = cfg.plan.symbols;
+  in.replicas = cfg.replicas;
+  in.unhealthy = gave_up(self);
+  auto now = std::chrono::steady_clock::now();
+  for (auto it = cooling.begin(); it != cooling.end();)
+    it = it->second <= now ? cooling.erase(it) : std::next(it);
+  for (const auto& symbol : in.unhealthy)
+    cooling[symbol] = now + cooling_period;
+  for (const auto& [symbol, until] : cooling)
+    in.cooling.insert(symbol);
+  auto actions = plan_shard_round(view, in);
+  write_leases(actions);
+  if (failing)
+    SV_INFO("shard", "-", "round_ok", "group=%s", cfg.group.c_str());
+  failing = false;
+  note_members(view, actions);
+  reconcile(self);
+}
+
+bool nats_shard_member::impl::read_view(shard_view& view) {
+  kvWatchOptions o;
+  kvWatchOptions_Init(&o);
+  kvWatcher* w = nullptr;
+  natsStatus s = kvStore_WatchAll(&w, kv, &o);
+  while (s == NATS_OK) {
+    kvEntry* e = nullptr;
+    s = kvWatcher_Next(&e, w, bucket_read_timeout_ms);
+    if (s != NATS_OK || e == nullptr)
+      break; // a null entry: every key's latest value was read
+    std::string key = kvEntry_Key(e);
+    bool put = kvEntry_Operation(e) == kvOp_Put;
+    std::string value = put ? kvEntry_ValueString(e) : "";
+    shard_lease lease;
+    if (key.rfind("member.", 0) == 0 && put)
+      view.members.push_back(key.substr(7));
+    else if (parse_shard_lease_key(key, lease)) {
+      lease.holder = value;
+      lease.revision = kvEntry_Revision(e);
+      view.leases.push_back(lease);
+    }
+    kvEntry_Destroy(e);
+  }
+  if (w != nullptr)
+    kvWatcher_Destroy(w);
+  if (s != NATS_OK) {
+    fail("read bucket", s);
+    return false;
+  }
+  return true;
+}
+
+/// The symbols running here whose streams the supervisor parked (restarted too
+/// often): their leases go to another member.
+std::set<std::string>
+nats_shard_member::impl::gave_up(caf::scoped_actor& self) const {
+  std::set<std::string> result;
+  self->request(actors.supervisor, status_timeout, status_atom::value)
+    .receive(
+      [&](std::vector<child_status>& children) {
+        for (const auto& child : children)
+          if (child.state == child_state::parked
+              && running.count(child.symbol) != 0)
+            result.insert(child.symbol);
+      },
+      [&](caf::error&) {}); // no answer: nothing is known to be unhealthy
+  return result;
+}
+
+void nats_shard_member::impl::write_leases(const shard_actions& actions) {
+  for (const auto& lease : actions.release) {
+    if (write(lease, ""))
+      SV_INFO("shard", lease.symbol, "released", "replica=%u quota=%u",
+              lease.replica, actions.quota);
+    held.erase(shard_lease_key(lease.symbol, lease.replica));
+  }
+  for (const auto& lease : actions.renew)
+    if (!write(lease, cfg.instance))
+      check_lost(lease);
+  for (const auto& lease : actions.take)
+    if (write(lease, cfg.instance))
+      SV_INFO("shard", lease.symbol, "taken", "replica=%u quota=%u",
+              lease.replica, actions.quota);
+  if (!actions.swap_take.symbol.empty()) {
+    if (write(actions.swap_take, cfg.instance)) {
+      SV_INFO("shard", actions.swap_take.symbol, "taken",
+              "replica=%u swap_for=%s", actions.swap_take.replica,
+              actions.swap_release.symbol.c_str());
+      write(actions.swap_release, "");
+      held.erase(shard_lease_key(actions.swap_release.symbol,
+                                 actions.swap_release.replica));
+    } else if (!write(actions.swap_release, cfg.instance)) {
+      check_lost(actions.swap_release);
+    }
+  }
+}
+
+/// Writes `holder` into `lease`'s key against its revision; true if the stream
+/// took it. Keeps `held` and the counters up to date.
+bool nats_shard_member::impl::write(const shard_lease& lease,
+                                    const std::string& holder) {
+  auto key = shard_lease_key(lease.symbol, lease.replica);
+  std::uint64_t rev = 0;
+  natsStatus s = kvStore_UpdateString(&rev, kv, key.c_str(), holder.c_str(),
+                                      lease.revision);
+  if (s != NATS_OK)
+    return false;
+  std::lock_guard<std::mutex> guard{mutex};
+  if (holder.empty()) {
+    ++counters.released;
+    return true;
+  }
+  auto mine = lease;
+  mine.holder = holder;
+  mine.revision = rev;
+  if (held.count(key) == 0)
+    ++counters.taken;
+  held[key] = mine;
+  return true;
+}
+
+/// A renewal failed: if the key now names another holder, or lapsed, the lease
+/// is lost; if the bucket did not answer, it is kept for the next round.
+void nats_shard_member::impl::check_lost(const shard_lease& lease) {
+  auto key = shard_lease_key(lease.symbol, lease.replica);
+  kvEntry* e = nullptr;
+  natsStatus s = kvStore_Get(&e, kv, key.c_str());
+  if (s != NATS_OK && s != NATS_NOT_FOUND)
+    return;
+  std::string holder = s == NATS_OK && kvEntry_ValueString(e) != nullptr
+                         ? kvEntry_ValueString(e)
+                         : "";
+  if (e != nullptr)
+    kvEntry_Destroy(e);
+  if (holder == cfg.instance)
+    return;
+  held.erase(key);
+  std::lock_guard<std::mutex> guard{mutex};
+  ++counters.lost;
+  SV_WARN("shard", lease.symbol, "lease_lost",
+          "replica=%u holder=%s hint=\"it lapsed (no renewal within "
+          "shard_lease_s) or another member took it; the symbol stops here\"",
+          lease.replica, holder.empty() ? "none" : holder.c_str());
+}
+
+/// Starts each symbol whose lease is held here and is not running, and stops
+/// each running one whose lease is not.
+void nats_shard_member::impl::reconcile(caf::scoped_actor& self) {
+  std::set<std::string> wanted;
+  for (const auto& [key, lease] : held)
+    wanted.insert(lease.symbol);
+  std::vector<std::string> stop;
+  std::set_difference(running.begin(), running.end(), wanted.begin(),
+                      wanted.end(), std::back_inserter(stop));
+  for (const auto& symbol : stop)
+    stop_symbol(self, symbol);
+  for (const auto& symbol : wanted)
+    if (running.count(symbol) == 0)
+      start_symbol(self, symbol);
+}
+
+void nats_shard_member::impl::start_symbol(caf::scoped_actor& self,
+                                           const std::string& symbol) {
+  std::vector<stream_kind> streams;
+  auto& plan = cfg.plan;
+  for (std::size_t i = 0; i < plan.symbols.size(); ++i)
+    if (plan.symbols[i] == symbol && i < plan.streams.size())
+      streams = plan.streams[i];
+  // Where the stream's publications of this symbol end: the hand-over point.
+  std::string error;
+  auto last = last_ordinal_on(js, cfg.stream, trade_subject(symbol), error);
+  if (!last)
+    SV_WARN("shard", symbol, "last_id_unknown",
+            "stream=%s error=\"%s\" hint=\"starting at the first live trade: "
+            "trades since the last holder stopped may be missing\"",
+            cfg.stream.c_str(), error.c_str());
+  auto after_id = last.value_or(0);
+  bool started = false;
+  self
+    ->request(actors.registry, put_timeout, put_atom::value, symbol, streams,
+              after_id)
+    .receive([&](bool) { started = true; },
+             [&](caf::error& err) {
+               SV_WARN("shard", symbol, "start_failed", "error=\"%s\"",
+                       caf::to_string(err).c_str());
+             });
+  if (!started)
+    return;
+  running.insert(symbol);
+  std::lock_guard<std::mutex> guard{mutex};
+  if (after_id > 0)
+    ++counters.handovers;
+  SV_INFO("shard", symbol, "started", "after_id=%llu", ull(after_id));
+}
+
+void nats_shard_member::impl::stop_symbol(caf::scoped_actor& self,
+                                          const std::string& symbol) {
+  self
+    ->request(actors.registry, std::chrono::milliseconds(cfg.remove_timeout_ms),
+              remove_atom::value, symbol)
+    .receive(
+      [&](std::uint32_t children) {
+        SV_INFO("shard", symbol, "stopped", "children=%u", children);
+        running.erase(symbol);
+      },
+      [&](caf::error& err) {
+        // Not served any more (removed at runtime): nothing runs here.
+        if (err == errc::unknown_symbol)
+          running.erase(symbol);
+        else
+          SV_WARN("shard", symbol, "stop_failed",
+                  "error=\"%s\" hint=\"retried at the next round\"",
+                  caf::to_string(err).c_str());
+      });
+}
+
+void nats_shard_member::impl::release_all() {
+  std::size_t released = 0;
+  for (const auto& [key, lease] : held)
+    if (write(lease, ""))
+      ++released;
+  held.clear();
+  kvStore_Delete(kv, shard_member_key(cfg.instance).c_str());
+  SV_INFO("shard", "-", "left", "group=%s released=%zu", cfg.group.c_str(),
+          released);
+}
+
+void nats_shard_member::impl::note_members(const shard_view& view,
+                                           const shard_actions& actions) {
+  std::set<std::string> members(view.members.begin(), view.members.end());
+  members.insert(cfg.instance);
+  std::set<std::pair<std::string, std::uint32_t>> taken;
+  for (const auto& lease : view.leases)
+    if (!lease.holder.empty() && lease.revision > 0)
+      taken.insert({lease.symbol, lease.replica});
+  for (const auto& [key, lease] : held)
+    taken.insert({lease.symbol, lease.replica});
+  std::uint32_t unheld = 0;
+  for (const auto& symbol : cfg.plan.symbols)
+    for (std::uint32_t r = 0; r < cfg.replicas; ++r)
+      unheld += taken.count({symbol, r}) == 0 ? 1 : 0;
+  std::lock_guard<std::mutex> guard{mutex};
+  counters.connected = true;
+  counters.members = static_cast<std::uint32_t>(members.size());
+  counters.quota = actions.quota;
+  counters.symbols = static_cast<std::uint32_t>(cfg.plan.symbols.size());
+  counters.unheld = unheld;
+  counters.held.clear();
+  for (const auto& [key, lease] : held)
+    counters.held.push_back(lease.symbol);
+  ++counters.rounds;
+}
+
+// -- nats_shard_member ----------------------------------------------------------------
+
+nats_shard_member::nats_shard_member(shard_member_config cfg,
+                                     shard_member_actors actors)
+  : impl_(std::make_unique<impl>()) {
+  impl_->shown_url = url_without_credentials(cfg.url);
+  impl_->bucket = "sv_shards_" + cfg.group;
+  impl_->counters.group = cfg.group;
+  impl_->counters.instance = cfg.instance;
+  impl_->counters.lease_s = cfg.lease_s;
+  impl_->counters.replicas = cfg.replicas;
+  impl_->counters.symbols = static_cast<std::uint32_t>(cfg.plan.symbols.size());
+  impl_->cfg = std::move(cfg);
+  impl_->actors = std::move(actors);
+}
+
+nats_shard_member::~nats_shard_member() {
+  stop();
+}
+
+void nats_shard_member::start() {
+  assert(!impl_->thread.joinable());
+  impl_->thread = std::thread{[this] { impl_->run(); }};
+}
+
+void nats_shard_member::set_plan(symbol_plan plan) {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  impl_->next_plan = std::move(plan);
+  impl_->plan_changed = true;
+  impl_->wake.notify_all();
+}
+
+void nats_shard_member::stop() {
+  if (!impl_->thread.joinable())
+    return;
+  {
+    std::lock_guard<std::mutex> guard{impl_->mutex};
+    impl_->stopping = true;
+    impl_->wake.notify_all();
+  }
+  impl_->thread.join();
+}
+
+shard_status nats_shard_member::status() const {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  return impl_->counters;
+}
+
+std::string default_shard_instance() {
+  std::array<char, 256> host{};
+  if (gethostname(host.data(), host.size() - 1) != 0)
+    host[0] = '\0';
+  return shard_instance_id(std::string{host.data()} + "-"
+                           + std::to_string(getpid()));
+}
+
+} // namespace sv
