@@ -144,11 +144,13 @@ class raw_client:
 REST_FIELDS = ("p", "q", "f", "l", "T", "m")
 
 
-def check_trades(tail_binary, url, durable, source, symbol, last_id):
-    """Reads `symbol`'s trade subject with a new durable consumer and checks it
-    holds ids first..last_id (first: whatever the stream starts at), each once in
-    stream order, each equal to the simulator's REST row. Returns the ids."""
-    rows = read_stream(tail_binary, url, durable, "md.binance.spot.%s.trade" % symbol)
+def check_trades(tail_binary, url, durable, source, symbol, last_id, rows=None):
+    """Reads `symbol`'s trade subject with a new durable consumer (or takes `rows`,
+    read from it already) and checks it holds ids first..last_id (first: whatever
+    the stream starts at), each once in stream order, each equal to the simulator's
+    REST row. Returns the ids."""
+    if rows is None:
+        rows = read_stream(tail_binary, url, durable, "md.binance.spot.%s.trade" % symbol)
     trades = trade_ids(rows, symbol)
     check(trades, "the stream holds no %s trade" % symbol)
     ids = [a for a, _ in trades]
@@ -163,6 +165,16 @@ def check_trades(tail_binary, url, durable, source, symbol, last_id):
             check(event[k] == rest[a][k], "%s trade %d: %s=%r in the stream, REST %r"
                   % (symbol, a, k, event[k], rest[a][k]))
     return ids
+
+
+def rows_by_symbol(rows):
+    """`rows` of several trade subjects (read with md.binance.spot.*.trade), split
+    by the symbol of their message id, each list in stream order."""
+    result = {}
+    for row in rows:
+        symbol = row[1].split(".")[2]
+        result.setdefault(symbol, []).append(row)
+    return result
 
 
 def trade_ids(rows, symbol):
