@@ -79,6 +79,8 @@ struct nats_shard_member::impl {
   void write_leases(const shard_actions& actions);
   bool write(const shard_lease& lease, const std::string& holder);
   void check_lost(const shard_lease& lease);
+  void note_lost(const shard_lease& lease, const shard_view& view);
+  void count_lost(const shard_lease& lease, const std::string& holder);
   void reconcile(caf::scoped_actor& self);
   void start_symbol(caf::scoped_actor& self, const std::string& symbol);
   void stop_symbol(caf::scoped_actor& self, const std::string& symbol);
@@ -201,11 +203,15 @@ void nats_shard_member::impl::round(caf::scoped_actor& self) {
   if (!read_view(view))
     return;
   // What the bucket says we hold, with its revisions, is what we renew: a
-  // lease another member took meanwhile is not ours any more.
+  // lease that lapsed, or that another member took after it lapsed, is lost.
+  auto before = std::move(held);
   held.clear();
   for (const auto& lease : view.leases)
     if (lease.holder == cfg.instance && lease.revision > 0)
       held[shard_lease_key(lease.symbol, lease.replica)] = lease;
+  for (const auto& [key, lease] : before)
+    if (held.count(key) == 0)
+      note_lost(lease, view);
   shard_round_input in;
   in.me = cfg.instance;
   in.symbols = cfg.plan.symbols;
@@ -344,6 +350,21 @@ void nats_shard_member::impl::check_lost(const shard_lease& lease) {
   if (holder == cfg.instance)
     return;
   held.erase(key);
+  count_lost(lease, holder);
+}
+
+/// A lease held at the last round is not ours in `view`.
+void nats_shard_member::impl::note_lost(const shard_lease& lease,
+                                        const shard_view& view) {
+  std::string holder;
+  for (const auto& now : view.leases)
+    if (now.symbol == lease.symbol && now.replica == lease.replica)
+      holder = now.holder;
+  count_lost(lease, holder);
+}
+
+void nats_shard_member::impl::count_lost(const shard_lease& lease,
+                                         const std::string& holder) {
   std::lock_guard<std::mutex> guard{mutex};
   ++counters.lost;
   SV_WARN("shard", lease.symbol, "lease_lost",

@@ -13,6 +13,9 @@ second, and streamvisors "a", "b" and "c" with the same 30 symbols and
   - "c" gets SIGKILL; within LEASE_S + one round + the connect time (BOUND_S) "a"
     and "b" stream all 30, 15 each, and each of c's symbols was started as a
     hand-over (after the last id the stream held);
+  - "b" is frozen (SIGSTOP) until "a" streams all 30 (b's leases lapsed and a took
+    them); run again, b finds its leases taken (lease_lost, at least 15), stops those
+    symbols, and a and b balance to 15 each again;
   - "a" stops with SIGTERM while trades still flow: it releases its leases and "b"
     streams all 30 within LEASE_S (at its next round, not after the TTL);
   - at the end the stream, read back by streamvisor-nats-tail, holds each symbol's
@@ -22,6 +25,7 @@ Usage: nats_shard_test.py STREAMVISOR SIM NATS_TAIL NATS_SERVER. Exit 0 on succe
 1 on failure, 77 (CTest: skipped) without nats-server.
 """
 
+import signal
 import sys
 import time
 
@@ -96,6 +100,22 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     check(handovers >= len(moved), "%d hand-overs on a and b for c's %d symbols"
           % (handovers, len(moved)))
 
+    # b frozen past its lease (as a partition from NATS would): a takes b's
+    # symbols; when b runs again it finds its leases taken, stops those symbols,
+    # and the two balance again.
+    b.proc.send_signal(signal.SIGSTOP)
+    t_pause = time.monotonic()
+    try:
+        poll("a streaming all 30 symbols while b is frozen", lambda: balanced((a,), 30),
+             procs={a.name: a.proc})
+    finally:
+        b.proc.send_signal(signal.SIGCONT)
+    paused_s = time.monotonic() - t_pause
+    rebalanced = poll("a and b balanced again after b's freeze",
+                      lambda: balanced((a, b), 15), procs=procs)
+    lost = rebalanced[b.name]["lost"]
+    check(lost >= 15, "b ran on after its freeze with %d leases lost, not its 15" % lost)
+
     # a's graceful stop, while trades still flow: it releases its leases, b takes
     # them at its next round (not after the TTL) and continues after a's last ids.
     a.stop()
@@ -132,11 +152,12 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     nats.stop()
     print("ok: 3 members balanced 30 symbols 10 each in %.1f s; c killed with SIGKILL, "
           "its %d symbols (%s) streamed again by a and b within %.1f s (bound %.1f s, %d "
-          "hand-overs); a's stop (SIGTERM) handed its 15 to b in %.1f s; the stream holds "
-          "%d trades, each id once, in order, equal to REST, to the simulator's last "
-          "(%.1f s in all)"
+          "hand-overs); b frozen (SIGSTOP) %.1f s until a streamed all 30, then found %d "
+          "leases lost and the two balanced 15/15 again; a's stop (SIGTERM) handed its 15 "
+          "to b in %.1f s; the stream holds %d trades, each id once, in order, equal to "
+          "REST, to the simulator's last (%.1f s in all)"
           % (t_balanced, len(moved), ",".join(sorted(moved)), takeover_s, BOUND_S,
-             handovers, handback_s, stored, time.monotonic() - t0))
+             handovers, paused_s, lost, handback_s, stored, time.monotonic() - t0))
 
 
 def main(streamvisor, sim_binary, tail, nats_server_binary):
