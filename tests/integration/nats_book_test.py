@@ -26,7 +26,6 @@ on failure, 77 (CTest: skipped) without nats-server.
 """
 
 import json
-import sys
 import time
 from decimal import Decimal
 
@@ -177,14 +176,5 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
           % (len(metrics), ran_ms / 1000, METRICS_MS, counts[0], counts[-1]))
 
 
-def main(streamvisor, sim_binary, tail, nats_server_binary):
-    nats_harness.require(nats_server_binary)
-    harness.run_main("sv-nats-book-",
-                     lambda work: run(streamvisor, sim_binary, tail, nats_server_binary, work))
-
-
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
-        print("usage: nats_book_test.py STREAMVISOR SIM NATS_TAIL NATS_SERVER")
-        sys.exit(2)
-    main(*sys.argv[1:])
+    nats_harness.main("nats_book_test.py", "sv-nats-book-", run)

@@ -17,6 +17,19 @@ from process_harness import check, poll
 LISTENING = re.compile(r"Listening for client connections on 127\.0\.0\.1:(\d+)")
 
 
+def main(script, prefix, run):
+    """The entry point of a test run as SCRIPT STREAMVISOR SIM NATS_TAIL NATS_SERVER:
+    skips (77) without nats-server, else calls run(streamvisor, sim, tail,
+    nats_server, work) in a scratch folder (process_harness.run_main)."""
+    if len(sys.argv) != 5:
+        print("usage: %s STREAMVISOR SIM NATS_TAIL NATS_SERVER" % script)
+        sys.exit(2)
+    streamvisor, sim_binary, tail, nats_server_binary = sys.argv[1:]
+    require(nats_server_binary)
+    harness.run_main(prefix, lambda work: run(streamvisor, sim_binary, tail,
+                                              nats_server_binary, work))
+
+
 def require(nats_server_binary):
     """Exits 77 (CTest: skipped) when nats-server is not installed."""
     if not os.access(nats_server_binary, os.X_OK):

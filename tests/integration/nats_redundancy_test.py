@@ -17,7 +17,6 @@ Usage: nats_redundancy_test.py STREAMVISOR SIM NATS_TAIL NATS_SERVER. Exit 0 on
 success, 1 on failure, 77 (CTest: skipped) without nats-server.
 """
 
-import sys
 import time
 
 import nats_harness
@@ -92,14 +91,5 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
              killed_at, final["acked"], final["duplicates"], t1 - t0))
 
 
-def main(streamvisor, sim_binary, tail, nats_server_binary):
-    nats_harness.require(nats_server_binary)
-    harness.run_main("sv-nats-redundancy-",
-                     lambda work: run(streamvisor, sim_binary, tail, nats_server_binary, work))
-
-
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
-        print("usage: nats_redundancy_test.py STREAMVISOR SIM NATS_TAIL NATS_SERVER")
-        sys.exit(2)
-    main(*sys.argv[1:])
+    nats_harness.main("nats_redundancy_test.py", "sv-nats-redundancy-", run)

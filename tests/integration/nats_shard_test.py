@@ -26,7 +26,6 @@ Usage: nats_shard_test.py STREAMVISOR SIM NATS_TAIL NATS_SERVER. Exit 0 on succe
 """
 
 import signal
-import sys
 import time
 
 import nats_harness
@@ -160,14 +159,5 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
              handovers, paused_s, lost, handback_s, stored, time.monotonic() - t0))
 
 
-def main(streamvisor, sim_binary, tail, nats_server_binary):
-    nats_harness.require(nats_server_binary)
-    harness.run_main("sv-nats-shard-",
-                     lambda work: run(streamvisor, sim_binary, tail, nats_server_binary, work))
-
-
 if __name__ == "__main__":
-    if len(sys.argv) != 5:
-        print("usage: nats_shard_test.py STREAMVISOR SIM NATS_TAIL NATS_SERVER")
-        sys.exit(2)
-    main(*sys.argv[1:])
+    nats_harness.main("nats_shard_test.py", "sv-nats-shard-", run)
