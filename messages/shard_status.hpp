@@ -20,11 +20,14 @@ struct shard_status {
   std::uint32_t unheld = 0;   ///< group leases no member held at the last round
   std::vector<std::string> held; ///< symbols whose lease this instance holds
   std::uint64_t rounds = 0;      ///< rounds done (one per lease_s / 3)
-  std::uint64_t taken = 0;       ///< leases taken (a symbol started here)
-  std::uint64_t released = 0;    ///< leases given up (balance, unhealthy, stop)
-  std::uint64_t lost = 0;        ///< leases found taken by another or lapsed
-  std::uint64_t handovers = 0;   ///< symbols started after the stream's last id
-  std::string last_error;        ///< the last failure, empty if none
+  /// How long the last round took: reading and writing the bucket, starting and
+  /// stopping symbols. Near lease_s / 3 or above, renewals come late.
+  std::uint64_t round_ms = 0;
+  std::uint64_t taken = 0;     ///< leases taken (a symbol started here)
+  std::uint64_t released = 0;  ///< leases given up (balance, unhealthy, stop)
+  std::uint64_t lost = 0;      ///< leases found taken by another or lapsed
+  std::uint64_t handovers = 0; ///< symbols started after the stream's last id
+  std::string last_error;      ///< the last failure, empty if none
 };
 
 } // namespace sv

@@ -154,7 +154,7 @@ void write_shard(json_writer& w, const shard_status& s) {
   write_string(w, s.instance);
   w.Key("connected");
   w.Bool(s.connected);
-  const std::array<uint_field, 11> fields{{
+  const std::array<uint_field, 12> fields{{
     {"lease_s", s.lease_s},
     {"replicas", s.replicas},
     {"members", s.members},
@@ -162,6 +162,7 @@ void write_shard(json_writer& w, const shard_status& s) {
     {"symbols", s.symbols},
     {"unheld", s.unheld},
     {"rounds", s.rounds},
+    {"round_ms", s.round_ms},
     {"taken", s.taken},
     {"released", s.released},
     {"lost", s.lost},

@@ -440,6 +440,10 @@ void write_shard(writer& w, const shard_status& s) {
   w.family("streamvisor_shard_leases_unheld", "gauge",
            "Leases of the group's symbols no member held at the last round.");
   w.sample("streamvisor_shard_leases_unheld", std::uint64_t{s.unheld});
+  w.family("streamvisor_shard_round_duration_seconds", "gauge",
+           "How long the last shard round took.");
+  w.sample("streamvisor_shard_round_duration_seconds",
+           static_cast<double>(s.round_ms) / 1000.0);
   const std::array counters = {
     counter{"streamvisor_shard_rounds_total", "Shard rounds done.", s.rounds},
     counter{"streamvisor_shard_leases_taken_total",

@@ -178,11 +178,18 @@ void nats_shard_member::impl::run() {
       cfg.plan = std::move(next_plan);
       plan_changed = false;
     }
+    // Rounds start every period, however long one takes (up to a period).
+    auto began = std::chrono::steady_clock::now();
     lock.unlock();
-    if (kv != nullptr || connect())
+    if (kv != nullptr || connect()) {
       round(self);
+      auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - began);
+      std::lock_guard<std::mutex> guard{mutex};
+      counters.round_ms = static_cast<std::uint64_t>(took.count());
+    }
     lock.lock();
-    wake.wait_for(lock, period, [this] { return stopping; });
+    wake.wait_until(lock, began + period, [this] { return stopping; });
   }
   lock.unlock();
   if (kv != nullptr)

@@ -101,6 +101,7 @@ TEST_CASE("status has a shard object with the group member's state only when "
   g.symbols = 30;
   g.unheld = 2;
   g.rounds = 7;
+  g.round_ms = 12;
   g.taken = 11;
   g.released = 1;
   g.lost = 4;
@@ -110,7 +111,8 @@ TEST_CASE("status has a shard object with the group member's state only when "
   CHECK(contains(
     text, R"("shard":{"group":"eu","instance":"host-1","connected":true,)"
           R"("lease_s":10,"replicas":1,"members":3,"quota":10,"symbols":30,)"
-          R"("unheld":2,"rounds":7,"taken":11,"released":1,"lost":4,)"
+          R"("unheld":2,"rounds":7,"round_ms":12,"taken":11,"released":1,)"
+          R"("lost":4,)"
           R"("handovers":5,"held":["BTCUSDT","ETHUSDT"],"last_error":""})"));
   CHECK_FALSE(contains(status_json(1, {}), R"("shard")"));
 }

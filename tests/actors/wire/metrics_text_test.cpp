@@ -122,6 +122,7 @@ struct full_scrape {
     shard.held = {"BTCUSDT", "ETHUSDT"};
     shard.unheld = 1;
     shard.rounds = 9;
+    shard.round_ms = 250;
     shard.taken = 4;
     shard.released = 2;
     shard.lost = 1;
@@ -284,6 +285,7 @@ TEST_CASE("the shard member's families: gauges of the group now and counters "
            "streamvisor_shard_members 3\n"
            "streamvisor_shard_leases_held 2\n"
            "streamvisor_shard_leases_unheld 1\n"
+           "streamvisor_shard_round_duration_seconds 0.25\n"
            "streamvisor_shard_rounds_total 9\n"
            "streamvisor_shard_leases_taken_total 4\n"
            "streamvisor_shard_leases_released_total 2\n"
