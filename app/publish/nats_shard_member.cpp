@@ -75,7 +75,7 @@ struct nats_shard_member::impl {
   void close();
   void round(caf::scoped_actor& self);
   bool read_view(shard_view& view);
-  std::set<std::string> gave_up(caf::scoped_actor& self) const;
+  std::set<std::string> check_children(caf::scoped_actor& self);
   void write_leases(const shard_actions& actions);
   bool write(const shard_lease& lease, const std::string& holder);
   void check_lost(const shard_lease& lease);
@@ -223,7 +223,7 @@ void nats_shard_member::impl::round(caf::scoped_actor& self) {
   in.me = cfg.instance;
   in.symbols = cfg.plan.symbols;
   in.replicas = cfg.replicas;
-  in.unhealthy = gave_up(self);
+  in.unhealthy = check_children(self);
   auto now = std::chrono::steady_clock::now();
   for (auto it = cooling.begin(); it != cooling.end();)
     it = it->second <= now ? cooling.erase(it) : std::next(it);
@@ -272,21 +272,43 @@ bool nats_shard_member::impl::read_view(shard_view& view) {
   return true;
 }
 
-/// The symbols running here whose streams the supervisor parked (restarted too
-/// often): their leases go to another member.
+/// Asks the supervisor for its children. Returns the symbols started here whose
+/// streams it parked (restarted too often): their leases go to another member.
+/// A symbol started here that has no child any more (removed at runtime with
+/// DELETE /symbols/{S}) counts as not running, so its lease, if still held,
+/// starts it again: the group, not one member's API, decides what streams.
 std::set<std::string>
-nats_shard_member::impl::gave_up(caf::scoped_actor& self) const {
-  std::set<std::string> result;
+nats_shard_member::impl::check_children(caf::scoped_actor& self) {
+  std::set<std::string> parked;
+  std::set<std::string> present;
+  bool answered = false;
   self->request(actors.supervisor, status_timeout, status_atom::value)
     .receive(
       [&](std::vector<child_status>& children) {
-        for (const auto& child : children)
+        answered = true;
+        for (const auto& child : children) {
+          if (child.state != child_state::stopped)
+            present.insert(child.symbol);
           if (child.state == child_state::parked
               && running.count(child.symbol) != 0)
-            result.insert(child.symbol);
+            parked.insert(child.symbol);
+        }
       },
-      [&](caf::error&) {}); // no answer: nothing is known to be unhealthy
-  return result;
+      [&](caf::error&) {}); // no answer: nothing is known
+  if (!answered)
+    return parked;
+  for (auto it = running.begin(); it != running.end();) {
+    if (present.count(*it) != 0) {
+      ++it;
+      continue;
+    }
+    SV_WARN("shard", *it, "not_running",
+            "hint=\"removed here while its lease is held here; started again "
+            "if the lease stays (remove it from every member's symbols to take "
+            "it out of the group)\"");
+    it = running.erase(it);
+  }
+  return parked;
 }
 
 void nats_shard_member::impl::write_leases(const shard_actions& actions) {

@@ -16,6 +16,8 @@ second, and streamvisors "a", "b" and "c" with the same 30 symbols and
   - "b" is frozen (SIGSTOP) until "a" streams all 30 (b's leases lapsed and a took
     them); run again, b finds its leases taken (lease_lost, at least 15), stops those
     symbols, and a and b balance to 15 each again;
+  - one of b's symbols removed on b with DELETE /symbols/{S} streams again on b at
+    its next round (its lease is still b's);
   - "a" stops with SIGTERM while trades still flow: it releases its leases and "b"
     streams all 30 within LEASE_S (at its next round, not after the TTL);
   - at the end the stream, read back by streamvisor-nats-tail, holds each symbol's
@@ -30,7 +32,7 @@ import time
 
 import nats_harness
 import process_harness as harness
-from process_harness import check, daemon_process, get, poll, sim_process
+from process_harness import call, check, daemon_process, get, poll, sim_process
 
 SYMBOLS = ["S%02dUSDT" % i for i in range(30)]
 RATE = 40  # trades per second per symbol: 1,200 a second in all
@@ -114,6 +116,14 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
                       lambda: balanced((a, b), 15), procs=procs)
     lost = rebalanced[b.name]["lost"]
     check(lost >= 15, "b ran on after its freeze with %d leases lost, not its 15" % lost)
+
+    # A symbol removed on its holder through the API while the lease stays: the
+    # group decides, so the holder starts it again at its next round.
+    removed = sorted(rebalanced[b.name]["held"])[0]
+    code, body = call(b.port, "DELETE", "/symbols/" + removed)
+    check(code == 200, "DELETE /symbols/%s answered %d %s" % (removed, code, body))
+    poll("%s streaming again on b after its DELETE" % removed,
+         lambda: balanced((a, b), 15), procs=procs)
 
     # a's graceful stop, while trades still flow: it releases its leases, b takes
     # them at its next round (not after the TTL) and continues after a's last ids.
