@@ -557,14 +557,14 @@ void native_bars(const std::string& symbol, std::uint64_t sub, native_sub& s,
   }
 }
 
-/// Live trades and closed bars for native subscriptions of `x.symbol`; resumes of
-/// it that wait for their client's queue look again.
-void native_trades(feed_self self, const released_trades& x) {
+/// Live trades and the bars `x` closed for native subscriptions of `x.symbol`;
+/// resumes of it that wait for their client's queue look again.
+void native_trades(feed_self self, const released_trades& x,
+                   const std::vector<std::pair<std::size_t, bar>>& closed) {
   auto& st = self->state;
   auto& last = st.last_released[x.symbol];
   last = std::max(
     {last, x.through_id, x.trades.empty() ? 0 : x.trades.back().agg_id});
-  auto closed = build_bars(st, x);
   auto idx = st.native_subs.find(x.symbol);
   if (idx == st.native_subs.end())
     return;
@@ -1005,12 +1005,18 @@ void on_released(feed_self self, released_trades& x) {
   };
   fan_out(st, lower_ascii(x.symbol) + std::string{agg_trade_suffix}, x.trades,
           append, count);
-  native_trades(self, x);
+  auto closed = build_bars(st, x);
+  native_trades(self, x, closed);
   if (st.cfg.publisher != nullptr && !x.trades.empty()) {
     std::vector<market_message> out;
-    out.reserve(x.trades.size());
+    out.reserve(x.trades.size() + closed.size());
     for (const auto& t : x.trades)
       out.push_back(trade_message(t, x.recv_ns));
+    // Only complete bars: an incomplete one (the first built, or one with
+    // skipped ids) would differ between instances under one id.
+    for (const auto& [i, b] : closed)
+      if (b.complete)
+        out.push_back(bar_message(x.symbol, bar_intervals.at(i).name, b));
     st.cfg.publisher->publish(std::move(out));
   }
 }

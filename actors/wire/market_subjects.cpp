@@ -7,34 +7,48 @@
 #include "actors/wire/api_json.hpp"
 #include "actors/wire/binance_rest.hpp"
 #include "actors/wire/depth_event_json.hpp"
+#include "actors/wire/native_feed_json.hpp"
 
 namespace sv {
 
-std::string trade_subject(std::string_view symbol) {
+namespace {
+
+/// md.binance.spot.<symbol>.<kind>
+std::string subject_of(std::string_view symbol, std::string_view kind) {
   std::string out;
-  out.reserve(market_subject_root.size() + symbol.size() + 6);
-  out.append(market_subject_root).append(symbol).append(".trade");
+  out.reserve(market_subject_root.size() + symbol.size() + 1 + kind.size());
+  out.append(market_subject_root).append(symbol).append(".").append(kind);
   return out;
+}
+
+/// binance.spot.<symbol>.<kind>.<ordinal>: one id scheme for every message
+/// that has one, its ordinal last (ordinal_of_msg_id reads it back).
+std::string msg_id_of(std::string_view symbol, std::string_view kind,
+                      std::uint64_t ordinal) {
+  std::string out = "binance.spot.";
+  out.append(symbol).append(".").append(kind).append(".").append(
+    std::to_string(ordinal));
+  return out;
+}
+
+} // namespace
+
+std::string trade_subject(std::string_view symbol) {
+  return subject_of(symbol, "trade");
 }
 
 std::string trade_msg_id(std::string_view symbol, std::uint64_t agg_id) {
-  std::string out = "binance.spot.";
-  out.append(symbol).append(".trade.").append(std::to_string(agg_id));
-  return out;
+  return msg_id_of(symbol, "trade", agg_id);
 }
 
 std::string book_subject(std::string_view symbol) {
-  std::string out;
-  out.append(market_subject_root).append(symbol).append(".book");
-  return out;
+  return subject_of(symbol, "book");
 }
 
 market_message book_delta_message(const depth_update& x) {
   market_message out;
   out.subject = book_subject(x.symbol);
-  out.msg_id = "binance.spot.";
-  out.msg_id.append(x.symbol).append(".book.").append(
-    std::to_string(x.final_update_id));
+  out.msg_id = msg_id_of(x.symbol, "book", x.final_update_id);
   append_depth_event(out.payload, x);
   out.ordinal = x.final_update_id;
   out.time_ms = x.event_time_ms;
@@ -44,20 +58,37 @@ market_message book_delta_message(const depth_update& x) {
 market_message book_snapshot_message(const book_view& book) {
   market_message out;
   out.subject = book_subject(book.symbol);
-  out.msg_id = "binance.spot.";
-  out.msg_id.append(book.symbol)
-    .append(".book.snap.")
-    .append(std::to_string(book.last_update_id));
+  out.msg_id = msg_id_of(book.symbol, "book.snap", book.last_update_id);
   out.payload = depth_snapshot_json(book);
   out.ordinal = book.last_update_id;
   out.time_ms = book.last_event_time_ms;
   return out;
 }
 
-std::string metrics_subject(std::string_view symbol) {
-  std::string out;
-  out.append(market_subject_root).append(symbol).append(".metrics");
+// The subject's order: whose bar, then which interval.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
+std::string bar_subject(std::string_view symbol, std::string_view interval) {
+  std::string kind = "bar.";
+  kind.append(interval);
+  return subject_of(symbol, kind);
+}
+
+market_message bar_message(std::string_view symbol, std::string_view interval,
+                           const bar& x) {
+  market_message out;
+  out.subject = bar_subject(symbol, interval);
+  std::string kind = "bar.";
+  kind.append(interval);
+  auto open_ms = static_cast<std::uint64_t>(x.open_ms);
+  out.msg_id = msg_id_of(symbol, kind, open_ms);
+  append_bar_object(out.payload, symbol, interval, x);
+  out.ordinal = open_ms;
+  out.time_ms = x.open_ms + x.interval_ms - 1;
   return out;
+}
+
+std::string metrics_subject(std::string_view symbol) {
+  return subject_of(symbol, "metrics");
 }
 
 market_message metrics_message(const metrics_snapshot& m) {

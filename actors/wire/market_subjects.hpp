@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "actors/core/bar_builder.hpp"
 #include "actors/seams/market_publisher.hpp"
 #include "messages/book.hpp"
 #include "messages/depth.hpp"
@@ -35,6 +36,16 @@ market_message book_delta_message(const depth_update& x);
 /// body {"lastUpdateId":L,"bids":[["p","q"],...],"asks":[...]} of every level
 /// in `book`, ordinal L. The deltas after it start at U = L + 1.
 market_message book_snapshot_message(const book_view& book);
+
+/// md.binance.spot.<SYMBOL>.bar.<interval> ("1s", "1m", "5m", "1h").
+std::string bar_subject(std::string_view symbol, std::string_view interval);
+
+/// A complete bar as published: id binance.spot.<SYMBOL>.bar.<interval>.<t>
+/// (t its open time: the same on every instance that saw the same trades, so a
+/// redundant copy is stored once), payload the native feed's bar object, ordinal
+/// t, time its close time T.
+market_message bar_message(std::string_view symbol, std::string_view interval,
+                           const bar& x);
 
 /// md.binance.spot.<SYMBOL>.metrics.
 std::string metrics_subject(std::string_view symbol);

@@ -265,11 +265,11 @@ void append_gap_tail(std::string& out, std::uint64_t from_id,
   out.push_back('}');
 }
 
-// The message's order: whose bar, then which interval.
+// The object's order: whose bar, then which interval.
 // NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
-void append_bar_tail(std::string& out, std::string_view symbol,
-                     std::string_view interval, const bar& x) {
-  out += R"("data":{"s":)";
+void append_bar_object(std::string& out, std::string_view symbol,
+                       std::string_view interval, const bar& x) {
+  out += R"({"s":)";
   append_string(out, symbol);
   out += ",\"i\":";
   append_string(out, interval);
@@ -303,7 +303,16 @@ void append_bar_tail(std::string& out, std::string_view symbol,
   append_number(out, x.first_id);
   out += ",\"last_id\":";
   append_number(out, x.last_id);
-  out += x.complete ? ",\"complete\":true}}" : ",\"complete\":false}}";
+  out += x.complete ? ",\"complete\":true}" : ",\"complete\":false}";
+}
+
+// The message's order: whose bar, then which interval.
+// NOLINTNEXTLINE(bugprone-easily-swappable-parameters)
+void append_bar_tail(std::string& out, std::string_view symbol,
+                     std::string_view interval, const bar& x) {
+  out += R"("data":)";
+  append_bar_object(out, symbol, interval, x);
+  out.push_back('}');
 }
 
 std::string encode_heartbeat(std::int64_t time_ms,

@@ -80,6 +80,11 @@ void append_native_head(std::string& out, std::string_view type,
 void append_gap_tail(std::string& out, std::uint64_t from_id,
                      std::uint64_t to_id);
 
+/// A bar as one JSON object: {"s":..,"i":"1m","t":..,"T":..,"o":..,...,
+/// "complete":true} (the native feed's bar data, and the bus's bar payload).
+void append_bar_object(std::string& out, std::string_view symbol,
+                       std::string_view interval, const bar& x);
+
 /// The rest of a bar message: "data":{"s":..,"i":"1m","t":..,"T":..,"o":..,...}}.
 void append_bar_tail(std::string& out, std::string_view symbol,
                      std::string_view interval, const bar& x);

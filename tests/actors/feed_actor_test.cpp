@@ -360,6 +360,40 @@ TEST_CASE_METHOD(publishing_feed_fixture,
 }
 
 TEST_CASE_METHOD(publishing_feed_fixture,
+                 "with a publisher, each complete bar is published after the "
+                 "trades that closed it, under its interval's subject with its "
+                 "open time as id; an incomplete one is not",
+                 "[feed][publish]") {
+  // Trade times are 1000 + id ms: id 999 opens the first 1 s bar (incomplete:
+  // it began before the first trade seen), ids 1000..1999 the next, id 2000
+  // closes it.
+  release("BTCUSDT", {999});
+  std::vector<std::uint64_t> ids;
+  for (std::uint64_t id = 1000; id <= 2000; ++id)
+    ids.push_back(id);
+  release("BTCUSDT", ids);
+  auto out = publisher.take();
+  REQUIRE(out.size() == 1 + ids.size() + 1);
+  const auto& b = out.back();
+  CHECK(b.subject == "md.binance.spot.BTCUSDT.bar.1s");
+  CHECK(b.msg_id == "binance.spot.BTCUSDT.bar.1s.2000");
+  CHECK(b.ordinal == 2000);
+  CHECK(b.time_ms == 2999);
+  CHECK(b.payload
+        == R"({"s":"BTCUSDT","i":"1s","t":2000,"T":2999,"o":"60000.01000000",)"
+           R"("h":"60000.01000000","l":"60000.01000000","c":"60000.01000000",)"
+           R"("v":"1.00000000","bv":"0.00000000","sv":"1.00000000",)"
+           R"("qv":"60000.0100000000000000","vwap":"60000.01000000","n":1000,)"
+           R"("first_id":1000,"last_id":1999,"complete":true})");
+  // Before it, the trades; the incomplete bar of id 999 is nowhere.
+  CHECK(out[out.size() - 2].msg_id == "binance.spot.BTCUSDT.trade.2000");
+  auto bars = std::count_if(out.begin(), out.end(), [](const auto& m) {
+    return m.subject.find(".bar.") != std::string::npos;
+  });
+  CHECK(bars == 1);
+}
+
+TEST_CASE_METHOD(publishing_feed_fixture,
                  "a release that only skips ids publishes nothing",
                  "[feed][publish]") {
   released_trades r;

@@ -180,6 +180,40 @@ def check_trades(tail_binary, url, durable, source, symbol, last_id, rows=None):
     return ids
 
 
+def check_bars(tail_binary, url, durable, symbol, trades, interval="1s", ms=1000):
+    """Reads `symbol`'s bar subject of `interval` and checks each bar once (its id
+    names its open time), open times ascending, and each equal to the bar computed
+    from `trades` ((id, event) of the trade subject, read from the stream): count,
+    first and last id, open, high, low, close and volume. Returns the bar count."""
+    from decimal import Decimal
+    rows = read_stream(tail_binary, url, durable,
+                       "md.binance.spot.%s.bar.%s" % (symbol, interval))
+    by_open = {}
+    for _, event in trades:
+        by_open.setdefault(event["T"] // ms * ms, []).append(event)
+    opens = []
+    for seq, msg_id, payload in rows:
+        bar = json.loads(payload)
+        check(msg_id == "binance.spot.%s.bar.%s.%d" % (symbol, interval, bar["t"]),
+              "stream sequence %d: bar id %s for %s" % (seq, msg_id, payload))
+        check(bar["complete"], "an incomplete bar was published: %s" % payload)
+        opens.append(bar["t"])
+        inside = by_open.get(bar["t"], [])
+        prices = [Decimal(e["p"]) for e in inside]
+        expect = {"n": len(inside), "first_id": inside[0]["a"] if inside else None,
+                  "last_id": inside[-1]["a"] if inside else None}
+        for k, v in expect.items():
+            check(bar[k] == v, "%s %s bar %d: %s=%r, the stream's trades say %r"
+                  % (symbol, interval, bar["t"], k, bar[k], v))
+        for k, v in (("o", prices[0]), ("h", max(prices)), ("l", min(prices)),
+                     ("c", prices[-1]), ("v", sum(Decimal(e["q"]) for e in inside))):
+            check(Decimal(bar[k]) == v, "%s %s bar %d: %s=%s, the stream's trades say %s"
+                  % (symbol, interval, bar["t"], k, bar[k], v))
+    check(opens == sorted(set(opens)), "%s %s bars not once each in time order: %r"
+          % (symbol, interval, opens))
+    return len(opens)
+
+
 def rows_by_symbol(rows):
     """`rows` of several trade subjects (read with md.binance.spot.*.trade), split
     by the symbol of their message id, each list in stream order."""

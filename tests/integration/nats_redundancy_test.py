@@ -12,7 +12,9 @@ second, and streamvisors "a" and "b", both with --nats and nothing coordinating 
   - "b" gets SIGKILL halfway through; "a" goes on alone;
   - at the end the stream, read back by streamvisor-nats-tail (a durable libnats
     consumer), holds each symbol's trades from the first live one to the simulator's
-    last: each id once, in id order, equal to the simulator's REST rows.
+    last: each id once, in id order, equal to the simulator's REST rows; and its
+    1 s bars once each (both published them under one id), in time order, each equal
+    to the bar computed from the stream's own trades.
 Usage: nats_redundancy_test.py STREAMVISOR SIM NATS_TAIL NATS_SERVER. Exit 0 on
 success, 1 on failure, 77 (CTest: skipped) without nats-server.
 """
@@ -68,10 +70,19 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     t1 = time.monotonic()
 
     stored = 0
+    bars = 0
     for symbol in SYMBOLS:
-        ids = nats_harness.check_trades(tail, nats.url(), "check_" + symbol, source, symbol,
-                                        last_id)
+        rows = nats_harness.read_stream(tail, nats.url(), "check_" + symbol,
+                                        "md.binance.spot.%s.trade" % symbol)
+        ids = nats_harness.check_trades(tail, nats.url(), None, source, symbol, last_id,
+                                        rows=rows)
         stored += len(ids)
+        # Both published each complete 1 s bar under one id: stored once, equal
+        # to the bar of the stream's own trades.
+        bars += nats_harness.check_bars(tail, nats.url(), "bars_" + symbol, symbol,
+                                        nats_harness.trade_ids(rows, symbol))
+    check(bars >= len(SYMBOLS) * (COUNT // RATE - 4),
+          "%d 1 s bars for %d s of trades of %d symbols" % (bars, COUNT // RATE, len(SYMBOLS)))
     # Every trade b had acked before the kill was published by a too (a's stream
     # is gap-free), so one of the two acks of each was a duplicate.
     both = before_kill["acked"]
@@ -85,10 +96,10 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     nats.stop()
     print("ok: two streamvisors published the same %d trades of %s; b (%d acked, %d of them "
           "duplicates) was killed with SIGKILL at id %d; a (%d acked, %d duplicates) went on; "
-          "the stream holds each id once, in order, equal to REST, to the simulator's last "
-          "(%.1f s)"
+          "the stream holds each id once, in order, equal to REST, to the simulator's last, "
+          "and %d 1 s bars once each, equal to the bars of its trades (%.1f s)"
           % (stored, ",".join(SYMBOLS), before_kill["acked"], before_kill["duplicates"],
-             killed_at, final["acked"], final["duplicates"], t1 - t0))
+             killed_at, final["acked"], final["duplicates"], bars, t1 - t0))
 
 
 if __name__ == "__main__":

@@ -150,3 +150,29 @@ TEST_CASE("a symbol's metrics are published on its metrics subject as the body "
   CHECK(out.msg_id.empty());
   CHECK(out.ordinal == 0);
 }
+
+TEST_CASE("a bar is published on md.binance.spot.<SYMBOL>.bar.<interval> with "
+          "id binance.spot.<SYMBOL>.bar.<interval>.<open time>, whose ordinal "
+          "is its open time, its time its close time",
+          "[market_subjects]") {
+  bar b;
+  b.open_ms = 1'700'000'040'000;
+  b.interval_ms = 60'000;
+  b.open_e8 = b.high_e8 = b.low_e8 = b.close_e8 = 100'000'000;
+  b.volume_e8 = 300'000'000;
+  b.quote_e16 = int128{300'000'000} * 100'000'000;
+  b.trades = 3;
+  b.first_id = 7;
+  b.last_id = 9;
+  CHECK(bar_subject("ETHUSDT", "1m") == "md.binance.spot.ETHUSDT.bar.1m");
+  auto m = bar_message("ETHUSDT", "1m", b);
+  CHECK(m.subject == "md.binance.spot.ETHUSDT.bar.1m");
+  CHECK(m.msg_id == "binance.spot.ETHUSDT.bar.1m.1700000040000");
+  CHECK(ordinal_of_msg_id(m.msg_id) == 1'700'000'040'000);
+  CHECK(m.ordinal == 1'700'000'040'000);
+  CHECK(m.time_ms == 1'700'000'099'999);
+  CHECK(m.payload.rfind(R"({"s":"ETHUSDT","i":"1m","t":1700000040000,)", 0)
+        == 0);
+  CHECK(m.payload.find(R"("n":3,"first_id":7,"last_id":9,"complete":true})")
+        != std::string::npos);
+}
