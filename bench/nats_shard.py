@@ -6,8 +6,9 @@ JetStream (scratch store, kernel-picked port of 127.0.0.1), streamvisor-sim with
 --symbols symbols trading --trade-rate trades/s each, and --members streamvisors
 with the same symbols, --shard-group and --shard-lease-s, on shared sockets
 (--streams-per-connection). It measures:
-  - settle_s: from the members' start until every symbol is held once and each
-    member streams exactly the symbols it holds;
+  - settle_s: from the members' start until each sees all members, holds at most
+    its quota, every symbol is held once and each member streams exactly the
+    symbols it holds;
   - over a steady window of --steady-s: each member's and nats-server's CPU (one
     core = 100), each member's last round duration (round_ms) and RSS;
   - takeover_s: after a SIGKILL of the first member, until the others hold and
@@ -18,7 +19,8 @@ Usage (from the repository root, after building the dev or ci preset):
   bench/nats_shard.py --bin-dir build/dev --symbols 1500 --members 3
 Options: --bin-dir [build/ci] --symbols [1500] --members [3] --trade-rate [1]
 --lease-s [10] --streams-per-connection [100] --steady-s [20]
---nats-server [/usr/sbin/nats-server].
+--nats-server [/usr/sbin/nats-server] --work-dir [a temporary one, removed; given:
+kept, with every process's log].
 """
 
 import argparse
@@ -45,11 +47,14 @@ def status(port):
 
 
 def settled(members, symbols):
-    """True once every symbol is held by exactly one live member and each member
-    streams exactly what it holds."""
+    """True once every member sees all of them, holds at most its quota, every
+    symbol is held by exactly one, and each member streams exactly what it holds."""
     held_all = []
+    quota = -(-len(symbols) // len(members))
     for m in members:
         st = status(m["port"])
+        if st["shard"]["members"] != len(members) or len(st["shard"]["held"]) > quota:
+            return False
         held = set(st["shard"]["held"])
         streaming = {c["symbol"] for c in st["children"] if c["state"] == "streaming"}
         if held != streaming:
@@ -87,9 +92,11 @@ def main():
     ap.add_argument("--streams-per-connection", type=int, default=100)
     ap.add_argument("--steady-s", type=float, default=20)
     ap.add_argument("--nats-server", default="/usr/sbin/nats-server")
+    ap.add_argument("--work-dir", help="keep the logs there (default: a temporary one, removed)")
     a = ap.parse_args()
     symbols = [f"S{i:04d}USDT" for i in range(a.symbols)]
-    work = tempfile.mkdtemp(prefix="nats_shard.")
+    work = a.work_dir or tempfile.mkdtemp(prefix="nats_shard.")
+    os.makedirs(work, exist_ok=True)
     procs = []
     try:
         nats_log = os.path.join(work, "nats.log")
@@ -157,7 +164,8 @@ def main():
               + " round_ms=" + ",".join(str(s["round_ms"]) for s in rounds))
     finally:
         stop_all(procs)
-        shutil.rmtree(work, ignore_errors=True)
+        if not a.work_dir:
+            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -139,6 +139,7 @@ shard_actions plan_shard_round(const shard_view& view,
     else if (mine.count(lease.symbol) == 0)
       left.push_back(lease);
   }
+  out.spare = left;
   if (out.take.empty() && !left.empty())
     plan_swap(view, in, members, kept, left, out);
   return out;

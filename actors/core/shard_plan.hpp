@@ -41,6 +41,10 @@ struct shard_actions {
   std::vector<shard_lease> renew;   ///< held and healthy: rewrite (CAS)
   std::vector<shard_lease> release; ///< held, to give up: write "" (CAS)
   std::vector<shard_lease> take;    ///< free: write our id (CAS)
+  /// Free leases beyond `take`, in the same order: for each take that loses its
+  /// race to another member, the next of these (of a symbol not held here) is
+  /// tried instead, so a round fills the quota rather than the next one.
+  std::vector<shard_lease> spare;
   /// A swap, when the quota blocks placement: `swap_take` is a free lease that
   /// the instances below their quota cannot take (they hold its symbol), taken
   /// beyond the quota; only if that write succeeds, `swap_release` (one of this

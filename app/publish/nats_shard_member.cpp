@@ -79,7 +79,7 @@ struct nats_shard_member::impl {
   void write_leases(const shard_actions& actions);
   bool write(const shard_lease& lease, const std::string& holder);
   void check_lost(const shard_lease& lease);
-  void note_lost(const shard_lease& lease, const shard_view& view);
+  [[nodiscard]] std::vector<shard_lease> held_leases() const;
   void count_lost(const shard_lease& lease, const std::string& holder);
   void reconcile(caf::scoped_actor& self);
   void start_symbol(caf::scoped_actor& self, const std::string& symbol);
@@ -210,15 +210,30 @@ void nats_shard_member::impl::round(caf::scoped_actor& self) {
   if (!read_view(view))
     return;
   // What the bucket says we hold, with its revisions, is what we renew: a
-  // lease that lapsed, or that another member took after it lapsed, is lost.
+  // lease the bucket shows released or held by another member is lost.
   auto before = std::move(held);
   held.clear();
   for (const auto& lease : view.leases)
     if (lease.holder == cfg.instance && lease.revision > 0)
       held[shard_lease_key(lease.symbol, lease.replica)] = lease;
-  for (const auto& [key, lease] : before)
-    if (held.count(key) == 0)
-      note_lost(lease, view);
+  for (const auto& [key, lease] : before) {
+    if (held.count(key) != 0)
+      continue;
+    // A read of the bucket while members write it can miss keys (libnats
+    // 3.4.1's watcher ends its initial values early; seen with 300 leases).
+    // A lease held at the last round and absent now is kept and renewed
+    // against its revision: the renewal, and if it fails a direct get, tell.
+    auto seen = std::find_if(
+      view.leases.begin(), view.leases.end(), [&](const shard_lease& now) {
+        return now.symbol == lease.symbol && now.replica == lease.replica;
+      });
+    if (seen == view.leases.end()) {
+      held[key] = lease;
+      view.leases.push_back(lease);
+      continue;
+    }
+    count_lost(lease, seen->holder);
+  }
   shard_round_input in;
   in.me = cfg.instance;
   in.symbols = cfg.plan.symbols;
@@ -241,6 +256,14 @@ void nats_shard_member::impl::round(caf::scoped_actor& self) {
 }
 
 bool nats_shard_member::impl::read_view(shard_view& view) {
+  // Every key's latest entry. A key written while the watcher reads comes
+  // twice (its old and its new revision): the higher revision counts.
+  struct latest {
+    bool put = false;
+    std::string value;
+    std::uint64_t revision = 0;
+  };
+  std::map<std::string, latest> keys;
   kvWatchOptions o;
   kvWatchOptions_Init(&o);
   kvWatcher* w = nullptr;
@@ -249,17 +272,12 @@ bool nats_shard_member::impl::read_view(shard_view& view) {
     kvEntry* e = nullptr;
     s = kvWatcher_Next(&e, w, bucket_read_timeout_ms);
     if (s != NATS_OK || e == nullptr)
-      break; // a null entry: every key's latest value was read
-    std::string key = kvEntry_Key(e);
-    bool put = kvEntry_Operation(e) == kvOp_Put;
-    std::string value = put ? kvEntry_ValueString(e) : "";
-    shard_lease lease;
-    if (key.rfind("member.", 0) == 0 && put)
-      view.members.push_back(key.substr(7));
-    else if (parse_shard_lease_key(key, lease)) {
-      lease.holder = value;
-      lease.revision = kvEntry_Revision(e);
-      view.leases.push_back(lease);
+      break; // a null entry: the initial values were read
+    auto& k = keys[kvEntry_Key(e)];
+    if (kvEntry_Revision(e) > k.revision) {
+      k.put = kvEntry_Operation(e) == kvOp_Put;
+      k.value = k.put ? kvEntry_ValueString(e) : "";
+      k.revision = kvEntry_Revision(e);
     }
     kvEntry_Destroy(e);
   }
@@ -268,6 +286,16 @@ bool nats_shard_member::impl::read_view(shard_view& view) {
   if (s != NATS_OK) {
     fail("read bucket", s);
     return false;
+  }
+  for (const auto& [key, k] : keys) {
+    shard_lease lease;
+    if (key.rfind("member.", 0) == 0 && k.put)
+      view.members.push_back(key.substr(7));
+    else if (parse_shard_lease_key(key, lease)) {
+      lease.holder = k.value;
+      lease.revision = k.revision;
+      view.leases.push_back(lease);
+    }
   }
   return true;
 }
@@ -321,10 +349,23 @@ void nats_shard_member::impl::write_leases(const shard_actions& actions) {
   for (const auto& lease : actions.renew)
     if (!write(lease, cfg.instance))
       check_lost(lease);
+  // A take that loses its race to another member is made up from the spares.
+  std::size_t missed = 0;
+  auto take = [&](const shard_lease& lease) {
+    if (!write(lease, cfg.instance))
+      return false;
+    SV_INFO("shard", lease.symbol, "taken", "replica=%u quota=%u",
+            lease.replica, actions.quota);
+    return true;
+  };
   for (const auto& lease : actions.take)
-    if (write(lease, cfg.instance))
-      SV_INFO("shard", lease.symbol, "taken", "replica=%u quota=%u",
-              lease.replica, actions.quota);
+    missed += take(lease) ? 0 : 1;
+  for (const auto& lease : actions.spare) {
+    if (missed == 0)
+      break;
+    if (shard_symbols_of(held_leases()).count(lease.symbol) == 0 && take(lease))
+      --missed;
+  }
   if (!actions.swap_take.symbol.empty()) {
     if (write(actions.swap_take, cfg.instance)) {
       SV_INFO("shard", actions.swap_take.symbol, "taken",
@@ -379,16 +420,6 @@ void nats_shard_member::impl::check_lost(const shard_lease& lease) {
   if (holder == cfg.instance)
     return;
   held.erase(key);
-  count_lost(lease, holder);
-}
-
-/// A lease held at the last round is not ours in `view`.
-void nats_shard_member::impl::note_lost(const shard_lease& lease,
-                                        const shard_view& view) {
-  std::string holder;
-  for (const auto& now : view.leases)
-    if (now.symbol == lease.symbol && now.replica == lease.replica)
-      holder = now.holder;
   count_lost(lease, holder);
 }
 
@@ -471,6 +502,14 @@ void nats_shard_member::impl::stop_symbol(caf::scoped_actor& self,
                   "error=\"%s\" hint=\"retried at the next round\"",
                   caf::to_string(err).c_str());
       });
+}
+
+std::vector<shard_lease> nats_shard_member::impl::held_leases() const {
+  std::vector<shard_lease> out;
+  out.reserve(held.size());
+  for (const auto& [key, lease] : held)
+    out.push_back(lease);
+  return out;
 }
 
 void nats_shard_member::impl::release_all() {

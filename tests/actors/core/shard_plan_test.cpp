@@ -80,6 +80,30 @@ struct bucket {
   }
 };
 
+/// Instance `me`'s writes of `actions`, as nats_shard_member makes them.
+void apply(bucket& b, const std::string& me, const shard_actions& actions) {
+  for (const auto& lease : actions.release)
+    b.write(lease, "");
+  std::set<std::string> mine;
+  for (const auto& lease : actions.renew)
+    if (b.write(lease, me))
+      mine.insert(lease.symbol);
+  std::size_t missed = 0;
+  for (const auto& lease : actions.take) {
+    if (b.write(lease, me))
+      mine.insert(lease.symbol);
+    else
+      ++missed;
+  }
+  for (const auto& lease : actions.spare)
+    if (missed > 0 && mine.count(lease.symbol) == 0 && b.write(lease, me)) {
+      mine.insert(lease.symbol);
+      --missed;
+    }
+  if (!actions.swap_take.symbol.empty())
+    b.write(actions.swap_release, b.write(actions.swap_take, me) ? "" : me);
+}
+
 /// One round of instance `me`: its member key, the plan, its writes.
 shard_actions round(bucket& b, const std::string& me,
                     const std::vector<std::string>& group,
@@ -90,14 +114,7 @@ shard_actions round(bucket& b, const std::string& me,
   in.symbols = group;
   in.replicas = replicas;
   auto actions = plan_shard_round(b.view(), in);
-  for (auto& lease : actions.release)
-    b.write(lease, "");
-  for (auto& lease : actions.renew)
-    b.write(lease, me);
-  for (auto& lease : actions.take)
-    b.write(lease, me);
-  if (!actions.swap_take.symbol.empty())
-    b.write(actions.swap_release, b.write(actions.swap_take, me) ? "" : me);
+  apply(b, me, actions);
   return actions;
 }
 
@@ -268,4 +285,42 @@ TEST_CASE("bucket keys and instance ids", "[shard_plan]") {
   CHECK_FALSE(parse_shard_lease_key("lease..1", lease));
   CHECK(shard_instance_id("host.example:7/a") == "host_example_7_a");
   CHECK(shard_instance_id("") == "instance");
+}
+
+TEST_CASE("spares follow the takes: free leases beyond the quota, one per "
+          "symbol, none of a symbol taken or kept",
+          "[shard_plan]") {
+  shard_view view;
+  view.members = {"a", "b"};
+  view.leases.push_back(shard_lease{"S0", 0, "a", 3});
+  shard_round_input in;
+  in.me = "a";
+  in.symbols = {"S0", "S1", "S2", "S3", "S4", "S5"};
+  auto actions = plan_shard_round(view, in);
+  CHECK(actions.quota == 3);
+  CHECK(actions.renew.size() == 1);
+  CHECK(actions.take.size() == 2);
+  CHECK(actions.spare.size() == 3);
+  std::set<std::string> all = shard_symbols_of(actions.take);
+  for (const auto& lease : actions.spare) {
+    CHECK(lease.symbol != "S0");
+    CHECK(all.insert(lease.symbol).second);
+  }
+  CHECK(all.size() == 5);
+}
+
+TEST_CASE("a take lost to a race is made up from the spares in the same round",
+          "[shard_plan]") {
+  bucket b;
+  auto group = symbols(6);
+  b.members = {"a", "b"};
+  shard_round_input in;
+  in.me = "a";
+  in.symbols = group;
+  auto actions = plan_shard_round(b.view(), in);
+  REQUIRE(actions.take.size() == 3);
+  // b takes a's first choice between a's read and a's writes.
+  REQUIRE(b.write(actions.take.front(), "b"));
+  apply(b, "a", actions);
+  CHECK(b.count_by_holder() == std::map<std::string, int>{{"a", 3}, {"b", 1}});
 }
