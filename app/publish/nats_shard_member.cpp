@@ -216,7 +216,10 @@ void nats_shard_member::impl::round(caf::scoped_actor& self) {
   for (const auto& lease : view.leases)
     if (lease.holder == cfg.instance && lease.revision > 0)
       held[shard_lease_key(lease.symbol, lease.replica)] = lease;
-  for (const auto& [key, lease] : before) {
+  for (const auto& entry : before) {
+    // Not a structured binding: clang 14 cannot capture one in the lambda.
+    const auto& key = entry.first;
+    const auto& lease = entry.second;
     if (held.count(key) != 0)
       continue;
     // A read of the bucket while members write it can miss keys (libnats
