@@ -202,13 +202,15 @@ void nats_shard_member::impl::round(caf::scoped_actor& self) {
   auto member = std::to_string(held.size());
   natsStatus s = kvStore_PutString(
     &rev, kv, shard_member_key(cfg.instance).c_str(), member.c_str());
-  if (s != NATS_OK) {
+  if (s != NATS_OK)
     fail("member key", s);
+  shard_view view;
+  if (s != NATS_OK || !read_view(view)) {
+    // A new connection at the next round, which creates the bucket again if
+    // it is gone (a server restarted: the bucket is in memory).
+    close();
     return;
   }
-  shard_view view;
-  if (!read_view(view))
-    return;
   // What the bucket says we hold, with its revisions, is what we renew: a
   // lease the bucket shows released or held by another member is lost.
   auto before = std::move(held);
@@ -415,12 +417,23 @@ void nats_shard_member::impl::check_lost(const shard_lease& lease) {
   natsStatus s = kvStore_Get(&e, kv, key.c_str());
   if (s != NATS_OK && s != NATS_NOT_FOUND)
     return;
-  std::string holder = s == NATS_OK && kvEntry_ValueString(e) != nullptr
-                         ? kvEntry_ValueString(e)
-                         : "";
-  if (e != nullptr)
+  std::string holder;
+  std::uint64_t revision = 0;
+  if (s == NATS_OK) {
+    if (kvEntry_ValueString(e) != nullptr)
+      holder = kvEntry_ValueString(e);
+    revision = kvEntry_Revision(e);
     kvEntry_Destroy(e);
-  if (holder == cfg.instance)
+  }
+  if (holder == cfg.instance) {
+    held[key].revision = revision; // ours, written at another revision
+    return;
+  }
+  // Lapsed and taken by no one (a round too late, or a bucket lost with its
+  // server): taken back at once instead of stopping the symbol here.
+  auto again = lease;
+  again.revision = 0;
+  if (s == NATS_NOT_FOUND && write(again, cfg.instance))
     return;
   held.erase(key);
   count_lost(lease, holder);

@@ -18,6 +18,8 @@ second, and streamvisors "a", "b" and "c" with the same 30 symbols and
     symbols, and a and b balance to 15 each again;
   - one of b's symbols removed on b with DELETE /symbols/{S} streams again on b at
     its next round (its lease is still b's);
+  - NATS is killed and restarted on its store (the bucket, in memory, is gone): a and
+    b connect again, create the bucket anew and balance 15/15 again;
   - "a" stops with SIGTERM while trades still flow: it releases its leases and "b"
     streams all 30 within LEASE_S (at its next round, not after the TTL);
   - at the end the stream, read back by streamvisor-nats-tail, holds each symbol's
@@ -124,6 +126,17 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     check(code == 200, "DELETE /symbols/%s answered %d %s" % (removed, code, body))
     poll("%s streaming again on b after its DELETE" % removed,
          lambda: balanced((a, b), 15), procs=procs)
+
+    # NATS restarted on its store: the stream stays, the bucket (in memory) is
+    # gone. The members connect again and create it anew; each takes its own
+    # leases back (or they move), and the two balance again; a's stop below
+    # then needs a working bucket.
+    rounds_before = {sv.name: shard(sv)["rounds"] for sv in (a, b)}
+    nats.kill()
+    nats.start()
+    poll("a and b balanced again after NATS's restart", lambda: all(
+        shard(sv)["connected"] and shard(sv)["rounds"] > rounds_before[sv.name] + 1
+        for sv in (a, b)) and balanced((a, b), 15), procs=procs)
 
     # a's graceful stop, while trades still flow: it releases its leases, b takes
     # them at its next round (not after the TTL) and continues after a's last ids.
