@@ -13,6 +13,7 @@
 #include "actors/core/http_query.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/symbol_case.hpp"
+#include "actors/core/symbol_name.hpp"
 #include "actors/gather.hpp"
 #include "actors/wire/api_json.hpp"
 #include "actors/wire/binance_rest.hpp"
@@ -489,7 +490,27 @@ void respond_registry_error(api_self self, std::uint64_t id,
     respond_unavailable(self, id, err);
 }
 
-/// PUT /symbols/{symbol}: 201 when a stream started, 200 when all ran already.
+/// In a shard group: queues `change` with the group's member and answers 202,
+/// or 503 when the member's queue is full. Nothing starts or stops here: the
+/// group's leases decide which member streams the symbol.
+void change_group_symbol(api_self self, std::uint64_t id,
+                         const group_symbol_change& change) {
+  auto& shard = *self->state.cfg.shard;
+  auto group = shard.status().group;
+  if (!shard.change_symbol(change)) {
+    respond(self, id, 503,
+            error_json("unavailable",
+                       "too many changes of the group's symbols wait for its "
+                       "bucket (is NATS reachable?); retry later"));
+    return;
+  }
+  SV_INFO("api", change.symbol, "group_change_queued", "group=%s change=%s",
+          group.c_str(), change.add ? "add" : "remove");
+  respond(self, id, 202, group_symbol_change_json(group, change));
+}
+
+/// PUT /symbols/{symbol}: 201 when a stream started, 200 when all ran already;
+/// in a shard group 202, the symbol added to the group.
 void put_symbol(api_self self, const http_request& req,
                 const route_args& args) {
   auto id = req.req_id;
@@ -502,6 +523,14 @@ void put_symbol(api_self self, const http_request& req,
     return;
   }
   auto symbol = std::string{args.symbol};
+  if (self->state.cfg.shard != nullptr) {
+    if (!is_symbol_name(symbol)) {
+      respond_registry_error(self, id, symbol, errc::invalid_symbol);
+      return;
+    }
+    change_group_symbol(self, id, {upper_symbol(symbol), true, streams});
+    return;
+  }
   self
     ->request(self->state.cfg.registry, put_answer_timeout, put_atom::value,
               symbol, streams)
@@ -513,13 +542,26 @@ void put_symbol(api_self self, const http_request& req,
       [=](caf::error& err) { respond_registry_error(self, id, symbol, err); });
 }
 
-/// DELETE /symbols/{symbol}: 200 once its children closed, 404 if not served.
+/// DELETE /symbols/{symbol}: 200 once its children closed, 404 if not served;
+/// in a shard group 202, the symbol removed from the group, or 404 with the
+/// group's symbols.
 void delete_symbol(api_self self, const http_request& req,
                    const route_args& args) {
   auto id = req.req_id;
   if (!may_change_symbols(self, req))
     return;
   auto symbol = std::string{args.symbol};
+  if (self->state.cfg.shard != nullptr) {
+    auto upper = upper_symbol(symbol);
+    auto group = self->state.cfg.shard->symbols();
+    if (!is_symbol_name(symbol))
+      respond_registry_error(self, id, symbol, errc::invalid_symbol);
+    else if (std::find(group.begin(), group.end(), upper) == group.end())
+      respond(self, id, 404, unknown_symbol_json(upper, group));
+    else
+      change_group_symbol(self, id, {upper, false, {}});
+    return;
+  }
   self
     ->request(self->state.cfg.registry, delete_answer_timeout,
               remove_atom::value, symbol)

@@ -69,10 +69,11 @@ struct api_config {
   /// The JetStream publisher, for /status's "nats" and /metrics's
   /// streamvisor_nats_* families; null: left out.
   const market_publisher* publisher = nullptr; ///< outlives the actor
-  /// The shard group member, for /status's "shard" and streamvisor_shard_*;
-  /// null: no shard group.
-  const shard_membership* shard = nullptr; ///< outlives the actor
-  std::string version;                     ///< streamvisor_build_info's label
+  /// The shard group member, for /status's "shard" and streamvisor_shard_*,
+  /// and the group's symbols: with it, PUT and DELETE /symbols/{S} change the
+  /// group's symbols (202) instead of this instance's; null: no shard group.
+  shard_membership* shard = nullptr; ///< outlives the actor
+  std::string version;               ///< streamvisor_build_info's label
   /// Runtime symbol control (PUT and DELETE /symbols/{S}); null: 503.
   registry_if registry;
   /// With it, PUT and DELETE need `Authorization: Bearer <api_token>` (from any

@@ -247,7 +247,7 @@ sv::api_if spawn_api(caf::actor_system& sys, const sv::settings& cfg,
                      const sv::transport_counter_source& counters,
                      const sv::process_stats_source& process,
                      const sv::market_publisher* publisher,
-                     const sv::shard_membership* shard) {
+                     sv::shard_membership* shard) {
   auto api_cfg = sv::api_config_for(cfg);
   api_cfg.supervisor = actors.supervisor;
   api_cfg.aggregators = actors.aggregators;

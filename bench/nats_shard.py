@@ -11,6 +11,10 @@ with the same symbols, --shard-group and --shard-lease-s, on shared sockets
     symbols it holds;
   - over a steady window of --steady-s: each member's and nats-server's CPU (one
     core = 100), each member's last round duration (round_ms) and RSS;
+  - remove_s and add_s: --changes symbols removed from the group with DELETE
+    /symbols/{S} on the first member, until no member streams them and the rest are
+    held and streamed once; then added back with PUT, until every symbol is again
+    (group-wide runtime changes through the bucket sv_symbols_<group>);
   - takeover_s: after a SIGKILL of the first member, until the others hold and
     stream every symbol again.
 and prints one line of key=value figures per phase.
@@ -18,7 +22,7 @@ and prints one line of key=value figures per phase.
 Usage (from the repository root, after building the dev or ci preset):
   bench/nats_shard.py --bin-dir build/dev --symbols 1500 --members 3
 Options: --bin-dir [build/ci] --symbols [1500] --members [3] --trade-rate [1]
---lease-s [10] --streams-per-connection [100] --steady-s [20]
+--lease-s [10] --streams-per-connection [100] --steady-s [20] --changes [100]
 --nats-server [/usr/sbin/nats-server] --work-dir [a temporary one, removed; given:
 kept, with every process's log].
 """
@@ -69,6 +73,27 @@ def api_port(log_path):
     return int(m.group(1))
 
 
+def change(port, method, symbol):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/symbols/{symbol}", method=method)
+    with urllib.request.urlopen(req, timeout=10) as r:
+        if r.status != 202:
+            raise SystemExit(f"{method} /symbols/{symbol} answered {r.status}")
+
+
+def timed_changes(members, method, changed, symbols_after):
+    """Asks the first member for `method` of each of `changed`; the seconds until
+    the group settles on `symbols_after`, and the slowest request's seconds."""
+    t = time.monotonic()
+    slowest = 0.0
+    for symbol in changed:
+        t_req = time.monotonic()
+        change(members[0]["port"], method, symbol)
+        slowest = max(slowest, time.monotonic() - t_req)
+    wait_for(f"the group settled after {len(changed)} {method}s",
+             lambda: settled(members, symbols_after), 600, poll_s=0.25, errors=NOT_YET)
+    return time.monotonic() - t, slowest
+
+
 def cpu_window(pids, seconds):
     """CPU % (one core = 100) of each pid over `seconds`, and its RSS in MiB at the end."""
     before = {p: proc_sample(p)[0] for p in pids}
@@ -91,6 +116,7 @@ def main():
     ap.add_argument("--lease-s", type=int, default=10)
     ap.add_argument("--streams-per-connection", type=int, default=100)
     ap.add_argument("--steady-s", type=float, default=20)
+    ap.add_argument("--changes", type=int, default=100)
     ap.add_argument("--nats-server", default="/usr/sbin/nats-server")
     ap.add_argument("--work-dir", help="keep the logs there (default: a temporary one, removed)")
     a = ap.parse_args()
@@ -150,6 +176,16 @@ def main():
             f"{m['name']}_rss_mib={window[m['proc'].pid][1]:.0f} "
             f"{m['name']}_round_ms={s['round_ms']}" for m, s in zip(members, shards))
             + f" nats_server_cpu_pct={window[nats.pid][0]:.1f}")
+        if a.changes > 0:
+            changed = symbols[::max(1, len(symbols) // a.changes)][:a.changes]
+            remove_s, remove_req_s = timed_changes(members, "DELETE", changed,
+                                                   set(symbols) - set(changed))
+            add_s, add_req_s = timed_changes(members, "PUT", changed, set(symbols))
+            shards = [status(m["port"])["shard"] for m in members]
+            print(f"changes symbols={len(changed)} remove_s={remove_s:.1f} "
+                  f"add_s={add_s:.1f} slowest_request_ms="
+                  f"{1000 * max(remove_req_s, add_req_s):.0f} round_ms="
+                  + ",".join(str(s["round_ms"]) for s in shards))
         victim, rest = members[0], members[1:]
         moved = len(shards[0]["held"])
         victim["proc"].kill()

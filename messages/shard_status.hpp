@@ -27,7 +27,16 @@ struct shard_status {
   std::uint64_t released = 0;  ///< leases given up (balance, unhealthy, stop)
   std::uint64_t lost = 0;      ///< leases found taken by another or lapsed
   std::uint64_t handovers = 0; ///< symbols started after the stream's last id
-  std::string last_error;      ///< the last failure, empty if none
+  /// The group's runtime changes as the last round read them
+  /// (sv_symbols_<group>): symbols added to, and removed from, the configured set.
+  std::vector<std::string> added;
+  std::vector<std::string> removed;
+  /// Changes asked of this member (PUT or DELETE /symbols/{S}) not yet written
+  /// to the bucket; they wait while it is out of reach.
+  std::uint32_t changes_pending = 0;
+  std::uint64_t changes_written
+    = 0;                  ///< changes this member wrote to the bucket
+  std::string last_error; ///< the last failure, empty if none
 };
 
 } // namespace sv

@@ -154,7 +154,7 @@ void write_shard(json_writer& w, const shard_status& s) {
   write_string(w, s.instance);
   w.Key("connected");
   w.Bool(s.connected);
-  const std::array<uint_field, 12> fields{{
+  const std::array<uint_field, 14> fields{{
     {"lease_s", s.lease_s},
     {"replicas", s.replicas},
     {"members", s.members},
@@ -167,13 +167,19 @@ void write_shard(json_writer& w, const shard_status& s) {
     {"released", s.released},
     {"lost", s.lost},
     {"handovers", s.handovers},
+    {"changes_pending", s.changes_pending},
+    {"changes_written", s.changes_written},
   }};
   write_uint_fields(w, fields);
-  w.Key("held");
-  w.StartArray();
-  for (const auto& symbol : s.held)
-    write_string(w, symbol);
-  w.EndArray();
+  for (const auto& [key, symbols] :
+       {std::pair{"held", &s.held}, std::pair{"added", &s.added},
+        std::pair{"removed", &s.removed}}) {
+    w.Key(key);
+    w.StartArray();
+    for (const auto& symbol : *symbols)
+      write_string(w, symbol);
+    w.EndArray();
+  }
   w.Key("last_error");
   write_string(w, s.last_error);
   w.EndObject();
@@ -568,6 +574,28 @@ std::string symbol_removed_json(const std::string& symbol,
   w.Bool(true);
   w.Key("children");
   w.Uint(children);
+  w.EndObject();
+  return finish(sb);
+}
+
+std::string group_symbol_change_json(const std::string& group,
+                                     const group_symbol_change& change) {
+  rapidjson::StringBuffer sb;
+  json_writer w{sb};
+  w.StartObject();
+  w.Key("symbol");
+  write_string(w, change.symbol);
+  w.Key("group");
+  write_string(w, group);
+  w.Key("change");
+  w.String(change.add ? "add" : "remove");
+  if (change.add) {
+    w.Key("streams");
+    w.StartArray();
+    for (auto stream : change.streams)
+      w.String(to_string(stream));
+    w.EndArray();
+  }
   w.EndObject();
   return finish(sb);
 }

@@ -444,6 +444,11 @@ void write_shard(writer& w, const shard_status& s) {
            "How long the last shard round took.");
   w.sample("streamvisor_shard_round_duration_seconds",
            static_cast<double>(s.round_ms) / 1000.0);
+  w.family("streamvisor_shard_symbol_changes_pending", "gauge",
+           "Changes of the group's symbols asked here and not yet written to "
+           "its bucket.");
+  w.sample("streamvisor_shard_symbol_changes_pending",
+           std::uint64_t{s.changes_pending});
   const std::array counters = {
     counter{"streamvisor_shard_rounds_total", "Shard rounds done.", s.rounds},
     counter{"streamvisor_shard_leases_taken_total",
@@ -456,6 +461,9 @@ void write_shard(writer& w, const shard_status& s) {
     counter{"streamvisor_shard_handovers_total",
             "Symbols started after the stream's last trade id (backfilled).",
             s.handovers},
+    counter{"streamvisor_shard_symbol_changes_written_total",
+            "Changes of the group's symbols this instance wrote to its bucket.",
+            s.changes_written},
   };
   write_counters(w, counters);
 }

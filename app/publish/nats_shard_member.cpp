@@ -16,6 +16,7 @@
 
 #include <caf/scoped_actor.hpp>
 
+#include "actors/core/group_symbols.hpp"
 #include "actors/core/log.hpp"
 #include "actors/core/shard_plan.hpp"
 #include "actors/wire/market_subjects.hpp"
@@ -38,6 +39,17 @@ constexpr auto status_timeout = std::chrono::seconds(2);
 constexpr auto put_timeout = std::chrono::seconds(7);
 /// A symbol whose streams gave up here is not taken here again for this long.
 constexpr auto cooling_period = std::chrono::seconds(60);
+/// Changes of the group's symbols this member keeps while the bucket is out of
+/// reach; an API client gets 503 past it. A later change of a symbol replaces
+/// its pending one, so this bounds distinct symbols, not requests.
+constexpr std::size_t group_changes_pending_max = 1000;
+
+/// A key's latest entry in a bucket read.
+struct bucket_entry {
+  bool put = false; ///< false: deleted or purged
+  std::string value;
+  std::uint64_t revision = 0;
+};
 
 unsigned long long ull(std::uint64_t x) {
   return static_cast<unsigned long long>(x);
@@ -49,7 +61,8 @@ struct nats_shard_member::impl {
   shard_member_config cfg;
   shard_member_actors actors;
   std::string shown_url;
-  std::string bucket;
+  std::string bucket;         ///< sv_shards_<group>: members and leases (TTL)
+  std::string symbols_bucket; ///< sv_symbols_<group>: runtime changes (no TTL)
 
   // Shared with other threads; guarded by `mutex`.
   mutable std::mutex mutex;
@@ -58,6 +71,11 @@ struct nats_shard_member::impl {
   symbol_plan next_plan; ///< set_plan's, taken at the next round
   bool plan_changed = false;
   shard_status counters;
+  /// Asked by the API, not yet written; one per symbol, in order.
+  std::vector<group_symbol_change> pending;
+  bool change_queued = false; ///< a change came: the next round starts now
+  /// The group's changes as the last round read them, one per symbol.
+  std::vector<group_symbol_change> read_changes;
 
   // Member thread only.
   std::thread thread;
@@ -65,16 +83,25 @@ struct nats_shard_member::impl {
   natsConnection* nc = nullptr;
   jsCtx* js = nullptr;
   kvStore* kv = nullptr;
+  kvStore* symbols_kv = nullptr;
+  /// The configured symbols (cfg.plan: written under `mutex`) with the group's
+  /// changes applied, as of the last round: what this member divides.
+  symbol_plan group;
   std::map<std::string, shard_lease> held; ///< by lease key, with our revision
   std::set<std::string> running;           ///< symbols this member started here
   std::map<std::string, std::chrono::steady_clock::time_point> cooling;
   bool failing = false; ///< the last round failed (logged once per outage)
+  std::set<std::string> unreadable; ///< symbols bucket entries logged as such
 
   void run();
   bool connect();
   void close();
   void round(caf::scoped_actor& self);
+  bool read_bucket(kvStore* from, const char* what,
+                   std::map<std::string, bucket_entry>& keys);
   bool read_view(shard_view& view);
+  bool write_changes();
+  bool read_group_symbols();
   std::set<std::string> check_children(caf::scoped_actor& self);
   void write_leases(const shard_actions& actions);
   bool write(const shard_lease& lease, const std::string& holder);
@@ -124,6 +151,18 @@ bool nats_shard_member::impl::connect() {
                 bucket.c_str(), cfg.lease_s);
     }
   }
+  if (s == NATS_OK) {
+    kvConfig kc;
+    kvConfig_Init(&kc);
+    kc.Bucket = symbols_bucket.c_str();
+    kc.History = 1;
+    // No TTL, on disk: a change holds until the next change of its symbol,
+    // across restarts of NATS and of every member.
+    kc.StorageType = js_FileStorage;
+    s = js_CreateKeyValue(&symbols_kv, js, &kc);
+    if (s != NATS_OK)
+      s = js_KeyValue(&symbols_kv, js, symbols_bucket.c_str());
+  }
   if (s != NATS_OK) {
     fail("connect", s);
     close();
@@ -139,6 +178,9 @@ void nats_shard_member::impl::close() {
   if (kv != nullptr)
     kvStore_Destroy(kv);
   kv = nullptr;
+  if (symbols_kv != nullptr)
+    kvStore_Destroy(symbols_kv);
+  symbols_kv = nullptr;
   if (js != nullptr)
     jsCtx_Destroy(js);
   js = nullptr;
@@ -178,6 +220,7 @@ void nats_shard_member::impl::run() {
       cfg.plan = std::move(next_plan);
       plan_changed = false;
     }
+    change_queued = false;
     // Rounds start every period, however long one takes (up to a period).
     auto began = std::chrono::steady_clock::now();
     lock.unlock();
@@ -189,11 +232,14 @@ void nats_shard_member::impl::run() {
       counters.round_ms = static_cast<std::uint64_t>(took.count());
     }
     lock.lock();
-    wake.wait_until(lock, began + period, [this] { return stopping; });
+    wake.wait_until(lock, began + period,
+                    [this] { return stopping || change_queued; });
   }
   lock.unlock();
-  if (kv != nullptr)
+  if (kv != nullptr) {
+    write_changes(); // a change asked just before the stop still reaches the group
     release_all();
+  }
   close();
 }
 
@@ -205,7 +251,8 @@ void nats_shard_member::impl::round(caf::scoped_actor& self) {
   if (s != NATS_OK)
     fail("member key", s);
   shard_view view;
-  if (s != NATS_OK || !read_view(view)) {
+  if (s != NATS_OK || !write_changes() || !read_group_symbols()
+      || !read_view(view)) {
     // A new connection at the next round, which creates the bucket again if
     // it is gone (a server restarted: the bucket is in memory).
     close();
@@ -241,7 +288,7 @@ void nats_shard_member::impl::round(caf::scoped_actor& self) {
   }
   shard_round_input in;
   in.me = cfg.instance;
-  in.symbols = cfg.plan.symbols;
+  in.symbols = group.symbols;
   in.replicas = cfg.replicas;
   in.unhealthy = check_children(self);
   auto now = std::chrono::steady_clock::now();
@@ -260,19 +307,15 @@ void nats_shard_member::impl::round(caf::scoped_actor& self) {
   reconcile(self);
 }
 
-bool nats_shard_member::impl::read_view(shard_view& view) {
-  // Every key's latest entry. A key written while the watcher reads comes
-  // twice (its old and its new revision): the higher revision counts.
-  struct latest {
-    bool put = false;
-    std::string value;
-    std::uint64_t revision = 0;
-  };
-  std::map<std::string, latest> keys;
+/// Reads every key's latest entry of `from` into `keys`. A key written while
+/// the watcher reads comes twice (its old and its new revision): the higher
+/// revision counts. False (logged as `what`) if the bucket did not answer.
+bool nats_shard_member::impl::read_bucket(
+  kvStore* from, const char* what, std::map<std::string, bucket_entry>& keys) {
   kvWatchOptions o;
   kvWatchOptions_Init(&o);
   kvWatcher* w = nullptr;
-  natsStatus s = kvStore_WatchAll(&w, kv, &o);
+  natsStatus s = kvStore_WatchAll(&w, from, &o);
   while (s == NATS_OK) {
     kvEntry* e = nullptr;
     s = kvWatcher_Next(&e, w, bucket_read_timeout_ms);
@@ -289,9 +332,16 @@ bool nats_shard_member::impl::read_view(shard_view& view) {
   if (w != nullptr)
     kvWatcher_Destroy(w);
   if (s != NATS_OK) {
-    fail("read bucket", s);
+    fail(what, s);
     return false;
   }
+  return true;
+}
+
+bool nats_shard_member::impl::read_view(shard_view& view) {
+  std::map<std::string, bucket_entry> keys;
+  if (!read_bucket(kv, "read bucket", keys))
+    return false;
   for (const auto& [key, k] : keys) {
     shard_lease lease;
     if (key.rfind("member.", 0) == 0 && k.put)
@@ -305,11 +355,95 @@ bool nats_shard_member::impl::read_view(shard_view& view) {
   return true;
 }
 
+/// Writes the changes the API queued into the symbols bucket, in order. False
+/// (the rest kept for the next round) if the bucket did not take one.
+bool nats_shard_member::impl::write_changes() {
+  std::vector<group_symbol_change> batch;
+  {
+    std::lock_guard<std::mutex> guard{mutex};
+    batch = pending;
+  }
+  for (const auto& change : batch) {
+    auto value = group_symbol_value(change);
+    std::uint64_t rev = 0;
+    natsStatus s = kvStore_PutString(
+      &rev, symbols_kv, group_symbol_key(change.symbol).c_str(), value.c_str());
+    if (s != NATS_OK) {
+      fail("write symbol change", s);
+      return false;
+    }
+    SV_INFO("shard", change.symbol, "group_change_written",
+            "group=%s change=\"%s\"", cfg.group.c_str(), value.c_str());
+    std::lock_guard<std::mutex> guard{mutex};
+    ++counters.changes_written;
+    // Unless a newer change of the symbol came meanwhile (it is written next).
+    auto same = std::find_if(
+      pending.begin(), pending.end(), [&](const group_symbol_change& c) {
+        return c.symbol == change.symbol && group_symbol_value(c) == value;
+      });
+    if (same != pending.end())
+      pending.erase(same);
+  }
+  return true;
+}
+
+/// Reads the group's changes and merges them with the configured symbols into
+/// `group`. Its keys are only ever overwritten, never deleted by streamvisor,
+/// so a key the read misses (libnats's watcher, see round()) keeps the change
+/// last read; a key deleted by hand gives the symbol back to the config.
+bool nats_shard_member::impl::read_group_symbols() {
+  std::map<std::string, bucket_entry> keys;
+  if (!read_bucket(symbols_kv, "read symbols bucket", keys))
+    return false;
+  std::vector<group_symbol_change> before;
+  {
+    std::lock_guard<std::mutex> guard{mutex};
+    before = read_changes;
+  }
+  std::map<std::string, group_symbol_change> now;
+  for (const auto& change : before)
+    if (keys.count(group_symbol_key(change.symbol)) == 0)
+      now[change.symbol] = change;
+  for (const auto& [key, k] : keys) {
+    if (!k.put)
+      continue;
+    auto change = parse_group_symbol(key, k.value);
+    if (!change) {
+      if (unreadable.insert(key + '=' + k.value).second)
+        SV_WARN("shard", "-", "group_change_unreadable",
+                "bucket=%s key=%s value=\"%s\" hint=\"skipped: written by "
+                "another version or by hand\"",
+                symbols_bucket.c_str(), key.c_str(), k.value.c_str());
+      continue;
+    }
+    now[change->symbol] = *change;
+  }
+  std::vector<group_symbol_change> changes;
+  changes.reserve(now.size());
+  for (auto& [symbol, change] : now)
+    changes.push_back(std::move(change));
+  for (const auto& change : changes) {
+    auto was = std::find_if(before.begin(), before.end(),
+                            [&](const group_symbol_change& c) {
+                              return c.symbol == change.symbol;
+                            });
+    if (was == before.end()
+        || group_symbol_value(*was) != group_symbol_value(change))
+      SV_INFO("shard", change.symbol, "group_symbol_changed",
+              "group=%s change=\"%s\"", cfg.group.c_str(),
+              group_symbol_value(change).c_str());
+  }
+  group = merge_group_symbols(cfg.plan, changes);
+  std::lock_guard<std::mutex> guard{mutex};
+  read_changes = std::move(changes);
+  return true;
+}
+
 /// Asks the supervisor for its children. Returns the symbols started here whose
 /// streams it parked (restarted too often): their leases go to another member.
-/// A symbol started here that has no child any more (removed at runtime with
-/// DELETE /symbols/{S}) counts as not running, so its lease, if still held,
-/// starts it again: the group, not one member's API, decides what streams.
+/// A symbol started here that has no child any more (removed from the registry
+/// by other means than this member) counts as not running, so its lease, if
+/// still held, starts it again: the group decides what streams.
 std::set<std::string>
 nats_shard_member::impl::check_children(caf::scoped_actor& self) {
   std::set<std::string> parked;
@@ -337,8 +471,8 @@ nats_shard_member::impl::check_children(caf::scoped_actor& self) {
     }
     SV_WARN("shard", *it, "not_running",
             "hint=\"removed here while its lease is held here; started again "
-            "if the lease stays (remove it from every member's symbols to take "
-            "it out of the group)\"");
+            "(DELETE /symbols/%s on any member takes it out of the group)\"",
+            it->c_str());
     it = running.erase(it);
   }
   return parked;
@@ -468,7 +602,7 @@ void nats_shard_member::impl::reconcile(caf::scoped_actor& self) {
 void nats_shard_member::impl::start_symbol(caf::scoped_actor& self,
                                            const std::string& symbol) {
   std::vector<stream_kind> streams;
-  auto& plan = cfg.plan;
+  auto& plan = group;
   for (std::size_t i = 0; i < plan.symbols.size(); ++i)
     if (plan.symbols[i] == symbol && i < plan.streams.size())
       streams = plan.streams[i];
@@ -550,15 +684,19 @@ void nats_shard_member::impl::note_members(const shard_view& view,
   for (const auto& [key, lease] : held)
     taken.insert({lease.symbol, lease.replica});
   std::uint32_t unheld = 0;
-  for (const auto& symbol : cfg.plan.symbols)
+  for (const auto& symbol : group.symbols)
     for (std::uint32_t r = 0; r < cfg.replicas; ++r)
       unheld += taken.count({symbol, r}) == 0 ? 1 : 0;
   std::lock_guard<std::mutex> guard{mutex};
   counters.connected = true;
   counters.members = static_cast<std::uint32_t>(members.size());
   counters.quota = actions.quota;
-  counters.symbols = static_cast<std::uint32_t>(cfg.plan.symbols.size());
+  counters.symbols = static_cast<std::uint32_t>(group.symbols.size());
   counters.unheld = unheld;
+  counters.added.clear();
+  counters.removed.clear();
+  for (const auto& change : read_changes)
+    (change.add ? counters.added : counters.removed).push_back(change.symbol);
   counters.held.clear();
   for (const auto& [key, lease] : held)
     counters.held.push_back(lease.symbol);
@@ -572,6 +710,8 @@ nats_shard_member::nats_shard_member(shard_member_config cfg,
   : impl_(std::make_unique<impl>()) {
   impl_->shown_url = url_without_credentials(cfg.url);
   impl_->bucket = "sv_shards_" + cfg.group;
+  impl_->symbols_bucket = "sv_symbols_" + cfg.group;
+  impl_->group = cfg.plan;
   impl_->counters.group = cfg.group;
   impl_->counters.instance = cfg.instance;
   impl_->counters.lease_s = cfg.lease_s;
@@ -610,7 +750,32 @@ void nats_shard_member::stop() {
 
 shard_status nats_shard_member::status() const {
   std::lock_guard<std::mutex> guard{impl_->mutex};
-  return impl_->counters;
+  auto s = impl_->counters;
+  s.changes_pending = static_cast<std::uint32_t>(impl_->pending.size());
+  return s;
+}
+
+std::vector<std::string> nats_shard_member::symbols() const {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  auto changes = impl_->read_changes;
+  for (const auto& change : impl_->pending)
+    replace_group_symbol(changes, change);
+  return merge_group_symbols(impl_->cfg.plan, changes).symbols;
+}
+
+bool nats_shard_member::change_symbol(group_symbol_change change) {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  auto& pending = impl_->pending;
+  auto queued = std::any_of(pending.begin(), pending.end(),
+                            [&](const group_symbol_change& c) {
+                              return c.symbol == change.symbol;
+                            });
+  if (!queued && pending.size() >= group_changes_pending_max)
+    return false;
+  replace_group_symbol(pending, std::move(change));
+  impl_->change_queued = true;
+  impl_->wake.notify_all();
+  return true;
 }
 
 std::string default_shard_instance() {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <caf/actor_system.hpp>
 
@@ -64,6 +65,8 @@ public:
   void stop();
 
   [[nodiscard]] shard_status status() const override;
+  [[nodiscard]] std::vector<std::string> symbols() const override;
+  bool change_symbol(group_symbol_change change) override;
 
   struct impl; ///< libnats stays in the .cpp
 

@@ -662,13 +662,36 @@ TEST_CASE("status waits at most one answer timeout when a book and an "
 
 namespace {
 
+/// A shard group member that records the changes asked of it.
+struct fake_shard : shard_membership {
+  std::vector<std::string> group = {"BTCUSDT", "ETHUSDT", "XRPUSDT"};
+  std::vector<group_symbol_change> changes; ///< as asked, in order
+  bool full = false; ///< true: refuses changes (its queue is full)
+
+  [[nodiscard]] shard_status status() const override {
+    shard_status s;
+    s.group = "eu";
+    return s;
+  }
+  [[nodiscard]] std::vector<std::string> symbols() const override {
+    return group;
+  }
+  bool change_symbol(group_symbol_change change) override {
+    if (full)
+      return false;
+    changes.push_back(std::move(change));
+    return true;
+  }
+};
+
 /// The api fixture with a registry, an api actor that uses it and, if given,
-/// an api_token.
+/// an api_token and a shard group member.
 struct symbols_fixture : api_fixture {
   registry_if registry;
   api_if control;
 
-  explicit symbols_fixture(const std::string& token = {}) {
+  explicit symbols_fixture(const std::string& token = {},
+                           shard_membership* shard = nullptr) {
     registry_config rc;
     rc.supervisor = sup;
     rc.streams = {stream_kind::agg_trade};
@@ -682,6 +705,7 @@ struct symbols_fixture : api_fixture {
     ac.responder = &responder;
     ac.registry = registry;
     ac.api_token = token;
+    ac.shard = shard;
     control = keep_for_teardown(sys.spawn(api_actor, ac));
     caf::anon_send(registry, listen_atom::value,
                    caf::actor_cast<table_listener_if>(control));
@@ -788,6 +812,64 @@ TEST_CASE("with api_token a change needs its bearer token, from any client",
         == 201);
   // Reads stay open.
   CHECK(f.call("GET", "/symbols", "", false)->status == 200);
+}
+
+TEST_CASE("in a shard group PUT and DELETE change the group's symbols (202) "
+          "and start or stop nothing here",
+          "[api][symbols][shard]") {
+  fake_shard shard;
+  symbols_fixture f{{}, &shard};
+  auto opened = f.ws.opened.size();
+  auto a = f.call("PUT", "/symbols/solusdt",
+                  R"({"streams":["aggTrade","depth"]})");
+  REQUIRE(a);
+  CHECK(a->status == 202);
+  CHECK(a->body
+        == R"({"symbol":"SOLUSDT","group":"eu","change":"add",)"
+           R"("streams":["aggTrade","depth"]})");
+  a = f.call("PUT", "/symbols/BTCUSDT");
+  CHECK(a->status == 202);
+  CHECK(a->body
+        == R"({"symbol":"BTCUSDT","group":"eu","change":"add","streams":[]})");
+  // A symbol the group has, though it does not stream here.
+  a = f.call("DELETE", "/symbols/xrpusdt");
+  CHECK(a->status == 202);
+  CHECK(a->body == R"({"symbol":"XRPUSDT","group":"eu","change":"remove"})");
+  REQUIRE(shard.changes.size() == 3);
+  CHECK(shard.changes[0].symbol == "SOLUSDT");
+  CHECK(shard.changes[0].add);
+  CHECK(
+    shard.changes[0].streams
+    == std::vector<stream_kind>{stream_kind::agg_trade, stream_kind::depth});
+  CHECK(shard.changes[1].streams.empty());
+  CHECK(shard.changes[2].symbol == "XRPUSDT");
+  CHECK_FALSE(shard.changes[2].add);
+  // Nothing started or stopped here: the group's leases decide.
+  CHECK(f.ws.opened.size() == opened);
+  CHECK(f.call("GET", "/symbols")->body
+        == R"({"symbols":["BTCUSDT","ETHUSDT"]})");
+}
+
+TEST_CASE("in a shard group a DELETE of a symbol the group lacks answers 404 "
+          "with the group's symbols; bad names and a full queue are refused",
+          "[api][symbols][shard]") {
+  fake_shard shard;
+  symbols_fixture f{{}, &shard};
+  auto a = f.call("DELETE", "/symbols/DOGEUSDT");
+  CHECK(a->status == 404);
+  CHECK(a->body
+        == R"({"error":"unknown symbol","symbol":"DOGEUSDT",)"
+           R"("symbols":["BTCUSDT","ETHUSDT","XRPUSDT"]})");
+  CHECK(f.call("PUT", "/symbols/SOL-USDT")->status == 400);
+  CHECK(f.call("DELETE", "/symbols/SOL-USDT")->status == 400);
+  CHECK(f.call("PUT", "/symbols/SOLUSDT", R"({"streams":[]})")->status == 400);
+  CHECK(f.call("PUT", "/symbols/SOLUSDT", "", false)->status == 403);
+  CHECK(shard.changes.empty());
+  shard.full = true;
+  a = f.call("PUT", "/symbols/SOLUSDT");
+  CHECK(a->status == 503);
+  CHECK_THAT(a->body, Catch::Contains("retry later"));
+  CHECK(shard.changes.empty());
 }
 
 TEST_CASE_METHOD(api_fixture,

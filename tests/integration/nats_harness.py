@@ -81,12 +81,13 @@ class nats_server:
         self.proc.wait(timeout=10)
 
 
-def read_stream(tail_binary, url, durable, subject="md.>", idle_ms=1500):
-    """Every message of the stream on `subject`, through a new durable consumer, as
+def read_stream(tail_binary, url, durable, subject="md.>", idle_ms=1500,
+                stream="MARKETDATA"):
+    """Every message of `stream` on `subject`, through a new durable consumer, as
     (stream sequence, Nats-Msg-Id, payload text) in stream order."""
     import subprocess
-    out = subprocess.run([tail_binary, "--url", url, "--durable", durable, "--subject",
-                          subject, "--idle-ms", str(idle_ms)],
+    out = subprocess.run([tail_binary, "--url", url, "--durable", durable, "--stream",
+                          stream, "--subject", subject, "--idle-ms", str(idle_ms)],
                          capture_output=True, text=True, timeout=120)
     check(out.returncode == 0, "streamvisor-nats-tail exited %d: %s"
           % (out.returncode, out.stderr.strip()))

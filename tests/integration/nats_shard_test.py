@@ -16,15 +16,20 @@ second, and streamvisors "a", "b" and "c" with the same 30 symbols and
   - "b" is frozen (SIGSTOP) until "a" streams all 30 (b's leases lapsed and a took
     them); run again, b finds its leases taken (lease_lost, at least 15), stops those
     symbols, and a and b balance to 15 each again;
-  - one of b's symbols removed on b with DELETE /symbols/{S} streams again on b at
-    its next round (its lease is still b's);
-  - NATS is killed and restarted on its store (the bucket, in memory, is gone): a and
-    b connect again, create the bucket anew and balance 15/15 again;
+  - the group's symbols change at runtime through one member's API, for all: a PUT
+    on b of a 31st symbol the simulator serves but no config names answers 202 and
+    one member streams it; a DELETE on b of a symbol a streams answers 202 and no
+    member streams it (both members' /status show the change); a second DELETE of
+    it answers 404; a PUT on a brings it back;
+  - NATS is killed and restarted on its store (the lease bucket, in memory, is
+    gone; the symbols bucket, on disk, stays): a and b connect again, create the
+    lease bucket anew and balance the 31 symbols again;
   - "a" stops with SIGTERM while trades still flow: it releases its leases and "b"
-    streams all 30 within LEASE_S (at its next round, not after the TTL);
+    streams all 31 within LEASE_S (at its next round, not after the TTL);
   - at the end the stream, read back by streamvisor-nats-tail, holds each symbol's
     trades from the first published to the simulator's last: each id once, in id
-    order, equal to the simulator's REST rows, across both moves.
+    order, equal to the simulator's REST rows, across every move (the symbol removed
+    and added back too: its hole is backfilled as a hand-over).
 Usage: nats_shard_test.py STREAMVISOR SIM NATS_TAIL NATS_SERVER. Exit 0 on success,
 1 on failure, 77 (CTest: skipped) without nats-server.
 """
@@ -37,8 +42,9 @@ import process_harness as harness
 from process_harness import call, check, daemon_process, get, poll, sim_process
 
 SYMBOLS = ["S%02dUSDT" % i for i in range(30)]
-RATE = 40  # trades per second per symbol: 1,200 a second in all
-COUNT = 1400  # per symbol: 35 s
+EXTRA = "S30USDT"  # served by the simulator, added to the group at runtime
+RATE = 40  # trades per second per symbol: 1,240 a second in all
+COUNT = 2000  # per symbol: 50 s
 FIRST_ID = 5000000
 LEASE_S = 3
 # The lease lapses after LEASE_S; the survivors' next round (every LEASE_S / 3)
@@ -56,14 +62,16 @@ def streaming(sv):
             if c["state"] == "streaming"}
 
 
-def balanced(instances, per_instance):
-    """The shard states once every instance holds per_instance symbols, each
-    symbol is held once, and each instance streams what it holds; else None."""
+def balanced(instances, symbols=SYMBOLS):
+    """The shard states once each of `symbols`, and no other, is held once, every
+    instance holds at most its quota (so the counts differ by at most one), and
+    each instance streams what it holds; else None."""
     states = {sv.name: shard(sv) for sv in instances}
     held = [set(s["held"]) for s in states.values()]
-    if any(len(h) != per_instance for h in held):
+    quota = -(-len(symbols) // len(instances))
+    if any(len(h) > quota for h in held):
         return None
-    if set().union(*held) != set(SYMBOLS) or sum(len(h) for h in held) != len(SYMBOLS):
+    if set().union(*held) != set(symbols) or sum(len(h) for h in held) != len(symbols):
         return None
     if any(streaming(sv) != set(states[sv.name]["held"]) for sv in instances):
         return None
@@ -74,7 +82,7 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     t0 = time.monotonic()
     nats = nats_harness.nats_server(nats_server_binary, work, "nats")
     source = sim_process(sim_binary, work, "sim", [
-        "--rate", str(RATE), "--symbols", ",".join(SYMBOLS), "--count", str(COUNT),
+        "--rate", str(RATE), "--symbols", ",".join(SYMBOLS + [EXTRA]), "--count", str(COUNT),
         "--first-id", str(FIRST_ID)])
 
     def member(name):
@@ -85,7 +93,7 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     a, b, c = member("a"), member("b"), member("c")
     procs = {sv.name: sv.proc for sv in (a, b, c)}
     states = poll("three members holding 10 symbols each",
-                  lambda: balanced((a, b, c), 10), procs=procs)
+                  lambda: balanced((a, b, c)), procs=procs)
     t_balanced = time.monotonic() - t0
     moved = set(states[c.name]["held"])
 
@@ -93,7 +101,7 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     c.proc.wait(timeout=10)
     t_kill = time.monotonic()
     del procs[c.name]
-    after = poll("a and b streaming all 30 symbols, 15 each", lambda: balanced((a, b), 15),
+    after = poll("a and b streaming all 30 symbols, 15 each", lambda: balanced((a, b)),
                  deadline_s=harness.DEADLINE_S, procs=procs)
     takeover_s = time.monotonic() - t_kill
     check(takeover_s <= BOUND_S, "c's symbols streamed again after %.1f s, more than "
@@ -109,40 +117,68 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     b.proc.send_signal(signal.SIGSTOP)
     t_pause = time.monotonic()
     try:
-        poll("a streaming all 30 symbols while b is frozen", lambda: balanced((a,), 30),
+        poll("a streaming all 30 symbols while b is frozen", lambda: balanced((a,)),
              procs={a.name: a.proc})
     finally:
         b.proc.send_signal(signal.SIGCONT)
     paused_s = time.monotonic() - t_pause
     rebalanced = poll("a and b balanced again after b's freeze",
-                      lambda: balanced((a, b), 15), procs=procs)
+                      lambda: balanced((a, b)), procs=procs)
     lost = rebalanced[b.name]["lost"]
     check(lost >= 15, "b ran on after its freeze with %d leases lost, not its 15" % lost)
 
-    # A symbol removed on its holder through the API while the lease stays: the
-    # group decides, so the holder starts it again at its next round.
-    removed = sorted(rebalanced[b.name]["held"])[0]
+    # The group's symbols changed through one member's API, for every member.
+    t_put = time.monotonic()
+    code, body = call(b.port, "PUT", "/symbols/" + EXTRA)
+    check(code == 202, "PUT /symbols/%s on b answered %d %s" % (EXTRA, code, body))
+    group = SYMBOLS + [EXTRA]
+    poll("%s streamed by one member after its PUT on b" % EXTRA,
+         lambda: balanced((a, b), group), procs=procs)
+    put_s = time.monotonic() - t_put
+    removed = sorted(shard(a)["held"])[0]
+    t_delete = time.monotonic()
     code, body = call(b.port, "DELETE", "/symbols/" + removed)
-    check(code == 200, "DELETE /symbols/%s answered %d %s" % (removed, code, body))
-    poll("%s streaming again on b after its DELETE" % removed,
-         lambda: balanced((a, b), 15), procs=procs)
+    check(code == 202, "DELETE /symbols/%s on b answered %d %s" % (removed, code, body))
+    without = [symbol for symbol in group if symbol != removed]
+    changed = poll("%s (a's) streamed by no member after its DELETE on b" % removed,
+                   lambda: balanced((a, b), without), procs=procs)
+    delete_s = time.monotonic() - t_delete
+    for sv in (a, b):
+        check(changed[sv.name]["added"] == [EXTRA] and changed[sv.name]["removed"]
+              == [removed], "%s shows the group's changes as added %s, removed %s"
+              % (sv.name, changed[sv.name]["added"], changed[sv.name]["removed"]))
+    code, body = call(a.port, "DELETE", "/symbols/" + removed)
+    check(code == 404 and EXTRA in body["symbols"] and removed not in body["symbols"],
+          "a second DELETE of %s answered %d %s" % (removed, code, body))
+    code, body = call(a.port, "PUT", "/symbols/" + removed)
+    check(code == 202, "PUT /symbols/%s on a answered %d %s" % (removed, code, body))
+    poll("%s streamed again after its PUT on a" % removed,
+         lambda: balanced((a, b), group), procs=procs)
 
-    # NATS restarted on its store: the stream stays, the bucket (in memory) is
-    # gone. The members connect again and create it anew; each takes its own
-    # leases back (or they move), and the two balance again; a's stop below
-    # then needs a working bucket.
+    # NATS restarted on its store: the stream and the symbols bucket stay, the
+    # lease bucket (in memory) is gone. The members connect again and create it
+    # anew; each takes its own leases back (or they move), and the two balance
+    # the group's 31 symbols again; a's stop below then needs a working bucket.
     rounds_before = {sv.name: shard(sv)["rounds"] for sv in (a, b)}
     nats.kill()
     nats.start()
     poll("a and b balanced again after NATS's restart", lambda: all(
         shard(sv)["connected"] and shard(sv)["rounds"] > rounds_before[sv.name] + 1
-        for sv in (a, b)) and balanced((a, b), 15), procs=procs)
+        for sv in (a, b)) and balanced((a, b), group), procs=procs)
+    # The changes are in the symbols bucket itself, read back raw from its stream
+    # (not only in the members' memory): a member joining now would see them.
+    for symbol in (EXTRA, removed):
+        rows = nats_harness.read_stream(
+            tail, nats.url(), "changes-" + symbol, "$KV.sv_symbols_test.symbol." + symbol,
+            idle_ms=500, stream="KV_sv_symbols_test")
+        check(rows and rows[-1][2] == "add", "the symbols bucket holds %r for %s after "
+              "NATS's restart" % (rows[-1][2] if rows else None, symbol))
 
     # a's graceful stop, while trades still flow: it releases its leases, b takes
     # them at its next round (not after the TTL) and continues after a's last ids.
     a.stop()
     t_stop = time.monotonic()
-    poll("b streaming all 30 symbols after a's stop", lambda: balanced((b,), 30),
+    poll("b streaming all 31 symbols after a's stop", lambda: balanced((b,), group),
          procs={b.name: b.proc})
     handback_s = time.monotonic() - t_stop
     check(handback_s < LEASE_S, "b took a's symbols after %.1f s: a did not release "
@@ -158,14 +194,14 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
         n = get(b.port, "/status")["nats"]
         if n["queued"] or n["in_flight"]:
             return None
-        return all(b.metrics(symbol)["last_trade_id"] == last_id for symbol in SYMBOLS)
+        return all(b.metrics(symbol)["last_trade_id"] == last_id for symbol in group)
     poll("b's trades acked", all_acked, procs=procs)
 
     # One read of every trade subject, checked symbol by symbol.
     by_symbol = nats_harness.rows_by_symbol(nats_harness.read_stream(
         tail, nats.url(), "check", "md.binance.spot.*.trade"))
     stored = 0
-    for symbol in SYMBOLS:
+    for symbol in group:
         ids = nats_harness.check_trades(tail, nats.url(), None, source, symbol, last_id,
                                         rows=by_symbol.get(symbol, []))
         stored += len(ids)
@@ -175,11 +211,14 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     print("ok: 3 members balanced 30 symbols 10 each in %.1f s; c killed with SIGKILL, "
           "its %d symbols (%s) streamed again by a and b within %.1f s (bound %.1f s, %d "
           "hand-overs); b frozen (SIGSTOP) %.1f s until a streamed all 30, then found %d "
-          "leases lost and the two balanced 15/15 again; a's stop (SIGTERM) handed its 15 "
-          "to b in %.1f s; the stream holds %d trades, each id once, in order, equal to "
-          "REST, to the simulator's last (%.1f s in all)"
+          "leases lost and the two balanced 15/15 again; a PUT of %s on b was streamed "
+          "by the group in %.1f s, a DELETE of a's %s on b stopped on a in %.1f s, a PUT "
+          "on a brought it back; after NATS's restart the group kept its 31 symbols; a's "
+          "stop (SIGTERM) handed its symbols to b in %.1f s; the stream holds %d trades, "
+          "each id once, in order, equal to REST, to the simulator's last (%.1f s in all)"
           % (t_balanced, len(moved), ",".join(sorted(moved)), takeover_s, BOUND_S,
-             handovers, paused_s, lost, handback_s, stored, time.monotonic() - t0))
+             handovers, paused_s, lost, EXTRA, put_s, removed, delete_s, handback_s,
+             stored, time.monotonic() - t0))
 
 
 if __name__ == "__main__":

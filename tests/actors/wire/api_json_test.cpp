@@ -107,13 +107,19 @@ TEST_CASE("status has a shard object with the group member's state only when "
   g.lost = 4;
   g.handovers = 5;
   g.held = {"BTCUSDT", "ETHUSDT"};
+  g.added = {"XRPUSDT"};
+  g.removed = {"SOLUSDT", "ADAUSDT"};
+  g.changes_pending = 1;
+  g.changes_written = 6;
   auto text = status_json(1, {}, nullptr, nullptr, nullptr, nullptr, &g);
   CHECK(contains(
     text, R"("shard":{"group":"eu","instance":"host-1","connected":true,)"
           R"("lease_s":10,"replicas":1,"members":3,"quota":10,"symbols":30,)"
           R"("unheld":2,"rounds":7,"round_ms":12,"taken":11,"released":1,)"
           R"("lost":4,)"
-          R"("handovers":5,"held":["BTCUSDT","ETHUSDT"],"last_error":""})"));
+          R"("handovers":5,"changes_pending":1,"changes_written":6,)"
+          R"("held":["BTCUSDT","ETHUSDT"],"added":["XRPUSDT"],)"
+          R"("removed":["SOLUSDT","ADAUSDT"],"last_error":""})"));
   CHECK_FALSE(contains(status_json(1, {}), R"("shard")"));
 }
 

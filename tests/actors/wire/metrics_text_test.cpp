@@ -127,6 +127,8 @@ struct full_scrape {
     shard.released = 2;
     shard.lost = 1;
     shard.handovers = 3;
+    shard.changes_pending = 2;
+    shard.changes_written = 5;
   }
 
   [[nodiscard]] std::string render() const {
@@ -286,11 +288,13 @@ TEST_CASE("the shard member's families: gauges of the group now and counters "
            "streamvisor_shard_leases_held 2\n"
            "streamvisor_shard_leases_unheld 1\n"
            "streamvisor_shard_round_duration_seconds 0.25\n"
+           "streamvisor_shard_symbol_changes_pending 2\n"
            "streamvisor_shard_rounds_total 9\n"
            "streamvisor_shard_leases_taken_total 4\n"
            "streamvisor_shard_leases_released_total 2\n"
            "streamvisor_shard_leases_lost_total 1\n"
-           "streamvisor_shard_handovers_total 3\n");
+           "streamvisor_shard_handovers_total 3\n"
+           "streamvisor_shard_symbol_changes_written_total 5\n");
   CHECK_THAT(text, Catch::Contains("# TYPE streamvisor_shard_members gauge\n"));
   CHECK_THAT(text, Catch::Contains(
                      "# TYPE streamvisor_shard_leases_lost_total counter\n"));
