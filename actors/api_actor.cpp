@@ -490,27 +490,46 @@ void respond_registry_error(api_self self, std::uint64_t id,
     respond_unavailable(self, id, err);
 }
 
-/// In a shard group: queues `change` with the group's member and answers 202,
-/// or 503 when the member's queue is full. Nothing starts or stops here: the
-/// group's leases decide which member streams the symbol.
+/// In a shard group: asks the group's member for `change` and answers 202
+/// (queued), 200 (the group has it so), 404 (a removal of a symbol the group
+/// lacks, with its symbols) or 503. Nothing starts or stops here: the group's
+/// leases decide which member streams the symbol.
 void change_group_symbol(api_self self, std::uint64_t id,
-                         const group_symbol_change& change) {
+                         group_symbol_change change) {
   auto& shard = *self->state.cfg.shard;
   auto group = shard.status().group;
-  if (!shard.change_symbol(change)) {
-    respond(self, id, 503,
-            error_json("unavailable",
-                       "too many changes of the group's symbols wait for its "
-                       "bucket (is NATS reachable?); retry later"));
-    return;
+  auto result = shard.change_symbol(std::move(change));
+  const auto& symbol = result.change.symbol;
+  switch (result.outcome) {
+    case group_change_outcome::queued:
+      SV_INFO("api", symbol, "group_change_queued", "group=%s change=%s",
+              group.c_str(), result.change.add ? "add" : "remove");
+      respond(self, id, 202, group_symbol_change_json(group, result));
+      return;
+    case group_change_outcome::unchanged:
+      respond(self, id, 200, group_symbol_change_json(group, result));
+      return;
+    case group_change_outcome::unknown:
+      respond(self, id, 404, unknown_symbol_json(symbol, shard.symbols()));
+      return;
+    case group_change_outcome::unreachable:
+      respond(self, id, 503,
+              error_json("unavailable",
+                         "the shard group's bucket was not reached at the "
+                         "last round (see /status shard), or the process is "
+                         "stopping; retry later"));
+      return;
+    case group_change_outcome::full:
+      respond(self, id, 503,
+              error_json("unavailable",
+                         "too many changes of the group's symbols wait for its "
+                         "bucket; retry later"));
+      return;
   }
-  SV_INFO("api", change.symbol, "group_change_queued", "group=%s change=%s",
-          group.c_str(), change.add ? "add" : "remove");
-  respond(self, id, 202, group_symbol_change_json(group, change));
 }
 
 /// PUT /symbols/{symbol}: 201 when a stream started, 200 when all ran already;
-/// in a shard group 202, the symbol added to the group.
+/// in a shard group 202, the symbol added to the group (200 if it has it).
 void put_symbol(api_self self, const http_request& req,
                 const route_args& args) {
   auto id = req.req_id;
@@ -544,7 +563,7 @@ void put_symbol(api_self self, const http_request& req,
 
 /// DELETE /symbols/{symbol}: 200 once its children closed, 404 if not served;
 /// in a shard group 202, the symbol removed from the group, or 404 with the
-/// group's symbols.
+/// group's symbols (as this member last read them).
 void delete_symbol(api_self self, const http_request& req,
                    const route_args& args) {
   auto id = req.req_id;
@@ -552,14 +571,10 @@ void delete_symbol(api_self self, const http_request& req,
     return;
   auto symbol = std::string{args.symbol};
   if (self->state.cfg.shard != nullptr) {
-    auto upper = upper_symbol(symbol);
-    auto group = self->state.cfg.shard->symbols();
     if (!is_symbol_name(symbol))
       respond_registry_error(self, id, symbol, errc::invalid_symbol);
-    else if (std::find(group.begin(), group.end(), upper) == group.end())
-      respond(self, id, 404, unknown_symbol_json(upper, group));
     else
-      change_group_symbol(self, id, {upper, false, {}});
+      change_group_symbol(self, id, {upper_symbol(symbol), false, {}});
     return;
   }
   self

@@ -165,6 +165,7 @@ shard_member_config shard_member_config_for(const settings& cfg) {
   result.lease_s = cfg.shard_lease_s;
   result.replicas = cfg.shard_replicas;
   result.stream = cfg.nats_stream;
+  result.default_streams = cfg.streams;
   for (const auto& symbol : cfg.symbols) {
     result.plan.symbols.push_back(symbol);
     result.plan.streams.push_back(streams_of(cfg, symbol));

@@ -24,16 +24,18 @@ public:
 
   [[nodiscard]] virtual shard_status status() const = 0;
 
-  /// The group's symbols as this member last read them, with the changes it
-  /// has queued applied: what a DELETE may name.
+  /// The group's symbols as this member last read them (at most a round,
+  /// lease_s / 3, ago), with the changes it has queued applied.
   [[nodiscard]] virtual std::vector<std::string> symbols() const = 0;
 
-  /// Queues `change` (symbol upper case and valid) for the group: the member
-  /// writes it to the group's bucket at a round it starts at once, and every
-  /// member applies it at its next round. False, and nothing queued, when
-  /// group_changes_pending_max changes wait already (the bucket has been out of
-  /// reach for a while).
-  virtual bool change_symbol(group_symbol_change change) = 0;
+  /// Asks for `change` (symbol upper case and valid) in the group. Queued: the
+  /// member writes it to the group's bucket in a round it starts at once, and
+  /// every member applies it at its next round. Checked against symbols():
+  /// an add the group has with those streams is unchanged, a removal of a
+  /// symbol it lacks unknown. Refused (unreachable) while the last round did
+  /// not reach the bucket, so no change waits long enough to overwrite a newer
+  /// one written through another member.
+  virtual group_change_result change_symbol(group_symbol_change change) = 0;
 };
 
 } // namespace sv

@@ -579,7 +579,8 @@ std::string symbol_removed_json(const std::string& symbol,
 }
 
 std::string group_symbol_change_json(const std::string& group,
-                                     const group_symbol_change& change) {
+                                     const group_change_result& result) {
+  const auto& change = result.change;
   rapidjson::StringBuffer sb;
   json_writer w{sb};
   w.StartObject();
@@ -588,7 +589,10 @@ std::string group_symbol_change_json(const std::string& group,
   w.Key("group");
   write_string(w, group);
   w.Key("change");
-  w.String(change.add ? "add" : "remove");
+  if (result.outcome == group_change_outcome::unchanged)
+    w.String("none");
+  else
+    w.String(change.add ? "add" : "remove");
   if (change.add) {
     w.Key("streams");
     w.StartArray();

@@ -72,12 +72,12 @@ bool decode_put_body(std::string_view body, std::vector<stream_kind>& streams,
 /// `{"symbol":"BTCUSDT","started":true}` (PUT) or
 /// `{"symbol":"BTCUSDT","removed":true,"children":2}` (DELETE).
 std::string symbol_changed_json(const std::string& symbol, bool started);
-/// The 202 of a PUT or DELETE in a shard group:
+/// The answer to a PUT or DELETE in a shard group:
 /// `{"symbol":"XRPUSDT","group":"eu","change":"add","streams":["aggTrade"]}`
-/// (streams only with add; [] means the configured or default streams) or
-/// `{"symbol":"XRPUSDT","group":"eu","change":"remove"}`.
+/// (streams only with an add), `{"symbol":"XRPUSDT","group":"eu","change":"remove"}`,
+/// or `"change":"none"` (with the streams) when the group has it so already.
 std::string group_symbol_change_json(const std::string& group,
-                                     const group_symbol_change& change);
+                                     const group_change_result& result);
 std::string symbol_removed_json(const std::string& symbol,
                                 std::uint32_t children);
 

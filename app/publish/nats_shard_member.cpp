@@ -88,11 +88,15 @@ struct nats_shard_member::impl {
   /// changes applied, as of the last round: what this member divides.
   symbol_plan group;
   std::map<std::string, shard_lease> held; ///< by lease key, with our revision
-  std::set<std::string> running;           ///< symbols this member started here
+  /// Symbols this member started here, with the streams it asked for.
+  std::map<std::string, std::set<stream_kind>> running;
   std::map<std::string, std::chrono::steady_clock::time_point> cooling;
   bool failing = false; ///< the last round failed (logged once per outage)
   std::set<std::string> unreadable; ///< symbols bucket entries logged as such
 
+  [[nodiscard]] symbol_plan group_now() const;
+  [[nodiscard]] std::vector<stream_kind>
+  streams_in(const symbol_plan& plan, const std::string& symbol) const;
   void run();
   bool connect();
   void close();
@@ -110,6 +114,7 @@ struct nats_shard_member::impl {
   void count_lost(const shard_lease& lease, const std::string& holder);
   void reconcile(caf::scoped_actor& self);
   void start_symbol(caf::scoped_actor& self, const std::string& symbol);
+  void add_streams(caf::scoped_actor& self, const std::string& symbol);
   void stop_symbol(caf::scoped_actor& self, const std::string& symbol);
   void release_all();
   void fail(const std::string& what, natsStatus s);
@@ -160,8 +165,18 @@ bool nats_shard_member::impl::connect() {
     // across restarts of NATS and of every member.
     kc.StorageType = js_FileStorage;
     s = js_CreateKeyValue(&symbols_kv, js, &kc);
-    if (s != NATS_OK)
+    if (s != NATS_OK) {
+      // It exists with other settings (made by hand): join it, and say so,
+      // since a bucket in memory or with a TTL would lose the changes.
       s = js_KeyValue(&symbols_kv, js, symbols_bucket.c_str());
+      if (s == NATS_OK)
+        SV_WARN(
+          "shard", "-", "bucket_differs",
+          "bucket=%s hint=\"the bucket exists with other settings than "
+          "history 1, file storage and no TTL; the group's symbol changes "
+          "may not outlive a NATS restart\"",
+          symbols_bucket.c_str());
+    }
   }
   if (s != NATS_OK) {
     fail("connect", s);
@@ -465,14 +480,14 @@ nats_shard_member::impl::check_children(caf::scoped_actor& self) {
   if (!answered)
     return parked;
   for (auto it = running.begin(); it != running.end();) {
-    if (present.count(*it) != 0) {
+    if (present.count(it->first) != 0) {
       ++it;
       continue;
     }
-    SV_WARN("shard", *it, "not_running",
+    SV_WARN("shard", it->first, "not_running",
             "hint=\"removed here while its lease is held here; started again "
             "(DELETE /symbols/%s on any member takes it out of the group)\"",
-            it->c_str());
+            it->first.c_str());
     it = running.erase(it);
   }
   return parked;
@@ -590,22 +605,58 @@ void nats_shard_member::impl::reconcile(caf::scoped_actor& self) {
   for (const auto& [key, lease] : held)
     wanted.insert(lease.symbol);
   std::vector<std::string> stop;
-  std::set_difference(running.begin(), running.end(), wanted.begin(),
-                      wanted.end(), std::back_inserter(stop));
+  for (const auto& [symbol, streams] : running)
+    if (wanted.count(symbol) == 0)
+      stop.push_back(symbol);
   for (const auto& symbol : stop)
     stop_symbol(self, symbol);
   for (const auto& symbol : wanted)
     if (running.count(symbol) == 0)
       start_symbol(self, symbol);
+    else
+      add_streams(self, symbol);
+}
+
+/// A symbol running here whose streams in the group grew (a PUT naming more):
+/// the registry starts those it lacks. Streams are not dropped at runtime, as
+/// outside a group; a DELETE and a PUT of the symbol do that.
+void nats_shard_member::impl::add_streams(caf::scoped_actor& self,
+                                          const std::string& symbol) {
+  auto streams = streams_in(group, symbol);
+  auto& started = running[symbol];
+  if (std::all_of(streams.begin(), streams.end(),
+                  [&](stream_kind s) { return started.count(s) != 0; }))
+    return;
+  self
+    ->request(actors.registry, put_timeout, put_atom::value, symbol, streams,
+              std::uint64_t{0})
+    .receive(
+      [&](bool) {
+        started.insert(streams.begin(), streams.end());
+        SV_INFO("shard", symbol, "streams_added", "streams=%s",
+                join_streams(streams).c_str());
+      },
+      [&](caf::error& err) {
+        SV_WARN("shard", symbol, "start_failed",
+                "error=\"%s\" hint=\"retried at the next round\"",
+                caf::to_string(err).c_str());
+      });
+}
+
+/// `symbol`'s streams in `plan`; the default streams if it names none.
+std::vector<stream_kind>
+nats_shard_member::impl::streams_in(const symbol_plan& plan,
+                                    const std::string& symbol) const {
+  for (std::size_t i = 0; i < plan.symbols.size(); ++i)
+    if (plan.symbols[i] == symbol && i < plan.streams.size()
+        && !plan.streams[i].empty())
+      return plan.streams[i];
+  return cfg.default_streams;
 }
 
 void nats_shard_member::impl::start_symbol(caf::scoped_actor& self,
                                            const std::string& symbol) {
-  std::vector<stream_kind> streams;
-  auto& plan = group;
-  for (std::size_t i = 0; i < plan.symbols.size(); ++i)
-    if (plan.symbols[i] == symbol && i < plan.streams.size())
-      streams = plan.streams[i];
+  auto streams = streams_in(group, symbol);
   // Where the stream's publications of this symbol end: the hand-over point.
   std::string error;
   auto last = last_ordinal_on(js, cfg.stream, trade_subject(symbol), error);
@@ -626,7 +677,7 @@ void nats_shard_member::impl::start_symbol(caf::scoped_actor& self,
              });
   if (!started)
     return;
-  running.insert(symbol);
+  running[symbol] = {streams.begin(), streams.end()};
   std::lock_guard<std::mutex> guard{mutex};
   if (after_id > 0)
     ++counters.handovers;
@@ -755,27 +806,59 @@ shard_status nats_shard_member::status() const {
   return s;
 }
 
-std::vector<std::string> nats_shard_member::symbols() const {
-  std::lock_guard<std::mutex> guard{impl_->mutex};
-  auto changes = impl_->read_changes;
-  for (const auto& change : impl_->pending)
+/// Any thread, under `mutex`: the group's symbols as last read, with the
+/// queued changes and a reloaded config not yet taken applied.
+symbol_plan nats_shard_member::impl::group_now() const {
+  auto changes = read_changes;
+  for (const auto& change : pending)
     replace_group_symbol(changes, change);
-  return merge_group_symbols(impl_->cfg.plan, changes).symbols;
+  return merge_group_symbols(plan_changed ? next_plan : cfg.plan, changes);
 }
 
-bool nats_shard_member::change_symbol(group_symbol_change change) {
+std::vector<std::string> nats_shard_member::symbols() const {
   std::lock_guard<std::mutex> guard{impl_->mutex};
-  auto& pending = impl_->pending;
-  auto queued = std::any_of(pending.begin(), pending.end(),
-                            [&](const group_symbol_change& c) {
-                              return c.symbol == change.symbol;
-                            });
-  if (!queued && pending.size() >= group_changes_pending_max)
-    return false;
-  replace_group_symbol(pending, std::move(change));
-  impl_->change_queued = true;
-  impl_->wake.notify_all();
-  return true;
+  return impl_->group_now().symbols;
+}
+
+group_change_result
+nats_shard_member::change_symbol(group_symbol_change change) {
+  std::lock_guard<std::mutex> guard{impl_->mutex};
+  auto& im = *impl_;
+  group_change_result result;
+  auto now = im.group_now();
+  auto in_group = std::find(now.symbols.begin(), now.symbols.end(),
+                            change.symbol)
+                  != now.symbols.end();
+  if (change.add) {
+    if (change.streams.empty())
+      change.streams = im.streams_in(now, change.symbol);
+    std::sort(change.streams.begin(), change.streams.end());
+    auto current = im.streams_in(now, change.symbol);
+    std::sort(current.begin(), current.end());
+    if (in_group && current == change.streams)
+      result.outcome = group_change_outcome::unchanged;
+  } else if (!in_group) {
+    result.outcome = group_change_outcome::unknown;
+  }
+  result.change = change;
+  if (result.outcome != group_change_outcome::queued)
+    return result;
+  if (im.stopping || !im.counters.connected) {
+    result.outcome = group_change_outcome::unreachable;
+    return result;
+  }
+  auto waiting = std::any_of(im.pending.begin(), im.pending.end(),
+                             [&](const group_symbol_change& c) {
+                               return c.symbol == change.symbol;
+                             });
+  if (!waiting && im.pending.size() >= group_changes_pending_max) {
+    result.outcome = group_change_outcome::full;
+    return result;
+  }
+  replace_group_symbol(im.pending, std::move(change));
+  im.change_queued = true;
+  im.wake.notify_all();
+  return result;
 }
 
 std::string default_shard_instance() {

@@ -24,6 +24,9 @@ struct shard_member_config {
   std::uint32_t replicas = 1; ///< instances streaming each symbol
   std::string stream = "MARKETDATA"; ///< where the last published ids are read
   symbol_plan plan;                  ///< the group's symbols and their streams
+  /// The streams of a symbol added at runtime without naming any (the
+  /// `streams` setting), resolved by the member asked and written with it.
+  std::vector<stream_kind> default_streams;
   std::uint32_t remove_timeout_ms = 7000; ///< wait for the registry's removal
 };
 
@@ -66,7 +69,7 @@ public:
 
   [[nodiscard]] shard_status status() const override;
   [[nodiscard]] std::vector<std::string> symbols() const override;
-  bool change_symbol(group_symbol_change change) override;
+  group_change_result change_symbol(group_symbol_change change) override;
 
   struct impl; ///< libnats stays in the .cpp
 

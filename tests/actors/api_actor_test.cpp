@@ -662,11 +662,13 @@ TEST_CASE("status waits at most one answer timeout when a book and an "
 
 namespace {
 
-/// A shard group member that records the changes asked of it.
+/// A shard group member that records the changes asked of it and answers
+/// with `outcome`, or unknown for a removal of a symbol `group` lacks; an add
+/// without streams gets aggTrade.
 struct fake_shard : shard_membership {
   std::vector<std::string> group = {"BTCUSDT", "ETHUSDT", "XRPUSDT"};
   std::vector<group_symbol_change> changes; ///< as asked, in order
-  bool full = false; ///< true: refuses changes (its queue is full)
+  group_change_outcome outcome = group_change_outcome::queued;
 
   [[nodiscard]] shard_status status() const override {
     shard_status s;
@@ -676,11 +678,16 @@ struct fake_shard : shard_membership {
   [[nodiscard]] std::vector<std::string> symbols() const override {
     return group;
   }
-  bool change_symbol(group_symbol_change change) override {
-    if (full)
-      return false;
-    changes.push_back(std::move(change));
-    return true;
+  group_change_result change_symbol(group_symbol_change change) override {
+    changes.push_back(change);
+    group_change_result result{outcome, std::move(change)};
+    if (result.change.add && result.change.streams.empty())
+      result.change.streams = {stream_kind::agg_trade};
+    if (!result.change.add
+        && std::find(group.begin(), group.end(), result.change.symbol)
+             == group.end())
+      result.outcome = group_change_outcome::unknown;
+    return result;
   }
 };
 
@@ -830,7 +837,8 @@ TEST_CASE("in a shard group PUT and DELETE change the group's symbols (202) "
   a = f.call("PUT", "/symbols/BTCUSDT");
   CHECK(a->status == 202);
   CHECK(a->body
-        == R"({"symbol":"BTCUSDT","group":"eu","change":"add","streams":[]})");
+        == R"({"symbol":"BTCUSDT","group":"eu","change":"add",)"
+           R"("streams":["aggTrade"]})");
   // A symbol the group has, though it does not stream here.
   a = f.call("DELETE", "/symbols/xrpusdt");
   CHECK(a->status == 202);
@@ -851,25 +859,36 @@ TEST_CASE("in a shard group PUT and DELETE change the group's symbols (202) "
 }
 
 TEST_CASE("in a shard group a DELETE of a symbol the group lacks answers 404 "
-          "with the group's symbols; bad names and a full queue are refused",
+          "with the group's symbols, a change it has already 200; bad names, "
+          "an unreachable bucket and a full queue are refused",
           "[api][symbols][shard]") {
   fake_shard shard;
   symbols_fixture f{{}, &shard};
-  auto a = f.call("DELETE", "/symbols/DOGEUSDT");
+  auto a = f.call("DELETE", "/symbols/dogeusdt");
   CHECK(a->status == 404);
   CHECK(a->body
         == R"({"error":"unknown symbol","symbol":"DOGEUSDT",)"
            R"("symbols":["BTCUSDT","ETHUSDT","XRPUSDT"]})");
+  CHECK(shard.changes.size() == 1);
+  shard.changes.clear();
   CHECK(f.call("PUT", "/symbols/SOL-USDT")->status == 400);
   CHECK(f.call("DELETE", "/symbols/SOL-USDT")->status == 400);
   CHECK(f.call("PUT", "/symbols/SOLUSDT", R"({"streams":[]})")->status == 400);
   CHECK(f.call("PUT", "/symbols/SOLUSDT", "", false)->status == 403);
   CHECK(shard.changes.empty());
-  shard.full = true;
-  a = f.call("PUT", "/symbols/SOLUSDT");
-  CHECK(a->status == 503);
-  CHECK_THAT(a->body, Catch::Contains("retry later"));
-  CHECK(shard.changes.empty());
+  shard.outcome = group_change_outcome::unchanged;
+  a = f.call("PUT", "/symbols/ETHUSDT");
+  CHECK(a->status == 200);
+  CHECK(a->body
+        == R"({"symbol":"ETHUSDT","group":"eu","change":"none",)"
+           R"("streams":["aggTrade"]})");
+  for (auto outcome :
+       {group_change_outcome::unreachable, group_change_outcome::full}) {
+    shard.outcome = outcome;
+    a = f.call("PUT", "/symbols/SOLUSDT");
+    CHECK(a->status == 503);
+    CHECK_THAT(a->body, Catch::Contains("retry later"));
+  }
 }
 
 TEST_CASE_METHOD(api_fixture,

@@ -20,7 +20,8 @@ second, and streamvisors "a", "b" and "c" with the same 30 symbols and
     on b of a 31st symbol the simulator serves but no config names answers 202 and
     one member streams it; a DELETE on b of a symbol a streams answers 202 and no
     member streams it (both members' /status show the change); a second DELETE of
-    it answers 404; a PUT on a brings it back;
+    it answers 404; a PUT on a brings it back; a PUT on a naming depth for a symbol
+    b streams makes b add the depth stream, and a PUT of it again answers 200;
   - NATS is killed and restarted on its store (the lease bucket, in memory, is
     gone; the symbols bucket, on disk, stays): a and b connect again, create the
     lease bucket anew and balance the 31 symbols again;
@@ -154,6 +155,18 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     check(code == 202, "PUT /symbols/%s on a answered %d %s" % (removed, code, body))
     poll("%s streamed again after its PUT on a" % removed,
          lambda: balanced((a, b), group), procs=procs)
+    # A PUT naming more streams of a symbol b streams, asked of a: b adds them; a
+    # PUT of what the group has already changes nothing (200).
+    deep = sorted(shard(b)["held"])[0]
+    code, body = call(a.port, "PUT", "/symbols/" + deep, '{"streams":["aggTrade","depth"]}')
+    check(code == 202 and body["streams"] == ["aggTrade", "depth"],
+          "PUT /symbols/%s with depth on a answered %d %s" % (deep, code, body))
+    poll("b streaming %s's depth after the PUT on a" % deep, lambda: any(
+        c["symbol"] == deep and c["stream"] == "depth" and c["state"] == "streaming"
+        for c in get(b.port, "/status")["children"]), procs=procs)
+    code, body = call(b.port, "PUT", "/symbols/" + deep)
+    check(code == 200 and body["change"] == "none",
+          "a second PUT of %s answered %d %s" % (deep, code, body))
 
     # NATS restarted on its store: the stream and the symbols bucket stay, the
     # lease bucket (in memory) is gone. The members connect again and create it
@@ -171,7 +184,7 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
         rows = nats_harness.read_stream(
             tail, nats.url(), "changes-" + symbol, "$KV.sv_symbols_test.symbol." + symbol,
             idle_ms=500, stream="KV_sv_symbols_test")
-        check(rows and rows[-1][2] == "add", "the symbols bucket holds %r for %s after "
+        check(rows and rows[-1][2] == "add aggTrade", "the symbols bucket holds %r for %s after "
               "NATS's restart" % (rows[-1][2] if rows else None, symbol))
 
     # a's graceful stop, while trades still flow: it releases its leases, b takes
