@@ -34,8 +34,8 @@ struct shard_status {
   /// Changes asked of this member (PUT or DELETE /symbols/{S}) not yet written
   /// to the bucket; they wait while it is out of reach.
   std::uint32_t changes_pending = 0;
-  std::uint64_t changes_written
-    = 0;                  ///< changes this member wrote to the bucket
+  /// Changes this member wrote to the bucket.
+  std::uint64_t changes_written = 0;
   std::string last_error; ///< the last failure, empty if none
 };
 

@@ -110,6 +110,40 @@ merge_group_symbols(const symbol_plan& configured,
   return out;
 }
 
+std::vector<stream_kind>
+streams_in_plan(const symbol_plan& plan, const std::string& symbol,
+                const std::vector<stream_kind>& default_streams) {
+  for (std::size_t i = 0; i < plan.symbols.size(); ++i)
+    if (plan.symbols[i] == symbol && i < plan.streams.size()
+        && !plan.streams[i].empty())
+      return plan.streams[i];
+  return default_streams;
+}
+
+group_change_result
+judge_group_change(const symbol_plan& group, const symbol_plan& configured,
+                   const std::vector<stream_kind>& default_streams,
+                   group_symbol_change change) {
+  group_change_result result;
+  auto in_group = std::find(group.symbols.begin(), group.symbols.end(),
+                            change.symbol)
+                  != group.symbols.end();
+  if (change.add) {
+    auto current = streams_in_plan(in_group ? group : configured, change.symbol,
+                                   default_streams);
+    std::sort(current.begin(), current.end());
+    if (change.streams.empty())
+      change.streams = current;
+    std::sort(change.streams.begin(), change.streams.end());
+    if (in_group && current == change.streams)
+      result.outcome = group_change_outcome::unchanged;
+  } else if (!in_group) {
+    result.outcome = group_change_outcome::unknown;
+  }
+  result.change = std::move(change);
+  return result;
+}
+
 void replace_group_symbol(std::vector<group_symbol_change>& changes,
                           group_symbol_change change) {
   auto same = std::find_if(changes.begin(), changes.end(),

@@ -31,6 +31,23 @@ symbol_plan
 merge_group_symbols(const symbol_plan& configured,
                     const std::vector<group_symbol_change>& changes);
 
+/// `symbol`'s streams in `plan`; `default_streams` if the plan lacks it or
+/// names none for it.
+std::vector<stream_kind>
+streams_in_plan(const symbol_plan& plan, const std::string& symbol,
+                const std::vector<stream_kind>& default_streams);
+
+/// Judges `change` against `group` (the group's symbols now) and resolves its
+/// streams, so that every member starts the symbol alike: an add without
+/// streams gets the symbol's streams in the group, or for a symbol the group
+/// lacks its streams in `configured` (one removed earlier), else
+/// `default_streams`; streams come sorted. An add the group has with the same
+/// streams is unchanged; a removal of a symbol it lacks unknown; else queued.
+group_change_result
+judge_group_change(const symbol_plan& group, const symbol_plan& configured,
+                   const std::vector<stream_kind>& default_streams,
+                   group_symbol_change change);
+
 /// Puts `change` into `changes` in place of one of the same symbol, or at the
 /// end.
 void replace_group_symbol(std::vector<group_symbol_change>& changes,

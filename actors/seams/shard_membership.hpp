@@ -33,8 +33,9 @@ public:
   /// every member applies it at its next round. Checked against symbols():
   /// an add the group has with those streams is unchanged, a removal of a
   /// symbol it lacks unknown. Refused (unreachable) while the last round did
-  /// not reach the bucket, so no change waits long enough to overwrite a newer
-  /// one written through another member.
+  /// not reach the bucket or the member is stopping: a change queued then could
+  /// wait through an outage and overwrite a newer one made through another
+  /// member (one queued just before an outage still can: the last write wins).
   virtual group_change_result change_symbol(group_symbol_change change) = 0;
 };
 

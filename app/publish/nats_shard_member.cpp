@@ -391,6 +391,9 @@ bool nats_shard_member::impl::write_changes() {
             "group=%s change=\"%s\"", cfg.group.c_str(), value.c_str());
     std::lock_guard<std::mutex> guard{mutex};
     ++counters.changes_written;
+    // Seen as read at once: between this write and the next read of the
+    // bucket, change_symbol() judges requests by it (not by the old value).
+    replace_group_symbol(read_changes, change);
     // Unless a newer change of the symbol came meanwhile (it is written next).
     auto same = std::find_if(
       pending.begin(), pending.end(), [&](const group_symbol_change& c) {
@@ -647,11 +650,7 @@ void nats_shard_member::impl::add_streams(caf::scoped_actor& self,
 std::vector<stream_kind>
 nats_shard_member::impl::streams_in(const symbol_plan& plan,
                                     const std::string& symbol) const {
-  for (std::size_t i = 0; i < plan.symbols.size(); ++i)
-    if (plan.symbols[i] == symbol && i < plan.streams.size()
-        && !plan.streams[i].empty())
-      return plan.streams[i];
-  return cfg.default_streams;
+  return streams_in_plan(plan, symbol, cfg.default_streams);
 }
 
 void nats_shard_member::impl::start_symbol(caf::scoped_actor& self,
@@ -825,37 +824,27 @@ nats_shard_member::change_symbol(group_symbol_change change) {
   std::lock_guard<std::mutex> guard{impl_->mutex};
   auto& im = *impl_;
   group_change_result result;
-  auto now = im.group_now();
-  auto in_group = std::find(now.symbols.begin(), now.symbols.end(),
-                            change.symbol)
-                  != now.symbols.end();
-  if (change.add) {
-    if (change.streams.empty())
-      change.streams = im.streams_in(now, change.symbol);
-    std::sort(change.streams.begin(), change.streams.end());
-    auto current = im.streams_in(now, change.symbol);
-    std::sort(current.begin(), current.end());
-    if (in_group && current == change.streams)
-      result.outcome = group_change_outcome::unchanged;
-  } else if (!in_group) {
-    result.outcome = group_change_outcome::unknown;
-  }
-  result.change = change;
-  if (result.outcome != group_change_outcome::queued)
-    return result;
+  // Nothing is judged from a view that may be stale.
   if (im.stopping || !im.counters.connected) {
     result.outcome = group_change_outcome::unreachable;
+    result.change = std::move(change);
     return result;
   }
+  result = judge_group_change(im.group_now(),
+                              im.plan_changed ? im.next_plan : im.cfg.plan,
+                              im.cfg.default_streams, std::move(change));
+  if (result.outcome != group_change_outcome::queued)
+    return result;
+  const auto& symbol = result.change.symbol;
   auto waiting = std::any_of(im.pending.begin(), im.pending.end(),
                              [&](const group_symbol_change& c) {
-                               return c.symbol == change.symbol;
+                               return c.symbol == symbol;
                              });
   if (!waiting && im.pending.size() >= group_changes_pending_max) {
     result.outcome = group_change_outcome::full;
     return result;
   }
-  replace_group_symbol(im.pending, std::move(change));
+  replace_group_symbol(im.pending, result.change);
   im.change_queued = true;
   im.wake.notify_all();
   return result;

@@ -141,13 +141,16 @@ def run(streamvisor, sim_binary, tail, nats_server_binary, work):
     code, body = call(b.port, "DELETE", "/symbols/" + removed)
     check(code == 202, "DELETE /symbols/%s on b answered %d %s" % (removed, code, body))
     without = [symbol for symbol in group if symbol != removed]
-    changed = poll("%s (a's) streamed by no member after its DELETE on b" % removed,
-                   lambda: balanced((a, b), without), procs=procs)
+    poll("%s (a's) streamed by no member after its DELETE on b" % removed,
+         lambda: balanced((a, b), without), procs=procs)
     delete_s = time.monotonic() - t_delete
-    for sv in (a, b):
-        check(changed[sv.name]["added"] == [EXTRA] and changed[sv.name]["removed"]
-              == [removed], "%s shows the group's changes as added %s, removed %s"
-              % (sv.name, changed[sv.name]["added"], changed[sv.name]["removed"]))
+
+    def changes_shown():
+        states = {sv.name: shard(sv) for sv in (a, b)}
+        return all(s["added"] == [EXTRA] and s["removed"] == [removed]
+                   for s in states.values()) or None
+    poll("a and b showing the group's changes (added %s, removed %s)" % (EXTRA, removed),
+         changes_shown, procs=procs)
     code, body = call(a.port, "DELETE", "/symbols/" + removed)
     check(code == 404 and EXTRA in body["symbols"] and removed not in body["symbols"],
           "a second DELETE of %s answered %d %s" % (removed, code, body))

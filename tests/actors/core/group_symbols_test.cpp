@@ -117,3 +117,46 @@ TEST_CASE("a later change of a symbol replaces its earlier one",
   merged = merge_group_symbols(configured(), {drop("BTCUSDT"), add("BTCUSDT")});
   CHECK(merged.symbols.front() == "BTCUSDT");
 }
+
+TEST_CASE("a change is judged against the group now and its streams resolved "
+          "so every member starts the symbol alike",
+          "[group_symbols]") {
+  const std::vector<stream_kind> defaults{stream_kind::depth,
+                                          stream_kind::agg_trade};
+  auto group = merge_group_symbols(configured(), {drop("SOLUSDT")});
+  // A bare add of a symbol the group has: its streams there, nothing to do.
+  auto r = judge_group_change(group, configured(), defaults, add("BTCUSDT"));
+  CHECK(r.outcome == group_change_outcome::unchanged);
+  CHECK(
+    r.change.streams
+    == std::vector<stream_kind>{stream_kind::agg_trade, stream_kind::depth});
+  // The same streams in another order: unchanged too; more: queued.
+  r = judge_group_change(group, configured(), defaults,
+                         add("ETHUSDT", {stream_kind::agg_trade}));
+  CHECK(r.outcome == group_change_outcome::unchanged);
+  r = judge_group_change(group, configured(), defaults,
+                         add("ETHUSDT",
+                             {stream_kind::depth, stream_kind::agg_trade}));
+  CHECK(r.outcome == group_change_outcome::queued);
+  CHECK(
+    r.change.streams
+    == std::vector<stream_kind>{stream_kind::agg_trade, stream_kind::depth});
+  // A bare add of a configured symbol the group removed: its configured
+  // streams, not the default.
+  r = judge_group_change(group, configured(), defaults, add("SOLUSDT"));
+  CHECK(r.outcome == group_change_outcome::queued);
+  CHECK(r.change.streams == std::vector<stream_kind>{stream_kind::agg_trade});
+  // A bare add of a symbol no config names: the default streams, sorted.
+  r = judge_group_change(group, configured(), defaults, add("XRPUSDT"));
+  CHECK(r.outcome == group_change_outcome::queued);
+  CHECK(
+    r.change.streams
+    == std::vector<stream_kind>{stream_kind::agg_trade, stream_kind::depth});
+  // Removals: of a symbol the group has, queued; of one it lacks, unknown.
+  CHECK(
+    judge_group_change(group, configured(), defaults, drop("ETHUSDT")).outcome
+    == group_change_outcome::queued);
+  CHECK(
+    judge_group_change(group, configured(), defaults, drop("SOLUSDT")).outcome
+    == group_change_outcome::unknown);
+}
