@@ -13,6 +13,16 @@ std::string nats_error_text(natsStatus s) {
   return out;
 }
 
+natsStatus create_nats_options(natsOptions*& opts, const std::string& url,
+                               const char* name) {
+  natsStatus s = natsOptions_Create(&opts);
+  if (s == NATS_OK)
+    s = natsOptions_SetURL(opts, url.c_str());
+  if (s == NATS_OK)
+    s = natsOptions_SetName(opts, name);
+  return s;
+}
+
 std::optional<std::uint64_t>
 last_ordinal_on(jsCtx* js, const std::string& stream,
                 const std::string& subject, std::string& error) {

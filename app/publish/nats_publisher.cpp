@@ -300,11 +300,7 @@ bool nats_publisher::impl::ready_to_send(std::unique_lock<std::mutex>& lock) {
 }
 
 bool nats_publisher::impl::connect() {
-  natsStatus s = natsOptions_Create(&opts);
-  if (s == NATS_OK)
-    s = natsOptions_SetURL(opts, cfg.url.c_str());
-  if (s == NATS_OK)
-    s = natsOptions_SetName(opts, "streamvisor");
+  natsStatus s = create_nats_options(opts, cfg.url, "streamvisor");
   // No reconnects by the library: while reconnecting it buffers publishes and
   // flushes them on reconnect, ahead of this publisher's replay of what the
   // disconnect lost, which would store them out of order. This thread makes a
@@ -612,15 +608,9 @@ void nats_publisher::impl::close() {
     stream_ready = false;
     live = nullptr;
   }
-  if (js != nullptr)
-    jsCtx_Destroy(js);
-  js = nullptr;
-  if (nc != nullptr)
-    natsConnection_Destroy(nc);
-  nc = nullptr;
-  if (opts != nullptr)
-    natsOptions_Destroy(opts);
-  opts = nullptr;
+  destroy_and_clear(js, jsCtx_Destroy);
+  destroy_and_clear(nc, natsConnection_Destroy);
+  destroy_and_clear(opts, natsOptions_Destroy);
   std::lock_guard<std::mutex> guard{mutex};
   // Acks still due will never come: the messages are replayed on the next
   // connection, before anything newer (the stream stores an id once).
