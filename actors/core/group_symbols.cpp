@@ -144,12 +144,27 @@ judge_group_change(const symbol_plan& group, const symbol_plan& configured,
   return result;
 }
 
+std::vector<group_symbol_change>::iterator
+find_group_symbol(std::vector<group_symbol_change>& changes,
+                  const std::string& symbol) {
+  return std::find_if(changes.begin(), changes.end(),
+                      [&](const group_symbol_change& c) {
+                        return c.symbol == symbol;
+                      });
+}
+
+std::vector<group_symbol_change>::const_iterator
+find_group_symbol(const std::vector<group_symbol_change>& changes,
+                  const std::string& symbol) {
+  return std::find_if(changes.begin(), changes.end(),
+                      [&](const group_symbol_change& c) {
+                        return c.symbol == symbol;
+                      });
+}
+
 void replace_group_symbol(std::vector<group_symbol_change>& changes,
                           group_symbol_change change) {
-  auto same = std::find_if(changes.begin(), changes.end(),
-                           [&](const group_symbol_change& c) {
-                             return c.symbol == change.symbol;
-                           });
+  auto same = find_group_symbol(changes, change.symbol);
   if (same != changes.end())
     *same = std::move(change);
   else

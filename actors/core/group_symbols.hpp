@@ -48,6 +48,15 @@ judge_group_change(const symbol_plan& group, const symbol_plan& configured,
                    const std::vector<stream_kind>& default_streams,
                    group_symbol_change change);
 
+/// The change of `symbol` in `changes` (which hold at most one per symbol), or
+/// `changes.end()`.
+std::vector<group_symbol_change>::iterator
+find_group_symbol(std::vector<group_symbol_change>& changes,
+                  const std::string& symbol);
+std::vector<group_symbol_change>::const_iterator
+find_group_symbol(const std::vector<group_symbol_change>& changes,
+                  const std::string& symbol);
+
 /// Puts `change` into `changes` in place of one of the same symbol, or at the
 /// end.
 void replace_group_symbol(std::vector<group_symbol_change>& changes,

@@ -115,6 +115,9 @@ struct nats_shard_member::impl {
   void reconcile(caf::scoped_actor& self);
   void start_symbol(caf::scoped_actor& self, const std::string& symbol);
   void add_streams(caf::scoped_actor& self, const std::string& symbol);
+  bool put_symbol(caf::scoped_actor& self, const std::string& symbol,
+                  const std::vector<stream_kind>& streams,
+                  std::uint64_t after_id) const;
   void stop_symbol(caf::scoped_actor& self, const std::string& symbol);
   void release_all();
   void fail(const std::string& what, natsStatus s);
@@ -124,11 +127,7 @@ struct nats_shard_member::impl {
 // -- connection ---------------------------------------------------------------------
 
 bool nats_shard_member::impl::connect() {
-  natsStatus s = natsOptions_Create(&opts);
-  if (s == NATS_OK)
-    s = natsOptions_SetURL(opts, cfg.url.c_str());
-  if (s == NATS_OK)
-    s = natsOptions_SetName(opts, "streamvisor-shard");
+  natsStatus s = create_nats_options(opts, cfg.url, "streamvisor-shard");
   // Key-value writes are requests answered by the stream; a write buffered
   // while reconnecting and flushed later is still checked by its revision.
   if (s == NATS_OK)
@@ -190,21 +189,11 @@ bool nats_shard_member::impl::connect() {
 }
 
 void nats_shard_member::impl::close() {
-  if (kv != nullptr)
-    kvStore_Destroy(kv);
-  kv = nullptr;
-  if (symbols_kv != nullptr)
-    kvStore_Destroy(symbols_kv);
-  symbols_kv = nullptr;
-  if (js != nullptr)
-    jsCtx_Destroy(js);
-  js = nullptr;
-  if (nc != nullptr)
-    natsConnection_Destroy(nc);
-  nc = nullptr;
-  if (opts != nullptr)
-    natsOptions_Destroy(opts);
-  opts = nullptr;
+  destroy_and_clear(kv, kvStore_Destroy);
+  destroy_and_clear(symbols_kv, kvStore_Destroy);
+  destroy_and_clear(js, jsCtx_Destroy);
+  destroy_and_clear(nc, natsConnection_Destroy);
+  destroy_and_clear(opts, natsOptions_Destroy);
   std::lock_guard<std::mutex> guard{mutex};
   counters.connected = false;
 }
@@ -395,11 +384,8 @@ bool nats_shard_member::impl::write_changes() {
     // bucket, change_symbol() judges requests by it (not by the old value).
     replace_group_symbol(read_changes, change);
     // Unless a newer change of the symbol came meanwhile (it is written next).
-    auto same = std::find_if(
-      pending.begin(), pending.end(), [&](const group_symbol_change& c) {
-        return c.symbol == change.symbol && group_symbol_value(c) == value;
-      });
-    if (same != pending.end())
+    auto same = find_group_symbol(pending, change.symbol);
+    if (same != pending.end() && group_symbol_value(*same) == value)
       pending.erase(same);
   }
   return true;
@@ -441,10 +427,7 @@ bool nats_shard_member::impl::read_group_symbols() {
   for (auto& [symbol, change] : now)
     changes.push_back(std::move(change));
   for (const auto& change : changes) {
-    auto was = std::find_if(before.begin(), before.end(),
-                            [&](const group_symbol_change& c) {
-                              return c.symbol == change.symbol;
-                            });
+    auto was = find_group_symbol(before, change.symbol);
     if (was == before.end()
         || group_symbol_value(*was) != group_symbol_value(change))
       SV_INFO("shard", change.symbol, "group_symbol_changed",
@@ -630,20 +613,30 @@ void nats_shard_member::impl::add_streams(caf::scoped_actor& self,
   if (std::all_of(streams.begin(), streams.end(),
                   [&](stream_kind s) { return started.count(s) != 0; }))
     return;
+  if (!put_symbol(self, symbol, streams, 0))
+    return;
+  started.insert(streams.begin(), streams.end());
+  SV_INFO("shard", symbol, "streams_added", "streams=%s",
+          join_streams(streams).c_str());
+}
+
+/// Asks the registry to start what `symbol` lacks of `streams` (a new
+/// aggregator's feed after `after_id`); false, logged, if it did not. Retried
+/// at the next round while the lease is held here.
+bool nats_shard_member::impl::put_symbol(
+  caf::scoped_actor& self, const std::string& symbol,
+  const std::vector<stream_kind>& streams, std::uint64_t after_id) const {
+  bool started = false;
   self
     ->request(actors.registry, put_timeout, put_atom::value, symbol, streams,
-              std::uint64_t{0})
-    .receive(
-      [&](bool) {
-        started.insert(streams.begin(), streams.end());
-        SV_INFO("shard", symbol, "streams_added", "streams=%s",
-                join_streams(streams).c_str());
-      },
-      [&](caf::error& err) {
-        SV_WARN("shard", symbol, "start_failed",
-                "error=\"%s\" hint=\"retried at the next round\"",
-                caf::to_string(err).c_str());
-      });
+              after_id)
+    .receive([&](bool) { started = true; },
+             [&](caf::error& err) {
+               SV_WARN("shard", symbol, "start_failed",
+                       "error=\"%s\" hint=\"retried at the next round\"",
+                       caf::to_string(err).c_str());
+             });
+  return started;
 }
 
 /// `symbol`'s streams in `plan`; the default streams if it names none.
@@ -665,16 +658,7 @@ void nats_shard_member::impl::start_symbol(caf::scoped_actor& self,
             "trades since the last holder stopped may be missing\"",
             cfg.stream.c_str(), error.c_str());
   auto after_id = last.value_or(0);
-  bool started = false;
-  self
-    ->request(actors.registry, put_timeout, put_atom::value, symbol, streams,
-              after_id)
-    .receive([&](bool) { started = true; },
-             [&](caf::error& err) {
-               SV_WARN("shard", symbol, "start_failed", "error=\"%s\"",
-                       caf::to_string(err).c_str());
-             });
-  if (!started)
+  if (!put_symbol(self, symbol, streams, after_id))
     return;
   running[symbol] = {streams.begin(), streams.end()};
   std::lock_guard<std::mutex> guard{mutex};
@@ -836,10 +820,7 @@ nats_shard_member::change_symbol(group_symbol_change change) {
   if (result.outcome != group_change_outcome::queued)
     return result;
   const auto& symbol = result.change.symbol;
-  auto waiting = std::any_of(im.pending.begin(), im.pending.end(),
-                             [&](const group_symbol_change& c) {
-                               return c.symbol == symbol;
-                             });
+  auto waiting = find_group_symbol(im.pending, symbol) != im.pending.end();
   if (!waiting && im.pending.size() >= group_changes_pending_max) {
     result.outcome = group_change_outcome::full;
     return result;
