@@ -76,9 +76,9 @@ std::string bar_subject(std::string_view symbol, std::string_view interval) {
 market_message bar_message(std::string_view symbol, std::string_view interval,
                            const bar& x) {
   market_message out;
-  out.subject = bar_subject(symbol, interval);
   std::string kind = "bar.";
   kind.append(interval);
+  out.subject = subject_of(symbol, kind);
   auto open_ms = static_cast<std::uint64_t>(x.open_ms);
   out.msg_id = msg_id_of(symbol, kind, open_ms);
   append_bar_object(out.payload, symbol, interval, x);
