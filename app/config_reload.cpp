@@ -48,16 +48,6 @@ const std::vector<std::string>& live_keys() {
   return keys;
 }
 
-symbol_plan symbol_plan_for(const settings& cfg) {
-  symbol_plan plan;
-  for (const auto& symbol : cfg.symbols) {
-    plan.symbols.push_back(symbol);
-    plan.streams.push_back(streams_of(cfg, symbol));
-  }
-  plan.large_trade_quote_e8_by_symbol = cfg.large_trade_quote_e8_by_symbol;
-  return plan;
-}
-
 bool reload_config(reload_target& target) {
   if (target.notifier != nullptr)
     target.notifier->notify("RELOADING=1\nMONOTONIC_USEC="

@@ -17,10 +17,6 @@ namespace sv {
 /// other key is logged as needing a restart.
 const std::vector<std::string>& live_keys();
 
-/// The symbol set `cfg` asks for: each symbol with its streams (depth only
-/// where it wants a book), and the large-trade thresholds by symbol.
-symbol_plan symbol_plan_for(const settings& cfg);
-
 /// What a reload needs from the running process. Pointers outlive the call.
 struct reload_target {
   int argc = 0;                         ///< main's argc

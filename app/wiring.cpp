@@ -156,6 +156,16 @@ api_config api_config_for(const settings& cfg) {
   return result;
 }
 
+symbol_plan symbol_plan_for(const settings& cfg) {
+  symbol_plan plan;
+  for (const auto& symbol : cfg.symbols) {
+    plan.symbols.push_back(symbol);
+    plan.streams.push_back(streams_of(cfg, symbol));
+  }
+  plan.large_trade_quote_e8_by_symbol = cfg.large_trade_quote_e8_by_symbol;
+  return plan;
+}
+
 shard_member_config shard_member_config_for(const settings& cfg) {
   shard_member_config result;
   result.url = cfg.nats_url;
@@ -166,12 +176,7 @@ shard_member_config shard_member_config_for(const settings& cfg) {
   result.replicas = cfg.shard_replicas;
   result.stream = cfg.nats_stream;
   result.default_streams = cfg.streams;
-  for (const auto& symbol : cfg.symbols) {
-    result.plan.symbols.push_back(symbol);
-    result.plan.streams.push_back(streams_of(cfg, symbol));
-  }
-  result.plan.large_trade_quote_e8_by_symbol
-    = cfg.large_trade_quote_e8_by_symbol;
+  result.plan = symbol_plan_for(cfg);
   // As the registry waits for a removal (registry_config_for).
   result.remove_timeout_ms = cfg.shutdown_timeout_ms + 2000 + 1000;
   return result;

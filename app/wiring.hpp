@@ -53,6 +53,12 @@ std::vector<child_spec> stream_children(const settings& cfg);
 std::vector<stream_kind> streams_of(const settings& cfg,
                                     const std::string& symbol);
 
+/// The symbol set `cfg` asks for: each symbol with its streams (depth only
+/// where it wants a book), and the large-trade thresholds by symbol. A reload
+/// hands it to the registry (or the shard member); the shard member starts
+/// from it.
+symbol_plan symbol_plan_for(const settings& cfg);
+
 /// The supervisor's config: stream endpoint, deadlines, restart policy (seconds become
 /// milliseconds), connect budget, silence timeouts and the shutdown grace period.
 supervisor_config supervisor_config_for(const settings& cfg);
